@@ -1,0 +1,72 @@
+package store
+
+import "encoding/binary"
+
+// Key families. Numbers are big-endian so prefix scans come out sorted.
+var (
+	pMeta     = []byte("meta/")
+	pUnit     = []byte("unit/")
+	pOperator = []byte("op/")
+	pPanel    = []byte("panel/")
+	pUser     = []byte("puser/")
+	pPart     = []byte("part/")
+	pAccount  = []byte("acct/")
+	pLock     = []byte("lock/")
+	pTag      = []byte("tag/")
+	pLog      = []byte("log/")
+	pOutbox   = []byte("outbox/")
+
+	pIdxEmail    = []byte("idx/email/")
+	pIdxIMEI     = []byte("idx/imei/")
+	pIdxCode     = []byte("idx/code/")
+	pIdxAcctUser = []byte("idx/acctuser/")
+)
+
+var (
+	kInit     = []byte("meta/init")
+	kCodeKey  = []byte("meta/codekey")
+	kLogHead  = []byte("meta/loghead")
+	kSeqs     = []byte("meta/seqs")
+	kSchemaV  = []byte("meta/schema")
+	schemaVer = []byte("1")
+)
+
+func k(prefix []byte, parts ...[]byte) []byte {
+	n := len(prefix)
+	for _, p := range parts {
+		n += len(p)
+	}
+	b := make([]byte, 0, n)
+	b = append(b, prefix...)
+	for _, p := range parts {
+		b = append(b, p...)
+	}
+	return b
+}
+
+func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
+func u32(v uint32) []byte { return binary.BigEndian.AppendUint32(nil, v) }
+
+func unitKey(id uint64) []byte    { return k(pUnit, u64(id)) }
+func operatorKey(n string) []byte { return k(pOperator, []byte(n)) }
+func panelKey(id uint64) []byte   { return k(pPanel, u64(id)) }
+func userPrefix(p uint64) []byte  { return k(pUser, u64(p)) }
+func userKey(p uint64, s int) []byte {
+	return k(pUser, u64(p), u32(uint32(s)))
+}
+func partPrefix(p uint64) []byte     { return k(pPart, u64(p)) }
+func partKey(p uint64, n int) []byte { return k(pPart, u64(p), []byte{byte(n)}) }
+func accountKey(id uint64) []byte    { return k(pAccount, u64(id)) }
+func lockKey(id uint64) []byte       { return k(pLock, u64(id)) }
+func tagKey(id string) []byte        { return k(pTag, []byte(id)) }
+func logKey(seq uint64) []byte       { return k(pLog, u64(seq)) }
+func jobKey(seq uint64) []byte       { return k(pOutbox, u64(seq)) }
+func emailKey(lower string) []byte   { return k(pIdxEmail, []byte(lower)) }
+func imeiKey(imei string) []byte     { return k(pIdxIMEI, []byte(imei)) }
+func codeIdxKey(p uint64, h []byte) []byte {
+	return k(pIdxCode, u64(p), h)
+}
+func acctUserPrefix(a uint64) []byte { return k(pIdxAcctUser, u64(a)) }
+func acctUserKey(a, p uint64, s int) []byte {
+	return k(pIdxAcctUser, u64(a), u64(p), u32(uint32(s)))
+}

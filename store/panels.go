@@ -1,0 +1,313 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/guardroom/guardroom/store/family"
+)
+
+// Connection is what the drivers last knew of a device.
+type Connection struct {
+	Online    bool      `json:"online"`
+	Since     time.Time `json:"since,omitempty"`
+	LastError string    `json:"last_error,omitempty"`
+}
+
+// Panel is an alarm panel of the site.
+type Panel struct {
+	ID            uint64            `json:"id"`
+	Name          string            `json:"name"`
+	Unit          uint64            `json:"unit"`
+	Family        string            `json:"family"`
+	IMEI          string            `json:"imei"`
+	Driver        string            `json:"driver"`
+	Address       string            `json:"address,omitempty"`
+	Options       map[string]string `json:"options,omitempty"`
+	Slots         int               `json:"slots"`
+	CodeLength    int               `json:"code_length"`
+	DuressPlusOne bool              `json:"duress_plus_one,omitempty"`
+	Created       time.Time         `json:"created"`
+	Conn          Connection        `json:"connection"`
+	// CodesSet counts the panel users with a code, kept in step by every
+	// operation that sets or clears one.
+	CodesSet int `json:"codes_set"`
+}
+
+// Spec returns the panel's family: roles, master slot, partitions, capabilities.
+func (p Panel) Spec() family.Family {
+	f, _ := family.Lookup(p.Family)
+	return f
+}
+
+// Partitions is the panel's number of partitions.
+func (p Panel) Partitions() int { return p.Spec().Partitions }
+
+// Label is "panel 3 (Main office)".
+func (p Panel) Label() string { return fmt.Sprintf("panel %d (%s)", p.ID, p.Name) }
+
+// NewPanel describes a panel to add. Zero Slots and CodeLength take the
+// family's defaults; nil DuressPlusOne takes the family's.
+type NewPanel struct {
+	Name          string
+	Unit          uint64
+	Family        string
+	IMEI          string
+	Driver        string
+	Address       string
+	Options       map[string]string
+	Slots         int
+	CodeLength    int
+	DuressPlusOne *bool
+}
+
+// AddPanel adds a panel and its partitions.
+func (s *Store) AddPanel(a Actor, np NewPanel) (Panel, error) {
+	var p Panel
+	w := s.begin(a, "panel.add", "panel "+np.Name)
+	w.unit = np.Unit
+	err := s.finish(w, func() error {
+		if err := a.need(PermManageEquipment); err != nil {
+			return err
+		}
+		if err := w.inScope(np.Unit); err != nil {
+			return err
+		}
+		fam, ok := family.Lookup(np.Family)
+		if !ok {
+			return refuse(ErrInvalid, "unknown panel family %q: see guardroom panel families", np.Family)
+		}
+		np.Name = strings.TrimSpace(np.Name)
+		if np.Name == "" || len(np.Name) > 48 {
+			return refuse(ErrInvalid, "panel name must be 1-48 characters")
+		}
+		if err := family.ValidIMEI(np.IMEI); err != nil {
+			return refuse(ErrInvalid, "%v", err)
+		}
+		if np.Slots == 0 {
+			np.Slots = fam.Slots
+		}
+		if np.Slots < 1 || np.Slots > fam.MaxSlots {
+			if fam.MaxSlots == fam.Slots {
+				return refuse(ErrInvalid, "%s has %d user slots; its slot count cannot be changed", fam.Model, fam.Slots)
+			}
+			return refuse(ErrInvalid, "%s takes 1-%d user slots, not %d", fam.Model, fam.MaxSlots, np.Slots)
+		}
+		if np.CodeLength == 0 {
+			np.CodeLength = fam.CodeLengths[0]
+		}
+		if !fam.AllowsCodeLength(np.CodeLength) {
+			return refuse(ErrInvalid, "%s takes codes of %s digits, not %d", fam.Model, joinInts(fam.CodeLengths, " or "), np.CodeLength)
+		}
+		if np.Driver == "" {
+			np.Driver = "sim"
+		}
+		if ok, err := exists(w.txn, imeiKey(np.IMEI)); err != nil {
+			return err
+		} else if ok {
+			return refuse(ErrDuplicate, "IMEI %s belongs to another panel already: check the IMEI on the panel's label", np.IMEI)
+		}
+		var dup string
+		if err := scan(w.txn, pPanel, true, func(_, v []byte) error {
+			var other Panel
+			if err := jsonUnmarshal(v, &other); err != nil {
+				return err
+			}
+			if strings.EqualFold(other.Name, np.Name) {
+				dup = other.Label()
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		if dup != "" {
+			return refuse(ErrDuplicate, "%s has that name already: choose another name", dup)
+		}
+		duress := fam.DuressPlusOne
+		if np.DuressPlusOne != nil {
+			duress = *np.DuressPlusOne
+		}
+		w.seqs.Panel++
+		p = Panel{ID: w.seqs.Panel, Name: np.Name, Unit: np.Unit, Family: fam.ID, IMEI: np.IMEI,
+			Driver: np.Driver, Address: np.Address, Options: np.Options, Slots: np.Slots,
+			CodeLength: np.CodeLength, DuressPlusOne: duress, Created: s.now()}
+		w.place, w.panel = p.Label(), p.ID
+		w.set(panelKey(p.ID), p)
+		w.setRaw(imeiKey(p.IMEI), u64(p.ID))
+		for n := 1; n <= fam.Partitions; n++ {
+			w.set(partKey(p.ID, n), Partition{Panel: p.ID, Number: n, Label: fmt.Sprintf("Partition %d", n), State: Disarmed})
+		}
+		w.log(nil, map[string]string{"name": p.Name, "family": fam.Model, "imei": p.IMEI, "slots": strconv.Itoa(p.Slots), "code length": strconv.Itoa(p.CodeLength)})
+		w.changed(Change{What: ChangePanel, Panel: p.ID})
+		return nil
+	})
+	return p, err
+}
+
+func joinInts(v []int, sep string) string {
+	s := make([]string, len(v))
+	for i, n := range v {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, sep)
+}
+
+// ListPanels returns the panels in the actor's scope, by number.
+func (s *Store) ListPanels(a Actor) ([]Panel, error) {
+	if err := a.need(PermViewEquipment); err != nil {
+		return nil, err
+	}
+	var out []Panel
+	err := s.db.View(func(txn *badger.Txn) error {
+		return scan(txn, pPanel, true, func(_, v []byte) error {
+			var p Panel
+			if err := jsonUnmarshal(v, &p); err != nil {
+				return err
+			}
+			if s.unitInScope(a, p.Unit) {
+				out = append(out, p)
+			}
+			return nil
+		})
+	})
+	return out, err
+}
+
+// GetPanel returns one panel in the actor's scope.
+func (s *Store) GetPanel(a Actor, id uint64) (Panel, error) {
+	if err := a.need(PermViewEquipment); err != nil {
+		return Panel{}, err
+	}
+	var p Panel
+	err := s.db.View(func(txn *badger.Txn) error {
+		var err error
+		p, err = s.readPanel(txn, a, id)
+		return err
+	})
+	return p, err
+}
+
+func (s *Store) readPanel(txn *badger.Txn, a Actor, id uint64) (Panel, error) {
+	var p Panel
+	err := getJSON(txn, panelKey(id), &p)
+	if errors.Is(err, badger.ErrKeyNotFound) || (err == nil && !s.unitInScope(a, p.Unit)) {
+		return Panel{}, refuse(ErrNotFound, "no panel %d in your organization units: see guardroom panel list", id)
+	}
+	return p, err
+}
+
+// FindPanel resolves a panel by number, name or IMEI.
+func (s *Store) FindPanel(a Actor, ref string) (Panel, error) {
+	ref = strings.TrimSpace(ref)
+	if id, err := strconv.ParseUint(ref, 10, 64); err == nil && len(ref) < 15 {
+		return s.GetPanel(a, id)
+	}
+	panels, err := s.ListPanels(a)
+	if err != nil {
+		return Panel{}, err
+	}
+	for _, p := range panels {
+		if p.IMEI == ref || strings.EqualFold(p.Name, ref) {
+			return p, nil
+		}
+	}
+	return Panel{}, refuse(ErrNotFound, "no panel %q in your organization units: give its number, name or IMEI (guardroom panel list)", ref)
+}
+
+// PartitionState is what a partition is doing.
+type PartitionState string
+
+// Partition states.
+const (
+	Disarmed  PartitionState = "disarmed"
+	ArmedStay PartitionState = "armed stay"
+	ArmedAway PartitionState = "armed away"
+	Alarm     PartitionState = "alarm"
+	Trouble   PartitionState = "trouble"
+	NotReady  PartitionState = "not ready"
+)
+
+// Partition is one partition of a panel.
+type Partition struct {
+	Panel   uint64         `json:"panel"`
+	Number  int            `json:"number"`
+	Label   string         `json:"label"`
+	State   PartitionState `json:"state"`
+	Changed time.Time      `json:"changed,omitempty"`
+}
+
+// ListPartitions returns a panel's partitions.
+func (s *Store) ListPartitions(a Actor, panel uint64) ([]Partition, error) {
+	if err := a.need(PermViewEquipment); err != nil {
+		return nil, err
+	}
+	var out []Partition
+	err := s.db.View(func(txn *badger.Txn) error {
+		if _, err := s.readPanel(txn, a, panel); err != nil {
+			return err
+		}
+		return scan(txn, partPrefix(panel), true, func(_, v []byte) error {
+			var p Partition
+			if err := jsonUnmarshal(v, &p); err != nil {
+				return err
+			}
+			out = append(out, p)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// SetPartitionLabel renames a partition.
+func (s *Store) SetPartitionLabel(a Actor, panel uint64, n int, label string) error {
+	w := s.begin(a, "partition.label", fmt.Sprintf("panel %d partition %d", panel, n))
+	w.panel = panel
+	return s.finish(w, func() error {
+		if err := a.need(PermManageEquipment); err != nil {
+			return err
+		}
+		p, err := s.readPanel(w.txn, a, panel)
+		if err != nil {
+			return err
+		}
+		w.unit, w.place = p.Unit, fmt.Sprintf("%s partition %d", p.Label(), n)
+		var part Partition
+		if err := getJSON(w.txn, partKey(panel, n), &part); errors.Is(err, badger.ErrKeyNotFound) {
+			return refuse(ErrNotFound, "%s has partitions 1-%d, not %d", p.Label(), p.Partitions(), n)
+		} else if err != nil {
+			return err
+		}
+		label, err = checkLabel(label)
+		if err != nil {
+			return err
+		}
+		before := part.Label
+		part.Label = label
+		w.set(partKey(panel, n), part)
+		w.log(map[string]string{"label": before}, map[string]string{"label": label})
+		w.changed(Change{What: ChangePartition, Panel: panel})
+		return nil
+	})
+}
+
+// checkLabel trims a label and refuses empty, long or control characters.
+func checkLabel(label string) (string, error) {
+	label = strings.TrimSpace(label)
+	if label == "" {
+		return "", refuse(ErrInvalid, "label is empty: type a label of up to 32 characters")
+	}
+	if n := len([]rune(label)); n > 32 {
+		return "", refuse(ErrInvalid, "label is %d characters long: panels keep at most 32", n)
+	}
+	for _, r := range label {
+		if r < 0x20 || r == 0x7f {
+			return "", refuse(ErrInvalid, "label contains a control character: use letters, digits and punctuation")
+		}
+	}
+	return label, nil
+}

@@ -1,0 +1,245 @@
+// Package store keeps the site's state — organization units, operators,
+// panels, panel users, partitions, accounts, locks, tags, the action log and
+// the device outbox — in an encrypted Badger database, and enforces every
+// permission and domain rule. The TUI, the CLI and the SSH console all change
+// the site only through this package, so they all obey the same rules.
+//
+// Each operation is one Badger transaction that checks the actor's
+// permission and scope, checks the rules, writes the change, appends a
+// hash-chained action-log entry and, when the hardware must follow, an outbox
+// job. A crash at any moment leaves all of it or none of it.
+package store
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
+)
+
+// Config says where and how to open the database.
+type Config struct {
+	// Dir is the data directory. Empty with InMemory.
+	Dir string
+	// Key is the 32-byte data key (see ReadKey/CreateKey). Required on disk.
+	Key []byte
+	// InMemory opens a throw-away database (tests).
+	InMemory bool
+	// NoSync turns off the fsync of each commit (benchmarks and demo
+	// generation only; a crash may then lose the last commits).
+	NoSync bool
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+// Store is an open guardroom database. It is safe for concurrent use.
+type Store struct {
+	db  *badger.DB
+	now func() time.Time
+
+	// writeMu serialises write transactions: one process owns the
+	// database, so a mutex replaces Badger's conflict-and-retry and keeps
+	// the log chain and the sequences in memory.
+	writeMu sync.Mutex
+	seqs    seqs
+	logHead [32]byte
+	codeKey []byte
+
+	unitsMu sync.RWMutex
+	units   map[uint64]Unit
+
+	subs subscribers
+}
+
+// seqs are the last numbers handed out; persisted in meta/seqs with every
+// transaction that advances them.
+type seqs struct {
+	Log, Job, Panel, Account, Unit, Lock uint64
+}
+
+// Options returns Badger options sized for a small guard-room PC (see
+// STACK.md §4): small memtables and caches, fsync on every commit, and the
+// index cache that encryption needs to not crash at the first flush.
+func Options(dir string, key []byte) badger.Options {
+	o := badger.DefaultOptions(dir).
+		WithLogger(nil).
+		WithSyncWrites(true).
+		WithMemTableSize(8 << 20).
+		WithNumMemtables(2).
+		WithNumLevelZeroTables(2).
+		WithNumLevelZeroTablesStall(4).
+		WithBaseTableSize(2 << 20).
+		WithValueLogFileSize(16 << 20).
+		WithNumCompactors(2).
+		WithBlockCacheSize(8 << 20).
+		WithIndexCacheSize(4 << 20).
+		WithCompression(options.Snappy).
+		WithNumGoroutines(2)
+	if len(key) > 0 {
+		o = o.WithEncryptionKey(key).
+			WithEncryptionKeyRotationDuration(30 * 24 * time.Hour)
+	}
+	return o
+}
+
+// Open opens (creating if needed) the database described by cfg.
+func Open(cfg Config) (*Store, error) {
+	var opts badger.Options
+	switch {
+	case cfg.InMemory:
+		opts = Options("", nil).WithInMemory(true)
+	case cfg.Dir == "":
+		return nil, errors.New("no data directory given")
+	case len(cfg.Key) != KeySize:
+		return nil, fmt.Errorf("data key must be %d bytes, got %d", KeySize, len(cfg.Key))
+	default:
+		opts = Options(cfg.Dir, cfg.Key)
+	}
+	if cfg.NoSync {
+		opts = opts.WithSyncWrites(false)
+	}
+	db, err := badger.Open(opts)
+	if err != nil {
+		return nil, explainOpen(cfg.Dir, err)
+	}
+	s := &Store{db: db, now: cfg.Now}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if err := s.load(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func explainOpen(dir string, err error) error {
+	switch {
+	case errors.Is(err, badger.ErrEncryptionKeyMismatch):
+		return fmt.Errorf("the key file does not match the database in %s: use the key file this database was created with (GUARDROOM_KEY_FILE or --key-file)", dir)
+	case strings.Contains(err.Error(), "Cannot acquire directory lock"):
+		return fmt.Errorf("the database in %s is in use by another guardroom process: close it first", dir)
+	}
+	return fmt.Errorf("open database in %s: %w", dir, err)
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	s.subs.closeAll()
+	return s.db.Close()
+}
+
+// load reads the in-memory state, initialising a new database first.
+func (s *Store) load() error {
+	err := s.db.View(func(txn *badger.Txn) error {
+		_, err := txn.Get(kInit)
+		return err
+	})
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		if err := s.initialise(); err != nil {
+			return fmt.Errorf("initialise database: %w", err)
+		}
+	} else if err != nil {
+		return fmt.Errorf("read database: %w", err)
+	}
+	return s.db.View(func(txn *badger.Txn) error {
+		if err := getJSON(txn, kSeqs, &s.seqs); err != nil {
+			return fmt.Errorf("read sequences: %w", err)
+		}
+		item, err := txn.Get(kCodeKey)
+		if err != nil {
+			return fmt.Errorf("read code key: %w", err)
+		}
+		if s.codeKey, err = item.ValueCopy(nil); err != nil {
+			return err
+		}
+		if item, err = txn.Get(kLogHead); err == nil {
+			head, err := item.ValueCopy(nil)
+			if err != nil {
+				return err
+			}
+			copy(s.logHead[:], head)
+		} else if !errors.Is(err, badger.ErrKeyNotFound) {
+			return err
+		}
+		return s.loadUnits(txn)
+	})
+}
+
+// RootUnit is the organization unit every database starts with.
+const RootUnit uint64 = 1
+
+func (s *Store) initialise() error {
+	codeKey := make([]byte, 32)
+	if _, err := rand.Read(codeKey); err != nil {
+		return err
+	}
+	now := s.now()
+	return s.db.Update(func(txn *badger.Txn) error {
+		root := Unit{ID: RootUnit, Name: "Organization", Kind: UnitOrganization, Created: now}
+		admin := Operator{Username: "admin", Name: "Administrator", Role: RoleAdministrator, Units: []uint64{RootUnit}, Created: now}
+		steps := []error{
+			txn.Set(kCodeKey, codeKey),
+			txn.Set(kSchemaV, schemaVer),
+			setJSON(txn, unitKey(root.ID), root),
+			setJSON(txn, operatorKey(admin.Username), admin),
+			setJSON(txn, kSeqs, seqs{Unit: RootUnit}),
+			txn.Set(kInit, []byte(now.UTC().Format(time.RFC3339))),
+		}
+		return errors.Join(steps...)
+	})
+}
+
+func setJSON(txn *badger.Txn, key []byte, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return txn.Set(key, b)
+}
+
+func getJSON(txn *badger.Txn, key []byte, v any) error {
+	item, err := txn.Get(key)
+	if err != nil {
+		return err
+	}
+	return item.Value(func(b []byte) error { return json.Unmarshal(b, v) })
+}
+
+// scan calls fn for every key under prefix, in key order. The value slice
+// is valid only during the call.
+func scan(txn *badger.Txn, prefix []byte, values bool, fn func(key, val []byte) error) error {
+	o := badger.DefaultIteratorOptions
+	o.Prefix = prefix
+	o.PrefetchValues = values
+	o.PrefetchSize = 256
+	it := txn.NewIterator(o)
+	defer it.Close()
+	for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {
+		item := it.Item()
+		var err error
+		if values {
+			err = item.Value(func(v []byte) error { return fn(item.Key(), v) })
+		} else {
+			err = fn(item.Key(), nil)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func exists(txn *badger.Txn, key []byte) (bool, error) {
+	_, err := txn.Get(key)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}

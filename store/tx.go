@@ -1,0 +1,165 @@
+package store
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime/debug"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// wtx is one write operation in progress: the Badger transaction plus what
+// the action log needs to know about it.
+type wtx struct {
+	s     *Store
+	txn   *badger.Txn
+	actor Actor
+
+	// What and where, for the log entry (also on refusal).
+	action  string
+	place   string
+	panel   uint64
+	slot    int
+	account string
+	unit    uint64
+
+	seqs    seqs
+	head    [32]byte
+	changes []Change
+	err     error
+}
+
+// begin starts a write operation; finish must follow at once.
+func (s *Store) begin(a Actor, action, place string) *wtx {
+	s.writeMu.Lock()
+	return s.newWtx(a, action, place)
+}
+
+func (s *Store) newWtx(a Actor, action, place string) *wtx {
+	return &wtx{s: s, txn: s.db.NewTransaction(true), actor: a, action: action, place: place, seqs: s.seqs, head: s.logHead}
+}
+
+// finish runs the operation's body and commits it. A refusal discards the
+// transaction and records the refused attempt in its own transaction.
+func (s *Store) finish(w *wtx, body func() error) (err error) {
+	defer s.writeMu.Unlock()
+	defer func() {
+		if r := recover(); r != nil {
+			w.txn.Discard()
+			err = fmt.Errorf("internal error during %s (nothing was changed): %v\n%s", w.action, r, debug.Stack())
+		}
+	}()
+	err = body()
+	if err == nil {
+		err = w.commit()
+	}
+	if err != nil {
+		w.txn.Discard()
+		if IsRefusal(err) {
+			if lerr := s.logRefusal(w, err); lerr != nil {
+				return errors.Join(err, fmt.Errorf("record refused attempt: %w", lerr))
+			}
+		}
+		return err
+	}
+	s.subs.publish(w.changes)
+	return nil
+}
+
+func (w *wtx) commit() error {
+	if w.err != nil {
+		return w.err
+	}
+	if w.seqs != w.s.seqs {
+		if err := setJSON(w.txn, kSeqs, w.seqs); err != nil {
+			return err
+		}
+	}
+	if w.head != w.s.logHead {
+		if err := w.txn.Set(kLogHead, w.head[:]); err != nil {
+			return err
+		}
+	}
+	if err := w.txn.Commit(); err != nil {
+		return fmt.Errorf("commit %s: %w", w.action, err)
+	}
+	w.s.seqs = w.seqs
+	w.s.logHead = w.head
+	return nil
+}
+
+func (s *Store) logRefusal(failed *wtx, reason error) error {
+	w := s.newWtx(failed.actor, failed.action, failed.place)
+	w.panel, w.slot, w.account, w.unit = failed.panel, failed.slot, failed.account, failed.unit
+	w.appendLog(nil, nil, "refused: "+reason.Error())
+	if err := w.commit(); err != nil {
+		w.txn.Discard()
+		return err
+	}
+	s.subs.publish(w.changes)
+	return nil
+}
+
+// log appends the successful operation's entry.
+func (w *wtx) log(before, after map[string]string) {
+	w.appendLog(before, after, "ok")
+}
+
+func (w *wtx) appendLog(before, after map[string]string, result string) {
+	if w.err != nil {
+		return
+	}
+	w.seqs.Log++
+	e := Entry{
+		Seq: w.seqs.Log, Time: w.s.now().UTC(), Operator: w.actor.name, Via: w.actor.via,
+		Unit: w.unit, Place: w.place, Panel: w.panel, Slot: w.slot, Account: w.account,
+		Action: w.action, Before: before, After: after, Result: result,
+		Prev: hex.EncodeToString(w.head[:]),
+	}
+	b, err := json.Marshal(e)
+	if err != nil {
+		w.err = err
+		return
+	}
+	if err := w.txn.Set(logKey(e.Seq), b); err != nil {
+		w.err = err
+		return
+	}
+	w.head = sha256.Sum256(b)
+	w.changes = append(w.changes, Change{What: ChangeLog, Log: e.Seq})
+}
+
+// set writes a JSON record, remembering the first error.
+func (w *wtx) set(key []byte, v any) {
+	if w.err != nil {
+		return
+	}
+	w.err = setJSON(w.txn, key, v)
+}
+
+func (w *wtx) setRaw(key, val []byte) {
+	if w.err != nil {
+		return
+	}
+	w.err = w.txn.Set(key, val)
+}
+
+func (w *wtx) del(key []byte) {
+	if w.err != nil {
+		return
+	}
+	w.err = w.txn.Delete(key)
+}
+
+func (w *wtx) changed(c Change) { w.changes = append(w.changes, c) }
+
+// inScope refuses a unit outside the actor's organization units.
+func (w *wtx) inScope(unit uint64) error {
+	if w.s.unitInScope(w.actor, unit) {
+		return nil
+	}
+	return refuse(ErrPermission, "%s is outside your organization units: ask an administrator to grant that unit", w.s.unitLabel(unit))
+}
