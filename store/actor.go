@@ -101,10 +101,11 @@ type Operator struct {
 // the way they came in (cli, tui, ssh ...). Only the store makes Actors, so a
 // caller cannot grant itself permissions.
 type Actor struct {
-	name  string
-	via   string
-	perms Perm
-	units []uint64
+	name     string
+	via      string
+	perms    Perm
+	units    []uint64
+	internal bool
 }
 
 // Name is the operator's username.
@@ -145,7 +146,7 @@ func (s *Store) Actor(username, via string) (Actor, error) {
 // site, the device dispatcher recording results. It is never handed to an
 // operator.
 func (s *Store) Internal(name string) Actor {
-	return Actor{name: name, via: "system", perms: permAll, units: []uint64{RootUnit}}
+	return Actor{name: name, via: "system", perms: permAll, units: []uint64{RootUnit}, internal: true}
 }
 
 func (a Actor) need(p Perm) error {

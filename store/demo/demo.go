@@ -1,0 +1,423 @@
+// Package demo builds the demo site: a realistic organization with panels of
+// several families, users, accounts in every status, door locks, tags and
+// some history in the action log, so a newcomer can try every screen at once.
+// Everything goes through the store's public operations, so the demo obeys
+// the same rules as an operator.
+package demo
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/guardroom/guardroom/store"
+	"github.com/guardroom/guardroom/store/family"
+)
+
+// Operator is a demo operator created by Build.
+type Operator struct {
+	Username, Role, Unit string
+}
+
+// Operators are the demo site's operators, one of each role.
+var Operators = []Operator{
+	{"guard.ana", store.RoleGuard, "Harbour Campus"},
+	{"inst.lee", store.RoleInstaller, "Organization"},
+	{"sup.maria", store.RoleSupervisor, "Harbour Campus"},
+	{"audit.kim", store.RoleAuditor, "Organization"},
+}
+
+type panelPlan struct {
+	name, family, unit string
+	codes              int // users with a code, slot order, master included
+	labels             []string
+}
+
+var panels = []panelPlan{
+	{"North Tower", "neo-hs2128e", "North Tower", 640, []string{"Offices", "Server room", "Lobby", "Car park", "Roof plant", "Archive", "Canteen", "Loading bay"}},
+	{"Gatehouse", "dsc-pc1864", "Gatehouse", 38, []string{"Gate", "Guard room", "Visitor centre", "Perimeter", "Fuel store", "Kennels", "Workshop", "Armoury"}},
+	{"Reception", "qolsys-iq4", "North Tower", 31, []string{"Reception", "Meeting rooms", "Mail room", "Print room"}},
+	{"Warehouse", "visonic-powermaster30", "Warehouse", 14, []string{"Floor", "Cold store", "Yard"}},
+	{"Depot uplink", "dualpath", "Warehouse", 1, nil},
+}
+
+var firstNames = []string{"Ada", "Ben", "Chloe", "Dev", "Elif", "Finn", "Grace", "Hugo", "Iris", "Jonas", "Kemal", "Lena", "Mateo", "Nadia", "Omar", "Priya", "Quinn", "Rosa", "Sven", "Tara", "Umar", "Vera", "Wim", "Xenia", "Yusuf", "Zoe"}
+var lastNames = []string{"Andersen", "Brooks", "Costa", "Dubois", "Eriksen", "Fischer", "Garcia", "Haddad", "Ito", "Jansen", "Kowalski", "Larsen", "Moreau", "Novak", "Okafor", "Petrov", "Quist", "Rossi", "Silva", "Tanaka"}
+
+var otpPattern = regexp.MustCompile(`one-time code is (\d+)`)
+
+// Build creates the demo site in an empty store. progress, when not nil, is
+// told what is being built.
+func Build(ctx context.Context, s *store.Store, progress func(step string)) error {
+	say := func(format string, args ...any) {
+		if progress != nil {
+			progress(fmt.Sprintf(format, args...))
+		}
+	}
+	empty, err := s.Empty()
+	if err != nil {
+		return err
+	}
+	if !empty {
+		return fmt.Errorf("the database already holds a site: build the demo in an empty data directory")
+	}
+	b := &builder{s: s, sys: s.Internal("demo"), rng: rand.New(rand.NewPCG(2026, 11)), units: map[string]uint64{"Organization": store.RootUnit}}
+
+	say("organization units")
+	for _, u := range []struct {
+		name, parent string
+		kind         store.UnitKind
+	}{
+		{"Harbour Campus", "Organization", store.UnitSite},
+		{"North Tower", "Harbour Campus", store.UnitBuilding},
+		{"Gatehouse", "Harbour Campus", store.UnitBuilding},
+		{"Riverside Depot", "Organization", store.UnitSite},
+		{"Warehouse", "Riverside Depot", store.UnitBuilding},
+	} {
+		unit, err := s.AddUnit(b.sys, b.units[u.parent], u.name, u.kind)
+		if err != nil {
+			return fmt.Errorf("demo unit %s: %w", u.name, err)
+		}
+		b.units[u.name] = unit.ID
+	}
+	for _, op := range Operators {
+		if err := s.AddOperator(b.sys, store.Operator{Username: op.Username, Name: op.Username, Role: op.Role, Units: []uint64{b.units[op.Unit]}}); err != nil {
+			return fmt.Errorf("demo operator %s: %w", op.Username, err)
+		}
+	}
+	var ids []uint64
+	for i, pp := range panels {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		say("panel %s (%d users)", pp.name, pp.codes)
+		id, err := b.panel(i, pp)
+		if err != nil {
+			return fmt.Errorf("demo panel %s: %w", pp.name, err)
+		}
+		ids = append(ids, id)
+	}
+	say("accounts")
+	if err := b.accounts(ids); err != nil {
+		return fmt.Errorf("demo accounts: %w", err)
+	}
+	say("door locks and tags")
+	if err := b.locksAndTags(ids); err != nil {
+		return fmt.Errorf("demo locks: %w", err)
+	}
+	say("history")
+	if err := b.history(ids); err != nil {
+		return fmt.Errorf("demo history: %w", err)
+	}
+	say("device sync")
+	return b.sync()
+}
+
+type builder struct {
+	s     *store.Store
+	sys   store.Actor
+	rng   *rand.Rand
+	units map[string]uint64
+}
+
+// imei returns a valid IMEI (Luhn) for the n-th demo panel.
+func imei(n int) string {
+	body := fmt.Sprintf("35693803%06d", 564380+n*7919)
+	sum := 0
+	for i, c := range body {
+		d := int(c - '0')
+		if i%2 == 1 {
+			d *= 2
+			if d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+	}
+	return body + strconv.Itoa((10-sum%10)%10)
+}
+
+// codes returns n distinct codes a panel accepts: not guessable, and where
+// duress is code + 1, never next to each other.
+func (b *builder) codes(n, length int, plusOne bool) []string {
+	used := map[string]bool{}
+	var out []string
+	max := 1
+	for range length {
+		max *= 10
+	}
+	for len(out) < n {
+		c := fmt.Sprintf("%0*d", length, b.rng.IntN(max))
+		if used[c] || family.Trivial(c) {
+			continue
+		}
+		clash := false
+		if plusOne {
+			for _, nb := range family.Neighbours(c) {
+				clash = clash || used[nb]
+			}
+		}
+		if clash {
+			continue
+		}
+		used[c] = true
+		out = append(out, c)
+	}
+	return out
+}
+
+func (b *builder) panel(i int, pp panelPlan) (uint64, error) {
+	p, err := b.s.AddPanel(b.sys, store.NewPanel{Name: pp.name, Unit: b.units[pp.unit], Family: pp.family, IMEI: imei(i), Driver: "sim", Address: fmt.Sprintf("sim:%d", i+1)})
+	if err != nil {
+		return 0, err
+	}
+	for n, label := range pp.labels {
+		if n >= p.Partitions() {
+			break
+		}
+		if err := b.s.SetPartitionLabel(b.sys, p.ID, n+1, label); err != nil {
+			return 0, err
+		}
+	}
+	fam := p.Spec()
+	codes := b.codes(pp.codes, p.CodeLength, p.DuressPlusOne)
+	items := make([]store.BulkCode, 0, pp.codes)
+	// The master first, then ordinary slots in order, a few left empty to
+	// show "No code" rows between them.
+	slots := []int{fam.MasterSlot}
+	for slot := 1; len(slots) < pp.codes && slot <= p.Slots; slot++ {
+		if slot == fam.MasterSlot || (slot%11 == 0 && pp.codes > 20) {
+			continue
+		}
+		slots = append(slots, slot)
+	}
+	for k, slot := range slots {
+		item := store.BulkCode{Slot: slot, Code: codes[k]}
+		if slot != fam.MasterSlot {
+			item.Role = b.role(fam, k)
+			item.Label = b.person(k)
+			item.Partitions = b.partitions(p.Partitions())
+		} else {
+			item.Label = "Site manager"
+		}
+		items = append(items, item)
+	}
+	return p.ID, b.s.BulkSetCodes(b.sys, p.ID, items, nil)
+}
+
+func (b *builder) role(fam family.Family, k int) family.Role {
+	if len(fam.Roles) == 1 {
+		return fam.Roles[0]
+	}
+	extra := map[int]family.Role{3: family.RoleSupervisor, 7: family.RoleOneTime, 9: family.RoleDuress, 12: family.RoleGuest, 5: family.RoleDwellerMaster, 14: family.RoleInstaller, 16: family.RoleDealer}
+	if r, ok := extra[k%17]; ok && fam.AllowsRole(r) {
+		return r
+	}
+	return family.RoleUser
+}
+
+func (b *builder) person(k int) string {
+	return firstNames[k%len(firstNames)] + " " + lastNames[(k/len(firstNames)+k)%len(lastNames)]
+}
+
+func (b *builder) partitions(n int) store.PartitionSet {
+	var set store.PartitionSet
+	for p := 1; p <= n; p++ {
+		if p == 1 || b.rng.IntN(3) == 0 {
+			set = set.With(p)
+		}
+	}
+	return set
+}
+
+// accounts creates accounts in every status and assigns most of them.
+func (b *builder) accounts(panels []uint64) error {
+	type plan struct {
+		status  store.AccountStatus
+		confirm bool
+		assign  bool
+	}
+	var plans []plan
+	for i := range 24 {
+		switch {
+		case i%8 == 5:
+			plans = append(plans, plan{store.StatusNotConfirmed, false, i%2 == 1})
+		case i%8 == 7:
+			plans = append(plans, plan{store.StatusSuspended, true, true})
+		default:
+			plans = append(plans, plan{store.StatusActive, true, true})
+		}
+	}
+	mails := map[string]string{}
+	for i := range plans {
+		email := demoEmail(i)
+		unit := b.units["Harbour Campus"]
+		if i%5 == 4 {
+			unit = b.units["Riverside Depot"]
+		}
+		if _, err := b.s.CreateAccount(b.sys, email, unit); err != nil {
+			return err
+		}
+		mails[email] = ""
+	}
+	// Read the invitations the way their owners would, and confirm.
+	jobs, err := b.s.DueJobs(b.sys, 0)
+	if err != nil {
+		return err
+	}
+	for _, j := range jobs {
+		if j.Kind == store.JobMail {
+			if m := otpPattern.FindStringSubmatch(j.Mail.Body); m != nil {
+				mails[strings.ToLower(j.Mail.To)] = m[1]
+			}
+		}
+	}
+	accts, err := b.s.ListAccounts(b.sys)
+	if err != nil {
+		return err
+	}
+	byEmail := map[string]store.Account{}
+	for _, a := range accts {
+		byEmail[a.Email] = a
+	}
+	next := map[uint64]int{}
+	for i, pl := range plans {
+		email := demoEmail(i)
+		acct := byEmail[email]
+		if pl.confirm {
+			if err := b.s.ConfirmAccount(b.sys, email, mails[email]); err != nil {
+				return err
+			}
+		}
+		if pl.assign {
+			pid := panels[0]
+			if acct.Unit == b.units["Riverside Depot"] {
+				pid = panels[3]
+			} else if i%3 == 2 {
+				pid = panels[2]
+			}
+			if err := b.assignNext(email, pid, next); err != nil {
+				return err
+			}
+		}
+		if pl.status == store.StatusSuspended {
+			if err := b.s.SuspendAccount(b.sys, email); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func demoEmail(i int) string {
+	return strings.ToLower(firstNames[i%len(firstNames)]+"."+lastNames[i%len(lastNames)]) + "@northwind.example"
+}
+
+// assignNext assigns the account to the next panel user with a code.
+func (b *builder) assignNext(email string, panel uint64, next map[uint64]int) error {
+	users, err := b.s.ListUsers(b.sys, panel)
+	if err != nil {
+		return err
+	}
+	for i := next[panel]; i < len(users); i++ {
+		u := users[i]
+		if u.CodeSet && u.Role != family.RoleMaster && u.Account == 0 {
+			next[panel] = i + 1
+			return b.s.AssignAccount(b.sys, email, panel, u.Slot)
+		}
+	}
+	return fmt.Errorf("no free panel user for %s", email)
+}
+
+func (b *builder) locksAndTags(panels []uint64) error {
+	locks := []store.Lock{
+		{Name: "Main entrance", Model: "Yale Doorman L3", Panel: panels[0], State: store.LockLocked, Battery: 88, Users: []int{2, 3, 4}},
+		{Name: "Server room door", Model: "Yale Doorman L2", Panel: panels[0], State: store.LockLocked, Battery: 14, Users: []int{2}},
+		{Name: "Bike store", Model: "Generic Z-Wave lock", Panel: panels[0], State: store.LockJammed, Battery: 63},
+		{Name: "Front desk", Model: "Yale Doorman L2", Panel: panels[2], State: store.LockUnlocked, Battery: 71, Users: []int{2}},
+	}
+	for _, l := range locks {
+		if _, err := b.s.AddLock(b.sys, l); err != nil {
+			return err
+		}
+	}
+	tags := []store.Tag{
+		{ID: "04A1B2C3D4E5F6", Kind: store.TagKeypad, Panel: panels[0], Slot: 2},
+		{ID: "04A1B2C3D4E5F7", Kind: store.TagKeypad, Panel: panels[0], Slot: 3},
+		{ID: "90:324", Kind: store.TagLock, Panel: panels[0], Slot: 4, Lock: 1},
+		{ID: "90:325", Kind: store.TagLock, Panel: panels[0], Slot: 5, Lock: 1, Status: store.TagLost},
+		{ID: "12:40112", Kind: store.TagLock, Panel: panels[2], Slot: 2, Lock: 4},
+	}
+	for _, t := range tags {
+		if _, err := b.s.AddTag(b.sys, t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// history performs a few everyday operations as the demo operators,
+// including attempts the rules refuse, so the action log has a story.
+func (b *builder) history(panels []uint64) error {
+	actor := func(name string) store.Actor {
+		a, err := b.s.Actor(name, "demo")
+		if err != nil {
+			panic(err) // created above; a failure here is a bug in Build
+		}
+		return a
+	}
+	sup, guard, inst := actor("sup.maria"), actor("guard.ana"), actor("inst.lee")
+	// Expected refusals are part of the story; their errors are recorded
+	// in the log by the store.
+	_ = b.s.SetCode(guard, panels[1], 30, "4826", store.CodeOptions{}) // a guard may not set codes
+	_ = b.s.SetLabel(sup, panels[1], 33, "Night shift")                // slot 33 has no code
+	_ = b.s.DisablePanelUser(sup, panels[1], 40)                       // the Master cannot be disabled
+	_ = b.s.AssignAccount(sup, "ada.andersen@northwind", panels[0], 2) // not a picked suggestion
+	if err := b.s.SetLabel(sup, panels[0], 2, "Ada Andersen (Ops)"); err != nil {
+		return err
+	}
+	if err := b.s.SetPartitions(inst, panels[1], 2, store.PartitionSet(0).With(1).With(2)); err != nil {
+		return err
+	}
+	if err := b.s.DisablePanelUser(sup, panels[1], 5); err != nil {
+		return err
+	}
+	if err := b.s.ResetPassword(sup, "ben.brooks@northwind.example"); err != nil {
+		return err
+	}
+	return nil
+}
+
+// sync marks most device and mail jobs applied, as the simulated panels
+// would, leaving a few pending and one refused so every Sync state shows.
+func (b *builder) sync() error {
+	jobs, err := b.s.DueJobs(b.sys, 0)
+	if err != nil {
+		return err
+	}
+	for i, j := range jobs {
+		var r store.JobResult
+		switch {
+		case j.Kind == store.JobMail:
+			if strings.HasPrefix(j.Mail.Subject, "Reset") {
+				continue // waits for SMTP
+			}
+			r = store.JobResult{Driver: "smtp", Transport: "demo", Verified: true}
+		case i%97 == 13:
+			continue // still pending
+		case i%251 == 40:
+			r = store.JobResult{Driver: "sim", Transport: "in-process", Err: "panel refused the slot: keypad is in installer programming", Permanent: true}
+		case j.Panel == 2:
+			r = store.JobResult{Driver: "guided", Transport: "keypad", Verified: false}
+		default:
+			r = store.JobResult{Driver: "sim", Transport: "in-process", Verified: true}
+		}
+		if err := b.s.FinishJob(b.sys, j.Seq, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,96 @@
+package demo
+
+import (
+	"context"
+	"testing"
+
+	"github.com/guardroom/guardroom/store"
+)
+
+func TestBuild(t *testing.T) {
+	s, err := store.Open(store.Config{InMemory: true, NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var steps []string
+	if err := Build(context.Background(), s, func(step string) { steps = append(steps, step) }); err != nil {
+		t.Fatal(err)
+	}
+	a := s.Internal("test")
+	panels, err := s.ListPanels(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	families := map[string]bool{}
+	var big store.Panel
+	for _, p := range panels {
+		families[string(p.Spec().Type)] = true
+		if p.Slots == 1000 {
+			big = p
+		}
+	}
+	for _, want := range []string{"NeoR", "DSC", "Qolsys (IQ)", "Visonic"} {
+		if !families[want] {
+			t.Errorf("no %s panel in the demo", want)
+		}
+	}
+	users, err := s.ListUsers(a, big.ID)
+	if err != nil || len(users) != 1000 {
+		t.Fatalf("big panel: %d users, %v", len(users), err)
+	}
+	withCode := 0
+	for _, u := range users {
+		if u.CodeSet {
+			withCode++
+		}
+	}
+	if withCode != big.CodesSet || withCode < 500 {
+		t.Errorf("codes set %d, panel counter %d", withCode, big.CodesSet)
+	}
+	statuses := map[store.AccountStatus]int{}
+	accts, _ := s.ListAccounts(a)
+	for _, acc := range accts {
+		statuses[acc.Status]++
+	}
+	for _, st := range []store.AccountStatus{store.StatusActive, store.StatusNotConfirmed, store.StatusSuspended} {
+		if statuses[st] == 0 {
+			t.Errorf("no account %q in the demo: %v", st, statuses)
+		}
+	}
+	sync := map[store.SyncState]int{}
+	for _, p := range panels {
+		us, _ := s.ListUsers(a, p.ID)
+		for _, u := range us {
+			if u.CodeSet {
+				sync[u.Sync.State]++
+			}
+		}
+	}
+	for _, st := range []store.SyncState{store.SyncInSync, store.SyncPending, store.SyncFailed, store.SyncUnverified} {
+		if sync[st] == 0 {
+			t.Errorf("no user %q in the demo: %v", st, sync)
+		}
+	}
+	locks, _ := s.ListLocks(a)
+	tags, _ := s.ListTags(a)
+	if len(locks) == 0 || len(tags) == 0 {
+		t.Errorf("locks %d tags %d", len(locks), len(tags))
+	}
+	log, _ := s.ListLog(a, store.LogFilter{})
+	refused := 0
+	for _, e := range log {
+		if e.Refused() {
+			refused++
+		}
+	}
+	if refused < 3 {
+		t.Errorf("%d refused attempts in the demo history", refused)
+	}
+	if res, err := s.VerifyLog(a); err != nil || !res.OK() {
+		t.Errorf("log: %v %v", res, err)
+	}
+	if err := Build(context.Background(), s, nil); err == nil {
+		t.Error("a second Build on a non-empty store succeeded")
+	}
+}
