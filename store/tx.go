@@ -30,6 +30,10 @@ type wtx struct {
 	head    [32]byte
 	changes []Change
 	err     error
+
+	// dirtyPanel is written once at commit: its CodesSet counter changes
+	// with every code set or cleared, many times in a bulk chunk.
+	dirtyPanel *Panel
 }
 
 // begin starts a write operation; finish must follow at once.
@@ -70,6 +74,11 @@ func (s *Store) finish(w *wtx, body func() error) (err error) {
 }
 
 func (w *wtx) commit() error {
+	if w.dirtyPanel != nil {
+		w.set(panelKey(w.dirtyPanel.ID), *w.dirtyPanel)
+		w.changed(Change{What: ChangePanel, Panel: w.dirtyPanel.ID})
+		w.dirtyPanel = nil
+	}
 	if w.err != nil {
 		return w.err
 	}

@@ -348,8 +348,7 @@ func (s *Store) writeNewCode(w *wtx, p *Panel, u *PanelUser, h []byte, code stri
 		w.del(codeIdxKey(p.ID, u.codeHash))
 	} else {
 		p.CodesSet++
-		w.set(panelKey(p.ID), *p)
-		w.changed(Change{What: ChangePanel, Panel: p.ID})
+		w.dirtyPanel = p
 	}
 	u.CodeSet, u.codeHash = true, h
 	w.setRaw(codeIdxKey(p.ID, h), u32(uint32(u.Slot)))
@@ -431,8 +430,7 @@ func (s *Store) DisablePanelUser(a Actor, panel uint64, slot int) error {
 		before := u.state()
 		w.del(codeIdxKey(p.ID, u.codeHash))
 		p.CodesSet--
-		w.set(panelKey(p.ID), p)
-		w.changed(Change{What: ChangePanel, Panel: p.ID})
+		w.dirtyPanel = &p
 		u.CodeSet, u.codeHash, u.Label, u.Partitions = false, nil, "", 0
 		u.Role = p.Spec().DefaultRole(slot)
 		w.queueDevice(u, Job{Op: OpClearCode})
