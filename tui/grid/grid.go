@@ -1,0 +1,454 @@
+// Package grid is the console's one table: a windowed grid over any number
+// of rows. It filters and sorts across all rows but renders only the rows
+// on screen, so a key press costs the same at 100 rows and at 100,000.
+//
+// Rows come from a Source the screen provides; the grid never formats data
+// itself (row renderers are the screens' pure functions).
+package grid
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// Source supplies the rows.
+type Source interface {
+	// Len is the number of rows.
+	Len() int
+	// Cells returns the display cells of row i, one per column.
+	Cells(i int) []string
+	// Haystack is row i's lower-case text for free-text filtering. Sources
+	// should compute it once per row: filtering calls it for every row.
+	Haystack(i int) string
+	// Field is row i's lower-case value of a column key, for "key:value"
+	// filters and sorting.
+	Field(i int, key string) string
+}
+
+// Align is a column's alignment.
+type Align int
+
+// Alignments.
+const (
+	Left Align = iota
+	Right
+)
+
+// Column describes one column.
+type Column struct {
+	Title string
+	// Key names the column in filters ("status:active") and sorting.
+	Key string
+	// Width is fixed when > 0; columns with Width 0 share what is left,
+	// never narrower than MinWidth.
+	Width    int
+	MinWidth int
+	Align    Align
+}
+
+// PageSizes are the rows-per-page choices of the Users grid (003).
+var PageSizes = []int{10, 15, 50, 100, 200}
+
+// DefaultPageSize is 15, as in "1-15 of 1000".
+const DefaultPageSize = 15
+
+// Styles render the parts of the grid. Selection is shown by a marker as
+// well as by style, so it survives NO_COLOR and 16-colour terminals.
+type Styles struct {
+	Header   lipgloss.Style
+	Selected lipgloss.Style
+	Cell     lipgloss.Style
+	Marker   string // drawn before the selected row, e.g. "▶"
+}
+
+// Model is the grid's state. Its zero value is not usable; call New.
+type Model struct {
+	cols   []Column
+	widths []int
+	src    Source
+	// base is every row in sort order; view is base filtered.
+	base []int
+	view []int
+
+	cursor   int // index into view
+	pageSize int
+	width    int
+	height   int // rows available for the body, header excluded
+	top      int // first row of the page drawn when the page is taller than the screen
+
+	query  string
+	filter filter
+
+	sortKey  string
+	sortDesc bool
+	compare  func(i, j int, key string) int
+
+	styles Styles
+}
+
+// Comparer is an optional Source method for typed sorting; without it rows
+// compare by Field, numerically when both values are numbers.
+type Comparer interface {
+	Compare(i, j int, key string) int
+}
+
+// New returns a grid over src.
+func New(cols []Column, src Source, st Styles) Model {
+	m := Model{cols: cols, pageSize: DefaultPageSize, styles: st, width: 80, height: DefaultPageSize}
+	m.SetSource(src)
+	m.layout()
+	return m
+}
+
+// SetSource replaces the rows (new data arrived), keeping the filter, the
+// sort and, when possible, the cursor's row.
+func (m *Model) SetSource(src Source) {
+	sel, had := m.Selected()
+	m.src = src
+	m.compare = nil
+	if c, ok := src.(Comparer); ok {
+		m.compare = c.Compare
+	}
+	n := src.Len()
+	m.base = make([]int, n)
+	for i := range m.base {
+		m.base[i] = i
+	}
+	m.sortBase()
+	m.view = m.filter.apply(m.src, m.base)
+	if had && sel < n {
+		m.SelectRow(sel)
+	}
+	m.clamp()
+}
+
+// Source returns the grid's source.
+func (m Model) Source() Source { return m.src }
+
+// SetSize sets the width and the height available to the grid, header
+// included.
+func (m *Model) SetSize(width, height int) {
+	m.width, m.height = max(width, 10), max(height-1, 1)
+	m.layout()
+	m.clamp()
+}
+
+// SetPageSize sets the rows per page.
+func (m *Model) SetPageSize(n int) {
+	if n < 1 {
+		n = DefaultPageSize
+	}
+	m.pageSize = n
+	m.clamp()
+}
+
+// PageSize is the rows per page.
+func (m Model) PageSize() int { return m.pageSize }
+
+// NextPageSize cycles through PageSizes.
+func (m *Model) NextPageSize() {
+	i := slices.Index(PageSizes, m.pageSize)
+	m.SetPageSize(PageSizes[(i+1)%len(PageSizes)])
+}
+
+func (m *Model) layout() {
+	m.widths = make([]int, len(m.cols))
+	avail := m.width - 2 - (len(m.cols) - 1) // marker column and one space between cells
+	flex := 0
+	for i, c := range m.cols {
+		if c.Width > 0 {
+			m.widths[i] = c.Width
+			avail -= c.Width
+		} else {
+			m.widths[i] = c.MinWidth
+			avail -= c.MinWidth
+			flex++
+		}
+	}
+	for i, c := range m.cols {
+		if c.Width == 0 && flex > 0 && avail > 0 {
+			share := avail / flex
+			m.widths[i] += share
+			avail -= share
+			flex--
+		}
+	}
+}
+
+// Query is the current filter text.
+func (m Model) Query() string { return m.query }
+
+// SetFilter filters all rows by q: whitespace-separated terms that must all
+// match; "key:value" matches a column's value, anything else the row's
+// text. Typing one more character only re-checks the rows that matched.
+func (m *Model) SetFilter(q string) {
+	sel, had := m.Selected()
+	f := parseFilter(q, m.cols)
+	if f.narrows(m.filter) {
+		m.view = f.apply(m.src, m.view)
+	} else {
+		m.view = f.apply(m.src, m.base)
+	}
+	m.query, m.filter = q, f
+	m.cursor, m.top = 0, 0
+	if had {
+		m.SelectRow(sel)
+	}
+	m.clamp()
+}
+
+// FilterError says what is wrong with the current filter ("" when fine).
+func (m Model) FilterError() string { return m.filter.problem }
+
+// SortBy sorts by a column key; the same key again reverses the order.
+func (m *Model) SortBy(key string) {
+	sel, had := m.Selected()
+	if m.sortKey == key {
+		m.sortDesc = !m.sortDesc
+	} else {
+		m.sortKey, m.sortDesc = key, false
+	}
+	m.sortBase()
+	m.view = m.filter.apply(m.src, m.base)
+	if had {
+		m.SelectRow(sel)
+	}
+	m.clamp()
+}
+
+// Sort returns the sort key and direction.
+func (m Model) Sort() (key string, desc bool) { return m.sortKey, m.sortDesc }
+
+func (m *Model) sortBase() {
+	if m.sortKey == "" {
+		return
+	}
+	key, src := m.sortKey, m.src
+	cmpFn := m.compare
+	if cmpFn == nil {
+		cmpFn = func(i, j int, key string) int { return compareValues(src.Field(i, key), src.Field(j, key)) }
+	}
+	slices.SortStableFunc(m.base, func(a, b int) int {
+		c := cmpFn(a, b, key)
+		if m.sortDesc {
+			c = -c
+		}
+		if c == 0 {
+			c = cmp.Compare(a, b)
+		}
+		return c
+	})
+}
+
+// compareValues compares numerically when both are integers.
+func compareValues(a, b string) int {
+	x, errA := strconv.Atoi(a)
+	y, errB := strconv.Atoi(b)
+	if errA == nil && errB == nil {
+		return cmp.Compare(x, y)
+	}
+	return strings.Compare(a, b)
+}
+
+// Len is the number of rows after filtering.
+func (m Model) Len() int { return len(m.view) }
+
+// Total is the number of rows before filtering.
+func (m Model) Total() int { return len(m.base) }
+
+// Selected returns the source index of the selected row.
+func (m Model) Selected() (int, bool) {
+	if m.cursor < 0 || m.cursor >= len(m.view) {
+		return 0, false
+	}
+	return m.view[m.cursor], true
+}
+
+// Cursor is the selected position in the filtered rows.
+func (m Model) Cursor() int { return m.cursor }
+
+// SelectRow moves the cursor to source row i, if it is in the view.
+func (m *Model) SelectRow(i int) bool {
+	for pos, r := range m.view {
+		if r == i {
+			m.cursor = pos
+			m.clamp()
+			return true
+		}
+	}
+	return false
+}
+
+// Move moves the cursor by delta rows.
+func (m *Model) Move(delta int) { m.cursor += delta; m.clamp() }
+
+// Home and End jump to the first and last row.
+func (m *Model) Home() { m.cursor = 0; m.clamp() }
+
+// End jumps to the last row.
+func (m *Model) End() { m.cursor = len(m.view) - 1; m.clamp() }
+
+// NextPage moves to the same position on the next page.
+func (m *Model) NextPage() {
+	if (m.cursor/m.pageSize+1)*m.pageSize < len(m.view) {
+		m.cursor = min(m.cursor+m.pageSize, len(m.view)-1)
+		m.cursor = m.cursor / m.pageSize * m.pageSize
+	}
+	m.clamp()
+}
+
+// PrevPage moves to the first row of the previous page.
+func (m *Model) PrevPage() {
+	page := m.cursor / m.pageSize
+	if page > 0 {
+		m.cursor = (page - 1) * m.pageSize
+	} else {
+		m.cursor = 0
+	}
+	m.clamp()
+}
+
+func (m *Model) clamp() {
+	if m.cursor >= len(m.view) {
+		m.cursor = len(m.view) - 1
+	}
+	if m.cursor < 0 {
+		m.cursor = 0
+	}
+	start, end := m.pageBounds()
+	rows := min(m.height, end-start)
+	if m.top < start || m.top > end {
+		m.top = start
+	}
+	if m.cursor < m.top {
+		m.top = m.cursor
+	}
+	if rows > 0 && m.cursor >= m.top+rows {
+		m.top = m.cursor - rows + 1
+	}
+	if m.top > end-rows { // no empty lines while the page has rows to show
+		m.top = end - rows
+	}
+	if m.top < start {
+		m.top = start
+	}
+}
+
+// pageBounds returns the current page's rows [start, end).
+func (m Model) pageBounds() (int, int) {
+	start := m.cursor / m.pageSize * m.pageSize
+	return start, min(start+m.pageSize, len(m.view))
+}
+
+// Range is the current page's first and last row (1-based) and the total.
+func (m Model) Range() (from, to, total int) {
+	start, end := m.pageBounds()
+	if end == 0 {
+		return 0, 0, 0
+	}
+	return start + 1, end, len(m.view)
+}
+
+// RangeText is "1-15 of 1000", with the unfiltered total when filtered.
+func (m Model) RangeText() string {
+	from, to, total := m.Range()
+	s := fmt.Sprintf("%d-%d of %d", from, to, total)
+	if total == 0 {
+		s = "0 of 0"
+	}
+	if m.query != "" && total != len(m.base) {
+		s += fmt.Sprintf(" (filtered from %d)", len(m.base))
+	}
+	return s
+}
+
+// Page is the 1-based page number and the number of pages.
+func (m Model) Page() (page, pages int) {
+	pages = max((len(m.view)+m.pageSize-1)/m.pageSize, 1)
+	return m.cursor/m.pageSize + 1, pages
+}
+
+// RowAt maps a body line (0 = first row under the header) to a view
+// position, for mouse clicks.
+func (m Model) RowAt(line int) (int, bool) {
+	_, end := m.pageBounds()
+	pos := m.top + line
+	if line < 0 || pos >= end || line >= m.height {
+		return 0, false
+	}
+	return pos, true
+}
+
+// SetCursor moves the cursor to a view position.
+func (m *Model) SetCursor(pos int) { m.cursor = pos; m.clamp() }
+
+// View renders the header and the visible rows of the current page.
+func (m Model) View() string {
+	var b strings.Builder
+	b.Grow((m.width + 1) * (m.height + 1))
+	header := make([]string, len(m.cols))
+	for i, c := range m.cols {
+		title := c.Title
+		if c.Key != "" && c.Key == m.sortKey {
+			if m.sortDesc {
+				title += " ↓"
+			} else {
+				title += " ↑"
+			}
+		}
+		header[i] = title
+	}
+	b.WriteString(m.styles.Header.Render(m.line("  ", header)))
+	_, end := m.pageBounds()
+	for pos := m.top; pos < end && pos < m.top+m.height; pos++ {
+		b.WriteByte('\n')
+		cells := m.src.Cells(m.view[pos])
+		if pos == m.cursor {
+			marker := m.styles.Marker
+			if marker == "" {
+				marker = ">"
+			}
+			b.WriteString(m.styles.Selected.Render(m.line(ansi.Truncate(marker, 1, "")+" ", cells)))
+		} else {
+			b.WriteString(m.styles.Cell.Render(m.line("  ", cells)))
+		}
+	}
+	return b.String()
+}
+
+// line lays cells out in the column widths, padded to the grid's width.
+func (m Model) line(prefix string, cells []string) string {
+	var b strings.Builder
+	b.WriteString(prefix)
+	used := 2
+	for i, w := range m.widths {
+		if i > 0 {
+			b.WriteByte(' ')
+			used++
+		}
+		var c string
+		if i < len(cells) {
+			c = cells[i]
+		}
+		c = ansi.Truncate(c, w, "…")
+		pad := w - ansi.StringWidth(c)
+		if m.cols[i].Align == Right {
+			b.WriteString(strings.Repeat(" ", max(pad, 0)))
+			b.WriteString(c)
+		} else {
+			b.WriteString(c)
+			b.WriteString(strings.Repeat(" ", max(pad, 0)))
+		}
+		used += w
+	}
+	if used < m.width {
+		b.WriteString(strings.Repeat(" ", m.width-used))
+	}
+	return ansi.Truncate(b.String(), m.width, "")
+}

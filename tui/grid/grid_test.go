@@ -1,0 +1,245 @@
+package grid
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+)
+
+// rows is a test Source: slot, label, status.
+type rows struct {
+	label, status []string
+	hay           []string
+}
+
+func makeRows(n int) *rows {
+	r := &rows{label: make([]string, n), status: make([]string, n), hay: make([]string, n)}
+	statuses := []string{"Active", "Suspended", "Not confirmed", "Unknown"}
+	for i := range n {
+		r.label[i] = fmt.Sprintf("User %d", i+1)
+		r.status[i] = statuses[i%len(statuses)]
+		r.hay[i] = strings.ToLower(fmt.Sprintf("%d %s %s", i+1, r.label[i], r.status[i]))
+	}
+	return r
+}
+
+func (r *rows) Len() int              { return len(r.label) }
+func (r *rows) Haystack(i int) string { return r.hay[i] }
+func (r *rows) Cells(i int) []string {
+	return []string{strconv.Itoa(i + 1), r.label[i], r.status[i]}
+}
+func (r *rows) Field(i int, key string) string {
+	switch key {
+	case "no":
+		return strconv.Itoa(i + 1)
+	case "label":
+		return strings.ToLower(r.label[i])
+	case "status":
+		return strings.ToLower(r.status[i])
+	}
+	return ""
+}
+
+var cols = []Column{{Title: "№", Key: "no", Width: 5, Align: Right}, {Title: "Label", Key: "label", MinWidth: 10}, {Title: "Status", Key: "status", Width: 14}}
+
+func newGrid(n int) Model {
+	g := New(cols, makeRows(n), Styles{Marker: ">"})
+	g.SetSize(80, 40)
+	return g
+}
+
+func TestRangeAndPaging(t *testing.T) {
+	g := newGrid(1000)
+	if got := g.RangeText(); got != "1-15 of 1000" {
+		t.Fatalf("range %q", got)
+	}
+	g.NextPage()
+	if got := g.RangeText(); got != "16-30 of 1000" {
+		t.Fatalf("after next page %q", got)
+	}
+	if i, _ := g.Selected(); i != 15 {
+		t.Fatalf("cursor row %d after next page, want 15", i)
+	}
+	g.Move(-1) // back across the page boundary
+	if got := g.RangeText(); got != "1-15 of 1000" {
+		t.Fatalf("moving up across the page: %q", got)
+	}
+	g.End()
+	if got := g.RangeText(); got != "991-1000 of 1000" {
+		t.Fatalf("last page %q", got)
+	}
+	g.NextPage()
+	if got := g.RangeText(); got != "991-1000 of 1000" {
+		t.Fatalf("next page past the end moved to %q", got)
+	}
+	for _, size := range PageSizes {
+		g.SetPageSize(size)
+		g.Home()
+		want := fmt.Sprintf("1-%d of 1000", size)
+		if got := g.RangeText(); got != want {
+			t.Errorf("page size %d: %q want %q", size, got, want)
+		}
+	}
+	g.SetPageSize(15)
+	g.NextPageSize()
+	if g.PageSize() != 50 {
+		t.Errorf("next page size after 15 is %d", g.PageSize())
+	}
+	if p, n := g.Page(); p != 1 || n != 20 {
+		t.Errorf("page %d of %d, want 1 of 20", p, n)
+	}
+	empty := newGrid(0)
+	if got := empty.RangeText(); got != "0 of 0" {
+		t.Errorf("empty range %q", got)
+	}
+	if _, ok := empty.Selected(); ok {
+		t.Error("empty grid has a selection")
+	}
+}
+
+func TestViewRendersOnlyThePageWindow(t *testing.T) {
+	g := newGrid(1000)
+	g.SetSize(60, 6) // header + 5 body lines, page of 15
+	lines := strings.Split(g.View(), "\n")
+	if len(lines) != 6 {
+		t.Fatalf("%d lines, want 6", len(lines))
+	}
+	for i, l := range lines {
+		if w := ansi.StringWidth(l); w != 60 {
+			t.Errorf("line %d is %d wide, want 60: %q", i, w, l)
+		}
+	}
+	if !strings.HasPrefix(lines[1], "> ") || !strings.Contains(lines[1], "User 1 ") {
+		t.Errorf("first row not selected: %q", lines[1])
+	}
+	g.Move(7) // row 8, beyond the 5 visible lines: the window scrolls
+	view := g.View()
+	if !strings.Contains(view, "> ") || !strings.Contains(view, "User 8") || strings.Contains(view, "User 1 ") {
+		t.Errorf("window did not follow the cursor:\n%s", view)
+	}
+	g.SetSize(60, 40) // taller than the page: only 15 rows drawn
+	if n := strings.Count(g.View(), "\n"); n != 15 {
+		t.Errorf("%d body lines for a 15-row page", n)
+	}
+}
+
+func TestFilter(t *testing.T) {
+	g := newGrid(1000)
+	g.SetFilter("status:suspended")
+	if g.Len() != 250 {
+		t.Fatalf("status:suspended matched %d, want 250", g.Len())
+	}
+	if got := g.RangeText(); got != "1-15 of 250 (filtered from 1000)" {
+		t.Errorf("range %q", got)
+	}
+	g.SetFilter("status:suspended user 99")
+	for pos := range g.Len() {
+		g.SetCursor(pos)
+		i, _ := g.Selected()
+		if !strings.Contains(makeRows(1000).hay[i], "99") || i%4 != 1 {
+			t.Errorf("row %d does not match", i)
+		}
+	}
+	g.SetFilter("color:red")
+	if g.FilterError() == "" || !strings.Contains(g.FilterError(), "status") {
+		t.Errorf("unknown field not reported: %q", g.FilterError())
+	}
+	g.SetFilter("")
+	if g.Len() != 1000 || g.FilterError() != "" {
+		t.Errorf("clearing the filter left %d rows, %q", g.Len(), g.FilterError())
+	}
+}
+
+// Narrowing on each typed character must give exactly what a fresh filter
+// gives, including when a term turns into a field term or text is deleted.
+func TestFilterNarrowingMatchesFullFilter(t *testing.T) {
+	r := makeRows(2000)
+	rng := rand.New(rand.NewPCG(1, 2))
+	words := []string{"user 1", "status:act", "status:s", "2", "susp", " ", "status", ":", "9"}
+	for trial := range 200 {
+		g := New(cols, r, Styles{})
+		q := ""
+		for step := range 12 {
+			if rng.IntN(4) == 0 && len(q) > 0 {
+				q = q[:rng.IntN(len(q))]
+			} else {
+				w := words[rng.IntN(len(words))]
+				q += w[:min(len(w), 1+rng.IntN(2))]
+			}
+			g.SetFilter(q)
+			fresh := New(cols, r, Styles{})
+			fresh.SetFilter(q)
+			if !slices.Equal(g.view, fresh.view) {
+				t.Fatalf("trial %d step %d query %q: narrowed %d rows, fresh %d", trial, step, q, len(g.view), len(fresh.view))
+			}
+		}
+	}
+}
+
+func TestSort(t *testing.T) {
+	g := newGrid(30)
+	g.SortBy("no")
+	if i, _ := g.Selected(); i != 0 {
+		t.Fatalf("ascending by number starts at row %d", i)
+	}
+	g.SortBy("no") // reverse
+	g.Home()
+	if i, _ := g.Selected(); i != 29 {
+		t.Fatalf("descending by number starts at row %d, want 29 (slot 30: numeric, not text order)", i)
+	}
+	if !strings.Contains(g.View(), "№ ↓") {
+		t.Error("header does not show the sort direction")
+	}
+	g.SortBy("status")
+	g.SetFilter("status:active")
+	g.Home()
+	prev := ""
+	for pos := range g.Len() {
+		g.SetCursor(pos)
+		i, _ := g.Selected()
+		s := g.Source().Field(i, "status")
+		if s < prev {
+			t.Fatalf("not sorted at %d", pos)
+		}
+		prev = s
+	}
+}
+
+func TestSelectionKeptAcrossReloadFilterAndSort(t *testing.T) {
+	g := newGrid(100)
+	g.Move(41)
+	g.SetSource(makeRows(100))
+	if i, _ := g.Selected(); i != 41 {
+		t.Errorf("reload moved the cursor to %d", i)
+	}
+	g.SortBy("no")
+	g.SortBy("no")
+	if i, _ := g.Selected(); i != 41 {
+		t.Errorf("sort moved the cursor to %d", i)
+	}
+	g.SetSource(makeRows(10)) // the row is gone: clamp, don't crash
+	if i, ok := g.Selected(); !ok || i > 9 {
+		t.Errorf("after shrink selected %d %v", i, ok)
+	}
+}
+
+func TestRowAt(t *testing.T) {
+	g := newGrid(100)
+	g.SetSize(80, 11) // 10 body lines
+	g.NextPage()      // rows 16-30, window 16-25
+	pos, ok := g.RowAt(2)
+	if !ok || pos != 17 {
+		t.Errorf("RowAt(2) = %d %v, want 17", pos, ok)
+	}
+	if _, ok := g.RowAt(10); ok {
+		t.Error("a click below the body hit a row")
+	}
+	if _, ok := g.RowAt(-1); ok {
+		t.Error("a click on the header hit a row")
+	}
+}
