@@ -398,11 +398,14 @@ func (s *Store) SetPartitions(a Actor, panel uint64, slot int, parts PartitionSe
 		if !u.CodeSet {
 			return noCode(p, slot, "partitions cannot change")
 		}
-		if u.Role == family.RoleMaster {
-			return refuse(ErrMaster, "panel user %d of %s is a Master user: Master users always hold all partitions", slot, p.Name)
-		}
+		// The panel type comes first: on a panel that cannot edit partitions
+		// (Dual Path, single-partition panels) no user's partitions can
+		// change, the Master's included.
 		if !p.Spec().PartitionEditing {
 			return refuse(ErrUnsupported, "%s (%s) does not support changing a user's partitions", p.Name, p.Spec().Model)
+		}
+		if u.Role == family.RoleMaster {
+			return refuse(ErrMaster, "panel user %d of %s is a Master user: Master users always hold all partitions", slot, p.Name)
 		}
 		if err := checkPartitions(p, parts); err != nil {
 			return err
