@@ -75,6 +75,7 @@ func (s *Store) AddLock(a Actor, l Lock) (Lock, error) {
 		if err != nil {
 			return err
 		}
+		w.unit = p.Unit
 		if !p.Spec().DoorLocks {
 			return refuse(ErrUnsupported, "%s (%s) cannot have door locks", p.Name, p.Spec().Model)
 		}

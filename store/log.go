@@ -189,7 +189,9 @@ func verifyChain(each func(func(key, val []byte) error) error, head []byte, last
 		return res
 	}
 	switch {
-	case res.Entries != last:
+	case res.Entries > last:
+		res.BrokenAt, res.Problem = last+1, fmt.Sprintf("the log holds %d entries but only %d were written: entry %d was added afterwards", res.Entries, last, last+1)
+	case res.Entries < last:
 		res.BrokenAt, res.Problem = res.Entries+1, fmt.Sprintf("the log ends at entry %d but %d entries were written: entries were removed", res.Entries, last)
 	case last > 0 && !bytes.Equal(head, prev[:]):
 		res.BrokenAt, res.Problem = last, fmt.Sprintf("entry %d does not match the recorded head: it was altered", last)
