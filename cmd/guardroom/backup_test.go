@@ -1,0 +1,63 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/guardroom/guardroom/store"
+)
+
+func TestBackupRestoreRoundTrip(t *testing.T) {
+	s := newSite(t).withPanel()
+	s.ok("2580\n", "user", "set-code", "1", "7", "--label", "Bob")
+	s.ok("", "account", "create", "ann@example.com")
+	s.ok("", "account", "assign", "ann@example.com", "1", "7")
+
+	file := filepath.Join(s.root, "site.backup")
+	r := s.ok("", "backup", file)
+	if !strings.Contains(r.stdout, "Backup written to "+file) || !strings.Contains(r.stdout, s.key) {
+		t.Errorf("backup: %s", r)
+	}
+	st, err := os.Stat(file)
+	if err != nil || st.Mode().Perm() != 0o600 || st.Size() == 0 {
+		t.Fatalf("backup file: %v %v", st, err)
+	}
+	s.fail(1, "exists already", "", "backup", file)
+	s.ok("", "backup", file, "--force")
+
+	// Into a fresh data directory, with the same key file.
+	fresh := &site{t: t, root: s.root, data: filepath.Join(s.root, "restored"), key: s.key}
+	r = fresh.ok("", "restore", file)
+	if !strings.Contains(r.stdout, "Restored") || !strings.Contains(r.stdout, "chain intact") {
+		t.Errorf("restore: %s", r)
+	}
+	u := fresh.user("Main office", "7")
+	if !u.CodeSet || u.Label != "Bob" || u.Account == nil || *u.Account != "ann@example.com" {
+		t.Errorf("restored user: %+v", u)
+	}
+	fresh.ok("", "log", "verify")
+	// The restored database knows the code's hash: a duplicate is refused.
+	fresh.fail(1, "already used", "2580\n", "user", "set-code", "1", "8")
+
+	// Not over a site without --force.
+	fresh.fail(1, "already holds a site", "", "restore", file)
+	fresh.ok("", "restore", file, "--force")
+
+	// The key file the backup was made with is needed, and never made up.
+	noKey := &site{t: t, root: s.root, data: filepath.Join(s.root, "r2"), key: filepath.Join(s.root, "missing.key")}
+	noKey.fail(1, "key file the backup was made with", "", "restore", file)
+	if _, err := os.Stat(noKey.key); err == nil {
+		t.Error("restore created a key file")
+	}
+	if store.Exists(noKey.data) {
+		t.Error("restore without key created a database")
+	}
+	otherKey := filepath.Join(s.root, "other.key")
+	store.CreateKey(otherKey)
+	wrong := &site{t: t, root: s.root, data: filepath.Join(s.root, "r3"), key: otherKey}
+	wrong.fail(1, "another key file", "", "restore", file)
+	wrong.fail(1, "not a guardroom backup", "", "restore", filepath.Join(s.data, "MANIFEST"))
+	wrong.fail(1, "open backup", "", "restore", filepath.Join(s.root, "nope.backup"))
+}

@@ -1,0 +1,293 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// The settings every command shares come from, in rising order of
+// precedence: built-in defaults, the config file, the GUARDROOM_KEY_FILE
+// environment variable (key file only) and the global flags, which may
+// appear anywhere on the command line.
+
+// globalFlag is a string flag that remembers whether it was given. It can be
+// registered on several FlagSets without resetting its value.
+type globalFlag struct {
+	value string
+	set   bool
+}
+
+func (g *globalFlag) String() string { return g.value }
+
+func (g *globalFlag) Set(s string) error {
+	if strings.TrimSpace(s) == "" {
+		return errors.New("empty value")
+	}
+	g.value, g.set = s, true
+	return nil
+}
+
+// globalFlags are the flags accepted by every command.
+type globalFlags struct {
+	data, config, keyFile, operator, logFile globalFlag
+}
+
+// lookup returns the global flag's value by name, nil for other names.
+func (g *globalFlags) lookup(name string) flag.Value {
+	switch name {
+	case "data":
+		return &g.data
+	case "config":
+		return &g.config
+	case "key-file":
+		return &g.keyFile
+	case "operator":
+		return &g.operator
+	case "log-file":
+		return &g.logFile
+	}
+	return nil
+}
+
+// register adds the global flags to fs, after the command's own: a
+// command flag of the same name (log list --operator) wins, and the global
+// one must then come before the command.
+func (g *globalFlags) register(fs *flag.FlagSet) {
+	for _, f := range []struct {
+		v           *globalFlag
+		name, usage string
+	}{
+		{&g.data, "data", "data `DIR`: where the encrypted database lives (default $XDG_DATA_HOME/guardroom, else ~/.local/share/guardroom)"},
+		{&g.keyFile, "key-file", "data key `FILE`: kept apart from the data directory (default $GUARDROOM_KEY_FILE, else $XDG_CONFIG_HOME/guardroom/data.key)"},
+		{&g.config, "config", "config `FILE`: TOML settings (default $XDG_CONFIG_HOME/guardroom/config.toml, else ~/.config/guardroom/config.toml)"},
+		{&g.operator, "operator", "operator `NAME` to act as (default admin); until operator login arrives, whoever holds the key file is trusted"},
+		{&g.logFile, "log-file", "guardroom's diagnostics log `FILE` (default DATA/guardroom.log); never written to the terminal"},
+	} {
+		if fs.Lookup(f.name) == nil {
+			fs.Var(f.v, f.name, f.usage)
+		}
+	}
+}
+
+// fileConfig is the config file (TOML, snake_case keys).
+type fileConfig struct {
+	DataDir  string     `toml:"data_dir"`
+	KeyFile  string     `toml:"key_file"`
+	Operator string     `toml:"operator"`
+	LogFile  string     `toml:"log_file"`
+	SMTP     smtpConfig `toml:"smtp"`
+}
+
+// smtpConfig is the [smtp] table. It is only read for now: mail waits in
+// the outbox until a mail sender arrives.
+type smtpConfig struct {
+	Host         string `toml:"host"`
+	Port         int    `toml:"port"`
+	Security     string `toml:"security"` // starttls, tls or none
+	Username     string `toml:"username"`
+	PasswordFile string `toml:"password_file"`
+	From         string `toml:"from"`
+}
+
+// configured reports whether an SMTP server is set up.
+func (s smtpConfig) configured() bool { return s.Host != "" }
+
+// settings are the resolved global settings.
+type settings struct {
+	DataDir    string
+	ConfigFile string // "" when no config file was read
+	KeyFile    string
+	Operator   string
+	LogFile    string
+	SMTP       smtpConfig
+}
+
+// configExample is shown in help.
+const configExample = `data_dir = "/var/lib/guardroom"
+key_file = "/etc/guardroom/data.key"   # keep it apart from data_dir
+operator = "admin"
+log_file = "/var/log/guardroom/guardroom.log"
+
+[smtp]
+host = "mail.example.com"
+port = 587
+security = "starttls"                   # starttls, tls or none
+username = "guardroom"
+password_file = "/etc/guardroom/smtp.password"
+from = "guardroom@example.com"`
+
+// loadSettings resolves e.flags, the config file and the environment into
+// e.cfg and sets up the diagnostics log.
+func (e *env) loadSettings() error {
+	var fc fileConfig
+	cfgPath, explicit := e.flags.config.value, e.flags.config.set
+	if !explicit {
+		cfgPath = defaultConfigFile()
+	}
+	if cfgPath != "" {
+		loaded, err := readConfig(cfgPath, explicit, &fc)
+		if err != nil {
+			return &usageError{msg: err.Error(), noUsage: true}
+		}
+		if loaded {
+			e.cfg.ConfigFile = cfgPath
+		}
+	}
+	base := ""
+	if e.cfg.ConfigFile != "" {
+		base = filepath.Dir(e.cfg.ConfigFile)
+	}
+	pick := func(flagVal globalFlag, fileVal, def string) string {
+		switch {
+		case flagVal.set:
+			return expandHome(flagVal.value)
+		case fileVal != "":
+			return inDir(base, expandHome(fileVal))
+		}
+		return def
+	}
+	e.cfg.DataDir = pick(e.flags.data, fc.DataDir, defaultDataDir())
+	keyDefault := defaultKeyFile()
+	if env := os.Getenv("GUARDROOM_KEY_FILE"); env != "" {
+		// The environment beats the config file: the refusal for a missing
+		// key tells the operator to point GUARDROOM_KEY_FILE at the key.
+		keyDefault, fc.KeyFile = expandHome(env), ""
+	}
+	e.cfg.KeyFile = pick(e.flags.keyFile, fc.KeyFile, keyDefault)
+	e.cfg.Operator = "admin"
+	if fc.Operator != "" {
+		e.cfg.Operator = fc.Operator
+	}
+	if e.flags.operator.set {
+		e.cfg.Operator = e.flags.operator.value
+	}
+	e.cfg.LogFile = pick(e.flags.logFile, fc.LogFile, "")
+	if e.cfg.DataDir == "" {
+		return &usageError{msg: "no data directory: set XDG_DATA_HOME or HOME, give --data, or set data_dir in the config file", noUsage: true}
+	}
+	if e.cfg.KeyFile == "" {
+		return &usageError{msg: "no key file location: set XDG_CONFIG_HOME or HOME, give --key-file, or set GUARDROOM_KEY_FILE", noUsage: true}
+	}
+	if e.cfg.LogFile == "" {
+		e.cfg.LogFile = filepath.Join(e.cfg.DataDir, "guardroom.log")
+	}
+	smtp, err := checkSMTP(fc.SMTP, e.cfg.ConfigFile)
+	if err != nil {
+		return &usageError{msg: err.Error(), noUsage: true}
+	}
+	if smtp.PasswordFile != "" {
+		smtp.PasswordFile = inDir(base, expandHome(smtp.PasswordFile))
+	}
+	e.cfg.SMTP = smtp
+	e.logFile = &lazyFile{path: e.cfg.LogFile, warn: e.stderr}
+	e.logger = slog.New(slog.NewTextHandler(e.logFile, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	return nil
+}
+
+// readConfig decodes the TOML file at path into fc. A missing file is fine
+// unless it was named explicitly; unknown keys are an error naming them.
+func readConfig(path string, explicit bool, fc *fileConfig) (bool, error) {
+	md, err := toml.DecodeFile(path, fc)
+	if errors.Is(err, fs.ErrNotExist) {
+		if explicit {
+			return false, fmt.Errorf("config file %s does not exist: check the --config path", path)
+		}
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("config file %s: %v", path, err)
+	}
+	if bad := md.Undecoded(); len(bad) > 0 {
+		names := make([]string, len(bad))
+		for i, k := range bad {
+			names[i] = fmt.Sprintf("%q", k.String())
+		}
+		return false, fmt.Errorf("config file %s: unknown key %s: known keys are data_dir, key_file, operator, log_file and [smtp] host, port, security, username, password_file, from", path, strings.Join(names, ", "))
+	}
+	return true, nil
+}
+
+func checkSMTP(s smtpConfig, file string) (smtpConfig, error) {
+	s.Security = strings.ToLower(strings.TrimSpace(s.Security))
+	if s.Security == "" {
+		s.Security = "starttls"
+	}
+	switch s.Security {
+	case "starttls", "tls", "none":
+	default:
+		return s, fmt.Errorf("config file %s: [smtp] security %q is not one of starttls, tls, none", file, s.Security)
+	}
+	if s.Port == 0 {
+		s.Port = map[string]int{"starttls": 587, "tls": 465, "none": 25}[s.Security]
+	}
+	if s.Port < 1 || s.Port > 65535 {
+		return s, fmt.Errorf("config file %s: [smtp] port %d is not a TCP port (1-65535)", file, s.Port)
+	}
+	return s, nil
+}
+
+// xdgDir returns $env when it is an absolute path, else ~/fallback.
+func xdgDir(env, fallback string) string {
+	if d := os.Getenv(env); filepath.IsAbs(d) {
+		return d
+	}
+	home, err := os.UserHomeDir()
+	if err != nil || home == "" {
+		return ""
+	}
+	return filepath.Join(home, fallback)
+}
+
+func defaultDataDir() string {
+	if d := xdgDir("XDG_DATA_HOME", ".local/share"); d != "" {
+		return filepath.Join(d, "guardroom")
+	}
+	return ""
+}
+
+func defaultConfigFile() string {
+	if d := xdgDir("XDG_CONFIG_HOME", ".config"); d != "" {
+		return filepath.Join(d, "guardroom", "config.toml")
+	}
+	return ""
+}
+
+func defaultKeyFile() string {
+	if d := xdgDir("XDG_CONFIG_HOME", ".config"); d != "" {
+		return filepath.Join(d, "guardroom", "data.key")
+	}
+	return ""
+}
+
+// expandHome turns a leading ~/ into the home directory.
+func expandHome(p string) string {
+	if rest, ok := strings.CutPrefix(p, "~/"); ok {
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, rest)
+		}
+	}
+	return p
+}
+
+// inDir makes a relative path from the config file relative to its directory.
+func inDir(base, p string) string {
+	if base == "" || p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(base, p)
+}
+
+func openLogFile(path string) (*os.File, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	return os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+}

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/guardroom/guardroom/store"
+)
+
+// openOptions change how openStore treats a missing database or key.
+type openOptions struct {
+	// noNewKey refuses to create a key file (restore needs the key the
+	// backup was made with).
+	noNewKey bool
+	// fastFresh turns off fsync per commit when the database is new
+	// (building the demo site); closing the store flushes it.
+	fastFresh bool
+}
+
+// openStore opens the database in the data directory with the key file,
+// creating both on first run, and makes the actor for --operator.
+//
+// An existing database whose key file is missing is never replaced by a new
+// empty one: without its key it is unreadable, and a new key would only make
+// the mistake permanent.
+func (e *env) openStore(o openOptions) error {
+	if e.s != nil {
+		return nil
+	}
+	dir, keyPath := e.cfg.DataDir, e.cfg.KeyFile
+	if within(keyPath, dir) {
+		return fmt.Errorf("the key file %s is inside the data directory %s: keep it apart (--key-file or GUARDROOM_KEY_FILE), or whoever copies the data directory can read it", keyPath, dir)
+	}
+	fresh := !store.Exists(dir)
+	if fresh {
+		if err := checkEmptyDir(dir); err != nil {
+			return err
+		}
+	}
+	key, err := store.ReadKey(keyPath)
+	switch {
+	case errors.Is(err, store.ErrNoKeyFile) && !fresh:
+		return fmt.Errorf("the database in %s is encrypted and its key file %s is missing: restore the key file from your copy, or point GUARDROOM_KEY_FILE (or --key-file) at it; guardroom never makes a new key for an existing database", dir, keyPath)
+	case errors.Is(err, store.ErrNoKeyFile) && o.noNewKey:
+		return fmt.Errorf("the key file %s is missing: restoring needs the key file the backup was made with; copy it there or point GUARDROOM_KEY_FILE (or --key-file) at it", keyPath)
+	case errors.Is(err, store.ErrNoKeyFile):
+		if key, err = store.CreateKey(keyPath); err != nil {
+			return err
+		}
+		e.log().Info("created data key", "key_file", keyPath, "data", dir)
+		fmt.Fprintf(e.stderr, "guardroom: created a new data key in %s\n"+
+			"guardroom: keep a copy of it apart from the data directory (%s): without it the database and its backups cannot be read\n", keyPath, dir)
+	case err != nil:
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	s, err := store.Open(store.Config{Dir: dir, Key: key, NoSync: o.fastFresh && fresh})
+	if err != nil {
+		return err
+	}
+	a, err := s.Actor(e.cfg.Operator, "cli")
+	if err != nil {
+		s.Close()
+		return err
+	}
+	e.s, e.actor, e.key = s, a, key
+	return nil
+}
+
+// checkEmptyDir refuses to create a database in a directory that already
+// holds other files (a mistyped --data pointing at a home directory).
+func checkEmptyDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	for _, en := range entries {
+		if en.Name() != "guardroom.log" {
+			return fmt.Errorf("%s holds files but no guardroom database: give --data an empty or new directory", dir)
+		}
+	}
+	return nil
+}
+
+// within reports whether path is dir or inside it.
+func within(path, dir string) bool {
+	p, err1 := filepath.Abs(path)
+	d, err2 := filepath.Abs(dir)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	rel, err := filepath.Rel(d, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
