@@ -179,6 +179,21 @@ func (m *Model) layout() {
 			flex--
 		}
 	}
+	// Too narrow: take the shortfall from the widest columns, never
+	// below 3 cells, so the last column stays on screen.
+	for avail < 0 {
+		widest := 0
+		for i, w := range m.widths {
+			if w > m.widths[widest] {
+				widest = i
+			}
+		}
+		if m.widths[widest] <= 3 {
+			break
+		}
+		m.widths[widest]--
+		avail++
+	}
 }
 
 // Query is the current filter text.
@@ -451,4 +466,34 @@ func (m Model) line(prefix string, cells []string) string {
 		b.WriteString(strings.Repeat(" ", m.width-used))
 	}
 	return ansi.Truncate(b.String(), m.width, "")
+}
+
+// SetStyles changes the grid's styles (theme switch).
+func (m *Model) SetStyles(st Styles) { m.styles = st }
+
+// SortNext sorts by the next column that has a key and returns its title.
+func (m *Model) SortNext() string {
+	start := slices.IndexFunc(m.cols, func(c Column) bool { return c.Key == m.sortKey })
+	for step := 1; step <= len(m.cols); step++ {
+		c := m.cols[(start+step+len(m.cols))%len(m.cols)]
+		if c.Key != "" {
+			m.sortKey = "" // SortBy on a new key sorts ascending
+			m.SortBy(c.Key)
+			return c.Title
+		}
+	}
+	return ""
+}
+
+// SelectWhere moves the cursor to the first row in view for which match is
+// true.
+func (m *Model) SelectWhere(match func(i int) bool) bool {
+	for pos, r := range m.view {
+		if match(r) {
+			m.cursor = pos
+			m.clamp()
+			return true
+		}
+	}
+	return false
 }

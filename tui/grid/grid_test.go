@@ -243,3 +243,39 @@ func TestRowAt(t *testing.T) {
 		t.Error("a click on the header hit a row")
 	}
 }
+
+func TestSortNextAndSelectWhere(t *testing.T) {
+	g := newGrid(50)
+	if got := g.SortNext(); got != "№" {
+		t.Errorf("first sort column %q", got)
+	}
+	if got := g.SortNext(); got != "Label" {
+		t.Errorf("second sort column %q", got)
+	}
+	if key, desc := g.Sort(); key != "label" || desc {
+		t.Errorf("sort %q desc=%v", key, desc)
+	}
+	if !g.SelectWhere(func(i int) bool { return i == 33 }) {
+		t.Fatal("row 33 not found")
+	}
+	if i, _ := g.Selected(); i != 33 {
+		t.Errorf("selected %d", i)
+	}
+	if g.SelectWhere(func(i int) bool { return i == 99 }) {
+		t.Error("found a row that does not exist")
+	}
+}
+
+func TestNarrowTerminalKeepsLastColumn(t *testing.T) {
+	wide := []Column{{Title: "A", Width: 30}, {Title: "B", MinWidth: 30}, {Title: "Last", Width: 6}}
+	g := New(wide, makeRows(3), Styles{})
+	g.SetSize(50, 10)
+	for i, l := range strings.Split(g.View(), "\n") {
+		if w := ansi.StringWidth(l); w != 50 {
+			t.Errorf("line %d is %d wide", i, w)
+		}
+	}
+	if !strings.Contains(g.View(), "Last") {
+		t.Errorf("last column pushed off screen:\n%s", g.View())
+	}
+}

@@ -1,0 +1,191 @@
+package tui
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// ActionID names an action. IDs are stable: the config file remaps keys by
+// ID, and the command palette runs actions by ID.
+type ActionID string
+
+// Action is one thing the operator can do. The footer hints, the help
+// overlay, the command palette, read-only mode and confirmation all come
+// from this one list, so they cannot disagree.
+type Action struct {
+	ID   ActionID
+	Keys []string // default keys; the config file may replace them
+	// Short is the footer hint, Long the help text.
+	Short, Long string
+	// Writes marks actions that change the site (refused in read-only
+	// mode); Destroys marks those that need a confirmation.
+	Writes, Destroys bool
+	// Scope is the screen the action belongs to ("" = everywhere).
+	Scope screenID
+}
+
+// Global and grid actions.
+const (
+	ActQuit       ActionID = "quit"
+	ActHelp       ActionID = "help"
+	ActPalette    ActionID = "palette"
+	ActFilter     ActionID = "filter"
+	ActNextTab    ActionID = "tab.next"
+	ActPrevTab    ActionID = "tab.prev"
+	ActRefresh    ActionID = "refresh"
+	ActUp         ActionID = "grid.up"
+	ActDown       ActionID = "grid.down"
+	ActPageNext   ActionID = "grid.page-next"
+	ActPagePrev   ActionID = "grid.page-prev"
+	ActHome       ActionID = "grid.home"
+	ActEnd        ActionID = "grid.end"
+	ActPageSize   ActionID = "grid.page-size"
+	ActSortNext   ActionID = "grid.sort"
+	ActSortRev    ActionID = "grid.sort-reverse"
+	ActJump       ActionID = "grid.jump"
+	ActOpen       ActionID = "open"
+	ActScreenBase ActionID = "screen."
+)
+
+// Screen actions.
+const (
+	ActUserCode       ActionID = "user.code"
+	ActUserLabel      ActionID = "user.label"
+	ActUserPartitions ActionID = "user.partitions"
+	ActUserDisable    ActionID = "user.disable"
+	ActAssign         ActionID = "account.assign"
+	ActUnassign       ActionID = "account.unassign"
+	ActResetPassword  ActionID = "account.reset-password"
+	ActRemoveAccount  ActionID = "account.remove"
+	ActCreateAccount  ActionID = "account.create"
+	ActSuspend        ActionID = "account.suspend"
+	ActReactivate     ActionID = "account.reactivate"
+	ActConfirmAccount ActionID = "account.confirm"
+	ActPartitionLabel ActionID = "partition.label"
+)
+
+var registry = []Action{
+	{ID: ActQuit, Keys: []string{"q", "ctrl+c"}, Short: "quit", Long: "Quit guardroom (asks first while an edit is open)."},
+	{ID: ActHelp, Keys: []string{"?"}, Short: "help", Long: "Show every key of this screen, with why an action is unavailable."},
+	{ID: ActPalette, Keys: []string{":"}, Short: "command", Long: "Command line: a screen name (users 3 opens panel 3's users), an action ID, or a slot number."},
+	{ID: ActFilter, Keys: []string{"/"}, Short: "filter", Long: "Filter all rows: free text, or field:value (status:suspended role:master code:none)."},
+	{ID: ActNextTab, Keys: []string{"tab"}, Short: "next tab", Long: "Next screen."},
+	{ID: ActPrevTab, Keys: []string{"shift+tab"}, Short: "previous tab", Long: "Previous screen."},
+	{ID: ActRefresh, Keys: []string{"ctrl+r"}, Short: "reload", Long: "Reload the screen from the database (it also reloads by itself on every change)."},
+	{ID: ActUp, Keys: []string{"up", "k"}, Short: "up", Long: "Previous row."},
+	{ID: ActDown, Keys: []string{"down", "j"}, Short: "down", Long: "Next row."},
+	{ID: ActPageNext, Keys: []string{"pgdown", "right", "ctrl+f"}, Short: "next page", Long: "Next page of rows."},
+	{ID: ActPagePrev, Keys: []string{"pgup", "left", "ctrl+b"}, Short: "prev page", Long: "Previous page of rows."},
+	{ID: ActHome, Keys: []string{"home", "g"}, Short: "first", Long: "First row."},
+	{ID: ActEnd, Keys: []string{"end", "G"}, Short: "last", Long: "Last row."},
+	{ID: ActPageSize, Keys: []string{"+"}, Short: "per page", Long: "Rows per page: 10, 15, 50, 100, 200."},
+	{ID: ActSortNext, Keys: []string{"o"}, Short: "sort", Long: "Sort by the next column."},
+	{ID: ActSortRev, Keys: []string{"O"}, Short: "reverse", Long: "Reverse the sort order."},
+	{ID: ActJump, Keys: []string{"#"}, Short: "go to №", Long: "Jump to a row by its number (slot, partition, sequence)."},
+
+	{ID: "screen.panels", Keys: []string{"1"}, Short: "panels", Long: "Panels screen."},
+	{ID: "screen.users", Keys: []string{"2"}, Short: "users", Long: "Users of the selected panel."},
+	{ID: "screen.partitions", Keys: []string{"3"}, Short: "partitions", Long: "Partitions of the selected panel."},
+	{ID: "screen.locks", Keys: []string{"4"}, Short: "locks", Long: "Door locks."},
+	{ID: "screen.tags", Keys: []string{"5"}, Short: "tags", Long: "Proximity tags."},
+	{ID: "screen.accounts", Keys: []string{"6"}, Short: "accounts", Long: "Customer accounts."},
+	{ID: "screen.log", Keys: []string{"7"}, Short: "log", Long: "Action log, newest first."},
+
+	{ID: ActOpen, Keys: []string{"enter"}, Short: "open", Long: "Open the selected row: a panel's users, a user's or an entry's details."},
+
+	{ID: ActUserCode, Keys: []string{"c"}, Short: "code", Long: "Set the code (creates the user on the panel) or edit it. Typed twice, never shown.", Writes: true, Scope: scrUsers},
+	{ID: ActUserLabel, Keys: []string{"l"}, Short: "label", Long: "Edit the label. Needs a code.", Writes: true, Scope: scrUsers},
+	{ID: ActUserPartitions, Keys: []string{"p"}, Short: "partitions", Long: "Change the user's partitions. Needs a code; Master users hold all.", Writes: true, Scope: scrUsers},
+	{ID: ActUserDisable, Keys: []string{"x"}, Short: "disable", Long: "Disable the panel user: removes the code and label. Not for Master users.", Writes: true, Destroys: true, Scope: scrUsers},
+	{ID: ActAssign, Keys: []string{"a"}, Short: "assign", Long: "Assign an existing account, picked from suggestions. Needs a code.", Writes: true, Scope: scrUsers},
+	{ID: ActUnassign, Keys: []string{"u"}, Short: "unassign", Long: "Unassign the account; the account itself stays.", Writes: true, Destroys: true, Scope: scrUsers},
+	{ID: ActResetPassword, Keys: []string{"r"}, Short: "reset pw", Long: "Mail the account a one-time code to set a new password.", Writes: true, Scope: scrUsers},
+	{ID: ActRemoveAccount, Keys: []string{"R"}, Short: "remove acct", Long: "Delete the account entirely and unlink it everywhere. Cannot be undone.", Writes: true, Destroys: true, Scope: scrUsers},
+
+	{ID: ActCreateAccount, Keys: []string{"n"}, Short: "new", Long: "Create an account; it gets a one-time code by e-mail.", Writes: true, Scope: scrAccounts},
+	{ID: ActSuspend, Keys: []string{"s"}, Short: "suspend", Long: "Suspend the account.", Writes: true, Destroys: true, Scope: scrAccounts},
+	{ID: ActReactivate, Keys: []string{"v"}, Short: "reactivate", Long: "Lift a suspension.", Writes: true, Scope: scrAccounts},
+	{ID: ActConfirmAccount, Keys: []string{"C"}, Short: "confirm", Long: "Confirm the account with the one-time code its owner received.", Writes: true, Scope: scrAccounts},
+
+	{ID: ActPartitionLabel, Keys: []string{"l"}, Short: "label", Long: "Rename the partition.", Writes: true, Scope: scrPartitions},
+}
+
+// keymap resolves keys to actions, with the config's overrides applied.
+type keymap struct {
+	actions map[ActionID]Action
+	// byKey maps scope → key → action.
+	byKey map[screenID]map[string]ActionID
+}
+
+// newKeymap applies overrides (action ID → keys) to the registry. It
+// refuses unknown IDs and one key bound to two actions of the same scope,
+// naming them.
+func newKeymap(overrides map[string][]string) (keymap, error) {
+	km := keymap{actions: map[ActionID]Action{}, byKey: map[screenID]map[string]ActionID{}}
+	for _, a := range registry {
+		km.actions[a.ID] = a
+	}
+	var ids []string
+	for id := range overrides {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		a, ok := km.actions[ActionID(id)]
+		if !ok {
+			return km, fmt.Errorf("keys: unknown action %q (see the help screen, ?, for action IDs)", id)
+		}
+		a.Keys = slices.Clone(overrides[id])
+		km.actions[a.ID] = a
+	}
+	for _, a := range registry {
+		a = km.actions[a.ID]
+		for _, k := range a.Keys {
+			m := km.byKey[a.Scope]
+			if m == nil {
+				m = map[string]ActionID{}
+				km.byKey[a.Scope] = m
+			}
+			if other, dup := m[k]; dup {
+				return km, fmt.Errorf("keys: %q is bound to both %s and %s", k, other, a.ID)
+			}
+			m[k] = a.ID
+		}
+	}
+	for scope, m := range km.byKey {
+		if scope == "" {
+			continue
+		}
+		for k, id := range m {
+			if g, clash := km.byKey[""][k]; clash {
+				return km, fmt.Errorf("keys: %q is bound to both %s and %s", k, g, id)
+			}
+		}
+	}
+	return km, nil
+}
+
+// lookup finds the action for a key on a screen: the screen's own actions
+// first, then the global ones.
+func (km keymap) lookup(scope screenID, key string) (Action, bool) {
+	if id, ok := km.byKey[scope][key]; ok {
+		return km.actions[id], true
+	}
+	if id, ok := km.byKey[""][key]; ok {
+		return km.actions[id], true
+	}
+	return Action{}, false
+}
+
+func (km keymap) action(id ActionID) Action { return km.actions[id] }
+
+// keyLabel is the first key of an action, as shown in hints.
+func (km keymap) keyLabel(id ActionID) string {
+	a := km.actions[id]
+	if len(a.Keys) == 0 {
+		return "-"
+	}
+	return strings.ReplaceAll(a.Keys[0], "shift+tab", "S-tab")
+}

@@ -1,0 +1,633 @@
+// Package tui is guardroom's full-screen console: one shell (header, tabs,
+// body, footer) over one screen per tab, with dialogs on top. It reads and
+// changes the site only through the store, in Cmds, so the UI never blocks
+// on I/O and every rule the store enforces holds here too.
+package tui
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/guardroom/guardroom/store"
+	"github.com/guardroom/guardroom/themes"
+)
+
+// Options configure the console.
+type Options struct {
+	Store *store.Store
+	Actor store.Actor
+	// Theme is "auto" (from the terminal's background), "dark", "light",
+	// "high-contrast" or "plain". NO_COLOR in the environment means plain.
+	Theme string
+	// Keys remaps actions: action ID → keys.
+	Keys map[string][]string
+	// NoMouse turns mouse support off (text selection stays with the terminal).
+	NoMouse bool
+	// Now is the clock (tests fix it).
+	Now func() time.Time
+	// Environ is the client's environment (SSH sessions); os.Environ() when nil.
+	Environ []string
+}
+
+// App is the root model: the only one that returns a tea.View.
+type App struct {
+	c       *common
+	screens []screen
+	active  int
+	modals  []modal
+
+	width, height int
+	themeAuto     bool
+	noMouse       bool
+
+	status    string
+	statusErr bool
+
+	filtering bool
+	filterBuf string
+
+	clock           time.Time
+	pending, failed int
+	sub             *store.Subscription
+}
+
+// New builds the console.
+func New(o Options) (*App, error) {
+	km, err := newKeymap(o.Keys)
+	if err != nil {
+		return nil, err
+	}
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	env := o.Environ
+	if env == nil {
+		env = os.Environ()
+	}
+	theme, auto := pickTheme(o.Theme, env)
+	c := &common{st: o.Store, actor: o.Actor, theme: theme, keys: km, now: now}
+	a := &App{c: c, themeAuto: auto, noMouse: o.NoMouse, width: 80, height: 24, clock: now()}
+	a.screens = []screen{
+		newPanelsScreen(c),
+		newUsersScreen(c),
+		newPartitionsScreen(c),
+		newLocksScreen(c),
+		newTagsScreen(c),
+		newAccountsScreen(c),
+		newLogScreen(c),
+	}
+	if c.readOnly() {
+		a.status = "read-only: your role can view but not change anything"
+	}
+	return a, nil
+}
+
+func pickTheme(name string, env []string) (themes.Theme, bool) {
+	for _, e := range env {
+		if k, v, _ := strings.Cut(e, "="); k == "NO_COLOR" && v != "" {
+			return themes.Plain(), false
+		}
+	}
+	if t, ok := themes.ByName(name); ok {
+		return t, false
+	}
+	return themes.Dark(), true
+}
+
+type tickMsg time.Time
+
+func tick() tea.Cmd {
+	return tea.Every(time.Second, func(t time.Time) tea.Msg { return tickMsg(t) })
+}
+
+// storeChangedMsg carries changes committed by anyone: this console, the
+// CLI through the same process, another SSH session.
+type storeChangedMsg struct{ changes []store.Change }
+
+func waitChange(sub *store.Subscription) tea.Cmd {
+	return func() tea.Msg {
+		if _, ok := <-sub.C; !ok {
+			return nil
+		}
+		return storeChangedMsg{sub.Changes()}
+	}
+}
+
+type syncSummaryMsg struct{ pending, failed int }
+
+func (a *App) loadSync() tea.Cmd {
+	return func() tea.Msg {
+		p, f, err := a.c.st.SyncSummary(a.c.actor)
+		if err != nil {
+			return nil
+		}
+		return syncSummaryMsg{p, f}
+	}
+}
+
+// Init starts the clock, the live updates and the first loads.
+func (a *App) Init() tea.Cmd {
+	a.sub = a.c.st.Subscribe()
+	cmds := []tea.Cmd{tick(), waitChange(a.sub), a.loadSync()}
+	if a.themeAuto {
+		cmds = append(cmds, tea.RequestBackgroundColor)
+	}
+	for _, s := range a.screens {
+		cmds = append(cmds, s.load())
+	}
+	return tea.Batch(cmds...)
+}
+
+// Close stops the live updates.
+func (a *App) Close() {
+	if a.sub != nil {
+		a.sub.Close()
+	}
+}
+
+func (a *App) cur() screen { return a.screens[a.active] }
+
+func (a *App) setStatus(text string, isErr bool) { a.status, a.statusErr = text, isErr }
+
+// Update routes messages: dialogs first, then the shell's keys, then the
+// active screen.
+func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		a.width, a.height = msg.Width, msg.Height
+		a.resize()
+		return a, nil
+	case tea.BackgroundColorMsg:
+		if a.themeAuto {
+			if msg.IsDark() {
+				a.setTheme(themes.Dark())
+			} else {
+				a.setTheme(themes.Light())
+			}
+		}
+		return a, nil
+	case tickMsg:
+		a.clock = time.Time(msg)
+		return a, nil
+	case storeChangedMsg:
+		cmds := []tea.Cmd{waitChange(a.sub), a.loadSync()}
+		for _, s := range a.screens {
+			if s.relevant(msg.changes) {
+				cmds = append(cmds, s.load())
+			}
+		}
+		return a, tea.Batch(cmds...)
+	case syncSummaryMsg:
+		a.pending, a.failed = msg.pending, msg.failed
+		return a, nil
+	case opDoneMsg:
+		if msg.err != nil {
+			a.setStatus(errText(msg.err), true)
+		} else if msg.ok != "" {
+			a.setStatus(msg.ok, false)
+		}
+		return a, nil
+	case openModalMsg:
+		a.modals = append(a.modals, msg.m)
+		return a, nil
+	case showPanelMsg:
+		return a, a.showPanel(msg.screen, msg.panel)
+	case tea.KeyPressMsg:
+		return a, a.key(msg)
+	case tea.MouseClickMsg:
+		return a, a.click(msg.Mouse())
+	case tea.MouseWheelMsg:
+		return a, a.wheel(msg.Mouse())
+	case tea.PasteMsg:
+		if len(a.modals) > 0 {
+			return a, a.toModal(msg)
+		}
+		return a, nil
+	}
+	// Data for screens and dialogs.
+	var cmds []tea.Cmd
+	if len(a.modals) > 0 {
+		cmds = append(cmds, a.toModal(msg))
+	}
+	for _, s := range a.screens {
+		cmds = append(cmds, s.update(msg))
+	}
+	return a, tea.Batch(cmds...)
+}
+
+func (a *App) setTheme(t themes.Theme) {
+	a.c.theme = t
+	for _, s := range a.screens {
+		if g := s.table(); g != nil {
+			g.SetStyles(gridStyles(t))
+		}
+	}
+}
+
+// Layout: header, tabs, body, footer (range), hints, status.
+const chromeLines = 5
+
+func (a *App) bodyHeight() int { return max(a.height-chromeLines, 3) }
+
+func (a *App) resize() {
+	for _, s := range a.screens {
+		if g := s.table(); g != nil {
+			g.SetSize(a.width, a.bodyHeight())
+		}
+	}
+}
+
+func (a *App) toModal(msg tea.Msg) tea.Cmd {
+	top := a.modals[len(a.modals)-1]
+	cmd, done := top.update(msg)
+	if done {
+		a.modals = a.modals[:len(a.modals)-1]
+	}
+	return cmd
+}
+
+func (a *App) switchTo(i int) tea.Cmd {
+	if i < 0 || i >= len(a.screens) {
+		return nil
+	}
+	a.active = i
+	a.filtering = false
+	return nil
+}
+
+func (a *App) screenIndex(id screenID) int {
+	return slices.IndexFunc(a.screens, func(s screen) bool { return s.id() == id })
+}
+
+func (a *App) showPanel(id screenID, panel uint64) tea.Cmd {
+	var cmds []tea.Cmd
+	for _, s := range a.screens {
+		if ps, ok := s.(panelScoped); ok && ps.panelID() != panel {
+			cmds = append(cmds, ps.setPanel(panel))
+		}
+	}
+	a.switchTo(a.screenIndex(id))
+	return tea.Batch(cmds...)
+}
+
+func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := msg.String()
+	if len(a.modals) > 0 {
+		if k == "ctrl+c" {
+			top := a.modals[len(a.modals)-1]
+			if !top.editing() {
+				return tea.Quit
+			}
+			if _, asking := top.(*quitConfirm); !asking {
+				return openModal(newQuitConfirm(a.c))
+			}
+		}
+		return a.toModal(msg)
+	}
+	if a.filtering {
+		return a.filterKey(msg)
+	}
+	act, ok := a.c.keys.lookup(a.cur().id(), k)
+	if !ok {
+		return nil
+	}
+	return a.runAction(act)
+}
+
+// runAction runs an action by its registry entry: global ones here,
+// screen ones after asking the screen (and so the store) whether they can.
+func (a *App) runAction(act Action) tea.Cmd {
+	g := a.cur().table()
+	switch act.ID {
+	case ActQuit:
+		return tea.Quit
+	case ActHelp:
+		return openModal(newHelp(a.c, a.cur()))
+	case ActPalette:
+		return openModal(newPalette(a.c, a.screens, a.paletteRun))
+	case ActFilter:
+		if g != nil {
+			a.filtering, a.filterBuf = true, g.Query()
+		}
+		return nil
+	case ActNextTab:
+		return a.switchTo((a.active + 1) % len(a.screens))
+	case ActPrevTab:
+		return a.switchTo((a.active + len(a.screens) - 1) % len(a.screens))
+	case ActRefresh:
+		a.setStatus("reloaded", false)
+		return tea.Batch(a.cur().load(), a.loadSync())
+	}
+	if strings.HasPrefix(string(act.ID), string(ActScreenBase)) {
+		return a.switchTo(a.screenIndex(screenID(strings.TrimPrefix(string(act.ID), string(ActScreenBase)))))
+	}
+	if g != nil {
+		switch act.ID {
+		case ActUp:
+			g.Move(-1)
+			return nil
+		case ActDown:
+			g.Move(1)
+			return nil
+		case ActPageNext:
+			g.NextPage()
+			return nil
+		case ActPagePrev:
+			g.PrevPage()
+			return nil
+		case ActHome:
+			g.Home()
+			return nil
+		case ActEnd:
+			g.End()
+			return nil
+		case ActPageSize:
+			g.NextPageSize()
+			a.setStatus(fmt.Sprintf("%d rows per page", g.PageSize()), false)
+			return nil
+		case ActSortNext:
+			a.setStatus("sorted by "+g.SortNext(), false)
+			return nil
+		case ActSortRev:
+			key, _ := g.Sort()
+			if key != "" {
+				g.SortBy(key)
+			}
+			return nil
+		case ActJump:
+			return openModal(newJump(a.c, g))
+		}
+	}
+	if act.ID != ActOpen && !slices.Contains(a.cur().actions(), act.ID) {
+		return nil
+	}
+	if err := a.cur().available(act.ID); err != nil {
+		a.setStatus(act.Short+": "+errText(err), true)
+		return nil
+	}
+	return a.cur().run(act.ID)
+}
+
+// paletteRun runs what the command line asked for.
+func (a *App) paletteRun(cmd paletteCommand) tea.Cmd {
+	switch {
+	case cmd.screen != "":
+		if cmd.panel != 0 {
+			return a.showPanel(cmd.screen, cmd.panel)
+		}
+		return a.switchTo(a.screenIndex(cmd.screen))
+	case cmd.action != "":
+		act, ok := a.c.keys.actions[cmd.action]
+		if !ok {
+			a.setStatus("no action "+string(cmd.action), true)
+			return nil
+		}
+		return a.runAction(act)
+	case cmd.row > 0:
+		if g := a.cur().table(); g != nil {
+			if !jumpTo(g, cmd.row) {
+				a.setStatus(fmt.Sprintf("no row № %d here", cmd.row), true)
+			}
+		}
+	}
+	return nil
+}
+
+func (a *App) filterKey(msg tea.KeyPressMsg) tea.Cmd {
+	g := a.cur().table()
+	switch msg.String() {
+	case "enter":
+		a.filtering = false
+		return nil
+	case "esc":
+		a.filtering = false
+		a.filterBuf = ""
+	case "backspace":
+		if r := []rune(a.filterBuf); len(r) > 0 {
+			a.filterBuf = string(r[:len(r)-1])
+		}
+	case "ctrl+u":
+		a.filterBuf = ""
+	case "space":
+		a.filterBuf += " "
+	default:
+		if msg.Text == "" {
+			return nil
+		}
+		a.filterBuf += msg.Text
+	}
+	if g != nil {
+		g.SetFilter(a.filterBuf)
+	}
+	return nil
+}
+
+// Mouse: tabs on line 1, grid rows from line 3 (under its header).
+func (a *App) click(m tea.Mouse) tea.Cmd {
+	if a.noMouse || len(a.modals) > 0 {
+		return nil
+	}
+	if m.Y == 1 {
+		x := 0
+		for i, s := range a.screens {
+			w := ansi.StringWidth(a.tabLabel(i, s))
+			if m.X >= x && m.X < x+w {
+				return a.switchTo(i)
+			}
+			x += w
+		}
+		return nil
+	}
+	if g := a.cur().table(); g != nil {
+		if pos, ok := g.RowAt(m.Y - 3); ok {
+			if pos == g.Cursor() {
+				return a.runAction(a.c.keys.action(ActOpen))
+			}
+			g.SetCursor(pos)
+		}
+	}
+	return nil
+}
+
+func (a *App) wheel(m tea.Mouse) tea.Cmd {
+	if a.noMouse || len(a.modals) > 0 {
+		return nil
+	}
+	if g := a.cur().table(); g != nil {
+		switch m.Button {
+		case tea.MouseWheelUp:
+			g.Move(-1)
+		case tea.MouseWheelDown:
+			g.Move(1)
+		}
+	}
+	return nil
+}
+
+// View draws the shell and the top dialog.
+func (a *App) View() tea.View {
+	t := a.c.theme
+	w := a.width
+	lines := []string{
+		a.header(),
+		a.tabs(),
+		a.body(),
+		t.Footer.Render(pad(a.footerLine(), w)),
+		a.hints(),
+		a.statusLine(),
+	}
+	content := strings.Join(lines, "\n")
+	if len(a.modals) > 0 {
+		top := a.modals[len(a.modals)-1]
+		box := top.view(w, a.height)
+		bw, bh := lipgloss.Size(box)
+		x, y := max((w-bw)/2, 0), max((a.height-bh)/2, 0)
+		if d, ok := top.(interface{ dock() bool }); ok && d.dock() {
+			x, y = max(w-bw, 0), min(2, max(a.height-bh, 0))
+		}
+		content = lipgloss.NewCompositor(lipgloss.NewLayer(content), lipgloss.NewLayer(box).X(x).Y(y).Z(1)).Render()
+	}
+	v := tea.NewView(content)
+	v.AltScreen = true
+	v.WindowTitle = "guardroom"
+	if !a.noMouse {
+		v.MouseMode = tea.MouseModeCellMotion
+	}
+	return v
+}
+
+func pad(s string, w int) string {
+	s = ansi.Truncate(s, w, "…")
+	if n := ansi.StringWidth(s); n < w {
+		s += strings.Repeat(" ", w-n)
+	}
+	return s
+}
+
+func (a *App) header() string {
+	t := a.c.theme
+	left := " " + strings.Join(a.cur().crumbs(), " › ")
+	sync := "in sync"
+	if a.pending > 0 || a.failed > 0 {
+		sync = fmt.Sprintf("%d pending", a.pending)
+		if a.failed > 0 {
+			sync += fmt.Sprintf(", %d failed", a.failed)
+		}
+	}
+	clock := a.clock.Format("15:04")
+	if a.width >= 100 {
+		clock = a.clock.Format("Mon 2 Jan 15:04:05")
+	}
+	right := fmt.Sprintf(" %s │ %s │ %s ", a.c.actor.Name(), sync, clock)
+	badge := ""
+	if a.c.readOnly() {
+		badge = t.Badge.Render(" READ-ONLY ") + " "
+	}
+	room := a.width - ansi.StringWidth(right) - ansi.StringWidth(badge)
+	left = pad(left, max(room, 0))
+	return t.Header.Render(left) + badge + t.Header.Render(right)
+}
+
+func (a *App) tabLabel(i int, s screen) string {
+	return fmt.Sprintf(" %d %s ", i+1, s.title(a.width < 100))
+}
+
+func (a *App) tabs() string {
+	t := a.c.theme
+	var b strings.Builder
+	for i, s := range a.screens {
+		label := a.tabLabel(i, s)
+		if i == a.active {
+			b.WriteString(t.TabActive.UnsetPadding().Render(label))
+		} else {
+			b.WriteString(t.Tab.UnsetPadding().Render(label))
+		}
+	}
+	return pad(b.String(), a.width)
+}
+
+func (a *App) body() string {
+	h := a.bodyHeight()
+	out := a.cur().view(a.width, h)
+	lines := strings.Split(out, "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	for i, l := range lines {
+		lines[i] = pad(l, a.width)
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (a *App) footerLine() string {
+	if a.filtering {
+		return "/" + a.filterBuf + "▌  enter keep · esc clear"
+	}
+	return a.cur().footer()
+}
+
+// hints are the screen's actions with their keys; unavailable ones are
+// dimmed (? tells why).
+func (a *App) hints() string {
+	t := a.c.theme
+	var parts []string
+	width := 0
+	add := func(id ActionID, disabled bool) bool {
+		act := a.c.keys.action(id)
+		text := a.c.keys.keyLabel(id) + " " + act.Short
+		n := ansi.StringWidth(text) + 2
+		if width+n > a.width-8 {
+			return false
+		}
+		width += n
+		if disabled {
+			parts = append(parts, t.HintDisabled.Render(text))
+		} else {
+			parts = append(parts, t.HintKey.Render(a.c.keys.keyLabel(id))+" "+t.Footer.Render(act.Short))
+		}
+		return true
+	}
+	if a.cur().table() != nil {
+		add(ActOpen, false)
+	}
+	for _, id := range a.cur().actions() {
+		if !add(id, a.cur().available(id) != nil) {
+			break
+		}
+	}
+	add(ActFilter, false)
+	parts = append(parts, t.HintKey.Render("?")+" "+t.Footer.Render("help"))
+	return pad(" "+strings.Join(parts, "  "), a.width)
+}
+
+func (a *App) statusLine() string {
+	t := a.c.theme
+	st := t.Status
+	if a.statusErr {
+		st = t.StatusError
+	}
+	return st.Render(pad(" "+a.status, a.width))
+}
+
+// Run runs the console until the operator quits. Extra program options
+// (input, output, window size for SSH sessions) are passed through.
+func Run(o Options, opts ...tea.ProgramOption) error {
+	app, err := New(o)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	_, err = tea.NewProgram(app, opts...).Run()
+	return err
+}

@@ -1,0 +1,83 @@
+package tui
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/guardroom/guardroom/store"
+	"github.com/guardroom/guardroom/themes"
+)
+
+// common is what every screen and dialog shares: the store and who is
+// using it, the theme, the keys and the clock. It holds no UI state.
+type common struct {
+	st    *store.Store
+	actor store.Actor
+	theme themes.Theme
+	keys  keymap
+	now   func() time.Time
+}
+
+// opDoneMsg reports the end of a store operation run in a Cmd.
+type opDoneMsg struct {
+	ok  string // status text on success
+	err error
+}
+
+// do runs a store operation off the UI goroutine and reports how it went.
+func (c *common) do(ok string, fn func() error) tea.Cmd {
+	return func() tea.Msg {
+		return opDoneMsg{ok: ok, err: safe(fn)}
+	}
+}
+
+// safe runs fn, turning a panic into an error so none reaches the operator.
+func safe(fn func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("internal error (nothing was changed): %v", r)
+		}
+	}()
+	return fn()
+}
+
+// errText is the text of an error for the status line.
+func errText(err error) string {
+	if store.IsRefusal(err) {
+		return err.Error()
+	}
+	var r *store.Refusal
+	if errors.As(err, &r) {
+		return r.Msg
+	}
+	return "failed: " + err.Error()
+}
+
+// canWrite reports whether the operator holds any permission that writes.
+func (c *common) readOnly() bool {
+	for _, p := range []store.Perm{store.PermManagePanelUsers, store.PermManageAccounts, store.PermManageEquipment, store.PermManageLocksTags, store.PermArmDisarm} {
+		if c.actor.Can(p) {
+			return false
+		}
+	}
+	return true
+}
+
+// accountTime formats an account's created time as 003 shows it:
+// "4:24:55 PM Wed 13 May, 2026".
+func accountTime(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.Local().Format("3:04:05 PM Mon 2 Jan, 2006")
+}
+
+// themeStyles is the theme type, named for helpers that take it.
+type themeStyles = themes.Theme
+
+// truncate cuts a styled line to width cells.
+func truncate(s string, w int) string { return ansi.Truncate(s, w, "…") }

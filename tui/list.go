@@ -1,0 +1,126 @@
+package tui
+
+import (
+	"fmt"
+	"slices"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/guardroom/guardroom/store"
+	"github.com/guardroom/guardroom/tui/grid"
+)
+
+// listScreen is the common shape of the smaller screens: load records from
+// the store, render each with a pure row function, show them in the grid.
+// Screens embed it and add their actions.
+type listScreen[T any] struct {
+	c      *common
+	sid    screenID
+	name   string
+	cols   []grid.Column
+	g      grid.Model
+	items  []T
+	err    error
+	loaded bool
+
+	fetch   func() ([]T, error)
+	cells   func(T) []string
+	reload  []string // Change kinds that reload the screen
+	empty   string
+	hint    string
+	crumbsF func() []string
+}
+
+type listLoadedMsg[T any] struct {
+	sid   screenID
+	items []T
+	err   error
+}
+
+func newList[T any](c *common, sid screenID, name string, cols []grid.Column) listScreen[T] {
+	return listScreen[T]{c: c, sid: sid, name: name, cols: cols, g: newGrid(c, cols)}
+}
+
+func (l *listScreen[T]) id() screenID      { return l.sid }
+func (l *listScreen[T]) title(bool) string { return l.name }
+
+func (l *listScreen[T]) load() tea.Cmd {
+	fetch, sid := l.fetch, l.sid
+	return func() tea.Msg {
+		items, err := fetch()
+		return listLoadedMsg[T]{sid: sid, items: items, err: err}
+	}
+}
+
+func (l *listScreen[T]) update(msg tea.Msg) tea.Cmd {
+	m, ok := msg.(listLoadedMsg[T])
+	if !ok || m.sid != l.sid {
+		return nil
+	}
+	l.err, l.loaded = m.err, true
+	if m.err != nil {
+		return nil
+	}
+	l.items = m.items
+	rows := make([][]string, len(m.items))
+	for i, it := range m.items {
+		rows[i] = l.cells(it)
+	}
+	l.g.SetSource(newTableSource(l.cols, rows))
+	return nil
+}
+
+func (l *listScreen[T]) selected() (T, bool) {
+	var zero T
+	i, ok := l.g.Selected()
+	if !ok || i >= len(l.items) {
+		return zero, false
+	}
+	return l.items[i], true
+}
+
+func (l *listScreen[T]) view(w, h int) string {
+	switch {
+	case l.err != nil:
+		return " " + errText(l.err)
+	case !l.loaded:
+		return " Loading…"
+	case len(l.items) == 0:
+		return " " + l.empty
+	}
+	return l.g.View()
+}
+
+func (l *listScreen[T]) relevant(ch []store.Change) bool {
+	for _, c := range ch {
+		if c.What == store.ChangeAll || slices.Contains(l.reload, c.What) {
+			return true
+		}
+	}
+	return false
+}
+
+func (l *listScreen[T]) crumbs() []string {
+	if l.crumbsF != nil {
+		return l.crumbsF()
+	}
+	return []string{l.name}
+}
+
+func (l *listScreen[T]) table() *grid.Model { return &l.g }
+func (l *listScreen[T]) footer() string {
+	if !l.loaded {
+		return ""
+	}
+	return gridFooter(&l.g, l.hint)
+}
+
+// Defaults for screens without actions of their own.
+func (l *listScreen[T]) actions() []ActionID { return nil }
+
+func (l *listScreen[T]) available(id ActionID) error {
+	if _, ok := l.selected(); !ok {
+		return fmt.Errorf("nothing selected")
+	}
+	return nil
+}

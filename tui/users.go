@@ -1,0 +1,441 @@
+package tui
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/guardroom/guardroom/store"
+	"github.com/guardroom/guardroom/tui/grid"
+)
+
+// usersScreen is the panel users grid of reference 003.
+type usersScreen struct {
+	c      *common
+	g      grid.Model
+	panel  store.Panel
+	parts  []store.Partition
+	users  []store.PanelUser
+	accts  map[uint64]store.Account
+	locks  []store.Lock
+	tags   []store.Tag
+	err    error
+	loaded bool
+}
+
+var userCols = []grid.Column{
+	{Title: "№", Key: "no", Width: 4, Align: grid.Right},
+	{Title: "Label & role", Key: "label", MinWidth: 18},
+	{Title: "Code", Key: "code", Width: 4},
+	{Title: "Partitions", Key: "partitions", Width: 10},
+	{Title: "Account", Key: "account", MinWidth: 10},
+	{Title: "Created", Key: "created", Width: 10},
+	{Title: "Status", Key: "status", Width: 13},
+	{Title: "Sync", Key: "sync", MinWidth: 7},
+}
+
+func newUsersScreen(c *common) *usersScreen {
+	return &usersScreen{c: c, g: newGrid(c, userCols)}
+}
+
+func (s *usersScreen) id() screenID { return scrUsers }
+func (s *usersScreen) title(bool) string {
+	return "Users"
+}
+
+type usersLoadedMsg struct {
+	panel uint64
+	p     store.Panel
+	parts []store.Partition
+	users []store.PanelUser
+	accts map[uint64]store.Account
+	locks []store.Lock
+	tags  []store.Tag
+	err   error
+}
+
+func (s *usersScreen) panelID() uint64 { return s.panel.ID }
+
+func (s *usersScreen) setPanel(id uint64) tea.Cmd {
+	s.panel = store.Panel{ID: id}
+	s.loaded = false
+	s.g.SetFilter("")
+	s.g.Home()
+	return s.load()
+}
+
+// load reads the panel, its users, the accounts, locks and tags. With no
+// panel chosen yet it picks the first one.
+func (s *usersScreen) load() tea.Cmd {
+	c, id := s.c, s.panel.ID
+	return func() tea.Msg {
+		m := usersLoadedMsg{panel: id}
+		if id == 0 {
+			panels, err := c.st.ListPanels(c.actor)
+			if err != nil || len(panels) == 0 {
+				m.err = err
+				return m
+			}
+			id, m.panel = panels[0].ID, panels[0].ID
+		}
+		if m.p, m.err = c.st.GetPanel(c.actor, id); m.err != nil {
+			return m
+		}
+		if m.users, m.err = c.st.ListUsers(c.actor, id); m.err != nil {
+			return m
+		}
+		m.parts, _ = c.st.ListPartitions(c.actor, id)
+		m.accts = map[uint64]store.Account{}
+		if accts, err := c.st.ListAccounts(c.actor); err == nil {
+			for _, a := range accts {
+				m.accts[a.ID] = a
+			}
+		}
+		if locks, err := c.st.ListLocks(c.actor); err == nil {
+			for _, l := range locks {
+				if l.Panel == id {
+					m.locks = append(m.locks, l)
+				}
+			}
+		}
+		if tags, err := c.st.ListTags(c.actor); err == nil {
+			for _, t := range tags {
+				if t.Panel == id {
+					m.tags = append(m.tags, t)
+				}
+			}
+		}
+		return m
+	}
+}
+
+func (s *usersScreen) update(msg tea.Msg) tea.Cmd {
+	m, ok := msg.(usersLoadedMsg)
+	if !ok || (s.panel.ID != 0 && m.panel != s.panel.ID) {
+		return nil
+	}
+	s.err = m.err
+	if m.err != nil {
+		return nil
+	}
+	s.loaded = true
+	s.panel, s.parts, s.users, s.accts, s.locks, s.tags = m.p, m.parts, m.users, m.accts, m.locks, m.tags
+	s.g.SetSource(newUsersSource(s.users, s.accts))
+	return nil
+}
+
+// userCells is the pure row renderer of the Users grid (003's columns).
+func userCells(u store.PanelUser, acc *store.Account) []string {
+	code, parts, role := "-", "-", "-"
+	if u.CodeSet {
+		code, parts, role = "✓", u.Partitions.String(), string(u.Role)
+	}
+	email, created, status := "-", "-", string(store.StatusUnknown)
+	if acc != nil {
+		email, status = acc.Email, string(acc.Status)
+		created = acc.Created.Local().Format("2006-01-02")
+	}
+	sync := "-"
+	if u.CodeSet || u.Sync.State != store.SyncInSync {
+		sync = syncText(u.Sync)
+	}
+	return []string{strconv.Itoa(u.Slot), u.DisplayLabel() + " · " + role, code, parts, email, created, status, sync}
+}
+
+func syncText(s store.Sync) string {
+	switch s.State {
+	case store.SyncUnverified:
+		return "unverified"
+	case store.SyncFailed, store.SyncDrift:
+		if s.Reason != "" {
+			return string(s.State) + ": " + s.Reason
+		}
+	}
+	return string(s.State)
+}
+
+// usersSource serves the grid from the loaded users. Haystacks are built
+// once per load; cells only for the rows on screen.
+type usersSource struct {
+	users []store.PanelUser
+	accts map[uint64]store.Account
+	hay   []string
+	label []string
+}
+
+func newUsersSource(users []store.PanelUser, accts map[uint64]store.Account) *usersSource {
+	s := &usersSource{users: users, accts: accts, hay: make([]string, len(users)), label: make([]string, len(users))}
+	var b strings.Builder
+	for i := range users {
+		cells := s.Cells(i)
+		b.Reset()
+		for j, c := range cells {
+			if j > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(c)
+		}
+		s.hay[i] = strings.ToLower(b.String())
+		s.label[i] = strings.ToLower(cells[1])
+	}
+	return s
+}
+
+func (s *usersSource) account(i int) *store.Account {
+	if id := s.users[i].Account; id != 0 {
+		if a, ok := s.accts[id]; ok {
+			return &a
+		}
+	}
+	return nil
+}
+
+func (s *usersSource) Len() int              { return len(s.users) }
+func (s *usersSource) Cells(i int) []string  { return userCells(s.users[i], s.account(i)) }
+func (s *usersSource) Haystack(i int) string { return s.hay[i] }
+
+var lowerCache = map[string]string{}
+
+// low lower-cases the few distinct enum values without allocating per row.
+func low(v string) string {
+	if l, ok := lowerCache[v]; ok {
+		return l
+	}
+	return strings.ToLower(v)
+}
+
+func init() {
+	for _, v := range []string{"Master", "Supervisor", "User", "One-time User", "Duress", "DwellerMaster", "Guest", "Installer", "Dealer",
+		"Not confirmed", "Active", "Suspended", "Unknown", "in sync", "pending", "failed", "drift", "applied by operator (unverified)"} {
+		lowerCache[v] = strings.ToLower(v)
+	}
+}
+
+func (s *usersSource) Field(i int, key string) string {
+	u := &s.users[i]
+	switch key {
+	case "no":
+		return strconv.Itoa(u.Slot)
+	case "label":
+		return s.label[i]
+	case "role":
+		if !u.CodeSet {
+			return "-"
+		}
+		return low(string(u.Role))
+	case "code":
+		if u.CodeSet {
+			return "set"
+		}
+		return "none"
+	case "partitions":
+		return u.Partitions.String()
+	case "account", "email":
+		if a := s.account(i); a != nil {
+			return strings.ToLower(a.Email)
+		}
+		return "-"
+	case "created":
+		if a := s.account(i); a != nil {
+			return a.Created.UTC().Format("2006-01-02T15:04:05")
+		}
+		return "-"
+	case "status":
+		if a := s.account(i); a != nil {
+			return low(string(a.Status))
+		}
+		return "unknown"
+	case "sync":
+		return low(string(u.Sync.State))
+	}
+	return ""
+}
+
+// Compare sorts slots numerically without building strings.
+func (s *usersSource) Compare(i, j int, key string) int {
+	if key == "no" {
+		return s.users[i].Slot - s.users[j].Slot
+	}
+	return strings.Compare(s.Field(i, key), s.Field(j, key))
+}
+
+func (s *usersSource) filterKeys() []string {
+	return []string{"no", "label", "role", "code", "partitions", "account", "created", "status", "sync"}
+}
+
+func (s *usersScreen) selected() (store.PanelUser, bool) {
+	i, ok := s.g.Selected()
+	if !ok || i >= len(s.users) {
+		return store.PanelUser{}, false
+	}
+	return s.users[i], true
+}
+
+func (s *usersScreen) user(slot int) (store.PanelUser, bool) {
+	if slot < 1 || slot > len(s.users) {
+		return store.PanelUser{}, false
+	}
+	return s.users[slot-1], true
+}
+
+func (s *usersScreen) account(u store.PanelUser) *store.Account {
+	if a, ok := s.accts[u.Account]; ok && u.Account != 0 {
+		return &a
+	}
+	return nil
+}
+
+func (s *usersScreen) view(w, h int) string {
+	switch {
+	case s.err != nil:
+		return " " + errText(s.err)
+	case s.panel.ID == 0 && !s.loaded:
+		return " No panel chosen: pick one on the Panels screen (1) and press enter."
+	case !s.loaded:
+		return " Loading panel users…"
+	}
+	return s.g.View()
+}
+
+func (s *usersScreen) actions() []ActionID {
+	return []ActionID{ActUserCode, ActUserLabel, ActUserPartitions, ActUserDisable, ActAssign, ActUnassign, ActResetPassword, ActRemoveAccount}
+}
+
+// storeAction maps a console action to the store's rule for it.
+func storeAction(id ActionID, u store.PanelUser) store.UserAction {
+	switch id {
+	case ActUserCode:
+		if u.CodeSet {
+			return store.ActEditCode
+		}
+		return store.ActSetCode
+	case ActUserLabel:
+		return store.ActSetLabel
+	case ActUserPartitions:
+		return store.ActSetPartitions
+	case ActUserDisable:
+		return store.ActDisable
+	case ActAssign:
+		return store.ActAssignAccount
+	case ActUnassign:
+		return store.ActUnassignAccount
+	case ActResetPassword:
+		return store.ActResetPassword
+	case ActRemoveAccount:
+		return store.ActRemoveAccount
+	}
+	return ""
+}
+
+func (s *usersScreen) available(id ActionID) error {
+	u, ok := s.selected()
+	if !ok {
+		return fmt.Errorf("no panel user selected")
+	}
+	return s.availableFor(id, u)
+}
+
+func (s *usersScreen) availableFor(id ActionID, u store.PanelUser) error {
+	if id == ActOpen {
+		return nil
+	}
+	if id == ActAssign {
+		// The dialog lets the operator pick any user with a code; only
+		// the permission decides whether it opens.
+		return s.c.actor.Need(store.PermManageAccounts)
+	}
+	act := storeAction(id, u)
+	if act == "" {
+		return fmt.Errorf("not an action of this screen")
+	}
+	return s.c.st.CheckUser(s.c.actor, s.panel, u, act)
+}
+
+func (s *usersScreen) run(id ActionID) tea.Cmd {
+	u, ok := s.selected()
+	if !ok {
+		return nil
+	}
+	if id == ActOpen {
+		return openModal(newUserDetails(s, u.Slot))
+	}
+	return s.runFor(id, u)
+}
+
+// runFor opens the dialog for an action on one user (from the grid or the
+// details).
+func (s *usersScreen) runFor(id ActionID, u store.PanelUser) tea.Cmd {
+	c, p, slot := s.c, s.panel, u.Slot
+	who := fmt.Sprintf("panel user %d (%s)", slot, u.DisplayLabel())
+	switch id {
+	case ActUserCode:
+		return openModal(newCodeEntry(s, u))
+	case ActUserLabel:
+		return openModal(newPrompt(c, "Edit label — "+who, "Label (up to 32 characters):", u.DisplayLabel(), func(v string) tea.Cmd {
+			return c.submitOp("label of "+who+" saved", func() error { return c.st.SetLabel(c.actor, p.ID, slot, v) })
+		}))
+	case ActUserPartitions:
+		return openModal(newPartitionPicker(s, u))
+	case ActUserDisable:
+		return openModal(newConfirm(c, "Disable "+who+"?",
+			"Its code is removed and with it the label: the user no longer exists on the panel. Label and partitions cannot change until a code is set again.",
+			"Disable", func() tea.Cmd {
+				return c.do(who+" disabled", func() error { return c.st.DisablePanelUser(c.actor, p.ID, slot) })
+			}))
+	case ActAssign:
+		return openModal(newAssignDialog(s, u))
+	}
+	acc := s.account(u)
+	if acc == nil {
+		return nil
+	}
+	email := acc.Email
+	switch id {
+	case ActUnassign:
+		return openModal(newConfirm(c, "Unassign "+email+"?", "The account is unlinked from "+who+". The account itself stays and can be assigned again.", "Unassign", func() tea.Cmd {
+			return c.do(email+" unassigned from "+who, func() error { return c.st.UnassignAccount(c.actor, p.ID, slot) })
+		}))
+	case ActResetPassword:
+		return openModal(newConfirm(c, "Reset the password of "+email+"?", "A one-time code is e-mailed to "+email+". The old password stays valid until the code is used.", "Send", func() tea.Cmd {
+			return c.do("one-time code queued for "+email, func() error { return c.st.ResetPassword(c.actor, email) })
+		}))
+	case ActRemoveAccount:
+		return openModal(newConfirm(c, "Remove account "+email+"?", "This deletes the customer account entirely and unlinks it from every panel user. It cannot be undone. To only unlink it from this user, use unassign instead.", "Remove", func() tea.Cmd {
+			return c.do("account "+email+" removed", func() error { return c.st.RemoveAccount(c.actor, email) })
+		}).requireTyped(email))
+	}
+	return nil
+}
+
+func (s *usersScreen) relevant(ch []store.Change) bool {
+	for _, c := range ch {
+		switch c.What {
+		case store.ChangeAll, store.ChangeAccount, store.ChangeLock, store.ChangeTag:
+			return true
+		case store.ChangeUser, store.ChangePanel, store.ChangePartition:
+			if c.Panel == s.panel.ID {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (s *usersScreen) crumbs() []string {
+	if s.panel.ID == 0 || !s.loaded {
+		return []string{"Users"}
+	}
+	return append(strings.Split(siteOf(s.c.st, s.panel.Unit), " / "), s.panel.Name+" ("+string(s.panel.Spec().Type)+")")
+}
+
+func (s *usersScreen) table() *grid.Model { return &s.g }
+
+func (s *usersScreen) footer() string {
+	if !s.loaded {
+		return ""
+	}
+	return gridFooter(&s.g, fmt.Sprintf("%d users with a code", s.panel.CodesSet))
+}
+
