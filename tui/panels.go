@@ -130,7 +130,7 @@ func (s *panelsScreen) relevant(ch []store.Change) bool {
 	return false
 }
 
-func (s *panelsScreen) crumbs() []string  { return []string{"Panels"} }
+func (s *panelsScreen) crumbs() []string   { return []string{"Panels"} }
 func (s *panelsScreen) table() *grid.Model { return &s.g }
 func (s *panelsScreen) footer() string     { return gridFooter(&s.g, "enter opens the panel's users") }
 

@@ -314,8 +314,10 @@ type accountDetails struct {
 	a store.Account
 }
 
-func newAccountDetails(c *common, a store.Account) *accountDetails { return &accountDetails{c: c, a: a} }
-func (d *accountDetails) editing() bool                           { return false }
+func newAccountDetails(c *common, a store.Account) *accountDetails {
+	return &accountDetails{c: c, a: a}
+}
+func (d *accountDetails) editing() bool { return false }
 func (d *accountDetails) update(msg tea.Msg) (tea.Cmd, bool) {
 	_, isKey := msg.(tea.KeyPressMsg)
 	return nil, isKey

@@ -438,4 +438,3 @@ func (s *usersScreen) footer() string {
 	}
 	return gridFooter(&s.g, fmt.Sprintf("%d users with a code", s.panel.CodesSet))
 }
-
