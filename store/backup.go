@@ -188,24 +188,40 @@ func (s *Store) Restore(a Actor, dataKey []byte, r io.Reader, force bool) error 
 	if !empty && !force {
 		return refuse(ErrNotEmpty, "the database already holds a site: restore into an empty data directory, or add --force to replace everything in it")
 	}
-	br := bufio.NewReader(r)
-	head := make([]byte, len(backupMagic)+8)
-	if _, err := io.ReadFull(br, head); err != nil || !bytes.Equal(head[:len(backupMagic)], backupMagic) {
-		return refuse(ErrInvalid, "this file is not a guardroom backup")
+	// Authenticate the whole file before dropping anything, so a wrong
+	// key, a foreign file, or one cut short or damaged after its first
+	// chunk leaves the database as it was. A seekable file (the usual case)
+	// is read twice; any other stream is decrypted into memory first.
+	var stream io.Reader
+	if rs, ok := r.(io.ReadSeeker); ok {
+		start, err := rs.Seek(0, io.SeekCurrent)
+		if err != nil {
+			return fmt.Errorf("read backup: %w", err)
+		}
+		cr, err := openBackup(rs, dataKey)
+		if err != nil {
+			return err
+		}
+		if _, err := io.Copy(io.Discard, cr); err != nil {
+			return refuse(ErrInvalid, "%v", err)
+		}
+		if _, err := rs.Seek(start, io.SeekStart); err != nil {
+			return fmt.Errorf("read backup: %w", err)
+		}
+		if stream, err = openBackup(rs, dataKey); err != nil {
+			return err
+		}
+	} else {
+		cr, err := openBackup(r, dataKey)
+		if err != nil {
+			return err
+		}
+		plain, err := io.ReadAll(cr)
+		if err != nil {
+			return refuse(ErrInvalid, "%v", err)
+		}
+		stream = bytes.NewReader(plain)
 	}
-	aead, err := newAEAD(dataKey)
-	if err != nil {
-		return err
-	}
-	cr := &chunkReader{r: br, aead: aead, prefix: head[len(backupMagic):]}
-	// Read the first chunk before dropping anything, so a wrong key or a
-	// foreign file leaves the database as it was.
-	peek := make([]byte, 1)
-	n, err := cr.Read(peek)
-	if err != nil && err != io.EOF {
-		return refuse(ErrInvalid, "%v", err)
-	}
-	stream := io.MultiReader(bytes.NewReader(peek[:n]), cr)
 	if err := s.db.DropAll(); err != nil {
 		return fmt.Errorf("clear database before restore: %w", err)
 	}
@@ -218,4 +234,19 @@ func (s *Store) Restore(a Actor, dataKey []byte, r io.Reader, force bool) error 
 	}
 	s.subs.publish([]Change{{What: ChangeAll}})
 	return nil
+}
+
+// openBackup reads a backup's header and returns the reader of its
+// decrypted stream.
+func openBackup(r io.Reader, dataKey []byte) (*chunkReader, error) {
+	br := bufio.NewReader(r)
+	head := make([]byte, len(backupMagic)+8)
+	if _, err := io.ReadFull(br, head); err != nil || !bytes.Equal(head[:len(backupMagic)], backupMagic) {
+		return nil, refuse(ErrInvalid, "this file is not a guardroom backup")
+	}
+	aead, err := newAEAD(dataKey)
+	if err != nil {
+		return nil, err
+	}
+	return &chunkReader{r: br, aead: aead, prefix: head[len(backupMagic):]}, nil
 }
