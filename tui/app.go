@@ -105,7 +105,7 @@ func pickTheme(name string, env []string) (themes.Theme, bool) {
 type tickMsg time.Time
 
 func tick() tea.Cmd {
-	return tea.Every(time.Second, func(t time.Time) tea.Msg { return tickMsg(t) })
+	return tea.Tick(time.Second, func(t time.Time) tea.Msg { return tickMsg(t) })
 }
 
 // storeChangedMsg carries changes committed by anyone: this console, the
@@ -175,8 +175,8 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return a, nil
 	case tickMsg:
-		a.clock = time.Time(msg)
-		return a, nil
+		a.clock = a.c.now() // the injected clock, so tests see a fixed time
+		return a, tick()
 	case storeChangedMsg:
 		cmds := []tea.Cmd{waitChange(a.sub), a.loadSync()}
 		for _, s := range a.screens {
