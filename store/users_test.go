@@ -497,3 +497,60 @@ func TestBulkSetCodes(t *testing.T) {
 		fxWant(t, f.s.SetCode(f.admin, dsc.ID, 50, "3015", CodeOptions{}), ErrCodeInUse)
 	})
 }
+
+func TestListUsers(t *testing.T) {
+	f := newFx(t)
+	cases := []struct {
+		fam    string
+		slots  int
+		master int
+	}{
+		{"dsc-pc1864", 95, 40},
+		{"dsc-pc1616", 48, 40},
+		{"neo-hs2128e", 1000, 1},
+		{"qolsys-iq2plus", 242, 1},
+		{"dualpath", 1, 1},
+		{"visonic-powermax", 8, 1},
+	}
+	for _, c := range cases {
+		t.Run(c.fam, func(t *testing.T) {
+			f := f.at(t)
+			p := f.panel(c.fam)
+			code := strings.Repeat("25", 4)[:p.CodeLength]
+			f.setCode(p, c.slots, code, CodeOptions{Label: "Last"})
+			us, err := f.s.ListUsers(f.admin, p.ID)
+			fxWant(t, err, nil)
+			if len(us) != c.slots || p.Slots != c.slots {
+				t.Fatalf("%d rows, panel slots %d, want %d", len(us), p.Slots, c.slots)
+			}
+			for i, u := range us {
+				if u.Slot != i+1 || u.Panel != p.ID {
+					t.Fatalf("row %d is panel %d slot %d", i, u.Panel, u.Slot)
+				}
+				wantRole := family.RoleUser
+				if u.Slot == c.master {
+					wantRole = family.RoleMaster
+				}
+				if u.Slot == c.slots {
+					if !u.CodeSet || u.Label != "Last" || u.Role != wantRole {
+						t.Fatalf("last slot %v", u)
+					}
+					continue
+				}
+				if u.CodeSet || u.DisplayLabel() != fmt.Sprintf("User %d", u.Slot) || u.Role != wantRole || u.Account != 0 || u.Sync.State != SyncInSync {
+					t.Fatalf("unused slot %v", u)
+				}
+			}
+			g, err := f.s.GetUser(f.admin, p.ID, c.slots)
+			if err != nil || !g.CodeSet || g.Label != "Last" {
+				t.Fatalf("GetUser %v %v", g, err)
+			}
+			_, err = f.s.GetUser(f.admin, p.ID, c.slots+1)
+			fxWant(t, err, ErrNotFound, fmt.Sprintf("user slots 1-%d, not %d", c.slots, c.slots+1))
+		})
+	}
+	t.Run("missing panel", func(t *testing.T) {
+		_, err := f.s.ListUsers(f.admin, 999)
+		fxWant(t, err, ErrNotFound, "no panel 999")
+	})
+}
