@@ -1,8 +1,11 @@
 package main
 
 import (
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/guardroom/guardroom/store"
 )
 
 func TestAccountCommands(t *testing.T) {
@@ -84,5 +87,54 @@ func TestAccountCommands(t *testing.T) {
 	s.fail(1, "no account with email", "", "account", "show", "ann@example.com")
 	if u := s.user("1", "7"); u.Account != nil || u.Status != "Unknown" {
 		t.Errorf("user 7 still linked: %+v", u)
+	}
+}
+
+// otpFor reads the one-time code from the account's mail in the outbox, as
+// the mail sender would.
+func (s *site) otpFor(email string) string {
+	s.t.Helper()
+	key, err := store.ReadKey(s.key)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	st, err := store.Open(store.Config{Dir: s.data, Key: key})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer st.Close()
+	jobs, err := st.DueJobs(st.Internal("test"), 0)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	otp := ""
+	for _, j := range jobs {
+		if j.Mail != nil && j.Mail.To == email {
+			if m := regexp.MustCompile(`one-time code is (\d+)`).FindStringSubmatch(j.Mail.Body); m != nil {
+				otp = m[1]
+			}
+		}
+	}
+	if otp == "" {
+		s.t.Fatalf("no mail with a one-time code for %s", email)
+	}
+	return otp
+}
+
+func TestAccountConfirm(t *testing.T) {
+	s := newSite(t)
+	s.ok("", "account", "create", "ann@example.com")
+	otp := s.otpFor("ann@example.com")
+	r := s.ok(otp+"\n", "account", "confirm", "ann@example.com")
+	if !strings.Contains(r.stdout, "status: Active") || strings.Contains(r.stdout+r.stderr, otp) {
+		t.Errorf("confirm: %s", r)
+	}
+	// Used up: the same code is refused.
+	s.fail(1, "no valid one-time code", otp+"\n", "account", "confirm", "ann@example.com")
+	var log []store.Entry
+	s.jsonOut(&log, "log", "list", "--limit", "0")
+	b := s.ok("", "log", "list", "--limit", "0")
+	if strings.Contains(b.stdout, otp) || len(log) == 0 {
+		t.Error("the one-time code is in the log")
 	}
 }

@@ -258,7 +258,7 @@ func printFlag(tw io.Writer, f *flag.Flag, withDefault bool) {
 }
 
 func printGroupUsage(w io.Writer, group string) {
-	fmt.Fprintf(w, "Usage: guardroom %s SUBCOMMAND [ARGS] [flags]\n\n%s\n\nSubcommands:\n", group, capitalise(groupSummary[group]))
+	fmt.Fprintf(w, "Usage: guardroom %s SUBCOMMAND [ARGS] [flags]\n\n%s.\n\nSubcommands:\n", group, capitalise(groupSummary[group]))
 	tw := tabwriter.NewWriter(w, 0, 8, 3, ' ', 0)
 	for _, c := range subcommands(group) {
 		fmt.Fprintf(tw, "  %s %s\t%s\n", strings.TrimPrefix(c.name, group+" "), c.args, c.summary)
@@ -283,21 +283,23 @@ Usage: guardroom [global flags] COMMAND [SUBCOMMAND] [ARGS] [flags]
 
 Commands:
 `)
-	tw := tabwriter.NewWriter(w, 0, 8, 3, ' ', 0)
+	width := 0
+	for _, c := range commands {
+		width = max(width, len(c.name+" "+c.args))
+	}
 	prev := ""
 	for _, c := range commands {
 		group, _, _ := strings.Cut(c.name, " ")
-		if prev != "" && group != prev {
-			fmt.Fprintln(tw, "\t")
+		if prev != "" && group != prev && (isGroup(group) || isGroup(prev)) {
+			fmt.Fprintln(w)
 		}
 		prev = group
-		fmt.Fprintf(tw, "  %s\t%s\n", strings.TrimSpace(c.name+" "+c.args), c.summary)
+		fmt.Fprintf(w, "  %-*s  %s\n", width, strings.TrimSpace(c.name+" "+c.args), c.summary)
 	}
-	tw.Flush()
 	fmt.Fprint(w, `
 Global flags (accepted by every command, anywhere on the line):
 `)
-	tw = tabwriter.NewWriter(w, 0, 8, 3, ' ', 0)
+	tw := tabwriter.NewWriter(w, 0, 8, 3, ' ', 0)
 	printGlobalFlags(tw, func(string) bool { return true })
 	tw.Flush()
 	fmt.Fprintf(w, `

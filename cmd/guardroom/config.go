@@ -65,11 +65,11 @@ func (g *globalFlags) register(fs *flag.FlagSet) {
 		v           *globalFlag
 		name, usage string
 	}{
-		{&g.data, "data", "data `DIR`: where the encrypted database lives (default $XDG_DATA_HOME/guardroom, else ~/.local/share/guardroom)"},
-		{&g.keyFile, "key-file", "data key `FILE`: kept apart from the data directory (default $GUARDROOM_KEY_FILE, else $XDG_CONFIG_HOME/guardroom/data.key)"},
-		{&g.config, "config", "config `FILE`: TOML settings (default $XDG_CONFIG_HOME/guardroom/config.toml, else ~/.config/guardroom/config.toml)"},
-		{&g.operator, "operator", "operator `NAME` to act as (default admin); until operator login arrives, whoever holds the key file is trusted"},
-		{&g.logFile, "log-file", "guardroom's diagnostics log `FILE` (default DATA/guardroom.log); never written to the terminal"},
+		{&g.data, "data", "keep the encrypted database in `DIR` (default $XDG_DATA_HOME/guardroom, else ~/.local/share/guardroom)"},
+		{&g.keyFile, "key-file", "read the data key from `FILE`, kept apart from the data (default $GUARDROOM_KEY_FILE, else $XDG_CONFIG_HOME/guardroom/data.key)"},
+		{&g.config, "config", "read settings from the TOML `FILE` (default $XDG_CONFIG_HOME/guardroom/config.toml, else ~/.config/guardroom/config.toml)"},
+		{&g.operator, "operator", "act as operator `NAME` (default admin); until operator login arrives, whoever holds the key file is trusted"},
+		{&g.logFile, "log-file", "write guardroom's own diagnostics to `FILE`, never to the terminal (default DATA/guardroom.log)"},
 	} {
 		if fs.Lookup(f.name) == nil {
 			fs.Var(f.v, f.name, f.usage)

@@ -62,6 +62,11 @@ func (e *env) console(withDemo bool) error {
 		if err := e.printPanels(panels, false); err != nil {
 			return err
 		}
+		pending, failed, err := e.s.SyncSummary(e.actor)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "\nDevice and mail jobs: %d pending, %d failed.\n", pending, failed)
 	}
 	fmt.Fprintln(e.stdout, "\nThe full-screen console is coming in a later release. Until then every action is a\ncommand: run 'guardroom help' for the list.")
 	return nil
