@@ -361,7 +361,7 @@ func (s *Store) AssignAccount(a Actor, email string, panel uint64, slot int) err
 			return err
 		}
 		if slot < 1 || slot > p.Slots {
-			return refuse(ErrNotFound, "%s has user slots 1-%d, not %d", p.Label(), p.Slots, slot)
+			return slotRange(p)
 		}
 		u, err := readUser(w.txn, p, slot)
 		if err != nil {

@@ -112,6 +112,10 @@ func (s *Store) LogEntry(a Actor, seq uint64) (Entry, error) {
 // VerifyResult is the outcome of walking the log's hash chain.
 type VerifyResult struct {
 	Entries uint64
+	// Omitted counts entries a scoped export holds only as sequence and
+	// hash (entries about units outside the exporter's scope): the chain
+	// still verifies through them, but their content is not in the file.
+	Omitted int
 	// BrokenAt is the first entry whose link does not hold (0: the chain is whole).
 	BrokenAt uint64
 	Problem  string
@@ -121,6 +125,9 @@ type VerifyResult struct {
 func (r VerifyResult) OK() bool { return r.Problem == "" }
 
 func (r VerifyResult) String() string {
+	if r.OK() && r.Omitted > 0 {
+		return fmt.Sprintf("action log verified: %d entries, chain intact; %d of them outside the exporter's organization units are present as hashes only", r.Entries, r.Omitted)
+	}
 	if r.OK() {
 		return fmt.Sprintf("action log verified: %d entries, chain intact", r.Entries)
 	}
@@ -144,19 +151,32 @@ func (s *Store) VerifyLog(a Actor) (VerifyResult, error) {
 		if err := getJSON(txn, kSeqs, &sq); err != nil {
 			return err
 		}
-		res = verifyChain(func(fn func(key, val []byte) error) error { return scan(txn, pLog, true, fn) }, head, sq.Log)
+		res = verifyChain(func(fn func(chainItem) error) error {
+			return scan(txn, pLog, true, func(k, v []byte) error {
+				return fn(chainItem{seq: binary.BigEndian.Uint64(k[len(pLog):]), val: v})
+			})
+		}, head, sq.Log)
 		return nil
 	})
 	return res, err
 }
 
-func verifyChain(each func(func(key, val []byte) error) error, head []byte, last uint64) VerifyResult {
+// chainItem is one link to check: the stored bytes of an entry, or for an
+// entry omitted from a scoped export, only its sequence and hash.
+type chainItem struct {
+	seq     uint64
+	val     []byte
+	hash    [32]byte
+	omitted bool
+}
+
+func verifyChain(each func(func(chainItem) error) error, head []byte, last uint64) VerifyResult {
 	var res VerifyResult
 	var prev [32]byte
 	want := uint64(1)
 	stop := fmt.Errorf("stop")
-	err := each(func(key, val []byte) error {
-		seq := binary.BigEndian.Uint64(key[len(pLog):])
+	err := each(func(it chainItem) error {
+		seq := it.seq
 		fail := func(at uint64, format string, args ...any) error {
 			res.BrokenAt, res.Problem = at, fmt.Sprintf(format, args...)
 			return stop
@@ -164,20 +184,25 @@ func verifyChain(each func(func(key, val []byte) error) error, head []byte, last
 		if seq != want {
 			return fail(want, "entry %d is missing (next stored entry is %d)", want, seq)
 		}
-		var e Entry
-		if err := json.Unmarshal(val, &e); err != nil {
-			return fail(seq, "entry cannot be read: %v", err)
-		}
-		if e.Seq != seq {
-			return fail(seq, "entry says it is number %d", e.Seq)
-		}
-		if e.Prev != hex.EncodeToString(prev[:]) {
-			if seq == 1 {
-				return fail(seq, "first entry does not start the chain")
+		if it.omitted {
+			res.Omitted++
+			prev = it.hash
+		} else {
+			var e Entry
+			if err := json.Unmarshal(it.val, &e); err != nil {
+				return fail(seq, "entry cannot be read: %v", err)
 			}
-			return fail(seq, "link to entry %d does not match: entry %d was altered or replaced", seq-1, seq-1)
+			if e.Seq != seq {
+				return fail(seq, "entry says it is number %d", e.Seq)
+			}
+			if e.Prev != hex.EncodeToString(prev[:]) {
+				if seq == 1 {
+					return fail(seq, "first entry does not start the chain")
+				}
+				return fail(seq, "link to entry %d does not match: entry %d was altered or replaced", seq-1, seq-1)
+			}
+			prev = sha256.Sum256(it.val)
 		}
-		prev = sha256.Sum256(val)
 		res.Entries = seq
 		want++
 		return nil
@@ -199,29 +224,33 @@ func verifyChain(each func(func(key, val []byte) error) error, head []byte, last
 	return res
 }
 
-// ExportLog writes every entry the actor may see as JSON lines, each with
-// its stored body and hash so the chain can be checked offline with
-// VerifyExport.
+// ExportLog writes the log as JSON lines, each entry with its stored body
+// and hash so the chain can be checked offline with VerifyExport. Entries
+// about units outside the actor's scope are written as sequence and hash
+// only: the chain still verifies, and what was left out shows.
 func (s *Store) ExportLog(a Actor, w io.Writer) (int, error) {
 	if err := a.need(PermViewActionLog); err != nil {
 		return 0, err
 	}
 	n := 0
 	err := s.db.View(func(txn *badger.Txn) error {
-		return scan(txn, pLog, true, func(_, v []byte) error {
+		return scan(txn, pLog, true, func(k, v []byte) error {
 			var e Entry
 			if err := json.Unmarshal(v, &e); err != nil {
 				return err
 			}
-			if e.Unit != 0 && !s.unitInScope(a, e.Unit) {
-				return nil
-			}
 			sum := sha256.Sum256(v)
-			line, err := json.Marshal(exportLine{Entry: json.RawMessage(v), Hash: hex.EncodeToString(sum[:])})
+			l := exportLine{Hash: hex.EncodeToString(sum[:])}
+			if e.Unit != 0 && !s.unitInScope(a, e.Unit) {
+				l.Seq, l.Omitted = binary.BigEndian.Uint64(k[len(pLog):]), true
+			} else {
+				l.Entry = json.RawMessage(v)
+				n++
+			}
+			line, err := json.Marshal(l)
 			if err != nil {
 				return err
 			}
-			n++
 			_, err = w.Write(append(line, '\n'))
 			return err
 		})
@@ -230,15 +259,17 @@ func (s *Store) ExportLog(a Actor, w io.Writer) (int, error) {
 }
 
 type exportLine struct {
-	Entry json.RawMessage `json:"entry"`
-	Hash  string          `json:"hash"`
+	Entry   json.RawMessage `json:"entry,omitempty"`
+	Seq     uint64          `json:"seq,omitempty"`
+	Omitted bool            `json:"omitted,omitempty"`
+	Hash    string          `json:"hash"`
 }
 
-// VerifyExport checks an export written by ExportLog: every stored hash and
-// every link. An export filtered by scope has gaps; those are reported.
+// VerifyExport checks an export written by ExportLog: every entry's hash and
+// every link, through the omitted entries of a scoped export.
 func VerifyExport(r io.Reader) (VerifyResult, error) {
 	dec := json.NewDecoder(r)
-	var lines []exportLine
+	var items []chainItem
 	for {
 		var l exportLine
 		err := dec.Decode(&l)
@@ -246,35 +277,41 @@ func VerifyExport(r io.Reader) (VerifyResult, error) {
 			break
 		}
 		if err != nil {
-			return VerifyResult{}, fmt.Errorf("read export line %d: %w", len(lines)+1, err)
+			return VerifyResult{}, fmt.Errorf("read export line %d: %w", len(items)+1, err)
 		}
-		sum := sha256.Sum256(l.Entry)
-		if hex.EncodeToString(sum[:]) != l.Hash {
+		it := chainItem{seq: l.Seq, omitted: l.Omitted}
+		h, err := hex.DecodeString(l.Hash)
+		if err != nil || len(h) != 32 {
+			h = make([]byte, 32) // a damaged hash then fails to match below
+			if l.Omitted {
+				return VerifyResult{Entries: uint64(len(items)), BrokenAt: l.Seq, Problem: "omitted entry's hash is damaged"}, nil
+			}
+		}
+		copy(it.hash[:], h)
+		if !l.Omitted {
 			var e Entry
-			_ = json.Unmarshal(l.Entry, &e)
-			return VerifyResult{Entries: uint64(len(lines)), BrokenAt: e.Seq, Problem: "entry does not match its hash: it was altered"}, nil
+			if err := json.Unmarshal(l.Entry, &e); err != nil {
+				return VerifyResult{}, fmt.Errorf("export line %d: %w", len(items)+1, err)
+			}
+			it.seq, it.val = e.Seq, l.Entry
+			if sha256.Sum256(l.Entry) != it.hash {
+				return VerifyResult{Entries: uint64(len(items)), BrokenAt: e.Seq, Problem: "entry does not match its hash: it was altered"}, nil
+			}
 		}
-		lines = append(lines, l)
+		items = append(items, it)
 	}
 	var last uint64
 	var head []byte
-	if len(lines) > 0 {
-		var e Entry
-		_ = json.Unmarshal(lines[len(lines)-1].Entry, &e)
-		last = e.Seq
-		head, _ = hex.DecodeString(lines[len(lines)-1].Hash)
+	if len(items) > 0 {
+		last = items[len(items)-1].seq
+		head = items[len(items)-1].hash[:]
 	}
-	res := verifyChain(func(fn func(key, val []byte) error) error {
-		for _, l := range lines {
-			var e Entry
-			if err := json.Unmarshal(l.Entry, &e); err != nil {
-				return err
-			}
-			if err := fn(logKey(e.Seq), l.Entry); err != nil {
+	return verifyChain(func(fn func(chainItem) error) error {
+		for _, it := range items {
+			if err := fn(it); err != nil {
 				return err
 			}
 		}
 		return nil
-	}, head, last)
-	return res, nil
+	}, head, last), nil
 }

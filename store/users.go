@@ -238,7 +238,7 @@ func (s *Store) userOp(a Actor, perm Perm, action string, panel uint64, slot int
 			return err
 		}
 		if slot < 1 || slot > p.Slots {
-			return refuse(ErrNotFound, "%s has user slots 1-%d, not %d", p.Label(), p.Slots, slot)
+			return slotRange(p)
 		}
 		u, err := readUser(w.txn, p, slot)
 		if err != nil {
@@ -486,10 +486,16 @@ func (s *Store) GetUser(a Actor, panel uint64, slot int) (PanelUser, error) {
 			return err
 		}
 		if slot < 1 || slot > p.Slots {
-			return refuse(ErrNotFound, "%s has user slots 1-%d, not %d", p.Label(), p.Slots, slot)
+			return slotRange(p)
 		}
 		u, err = readUser(txn, p, slot)
 		return err
 	})
 	return u, err
+}
+
+// slotRange refuses a slot number outside the panel. It does not repeat
+// the number: a code typed into the slot field must not reach the log.
+func slotRange(p Panel) error {
+	return refuse(ErrNotFound, "%s has user slots 1-%d: that slot number is out of range", p.Label(), p.Slots)
 }

@@ -111,9 +111,9 @@ func TestCodeCollisions(t *testing.T) {
 		{"edit next to another user's code", edit(dsc, 2, "2598"), ErrCodeAdjacent, "duress"},
 		{"edit to own code+1 on DSC", edit(dsc, 10, "2600"), nil, ""},
 		{"edit without code", edit(dsc, 5, "3691"), ErrNoCode, "panel user 5 of " + dsc.Name + " has no code; set a code first"},
-		{"set slot 0", set(dsc, 0, "3691"), ErrNotFound, "user slots 1-95, not 0"},
-		{"set slot past the end", set(dsc, 96, "3691"), ErrNotFound, "user slots 1-95, not 96"},
-		{"set negative slot", set(dsc, -1, "3691"), ErrNotFound, "not -1"},
+		{"set slot 0", set(dsc, 0, "3691"), ErrNotFound, "user slots 1-95: that slot number is out of range"},
+		{"set slot past the end", set(dsc, 96, "3691"), ErrNotFound, "user slots 1-95: that slot number is out of range"},
+		{"set negative slot", set(dsc, -1, "3691"), ErrNotFound, "that slot number is out of range"},
 		{"edit slot past the end", edit(dsc, 96, "3691"), ErrNotFound, "user slots 1-95"},
 		{"set on missing panel", func() error { return f.s.SetCode(f.admin, 999, 1, "3691", CodeOptions{}) }, ErrNotFound, "no panel 999"},
 		{"edit on missing panel", func() error { return f.s.EditCode(f.admin, 999, 1, "3691") }, ErrNotFound, "no panel 999"},
@@ -546,7 +546,7 @@ func TestListUsers(t *testing.T) {
 				t.Fatalf("GetUser %v %v", g, err)
 			}
 			_, err = f.s.GetUser(f.admin, p.ID, c.slots+1)
-			fxWant(t, err, ErrNotFound, fmt.Sprintf("user slots 1-%d, not %d", c.slots, c.slots+1))
+			fxWant(t, err, ErrNotFound, fmt.Sprintf("user slots 1-%d: that slot number is out of range", c.slots))
 		})
 	}
 	t.Run("missing panel", func(t *testing.T) {

@@ -290,7 +290,7 @@ func (e *env) userShow(args []string, asJSON bool) error {
 	}
 	fmt.Fprintln(e.stdout, "\nActions:")
 	t := newTable(e.stdout, "  action", "available")
-	for _, a := range userActions(p, u) {
+	for _, a := range e.userActions(p, u) {
 		t.row("  "+a.name, a.why)
 	}
 	return t.flush()
@@ -298,45 +298,27 @@ func (e *env) userShow(args []string, asJSON bool) error {
 
 type userAction struct{ name, why string }
 
+// userShowActions pairs each command of `user show` with the store's action.
+var userShowActions = []struct {
+	name string
+	act  store.UserAction
+}{
+	{"set-code", store.ActSetCode}, {"edit-code", store.ActEditCode}, {"label", store.ActSetLabel},
+	{"partitions", store.ActSetPartitions}, {"disable", store.ActDisable},
+	{"account assign", store.ActAssignAccount}, {"account unassign", store.ActUnassignAccount},
+	{"account reset-password", store.ActResetPassword}, {"account remove", store.ActRemoveAccount},
+}
+
 // userActions says which commands the user's state allows and, for the
-// others, why not. It is a hint for the operator; the store decides.
-func userActions(p store.Panel, u store.PanelUser) []userAction {
-	f := p.Spec()
-	noCode := "no: no code; set a code first"
-	acts := []userAction{}
-	add := func(name string, ok bool, why string) {
-		if ok {
-			why = "yes"
+// others, why not — from the store's own rules (store.CheckUser).
+func (e *env) userActions(p store.Panel, u store.PanelUser) []userAction {
+	acts := make([]userAction, 0, len(userShowActions))
+	for _, c := range userShowActions {
+		why := "yes"
+		if err := e.s.CheckUser(e.actor, p, u, c.act); err != nil {
+			why = "no: " + err.Error()
 		}
-		acts = append(acts, userAction{name, why})
-	}
-	add("set-code", !u.CodeSet, "no: the user has a code; use edit-code")
-	add("edit-code", u.CodeSet, noCode)
-	add("label", u.CodeSet, noCode)
-	switch {
-	case !u.CodeSet:
-		add("partitions", false, noCode)
-	case u.Role == family.RoleMaster:
-		add("partitions", false, "no: Master users always hold all partitions")
-	default:
-		add("partitions", f.PartitionEditing, "no: "+f.Model+" does not support changing a user's partitions")
-	}
-	switch {
-	case u.Role == family.RoleMaster && u.CodeSet:
-		add("disable", false, "no: Master users cannot be disabled")
-	default:
-		add("disable", u.CodeSet, noCode)
-	}
-	switch {
-	case u.Account != 0:
-		add("account assign", false, "no: an account is assigned; unassign it first")
-		add("account unassign", true, "")
-	case !u.CodeSet:
-		add("account assign", false, noCode)
-		add("account unassign", false, "no: no account assigned")
-	default:
-		add("account assign", true, "")
-		add("account unassign", false, "no: no account assigned")
+		acts = append(acts, userAction{c.name, why})
 	}
 	return acts
 }
@@ -385,9 +367,9 @@ func (e *env) userSetCode(args []string, role, parts, label string) error {
 	if err != nil {
 		return err
 	}
-	if u.CodeSet || !e.actor.Can(store.PermManagePanelUsers) {
-		// The store refuses (and logs the attempt) before any code is
-		// asked for.
+	if e.s.CheckUser(e.actor, p, u, store.ActSetCode) != nil {
+		// Refused whatever the code: don't ask for one. The operation
+		// returns the same refusal and records the attempt in the log.
 		return e.write(e.s.SetCode(e.actor, p.ID, slot, "", opts))
 	}
 	code, err := e.readCode(fmt.Sprintf("New %d-digit code for panel user %d of %s: ", p.CodeLength, slot, p.Label()))
@@ -415,8 +397,8 @@ func (e *env) userEditCode(args []string) error {
 	if err != nil {
 		return err
 	}
-	if !u.CodeSet || !e.actor.Can(store.PermManagePanelUsers) {
-		return e.write(e.s.EditCode(e.actor, p.ID, slot, ""))
+	if e.s.CheckUser(e.actor, p, u, store.ActEditCode) != nil {
+		return e.write(e.s.EditCode(e.actor, p.ID, slot, "")) // as in set-code
 	}
 	code, err := e.readCode(fmt.Sprintf("New %d-digit code for panel user %d (%s) of %s: ", p.CodeLength, slot, u.DisplayLabel(), p.Label()))
 	if err != nil {

@@ -87,7 +87,7 @@ func TestUserCommands(t *testing.T) {
 	if r := s.ok("", "user", "show", "1", "7"); !strings.Contains(r.stdout, "disable") || !strings.Contains(r.stdout, "Front desk") {
 		t.Errorf("user show:\n%s", r.stdout)
 	}
-	if r := s.ok("", "user", "show", "1", "40"); !strings.Contains(r.stdout, "Master users cannot be disabled") {
+	if r := s.ok("", "user", "show", "1", "40"); !strings.Contains(r.stdout, "is a Master user and cannot be disabled") {
 		t.Errorf("user show master:\n%s", r.stdout)
 	}
 
