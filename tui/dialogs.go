@@ -205,7 +205,7 @@ func (h *help) update(msg tea.Msg) (tea.Cmd, bool) {
 	return nil, false
 }
 
-func (h *help) lines() []string {
+func (h *help) lines(width int) []string {
 	t := h.c.theme
 	var out []string
 	section := func(title string, ids []ActionID) {
@@ -213,6 +213,9 @@ func (h *help) lines() []string {
 		for _, id := range ids {
 			a := h.c.keys.action(id)
 			keys := strings.Join(a.Keys, ", ")
+			if width >= 100 { // room for the ID that [keys] in the config remaps
+				keys = fmt.Sprintf("%-18s %-22s", keys, a.ID)
+			}
 			line := fmt.Sprintf("%-18s %s", keys, a.Long)
 			if a.Scope != "" {
 				if err := h.scr.available(id); err != nil {
@@ -239,7 +242,7 @@ func (h *help) lines() []string {
 
 func (h *help) view(width, height int) string {
 	w := dialogWidth(width, 100)
-	lines := h.lines()
+	lines := h.lines(w)
 	room := max(height-6, 3)
 	h.offset = min(h.offset, max(len(lines)-room, 0))
 	lines = lines[h.offset:min(len(lines), h.offset+room)]
@@ -281,7 +284,12 @@ func (p *palette) candidates() []string {
 	for _, a := range registry {
 		out = append(out, string(a.ID))
 	}
-	q := strings.ToLower(strings.Fields(p.input.String() + " ")[0])
+	// The first word is what is being completed; nothing typed yet (or
+	// only spaces) matches every candidate.
+	q := ""
+	if words := strings.Fields(p.input.String()); len(words) > 0 {
+		q = strings.ToLower(words[0])
+	}
 	var hits []string
 	for _, c := range out {
 		if strings.Contains(c, q) {

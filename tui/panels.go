@@ -54,9 +54,12 @@ func (s *panelsScreen) load() tea.Cmd {
 
 // panelCells is the pure row renderer of the Panels grid.
 func panelCells(p store.Panel, site string) []string {
-	state := "offline"
-	if p.Conn.Online {
+	state := "unknown" // no driver has contacted it yet
+	switch {
+	case p.Conn.Online:
 		state = "online"
+	case !p.Conn.Since.IsZero():
+		state = "offline"
 	}
 	return []string{
 		strconv.FormatUint(p.ID, 10), p.Name, string(p.Spec().Type), p.IMEI, site,

@@ -29,7 +29,7 @@ var userCols = []grid.Column{
 	{Title: "№", Key: "no", Width: 4, Align: grid.Right},
 	{Title: "Label & role", Key: "label", MinWidth: 18},
 	{Title: "Code", Key: "code", Width: 4},
-	{Title: "Partitions", Key: "partitions", Width: 10},
+	{Title: "Partitions", Key: "partitions", MinWidth: 10},
 	{Title: "Account", Key: "account", MinWidth: 10},
 	{Title: "Created", Key: "created", Width: 10},
 	{Title: "Status", Key: "status", Width: 13},

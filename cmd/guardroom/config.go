@@ -79,11 +79,19 @@ func (g *globalFlags) register(fs *flag.FlagSet) {
 
 // fileConfig is the config file (TOML, snake_case keys).
 type fileConfig struct {
-	DataDir  string     `toml:"data_dir"`
-	KeyFile  string     `toml:"key_file"`
-	Operator string     `toml:"operator"`
-	LogFile  string     `toml:"log_file"`
-	SMTP     smtpConfig `toml:"smtp"`
+	DataDir  string              `toml:"data_dir"`
+	KeyFile  string              `toml:"key_file"`
+	Operator string              `toml:"operator"`
+	LogFile  string              `toml:"log_file"`
+	SMTP     smtpConfig          `toml:"smtp"`
+	Console  consoleConfig       `toml:"console"`
+	Keys     map[string][]string `toml:"keys"`
+}
+
+// consoleConfig is the [console] table.
+type consoleConfig struct {
+	Theme string `toml:"theme"` // auto, dark, light, high-contrast, plain
+	Mouse *bool  `toml:"mouse"`
 }
 
 // smtpConfig is the [smtp] table. It is only read for now: mail waits in
@@ -108,6 +116,9 @@ type settings struct {
 	Operator   string
 	LogFile    string
 	SMTP       smtpConfig
+	Theme      string
+	NoMouse    bool
+	Keys       map[string][]string
 }
 
 // configExample is shown in help.
@@ -122,7 +133,14 @@ port = 587
 security = "starttls"                   # starttls, tls or none
 username = "guardroom"
 password_file = "/etc/guardroom/smtp.password"
-from = "guardroom@example.com"`
+from = "guardroom@example.com"
+
+[console]
+theme = "auto"                          # auto, dark, light, high-contrast, plain
+mouse = true
+
+[keys]                                  # remap actions by ID (see ? in the console)
+"user.disable" = ["x", "delete"]`
 
 // loadSettings resolves e.flags, the config file and the environment into
 // e.cfg and sets up the diagnostics log.
@@ -187,6 +205,12 @@ func (e *env) loadSettings() error {
 		smtp.PasswordFile = inDir(base, expandHome(smtp.PasswordFile))
 	}
 	e.cfg.SMTP = smtp
+	e.cfg.Theme = fc.Console.Theme
+	if e.cfg.Theme == "" {
+		e.cfg.Theme = "auto"
+	}
+	e.cfg.NoMouse = fc.Console.Mouse != nil && !*fc.Console.Mouse
+	e.cfg.Keys = fc.Keys
 	e.logFile = &lazyFile{path: e.cfg.LogFile, warn: e.stderr}
 	e.logger = slog.New(slog.NewTextHandler(e.logFile, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	return nil
@@ -210,7 +234,7 @@ func readConfig(path string, explicit bool, fc *fileConfig) (bool, error) {
 		for i, k := range bad {
 			names[i] = fmt.Sprintf("%q", k.String())
 		}
-		return false, fmt.Errorf("config file %s: unknown key %s: known keys are data_dir, key_file, operator, log_file and [smtp] host, port, security, username, password_file, from", path, strings.Join(names, ", "))
+		return false, fmt.Errorf("config file %s: unknown key %s: known keys are data_dir, key_file, operator, log_file, [smtp] host, port, security, username, password_file, from, [console] theme, mouse and [keys]", path, strings.Join(names, ", "))
 	}
 	return true, nil
 }

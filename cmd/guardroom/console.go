@@ -1,28 +1,43 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
+	tea "charm.land/bubbletea/v2"
 	"golang.org/x/term"
 
 	"github.com/guardroom/guardroom/store"
 	"github.com/guardroom/guardroom/store/demo"
+	"github.com/guardroom/guardroom/themes"
+	"github.com/guardroom/guardroom/tui"
 )
 
 func consoleCommands() []*command {
 	return []*command{
 		{
 			name: "console", maxArgs: 0,
-			summary: "open the console (the default command); for now it lists the site's panels",
-			details: "The full-screen console arrives in a later release. Until then this prints the\n" +
-				"panels, and every action is a command (guardroom help).",
-			example: "guardroom console\nguardroom --data .demo/data --key-file .demo/data.key console --demo",
+			summary: "open the full-screen console (the default command)",
+			details: "On a terminal this opens the console; press ? in it for every key. When standard\n" +
+				"input or output is not a terminal it prints the site's panels instead.",
+			example: "guardroom console\nguardroom --data .demo/data --key-file .demo/data.key console --demo\nguardroom console --theme high-contrast --no-mouse",
 			setup: func(fs *flag.FlagSet) runFunc {
 				withDemo := fs.Bool("demo", false, "build the demo site first if the database is empty")
-				return func(e *env, _ []string) error { return e.console(*withDemo) }
+				theme := fs.String("theme", "", "colour `THEME`: auto (from the terminal), dark, light, high-contrast or plain (config [console] theme)")
+				noMouse := fs.Bool("no-mouse", false, "leave the mouse to the terminal, for text selection (config [console] mouse = false)")
+				return func(e *env, _ []string) error {
+					if *theme != "" {
+						e.cfg.Theme = *theme
+					}
+					if *noMouse {
+						e.cfg.NoMouse = true
+					}
+					return e.console(*withDemo)
+				}
 			},
 		},
 		{
@@ -51,24 +66,60 @@ func (e *env) console(withDemo bool) error {
 			}
 		}
 	}
+	if e.interactive() {
+		return e.runConsole()
+	}
+	return e.listSite()
+}
+
+// interactive reports whether both ends are a terminal.
+func (e *env) interactive() bool {
+	out, ok := e.stdout.(*os.File)
+	return e.terminal() && ok && term.IsTerminal(int(out.Fd()))
+}
+
+// runConsole runs the full-screen console as the operator.
+func (e *env) runConsole() error {
+	if _, ok := themes.ByName(e.cfg.Theme); !ok && e.cfg.Theme != "auto" {
+		return &usageError{msg: fmt.Sprintf("theme %q: choose auto, %s", e.cfg.Theme, strings.Join(themes.Names(), ", ")), noUsage: true}
+	}
+	actor, err := e.s.Actor(e.cfg.Operator, "tui")
+	if err != nil {
+		return err
+	}
+	e.log().Info("console started", "operator", actor.Name())
+	err = tui.Run(tui.Options{Store: e.s, Actor: actor, Theme: e.cfg.Theme, Keys: e.cfg.Keys, NoMouse: e.cfg.NoMouse},
+		tea.WithContext(e.ctx))
+	if errors.Is(err, tea.ErrInterrupted) || errors.Is(err, tea.ErrProgramKilled) {
+		err = nil
+	}
+	if err != nil && strings.HasPrefix(err.Error(), "keys:") {
+		return &usageError{msg: "config [keys]: " + strings.TrimPrefix(err.Error(), "keys: "), noUsage: true}
+	}
+	e.log().Info("console ended", "operator", actor.Name())
+	return err
+}
+
+// listSite prints the panels and the sync summary, for pipes and scripts.
+func (e *env) listSite() error {
 	panels, err := e.s.ListPanels(e.actor)
 	if err != nil {
 		return err
 	}
 	if len(panels) == 0 {
 		fmt.Fprintln(e.stdout, "No panels yet: add one with 'guardroom panel add', or try the demo site in another\ndata directory: guardroom --data /tmp/guardroom-demo/data --key-file /tmp/guardroom-demo/data.key demo")
-	} else {
-		fmt.Fprintf(e.stdout, "%s in %s, seen as operator %s:\n\n", plural(len(panels), "panel", "panels"), e.cfg.DataDir, e.actor.Name())
-		if err := e.printPanels(panels, false); err != nil {
-			return err
-		}
-		pending, failed, err := e.s.SyncSummary(e.actor)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stdout, "\nDevice and mail jobs: %d pending, %d failed.\n", pending, failed)
+		return nil
 	}
-	fmt.Fprintln(e.stdout, "\nThe full-screen console is coming in a later release. Until then every action is a\ncommand: run 'guardroom help' for the list.")
+	fmt.Fprintf(e.stdout, "%s in %s, seen as operator %s:\n\n", plural(len(panels), "panel", "panels"), e.cfg.DataDir, e.actor.Name())
+	if err := e.printPanels(panels, false); err != nil {
+		return err
+	}
+	pending, failed, err := e.s.SyncSummary(e.actor)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "\nDevice and mail jobs: %d pending, %d failed.\n", pending, failed)
+	fmt.Fprintln(e.stdout, "\n(Not a terminal, so no full-screen console: every action is also a command, see 'guardroom help'.)")
 	return nil
 }
 

@@ -5,16 +5,17 @@ import (
 	"testing"
 )
 
-func TestConsolePlaceholder(t *testing.T) {
+// Without a terminal (tests, pipes) the console prints the site instead.
+func TestConsoleWithoutTerminal(t *testing.T) {
 	s := newSite(t)
 	r := s.ok("")
-	if !strings.Contains(r.stdout, "No panels yet") || !strings.Contains(r.stdout, "full-screen console is coming") {
+	if !strings.Contains(r.stdout, "No panels yet") {
 		t.Errorf("console on an empty site: %s", r)
 	}
 	s.withPanel()
-	for _, args := range [][]string{nil, {"console"}} {
+	for _, args := range [][]string{nil, {"console"}, {"console", "--theme", "light", "--no-mouse"}} {
 		r := s.ok("", args...)
-		if !strings.Contains(r.stdout, "Main office") || !strings.Contains(r.stdout, "full-screen console is coming") {
+		if !strings.Contains(r.stdout, "Main office") || !strings.Contains(r.stdout, "Not a terminal") {
 			t.Errorf("console %v: %s", args, r)
 		}
 	}
