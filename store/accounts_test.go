@@ -206,6 +206,8 @@ func TestCreateAccount(t *testing.T) {
 		{"no at sign", "ann.example.com", RootUnit, ErrInvalid, "is not an email address"},
 		{"no domain dot", "ann@example", RootUnit, ErrInvalid, "is not an email address"},
 		{"display name", "Ann <ann2@example.com>", RootUnit, ErrInvalid, "is not an email address"},
+		{"angle brackets", "<ann3@example.com>", RootUnit, ErrInvalid, "is not an email address"},
+		{"comment", "ann4@example.com (Ann)", RootUnit, ErrInvalid, "is not an email address"},
 		{"two at signs", "ann@@example.com", RootUnit, ErrInvalid, "is not an email address"},
 		{"space inside", "ann smith@example.com", RootUnit, ErrInvalid, "is not an email address"},
 		{"unit outside scope", "carl@example.com", 999, ErrPermission, "outside your organization units"},
