@@ -332,10 +332,7 @@ func (s *Store) AssignAccount(a Actor, email string, panel uint64, slot int) err
 	w := s.begin(a, "account.assign", fmt.Sprintf("panel %d user %d", panel, slot))
 	w.account, w.panel, w.slot = email, panel, slot
 	return s.finish(w, func() error {
-		var raw Panel
-		if err := getJSON(w.txn, panelKey(panel), &raw); err == nil {
-			w.unit, w.place = raw.Unit, fmt.Sprintf("%s user %d", raw.Label(), slot)
-		}
+		w.atPanel(panel, fmt.Sprintf(" user %d", slot))
 		if strings.TrimSpace(email) == "" {
 			return refuse(ErrInvalid, "the email field is empty: type the account's email and pick it from the suggestions")
 		}

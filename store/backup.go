@@ -109,7 +109,10 @@ func (s *Store) Backup(a Actor, dataKey []byte, w io.Writer) error {
 	if _, err := s.db.Backup(cw, 0); err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
-	return cw.flush(true)
+	if err := cw.flush(true); err != nil {
+		return err
+	}
+	return s.record(a, "backup", "database", map[string]string{"backup": "written, encrypted with the data key"})
 }
 
 type chunkReader struct {
@@ -176,6 +179,14 @@ func (s *Store) Empty() (bool, error) {
 // database with site data unless force is set. Nothing may use the store
 // while it runs.
 func (s *Store) Restore(a Actor, dataKey []byte, r io.Reader, force bool) error {
+	if err := s.restore(a, dataKey, r, force); err != nil {
+		return err
+	}
+	// The restored log goes on with who restored it.
+	return s.record(a, "restore", "database", map[string]string{"restore": "database replaced from a backup"})
+}
+
+func (s *Store) restore(a Actor, dataKey []byte, r io.Reader, force bool) error {
 	if err := a.need(PermBackupRestore); err != nil {
 		return err
 	}

@@ -137,8 +137,11 @@ func TestBackupRestore(t *testing.T) {
 			fxWant(t, s.SetCode(admin, src.p.ID, 5, bkCode, CodeOptions{}), ErrCodeInUse)
 		}
 		check(t, dst, g.admin, 2)
-		if n := len(g.log()); n != src.log+1 {
-			t.Fatalf("%d entries after restore, want the %d of the backup and one refusal", n, src.log)
+		if n := len(g.log()); n != src.log+2 {
+			t.Fatalf("%d entries after restore, want the %d of the backup, the restore and one refusal", n, src.log)
+		}
+		if es := g.log(); es[0].Action != "restore" && es[1].Action != "restore" { // newest first
+			t.Errorf("the restore is not in the restored log")
 		}
 		// The sequences came back too: new records do not reuse numbers.
 		q := g.panel("qolsys-iq4")

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/dgraph-io/badger/v4"
@@ -26,6 +27,22 @@ const bulkChunk = 250
 func (s *Store) BulkSetCodes(a Actor, panel uint64, items []BulkCode, progress func(done, total int)) error {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
+	err := s.bulkSetCodes(a, panel, items, progress)
+	if IsRefusal(err) {
+		// One entry for the refused load: nothing of it was written.
+		at := &wtx{actor: a, action: "user.bulk-set-code", place: fmt.Sprintf("panel %d", panel), panel: panel}
+		var p Panel
+		if s.db.View(func(txn *badger.Txn) error { return getJSON(txn, panelKey(panel), &p) }) == nil {
+			at.unit, at.place = p.Unit, p.Label()
+		}
+		if lerr := s.logRefusal(at, fmt.Errorf("%d users: %w", len(items), err)); lerr != nil {
+			return errors.Join(err, lerr)
+		}
+	}
+	return err
+}
+
+func (s *Store) bulkSetCodes(a Actor, panel uint64, items []BulkCode, progress func(done, total int)) error {
 	if err := a.need(PermManagePanelUsers | PermBulkImport); err != nil {
 		return err
 	}

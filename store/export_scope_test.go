@@ -55,3 +55,25 @@ func TestScopedExportVerifies(t *testing.T) {
 		}
 	}
 }
+
+// A refused bulk load writes nothing and leaves one log entry saying so.
+func TestBulkRefusalIsLogged(t *testing.T) {
+	f := newFx(t)
+	p := f.panel("dsc-pc1864")
+	before := f.logSeq()
+	err := f.s.BulkSetCodes(f.admin, p.ID, []BulkCode{{Slot: 2, Code: "4829"}, {Slot: 3, Code: "4829"}}, nil)
+	fxWant(t, err, ErrCodeInUse, "item 2 (slot 3)")
+	if f.user(p, 2).CodeSet || f.codesSet(p) != 0 {
+		t.Fatal("a refused bulk load wrote users")
+	}
+	if got := f.logSeq(); got != before+1 {
+		t.Fatalf("%d log entries for a refused bulk load, want 1", got-before)
+	}
+	e := f.lastLog()
+	if e.Action != "user.bulk-set-code" || !e.Refused() || !strings.Contains(e.Result, "2 users") || e.Unit != p.Unit {
+		t.Fatalf("refusal entry %+v", e)
+	}
+	if strings.Contains(e.Result, "4829") {
+		t.Fatal("the refusal entry holds a code")
+	}
+}

@@ -68,6 +68,7 @@ func (s *Store) AddLock(a Actor, l Lock) (Lock, error) {
 	w := s.begin(a, "lock.add", "lock "+l.Name)
 	w.panel = l.Panel
 	err := s.finish(w, func() error {
+		w.atPanel(l.Panel, " lock "+l.Name)
 		if err := a.need(PermManageLocksTags); err != nil {
 			return err
 		}
@@ -131,6 +132,7 @@ func (s *Store) AddTag(a Actor, t Tag) (Tag, error) {
 	w := s.begin(a, "tag.enrol", "tag "+t.ID)
 	w.panel, w.slot = t.Panel, t.Slot
 	err := s.finish(w, func() error {
+		w.atPanel(t.Panel, " tag "+t.ID)
 		if err := a.need(PermManageLocksTags); err != nil {
 			return err
 		}

@@ -268,6 +268,7 @@ func (s *Store) SetPartitionLabel(a Actor, panel uint64, n int, label string) er
 	w := s.begin(a, "partition.label", fmt.Sprintf("panel %d partition %d", panel, n))
 	w.panel = panel
 	return s.finish(w, func() error {
+		w.atPanel(panel, fmt.Sprintf(" partition %d", n))
 		if err := a.need(PermManageEquipment); err != nil {
 			return err
 		}

@@ -165,6 +165,25 @@ func (w *wtx) del(key []byte) {
 
 func (w *wtx) changed(c Change) { w.changes = append(w.changes, c) }
 
+// atPanel names the panel in the log entry (place and unit) before any
+// check, so even a permission refusal is filed under the panel's unit.
+func (w *wtx) atPanel(id uint64, suffix string) {
+	var p Panel
+	if err := getJSON(w.txn, panelKey(id), &p); err == nil {
+		w.unit, w.place = p.Unit, p.Label()+suffix
+	}
+}
+
+// record appends a log entry for something that changes no record (a
+// backup taken, a restore done).
+func (s *Store) record(a Actor, action, place string, after map[string]string) error {
+	w := s.begin(a, action, place)
+	return s.finish(w, func() error {
+		w.log(nil, after)
+		return nil
+	})
+}
+
 // inScope refuses a unit outside the actor's organization units.
 func (w *wtx) inScope(unit uint64) error {
 	if w.s.unitInScope(w.actor, unit) {

@@ -226,10 +226,7 @@ func (s *Store) userOp(a Actor, perm Perm, action string, panel uint64, slot int
 	w := s.begin(a, action, fmt.Sprintf("panel %d user %d", panel, slot))
 	w.panel, w.slot = panel, slot
 	return s.finish(w, func() error {
-		var raw Panel
-		if err := getJSON(w.txn, panelKey(panel), &raw); err == nil {
-			w.unit, w.place = raw.Unit, fmt.Sprintf("%s user %d", raw.Label(), slot)
-		}
+		w.atPanel(panel, fmt.Sprintf(" user %d", slot))
 		if err := a.need(perm); err != nil {
 			return err
 		}
