@@ -1,7 +1,7 @@
 package store
 
 import (
-	"bytes"
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -44,23 +44,35 @@ func (a Actor) needInternal() error {
 	return refuse(ErrPermission, "only guardroom's own dispatcher may read or finish outbox jobs")
 }
 
-// DueJobs returns pending jobs whose retry time has come, oldest first, with
-// their secrets: only for the dispatcher (an Internal actor).
+// DueJobs returns the pending jobs whose retry time has come, oldest first,
+// with their secrets: only for the dispatcher (an Internal actor). Jobs of
+// one device keep their order: while a device's oldest pending job waits
+// for its retry, its later jobs are not returned. The dispatcher applies a
+// device's jobs in the order given and stops at the first that fails.
 func (s *Store) DueJobs(a Actor, limit int) ([]Job, error) {
 	if err := a.needInternal(); err != nil {
 		return nil, err
 	}
 	now := s.now()
 	var out []Job
+	blocked := map[uint64]bool{}
 	err := s.db.View(func(txn *badger.Txn) error {
-		return scan(txn, pOutbox, true, func(_, v []byte) error {
+		prefix := jobStatePrefix(JobPending)
+		return scan(txn, prefix, false, func(k, _ []byte) error {
 			var j Job
-			if err := jsonUnmarshal(v, &j); err != nil {
+			if err := getJSON(txn, jobKey(binary.BigEndian.Uint64(k[len(prefix):])), &j); err != nil {
 				return err
 			}
-			if j.State == JobPending && !j.NextTry.After(now) {
-				out = append(out, j)
+			if j.Kind == JobDevice && blocked[j.Panel] {
+				return nil
 			}
+			if j.NextTry.After(now) {
+				if j.Kind == JobDevice {
+					blocked[j.Panel] = true
+				}
+				return nil
+			}
+			out = append(out, j)
 			if limit > 0 && len(out) >= limit {
 				return errStopScan
 			}
@@ -91,6 +103,7 @@ func (s *Store) FinishJob(a Actor, seq uint64, r JobResult) error {
 		if j.State != JobPending {
 			return refuse(ErrState, "job %d is %s, not pending", seq, j.State)
 		}
+		was := j.State
 		j.Attempts++
 		j.LastError = r.Err
 		outcome := "verified"
@@ -112,8 +125,7 @@ func (s *Store) FinishJob(a Actor, seq uint64, r JobResult) error {
 			j.NextTry = s.now().Add(backoff(j.Attempts))
 			outcome = "retrying"
 		}
-		w.set(jobKey(seq), j)
-		w.changed(Change{What: ChangeJob})
+		w.putJob(j, was)
 		if j.Kind == JobMail {
 			w.action, w.place = "mail.send", "mail to "+j.Mail.To
 			w.account = j.Mail.To
@@ -156,21 +168,43 @@ func (s *Store) FinishJob(a Actor, seq uint64, r JobResult) error {
 	})
 }
 
-// SyncSummary counts outbox jobs pending and failed, for the header.
+// SyncSummary counts the pending and failed jobs of the devices in the
+// actor's scope (and all mail), for the header.
 func (s *Store) SyncSummary(a Actor) (pending, failed int, err error) {
 	if err := a.need(PermViewEquipment); err != nil {
 		return 0, 0, err
 	}
 	err = s.db.View(func(txn *badger.Txn) error {
-		return scan(txn, pOutbox, true, func(_, v []byte) error {
-			switch {
-			case bytes.Contains(v, []byte(`"state":"pending"`)):
-				pending++
-			case bytes.Contains(v, []byte(`"state":"failed"`)):
-				failed++
+		units := map[uint64]uint64{}
+		visible := func(panel uint64) bool {
+			if panel == 0 {
+				return true
 			}
-			return nil
-		})
+			unit, ok := units[panel]
+			if !ok {
+				var p Panel
+				if getJSON(txn, panelKey(panel), &p) != nil {
+					return false
+				}
+				unit, units[panel] = p.Unit, p.Unit
+			}
+			return s.unitInScope(a, unit)
+		}
+		for _, c := range []struct {
+			st JobState
+			n  *int
+		}{{JobPending, &pending}, {JobFailed, &failed}} {
+			err := scan(txn, jobStatePrefix(c.st), true, func(_, v []byte) error {
+				if len(v) == 8 && visible(binary.BigEndian.Uint64(v)) {
+					*c.n++
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	return pending, failed, err
 }

@@ -20,6 +20,7 @@ var (
 	pIdxIMEI     = []byte("idx/imei/")
 	pIdxCode     = []byte("idx/code/")
 	pIdxAcctUser = []byte("idx/acctuser/")
+	pIdxJob      = []byte("idx/job/")
 )
 
 var (
@@ -67,6 +68,13 @@ func codeIdxKey(p uint64, h []byte) []byte {
 	return k(pIdxCode, u64(p), h)
 }
 func acctUserPrefix(a uint64) []byte { return k(pIdxAcctUser, u64(a)) }
+
+// jobStatePrefix indexes the jobs still pending or failed, so the
+// dispatcher and the header's summary never scan finished work.
+func jobStatePrefix(st JobState) []byte { return k(pIdxJob, []byte(st), []byte{'/'}) }
+func jobStateKey(st JobState, seq uint64) []byte {
+	return k(jobStatePrefix(st), u64(seq))
+}
 func acctUserKey(a, p uint64, s int) []byte {
 	return k(pIdxAcctUser, u64(a), u64(p), u32(uint32(s)))
 }

@@ -101,9 +101,21 @@ func (w *wtx) queue(j Job) uint64 {
 	j.Created = w.s.now()
 	j.State = JobPending
 	j.Log = w.seqs.Log + 1 // the entry this operation appends next
-	w.set(jobKey(j.Seq), j)
-	w.changed(Change{What: ChangeJob})
+	w.putJob(j, "")
 	return j.Seq
+}
+
+// putJob writes a job and moves its state index entry (pending and failed
+// jobs are indexed, with their panel as the value).
+func (w *wtx) putJob(j Job, was JobState) {
+	if was != j.State && (was == JobPending || was == JobFailed) {
+		w.del(jobStateKey(was, j.Seq))
+	}
+	if j.State == JobPending || j.State == JobFailed {
+		w.setRaw(jobStateKey(j.State, j.Seq), u64(j.Panel))
+	}
+	w.set(jobKey(j.Seq), j)
+	w.changed(Change{What: ChangeJob, Panel: j.Panel, Slot: j.Slot})
 }
 
 // queueDevice queues a job for the user's panel and marks the user pending.

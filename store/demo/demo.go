@@ -391,14 +391,17 @@ func (b *builder) history(panels []uint64) error {
 	return nil
 }
 
-// sync marks most device and mail jobs applied, as the simulated panels
-// would, leaving a few pending and one refused so every Sync state shows.
+// sync marks device and mail jobs applied, as the simulated panels would:
+// the Warehouse panel is offline (its jobs wait), the Gatehouse DSC has no
+// programming interface (applied by an operator, unverified), one job is
+// refused, and reset-password mails wait for SMTP.
 func (b *builder) sync() error {
 	jobs, err := b.s.DueJobs(b.sys, 0)
 	if err != nil {
 		return err
 	}
-	for i, j := range jobs {
+	refused := false
+	for _, j := range jobs {
 		var r store.JobResult
 		switch {
 		case j.Kind == store.JobMail:
@@ -406,9 +409,10 @@ func (b *builder) sync() error {
 				continue // waits for SMTP
 			}
 			r = store.JobResult{Driver: "smtp", Transport: "demo", Verified: true}
-		case i%97 == 13:
-			continue // still pending
-		case i%251 == 40:
+		case j.Panel == 4:
+			continue // the Warehouse panel is offline
+		case j.Panel == 1 && !refused && j.Slot > 100:
+			refused = true
 			r = store.JobResult{Driver: "sim", Transport: "in-process", Err: "panel refused the slot: keypad is in installer programming", Permanent: true}
 		case j.Panel == 2:
 			r = store.JobResult{Driver: "guided", Transport: "keypad", Verified: false}
