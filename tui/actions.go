@@ -179,6 +179,18 @@ func (km keymap) lookup(scope screenID, key string) (Action, bool) {
 	return Action{}, false
 }
 
+// lookupAmong finds the action bound to key among ids. A screen may offer
+// actions registered under another screen's scope: the Accounts screen
+// lists the Users screen's reset password (r) and remove account (R).
+func (km keymap) lookupAmong(ids []ActionID, key string) (Action, bool) {
+	for _, id := range ids {
+		if a := km.actions[id]; slices.Contains(a.Keys, key) {
+			return a, true
+		}
+	}
+	return Action{}, false
+}
+
 func (km keymap) action(id ActionID) Action { return km.actions[id] }
 
 // keyLabel is the first key of an action, as shown in hints.

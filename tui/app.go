@@ -297,6 +297,9 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	act, ok := a.c.keys.lookup(a.cur().id(), k)
 	if !ok {
+		act, ok = a.c.keys.lookupAmong(a.cur().actions(), k)
+	}
+	if !ok {
 		return nil
 	}
 	return a.runAction(act)
