@@ -1,0 +1,306 @@
+package tui
+
+// Pure tests: the row renderers against fixtures (003's columns), and the
+// keymap built from the action registry.
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/guardroom/guardroom/store"
+	"github.com/guardroom/guardroom/store/family"
+	"github.com/guardroom/guardroom/tui/grid"
+)
+
+func TestUserCells(t *testing.T) {
+	created := fixedNow
+	active := &store.Account{ID: 1, Email: "ana.active@example.com", Status: store.StatusActive, Created: created}
+	pending := &store.Account{ID: 2, Email: "ben.pending@example.com", Status: store.StatusNotConfirmed, Created: created}
+	suspended := &store.Account{ID: 3, Email: "cy.suspended@example.com", Status: store.StatusSuspended, Created: created}
+	inSync := store.Sync{State: store.SyncInSync}
+	tests := []struct {
+		name string
+		u    store.PanelUser
+		acc  *store.Account
+		want []string
+	}{
+		{"no code: role, code, partitions and sync are -; no account is Unknown",
+			store.PanelUser{Slot: 5, Role: family.RoleUser, Sync: inSync}, nil,
+			[]string{"5", "User 5 · -", "-", "-", "-", "-", "Unknown", "-"}},
+		{"master with a label holds all partitions",
+			store.PanelUser{Slot: 1, Label: "Facility manager", Role: family.RoleMaster, CodeSet: true, Partitions: store.AllPartitions(8), Sync: inSync}, nil,
+			[]string{"1", "Facility manager · Master", "✓", "1, 2, 3, 4, 5, 6, 7, 8", "-", "-", "Unknown", "in sync"}},
+		{"account assigned: email, created date, status",
+			store.PanelUser{Slot: 2, Role: family.RoleUser, CodeSet: true, Partitions: store.PartitionSet(0).With(1).With(3), Account: 1, Sync: store.Sync{State: store.SyncPending}}, active,
+			[]string{"2", "User 2 · User", "✓", "1, 3", "ana.active@example.com", "2026-05-13", "Active", "pending"}},
+		{"not confirmed account",
+			store.PanelUser{Slot: 4, Role: family.RoleSupervisor, CodeSet: true, Partitions: store.PartitionSet(0).With(2), Account: 2, Sync: inSync}, pending,
+			[]string{"4", "User 4 · Supervisor", "✓", "2", "ben.pending@example.com", "2026-05-13", "Not confirmed", "in sync"}},
+		{"suspended account",
+			store.PanelUser{Slot: 3, Role: family.RoleDuress, CodeSet: true, Partitions: store.PartitionSet(0).With(1), Account: 3, Sync: inSync}, suspended,
+			[]string{"3", "User 3 · Duress", "✓", "1", "cy.suspended@example.com", "2026-05-13", "Suspended", "in sync"}},
+		{"failed sync shows its reason",
+			store.PanelUser{Slot: 7, Label: "Courier", Role: family.RoleUser, CodeSet: true, Partitions: 1, Sync: store.Sync{State: store.SyncFailed, Reason: "slot locked"}}, nil,
+			[]string{"7", "Courier · User", "✓", "1", "-", "-", "Unknown", "failed: slot locked"}},
+		{"drift shows its reason",
+			store.PanelUser{Slot: 8, Role: family.RoleUser, CodeSet: true, Partitions: 1, Sync: store.Sync{State: store.SyncDrift, Reason: "panel has another label"}}, nil,
+			[]string{"8", "User 8 · User", "✓", "1", "-", "-", "Unknown", "drift: panel has another label"}},
+		{"applied by an operator, unverified",
+			store.PanelUser{Slot: 9, Role: family.RoleUser, CodeSet: true, Partitions: 1, Sync: store.Sync{State: store.SyncUnverified}}, nil,
+			[]string{"9", "User 9 · User", "✓", "1", "-", "-", "Unknown", "unverified"}},
+		{"disabled user still linked, its clear-code job pending",
+			store.PanelUser{Slot: 10, Role: family.RoleUser, Account: 1, Sync: store.Sync{State: store.SyncPending}}, active,
+			[]string{"10", "User 10 · -", "-", "-", "ana.active@example.com", "2026-05-13", "Active", "pending"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := userCells(tc.u, tc.acc); !slices.Equal(got, tc.want) {
+				t.Errorf("userCells\n got %q\nwant %q", got, tc.want)
+			}
+			if n := len(userCells(tc.u, tc.acc)); n != len(userCols) {
+				t.Errorf("%d cells for %d columns", n, len(userCols))
+			}
+		})
+	}
+}
+
+func TestPanelCells(t *testing.T) {
+	p := store.Panel{ID: 1, Name: "Main building", Family: "neo-hs2128e", IMEI: "356938035643809", Slots: 1000, CodesSet: 298}
+	tests := []struct {
+		name string
+		conn store.Connection
+		want string
+	}{
+		{"never contacted", store.Connection{}, "unknown"},
+		{"online", store.Connection{Online: true, Since: fixedNow}, "online"},
+		{"lost", store.Connection{Since: fixedNow, LastError: "timeout"}, "offline"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p.Conn = tc.conn
+			want := []string{"1", "Main building", "NeoR", "356938035643809", "Harbour Campus / North Tower", "8", "298/1000", tc.want}
+			if got := panelCells(p, "Harbour Campus / North Tower"); !slices.Equal(got, want) {
+				t.Errorf("got %q\nwant %q", got, want)
+			}
+		})
+	}
+	dsc := store.Panel{ID: 2, Name: "Gatehouse", Family: "dsc-pc1864", IMEI: "490154203237518", Slots: 95, CodesSet: 2}
+	if got := panelCells(dsc, "Harbour Campus"); got[2] != "DSC" || got[5] != "8" || got[6] != "2/95" {
+		t.Errorf("DSC panel: %q", got)
+	}
+	if n := len(panelCells(p, "")); n != len(panelCols) {
+		t.Errorf("%d cells for %d columns", n, len(panelCols))
+	}
+}
+
+func TestAccountCells(t *testing.T) {
+	a := store.Account{Email: "ana.active@example.com", Status: store.StatusActive, Created: fixedNow, Links: []store.UserRef{{Panel: 1, Slot: 2}, {Panel: 2, Slot: 7}}}
+	// 003's created format: "4:24:55 PM Wed 13 May, 2026".
+	want := []string{"ana.active@example.com", "Active", "4:24:55 PM Wed 13 May, 2026", "2"}
+	if got := accountCells(a); !slices.Equal(got, want) {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+	b := store.Account{Email: "fay.fresh@example.com", Status: store.StatusNotConfirmed}
+	want = []string{"fay.fresh@example.com", "Not confirmed", "-", "0"}
+	if got := accountCells(b); !slices.Equal(got, want) {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+	if n := len(accountCells(a)); n != len(accountCols) {
+		t.Errorf("%d cells for %d columns", n, len(accountCols))
+	}
+}
+
+func TestLogCells(t *testing.T) {
+	e := store.Entry{Seq: 42, Time: fixedNow, Operator: "admin", Action: "user.set-code", Place: "panel 1 (Main building) user 5", Result: "ok"}
+	want := []string{"42", "2026-05-13 16:24:55", "admin", "user.set-code", "panel 1 (Main building) user 5", "ok"}
+	if got := logCells(e); !slices.Equal(got, want) {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+	e.Result = "refused: the code is already used"
+	if got := logCells(e); got[5] != e.Result {
+		t.Errorf("refusal result: %q", got[5])
+	}
+	if n := len(logCells(e)); n != len(logCols) {
+		t.Errorf("%d cells for %d columns", n, len(logCols))
+	}
+}
+
+func TestLockCells(t *testing.T) {
+	tests := []struct {
+		battery int
+		want    string
+	}{{15, "15% LOW"}, {19, "19% LOW"}, {20, "20%"}, {80, "80%"}}
+	for _, tc := range tests {
+		l := store.Lock{ID: 1, Name: "Front door", Model: "Yale Doorman L3", Panel: 1, State: store.LockJammed, Battery: tc.battery, Users: []int{2, 3}}
+		want := []string{"1", "Front door", "Yale Doorman L3", "1", "jammed", tc.want, "2"}
+		if got := lockCells(l); !slices.Equal(got, want) {
+			t.Errorf("battery %d: got %q\nwant %q", tc.battery, got, want)
+		}
+	}
+	if n := len(lockCells(store.Lock{})); n != len(lockCols) {
+		t.Errorf("%d cells for %d columns", n, len(lockCols))
+	}
+}
+
+func TestTagCells(t *testing.T) {
+	tests := []struct {
+		tag  store.Tag
+		want []string
+	}{
+		{store.Tag{ID: "KP-0001", Kind: store.TagKeypad, Panel: 1, Slot: 2, Status: store.TagActive, Enrolled: fixedNow},
+			[]string{"KP-0001", "keypad", "user 2", "panel 1", "active", "2026-05-13 16:24"}},
+		{store.Tag{ID: "DL-0002", Kind: store.TagLock, Panel: 1, Slot: 3, Lock: 4, Status: store.TagDisabled, Enrolled: fixedNow},
+			[]string{"DL-0002", "door-lock", "user 3", "lock 4", "disabled", "2026-05-13 16:24"}},
+		{store.Tag{ID: "KP-0003", Kind: store.TagKeypad, Panel: 2, Status: store.TagLost, Enrolled: fixedNow},
+			[]string{"KP-0003", "keypad", "-", "panel 2", "lost", "2026-05-13 16:24"}},
+	}
+	for _, tc := range tests {
+		if got := tagCells(tc.tag); !slices.Equal(got, tc.want) {
+			t.Errorf("got %q\nwant %q", got, tc.want)
+		}
+	}
+	if n := len(tagCells(store.Tag{})); n != len(tagCols) {
+		t.Errorf("%d cells for %d columns", n, len(tagCols))
+	}
+}
+
+func TestPartitionCells(t *testing.T) {
+	r := partitionRow{p: store.Partition{Panel: 1, Number: 2, Label: "Server room", State: store.ArmedAway}, holders: 100}
+	want := []string{"2", "Server room", "armed away", "100"}
+	if got := partitionCells(r); !slices.Equal(got, want) {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+	if n := len(partitionCells(r)); n != len(partitionCols) {
+		t.Errorf("%d cells for %d columns", n, len(partitionCols))
+	}
+}
+
+// The created date follows the local zone; TestMain pins it to UTC, and a
+// time in another zone is shown converted.
+func TestAccountTimeIsLocal(t *testing.T) {
+	cet := time.FixedZone("CET", 3600)
+	if got := accountTime(fixedNow.In(cet)); got != "4:24:55 PM Wed 13 May, 2026" {
+		t.Errorf("accountTime = %q", got)
+	}
+}
+
+func TestKeymap(t *testing.T) {
+	t.Run("defaults", func(t *testing.T) {
+		km, err := newKeymap(nil)
+		check(t, err)
+		for _, tc := range []struct {
+			scope screenID
+			key   string
+			want  ActionID
+		}{
+			{scrUsers, "c", ActUserCode}, {scrUsers, "l", ActUserLabel}, {scrPartitions, "l", ActPartitionLabel},
+			{scrUsers, "q", ActQuit}, {scrAccounts, "ctrl+c", ActQuit}, {scrLog, "pgdown", ActPageNext},
+			{scrAccounts, "n", ActCreateAccount}, {scrPanels, "enter", ActOpen}, {scrUsers, "2", "screen.users"},
+		} {
+			if a, ok := km.lookup(tc.scope, tc.key); !ok || a.ID != tc.want {
+				t.Errorf("%s %q → %q %v, want %q", tc.scope, tc.key, a.ID, ok, tc.want)
+			}
+		}
+		if _, ok := km.lookup(scrPanels, "c"); ok {
+			t.Error("c does something on the Panels screen")
+		}
+		// Screens that offer another scope's actions find them among their own.
+		if a, ok := km.lookupAmong([]ActionID{ActCreateAccount, ActRemoveAccount}, "R"); !ok || a.ID != ActRemoveAccount {
+			t.Errorf("R among the Accounts actions → %q %v", a.ID, ok)
+		}
+	})
+	t.Run("remap", func(t *testing.T) {
+		km, err := newKeymap(map[string][]string{"user.code": {"e", "f2"}, "quit": {"ctrl+q"}})
+		check(t, err)
+		if a, ok := km.lookup(scrUsers, "e"); !ok || a.ID != ActUserCode {
+			t.Errorf("e → %q %v", a.ID, ok)
+		}
+		if a, ok := km.lookup(scrUsers, "f2"); !ok || a.ID != ActUserCode {
+			t.Errorf("f2 → %q %v", a.ID, ok)
+		}
+		if _, ok := km.lookup(scrUsers, "c"); ok {
+			t.Error("c still sets the code after the remap")
+		}
+		if _, ok := km.lookup(scrUsers, "q"); ok {
+			t.Error("q still quits after the remap")
+		}
+		if km.keyLabel(ActUserCode) != "e" || km.keyLabel(ActQuit) != "ctrl+q" {
+			t.Errorf("hints show %q and %q", km.keyLabel(ActUserCode), km.keyLabel(ActQuit))
+		}
+	})
+	for _, tc := range []struct {
+		name      string
+		overrides map[string][]string
+		want      string
+	}{
+		{"unknown ID", map[string][]string{"user.nope": {"z"}}, `keys: unknown action "user.nope"`},
+		{"duplicate key in one scope", map[string][]string{"user.label": {"c"}}, `keys: "c" is bound to both user.code and user.label`},
+		{"duplicate global key", map[string][]string{"help": {"q"}}, `keys: "q" is bound to both quit and help`},
+		{"screen key shadowing a global key", map[string][]string{"user.code": {"q"}}, `keys: "q" is bound to both quit and user.code`},
+		{"screen key shadowing a tab key", map[string][]string{"account.create": {"3"}}, `keys: "3" is bound to both screen.partitions and account.create`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := newKeymap(tc.overrides)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("newKeymap(%v) = %v, want %q", tc.overrides, err, tc.want)
+			}
+		})
+	}
+	t.Run("the same key on two screens is fine", func(t *testing.T) {
+		if _, err := newKeymap(map[string][]string{"account.suspend": {"x"}}); err != nil {
+			t.Fatalf("x for suspend (Accounts) next to x for disable (Users): %v", err)
+		}
+	})
+}
+
+// TestNewRefusesBadKeys checks that a bad [keys] section stops the console
+// before it starts, with the keymap's message.
+func TestNewRefusesBadKeys(t *testing.T) {
+	_, err := New(Options{Keys: map[string][]string{"user.nope": {"z"}}, Now: fixedClock, Environ: []string{}})
+	if err == nil || !strings.Contains(err.Error(), `unknown action "user.nope"`) {
+		t.Fatalf("New with an unknown action: %v", err)
+	}
+}
+
+// TestRegistry checks the registry's own consistency: IDs unique, every
+// screen action scoped, every destructive action also a write, every
+// "field:value" example in the filter help a real column of a grid.
+func TestRegistry(t *testing.T) {
+	seen := map[ActionID]bool{}
+	for _, a := range registry {
+		if seen[a.ID] {
+			t.Errorf("action %s registered twice", a.ID)
+		}
+		seen[a.ID] = true
+		if a.Short == "" || a.Long == "" || len(a.Keys) == 0 {
+			t.Errorf("action %s lacks a hint, a help text or a key", a.ID)
+		}
+		if a.Destroys && !a.Writes {
+			t.Errorf("action %s destroys but is not marked as a write", a.ID)
+		}
+	}
+	keys := map[string]bool{}
+	for _, cols := range [][]grid.Column{userCols, panelCols, partitionCols, lockCols, tagCols, accountCols, logCols} {
+		for _, c := range cols {
+			keys[c.Key] = true
+		}
+	}
+	examples := regexp.MustCompile(`\((.*)\)`).FindStringSubmatch(keymapAction(t, ActFilter).Long)
+	if examples == nil {
+		t.Fatal("the filter help has no (examples)")
+	}
+	for _, m := range regexp.MustCompile(`\b([a-z]+):[a-z]+`).FindAllStringSubmatch(examples[1], -1) {
+		if !keys[m[1]] {
+			t.Errorf("the filter help shows %q, but no grid has a column %q", m[0], m[1])
+		}
+	}
+}
+
+func keymapAction(t *testing.T, id ActionID) Action {
+	km, err := newKeymap(nil)
+	check(t, err)
+	return km.action(id)
+}
