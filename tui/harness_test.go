@@ -34,7 +34,9 @@ func TestMain(m *testing.M) {
 	// Dates are shown in local time; goldens must not depend on the
 	// machine's zone.
 	time.Local = time.UTC
-	os.Exit(m.Run())
+	code := m.Run()
+	closeBigSites() // the benchmarks' stores on disk
+	os.Exit(code)
 }
 
 // ---- fixture site ----
