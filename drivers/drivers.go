@@ -1,0 +1,189 @@
+// Package drivers defines how guardroom talks to devices: the device-side
+// types (user slots, partitions, locks, tags), the Panel and Locks
+// interfaces every driver implements, the error classes the dispatcher acts
+// on, and a registry of drivers by name.
+//
+// drivers knows nothing of the store: drivers/dispatch joins the two. Each
+// driver is its own subpackage (drivers/sim, drivers/modbus, ...) and
+// registers itself from init, so a program selects the drivers it supports
+// with blank imports:
+//
+//	import _ "github.com/guardroom/guardroom/drivers/sim"
+//
+//	p, err := drivers.Open("sim", drivers.Config{Address: "demo-1", Family: "neo-hs2064"})
+//
+// Codes are secrets. No driver logs a code, puts one in an error, or keeps
+// one after the call that sends it returns.
+package drivers
+
+import (
+	"context"
+	"hash/crc32"
+)
+
+// ArmMode is how a partition is armed.
+type ArmMode string
+
+// Arm modes.
+const (
+	Stay ArmMode = "stay" // perimeter armed, people inside
+	Away ArmMode = "away" // everything armed, nobody inside
+)
+
+// PartitionState is what a partition is doing. The words are the store's.
+type PartitionState string
+
+// Partition states.
+const (
+	Disarmed  PartitionState = "disarmed"
+	ArmedStay PartitionState = "armed stay"
+	ArmedAway PartitionState = "armed away"
+	Alarm     PartitionState = "alarm"
+	Trouble   PartitionState = "trouble"
+	NotReady  PartitionState = "not ready"
+)
+
+// LockState is what a door lock reports. The words are the store's.
+type LockState string
+
+// Lock states.
+const (
+	Locked      LockState = "locked"
+	Unlocked    LockState = "unlocked"
+	Jammed      LockState = "jammed"
+	LockUnknown LockState = "unknown"
+)
+
+// User is one user slot as the device reports it. It never carries the
+// code: CodeCheck lets a reader notice that a code changed without reading
+// it.
+type User struct {
+	Slot    int    // 1-based slot number
+	CodeSet bool   // the slot holds a code
+	Label   string // the device's label for the slot; empty if none
+	Role    string // a store/family role name ("Master", "User", ...)
+	// Partitions is the set of partitions the user may arm and disarm:
+	// bit n-1 stands for partition n.
+	Partitions uint64
+	// CodeCheck is a device-side checksum of the code, CodeCheck(slot,
+	// code), so that drift (a code changed at the keypad) shows without
+	// reading codes; 0 when no code is set or the device cannot tell.
+	CodeCheck uint32
+}
+
+// Partition is one partition (area) of a panel.
+type Partition struct {
+	Number int // 1-based
+	Label  string
+	State  PartitionState
+}
+
+// LockStatus is the state of one door lock.
+type LockStatus struct {
+	Number  int // 1-based
+	State   LockState
+	Battery int      // percent, 0-100
+	Users   []int    // slots of the panel users holding a tag on this lock, ascending
+	Tags    []string // tag IDs enrolled on this lock, ascending
+}
+
+// Identity is what a device says it is.
+type Identity struct {
+	Vendor, Model, Serial, Firmware string
+	Slots                           int // user slots are numbered 1..Slots
+	Partitions                      int
+	CodeLength                      int // digits of every user code on this panel
+	MapVersion                      int // register map version (Modbus); 0 when the driver has no map
+}
+
+// Capabilities is what a driver can do with its device.
+type Capabilities struct {
+	ReadBack   bool // reads back what it wrote (ReadUsers shows the change)
+	Users      bool // sets and clears user codes, labels and partitions
+	Partitions bool // reads partition states
+	ArmDisarm  bool // arms and disarms partitions
+	Locks      bool // implements Locks and the device has locks
+	Tags       bool // enrols and removes tags on locks
+}
+
+// Panel is an alarm panel behind a driver. Methods are safe for concurrent
+// use; a driver serializes what its transport needs serialized. Errors are
+// classified with Transient and *Refusal.
+type Panel interface {
+	// Identify reads the device's identity.
+	Identify(ctx context.Context) (Identity, error)
+	// Capabilities says what this driver can do with this device.
+	Capabilities() Capabilities
+	// ReadUsers returns the slots holding a code, by ascending slot. A
+	// slot that is absent is empty.
+	ReadUsers(ctx context.Context) ([]User, error)
+	// SetCode creates or replaces slot u.Slot with code and u's role,
+	// label and partitions (0 partitions: every partition). u.CodeSet and
+	// u.CodeCheck are ignored.
+	SetCode(ctx context.Context, u User, code string) error
+	// ClearCode empties a slot: code, role, label and partitions.
+	ClearCode(ctx context.Context, slot int) error
+	// SetLabel changes the label of a slot holding a code.
+	SetLabel(ctx context.Context, slot int, label string) error
+	// SetPartitions changes the partitions the user in a slot holding a
+	// code may arm and disarm (bit n-1 = partition n; at least one).
+	SetPartitions(ctx context.Context, slot int, parts uint64) error
+	// ReadPartitions returns every partition, by ascending number.
+	ReadPartitions(ctx context.Context) ([]Partition, error)
+	// Arm arms a partition.
+	Arm(ctx context.Context, partition int, mode ArmMode) error
+	// Disarm disarms a partition.
+	Disarm(ctx context.Context, partition int) error
+	// Close releases the driver's connection. The Panel must not be used
+	// afterwards.
+	Close() error
+}
+
+// Locks is implemented by a Panel that also drives door locks; check
+// Capabilities().Locks before relying on it.
+type Locks interface {
+	// ReadLocks returns every lock, by ascending number.
+	ReadLocks(ctx context.Context) ([]LockStatus, error)
+	// Lock locks door lock n.
+	Lock(ctx context.Context, n int) error
+	// Unlock unlocks door lock n.
+	Unlock(ctx context.Context, n int) error
+	// AddTag enrols tag on lock for the user in slot.
+	AddTag(ctx context.Context, lock int, tag string, slot int) error
+	// RemoveTag removes tag from lock; removing a tag the lock does not
+	// hold succeeds.
+	RemoveTag(ctx context.Context, lock int, tag string) error
+}
+
+// Config is one device's configuration, as the store keeps it.
+type Config struct {
+	// Address says where the device is; its form is the driver's ("tcp://10.0.0.5:502",
+	// "rtu:///dev/ttyUSB0", a sim device name).
+	Address string
+	// Options are driver-specific settings (for modbus: unit, base,
+	// timeout, baud, parity, stop, databits).
+	Options map[string]string
+	// Family is the panel's store/family ID, e.g. "neo-hs2064".
+	Family string
+	// Slots and CodeLength override the family's defaults where the panel
+	// is configured differently; 0 keeps the default.
+	Slots, CodeLength int
+}
+
+// CodeCheck is the checksum a device reports for the code in a slot:
+// CRC-32 (IEEE) of the slot as 4 big-endian bytes followed by the code's
+// ASCII digits. The dispatcher computes it to verify a write by reading the
+// slot back.
+//
+// It is not a secret-keeping hash: a 4-8 digit code can be found from its
+// CodeCheck by trying every code. Treat it like the code: never log or
+// show it.
+func CodeCheck(slot int, code string) uint32 {
+	var b [4 + 16]byte
+	s := uint32(slot)
+	b[0], b[1], b[2], b[3] = byte(s>>24), byte(s>>16), byte(s>>8), byte(s)
+	buf := append(b[:4], code...)
+	sum := crc32.ChecksumIEEE(buf)
+	clear(buf)
+	return sum
+}

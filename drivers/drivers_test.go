@@ -1,0 +1,132 @@
+package drivers_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"net"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/guardroom/guardroom/drivers"
+)
+
+type fakePanel struct{ drivers.Panel }
+
+// registerOnce keeps the test drivers registered once under -count=N.
+var registerOnce sync.Once
+
+func TestRegistry(t *testing.T) {
+	registerOnce.Do(func() {
+		drivers.Register("test-fake", func(cfg drivers.Config) (drivers.Panel, error) {
+			if cfg.Address == "" {
+				return nil, errors.New("no address: give one")
+			}
+			return fakePanel{}, nil
+		})
+		drivers.Register("test-another", func(drivers.Config) (drivers.Panel, error) { return fakePanel{}, nil })
+		drivers.Register("test-dup", func(drivers.Config) (drivers.Panel, error) { return nil, nil })
+	})
+
+	names := drivers.Names()
+	if !slices.IsSorted(names) || !slices.Contains(names, "test-fake") || !slices.Contains(names, "test-another") {
+		t.Fatalf("Names() = %v, want sorted and holding both test drivers", names)
+	}
+	p, err := drivers.Open("test-fake", drivers.Config{Address: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := p.(fakePanel); !ok {
+		t.Fatalf("Open returned %T, want the factory's panel", p)
+	}
+	if _, err := drivers.Open("test-fake", drivers.Config{}); err == nil || !strings.Contains(err.Error(), "test-fake driver: no address") {
+		t.Fatalf("factory error = %v, want it named after the driver", err)
+	}
+	_, err = drivers.Open("nope", drivers.Config{})
+	if err == nil || !strings.Contains(err.Error(), `"nope"`) || !strings.Contains(err.Error(), "test-another, test-dup, test-fake") {
+		t.Fatalf("unknown driver error = %v, want the name and the registered drivers", err)
+	}
+}
+
+func TestRegisterPanics(t *testing.T) {
+	TestRegistry(t) // registers test-dup
+	f := func(drivers.Config) (drivers.Panel, error) { return nil, nil }
+	for name, call := range map[string]func(){
+		"duplicate": func() { drivers.Register("test-dup", f) },
+		"empty":     func() { drivers.Register("", f) },
+		"nil":       func() { drivers.Register("test-nil", nil) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			defer func() {
+				if recover() == nil {
+					t.Fatal("Register did not panic")
+				}
+			}()
+			call()
+		})
+	}
+}
+
+type timeoutErr struct{}
+
+func (timeoutErr) Error() string   { return "i/o timeout" }
+func (timeoutErr) Timeout() bool   { return true }
+func (timeoutErr) Temporary() bool { return true }
+
+func TestTransient(t *testing.T) {
+	refusal := &drivers.Refusal{Reason: "another user already has this code: choose another code", Kind: drivers.RefusedDuplicateCode}
+	for _, c := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"nil", nil, false},
+		{"offline", drivers.ErrOffline, true},
+		{"wrapped timeout", fmt.Errorf("modbus tcp x: read users: %w", drivers.ErrTimeout), true},
+		{"busy", fmt.Errorf("x: %w", drivers.ErrBusy), true},
+		{"net error", &net.OpError{Op: "read", Net: "tcp", Err: timeoutErr{}}, true},
+		{"refusal", refusal, false},
+		{"wrapped refusal", fmt.Errorf("set code: %w", refusal), false},
+		{"refusal beats transient", fmt.Errorf("%w: %w", drivers.ErrBusy, refusal), false},
+		{"unknown", errors.New("garbled"), false},
+		{"not exist", os.ErrNotExist, false},
+		{"canceled", context.Canceled, false},
+	} {
+		if got := drivers.Transient(c.err); got != c.want {
+			t.Errorf("%s: Transient(%v) = %v, want %v", c.name, c.err, got, c.want)
+		}
+	}
+	if refusal.Error() != refusal.Reason {
+		t.Errorf("Refusal.Error() = %q, want the reason", refusal.Error())
+	}
+}
+
+func TestRefusalKindString(t *testing.T) {
+	if got := drivers.RefusedDuplicateCode.String(); got != "duplicate code" {
+		t.Errorf("RefusedDuplicateCode = %q", got)
+	}
+	if got := drivers.RefusalKind(999).String(); got != "refused" {
+		t.Errorf("unknown kind = %q, want refused", got)
+	}
+}
+
+func TestCodeCheck(t *testing.T) {
+	want := crc32.ChecksumIEEE([]byte{0, 0, 0, 5, '1', '2', '3', '4'})
+	if got := drivers.CodeCheck(5, "1234"); got != want {
+		t.Fatalf("CodeCheck(5, 1234) = %#x, want %#x", got, want)
+	}
+	if drivers.CodeCheck(5, "1234") == drivers.CodeCheck(6, "1234") {
+		t.Error("CodeCheck ignores the slot")
+	}
+	if drivers.CodeCheck(5, "1234") == drivers.CodeCheck(5, "1235") {
+		t.Error("CodeCheck ignores the code")
+	}
+	long := strings.Repeat("9", 40) // longer than the stack buffer
+	if drivers.CodeCheck(1, long) != crc32.ChecksumIEEE(append([]byte{0, 0, 0, 1}, long...)) {
+		t.Error("CodeCheck of a long code differs")
+	}
+}
