@@ -1,0 +1,528 @@
+package sim_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/guardroom/guardroom/drivers"
+	"github.com/guardroom/guardroom/drivers/sim"
+	"github.com/guardroom/guardroom/store/family"
+)
+
+var ctx = context.Background()
+
+func open(t *testing.T, fam string, opts ...func(*drivers.Config)) *sim.Panel {
+	t.Helper()
+	cfg := drivers.Config{Address: t.Name() + "/" + fam, Family: fam}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	p, err := drivers.Open("sim", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sim.Reset)
+	return p.(*sim.Panel)
+}
+
+func refusal(t *testing.T, err error, kind drivers.RefusalKind) {
+	t.Helper()
+	var r *drivers.Refusal
+	if !errors.As(err, &r) {
+		t.Fatalf("err = %v, want a *drivers.Refusal (%s)", err, kind)
+	}
+	if r.Kind != kind {
+		t.Fatalf("refusal kind = %s (%q), want %s", r.Kind, r.Reason, kind)
+	}
+	if drivers.Transient(err) {
+		t.Fatalf("refusal %v is transient", err)
+	}
+}
+
+func code(n, digits int) string { return fmt.Sprintf("%0*d", digits, n) }
+
+func user(p *sim.Panel, slot int) (drivers.User, bool) {
+	for _, u := range p.Snapshot().Users {
+		if u.Slot == slot {
+			return u, true
+		}
+	}
+	return drivers.User{}, false
+}
+
+// TestFamilyRules runs the slot, master and code rules on every family.
+func TestFamilyRules(t *testing.T) {
+	for _, f := range family.All() {
+		t.Run(f.ID, func(t *testing.T) {
+			p := open(t, f.ID)
+			n := f.CodeLengths[0]
+			id, err := p.Identify(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if id.Slots != f.Slots || id.Partitions != f.Partitions || id.CodeLength != n || id.Model != f.Model {
+				t.Fatalf("identity %+v does not match family %+v", id, f)
+			}
+
+			// The master slot starts with a Master code on every partition.
+			users, err := p.ReadUsers(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(users) != 1 || users[0].Slot != f.MasterSlot || users[0].Role != "Master" || !users[0].CodeSet || users[0].Partitions != 1<<f.Partitions-1 {
+				t.Fatalf("fresh panel users = %+v, want the master in slot %d", users, f.MasterSlot)
+			}
+			refusal(t, p.ClearCode(ctx, f.MasterSlot), drivers.RefusedMaster)
+
+			// Slot range.
+			refusal(t, p.SetCode(ctx, drivers.User{Slot: 0}, code(1, n)), drivers.RefusedBadSlot)
+			refusal(t, p.SetCode(ctx, drivers.User{Slot: f.Slots + 1}, code(1, n)), drivers.RefusedBadSlot)
+			refusal(t, p.ClearCode(ctx, f.Slots+1), drivers.RefusedBadSlot)
+
+			// Code length and digits.
+			refusal(t, p.SetCode(ctx, drivers.User{Slot: f.MasterSlot}, code(7, n+1)), drivers.RefusedCodeLength)
+			refusal(t, p.SetCode(ctx, drivers.User{Slot: f.MasterSlot}, strings.Repeat("a", n)), drivers.RefusedCodeDigits)
+
+			// The master code can change, and only the master slot is Master.
+			if err := p.SetCode(ctx, drivers.User{Slot: f.MasterSlot, Role: "Master"}, code(9157, n)); err != nil {
+				t.Fatal(err)
+			}
+			if f.Slots == 1 {
+				return
+			}
+			other := f.MasterSlot%f.Slots + 1
+			refusal(t, p.SetCode(ctx, drivers.User{Slot: other, Role: "Master"}, code(2468, n)), drivers.RefusedMaster)
+			refusal(t, p.SetCode(ctx, drivers.User{Slot: f.MasterSlot, Role: string(f.DefaultRole(other))}, code(2468, n)), drivers.RefusedMaster)
+			if !f.AllowsRole(family.RoleInstaller) {
+				refusal(t, p.SetCode(ctx, drivers.User{Slot: other, Role: "Installer"}, code(2468, n)), drivers.RefusedRole)
+			}
+
+			// A second user; then the same code elsewhere is a duplicate,
+			// while setting it again on its own slot is fine.
+			if err := p.SetCode(ctx, drivers.User{Slot: other, Label: "Ana"}, code(2468, n)); err != nil {
+				t.Fatal(err)
+			}
+			if err := p.SetCode(ctx, drivers.User{Slot: other, Label: "Ana"}, code(2468, n)); err != nil {
+				t.Fatalf("setting the same code again: %v", err)
+			}
+			refusal(t, p.SetCode(ctx, drivers.User{Slot: f.MasterSlot}, code(2468, n)), drivers.RefusedDuplicateCode)
+			u, ok := user(p, other)
+			if !ok || u.Role != string(f.DefaultRole(other)) || u.Label != "Ana" || u.CodeCheck != drivers.CodeCheck(other, code(2468, n)) {
+				t.Fatalf("slot %d = %+v, %v", other, u, ok)
+			}
+			if err := p.ClearCode(ctx, other); err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := user(p, other); ok {
+				t.Fatal("cleared slot still reported")
+			}
+			if err := p.ClearCode(ctx, other); err != nil {
+				t.Fatalf("clearing an empty slot: %v", err)
+			}
+			// The code is free again.
+			if err := p.SetCode(ctx, drivers.User{Slot: other}, code(2468, n)); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func TestSlotAndCodeLengthConfig(t *testing.T) {
+	p := open(t, "generic", func(c *drivers.Config) { c.Slots, c.CodeLength = 50, 6 })
+	id, _ := p.Identify(ctx)
+	if id.Slots != 50 || id.CodeLength != 6 {
+		t.Fatalf("identity %+v, want 50 slots of 6 digits", id)
+	}
+	refusal(t, p.SetCode(ctx, drivers.User{Slot: 51}, "123456"), drivers.RefusedBadSlot)
+	refusal(t, p.SetCode(ctx, drivers.User{Slot: 2}, "1234"), drivers.RefusedCodeLength)
+
+	for _, c := range []drivers.Config{
+		{Address: "a", Family: "dsc-pc1616", CodeLength: 8},
+		{Address: "b", Family: "dsc-pc1616", Slots: 49},
+		{Address: "c", Family: "nope"},
+		{Address: "d", Family: "visonic-powermax", Options: map[string]string{"locks": "1"}},
+		{Address: "e", Family: "generic", Options: map[string]string{"locks": "17"}},
+		{Address: "f", Family: "generic", Options: map[string]string{"colour": "red"}},
+		{Family: "generic"},
+	} {
+		if _, err := sim.NewPanel(c); err == nil && c.Address != "" {
+			t.Errorf("NewPanel(%+v) accepted", c)
+		}
+		if _, err := drivers.Open("sim", c); err == nil {
+			t.Errorf("Open(%+v) accepted", c)
+		}
+	}
+}
+
+func TestDuressPlusOne(t *testing.T) {
+	p := open(t, "dsc-pc1864") // DuressPlusOne, 4 digits
+	if err := p.SetCode(ctx, drivers.User{Slot: 5, Role: "Duress"}, "5000"); err != nil {
+		t.Fatal(err)
+	}
+	refusal(t, p.SetCode(ctx, drivers.User{Slot: 6}, "5001"), drivers.RefusedAdjacentCode)
+	refusal(t, p.SetCode(ctx, drivers.User{Slot: 6}, "4999"), drivers.RefusedAdjacentCode)
+	if err := p.SetCode(ctx, drivers.User{Slot: 6}, "5002"); err != nil {
+		t.Fatal(err)
+	}
+	// A new duress code may not sit next to an ordinary code either.
+	refusal(t, p.SetCode(ctx, drivers.User{Slot: 7, Role: "Duress"}, "5003"), drivers.RefusedAdjacentCode)
+	// Ordinary codes next to ordinary codes are fine.
+	if err := p.SetCode(ctx, drivers.User{Slot: 7}, "5003"); err != nil {
+		t.Fatal(err)
+	}
+	// Neo has no such rule.
+	q := open(t, "neo-hs2016")
+	if err := q.SetCode(ctx, drivers.User{Slot: 5, Role: "Duress"}, "5000"); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.SetCode(ctx, drivers.User{Slot: 6}, "5001"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLabelsAndPartitions(t *testing.T) {
+	p := open(t, "neo-hs2032") // 4 partitions
+
+	refusal(t, p.SetLabel(ctx, 3, "x"), drivers.RefusedBadSlot) // no code yet
+	if err := p.SetCode(ctx, drivers.User{Slot: 3, Partitions: 0b0101}, "4321"); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.SetLabel(ctx, 3, "Zoë Müller"); err != nil {
+		t.Fatal(err)
+	}
+	refusal(t, p.SetLabel(ctx, 3, strings.Repeat("é", 17)), drivers.RefusedLabel)
+	refusal(t, p.SetLabel(ctx, 3, "tab\there"), drivers.RefusedLabel)
+	refusal(t, p.SetPartitions(ctx, 3, 0b10000), drivers.RefusedPartition)
+	refusal(t, p.SetPartitions(ctx, 3, 0), drivers.RefusedPartition)
+	if err := p.SetPartitions(ctx, 3, 0b1010); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := user(p, 3)
+	if u.Label != "Zoë Müller" || u.Partitions != 0b1010 {
+		t.Fatalf("slot 3 = %+v", u)
+	}
+	// 0 partitions in SetCode means every partition.
+	if err := p.SetCode(ctx, drivers.User{Slot: 4}, "4322"); err != nil {
+		t.Fatal(err)
+	}
+	if u, _ := user(p, 4); u.Partitions != 0b1111 {
+		t.Fatalf("slot 4 partitions = %b, want all four", u.Partitions)
+	}
+}
+
+func partState(t *testing.T, p *sim.Panel, n int) drivers.PartitionState {
+	t.Helper()
+	parts, err := p.ReadPartitions(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return parts[n-1].State
+}
+
+func TestArmDisarm(t *testing.T) {
+	p := open(t, "qolsys-iq4") // 4 partitions
+	if parts, _ := p.ReadPartitions(ctx); len(parts) != 4 || parts[3].Number != 4 || parts[3].Label != "Partition 4" {
+		t.Fatalf("partitions = %+v", parts)
+	}
+	if err := p.Arm(ctx, 2, drivers.Away); err != nil {
+		t.Fatal(err)
+	}
+	if s := partState(t, p, 2); s != drivers.ArmedAway {
+		t.Fatalf("partition 2 = %s, want armed away", s)
+	}
+	if s := partState(t, p, 1); s != drivers.Disarmed {
+		t.Fatalf("partition 1 = %s, want disarmed", s)
+	}
+	if err := p.Arm(ctx, 2, drivers.Away); err != nil {
+		t.Fatalf("arming again in the same mode: %v", err)
+	}
+	refusal(t, p.Arm(ctx, 2, drivers.Stay), drivers.RefusedNotReady)
+	refusal(t, p.Arm(ctx, 5, drivers.Stay), drivers.RefusedPartition)
+	refusal(t, p.Arm(ctx, 1, "night"), drivers.RefusedBadCommand)
+	if err := p.Disarm(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	if s := partState(t, p, 2); s != drivers.Disarmed {
+		t.Fatalf("partition 2 = %s after disarm", s)
+	}
+	if err := p.Arm(ctx, 2, drivers.Stay); err != nil {
+		t.Fatal(err)
+	}
+	if s := partState(t, p, 2); s != drivers.ArmedStay {
+		t.Fatalf("partition 2 = %s, want armed stay", s)
+	}
+	// An alarm disarms; not ready refuses to arm and survives a disarm.
+	if err := p.SetPartitionState(2, drivers.Alarm); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Disarm(ctx, 2); err != nil || partState(t, p, 2) != drivers.Disarmed {
+		t.Fatalf("disarm in alarm: %v, %s", err, partState(t, p, 2))
+	}
+	if err := p.SetPartitionState(3, drivers.NotReady); err != nil {
+		t.Fatal(err)
+	}
+	refusal(t, p.Arm(ctx, 3, drivers.Away), drivers.RefusedNotReady)
+	if err := p.Disarm(ctx, 3); err != nil || partState(t, p, 3) != drivers.NotReady {
+		t.Fatalf("disarm when not ready: %v, %s", err, partState(t, p, 3))
+	}
+}
+
+func TestLocks(t *testing.T) {
+	p := open(t, "neo-hs2064")
+	if !p.Capabilities().Locks || !p.Capabilities().Tags {
+		t.Fatal("a Neo with door locks says it has none")
+	}
+	locks, err := p.ReadLocks(ctx)
+	if err != nil || len(locks) != sim.DefaultLocks || locks[0].State != drivers.Locked || locks[0].Battery != 100 {
+		t.Fatalf("locks = %+v, %v", locks, err)
+	}
+	for range 3 {
+		if err := p.Unlock(ctx, 1); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Lock(ctx, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.Unlock(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	locks, _ = p.ReadLocks(ctx)
+	if locks[0].State != drivers.Unlocked || locks[0].Battery != 93 || locks[1].Battery != 100 {
+		t.Fatalf("after 7 moves: %+v, want lock 1 unlocked at 93%%, lock 2 untouched", locks)
+	}
+	refusal(t, p.Lock(ctx, 3), drivers.RefusedLock)
+	if err := p.SetLockState(2, drivers.Jammed); err != nil {
+		t.Fatal(err)
+	}
+	refusal(t, p.Unlock(ctx, 2), drivers.RefusedLock)
+	if err := p.SetBattery(1, 0); err != nil {
+		t.Fatal(err)
+	}
+	refusal(t, p.Lock(ctx, 1), drivers.RefusedLock)
+
+	// Tags.
+	if err := p.AddTag(ctx, 1, "H10301:90:324", 5); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.AddTag(ctx, 1, "04A2B3C4", 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.AddTag(ctx, 1, "04A2B3C4", 2); err != nil {
+		t.Fatalf("enrolling again: %v", err)
+	}
+	refusal(t, p.AddTag(ctx, 1, "04A2B3C4", 3), drivers.RefusedTag)
+	refusal(t, p.AddTag(ctx, 1, "has space", 3), drivers.RefusedTag)
+	refusal(t, p.AddTag(ctx, 1, strings.Repeat("A", 17), 3), drivers.RefusedTag)
+	refusal(t, p.AddTag(ctx, 1, "X1", 96), drivers.RefusedBadSlot)
+	locks, _ = p.ReadLocks(ctx)
+	if fmt.Sprint(locks[0].Tags, locks[0].Users) != "[04A2B3C4 H10301:90:324] [2 5]" {
+		t.Fatalf("lock 1 tags %v users %v", locks[0].Tags, locks[0].Users)
+	}
+	for i := range sim.MaxTagsPerLock - 2 {
+		if err := p.AddTag(ctx, 1, fmt.Sprint("T", i), 7); err != nil {
+			t.Fatal(err)
+		}
+	}
+	refusal(t, p.AddTag(ctx, 1, "ONEMORE", 7), drivers.RefusedTag)
+	if err := p.RemoveTag(ctx, 1, "H10301:90:324"); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.RemoveTag(ctx, 1, "H10301:90:324"); err != nil {
+		t.Fatalf("removing an absent tag: %v", err)
+	}
+	// Clearing a slot removes its tags.
+	if err := p.SetCode(ctx, drivers.User{Slot: 2}, "2222"); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.ClearCode(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	locks, _ = p.ReadLocks(ctx)
+	if len(locks[0].Tags) != sim.MaxTagsPerLock-2 || fmt.Sprint(locks[0].Users) != "[7]" {
+		t.Fatalf("after removals: tags %v users %v", locks[0].Tags, locks[0].Users)
+	}
+
+	// A panel without door locks.
+	v := open(t, "visonic-powermax")
+	if v.Capabilities().Locks {
+		t.Fatal("a PowerMax says it has locks")
+	}
+	refusal(t, v.Lock(ctx, 1), drivers.RefusedUnsupported)
+	if l, err := v.ReadLocks(ctx); err != nil || len(l) != 0 {
+		t.Fatalf("PowerMax locks = %v, %v", l, err)
+	}
+}
+
+func TestSharedByAddress(t *testing.T) {
+	t.Cleanup(sim.Reset)
+	cfg := drivers.Config{Address: "shared-1", Family: "neo-hs2016"}
+	a, err := drivers.Open("sim", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := drivers.Open("sim", drivers.Config{Address: "shared-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.SetCode(ctx, drivers.User{Slot: 9}, "9999"); err != nil {
+		t.Fatal(err)
+	}
+	users, _ := b.ReadUsers(ctx)
+	if len(users) != 2 || users[1].Slot != 9 {
+		t.Fatalf("second Open sees %+v, want the first Open's slot 9", users)
+	}
+	if sim.Device("shared-1") != a.(*sim.Panel) || sim.Device("nobody") != nil {
+		t.Fatal("Device does not return the opened panel")
+	}
+	if _, err := drivers.Open("sim", drivers.Config{Address: "shared-1", Family: "dsc-pc1616"}); err == nil {
+		t.Fatal("reopening with another family accepted")
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	sim.Reset()
+	if sim.Device("shared-1") != nil {
+		t.Fatal("Reset kept the panel")
+	}
+	c, _ := drivers.Open("sim", cfg)
+	if users, _ := c.ReadUsers(ctx); len(users) != 1 {
+		t.Fatalf("after Reset: %+v, want a fresh panel", users)
+	}
+}
+
+func TestFaults(t *testing.T) {
+	p := open(t, "neo-hs2016")
+
+	p.SetOffline(true)
+	for name, err := range map[string]error{
+		"identify": func() error { _, err := p.Identify(ctx); return err }(),
+		"set code": p.SetCode(ctx, drivers.User{Slot: 2}, "2222"),
+		"arm":      p.Arm(ctx, 1, drivers.Away),
+		"lock":     p.Lock(ctx, 1),
+	} {
+		if !errors.Is(err, drivers.ErrOffline) || !drivers.Transient(err) {
+			t.Errorf("%s offline: %v, want transient ErrOffline", name, err)
+		}
+	}
+	p.SetOffline(false)
+	if _, ok := user(p, 2); ok {
+		t.Fatal("a call made offline changed the panel")
+	}
+
+	// Slow: a context that ends first gives ErrTimeout, without acting.
+	p.SetSlow(time.Hour)
+	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	err := p.SetCode(short, drivers.User{Slot: 2}, "2222")
+	cancel()
+	if !errors.Is(err, drivers.ErrTimeout) || !drivers.Transient(err) {
+		t.Fatalf("slow: %v, want transient ErrTimeout", err)
+	}
+	p.SetSlow(0)
+	if _, ok := user(p, 2); ok {
+		t.Fatal("a timed-out call changed the panel")
+	}
+
+	// FailNext: the next n calls fail with the error given, then calls work.
+	p.FailNext(2, drivers.ErrBusy)
+	p.FailNext(1, &drivers.Refusal{Reason: "keypad in programming mode", Kind: drivers.RefusedOther})
+	for i, check := range []func(error) bool{
+		func(err error) bool { return errors.Is(err, drivers.ErrBusy) },
+		func(err error) bool { return errors.Is(err, drivers.ErrBusy) },
+		func(err error) bool {
+			var r *drivers.Refusal
+			return errors.As(err, &r) && r.Reason == "keypad in programming mode"
+		},
+	} {
+		if err := p.Disarm(ctx, 1); !check(err) {
+			t.Fatalf("call %d: %v", i+1, err)
+		}
+	}
+	if err := p.Disarm(ctx, 1); err != nil {
+		t.Fatalf("after the failures: %v", err)
+	}
+	p.FailNext(1, nil) // nil: a timeout
+	if _, err := p.ReadUsers(ctx); !errors.Is(err, drivers.ErrTimeout) {
+		t.Fatalf("FailNext(nil): %v, want ErrTimeout", err)
+	}
+
+	// Corrupt: the next ReadUsers fails on a garbled record, then it reads.
+	p.Corrupt(1)
+	if _, err := p.ReadUsers(ctx); err == nil || !strings.Contains(err.Error(), "garbled") || drivers.Transient(err) {
+		t.Fatalf("corrupt read: %v", err)
+	}
+	if users, err := p.ReadUsers(ctx); err != nil || len(users) != 1 {
+		t.Fatalf("read after the corrupt one: %v, %v", users, err)
+	}
+	p.Corrupt(1)
+	if !p.TakeCorrupt() || p.TakeCorrupt() {
+		t.Fatal("TakeCorrupt does not consume exactly one Corrupt")
+	}
+}
+
+func TestDriftAtKeypad(t *testing.T) {
+	p := open(t, "neo-hs2016")
+	if err := p.SetCode(ctx, drivers.User{Slot: 4, Label: "Bo", Partitions: 1}, "4444"); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := p.ReadUsers(ctx)
+	if err := p.ChangeAtKeypad(4, "4545"); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := p.ReadUsers(ctx)
+	if len(after) != 2 || after[1].CodeCheck == before[1].CodeCheck || after[1].CodeCheck != drivers.CodeCheck(4, "4545") {
+		t.Fatalf("CodeCheck %#x → %#x, want the new code's", before[1].CodeCheck, after[1].CodeCheck)
+	}
+	if after[1].Label != "Bo" || after[1].Partitions != 1 {
+		t.Fatalf("keypad change lost the label or partitions: %+v", after[1])
+	}
+	// The keypad obeys the panel's rules too.
+	if err := p.ChangeAtKeypad(5, "4545"); err == nil {
+		t.Fatal("keypad accepted a duplicate")
+	}
+	if err := p.ChangeAtKeypad(6, "6666"); err != nil {
+		t.Fatal(err)
+	}
+	if u, ok := user(p, 6); !ok || u.Role != "User" || u.Partitions != 0b11 {
+		t.Fatalf("keypad-made slot 6 = %+v", u)
+	}
+	if err := p.ClearAtKeypad(4); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := user(p, 4); ok {
+		t.Fatal("slot 4 still there after a keypad clear")
+	}
+	if err := p.ClearAtKeypad(1); err == nil {
+		t.Fatal("keypad cleared the master code")
+	}
+}
+
+func TestConcurrentUse(t *testing.T) {
+	p := open(t, "neo-hs2128e") // 1000 slots, 8 digits
+	done := make(chan error)
+	for w := range 4 {
+		go func() {
+			var err error
+			for i := range 50 {
+				slot := 2 + w*50 + i
+				if e := p.SetCode(ctx, drivers.User{Slot: slot}, code(10000000+slot, 8)); e != nil && err == nil {
+					err = e
+				}
+				p.ReadUsers(ctx)
+			}
+			done <- err
+		}()
+	}
+	for range 4 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if users, _ := p.ReadUsers(ctx); len(users) != 201 {
+		t.Fatalf("%d users, want 201", len(users))
+	}
+}
