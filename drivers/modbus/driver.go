@@ -13,8 +13,10 @@
 // (goburrow/modbus issue #64), so the driver closes the connection after
 // any error that is not a Modbus exception and dials again on the next
 // request; a connection the device dropped while idle is dialled again
-// and the request retried once. Mailbox commands carry a sequence number
-// the device uses to ignore a repeat, so a retried write applies once.
+// and the request retried once. On RTU, which has no transaction id, the
+// line is drained before the next request instead. Mailbox commands carry
+// a sequence number the device uses to ignore a repeat, so a retried
+// write applies once.
 package modbus
 
 import (
@@ -31,6 +33,7 @@ import (
 	"time"
 
 	mb "github.com/goburrow/modbus"
+	"github.com/goburrow/serial"
 
 	"github.com/guardroom/guardroom/drivers"
 )
@@ -57,12 +60,14 @@ type Driver struct {
 	handler    io.Closer
 	client     mb.Client
 	setTimeout func(time.Duration)
+	drain      func() // RTU: discard what the line still holds before dialling again
 	sem        chan struct{}
 	info       atomic.Pointer[Info]
 
 	// guarded by sem
 	fresh  bool // the next request dials a new connection
 	seq    uint16
+	dirty  bool // the connection was closed after an error
 	closed bool
 	cmd    [CommandLen]uint16
 	buf    [2 * CommandLen]byte
@@ -175,6 +180,7 @@ func New(cfg drivers.Config) (*Driver, error) {
 		h.SlaveId, h.Timeout, h.IdleTimeout = opt.unit, opt.timeout, idleTimeout
 		h.BaudRate, h.DataBits, h.Parity, h.StopBits = opt.baud, opt.databits, opt.parity, opt.stop
 		d.handler, d.client, d.setTimeout = h, mb.NewClient(h), func(t time.Duration) { h.Timeout = t }
+		d.drain = func() { drainSerial(h.Config) }
 		d.transport = fmt.Sprintf("rtu %s %d %d%s%d unit %d", dev, opt.baud, opt.databits, opt.parity, opt.stop, opt.unit)
 	}
 	return d, nil
@@ -230,6 +236,10 @@ func (d *Driver) do(ctx context.Context, f func(mb.Client) ([]byte, error)) ([]b
 			return nil, context.DeadlineExceeded
 		}
 		d.setTimeout(t)
+		if d.dirty && d.drain != nil {
+			d.drain()
+		}
+		d.dirty = false
 		wasFresh := d.fresh
 		d.fresh = false
 		res, err := f(d.client)
@@ -241,11 +251,30 @@ func (d *Driver) do(ctx context.Context, f func(mb.Client) ([]byte, error)) ([]b
 			return nil, err
 		}
 		d.handler.Close()
-		d.fresh = true
+		d.fresh, d.dirty = true, true
 		if attempt == 0 && !wasFresh && dropped(err) {
 			continue
 		}
 		return nil, err
+	}
+}
+
+// drainSerial reads and drops what a serial line holds (a late reply to a
+// request that timed out): RTU has no transaction id, so a late reply
+// would otherwise answer the next request. Closing and reopening the port
+// does not discard it. It stops once the line has been quiet for 50ms.
+func drainSerial(c serial.Config) {
+	c.Timeout = 50 * time.Millisecond
+	p, err := serial.Open(&c)
+	if err != nil {
+		return
+	}
+	defer p.Close()
+	var buf [256]byte
+	for range 64 {
+		if _, err := p.Read(buf[:]); err != nil {
+			return
+		}
 	}
 }
 
@@ -290,7 +319,7 @@ func (d *Driver) fail(what string, err error, reg uint16) error {
 		return d.errorf("%s: %w (%w)", what, drivers.ErrTimeout, err)
 	case errors.As(err, &op) && op.Op == "dial":
 		return d.errorf("%s: %w (%w)", what, drivers.ErrOffline, err)
-	case errors.As(err, &ne) && ne.Timeout():
+	case errors.As(err, &ne) && ne.Timeout(), errors.Is(err, serial.ErrTimeout):
 		return d.errorf("%s: no reply within %s: %w", what, d.timeout, drivers.ErrTimeout)
 	case dropped(err):
 		return d.errorf("%s: the connection dropped: %w (%w)", what, drivers.ErrOffline, err)
@@ -320,7 +349,7 @@ func (d *Driver) read(ctx context.Context, what string, off, qty int) ([]uint16,
 		}
 		if err != nil {
 			d.handler.Close()
-			d.fresh = true
+			d.fresh, d.dirty = true, true
 			return nil, d.errorf("%s at %s: %w", what, regName(a), err)
 		}
 		out = append(out, w...)
