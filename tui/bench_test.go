@@ -267,7 +267,11 @@ func dropSitesExcept(n int) {
 
 // settledHeap is the live heap after a full collection.
 func settledHeap() int64 {
-	runtime.GC()
+	// Several rounds: a closed store's memory goes only after its
+	// goroutines end and finalizers run.
+	for range 3 {
+		runtime.GC()
+	}
 	debug.FreeOSMemory()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)

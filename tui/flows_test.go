@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/guardroom/guardroom/store"
 	"github.com/guardroom/guardroom/store/family"
@@ -89,6 +91,12 @@ func TestSetCodeOnEmptySlot(t *testing.T) {
 	if !u.CodeSet || u.Role != family.RoleUser || u.Partitions != store.PartitionSet(0).With(1) {
 		t.Fatalf("slot 5 after set code: %v", u)
 	}
+	// The action log has the change, without the code (every wait checks).
+	c.press("7")
+	c.waitScreen("user.set-code", "panel 1 (Main building) user 5")
+	c.press("enter")
+	c.waitScreen("Log entry", "code", "not set → set")
+	c.press("esc")
 	// The code is the one typed: the store now refuses it for another slot.
 	err := f.s.SetCode(f.admin, f.main.ID, 6, freeCodeA, store.CodeOptions{})
 	if !store.IsRefusal(err) || !strings.Contains(err.Error(), "already used") {
@@ -314,6 +322,29 @@ func TestAssignAccount(t *testing.T) {
 	}
 }
 
+func TestAssignNeedsAUser(t *testing.T) {
+	t.Parallel()
+	c, f := wide(t)
+	goSlot(c, 5) // no code: not a choice in the dialog
+	c.press("a")
+	c.waitScreen("Assign account to panel", "← choose →")
+	c.typ("dora")
+	c.waitScreen("▶ " + emailFree)
+	c.press("enter", "tab", "enter")
+	c.waitScreen("no panel user chosen: choose the user who gets the account")
+	c.press("shift+tab", "right")
+	c.waitScreen("← 1 Facility manager · Master →")
+	c.press("enter", "enter")
+	c.waitStatus(emailFree + " assigned to panel user 1")
+	acc, _ := f.account(t, emailFree)
+	if u := f.user(t, 1); u.Account != acc.ID {
+		t.Fatalf("slot 1 account %d, want %d", u.Account, acc.ID)
+	}
+	if u := f.user(t, 5); u.Account != 0 {
+		t.Fatalf("slot 5 got account %d", u.Account)
+	}
+}
+
 func TestUnassignAccount(t *testing.T) {
 	t.Parallel()
 	c, f := wide(t)
@@ -355,6 +386,12 @@ func TestResetPassword(t *testing.T) {
 	if n := mails(); n != before+1 {
 		t.Fatalf("mails to %s: %d → %d", emailActive, before, n)
 	}
+	// A suspended account gets no reset: the store's reason is shown.
+	goSlot(c, 3)
+	c.press("r")
+	c.waitScreen("Reset the password of " + emailSuspended + "?")
+	c.press("y")
+	c.waitStatus("account " + emailSuspended + " is suspended: reactivate it before resetting its password")
 }
 
 func TestRemoveAccount(t *testing.T) {
@@ -392,6 +429,9 @@ func TestRemoveAccount(t *testing.T) {
 	if u := f.user(t, 4); u.Account != 0 {
 		t.Fatalf("slot 4 still linked to %d", u.Account)
 	}
+	// The removal is in the action log (003: "Account was removed by mistake").
+	c.press("7")
+	c.waitScreen("account.remove", "account "+emailPending)
 }
 
 func TestDetailsActions(t *testing.T) {
@@ -703,7 +743,7 @@ func TestQuitAsksWhileEditing(t *testing.T) {
 	c.waitGone("Set code —")
 	// With nothing typed, ctrl+c quits at once.
 	c.press("ctrl+c")
-	c.tm.WaitFinished(t)
+	c.tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
 }
 
 func TestLiveUpdate(t *testing.T) {

@@ -207,6 +207,31 @@ func TestThemeColours(t *testing.T) {
 	}
 }
 
+// TestNoColor checks NO_COLOR: the plain theme, no colour at all in the
+// frame, and the selection still marked (by a marker and reverse video).
+func TestNoColor(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	a, err := New(Options{Store: f.s, Actor: f.admin, Theme: "dark", Now: fixedClock, Environ: []string{"TERM=xterm-256color", "NO_COLOR=1"}})
+	check(t, err)
+	s := &syncApp{tb: t, a: a}
+	s.send(tea.WindowSizeMsg{Width: 80, Height: 24})
+	s.loadAll()
+	goUsers(s)
+	content := a.View().Content
+	for _, colour := range []string{"[38;", "[48;", ";38;", ";48;"} {
+		if strings.Contains(content, colour) {
+			t.Errorf("NO_COLOR frame holds a colour sequence %q", colour)
+		}
+	}
+	if selectedRow(strings.ReplaceAll(s.screen(), ">", "▶")) != 1 {
+		t.Errorf("no selection marker:\n%s", s.screen())
+	}
+	if !strings.Contains(content, "\x1b[7m") && !strings.Contains(content, ";7m") && !strings.Contains(content, "[7;") {
+		t.Errorf("the selected row is not in reverse video")
+	}
+}
+
 // ---- driving an App without a program ----
 
 // driver is what the screen cases need: the console under teatest, or an
