@@ -484,9 +484,8 @@ func (a *App) View() tea.View {
 		a.tabs(),
 		a.body(),
 		t.Footer.Render(pad(a.footerLine(), w)),
-		a.hints(),
-		a.statusLine(),
 	}
+	lines = append(lines, a.bottomLines()...)
 	content := strings.Join(lines, "\n")
 	if len(a.modals) > 0 {
 		top := a.modals[len(a.modals)-1]
@@ -612,6 +611,19 @@ func (a *App) hints() string {
 	add(ActFilter, false)
 	parts = append(parts, t.HintKey.Render("?")+" "+t.Footer.Render("help"))
 	return pad(" "+strings.Join(parts, "  "), a.width)
+}
+
+// bottomLines are the hints and the status line. A refusal too long for
+// the status line takes the hints line as well, so its remedy ("...; set a
+// code first") is not cut off on an 80-column terminal.
+func (a *App) bottomLines() []string {
+	if !a.statusErr || ansi.StringWidth(" "+a.status) <= a.width {
+		return []string{a.hints(), a.statusLine()}
+	}
+	st := a.c.theme.StatusError
+	wrapped := strings.Split(lipgloss.Wrap(a.status, max(a.width-1, 1), " "), "\n")
+	first, rest := wrapped[0], strings.Join(wrapped[1:], " ")
+	return []string{st.Render(pad(" "+first, a.width)), st.Render(pad(" "+rest, a.width))}
 }
 
 func (a *App) statusLine() string {

@@ -800,3 +800,23 @@ func lineWith(scr string, parts ...string) bool {
 	}
 	return false
 }
+
+// TestLongRefusalNotCut checks that at 80 columns a refusal longer than the
+// status line is shown whole, on the hints line and the status line, and
+// that the hints come back with the next short status.
+func TestLongRefusalNotCut(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	c := start(t, f, consoleOpts{})
+	goUsers(c)
+	goSlot(c, 5)
+	c.press("l")
+	want := "label: label cannot change: panel user 5 of Main building has no code; set a code first"
+	c.waitFor("the whole refusal on the last two lines", func(string) bool {
+		l := c.lines()
+		return strings.Join(strings.Fields(l[22]+" "+l[23]), " ") == want
+	})
+	c.press("+")
+	c.waitStatus("50 rows per page")
+	c.waitLine(22, "? help")
+}
