@@ -496,6 +496,11 @@ func (a *App) View() tea.View {
 			x, y = max(w-bw, 0), min(2, max(a.height-bh, 0))
 		}
 		content = lipgloss.NewCompositor(lipgloss.NewLayer(content), lipgloss.NewLayer(box).X(x).Y(y).Z(1)).Render()
+		// A dialog taller than a small terminal is cut at the bottom:
+		// a frame with more lines than the terminal scrolls and garbles it.
+		if a.height > 0 && strings.Count(content, "\n") >= a.height {
+			content = strings.Join(strings.SplitN(content, "\n", a.height+1)[:a.height], "\n")
+		}
 	}
 	v := tea.NewView(content)
 	v.AltScreen = true

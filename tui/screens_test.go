@@ -167,6 +167,32 @@ func TestFramesFit(t *testing.T) {
 	}
 }
 
+// TestFramesFitAfterResize opens every screen and dialog at 120x40, then
+// shrinks the terminal (an SSH window made small): the frame follows, never
+// taller or wider than the terminal, even with a dialog taller than it.
+func TestFramesFitAfterResize(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	for _, sz := range []struct{ w, h int }{{60, 20}, {40, 12}} {
+		for _, sc := range screenCases {
+			t.Run(fmt.Sprintf("%s/%dx%d", sc.name, sz.w, sz.h), func(t *testing.T) {
+				a := newSyncApp(t, f, f.admin, "dark", 120, 40)
+				sc.open(a)
+				a.send(tea.WindowSizeMsg{Width: sz.w, Height: sz.h})
+				lines := strings.Split(a.a.View().Content, "\n")
+				if len(lines) != sz.h {
+					t.Errorf("View has %d lines on a %d-line terminal", len(lines), sz.h)
+				}
+				for i, l := range lines {
+					if n := ansi.StringWidth(l); n > sz.w {
+						t.Errorf("line %d is %d cells wide: %q", i, n, ansi.Strip(l))
+					}
+				}
+			})
+		}
+	}
+}
+
 // sgr is the escape sequence a style opens with.
 func sgr(st lipgloss.Style) string {
 	r := st.Render("x")
