@@ -820,3 +820,46 @@ func TestLongRefusalNotCut(t *testing.T) {
 	c.waitStatus("50 rows per page")
 	c.waitLine(22, "? help")
 }
+
+func TestSetCodeWithRole(t *testing.T) {
+	t.Parallel()
+	c, f := wide(t)
+	c.neverShow(freeCodeA)
+	goSlot(c, 6)
+	c.press("c")
+	c.waitScreen("Role       ← User →")
+	c.press("left")
+	c.waitScreen("Role       ← Supervisor →")
+	c.press("left") // the Master role is only for slot 1: it wraps to Duress
+	c.waitScreen("Role       ← Duress →")
+	c.press("right")
+	c.waitScreen("Role       ← Supervisor →")
+	c.typeCodeTwice(freeCodeA, freeCodeA)
+	c.waitStatus("code of panel user 6 set")
+	c.waitRow(6, "User 6 · Supervisor", "✓")
+	if u := f.user(t, 6); u.Role != family.RoleSupervisor {
+		t.Fatalf("role %q", u.Role)
+	}
+}
+
+// On DSC panels a code + 1 is the duress code, so codes next to another
+// user's code are refused (the store's rule, shown in the dialog).
+func TestSetCodeDuressNeighbourRefused(t *testing.T) {
+	t.Parallel()
+	c, f := wide(t)
+	c.neverShow("7392")
+	c.neverShow("7391")
+	c.press(":")
+	c.waitScreen("Command")
+	c.typ("users 2")
+	c.press("enter")
+	c.waitScreen("Gatehouse (DSC)", "1-15 of 95")
+	goSlot(c, 2)
+	c.press("c")
+	c.waitScreen("Set code — panel user 2 of Gatehouse", "4 digits")
+	c.typeCodeTwice("7392", "7392") // slot 1 holds 7391
+	c.waitScreen("that code is one away from another user's code", "Set code — panel user 2 of Gatehouse")
+	if u, err := f.s.GetUser(f.admin, f.dsc.ID, 2); err != nil || u.CodeSet {
+		t.Fatalf("slot 2 of the DSC panel: %v %v", u, err)
+	}
+}
