@@ -350,7 +350,8 @@ func start(t *testing.T, f *fixture, o consoleOpts) *console {
 		app.Close()
 		_ = emu.Close()
 	})
-	c.waitScreen("1-3 of 3") // the first screen (Panels) loaded
+	// The first screen (Panels) and the header's outbox summary loaded.
+	c.waitScreen("1-3 of 3", " pending, 1 failed │")
 	return c
 }
 

@@ -99,11 +99,11 @@ func (c *console) settled() []string {
 	prev := c.screen()
 	same := 0
 	deadline := time.Now().Add(5 * time.Second)
-	for same < 5 {
+	for same < 8 {
 		if time.Now().After(deadline) {
 			c.t.Fatalf("the screen never settled:\n%s", frameDump(prev))
 		}
-		time.Sleep(5 * time.Millisecond)
+		time.Sleep(10 * time.Millisecond)
 		cur := c.screen()
 		if cur == prev {
 			same++
