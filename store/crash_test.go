@@ -33,13 +33,13 @@ const (
 
 	crashPanelName = "Crash bench"
 	crashSlots     = 50000 // panel size
-	crashItems     = 10000 // slots 1..crashItems are bulk-loaded; the rest stay free
+	crashItems     = 16000 // slots 1..crashItems are bulk-loaded; the rest stay free
 	crashRounds    = 3
 )
 
 // Sizes: each round the child validates its whole remaining load before the
 // first chunk, and the parent's checks decode every log entry and job, so
-// 10,000 planned users and kills within the first 2-9 chunks keep the three
+// 16,000 planned users and kills within the first 2-5 chunks (of 800) keep the three
 // rounds at about 15-20 s under -race on a 2-vCPU machine (5 s without).
 
 // perfIMEI returns a valid (Luhn) IMEI for n.
@@ -254,7 +254,7 @@ func TestCrash(t *testing.T) {
 		// Kill after a random number of committed chunks, then after a
 		// random part of the time a chunk takes, so the kill lands anywhere
 		// in the next chunk's work, its commit and fsync included.
-		killAfter := 2 + rng.IntN(8)
+		killAfter := 2 + rng.IntN(4) // at least two reports time a chunk
 		chunk, reports, reported := 0, 0, 0
 		var tFirst, tLast time.Duration
 	wait:

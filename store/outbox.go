@@ -114,7 +114,12 @@ func (w *wtx) putJob(j Job, was JobState) {
 	if j.State == JobPending || j.State == JobFailed {
 		w.setRaw(jobStateKey(j.State, j.Seq), u64(j.Panel))
 	}
-	w.set(jobKey(j.Seq), j)
+	b, err := marshalJob(&j)
+	if err != nil {
+		w.err = err
+		return
+	}
+	w.setRaw(jobKey(j.Seq), b)
 	w.changed(Change{What: ChangeJob, Panel: j.Panel, Slot: j.Slot})
 }
 

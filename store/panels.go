@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -39,11 +40,20 @@ type Panel struct {
 	CodesSet int `json:"codes_set"`
 }
 
-// Spec returns the panel's family: roles, master slot, partitions, capabilities.
+// Spec returns the panel's family: roles, master slot, partitions,
+// capabilities. The result is shared: do not modify its slices.
 func (p Panel) Spec() family.Family {
+	if f, ok := specs.Load(p.Family); ok {
+		return f.(family.Family)
+	}
 	f, _ := family.Lookup(p.Family)
+	specs.Store(p.Family, f)
 	return f
 }
+
+// specs caches family lookups: the family table clones on every lookup,
+// and a bulk load asks for the spec several times per user.
+var specs sync.Map
 
 // Partitions is the panel's number of partitions.
 func (p Panel) Partitions() int { return p.Spec().Partitions }

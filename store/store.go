@@ -217,8 +217,9 @@ func getJSON(txn *badger.Txn, key []byte, v any) error {
 func scan(txn *badger.Txn, prefix []byte, values bool, fn func(key, val []byte) error) error {
 	o := badger.DefaultIteratorOptions
 	o.Prefix = prefix
-	o.PrefetchValues = values
-	o.PrefetchSize = 256
+	// Values live in the LSM tree (ValueThreshold is far above our record
+	// sizes), so prefetching them only adds a goroutine per item.
+	o.PrefetchValues = false
 	it := txn.NewIterator(o)
 	defer it.Close()
 	for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {

@@ -31,6 +31,9 @@ type wtx struct {
 	changes []Change
 	err     error
 
+	// size approximates the bytes written, for filling bulk transactions.
+	size int
+
 	// dirtyPanel is written once at commit: its CodesSet counter changes
 	// with every code set or cleared, many times in a bulk chunk.
 	dirtyPanel *Panel
@@ -74,6 +77,42 @@ func (s *Store) finish(w *wtx, body func() error) (err error) {
 }
 
 func (w *wtx) commit() error {
+	if err := w.prepare(); err != nil {
+		return err
+	}
+	if err := w.txn.Commit(); err != nil {
+		return fmt.Errorf("commit %s: %w", w.action, err)
+	}
+	w.s.seqs = w.seqs
+	w.s.logHead = w.head
+	return nil
+}
+
+// commitAsync starts the commit and returns at once; the result arrives on
+// the returned channel. The in-memory sequences and log head move on now,
+// so the next transaction can be built while this one is written; on a
+// failure the caller must reload them from disk (Store.load).
+func (w *wtx) commitAsync() <-chan error {
+	done := make(chan error, 1)
+	if err := w.prepare(); err != nil {
+		w.txn.Discard()
+		done <- err
+		return done
+	}
+	w.txn.CommitWith(func(err error) {
+		if err != nil {
+			err = fmt.Errorf("commit %s: %w", w.action, err)
+		}
+		done <- err
+	})
+	w.s.seqs = w.seqs
+	w.s.logHead = w.head
+	return done
+}
+
+// prepare writes what every commit carries: the panel counter, the
+// sequences and the log head.
+func (w *wtx) prepare() error {
 	if w.dirtyPanel != nil {
 		w.set(panelKey(w.dirtyPanel.ID), *w.dirtyPanel)
 		w.changed(Change{What: ChangePanel, Panel: w.dirtyPanel.ID})
@@ -92,11 +131,6 @@ func (w *wtx) commit() error {
 			return err
 		}
 	}
-	if err := w.txn.Commit(); err != nil {
-		return fmt.Errorf("commit %s: %w", w.action, err)
-	}
-	w.s.seqs = w.seqs
-	w.s.logHead = w.head
 	return nil
 }
 
@@ -128,13 +162,8 @@ func (w *wtx) appendLog(before, after map[string]string, result string) {
 		Action: w.action, Before: before, After: after, Result: result,
 		Prev: hex.EncodeToString(w.head[:]),
 	}
-	b, err := json.Marshal(e)
-	if err != nil {
-		w.err = err
-		return
-	}
-	if err := w.txn.Set(logKey(e.Seq), b); err != nil {
-		w.err = err
+	b := marshalEntry(&e)
+	if w.setRaw(logKey(e.Seq), b); w.err != nil {
 		return
 	}
 	w.head = sha256.Sum256(b)
@@ -146,13 +175,19 @@ func (w *wtx) set(key []byte, v any) {
 	if w.err != nil {
 		return
 	}
-	w.err = setJSON(w.txn, key, v)
+	b, err := json.Marshal(v)
+	if err != nil {
+		w.err = err
+		return
+	}
+	w.setRaw(key, b)
 }
 
 func (w *wtx) setRaw(key, val []byte) {
 	if w.err != nil {
 		return
 	}
+	w.size += len(key) + len(val) + 24 // Badger's per-entry overhead, roughly
 	w.err = w.txn.Set(key, val)
 }
 

@@ -183,7 +183,8 @@ func codeOwner(txn *badger.Txn, panel uint64, h []byte) (int, bool, error) {
 
 // checkCode validates a new code for slot: format, panel length, guessable,
 // in use on the panel, and next to another code where duress is code + 1.
-// taken reports codes written earlier in the same bulk operation.
+// taken reports codes written earlier in the same bulk operation; a nil txn
+// means the panel has no stored codes to look up.
 func (s *Store) checkCode(txn *badger.Txn, p Panel, slot int, code string, taken map[string]int) ([]byte, error) {
 	if err := family.CheckCode(code, p.CodeLength); err != nil {
 		return nil, refuse(ErrInvalid, "%v", err)
@@ -192,6 +193,9 @@ func (s *Store) checkCode(txn *badger.Txn, p Panel, slot int, code string, taken
 		h := s.codeHash(p.ID, c)
 		if o, ok := taken[string(h)]; ok {
 			return o, h, true, nil
+		}
+		if txn == nil { // the caller knows the panel has no codes stored
+			return 0, h, false, nil
 		}
 		o, ok, err := codeOwner(txn, p.ID, h)
 		return o, h, ok, err
