@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -38,6 +39,8 @@ func (g *globalFlag) Set(s string) error {
 // globalFlags are the flags accepted by every command.
 type globalFlags struct {
 	data, config, keyFile, operator, logFile globalFlag
+	// The [smtp] settings as flags.
+	smtpHost, smtpPort, smtpSecurity, smtpUser, smtpPassFile, smtpFrom globalFlag
 }
 
 // lookup returns the global flag's value by name, nil for other names.
@@ -54,7 +57,28 @@ func (g *globalFlags) lookup(name string) flag.Value {
 	case "log-file":
 		return &g.logFile
 	}
+	for _, f := range g.smtpFlags() {
+		if f.name == name {
+			return f.v
+		}
+	}
 	return nil
+}
+
+type namedFlag struct {
+	v           *globalFlag
+	name, usage string
+}
+
+func (g *globalFlags) smtpFlags() []namedFlag {
+	return []namedFlag{
+		{&g.smtpHost, "smtp-host", "send account mail through `HOST` (config [smtp] host)"},
+		{&g.smtpPort, "smtp-port", "SMTP `PORT` (default 587, 465 with tls, 25 with none)"},
+		{&g.smtpSecurity, "smtp-security", "SMTP `MODE`: starttls (default), tls or none"},
+		{&g.smtpUser, "smtp-username", "SMTP user `NAME`"},
+		{&g.smtpPassFile, "smtp-password-file", "read the SMTP password from `FILE` (never from the command line)"},
+		{&g.smtpFrom, "smtp-from", "sender `ADDRESS` of account mail"},
+	}
 }
 
 // register adds the global flags to fs, after the command's own: a
@@ -71,6 +95,11 @@ func (g *globalFlags) register(fs *flag.FlagSet) {
 		{&g.operator, "operator", "act as operator `NAME` (default admin); until operator login arrives, whoever holds the key file is trusted"},
 		{&g.logFile, "log-file", "write guardroom's own diagnostics to `FILE`, never to the terminal (default DATA/guardroom.log)"},
 	} {
+		if fs.Lookup(f.name) == nil {
+			fs.Var(f.v, f.name, f.usage)
+		}
+	}
+	for _, f := range g.smtpFlags() {
 		if fs.Lookup(f.name) == nil {
 			fs.Var(f.v, f.name, f.usage)
 		}
@@ -196,6 +225,22 @@ func (e *env) loadSettings() error {
 	}
 	if e.cfg.LogFile == "" {
 		e.cfg.LogFile = filepath.Join(e.cfg.DataDir, "guardroom.log")
+	}
+	for _, o := range []struct {
+		f   globalFlag
+		dst *string
+	}{{e.flags.smtpHost, &fc.SMTP.Host}, {e.flags.smtpSecurity, &fc.SMTP.Security}, {e.flags.smtpUser, &fc.SMTP.Username},
+		{e.flags.smtpPassFile, &fc.SMTP.PasswordFile}, {e.flags.smtpFrom, &fc.SMTP.From}} {
+		if o.f.set {
+			*o.dst = o.f.value
+		}
+	}
+	if e.flags.smtpPort.set {
+		port, err := strconv.Atoi(e.flags.smtpPort.value)
+		if err != nil {
+			return &usageError{msg: fmt.Sprintf("--smtp-port %q is not a number", e.flags.smtpPort.value), noUsage: true}
+		}
+		fc.SMTP.Port = port
 	}
 	smtp, err := checkSMTP(fc.SMTP, e.cfg.ConfigFile)
 	if err != nil {

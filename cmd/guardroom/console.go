@@ -29,7 +29,15 @@ func consoleCommands() []*command {
 				withDemo := fs.Bool("demo", false, "build the demo site first if the database is empty")
 				theme := fs.String("theme", "", "colour `THEME`: auto (from the terminal), dark, light, high-contrast or plain (config [console] theme)")
 				noMouse := fs.Bool("no-mouse", false, "leave the mouse to the terminal, for text selection (config [console] mouse = false)")
+				keys := keyFlag{}
+				fs.Var(keys, "key", "remap an action: `ID=KEY[,KEY]`, e.g. user.disable=x,delete (repeatable; config [keys]; IDs are in the console's ? help)")
 				return func(e *env, _ []string) error {
+					if len(keys) > 0 && e.cfg.Keys == nil {
+						e.cfg.Keys = map[string][]string{}
+					}
+					for id, k := range keys {
+						e.cfg.Keys[id] = k
+					}
 					if *theme != "" {
 						e.cfg.Theme = *theme
 					}
@@ -52,6 +60,9 @@ func consoleCommands() []*command {
 }
 
 func (e *env) console(withDemo bool) error {
+	if err := tui.CheckKeys(e.cfg.Keys); err != nil {
+		return &usageError{msg: "console: " + err.Error() + " (config [keys] or --key)", noUsage: true}
+	}
 	if err := e.openStore(openOptions{fastFresh: withDemo}); err != nil {
 		return err
 	}
@@ -92,9 +103,6 @@ func (e *env) runConsole() error {
 		tea.WithContext(e.ctx))
 	if errors.Is(err, tea.ErrInterrupted) || errors.Is(err, tea.ErrProgramKilled) {
 		err = nil
-	}
-	if err != nil && strings.HasPrefix(err.Error(), "keys:") {
-		return &usageError{msg: "config [keys]: " + strings.TrimPrefix(err.Error(), "keys: "), noUsage: true}
 	}
 	e.log().Info("console ended", "operator", actor.Name())
 	return err
@@ -168,5 +176,25 @@ func (e *env) buildDemo() error {
 		return fmt.Errorf("build the demo site: %w (the data directory %s may hold part of it: remove it before trying again)", err, e.cfg.DataDir)
 	}
 	e.wrote = true
+	return nil
+}
+
+// keyFlag collects --key ID=KEY[,KEY] remaps.
+type keyFlag map[string][]string
+
+func (k keyFlag) String() string { return "" }
+
+func (k keyFlag) Set(v string) error {
+	id, keys, ok := strings.Cut(v, "=")
+	if !ok || strings.TrimSpace(id) == "" || strings.TrimSpace(keys) == "" {
+		return fmt.Errorf("want ID=KEY[,KEY], e.g. user.disable=x,delete")
+	}
+	var list []string
+	for _, key := range strings.Split(keys, ",") {
+		if key = strings.TrimSpace(key); key != "" {
+			list = append(list, key)
+		}
+	}
+	k[strings.TrimSpace(id)] = list
 	return nil
 }

@@ -303,6 +303,12 @@ func TestSMTPNote(t *testing.T) {
 	if strings.Contains(r.stdout, "until SMTP is configured") || !strings.Contains(r.stdout, "mail.example.com:465") {
 		t.Errorf("SMTP configured: %s", r)
 	}
+	// Every setting is also a flag, and flags beat the file.
+	r = s.ok("", "--config", cfg, "--smtp-host", "relay.example.org", "--smtp-security", "starttls", "account", "reset-password", "ann@example.com")
+	if !strings.Contains(r.stdout, "relay.example.org:587") {
+		t.Errorf("SMTP flags: %s", r)
+	}
+	s.fail(2, "--smtp-port", "", "--smtp-port", "many", "account", "list")
 }
 
 func TestLogFileGetsDiagnostics(t *testing.T) {
