@@ -70,7 +70,7 @@ var registry = []Action{
 	{ID: ActQuit, Keys: []string{"q", "ctrl+c"}, Short: "quit", Long: "Quit guardroom (asks first while an edit is open)."},
 	{ID: ActHelp, Keys: []string{"?"}, Short: "help", Long: "Show every key of this screen, with why an action is unavailable."},
 	{ID: ActPalette, Keys: []string{":"}, Short: "command", Long: "Command line: a screen name (users 3 opens panel 3's users), an action ID, or a slot number."},
-	{ID: ActFilter, Keys: []string{"/"}, Short: "filter", Long: "Filter all rows: free text, or field:value (status:suspended label:master code:none)."},
+	{ID: ActFilter, Keys: []string{"/"}, Short: "filter", Long: "Filter all rows: free text, or field:value (status:suspended role:master code:none)."},
 	{ID: ActNextTab, Keys: []string{"tab"}, Short: "next tab", Long: "Next screen."},
 	{ID: ActPrevTab, Keys: []string{"shift+tab"}, Short: "previous tab", Long: "Previous screen."},
 	{ID: ActRefresh, Keys: []string{"ctrl+r"}, Short: "reload", Long: "Reload the screen from the database (it also reloads by itself on every change)."},

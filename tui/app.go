@@ -56,6 +56,10 @@ type App struct {
 	clock           time.Time
 	pending, failed int
 	sub             *store.Subscription
+
+	// stale marks screens whose data changed (or was never loaded) while
+	// they were not on screen; they load when shown.
+	stale []bool
 }
 
 // New builds the console.
@@ -84,6 +88,7 @@ func New(o Options) (*App, error) {
 		newAccountsScreen(c),
 		newLogScreen(c),
 	}
+	a.stale = make([]bool, len(a.screens))
 	if c.readOnly() {
 		a.status = "read-only: your role can view but not change anything"
 	}
@@ -140,9 +145,11 @@ func (a *App) Init() tea.Cmd {
 	if a.themeAuto {
 		cmds = append(cmds, tea.RequestBackgroundColor)
 	}
-	for _, s := range a.screens {
-		cmds = append(cmds, s.load())
+	// Only the tab on screen loads; the others load when first shown.
+	for i := range a.screens {
+		a.stale[i] = i != a.active
 	}
+	cmds = append(cmds, a.cur().load())
 	return tea.Batch(cmds...)
 }
 
@@ -158,13 +165,23 @@ func (a *App) cur() screen { return a.screens[a.active] }
 func (a *App) setStatus(text string, isErr bool) { a.status, a.statusErr = text, isErr }
 
 // Update routes messages: dialogs first, then the shell's keys, then the
-// active screen.
+// active screen. Dialogs opened on the way are on screen before the next
+// message.
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	cmd := a.update(msg)
+	if len(a.c.opened) > 0 {
+		a.modals = append(a.modals, a.c.opened...)
+		a.c.opened = nil
+	}
+	return a, cmd
+}
+
+func (a *App) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		a.width, a.height = msg.Width, msg.Height
 		a.resize()
-		return a, nil
+		return nil
 	case tea.BackgroundColorMsg:
 		if a.themeAuto {
 			if msg.IsDark() {
@@ -173,44 +190,45 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 				a.setTheme(themes.Light())
 			}
 		}
-		return a, nil
+		return nil
 	case tickMsg:
 		a.clock = a.c.now() // the injected clock, so tests see a fixed time
-		return a, tick()
+		return tick()
 	case storeChangedMsg:
 		cmds := []tea.Cmd{waitChange(a.sub), a.loadSync()}
-		for _, s := range a.screens {
-			if s.relevant(msg.changes) {
+		for i, s := range a.screens {
+			switch {
+			case !s.relevant(msg.changes):
+			case i == a.active:
 				cmds = append(cmds, s.load())
+			default:
+				a.stale[i] = true // reloads when shown
 			}
 		}
-		return a, tea.Batch(cmds...)
+		return tea.Batch(cmds...)
 	case syncSummaryMsg:
 		a.pending, a.failed = msg.pending, msg.failed
-		return a, nil
+		return nil
 	case opDoneMsg:
 		if msg.err != nil {
 			a.setStatus(errText(msg.err), true)
 		} else if msg.ok != "" {
 			a.setStatus(msg.ok, false)
 		}
-		return a, nil
-	case openModalMsg:
-		a.modals = append(a.modals, msg.m)
-		return a, nil
+		return nil
 	case showPanelMsg:
-		return a, a.showPanel(msg.screen, msg.panel)
+		return a.showPanel(msg.screen, msg.panel)
 	case tea.KeyPressMsg:
-		return a, a.key(msg)
+		return a.key(msg)
 	case tea.MouseClickMsg:
-		return a, a.click(msg.Mouse())
+		return a.click(msg.Mouse())
 	case tea.MouseWheelMsg:
-		return a, a.wheel(msg.Mouse())
+		return a.wheel(msg.Mouse())
 	case tea.PasteMsg:
 		if len(a.modals) > 0 {
-			return a, a.toModal(msg)
+			return a.toModal(msg)
 		}
-		return a, nil
+		return nil
 	}
 	// Data for screens and dialogs.
 	var cmds []tea.Cmd
@@ -220,7 +238,7 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	for _, s := range a.screens {
 		cmds = append(cmds, s.update(msg))
 	}
-	return a, tea.Batch(cmds...)
+	return tea.Batch(cmds...)
 }
 
 func (a *App) setTheme(t themes.Theme) {
@@ -260,6 +278,10 @@ func (a *App) switchTo(i int) tea.Cmd {
 	}
 	a.active = i
 	a.filtering = false
+	if a.stale[i] {
+		a.stale[i] = false
+		return a.screens[i].load()
+	}
 	return nil
 }
 
@@ -268,14 +290,13 @@ func (a *App) screenIndex(id screenID) int {
 }
 
 func (a *App) showPanel(id screenID, panel uint64) tea.Cmd {
-	var cmds []tea.Cmd
-	for _, s := range a.screens {
+	for i, s := range a.screens {
 		if ps, ok := s.(panelScoped); ok && ps.panelID() != panel {
-			cmds = append(cmds, ps.setPanel(panel))
+			ps.setPanel(panel)
+			a.stale[i] = true
 		}
 	}
-	a.switchTo(a.screenIndex(id))
-	return tea.Batch(cmds...)
+	return a.switchTo(a.screenIndex(id))
 }
 
 func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
@@ -287,7 +308,7 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 				return tea.Quit
 			}
 			if _, asking := top.(*quitConfirm); !asking {
-				return openModal(newQuitConfirm(a.c))
+				return a.c.open(newQuitConfirm(a.c))
 			}
 		}
 		return a.toModal(msg)
@@ -313,9 +334,9 @@ func (a *App) runAction(act Action) tea.Cmd {
 	case ActQuit:
 		return tea.Quit
 	case ActHelp:
-		return openModal(newHelp(a.c, a.cur()))
+		return a.c.open(newHelp(a.c, a.cur()))
 	case ActPalette:
-		return openModal(newPalette(a.c, a.screens, a.paletteRun))
+		return a.c.open(newPalette(a.c, a.screens, a.paletteRun))
 	case ActFilter:
 		if g != nil {
 			a.filtering, a.filterBuf = true, g.Query()
@@ -366,7 +387,7 @@ func (a *App) runAction(act Action) tea.Cmd {
 			}
 			return nil
 		case ActJump:
-			return openModal(newJump(a.c, g))
+			return a.c.open(newJump(a.c, g))
 		}
 	}
 	if act.ID != ActOpen && !slices.Contains(a.cur().actions(), act.ID) {

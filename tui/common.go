@@ -20,6 +20,10 @@ type common struct {
 	theme themes.Theme
 	keys  keymap
 	now   func() time.Time
+
+	// opened holds dialogs opened while handling the current message; the
+	// App adopts them before returning from Update.
+	opened []modal
 }
 
 // opDoneMsg reports the end of a store operation run in a Cmd.

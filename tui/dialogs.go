@@ -108,8 +108,11 @@ type prompt struct {
 	label  string
 	input  field
 	submit func(value string) tea.Cmd
-	err    string
-	note   string
+	// instant, when set, replaces submit for work done on the spot (no
+	// store call): nil closes the prompt at once, an error stays in it.
+	instant func(value string) error
+	err     string
+	note    string
 }
 
 func newPrompt(c *common, title, label, initial string, submit func(string) tea.Cmd) *prompt {
@@ -138,6 +141,13 @@ func (p *prompt) update(msg tea.Msg) (tea.Cmd, bool) {
 			return nil, true
 		case "enter":
 			v := p.input.String()
+			if p.instant != nil {
+				if err := p.instant(v); err != nil {
+					p.err = err.Error()
+					return nil, false
+				}
+				return nil, true
+			}
 			if p.input.mask {
 				p.input.clear()
 			}
@@ -377,12 +387,12 @@ func (p *palette) view(width, _ int) string {
 func newJump(c *common, g *grid.Model) modal {
 	p := newPrompt(c, "Go to", "Number (slot, partition or log sequence):", "", nil)
 	p.input.accept = digitsOnly
-	p.submit = func(v string) tea.Cmd {
+	p.instant = func(v string) error {
 		n, err := strconv.Atoi(v)
 		if err != nil || !jumpTo(g, n) {
-			return func() tea.Msg { return promptErrMsg{fmt.Errorf("no row number %q here", v)} }
+			return fmt.Errorf("no row number %q here", v)
 		}
-		return func() tea.Msg { return closeDialogMsg{} }
+		return nil
 	}
 	return p
 }

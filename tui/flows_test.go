@@ -629,6 +629,7 @@ func TestFilter(t *testing.T) {
 	// The help advertises these filters; each one must work.
 	for _, q := range []struct{ query, rng string }{
 		{"code:none", "1-15 of 702 (filtered from 1000)"},
+		{"role:master", "1-1 of 1 (filtered from 1000)"},
 		{"label:master", "1-1 of 1 (filtered from 1000)"},
 		{"night", "1-1 of 1 (filtered from 1000)"},
 	} {
@@ -862,4 +863,18 @@ func TestSetCodeDuressNeighbourRefused(t *testing.T) {
 	if u, err := f.s.GetUser(f.admin, f.dsc.ID, 2); err != nil || u.CodeSet {
 		t.Fatalf("slot 2 of the DSC panel: %v %v", u, err)
 	}
+}
+
+// Keys typed in one burst after a key that opens a dialog go to the dialog,
+// not to the screen under it (slow SSH links and scripted input send them
+// together).
+func TestTypeAheadReachesTheDialog(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	c := start(t, f, consoleOpts{w: 120, h: 40})
+	goUsers(c)
+	c.press("#", "4", "2", "7", "enter", ":", "l", "o", "g", "enter")
+	c.waitScreen("Action log")
+	c.press("2")
+	c.waitFor("slot 427 selected after the burst", func(scr string) bool { return selectedRow(scr) == 427 })
 }

@@ -60,10 +60,13 @@ type modal interface {
 	editing() bool
 }
 
-// openModalMsg asks the App to open a dialog.
-type openModalMsg struct{ m modal }
-
-func openModal(m modal) tea.Cmd { return func() tea.Msg { return openModalMsg{m} } }
+// open asks the App to open a dialog. It takes effect before the next
+// message is handled, so keys typed in the same burst go to the dialog
+// rather than to the screen under it (a Cmd would arrive after them).
+func (c *common) open(m modal) tea.Cmd {
+	c.opened = append(c.opened, m)
+	return nil
+}
 
 // showPanelMsg asks the App to switch to a screen about one panel.
 type showPanelMsg struct {
@@ -71,8 +74,9 @@ type showPanelMsg struct {
 	panel  uint64
 }
 
-// panelScoped screens show one panel at a time.
+// panelScoped screens show one panel at a time. setPanel only chooses the
+// panel; the App loads the screen when it is shown.
 type panelScoped interface {
-	setPanel(id uint64) tea.Cmd
+	setPanel(id uint64)
 	panelID() uint64
 }

@@ -98,10 +98,9 @@ func (s *partitionsScreen) update(msg tea.Msg) tea.Cmd {
 }
 
 func (s *partitionsScreen) panelID() uint64 { return s.panel.ID }
-func (s *partitionsScreen) setPanel(id uint64) tea.Cmd {
+func (s *partitionsScreen) setPanel(id uint64) {
 	s.panel = store.Panel{ID: id}
 	s.loaded = false
-	return s.load()
 }
 
 func (s *partitionsScreen) actions() []ActionID { return []ActionID{ActPartitionLabel} }
@@ -122,7 +121,7 @@ func (s *partitionsScreen) run(id ActionID) tea.Cmd {
 		return nil
 	}
 	c, panel, n := s.c, s.panel.ID, r.p.Number
-	return openModal(newPrompt(c, fmt.Sprintf("Rename partition %d", n), "Label:", r.p.Label, func(v string) tea.Cmd {
+	return c.open(newPrompt(c, fmt.Sprintf("Rename partition %d", n), "Label:", r.p.Label, func(v string) tea.Cmd {
 		return c.submitOp(fmt.Sprintf("partition %d renamed", n), func() error { return c.st.SetPartitionLabel(c.actor, panel, n, v) })
 	}))
 }
@@ -269,7 +268,7 @@ func (s *accountsScreen) run(id ActionID) tea.Cmd {
 	c := s.c
 	if id == ActCreateAccount {
 		units := c.actor.Units()
-		return openModal(newPrompt(c, "New account", "Email:", "", func(v string) tea.Cmd {
+		return c.open(newPrompt(c, "New account", "Email:", "", func(v string) tea.Cmd {
 			return c.submitOp("account "+v+" created; a one-time code is queued for it", func() error {
 				_, err := c.st.CreateAccount(c.actor, v, units[0])
 				return err
@@ -283,9 +282,9 @@ func (s *accountsScreen) run(id ActionID) tea.Cmd {
 	email := a.Email
 	switch id {
 	case ActOpen:
-		return openModal(newAccountDetails(c, a))
+		return c.open(newAccountDetails(c, a))
 	case ActSuspend:
-		return openModal(newConfirm(c, "Suspend "+email+"?", "The account loses access to the customer application and cannot be newly assigned. Its links to panel users stay.", "Suspend", func() tea.Cmd {
+		return c.open(newConfirm(c, "Suspend "+email+"?", "The account loses access to the customer application and cannot be newly assigned. Its links to panel users stay.", "Suspend", func() tea.Cmd {
 			return c.do(email+" suspended", func() error { return c.st.SuspendAccount(c.actor, email) })
 		}))
 	case ActReactivate:
@@ -295,13 +294,13 @@ func (s *accountsScreen) run(id ActionID) tea.Cmd {
 			return c.submitOp(email+" confirmed", func() error { return c.st.ConfirmAccount(c.actor, email, v) })
 		})
 		p.input.mask, p.input.accept = true, digitsOnly
-		return openModal(p)
+		return c.open(p)
 	case ActResetPassword:
-		return openModal(newConfirm(c, "Reset the password of "+email+"?", "A one-time code is e-mailed. The old password stays valid until the code is used.", "Send", func() tea.Cmd {
+		return c.open(newConfirm(c, "Reset the password of "+email+"?", "A one-time code is e-mailed. The old password stays valid until the code is used.", "Send", func() tea.Cmd {
 			return c.do("one-time code queued for "+email, func() error { return c.st.ResetPassword(c.actor, email) })
 		}))
 	case ActRemoveAccount:
-		return openModal(newConfirm(c, "Remove account "+email+"?", fmt.Sprintf("This deletes the account entirely and unlinks it from %d panel user(s). It cannot be undone.", len(a.Links)), "Remove", func() tea.Cmd {
+		return c.open(newConfirm(c, "Remove account "+email+"?", fmt.Sprintf("This deletes the account entirely and unlinks it from %d panel user(s). It cannot be undone.", len(a.Links)), "Remove", func() tea.Cmd {
 			return c.do("account "+email+" removed", func() error { return c.st.RemoveAccount(c.actor, email) })
 		}).requireTyped(email))
 	}
@@ -379,7 +378,7 @@ func (s *logScreen) title(short bool) string {
 
 func (s *logScreen) run(id ActionID) tea.Cmd {
 	if e, ok := s.selected(); ok && id == ActOpen {
-		return openModal(newEntryDetails(s.c, e))
+		return s.c.open(newEntryDetails(s.c, e))
 	}
 	return nil
 }

@@ -37,7 +37,9 @@ var userCols = []grid.Column{
 }
 
 func newUsersScreen(c *common) *usersScreen {
-	return &usersScreen{c: c, g: newGrid(c, userCols)}
+	s := &usersScreen{c: c, g: newGrid(c, userCols)}
+	s.g.SetFilterKeys("role", "email") // fields that share a column with others
+	return s
 }
 
 func (s *usersScreen) id() screenID { return scrUsers }
@@ -58,12 +60,11 @@ type usersLoadedMsg struct {
 
 func (s *usersScreen) panelID() uint64 { return s.panel.ID }
 
-func (s *usersScreen) setPanel(id uint64) tea.Cmd {
+func (s *usersScreen) setPanel(id uint64) {
 	s.panel = store.Panel{ID: id}
 	s.loaded = false
 	s.g.SetFilter("")
 	s.g.Home()
-	return s.load()
 }
 
 // load reads the panel, its users, the accounts, locks and tags. With no
@@ -156,8 +157,10 @@ func syncText(s store.Sync) string {
 	return string(s.State)
 }
 
-// usersSource serves the grid from the loaded users. Haystacks are built
-// once per load; cells only for the rows on screen.
+// usersSource serves the grid from the loaded users. Cells are built only
+// for the rows on screen; the lower-case haystacks that filtering and
+// sorting need are built for every row, once, the first time they are
+// asked for, so showing a 100,000-user panel does not wait for them.
 type usersSource struct {
 	users []store.PanelUser
 	accts map[uint64]store.Account
@@ -166,9 +169,16 @@ type usersSource struct {
 }
 
 func newUsersSource(users []store.PanelUser, accts map[uint64]store.Account) *usersSource {
-	s := &usersSource{users: users, accts: accts, hay: make([]string, len(users)), label: make([]string, len(users))}
+	return &usersSource{users: users, accts: accts}
+}
+
+func (s *usersSource) index() {
+	if s.hay != nil {
+		return
+	}
+	s.hay, s.label = make([]string, len(s.users)), make([]string, len(s.users))
 	var b strings.Builder
-	for i := range users {
+	for i := range s.users {
 		cells := s.Cells(i)
 		b.Reset()
 		for j, c := range cells {
@@ -180,7 +190,6 @@ func newUsersSource(users []store.PanelUser, accts map[uint64]store.Account) *us
 		s.hay[i] = strings.ToLower(b.String())
 		s.label[i] = strings.ToLower(cells[1])
 	}
-	return s
 }
 
 func (s *usersSource) account(i int) *store.Account {
@@ -194,7 +203,7 @@ func (s *usersSource) account(i int) *store.Account {
 
 func (s *usersSource) Len() int              { return len(s.users) }
 func (s *usersSource) Cells(i int) []string  { return userCells(s.users[i], s.account(i)) }
-func (s *usersSource) Haystack(i int) string { return s.hay[i] }
+func (s *usersSource) Haystack(i int) string { s.index(); return s.hay[i] }
 
 var lowerCache = map[string]string{}
 
@@ -219,6 +228,7 @@ func (s *usersSource) Field(i int, key string) string {
 	case "no":
 		return strconv.Itoa(u.Slot)
 	case "label":
+		s.index()
 		return s.label[i]
 	case "role":
 		if !u.CodeSet {
@@ -261,9 +271,6 @@ func (s *usersSource) Compare(i, j int, key string) int {
 	return strings.Compare(s.Field(i, key), s.Field(j, key))
 }
 
-func (s *usersSource) filterKeys() []string {
-	return []string{"no", "label", "role", "code", "partitions", "account", "created", "status", "sync"}
-}
 
 func (s *usersScreen) selected() (store.PanelUser, bool) {
 	i, ok := s.g.Selected()
@@ -359,7 +366,7 @@ func (s *usersScreen) run(id ActionID) tea.Cmd {
 		return nil
 	}
 	if id == ActOpen {
-		return openModal(newUserDetails(s, u.Slot))
+		return s.c.open(newUserDetails(s, u.Slot))
 	}
 	return s.runFor(id, u)
 }
@@ -371,21 +378,21 @@ func (s *usersScreen) runFor(id ActionID, u store.PanelUser) tea.Cmd {
 	who := fmt.Sprintf("panel user %d (%s)", slot, u.DisplayLabel())
 	switch id {
 	case ActUserCode:
-		return openModal(newCodeEntry(s, u))
+		return c.open(newCodeEntry(s, u))
 	case ActUserLabel:
-		return openModal(newPrompt(c, "Edit label — "+who, "Label (up to 32 characters):", u.DisplayLabel(), func(v string) tea.Cmd {
+		return c.open(newPrompt(c, "Edit label — "+who, "Label (up to 32 characters):", u.DisplayLabel(), func(v string) tea.Cmd {
 			return c.submitOp("label of "+who+" saved", func() error { return c.st.SetLabel(c.actor, p.ID, slot, v) })
 		}))
 	case ActUserPartitions:
-		return openModal(newPartitionPicker(s, u))
+		return c.open(newPartitionPicker(s, u))
 	case ActUserDisable:
-		return openModal(newConfirm(c, "Disable "+who+"?",
+		return c.open(newConfirm(c, "Disable "+who+"?",
 			"Its code is removed and with it the label: the user no longer exists on the panel. Label and partitions cannot change until a code is set again.",
 			"Disable", func() tea.Cmd {
 				return c.do(who+" disabled", func() error { return c.st.DisablePanelUser(c.actor, p.ID, slot) })
 			}))
 	case ActAssign:
-		return openModal(newAssignDialog(s, u))
+		return c.open(newAssignDialog(s, u))
 	}
 	acc := s.account(u)
 	if acc == nil {
@@ -394,15 +401,15 @@ func (s *usersScreen) runFor(id ActionID, u store.PanelUser) tea.Cmd {
 	email := acc.Email
 	switch id {
 	case ActUnassign:
-		return openModal(newConfirm(c, "Unassign "+email+"?", "The account is unlinked from "+who+". The account itself stays and can be assigned again.", "Unassign", func() tea.Cmd {
+		return c.open(newConfirm(c, "Unassign "+email+"?", "The account is unlinked from "+who+". The account itself stays and can be assigned again.", "Unassign", func() tea.Cmd {
 			return c.do(email+" unassigned from "+who, func() error { return c.st.UnassignAccount(c.actor, p.ID, slot) })
 		}))
 	case ActResetPassword:
-		return openModal(newConfirm(c, "Reset the password of "+email+"?", "A one-time code is e-mailed to "+email+". The old password stays valid until the code is used.", "Send", func() tea.Cmd {
+		return c.open(newConfirm(c, "Reset the password of "+email+"?", "A one-time code is e-mailed to "+email+". The old password stays valid until the code is used.", "Send", func() tea.Cmd {
 			return c.do("one-time code queued for "+email, func() error { return c.st.ResetPassword(c.actor, email) })
 		}))
 	case ActRemoveAccount:
-		return openModal(newConfirm(c, "Remove account "+email+"?", "This deletes the customer account entirely and unlinks it from every panel user. It cannot be undone. To only unlink it from this user, use unassign instead.", "Remove", func() tea.Cmd {
+		return c.open(newConfirm(c, "Remove account "+email+"?", "This deletes the customer account entirely and unlinks it from every panel user. It cannot be undone. To only unlink it from this user, use unassign instead.", "Remove", func() tea.Cmd {
 			return c.do("account "+email+" removed", func() error { return c.st.RemoveAccount(c.actor, email) })
 		}).requireTyped(email))
 	}

@@ -16,25 +16,25 @@ type filter struct {
 
 // parseFilter splits a query into terms. "key:value" terms name a column
 // key; an unknown key is reported, and the term then matches as text.
-func parseFilter(q string, cols []Column) filter {
+func parseFilter(q string, cols []Column, extra []string) filter {
 	var f filter
 	keys := map[string]bool{}
+	var known []string
 	for _, c := range cols {
 		if c.Key != "" {
 			keys[c.Key] = true
+			known = append(known, c.Key)
 		}
+	}
+	for _, k := range extra {
+		keys[k] = true
+		known = append(known, k)
 	}
 	for _, word := range strings.Fields(strings.ToLower(q)) {
 		if k, v, ok := strings.Cut(word, ":"); ok && k != "" {
 			if keys[k] {
 				f.terms = append(f.terms, term{key: k, value: v})
 				continue
-			}
-			var known []string
-			for _, c := range cols {
-				if c.Key != "" {
-					known = append(known, c.Key)
-				}
 			}
 			f.problem = "unknown field " + k + ": use " + strings.Join(known, ", ")
 		}

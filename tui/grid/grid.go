@@ -84,6 +84,9 @@ type Model struct {
 
 	query  string
 	filter filter
+	// extraKeys are filter keys with no column of their own ("role" lives
+	// in the "Label & role" column).
+	extraKeys []string
 
 	sortKey  string
 	sortDesc bool
@@ -204,7 +207,7 @@ func (m Model) Query() string { return m.query }
 // text. Typing one more character only re-checks the rows that matched.
 func (m *Model) SetFilter(q string) {
 	sel, had := m.Selected()
-	f := parseFilter(q, m.cols)
+	f := parseFilter(q, m.cols, m.extraKeys)
 	if f.narrows(m.filter) {
 		m.view = f.apply(m.src, m.view)
 	} else {
@@ -217,6 +220,10 @@ func (m *Model) SetFilter(q string) {
 	}
 	m.clamp()
 }
+
+// SetFilterKeys adds filter keys that have no column of their own; the
+// Source's Field answers them.
+func (m *Model) SetFilterKeys(keys ...string) { m.extraKeys = append(m.extraKeys, keys...) }
 
 // FilterError says what is wrong with the current filter ("" when fine).
 func (m Model) FilterError() string { return m.filter.problem }

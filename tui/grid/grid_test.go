@@ -279,3 +279,16 @@ func TestNarrowTerminalKeepsLastColumn(t *testing.T) {
 		t.Errorf("last column pushed off screen:\n%s", g.View())
 	}
 }
+
+func TestExtraFilterKeys(t *testing.T) {
+	g := newGrid(100)
+	g.SetFilter("kind:x")
+	if g.FilterError() == "" {
+		t.Fatal("an unknown key was accepted")
+	}
+	g.SetFilterKeys("kind")
+	g.SetFilter("kind:x")
+	if g.FilterError() != "" || g.Len() != 0 {
+		t.Fatalf("extra key: %q, %d rows (Field answers \"\" for it)", g.FilterError(), g.Len())
+	}
+}
