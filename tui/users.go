@@ -271,7 +271,6 @@ func (s *usersSource) Compare(i, j int, key string) int {
 	return strings.Compare(s.Field(i, key), s.Field(j, key))
 }
 
-
 func (s *usersScreen) selected() (store.PanelUser, bool) {
 	i, ok := s.g.Selected()
 	if !ok || i >= len(s.users) {
