@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -102,5 +103,25 @@ func TestSyncSummaryScope(t *testing.T) {
 	}
 	if p, _, _ := f.s.SyncSummary(f.admin); p != 3 {
 		t.Errorf("admin sees %d pending jobs, want 3", p)
+	}
+}
+
+func TestListUsersProgress(t *testing.T) {
+	f := newFx(t)
+	p := f.panel("generic", func(np *NewPanel) { np.Slots = 25_000 }, codeLength(8))
+	items := make([]BulkCode, 0, 20_000)
+	for i := range 20_000 {
+		items = append(items, BulkCode{Slot: i + 2, Code: fmt.Sprintf("%08d", 13_570_000+i*3)})
+	}
+	if err := f.s.BulkSetCodes(f.admin, p.ID, items, nil); err != nil {
+		t.Fatal(err)
+	}
+	var reports [][2]int
+	users, err := f.s.ListUsersProgress(f.admin, p.ID, func(done, total int) { reports = append(reports, [2]int{done, total}) })
+	if err != nil || len(users) != 25_000 {
+		t.Fatalf("%d users, %v", len(users), err)
+	}
+	if len(reports) != 2 || reports[0] != [2]int{10_000, 25_000} || reports[1] != [2]int{20_000, 25_000} {
+		t.Fatalf("progress reports %v", reports)
 	}
 }

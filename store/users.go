@@ -447,6 +447,16 @@ func (s *Store) DisablePanelUser(a Actor, panel uint64, slot int) error {
 // ListUsers returns every slot of a panel, 1..Slots, with the slots that
 // were never used filled in as "no code".
 func (s *Store) ListUsers(a Actor, panel uint64) ([]PanelUser, error) {
+	return s.ListUsersProgress(a, panel, nil)
+}
+
+// progressEvery is how many records a long read handles between progress
+// reports.
+const progressEvery = 10_000
+
+// ListUsersProgress is ListUsers reporting its progress (records read, slots
+// on the panel) every 10,000 records, for consoles that show a bar.
+func (s *Store) ListUsersProgress(a Actor, panel uint64, progress func(done, total int)) ([]PanelUser, error) {
 	if err := a.need(PermViewEquipment | PermViewPanelUsers); err != nil {
 		return nil, err
 	}
@@ -461,6 +471,7 @@ func (s *Store) ListUsers(a Actor, panel uint64) ([]PanelUser, error) {
 		for i := range out {
 			out[i] = PanelUser{Panel: p.ID, Slot: i + 1, Role: fam.DefaultRole(i + 1), Sync: Sync{State: SyncInSync}}
 		}
+		n := 0
 		return scan(txn, userPrefix(panel), true, func(k, v []byte) error {
 			var u PanelUser
 			if err := decodeUser(k, v, &u); err != nil {
@@ -468,6 +479,9 @@ func (s *Store) ListUsers(a Actor, panel uint64) ([]PanelUser, error) {
 			}
 			if u.Slot >= 1 && u.Slot <= len(out) {
 				out[u.Slot-1] = u
+			}
+			if n++; progress != nil && n%progressEvery == 0 {
+				progress(n, len(out))
 			}
 			return nil
 		})

@@ -23,6 +23,11 @@ type usersScreen struct {
 	tags   []store.Tag
 	err    error
 	loaded bool
+
+	// progress of the load in flight (a large panel takes a moment).
+	progressCh  <-chan [2]int
+	done, total int
+	loading     bool
 }
 
 var userCols = []grid.Column{
@@ -71,7 +76,12 @@ func (s *usersScreen) setPanel(id uint64) {
 // panel chosen yet it picks the first one.
 func (s *usersScreen) load() tea.Cmd {
 	c, id := s.c, s.panel.ID
-	return func() tea.Msg {
+	report, finish, reports := progressReporter()
+	s.done, s.total, s.progressCh, s.loading = 0, 0, reports, true
+	// The load comes first: runners that execute a batch in order (tests)
+	// then see the relay end at once instead of waiting on it.
+	return tea.Batch(func() tea.Msg {
+		defer finish()
 		m := usersLoadedMsg{panel: id}
 		if id == 0 {
 			panels, err := c.st.ListPanels(c.actor)
@@ -84,7 +94,7 @@ func (s *usersScreen) load() tea.Cmd {
 		if m.p, m.err = c.st.GetPanel(c.actor, id); m.err != nil {
 			return m
 		}
-		if m.users, m.err = c.st.ListUsers(c.actor, id); m.err != nil {
+		if m.users, m.err = c.st.ListUsersProgress(c.actor, id, report); m.err != nil {
 			return m
 		}
 		m.parts, _ = c.st.ListPartitions(c.actor, id)
@@ -109,19 +119,26 @@ func (s *usersScreen) load() tea.Cmd {
 			}
 		}
 		return m
-	}
+	}, waitProgress(reports))
 }
 
 func (s *usersScreen) update(msg tea.Msg) tea.Cmd {
+	if p, ok := msg.(progressMsg); ok {
+		if p.ch != s.progressCh {
+			return nil
+		}
+		s.done, s.total = p.done, p.total
+		return waitProgress(p.ch)
+	}
 	m, ok := msg.(usersLoadedMsg)
 	if !ok || (s.panel.ID != 0 && m.panel != s.panel.ID) {
 		return nil
 	}
-	s.err = m.err
+	s.err, s.loading = m.err, false
 	if m.err != nil {
 		return nil
 	}
-	s.loaded = true
+	s.loaded = m.p.ID != 0
 	s.panel, s.parts, s.users, s.accts, s.locks, s.tags = m.p, m.parts, m.users, m.accts, m.locks, m.tags
 	s.g.SetSource(newUsersSource(s.users, s.accts))
 	return nil
@@ -297,10 +314,12 @@ func (s *usersScreen) view(w, h int) string {
 	switch {
 	case s.err != nil:
 		return " " + errText(s.err)
-	case s.panel.ID == 0 && !s.loaded:
-		return " No panel chosen: pick one on the Panels screen (1) and press enter."
-	case !s.loaded:
+	case !s.loaded && s.loading && s.total > 0:
+		return " Loading panel users…\n\n " + progressBar(min(w-2, 70), s.done, s.total)
+	case !s.loaded && s.loading:
 		return " Loading panel users…"
+	case !s.loaded:
+		return " No panel to show: add one (guardroom panel add --help), or pick one on the Panels screen (1)."
 	}
 	return s.g.View()
 }
