@@ -115,7 +115,7 @@ func TestAccountCells(t *testing.T) {
 
 func TestLogCells(t *testing.T) {
 	e := store.Entry{Seq: 42, Time: fixedNow, Operator: "admin", Action: "user.set-code", Place: "panel 1 (Main building) user 5", Result: "ok"}
-	want := []string{"42", "2026-05-13 16:24:55", "admin", "user.set-code", "panel 1 (Main building) user 5", "ok"}
+	want := []string{"42", "2026-05-13 16:24", "admin", "user.set-code", "panel 1 (Main building) user 5", "ok"}
 	if got := logCells(e); !slices.Equal(got, want) {
 		t.Errorf("got %q\nwant %q", got, want)
 	}

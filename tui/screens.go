@@ -347,7 +347,7 @@ type logScreen struct{ listScreen[store.Entry] }
 
 var logCols = []grid.Column{
 	{Title: "№", Key: "no", Width: 6, Align: grid.Right},
-	{Title: "Time", Key: "date", Width: 19},
+	{Title: "Time", Key: "date", Width: 16},
 	{Title: "Operator", Key: "operator", Width: 10},
 	{Title: "Action", Key: "action", Width: 16},
 	{Title: "Place", Key: "panel", MinWidth: 14},
@@ -356,7 +356,7 @@ var logCols = []grid.Column{
 
 // logCells is the pure row renderer of the Action log grid.
 func logCells(e store.Entry) []string {
-	return []string{strconv.FormatUint(e.Seq, 10), e.Time.Local().Format("2006-01-02 15:04:05"), e.Operator, e.Action, e.Place, e.Result}
+	return []string{strconv.FormatUint(e.Seq, 10), e.Time.Local().Format("2006-01-02 15:04"), e.Operator, e.Action, e.Place, e.Result}
 }
 
 func newLogScreen(c *common) *logScreen {
