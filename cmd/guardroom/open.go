@@ -100,3 +100,12 @@ func within(path, dir string) bool {
 	rel, err := filepath.Rel(d, p)
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
+
+// openPanel opens the store and finds the panel named by ref (its number,
+// name or IMEI).
+func (e *env) openPanel(ref string) (store.Panel, error) {
+	if err := e.openStore(openOptions{}); err != nil {
+		return store.Panel{}, err
+	}
+	return e.s.FindPanel(e.actor, ref)
+}

@@ -219,10 +219,7 @@ func (e *env) printPanels(panels []store.Panel, asJSON bool) error {
 }
 
 func (e *env) panelShow(ref string, asJSON bool) error {
-	if err := e.openStore(openOptions{}); err != nil {
-		return err
-	}
-	p, err := e.s.FindPanel(e.actor, ref)
+	p, err := e.openPanel(ref)
 	if err != nil {
 		return err
 	}
@@ -340,10 +337,7 @@ func (e *env) panelFamilies(asJSON bool) error {
 }
 
 func (e *env) partitionList(ref string, asJSON bool) error {
-	if err := e.openStore(openOptions{}); err != nil {
-		return err
-	}
-	p, err := e.s.FindPanel(e.actor, ref)
+	p, err := e.openPanel(ref)
 	if err != nil {
 		return err
 	}

@@ -118,10 +118,7 @@ func (e *env) panelSlot(args []string) (store.Panel, int, error) {
 	if err != nil {
 		return store.Panel{}, 0, err
 	}
-	if err := e.openStore(openOptions{}); err != nil {
-		return store.Panel{}, 0, err
-	}
-	p, err := e.s.FindPanel(e.actor, args[0])
+	p, err := e.openPanel(args[0])
 	if err != nil {
 		return store.Panel{}, 0, err
 	}
@@ -184,10 +181,7 @@ func userRow(u store.PanelUser, accts map[uint64]store.Account) userJSON {
 }
 
 func (e *env) userList(ref string, withCode, asJSON bool) error {
-	if err := e.openStore(openOptions{}); err != nil {
-		return err
-	}
-	p, err := e.s.FindPanel(e.actor, ref)
+	p, err := e.openPanel(ref)
 	if err != nil {
 		return err
 	}
