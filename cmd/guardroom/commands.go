@@ -57,6 +57,7 @@ func init() {
 		operatorCommands(),
 		logCommands(),
 		backupCommands(),
+		simCommands(),
 		miscCommands(),
 	} {
 		commands = append(commands, group...)
