@@ -602,36 +602,33 @@ func (p *Panel) checkRole(slot int, role string) error {
 // SetCode creates or replaces slot u.Slot. An empty role is the slot's
 // default (Master in the master slot); 0 partitions is every partition.
 func (p *Panel) SetCode(ctx context.Context, u drivers.User, code string) error {
-	if err := p.Fault(ctx); err != nil {
-		return err
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if err := p.checkSlot(u.Slot); err != nil {
-		return err
-	}
-	role := u.Role
-	if role == "" {
-		role = string(p.fam.DefaultRole(u.Slot))
-	}
-	if err := p.checkRole(u.Slot, role); err != nil {
-		return err
-	}
-	parts := u.Partitions
-	if parts == 0 {
-		parts = p.allParts()
-	}
-	if err := p.checkParts(parts); err != nil {
-		return err
-	}
-	if err := p.checkLabel(u.Label); err != nil {
-		return err
-	}
-	if err := p.checkCode(u.Slot, code, role); err != nil {
-		return err
-	}
-	p.store(u.Slot, code, &slotRec{role: role, label: u.Label, parts: parts})
-	return nil
+	return p.locked(ctx, func() error {
+		if err := p.checkSlot(u.Slot); err != nil {
+			return err
+		}
+		role := u.Role
+		if role == "" {
+			role = string(p.fam.DefaultRole(u.Slot))
+		}
+		if err := p.checkRole(u.Slot, role); err != nil {
+			return err
+		}
+		parts := u.Partitions
+		if parts == 0 {
+			parts = p.allParts()
+		}
+		if err := p.checkParts(parts); err != nil {
+			return err
+		}
+		if err := p.checkLabel(u.Label); err != nil {
+			return err
+		}
+		if err := p.checkCode(u.Slot, code, role); err != nil {
+			return err
+		}
+		p.store(u.Slot, code, &slotRec{role: role, label: u.Label, parts: parts})
+		return nil
+	})
 }
 
 func (p *Panel) clear(slot int) error {
@@ -655,12 +652,9 @@ func (p *Panel) clear(slot int) error {
 // ClearCode empties a slot and removes its tags; clearing an empty slot
 // succeeds. The master code cannot be cleared.
 func (p *Panel) ClearCode(ctx context.Context, slot int) error {
-	if err := p.Fault(ctx); err != nil {
-		return err
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.clear(slot)
+	return p.locked(ctx, func() error {
+		return p.clear(slot)
+	})
 }
 
 func (p *Panel) holder(slot int) (*slotRec, error) {
@@ -676,38 +670,32 @@ func (p *Panel) holder(slot int) (*slotRec, error) {
 
 // SetLabel changes the label of a slot holding a code.
 func (p *Panel) SetLabel(ctx context.Context, slot int, label string) error {
-	if err := p.Fault(ctx); err != nil {
-		return err
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	r, err := p.holder(slot)
-	if err != nil {
-		return err
-	}
-	if err := p.checkLabel(label); err != nil {
-		return err
-	}
-	r.label = label
-	return nil
+	return p.locked(ctx, func() error {
+		r, err := p.holder(slot)
+		if err != nil {
+			return err
+		}
+		if err := p.checkLabel(label); err != nil {
+			return err
+		}
+		r.label = label
+		return nil
+	})
 }
 
 // SetPartitions changes the partitions of a slot holding a code.
 func (p *Panel) SetPartitions(ctx context.Context, slot int, parts uint64) error {
-	if err := p.Fault(ctx); err != nil {
-		return err
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	r, err := p.holder(slot)
-	if err != nil {
-		return err
-	}
-	if err := p.checkParts(parts); err != nil {
-		return err
-	}
-	r.parts = parts
-	return nil
+	return p.locked(ctx, func() error {
+		r, err := p.holder(slot)
+		if err != nil {
+			return err
+		}
+		if err := p.checkParts(parts); err != nil {
+			return err
+		}
+		r.parts = parts
+		return nil
+	})
 }
 
 // ReadPartitions returns every partition.
@@ -763,20 +751,17 @@ func (p *Panel) Arm(ctx context.Context, n int, mode drivers.ArmMode) error {
 // Disarm disarms partition n (and silences an alarm). Disarming a
 // disarmed partition succeeds; trouble and not ready stay as they are.
 func (p *Panel) Disarm(ctx context.Context, n int) error {
-	if err := p.Fault(ctx); err != nil {
-		return err
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	part, err := p.partition(n)
-	if err != nil {
-		return err
-	}
-	switch part.State {
-	case drivers.ArmedStay, drivers.ArmedAway, drivers.Alarm:
-		part.State = drivers.Disarmed
-	}
-	return nil
+	return p.locked(ctx, func() error {
+		part, err := p.partition(n)
+		if err != nil {
+			return err
+		}
+		switch part.State {
+		case drivers.ArmedStay, drivers.ArmedAway, drivers.Alarm:
+			part.State = drivers.Disarmed
+		}
+		return nil
+	})
 }
 
 // Close does nothing: the simulated panel lives until Reset.
@@ -805,24 +790,21 @@ func (p *Panel) lock(n int) (*lockRec, error) {
 }
 
 func (p *Panel) move(ctx context.Context, n int, to drivers.LockState) error {
-	if err := p.Fault(ctx); err != nil {
-		return err
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	l, err := p.lock(n)
-	if err != nil {
-		return err
-	}
-	if l.state == drivers.Jammed {
-		return refuse(drivers.RefusedLock, "lock %d is jammed: check the door and the bolt", n)
-	}
-	if l.battery <= 0 {
-		return refuse(drivers.RefusedLock, "lock %d battery is flat: replace its batteries", n)
-	}
-	l.battery = max(l.battery-batteryPerCycle, 0)
-	l.state = to
-	return nil
+	return p.locked(ctx, func() error {
+		l, err := p.lock(n)
+		if err != nil {
+			return err
+		}
+		if l.state == drivers.Jammed {
+			return refuse(drivers.RefusedLock, "lock %d is jammed: check the door and the bolt", n)
+		}
+		if l.battery <= 0 {
+			return refuse(drivers.RefusedLock, "lock %d battery is flat: replace its batteries", n)
+		}
+		l.battery = max(l.battery-batteryPerCycle, 0)
+		l.state = to
+		return nil
+	})
 }
 
 // Lock locks lock n; each lock or unlock drains its battery by 1%.
@@ -846,50 +828,55 @@ func checkTag(tag string) error {
 // AddTag enrols tag on lock for slot. Enrolling a tag again for the same
 // slot succeeds; for another slot it is refused.
 func (p *Panel) AddTag(ctx context.Context, lock int, tag string, slot int) error {
-	if err := p.Fault(ctx); err != nil {
-		return err
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	l, err := p.lock(lock)
-	if err != nil {
-		return err
-	}
-	if err := checkTag(tag); err != nil {
-		return err
-	}
-	if err := p.checkSlot(slot); err != nil {
-		return err
-	}
-	if s, ok := l.tags[tag]; ok {
-		if s == slot {
-			return nil
+	return p.locked(ctx, func() error {
+		l, err := p.lock(lock)
+		if err != nil {
+			return err
 		}
-		return refuse(drivers.RefusedTag, "tag %s is enrolled for slot %d on lock %d: remove it first", tag, s, lock)
-	}
-	if len(l.tags) >= MaxTagsPerLock {
-		return refuse(drivers.RefusedTag, "lock %d holds %d tags, its maximum: remove one first", lock, MaxTagsPerLock)
-	}
-	l.tags[tag] = slot
-	return nil
+		if err := checkTag(tag); err != nil {
+			return err
+		}
+		if err := p.checkSlot(slot); err != nil {
+			return err
+		}
+		if s, ok := l.tags[tag]; ok {
+			if s == slot {
+				return nil
+			}
+			return refuse(drivers.RefusedTag, "tag %s is enrolled for slot %d on lock %d: remove it first", tag, s, lock)
+		}
+		if len(l.tags) >= MaxTagsPerLock {
+			return refuse(drivers.RefusedTag, "lock %d holds %d tags, its maximum: remove one first", lock, MaxTagsPerLock)
+		}
+		l.tags[tag] = slot
+		return nil
+	})
 }
 
 // RemoveTag removes tag from lock; removing an absent tag succeeds.
 func (p *Panel) RemoveTag(ctx context.Context, lock int, tag string) error {
-	if err := p.Fault(ctx); err != nil {
-		return err
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	l, err := p.lock(lock)
-	if err != nil {
-		return err
-	}
-	delete(l.tags, tag)
-	return nil
+	return p.locked(ctx, func() error {
+		l, err := p.lock(lock)
+		if err != nil {
+			return err
+		}
+		delete(l.tags, tag)
+		return nil
+	})
 }
 
 var (
 	_ drivers.Panel = (*Panel)(nil)
 	_ drivers.Locks = (*Panel)(nil)
 )
+
+// locked runs fn under the panel's lock, after the injected faults (offline,
+// slow, fail-next) have had their say.
+func (p *Panel) locked(ctx context.Context, fn func() error) error {
+	if err := p.Fault(ctx); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return fn()
+}
