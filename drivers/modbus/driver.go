@@ -604,22 +604,28 @@ func (d *Driver) SetPartitions(ctx context.Context, slot int, parts uint64) erro
 
 // ReadPartitions reads every partition block.
 func (d *Driver) ReadPartitions(ctx context.Context) ([]drivers.Partition, error) {
+	return readBlocks(ctx, d, "partitions", PartitionAddr, PartitionBlockLen,
+		func(in *Info) int { return in.Partitions }, DecodePartition)
+}
+
+// readBlocks reads the count fixed-size blocks at addr and decodes each.
+func readBlocks[T any](ctx context.Context, d *Driver, what string, addr, size int, count func(*Info) int, decode func(n int, w []uint16) (T, error)) ([]T, error) {
 	if err := d.acquire(ctx); err != nil {
 		return nil, err
 	}
 	defer d.release()
 	in, err := d.ensure(ctx)
-	if err != nil || in.Partitions == 0 {
+	if err != nil || count(in) == 0 {
 		return nil, err
 	}
-	w, err := d.read(ctx, "read partitions", PartitionAddr, in.Partitions*PartitionBlockLen)
+	w, err := d.read(ctx, "read "+what, addr, count(in)*size)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]drivers.Partition, in.Partitions)
+	out := make([]T, count(in))
 	for i := range out {
-		if out[i], err = DecodePartition(i+1, w[i*PartitionBlockLen:(i+1)*PartitionBlockLen]); err != nil {
-			return nil, d.errorf("read partitions: %w: read them again", err)
+		if out[i], err = decode(i+1, w[i*size:(i+1)*size]); err != nil {
+			return nil, d.errorf("read %s: %w: read them again", what, err)
 		}
 	}
 	return out, nil
@@ -652,25 +658,11 @@ func (d *Driver) Disarm(ctx context.Context, n int) error {
 
 // ReadLocks reads every lock block.
 func (d *Driver) ReadLocks(ctx context.Context) ([]drivers.LockStatus, error) {
-	if err := d.acquire(ctx); err != nil {
-		return nil, err
-	}
-	defer d.release()
-	in, err := d.ensure(ctx)
-	if err != nil || in.Locks == 0 {
-		return nil, err
-	}
-	w, err := d.read(ctx, "read locks", LockAddr, in.Locks*LockBlockLen)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]drivers.LockStatus, in.Locks)
-	for i := range out {
-		if out[i], _, err = DecodeLock(i+1, w[i*LockBlockLen:(i+1)*LockBlockLen]); err != nil {
-			return nil, d.errorf("read locks: %w: read them again", err)
-		}
-	}
-	return out, nil
+	return readBlocks(ctx, d, "locks", LockAddr, LockBlockLen, func(in *Info) int { return in.Locks },
+		func(n int, w []uint16) (drivers.LockStatus, error) {
+			l, _, err := DecodeLock(n, w)
+			return l, err
+		})
 }
 
 // Lock locks lock n.
