@@ -113,6 +113,16 @@ func userCommands() []*command {
 // panelSlot resolves PANEL and SLOT arguments and opens the store. A slot
 // out of range is refused without repeating it: it may be a code typed in
 // the wrong place.
+// panelUser resolves PANEL SLOT and reads that panel user.
+func (e *env) panelUser(args []string) (store.Panel, store.PanelUser, error) {
+	p, slot, err := e.panelSlot(args)
+	if err != nil {
+		return p, store.PanelUser{}, err
+	}
+	u, err := e.s.GetUser(e.actor, p.ID, slot)
+	return p, u, err
+}
+
 func (e *env) panelSlot(args []string) (store.Panel, int, error) {
 	slot, err := parseNumber(e.cmd, args[1], "SLOT")
 	if err != nil {
@@ -240,14 +250,11 @@ func userCells(r userJSON) []string {
 }
 
 func (e *env) userShow(args []string, asJSON bool) error {
-	p, slot, err := e.panelSlot(args)
+	p, u, err := e.panelUser(args)
 	if err != nil {
 		return err
 	}
-	u, err := e.s.GetUser(e.actor, p.ID, slot)
-	if err != nil {
-		return err
-	}
+	slot := u.Slot
 	accts, err := e.accountsByID()
 	if err != nil {
 		return err
@@ -353,14 +360,11 @@ func (e *env) userSetCode(args []string, role, parts, label string) error {
 	if err != nil {
 		return err
 	}
-	p, slot, err := e.panelSlot(args)
+	p, u, err := e.panelUser(args)
 	if err != nil {
 		return err
 	}
-	u, err := e.s.GetUser(e.actor, p.ID, slot)
-	if err != nil {
-		return err
-	}
+	slot := u.Slot
 	if e.s.CheckUser(e.actor, p, u, store.ActSetCode) != nil {
 		// Refused whatever the code: don't ask for one. The operation
 		// returns the same refusal and records the attempt in the log.
@@ -383,14 +387,11 @@ func (e *env) userSetCode(args []string, role, parts, label string) error {
 }
 
 func (e *env) userEditCode(args []string) error {
-	p, slot, err := e.panelSlot(args)
+	p, u, err := e.panelUser(args)
 	if err != nil {
 		return err
 	}
-	u, err := e.s.GetUser(e.actor, p.ID, slot)
-	if err != nil {
-		return err
-	}
+	slot := u.Slot
 	if e.s.CheckUser(e.actor, p, u, store.ActEditCode) != nil {
 		return e.write(e.s.EditCode(e.actor, p.ID, slot, "")) // as in set-code
 	}
@@ -405,15 +406,12 @@ func (e *env) userEditCode(args []string) error {
 }
 
 func (e *env) userDisable(args []string, yes bool) error {
-	p, slot, err := e.panelSlot(args)
+	p, u, err := e.panelUser(args)
 	if err != nil {
 		return err
 	}
-	u, err := e.s.GetUser(e.actor, p.ID, slot)
-	if err != nil {
-		return err
-	}
-	refused := u.Role == family.RoleMaster || !u.CodeSet || !e.actor.Can(store.PermManagePanelUsers)
+	slot := u.Slot
+	refused := e.s.CheckUser(e.actor, p, u, store.ActDisable) != nil // the store says why, below
 	if !refused && !yes {
 		if !e.terminal() {
 			return &usageError{noUsage: true, msg: fmt.Sprintf(
