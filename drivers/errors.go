@@ -2,6 +2,7 @@ package drivers
 
 import (
 	"errors"
+	"fmt"
 	"net"
 )
 
@@ -94,4 +95,20 @@ func Transient(err error) bool {
 	}
 	var ne net.Error
 	return errors.As(err, &ne)
+}
+
+// Guidance is returned by a driver that cannot program its device itself
+// (the guided keypad driver): the change waits for a person to key in Steps
+// at the panel's keypad and confirm it in guardroom. It is neither transient
+// nor a refusal; the dispatcher parks the job until the operator confirms or
+// cancels it, and the record then says "applied by operator, not verified by
+// the panel". Steps never contain a code: they name it ("the new 4-digit
+// code") for the person who chose it.
+type Guidance struct {
+	Steps []string
+}
+
+// Error summarizes the guidance.
+func (g *Guidance) Error() string {
+	return fmt.Sprintf("waiting for an operator to key in %d step(s) at the panel's keypad", len(g.Steps))
 }
