@@ -1,0 +1,331 @@
+// Package guided is the "guided" driver, for panels guardroom cannot
+// program itself. Most DSC PowerSeries and Neo panels, Qolsys IQ panels and
+// Visonic PowerMax/PowerMaster panels in the field have no open, documented,
+// local interface for user codes (DOMAIN.md §0, finding 3). The driver never
+// contacts a device.
+//
+// Every change (a code, a label, partitions, arming) comes back as a
+// *drivers.Guidance that holds the keypad or touchscreen steps for that
+// change on that panel family. The flow around it:
+//
+//  1. the dispatcher gets the Guidance and parks the job with its steps;
+//  2. the console shows the steps to an operator, who keys them in at the
+//     panel;
+//  3. the operator confirms the job in guardroom, or cancels it;
+//  4. the record says "applied by operator X, not verified by the panel".
+//
+// Steps name codes and never hold them ("the new 4-digit code"). The
+// operator who typed the code into guardroom keys it in at the panel, and
+// guardroom never shows it again: a list of steps on a screen or in a job
+// record must not leak a code.
+//
+// The driver refuses (with a *drivers.Refusal) what the panel cannot take at
+// its keypad, such as a label on a panel without user labels, partitions on
+// a single-partition panel, or clearing the master code. It also refuses
+// what breaks the family's rules that can be checked without the panel:
+// slot range, roles, partitions, code length, digits. Other rules need the
+// panel's other codes (no duplicates, code + 1). The keypad enforces those
+// with an error tone, and the steps tell the operator to cancel the job
+// instead of confirming it.
+//
+// The driver reads nothing. ReadUsers, ReadUser and ReadPartitions are
+// refused, and Capabilities says ReadBack false: guardroom's records are the
+// only copy of what was asked, and nothing proves the panel holds it.
+package guided
+
+import (
+	"context"
+	"fmt"
+	"math/bits"
+	"unicode/utf8"
+
+	"github.com/guardroom/guardroom/drivers"
+	"github.com/guardroom/guardroom/store/family"
+)
+
+// MaxLabelBytes is the longest label the driver passes on, in bytes of
+// UTF-8. It matches the other drivers (drivers/sim, Modbus map v1), so a
+// label does not depend on the driver. Keypads may show fewer characters.
+const MaxLabelBytes = 32
+
+func init() { drivers.Register("guided", Open) }
+
+// Panel is a panel programmed by a person at its keypad. It implements
+// drivers.Panel, not drivers.Locks. It holds no state after Open, so it is
+// safe for concurrent use. Its methods ignore their context: none of them
+// waits for anything.
+type Panel struct {
+	fam     family.Family
+	slots   int
+	codeLen int
+	flow    flow
+}
+
+var _ drivers.Panel = (*Panel)(nil)
+
+// Open is the guided driver's factory. cfg.Family (a store/family ID) is
+// required. cfg.Slots and cfg.CodeLength override the family's defaults.
+// cfg.Address is kept by the store only: nothing is contacted. The driver
+// takes no options.
+func Open(cfg drivers.Config) (drivers.Panel, error) {
+	fam, ok := family.Lookup(cfg.Family)
+	if !ok {
+		ids := make([]string, 0, 16)
+		for _, f := range family.All() {
+			ids = append(ids, f.ID)
+		}
+		return nil, fmt.Errorf("unknown panel family %q: use one of %v", cfg.Family, ids)
+	}
+	p := &Panel{fam: fam, slots: fam.Slots, codeLen: fam.CodeLengths[0]}
+	if cfg.Slots != 0 {
+		if cfg.Slots < 1 || cfg.Slots > fam.MaxSlots {
+			return nil, fmt.Errorf("%d slots: a %s has 1 to %d", cfg.Slots, fam.Model, fam.MaxSlots)
+		}
+		p.slots = cfg.Slots
+	}
+	if cfg.CodeLength != 0 {
+		if !fam.AllowsCodeLength(cfg.CodeLength) {
+			return nil, fmt.Errorf("a %s does not take %d-digit codes: use one of %v", fam.Model, cfg.CodeLength, fam.CodeLengths)
+		}
+		p.codeLen = cfg.CodeLength
+	}
+	for k := range cfg.Options {
+		return nil, fmt.Errorf("unknown option %q: the guided driver takes no options", k)
+	}
+	p.flow = newFlow(p)
+	return p, nil
+}
+
+func refuse(kind drivers.RefusalKind, format string, args ...any) error {
+	return &drivers.Refusal{Kind: kind, Reason: fmt.Sprintf(format, args...)}
+}
+
+func guide(steps []string) error { return &drivers.Guidance{Steps: steps} }
+
+func vendor(t family.Type) string {
+	switch t {
+	case family.TypeDSC, family.TypeNeoR:
+		return "DSC"
+	case family.TypeQolsys:
+		return "Qolsys"
+	case family.TypeVisonic:
+		return "Visonic"
+	case family.TypeDualPath:
+		return "Dual Path"
+	default:
+		return "Generic"
+	}
+}
+
+// Identify returns the identity the family table gives, without asking the
+// panel: there is no serial number or firmware to report.
+func (p *Panel) Identify(context.Context) (drivers.Identity, error) {
+	return drivers.Identity{
+		Vendor:     vendor(p.fam.Type),
+		Model:      p.fam.Model,
+		Slots:      p.slots,
+		Partitions: p.fam.Partitions,
+		CodeLength: p.codeLen,
+	}, nil
+}
+
+// Capabilities: users and arming, through a person; no read-back.
+func (p *Panel) Capabilities() drivers.Capabilities {
+	return drivers.Capabilities{Users: true, ArmDisarm: true}
+}
+
+func (p *Panel) noRead(what string) error {
+	return refuse(drivers.RefusedUnsupported,
+		"the guided driver cannot read %s from a %s: nothing connects guardroom to it, so guardroom's records (applied by an operator, not verified by the panel) are the only copy",
+		what, p.fam.Model)
+}
+
+// ReadUsers is refused: the driver cannot read the panel.
+func (p *Panel) ReadUsers(context.Context) ([]drivers.User, error) {
+	return nil, p.noRead("users")
+}
+
+// ReadUser is refused: the driver cannot read the panel.
+func (p *Panel) ReadUser(context.Context, int) (drivers.User, error) {
+	return drivers.User{}, p.noRead("a user")
+}
+
+// ReadPartitions is refused: the driver cannot read the panel.
+func (p *Panel) ReadPartitions(context.Context) ([]drivers.Partition, error) {
+	return nil, p.noRead("partition states")
+}
+
+func (p *Panel) checkSlot(slot int) error {
+	if !p.fam.ValidSlot(slot, p.slots) {
+		return refuse(drivers.RefusedBadSlot, "slot %d does not exist: this panel has slots 1-%d", slot, p.slots)
+	}
+	return nil
+}
+
+func (p *Panel) checkLabel(label string) error {
+	if len(label) > MaxLabelBytes {
+		return refuse(drivers.RefusedLabel, "label is %d bytes: at most %d (fewer letters with accents)", len(label), MaxLabelBytes)
+	}
+	if !utf8.ValidString(label) {
+		return refuse(drivers.RefusedLabel, "label is not valid text: retype it")
+	}
+	for _, r := range label {
+		// A line break would split a step in two on the console.
+		if r < 0x20 || r == 0x7f {
+			return refuse(drivers.RefusedLabel, "label holds a control character: use letters, digits and punctuation")
+		}
+	}
+	return nil
+}
+
+func (p *Panel) allParts() uint64 {
+	if p.fam.Partitions >= 64 {
+		return ^uint64(0)
+	}
+	return 1<<p.fam.Partitions - 1
+}
+
+func (p *Panel) checkParts(parts uint64) error {
+	if parts == 0 {
+		return refuse(drivers.RefusedPartition, "no partition given: give the user at least one partition")
+	}
+	if hi := 64 - bits.LeadingZeros64(parts); hi > p.fam.Partitions {
+		return refuse(drivers.RefusedPartition, "partition %d does not exist: this panel has partitions 1-%d", hi, p.fam.Partitions)
+	}
+	return nil
+}
+
+func (p *Panel) checkRole(slot int, role string) error {
+	if !p.fam.AllowsRole(family.Role(role)) {
+		return refuse(drivers.RefusedRole, "role %q is not allowed on a %s", role, p.fam.Model)
+	}
+	master := role == string(family.RoleMaster)
+	switch {
+	case slot == p.fam.MasterSlot && !master:
+		return refuse(drivers.RefusedMaster, "slot %d is the master slot: its role must be Master", slot)
+	case slot != p.fam.MasterSlot && master:
+		return refuse(drivers.RefusedMaster, "only slot %d can hold the Master role", p.fam.MasterSlot)
+	}
+	return nil
+}
+
+// checkCode checks what the steps promise about the code ("the new 4-digit
+// code"). The code is not kept: only its length reaches the steps.
+func (p *Panel) checkCode(code string) error {
+	for i := 0; i < len(code); i++ {
+		if code[i] < '0' || code[i] > '9' {
+			return refuse(drivers.RefusedCodeDigits, "the code must be digits only")
+		}
+	}
+	if len(code) != p.codeLen {
+		return refuse(drivers.RefusedCodeLength, "the code must have %d digits on this panel", p.codeLen)
+	}
+	return nil
+}
+
+func (p *Panel) checkPartition(n int) error {
+	if n < 1 || n > p.fam.Partitions {
+		return refuse(drivers.RefusedPartition, "partition %d does not exist: this panel has partitions 1-%d", n, p.fam.Partitions)
+	}
+	return nil
+}
+
+// SetCode returns the steps that put a code, role, label and partitions in
+// u.Slot (an empty role is the slot's default; 0 partitions is every
+// partition), or a refusal.
+func (p *Panel) SetCode(_ context.Context, u drivers.User, code string) error {
+	if err := p.checkSlot(u.Slot); err != nil {
+		return err
+	}
+	if u.Role == "" {
+		u.Role = string(p.fam.DefaultRole(u.Slot))
+	}
+	if err := p.checkRole(u.Slot, u.Role); err != nil {
+		return err
+	}
+	if u.Partitions == 0 {
+		u.Partitions = p.allParts()
+	}
+	if err := p.checkParts(u.Partitions); err != nil {
+		return err
+	}
+	if err := p.checkLabel(u.Label); err != nil {
+		return err
+	}
+	if err := p.checkCode(code); err != nil {
+		return err
+	}
+	return guide(p.flow.setCode(u))
+}
+
+// ClearCode returns the steps that erase a slot's code, or a refusal (the
+// master code can be changed but never cleared).
+func (p *Panel) ClearCode(_ context.Context, slot int) error {
+	if err := p.checkSlot(slot); err != nil {
+		return err
+	}
+	if slot == p.fam.MasterSlot {
+		return refuse(drivers.RefusedMaster, "the master code cannot be cleared: set a new master code instead")
+	}
+	return guide(p.flow.clearCode(slot))
+}
+
+// SetLabel returns the steps that change a slot's label, or a refusal when
+// the panel keeps no user labels that can be set at the keypad.
+func (p *Panel) SetLabel(_ context.Context, slot int, label string) error {
+	if err := p.checkSlot(slot); err != nil {
+		return err
+	}
+	if err := p.checkLabel(label); err != nil {
+		return err
+	}
+	steps, err := p.flow.setLabel(slot, label)
+	if err != nil {
+		return err
+	}
+	return guide(steps)
+}
+
+// SetPartitions returns the steps that change a slot's partitions, or a
+// refusal (single-partition panels; the Master user, who always has every
+// partition).
+func (p *Panel) SetPartitions(_ context.Context, slot int, parts uint64) error {
+	if err := p.checkSlot(slot); err != nil {
+		return err
+	}
+	if !p.fam.PartitionEditing {
+		if p.fam.Partitions == 1 {
+			return refuse(drivers.RefusedUnsupported, "a %s has a single partition, which every user has: there is nothing to change", p.fam.Model)
+		}
+		return refuse(drivers.RefusedUnsupported, "a %s has no per-user partitions to change at the keypad", p.fam.Model)
+	}
+	if slot == p.fam.MasterSlot {
+		return refuse(drivers.RefusedMaster, "the Master user always has every partition")
+	}
+	if err := p.checkParts(parts); err != nil {
+		return err
+	}
+	return guide(p.flow.setPartitions(slot, parts))
+}
+
+// Arm returns the steps that arm a partition in mode.
+func (p *Panel) Arm(_ context.Context, partition int, mode drivers.ArmMode) error {
+	if mode != drivers.Stay && mode != drivers.Away {
+		return refuse(drivers.RefusedBadCommand, "arm mode %q: use stay or away", mode)
+	}
+	if err := p.checkPartition(partition); err != nil {
+		return err
+	}
+	return guide(p.flow.arm(partition, mode))
+}
+
+// Disarm returns the steps that disarm a partition.
+func (p *Panel) Disarm(_ context.Context, partition int) error {
+	if err := p.checkPartition(partition); err != nil {
+		return err
+	}
+	return guide(p.flow.disarm(partition))
+}
+
+// Close does nothing: there is no connection.
+func (p *Panel) Close() error { return nil }
