@@ -55,8 +55,8 @@ const (
 )
 
 // User is one user slot as the device reports it. It never carries the
-// code: CodeCheck lets a reader notice that a code changed without reading
-// it.
+// code: CodeCheck and CodeSerial let a reader notice that a code changed
+// without reading it.
 type User struct {
 	Slot    int    // 1-based slot number
 	CodeSet bool   // the slot holds a code
@@ -66,9 +66,17 @@ type User struct {
 	// bit n-1 stands for partition n.
 	Partitions uint64
 	// CodeCheck is a device-side checksum of the code, CodeCheck(slot,
-	// code), so that drift (a code changed at the keypad) shows without
-	// reading codes; 0 when no code is set or the device cannot tell.
+	// code), so that a write can be verified, and drift (a code changed at
+	// the keypad) shows, without reading codes; 0 when no code is set or
+	// the device cannot tell. The store must never keep it: trying every
+	// code against it finds the code (see the CodeCheck function).
 	CodeCheck uint32
+	// CodeSerial is a counter the device bumps every time the slot's code
+	// changes (set, replaced or cleared, by guardroom or at the keypad); 0
+	// when the device keeps no such counter. It says nothing about the
+	// code, so unlike CodeCheck the store keeps it, and a later poll that
+	// reads another serial has found drift.
+	CodeSerial uint32
 }
 
 // Partition is one partition (area) of a panel.
@@ -118,8 +126,8 @@ type Panel interface {
 	// slot that is absent is empty.
 	ReadUsers(ctx context.Context) ([]User, error)
 	// SetCode creates or replaces slot u.Slot with code and u's role,
-	// label and partitions (0 partitions: every partition). u.CodeSet and
-	// u.CodeCheck are ignored.
+	// label and partitions (0 partitions: every partition). u.CodeSet,
+	// u.CodeCheck and u.CodeSerial are ignored.
 	SetCode(ctx context.Context, u User, code string) error
 	// ClearCode empties a slot: code, role, label and partitions.
 	ClearCode(ctx context.Context, slot int) error
@@ -176,8 +184,8 @@ type Config struct {
 // slot back.
 //
 // It is not a secret-keeping hash: a 4-8 digit code can be found from its
-// CodeCheck by trying every code. Treat it like the code: never log or
-// show it.
+// CodeCheck by trying every code. Treat it like the code: never log, show
+// or store it (the store keeps User.CodeSerial to notice drift instead).
 func CodeCheck(slot int, code string) uint32 {
 	var b [4 + 16]byte
 	s := uint32(slot)

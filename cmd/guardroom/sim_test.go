@@ -39,7 +39,7 @@ func TestSimServesModbus(t *testing.T) {
 	}
 	defer p.Close()
 	id, err := p.Identify(ctx)
-	if err != nil || id.Slots != 95 || id.MapVersion != 1 {
+	if err != nil || id.Slots != 95 || id.MapVersion != 2 {
 		t.Fatalf("identify: %+v %v", id, err)
 	}
 	if err := p.SetCode(ctx, drivers.User{Slot: 7, Role: "User", Partitions: 1}, "4826"); err != nil {

@@ -1,5 +1,5 @@
 // Package modbus is the "modbus" driver: it programs panels that serve
-// guardroom's register map (version 1, docs/modbus.md) over Modbus TCP or
+// guardroom's register map (version 2, docs/modbus.md) over Modbus TCP or
 // RTU, through github.com/goburrow/modbus, and it provides Simulator, a
 // Modbus TCP panel simulator serving that map from a drivers/sim panel.
 //
@@ -471,7 +471,7 @@ func (d *Driver) Identify(ctx context.Context) (drivers.Identity, error) {
 }
 
 // Capabilities are the device's, once its identity has been read; before
-// that, everything map v1 can do.
+// that, everything map v2 can do.
 func (d *Driver) Capabilities() drivers.Capabilities {
 	if in := d.info.Load(); in != nil {
 		return in.Capabilities

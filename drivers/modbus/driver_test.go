@@ -42,7 +42,7 @@ func TestIdentify(t *testing.T) {
 	s, addr := startSim(t, "neo-hs2128e", modbus.SimOptions{})
 	d := dial(t, addr, nil)
 	if got := d.Capabilities(); !got.Locks || !got.ReadBack {
-		t.Fatalf("capabilities before identify = %+v, want map v1's full set", got)
+		t.Fatalf("capabilities before identify = %+v, want map v2's full set", got)
 	}
 	id, err := d.Identify(ctx)
 	if err != nil {
@@ -125,6 +125,49 @@ func TestUsersReadBack(t *testing.T) {
 	}
 	if u, _ := slotOf(users, 4); u.Role != "User" || u.Partitions != 0b1111 || u.Label != "" || u.CodeCheck != drivers.CodeCheck(4, "4004") {
 		t.Fatalf("slot 4 = %+v", u)
+	}
+}
+
+// TestCodeSerial: user blocks carry the panel's code serial, and every
+// change of a code, through the driver or at the keypad, shows as a new
+// one.
+func TestCodeSerial(t *testing.T) {
+	s, addr := startSim(t, "neo-hs2016", modbus.SimOptions{})
+	d := dial(t, addr, nil)
+	serial := func(slot int) uint32 {
+		t.Helper()
+		u, ok := slotOf(readBack(t, d, s), slot)
+		if !ok {
+			t.Fatalf("slot %d not read", slot)
+		}
+		return u.CodeSerial
+	}
+	if got := serial(1); got != 0 {
+		t.Fatalf("factory master serial %d, want 0", got)
+	}
+	if err := d.SetCode(ctx, drivers.User{Slot: 3, Label: "Ana"}, "3131"); err != nil {
+		t.Fatal(err)
+	}
+	if got := serial(3); got != 1 {
+		t.Fatalf("serial %d after the first set, want 1", got)
+	}
+	if err := d.SetLabel(ctx, 3, "Ana B"); err != nil {
+		t.Fatal(err)
+	}
+	if got := serial(3); got != 1 {
+		t.Fatalf("serial %d after a label change, want 1", got)
+	}
+	if err := d.SetCode(ctx, drivers.User{Slot: 3, Label: "Ana"}, "3131"); err != nil {
+		t.Fatalf("setting the same code again: %v", err)
+	}
+	if got := serial(3); got != 2 {
+		t.Fatalf("serial %d after the same code again, want 2", got)
+	}
+	if err := s.Panel().ChangeAtKeypad(3, "3232"); err != nil {
+		t.Fatal(err)
+	}
+	if got := serial(3); got != 3 {
+		t.Fatalf("serial %d after a keypad change, want 3", got)
 	}
 }
 
@@ -374,6 +417,9 @@ func TestDeviceErrorsOnTheWire(t *testing.T) {
 	if before.CodeCheck == after.CodeCheck || after.CodeCheck != drivers.CodeCheck(2, "2323") {
 		t.Fatalf("CodeCheck %#x → %#x after the keypad change", before.CodeCheck, after.CodeCheck)
 	}
+	if after.CodeSerial != before.CodeSerial+1 {
+		t.Fatalf("CodeSerial %d → %d after the keypad change", before.CodeSerial, after.CodeSerial)
+	}
 	if err := p.ClearAtKeypad(2); err != nil {
 		t.Fatal(err)
 	}
@@ -594,7 +640,7 @@ func TestSimulatorConfig(t *testing.T) {
 		want string
 	}{
 		{"nope", modbus.SimOptions{}, "unknown panel family"},
-		{"generic", modbus.SimOptions{Slots: 2001}, "do not fit register map v1"},
+		{"generic", modbus.SimOptions{Slots: 2001}, "do not fit register map v2"},
 		{"generic", modbus.SimOptions{Slots: 2000, Base: 10000}, "lower the base"},
 		{"visonic-powermax", modbus.SimOptions{Locks: 2}, "drives no door locks"},
 	} {

@@ -22,8 +22,8 @@ func regsOf(data []byte) []uint16 {
 // never panics, and what decodes re-encodes to blocks that decode the
 // same.
 func FuzzDecodeUsers(f *testing.F) {
-	u1, _ := EncodeUser(drivers.User{Slot: 1, CodeSet: true, Role: "Master", Label: "Master", Partitions: 3, CodeCheck: 42})
-	u2, _ := EncodeUser(drivers.User{Slot: 2})
+	u1, _ := EncodeUser(drivers.User{Slot: 1, CodeSet: true, Role: "Master", Label: "Master", Partitions: 3, CodeCheck: 42, CodeSerial: 5})
+	u2, _ := EncodeUser(drivers.User{Slot: 2, CodeSerial: 1})
 	f.Add(RegsToBytes(append(u1, u2...)), uint16(1), false)
 	f.Add(RegsToBytes(u1), uint16(1), true)
 	f.Add([]byte{1, 2, 3}, uint16(0), true)
@@ -55,10 +55,10 @@ func FuzzDecodeUsers(f *testing.F) {
 // FuzzUserRoundTrip: every user the map can carry encodes and decodes to
 // itself.
 func FuzzUserRoundTrip(f *testing.F) {
-	f.Add(uint32(1), uint8(1), "Master", uint64(1), uint32(7))
-	f.Add(uint32(2000), uint8(9), "Zoë Müller", ^uint64(0), ^uint32(0))
-	f.Fuzz(func(t *testing.T, slot uint32, role uint8, label string, parts uint64, check uint32) {
-		u := drivers.User{Slot: int(slot), CodeSet: true, Role: roles[1+int(role)%(len(roles)-1)], Label: label, Partitions: parts, CodeCheck: check}
+	f.Add(uint32(1), uint8(1), "Master", uint64(1), uint32(7), uint32(0))
+	f.Add(uint32(2000), uint8(9), "Zoë Müller", ^uint64(0), ^uint32(0), ^uint32(0))
+	f.Fuzz(func(t *testing.T, slot uint32, role uint8, label string, parts uint64, check, serial uint32) {
+		u := drivers.User{Slot: int(slot), CodeSet: true, Role: roles[1+int(role)%(len(roles)-1)], Label: label, Partitions: parts, CodeCheck: check, CodeSerial: serial}
 		w, err := EncodeUser(u)
 		fits := len(label) <= LabelBytes && utf8.ValidString(label)
 		for i := 0; i < len(label); i++ {

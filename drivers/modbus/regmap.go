@@ -10,12 +10,17 @@ import (
 	"github.com/guardroom/guardroom/drivers"
 )
 
-// Register map version 1 (docs/modbus.md). Addresses are holding-register
+// Register map version 2 (docs/modbus.md). Addresses are holding-register
 // offsets from the configured base; every value is big-endian, 32- and
 // 64-bit values most significant word first, text is UTF-8 packed two bytes
 // a register (first byte in the high half) and padded with NULs.
 const (
-	MapVersion = 1      // the register map version this package speaks
+	// MapVersion is the register map version this package speaks, and
+	// the only one it accepts: a v1 device (v1 differs only in user block
+	// words 26-27) would pass for a device without code serials, and the
+	// serial-based drift check would quietly never fire; an error says to
+	// update it instead.
+	MapVersion = 2
 	Magic      = 0x4752 // "GR", register 0
 
 	IdentityAddr = 0x0000 // identity block
@@ -39,7 +44,7 @@ const (
 	UserAddr   = 0x1200 // user blocks, slot s at UserAddr + (s-1)*UserBlockLen
 	// UserBlockLen is the size of a user block in registers.
 	UserBlockLen = 30
-	MaxSlots     = 2000 // slots map v1 can address (with base 0)
+	MaxSlots     = 2000 // slots map v2 can address (with base 0)
 
 	MaxCodeDigits = 8  // digits the command block carries
 	LabelBytes    = 32 // bytes of a slot or partition label
@@ -113,7 +118,7 @@ var partitionStates = [...]drivers.PartitionState{drivers.Disarmed, drivers.Arme
 var lockStates = [...]drivers.LockState{drivers.LockUnknown, drivers.Locked, drivers.Unlocked, drivers.Jammed}
 
 // ErrGarbled is wrapped by every decoding error: the registers read are not
-// a valid map v1 block.
+// a valid map v2 block.
 var ErrGarbled = errors.New("garbled reply")
 
 func garbled(format string, args ...any) error {
@@ -258,7 +263,11 @@ func DecodeIdentity(w []uint16) (Info, error) {
 		return Info{}, fmt.Errorf("no guardroom register map here: register 0 holds %#04x, not %#04x (\"GR\"): check options base and unit", w[0], Magic)
 	}
 	if w[1] != MapVersion {
-		return Info{}, fmt.Errorf("register map version %d: this guardroom reads version %d only: update guardroom or the device", w[1], MapVersion)
+		fix := "update guardroom"
+		if w[1] < MapVersion {
+			fix = fmt.Sprintf("update the device's firmware (or its gateway) to map version %d", MapVersion)
+		}
+		return Info{}, fmt.Errorf("register map version %d: this guardroom reads version %d only: %s", w[1], MapVersion, fix)
 	}
 	var in Info
 	in.MapVersion = int(w[1])
@@ -272,15 +281,15 @@ func DecodeIdentity(w []uint16) (Info, error) {
 	}
 	switch {
 	case in.Slots < 1 || in.Slots > MaxSlots:
-		return Info{}, garbled("identity says %d slots (map v1 has 1-%d)", in.Slots, MaxSlots)
+		return Info{}, garbled("identity says %d slots (map v2 has 1-%d)", in.Slots, MaxSlots)
 	case in.Partitions > MaxPartitions:
-		return Info{}, garbled("identity says %d partitions (map v1 has up to %d)", in.Partitions, MaxPartitions)
+		return Info{}, garbled("identity says %d partitions (map v2 has up to %d)", in.Partitions, MaxPartitions)
 	case in.Locks > MaxLocks:
-		return Info{}, garbled("identity says %d locks (map v1 has up to %d)", in.Locks, MaxLocks)
+		return Info{}, garbled("identity says %d locks (map v2 has up to %d)", in.Locks, MaxLocks)
 	case in.TagsPerLock > MaxTagsPerLock:
-		return Info{}, garbled("identity says %d tags per lock (map v1 has up to %d)", in.TagsPerLock, MaxTagsPerLock)
+		return Info{}, garbled("identity says %d tags per lock (map v2 has up to %d)", in.TagsPerLock, MaxTagsPerLock)
 	case in.CodeLength > MaxCodeDigits:
-		return Info{}, garbled("identity says %d-digit codes (map v1 carries up to %d)", in.CodeLength, MaxCodeDigits)
+		return Info{}, garbled("identity says %d-digit codes (map v2 carries up to %d)", in.CodeLength, MaxCodeDigits)
 	}
 	var err error
 	for _, f := range []struct {
@@ -298,31 +307,33 @@ func DecodeIdentity(w []uint16) (Info, error) {
 // --- user blocks --------------------------------------------------------
 
 // EncodeUser returns the user block of u. A slot without a code
-// (u.CodeSet false) encodes as an empty block: slot number only. The label
-// must fit LabelBytes and the role must be a map v1 role.
+// (u.CodeSet false) encodes as an empty block: slot number and code serial
+// only. The label must fit LabelBytes and the role must be a map v2 role.
 func EncodeUser(u drivers.User) ([]uint16, error) {
 	w := make([]uint16, UserBlockLen)
 	put32(w[0:], uint32(u.Slot))
 	if u.CodeSet {
 		rc, ok := roleCode(u.Role)
 		if !ok {
-			return nil, fmt.Errorf("role %q is not in register map v1", u.Role)
+			return nil, fmt.Errorf("role %q is not in register map v2", u.Role)
 		}
 		if len(u.Label) > LabelBytes {
-			return nil, fmt.Errorf("label of %d bytes does not fit map v1's %d", len(u.Label), LabelBytes)
+			return nil, fmt.Errorf("label of %d bytes does not fit map v2's %d", len(u.Label), LabelBytes)
 		}
 		w[2], w[3] = 1, rc
 		put64(w[4:], u.Partitions)
 		put32(w[8:], u.CodeCheck)
 		putText(w[10:26], u.Label)
 	}
+	put32(w[26:], u.CodeSerial)
 	w[29] = crc16(w[:29])
 	return w, nil
 }
 
 // DecodeUser decodes the user block of slot; inUse is false for an empty
-// slot. A block whose check word, slot number or fields are wrong is an
-// error wrapping ErrGarbled.
+// slot, and u then holds the slot and its code serial only. A block whose
+// check word, slot number or fields are wrong is an error wrapping
+// ErrGarbled.
 func DecodeUser(slot int, w []uint16) (u drivers.User, inUse bool, err error) {
 	if len(w) != UserBlockLen {
 		return u, false, garbled("user block of %d registers, want %d", len(w), UserBlockLen)
@@ -334,6 +345,7 @@ func DecodeUser(slot int, w []uint16) (u drivers.User, inUse bool, err error) {
 		return u, false, garbled("user block of slot %d says slot %d: check options base", slot, s)
 	}
 	u.Slot = slot
+	u.CodeSerial = get32(w[26:])
 	switch w[2] {
 	case 0:
 		return u, false, nil
@@ -423,7 +435,7 @@ func DecodePartition(n int, w []uint16) (drivers.Partition, error) {
 		return drivers.Partition{}, garbled("partition block %d says partition %d: check options base", n, w[0])
 	}
 	if int(w[1]) >= len(partitionStates) {
-		return drivers.Partition{}, garbled("partition %d has state code %d, unknown in map v1", n, w[1])
+		return drivers.Partition{}, garbled("partition %d has state code %d, unknown in map v2", n, w[1])
 	}
 	label, err := getText(w[2:18], "partition label")
 	if err != nil {
@@ -452,12 +464,12 @@ func EncodeLock(l drivers.LockStatus, tags []LockTag) ([]uint16, error) {
 	}
 	w[2] = uint16(min(max(l.Battery, 0), 100))
 	if len(tags) > MaxTagsPerLock {
-		return nil, fmt.Errorf("lock %d has %d tags: map v1 carries %d", l.Number, len(tags), MaxTagsPerLock)
+		return nil, fmt.Errorf("lock %d has %d tags: map v2 carries %d", l.Number, len(tags), MaxTagsPerLock)
 	}
 	w[3] = uint16(len(tags))
 	for i, t := range tags {
 		if len(t.Tag) == 0 || len(t.Tag) > TagBytes {
-			return nil, fmt.Errorf("tag of %d bytes: map v1 carries 1-%d", len(t.Tag), TagBytes)
+			return nil, fmt.Errorf("tag of %d bytes: map v2 carries 1-%d", len(t.Tag), TagBytes)
 		}
 		e := w[4+i*lockTagLen:]
 		putText(e[:8], t.Tag)
@@ -477,13 +489,13 @@ func DecodeLock(n int, w []uint16) (drivers.LockStatus, []LockTag, error) {
 		return l, nil, garbled("lock block %d says lock %d: check options base", n, w[0])
 	}
 	if int(w[1]) >= len(lockStates) {
-		return l, nil, garbled("lock %d has state code %d, unknown in map v1", n, w[1])
+		return l, nil, garbled("lock %d has state code %d, unknown in map v2", n, w[1])
 	}
 	if w[2] > 100 {
 		return l, nil, garbled("lock %d reports battery %d%%", n, w[2])
 	}
 	if w[3] > MaxTagsPerLock {
-		return l, nil, garbled("lock %d reports %d tags (map v1 has up to %d)", n, w[3], MaxTagsPerLock)
+		return l, nil, garbled("lock %d reports %d tags (map v2 has up to %d)", n, w[3], MaxTagsPerLock)
 	}
 	l = drivers.LockStatus{Number: n, State: lockStates[w[1]], Battery: int(w[2])}
 	var tags []LockTag
@@ -536,7 +548,7 @@ func EncodeCommand(c Command) ([]uint16, error) {
 
 func encodeCommand(w []uint16, c Command) error {
 	if len(c.Code) > MaxCodeDigits || len(c.Label) > LabelBytes || len(c.Tag) > TagBytes {
-		return fmt.Errorf("command fields too long for map v1 (code %d of %d, label %d of %d, tag %d of %d bytes)",
+		return fmt.Errorf("command fields too long for map v2 (code %d of %d, label %d of %d, tag %d of %d bytes)",
 			len(c.Code), MaxCodeDigits, len(c.Label), LabelBytes, len(c.Tag), TagBytes)
 	}
 	clear(w)
@@ -558,7 +570,7 @@ func DecodeCommand(w []uint16) (Command, error) {
 	c := Command{Seq: w[0], Op: w[1], Slot: int(get32(w[2:])), Number: int(w[4]), Arg: w[5], Partitions: get64(w[11:])}
 	n := int(w[6])
 	if n > MaxCodeDigits {
-		return Command{}, garbled("command code length %d (map v1 carries up to %d)", n, MaxCodeDigits)
+		return Command{}, garbled("command code length %d (map v2 carries up to %d)", n, MaxCodeDigits)
 	}
 	var b [MaxCodeDigits]byte
 	for i := range n {

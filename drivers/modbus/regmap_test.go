@@ -46,12 +46,12 @@ func TestLayout(t *testing.T) {
 }
 
 func TestUserBlock(t *testing.T) {
-	u := drivers.User{Slot: 1234, CodeSet: true, Label: "Zoë", Role: "One-time User", Partitions: 1<<63 | 5, CodeCheck: 0xDEADBEEF}
+	u := drivers.User{Slot: 1234, CodeSet: true, Label: "Zoë", Role: "One-time User", Partitions: 1<<63 | 5, CodeCheck: 0xDEADBEEF, CodeSerial: 0x00070009}
 	w, err := EncodeUser(u)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w[0] != 0 || w[1] != 1234 || w[2] != 1 || w[3] != 4 || w[4] != 0x8000 || w[7] != 5 || w[8] != 0xDEAD || w[10] != 'Z'<<8|'o' {
+	if w[0] != 0 || w[1] != 1234 || w[2] != 1 || w[3] != 4 || w[4] != 0x8000 || w[7] != 5 || w[8] != 0xDEAD || w[10] != 'Z'<<8|'o' || w[26] != 7 || w[27] != 9 || w[28] != 0 {
 		t.Fatalf("layout %v", w)
 	}
 	got, ok, err := DecodeUser(1234, w)
@@ -65,9 +65,13 @@ func TestUserBlock(t *testing.T) {
 	if _, _, err := DecodeUser(1234, w); !errors.Is(err, ErrGarbled) {
 		t.Fatalf("flipped bit: %v", err)
 	}
-	empty, _ := EncodeUser(drivers.User{Slot: 9, Label: "ignored"})
-	if got, ok, err := DecodeUser(9, empty); err != nil || ok || got.Slot != 9 {
+	// An empty slot still carries its serial: a clear at the keypad shows.
+	empty, _ := EncodeUser(drivers.User{Slot: 9, Label: "ignored", CodeCheck: 1, CodeSerial: 3})
+	if got, ok, err := DecodeUser(9, empty); err != nil || ok || got != (drivers.User{Slot: 9, CodeSerial: 3}) {
 		t.Fatalf("empty block: %+v %v %v", got, ok, err)
+	}
+	if empty[2] != 0 || empty[8] != 0 || empty[9] != 0 || empty[10] != 0 {
+		t.Fatalf("empty block carries more than its slot and serial: %v", empty)
 	}
 	if _, err := EncodeUser(drivers.User{Slot: 1, CodeSet: true, Role: "Janitor"}); err == nil {
 		t.Fatal("unknown role encoded")
@@ -107,11 +111,22 @@ func TestIdentityBlock(t *testing.T) {
 		t.Fatal("cut split a UTF-8 sequence")
 	}
 	w := EncodeIdentity(in)
-	w[1] = 2
-	if _, err := DecodeIdentity(w); err == nil || !strings.Contains(err.Error(), "version 2") {
-		t.Fatalf("version 2: %v", err)
+	if w[1] != 2 {
+		t.Fatalf("identity says map version %d, want 2", w[1])
 	}
-	w[1], w[3] = 1, 0
+	for _, c := range []struct {
+		version uint16
+		want    string
+	}{
+		{1, "register map version 1: this guardroom reads version 2 only: update the device's firmware"},
+		{3, "register map version 3: this guardroom reads version 2 only: update guardroom"},
+	} {
+		w[1] = c.version
+		if _, err := DecodeIdentity(w); err == nil || !strings.Contains(err.Error(), c.want) || errors.Is(err, ErrGarbled) {
+			t.Fatalf("version %d: %v, want %q", c.version, err, c.want)
+		}
+	}
+	w[1], w[3] = MapVersion, 0
 	if _, err := DecodeIdentity(w); !errors.Is(err, ErrGarbled) {
 		t.Fatalf("0 slots: %v", err)
 	}

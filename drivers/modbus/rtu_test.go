@@ -170,7 +170,7 @@ func TestRTUOverPty(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if id.Slots != 72 || id.MapVersion != 1 {
+	if id.Slots != 72 || id.MapVersion != MapVersion {
 		t.Fatalf("identity over RTU: %+v", id)
 	}
 	if err := d.SetCode(ctx, drivers.User{Slot: 9, Label: "Serial"}, "9090"); err != nil {

@@ -41,7 +41,7 @@ type SimOptions struct {
 }
 
 // Simulator is a Modbus TCP panel: a drivers/sim panel served through
-// guardroom's register map v1 (docs/modbus.md), so that the modbus driver
+// guardroom's register map v2 (docs/modbus.md), so that the modbus driver
 // and installers' tools can be tried without hardware. Its panel's faults
 // (Panel().SetSlow, SetOffline, FailNext, Corrupt, ChangeAtKeypad, ...)
 // show on the wire: slow replies, exception 10 for offline, 11 for a
@@ -95,7 +95,7 @@ func NewSimulator(family string, opts SimOptions) (*Simulator, error) {
 	snap := p.Snapshot()
 	slots := snap.Identity.Slots
 	if slots > MaxSlots {
-		return nil, fmt.Errorf("modbus simulator: %d slots do not fit register map v1 (up to %d): give fewer slots", slots, MaxSlots)
+		return nil, fmt.Errorf("modbus simulator: %d slots do not fit register map v2 (up to %d): give fewer slots", slots, MaxSlots)
 	}
 	end := UserAddr + slots*UserBlockLen
 	if int(opts.Base)+end > 1<<16 {
@@ -319,7 +319,7 @@ func (s *Simulator) apply(c Command) error {
 	case OpSetCode:
 		role, ok := roleName(c.Arg)
 		if !ok {
-			return &drivers.Refusal{Kind: drivers.RefusedRole, Reason: fmt.Sprintf("role code %d is not in register map v1", c.Arg)}
+			return &drivers.Refusal{Kind: drivers.RefusedRole, Reason: fmt.Sprintf("role code %d is not in register map v2", c.Arg)}
 		}
 		return p.SetCode(ctx, drivers.User{Slot: c.Slot, Role: role, Label: c.Label, Partitions: c.Partitions}, c.Code)
 	case OpClearCode:
@@ -348,7 +348,7 @@ func (s *Simulator) apply(c Command) error {
 	case OpRemoveTag:
 		return p.RemoveTag(ctx, c.Number, c.Tag)
 	default:
-		return &drivers.Refusal{Kind: drivers.RefusedBadCommand, Reason: fmt.Sprintf("operation %d is not in register map v1", c.Op)}
+		return &drivers.Refusal{Kind: drivers.RefusedBadCommand, Reason: fmt.Sprintf("operation %d is not in register map v2", c.Op)}
 	}
 }
 
@@ -417,7 +417,7 @@ func (s *Simulator) read(a, q int) ([]uint16, error) {
 		i := sort.Search(len(snap.Users), func(i int) bool { return snap.Users[i].Slot >= first })
 		garbled := false
 		for slot := first; slot <= last; slot++ {
-			u := drivers.User{Slot: slot}
+			u := drivers.User{Slot: slot, CodeSerial: snap.Serials[slot]}
 			if i < len(snap.Users) && snap.Users[i].Slot == slot {
 				u = snap.Users[i]
 				i++

@@ -12,7 +12,10 @@
 //
 // A simulated panel, like a real one, never keeps a code in clear: it keeps
 // a salted SHA-256 of each code for the duplicate checks and the
-// drivers.CodeCheck it reports.
+// drivers.CodeCheck it reports. Each slot has a code serial, as
+// drivers.User.CodeSerial describes: 0 until the slot's code first
+// changes (the factory master code included), then bumped by every
+// SetCode, ChangeAtKeypad and clear of a slot holding a code.
 package sim
 
 import (
@@ -21,6 +24,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"hash/crc32"
+	"maps"
 	"math/bits"
 	"slices"
 	"strconv"
@@ -33,7 +37,7 @@ import (
 	"github.com/guardroom/guardroom/store/family"
 )
 
-// Limits a simulated panel enforces, matching Modbus register map v1.
+// Limits a simulated panel enforces, matching Modbus register map v2.
 const (
 	MaxLabelBytes   = 32 // bytes of UTF-8 in a slot or partition label
 	MaxTagBytes     = 16 // bytes of a tag ID (printable ASCII)
@@ -102,8 +106,11 @@ type Panel struct {
 	mu    sync.Mutex
 	users map[int]*slotRec
 	codes map[[32]byte]int // salted code hash → slot
-	parts []drivers.Partition
-	locks []*lockRec
+	// serials outlives the slot's code: a cleared slot keeps its serial,
+	// so that the clear shows to a reader of the empty slot.
+	serials map[int]uint32
+	parts   []drivers.Partition
+	locks   []*lockRec
 
 	offline  bool
 	slow     time.Duration
@@ -147,6 +154,7 @@ func NewPanel(cfg drivers.Config) (*Panel, error) {
 		codeLen: fam.CodeLengths[0],
 		users:   map[int]*slotRec{},
 		codes:   map[[32]byte]int{},
+		serials: map[int]uint32{},
 	}
 	if cfg.Slots != 0 {
 		if cfg.Slots < 1 || cfg.Slots > fam.MaxSlots {
@@ -229,6 +237,15 @@ func (p *Panel) remove(slot int) {
 		delete(p.codes, old.hash)
 		delete(p.users, slot)
 	}
+}
+
+// bump records that the code in slot changed. The caller holds p.mu.
+func (p *Panel) bump(slot int) {
+	n := p.serials[slot] + 1
+	if n == 0 {
+		n = 1 // after wrapping: 0 would read as "no counter"
+	}
+	p.serials[slot] = n
 }
 
 func refuse(kind drivers.RefusalKind, format string, args ...any) error {
@@ -337,6 +354,7 @@ func (p *Panel) ChangeAtKeypad(slot int, code string) error {
 		return err
 	}
 	p.store(slot, code, rec)
+	p.bump(slot)
 	return nil
 }
 
@@ -390,6 +408,9 @@ type Snapshot struct {
 	Partitions   []drivers.Partition
 	Locks        []drivers.LockStatus
 	Tags         [][]Tag // Tags[n-1]: the tags of lock n, by tag
+	// Serials is the code serial of every slot whose code ever changed,
+	// empty slots included; a slot absent has serial 0.
+	Serials map[int]uint32
 }
 
 // Tag is a tag enrolled on a lock and the slot it belongs to.
@@ -411,6 +432,7 @@ func (p *Panel) Snapshot() Snapshot {
 		Partitions:   slices.Clone(p.parts),
 		Locks:        p.lockList(),
 		Tags:         p.tagList(),
+		Serials:      maps.Clone(p.serials),
 	}
 }
 
@@ -428,10 +450,19 @@ func (p *Panel) tagList() [][]Tag {
 func (p *Panel) userList() []drivers.User {
 	out := make([]drivers.User, 0, len(p.users))
 	for slot, r := range p.users {
-		out = append(out, drivers.User{Slot: slot, CodeSet: true, Label: r.label, Role: r.role, Partitions: r.parts, CodeCheck: r.check})
+		out = append(out, p.user(slot, r))
 	}
 	slices.SortFunc(out, func(a, b drivers.User) int { return a.Slot - b.Slot })
 	return out
+}
+
+// user reports slot, holding r (nil: empty). The caller holds p.mu.
+func (p *Panel) user(slot int, r *slotRec) drivers.User {
+	u := drivers.User{Slot: slot, CodeSerial: p.serials[slot]}
+	if r != nil {
+		u.CodeSet, u.Label, u.Role, u.Partitions, u.CodeCheck = true, r.label, r.role, r.parts, r.check
+	}
+	return u
 }
 
 func (p *Panel) lockList() []drivers.LockStatus {
@@ -601,6 +632,9 @@ func (p *Panel) checkRole(slot int, role string) error {
 
 // SetCode creates or replaces slot u.Slot. An empty role is the slot's
 // default (Master in the master slot); 0 partitions is every partition.
+// Setting the code a slot already holds succeeds (the dispatcher re-applies
+// a job after a crash) and, like every set, bumps the slot's code serial:
+// the panel does not compare the new code with the old.
 func (p *Panel) SetCode(ctx context.Context, u drivers.User, code string) error {
 	return p.locked(ctx, func() error {
 		if err := p.checkSlot(u.Slot); err != nil {
@@ -627,6 +661,7 @@ func (p *Panel) SetCode(ctx context.Context, u drivers.User, code string) error 
 			return err
 		}
 		p.store(u.Slot, code, &slotRec{role: role, label: u.Label, parts: parts})
+		p.bump(u.Slot)
 		return nil
 	})
 }
@@ -637,6 +672,9 @@ func (p *Panel) clear(slot int) error {
 	}
 	if slot == p.fam.MasterSlot {
 		return refuse(drivers.RefusedMaster, "the master code cannot be cleared: set a new master code instead")
+	}
+	if _, ok := p.users[slot]; ok {
+		p.bump(slot) // clearing an empty slot changes no code
 	}
 	p.remove(slot)
 	for _, l := range p.locks {
@@ -650,7 +688,8 @@ func (p *Panel) clear(slot int) error {
 }
 
 // ClearCode empties a slot and removes its tags; clearing an empty slot
-// succeeds. The master code cannot be cleared.
+// succeeds and leaves its code serial as it was. The master code cannot be
+// cleared.
 func (p *Panel) ClearCode(ctx context.Context, slot int) error {
 	return p.locked(ctx, func() error {
 		return p.clear(slot)

@@ -501,6 +501,89 @@ func TestDriftAtKeypad(t *testing.T) {
 	}
 }
 
+// TestCodeSerial: every change of a slot's code bumps its serial, whoever
+// made it; nothing else does, and the serial survives a clear.
+func TestCodeSerial(t *testing.T) {
+	p := open(t, "neo-hs2016")
+	serial := func(slot int) uint32 {
+		t.Helper()
+		if u, ok := user(p, slot); ok {
+			return u.CodeSerial
+		}
+		return p.Snapshot().Serials[slot]
+	}
+	if s := serial(1); s != 0 {
+		t.Fatalf("factory master code has serial %d, want 0", s)
+	}
+	steps := []struct {
+		name string
+		do   func() error
+		want uint32
+	}{
+		{"set", func() error { return p.SetCode(ctx, drivers.User{Slot: 4, Label: "Bo"}, "4444") }, 1},
+		{"label", func() error { return p.SetLabel(ctx, 4, "Bo B") }, 1},
+		{"partitions", func() error { return p.SetPartitions(ctx, 4, 1) }, 1},
+		{"set again", func() error { return p.SetCode(ctx, drivers.User{Slot: 4, Label: "Bo"}, "4444") }, 2},
+		{"keypad change", func() error { return p.ChangeAtKeypad(4, "4545") }, 3},
+		{"clear", func() error { return p.ClearCode(ctx, 4) }, 4},
+		{"clear empty", func() error { return p.ClearCode(ctx, 4) }, 4},
+		{"keypad set", func() error { return p.ChangeAtKeypad(4, "4646") }, 5},
+		{"keypad clear", func() error { return p.ClearAtKeypad(4) }, 6},
+		{"refused set", func() error { p.SetCode(ctx, drivers.User{Slot: 4}, "12"); return nil }, 6},
+		{"offline set", func() error {
+			p.SetOffline(true)
+			defer p.SetOffline(false)
+			p.SetCode(ctx, drivers.User{Slot: 4}, "4747")
+			return nil
+		}, 6},
+	}
+	for _, s := range steps {
+		if err := s.do(); err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		if got := serial(4); got != s.want {
+			t.Fatalf("after %s: serial %d, want %d", s.name, got, s.want)
+		}
+	}
+	if s := serial(5); s != 0 {
+		t.Fatalf("untouched slot 5 has serial %d", s)
+	}
+	users, err := p.ReadUsers(ctx)
+	if err != nil || len(users) != 1 || users[0].CodeSerial != 0 {
+		t.Fatalf("ReadUsers = %+v, %v, want the master alone, serial 0", users, err)
+	}
+}
+
+// TestSetCodeAgain: the dispatcher may re-apply a job after a crash, so
+// setting the code a slot already holds must not be taken for a duplicate,
+// on any rule that compares codes.
+func TestSetCodeAgain(t *testing.T) {
+	p := open(t, "dsc-pc1864") // DuressPlusOne, 4 digits
+	for _, u := range []drivers.User{
+		{Slot: 5, Label: "Ana", Partitions: 1},
+		{Slot: 6, Role: "Duress"},
+		{Slot: 40, Role: "Master"}, // the DSC master slot
+	} {
+		c := code(5000+10*u.Slot, 4)
+		for i := range 3 {
+			if err := p.SetCode(ctx, u, c); err != nil {
+				t.Fatalf("slot %d, set %d: %v", u.Slot, i+1, err)
+			}
+		}
+		got, ok := user(p, u.Slot)
+		if !ok || got.CodeCheck != drivers.CodeCheck(u.Slot, c) || got.CodeSerial != 3 {
+			t.Fatalf("slot %d after three sets = %+v, %v", u.Slot, got, ok)
+		}
+	}
+	// Only the slot itself is excused: the code is still taken elsewhere,
+	// and still next to the duress code.
+	refusal(t, p.SetCode(ctx, drivers.User{Slot: 7}, "5050"), drivers.RefusedDuplicateCode)
+	refusal(t, p.SetCode(ctx, drivers.User{Slot: 7}, "5061"), drivers.RefusedAdjacentCode)
+	if err := p.ChangeAtKeypad(5, "5050"); err != nil {
+		t.Fatalf("keypad re-entering the same code: %v", err)
+	}
+}
+
 func TestConcurrentUse(t *testing.T) {
 	p := open(t, "neo-hs2128e") // 1000 slots, 8 digits
 	done := make(chan error)
