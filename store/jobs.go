@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -20,6 +21,11 @@ type JobResult struct {
 	Err string
 	// Permanent marks Err as a refusal that retrying cannot fix.
 	Permanent bool
+	// CodeSerial is the slot's code-change counter read back after a code
+	// was set or cleared; 0 when the device keeps none.
+	CodeSerial uint32
+	// By names the operator who applied the change by hand (guided).
+	By string
 }
 
 // Retry back-off: base doubling per attempt up to maxBackoff, ±20% jitter.
@@ -88,123 +94,180 @@ func (s *Store) DueJobs(a Actor, limit int) ([]Job, error) {
 var errStopScan = fmt.Errorf("stop scan")
 
 // FinishJob records the outcome of one attempt at a job: done (its secrets
-// dropped), failed for good, or pending again after a back-off. The panel
-// user's Sync follows, and final outcomes go into the action log.
+// dropped), failed for good (its secrets kept, so an operator can retry it,
+// until it is cancelled or superseded), or pending again after a back-off.
+// An arm or disarm command that cannot reach its panel within ArmTimeout
+// fails instead of waiting. The panel user's (or partition's) Sync follows,
+// and final outcomes go into the action log with driver, transport and
+// verified / unverified / failed.
 func (s *Store) FinishJob(a Actor, seq uint64, r JobResult) error {
 	w := s.begin(a, "device.apply", fmt.Sprintf("job %d", seq))
 	return s.finish(w, func() error {
 		if err := a.needInternal(); err != nil {
 			return err
 		}
-		var j Job
-		if err := getJSON(w.txn, jobKey(seq), &j); err != nil {
-			return fmt.Errorf("job %d: %w", seq, err)
+		j, err := w.readJob(seq)
+		if err != nil {
+			return err
 		}
-		if j.State != JobPending {
-			return refuse(ErrState, "job %d is %s, not pending", seq, j.State)
+		if j.State != JobPending || j.Waiting() {
+			return refuse(ErrState, "job %d is %s, not pending", seq, jobIndex(j))
 		}
-		was := j.State
-		j.Attempts++
-		j.LastError = r.Err
-		outcome := "verified"
-		switch {
-		case r.Err == "":
-			j.State, j.Code = JobDone, ""
-			if j.Mail != nil {
-				j.Mail.Body = ""
-			}
-			if !r.Verified {
-				outcome = "unverified"
-			}
-		case r.Permanent:
-			j.State, j.Code, outcome = JobFailed, "", "failed"
-			if j.Mail != nil {
-				j.Mail.Body = ""
-			}
-		default:
-			j.NextTry = s.now().Add(backoff(j.Attempts))
-			outcome = "retrying"
-		}
-		w.putJob(j, was)
-		if j.Kind == JobMail {
-			w.action, w.place = "mail.send", "mail to "+j.Mail.To
-			w.account = j.Mail.To
-		}
-		if j.Kind == JobDevice {
-			var p Panel
-			if err := getJSON(w.txn, panelKey(j.Panel), &p); err != nil {
-				return fmt.Errorf("job %d panel %d: %w", seq, j.Panel, err)
-			}
-			w.unit, w.panel, w.slot = p.Unit, p.ID, j.Slot
-			w.place = fmt.Sprintf("%s user %d", p.Label(), j.Slot)
-			u, err := readUser(w.txn, p, j.Slot)
-			if err != nil {
-				return err
-			}
-			if u.Sync.Job == seq {
-				switch outcome {
-				case "verified":
-					u.Sync = Sync{State: SyncInSync, Job: seq}
-				case "unverified":
-					u.Sync = Sync{State: SyncUnverified, Job: seq}
-				case "failed":
-					u.Sync = Sync{State: SyncFailed, Job: seq, Reason: r.Err}
-				default:
-					u.Sync = Sync{State: SyncPending, Job: seq, Reason: r.Err}
-				}
-				w.setRaw(userKey(u.Panel, u.Slot), u.encode())
-				w.changed(Change{What: ChangeUser, Panel: u.Panel, Slot: u.Slot})
-			}
-		}
-		if outcome == "retrying" {
-			return nil // transient failures show on the row, not in the log
-		}
-		result := "ok"
-		if outcome == "failed" {
-			result = "failed: " + r.Err
-		}
-		w.appendLog(nil, map[string]string{"job": fmt.Sprint(seq), "op": string(j.Op), "driver": r.Driver, "transport": r.Transport, "outcome": outcome}, result)
-		return nil
+		return w.finishJob(j, r)
 	})
 }
 
-// SyncSummary counts the pending and failed jobs of the devices in the
-// actor's scope (and all mail), for the header.
-func (s *Store) SyncSummary(a Actor) (pending, failed int, err error) {
-	if err := a.need(PermViewEquipment); err != nil {
-		return 0, 0, err
+func (w *wtx) readJob(seq uint64) (Job, error) {
+	var j Job
+	err := getJSON(w.txn, jobKey(seq), &j)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return j, refuse(ErrNotFound, "no job %d in the outbox: see the Sync column or guardroom job list", seq)
 	}
-	err = s.db.View(func(txn *badger.Txn) error {
-		units := map[uint64]uint64{}
-		visible := func(panel uint64) bool {
-			if panel == 0 {
-				return true
-			}
-			unit, ok := units[panel]
-			if !ok {
-				var p Panel
-				if getJSON(txn, panelKey(panel), &p) != nil {
-					return false
-				}
-				unit, units[panel] = p.Unit, p.Unit
-			}
-			return s.unitInScope(a, unit)
+	if err != nil {
+		return j, fmt.Errorf("job %d: %w", seq, err)
+	}
+	return j, nil
+}
+
+// finishJob applies one attempt's outcome to a job read in w, and to the
+// user or partition it changes.
+func (w *wtx) finishJob(j Job, r JobResult) error {
+	was := j
+	now := w.s.now()
+	if r.Err != "" && !r.Permanent && j.Stale(now) {
+		r.Err, r.Permanent = StaleReason, true
+	}
+	j.Attempts++
+	j.LastError = r.Err
+	j.Steps = nil
+	outcome := "verified"
+	switch {
+	case r.Err == "":
+		j.State = JobDone
+		j.dropSecrets()
+		if !r.Verified {
+			outcome = "unverified"
 		}
-		for _, c := range []struct {
-			st JobState
-			n  *int
-		}{{JobPending, &pending}, {JobFailed, &failed}} {
-			err := scan(txn, jobStatePrefix(c.st), true, func(_, v []byte) error {
-				if len(v) == 8 && visible(binary.BigEndian.Uint64(v)) {
-					*c.n++
-				}
-				return nil
-			})
-			if err != nil {
+	case r.Permanent:
+		j.State, outcome = JobFailed, "failed"
+	default:
+		j.NextTry = now.Add(backoff(j.Attempts))
+		outcome = "retrying"
+	}
+	if r.By != "" {
+		j.By = r.By
+	}
+	w.putJob(j, &was)
+	if j.Kind == JobMail {
+		w.place = "mail to " + j.Mail.To
+		w.account = j.Mail.To
+		if w.action == "device.apply" {
+			w.action = "mail.send"
+		}
+	}
+	if j.Kind == JobDevice {
+		p, err := w.jobPanel(j)
+		if err != nil {
+			return err
+		}
+		sync := Sync{State: SyncInSync, Job: j.Seq}
+		switch outcome {
+		case "unverified":
+			sync = Sync{State: SyncUnverified, Job: j.Seq, Reason: "applied by operator " + r.By + ", not verified by the panel"}
+			if r.By == "" {
+				sync.Reason = "the panel cannot confirm it"
+			}
+		case "failed":
+			sync = Sync{State: SyncFailed, Job: j.Seq, Reason: r.Err}
+		case "retrying":
+			sync = Sync{State: SyncPending, Job: j.Seq, Reason: r.Err}
+		}
+		if j.Op == OpArm || j.Op == OpDisarm {
+			if err := w.finishPartition(p, j, sync, r); err != nil {
 				return err
 			}
+		} else if err := w.finishUser(p, j, sync, r); err != nil {
+			return err
 		}
+	}
+	if outcome == "retrying" {
+		return nil // transient failures show on the row, not in the log
+	}
+	result := "ok"
+	if outcome == "failed" {
+		result = "failed: " + r.Err
+	}
+	after := map[string]string{"job": fmt.Sprint(j.Seq), "op": string(j.Op), "driver": r.Driver, "transport": r.Transport, "outcome": outcome}
+	if r.By != "" {
+		after["applied by"] = r.By
+	}
+	w.appendLog(nil, after, result)
+	return nil
+}
+
+// jobPanel reads a device job's panel and files the log entry under it.
+func (w *wtx) jobPanel(j Job) (Panel, error) {
+	var p Panel
+	if err := getJSON(w.txn, panelKey(j.Panel), &p); err != nil {
+		return p, fmt.Errorf("job %d panel %d: %w", j.Seq, j.Panel, err)
+	}
+	w.unit, w.panel, w.slot = p.Unit, p.ID, j.Slot
+	if j.Op == OpArm || j.Op == OpDisarm {
+		w.place = fmt.Sprintf("%s partition %d", p.Label(), j.Partition)
+	} else {
+		w.place = fmt.Sprintf("%s user %d", p.Label(), j.Slot)
+	}
+	return p, nil
+}
+
+// finishUser moves the user's Sync. Success or a retry shows only when the
+// job is the user's latest; a failure shows even for an older job, since a
+// later change may depend on it (a label change after a refused code).
+func (w *wtx) finishUser(p Panel, j Job, sync Sync, r JobResult) error {
+	u, err := readUser(w.txn, p, j.Slot)
+	if err != nil {
+		return err
+	}
+	if u.Sync.Job != j.Seq && sync.State != SyncFailed {
 		return nil
-	})
-	return pending, failed, err
+	}
+	u.Sync = sync
+	if r.Err == "" && r.CodeSerial != 0 && (j.Op == OpSetCode || j.Op == OpClearCode) {
+		u.DevSerial = r.CodeSerial
+	}
+	w.setRaw(userKey(u.Panel, u.Slot), u.encode())
+	w.changed(Change{What: ChangeUser, Panel: u.Panel, Slot: u.Slot})
+	return nil
+}
+
+// finishPartition moves the partition's Sync, and its state when the
+// command went through.
+func (w *wtx) finishPartition(p Panel, j Job, sync Sync, r JobResult) error {
+	var part Partition
+	if err := getJSON(w.txn, partKey(p.ID, j.Partition), &part); err != nil {
+		return fmt.Errorf("job %d partition %d: %w", j.Seq, j.Partition, err)
+	}
+	if part.Sync.Job != j.Seq {
+		return nil
+	}
+	part.Sync = sync
+	if r.Err == "" {
+		to := armTarget(j)
+		if part.State != to {
+			part.State, part.Changed = to, w.s.now()
+		}
+	}
+	w.set(partKey(p.ID, j.Partition), part)
+	w.changed(Change{What: ChangePartition, Panel: p.ID})
+	return nil
+}
+
+func armTarget(j Job) PartitionState {
+	switch {
+	case j.Op == OpDisarm:
+		return Disarmed
+	case j.Mode == ArmStay:
+		return ArmedStay
+	}
+	return ArmedAway
 }

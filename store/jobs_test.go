@@ -74,14 +74,24 @@ func TestFinishJobOutcomes(t *testing.T) {
 			t.Errorf("log %+v", e)
 		}
 	}
+	// A done job forgets its code; a failed one keeps it so that it can be
+	// retried, until it is cancelled.
 	for _, j := range f.rawJobs() {
-		if j.Code != "" {
-			t.Errorf("finished job %d kept its code", j.Seq)
+		if (j.Code != "") != (j.State == JobFailed) {
+			t.Errorf("job %d (%s) code kept: %v", j.Seq, j.State, j.Code != "")
 		}
 	}
-	pending, failed, err := f.s.SyncSummary(f.admin)
-	if err != nil || pending != 0 || failed != 1 {
-		t.Errorf("summary %d pending %d failed, %v", pending, failed, err)
+	c, err := f.s.SyncCounts(f.admin, 0)
+	if err != nil || c.Pending != 0 || c.Failed != 1 {
+		t.Errorf("counts %+v, %v", c, err)
+	}
+	if err := f.s.CancelJob(f.admin, jobs[2].Seq); err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range f.rawJobs() {
+		if j.Code != "" {
+			t.Errorf("job %d (%s) kept its code after cancel", j.Seq, j.State)
+		}
 	}
 	if err := f.s.FinishJob(sys, jobs[0].Seq, JobResult{}); err == nil || !strings.Contains(err.Error(), "not pending") {
 		t.Errorf("finishing a done job: %v", err)
@@ -98,11 +108,17 @@ func TestSyncSummaryScope(t *testing.T) {
 	f.setCode(pb, 2, "4829")
 	f.setCode(pb, 3, "5937")
 	guardA := f.operator(RoleGuard, a.ID)
-	if p, _, _ := f.s.SyncSummary(guardA); p != 1 {
-		t.Errorf("building A sees %d pending jobs, want 1", p)
+	if c, _ := f.s.SyncCounts(guardA, 0); c.Pending != 1 {
+		t.Errorf("building A sees %d pending jobs, want 1", c.Pending)
 	}
-	if p, _, _ := f.s.SyncSummary(f.admin); p != 3 {
-		t.Errorf("admin sees %d pending jobs, want 3", p)
+	if c, _ := f.s.SyncCounts(f.admin, 0); c.Pending != 3 {
+		t.Errorf("admin sees %d pending jobs, want 3", c.Pending)
+	}
+	if c, _ := f.s.SyncCounts(f.admin, pb.ID); c.Pending != 2 {
+		t.Errorf("panel B has %d pending jobs, want 2", c.Pending)
+	}
+	if _, err := f.s.SyncCounts(guardA, pb.ID); err == nil {
+		t.Error("building A counted building B's panel")
 	}
 }
 

@@ -170,9 +170,9 @@ func marshalEntry(e *Entry) []byte {
 }
 
 // marshalJob encodes a job exactly as json.Marshal would; jobs carrying a
-// mail fall back to encoding/json (they are few).
+// mail or keypad steps fall back to encoding/json (they are few).
 func marshalJob(j *Job) ([]byte, error) {
-	if j.Mail != nil {
+	if j.Mail != nil || len(j.Steps) > 0 {
 		return json.Marshal(j)
 	}
 	o := jsonObj{b: make([]byte, 0, 256), first: true}
@@ -196,11 +196,14 @@ func marshalJob(j *Job) ([]byte, error) {
 		}
 		o.b = append(o.b, ']')
 	}
+	o.int("partition", j.Partition, true)
+	o.str("mode", string(j.Mode), true)
 	o.time("created", j.Created)
 	o.str("state", string(j.State), false)
 	o.int("attempts", j.Attempts, true)
 	o.time("next_try", j.NextTry)
 	o.str("last_error", j.LastError, true)
 	o.uint("log", j.Log, true)
+	o.str("by", j.By, true)
 	return append(o.b, '}'), nil
 }

@@ -15,6 +15,7 @@ var (
 	pTag      = []byte("tag/")
 	pLog      = []byte("log/")
 	pOutbox   = []byte("outbox/")
+	pDrift    = []byte("drift/")
 
 	pIdxEmail    = []byte("idx/email/")
 	pIdxIMEI     = []byte("idx/imei/")
@@ -62,6 +63,7 @@ func lockKey(id uint64) []byte       { return k(pLock, u64(id)) }
 func tagKey(id string) []byte        { return k(pTag, []byte(id)) }
 func logKey(seq uint64) []byte       { return k(pLog, u64(seq)) }
 func jobKey(seq uint64) []byte       { return k(pOutbox, u64(seq)) }
+func driftKey(p uint64, s int) []byte { return k(pDrift, u64(p), u32(uint32(s))) }
 func emailKey(lower string) []byte   { return k(pIdxEmail, []byte(lower)) }
 func imeiKey(imei string) []byte     { return k(pIdxIMEI, []byte(imei)) }
 func codeIdxKey(p uint64, h []byte) []byte {

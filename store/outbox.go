@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/binary"
 	"fmt"
 	"time"
 
@@ -27,6 +28,8 @@ const (
 	OpClearCode     JobOp = "clear-code"
 	OpSetLabel      JobOp = "set-label"
 	OpSetPartitions JobOp = "set-partitions"
+	OpArm           JobOp = "arm"
+	OpDisarm        JobOp = "disarm"
 	OpMail          JobOp = "mail"
 )
 
@@ -62,19 +65,47 @@ type Job struct {
 	Role       family.Role  `json:"role,omitempty"`
 	Label      string       `json:"label,omitempty"`
 	Partitions PartitionSet `json:"partitions,omitempty"`
-	Mail       *Mail        `json:"mail,omitempty"`
+	// Partition and Mode are an arm or disarm job's target.
+	Partition int     `json:"partition,omitempty"`
+	Mode      ArmMode `json:"mode,omitempty"`
+	Mail      *Mail   `json:"mail,omitempty"`
 	Created    time.Time    `json:"created"`
 	State      JobState     `json:"state"`
 	Attempts   int          `json:"attempts,omitempty"`
 	NextTry    time.Time    `json:"next_try,omitempty"`
 	LastError  string       `json:"last_error,omitempty"`
 	Log        uint64       `json:"log,omitempty"`
+	// Steps are set while the job waits for a person to key them in at
+	// the panel (the guided driver); the job stays pending until the
+	// operator confirms or cancels it.
+	Steps []string `json:"steps,omitempty"`
+	// By names the operator who confirmed, retried or cancelled the job.
+	By string `json:"by,omitempty"`
 }
+
+// Waiting reports whether the job waits for an operator at the keypad.
+func (j Job) Waiting() bool { return j.State == JobPending && len(j.Steps) > 0 }
+
+// ArmTimeout is how long an arm or disarm command may wait for its panel.
+// After it the command is dropped rather than applied late: a partition
+// arming or disarming an hour after the guard asked is worse than not at all.
+const ArmTimeout = 2 * time.Minute
+
+// Stale reports whether an arm or disarm job is too old to apply at now.
+func (j Job) Stale(now time.Time) bool {
+	return (j.Op == OpArm || j.Op == OpDisarm) && now.Sub(j.Created) > ArmTimeout
+}
+
+// StaleReason is the failure recorded for a stale arm or disarm job.
+const StaleReason = "the panel did not answer within 2 minutes: the command was dropped so the partition does not change unexpectedly later; give it again"
 
 // String describes the job without its secrets.
 func (j Job) String() string {
 	if j.Kind == JobMail && j.Mail != nil {
 		return fmt.Sprintf("job %d mail to %s %q: %s", j.Seq, j.Mail.To, j.Mail.Subject, j.State)
+	}
+	if j.Op == OpArm || j.Op == OpDisarm {
+		return fmt.Sprintf("job %d %s panel %d partition %d: %s", j.Seq, j.Op, j.Panel, j.Partition, j.State)
 	}
 	return fmt.Sprintf("job %d %s panel %d user %d: %s", j.Seq, j.Op, j.Panel, j.Slot, j.State)
 }
@@ -101,18 +132,37 @@ func (w *wtx) queue(j Job) uint64 {
 	j.Created = w.s.now()
 	j.State = JobPending
 	j.Log = w.seqs.Log + 1 // the entry this operation appends next
-	w.putJob(j, "")
+	w.putJob(j, nil)
 	return j.Seq
 }
 
-// putJob writes a job and moves its state index entry (pending and failed
-// jobs are indexed, with their panel as the value).
-func (w *wtx) putJob(j Job, was JobState) {
-	if was != j.State && (was == JobPending || was == JobFailed) {
-		w.del(jobStateKey(was, j.Seq))
+// jobIndex is the state index a job is listed under: pending jobs the
+// dispatcher may apply, jobs waiting for an operator at the keypad, and
+// failed jobs. Done and cancelled jobs are not indexed.
+func jobIndex(j Job) JobState {
+	switch {
+	case j.Waiting():
+		return jobKeypad
+	case j.State == JobPending || j.State == JobFailed:
+		return j.State
 	}
-	if j.State == JobPending || j.State == JobFailed {
-		w.setRaw(jobStateKey(j.State, j.Seq), u64(j.Panel))
+	return ""
+}
+
+// jobKeypad names the index of jobs waiting for keypad steps.
+const jobKeypad JobState = "keypad"
+
+// putJob writes a job and moves its state index entry (the value is the
+// job's panel). was is the job as it was read, nil for a new job.
+func (w *wtx) putJob(j Job, was *Job) {
+	idx := jobIndex(j)
+	if was != nil {
+		if old := jobIndex(*was); old != idx && old != "" {
+			w.del(jobStateKey(old, j.Seq))
+		}
+	}
+	if idx != "" && (was == nil || jobIndex(*was) != idx) {
+		w.setRaw(jobStateKey(idx, j.Seq), u64(j.Panel))
 	}
 	b, err := marshalJob(&j)
 	if err != nil {
@@ -124,10 +174,53 @@ func (w *wtx) putJob(j Job, was JobState) {
 }
 
 // queueDevice queues a job for the user's panel and marks the user pending.
+// The user's failed jobs are superseded: retrying one later would undo this
+// change. A drift the user showed is settled by the new change.
 func (w *wtx) queueDevice(u *PanelUser, j Job) {
 	j.Kind, j.Panel, j.Slot = JobDevice, u.Panel, u.Slot
 	seq := w.queue(j)
+	if u.Sync.State == SyncFailed || u.Sync.State == SyncDrift {
+		w.supersede(u.Panel, u.Slot, seq)
+		w.del(driftKey(u.Panel, u.Slot))
+	}
 	u.Sync = Sync{State: SyncPending, Job: seq}
+}
+
+// supersede cancels the failed jobs of one panel user older than seq.
+func (w *wtx) supersede(panel uint64, slot int, seq uint64) {
+	if w.err != nil {
+		return
+	}
+	var old []Job
+	w.err = scan(w.txn, jobStatePrefix(JobFailed), true, func(k, v []byte) error {
+		if len(v) != 8 || binary.BigEndian.Uint64(v) != panel {
+			return nil
+		}
+		var j Job
+		if err := getJSON(w.txn, jobKey(binary.BigEndian.Uint64(k[len(k)-8:])), &j); err != nil {
+			return err
+		}
+		if j.Slot == slot && j.Seq < seq && j.Op != OpArm && j.Op != OpDisarm {
+			old = append(old, j)
+		}
+		return nil
+	})
+	for _, j := range old {
+		was := j
+		j.State, j.LastError = JobCancelled, fmt.Sprintf("superseded by job %d", seq)
+		j.dropSecrets()
+		w.putJob(j, &was)
+	}
+}
+
+// dropSecrets forgets the code or mail body a job carried.
+func (j *Job) dropSecrets() {
+	j.Code = ""
+	if j.Mail != nil {
+		m := *j.Mail
+		m.Body = ""
+		j.Mail = &m
+	}
 }
 
 func (w *wtx) queueMail(m Mail) {

@@ -15,9 +15,14 @@ import (
 
 // Connection is what the drivers last knew of a device.
 type Connection struct {
-	Online    bool      `json:"online"`
+	Online bool `json:"online"`
+	// Since is when the device last went on or off line; zero until the
+	// dispatcher first reports.
 	Since     time.Time `json:"since,omitempty"`
+	LastSeen  time.Time `json:"last_seen,omitempty"` // last answer, to the minute
 	LastError string    `json:"last_error,omitempty"`
+	Driver    string    `json:"driver,omitempty"`    // the driver that reported
+	Transport string    `json:"transport,omitempty"` // "tcp 10.0.0.5:502", "in-process"
 }
 
 // Panel is an alarm panel of the site.
@@ -242,6 +247,15 @@ const (
 	NotReady  PartitionState = "not ready"
 )
 
+// ArmMode is how a partition is armed.
+type ArmMode string
+
+// Arm modes.
+const (
+	ArmStay ArmMode = "stay" // perimeter armed, people inside
+	ArmAway ArmMode = "away" // everything armed, nobody inside
+)
+
 // Partition is one partition of a panel.
 type Partition struct {
 	Panel   uint64         `json:"panel"`
@@ -249,6 +263,9 @@ type Partition struct {
 	Label   string         `json:"label"`
 	State   PartitionState `json:"state"`
 	Changed time.Time      `json:"changed,omitempty"`
+	// Sync is the partition's last arm or disarm command and its outcome;
+	// zero when none was given.
+	Sync Sync `json:"sync,omitzero"`
 }
 
 // ListPartitions returns a panel's partitions.

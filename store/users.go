@@ -25,13 +25,20 @@ const (
 	SyncFailed     SyncState = "failed"
 	SyncDrift      SyncState = "drift"
 	SyncUnverified SyncState = "applied by operator (unverified)"
+	// SyncKeypad: the change waits for a person to key it in at the panel
+	// (guided driver) and confirm it.
+	SyncKeypad SyncState = "keypad steps waiting"
+	// SyncCancelled: the change was cancelled before the panel confirmed
+	// it; the next poll tells whether the panel has it.
+	SyncCancelled SyncState = "not applied (cancelled)"
 )
 
-// Sync is a panel user's last device job and its outcome.
+// Sync is a panel user's (or a partition's) last device job and its
+// outcome.
 type Sync struct {
-	State  SyncState
-	Job    uint64
-	Reason string
+	State  SyncState `json:"state,omitempty"`
+	Job    uint64    `json:"job,omitempty"`
+	Reason string    `json:"reason,omitempty"`
 }
 
 func (s Sync) String() string {
@@ -55,6 +62,10 @@ type PanelUser struct {
 	Account    uint64 // 0: no account
 	Updated    time.Time
 	Sync       Sync
+	// DevSerial is the panel's code-change counter for this slot as last
+	// read back after guardroom's own write (0: not known). A different
+	// counter on a later poll means the code changed at the keypad.
+	DevSerial uint32
 
 	codeHash []byte
 }
@@ -87,11 +98,15 @@ func (u PanelUser) state() map[string]string {
 	return m
 }
 
-const userRecordV1 = 1
+// User record versions: v2 appends DevSerial.
+const (
+	userRecordV1 = 1
+	userRecordV2 = 2
+)
 
 func (u *PanelUser) encode() []byte {
 	e := enc{b: make([]byte, 0, 96)}
-	e.b = append(e.b, userRecordV1)
+	e.b = append(e.b, userRecordV2)
 	e.str(u.Label)
 	e.str(string(u.Role))
 	e.bool(u.CodeSet)
@@ -102,11 +117,12 @@ func (u *PanelUser) encode() []byte {
 	e.str(string(u.Sync.State))
 	e.uint(u.Sync.Job)
 	e.str(u.Sync.Reason)
+	e.uint(uint64(u.DevSerial))
 	return e.b
 }
 
 func decodeUser(key, val []byte, u *PanelUser) error {
-	if len(key) != len(pUser)+12 || len(val) < 1 || val[0] != userRecordV1 {
+	if len(key) != len(pUser)+12 || len(val) < 1 || (val[0] != userRecordV1 && val[0] != userRecordV2) {
 		return fmt.Errorf("panel user record %x: %w", key, errCorrupt)
 	}
 	u.Panel = binary.BigEndian.Uint64(key[len(pUser):])
@@ -122,6 +138,9 @@ func decodeUser(key, val []byte, u *PanelUser) error {
 	u.Sync.State = SyncState(d.str())
 	u.Sync.Job = d.uint()
 	u.Sync.Reason = d.str()
+	if val[0] >= userRecordV2 {
+		u.DevSerial = uint32(d.uint())
+	}
 	if d.err != nil {
 		return fmt.Errorf("panel user %d/%d: %w", u.Panel, u.Slot, d.err)
 	}
@@ -347,7 +366,8 @@ func checkPartitions(p Panel, parts PartitionSet) error {
 func (s *Store) writeNewCode(w *wtx, p *Panel, u *PanelUser, h []byte, code string) {
 	if u.codeHash != nil {
 		w.del(codeIdxKey(p.ID, u.codeHash))
-	} else {
+	}
+	if !u.CodeSet {
 		p.CodesSet++
 		w.dirtyPanel = p
 	}
@@ -432,7 +452,9 @@ func (s *Store) DisablePanelUser(a Actor, panel uint64, slot int) error {
 			return noCode(p, slot, "nothing to disable")
 		}
 		before := u.state()
-		w.del(codeIdxKey(p.ID, u.codeHash))
+		if u.codeHash != nil {
+			w.del(codeIdxKey(p.ID, u.codeHash))
+		}
 		p.CodesSet--
 		w.dirtyPanel = &p
 		u.CodeSet, u.codeHash, u.Label, u.Partitions = false, nil, "", 0

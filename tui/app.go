@@ -53,9 +53,9 @@ type App struct {
 	filtering bool
 	filterBuf string
 
-	clock           time.Time
-	pending, failed int
-	sub             *store.Subscription
+	clock time.Time
+	sync  store.SyncCounts
+	sub   *store.Subscription
 
 	// stale marks screens whose data changed (or was never loaded) while
 	// they were not on screen; they load when shown.
@@ -126,15 +126,15 @@ func waitChange(sub *store.Subscription) tea.Cmd {
 	}
 }
 
-type syncSummaryMsg struct{ pending, failed int }
+type syncSummaryMsg struct{ counts store.SyncCounts }
 
 func (a *App) loadSync() tea.Cmd {
 	return func() tea.Msg {
-		p, f, err := a.c.st.SyncSummary(a.c.actor)
+		c, err := a.c.st.SyncCounts(a.c.actor, 0)
 		if err != nil {
 			return nil
 		}
-		return syncSummaryMsg{p, f}
+		return syncSummaryMsg{c}
 	}
 }
 
@@ -207,7 +207,7 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 		}
 		return tea.Batch(cmds...)
 	case syncSummaryMsg:
-		a.pending, a.failed = msg.pending, msg.failed
+		a.sync = msg.counts
 		return nil
 	case opDoneMsg:
 		if msg.err != nil {
@@ -540,16 +540,28 @@ func pad(s string, w int) string {
 	return s
 }
 
+// syncSummary is the header's word on the outbox: "in sync", or counts of
+// what is not.
+func syncSummary(c store.SyncCounts) string {
+	var parts []string
+	for _, n := range []struct {
+		n    int
+		what string
+	}{{c.Pending, "pending"}, {c.Keypad, "at keypad"}, {c.Failed, "failed"}, {c.Drift, "drift"}} {
+		if n.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n.n, n.what))
+		}
+	}
+	if len(parts) == 0 {
+		return "in sync"
+	}
+	return strings.Join(parts, ", ")
+}
+
 func (a *App) header() string {
 	t := a.c.theme
 	left := " " + strings.Join(a.cur().crumbs(), " › ")
-	sync := "in sync"
-	if a.pending > 0 || a.failed > 0 {
-		sync = fmt.Sprintf("%d pending", a.pending)
-		if a.failed > 0 {
-			sync += fmt.Sprintf(", %d failed", a.failed)
-		}
-	}
+	sync := syncSummary(a.sync)
 	clock := a.clock.Format("15:04")
 	if a.width >= 100 {
 		clock = a.clock.Format("Mon 2 Jan 15:04:05")

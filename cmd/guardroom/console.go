@@ -122,11 +122,11 @@ func (e *env) listSite() error {
 	if err := e.printPanels(panels, false); err != nil {
 		return err
 	}
-	pending, failed, err := e.s.SyncSummary(e.actor)
+	c, err := e.s.SyncCounts(e.actor, 0)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "\nDevice and mail jobs: %d pending, %d failed.\n", pending, failed)
+	fmt.Fprintf(e.stdout, "\nDevice and mail jobs: %d pending, %d waiting for keypad steps, %d failed; %d users drift.\n", c.Pending, c.Keypad, c.Failed, c.Drift)
 	fmt.Fprintln(e.stdout, "\n(Not a terminal, so no full-screen console: every action is also a command, see 'guardroom help'.)")
 	return nil
 }

@@ -1,0 +1,318 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// How each panel is reached and what the dispatcher last saw of it. The
+// dispatcher reports through an Internal actor; operators configure.
+
+// DeviceConfig says which driver reaches a panel and where.
+type DeviceConfig struct {
+	Driver  string            // "sim", "modbus", "guided", ...
+	Address string            // the driver's form: "tcp://10.0.0.5:502", a sim name
+	Options map[string]string // driver settings (modbus: unit, base, timeout, ...)
+}
+
+var driverName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
+
+// SetPanelDevice changes the driver, address and options of a panel. The
+// store cannot know which drivers the program was built with: callers
+// check the name against drivers.Names first. The connection state starts
+// afresh.
+func (s *Store) SetPanelDevice(a Actor, panel uint64, d DeviceConfig) error {
+	w := s.begin(a, "panel.device", fmt.Sprintf("panel %d", panel))
+	w.panel = panel
+	return s.finish(w, func() error {
+		w.atPanel(panel, "")
+		if err := a.need(PermManageDevices); err != nil {
+			return err
+		}
+		p, err := s.readPanel(w.txn, a, panel)
+		if err != nil {
+			return err
+		}
+		d.Driver = strings.TrimSpace(d.Driver)
+		if !driverName.MatchString(d.Driver) {
+			return refuse(ErrInvalid, "driver %q is not a driver name: see guardroom panel drivers", d.Driver)
+		}
+		d.Address = strings.TrimSpace(d.Address)
+		if d.Driver != "guided" && d.Address == "" {
+			return refuse(ErrInvalid, "the %s driver needs an address (e.g. tcp://10.0.0.5:502): give --address", d.Driver)
+		}
+		if len(d.Address) > 200 || strings.ContainsAny(d.Address, "\r\n\t") {
+			return refuse(ErrInvalid, "address must be one line of at most 200 characters")
+		}
+		for k, v := range d.Options {
+			if !driverName.MatchString(k) || len(v) > 100 || strings.ContainsAny(v, "\r\n") {
+				return refuse(ErrInvalid, "driver option %q=%q: names are lower-case words, values one line of at most 100 characters", k, v)
+			}
+		}
+		before := map[string]string{"driver": p.Driver, "address": p.Address, "options": optionsString(p.Options)}
+		p.Driver, p.Address, p.Options = d.Driver, d.Address, maps.Clone(d.Options)
+		p.Conn = Connection{}
+		w.set(panelKey(p.ID), p)
+		w.changed(Change{What: ChangePanel, Panel: p.ID})
+		w.log(before, map[string]string{"driver": p.Driver, "address": p.Address, "options": optionsString(p.Options)})
+		return nil
+	})
+}
+
+func optionsString(o map[string]string) string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(o)) {
+		parts = append(parts, k+"="+o[k])
+	}
+	return strings.Join(parts, " ")
+}
+
+// ConnectionReport is what the dispatcher learned talking to a device.
+type ConnectionReport struct {
+	Online    bool
+	Err       string // why it is offline, or the last error while online
+	Driver    string
+	Transport string
+}
+
+// seenEvery bounds how often an unchanged, online device's LastSeen is
+// written: a poll every few seconds must not mean a write every few seconds.
+const seenEvery = time.Minute
+
+// update folds a report into a connection. It reports whether anything
+// worth writing changed, and whether the device went on or off line.
+func (c *Connection) update(r ConnectionReport, now time.Time) (changed, transition bool) {
+	transition = c.Online != r.Online || c.Since.IsZero()
+	changed = transition || c.LastError != r.Err || c.Driver != r.Driver || c.Transport != r.Transport ||
+		(r.Online && now.Sub(c.LastSeen) >= seenEvery)
+	if transition {
+		c.Since = now
+	}
+	if r.Online {
+		c.LastSeen = now
+	}
+	c.Online, c.LastError, c.Driver, c.Transport = r.Online, r.Err, r.Driver, r.Transport
+	return changed, transition
+}
+
+// ReportConnection records a device's (panel 0: the mail server's)
+// connection state. Going on or off line is logged; other reports are
+// written only when they change something.
+func (s *Store) ReportConnection(a Actor, panel uint64, r ConnectionReport) error {
+	if err := a.needInternal(); err != nil {
+		return err
+	}
+	if panel == 0 {
+		return s.reportMail(a, r)
+	}
+	now := s.now()
+	var p Panel
+	if err := s.db.View(func(txn *badger.Txn) error { return getJSON(txn, panelKey(panel), &p) }); err != nil {
+		return fmt.Errorf("panel %d: %w", panel, err)
+	}
+	probe := p.Conn
+	if changed, _ := probe.update(r, now); !changed {
+		return nil
+	}
+	w := s.begin(a, "device.connection", fmt.Sprintf("panel %d", panel))
+	return s.finish(w, func() error {
+		if err := getJSON(w.txn, panelKey(panel), &p); err != nil {
+			return fmt.Errorf("panel %d: %w", panel, err)
+		}
+		_, transition := p.Conn.update(r, now)
+		w.set(panelKey(p.ID), p)
+		w.changed(Change{What: ChangePanel, Panel: p.ID})
+		if transition {
+			w.unit, w.panel, w.place = p.Unit, p.ID, p.Label()
+			w.action = "device.offline"
+			result := "offline: " + r.Err
+			if r.Online {
+				w.action, result = "device.online", "ok"
+			}
+			w.appendLog(nil, map[string]string{"driver": r.Driver, "transport": r.Transport}, result)
+		}
+		return nil
+	})
+}
+
+var kMail = []byte("meta/mail")
+
+func (s *Store) reportMail(a Actor, r ConnectionReport) error {
+	now := s.now()
+	var c Connection
+	if err := s.db.View(func(txn *badger.Txn) error { return getOptional(txn, kMail, &c) }); err != nil {
+		return err
+	}
+	if changed, _ := c.update(r, now); !changed {
+		return nil
+	}
+	w := s.begin(a, "mail.connection", "mail server")
+	return s.finish(w, func() error {
+		var c Connection
+		if err := getOptional(w.txn, kMail, &c); err != nil {
+			return err
+		}
+		c.update(r, now)
+		w.set(kMail, c)
+		w.changed(Change{What: ChangeJob})
+		return nil
+	})
+}
+
+// getOptional reads a JSON record, leaving v as it is when there is none.
+func getOptional(txn *badger.Txn, key []byte, v any) error {
+	err := getJSON(txn, key, v)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil
+	}
+	return err
+}
+
+// MailStatus is what the dispatcher last knew of the mail server; zero
+// when it never reported (no dispatcher has run).
+func (s *Store) MailStatus(a Actor) (Connection, error) {
+	var c Connection
+	if err := a.need(PermViewEquipment); err != nil {
+		return c, err
+	}
+	err := s.db.View(func(txn *badger.Txn) error { return getOptional(txn, kMail, &c) })
+	return c, err
+}
+
+// PartitionReport is one partition's state as the panel reports it.
+type PartitionReport struct {
+	Number int
+	State  PartitionState
+}
+
+// ReportPartitions records the partition states a panel reports. Each
+// change is logged (an alarm, a partition armed at the keypad).
+func (s *Store) ReportPartitions(a Actor, panel uint64, got []PartitionReport) error {
+	if err := a.needInternal(); err != nil {
+		return err
+	}
+	var p Panel
+	var parts []Partition
+	if err := s.db.View(func(txn *badger.Txn) error {
+		if err := getJSON(txn, panelKey(panel), &p); err != nil {
+			return fmt.Errorf("panel %d: %w", panel, err)
+		}
+		var err error
+		parts, err = readPartitions(txn, panel)
+		return err
+	}); err != nil {
+		return err
+	}
+	if !partitionsDiffer(parts, got) {
+		return nil
+	}
+	w := s.begin(a, "partition.state", p.Label())
+	return s.finish(w, func() error {
+		parts, err := readPartitions(w.txn, panel)
+		if err != nil {
+			return err
+		}
+		for _, r := range got {
+			if r.Number < 1 || r.Number > len(parts) || parts[r.Number-1].State == r.State {
+				continue
+			}
+			part := parts[r.Number-1]
+			before := part.State
+			part.State, part.Changed = r.State, s.now()
+			w.set(partKey(panel, part.Number), part)
+			w.unit, w.panel, w.place = p.Unit, p.ID, fmt.Sprintf("%s partition %d", p.Label(), part.Number)
+			w.appendLog(map[string]string{"state": string(before)}, map[string]string{"state": string(part.State)}, "reported by the panel")
+		}
+		w.changed(Change{What: ChangePartition, Panel: panel})
+		return nil
+	})
+}
+
+func readPartitions(txn *badger.Txn, panel uint64) ([]Partition, error) {
+	var out []Partition
+	err := scan(txn, partPrefix(panel), true, func(_, v []byte) error {
+		var part Partition
+		if err := jsonUnmarshal(v, &part); err != nil {
+			return err
+		}
+		out = append(out, part)
+		return nil
+	})
+	return out, err
+}
+
+func partitionsDiffer(have []Partition, got []PartitionReport) bool {
+	for _, r := range got {
+		if r.Number >= 1 && r.Number <= len(have) && have[r.Number-1].State != r.State {
+			return true
+		}
+	}
+	return false
+}
+
+// Arm arms a partition (stay or away) through its panel's driver.
+func (s *Store) Arm(a Actor, panel uint64, n int, mode ArmMode) error {
+	if mode != ArmStay && mode != ArmAway {
+		return s.refuseNow(a, "partition.arm", fmt.Sprintf("panel %d partition %d", panel, n),
+			refuse(ErrInvalid, "arm mode %q: choose stay (people inside) or away", mode))
+	}
+	to := ArmedAway
+	if mode == ArmStay {
+		to = ArmedStay
+	}
+	return s.armOp(a, "partition.arm", panel, n, to, Job{Op: OpArm, Mode: mode})
+}
+
+// Disarm disarms a partition through its panel's driver.
+func (s *Store) Disarm(a Actor, panel uint64, n int) error {
+	return s.armOp(a, "partition.disarm", panel, n, Disarmed, Job{Op: OpDisarm})
+}
+
+// refuseNow logs a refusal found before any transaction was needed.
+func (s *Store) refuseNow(a Actor, action, place string, err error) error {
+	w := s.begin(a, action, place)
+	return s.finish(w, func() error { return err })
+}
+
+func (s *Store) armOp(a Actor, action string, panel uint64, n int, to PartitionState, j Job) error {
+	w := s.begin(a, action, fmt.Sprintf("panel %d partition %d", panel, n))
+	w.panel = panel
+	return s.finish(w, func() error {
+		w.atPanel(panel, fmt.Sprintf(" partition %d", n))
+		if err := a.need(PermArmDisarm); err != nil {
+			return err
+		}
+		p, err := s.readPanel(w.txn, a, panel)
+		if err != nil {
+			return err
+		}
+		var part Partition
+		if err := getJSON(w.txn, partKey(panel, n), &part); errors.Is(err, badger.ErrKeyNotFound) {
+			return refuse(ErrNotFound, "%s has partitions 1-%d, not %d", p.Label(), p.Partitions(), n)
+		} else if err != nil {
+			return err
+		}
+		label := fmt.Sprintf("partition %d (%s) of %s", n, part.Label, p.Name)
+		switch {
+		case part.Sync.State == SyncPending || part.Sync.State == SyncKeypad:
+			return refuse(ErrState, "an arm/disarm command for %s is still on its way (job %d): wait for it, or cancel it first", label, part.Sync.Job)
+		case part.State == to:
+			return refuse(ErrState, "%s is %s already", label, to)
+		}
+		j.Kind, j.Panel, j.Partition = JobDevice, panel, n
+		seq := w.queue(j)
+		before := part.State
+		part.Sync = Sync{State: SyncPending, Job: seq}
+		w.set(partKey(panel, n), part)
+		w.changed(Change{What: ChangePartition, Panel: panel})
+		w.log(map[string]string{"state": string(before)}, map[string]string{"requested": string(to)})
+		return nil
+	})
+}
