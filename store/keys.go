@@ -56,16 +56,16 @@ func userPrefix(p uint64) []byte  { return k(pUser, u64(p)) }
 func userKey(p uint64, s int) []byte {
 	return k(pUser, u64(p), u32(uint32(s)))
 }
-func partPrefix(p uint64) []byte     { return k(pPart, u64(p)) }
-func partKey(p uint64, n int) []byte { return k(pPart, u64(p), []byte{byte(n)}) }
-func accountKey(id uint64) []byte    { return k(pAccount, u64(id)) }
-func lockKey(id uint64) []byte       { return k(pLock, u64(id)) }
-func tagKey(id string) []byte        { return k(pTag, []byte(id)) }
-func logKey(seq uint64) []byte       { return k(pLog, u64(seq)) }
-func jobKey(seq uint64) []byte       { return k(pOutbox, u64(seq)) }
+func partPrefix(p uint64) []byte      { return k(pPart, u64(p)) }
+func partKey(p uint64, n int) []byte  { return k(pPart, u64(p), []byte{byte(n)}) }
+func accountKey(id uint64) []byte     { return k(pAccount, u64(id)) }
+func lockKey(id uint64) []byte        { return k(pLock, u64(id)) }
+func tagKey(id string) []byte         { return k(pTag, []byte(id)) }
+func logKey(seq uint64) []byte        { return k(pLog, u64(seq)) }
+func jobKey(seq uint64) []byte        { return k(pOutbox, u64(seq)) }
 func driftKey(p uint64, s int) []byte { return k(pDrift, u64(p), u32(uint32(s))) }
-func emailKey(lower string) []byte   { return k(pIdxEmail, []byte(lower)) }
-func imeiKey(imei string) []byte     { return k(pIdxIMEI, []byte(imei)) }
+func emailKey(lower string) []byte    { return k(pIdxEmail, []byte(lower)) }
+func imeiKey(imei string) []byte      { return k(pIdxIMEI, []byte(imei)) }
 func codeIdxKey(p uint64, h []byte) []byte {
 	return k(pIdxCode, u64(p), h)
 }

@@ -66,15 +66,15 @@ type Job struct {
 	Label      string       `json:"label,omitempty"`
 	Partitions PartitionSet `json:"partitions,omitempty"`
 	// Partition and Mode are an arm or disarm job's target.
-	Partition int     `json:"partition,omitempty"`
-	Mode      ArmMode `json:"mode,omitempty"`
-	Mail      *Mail   `json:"mail,omitempty"`
-	Created    time.Time    `json:"created"`
-	State      JobState     `json:"state"`
-	Attempts   int          `json:"attempts,omitempty"`
-	NextTry    time.Time    `json:"next_try,omitempty"`
-	LastError  string       `json:"last_error,omitempty"`
-	Log        uint64       `json:"log,omitempty"`
+	Partition int       `json:"partition,omitempty"`
+	Mode      ArmMode   `json:"mode,omitempty"`
+	Mail      *Mail     `json:"mail,omitempty"`
+	Created   time.Time `json:"created"`
+	State     JobState  `json:"state"`
+	Attempts  int       `json:"attempts,omitempty"`
+	NextTry   time.Time `json:"next_try,omitempty"`
+	LastError string    `json:"last_error,omitempty"`
+	Log       uint64    `json:"log,omitempty"`
 	// Steps are set while the job waits for a person to key them in at
 	// the panel (the guided driver); the job stays pending until the
 	// operator confirms or cancels it.
