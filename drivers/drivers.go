@@ -125,6 +125,10 @@ type Panel interface {
 	// ReadUsers returns the slots holding a code, by ascending slot. A
 	// slot that is absent is empty.
 	ReadUsers(ctx context.Context) ([]User, error)
+	// ReadUser reads one slot. An empty slot is User{Slot: slot,
+	// CodeSerial: its serial} with CodeSet false: the serial is reported
+	// for empty slots too, so that a code cleared at the keypad shows.
+	ReadUser(ctx context.Context, slot int) (User, error)
 	// SetCode creates or replaces slot u.Slot with code and u's role,
 	// label and partitions (0 partitions: every partition). u.CodeSet,
 	// u.CodeCheck and u.CodeSerial are ignored.

@@ -518,6 +518,37 @@ func (d *Driver) ReadUsers(ctx context.Context) ([]drivers.User, error) {
 	return out, nil
 }
 
+// ReadUser reads the user block of slot. An empty slot comes back with
+// CodeSet false and its code serial.
+func (d *Driver) ReadUser(ctx context.Context, slot int) (drivers.User, error) {
+	if err := checkSlot(slot); err != nil {
+		return drivers.User{}, err
+	}
+	if err := d.acquire(ctx); err != nil {
+		return drivers.User{}, err
+	}
+	defer d.release()
+	in, err := d.ensure(ctx)
+	if err != nil {
+		return drivers.User{}, err
+	}
+	// The identity bounds the read: past the last slot the device would
+	// answer exception 2, which reads as a wrong base.
+	if slot > in.Slots {
+		return drivers.User{}, &drivers.Refusal{Kind: drivers.RefusedBadSlot, Reason: fmt.Sprintf("slot %d does not exist: this panel has slots 1-%d", slot, in.Slots)}
+	}
+	what := fmt.Sprintf("read user %d", slot)
+	w, err := d.read(ctx, what, UserAddr+(slot-1)*UserBlockLen, UserBlockLen)
+	if err != nil {
+		return drivers.User{}, err
+	}
+	u, _, err := DecodeUser(slot, w)
+	if err != nil {
+		return drivers.User{}, d.errorf("%s: %w: read it again", what, err)
+	}
+	return u, nil
+}
+
 func checkSlot(slot int) error {
 	if slot < 1 || int64(slot) > 1<<32-1 {
 		return &drivers.Refusal{Kind: drivers.RefusedBadSlot, Reason: fmt.Sprintf("slot %d does not exist: slots start at 1", slot)}

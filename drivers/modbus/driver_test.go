@@ -134,11 +134,19 @@ func TestUsersReadBack(t *testing.T) {
 func TestCodeSerial(t *testing.T) {
 	s, addr := startSim(t, "neo-hs2016", modbus.SimOptions{})
 	d := dial(t, addr, nil)
+	// serial reads slot with ReadUser, and with ReadUsers when it holds
+	// a code; both must agree with the panel.
 	serial := func(slot int) uint32 {
 		t.Helper()
-		u, ok := slotOf(readBack(t, d, s), slot)
-		if !ok {
-			t.Fatalf("slot %d not read", slot)
+		u, err := d.ReadUser(ctx, slot)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want, _ := s.Panel().ReadUser(ctx, slot); u != want {
+			t.Fatalf("ReadUser(%d) = %+v, the panel holds %+v", slot, u, want)
+		}
+		if listed, ok := slotOf(readBack(t, d, s), slot); ok != u.CodeSet || (ok && listed != u) {
+			t.Fatalf("ReadUser(%d) = %+v, ReadUsers has %+v, %v", slot, u, listed, ok)
 		}
 		return u.CodeSerial
 	}
@@ -168,6 +176,105 @@ func TestCodeSerial(t *testing.T) {
 	}
 	if got := serial(3); got != 3 {
 		t.Fatalf("serial %d after a keypad change, want 3", got)
+	}
+	// A cleared slot keeps reporting its serial, so a clear shows.
+	if err := d.ClearCode(ctx, 3); err != nil {
+		t.Fatal(err)
+	}
+	if got := serial(3); got != 4 {
+		t.Fatalf("serial %d after ClearCode, want 4", got)
+	}
+	if err := d.ClearCode(ctx, 3); err != nil {
+		t.Fatal(err)
+	}
+	if got := serial(3); got != 4 {
+		t.Fatalf("serial %d after clearing the empty slot, want 4", got)
+	}
+	if err := s.Panel().ChangeAtKeypad(3, "3333"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Panel().ClearAtKeypad(3); err != nil {
+		t.Fatal(err)
+	}
+	if got := serial(3); got != 6 {
+		t.Fatalf("serial %d after a keypad set and clear, want 6", got)
+	}
+	if got := serial(16); got != 0 {
+		t.Fatalf("untouched last slot has serial %d", got)
+	}
+}
+
+func TestReadUser(t *testing.T) {
+	s, addr := startSim(t, "neo-hs2032", modbus.SimOptions{Base: 1000})
+	d := dial(t, addr, map[string]string{"base": "1000"})
+	if err := d.SetCode(ctx, drivers.User{Slot: 72, Role: "Supervisor", Label: "Zoë", Partitions: 0b1010}, "7272"); err != nil {
+		t.Fatal(err)
+	}
+	u, err := d.ReadUser(ctx, 72) // the last slot
+	want := drivers.User{Slot: 72, CodeSet: true, Role: "Supervisor", Label: "Zoë", Partitions: 0b1010, CodeCheck: drivers.CodeCheck(72, "7272"), CodeSerial: 1}
+	if err != nil || u != want {
+		t.Fatalf("ReadUser(72) = %+v, %v, want %+v", u, err, want)
+	}
+	if u, err := d.ReadUser(ctx, 2); err != nil || u != (drivers.User{Slot: 2}) {
+		t.Fatalf("empty slot 2 = %+v, %v", u, err)
+	}
+	for _, slot := range []int{0, 73, 1 << 40} {
+		_, err := d.ReadUser(ctx, slot)
+		wantRefusal(t, err, drivers.RefusedBadSlot)
+	}
+
+	p := s.Panel()
+	p.Corrupt(1)
+	if _, err := d.ReadUser(ctx, 72); !errors.Is(err, modbus.ErrGarbled) || !strings.Contains(err.Error(), "read user 72") || !strings.Contains(err.Error(), "failed its check word") {
+		t.Fatalf("corrupt read: %v", err)
+	}
+	if u, err := d.ReadUser(ctx, 72); err != nil || u != want {
+		t.Fatalf("read after the corrupt one: %+v, %v", u, err)
+	}
+	p.SetOffline(true)
+	if _, err := d.ReadUser(ctx, 72); !errors.Is(err, drivers.ErrOffline) || !drivers.Transient(err) {
+		t.Fatalf("offline: %v", err)
+	}
+	p.SetOffline(false)
+	p.FailNext(1, drivers.ErrBusy)
+	if _, err := d.ReadUser(ctx, 72); !errors.Is(err, drivers.ErrBusy) {
+		t.Fatalf("busy: %v", err)
+	}
+}
+
+// TestReadUserChecksBlock: ReadUser checks the slot number in the block
+// and the device's map version, like ReadUsers, against a hand-made map.
+func TestReadUserChecksBlock(t *testing.T) {
+	regs := make([]uint16, modbus.UserAddr+8*modbus.UserBlockLen)
+	copy(regs, identityRegs())
+	put := func(slot int, u drivers.User) {
+		w, err := modbus.EncodeUser(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		copy(regs[modbus.UserAddr+(slot-1)*modbus.UserBlockLen:], w)
+	}
+	put(2, drivers.User{Slot: 3, CodeSet: true, Role: "User"}) // slot 3's block where slot 2's belongs
+	put(4, drivers.User{Slot: 4, CodeSerial: 9})
+	m := newMiniServer(t, regs)
+	m.serve()
+	d := dial(t, m.addr(), nil)
+	if _, err := d.ReadUser(ctx, 2); !errors.Is(err, modbus.ErrGarbled) || !strings.Contains(err.Error(), "says slot 3: check options base") {
+		t.Fatalf("misplaced block: %v", err)
+	}
+	if u, err := d.ReadUser(ctx, 4); err != nil || u != (drivers.User{Slot: 4, CodeSerial: 9}) {
+		t.Fatalf("empty slot 4 = %+v, %v, want its serial 9", u, err)
+	}
+	if _, err := d.ReadUser(ctx, 5); !errors.Is(err, modbus.ErrGarbled) {
+		t.Fatalf("all-zero block: %v, want a failed check word", err)
+	}
+
+	regs[1] = 1 // a map v1 device
+	old := newMiniServer(t, regs)
+	old.serve()
+	_, err := dial(t, old.addr(), nil).ReadUser(ctx, 4)
+	if err == nil || !strings.Contains(err.Error(), "register map version 1: this guardroom reads version 2 only") || drivers.Transient(err) {
+		t.Fatalf("v1 device: %v", err)
 	}
 }
 

@@ -283,8 +283,8 @@ func (p *Panel) FailNext(n int, err error) {
 	p.mu.Unlock()
 }
 
-// Corrupt makes the next n ReadUsers calls meet a garbled user record and
-// fail.
+// Corrupt makes the next n ReadUsers calls, or ReadUser calls of a slot
+// holding a code, meet a garbled user record and fail.
 func (p *Panel) Corrupt(n int) {
 	p.mu.Lock()
 	p.corrupt += n
@@ -546,6 +546,27 @@ func (p *Panel) ReadUsers(ctx context.Context) ([]drivers.User, error) {
 		return nil, fmt.Errorf("sim %s: the user record of slot %d came back garbled (checksum mismatch): read the users again", p.address, users[0].Slot)
 	}
 	return users, nil
+}
+
+// ReadUser returns one slot; an empty slot has CodeSet false and still
+// reports its code serial.
+func (p *Panel) ReadUser(ctx context.Context, slot int) (drivers.User, error) {
+	if err := p.Fault(ctx); err != nil {
+		return drivers.User{}, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err := p.checkSlot(slot); err != nil {
+		return drivers.User{}, err
+	}
+	r := p.users[slot]
+	// Only a record holding a code is garbled, as drivers/modbus's
+	// Simulator does, so that Corrupt means the same on the wire.
+	if p.corrupt > 0 && r != nil {
+		p.corrupt--
+		return drivers.User{}, fmt.Errorf("sim %s: the user record of slot %d came back garbled (checksum mismatch): read it again", p.address, slot)
+	}
+	return p.user(slot, r), nil
 }
 
 func (p *Panel) checkSlot(slot int) error {

@@ -507,10 +507,17 @@ func TestCodeSerial(t *testing.T) {
 	p := open(t, "neo-hs2016")
 	serial := func(slot int) uint32 {
 		t.Helper()
-		if u, ok := user(p, slot); ok {
-			return u.CodeSerial
+		u, err := p.ReadUser(ctx, slot)
+		if err != nil {
+			t.Fatal(err)
 		}
-		return p.Snapshot().Serials[slot]
+		if want := p.Snapshot().Serials[slot]; u.CodeSerial != want {
+			t.Fatalf("ReadUser(%d) serial %d, Snapshot %d", slot, u.CodeSerial, want)
+		}
+		if su, ok := user(p, slot); ok != u.CodeSet || (ok && su != u) {
+			t.Fatalf("ReadUser(%d) = %+v, ReadUsers has %+v, %v", slot, u, su, ok)
+		}
+		return u.CodeSerial
 	}
 	if s := serial(1); s != 0 {
 		t.Fatalf("factory master code has serial %d, want 0", s)
@@ -581,6 +588,61 @@ func TestSetCodeAgain(t *testing.T) {
 	refusal(t, p.SetCode(ctx, drivers.User{Slot: 7}, "5061"), drivers.RefusedAdjacentCode)
 	if err := p.ChangeAtKeypad(5, "5050"); err != nil {
 		t.Fatalf("keypad re-entering the same code: %v", err)
+	}
+}
+
+func TestReadUser(t *testing.T) {
+	p := open(t, "neo-hs2032") // 4 partitions
+	if err := p.SetCode(ctx, drivers.User{Slot: 3, Label: "Cy", Role: "Supervisor", Partitions: 0b0101}, "3030"); err != nil {
+		t.Fatal(err)
+	}
+	u, err := p.ReadUser(ctx, 3)
+	want := drivers.User{Slot: 3, CodeSet: true, Label: "Cy", Role: "Supervisor", Partitions: 0b0101, CodeCheck: drivers.CodeCheck(3, "3030"), CodeSerial: 1}
+	if err != nil || u != want {
+		t.Fatalf("ReadUser(3) = %+v, %v, want %+v", u, err, want)
+	}
+	if u, err := p.ReadUser(ctx, 4); err != nil || u != (drivers.User{Slot: 4}) {
+		t.Fatalf("never-used slot 4 = %+v, %v", u, err)
+	}
+	if err := p.ClearCode(ctx, 3); err != nil {
+		t.Fatal(err)
+	}
+	if u, err := p.ReadUser(ctx, 3); err != nil || u != (drivers.User{Slot: 3, CodeSerial: 2}) {
+		t.Fatalf("cleared slot 3 = %+v, %v, want empty with serial 2", u, err)
+	}
+	for _, slot := range []int{0, -1, 73} {
+		_, err := p.ReadUser(ctx, slot)
+		refusal(t, err, drivers.RefusedBadSlot)
+	}
+
+	// The faults of every other call.
+	p.SetOffline(true)
+	if _, err := p.ReadUser(ctx, 1); !errors.Is(err, drivers.ErrOffline) {
+		t.Fatalf("offline: %v", err)
+	}
+	p.SetOffline(false)
+	p.SetSlow(time.Hour)
+	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	_, err = p.ReadUser(short, 1)
+	cancel()
+	p.SetSlow(0)
+	if !errors.Is(err, drivers.ErrTimeout) {
+		t.Fatalf("slow: %v", err)
+	}
+	p.FailNext(1, drivers.ErrBusy)
+	if _, err := p.ReadUser(ctx, 1); !errors.Is(err, drivers.ErrBusy) {
+		t.Fatalf("fail next: %v", err)
+	}
+	// Corrupt garbles a slot holding a code, and waits for one.
+	p.Corrupt(1)
+	if _, err := p.ReadUser(ctx, 4); err != nil {
+		t.Fatalf("empty slot with a corrupt read pending: %v", err)
+	}
+	if _, err := p.ReadUser(ctx, 1); err == nil || !strings.Contains(err.Error(), "garbled") || drivers.Transient(err) {
+		t.Fatalf("corrupt read: %v", err)
+	}
+	if u, err := p.ReadUser(ctx, 1); err != nil || !u.CodeSet {
+		t.Fatalf("read after the corrupt one: %+v, %v", u, err)
 	}
 }
 
