@@ -42,9 +42,13 @@ type Drift struct {
 // nil: the slot is empty on the panel). It also reports a code-change
 // counter to adopt silently: the first one seen for a code the store set
 // before the panel reported counters.
-func driftReasons(u PanelUser, d *DeviceUser) (reasons []string, baseline uint32) {
+func driftReasons(u PanelUser, d *DeviceUser, masterSlot int) (reasons []string, baseline uint32) {
 	devSet := d != nil && d.CodeSet
 	switch {
+	case !u.CodeSet && devSet && u.Slot == masterSlot:
+		// Panels always hold a master code (the factory's until someone
+		// changes it); one guardroom never set is no news.
+		return nil, 0
 	case u.CodeSet && !devSet:
 		return []string{"code cleared at the panel"}, 0
 	case !u.CodeSet && devSet:
@@ -114,7 +118,7 @@ func (s *Store) ReportUsers(a Actor, panel uint64, dev []DeviceUser) (int, error
 				}
 				return
 			}
-			reasons, baseline := driftReasons(u, d)
+			reasons, baseline := driftReasons(u, d, p.Spec().MasterSlot)
 			if len(reasons) > 0 {
 				drifting++
 			}
@@ -163,13 +167,9 @@ func (s *Store) ReportUsers(a Actor, panel uint64, dev []DeviceUser) (int, error
 			switch {
 			case len(c.reasons) > 0:
 				reason := strings.Join(c.reasons, "; ")
-				d := Drift{Panel: p.ID, Slot: u.Slot, Reasons: c.reasons, Detected: s.now()}
-				if dd := seen[u.Slot]; dd != nil {
-					d.Seen = *dd
-				} else if sd := findDev(dev, u.Slot); sd != nil {
+				d := Drift{Panel: p.ID, Slot: u.Slot, Reasons: c.reasons, Detected: s.now(), Seen: DeviceUser{Slot: u.Slot}}
+				if sd := findDev(dev, u.Slot); sd != nil {
 					d.Seen = *sd
-				} else {
-					d.Seen = DeviceUser{Slot: u.Slot}
 				}
 				u.Sync = Sync{State: SyncDrift, Job: u.Sync.Job, Reason: reason}
 				w.set(driftKey(p.ID, u.Slot), d)

@@ -228,12 +228,18 @@ func (w *wtx) finishUser(p Panel, j Job, sync Sync, r JobResult) error {
 	if err != nil {
 		return err
 	}
-	if u.Sync.Job != j.Seq && sync.State != SyncFailed {
-		return nil
-	}
-	u.Sync = sync
+	was := u
 	if r.Err == "" && r.CodeSerial != 0 && (j.Op == OpSetCode || j.Op == OpClearCode) {
 		u.DevSerial = r.CodeSerial
+	}
+	switch {
+	case u.Sync.Job == j.Seq || sync.State == SyncFailed:
+		u.Sync = sync
+	case sync.State == SyncPending && u.Sync.State == SyncPending:
+		u.Sync.Reason = sync.Reason // an earlier job of the user waits: say why
+	}
+	if u.Sync == was.Sync && u.DevSerial == was.DevSerial {
+		return nil
 	}
 	w.setRaw(userKey(u.Panel, u.Slot), u.encode())
 	w.changed(Change{What: ChangeUser, Panel: u.Panel, Slot: u.Slot})

@@ -244,3 +244,6 @@ func exists(txn *badger.Txn, key []byte) (bool, error) {
 	}
 	return err == nil, err
 }
+
+// Now is the store's clock: the dispatcher judges job ages by it.
+func (s *Store) Now() time.Time { return s.now() }

@@ -1,0 +1,592 @@
+// Package dispatch joins the store and the drivers: it drains the outbox the
+// store writes, applying each job through its device's driver (or the mail
+// server), and polls devices for partition state and drift.
+//
+// The store decides everything that is a rule: when a job is due, the
+// back-off after a transient failure, what a permanent refusal does to the
+// row, what counts as drift. The dispatcher only carries jobs to devices
+// and reports what they said. Each device's jobs are applied one at a time,
+// in the order they were queued; devices work side by side.
+//
+// A job is marked done only after its device took it, so a crash or a kill
+// between the two applies it again at the next start. Every job is
+// idempotent on the device (set this code in this slot, arm this
+// partition), so applying it twice gives the same outcome; arm and disarm
+// commands older than store.ArmTimeout are dropped rather than applied.
+package dispatch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/guardroom/guardroom/drivers"
+	"github.com/guardroom/guardroom/store"
+	"github.com/guardroom/guardroom/store/family"
+)
+
+// Mailer delivers account mail; drivers/mail's Sender is one.
+type Mailer interface {
+	Send(ctx context.Context, to, subject, body string) error
+	Transport() string
+}
+
+// Options tune a Dispatcher. Zero values take the defaults.
+type Options struct {
+	// Mailer delivers mail jobs; nil means no SMTP server is configured:
+	// mail waits in the outbox, and MailOff says why.
+	Mailer  Mailer
+	MailOff string
+	// PollEvery is how often devices are read for state and drift
+	// (default 15 s).
+	PollEvery time.Duration
+	// Tick is how often due jobs are looked for when nothing wakes the
+	// dispatcher (retries coming due); default 1 s.
+	Tick time.Duration
+	// Timeout bounds one device or mail operation (default 20 s).
+	Timeout time.Duration
+	// Open opens a driver; default drivers.Open.
+	Open func(name string, cfg drivers.Config) (drivers.Panel, error)
+	// Logf receives diagnostics (never codes or mail bodies); default none.
+	Logf func(format string, args ...any)
+}
+
+// DefaultMailOff is shown while no SMTP server is configured.
+const DefaultMailOff = "no SMTP server configured: set [smtp] host in the config file (or --smtp-host); mail waits in the outbox until then"
+
+// Dispatcher drains the outbox and polls devices.
+type Dispatcher struct {
+	st  *store.Store
+	sys store.Actor
+	o   Options
+
+	mu      sync.Mutex
+	devices map[uint64]*device
+	mailMu  sync.Mutex // one mail at a time, in order
+	workers sync.WaitGroup
+	busy    map[uint64]bool // devices (0: mail) with a worker running
+}
+
+// device is one panel's driver, opened from its configuration and kept
+// until the configuration changes. mu serializes the device's jobs and
+// polls, so a poll never reads a device halfway through a job.
+type device struct {
+	mu    sync.Mutex
+	cfg   store.Panel // the configuration the driver was opened with
+	drv   drivers.Panel
+	err   error // why the driver could not be opened
+	trans string
+}
+
+// New makes a dispatcher for s.
+func New(s *store.Store, o Options) *Dispatcher {
+	if o.PollEvery <= 0 {
+		o.PollEvery = 15 * time.Second
+	}
+	if o.Tick <= 0 {
+		o.Tick = time.Second
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 20 * time.Second
+	}
+	if o.Open == nil {
+		o.Open = drivers.Open
+	}
+	if o.Logf == nil {
+		o.Logf = func(string, ...any) {}
+	}
+	if o.MailOff == "" {
+		o.MailOff = DefaultMailOff
+	}
+	return &Dispatcher{st: s, sys: s.Internal("dispatcher"), o: o, devices: map[uint64]*device{}, busy: map[uint64]bool{}}
+}
+
+// Run drains due jobs as they come and polls devices until ctx ends, then
+// waits for the jobs in hand and closes the drivers.
+func (d *Dispatcher) Run(ctx context.Context) error {
+	sub := d.st.Subscribe()
+	defer sub.Close()
+	defer d.Close()
+	tick := time.NewTicker(d.o.Tick)
+	defer tick.Stop()
+	poll := time.NewTicker(d.o.PollEvery)
+	defer poll.Stop()
+	d.reportMail()
+	d.startPolls(ctx)
+	for {
+		if err := d.startDue(ctx); err != nil {
+			d.o.Logf("dispatch: %v", err)
+		}
+		select {
+		case <-ctx.Done():
+			d.workers.Wait()
+			return nil
+		case <-sub.C:
+			sub.Changes()
+		case <-tick.C:
+		case <-poll.C:
+			d.startPolls(ctx)
+		}
+	}
+}
+
+// Drain applies every job due now, device by device in order, and returns
+// when they are all done or waiting: for commands and tests.
+func (d *Dispatcher) Drain(ctx context.Context) error {
+	d.reportMail()
+	jobs, err := d.st.DueJobs(d.sys, 0)
+	if err != nil {
+		return err
+	}
+	var wg sync.WaitGroup
+	for target, list := range groupByTarget(jobs) {
+		wg.Go(func() { d.work(ctx, target, list) })
+	}
+	wg.Wait()
+	return ctx.Err()
+}
+
+// Poll reads every device once for partition states and drift.
+func (d *Dispatcher) Poll(ctx context.Context) error {
+	panels, err := d.st.ListPanels(d.sys)
+	if err != nil {
+		return err
+	}
+	var wg sync.WaitGroup
+	for _, p := range panels {
+		wg.Go(func() { d.poll(ctx, p) })
+	}
+	wg.Wait()
+	return ctx.Err()
+}
+
+// Close closes every driver.
+func (d *Dispatcher) Close() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var errs []error
+	for id, dev := range d.devices {
+		if dev.drv != nil {
+			errs = append(errs, dev.drv.Close())
+		}
+		delete(d.devices, id)
+	}
+	return errors.Join(errs...)
+}
+
+// groupByTarget splits due jobs by device (0: mail), keeping their order.
+func groupByTarget(jobs []store.Job) map[uint64][]store.Job {
+	out := map[uint64][]store.Job{}
+	for _, j := range jobs {
+		t := j.Panel
+		if j.Kind == store.JobMail {
+			t = 0
+		}
+		out[t] = append(out[t], j)
+	}
+	return out
+}
+
+// startDue hands due jobs to workers, one worker a device at most; a
+// device still busy picks its new jobs up on a later round.
+func (d *Dispatcher) startDue(ctx context.Context) error {
+	jobs, err := d.st.DueJobs(d.sys, 0)
+	if err != nil {
+		return err
+	}
+	groups := groupByTarget(jobs)
+	for _, target := range slices.Sorted(maps.Keys(groups)) {
+		if !d.claim(target) {
+			continue
+		}
+		list := groups[target]
+		d.workers.Go(func() {
+			defer d.release(target)
+			d.work(ctx, target, list)
+		})
+	}
+	return nil
+}
+
+func (d *Dispatcher) claim(target uint64) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.busy[target] {
+		return false
+	}
+	d.busy[target] = true
+	return true
+}
+
+func (d *Dispatcher) release(target uint64) {
+	d.mu.Lock()
+	delete(d.busy, target)
+	d.mu.Unlock()
+}
+
+func (d *Dispatcher) startPolls(ctx context.Context) {
+	panels, err := d.st.ListPanels(d.sys)
+	if err != nil {
+		d.o.Logf("dispatch: list panels: %v", err)
+		return
+	}
+	for _, p := range panels {
+		if !d.claim(pollKey(p.ID)) {
+			continue
+		}
+		d.workers.Go(func() {
+			defer d.release(pollKey(p.ID))
+			d.poll(ctx, p)
+		})
+	}
+}
+
+// pollKey keeps a device's poll apart from its job worker in busy.
+func pollKey(panel uint64) uint64 { return panel | 1<<63 }
+
+// work applies one device's (or the mail server's) jobs in order. It stops
+// at the first transient failure: the store holds the later jobs back
+// until the retry.
+func (d *Dispatcher) work(ctx context.Context, target uint64, jobs []store.Job) {
+	if target == 0 {
+		d.mailMu.Lock()
+		defer d.mailMu.Unlock()
+		for _, j := range jobs {
+			if ctx.Err() != nil || !d.sendMail(ctx, j) {
+				return
+			}
+		}
+		return
+	}
+	p, err := d.st.GetPanel(d.sys, target)
+	if err != nil {
+		d.o.Logf("dispatch: panel %d: %v", target, err)
+		return
+	}
+	dev := d.device(p)
+	dev.mu.Lock()
+	defer dev.mu.Unlock()
+	for _, j := range jobs {
+		if ctx.Err() != nil || !d.applyJob(ctx, p, dev, j) {
+			return
+		}
+	}
+}
+
+// device returns the panel's driver, opening (or reopening after a
+// configuration change) as needed.
+func (d *Dispatcher) device(p store.Panel) *device {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	dev := d.devices[p.ID]
+	if dev != nil && sameConfig(dev.cfg, p) && dev.err == nil {
+		return dev
+	}
+	if dev != nil && dev.drv != nil {
+		dev.drv.Close()
+	}
+	if dev == nil {
+		dev = &device{}
+		d.devices[p.ID] = dev
+	}
+	dev.cfg = p
+	dev.drv, dev.err = d.o.Open(p.Driver, drivers.Config{Address: p.Address, Options: p.Options, Family: p.Family, Slots: p.Slots, CodeLength: p.CodeLength})
+	dev.trans = transport(p, dev.drv)
+	if dev.err != nil {
+		dev.err = fmt.Errorf("cannot open the %s driver for %s: %w", p.Driver, p.Label(), dev.err)
+	}
+	return dev
+}
+
+func sameConfig(a, b store.Panel) bool {
+	return a.Driver == b.Driver && a.Address == b.Address && maps.Equal(a.Options, b.Options) &&
+		a.Family == b.Family && a.Slots == b.Slots && a.CodeLength == b.CodeLength
+}
+
+// transport names how a device is reached, for the action log.
+func transport(p store.Panel, drv drivers.Panel) string {
+	if t, ok := drv.(interface{ Transport() string }); ok {
+		return t.Transport()
+	}
+	switch p.Driver {
+	case "sim":
+		return "in-process"
+	case "guided":
+		return "keypad"
+	}
+	return p.Address
+}
+
+// report tells the store whether the device answered. Refusals and
+// read-back mismatches come from a device that answered.
+func (d *Dispatcher) report(p store.Panel, dev *device, err error) {
+	r := store.ConnectionReport{Online: true, Driver: p.Driver, Transport: dev.trans}
+	var refusal *drivers.Refusal
+	if err != nil && !errors.As(err, &refusal) {
+		r.Err = err.Error()
+		r.Online = dev.err == nil && !drivers.Transient(err)
+	}
+	if rerr := d.st.ReportConnection(d.sys, p.ID, r); rerr != nil {
+		d.o.Logf("dispatch: %s connection: %v", p.Label(), rerr)
+	}
+}
+
+// applyJob carries one job to the device and records the outcome. It
+// reports whether the device's next job may follow now.
+func (d *Dispatcher) applyJob(ctx context.Context, p store.Panel, dev *device, j store.Job) bool {
+	res := store.JobResult{Driver: p.Driver, Transport: dev.trans}
+	var err error
+	switch {
+	case j.Stale(d.st.Now()):
+		res.Err, res.Permanent = store.StaleReason, true
+	case dev.err != nil:
+		err = dev.err
+	default:
+		octx, cancel := context.WithTimeout(ctx, d.o.Timeout)
+		res.Verified, res.CodeSerial, err = d.apply(octx, p, dev.drv, j)
+		cancel()
+	}
+	if ctx.Err() != nil {
+		return false // shutting down: the job stays pending and is applied again at the next start
+	}
+	var guide *drivers.Guidance
+	if errors.As(err, &guide) {
+		if perr := d.st.ParkJob(d.sys, j.Seq, guide.Steps, p.Driver); perr != nil {
+			d.o.Logf("dispatch: park job %d: %v", j.Seq, perr)
+		}
+		d.report(p, dev, nil)
+		return true
+	}
+	if err != nil {
+		res.Err = err.Error()
+		var refusal *drivers.Refusal
+		res.Permanent = errors.As(err, &refusal)
+	}
+	if res.Err != store.StaleReason {
+		d.report(p, dev, err)
+	}
+	if ferr := d.st.FinishJob(d.sys, j.Seq, res); ferr != nil {
+		d.o.Logf("dispatch: finish job %d: %v", j.Seq, ferr)
+		return false
+	}
+	return res.Err == "" || res.Permanent
+}
+
+// apply runs one job's operation and, where the driver can, reads the
+// change back. The code is used for the write and the read-back check, and
+// goes nowhere else.
+func (d *Dispatcher) apply(ctx context.Context, p store.Panel, drv drivers.Panel, j store.Job) (verified bool, serial uint32, err error) {
+	readBack := drv.Capabilities().ReadBack
+	switch j.Op {
+	case store.OpSetCode:
+		u := drivers.User{Slot: j.Slot, Role: string(j.Role), Label: j.Label, Partitions: uint64(j.Partitions)}
+		if err := drv.SetCode(ctx, u, j.Code); err != nil {
+			return false, 0, err
+		}
+		if !readBack {
+			return false, 0, nil
+		}
+		got, err := drv.ReadUser(ctx, j.Slot)
+		if err != nil {
+			return false, 0, fmt.Errorf("read back user %d: %w", j.Slot, err)
+		}
+		switch {
+		case !got.CodeSet:
+			return false, 0, mismatch(j, "the slot is empty")
+		case got.CodeCheck != 0 && got.CodeCheck != drivers.CodeCheck(j.Slot, j.Code):
+			return false, 0, mismatch(j, "the slot holds another code")
+		case got.Label != "" && got.Label != j.Label:
+			return false, 0, mismatch(j, fmt.Sprintf("the label is %q", got.Label))
+		case got.Partitions != 0 && j.Partitions != 0 && got.Partitions != uint64(j.Partitions):
+			return false, 0, mismatch(j, "the partitions differ")
+		}
+		return true, got.CodeSerial, nil
+	case store.OpClearCode:
+		if err := drv.ClearCode(ctx, j.Slot); err != nil {
+			return false, 0, err
+		}
+		if !readBack {
+			return false, 0, nil
+		}
+		got, err := drv.ReadUser(ctx, j.Slot)
+		if err != nil {
+			return false, 0, fmt.Errorf("read back user %d: %w", j.Slot, err)
+		}
+		if got.CodeSet {
+			return false, 0, mismatch(j, "the slot still holds a code")
+		}
+		return true, got.CodeSerial, nil
+	case store.OpSetLabel:
+		if err := drv.SetLabel(ctx, j.Slot, j.Label); err != nil {
+			return false, 0, err
+		}
+		if !readBack {
+			return false, 0, nil
+		}
+		got, err := drv.ReadUser(ctx, j.Slot)
+		if err != nil {
+			return false, 0, fmt.Errorf("read back user %d: %w", j.Slot, err)
+		}
+		if got.Label != j.Label {
+			return false, 0, mismatch(j, fmt.Sprintf("the label is %q", got.Label))
+		}
+		return true, 0, nil
+	case store.OpSetPartitions:
+		if err := drv.SetPartitions(ctx, j.Slot, uint64(j.Partitions)); err != nil {
+			return false, 0, err
+		}
+		if !readBack {
+			return false, 0, nil
+		}
+		got, err := drv.ReadUser(ctx, j.Slot)
+		if err != nil {
+			return false, 0, fmt.Errorf("read back user %d: %w", j.Slot, err)
+		}
+		if got.Partitions != uint64(j.Partitions) {
+			return false, 0, mismatch(j, "the partitions differ")
+		}
+		return true, 0, nil
+	case store.OpArm, store.OpDisarm:
+		want := drivers.Disarmed
+		if j.Op == store.OpArm {
+			want = drivers.ArmedAway
+			if j.Mode == store.ArmStay {
+				want = drivers.ArmedStay
+			}
+			err = drv.Arm(ctx, j.Partition, drivers.ArmMode(j.Mode))
+		} else {
+			err = drv.Disarm(ctx, j.Partition)
+		}
+		if err != nil {
+			return false, 0, err
+		}
+		if !drv.Capabilities().Partitions {
+			return false, 0, nil
+		}
+		parts, err := drv.ReadPartitions(ctx)
+		if err != nil {
+			return false, 0, fmt.Errorf("read back partition %d: %w", j.Partition, err)
+		}
+		for _, pt := range parts {
+			if pt.Number == j.Partition {
+				if pt.State != want {
+					return false, 0, mismatch(j, "the partition is "+string(pt.State))
+				}
+				return true, 0, nil
+			}
+		}
+		return false, 0, mismatch(j, "the panel did not report the partition")
+	}
+	return false, 0, &drivers.Refusal{Reason: fmt.Sprintf("job %d: this guardroom does not know the operation %q", j.Seq, j.Op)}
+}
+
+// mismatch is a write the device accepted but did not keep: permanent,
+// since writing again would most likely end the same way.
+func mismatch(j store.Job, what string) error {
+	return &drivers.Refusal{Reason: fmt.Sprintf("the panel accepted the change but reading it back shows %s: check the panel, then retry or cancel job %d", what, j.Seq)}
+}
+
+// reportMail tells the store whether mail can go.
+func (d *Dispatcher) reportMail() {
+	r := store.ConnectionReport{Online: d.o.Mailer != nil, Driver: "smtp"}
+	if d.o.Mailer == nil {
+		r.Err = d.o.MailOff
+	} else {
+		r.Transport = d.o.Mailer.Transport()
+	}
+	if err := d.st.ReportConnection(d.sys, 0, r); err != nil {
+		d.o.Logf("dispatch: mail status: %v", err)
+	}
+}
+
+// sendMail delivers one mail job; it reports whether the next may follow.
+// With no mail server configured the mail stays pending, untouched.
+func (d *Dispatcher) sendMail(ctx context.Context, j store.Job) bool {
+	if d.o.Mailer == nil || j.Mail == nil {
+		return false
+	}
+	res := store.JobResult{Driver: "smtp", Transport: d.o.Mailer.Transport(), Verified: true}
+	octx, cancel := context.WithTimeout(ctx, d.o.Timeout)
+	err := d.o.Mailer.Send(octx, j.Mail.To, j.Mail.Subject, j.Mail.Body)
+	cancel()
+	if ctx.Err() != nil {
+		return false
+	}
+	status := store.ConnectionReport{Online: true, Driver: "smtp", Transport: res.Transport}
+	if err != nil {
+		res.Err = err.Error()
+		var refusal *drivers.Refusal
+		res.Permanent = errors.As(err, &refusal)
+		if !res.Permanent {
+			status.Online, status.Err = false, err.Error()
+		}
+	}
+	if serr := d.st.ReportConnection(d.sys, 0, status); serr != nil {
+		d.o.Logf("dispatch: mail status: %v", serr)
+	}
+	if ferr := d.st.FinishJob(d.sys, j.Seq, res); ferr != nil {
+		d.o.Logf("dispatch: finish mail job %d: %v", j.Seq, ferr)
+		return false
+	}
+	return res.Err == "" || res.Permanent
+}
+
+// poll reads one device's partitions and users and reports them.
+func (d *Dispatcher) poll(ctx context.Context, p store.Panel) {
+	dev := d.device(p)
+	dev.mu.Lock()
+	defer dev.mu.Unlock()
+	if dev.err != nil {
+		d.report(p, dev, dev.err)
+		return
+	}
+	caps := dev.drv.Capabilities()
+	if !caps.Partitions && !(caps.ReadBack && caps.Users) {
+		return // nothing to read (guided): no connection to speak of
+	}
+	octx, cancel := context.WithTimeout(ctx, d.o.Timeout)
+	defer cancel()
+	err := d.readDevice(octx, p, dev.drv, caps)
+	if ctx.Err() != nil {
+		return
+	}
+	d.report(p, dev, err)
+	if err != nil {
+		d.o.Logf("dispatch: poll %s: %v", p.Label(), err)
+	}
+}
+
+func (d *Dispatcher) readDevice(ctx context.Context, p store.Panel, drv drivers.Panel, caps drivers.Capabilities) error {
+	if caps.Partitions {
+		parts, err := drv.ReadPartitions(ctx)
+		if err != nil {
+			return err
+		}
+		rep := make([]store.PartitionReport, len(parts))
+		for i, pt := range parts {
+			rep[i] = store.PartitionReport{Number: pt.Number, State: store.PartitionState(pt.State)}
+		}
+		if err := d.st.ReportPartitions(d.sys, p.ID, rep); err != nil {
+			return fmt.Errorf("record partition states: %w", err)
+		}
+	}
+	if caps.ReadBack && caps.Users {
+		users, err := drv.ReadUsers(ctx)
+		if err != nil {
+			return err
+		}
+		rep := make([]store.DeviceUser, len(users))
+		for i, u := range users {
+			rep[i] = store.DeviceUser{Slot: u.Slot, CodeSet: u.CodeSet, Label: u.Label, Role: family.Role(u.Role),
+				Partitions: store.PartitionSet(u.Partitions), CodeSerial: u.CodeSerial}
+		}
+		if _, err := d.st.ReportUsers(d.sys, p.ID, rep); err != nil {
+			return fmt.Errorf("record users: %w", err)
+		}
+	}
+	return nil
+}
