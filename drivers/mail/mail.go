@@ -301,13 +301,14 @@ func encodeSubject(subject string) string {
 // deliver runs one SMTP session. The whole session, not each step, is
 // bounded by the timeout, and cancelling ctx cuts the connection at once.
 func (s *Sender) deliver(ctx context.Context, rcpt string, msg []byte, body string) error {
-	deadline := time.Now().Add(s.timeout)
+	start := time.Now()
+	deadline := start.Add(s.timeout)
 	sctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	if d, ok := sctx.Deadline(); ok {
 		deadline = d
 	}
-	ses := &session{s: s, ctx: ctx, sctx: sctx, body: body}
+	ses := &session{s: s, ctx: ctx, sctx: sctx, limit: deadline.Sub(start).Round(time.Millisecond), body: body}
 
 	var d net.Dialer
 	conn, err := d.DialContext(sctx, "tcp", s.addr)
@@ -413,10 +414,11 @@ func setupErr(format string, args ...any) error {
 
 // session classifies the errors of one delivery.
 type session struct {
-	s    *Sender
-	ctx  context.Context // the caller's
-	sctx context.Context // ctx bounded by the Sender's timeout
-	body string
+	s     *Sender
+	ctx   context.Context // the caller's
+	sctx  context.Context // ctx bounded by the Sender's timeout
+	limit time.Duration   // the time sctx allowed
+	body  string
 }
 
 // fail turns an error met at stage into one of the package's classes.
@@ -424,7 +426,7 @@ func (ses *session) fail(stage string, err error) error {
 	s := ses.s
 	// Once the context has ended, the broken connection is its effect and
 	// not the news.
-	if cerr := ses.ctx.Err(); cerr != nil {
+	if cerr := ses.ctx.Err(); cerr != nil && !errors.Is(cerr, context.DeadlineExceeded) {
 		return &transientError{
 			fmt.Sprintf("sending mail through %s stopped (%v) during %s: the mail waits and is retried", s.addr, cerr, stage),
 			drivers.ErrTimeout, cerr}
@@ -432,7 +434,7 @@ func (ses *session) fail(stage string, err error) error {
 	var ne net.Error
 	if ses.sctx.Err() != nil || errors.As(err, &ne) && ne.Timeout() {
 		return &transientError{
-			fmt.Sprintf("SMTP server %s did not answer within %v (during %s): check the network and [smtp] host and port; the mail waits and is retried", s.addr, s.timeout, stage),
+			fmt.Sprintf("SMTP server %s did not answer within %v (during %s): check the network and [smtp] host and port; the mail waits and is retried", s.addr, ses.limit, stage),
 			drivers.ErrTimeout, context.DeadlineExceeded}
 	}
 	var reply *textproto.Error

@@ -375,6 +375,15 @@ func TestTimeout(t *testing.T) {
 	if !strings.Contains(err.Error(), "did not answer within 200ms") {
 		t.Errorf("error %q does not give the timeout", err)
 	}
+	// The caller's deadline, when it comes first, is the one reported.
+	s := sender(t, srv, nil) // Timeout 5s
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
+	defer cancel()
+	err = s.Send(ctx, to, "hello", body)
+	isTransient(t, err, drivers.ErrTimeout)
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "did not answer within 1") || strings.Contains(err.Error(), "within 5s") {
+		t.Errorf("error %q does not give the caller's deadline", err)
+	}
 }
 
 func TestNonASCIISubjectRoundTrip(t *testing.T) {
