@@ -173,7 +173,8 @@ type Config struct {
 	// "rtu:///dev/ttyUSB0", a sim device name).
 	Address string
 	// Options are driver-specific settings (for modbus: unit, base,
-	// timeout, baud, parity, stop, databits).
+	// timeout, baud, parity, stop, databits; for sim: locks, state,
+	// offline).
 	Options map[string]string
 	// Family is the panel's store/family ID, e.g. "neo-hs2064".
 	Family string

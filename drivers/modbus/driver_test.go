@@ -14,6 +14,7 @@ import (
 
 	"github.com/guardroom/guardroom/drivers"
 	"github.com/guardroom/guardroom/drivers/modbus"
+	"github.com/guardroom/guardroom/drivers/sim"
 )
 
 // readBack checks that the driver reads what the simulated panel holds.
@@ -793,4 +794,43 @@ func TestSimulatorConfig(t *testing.T) {
 	if _, err := s.Listen(ctx, "127.0.0.1:0"); err == nil {
 		t.Error("Listen after Close accepted")
 	}
+}
+
+// TestSimulatorStateFile: a simulator serving a sim panel with a state
+// file (docs/modbus.md) comes back after a restart with the codes and
+// serials it had.
+func TestSimulatorStateFile(t *testing.T) {
+	t.Cleanup(sim.Reset)
+	cfg := drivers.Config{Address: "modbus-state-1", Family: "neo-hs2016", Options: map[string]string{"state": t.TempDir() + "/panel.json"}}
+	serve := func() (*modbus.Simulator, *modbus.Driver) {
+		t.Helper()
+		p, err := drivers.Open("sim", cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, addr := startSim(t, "", modbus.SimOptions{Panel: p.(*sim.Panel)})
+		return s, dial(t, addr, nil)
+	}
+	s, d := serve()
+	if err := d.SetCode(ctx, drivers.User{Slot: 2, Label: "Ana"}, "2468"); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.SetCode(ctx, drivers.User{Slot: 3}, "3579"); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.ClearCode(ctx, 3); err != nil {
+		t.Fatal(err)
+	}
+	before := readBack(t, d, s)
+	s.Close()
+	sim.Reset()
+
+	s, d = serve()
+	if after := readBack(t, d, s); !reflect.DeepEqual(after, before) {
+		t.Fatalf("after the restart %+v, before %+v", after, before)
+	}
+	if u, err := d.ReadUser(ctx, 3); err != nil || u != (drivers.User{Slot: 3, CodeSerial: 2}) {
+		t.Fatalf("cleared slot 3 after the restart: %+v, %v", u, err)
+	}
+	wantRefusal(t, d.SetCode(ctx, drivers.User{Slot: 4}, "2468"), drivers.RefusedDuplicateCode)
 }

@@ -10,6 +10,26 @@
 // Device(address). NewPanel makes a panel outside that registry, for
 // transport simulators such as drivers/modbus's Simulator.
 //
+// Config.Options:
+//
+//   - locks: door locks, 0-16 (default 2 on families with door locks).
+//   - state: a file that keeps the panel across restarts. Open loads it if
+//     it exists (it must describe the same family, slots, code length and
+//     locks) and writes it after every change: slots (role, label,
+//     partitions, code serial, and the code as its salted hash and
+//     CodeCheck), partition states and labels, locks with their batteries
+//     and tags, and the offline fault (not slow, FailNext or Corrupt,
+//     which are for one test). Each write goes to a temporary file in the
+//     same directory, is synced and renamed over the file, so a crash
+//     leaves the old state or the new; the file is mode 0600. One panel
+//     per file: two addresses naming one file are refused.
+//   - offline: "true" starts the panel offline (a demo site's dead panel),
+//     "false" online; without it, as the state file says.
+//
+// A state file holds no code, but a 4-8 digit code can be found from its
+// salted hash or its CodeCheck by trying every code: it is for demos and
+// tests, not for the codes of doors that matter.
+//
 // A simulated panel, like a real one, never keeps a code in clear: it keeps
 // a salted SHA-256 of each code for the duplicate checks and the
 // drivers.CodeCheck it reports. Each slot has a code serial, as
@@ -57,7 +77,8 @@ var (
 
 // Open is the sim driver's factory: it returns the simulated panel at
 // cfg.Address, creating it (from cfg, see NewPanel) on first use. A later
-// Open of the same address must name the same family.
+// Open of the same address must name the same family; its other settings
+// are ignored. Two addresses cannot share a state file.
 func Open(cfg drivers.Config) (drivers.Panel, error) {
 	if cfg.Address == "" {
 		return nil, fmt.Errorf("no address: give the simulated panel a name, e.g. demo-1")
@@ -69,6 +90,13 @@ func Open(cfg drivers.Config) (drivers.Panel, error) {
 			return nil, fmt.Errorf("sim %s already simulates a %s panel, not %s: use another address", cfg.Address, p.fam.ID, cfg.Family)
 		}
 		return p, nil
+	}
+	if path := cfg.Options["state"]; path != "" {
+		for addr, q := range devices {
+			if q.statePath != "" && samePath(q.statePath, path) {
+				return nil, fmt.Errorf("sim %s: state file %s already keeps sim %s: give each panel its own file", cfg.Address, path, addr)
+			}
+		}
 	}
 	p, err := NewPanel(cfg)
 	if err != nil {
@@ -97,11 +125,12 @@ func Reset() {
 // and drivers.Locks; its other exported methods inject faults and let
 // tests and transport simulators look inside.
 type Panel struct {
-	address string
-	fam     family.Family
-	slots   int
-	codeLen int
-	salt    [16]byte
+	address   string
+	fam       family.Family
+	slots     int
+	codeLen   int
+	salt      [16]byte
+	statePath string // "": the state lives in memory only
 
 	mu    sync.Mutex
 	users map[int]*slotRec
@@ -134,10 +163,17 @@ type lockRec struct {
 
 // NewPanel makes a simulated panel that is not in Open's registry.
 // cfg.Family (a store/family ID) is required; cfg.Slots and cfg.CodeLength
-// default to the family's; cfg.Options["locks"] sets the number of door
-// locks (0-16, default 2 on families with door locks). The master slot
-// starts with the factory code: the first CodeLength digits of 12345678
-// (1111 on Visonic).
+// default to the family's. Options:
+//
+//   - locks: the number of door locks (0-16, default 2 on families with
+//     door locks).
+//   - state: a file the panel loads at NewPanel if it exists, and writes
+//     after every change (see the package doc).
+//   - offline: "true" starts the panel offline, as SetOffline(true);
+//     "false" online; without it, as the state file says (online if none).
+//
+// A fresh panel's master slot holds the factory code: the first CodeLength
+// digits of 12345678 (1111 on Visonic).
 func NewPanel(cfg drivers.Config) (*Panel, error) {
 	fam, ok := family.Lookup(cfg.Family)
 	if !ok {
@@ -172,6 +208,7 @@ func NewPanel(cfg drivers.Config) (*Panel, error) {
 	if fam.DoorLocks {
 		nlocks = DefaultLocks
 	}
+	var offline *bool
 	for k, v := range cfg.Options {
 		switch k {
 		case "locks":
@@ -183,8 +220,19 @@ func NewPanel(cfg drivers.Config) (*Panel, error) {
 				return nil, fmt.Errorf("sim %s: a %s drives no door locks: drop option locks", cfg.Address, fam.Model)
 			}
 			nlocks = n
+		case "state":
+			if v == "" {
+				return nil, fmt.Errorf("sim %s: option state is empty: name the file that keeps the panel's state, or drop the option", cfg.Address)
+			}
+			p.statePath = v
+		case "offline":
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return nil, fmt.Errorf("sim %s: option offline=%q: give true or false", cfg.Address, v)
+			}
+			offline = &b
 		default:
-			return nil, fmt.Errorf("sim %s: unknown option %q: the sim driver takes only locks", cfg.Address, k)
+			return nil, fmt.Errorf("sim %s: unknown option %q: the sim driver takes locks, state and offline", cfg.Address, k)
 		}
 	}
 	if _, err := rand.Read(p.salt[:]); err != nil {
@@ -201,6 +249,19 @@ func NewPanel(cfg drivers.Config) (*Panel, error) {
 		master = "1111"
 	}
 	p.store(fam.MasterSlot, master, &slotRec{role: string(family.RoleMaster), label: "Master", parts: p.allParts()})
+	if p.statePath != "" {
+		if err := p.load(); err != nil {
+			return nil, err
+		}
+	}
+	if offline != nil {
+		p.offline = *offline
+	}
+	// Saving now makes a path that cannot be written fail here, at Open,
+	// rather than at the first change.
+	if err := p.save(); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
@@ -255,11 +316,13 @@ func refuse(kind drivers.RefusalKind, format string, args ...any) error {
 // --- faults -------------------------------------------------------------
 
 // SetOffline makes every call fail with drivers.ErrOffline (true) or work
-// again (false).
+// again (false). It is saved in the state file; if that write fails, the
+// next change's write carries it.
 func (p *Panel) SetOffline(off bool) {
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.offline = off
-	p.mu.Unlock()
+	p.save()
 }
 
 // SetSlow makes every call wait d before it acts (0: no wait). A call
@@ -355,14 +418,17 @@ func (p *Panel) ChangeAtKeypad(slot int, code string) error {
 	}
 	p.store(slot, code, rec)
 	p.bump(slot)
-	return nil
+	return p.save()
 }
 
 // ClearAtKeypad deletes the code in slot as someone at the keypad would.
 func (p *Panel) ClearAtKeypad(slot int) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.clear(slot)
+	if err := p.clear(slot); err != nil {
+		return err
+	}
+	return p.save()
 }
 
 // SetPartitionState puts partition n in state, as the panel's zones would
@@ -374,7 +440,7 @@ func (p *Panel) SetPartitionState(n int, state drivers.PartitionState) error {
 		return fmt.Errorf("sim %s: no partition %d", p.address, n)
 	}
 	p.parts[n-1].State = state
-	return nil
+	return p.save()
 }
 
 // SetLockState puts lock n in state (jammed, unknown...).
@@ -385,7 +451,7 @@ func (p *Panel) SetLockState(n int, state drivers.LockState) error {
 		return fmt.Errorf("sim %s: no lock %d", p.address, n)
 	}
 	p.locks[n-1].state = state
-	return nil
+	return p.save()
 }
 
 // SetBattery sets lock n's battery to pct percent.
@@ -396,7 +462,7 @@ func (p *Panel) SetBattery(n, pct int) error {
 		return fmt.Errorf("sim %s: no lock %d", p.address, n)
 	}
 	p.locks[n-1].battery = min(max(pct, 0), fullBattery)
-	return nil
+	return p.save()
 }
 
 // Snapshot is a panel's state, read without faults.
@@ -799,6 +865,7 @@ func (p *Panel) Arm(ctx context.Context, n int, mode drivers.ArmMode) error {
 	switch part.State {
 	case drivers.Disarmed:
 		part.State = want
+		return p.save()
 	case want:
 	case drivers.ArmedStay, drivers.ArmedAway:
 		return refuse(drivers.RefusedNotReady, "partition %d is already %s: disarm it first", n, part.State)
@@ -931,12 +998,17 @@ var (
 )
 
 // locked runs fn under the panel's lock, after the injected faults (offline,
-// slow, fail-next) have had their say.
+// slow, fail-next) have had their say, and saves the state if fn succeeds.
+// Saving under the lock keeps the file's writes in the order of the
+// changes.
 func (p *Panel) locked(ctx context.Context, fn func() error) error {
 	if err := p.Fault(ctx); err != nil {
 		return err
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return fn()
+	if err := fn(); err != nil {
+		return err
+	}
+	return p.save()
 }

@@ -1,9 +1,13 @@
 package sim_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -669,5 +673,190 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	if users, _ := p.ReadUsers(ctx); len(users) != 201 {
 		t.Fatalf("%d users, want 201", len(users))
+	}
+}
+
+func stateConfig(address, path string, opts ...string) drivers.Config {
+	cfg := drivers.Config{Address: address, Family: "neo-hs2064", CodeLength: 8, Options: map[string]string{"state": path}}
+	for i := 0; i+1 < len(opts); i += 2 {
+		cfg.Options[opts[i]] = opts[i+1]
+	}
+	return cfg
+}
+
+// TestStateFile: a panel with a state file comes back, after Reset (a
+// restart), as it was left, and the file never holds a code.
+func TestStateFile(t *testing.T) {
+	t.Cleanup(sim.Reset)
+	dir := t.TempDir()
+	path := dir + "/site/panel.json"
+	if _, err := drivers.Open("sim", stateConfig("persist-1", path)); err == nil || !strings.Contains(err.Error(), "state file could not be written") {
+		t.Fatalf("state file in a missing directory: %v", err)
+	}
+	path = dir + "/panel.json"
+	pp, err := drivers.Open("sim", stateConfig("persist-1", path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := pp.(*sim.Panel)
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("state file after Open: %v, %v, want mode 0600", fi, err)
+	}
+
+	const secret, keypad = "73519286", "48207391"
+	for i, err := range []error{
+		p.SetCode(ctx, drivers.User{Slot: 5, Label: "Zoë", Role: "Supervisor", Partitions: 0b101}, secret),
+		p.SetCode(ctx, drivers.User{Slot: 6}, "61616161"),
+		p.ClearCode(ctx, 6),
+		p.ChangeAtKeypad(7, keypad),
+		p.Arm(ctx, 2, drivers.Away),
+		p.SetPartitionState(3, drivers.Trouble),
+		p.Unlock(ctx, 1),
+		p.SetBattery(2, 40),
+		p.AddTag(ctx, 2, "04A2B3C4", 5),
+	} {
+		if err != nil {
+			t.Fatalf("change %d: %v", i+1, err)
+		}
+	}
+	p.SetOffline(true)
+	before := p.Snapshot()
+
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []string{secret, keypad, "61616161", "12345678"} {
+		if bytes.Contains(b, []byte(c)) {
+			t.Fatalf("the state file holds the code %s:\n%s", c, b)
+		}
+	}
+	if names, _ := filepath.Glob(dir + "/*"); len(names) != 1 {
+		t.Fatalf("files left beside the state file: %v", names)
+	}
+
+	// The same address in the same process is the same panel.
+	again, err := drivers.Open("sim", stateConfig("persist-1", path))
+	if err != nil || again != pp {
+		t.Fatalf("second Open: %v, %v, want the first panel", again, err)
+	}
+	if _, err := drivers.Open("sim", stateConfig("persist-2", path)); err == nil || !strings.Contains(err.Error(), "already keeps sim persist-1") {
+		t.Fatalf("a second address on the same file: %v", err)
+	}
+
+	sim.Reset()
+	pp, err = drivers.Open("sim", stateConfig("persist-1", path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p = pp.(*sim.Panel)
+	if _, err := p.ReadUsers(ctx); !errors.Is(err, drivers.ErrOffline) {
+		t.Fatalf("reloaded panel: %v, want it still offline", err)
+	}
+	p.SetOffline(false)
+	after := p.Snapshot()
+	if !reflect.DeepEqual(before.Users, after.Users) || !reflect.DeepEqual(before.Serials, after.Serials) ||
+		!reflect.DeepEqual(before.Partitions, after.Partitions) || !reflect.DeepEqual(before.Locks, after.Locks) || !reflect.DeepEqual(before.Tags, after.Tags) {
+		t.Fatalf("reloaded\n%+v\nsaved\n%+v", after, before)
+	}
+	if u, _ := user(p, 5); u.CodeCheck != drivers.CodeCheck(5, secret) || u.CodeSerial != 1 {
+		t.Fatalf("slot 5 reloaded as %+v", u)
+	}
+	if u, err := p.ReadUser(ctx, 6); err != nil || u != (drivers.User{Slot: 6, CodeSerial: 2}) {
+		t.Fatalf("cleared slot 6 reloaded as %+v, %v", u, err)
+	}
+	// The hashes still work: duplicates are found, and a slot's own code
+	// can be set again.
+	refusal(t, p.SetCode(ctx, drivers.User{Slot: 8}, secret), drivers.RefusedDuplicateCode)
+	refusal(t, p.SetCode(ctx, drivers.User{Slot: 8}, keypad), drivers.RefusedDuplicateCode)
+	if err := p.SetCode(ctx, drivers.User{Slot: 5, Label: "Zoë", Role: "Supervisor", Partitions: 0b101}, secret); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.SetCode(ctx, drivers.User{Slot: 6}, "61616161"); err != nil {
+		t.Fatalf("a cleared slot's old code: %v", err)
+	}
+
+	// An option given at Open wins over the file.
+	sim.Reset()
+	p.SetOffline(true) // the old panel still writes the file
+	pp, err = drivers.Open("sim", stateConfig("persist-1", path, "offline", "false"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pp.ReadUsers(ctx); err != nil {
+		t.Fatalf("offline=false over an offline state file: %v", err)
+	}
+}
+
+func TestOfflineOption(t *testing.T) {
+	p := open(t, "generic", func(c *drivers.Config) { c.Options = map[string]string{"offline": "true"} })
+	if _, err := p.Identify(ctx); !errors.Is(err, drivers.ErrOffline) {
+		t.Fatalf("offline=true: %v, want ErrOffline", err)
+	}
+	p.SetOffline(false)
+	if _, err := p.Identify(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, opts := range []map[string]string{{"offline": "maybe"}, {"state": ""}} {
+		if _, err := sim.NewPanel(drivers.Config{Address: "x", Family: "generic", Options: opts}); err == nil {
+			t.Errorf("options %v accepted", opts)
+		}
+	}
+}
+
+// TestBadStateFile: a state file that does not fit the configured panel,
+// or breaks its rules, is refused at Open with what to do.
+func TestBadStateFile(t *testing.T) {
+	t.Cleanup(sim.Reset)
+	path := t.TempDir() + "/panel.json"
+	p, err := drivers.Open("sim", stateConfig("bad-1", path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.SetCode(ctx, drivers.User{Slot: 5}, "55555555"); err != nil {
+		t.Fatal(err)
+	}
+	good, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		edit func(string) string
+		cfg  func(*drivers.Config)
+		want string
+	}{
+		{"other code length", nil, func(c *drivers.Config) { c.CodeLength = 6 }, "not a neo-hs2064 with 95, 6 and 2 as configured"},
+		{"other locks", nil, func(c *drivers.Config) { c.Options["locks"] = "3" }, "and 2 locks, not"},
+		{"not JSON", func(string) string { return "{" }, nil, "remove it to start the panel afresh"},
+		{"unknown field", func(s string) string { return strings.Replace(s, `"offline"`, `"ofline"`, 1) }, nil, "ofline"},
+		{"bad slot", func(s string) string { return strings.Replace(s, `"slot": 5,`, `"slot": 500,`, 1) }, nil, "slot 500 does not exist"},
+		{"bad role", func(s string) string { return strings.Replace(s, `"role": "User"`, `"role": "Master"`, 1) }, nil, "only slot 1 can hold the Master role"},
+		{"bad state", func(s string) string { return strings.Replace(s, `"state": "disarmed"`, `"state": "napping"`, 1) }, nil, `state "napping"`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			sim.Reset()
+			text := string(good)
+			if c.edit != nil {
+				text = c.edit(text)
+				if text == string(good) {
+					t.Fatal("the edit changed nothing")
+				}
+			}
+			if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			cfg := stateConfig("bad-1", path)
+			if c.cfg != nil {
+				c.cfg(&cfg)
+			}
+			_, err := drivers.Open("sim", cfg)
+			if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), path) {
+				t.Fatalf("Open: %v, want %q and the file's name", err, c.want)
+			}
+			if strings.Contains(err.Error(), "55555555") {
+				t.Fatal("the error holds a code")
+			}
+		})
 	}
 }
