@@ -50,6 +50,31 @@ type Column struct {
 	Width    int
 	MinWidth int
 	Align    Align
+	// HideBelow hides the column on grids narrower than this many cells,
+	// so the columns that matter keep a readable width at 80 columns. A
+	// hidden column still filters and sorts.
+	HideBelow int
+}
+
+// Tone marks a cell whose state must stand out (a failed sync, an
+// offline panel). Sources say what a cell means; the Styles say how it
+// looks, so row renderers stay free of colours.
+type Tone uint8
+
+// Tones.
+const (
+	ToneNone Tone = iota
+	ToneGood
+	ToneWarn
+	ToneBad
+	ToneDim
+)
+
+// Toner is an optional Source method: the tone of each cell of row i (nil
+// or shorter than the row: the rest have none). The selected row ignores
+// tones; its reverse video already stands out.
+type Toner interface {
+	Tones(i int) []Tone
 }
 
 // PageSizes are the rows-per-page choices of the Users grid (003).
@@ -65,6 +90,22 @@ type Styles struct {
 	Selected lipgloss.Style
 	Cell     lipgloss.Style
 	Marker   string // drawn before the selected row, e.g. "▶"
+	// Tone styles, for the cells a Toner marks.
+	Good, Warn, Bad, Dim lipgloss.Style
+}
+
+func (st Styles) tone(t Tone) lipgloss.Style {
+	switch t {
+	case ToneGood:
+		return st.Good
+	case ToneWarn:
+		return st.Warn
+	case ToneBad:
+		return st.Bad
+	case ToneDim:
+		return st.Dim
+	}
+	return st.Cell
 }
 
 // Model is the grid's state. Its zero value is not usable; call New.
@@ -162,9 +203,19 @@ func (m *Model) NextPageSize() {
 
 func (m *Model) layout() {
 	m.widths = make([]int, len(m.cols))
-	avail := m.width - 2 - (len(m.cols) - 1) // marker column and one space between cells
+	shown := 0
+	for _, c := range m.cols {
+		if !m.hidden(c) {
+			shown++
+		}
+	}
+	avail := m.width - 2 - (shown - 1) // marker column and one space between cells
 	flex := 0
 	for i, c := range m.cols {
+		if m.hidden(c) {
+			m.widths[i] = -1
+			continue
+		}
 		if c.Width > 0 {
 			m.widths[i] = c.Width
 			avail -= c.Width
@@ -175,7 +226,7 @@ func (m *Model) layout() {
 		}
 	}
 	for i, c := range m.cols {
-		if c.Width == 0 && flex > 0 && avail > 0 {
+		if c.Width == 0 && !m.hidden(c) && flex > 0 && avail > 0 {
 			share := avail / flex
 			m.widths[i] += share
 			avail -= share
@@ -198,6 +249,8 @@ func (m *Model) layout() {
 		avail++
 	}
 }
+
+func (m Model) hidden(c Column) bool { return c.HideBelow > 0 && m.width < c.HideBelow }
 
 // Query is the current filter text.
 func (m Model) Query() string { return m.query }
@@ -427,17 +480,21 @@ func (m Model) View() string {
 		header[i] = title
 	}
 	b.WriteString(m.styles.Header.Render(m.line("  ", header)))
+	toner, _ := m.src.(Toner)
 	_, end := m.pageBounds()
 	for pos := m.top; pos < end && pos < m.top+m.height; pos++ {
 		b.WriteByte('\n')
 		cells := m.src.Cells(m.view[pos])
-		if pos == m.cursor {
+		switch {
+		case pos == m.cursor:
 			marker := m.styles.Marker
 			if marker == "" {
 				marker = ">"
 			}
 			b.WriteString(m.styles.Selected.Render(m.line(ansi.Truncate(marker, 1, "")+" ", cells)))
-		} else {
+		case toner != nil:
+			b.WriteString(m.tonedLine(cells, toner.Tones(m.view[pos])))
+		default:
 			b.WriteString(m.styles.Cell.Render(m.line("  ", cells)))
 		}
 	}
@@ -449,30 +506,92 @@ func (m Model) line(prefix string, cells []string) string {
 	var b strings.Builder
 	b.WriteString(prefix)
 	used := 2
+	first := true
 	for i, w := range m.widths {
-		if i > 0 {
+		if w < 0 {
+			continue
+		}
+		if !first {
 			b.WriteByte(' ')
 			used++
 		}
+		first = false
 		var c string
 		if i < len(cells) {
 			c = cells[i]
 		}
-		c = ansi.Truncate(c, w, "…")
-		pad := w - ansi.StringWidth(c)
-		if m.cols[i].Align == Right {
-			b.WriteString(strings.Repeat(" ", max(pad, 0)))
-			b.WriteString(c)
-		} else {
-			b.WriteString(c)
-			b.WriteString(strings.Repeat(" ", max(pad, 0)))
-		}
+		b.WriteString(m.cell(i, c))
 		used += w
 	}
 	if used < m.width {
 		b.WriteString(strings.Repeat(" ", m.width-used))
 	}
 	return ansi.Truncate(b.String(), m.width, "")
+}
+
+// cell cuts and pads one cell to its column's width.
+func (m Model) cell(i int, c string) string {
+	w := m.widths[i]
+	c = ansi.Truncate(c, w, "…")
+	pad := strings.Repeat(" ", max(w-ansi.StringWidth(c), 0))
+	if m.cols[i].Align == Right {
+		return pad + c
+	}
+	return c + pad
+}
+
+// tonedLine is line for a row with toned cells: runs of plain cells are
+// styled together, so a row costs one Render plus one per toned cell.
+func (m Model) tonedLine(cells []string, tones []Tone) string {
+	if !slices.ContainsFunc(tones, func(t Tone) bool { return t != ToneNone }) {
+		return m.styles.Cell.Render(m.line("  ", cells))
+	}
+	var out, run strings.Builder
+	flush := func() {
+		if run.Len() > 0 {
+			out.WriteString(m.styles.Cell.Render(run.String()))
+			run.Reset()
+		}
+	}
+	run.WriteString("  ")
+	used := 2
+	first := true
+	for i, w := range m.widths {
+		if w < 0 {
+			continue
+		}
+		if !first {
+			if used+1 > m.width {
+				break
+			}
+			run.WriteByte(' ')
+			used++
+		}
+		first = false
+		if used >= m.width {
+			break
+		}
+		var c string
+		if i < len(cells) {
+			c = cells[i]
+		}
+		text := m.cell(i, c)
+		// The last column may not fit a terminal narrower than the
+		// columns' minimum widths.
+		text = ansi.Truncate(text, m.width-used, "")
+		if i < len(tones) && tones[i] != ToneNone {
+			flush()
+			out.WriteString(m.styles.tone(tones[i]).Render(text))
+		} else {
+			run.WriteString(text)
+		}
+		used += ansi.StringWidth(text)
+	}
+	if used < m.width {
+		run.WriteString(strings.Repeat(" ", m.width-used))
+	}
+	flush()
+	return out.String()
 }
 
 // SetStyles changes the grid's styles (theme switch).
@@ -483,7 +602,7 @@ func (m *Model) SortNext() string {
 	start := slices.IndexFunc(m.cols, func(c Column) bool { return c.Key == m.sortKey })
 	for step := 1; step <= len(m.cols); step++ {
 		c := m.cols[(start+step+len(m.cols))%len(m.cols)]
-		if c.Key != "" {
+		if c.Key != "" && !m.hidden(c) {
 			m.sortKey = "" // SortBy on a new key sorts ascending
 			m.SortBy(c.Key)
 			return c.Title

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 )
 
@@ -290,5 +291,76 @@ func TestExtraFilterKeys(t *testing.T) {
 	g.SetFilter("kind:x")
 	if g.FilterError() != "" || g.Len() != 0 {
 		t.Fatalf("extra key: %q, %d rows (Field answers \"\" for it)", g.FilterError(), g.Len())
+	}
+}
+
+func TestHideBelow(t *testing.T) {
+	cs := []Column{{Title: "№", Key: "no", Width: 5, Align: Right}, {Title: "Label", Key: "label", MinWidth: 10}, {Title: "Status", Key: "status", Width: 14, HideBelow: 60}}
+	g := New(cs, makeRows(3), Styles{Marker: ">"})
+	g.SetSize(50, 10)
+	v := g.View()
+	if strings.Contains(v, "Status") || strings.Contains(v, "Active") {
+		t.Errorf("a column hidden below 60 cells shows at 50:\n%s", v)
+	}
+	for i, l := range strings.Split(v, "\n") {
+		if w := ansi.StringWidth(l); w != 50 {
+			t.Errorf("line %d is %d wide", i, w)
+		}
+	}
+	// Hidden, it still filters; sorting skips it.
+	g.SetFilter("status:suspended")
+	if g.Len() != 1 {
+		t.Errorf("status:suspended on a hidden column: %d rows", g.Len())
+	}
+	g.SetFilter("")
+	if g.SortNext() != "№" || g.SortNext() != "Label" || g.SortNext() != "№" {
+		t.Error("SortNext offers a hidden column")
+	}
+	g.SetSize(80, 10)
+	if v := g.View(); !strings.Contains(v, "Status") || !strings.Contains(v, "Suspended") {
+		t.Errorf("the column does not come back at 80 cells:\n%s", v)
+	}
+}
+
+// toned is a Source that marks the status of suspended rows.
+type toned struct{ *rows }
+
+func (r toned) Tones(i int) []Tone {
+	if r.status[i] == "Suspended" {
+		return []Tone{ToneNone, ToneNone, ToneBad}
+	}
+	return nil
+}
+
+func TestTones(t *testing.T) {
+	bad := lipgloss.NewStyle().Bold(true)
+	g := New(cols, toned{makeRows(4)}, Styles{Marker: ">", Bad: bad})
+	g.SetSize(40, 10)
+	v := g.View()
+	lines := strings.Split(v, "\n")
+	// Row 2 (Suspended) is not selected: its status is bold, and the line
+	// is as wide as the others.
+	if !strings.Contains(lines[2], bad.Render(ansi.Truncate("Suspended     ", 14, ""))) {
+		t.Errorf("the suspended cell is not in the Bad style: %q", lines[2])
+	}
+	if strings.Contains(lines[1], "\x1b[1m") || strings.Contains(lines[3], "\x1b[1m") {
+		t.Errorf("untoned rows are bold: %q %q", lines[1], lines[3])
+	}
+	for i, l := range lines {
+		if w := ansi.StringWidth(l); w != 40 {
+			t.Errorf("line %d is %d wide: %q", i, w, l)
+		}
+	}
+	// The selected row ignores tones.
+	g.Move(1)
+	if v := g.View(); strings.Contains(strings.Split(v, "\n")[2], "\x1b[1m") {
+		t.Errorf("the selected row is toned: %q", strings.Split(v, "\n")[2])
+	}
+	// Narrower than the columns: the toned line is cut like the others.
+	g.SetSize(20, 10)
+	for i, l := range strings.Split(g.View(), "\n") {
+		if w := ansi.StringWidth(l); w != 20 {
+			t.Errorf("at 20 cells line %d is %d wide: %q", i, w, l)
+		}
 	}
 }
