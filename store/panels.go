@@ -120,7 +120,9 @@ func (s *Store) AddPanel(a Actor, np NewPanel) (Panel, error) {
 			return refuse(ErrInvalid, "%s takes codes of %s digits, not %d", fam.Model, joinInts(fam.CodeLengths, " or "), np.CodeLength)
 		}
 		if np.Driver == "" {
-			np.Driver = "sim"
+			// A panel nobody said how to reach can only be programmed by
+			// hand at its keypad.
+			np.Driver = "guided"
 		}
 		if ok, err := exists(w.txn, imeiKey(np.IMEI)); err != nil {
 			return err

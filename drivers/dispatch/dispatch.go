@@ -150,6 +150,22 @@ func (d *Dispatcher) Drain(ctx context.Context) error {
 	return ctx.Err()
 }
 
+// DrainPanel applies the due jobs of one panel (0: the mail) and returns:
+// a command that changed a user carries the change to the panel at once.
+func (d *Dispatcher) DrainPanel(ctx context.Context, panel uint64) error {
+	if panel == 0 {
+		d.reportMail()
+	}
+	jobs, err := d.st.DueJobs(d.sys, 0)
+	if err != nil {
+		return err
+	}
+	if list := groupByTarget(jobs)[panel]; len(list) > 0 {
+		d.work(ctx, panel, list)
+	}
+	return ctx.Err()
+}
+
 // Poll reads every device once for partition states and drift.
 func (d *Dispatcher) Poll(ctx context.Context) error {
 	panels, err := d.st.ListPanels(d.sys)

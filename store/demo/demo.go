@@ -2,17 +2,26 @@
 // several families, users, accounts in every status, door locks, tags and
 // some history in the action log, so a newcomer can try every screen at once.
 // Everything goes through the store's public operations, so the demo obeys
-// the same rules as an operator.
+// the same rules as an operator, and every change reaches the simulated
+// panels through the real dispatcher.
 package demo
 
 import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"time"
 
+	"github.com/guardroom/guardroom/drivers"
+	"github.com/guardroom/guardroom/drivers/dispatch"
+	_ "github.com/guardroom/guardroom/drivers/guided" // the Gatehouse and the uplink are programmed by hand
+	"github.com/guardroom/guardroom/drivers/sim"
 	"github.com/guardroom/guardroom/store"
 	"github.com/guardroom/guardroom/store/family"
 )
@@ -34,27 +43,41 @@ type panelPlan struct {
 	name, family, unit string
 	codes              int // users with a code, slot order, master included
 	labels             []string
+	driver             string // sim or guided
+	offline            bool   // the simulated panel cannot be reached
 }
 
 var panels = []panelPlan{
-	{"North Tower", "neo-hs2128e", "North Tower", 640, []string{"Offices", "Server room", "Lobby", "Car park", "Roof plant", "Archive", "Canteen", "Loading bay"}},
-	{"Gatehouse", "dsc-pc1864", "Gatehouse", 38, []string{"Gate", "Guard room", "Visitor centre", "Perimeter", "Fuel store", "Kennels", "Workshop", "Armoury"}},
-	{"Reception", "qolsys-iq4", "North Tower", 31, []string{"Reception", "Meeting rooms", "Mail room", "Print room"}},
-	{"Warehouse", "visonic-powermaster30", "Warehouse", 14, []string{"Floor", "Cold store", "Yard"}},
-	{"Depot uplink", "dualpath", "Warehouse", 1, nil},
+	{"North Tower", "neo-hs2128e", "North Tower", 640, []string{"Offices", "Server room", "Lobby", "Car park", "Roof plant", "Archive", "Canteen", "Loading bay"}, "sim", false},
+	{"Gatehouse", "dsc-pc1864", "Gatehouse", 38, []string{"Gate", "Guard room", "Visitor centre", "Perimeter", "Fuel store", "Kennels", "Workshop", "Armoury"}, "guided", false},
+	{"Reception", "qolsys-iq4", "North Tower", 31, []string{"Reception", "Meeting rooms", "Mail room", "Print room"}, "sim", false},
+	{"Warehouse", "visonic-powermaster30", "Warehouse", 14, []string{"Floor", "Cold store", "Yard"}, "sim", true},
+	{"Depot uplink", "dualpath", "Warehouse", 1, nil, "guided", false},
 }
+
+// Options tune Build.
+type Options struct {
+	// Progress, when not nil, is told what is being built.
+	Progress func(step string)
+	// SimDir keeps the simulated panels' memory (one state file a panel),
+	// so they still hold the demo's codes when the console opens it later.
+	// Empty keeps them in this process only (tests).
+	SimDir string
+}
+
+// builds keeps in-process simulated panels of two builds apart.
+var builds atomic.Int64
 
 var firstNames = []string{"Ada", "Ben", "Chloe", "Dev", "Elif", "Finn", "Grace", "Hugo", "Iris", "Jonas", "Kemal", "Lena", "Mateo", "Nadia", "Omar", "Priya", "Quinn", "Rosa", "Sven", "Tara", "Umar", "Vera", "Wim", "Xenia", "Yusuf", "Zoe"}
 var lastNames = []string{"Andersen", "Brooks", "Costa", "Dubois", "Eriksen", "Fischer", "Garcia", "Haddad", "Ito", "Jansen", "Kowalski", "Larsen", "Moreau", "Novak", "Okafor", "Petrov", "Quist", "Rossi", "Silva", "Tanaka"}
 
 var otpPattern = regexp.MustCompile(`one-time code is (\d+)`)
 
-// Build creates the demo site in an empty store. progress, when not nil, is
-// told what is being built.
-func Build(ctx context.Context, s *store.Store, progress func(step string)) error {
+// Build creates the demo site in an empty store.
+func Build(ctx context.Context, s *store.Store, o Options) error {
 	say := func(format string, args ...any) {
-		if progress != nil {
-			progress(fmt.Sprintf(format, args...))
+		if o.Progress != nil {
+			o.Progress(fmt.Sprintf(format, args...))
 		}
 	}
 	empty, err := s.Empty()
@@ -64,7 +87,13 @@ func Build(ctx context.Context, s *store.Store, progress func(step string)) erro
 	if !empty {
 		return fmt.Errorf("the database already holds a site: build the demo in an empty data directory")
 	}
-	b := &builder{s: s, sys: s.Internal("demo"), rng: rand.New(rand.NewPCG(2026, 11)), units: map[string]uint64{"Organization": store.RootUnit}}
+	if o.SimDir != "" {
+		if err := os.MkdirAll(o.SimDir, 0o700); err != nil {
+			return fmt.Errorf("the simulated panels' directory: %w", err)
+		}
+	}
+	b := &builder{s: s, sys: s.Internal("demo"), rng: rand.New(rand.NewPCG(2026, 11)), units: map[string]uint64{"Organization": store.RootUnit},
+		simDir: o.SimDir, build: builds.Add(1), plain: map[uint64]map[int]string{}}
 
 	say("organization units")
 	for _, u := range []struct {
@@ -112,8 +141,8 @@ func Build(ctx context.Context, s *store.Store, progress func(step string)) erro
 	if err := b.history(ids); err != nil {
 		return fmt.Errorf("demo history: %w", err)
 	}
-	say("device sync")
-	return b.sync()
+	say("programming the panels")
+	return b.sync(ctx, ids)
 }
 
 type builder struct {
@@ -121,6 +150,41 @@ type builder struct {
 	sys   store.Actor
 	rng   *rand.Rand
 	units map[string]uint64
+
+	simDir string
+	build  int64
+	// plain holds the codes Build chose, by panel and slot, for the
+	// story's keypad scenes; they never leave Build.
+	plain map[uint64]map[int]string
+}
+
+// device says how the demo reaches panel i.
+func (b *builder) device(i int, pp panelPlan) store.DeviceConfig {
+	if pp.driver != "sim" {
+		return store.DeviceConfig{Driver: pp.driver}
+	}
+	d := store.DeviceConfig{Driver: "sim", Address: fmt.Sprintf("demo-%d/panel-%d", b.build, i+1), Options: map[string]string{}}
+	if b.simDir != "" {
+		path := filepath.Join(b.simDir, fmt.Sprintf("panel-%d.json", i+1))
+		d.Address, d.Options["state"] = path, path
+	}
+	if pp.offline {
+		d.Options["offline"] = "true"
+	}
+	return d
+}
+
+// simPanel opens the simulated panel the store's panel is reached through.
+func (b *builder) simPanel(id uint64) (*sim.Panel, error) {
+	p, err := b.s.GetPanel(b.sys, id)
+	if err != nil {
+		return nil, err
+	}
+	dp, err := drivers.Open("sim", drivers.Config{Address: p.Address, Options: p.Options, Family: p.Family, Slots: p.Slots, CodeLength: p.CodeLength})
+	if err != nil {
+		return nil, err
+	}
+	return dp.(*sim.Panel), nil
 }
 
 // imei returns a valid IMEI (Luhn) for the n-th demo panel.
@@ -170,10 +234,12 @@ func (b *builder) codes(n, length int, plusOne bool) []string {
 }
 
 func (b *builder) panel(i int, pp panelPlan) (uint64, error) {
-	p, err := b.s.AddPanel(b.sys, store.NewPanel{Name: pp.name, Unit: b.units[pp.unit], Family: pp.family, IMEI: imei(i), Driver: "sim", Address: fmt.Sprintf("sim:%d", i+1)})
+	d := b.device(i, pp)
+	p, err := b.s.AddPanel(b.sys, store.NewPanel{Name: pp.name, Unit: b.units[pp.unit], Family: pp.family, IMEI: imei(i), Driver: d.Driver, Address: d.Address, Options: d.Options})
 	if err != nil {
 		return 0, err
 	}
+	b.plain[p.ID] = map[int]string{}
 	for n, label := range pp.labels {
 		if n >= p.Partitions() {
 			break
@@ -196,6 +262,7 @@ func (b *builder) panel(i int, pp panelPlan) (uint64, error) {
 	}
 	for k, slot := range slots {
 		item := store.BulkCode{Slot: slot, Code: codes[k]}
+		b.plain[p.ID][slot] = codes[k]
 		if slot != fam.MasterSlot {
 			item.Role = b.role(fam, k)
 			item.Label = b.person(k)
@@ -391,37 +458,55 @@ func (b *builder) history(panels []uint64) error {
 	return nil
 }
 
-// sync marks device and mail jobs applied, as the simulated panels would:
-// the Warehouse panel is offline (its jobs wait), the Gatehouse DSC has no
-// programming interface (applied by an operator, unverified), one job is
-// refused, and reset-password mails wait for SMTP.
-func (b *builder) sync() error {
-	jobs, err := b.s.DueJobs(b.sys, 0)
+// sync carries every change to the panels with the real dispatcher, after
+// setting the scenes the story needs: someone keyed a code at the North
+// Tower (so one of guardroom's codes is refused as a duplicate, and the
+// panel holds a code guardroom does not know), the Warehouse panel is
+// offline (its jobs wait), the Gatehouse DSC has no programming interface
+// (most of its changes keyed in by the installer, a few still waiting),
+// partitions armed from guardroom and at a keypad, and a code cleared at a
+// keypad after it was programmed (drift). Mail waits: no SMTP server.
+func (b *builder) sync(ctx context.Context, panels []uint64) error {
+	north, err := b.simPanel(panels[0])
 	if err != nil {
 		return err
 	}
-	refused := false
-	for _, j := range jobs {
-		var r store.JobResult
-		switch {
-		case j.Kind == store.JobMail:
-			if strings.HasPrefix(j.Mail.Subject, "Reset") {
-				continue // waits for SMTP
+	// Slot 999 is empty in guardroom; its keypad code repeats slot 201's.
+	if err := north.ChangeAtKeypad(999, b.plain[panels[0]][201]); err != nil {
+		return fmt.Errorf("keypad scene: %w", err)
+	}
+	guard, err := b.s.Actor("guard.ana", "demo")
+	if err != nil {
+		return err
+	}
+	if err := b.s.Arm(guard, panels[2], 2, store.ArmAway); err != nil {
+		return err
+	}
+	d := dispatch.New(b.s, dispatch.Options{Timeout: 5 * time.Second})
+	defer d.Close()
+	if err := d.Drain(ctx); err != nil {
+		return err
+	}
+	inst, err := b.s.Actor("inst.lee", "demo")
+	if err != nil {
+		return err
+	}
+	waiting, err := b.s.ListJobs(b.sys, store.JobFilter{Panel: panels[1], State: store.JobPending})
+	if err != nil {
+		return err
+	}
+	for i, j := range waiting {
+		if j.Waiting() && i < len(waiting)-3 {
+			if err := b.s.ConfirmJob(inst, j.Seq); err != nil {
+				return err
 			}
-			r = store.JobResult{Driver: "smtp", Transport: "demo", Verified: true}
-		case j.Panel == 4:
-			continue // the Warehouse panel is offline
-		case j.Panel == 1 && !refused && j.Slot > 100:
-			refused = true
-			r = store.JobResult{Driver: "sim", Transport: "in-process", Err: "panel refused the slot: keypad is in installer programming", Permanent: true}
-		case j.Panel == 2:
-			r = store.JobResult{Driver: "guided", Transport: "keypad", Verified: false}
-		default:
-			r = store.JobResult{Driver: "sim", Transport: "in-process", Verified: true}
-		}
-		if err := b.s.FinishJob(b.sys, j.Seq, r); err != nil {
-			return err
 		}
 	}
-	return nil
+	if err := north.SetPartitionState(4, drivers.ArmedStay); err != nil {
+		return err
+	}
+	if err := north.ClearAtKeypad(7); err != nil {
+		return err
+	}
+	return d.Poll(ctx)
 }

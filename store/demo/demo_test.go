@@ -14,7 +14,7 @@ func TestBuild(t *testing.T) {
 	}
 	defer s.Close()
 	var steps []string
-	if err := Build(context.Background(), s, func(step string) { steps = append(steps, step) }); err != nil {
+	if err := Build(context.Background(), s, Options{Progress: func(step string) { steps = append(steps, step) }}); err != nil {
 		t.Fatal(err)
 	}
 	a := s.Internal("test")
@@ -67,7 +67,7 @@ func TestBuild(t *testing.T) {
 			}
 		}
 	}
-	for _, st := range []store.SyncState{store.SyncInSync, store.SyncPending, store.SyncFailed, store.SyncUnverified} {
+	for _, st := range []store.SyncState{store.SyncInSync, store.SyncPending, store.SyncFailed, store.SyncUnverified, store.SyncKeypad, store.SyncDrift} {
 		if sync[st] == 0 {
 			t.Errorf("no user %q in the demo: %v", st, sync)
 		}
@@ -90,7 +90,25 @@ func TestBuild(t *testing.T) {
 	if res, err := s.VerifyLog(a); err != nil || !res.OK() {
 		t.Errorf("log: %v %v", res, err)
 	}
-	if err := Build(context.Background(), s, nil); err == nil {
+	// Every story the console shows, with the words a guard reads.
+	c, err := s.SyncCounts(a, 0)
+	if err != nil || c.Pending == 0 || c.Keypad != 4 || c.Failed != 1 || c.Drift != 2 {
+		t.Errorf("sync counts %+v, %v; want pending, 4 at the keypad (3 Gatehouse, 1 uplink), 1 failed, 2 drifting", c, err)
+	}
+	for _, want := range []struct {
+		panel int
+		state store.PartitionState
+		n     int
+	}{{0, store.ArmedStay, 4}, {2, store.ArmedAway, 2}} {
+		parts, _ := s.ListPartitions(a, panels[want.panel].ID)
+		if parts[want.n-1].State != want.state {
+			t.Errorf("%s partition %d is %s, want %s", panels[want.panel].Name, want.n, parts[want.n-1].State, want.state)
+		}
+	}
+	if p, _ := s.GetPanel(a, panels[3].ID); p.Conn.Online || p.Conn.LastError == "" {
+		t.Errorf("the Warehouse panel should show offline: %+v", p.Conn)
+	}
+	if err := Build(context.Background(), s, Options{}); err == nil {
 		t.Error("a second Build on a non-empty store succeeded")
 	}
 }
