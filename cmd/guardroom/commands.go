@@ -37,13 +37,14 @@ var commands []*command
 
 // groupSummary describes the command groups ("panel", "user", ...).
 var groupSummary = map[string]string{
-	"panel":     "alarm panels: list, show, add, and the table of panel families",
-	"partition": "partitions of a panel: list and label",
+	"panel":     "alarm panels: list, show, add, how they are reached, and the table of panel families",
+	"partition": "partitions of a panel: list, label, arm and disarm",
 	"user":      "panel users (slots) and their codes, labels, partitions",
 	"account":   "customer application accounts and their links to panel users",
 	"unit":      "the organization tree (organization, site, building, floor, area)",
 	"operator":  "the people who use guardroom",
 	"log":       "the tamper-evident action log: list, show, verify, export",
+	"job":       "the outbox: changes on their way to panels and mail; retry, cancel, keypad steps",
 }
 
 func init() {
@@ -51,6 +52,7 @@ func init() {
 		consoleCommands(),
 		panelCommands(),
 		partitionCommands(),
+		deviceCommands(),
 		userCommands(),
 		accountCommands(),
 		unitCommands(),

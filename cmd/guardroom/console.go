@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -99,8 +100,17 @@ func (e *env) runConsole() error {
 		return err
 	}
 	e.log().Info("console started", "operator", actor.Name())
+	// The console carries changes to the panels while it is open: it owns
+	// the database, so no other process can.
+	ctx, stop := context.WithCancel(e.ctx)
+	dispatched := make(chan error, 1)
+	go func() { dispatched <- e.newDispatcher(0).Run(ctx) }()
 	err = tui.Run(tui.Options{Store: e.s, Actor: actor, Theme: e.cfg.Theme, Keys: e.cfg.Keys, NoMouse: e.cfg.NoMouse},
 		tea.WithContext(e.ctx))
+	stop()
+	if derr := <-dispatched; derr != nil {
+		e.log().Error("dispatcher", "error", derr.Error())
+	}
 	if errors.Is(err, tea.ErrInterrupted) || errors.Is(err, tea.ErrProgramKilled) {
 		err = nil
 	}
@@ -168,7 +178,8 @@ func (e *env) buildDemo() error {
 		}
 	}
 	e.log().Info("building demo site", "data", e.cfg.DataDir)
-	err := demo.Build(e.ctx, e.s, progress)
+	// The simulated panels keep their memory next to the data directory.
+	err := demo.Build(e.ctx, e.s, demo.Options{Progress: progress, SimDir: e.cfg.DataDir + ".sim"})
 	if live {
 		io.WriteString(e.stderr, "\r\033[K")
 	}

@@ -102,11 +102,13 @@ func imei(first14 string) string {
 const imeiMain = "490154203237518"
 
 // withPanel adds a site "HQ" and panel 1 "Main office" (DSC PowerSeries
-// PC1864: 95 slots, Master slot 40, 4-digit codes, 8 partitions).
+// PC1864: 95 slots, Master slot 40, 4-digit codes, 8 partitions), reached
+// through the sim driver, whose memory lives in a file between commands.
 func (s *site) withPanel() *site {
 	s.t.Helper()
 	s.ok("", "unit", "add", "--parent", "Organization", "--kind", "site", "HQ")
-	s.ok("", "panel", "add", "--name", "Main office", "--family", "dsc-pc1864", "--imei", imeiMain, "--unit", "HQ")
+	s.ok("", "panel", "add", "--name", "Main office", "--family", "dsc-pc1864", "--imei", imeiMain, "--unit", "HQ",
+		"--driver", "sim", "--address", s.root+"/main-office", "--option", "state="+filepath.Join(s.root, "main-office.json"))
 	return s
 }
 

@@ -19,7 +19,9 @@ func TestLogCommands(t *testing.T) {
 
 	var all []store.Entry
 	s.jsonOut(&all, "log", "list")
-	if len(all) != 5 || all[0].Seq != 5 || !all[0].Refused() || all[4].Action != "unit.add" {
+	// unit.add, panel.add, user.set-code, device.online, device.apply,
+	// user.label, device.apply, and the refused user.label.
+	if len(all) != 8 || all[0].Seq != 8 || !all[0].Refused() || all[7].Action != "unit.add" || all[1].Action != "device.apply" || all[1].After["outcome"] != "verified" {
 		t.Fatalf("log list --json: %+v", all)
 	}
 	filters := []struct {
@@ -28,12 +30,14 @@ func TestLogCommands(t *testing.T) {
 	}{
 		{[]string{"--action", "user."}, 3},
 		{[]string{"--action", "user.label"}, 2},
-		{[]string{"--panel", "Main office"}, 4},
+		{[]string{"--action", "device."}, 3},
+		{[]string{"--panel", "Main office"}, 7},
 		{[]string{"--operator", "admin"}, 5},
+		{[]string{"--operator", "dispatcher"}, 3},
 		{[]string{"--operator", "nobody"}, 0},
 		{[]string{"--limit", "2"}, 2},
 		{[]string{"--since", time.Now().AddDate(0, 0, 1).Format("2006-01-02")}, 0},
-		{[]string{"--until", time.Now().Format("2006-01-02")}, 5},
+		{[]string{"--until", time.Now().Format("2006-01-02")}, 8},
 		{[]string{"--until", "2020-01-01 10:00"}, 0},
 	}
 	for _, f := range filters {
@@ -49,19 +53,19 @@ func TestLogCommands(t *testing.T) {
 			t.Errorf("log list lacks %q:\n%s", want, r.stdout)
 		}
 	}
-	if r := s.ok("", "log", "show", "4"); !strings.Contains(r.stdout, "user.label") || !strings.Contains(r.stdout, "Previous hash") {
+	if r := s.ok("", "log", "show", "6"); !strings.Contains(r.stdout, "user.label") || !strings.Contains(r.stdout, "Previous hash") {
 		t.Errorf("log show:\n%s", r.stdout)
 	}
 	s.fail(1, "no log entry 99", "", "log", "show", "99")
 	s.fail(2, "SEQ must be", "", "log", "show", "x")
 
-	if r := s.ok("", "log", "verify"); !strings.Contains(r.stdout, "verified: 5 entries, chain intact") {
+	if r := s.ok("", "log", "verify"); !strings.Contains(r.stdout, "verified: 8 entries, chain intact") {
 		t.Errorf("log verify: %s", r)
 	}
 
 	jsonl := filepath.Join(s.root, "out", "log.jsonl")
 	os.MkdirAll(filepath.Dir(jsonl), 0o700)
-	if r := s.ok("", "log", "export", jsonl); !strings.Contains(r.stdout, "Exported 5 log entries") {
+	if r := s.ok("", "log", "export", jsonl); !strings.Contains(r.stdout, "Exported 8 log entries") {
 		t.Errorf("export: %s", r)
 	}
 	if st, err := os.Stat(jsonl); err != nil || st.Mode().Perm() != 0o600 {
@@ -83,7 +87,7 @@ func TestLogCommands(t *testing.T) {
 		t.Fatal("test did not tamper with the export")
 	}
 	r = s.run("", "log", "verify", "--file", tampered)
-	if r.code != 1 || !strings.Contains(r.stdout, "broken at entry 4") {
+	if r.code != 1 || !strings.Contains(r.stdout, "broken at entry 6") {
 		t.Errorf("tampered export: %s", r)
 	}
 
@@ -95,7 +99,7 @@ func TestLogCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(recs[0], ",") != "seq,time,operator,via,place,action,before,after,result" || len(recs) != 6 || recs[1][0] != "1" || recs[4][7] != "label=Bob" {
+	if strings.Join(recs[0], ",") != "seq,time,operator,via,place,action,before,after,result" || len(recs) != 9 || recs[1][0] != "1" || recs[6][7] != "label=Bob" {
 		t.Errorf("csv: %q", recs)
 	}
 }

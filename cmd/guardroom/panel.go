@@ -46,8 +46,10 @@ func panelCommands() []*command {
 				fs.StringVar(&unit, "unit", "", "organization `UNIT` the panel belongs to: number, name or path")
 				fs.IntVar(&np.CodeLength, "code-length", 0, "code length in `DIGITS` (default: the family's first allowed length)")
 				fs.IntVar(&np.Slots, "slots", 0, "number of user `SLOTS`, where the family allows changing it (default: the family's)")
-				fs.StringVar(&np.Driver, "driver", "sim", "device `DRIVER` that programs the panel")
-				fs.StringVar(&np.Address, "address", "", "the driver's `ADDRESS` of the panel (host:port, serial device ...)")
+				fs.StringVar(&np.Driver, "driver", "guided", "device `DRIVER` that programs the panel (guardroom panel drivers)")
+				fs.StringVar(&np.Address, "address", "", "the driver's `ADDRESS` of the panel (tcp://host:port, rtu:///dev/ttyUSB0, ...)")
+				opts := optionFlag{}
+				fs.Var(opts, "option", "a driver option `NAME=VALUE` (repeatable)")
 				fs.Var(&duress, "duress-plus-one", "`true|false`: refuse codes next to another user's code, where code + 1 is the duress code (default: the family's)")
 				return func(e *env, _ []string) error {
 					var missing []string
@@ -59,7 +61,13 @@ func panelCommands() []*command {
 					if len(missing) > 0 {
 						return usagef(e.cmd, "panel add needs %s", strings.Join(missing, ", "))
 					}
+					if err := checkDriver(e.cmd, np.Driver); err != nil {
+						return err
+					}
 					np.DuressPlusOne = duress.v
+					if len(opts) > 0 {
+						np.Options = opts
+					}
 					return e.panelAdd(np, unit)
 				}
 			},
@@ -250,16 +258,38 @@ func (e *env) panelShow(ref string, asJSON bool) error {
 	w.add("Keypad prox tags", "%s", yes[f.KeypadProx])
 	w.add("Door locks", "%s", yes[f.DoorLocks])
 	w.add("Connection", "%s", connection(p.Conn))
+	if p.Conn.Transport != "" {
+		w.add("Transport", "%s", p.Conn.Transport)
+	}
+	if !p.Conn.LastSeen.IsZero() {
+		w.add("Last answer", "%s", localTime(p.Conn.LastSeen, logTime))
+	}
+	if p.Conn.Online && p.Conn.LastError != "" {
+		w.add("Last error", "%s", p.Conn.LastError)
+	}
+	c, err := e.s.SyncCounts(e.actor, p.ID)
+	if err != nil {
+		return err
+	}
+	w.add("Queue", "%s", countsText(c))
 	w.add("Created", "%s", localTime(p.Created, logTime))
 	if err := w.flush(); err != nil {
 		return err
 	}
 	fmt.Fprintln(e.stdout)
-	t := newTable(e.stdout, "Partition", "Label", "State")
+	t := newTable(e.stdout, "Partition", "Label", "State", "Last command")
 	for _, pt := range parts {
-		t.row(strconv.Itoa(pt.Number), pt.Label, string(pt.State))
+		t.row(strconv.Itoa(pt.Number), pt.Label, string(pt.State), commandText(pt.Sync))
 	}
 	return t.flush()
+}
+
+// commandText is a partition's last arm/disarm command, for tables.
+func commandText(s store.Sync) string {
+	if s.State == "" {
+		return "-"
+	}
+	return s.String()
 }
 
 func rolesText(roles []family.Role) string {
@@ -368,9 +398,9 @@ func (e *env) partitionList(ref string, asJSON bool) error {
 		}
 		return writeJSON(e.stdout, out)
 	}
-	t := newTable(e.stdout, "№", "Label", "State", "Users")
+	t := newTable(e.stdout, "№", "Label", "State", "Users", "Last command")
 	for _, pt := range parts {
-		t.row(strconv.Itoa(pt.Number), pt.Label, string(pt.State), strconv.Itoa(holders[pt.Number]))
+		t.row(strconv.Itoa(pt.Number), pt.Label, string(pt.State), strconv.Itoa(holders[pt.Number]), commandText(pt.Sync))
 	}
 	return t.flush()
 }

@@ -326,6 +326,7 @@ func (e *env) userActions(p store.Panel, u store.PanelUser) []userAction {
 
 // userDone prints the user's state after a change.
 func (e *env) userDone(p store.Panel, slot int, what string) error {
+	e.applyNow(p.ID)
 	u, err := e.s.GetUser(e.actor, p.ID, slot)
 	if err != nil {
 		return err
@@ -377,6 +378,7 @@ func (e *env) userSetCode(args []string, role, parts, label string) error {
 	if err := e.write(e.s.SetCode(e.actor, p.ID, slot, code, opts)); err != nil {
 		return err
 	}
+	e.applyNow(p.ID)
 	u, err = e.s.GetUser(e.actor, p.ID, slot)
 	if err != nil {
 		return err

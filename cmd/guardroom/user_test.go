@@ -81,7 +81,7 @@ func TestUserCommands(t *testing.T) {
 	}
 	var rows []userJSON
 	s.jsonOut(&rows, "user", "list", "1", "--with-code")
-	if len(rows) != 2 || rows[0].Slot != 7 || rows[1].Slot != 40 || rows[0].Sync != "pending" {
+	if len(rows) != 2 || rows[0].Slot != 7 || rows[1].Slot != 40 || rows[0].Sync != "in sync" {
 		t.Errorf("user list --with-code --json: %+v", rows)
 	}
 	if r := s.ok("", "user", "show", "1", "7"); !strings.Contains(r.stdout, "disable") || !strings.Contains(r.stdout, "Front desk") {
