@@ -24,6 +24,11 @@ type Action struct {
 	Writes, Destroys bool
 	// Scope is the screen the action belongs to ("" = everywhere).
 	Scope screenID
+	// Contextual actions depend on the row's state (a failed change, a
+	// drift): like 003's row menu, the hints and the details offer them
+	// only when they can run, first. The help lists them always, with
+	// the reason when they cannot.
+	Contextual bool
 }
 
 // Global and grid actions.
@@ -64,6 +69,14 @@ const (
 	ActReactivate     ActionID = "account.reactivate"
 	ActConfirmAccount ActionID = "account.confirm"
 	ActPartitionLabel ActionID = "partition.label"
+	ActJobRetry       ActionID = "job.retry"
+	ActJobCancel      ActionID = "job.cancel"
+	ActJobSteps       ActionID = "job.steps"
+	ActDriftResolve   ActionID = "user.drift"
+	ActArmStay        ActionID = "partition.arm-stay"
+	ActArmAway        ActionID = "partition.arm-away"
+	ActDisarm         ActionID = "partition.disarm"
+	ActPanelDetails   ActionID = "panel.details"
 )
 
 var registry = []Action{
@@ -103,13 +116,24 @@ var registry = []Action{
 	{ID: ActUnassign, Keys: []string{"u"}, Short: "unassign", Long: "Unassign the account; the account itself stays.", Writes: true, Destroys: true, Scope: scrUsers},
 	{ID: ActResetPassword, Keys: []string{"r"}, Short: "reset pw", Long: "Mail the account a one-time code to set a new password.", Writes: true, Scope: scrUsers},
 	{ID: ActRemoveAccount, Keys: []string{"R"}, Short: "remove acct", Long: "Delete the account entirely and unlink it everywhere. Cannot be undone.", Writes: true, Destroys: true, Scope: scrUsers},
+	// The outbox actions are the Users screen's; the Partitions screen
+	// offers keypad steps and cancel for arm and disarm commands too.
+	{ID: ActJobRetry, Keys: []string{"t"}, Short: "retry", Long: "Try a failed change again now; the panel gets guardroom's current state of the user.", Writes: true, Scope: scrUsers, Contextual: true},
+	{ID: ActJobCancel, Keys: []string{"X"}, Short: "cancel job", Long: "Cancel a change still on its way (pending, failed or waiting for keypad steps). Asks first; the row then shows it was not applied.", Writes: true, Destroys: true, Scope: scrUsers, Contextual: true},
+	{ID: ActJobSteps, Keys: []string{"K"}, Short: "keypad steps", Long: "Show the keypad steps of a change that waits for someone at the panel; confirm it there once keyed in, or cancel it.", Scope: scrUsers, Contextual: true},
+	{ID: ActDriftResolve, Keys: []string{"d"}, Short: "drift", Long: "Compare what the panel reports with guardroom: push guardroom's state to the panel, or accept the panel's (asks first).", Writes: true, Scope: scrUsers, Contextual: true},
 
 	{ID: ActCreateAccount, Keys: []string{"n"}, Short: "new", Long: "Create an account; it gets a one-time code by e-mail.", Writes: true, Scope: scrAccounts},
 	{ID: ActSuspend, Keys: []string{"s"}, Short: "suspend", Long: "Suspend the account.", Writes: true, Destroys: true, Scope: scrAccounts},
 	{ID: ActReactivate, Keys: []string{"v"}, Short: "reactivate", Long: "Lift a suspension.", Writes: true, Scope: scrAccounts},
 	{ID: ActConfirmAccount, Keys: []string{"C"}, Short: "confirm", Long: "Confirm the account with the one-time code its owner received.", Writes: true, Scope: scrAccounts},
 
+	{ID: ActArmStay, Keys: []string{"s"}, Short: "arm stay", Long: "Arm the partition in stay mode: the perimeter only, people inside.", Writes: true, Scope: scrPartitions},
+	{ID: ActArmAway, Keys: []string{"a"}, Short: "arm away", Long: "Arm the whole partition: nobody inside.", Writes: true, Scope: scrPartitions},
+	{ID: ActDisarm, Keys: []string{"d"}, Short: "disarm", Long: "Disarm the partition. Asks first (y); enter never disarms.", Writes: true, Destroys: true, Scope: scrPartitions},
 	{ID: ActPartitionLabel, Keys: []string{"l"}, Short: "label", Long: "Rename the partition.", Writes: true, Scope: scrPartitions},
+
+	{ID: ActPanelDetails, Keys: []string{"i"}, Short: "details", Long: "Panel details: driver, address, connection, the last error in full, the queue and drift.", Scope: scrPanels},
 }
 
 // keymap resolves keys to actions, with the config's overrides applied.

@@ -128,6 +128,19 @@ func waitChange(sub *store.Subscription) tea.Cmd {
 
 type syncSummaryMsg struct{ counts store.SyncCounts }
 
+// touchesSync reports whether changes can move the header's outbox
+// summary: jobs, users (drift), partitions (arm commands), panels.
+// Log-only and account changes cannot, so they cost no count.
+func touchesSync(changes []store.Change) bool {
+	for _, c := range changes {
+		switch c.What {
+		case store.ChangeJob, store.ChangeUser, store.ChangePartition, store.ChangePanel, store.ChangeAll:
+			return true
+		}
+	}
+	return false
+}
+
 func (a *App) loadSync() tea.Cmd {
 	return func() tea.Msg {
 		c, err := a.c.st.SyncCounts(a.c.actor, 0)
@@ -195,7 +208,10 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 		a.clock = a.c.now() // the injected clock, so tests see a fixed time
 		return tick()
 	case storeChangedMsg:
-		cmds := []tea.Cmd{waitChange(a.sub), a.loadSync()}
+		cmds := []tea.Cmd{waitChange(a.sub)}
+		if touchesSync(msg.changes) {
+			cmds = append(cmds, a.loadSync())
+		}
 		for i, s := range a.screens {
 			switch {
 			case !s.relevant(msg.changes):
@@ -641,8 +657,20 @@ func (a *App) hints() string {
 	if a.cur().table() != nil {
 		add(ActOpen, false)
 	}
-	for _, id := range a.cur().actions() {
-		if !add(id, a.cur().available(id) != nil) {
+	// What the selected row needs now (retry a failed change, settle a
+	// drift) comes first; those actions are not hinted when they cannot run.
+	scr := a.cur()
+	acts := scr.actions()
+	for _, id := range acts {
+		if a.c.keys.action(id).Contextual && scr.available(id) == nil {
+			add(id, false)
+		}
+	}
+	for _, id := range acts {
+		if a.c.keys.action(id).Contextual {
+			continue
+		}
+		if !add(id, scr.available(id) != nil) {
 			break
 		}
 	}

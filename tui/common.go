@@ -49,9 +49,19 @@ func safe(fn func() error) (err error) {
 	return fn()
 }
 
+// notNow says why an action cannot run on the selected row when the
+// reason is the row's state as the console shows it (no failed change to
+// retry), not a store rule. It reads as it is, without "failed:".
+type notNow string
+
+func (e notNow) Error() string { return string(e) }
+
+func notNowf(format string, args ...any) error { return notNow(fmt.Sprintf(format, args...)) }
+
 // errText is the text of an error for the status line.
 func errText(err error) string {
-	if store.IsRefusal(err) {
+	var nn notNow
+	if store.IsRefusal(err) || errors.As(err, &nn) {
 		return err.Error()
 	}
 	var r *store.Refusal

@@ -38,6 +38,7 @@ type confirm struct {
 	title   string
 	message string
 	verb    string // "Disable", "Remove"
+	keep    string // what not confirming does; "cancel" by default
 	typed   string // when set, the operator must type this exactly
 	input   field
 	run     func() tea.Cmd
@@ -50,6 +51,10 @@ func newConfirm(c *common, title, message, verb string, run func() tea.Cmd) *con
 
 // requireTyped makes the operator type text (e.g. the account's email).
 func (d *confirm) requireTyped(text string) *confirm { d.typed = text; return d }
+
+// keepLabel names what not confirming does, where "cancel" would be read
+// the wrong way round ("cancel job?  n/esc/enter keep it").
+func (d *confirm) keepLabel(text string) *confirm { d.keep = text; return d }
 
 func (d *confirm) editing() bool { return d.typed != "" && len(d.input.value) > 0 }
 
@@ -89,11 +94,15 @@ func (d *confirm) view(width, _ int) string {
 	w := dialogWidth(width, 64)
 	t := d.c.theme
 	body := []string{wrap(d.message, w), ""}
+	keep := d.keep
+	if keep == "" {
+		keep = "cancel"
+	}
 	if d.typed != "" {
 		body = append(body, "Type "+t.Danger.Render(d.typed)+" to confirm:", "> "+d.input.render(w-2, true), "")
-		body = append(body, t.HintKey.Render("ctrl+y")+" "+strings.ToLower(d.verb)+"   "+t.HintKey.Render("esc")+" cancel")
+		body = append(body, t.HintKey.Render("ctrl+y")+" "+strings.ToLower(d.verb)+"   "+t.HintKey.Render("esc")+" "+keep)
 	} else {
-		body = append(body, t.HintKey.Render("y")+" "+strings.ToLower(d.verb)+"   "+t.HintKey.Render("n/esc/enter")+" cancel")
+		body = append(body, t.HintKey.Render("y")+" "+strings.ToLower(d.verb)+"   "+t.HintKey.Render("n/esc/enter")+" "+keep)
 	}
 	if d.err != "" {
 		body = append(body, "", t.StatusError.Render(wrap(d.err, w)))

@@ -67,6 +67,46 @@ func TestUserCells(t *testing.T) {
 	}
 }
 
+// TestSyncWords checks the words of every sync state: the grid's short
+// cell, the details' full sentence and the tone that makes it stand out.
+func TestSyncWords(t *testing.T) {
+	tests := []struct {
+		s              store.Sync
+		cell, sentence string
+		tone           grid.Tone
+	}{
+		{store.Sync{}, "-", "no command given yet", grid.ToneNone},
+		{store.Sync{State: store.SyncInSync, Job: 3}, "in sync", "in sync: the panel has guardroom's state", grid.ToneNone},
+		{store.Sync{State: store.SyncPending, Job: 4}, "pending", "pending: queued for the panel (job 4)", grid.ToneNone},
+		{store.Sync{State: store.SyncPending, Job: 4, Reason: "device offline: dial tcp 10.0.0.5:502: i/o timeout"},
+			"pending: device offline…", "pending: queued for the panel; the last try failed: device offline: dial tcp 10.0.0.5:502: i/o timeout (job 4)", grid.ToneWarn},
+		{store.Sync{State: store.SyncPending, Reason: "busy"}, "pending: busy", "pending: queued for the panel; the last try failed: busy", grid.ToneWarn},
+		{store.Sync{State: store.SyncFailed, Job: 5, Reason: "slot locked by keypad programming"},
+			"failed: slot locked by keypad programming", "failed: slot locked by keypad programming (job 5)", grid.ToneBad},
+		{store.Sync{State: store.SyncDrift, Reason: "code cleared at the panel"}, "drift: code cleared at the panel", "drift: code cleared at the panel", grid.ToneBad},
+		{store.Sync{State: store.SyncUnverified, Reason: "applied by operator gina, not verified by the panel"},
+			"unverified (by gina)", "applied by operator (unverified): applied by operator gina, not verified by the panel", grid.ToneNone},
+		{store.Sync{State: store.SyncUnverified, Reason: "the panel cannot confirm it"}, "unverified", "applied by operator (unverified): the panel cannot confirm it", grid.ToneNone},
+		{store.Sync{State: store.SyncKeypad, Job: 6, Reason: "open it to see the keypad steps, then confirm"},
+			"keypad steps", "keypad steps waiting: someone must key the change in at the panel, then confirm it (job 6)", grid.ToneWarn},
+		{store.Sync{State: store.SyncCancelled, Job: 7, Reason: "cancelled by admin before the panel confirmed it"},
+			"cancelled", "not applied (cancelled): cancelled by admin before the panel confirmed it (job 7)", grid.ToneWarn},
+	}
+	for _, tc := range tests {
+		t.Run(string(tc.s.State)+"/"+tc.s.Reason, func(t *testing.T) {
+			if got := syncCell(tc.s); got != tc.cell {
+				t.Errorf("cell %q, want %q", got, tc.cell)
+			}
+			if got := syncSentence(tc.s); got != tc.sentence {
+				t.Errorf("sentence %q\n              want %q", got, tc.sentence)
+			}
+			if got := syncTone(tc.s); got != tc.tone {
+				t.Errorf("tone %d, want %d", got, tc.tone)
+			}
+		})
+	}
+}
+
 func TestPanelCells(t *testing.T) {
 	p := store.Panel{ID: 1, Name: "Main building", Family: "neo-hs2128e", IMEI: "356938035643809", Slots: 1000, CodesSet: 298}
 	tests := []struct {

@@ -44,7 +44,8 @@ func (s *tableSource) Field(i int, key string) string {
 }
 
 func gridStyles(t themes.Theme) grid.Styles {
-	return grid.Styles{Header: t.GridHeader, Selected: t.Selected, Cell: t.Cell, Marker: t.Marker}
+	return grid.Styles{Header: t.GridHeader, Selected: t.Selected, Cell: t.Cell, Marker: t.Marker,
+		Good: t.Good, Warn: t.Warn, Bad: t.Bad, Dim: t.Dim}
 }
 
 func newGrid(c *common, cols []grid.Column) grid.Model {

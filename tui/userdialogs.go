@@ -69,7 +69,18 @@ func (d *userDetails) view(width, height int) string {
 	if u.CodeSet {
 		code = t.Good.Render("Set")
 	}
-	lines = append(lines, row("Code", code+"   "+t.Label.Render("Sync ")+syncText(u.Sync)), row("Label", u.DisplayLabel()))
+	lines = append(lines, row("Code", code))
+	// The Sync sentence in full, wrapped under its label: it is the one
+	// place that says why a change is stuck.
+	for i, l := range strings.Split(wrap(syncSentence(u.Sync), w-12), "\n") {
+		l = toneStyle(t, syncTone(u.Sync), l)
+		if i == 0 {
+			lines = append(lines, row("Sync", l))
+		} else {
+			lines = append(lines, row("", l))
+		}
+	}
+	lines = append(lines, row("Label", u.DisplayLabel()))
 	lines = append(lines, row("Partitions", partitionsText(s, u)))
 	var locks []string
 	for _, l := range s.locks {
@@ -110,7 +121,20 @@ func (d *userDetails) view(width, height int) string {
 	var flow []string
 	var reasons []string
 	used := 0
+	// What the user's sync state calls for comes first; those actions are
+	// left out when they do not fit the state (003's row menu).
+	var ids []ActionID
 	for _, id := range s.actions() {
+		if c.keys.action(id).Contextual && s.availableFor(id, u) == nil {
+			ids = append(ids, id)
+		}
+	}
+	for _, id := range s.actions() {
+		if !c.keys.action(id).Contextual {
+			ids = append(ids, id)
+		}
+	}
+	for _, id := range ids {
 		a := c.keys.action(id)
 		key := c.keys.keyLabel(id)
 		item := key + " " + a.Short

@@ -36,10 +36,15 @@ var userCols = []grid.Column{
 	{Title: "Code", Key: "code", Width: 4},
 	{Title: "Partitions", Key: "partitions", MinWidth: 10},
 	{Title: "Account", Key: "account", MinWidth: 10},
-	{Title: "Created", Key: "created", Width: 10},
+	// Created gives way at 80 columns so that Sync can say why a change
+	// is stuck; the details show the account's created time.
+	{Title: "Created", Key: "created", Width: 10, HideBelow: 100},
 	{Title: "Status", Key: "status", Width: 13},
-	{Title: "Sync", Key: "sync", MinWidth: 7},
+	{Title: "Sync", Key: "sync", MinWidth: 16},
 }
+
+// userSyncCol is the index of the Sync column.
+const userSyncCol = 7
 
 func newUsersScreen(c *common) *usersScreen {
 	s := &usersScreen{c: c, g: newGrid(c, userCols)}
@@ -157,22 +162,21 @@ func userCells(u store.PanelUser, acc *store.Account) []string {
 	}
 	sync := "-"
 	if u.CodeSet || u.Sync.State != store.SyncInSync {
-		sync = syncText(u.Sync)
+		sync = syncCell(u.Sync)
 	}
 	return []string{strconv.Itoa(u.Slot), u.DisplayLabel() + " · " + role, code, parts, email, created, status, sync}
 }
 
-func syncText(s store.Sync) string {
-	switch s.State {
-	case store.SyncUnverified:
-		return "unverified"
-	case store.SyncFailed, store.SyncDrift:
-		if s.Reason != "" {
-			return string(s.State) + ": " + s.Reason
-		}
+// userTones marks the Sync cell; one shared slice per tone, so toning a
+// row allocates nothing.
+var userTones = func() map[grid.Tone][]grid.Tone {
+	m := map[grid.Tone][]grid.Tone{}
+	for _, t := range []grid.Tone{grid.ToneWarn, grid.ToneBad} {
+		m[t] = make([]grid.Tone, len(userCols))
+		m[t][userSyncCol] = t
 	}
-	return string(s.State)
-}
+	return m
+}()
 
 // usersSource serves the grid from the loaded users. Cells are built only
 // for the rows on screen; the lower-case haystacks that filtering and
@@ -218,9 +222,10 @@ func (s *usersSource) account(i int) *store.Account {
 	return nil
 }
 
-func (s *usersSource) Len() int              { return len(s.users) }
-func (s *usersSource) Cells(i int) []string  { return userCells(s.users[i], s.account(i)) }
-func (s *usersSource) Haystack(i int) string { s.index(); return s.hay[i] }
+func (s *usersSource) Len() int                { return len(s.users) }
+func (s *usersSource) Cells(i int) []string    { return userCells(s.users[i], s.account(i)) }
+func (s *usersSource) Haystack(i int) string   { s.index(); return s.hay[i] }
+func (s *usersSource) Tones(i int) []grid.Tone { return userTones[syncTone(s.users[i].Sync)] }
 
 var lowerCache = map[string]string{}
 
@@ -234,7 +239,9 @@ func low(v string) string {
 
 func init() {
 	for _, v := range []string{"Master", "Supervisor", "User", "One-time User", "Duress", "DwellerMaster", "Guest", "Installer", "Dealer",
-		"Not confirmed", "Active", "Suspended", "Unknown", "in sync", "pending", "failed", "drift", "applied by operator (unverified)"} {
+		"Not confirmed", "Active", "Suspended", "Unknown",
+		string(store.SyncInSync), string(store.SyncPending), string(store.SyncFailed), string(store.SyncDrift),
+		string(store.SyncUnverified), string(store.SyncKeypad), string(store.SyncCancelled)} {
 		lowerCache[v] = strings.ToLower(v)
 	}
 }
@@ -325,7 +332,8 @@ func (s *usersScreen) view(w, h int) string {
 }
 
 func (s *usersScreen) actions() []ActionID {
-	return []ActionID{ActUserCode, ActUserLabel, ActUserPartitions, ActUserDisable, ActAssign, ActUnassign, ActResetPassword, ActRemoveAccount}
+	return []ActionID{ActUserCode, ActUserLabel, ActUserPartitions, ActUserDisable, ActAssign, ActUnassign, ActResetPassword, ActRemoveAccount,
+		ActJobRetry, ActJobCancel, ActJobSteps, ActDriftResolve}
 }
 
 // storeAction maps a console action to the store's rule for it.
@@ -371,6 +379,10 @@ func (s *usersScreen) availableFor(id ActionID, u store.PanelUser) error {
 		// the permission decides whether it opens.
 		return s.c.actor.Need(store.PermManageAccounts)
 	}
+	switch id {
+	case ActJobRetry, ActJobCancel, ActJobSteps, ActDriftResolve:
+		return syncActionErr(s.c, id, u.Sync, store.PermManagePanelUsers, fmt.Sprintf("panel user %d of %s", u.Slot, s.panel.Name))
+	}
 	act := storeAction(id, u)
 	if act == "" {
 		return fmt.Errorf("not an action of this screen")
@@ -411,6 +423,17 @@ func (s *usersScreen) runFor(id ActionID, u store.PanelUser) tea.Cmd {
 			}))
 	case ActAssign:
 		return c.open(newAssignDialog(s, u))
+	case ActJobRetry:
+		seq := u.Sync.Job
+		return c.do(fmt.Sprintf("job %d of %s queued again for the panel", seq, who), func() error { return c.st.RetryJob(c.actor, seq) })
+	case ActJobCancel:
+		return c.open(cancelJobConfirm(c, u.Sync.Job, who+" of "+p.Name, c.do))
+	case ActJobSteps:
+		d, load := newKeypadSteps(c, u.Sync.Job, who+" of "+p.Name)
+		return tea.Batch(c.open(d), load)
+	case ActDriftResolve:
+		d, load := newDriftDialog(s, slot)
+		return tea.Batch(c.open(d), load)
 	}
 	acc := s.account(u)
 	if acc == nil {

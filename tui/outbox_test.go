@@ -1,0 +1,255 @@
+package tui
+
+// Flows of the sync queue as the console shows it: a failed change retried,
+// a pending one cancelled, keypad steps keyed in and confirmed, a drift
+// settled, a partition armed and disarmed, a panel gone offline. The
+// dispatcher's part is played through the store's Internal actor.
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/guardroom/guardroom/store"
+)
+
+// waitBottom waits for text on the last two lines, where a refusal too
+// long for the status line is shown.
+func (c *console) waitBottom(text string) {
+	c.t.Helper()
+	c.waitFor(fmt.Sprintf("%q at the bottom", text), func(string) bool {
+		l := c.lines()
+		return strings.Contains(strings.Join(strings.Fields(l[c.h-2]+" "+l[c.h-1]), " "), text)
+	})
+}
+
+// dispatcher is the store's own actor, as drivers/dispatch uses it.
+func (f *fixture) dispatcher() store.Actor { return f.s.Internal("dispatch") }
+
+// relabel changes a Main-panel user's label and returns the job it queued.
+func (f *fixture) relabel(tb testing.TB, slot int, label string) uint64 {
+	tb.Helper()
+	check(tb, f.s.SetLabel(f.admin, f.main.ID, slot, label))
+	seq := f.user(tb, slot).Sync.Job
+	if seq == 0 {
+		tb.Fatalf("slot %d has no job after a label change", slot)
+	}
+	return seq
+}
+
+// due checks that the dispatcher would be handed job seq now.
+func (f *fixture) due(tb testing.TB, seq uint64) {
+	tb.Helper()
+	jobs, err := f.s.DueJobs(f.dispatcher(), 0)
+	check(tb, err)
+	for _, j := range jobs {
+		if j.Seq == seq {
+			return
+		}
+	}
+	tb.Fatalf("job %d is not due", seq)
+}
+
+// finish records the dispatcher's outcome of job seq.
+func (f *fixture) finish(tb testing.TB, seq uint64, r store.JobResult) {
+	tb.Helper()
+	f.due(tb, seq)
+	check(tb, f.s.FinishJob(f.dispatcher(), seq, r))
+}
+
+func (f *fixture) job(tb testing.TB, seq uint64) store.Job {
+	tb.Helper()
+	j, err := f.s.GetJob(f.admin, seq)
+	check(tb, err)
+	return j
+}
+
+func TestRetryFailedJob(t *testing.T) {
+	t.Parallel()
+	c, f := wide(t)
+	seq := f.relabel(t, 20, "Boiler room")
+	f.finish(t, seq, store.JobResult{Driver: "sim", Err: "label memory full", Permanent: true})
+	goSlot(c, 20)
+	c.waitRow(20, "Boiler room · User", "failed: label memory f…")
+	c.waitLine(0, "2 failed")
+	// What the row needs comes first in the hints.
+	c.waitLine(c.h-2, "enter open  t retry  X cancel job  c code")
+	c.press("t")
+	c.waitStatus(fmt.Sprintf("job %d of panel user 20 (Boiler room) queued again for the panel", seq))
+	c.waitRow(20, "Boiler room · User", "pending")
+	c.waitLine(0, "1 failed")
+	if j := f.job(t, seq); j.State != store.JobPending || j.Label != "Boiler room" {
+		t.Fatalf("job after retry: %v (label %q)", j, j.Label)
+	}
+	// Nothing failed any more: retry is not offered, and t says why.
+	c.waitFor("no retry hint", func(string) bool { return !strings.Contains(c.lines()[c.h-2], "t retry") })
+	c.press("t")
+	c.waitStatus("retry: panel user 20 of Main building has no failed change to retry (pending)")
+}
+
+func TestCancelJobAsksFirst(t *testing.T) {
+	t.Parallel()
+	c, f := wide(t)
+	seq := f.relabel(t, 20, "Boiler room")
+	goSlot(c, 20)
+	c.waitRow(20, "Boiler room · User", "pending")
+	c.press("enter")
+	c.waitScreen("Boiler room  (# 20)", fmt.Sprintf("pending: queued for the panel (job %d)", seq), "X cancel job")
+	c.press("X")
+	c.waitScreen(fmt.Sprintf("Cancel job %d?", seq), "y cancel job   n/esc/enter keep it")
+	// Enter never confirms.
+	c.press("enter")
+	c.waitGone("Cancel job")
+	if j := f.job(t, seq); j.State != store.JobPending {
+		t.Fatalf("enter cancelled the job: %v", j)
+	}
+	c.press("X")
+	c.waitScreen(fmt.Sprintf("Cancel job %d?", seq))
+	c.press("y")
+	c.waitStatus(fmt.Sprintf("job %d cancelled: the change to panel user 20 (Boiler room) of Main building was not applied", seq))
+	// The details stay open and follow the store.
+	c.waitScreen("Boiler room  (# 20)", "not applied (cancelled): cancelled by admin before the panel confirmed it")
+	c.press("esc")
+	c.waitRow(20, "Boiler room · User", "cancelled")
+	if j := f.job(t, seq); j.State != store.JobCancelled {
+		t.Fatalf("job after cancel: %v", j)
+	}
+}
+
+func TestKeypadStepsConfirmed(t *testing.T) {
+	t.Parallel()
+	c, f := wide(t)
+	seq := f.relabel(t, 20, "Boiler room")
+	f.due(t, seq)
+	steps := []string{
+		"At a keypad, with the system disarmed, press [*] [5]",
+		"Enter the master code",
+		"Enter the slot number 0020 (on an LCD keypad you can also scroll to it with [<] [>] and press [*])",
+		"Choose the user label item, type “Boiler room” with the keypad's letter keys and press [*] to save it",
+		"Press [#] to leave",
+	}
+	check(t, f.s.ParkJob(f.dispatcher(), seq, steps, "guided"))
+	goSlot(c, 20)
+	c.waitRow(20, "keypad steps")
+	c.waitLine(0, "1 at keypad")
+	c.press("K")
+	c.waitScreen(fmt.Sprintf("Keypad steps — job %d", seq),
+		"Key in the change to panel user 20 (Boiler room) of Main building at the panel:",
+		"Change  label user 20 “Boiler room”",
+		"1. At a keypad, with the system disarmed, press [*] [5]",
+		"3. Enter the slot number 0020 (on an LCD keypad you can also scroll to it with [<] [>] and press [*])",
+		"5. Press [#] to leave",
+		"guardroom does not show codes: key in the code you typed.",
+		"c confirm done   x cancel job   esc close")
+	c.press("c")
+	c.waitScreen(fmt.Sprintf("Keyed in job %d at the panel?", seq), "y confirm done   n/esc/enter not yet")
+	c.press("n")
+	c.waitGone("Keyed in job")
+	if j := f.job(t, seq); !j.Waiting() {
+		t.Fatalf("n confirmed the job: %v", j)
+	}
+	c.waitScreen(fmt.Sprintf("Keypad steps — job %d", seq))
+	c.press("c")
+	c.waitScreen(fmt.Sprintf("Keyed in job %d at the panel?", seq))
+	c.press("y")
+	c.waitStatus(fmt.Sprintf("job %d confirmed: panel user 20 (Boiler room) of Main building applied by admin, not verified by the panel", seq))
+	c.waitGone("Keypad steps")
+	c.waitRow(20, "Boiler room · User", "unverified (by admin)")
+	if u := f.user(t, 20); u.Sync.State != store.SyncUnverified {
+		t.Fatalf("slot 20 after confirm: %v", u.Sync)
+	}
+	if j := f.job(t, seq); j.State != store.JobDone || j.By != "admin" {
+		t.Fatalf("job after confirm: %v by %q", j, j.By)
+	}
+}
+
+// reportAllButSlot reports the users of slots 1-20 with a code as the
+// panel holds them (the ones the store compares), with slot's own report
+// changed by edit: that slot drifts, no other.
+func (f *fixture) reportAllButSlot(tb testing.TB, slot int, edit func(*store.DeviceUser)) {
+	tb.Helper()
+	var dev []store.DeviceUser
+	for s := 1; s <= 20; s++ {
+		u := f.user(tb, s)
+		if !u.CodeSet {
+			continue
+		}
+		d := store.DeviceUser{Slot: s, CodeSet: true, Label: u.DisplayLabel(), Role: u.Role, Partitions: u.Partitions}
+		if s == slot {
+			edit(&d)
+		}
+		dev = append(dev, d)
+	}
+	n, err := f.s.ReportUsers(f.dispatcher(), f.main.ID, dev)
+	check(tb, err)
+	if n != 1 {
+		tb.Fatalf("%d users drift, want 1", n)
+	}
+}
+
+func TestDriftAcceptPanel(t *testing.T) {
+	t.Parallel()
+	c, f := wide(t)
+	seq := f.relabel(t, 20, "Boiler room")
+	f.finish(t, seq, store.JobResult{Driver: "sim", Transport: "in-process", Verified: true})
+	f.reportAllButSlot(t, 20, func(d *store.DeviceUser) { d.Label = "Boiler" })
+	goSlot(c, 20)
+	c.waitRow(20, "Boiler room · User", `drift: label on the pa`)
+	c.waitLine(0, "1 drift")
+	c.press("d")
+	c.waitScreen("Drift — panel user 20 of Main building", "What differs", `• label on the panel is "Boiler"`,
+		"the panel reports", "guardroom has", "Label       Boiler", "Boiler room",
+		"p push guardroom's state to the panel   a accept the panel's")
+	c.press("a")
+	c.waitScreen("Accept the panel's state for panel user 20 of Main building?", "y accept   n/esc/enter cancel")
+	c.press("enter") // never confirms
+	c.waitGone("Accept the panel's state")
+	if u := f.user(t, 20); u.Label != "Boiler room" {
+		t.Fatalf("enter accepted: label %q", u.Label)
+	}
+	c.press("a")
+	c.waitScreen("Accept the panel's state for panel user 20")
+	c.press("y")
+	c.waitStatus("drift of panel user 20 of Main building settled: guardroom took the panel's state")
+	c.waitGone("Drift —")
+	c.waitRow(20, "Boiler · User", "in sync")
+	if u := f.user(t, 20); u.Label != "Boiler" || u.Sync.State != store.SyncInSync {
+		t.Fatalf("slot 20 after accept: %v", u)
+	}
+	c.waitFor("no drift in the header", func(string) bool { return !strings.Contains(c.lines()[0], "drift") })
+}
+
+// A code the panel lost cannot be pushed: the store's refusal is on the
+// status line and the dialog stays open for the other choice.
+func TestDriftPushRefused(t *testing.T) {
+	t.Parallel()
+	c, f := wide(t)
+	f.reportAllButSlot(t, 12, func(d *store.DeviceUser) { d.CodeSet, d.Label, d.Partitions, d.Role = false, "", 0, "" })
+	goSlot(c, 12)
+	c.waitRow(12, "drift: code cleared at…")
+	c.press("enter")
+	c.waitScreen("User 12  (# 12)", "drift: code cleared at the panel", "d drift")
+	c.press("d")
+	c.waitScreen("Drift — panel user 12 of Main building", "• code cleared at the panel", "Code        not set")
+	c.press("p")
+	c.waitBottom("the panel lost or changed the code of user 12 and guardroom does not keep codes: set a new code to push one, or accept the panel's state")
+	c.waitScreen("Drift — panel user 12 of Main building")
+	if u := f.user(t, 12); u.Sync.State != store.SyncDrift || !u.CodeSet {
+		t.Fatalf("slot 12 after a refused push: %v", u)
+	}
+}
+
+// A guard sees the failed change but may not retry it: the store's words.
+func TestRetryRefusedForGuard(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	c := start(t, f, consoleOpts{w: 120, h: 40, actor: f.ops[store.RoleGuard]})
+	goUsers(c)
+	goSlot(c, 7)
+	c.waitRow(7, "failed: slot locked")
+	c.press("t")
+	c.waitStatus(`retry: operator gina does not have the "manage panel users" permission`)
+	if u := f.user(t, 7); u.Sync.State != store.SyncFailed {
+		t.Fatalf("a guard retried slot 7: %v", u.Sync)
+	}
+}

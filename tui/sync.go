@@ -1,0 +1,190 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/guardroom/guardroom/store"
+	"github.com/guardroom/guardroom/tui/grid"
+)
+
+// How the console words the outbox: a short cell for the grids, a full
+// sentence for the details, and a tone that makes the states needing a
+// person (failed, drift, keypad steps) stand out.
+
+// syncCell is the Sync column's text for a user's or a partition's last
+// change. The reason of a pending change is cut to its first clause
+// ("pending: device offline…"): the details show it whole.
+func syncCell(s store.Sync) string {
+	switch s.State {
+	case "":
+		return "-"
+	case store.SyncPending:
+		if s.Reason == "" {
+			return "pending"
+		}
+		return "pending: " + shortReason(s.Reason)
+	case store.SyncFailed, store.SyncDrift:
+		if s.Reason == "" {
+			return string(s.State)
+		}
+		return string(s.State) + ": " + s.Reason
+	case store.SyncUnverified:
+		if by := appliedBy(s.Reason); by != "" {
+			return "unverified (by " + by + ")"
+		}
+		return "unverified"
+	case store.SyncKeypad:
+		return "keypad steps"
+	case store.SyncCancelled:
+		return "cancelled"
+	}
+	return string(s.State)
+}
+
+// shortReason is a reason's first clause, marked as cut when it was:
+// "device offline: dial tcp 10.0.0.5:502: i/o timeout" → "device offline…".
+func shortReason(r string) string {
+	if i := strings.IndexAny(r, ":;("); i > 0 {
+		return strings.TrimSpace(r[:i]) + "…"
+	}
+	return r
+}
+
+// appliedBy is the operator named in the store's reason for a change
+// applied by hand ("applied by operator gina, not verified by the panel").
+// The Sync record carries no operator of its own, so the reason is read;
+// anything else gives "" and the cell says just "unverified".
+func appliedBy(reason string) string {
+	rest, ok := strings.CutPrefix(reason, "applied by operator ")
+	if !ok {
+		return ""
+	}
+	name, _, _ := strings.Cut(rest, ",")
+	if name = strings.TrimSpace(name); strings.ContainsAny(name, " :") {
+		return ""
+	}
+	return name
+}
+
+// syncSentence is the details' full word on a change: the state, the
+// store's reason in full and the job it is about.
+func syncSentence(s store.Sync) string {
+	var text string
+	switch s.State {
+	case "":
+		return "no command given yet"
+	case store.SyncInSync:
+		text = "in sync: the panel has guardroom's state"
+	case store.SyncPending:
+		text = "pending: queued for the panel"
+		if s.Reason != "" {
+			text += "; the last try failed: " + s.Reason
+		}
+	case store.SyncKeypad:
+		text = "keypad steps waiting: someone must key the change in at the panel, then confirm it"
+	default:
+		text = s.String()
+	}
+	switch s.State {
+	case store.SyncPending, store.SyncFailed, store.SyncKeypad, store.SyncCancelled:
+		if s.Job != 0 {
+			text += fmt.Sprintf(" (job %d)", s.Job)
+		}
+	}
+	return text
+}
+
+// syncTone: failed and drift need someone to decide, keypad steps someone
+// at the panel, a cancelled change or one retrying after an error needs a
+// look. In sync and plain pending are the normal course.
+func syncTone(s store.Sync) grid.Tone {
+	switch s.State {
+	case store.SyncFailed, store.SyncDrift:
+		return grid.ToneBad
+	case store.SyncKeypad, store.SyncCancelled:
+		return grid.ToneWarn
+	case store.SyncPending:
+		if s.Reason != "" {
+			return grid.ToneWarn
+		}
+	}
+	return grid.ToneNone
+}
+
+// toneStyle renders text in a tone of the theme.
+func toneStyle(t themeStyles, tone grid.Tone, text string) string {
+	switch tone {
+	case grid.ToneGood:
+		return t.Good.Render(text)
+	case grid.ToneWarn:
+		return t.Warn.Render(text)
+	case grid.ToneBad:
+		return t.Bad.Render(text)
+	case grid.ToneDim:
+		return t.Dim.Render(text)
+	}
+	return text
+}
+
+// queueText is one panel's outbox in words: "3 pending, 1 failed", or "-".
+func queueText(c store.SyncCounts) string {
+	var parts []string
+	for _, n := range []struct {
+		n    int
+		what string
+	}{{c.Pending, "pending"}, {c.Keypad, "keypad"}, {c.Failed, "failed"}} {
+		if n.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n.n, n.what))
+		}
+	}
+	if len(parts) == 0 {
+		return "-"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func queueTone(c store.SyncCounts) grid.Tone {
+	switch {
+	case c.Failed > 0:
+		return grid.ToneBad
+	case c.Keypad > 0:
+		return grid.ToneWarn
+	}
+	return grid.ToneNone
+}
+
+// connText is a device's connection in a few words: "online", "offline
+// since 16:20" (a date when it was not today), "never contacted".
+func connText(c store.Connection, now time.Time) string {
+	switch {
+	case c.Since.IsZero():
+		return "never contacted"
+	case c.Online:
+		return "online"
+	}
+	return "offline since " + clockOrDate(c.Since, now)
+}
+
+func connTone(c store.Connection) grid.Tone {
+	switch {
+	case c.Since.IsZero():
+		return grid.ToneDim
+	case c.Online:
+		return grid.ToneGood
+	}
+	return grid.ToneBad
+}
+
+// clockOrDate is "16:20" for a time today, "12 May 16:20" otherwise.
+func clockOrDate(t, now time.Time) string {
+	t, now = t.Local(), now.Local()
+	if y, m, d := t.Date(); y == now.Year() && m == now.Month() && d == now.Day() {
+		return t.Format("15:04")
+	}
+	if t.Year() == now.Year() {
+		return t.Format("2 Jan 15:04")
+	}
+	return t.Format("2 Jan 2006 15:04")
+}
