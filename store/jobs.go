@@ -64,7 +64,13 @@ func (s *Store) DueJobs(a Actor, limit int) ([]Job, error) {
 	blocked := map[uint64]bool{}
 	err := s.db.View(func(txn *badger.Txn) error {
 		prefix := jobStatePrefix(JobPending)
-		return scan(txn, prefix, false, func(k, _ []byte) error {
+		return scan(txn, prefix, true, func(k, v []byte) error {
+			// The index holds the job's panel: a blocked device's later
+			// jobs are passed by without reading them (an offline panel
+			// may have a whole bulk load waiting).
+			if len(v) == 8 && blocked[binary.BigEndian.Uint64(v)] && binary.BigEndian.Uint64(v) != 0 {
+				return nil
+			}
 			var j Job
 			if err := getJSON(txn, jobKey(binary.BigEndian.Uint64(k[len(prefix):])), &j); err != nil {
 				return err
