@@ -91,6 +91,14 @@ func Build(ctx context.Context, s *store.Store, o Options) error {
 		if err := os.MkdirAll(o.SimDir, 0o700); err != nil {
 			return fmt.Errorf("the simulated panels' directory: %w", err)
 		}
+		// The store is empty, so simulated panels left from an earlier demo
+		// are stale: they would refuse the new codes as duplicates.
+		old, _ := filepath.Glob(filepath.Join(o.SimDir, "panel-*.json"))
+		for _, f := range old {
+			if err := os.Remove(f); err != nil {
+				return fmt.Errorf("remove the earlier demo's simulated panel: %w", err)
+			}
+		}
 	}
 	b := &builder{s: s, sys: s.Internal("demo"), rng: rand.New(rand.NewPCG(2026, 11)), units: map[string]uint64{"Organization": store.RootUnit},
 		simDir: o.SimDir, build: builds.Add(1), plain: map[uint64]map[int]string{}}
