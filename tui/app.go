@@ -271,10 +271,22 @@ const chromeLines = 5
 
 func (a *App) bodyHeight() int { return max(a.height-chromeLines, 3) }
 
+// lineAbove is a screen that shows a line of its own above its grid (the
+// Accounts screen's mail server state).
+type lineAbove interface{ lineAbove() bool }
+
+// gridTop is the body line where a screen's grid starts.
+func gridTop(s screen) int {
+	if l, ok := s.(lineAbove); ok && l.lineAbove() {
+		return 1
+	}
+	return 0
+}
+
 func (a *App) resize() {
 	for _, s := range a.screens {
 		if g := s.table(); g != nil {
-			g.SetSize(a.width, a.bodyHeight())
+			g.SetSize(a.width, a.bodyHeight()-gridTop(s))
 		}
 	}
 }
@@ -470,7 +482,8 @@ func (a *App) filterKey(msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-// Mouse: tabs on line 1, grid rows from line 3 (under its header).
+// Mouse: tabs on line 1, grid rows from line 3 (under its header), one
+// lower under a screen's own line.
 func (a *App) click(m tea.Mouse) tea.Cmd {
 	if a.noMouse || len(a.modals) > 0 {
 		return nil
@@ -487,7 +500,7 @@ func (a *App) click(m tea.Mouse) tea.Cmd {
 		return nil
 	}
 	if g := a.cur().table(); g != nil {
-		if pos, ok := g.RowAt(m.Y - 3); ok {
+		if pos, ok := g.RowAt(m.Y - 3 - gridTop(a.cur())); ok {
 			if pos == g.Cursor() {
 				return a.runAction(a.c.keys.action(ActOpen))
 			}
@@ -557,13 +570,17 @@ func pad(s string, w int) string {
 }
 
 // syncSummary is the header's word on the outbox: "in sync", or counts of
-// what is not.
-func syncSummary(c store.SyncCounts) string {
+// what is not. Short words on narrow terminals leave the breadcrumb room.
+func syncSummary(c store.SyncCounts, short bool) string {
+	pending, keypad := "pending", "at keypad"
+	if short {
+		pending, keypad = "pend.", "keypad"
+	}
 	var parts []string
 	for _, n := range []struct {
 		n    int
 		what string
-	}{{c.Pending, "pending"}, {c.Keypad, "at keypad"}, {c.Failed, "failed"}, {c.Drift, "drift"}} {
+	}{{c.Pending, pending}, {c.Keypad, keypad}, {c.Failed, "failed"}, {c.Drift, "drift"}} {
 		if n.n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n.n, n.what))
 		}
@@ -576,20 +593,41 @@ func syncSummary(c store.SyncCounts) string {
 
 func (a *App) header() string {
 	t := a.c.theme
-	left := " " + strings.Join(a.cur().crumbs(), " › ")
-	sync := syncSummary(a.sync)
 	clock := a.clock.Format("15:04")
 	if a.width >= 100 {
 		clock = a.clock.Format("Mon 2 Jan 15:04:05")
 	}
-	right := fmt.Sprintf(" %s │ %s │ %s ", a.c.actor.Name(), sync, clock)
+	right := fmt.Sprintf(" %s │ %s │ %s ", a.c.actor.Name(), syncSummary(a.sync, false), clock)
+	// Short words when the long ones would squeeze the breadcrumb.
+	sync := syncSummary(a.sync, a.width-ansi.StringWidth(right) < 30)
+	right = fmt.Sprintf(" %s │ %s │ %s ", a.c.actor.Name(), sync, clock)
+	if ansi.StringWidth(right) > a.width {
+		// A very narrow terminal keeps the outbox summary and the clock.
+		right = pad(fmt.Sprintf(" %s │ %s ", sync, clock), a.width)
+	}
 	badge := ""
 	if a.c.readOnly() {
 		badge = t.Badge.Render(" READ-ONLY ") + " "
 	}
 	room := a.width - ansi.StringWidth(right) - ansi.StringWidth(badge)
-	left = pad(left, max(room, 0))
+	left := pad(crumbLine(a.cur().crumbs(), room), max(room, 0))
 	return t.Header.Render(left) + badge + t.Header.Render(right)
+}
+
+// crumbLine joins the breadcrumb into room cells. When it does not fit,
+// the leading crumbs give way first ("… › North Tower › Main building"):
+// the end names what is on screen.
+func crumbLine(crumbs []string, room int) string {
+	for i := range crumbs {
+		line := " " + strings.Join(crumbs[i:], " › ")
+		if i > 0 {
+			line = " … › " + strings.Join(crumbs[i:], " › ")
+		}
+		if ansi.StringWidth(line) <= room || i == len(crumbs)-1 {
+			return line
+		}
+	}
+	return ""
 }
 
 func (a *App) tabLabel(i int, s screen) string {

@@ -755,7 +755,7 @@ func TestLiveUpdate(t *testing.T) {
 	// Another operator changes the site through the store.
 	sue := f.ops[store.RoleSupervisor]
 	check(t, f.s.SetLabel(sue, f.main.ID, 10, "Changed elsewhere"))
-	c.waitRow(10, "Changed elsewhere · User", "pending")
+	c.waitRow(10, "Changed elsewhere · U", "pending")
 	check(t, f.s.SetCode(sue, f.main.ID, 5, freeCodeA, store.CodeOptions{}))
 	c.waitRow(5, "User 5 · User", "✓")
 	c.waitScreen("299 users with a code")

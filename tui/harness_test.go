@@ -309,6 +309,9 @@ type consoleOpts struct {
 	actor   store.Actor
 	profile colorprofile.Profile
 	keys    map[string][]string
+	// ready is what the header shows once the outbox summary loaded
+	// (the fixture's ", 1 failed │" by default).
+	ready string
 }
 
 func (o *consoleOpts) defaults(f *fixture) {
@@ -323,6 +326,9 @@ func (o *consoleOpts) defaults(f *fixture) {
 	}
 	if o.profile == 0 {
 		o.profile = colorprofile.ANSI256
+	}
+	if o.ready == "" {
+		o.ready = ", 1 failed │"
 	}
 }
 
@@ -353,7 +359,7 @@ func start(t *testing.T, f *fixture, o consoleOpts) *console {
 		// so the drain goroutine stays blocked until the process ends.
 	})
 	// The first screen (Panels) and the header's outbox summary loaded.
-	c.waitScreen("1-3 of 3", " pending, 1 failed │")
+	c.waitScreen("1-3 of 3", o.ready)
 	return c
 }
 

@@ -25,7 +25,8 @@ type listScreen[T any] struct {
 
 	fetch   func() ([]T, error)
 	cells   func(T) []string
-	reload  []string // Change kinds that reload the screen
+	tones   func(T) []grid.Tone // optional: cells that must stand out
+	reload  []string            // Change kinds that reload the screen
 	empty   string
 	hint    string
 	crumbsF func() []string
@@ -66,7 +67,14 @@ func (l *listScreen[T]) update(msg tea.Msg) tea.Cmd {
 	for i, it := range m.items {
 		rows[i] = l.cells(it)
 	}
-	l.g.SetSource(newTableSource(l.cols, rows))
+	src := newTableSource(l.cols, rows)
+	if l.tones != nil {
+		src.tones = make([][]grid.Tone, len(m.items))
+		for i, it := range m.items {
+			src.tones[i] = l.tones(it)
+		}
+	}
+	l.g.SetSource(src)
 	return nil
 }
 

@@ -70,7 +70,7 @@ func TestRetryFailedJob(t *testing.T) {
 	seq := f.relabel(t, 20, "Boiler room")
 	f.finish(t, seq, store.JobResult{Driver: "sim", Err: "label memory full", Permanent: true})
 	goSlot(c, 20)
-	c.waitRow(20, "Boiler room · User", "failed: label memory f…")
+	c.waitRow(20, "Boiler room · User", "failed: label memory full")
 	c.waitLine(0, "2 failed")
 	// What the row needs comes first in the hints.
 	c.waitLine(c.h-2, "enter open  t retry  X cancel job  c code")
@@ -226,7 +226,7 @@ func TestDriftPushRefused(t *testing.T) {
 	c, f := wide(t)
 	f.reportAllButSlot(t, 12, func(d *store.DeviceUser) { d.CodeSet, d.Label, d.Partitions, d.Role = false, "", 0, "" })
 	goSlot(c, 12)
-	c.waitRow(12, "drift: code cleared at…")
+	c.waitRow(12, "drift: code cleared")
 	c.press("enter")
 	c.waitScreen("User 12  (# 12)", "drift: code cleared at the panel", "d drift")
 	c.press("d")
@@ -251,5 +251,106 @@ func TestRetryRefusedForGuard(t *testing.T) {
 	c.waitStatus(`retry: operator gina does not have the "manage panel users" permission`)
 	if u := f.user(t, 7); u.Sync.State != store.SyncFailed {
 		t.Fatalf("a guard retried slot 7: %v", u.Sync)
+	}
+}
+
+// goPartitions opens the Main panel's partitions.
+func goPartitions(c *console) {
+	c.t.Helper()
+	c.press("3")
+	c.waitScreen("Users holding it", "Server room", "1-8 of 8")
+}
+
+// partitionJob is the command on its way for partition n of the Main panel.
+func (f *fixture) partitionJob(tb testing.TB, n int) uint64 {
+	tb.Helper()
+	parts, err := f.s.ListPartitions(f.admin, f.main.ID)
+	check(tb, err)
+	seq := parts[n-1].Sync.Job
+	if seq == 0 {
+		tb.Fatalf("partition %d has no command", n)
+	}
+	return seq
+}
+
+func (f *fixture) partition(tb testing.TB, n int) store.Partition {
+	tb.Helper()
+	parts, err := f.s.ListPartitions(f.admin, f.main.ID)
+	check(tb, err)
+	return parts[n-1]
+}
+
+// A guard arms a partition away and disarms it, confirming the disarm;
+// the Sync column follows the command until the panel takes it.
+func TestArmAwayThenDisarm(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	c := start(t, f, consoleOpts{w: 120, h: 40, actor: f.ops[store.RoleGuard]})
+	goPartitions(c)
+	goSlot(c, 2)
+	c.waitLine(c.h-2, "enter open  s arm stay  a arm away  d disarm")
+	c.press("a")
+	c.waitStatus("partition 2 (Server room): arm away sent to the panel")
+	c.waitRow(2, "Server room", "disarmed", "arming away…")
+	seq := f.partitionJob(t, 2)
+	f.finish(t, seq, store.JobResult{Driver: "sim", Transport: "in-process", Verified: true})
+	c.waitRow(2, "Server room", "armed away", "in sync")
+	// Arming again is the store's to refuse, in its words.
+	c.press("a")
+	c.waitStatus("partition 2 (Server room) of Main building is armed away already")
+
+	c.press("d")
+	c.waitScreen("Disarm partition 2 (Server room) of Main building?", "y disarm   n/esc/enter cancel")
+	c.press("enter") // never confirms
+	c.waitGone("Disarm partition 2")
+	if p := f.partition(t, 2); p.Sync.State != store.SyncInSync || p.State != store.ArmedAway {
+		t.Fatalf("enter disarmed: %+v", p)
+	}
+	c.press("d")
+	c.waitScreen("Disarm partition 2 (Server room) of Main building?")
+	c.press("y")
+	c.waitStatus("partition 2 (Server room): disarm sent to the panel")
+	c.waitRow(2, "Server room", "armed away", "disarming…")
+	seq = f.partitionJob(t, 2)
+	f.finish(t, seq, store.JobResult{Driver: "sim", Transport: "in-process", Verified: true})
+	c.waitRow(2, "Server room", "disarmed", "in sync")
+	if p := f.partition(t, 2); p.State != store.Disarmed {
+		t.Fatalf("partition 2 after disarm: %+v", p)
+	}
+}
+
+// An offline panel: the command waits with the reason, and can be
+// cancelled from the partition's details.
+func TestArmWhilePanelOffline(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	c := start(t, f, consoleOpts{w: 120, h: 40})
+	goPartitions(c)
+	goSlot(c, 3)
+	c.press("s")
+	c.waitRow(3, "Lobby", "arming stay…")
+	seq := f.partitionJob(t, 3)
+	f.finish(t, seq, store.JobResult{Driver: "sim", Err: "device offline: dial tcp 10.0.0.5:502: i/o timeout"})
+	c.waitRow(3, "Lobby", "arming stay: device offline…")
+	c.press("enter")
+	c.waitScreen("Partition 3 — Lobby · Main building", "disarmed", "the last try failed: device offline: dial tcp 10.0.0.5:502: i/o timeout", "X cancel job")
+	c.press("X")
+	c.waitScreen(fmt.Sprintf("Cancel job %d?", seq))
+	c.press("y")
+	c.waitStatus(fmt.Sprintf("job %d cancelled", seq))
+	c.waitScreen("not applied (cancelled): cancelled by admin")
+	c.press("esc")
+	c.waitRow(3, "Lobby", "disarmed", "cancelled")
+}
+
+func TestArmRefusedForAuditor(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	c := start(t, f, consoleOpts{w: 120, h: 40, actor: f.ops[store.RoleAuditor]})
+	goPartitions(c)
+	c.press("a")
+	c.waitStatus(`arm away: operator otto does not have the "arm/disarm" permission`)
+	if p := f.partition(t, 1); p.Sync.State != "" {
+		t.Fatalf("an auditor armed partition 1: %+v", p)
 	}
 }

@@ -108,30 +108,38 @@ func TestSyncWords(t *testing.T) {
 }
 
 func TestPanelCells(t *testing.T) {
-	p := store.Panel{ID: 1, Name: "Main building", Family: "neo-hs2128e", IMEI: "356938035643809", Slots: 1000, CodesSet: 298}
+	p := store.Panel{ID: 1, Name: "Main building", Family: "neo-hs2128e", IMEI: "356938035643809", Slots: 1000, CodesSet: 298, Driver: "modbus"}
+	earlier := fixedNow.Add(-30 * time.Minute)
 	tests := []struct {
-		name string
-		conn store.Connection
-		want string
+		name              string
+		conn              store.Connection
+		counts            store.SyncCounts
+		state, queue, err string
+		connTone          grid.Tone
 	}{
-		{"never contacted", store.Connection{}, "unknown"},
-		{"online", store.Connection{Online: true, Since: fixedNow}, "online"},
-		{"lost", store.Connection{Since: fixedNow, LastError: "timeout"}, "offline"},
+		{"never contacted", store.Connection{}, store.SyncCounts{}, "never contacted", "-", "-", grid.ToneDim},
+		{"online with a queue", store.Connection{Online: true, Since: earlier}, store.SyncCounts{Pending: 290, Failed: 1}, "online", "1 failed, 290 pending", "-", grid.ToneGood},
+		{"offline today", store.Connection{Since: earlier, LastError: "device offline: i/o timeout"}, store.SyncCounts{Keypad: 2}, "offline since 15:54", "2 keypad", "device offline: i/o timeout", grid.ToneBad},
+		{"offline since yesterday", store.Connection{Since: fixedNow.Add(-24 * time.Hour), LastError: "timeout"}, store.SyncCounts{}, "offline since 12 May 16:24", "-", "timeout", grid.ToneBad},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			p.Conn = tc.conn
-			want := []string{"1", "Main building", "NeoR", "356938035643809", "Harbour Campus / North Tower", "8", "298/1000", tc.want}
-			if got := panelCells(p, "Harbour Campus / North Tower"); !slices.Equal(got, want) {
+			r := panelRow{p: p, site: "Harbour Campus / North Tower", counts: tc.counts}
+			want := []string{"1", "Main building", "NeoR", "356938035643809", "Harbour Campus / North Tower", "8", "298/1000", tc.state, "modbus", tc.queue, tc.err}
+			if got := panelCells(r, fixedNow); !slices.Equal(got, want) {
 				t.Errorf("got %q\nwant %q", got, want)
+			}
+			if got := panelTones(r)[panelConnCol]; got != tc.connTone {
+				t.Errorf("connection tone %d, want %d", got, tc.connTone)
 			}
 		})
 	}
-	dsc := store.Panel{ID: 2, Name: "Gatehouse", Family: "dsc-pc1864", IMEI: "490154203237518", Slots: 95, CodesSet: 2}
-	if got := panelCells(dsc, "Harbour Campus"); got[2] != "DSC" || got[5] != "8" || got[6] != "2/95" {
+	dsc := panelRow{p: store.Panel{ID: 2, Name: "Gatehouse", Family: "dsc-pc1864", IMEI: "490154203237518", Slots: 95, CodesSet: 2}}
+	if got := panelCells(dsc, fixedNow); got[2] != "DSC" || got[5] != "8" || got[6] != "2/95" || got[8] != "-" {
 		t.Errorf("DSC panel: %q", got)
 	}
-	if n := len(panelCells(p, "")); n != len(panelCols) {
+	if n := len(panelCells(dsc, fixedNow)); n != len(panelCols) {
 		t.Errorf("%d cells for %d columns", n, len(panelCols))
 	}
 }
@@ -209,9 +217,29 @@ func TestTagCells(t *testing.T) {
 
 func TestPartitionCells(t *testing.T) {
 	r := partitionRow{p: store.Partition{Panel: 1, Number: 2, Label: "Server room", State: store.ArmedAway}, holders: 100}
-	want := []string{"2", "Server room", "armed away", "100"}
+	want := []string{"2", "Server room", "armed away", "100", "-"}
 	if got := partitionCells(r); !slices.Equal(got, want) {
 		t.Errorf("got %q\nwant %q", got, want)
+	}
+	pending := store.Sync{State: store.SyncPending, Job: 9}
+	for _, tc := range []struct {
+		sync store.Sync
+		job  *store.Job
+		want string
+	}{
+		{pending, &store.Job{Op: store.OpArm, Mode: store.ArmAway}, "arming away…"},
+		{pending, &store.Job{Op: store.OpArm, Mode: store.ArmStay}, "arming stay…"},
+		{pending, &store.Job{Op: store.OpDisarm}, "disarming…"},
+		{store.Sync{State: store.SyncPending, Job: 9, Reason: "device offline: timeout"}, &store.Job{Op: store.OpDisarm}, "disarming: device offline…"},
+		{pending, nil, "pending"},
+		{store.Sync{State: store.SyncFailed, Job: 9, Reason: store.StaleReason}, nil, "failed: " + store.StaleReason},
+		{store.Sync{State: store.SyncKeypad, Job: 9}, &store.Job{Op: store.OpArm, Mode: store.ArmAway}, "keypad steps"},
+		{store.Sync{State: store.SyncInSync, Job: 9}, nil, "in sync"},
+	} {
+		r.p.Sync, r.job = tc.sync, tc.job
+		if got := partitionCells(r)[4]; got != tc.want {
+			t.Errorf("%v with %v: %q, want %q", tc.sync, tc.job, got, tc.want)
+		}
 	}
 	if n := len(partitionCells(r)); n != len(partitionCols) {
 		t.Errorf("%d cells for %d columns", n, len(partitionCols))

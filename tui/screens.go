@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -23,6 +24,9 @@ type partitionRow struct {
 	panel   store.Panel
 	p       store.Partition
 	holders int
+	// job is the arm or disarm command on its way (pending, keypad),
+	// for the Sync cell's "arming away…".
+	job *store.Job
 }
 
 var partitionCols = []grid.Column{
@@ -30,29 +34,64 @@ var partitionCols = []grid.Column{
 	{Title: "Label", Key: "label", MinWidth: 16},
 	{Title: "State", Key: "state", Width: 12},
 	{Title: "Users holding it", Key: "users", Width: 16, Align: grid.Right},
+	{Title: "Sync", Key: "sync", MinWidth: 16},
 }
 
 // partitionCells is the pure row renderer of the Partitions grid.
 func partitionCells(r partitionRow) []string {
-	return []string{strconv.Itoa(r.p.Number), r.p.Label, string(r.p.State), strconv.Itoa(r.holders)}
+	return []string{strconv.Itoa(r.p.Number), r.p.Label, string(r.p.State), strconv.Itoa(r.holders), partitionSync(r)}
+}
+
+// partitionSync is the Sync cell: a command on its way says what it does
+// ("arming away…"), the rest is the users' wording.
+func partitionSync(r partitionRow) string {
+	s := r.p.Sync
+	if s.State != store.SyncPending || r.job == nil {
+		return syncCell(s)
+	}
+	verb := "disarming"
+	if r.job.Op == store.OpArm {
+		verb = "arming " + string(r.job.Mode)
+	}
+	if s.Reason != "" {
+		return verb + ": " + shortReason(s.Reason)
+	}
+	return verb + "…"
+}
+
+// partitionTones: an alarm or trouble stands out like a failed command.
+func partitionTones(r partitionRow) []grid.Tone {
+	state := grid.ToneNone
+	switch r.p.State {
+	case store.Alarm, store.Trouble:
+		state = grid.ToneBad
+	case store.NotReady:
+		state = grid.ToneWarn
+	}
+	sync := syncTone(r.p.Sync)
+	if state == grid.ToneNone && sync == grid.ToneNone {
+		return nil
+	}
+	return []grid.Tone{2: state, 4: sync}
 }
 
 func newPartitionsScreen(c *common) *partitionsScreen {
 	s := &partitionsScreen{listScreen: newList[partitionRow](c, scrPartitions, "Partitions", partitionCols)}
 	s.cells = partitionCells
-	s.reload = []string{store.ChangePartition, store.ChangeUser, store.ChangePanel}
+	s.tones = partitionTones
 	s.empty = "No panel chosen: pick one on the Panels screen (1) and press enter."
 	s.crumbsF = func() []string {
 		if s.panel.ID == 0 {
 			return []string{"Partitions"}
 		}
-		return append(strings.Split(siteOf(c.st, s.panel.Unit), " / "), s.panel.Name, "Partitions")
+		// The tab already says Partitions; the crumb names the panel.
+		return append(strings.Split(siteOf(c.st, s.panel.Unit), " / "), s.panel.Name)
 	}
 	return s
 }
 
 // load reads the partitions of the panel chosen now (the first panel when
-// none is), counting the users who hold each.
+// none is), counting the users who hold each, and the commands on their way.
 func (s *partitionsScreen) load() tea.Cmd {
 	c, id := s.c, s.panel.ID
 	s.fetch = func() ([]partitionRow, error) {
@@ -83,6 +122,11 @@ func (s *partitionsScreen) load() tea.Cmd {
 					rows[i].holders++
 				}
 			}
+			if st := pt.Sync.State; pt.Sync.Job != 0 && (st == store.SyncPending || st == store.SyncKeypad) {
+				if j, err := c.st.GetJob(c.actor, pt.Sync.Job); err == nil {
+					rows[i].job = &j
+				}
+			}
 		}
 		return rows, nil
 	}
@@ -97,33 +141,184 @@ func (s *partitionsScreen) update(msg tea.Msg) tea.Cmd {
 	return cmd
 }
 
+// relevant: changes to the panel shown (state reports, commands, users
+// who hold partitions); other panels' changes cost nothing here.
+func (s *partitionsScreen) relevant(ch []store.Change) bool {
+	for _, c := range ch {
+		switch c.What {
+		case store.ChangeAll:
+			return true
+		case store.ChangePartition, store.ChangeUser, store.ChangePanel:
+			if s.panel.ID == 0 || c.Panel == s.panel.ID {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func (s *partitionsScreen) panelID() uint64 { return s.panel.ID }
 func (s *partitionsScreen) setPanel(id uint64) {
 	s.panel = store.Panel{ID: id}
 	s.loaded = false
 }
 
-func (s *partitionsScreen) actions() []ActionID { return []ActionID{ActPartitionLabel} }
+func (s *partitionsScreen) actions() []ActionID {
+	return []ActionID{ActArmStay, ActArmAway, ActDisarm, ActPartitionLabel, ActJobSteps, ActJobCancel}
+}
 
 func (s *partitionsScreen) available(id ActionID) error {
-	if _, ok := s.selected(); !ok {
-		return fmt.Errorf("no partition selected")
+	r, ok := s.selected()
+	if !ok {
+		return notNowf("no partition selected")
 	}
-	if id == ActPartitionLabel {
+	return s.availableFor(id, r)
+}
+
+// availableFor asks only what can be known without the store's call: the
+// permission, and whether a command is on its way. Whether the partition
+// can be armed now (already armed, a command pending) is the store's to
+// say when asked, in its words.
+func (s *partitionsScreen) availableFor(id ActionID, r partitionRow) error {
+	switch id {
+	case ActOpen:
+		return nil
+	case ActArmStay, ActArmAway, ActDisarm:
+		return s.c.actor.Need(store.PermArmDisarm)
+	case ActPartitionLabel:
 		return s.c.actor.Need(store.PermManageEquipment)
+	case ActJobSteps, ActJobCancel:
+		return syncActionErr(s.c, id, r.p.Sync, store.PermArmDisarm, partitionName(r))
 	}
-	return nil
+	return notNowf("not an action of this screen")
+}
+
+// partitionName is "partition 2 (Server room) of Main building".
+func partitionName(r partitionRow) string {
+	return fmt.Sprintf("partition %d (%s) of %s", r.p.Number, r.p.Label, r.panel.Name)
 }
 
 func (s *partitionsScreen) run(id ActionID) tea.Cmd {
 	r, ok := s.selected()
-	if !ok || id != ActPartitionLabel {
+	if !ok {
 		return nil
 	}
-	c, panel, n := s.c, s.panel.ID, r.p.Number
-	return c.open(newPrompt(c, fmt.Sprintf("Rename partition %d", n), "Label:", r.p.Label, func(v string) tea.Cmd {
-		return c.submitOp(fmt.Sprintf("partition %d renamed", n), func() error { return c.st.SetPartitionLabel(c.actor, panel, n, v) })
-	}))
+	if id == ActOpen {
+		return s.c.open(&partitionDetails{s: s, n: r.p.Number})
+	}
+	return s.runFor(id, r)
+}
+
+func (s *partitionsScreen) runFor(id ActionID, r partitionRow) tea.Cmd {
+	c, panel, n, name := s.c, r.panel.ID, r.p.Number, partitionName(r)
+	short := fmt.Sprintf("partition %d (%s)", n, r.p.Label)
+	switch id {
+	case ActArmStay, ActArmAway:
+		mode := store.ArmAway
+		if id == ActArmStay {
+			mode = store.ArmStay
+		}
+		return c.do(fmt.Sprintf("%s: arm %s sent to the panel", short, mode), func() error { return c.st.Arm(c.actor, panel, n, mode) })
+	case ActDisarm:
+		return c.open(newConfirm(c, "Disarm "+name+"?",
+			"The partition stops protecting its area as soon as the panel takes the command.",
+			"Disarm", func() tea.Cmd {
+				return c.do(short+": disarm sent to the panel", func() error { return c.st.Disarm(c.actor, panel, n) })
+			}))
+	case ActPartitionLabel:
+		return c.open(newPrompt(c, fmt.Sprintf("Rename partition %d", n), "Label:", r.p.Label, func(v string) tea.Cmd {
+			return c.submitOp(fmt.Sprintf("partition %d renamed", n), func() error { return c.st.SetPartitionLabel(c.actor, panel, n, v) })
+		}))
+	case ActJobSteps:
+		d, load := newKeypadSteps(c, r.p.Sync.Job, name)
+		return tea.Batch(c.open(d), load)
+	case ActJobCancel:
+		return c.open(cancelJobConfirm(c, r.p.Sync.Job, name, c.do))
+	}
+	return nil
+}
+
+func (s *partitionsScreen) row(n int) (partitionRow, bool) {
+	for _, r := range s.items {
+		if r.p.Number == n {
+			return r, true
+		}
+	}
+	return partitionRow{}, false
+}
+
+// partitionDetails shows one partition with its command's full sentence;
+// the partition's action keys work from it, as in the user details.
+type partitionDetails struct {
+	s *partitionsScreen
+	n int
+}
+
+func (d *partitionDetails) editing() bool { return false }
+
+func (d *partitionDetails) update(msg tea.Msg) (tea.Cmd, bool) {
+	k, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		return nil, false
+	}
+	switch k.String() {
+	case "esc", "q", "enter":
+		return nil, true
+	}
+	act, ok := d.s.c.keys.lookupAmong(d.s.actions(), k.String())
+	r, found := d.s.row(d.n)
+	if !ok || !found {
+		return nil, false
+	}
+	if err := d.s.availableFor(act.ID, r); err != nil {
+		return func() tea.Msg { return opDoneMsg{err: fmt.Errorf("%s: %w", act.Short, err)} }, false
+	}
+	return d.s.runFor(act.ID, r), false
+}
+
+func (d *partitionDetails) view(width, _ int) string {
+	c := d.s.c
+	t := c.theme
+	w := dialogWidth(width, 64)
+	r, ok := d.s.row(d.n)
+	if !ok {
+		return c.frame(fmt.Sprintf("Partition %d", d.n), w, "This partition is no longer shown.")
+	}
+	row := func(k, v string) string { return t.Label.Render(fmt.Sprintf("%-10s", k)) + v }
+	state := string(r.p.State)
+	if tones := partitionTones(r); len(tones) > 2 {
+		state = toneStyle(t, tones[2], state)
+	}
+	lines := []string{row("State", state)}
+	if !r.p.Changed.IsZero() {
+		lines = append(lines, row("Changed", clockOrDate(r.p.Changed, c.now())))
+	}
+	lines = append(lines, row("Holders", fmt.Sprintf("%d users", r.holders)))
+	sentence := syncSentence(r.p.Sync)
+	if r.job != nil && r.p.Sync.State == store.SyncPending {
+		sentence = partitionSync(r) + " " + sentence
+	}
+	for i, l := range strings.Split(wrap(sentence, w-10), "\n") {
+		l = toneStyle(t, syncTone(r.p.Sync), l)
+		if i == 0 {
+			lines = append(lines, row("Command", l))
+		} else {
+			lines = append(lines, row("", l))
+		}
+	}
+	var keys []string
+	for _, id := range d.s.actions() {
+		a := c.keys.action(id)
+		err := d.s.availableFor(id, r)
+		switch {
+		case err == nil:
+			keys = append(keys, t.HintKey.Render(c.keys.keyLabel(id))+" "+a.Short)
+		case !a.Contextual:
+			keys = append(keys, t.HintDisabled.Render(c.keys.keyLabel(id)+" "+a.Short))
+		}
+	}
+	lines = append(lines, "", wrap(strings.Join(keys, " · "), w), t.Dim.Render("esc closes"))
+	return c.frame(fmt.Sprintf("Partition %d — %s · %s", r.p.Number, r.p.Label, r.panel.Name), w, lines...)
 }
 
 // ---- Door locks (read-only until the locks work) ----
@@ -207,7 +402,21 @@ func (s *tagsScreen) run(ActionID) tea.Cmd { return nil }
 
 // ---- Accounts ----
 
-type accountsScreen struct{ listScreen[store.Account] }
+// accountsScreen lists the customer accounts. Its header names the mail
+// server's state: this is where a guard who sent a one-time code looks
+// when it does not arrive, so the reason is here rather than in a
+// panel's details.
+type accountsScreen struct {
+	listScreen[store.Account]
+	mail       store.Connection
+	mailErr    error
+	mailLoaded bool
+}
+
+type mailStatusMsg struct {
+	conn store.Connection
+	err  error
+}
 
 var accountCols = []grid.Column{
 	{Title: "Email", Key: "email", MinWidth: 22},
@@ -222,12 +431,90 @@ func accountCells(a store.Account) []string {
 }
 
 func newAccountsScreen(c *common) *accountsScreen {
-	s := &accountsScreen{newList[store.Account](c, scrAccounts, "Accounts", accountCols)}
+	s := &accountsScreen{listScreen: newList[store.Account](c, scrAccounts, "Accounts", accountCols)}
 	s.cells = accountCells
 	s.reload = []string{store.ChangeAccount}
 	s.empty = "No accounts yet: press n to create one."
 	s.fetch = func() ([]store.Account, error) { return c.st.ListAccounts(c.actor) }
 	return s
+}
+
+func (s *accountsScreen) load() tea.Cmd {
+	c := s.c
+	return tea.Batch(s.listScreen.load(), func() tea.Msg {
+		var m mailStatusMsg
+		m.err = safe(func() (err error) { m.conn, err = c.st.MailStatus(c.actor); return err })
+		return m
+	})
+}
+
+func (s *accountsScreen) update(msg tea.Msg) tea.Cmd {
+	if m, ok := msg.(mailStatusMsg); ok {
+		s.mail, s.mailErr, s.mailLoaded = m.conn, m.err, true
+		return nil
+	}
+	return s.listScreen.update(msg)
+}
+
+// relevant: accounts, and the mail server's reports and mail jobs (the
+// jobs of no panel).
+func (s *accountsScreen) relevant(ch []store.Change) bool {
+	for _, c := range ch {
+		switch {
+		case c.What == store.ChangeAll, c.What == store.ChangeAccount:
+			return true
+		case c.What == store.ChangeJob && c.Panel == 0:
+			return true
+		}
+	}
+	return false
+}
+
+// mailWord is the mail server's state in a few words.
+func mailWord(c store.Connection, now time.Time) string {
+	switch {
+	case c.Since.IsZero() && c.LastError == "":
+		return "not checked yet (no dispatcher has reported on it)"
+	case c.Online:
+		return "online"
+	}
+	return "offline since " + clockOrDate(c.Since, now)
+}
+
+func mailTone(c store.Connection) grid.Tone {
+	switch {
+	case c.Online:
+		return grid.ToneGood
+	case c.Since.IsZero() && c.LastError == "":
+		return grid.ToneDim
+	}
+	return grid.ToneBad
+}
+
+// lineAbove: the mail server's line sits above the grid, always, so the
+// grid does not jump when the state arrives.
+func (s *accountsScreen) lineAbove() bool { return true }
+
+// mailLine is the line above the grid: the state, and why it is offline
+// ("no SMTP server configured: ..."), cut to the width; the account
+// details show it whole.
+func (s *accountsScreen) mailLine() string {
+	t := s.c.theme
+	switch {
+	case s.mailErr != nil:
+		return " " + t.Label.Render("Mail server ") + errText(s.mailErr)
+	case !s.mailLoaded:
+		return ""
+	}
+	line := " " + t.Label.Render("Mail server ") + toneStyle(t, mailTone(s.mail), mailWord(s.mail, s.c.now()))
+	if !s.mail.Online && s.mail.LastError != "" {
+		line += t.Dim.Render(" · " + s.mail.LastError)
+	}
+	return line
+}
+
+func (s *accountsScreen) view(w, h int) string {
+	return truncate(s.mailLine(), w) + "\n" + s.listScreen.view(w, h-1)
 }
 
 func (s *accountsScreen) actions() []ActionID {
@@ -282,7 +569,7 @@ func (s *accountsScreen) run(id ActionID) tea.Cmd {
 	email := a.Email
 	switch id {
 	case ActOpen:
-		return c.open(newAccountDetails(c, a))
+		return c.open(newAccountDetails(c, a, s.mail, s.mailLoaded))
 	case ActSuspend:
 		return c.open(newConfirm(c, "Suspend "+email+"?", "The account loses access to the customer application and cannot be newly assigned. Its links to panel users stay.", "Suspend", func() tea.Cmd {
 			return c.do(email+" suspended", func() error { return c.st.SuspendAccount(c.actor, email) })
@@ -309,12 +596,14 @@ func (s *accountsScreen) run(id ActionID) tea.Cmd {
 
 // accountDetails shows one account and the panel users it is linked to.
 type accountDetails struct {
-	c *common
-	a store.Account
+	c       *common
+	a       store.Account
+	mail    store.Connection
+	hasMail bool
 }
 
-func newAccountDetails(c *common, a store.Account) *accountDetails {
-	return &accountDetails{c: c, a: a}
+func newAccountDetails(c *common, a store.Account, mail store.Connection, hasMail bool) *accountDetails {
+	return &accountDetails{c: c, a: a, mail: mail, hasMail: hasMail}
 }
 func (d *accountDetails) editing() bool { return false }
 func (d *accountDetails) update(msg tea.Msg) (tea.Cmd, bool) {
@@ -333,6 +622,14 @@ func (d *accountDetails) view(width, _ int) string {
 	}
 	for _, l := range d.a.Links {
 		lines = append(lines, fmt.Sprintf("panel %d user %d", l.Panel, l.Slot))
+	}
+	if d.hasMail {
+		// One-time codes reach the account through the mail server.
+		word := toneStyle(t, mailTone(d.mail), mailWord(d.mail, d.c.now()))
+		lines = append(lines, "", t.Label.Render("Mail     ")+word)
+		if d.mail.LastError != "" {
+			lines = append(lines, t.Dim.Render(wrap(d.mail.LastError, w)))
+		}
 	}
 	return d.c.frame(d.a.Email, w, append(lines, "", t.Dim.Render("any key closes"))...)
 }

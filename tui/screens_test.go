@@ -144,13 +144,34 @@ func checkFrame(t *testing.T, lines []string, w, h int) {
 	}
 }
 
+// siteCase is a screen case with the site it runs on.
+type siteCase struct {
+	screenCase
+	f *fixture
+}
+
+// allScreenCases are TestScreens' cases on the fixture site and
+// TestSyncScreens' on the site with the sync story.
+func allScreenCases(tb testing.TB) []siteCase {
+	f, sf := newFixture(tb), newFixture(tb)
+	syncStory(tb, sf)
+	var out []siteCase
+	for _, sc := range screenCases {
+		out = append(out, siteCase{sc, f})
+	}
+	for _, sc := range syncScreenCases {
+		out = append(out, siteCase{sc, sf})
+	}
+	return out
+}
+
 // TestFramesFit draws every screen and dialog of TestScreens at 80x24
 // straight from View (no terminal in between): exactly 24 lines, none wider
 // than 80 cells, so nothing can wrap on a real terminal either.
 func TestFramesFit(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t)
-	for _, sc := range screenCases {
+	for _, sc := range allScreenCases(t) {
+		f := sc.f
 		t.Run(sc.name, func(t *testing.T) {
 			a := newSyncApp(t, f, f.admin, "dark", 80, 24)
 			sc.open(a)
@@ -172,9 +193,10 @@ func TestFramesFit(t *testing.T) {
 // taller or wider than the terminal, even with a dialog taller than it.
 func TestFramesFitAfterResize(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t)
+	cases := allScreenCases(t)
 	for _, sz := range []struct{ w, h int }{{60, 20}, {40, 12}} {
-		for _, sc := range screenCases {
+		for _, sc := range cases {
+			f := sc.f
 			t.Run(fmt.Sprintf("%s/%dx%d", sc.name, sz.w, sz.h), func(t *testing.T) {
 				a := newSyncApp(t, f, f.admin, "dark", 120, 40)
 				sc.open(a)

@@ -14,6 +14,7 @@ type tableSource struct {
 	lower [][]string
 	hay   []string
 	index map[string]int
+	tones [][]grid.Tone // nil: no cell stands out
 }
 
 func newTableSource(cols []grid.Column, cells [][]string) *tableSource {
@@ -36,6 +37,12 @@ func newTableSource(cols []grid.Column, cells [][]string) *tableSource {
 func (s *tableSource) Len() int              { return len(s.cells) }
 func (s *tableSource) Cells(i int) []string  { return s.cells[i] }
 func (s *tableSource) Haystack(i int) string { return s.hay[i] }
+func (s *tableSource) Tones(i int) []grid.Tone {
+	if i < len(s.tones) {
+		return s.tones[i]
+	}
+	return nil
+}
 func (s *tableSource) Field(i int, key string) string {
 	if j, ok := s.index[key]; ok && j < len(s.lower[i]) {
 		return s.lower[i][j]

@@ -128,13 +128,15 @@ func toneStyle(t themeStyles, tone grid.Tone, text string) string {
 	return text
 }
 
-// queueText is one panel's outbox in words: "3 pending, 1 failed", or "-".
+// queueText is one panel's outbox in words, the most urgent first so a
+// narrow column cuts the least urgent: "1 failed, 2 keypad, 280 pending",
+// or "-".
 func queueText(c store.SyncCounts) string {
 	var parts []string
 	for _, n := range []struct {
 		n    int
 		what string
-	}{{c.Pending, "pending"}, {c.Keypad, "keypad"}, {c.Failed, "failed"}} {
+	}{{c.Failed, "failed"}, {c.Keypad, "keypad"}, {c.Pending, "pending"}} {
 		if n.n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n.n, n.what))
 		}

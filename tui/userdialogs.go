@@ -153,8 +153,10 @@ func (d *userDetails) view(width, height int) string {
 		used += n
 	}
 	lines = append(lines, strings.Join(flow, " · "))
+	// The reasons stop above the footer: the dock opens at line 2 and
+	// takes four lines of frame and title and the closing hint.
 	for _, r := range reasons {
-		if len(lines)+6 > height {
+		if len(lines)+11 > height {
 			break
 		}
 		lines = append(lines, r)

@@ -32,15 +32,17 @@ type usersScreen struct {
 
 var userCols = []grid.Column{
 	{Title: "№", Key: "no", Width: 4, Align: grid.Right},
-	{Title: "Label & role", Key: "label", MinWidth: 18},
-	{Title: "Code", Key: "code", Width: 4},
+	{Title: "Label & role", Key: "label", MinWidth: 16},
+	// Under 100 columns Code gives way too: a slot without a code already
+	// reads "User 5 · -" with "-" partitions.
+	{Title: "Code", Key: "code", Width: 4, HideBelow: 100},
 	{Title: "Partitions", Key: "partitions", MinWidth: 10},
 	{Title: "Account", Key: "account", MinWidth: 10},
 	// Created gives way at 80 columns so that Sync can say why a change
 	// is stuck; the details show the account's created time.
 	{Title: "Created", Key: "created", Width: 10, HideBelow: 100},
 	{Title: "Status", Key: "status", Width: 13},
-	{Title: "Sync", Key: "sync", MinWidth: 16},
+	{Title: "Sync", Key: "sync", MinWidth: 20}, // "unverified (by ivan)"
 }
 
 // userSyncCol is the index of the Sync column.
