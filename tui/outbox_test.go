@@ -354,3 +354,40 @@ func TestArmRefusedForAuditor(t *testing.T) {
 		t.Fatalf("an auditor armed partition 1: %+v", p)
 	}
 }
+
+// The dispatcher loses a panel: the Panels screen shows it offline, with
+// the reason, as it happens; the details have the error in full.
+func TestPanelGoesOffline(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	c := start(t, f, consoleOpts{})
+	c.waitScreen("Connection", "Queue", "Last error")
+	c.waitRow(2, "Gatehouse", "never contacted")
+	const why = "device offline: dial tcp 10.0.0.7:502: connect: connection refused"
+	check(t, f.s.ReportConnection(f.dispatcher(), f.dsc.ID, store.ConnectionReport{Err: why, Driver: "modbus", Transport: "tcp 10.0.0.7:502"}))
+	c.waitRow(2, "Gatehouse", "offline since 16:24", "device off")
+	check(t, f.s.ReportConnection(f.dispatcher(), f.main.ID, store.ConnectionReport{Online: true, Driver: "sim", Transport: "in-process"}))
+	c.waitRow(1, "Main building", "online", "1 failed, 280 pen")
+	c.press("down", "i")
+	c.waitScreen("Gatehouse — panel 2", "Connection  offline since 16:24 · last seen never",
+		"Last error  "+why, "Queue       0 failed · 0 at the keypad · 2 pending", "Transport   tcp 10.0.0.7:502")
+	c.press("enter")
+	c.waitScreen("Gatehouse (DSC)", "1-15 of 95")
+}
+
+// The mail server's state follows the dispatcher's reports on the
+// Accounts screen.
+func TestMailStatusLive(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	c := start(t, f, consoleOpts{})
+	c.press("6")
+	c.waitScreen("Mail server not checked yet", "1-6 of 6")
+	check(t, f.s.ReportConnection(f.dispatcher(), 0, store.ConnectionReport{Err: "no SMTP server configured: set [smtp] host", Driver: "smtp"}))
+	c.waitScreen("Mail server offline since 16:24 · no SMTP server configured")
+	c.press("enter")
+	c.waitScreen("Mail     offline since 16:24", "no SMTP server configured: set [smtp] host")
+	c.press("esc")
+	check(t, f.s.ReportConnection(f.dispatcher(), 0, store.ConnectionReport{Online: true, Driver: "smtp"}))
+	c.waitScreen("Mail server online")
+}
