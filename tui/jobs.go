@@ -57,7 +57,7 @@ func cancelJobConfirm(c *common, seq uint64, what string, run func(ok string, fn
 	return newConfirm(c, fmt.Sprintf("Cancel job %d?", seq),
 		"The change to "+what+" is dropped before the panel confirmed it, with any code it carried. The row then shows \"cancelled\"; the next read of the panel tells whether it has the change.",
 		"Cancel job", func() tea.Cmd {
-			return run(fmt.Sprintf("job %d cancelled: the change to %s was not applied", seq, what), func() error { return c.st.CancelJob(c.actor, seq) })
+			return run(fmt.Sprintf("job %d cancelled: not applied to %s", seq, what), func() error { return c.st.CancelJob(c.actor, seq) })
 		}).keepLabel("keep it")
 }
 
@@ -134,11 +134,11 @@ func (d *keypadSteps) update(msg tea.Msg) (tea.Cmd, bool) {
 				d.err = fmt.Sprintf("job %d does not wait for keypad steps: nothing to confirm", d.seq)
 				return nil, false
 			}
-			seq, what := d.seq, d.what
+			seq := d.seq
 			return c.open(newConfirm(c, fmt.Sprintf("Keyed in job %d at the panel?", seq),
 				"Confirm only when every step was keyed in and the panel took it without an error tone. guardroom records the change as applied by you ("+c.actor.Name()+"), not verified by the panel.",
 				"Confirm done", func() tea.Cmd {
-					return c.submitOp(fmt.Sprintf("job %d confirmed: %s applied by %s, not verified by the panel", seq, what, c.actor.Name()),
+					return c.submitOp(fmt.Sprintf("job %d confirmed by %s: keyed in, not verified by the panel", seq, c.actor.Name()),
 						func() error { return c.st.ConfirmJob(c.actor, seq) })
 				}).keepLabel("not yet")), false
 		case "x":
@@ -273,14 +273,14 @@ func (d *driftDialog) update(msg tea.Msg) (tea.Cmd, bool) {
 		case "esc", "q", "enter":
 			return nil, true
 		case "p":
-			return c.doThenClose("drift of "+d.who()+" settled: guardroom's state is queued for the panel", func() error {
+			return c.doThenClose(d.who()+": guardroom's state queued for the panel", func() error {
 				return c.st.ResolveDrift(c.actor, panel, slot, store.PushStore)
 			}), false
 		case "a":
 			return c.open(newConfirm(c, "Accept the panel's state for "+d.who()+"?",
 				"guardroom takes what the panel reports. A code set or changed at the panel stays unknown to guardroom, so it cannot be checked against duplicates.",
 				"Accept", func() tea.Cmd {
-					return c.submitOp("drift of "+d.who()+" settled: guardroom took the panel's state", func() error {
+					return c.submitOp(d.who()+": guardroom took the panel's state", func() error {
 						return c.st.ResolveDrift(c.actor, panel, slot, store.AcceptPanel)
 					})
 				})), false

@@ -106,7 +106,7 @@ func TestCancelJobAsksFirst(t *testing.T) {
 	c.press("X")
 	c.waitScreen(fmt.Sprintf("Cancel job %d?", seq))
 	c.press("y")
-	c.waitStatus(fmt.Sprintf("job %d cancelled: the change to panel user 20 (Boiler room) of Main building was not applied", seq))
+	c.waitStatus(fmt.Sprintf("job %d cancelled: not applied to panel user 20 (Boiler room) of Main building", seq))
 	// The details stay open and follow the store.
 	c.waitScreen("Boiler room  (# 20)", "not applied (cancelled): cancelled by admin before the panel confirmed it")
 	c.press("esc")
@@ -152,7 +152,7 @@ func TestKeypadStepsConfirmed(t *testing.T) {
 	c.press("c")
 	c.waitScreen(fmt.Sprintf("Keyed in job %d at the panel?", seq))
 	c.press("y")
-	c.waitStatus(fmt.Sprintf("job %d confirmed: panel user 20 (Boiler room) of Main building applied by admin, not verified by the panel", seq))
+	c.waitStatus(fmt.Sprintf("job %d confirmed by admin: keyed in, not verified by the panel", seq))
 	c.waitGone("Keypad steps")
 	c.waitRow(20, "Boiler room · User", "unverified (by admin)")
 	if u := f.user(t, 20); u.Sync.State != store.SyncUnverified {
@@ -210,7 +210,7 @@ func TestDriftAcceptPanel(t *testing.T) {
 	c.press("a")
 	c.waitScreen("Accept the panel's state for panel user 20")
 	c.press("y")
-	c.waitStatus("drift of panel user 20 of Main building settled: guardroom took the panel's state")
+	c.waitStatus("panel user 20 of Main building: guardroom took the panel's state")
 	c.waitGone("Drift —")
 	c.waitRow(20, "Boiler · User", "in sync")
 	if u := f.user(t, 20); u.Label != "Boiler" || u.Sync.State != store.SyncInSync {

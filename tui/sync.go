@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/guardroom/guardroom/store"
 	"github.com/guardroom/guardroom/tui/grid"
@@ -43,13 +44,42 @@ func syncCell(s store.Sync) string {
 	return string(s.State)
 }
 
-// shortReason is a reason's first clause, marked as cut when it was:
-// "device offline: dial tcp 10.0.0.5:502: i/o timeout" → "device offline…".
+// shortReason is the clause of a reason that names what went wrong,
+// marked as cut when it was: "device offline: dial tcp 10.0.0.5:502: i/o
+// timeout" → "device offline…". Drivers put where before what ("sim
+// demo/panel-4.json: device offline: ..."), so the first clause in plain
+// words is taken, not the first clause.
 func shortReason(r string) string {
-	if i := strings.IndexAny(r, ":;("); i > 0 {
-		return strings.TrimSpace(r[:i]) + "…"
+	clauses := strings.Split(r, ": ")
+	for i, c := range clauses {
+		if j := strings.IndexAny(c, ";("); j > 0 {
+			clauses[i] = strings.TrimSpace(c[:j])
+		}
 	}
-	return r
+	pick := clauses[0]
+	for _, c := range clauses {
+		if plainWords(c) {
+			pick = c
+			break
+		}
+	}
+	if pick != r {
+		pick += "…"
+	}
+	return pick
+}
+
+// plainWords reports whether s is words only: no address, path or number.
+func plainWords(s string) bool {
+	if strings.TrimSpace(s) == "" {
+		return false
+	}
+	for _, r := range s {
+		if !unicode.IsLetter(r) && r != ' ' && r != '-' && r != '\'' {
+			return false
+		}
+	}
+	return true
 }
 
 // appliedBy is the operator named in the store's reason for a change

@@ -335,7 +335,7 @@ func (s *usersScreen) view(w, h int) string {
 
 func (s *usersScreen) actions() []ActionID {
 	return []ActionID{ActUserCode, ActUserLabel, ActUserPartitions, ActUserDisable, ActAssign, ActUnassign, ActResetPassword, ActRemoveAccount,
-		ActJobRetry, ActJobCancel, ActJobSteps, ActDriftResolve}
+		ActJobSteps, ActDriftResolve, ActJobRetry, ActJobCancel}
 }
 
 // storeAction maps a console action to the store's rule for it.
