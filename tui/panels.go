@@ -88,7 +88,7 @@ func (s *panelsScreen) load() tea.Cmd {
 // panelCells is the pure row renderer of the Panels grid.
 func panelCells(r panelRow, now time.Time) []string {
 	p := r.p
-	lastErr := p.Conn.LastError
+	lastErr := whatWentWrong(p.Conn.LastError)
 	if lastErr == "" {
 		lastErr = "-"
 	}

@@ -139,6 +139,10 @@ func TestPanelCells(t *testing.T) {
 			}
 		})
 	}
+	p.Conn = store.Connection{Since: earlier, LastError: "sim demo/data.sim/panel-4.json: device offline: check its power"}
+	if got := panelCells(panelRow{p: p}, fixedNow)[panelErrCol]; got != "device offline: check its power" {
+		t.Errorf("last error %q: the driver and address are the row's own", got)
+	}
 	dsc := panelRow{p: store.Panel{ID: 2, Name: "Gatehouse", Family: "dsc-pc1864", IMEI: "490154203237518", Slots: 95, CodesSet: 2}}
 	if got := panelCells(dsc, fixedNow); got[2] != "DSC" || got[5] != "8" || got[6] != "2/95" || got[8] != "-" {
 		t.Errorf("DSC panel: %q", got)

@@ -50,7 +50,27 @@ func syncCell(s store.Sync) string {
 // demo/panel-4.json: device offline: ..."), so the first clause in plain
 // words is taken, not the first clause.
 func shortReason(r string) string {
+	return firstClause(r, true)
+}
+
+// whatWentWrong is a reason from its first clause in plain words on: the
+// device's driver and address before it are the row's own ("sim
+// demo/panel-4.json: device offline: check its power ..." → "device
+// offline: check its power ...").
+func whatWentWrong(r string) string {
+	return firstClause(r, false)
+}
+
+func firstClause(r string, short bool) string {
 	clauses := strings.Split(r, ": ")
+	if !short {
+		for i, c := range clauses {
+			if plainWords(strings.SplitN(strings.SplitN(c, ";", 2)[0], "(", 2)[0]) {
+				return strings.Join(clauses[i:], ": ")
+			}
+		}
+		return r
+	}
 	for i, c := range clauses {
 		if j := strings.IndexAny(c, ";("); j > 0 {
 			clauses[i] = strings.TrimSpace(c[:j])
