@@ -48,7 +48,8 @@ func (l *listScreen[T]) title(bool) string { return l.name }
 func (l *listScreen[T]) load() tea.Cmd {
 	fetch, sid := l.fetch, l.sid
 	return func() tea.Msg {
-		items, err := fetch()
+		var items []T
+		err := safe(func() (err error) { items, err = fetch(); return err })
 		return listLoadedMsg[T]{sid: sid, items: items, err: err}
 	}
 }

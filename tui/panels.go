@@ -72,16 +72,20 @@ func (s *panelsScreen) title(bool) string {
 func (s *panelsScreen) load() tea.Cmd {
 	c := s.c
 	return func() tea.Msg {
-		panels, err := c.st.ListPanels(c.actor)
-		if err != nil {
-			return panelsLoadedMsg{err: err}
-		}
-		rows := make([]panelRow, len(panels))
-		for i, p := range panels {
-			rows[i] = panelRow{p: p, site: siteOf(c.st, p.Unit)}
-			rows[i].counts, _ = c.st.SyncCounts(c.actor, p.ID)
-		}
-		return panelsLoadedMsg{rows: rows}
+		var rows []panelRow
+		err := safe(func() error {
+			panels, err := c.st.ListPanels(c.actor)
+			if err != nil {
+				return err
+			}
+			rows = make([]panelRow, len(panels))
+			for i, p := range panels {
+				rows[i] = panelRow{p: p, site: siteOf(c.st, p.Unit)}
+				rows[i].counts, _ = c.st.SyncCounts(c.actor, p.ID)
+			}
+			return nil
+		})
+		return panelsLoadedMsg{rows: rows, err: err}
 	}
 }
 
