@@ -23,7 +23,7 @@ func TestConsoleWithoutTerminal(t *testing.T) {
 
 func TestConsoleKeyRemaps(t *testing.T) {
 	s := newSite(t).withPanel()
-	s.ok("", "console", "--key", "user.disable=X,delete")
+	s.ok("", "console", "--key", "user.disable=D,delete")
 	s.fail(2, `unknown action "user.explode"`, "", "console", "--key", "user.explode=x")
 	s.fail(2, "is bound to both", "", "console", "--key", "user.label=c")
 	s.fail(2, "ID=KEY", "", "console", "--key", "nokeys")

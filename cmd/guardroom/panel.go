@@ -187,8 +187,11 @@ func (e *env) panelJSON(p store.Panel) panelJSON {
 		DuressPlusOne: p.DuressPlusOne, CodesSet: p.CodesSet, Connection: p.Conn, Created: p.Created}
 }
 
-func connection(c store.Connection) string {
+func connection(p store.Panel) string {
+	c := p.Conn
 	switch {
+	case p.Driver == "guided":
+		return "none: programmed by hand at the keypad"
 	case c.Online:
 		return "online"
 	case c.Since.IsZero() && c.LastError == "":
@@ -221,7 +224,7 @@ func (e *env) printPanels(panels []store.Panel, asJSON bool) error {
 	t := newTable(e.stdout, "№", "Name", "Model", "IMEI", "Unit", "Codes", "Partitions", "Driver", "Connection")
 	for _, p := range panels {
 		t.row(strconv.FormatUint(p.ID, 10), p.Name, p.Spec().Model, p.IMEI, e.s.UnitPath(p.Unit),
-			fmt.Sprintf("%d/%d", p.CodesSet, p.Slots), strconv.Itoa(p.Partitions()), p.Driver, connection(p.Conn))
+			fmt.Sprintf("%d/%d", p.CodesSet, p.Slots), strconv.Itoa(p.Partitions()), p.Driver, connection(p))
 	}
 	return t.flush()
 }
@@ -257,7 +260,7 @@ func (e *env) panelShow(ref string, asJSON bool) error {
 	w.add("Partitions", "%d (user partitions editable: %s)", f.Partitions, yes[f.PartitionEditing])
 	w.add("Keypad prox tags", "%s", yes[f.KeypadProx])
 	w.add("Door locks", "%s", yes[f.DoorLocks])
-	w.add("Connection", "%s", connection(p.Conn))
+	w.add("Connection", "%s", connection(p))
 	if p.Conn.Transport != "" {
 		w.add("Transport", "%s", p.Conn.Transport)
 	}

@@ -371,10 +371,10 @@ func (d *Dispatcher) applyJob(ctx context.Context, p store.Panel, dev *device, j
 	}
 	var guide *drivers.Guidance
 	if errors.As(err, &guide) {
+		// No device answered: a guided panel has no connection to report.
 		if perr := d.st.ParkJob(d.sys, j.Seq, guide.Steps, p.Driver); perr != nil {
 			d.o.Logf("dispatch: park job %d: %v", j.Seq, perr)
 		}
-		d.report(p, dev, nil)
 		return true
 	}
 	if err != nil {
