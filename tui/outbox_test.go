@@ -360,8 +360,13 @@ func TestArmRefusedForAuditor(t *testing.T) {
 func TestPanelGoesOffline(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
+	// The fixture's panels are guided (nothing to connect to): give two a
+	// driver that connects.
+	check(t, f.s.SetPanelDevice(f.admin, f.main.ID, store.DeviceConfig{Driver: "sim", Address: "main"}))
+	check(t, f.s.SetPanelDevice(f.admin, f.dsc.ID, store.DeviceConfig{Driver: "modbus", Address: "tcp://10.0.0.7:502"}))
 	c := start(t, f, consoleOpts{})
 	c.waitScreen("Connection", "Queue", "Last error")
+	c.waitRow(3, "Warehouse", "keypad only")
 	c.waitRow(2, "Gatehouse", "never contacted")
 	const why = "device offline: dial tcp 10.0.0.7:502: connect: connection refused"
 	check(t, f.s.ReportConnection(f.dispatcher(), f.dsc.ID, store.ConnectionReport{Err: why, Driver: "modbus", Transport: "tcp 10.0.0.7:502"}))

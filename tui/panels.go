@@ -103,13 +103,13 @@ func panelCells(r panelRow, now time.Time) []string {
 	return []string{
 		strconv.FormatUint(p.ID, 10), p.Name, string(p.Spec().Type), p.IMEI, r.site,
 		strconv.Itoa(p.Partitions()), fmt.Sprintf("%d/%d", p.CodesSet, p.Slots),
-		connText(p.Conn, now), driver, queueText(r.counts), lastErr,
+		connText(p, now), driver, queueText(r.counts), lastErr,
 	}
 }
 
 func panelTones(r panelRow) []grid.Tone {
 	tones := make([]grid.Tone, len(panelCols))
-	tones[panelConnCol] = connTone(r.p.Conn)
+	tones[panelConnCol] = connTone(r.p)
 	tones[panelQueueCol] = queueTone(r.counts)
 	if r.p.Conn.LastError != "" {
 		tones[panelErrCol] = grid.ToneWarn
@@ -265,18 +265,22 @@ func (d *panelDetails) view(width, _ int) string {
 	add("Address", orDash(p.Address), grid.ToneNone)
 	add("Options", optionsText(p.Options), grid.ToneNone)
 	add("Transport", orDash(conn.Transport), grid.ToneNone)
-	state := connText(conn, now)
-	switch {
-	case conn.Since.IsZero():
-		state += ": no driver has reported on it yet"
-	case conn.Online:
-		state += " since " + clockOrDate(conn.Since, now)
-	}
+	state := connText(p, now)
 	seen := "never"
 	if !conn.LastSeen.IsZero() {
 		seen = clockOrDate(conn.LastSeen, now)
 	}
-	add("Connection", state+" · last seen "+seen, connTone(conn))
+	switch {
+	case p.Driver == guidedDriver:
+		state = "none: programmed by hand at the keypad"
+	case conn.Since.IsZero():
+		state += ": no driver has reported on it yet"
+	case conn.Online:
+		state += " since " + clockOrDate(conn.Since, now) + " · last seen " + seen
+	default:
+		state += " · last seen " + seen
+	}
+	add("Connection", state, connTone(p))
 	errTone := grid.ToneNone
 	if conn.LastError != "" {
 		errTone = grid.ToneWarn

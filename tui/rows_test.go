@@ -147,6 +147,11 @@ func TestPanelCells(t *testing.T) {
 	if got := panelCells(dsc, fixedNow); got[2] != "DSC" || got[5] != "8" || got[6] != "2/95" || got[8] != "-" {
 		t.Errorf("DSC panel: %q", got)
 	}
+	// Nothing connects to a guided panel: its connection is not missing.
+	dsc.p.Driver = "guided"
+	if got := panelCells(dsc, fixedNow); got[panelConnCol] != "keypad only" || panelTones(dsc)[panelConnCol] != grid.ToneNone {
+		t.Errorf("guided panel: %q", got)
+	}
 	if n := len(panelCells(dsc, fixedNow)); n != len(panelCols) {
 		t.Errorf("%d cells for %d columns", n, len(panelCols))
 	}

@@ -207,10 +207,15 @@ func queueTone(c store.SyncCounts) grid.Tone {
 	return grid.ToneNone
 }
 
-// connText is a device's connection in a few words: "online", "offline
-// since 16:20" (a date when it was not today), "never contacted".
-func connText(c store.Connection, now time.Time) string {
+// connText is a panel's connection in a few words: "online", "offline
+// since 16:20" (a date when it was not today), "never contacted", or
+// "keypad only" for a panel of the guided driver, which nothing connects
+// to (its changes are keyed in by hand).
+func connText(p store.Panel, now time.Time) string {
+	c := p.Conn
 	switch {
+	case p.Driver == guidedDriver:
+		return "keypad only"
 	case c.Since.IsZero():
 		return "never contacted"
 	case c.Online:
@@ -219,8 +224,14 @@ func connText(c store.Connection, now time.Time) string {
 	return "offline since " + clockOrDate(c.Since, now)
 }
 
-func connTone(c store.Connection) grid.Tone {
+// guidedDriver names the driver for panels programmed at their keypad.
+const guidedDriver = "guided"
+
+func connTone(p store.Panel) grid.Tone {
+	c := p.Conn
 	switch {
+	case p.Driver == guidedDriver:
+		return grid.ToneNone
 	case c.Since.IsZero():
 		return grid.ToneDim
 	case c.Online:

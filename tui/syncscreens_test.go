@@ -16,8 +16,9 @@ import (
 // Main panel: slot 7 failed and 8 unverified (the fixture's), 10 pending
 // after the device went offline, 11 waiting for keypad steps, 12 drifting,
 // 13 cancelled, 14 keyed in by ivan; partitions arming, failed, in alarm
-// and waiting at the keypad. Gatehouse is offline, Warehouse never
-// contacted, and no SMTP server is set up.
+// and waiting at the keypad. Main is online (sim), Gatehouse offline
+// (modbus), Warehouse never contacted (modbus), and no SMTP server is set
+// up.
 func syncStory(tb testing.TB, f *fixture) {
 	tb.Helper()
 	s, sys, admin := f.s, f.dispatcher(), f.admin
@@ -44,7 +45,9 @@ func syncStory(tb testing.TB, f *fixture) {
 	check(tb, s.ParkJob(sys, f.partitionJob(tb, 5), []string{"Press the [Away] key and enter a user code valid on partition 5"}, "guided"))
 	check(tb, s.ReportPartitions(sys, f.main.ID, []store.PartitionReport{{Number: 4, State: store.Alarm}}))
 
+	check(tb, s.SetPanelDevice(admin, f.main.ID, store.DeviceConfig{Driver: "sim", Address: "main"}))
 	check(tb, s.ReportConnection(sys, f.main.ID, store.ConnectionReport{Online: true, Driver: "sim", Transport: "in-process"}))
+	check(tb, s.SetPanelDevice(admin, f.vis.ID, store.DeviceConfig{Driver: "modbus", Address: "tcp://10.0.0.9:502"}))
 	check(tb, s.SetPanelDevice(admin, f.dsc.ID, store.DeviceConfig{Driver: "modbus", Address: "tcp://10.0.0.7:502", Options: map[string]string{"unit": "1", "timeout": "2s"}}))
 	check(tb, s.ReportConnection(sys, f.dsc.ID, store.ConnectionReport{Err: "device offline: dial tcp 10.0.0.7:502: connect: connection refused", Driver: "modbus", Transport: "tcp 10.0.0.7:502"}))
 	check(tb, s.ReportConnection(sys, 0, store.ConnectionReport{Err: "no SMTP server configured: set [smtp] host in the config file", Driver: "smtp"}))
