@@ -3,10 +3,21 @@ package main
 import (
 	"flag"
 	"fmt"
+	"strings"
 
 	"github.com/guardroom/guardroom/drivers/modbus"
 	"github.com/guardroom/guardroom/store/family"
 )
+
+// simFamilyAliases lets an installer name a panel line rather than a
+// model: the simulator then plays that line's largest panel.
+var simFamilyAliases = map[string]string{
+	"dsc-neo": "neo-hs2128e",
+	"neo":     "neo-hs2128e",
+	"dsc":     "dsc-pc1864",
+	"qolsys":  "qolsys-iq4",
+	"visonic": "visonic-powermaster30",
+}
 
 func simCommands() []*command {
 	return []*command{{
@@ -18,12 +29,15 @@ func simCommands() []*command {
 			"guardroom sim --listen 127.0.0.1:1502 --family dsc-pc1864 --unit 17 --base 1000",
 		setup: func(fs *flag.FlagSet) runFunc {
 			listen := fs.String("listen", "127.0.0.1:5020", "serve Modbus TCP on `HOST:PORT` (port 0 picks a free one)")
-			fam := fs.String("family", "neo-hs2128e", "simulate a panel of `FAMILY` (guardroom panel families)")
+			fam := fs.String("family", "neo-hs2128e", "simulate a panel of `FAMILY` (guardroom panel families), or a line: dsc-neo, dsc, qolsys, visonic")
 			unit := fs.Uint("unit", 0, "answer only unit id `N` (0 answers every unit id)")
 			base := fs.Uint("base", 0, "start the register map at `REGISTER`")
 			slots := fs.Int("slots", 0, "user `SLOTS` (0: the family's count; generic panels take more)")
 			codeLength := fs.Int("code-length", 0, "code length in `DIGITS` (0: the family's default)")
 			return func(e *env, _ []string) error {
+				if id, ok := simFamilyAliases[strings.ToLower(*fam)]; ok {
+					*fam = id
+				}
 				if _, ok := family.Lookup(*fam); !ok {
 					return usagef(e.cmd, "--family %q: not a panel family (guardroom panel families lists them)", *fam)
 				}

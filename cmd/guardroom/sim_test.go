@@ -9,18 +9,18 @@ import (
 	"time"
 
 	"github.com/guardroom/guardroom/drivers"
-	_ "github.com/guardroom/guardroom/drivers/modbus"
+	"github.com/guardroom/guardroom/drivers/modbus"
 )
 
 // guardroom sim serves a panel the modbus driver can talk to, on loopback,
-// until its context ends.
+// until its context ends. "DSC" names the line: its largest panel, a PC1864.
 func TestSimServesModbus(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	out, w := io.Pipe()
 	code := make(chan int, 1)
 	go func() {
-		code <- run(ctx, []string{"sim", "--listen", "127.0.0.1:0", "--family", "dsc-pc1864", "--unit", "17"}, strings.NewReader(""), w, io.Discard)
+		code <- run(ctx, []string{"sim", "--listen", "127.0.0.1:0", "--family", "DSC", "--unit", "17"}, strings.NewReader(""), w, io.Discard)
 		w.Close()
 	}()
 	line, err := bufio.NewReader(out).ReadString('\n')
@@ -39,7 +39,7 @@ func TestSimServesModbus(t *testing.T) {
 	}
 	defer p.Close()
 	id, err := p.Identify(ctx)
-	if err != nil || id.Slots != 95 || id.MapVersion != 2 {
+	if err != nil || id.Slots != 95 || id.MapVersion != modbus.MapVersion {
 		t.Fatalf("identify: %+v %v", id, err)
 	}
 	if err := p.SetCode(ctx, drivers.User{Slot: 7, Role: "User", Partitions: 1}, "4826"); err != nil {
