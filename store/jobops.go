@@ -12,13 +12,24 @@ import (
 // cancel one, confirm keypad steps done by hand. And what the dispatcher
 // does when a driver needs a person: park the job with its steps.
 
+// jobStateName names a job's state for a refusal: its index, or for a
+// job no index holds (done, cancelled) its state.
+func jobStateName(j Job) string {
+	if idx := jobIndex(j); idx != "" {
+		return string(idx)
+	}
+	return string(j.State)
+}
+
 // jobPerm is the permission a job's change needs.
 func jobPerm(j Job) Perm {
 	switch {
 	case j.Kind == JobMail:
 		return PermManageAccounts
-	case j.Op == OpArm || j.Op == OpDisarm:
+	case j.ForPartition():
 		return PermArmDisarm
+	case j.ForLock() || j.ForTag():
+		return PermManageLocksTags
 	}
 	return PermManagePanelUsers
 }
@@ -76,14 +87,18 @@ func (s *Store) GetJob(a Actor, seq uint64) (Job, error) {
 func (s *Store) RetryJob(a Actor, seq uint64) error {
 	return s.jobOp(a, "job.retry", seq, func(w *wtx, j Job) error {
 		if j.State != JobFailed {
-			return refuse(ErrState, "job %d is %s: only a failed job can be retried", seq, jobIndex(j))
+			return refuse(ErrState, "job %d is %s: only a failed job can be retried", seq, jobStateName(j))
 		}
-		if j.Op == OpArm || j.Op == OpDisarm {
+		if j.command() {
 			return refuse(ErrState, "job %d is an old %s command: give the command again instead of retrying it", seq, j.Op)
 		}
 		was := j
 		j.State, j.Attempts, j.NextTry, j.LastError, j.By = JobPending, 0, w.s.now(), "", w.actor.name
-		if j.Kind == JobDevice {
+		if j.ForTag() {
+			if err := w.retryTag(j); err != nil {
+				return err
+			}
+		} else if j.Kind == JobDevice {
 			p, _ := w.jobPanel(j)
 			u, err := readUser(w.txn, p, j.Slot)
 			if err != nil {
@@ -129,7 +144,11 @@ func (s *Store) CancelJob(a Actor, seq uint64) error {
 		if j.Kind == JobDevice {
 			p, _ := w.jobPanel(j)
 			reason := "cancelled by " + w.actor.name + " before the panel confirmed it"
-			if j.Op == OpArm || j.Op == OpDisarm {
+			if j.ForLock() || j.ForTag() {
+				if err := w.syncLockOrTag(j, Sync{State: SyncCancelled, Job: seq, Reason: reason}); err != nil {
+					return err
+				}
+			} else if j.ForPartition() {
 				var part Partition
 				if err := getJSON(w.txn, partKey(p.ID, j.Partition), &part); err != nil {
 					return err
@@ -161,7 +180,7 @@ func (s *Store) CancelJob(a Actor, seq uint64) error {
 func (s *Store) ConfirmJob(a Actor, seq uint64) error {
 	return s.jobOp(a, "job.confirm", seq, func(w *wtx, j Job) error {
 		if !j.Waiting() {
-			return refuse(ErrState, "job %d does not wait for keypad steps (it is %s): nothing to confirm", seq, jobIndex(j))
+			return refuse(ErrState, "job %d does not wait for keypad steps (it is %s): nothing to confirm", seq, jobStateName(j))
 		}
 		return w.finishJob(j, JobResult{Driver: "guided", Transport: "keypad", By: w.actor.name})
 	})
@@ -184,7 +203,7 @@ func (s *Store) ParkJob(a Actor, seq uint64, steps []string, driver string) erro
 			return err
 		}
 		if j.State != JobPending || j.Waiting() {
-			return refuse(ErrState, "job %d is %s, not pending", seq, jobIndex(j))
+			return refuse(ErrState, "job %d is %s, not pending", seq, jobStateName(j))
 		}
 		was := j
 		j.Steps = slices.Clone(steps)
@@ -198,7 +217,10 @@ func (s *Store) ParkJob(a Actor, seq uint64, steps []string, driver string) erro
 			return err
 		}
 		sync := Sync{State: SyncKeypad, Job: seq, Reason: "open it to see the keypad steps, then confirm"}
-		if j.Op == OpArm || j.Op == OpDisarm {
+		if j.ForLock() || j.ForTag() {
+			return w.syncLockOrTag(j, sync)
+		}
+		if j.ForPartition() {
 			var part Partition
 			if err := getJSON(w.txn, partKey(p.ID, j.Partition), &part); err != nil {
 				return err

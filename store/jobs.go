@@ -117,7 +117,7 @@ func (s *Store) FinishJob(a Actor, seq uint64, r JobResult) error {
 			return err
 		}
 		if j.State != JobPending || j.Waiting() {
-			return refuse(ErrState, "job %d is %s, not pending", seq, jobIndex(j))
+			return refuse(ErrState, "job %d is %s, not pending", seq, jobStateName(j))
 		}
 		return w.finishJob(j, r)
 	})
@@ -188,11 +188,17 @@ func (w *wtx) finishJob(j Job, r JobResult) error {
 		case "retrying":
 			sync = Sync{State: SyncPending, Job: j.Seq, Reason: r.Err}
 		}
-		if j.Op == OpArm || j.Op == OpDisarm {
-			if err := w.finishPartition(p, j, sync, r); err != nil {
-				return err
-			}
-		} else if err := w.finishUser(p, j, sync, r); err != nil {
+		switch {
+		case j.ForPartition():
+			err = w.finishPartition(p, j, sync, r)
+		case j.ForLock():
+			err = w.finishLock(j, sync, r)
+		case j.ForTag():
+			err = w.syncTag(j, sync)
+		default:
+			err = w.finishUser(p, j, sync, r)
+		}
+		if err != nil {
 			return err
 		}
 	}
@@ -218,9 +224,14 @@ func (w *wtx) jobPanel(j Job) (Panel, error) {
 		return p, fmt.Errorf("job %d panel %d: %w", j.Seq, j.Panel, err)
 	}
 	w.unit, w.panel, w.slot = p.Unit, p.ID, j.Slot
-	if j.Op == OpArm || j.Op == OpDisarm {
+	switch {
+	case j.ForPartition():
 		w.place = fmt.Sprintf("%s partition %d", p.Label(), j.Partition)
-	} else {
+	case j.ForLock():
+		w.place = w.lockPlace(p, j.Lock)
+	case j.ForTag():
+		w.place = w.tagPlace(p, j)
+	default:
 		w.place = fmt.Sprintf("%s user %d", p.Label(), j.Slot)
 	}
 	return p, nil

@@ -198,6 +198,9 @@ func marshalJob(j *Job) ([]byte, error) {
 	}
 	o.int("partition", j.Partition, true)
 	o.str("mode", string(j.Mode), true)
+	o.uint("lock", j.Lock, true)
+	o.int("lock_no", j.LockNo, true)
+	o.str("tag", j.Tag, true)
 	o.time("created", j.Created)
 	o.str("state", string(j.State), false)
 	o.int("attempts", j.Attempts, true)

@@ -22,15 +22,26 @@ var (
 	pIdxCode     = []byte("idx/code/")
 	pIdxAcctUser = []byte("idx/acctuser/")
 	pIdxJob      = []byte("idx/job/")
+	// A panel user's tags and a lock's tags, so that disabling a user or
+	// removing a lock finds them without reading every tag. The owner
+	// entry's value is the tag's kind (a keypad slot holds one tag).
+	pIdxTagOwner = []byte("idx/tagowner/")
+	pIdxTagLock  = []byte("idx/taglock/")
+
+	// pStageTags holds an accepted tag import's rows, in parts, until
+	// every tag is written (see tagcsv.go).
+	pStageTags = []byte("stage/tagimport/")
 )
 
 var (
-	kInit     = []byte("meta/init")
-	kCodeKey  = []byte("meta/codekey")
-	kLogHead  = []byte("meta/loghead")
-	kSeqs     = []byte("meta/seqs")
-	kSchemaV  = []byte("meta/schema")
-	schemaVer = []byte("1")
+	kInit    = []byte("meta/init")
+	kCodeKey = []byte("meta/codekey")
+	kLogHead = []byte("meta/loghead")
+	kSeqs    = []byte("meta/seqs")
+	kSchemaV = []byte("meta/schema")
+	// kTagImport marks an accepted tag import still being written.
+	kTagImport = []byte("meta/tagimport")
+	schemaVer  = []byte("1")
 )
 
 func k(prefix []byte, parts ...[]byte) []byte {
@@ -70,6 +81,14 @@ func codeIdxKey(p uint64, h []byte) []byte {
 	return k(pIdxCode, u64(p), h)
 }
 func acctUserPrefix(a uint64) []byte { return k(pIdxAcctUser, u64(a)) }
+
+func tagOwnerPrefix(p uint64, slot int) []byte { return k(pIdxTagOwner, u64(p), u32(uint32(slot))) }
+func tagOwnerKey(p uint64, slot int, tag string) []byte {
+	return k(pIdxTagOwner, u64(p), u32(uint32(slot)), []byte(tag))
+}
+func tagLockPrefix(lock uint64) []byte          { return k(pIdxTagLock, u64(lock)) }
+func tagLockKey(lock uint64, tag string) []byte { return k(pIdxTagLock, u64(lock), []byte(tag)) }
+func stageTagsKey(part int) []byte              { return k(pStageTags, u32(uint32(part))) }
 
 // jobStatePrefix indexes the jobs still pending or failed, so the
 // dispatcher and the header's summary never scan finished work.

@@ -112,19 +112,19 @@ func TestLogEntryPerOperation(t *testing.T) {
 		{"add lock", func() error {
 			_, err := f.s.AddLock(f.admin, Lock{Name: "Gate lock", Model: "Yale Doorman L2", Panel: otherPanel.ID})
 			return err
-		}, want{action: "lock.add", after: map[string]string{"name": "Gate lock", "model": "Yale Doorman L2"}}},
+		}, want{action: "lock.add", after: map[string]string{"name": "Gate lock", "model": "Yale Doorman L2", "number": "1", "users": "none"}}},
 		{"refused add lock: panel without locks", func() error {
-			_, err := f.s.AddLock(f.admin, Lock{Name: "Back door", Panel: p.ID})
+			_, err := f.s.AddLock(f.admin, Lock{Name: "Back door", Model: ModelYaleL3, Panel: p.ID})
 			return err
 		}, want{action: "lock.add", refused: "cannot have door locks", panel: true}},
-		{"add tag", func() error {
-			_, err := f.s.AddTag(f.admin, Tag{ID: "abc123", Kind: TagKeypad, Panel: p.ID, Slot: 40})
+		{"refused enrol tag: keypads without a reader", func() error {
+			_, err := f.s.EnrolTag(f.admin, Tag{ID: "04a1b2c3", Kind: TagKeypad, Panel: p.ID, Slot: 40})
 			return err
-		}, want{action: "tag.enrol", panel: true, slot: 40, after: map[string]string{"tag": "ABC123", "kind": "keypad"}}},
-		{"refused add tag: duplicate", func() error {
-			_, err := f.s.AddTag(f.admin, Tag{ID: "ABC123", Kind: TagKeypad, Panel: p.ID})
+		}, want{action: "tag.enrol", refused: "has no keypads with a proximity reader", panel: true, slot: 40}},
+		{"refused enrol tag: malformed", func() error {
+			_, err := f.s.EnrolTag(f.admin, Tag{ID: "ABC123", Kind: TagKeypad, Panel: p.ID, Slot: 2})
 			return err
-		}, want{action: "tag.enrol", refused: "enrolled already", panel: true}},
+		}, want{action: "tag.enrol", refused: "tag ID not valid", panel: true, slot: 2}},
 		{"add operator", func() error {
 			return f.s.AddOperator(f.admin, Operator{Username: "carol", Role: RoleAuditor, Units: []uint64{RootUnit}})
 		}, want{action: "operator.add", after: map[string]string{"role": "Auditor", "units": "[1]"}}},

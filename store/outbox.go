@@ -30,6 +30,10 @@ const (
 	OpSetPartitions JobOp = "set-partitions"
 	OpArm           JobOp = "arm"
 	OpDisarm        JobOp = "disarm"
+	OpLock          JobOp = "lock"
+	OpUnlock        JobOp = "unlock"
+	OpAddTag        JobOp = "add-tag"
+	OpRemoveTag     JobOp = "remove-tag"
 	OpMail          JobOp = "mail"
 )
 
@@ -66,8 +70,14 @@ type Job struct {
 	Label      string       `json:"label,omitempty"`
 	Partitions PartitionSet `json:"partitions,omitempty"`
 	// Partition and Mode are an arm or disarm job's target.
-	Partition int       `json:"partition,omitempty"`
-	Mode      ArmMode   `json:"mode,omitempty"`
+	Partition int     `json:"partition,omitempty"`
+	Mode      ArmMode `json:"mode,omitempty"`
+	// Lock and LockNo are a lock command's or a door-lock tag's lock: its
+	// number in guardroom and on its panel. Tag is a tag job's canonical
+	// tag ID; a keypad tag has no lock, and Slot is its owner.
+	Lock      uint64    `json:"lock,omitempty"`
+	LockNo    int       `json:"lock_no,omitempty"`
+	Tag       string    `json:"tag,omitempty"`
 	Mail      *Mail     `json:"mail,omitempty"`
 	Created   time.Time `json:"created"`
 	State     JobState  `json:"state"`
@@ -86,26 +96,51 @@ type Job struct {
 // Waiting reports whether the job waits for an operator at the keypad.
 func (j Job) Waiting() bool { return j.State == JobPending && len(j.Steps) > 0 }
 
-// ArmTimeout is how long an arm or disarm command may wait for its panel.
-// After it the command is dropped rather than applied late: a partition
-// arming or disarming an hour after the guard asked is worse than not at all.
+// ForPartition reports whether the job arms or disarms a partition.
+func (j Job) ForPartition() bool { return j.Op == OpArm || j.Op == OpDisarm }
+
+// ForLock reports whether the job locks or unlocks a door.
+func (j Job) ForLock() bool { return j.Op == OpLock || j.Op == OpUnlock }
+
+// ForTag reports whether the job enrols a tag on, or removes it from, a
+// lock or the panel's keypads.
+func (j Job) ForTag() bool { return j.Op == OpAddTag || j.Op == OpRemoveTag }
+
+// command reports whether the job is a guard's command (arm, disarm,
+// lock, unlock): given again rather than retried, and dropped when late.
+func (j Job) command() bool { return j.ForPartition() || j.ForLock() }
+
+// forUser reports whether the job changes a panel user's slot.
+func (j Job) forUser() bool { return j.Kind == JobDevice && !j.command() && !j.ForTag() }
+
+// ArmTimeout is how long an arm, disarm, lock or unlock command may wait
+// for its panel. After it the command is dropped rather than applied late:
+// a partition arming, or a door opening, an hour after the guard asked is
+// worse than not at all.
 const ArmTimeout = 2 * time.Minute
 
-// Stale reports whether an arm or disarm job is too old to apply at now.
+// Stale reports whether a command is too old to apply at now.
 func (j Job) Stale(now time.Time) bool {
-	return (j.Op == OpArm || j.Op == OpDisarm) && now.Sub(j.Created) > ArmTimeout
+	return j.command() && now.Sub(j.Created) > ArmTimeout
 }
 
-// StaleReason is the failure recorded for a stale arm or disarm job.
-const StaleReason = "the panel did not answer within 2 minutes: the command was dropped so the partition does not change unexpectedly later; give it again"
+// StaleReason is the failure recorded for a stale command.
+const StaleReason = "the panel did not answer within 2 minutes: the command was dropped so the partition or door does not change unexpectedly later; give it again"
 
 // String describes the job without its secrets.
 func (j Job) String() string {
 	if j.Kind == JobMail && j.Mail != nil {
 		return fmt.Sprintf("job %d mail to %s %q: %s", j.Seq, j.Mail.To, j.Mail.Subject, j.State)
 	}
-	if j.Op == OpArm || j.Op == OpDisarm {
+	switch {
+	case j.ForPartition():
 		return fmt.Sprintf("job %d %s panel %d partition %d: %s", j.Seq, j.Op, j.Panel, j.Partition, j.State)
+	case j.ForLock():
+		return fmt.Sprintf("job %d %s panel %d lock %d: %s", j.Seq, j.Op, j.Panel, j.Lock, j.State)
+	case j.ForTag() && j.Lock != 0:
+		return fmt.Sprintf("job %d %s %s panel %d lock %d user %d: %s", j.Seq, j.Op, j.Tag, j.Panel, j.Lock, j.Slot, j.State)
+	case j.ForTag():
+		return fmt.Sprintf("job %d %s %s panel %d keypads user %d: %s", j.Seq, j.Op, j.Tag, j.Panel, j.Slot, j.State)
 	}
 	return fmt.Sprintf("job %d %s panel %d user %d: %s", j.Seq, j.Op, j.Panel, j.Slot, j.State)
 }
@@ -200,7 +235,7 @@ func (w *wtx) supersede(panel uint64, slot int, seq uint64) {
 		if err := getJSON(w.txn, jobKey(binary.BigEndian.Uint64(k[len(k)-8:])), &j); err != nil {
 			return err
 		}
-		if j.Slot == slot && j.Seq < seq && j.Op != OpArm && j.Op != OpDisarm {
+		if j.Slot == slot && j.Seq < seq && j.forUser() {
 			old = append(old, j)
 		}
 		return nil

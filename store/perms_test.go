@@ -96,8 +96,8 @@ func permCases() []permCase {
 			_, err := f.s.AddLock(a, Lock{Name: "Front door", Model: "Yale Doorman L3", Panel: panelWithCode(f).ID, Users: []int{2}})
 			return err
 		}},
-		{"AddTag", PermManageLocksTags, false, func(f *fx, a Actor, i int) error {
-			_, err := f.s.AddTag(a, Tag{ID: fmt.Sprintf("TAG%d", i), Kind: TagKeypad, Panel: panelWithCode(f).ID, Slot: 2})
+		{"EnrolTag", PermManageLocksTags, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.EnrolTag(a, Tag{ID: fmt.Sprintf("0400%04X", i), Kind: TagKeypad, Panel: panelWithCode(f).ID, Slot: 2})
 			return err
 		}},
 		{"SetPartitionLabel", PermManageEquipment, false, func(f *fx, a Actor, i int) error {
@@ -279,10 +279,10 @@ func newScopeFx(t *testing.T) *scopeFx {
 	sf.pb = f.panel("neo-hs2064", inUnit(sf.b.ID), func(np *NewPanel) { np.Name = "Bravo" })
 	for _, p := range []Panel{sf.pa, sf.pb} {
 		f.setCode(p, 2, "2580")
-		if _, err := f.s.AddLock(f.admin, Lock{Name: "Door of " + p.Name, Panel: p.ID}); err != nil {
+		if _, err := f.s.AddLock(f.admin, Lock{Name: "Door of " + p.Name, Model: ModelYaleL3, Panel: p.ID}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.s.AddTag(f.admin, Tag{ID: "TAG-" + p.Name, Kind: TagKeypad, Panel: p.ID, Slot: 2}); err != nil {
+		if _, err := f.s.EnrolTag(f.admin, Tag{ID: "90:" + map[string]string{"Alpha": "1", "Bravo": "2"}[p.Name], Kind: TagKeypad, Panel: p.ID, Slot: 2}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -329,8 +329,8 @@ func TestScopeReads(t *testing.T) {
 		actor Actor
 		want  view
 	}{
-		{"building A", sf.alice, view{[]string{"Alpha"}, []string{"a@example.com"}, []string{"Door of Alpha"}, []string{"TAG-ALPHA"}}},
-		{"site", sf.sam, view{[]string{"Alpha", "Bravo"}, []string{"a@example.com", "b@example.com"}, []string{"Door of Alpha", "Door of Bravo"}, []string{"TAG-ALPHA", "TAG-BRAVO"}}},
+		{"building A", sf.alice, view{[]string{"Alpha"}, []string{"a@example.com"}, []string{"Door of Alpha"}, []string{"90:1"}}},
+		{"site", sf.sam, view{[]string{"Alpha", "Bravo"}, []string{"a@example.com", "b@example.com"}, []string{"Door of Alpha", "Door of Bravo"}, []string{"90:1", "90:2"}}},
 	}
 	for _, c := range cases {
 		t.Run(c.name+" lists", func(t *testing.T) {
@@ -433,8 +433,14 @@ func TestScopeWrites(t *testing.T) {
 		{"SuspendAccount", func() error { return s.SuspendAccount(alice, "b@example.com") }, ErrNotFound},
 		{"CreateAccount in B", func() error { _, err := s.CreateAccount(alice, "c@example.com", sf.b.ID); return err }, ErrPermission},
 		{"CreateAccount in the site", func() error { _, err := s.CreateAccount(alice, "c@example.com", sf.site.ID); return err }, ErrPermission},
-		{"AddLock on B", func() error { _, err := s.AddLock(alice, Lock{Name: "Back door", Panel: pb.ID}); return err }, ErrNotFound},
-		{"AddTag on B", func() error { _, err := s.AddTag(alice, Tag{ID: "T9", Kind: TagKeypad, Panel: pb.ID}); return err }, ErrNotFound},
+		{"AddLock on B", func() error {
+			_, err := s.AddLock(alice, Lock{Name: "Back door", Model: ModelYaleL2, Panel: pb.ID})
+			return err
+		}, ErrNotFound},
+		{"EnrolTag on B", func() error {
+			_, err := s.EnrolTag(alice, Tag{ID: "90:9", Kind: TagKeypad, Panel: pb.ID, Slot: 2})
+			return err
+		}, ErrNotFound},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

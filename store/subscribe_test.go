@@ -45,7 +45,10 @@ func TestSubscribe(t *testing.T) {
 		}, map[string]int{ChangePanel: 1, ChangeLog: 1}},
 		{"add unit", func() error { _, err := f.s.AddUnit(f.admin, RootUnit, "East", UnitSite); return err },
 			map[string]int{ChangeUnit: 1, ChangeLog: 1}},
-		{"add lock", func() error { _, err := f.s.AddLock(f.admin, Lock{Name: "Door", Panel: p.ID}); return err },
+		{"add lock", func() error {
+			_, err := f.s.AddLock(f.admin, Lock{Name: "Door", Model: ModelYaleL2, Panel: p.ID})
+			return err
+		},
 			map[string]int{ChangeLock: 1, ChangeLog: 1}},
 		{"bulk", func() error {
 			return f.s.BulkSetCodes(f.admin, p.ID, []BulkCode{{Slot: 5, Code: "4826"}, {Slot: 6, Code: "5937"}}, nil)

@@ -442,7 +442,9 @@ func (s *Store) SetPartitions(a Actor, panel uint64, slot int, parts PartitionSe
 
 // DisablePanelUser removes the user's code, and with it the label: the user
 // no longer exists on the panel. Master users cannot be disabled. An
-// assigned account stays linked; unassign it separately if it must go.
+// assigned account stays linked; unassign it separately if it must go. The
+// user's tags are freed (and queued off the hardware) and their door locks
+// unassigned in the same transaction.
 func (s *Store) DisablePanelUser(a Actor, panel uint64, slot int) error {
 	return s.userOp(a, PermManagePanelUsers, "user.disable", panel, slot, func(w *wtx, p Panel, u *PanelUser) error {
 		if u.Role == family.RoleMaster {
@@ -461,7 +463,18 @@ func (s *Store) DisablePanelUser(a Actor, panel uint64, slot int) error {
 		u.Role = p.Spec().DefaultRole(slot)
 		w.queueDevice(u, Job{Op: OpClearCode})
 		w.writeUser(u)
-		w.log(before, u.state())
+		after := u.state()
+		tags, locks, err := w.releaseUser(p, slot)
+		if err != nil {
+			return err
+		}
+		if len(tags) > 0 {
+			after["tags freed"] = strings.Join(tags, ", ")
+		}
+		if len(locks) > 0 {
+			after["locks unassigned"] = strings.Join(locks, ", ")
+		}
+		w.log(before, after)
 		return nil
 	})
 }

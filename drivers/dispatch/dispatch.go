@@ -1,6 +1,6 @@
 // Package dispatch joins the store and the drivers: it drains the outbox the
 // store writes, applying each job through its device's driver (or the mail
-// server), and polls devices for partition state and drift.
+// server), and polls devices for partition and lock state and for drift.
 //
 // The store decides everything that is a rule: when a job is due, the
 // back-off after a transient failure, what a permanent refusal does to the
@@ -496,8 +496,113 @@ func (d *Dispatcher) apply(ctx context.Context, p store.Panel, drv drivers.Panel
 			}
 		}
 		return false, 0, mismatch(j, "the panel did not report the partition")
+	case store.OpLock, store.OpUnlock:
+		return applyLock(ctx, p, drv, j)
+	case store.OpAddTag, store.OpRemoveTag:
+		if j.Lock == 0 {
+			return false, 0, &drivers.Guidance{Steps: keypadTagSteps(p, j)}
+		}
+		return applyLockTag(ctx, p, drv, j)
 	}
 	return false, 0, &drivers.Refusal{Reason: fmt.Sprintf("job %d: this guardroom does not know the operation %q", j.Seq, j.Op)}
+}
+
+// locksOf returns the panel's driver as a lock driver, or the refusal that
+// says it is not one: a lock job on such a panel cannot succeed by waiting.
+func locksOf(p store.Panel, drv drivers.Panel, what string, can bool) (drivers.Locks, error) {
+	l, ok := drv.(drivers.Locks)
+	if !ok || !can {
+		return nil, &drivers.Refusal{Kind: drivers.RefusedUnsupported, Reason: fmt.Sprintf(
+			"the %s driver of %s cannot %s: reach the panel through a driver that drives its locks (guardroom panel drivers), or cancel the job", p.Driver, p.Label(), what)}
+	}
+	return l, nil
+}
+
+// readLock reads lock n back after a command or a tag change.
+func readLock(ctx context.Context, l drivers.Locks, j store.Job) (drivers.LockStatus, error) {
+	all, err := l.ReadLocks(ctx)
+	if err != nil {
+		return drivers.LockStatus{}, fmt.Errorf("read back lock %d: %w", j.LockNo, err)
+	}
+	for _, st := range all {
+		if st.Number == j.LockNo {
+			return st, nil
+		}
+	}
+	return drivers.LockStatus{}, mismatch(j, fmt.Sprintf("no lock %d", j.LockNo))
+}
+
+func applyLock(ctx context.Context, p store.Panel, drv drivers.Panel, j store.Job) (bool, uint32, error) {
+	l, err := locksOf(p, drv, "lock or unlock doors", drv.Capabilities().Locks)
+	if err != nil {
+		return false, 0, err
+	}
+	want := drivers.Locked
+	if j.Op == store.OpUnlock {
+		want = drivers.Unlocked
+		err = l.Unlock(ctx, j.LockNo)
+	} else {
+		err = l.Lock(ctx, j.LockNo)
+	}
+	if err != nil {
+		return false, 0, err
+	}
+	st, err := readLock(ctx, l, j)
+	if err != nil {
+		return false, 0, err
+	}
+	if st.State != want {
+		return false, 0, mismatch(j, "the lock is "+string(st.State))
+	}
+	return true, 0, nil
+}
+
+func applyLockTag(ctx context.Context, p store.Panel, drv drivers.Panel, j store.Job) (bool, uint32, error) {
+	l, err := locksOf(p, drv, "enrol tags on door locks", drv.Capabilities().Tags)
+	if err != nil {
+		return false, 0, err
+	}
+	adding := j.Op == store.OpAddTag
+	if adding {
+		err = l.AddTag(ctx, j.LockNo, j.Tag, j.Slot)
+	} else {
+		err = l.RemoveTag(ctx, j.LockNo, j.Tag)
+	}
+	if err != nil {
+		return false, 0, err
+	}
+	st, err := readLock(ctx, l, j)
+	if err != nil {
+		return false, 0, err
+	}
+	if slices.Contains(st.Tags, j.Tag) != adding {
+		if adding {
+			return false, 0, mismatch(j, "the lock does not hold tag "+j.Tag)
+		}
+		return false, 0, mismatch(j, "the lock still holds tag "+j.Tag)
+	}
+	return true, 0, nil
+}
+
+// keypadTagSteps are the steps of a keypad tag job. A keypad learns a tag
+// by reading it, so a person presents it at the panel, whatever the
+// driver; the steps name what to do and leave the keys to the panel's
+// guide, as drivers/guided does where a key is not confirmed.
+func keypadTagSteps(p store.Panel, j store.Job) []string {
+	open := fmt.Sprintf("At a keypad with a proximity reader on %s, open the programming of user %d in the user menu (the panel's guide has the keys", p.Label(), j.Slot)
+	switch p.Spec().Type {
+	case family.TypeNeoR:
+		open += fmt.Sprintf("; on a PowerSeries Neo: [*] [5], the master code, then user %02d)", j.Slot)
+	case family.TypeVisonic:
+		open += "; on a PowerMaster: the user menu, then proximity tags)"
+	default:
+		open += ")"
+	}
+	act := fmt.Sprintf("Choose the user's proximity tag and present tag %s to the reader until the keypad accepts it.", j.Tag)
+	if j.Op == store.OpRemoveTag {
+		act = fmt.Sprintf("Choose the user's proximity tag and delete it (tag %s); the tag must no longer open anything.", j.Tag)
+	}
+	return []string{open + ".", act, "Leave the menu, then confirm in guardroom: the change is recorded as made by you, not verified by the panel."}
 }
 
 // mismatch is a write the device accepted but did not keep: permanent,
@@ -561,7 +666,7 @@ func (d *Dispatcher) poll(ctx context.Context, p store.Panel) {
 		return
 	}
 	caps := dev.drv.Capabilities()
-	if !caps.Partitions && !(caps.ReadBack && caps.Users) {
+	if !caps.Partitions && !(caps.ReadBack && caps.Users) && !caps.Locks {
 		return // nothing to read (guided): no connection to speak of
 	}
 	octx, cancel := context.WithTimeout(ctx, d.o.Timeout)
@@ -602,6 +707,19 @@ func (d *Dispatcher) readDevice(ctx context.Context, p store.Panel, drv drivers.
 		}
 		if _, err := d.st.ReportUsers(d.sys, p.ID, rep); err != nil {
 			return fmt.Errorf("record users: %w", err)
+		}
+	}
+	if l, ok := drv.(drivers.Locks); ok && caps.Locks {
+		locks, err := l.ReadLocks(ctx)
+		if err != nil {
+			return err
+		}
+		rep := make([]store.LockReport, len(locks))
+		for i, st := range locks {
+			rep[i] = store.LockReport{Number: st.Number, State: store.LockState(st.State), Battery: st.Battery}
+		}
+		if err := d.st.ReportLocks(d.sys, p.ID, rep); err != nil {
+			return fmt.Errorf("record lock states: %w", err)
 		}
 	}
 	return nil

@@ -407,28 +407,55 @@ func (b *builder) assignNext(email string, panel uint64, next map[uint64]int) er
 	return fmt.Errorf("no free panel user for %s", email)
 }
 
+// locksAndTags links the demo's door locks and gives out tags. The state
+// and battery of each lock are its simulated lock's, read by the
+// dispatcher's poll: the scenes here are set on the simulated locks (a jam
+// at the bike store, a server-room lock running down), not in the store.
 func (b *builder) locksAndTags(panels []uint64) error {
+	north, reception := panels[0], panels[2]
 	locks := []store.Lock{
-		{Name: "Main entrance", Model: "Yale Doorman L3", Panel: panels[0], State: store.LockLocked, Battery: 88, Users: []int{2, 3, 4}},
-		{Name: "Server room door", Model: "Yale Doorman L2", Panel: panels[0], State: store.LockLocked, Battery: 14, Users: []int{2}},
-		{Name: "Bike store", Model: "Generic Z-Wave lock", Panel: panels[0], State: store.LockJammed, Battery: 63},
-		{Name: "Front desk", Model: "Yale Doorman L2", Panel: panels[2], State: store.LockUnlocked, Battery: 71, Users: []int{2}},
+		{Name: "Main entrance", Model: store.ModelYaleL3, Panel: north, Number: 1, Users: []int{2, 3, 4}},
+		{Name: "Server room door", Model: store.ModelYaleL2, Panel: north, Number: 2, Users: []int{2}},
+		{Name: "Front desk", Model: store.ModelYaleL2, Panel: reception, Number: 1, Users: []int{2}},
+		{Name: "Bike store", Model: store.ModelZWave, Panel: reception, Number: 2},
 	}
-	for _, l := range locks {
-		if _, err := b.s.AddLock(b.sys, l); err != nil {
+	ids := make([]uint64, len(locks))
+	for i, l := range locks {
+		l, err := b.s.AddLock(b.sys, l)
+		if err != nil {
+			return err
+		}
+		ids[i] = l.ID
+	}
+	tags := []store.Tag{
+		{ID: "04A1B2C3D4E5F6", Kind: store.TagKeypad, Panel: north, Slot: 2},
+		{ID: "04A1B2C3D4E5F7", Kind: store.TagKeypad, Panel: north, Slot: 3},
+		{ID: "90:324", Kind: store.TagLock, Lock: ids[0], Slot: 4},
+		{ID: "90:325", Kind: store.TagLock, Lock: ids[0], Slot: 5},
+		{ID: "12:40112", Kind: store.TagLock, Lock: ids[2], Slot: 2},
+	}
+	for _, t := range tags {
+		if _, err := b.s.EnrolTag(b.sys, t); err != nil {
 			return err
 		}
 	}
-	tags := []store.Tag{
-		{ID: "04A1B2C3D4E5F6", Kind: store.TagKeypad, Panel: panels[0], Slot: 2},
-		{ID: "04A1B2C3D4E5F7", Kind: store.TagKeypad, Panel: panels[0], Slot: 3},
-		{ID: "90:324", Kind: store.TagLock, Panel: panels[0], Slot: 4, Lock: 1},
-		{ID: "90:325", Kind: store.TagLock, Panel: panels[0], Slot: 5, Lock: 1, Status: store.TagLost},
-		{ID: "12:40112", Kind: store.TagLock, Panel: panels[2], Slot: 2, Lock: 4},
+	if err := b.s.MarkTagLost(b.sys, "90:325"); err != nil {
+		return err
 	}
-	for _, t := range tags {
-		if _, err := b.s.AddTag(b.sys, t); err != nil {
+	for _, scene := range []struct {
+		panel uint64
+		set   func(*sim.Panel) error
+	}{
+		{north, func(p *sim.Panel) error { return p.SetBattery(2, 14) }},
+		{reception, func(p *sim.Panel) error { return p.SetLockState(2, drivers.Jammed) }},
+		{reception, func(p *sim.Panel) error { return p.SetLockState(1, drivers.Unlocked) }},
+	} {
+		p, err := b.simPanel(scene.panel)
+		if err != nil {
 			return err
+		}
+		if err := scene.set(p); err != nil {
+			return fmt.Errorf("lock scene: %w", err)
 		}
 	}
 	return nil

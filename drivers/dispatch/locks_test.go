@@ -1,0 +1,224 @@
+package dispatch
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/guardroom/guardroom/drivers"
+	"github.com/guardroom/guardroom/drivers/sim"
+	"github.com/guardroom/guardroom/store"
+)
+
+// lockSetup is a Neo panel on the sim driver (two simulated locks) whose
+// users 2 and 3 have codes, with a Yale Doorman L3 as its lock 1.
+func lockSetup(t *testing.T) (*fx, store.Panel, store.Lock, *Dispatcher) {
+	f := newFx(t)
+	p, _ := f.panel("neo-hs2064")
+	f.ok(f.s.SetCode(f.admin, p.ID, 2, "4829", store.CodeOptions{}))
+	f.ok(f.s.SetCode(f.admin, p.ID, 3, "5937", store.CodeOptions{}))
+	l, err := f.s.AddLock(f.admin, store.Lock{Name: "Front door", Model: store.ModelYaleL3, Panel: p.ID})
+	f.ok(err)
+	d := New(f.s, Options{})
+	t.Cleanup(func() { d.Close() })
+	drain(t, d)
+	return f, p, l, d
+}
+
+func (f *fx) lock(id uint64) store.Lock {
+	f.t.Helper()
+	l, err := f.s.GetLock(f.admin, id)
+	f.ok(err)
+	return l
+}
+
+func TestLockCommandsThroughDriver(t *testing.T) {
+	f, p, l, d := lockSetup(t)
+	dev := simOf(t, p)
+	f.ok(f.s.UnlockDoor(f.admin, l.ID, "delivery"))
+	drain(t, d)
+	if got := f.lock(l.ID); got.State != store.LockUnlocked || got.Sync.State != store.SyncInSync {
+		t.Fatalf("after unlock: %+v", got)
+	}
+	if st := lockOn(t, dev, 1); st.State != drivers.Unlocked || st.Battery != 99 {
+		t.Fatalf("sim lock %+v", st)
+	}
+	e := f.applies()
+	if last := e[len(e)-1]; last.After["op"] != "unlock" || last.After["outcome"] != "verified" || !strings.Contains(last.Place, "lock 1 (Front door)") {
+		t.Fatalf("apply log %+v", last)
+	}
+
+	// A jammed lock refuses: the job fails for good with the lock's words.
+	f.ok(dev.SetLockState(1, drivers.Jammed))
+	f.ok(f.s.LockDoor(f.admin, l.ID))
+	drain(t, d)
+	got := f.lock(l.ID)
+	if got.Sync.State != store.SyncFailed || !strings.Contains(got.Sync.Reason, "lock 1 is jammed") {
+		t.Fatalf("jammed: %+v", got.Sync)
+	}
+
+	// The poll brings the jam, and the battery, into the store.
+	f.ok(dev.SetBattery(1, 12))
+	f.ok(d.Poll(context.Background()))
+	got = f.lock(l.ID)
+	if got.State != store.LockJammed || got.Battery != 12 || !got.LowBattery() || got.LastSeen.IsZero() {
+		t.Fatalf("after the poll: %+v", got)
+	}
+	if c, _ := f.s.LockAlerts(f.admin); c != (store.LockAlerts{Jammed: 1, LowBattery: 1}) {
+		t.Fatalf("alerts %+v", c)
+	}
+	es, _ := f.s.ListLog(f.admin, store.LogFilter{Action: "lock."})
+	if es[0].Action != "lock.battery" || es[1].Action != "lock.state" || es[1].After["state"] != "jammed" {
+		t.Fatalf("log %+v %+v", es[0], es[1])
+	}
+}
+
+func TestLockTagsThroughDriver(t *testing.T) {
+	f, p, l, d := lockSetup(t)
+	dev := simOf(t, p)
+	_, err := f.s.EnrolTag(f.admin, store.Tag{ID: "90:324", Kind: store.TagLock, Lock: l.ID, Slot: 2})
+	f.ok(err)
+	_, err = f.s.EnrolTag(f.admin, store.Tag{ID: "90:325", Kind: store.TagLock, Lock: l.ID, Slot: 3})
+	f.ok(err)
+	drain(t, d)
+	if st := lockOn(t, dev, 1); !slices.Equal(st.Tags, []string{"90:324", "90:325"}) || !slices.Equal(st.Users, []int{2, 3}) {
+		t.Fatalf("sim lock %+v", st)
+	}
+	tag, _ := f.s.GetTag(f.admin, "90:324")
+	if tag.Sync.State != store.SyncInSync {
+		t.Fatalf("tag %+v", tag)
+	}
+
+	// Lost: off the lock at the next drain.
+	f.ok(f.s.MarkTagLost(f.admin, "90:324"))
+	drain(t, d)
+	if st := lockOn(t, dev, 1); !slices.Equal(st.Tags, []string{"90:325"}) {
+		t.Fatalf("after lost: %v", st.Tags)
+	}
+
+	// Disabling the owner frees the tag and takes it off the lock.
+	f.ok(f.s.DisablePanelUser(f.admin, p.ID, 3))
+	drain(t, d)
+	if st := lockOn(t, dev, 1); len(st.Tags) != 0 {
+		t.Fatalf("after disabling the owner: %v", st.Tags)
+	}
+	codeOn(t, dev, 3, "", "")
+	if tag, _ := f.s.GetTag(f.admin, "90:325"); tag.Assigned() || tag.Sync.State != store.SyncInSync {
+		t.Fatalf("freed tag %+v", tag)
+	}
+	if c, _ := f.s.SyncCounts(f.admin, 0); c != (store.SyncCounts{}) {
+		t.Fatalf("counts %+v", c)
+	}
+
+	// The lock's refusal (the tag held for another user) fails the job.
+	f.ok(dev.AddTag(context.Background(), 1, "90:326", 9))
+	_, err = f.s.EnrolTag(f.admin, store.Tag{ID: "90:326", Kind: store.TagLock, Lock: l.ID, Slot: 2})
+	f.ok(err)
+	drain(t, d)
+	if tag, _ := f.s.GetTag(f.admin, "90:326"); tag.Sync.State != store.SyncFailed || !strings.Contains(tag.Sync.Reason, "enrolled for slot 9") {
+		t.Fatalf("refused tag %+v", tag.Sync)
+	}
+}
+
+func TestKeypadTagsWaitForAPersonAtTheKeypad(t *testing.T) {
+	f, p, _, d := lockSetup(t)
+	_, err := f.s.EnrolTag(f.admin, store.Tag{ID: "04A1B2C3", Kind: store.TagKeypad, Panel: p.ID, Slot: 2})
+	f.ok(err)
+	drain(t, d)
+	tag, _ := f.s.GetTag(f.admin, "04A1B2C3")
+	if tag.Sync.State != store.SyncKeypad {
+		t.Fatalf("keypad tag %+v", tag.Sync)
+	}
+	j, _ := f.s.GetJob(f.admin, tag.Sync.Job)
+	steps := strings.Join(j.Steps, "\n")
+	for _, want := range []string{"user 2", "[*] [5], the master code, then user 02", "present tag 04A1B2C3", "confirm in guardroom"} {
+		if !strings.Contains(steps, want) {
+			t.Errorf("steps lack %q:\n%s", want, steps)
+		}
+	}
+	if strings.Contains(steps, "4829") {
+		t.Fatal("the steps hold the user's code")
+	}
+	f.ok(f.s.ConfirmJob(f.admin, j.Seq))
+	if tag, _ := f.s.GetTag(f.admin, "04A1B2C3"); tag.Sync.State != store.SyncUnverified {
+		t.Fatalf("confirmed %+v", tag.Sync)
+	}
+	f.ok(f.s.FreeTag(f.admin, "04A1B2C3"))
+	drain(t, d)
+	tag, _ = f.s.GetTag(f.admin, "04A1B2C3")
+	j, _ = f.s.GetJob(f.admin, tag.Sync.Job)
+	if tag.Sync.State != store.SyncKeypad || !strings.Contains(strings.Join(j.Steps, "\n"), "delete it (tag 04A1B2C3)") {
+		t.Fatalf("removal %+v %q", tag.Sync, j.Steps)
+	}
+}
+
+func TestLockJobsOnADriverWithoutLocks(t *testing.T) {
+	f := newFx(t)
+	p, _ := f.panel("neo-hs2064")
+	f.ok(f.s.SetCode(f.admin, p.ID, 2, "4829", store.CodeOptions{}))
+	l, err := f.s.AddLock(f.admin, store.Lock{Name: "Gate", Model: store.ModelYaleL2, Panel: p.ID})
+	f.ok(err)
+	// A simulated panel wired with no locks: its driver drives none.
+	f.ok(f.s.SetPanelDevice(f.admin, p.ID, store.DeviceConfig{Driver: "sim", Address: p.Address + "-nolocks", Options: map[string]string{"locks": "0"}}))
+	f.ok(f.s.LockDoor(f.admin, l.ID))
+	_, err = f.s.EnrolTag(f.admin, store.Tag{ID: "90:1", Kind: store.TagLock, Lock: l.ID, Slot: 2})
+	f.ok(err)
+	d := New(f.s, Options{})
+	defer d.Close()
+	// The lock jobs are refused at once, and say why; the code goes on.
+	drain(t, d)
+	if u := f.user(p, 2); u.Sync.State != store.SyncInSync {
+		t.Fatalf("user %+v", u.Sync)
+	}
+	got := f.lock(l.ID)
+	if got.Sync.State != store.SyncFailed || !strings.Contains(got.Sync.Reason, "the sim driver of "+p.Label()+" cannot lock or unlock doors") {
+		t.Fatalf("lock %+v", got.Sync)
+	}
+	tag, _ := f.s.GetTag(f.admin, "90:1")
+	if tag.Sync.State != store.SyncFailed || !strings.Contains(tag.Sync.Reason, "cannot enrol tags on door locks") {
+		t.Fatalf("tag %+v", tag.Sync)
+	}
+}
+
+func TestLockCommandTooLateIsDropped(t *testing.T) {
+	f, p, l, d := lockSetup(t)
+	dev := simOf(t, p)
+	dev.SetOffline(true)
+	f.ok(f.s.UnlockDoor(f.admin, l.ID, "maintenance"))
+	drain(t, d)
+	f.clk.Advance(store.ArmTimeout + time.Minute)
+	dev.SetOffline(false)
+	drain(t, d)
+	if got := f.lock(l.ID); got.Sync.State != store.SyncFailed || got.Sync.Reason != store.StaleReason {
+		t.Fatalf("late unlock %+v", got.Sync)
+	}
+	if st := lockOn(t, dev, 1); st.State != drivers.Locked {
+		t.Fatalf("the door was unlocked late: %+v", st)
+	}
+}
+
+func simOf(t *testing.T, p store.Panel) *sim.Panel {
+	t.Helper()
+	dev, err := drivers.Open("sim", drivers.Config{Address: p.Address, Family: p.Family})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dev.(*sim.Panel)
+}
+
+func lockOn(t *testing.T, l drivers.Locks, n int) drivers.LockStatus {
+	t.Helper()
+	all, err := l.ReadLocks(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range all {
+		if st.Number == n {
+			return st
+		}
+	}
+	t.Fatalf("no lock %d", n)
+	return drivers.LockStatus{}
+}
