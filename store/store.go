@@ -148,7 +148,7 @@ func (s *Store) load() error {
 	} else if err != nil {
 		return fmt.Errorf("read database: %w", err)
 	}
-	return s.db.View(func(txn *badger.Txn) error {
+	err = s.db.View(func(txn *badger.Txn) error {
 		if err := getJSON(txn, kSeqs, &s.seqs); err != nil {
 			return fmt.Errorf("read sequences: %w", err)
 		}
@@ -170,6 +170,12 @@ func (s *Store) load() error {
 		}
 		return s.loadUnits(txn)
 	})
+	if err != nil {
+		return err
+	}
+	// A tag import accepted before a crash is written whole before the
+	// database is used; one never accepted leaves nothing.
+	return s.resumeTagImport()
 }
 
 // RootUnit is the organization unit every database starts with.
