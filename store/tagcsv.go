@@ -416,6 +416,7 @@ func checkImportRow(rules *tagRules, refs *importRefs, cols map[string]int, rec 
 		if t.Panel, err = refs.panel(ref); err != nil {
 			return fail(err)
 		}
+		row.Panel = t.Panel
 	} else if kind == TagKeypad {
 		return fail(refuse(ErrInvalid, "no panel: a keypad tag needs the panel whose keypads read it"))
 	}
@@ -423,6 +424,7 @@ func checkImportRow(rules *tagRules, refs *importRefs, cols map[string]int, rec 
 		if t.Lock, err = refs.lock(ref); err != nil {
 			return fail(err)
 		}
+		row.Lock = t.Lock
 	}
 	if ref := field("slot"); ref != "" {
 		n, err := strconv.Atoi(ref)
@@ -430,7 +432,7 @@ func checkImportRow(rules *tagRules, refs *importRefs, cols map[string]int, rec 
 			// Not repeated: it may be a code typed in the wrong column.
 			return fail(refuse(ErrInvalid, "the slot must be a panel user's number, from 1"))
 		}
-		t.Slot = n
+		t.Slot, row.Slot = n, n
 	}
 	if _, err := rules.check(&t); err != nil {
 		if parsed, perr := canonicalTag(row.Tag); perr == nil {

@@ -45,6 +45,8 @@ var groupSummary = map[string]string{
 	"operator":  "the people who use guardroom",
 	"log":       "the tamper-evident action log: list, show, verify, export",
 	"job":       "the outbox: changes on their way to panels and mail; retry, cancel, keypad steps",
+	"lock":      "door locks: list, show, add, edit, remove, assign users, lock and unlock",
+	"tag":       "proximity tags: list, show, enrol, disable, lost, free, CSV import and export",
 }
 
 func init() {
@@ -54,6 +56,8 @@ func init() {
 		partitionCommands(),
 		deviceCommands(),
 		userCommands(),
+		lockCommands(),
+		tagCommands(),
 		accountCommands(),
 		unitCommands(),
 		operatorCommands(),

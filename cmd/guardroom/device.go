@@ -392,6 +392,8 @@ type jobJSON struct {
 	Panel     uint64    `json:"panel,omitempty"`
 	Slot      int       `json:"slot,omitempty"`
 	Partition int       `json:"partition,omitempty"`
+	Lock      uint64    `json:"lock,omitempty"`
+	Tag       string    `json:"tag,omitempty"`
 	To        string    `json:"to,omitempty"`
 	State     string    `json:"state"`
 	Attempts  int       `json:"attempts"`
@@ -403,7 +405,7 @@ type jobJSON struct {
 }
 
 func jobRow(j store.Job) jobJSON {
-	r := jobJSON{Seq: j.Seq, Kind: string(j.Kind), Op: string(j.Op), Panel: j.Panel, Slot: j.Slot, Partition: j.Partition,
+	r := jobJSON{Seq: j.Seq, Kind: string(j.Kind), Op: string(j.Op), Panel: j.Panel, Slot: j.Slot, Partition: j.Partition, Lock: j.Lock, Tag: j.Tag,
 		State: jobState(j), Attempts: j.Attempts, LastError: j.LastError, Steps: j.Steps, By: j.By, Created: j.Created}
 	if j.State == store.JobPending {
 		r.NextTry = j.NextTry
@@ -425,8 +427,14 @@ func jobTarget(j store.Job) string {
 	switch {
 	case j.Mail != nil:
 		return "mail to " + j.Mail.To
-	case j.Op == store.OpArm || j.Op == store.OpDisarm:
+	case j.ForPartition():
 		return fmt.Sprintf("panel %d partition %d", j.Panel, j.Partition)
+	case j.ForLock():
+		return fmt.Sprintf("panel %d lock %d", j.Panel, j.Lock)
+	case j.ForTag() && j.Lock != 0:
+		return fmt.Sprintf("tag %s on panel %d lock %d, user %d", j.Tag, j.Panel, j.Lock, j.Slot)
+	case j.ForTag():
+		return fmt.Sprintf("tag %s on panel %d keypads, user %d", j.Tag, j.Panel, j.Slot)
 	}
 	return fmt.Sprintf("panel %d user %d", j.Panel, j.Slot)
 }
