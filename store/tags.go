@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -614,22 +615,13 @@ func (w *wtx) releaseUser(p Panel, slot int) (tags, locks []string, err error) {
 		return nil, nil, err
 	}
 	for _, l := range all {
-		if i := indexInt(l.Users, slot); i >= 0 {
-			l.Users = append(l.Users[:i:i], l.Users[i+1:]...)
+		if i := slices.Index(l.Users, slot); i >= 0 {
+			l.Users = slices.Delete(l.Users, i, i+1)
 			w.writeLock(l)
 			locks = append(locks, fmt.Sprint(l.ID))
 		}
 	}
 	return tags, locks, nil
-}
-
-func indexInt(s []int, v int) int {
-	for i, x := range s {
-		if x == v {
-			return i
-		}
-	}
-	return -1
 }
 
 // syncTag moves a tag's Sync when the job is the tag's latest.
