@@ -1,7 +1,7 @@
 // Package drivers defines how guardroom talks to devices: the device-side
-// types (user slots, partitions, locks, tags), the Panel and Locks
-// interfaces every driver implements, the error classes the dispatcher acts
-// on, and a registry of drivers by name.
+// types (user slots, partitions, locks, tags), the Panel interface every
+// driver implements and the optional Locks and KeypadTags ones, the error
+// classes the dispatcher acts on, and a registry of drivers by name.
 //
 // drivers knows nothing of the store: drivers/dispatch joins the two. Each
 // driver is its own subpackage (drivers/sim, drivers/modbus, ...) and
@@ -18,6 +18,7 @@ package drivers
 
 import (
 	"context"
+	"fmt"
 	"hash/crc32"
 )
 
@@ -112,6 +113,7 @@ type Capabilities struct {
 	ArmDisarm  bool // arms and disarms partitions
 	Locks      bool // implements Locks and the device has locks
 	Tags       bool // enrols and removes tags on locks
+	KeypadTags bool // implements KeypadTags and the panel's keypads read proximity tags
 }
 
 // Panel is an alarm panel behind a driver. Methods are safe for concurrent
@@ -165,6 +167,73 @@ type Locks interface {
 	// RemoveTag removes tag from lock; removing a tag the lock does not
 	// hold succeeds.
 	RemoveTag(ctx context.Context, lock int, tag string) error
+}
+
+// KeypadTag is a legacy proximity tag that a panel's keypads read, and the
+// user slot it belongs to: presenting it at a keypad with a reader acts as
+// that user.
+type KeypadTag struct {
+	Tag  string
+	Slot int
+}
+
+// KeypadTags is implemented by a Panel whose keypads have proximity readers
+// (store/family's KeypadProx); check Capabilities().KeypadTags before
+// relying on it. A driver for any other panel refuses every call with a
+// *Refusal of kind RefusedUnsupported.
+//
+// The rules a panel enforces, and the drivers with it: the slot must hold a
+// code; a slot holds one tag; a tag is on one slot at most; clearing a
+// slot's code removes its tag. Some panels keep tags for only their first
+// user slots (KeypadTagSlots).
+type KeypadTags interface {
+	// ReadKeypadTags returns the tags the keypads know, by ascending slot.
+	ReadKeypadTags(ctx context.Context) ([]KeypadTag, error)
+	// AddKeypadTag gives tag to the user in slot. Adding the tag the slot
+	// already holds succeeds, so that a retried job applies once.
+	AddKeypadTag(ctx context.Context, slot int, tag string) error
+	// RemoveKeypadTag removes tag from whichever slot holds it; removing a
+	// tag the panel does not hold succeeds.
+	RemoveKeypadTag(ctx context.Context, tag string) error
+}
+
+// MaxTagBytes is the longest tag ID a driver carries, for lock and keypad
+// tags alike: store/tagid's canonical forms reach 20 characters
+// ("H10302:34359738367"), and the rest is headroom for a longer UID.
+const MaxTagBytes = 24
+
+// CheckTag refuses (RefusedTag) a tag ID no device could hold: empty,
+// longer than MaxTagBytes, or not printable ASCII without spaces. Devices
+// compare tag IDs byte for byte, so a space or a look-alike letter would
+// make a tag that no reader ever presents.
+func CheckTag(tag string) error {
+	if len(tag) == 0 || len(tag) > MaxTagBytes {
+		return &Refusal{Kind: RefusedTag, Reason: fmt.Sprintf("tag ID must be 1-%d characters", MaxTagBytes)}
+	}
+	for i := 0; i < len(tag); i++ {
+		if tag[i] <= 0x20 || tag[i] >= 0x7f {
+			return &Refusal{Kind: RefusedTag, Reason: "tag ID must be printable ASCII without spaces"}
+		}
+	}
+	return nil
+}
+
+// KeypadTagSlots is how many user slots, from slot 1, can hold a keypad
+// tag on a panel of family (a store/family ID), for the panels that keep
+// fewer tags than users; 0 means every slot can. Visonic keeps 8 tags on a
+// PowerMax and a PowerMaster-10 and 32 on a PowerMaster-30 (DOMAIN.md §1.6,
+// pyvisonic's pmPanelConfig), one a user; which users those are is not in
+// DOMAIN.md, so the first ones are assumed [unverified]. It lives here,
+// not in store/family, because only the drivers need it to act like the
+// panel.
+func KeypadTagSlots(family string) int {
+	switch family {
+	case "visonic-powermax", "visonic-powermaster10":
+		return 8
+	case "visonic-powermaster30":
+		return 32
+	}
+	return 0
 }
 
 // Config is one device's configuration, as the store keeps it.

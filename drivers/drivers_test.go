@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/guardroom/guardroom/drivers"
+	"github.com/guardroom/guardroom/store/tagid"
 )
 
 type fakePanel struct{ drivers.Panel }
@@ -128,5 +129,42 @@ func TestCodeCheck(t *testing.T) {
 	long := strings.Repeat("9", 40) // longer than the stack buffer
 	if drivers.CodeCheck(1, long) != crc32.ChecksumIEEE(append([]byte{0, 0, 0, 1}, long...)) {
 		t.Error("CodeCheck of a long code differs")
+	}
+}
+
+func TestCheckTag(t *testing.T) {
+	for _, tag := range []string{"X", "04A1B2C3D4E5F6A7B8C9", "H10302:34359738367", "H10306:1:1", strings.Repeat("~", drivers.MaxTagBytes)} {
+		if err := drivers.CheckTag(tag); err != nil {
+			t.Errorf("CheckTag(%q) = %v", tag, err)
+		}
+	}
+	for _, tag := range []string{"", "04 A1", "04A1\n", "Zoë", "\x7f", strings.Repeat("A", drivers.MaxTagBytes+1)} {
+		err := drivers.CheckTag(tag)
+		var r *drivers.Refusal
+		if !errors.As(err, &r) || r.Kind != drivers.RefusedTag {
+			t.Errorf("CheckTag(%q) = %v, want a tag refusal", tag, err)
+		}
+	}
+	// store/tagid's canonical keys, the longest of each form among them,
+	// pass as they are: the store sends them to the drivers unchanged.
+	for _, in := range []string{"FF:FF:FF:FF:FF:FF:FF:FF:FF:FF", "04a1b2c3", "255:65535", "H10306:65535:65535", "H10304:65535:524287", "H10302:34359738367"} {
+		id, err := tagid.Parse(in)
+		if err != nil {
+			t.Fatalf("tagid.Parse(%q): %v", in, err)
+		}
+		if err := drivers.CheckTag(id.String()); err != nil {
+			t.Errorf("canonical tag %q: %v", id.String(), err)
+		}
+	}
+}
+
+func TestKeypadTagSlots(t *testing.T) {
+	for fam, want := range map[string]int{
+		"visonic-powermax": 8, "visonic-powermaster10": 8, "visonic-powermaster30": 32,
+		"neo-hs2064": 0, "generic": 0, "unknown": 0,
+	} {
+		if got := drivers.KeypadTagSlots(fam); got != want {
+			t.Errorf("KeypadTagSlots(%s) = %d, want %d", fam, got, want)
+		}
 	}
 }

@@ -4,8 +4,8 @@
 // local interface for user codes (DOMAIN.md §0, finding 3). The driver never
 // contacts a device.
 //
-// Every change (a code, a label, partitions, arming) comes back as a
-// *drivers.Guidance that holds the keypad or touchscreen steps for that
+// Every change (a code, a label, partitions, arming, a keypad tag) comes
+// back as a *drivers.Guidance that holds the keypad or touchscreen steps for that
 // change on that panel family. The flow around it:
 //
 //  1. the dispatcher gets the Guidance and parks the job with its steps;
@@ -28,8 +28,8 @@
 // with an error tone, and the steps tell the operator to cancel the job
 // instead of confirming it.
 //
-// The driver reads nothing. ReadUsers, ReadUser and ReadPartitions are
-// refused, and Capabilities says ReadBack false: guardroom's records are the
+// The driver reads nothing. ReadUsers, ReadUser, ReadPartitions and
+// ReadKeypadTags are refused, and Capabilities says ReadBack false: guardroom's records are the
 // only copy of what was asked, and nothing proves the panel holds it.
 package guided
 
@@ -51,7 +51,8 @@ const MaxLabelBytes = 32
 func init() { drivers.Register("guided", Open) }
 
 // Panel is a panel programmed by a person at its keypad. It implements
-// drivers.Panel, not drivers.Locks. It holds no state after Open, so it is
+// drivers.Panel and drivers.KeypadTags (a keypad learns a tag only when
+// someone presents it, so guidance is all there is), not drivers.Locks. It holds no state after Open, so it is
 // safe for concurrent use. Its methods ignore their context: none of them
 // waits for anything.
 type Panel struct {
@@ -61,7 +62,10 @@ type Panel struct {
 	flow    flow
 }
 
-var _ drivers.Panel = (*Panel)(nil)
+var (
+	_ drivers.Panel      = (*Panel)(nil)
+	_ drivers.KeypadTags = (*Panel)(nil)
+)
 
 // Open is the guided driver's factory. cfg.Family (a store/family ID) is
 // required. cfg.Slots and cfg.CodeLength override the family's defaults.
@@ -129,9 +133,10 @@ func (p *Panel) Identify(context.Context) (drivers.Identity, error) {
 	}, nil
 }
 
-// Capabilities: users and arming, through a person; no read-back.
+// Capabilities: users and arming, through a person, and keypad tags where
+// the family's keypads have readers; no read-back.
 func (p *Panel) Capabilities() drivers.Capabilities {
-	return drivers.Capabilities{Users: true, ArmDisarm: true}
+	return drivers.Capabilities{Users: true, ArmDisarm: true, KeypadTags: p.fam.KeypadProx}
 }
 
 func (p *Panel) noRead(what string) error {
@@ -325,6 +330,57 @@ func (p *Panel) Disarm(_ context.Context, partition int) error {
 		return err
 	}
 	return guide(p.flow.disarm(partition))
+}
+
+// ReadKeypadTags is refused: the driver cannot read the panel.
+func (p *Panel) ReadKeypadTags(context.Context) ([]drivers.KeypadTag, error) {
+	if err := p.keypadReaders(); err != nil {
+		return nil, err
+	}
+	return nil, p.noRead("keypad tags")
+}
+
+// keypadReaders returns the flow's keypad tag steps, or the refusal for a
+// family whose keypads have no proximity reader.
+func (p *Panel) keypadReaders() error {
+	if _, ok := p.flow.(keypadFlow); !ok || !p.fam.KeypadProx {
+		return refuse(drivers.RefusedUnsupported, "a %s has no keypads with a proximity reader: keypad tags cannot be enrolled on it", p.fam.Model)
+	}
+	return nil
+}
+
+// AddKeypadTag returns the steps that give tag to the user in slot, or a
+// refusal: the family's keypads have no reader, the slot does not exist or
+// cannot hold a tag, the tag ID is malformed. That the slot holds a code
+// and no other tag, and that no other slot holds the tag, needs the
+// panel: the keypad refuses with an error tone, and the steps say to
+// cancel the job then.
+func (p *Panel) AddKeypadTag(_ context.Context, slot int, tag string) error {
+	if err := p.keypadReaders(); err != nil {
+		return err
+	}
+	if err := p.checkSlot(slot); err != nil {
+		return err
+	}
+	if n := drivers.KeypadTagSlots(p.fam.ID); n > 0 && slot > n {
+		return refuse(drivers.RefusedTag, "a %s keeps proximity tags for users 1-%d only: slot %d cannot hold one", p.fam.Model, n, slot)
+	}
+	if err := drivers.CheckTag(tag); err != nil {
+		return err
+	}
+	return guide(p.flow.(keypadFlow).addKeypadTag(slot, tag))
+}
+
+// RemoveKeypadTag returns the steps that delete tag from the user holding
+// it, or a refusal.
+func (p *Panel) RemoveKeypadTag(_ context.Context, tag string) error {
+	if err := p.keypadReaders(); err != nil {
+		return err
+	}
+	if err := drivers.CheckTag(tag); err != nil {
+		return err
+	}
+	return guide(p.flow.(keypadFlow).removeKeypadTag(tag))
 }
 
 // Close does nothing: there is no connection.

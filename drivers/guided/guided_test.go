@@ -3,6 +3,7 @@ package guided_test
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -103,9 +104,15 @@ func TestRegistryOpensByName(t *testing.T) {
 
 func TestCapabilitiesSayNoReadBack(t *testing.T) {
 	p := open(t, drivers.Config{Family: "neo-hs2064"})
-	want := drivers.Capabilities{Users: true, ArmDisarm: true}
+	want := drivers.Capabilities{Users: true, ArmDisarm: true, KeypadTags: true}
 	if got := p.Capabilities(); got != want {
 		t.Fatalf("Capabilities() = %+v, want %+v", got, want)
+	}
+	// Keypad tags only where the family's keypads have readers.
+	for _, f := range family.All() {
+		if got := open(t, drivers.Config{Family: f.ID}).Capabilities().KeypadTags; got != f.KeypadProx {
+			t.Errorf("%s: Capabilities().KeypadTags = %v, family says %v", f.ID, got, f.KeypadProx)
+		}
 	}
 	if _, ok := p.(drivers.Locks); ok {
 		t.Fatal("the guided driver implements drivers.Locks: it drives no locks")
@@ -145,6 +152,13 @@ func TestReadsAreRefused(t *testing.T) {
 	if !strings.Contains(err.Error(), "cannot read") {
 		t.Errorf("ReadUser refusal %q does not say the driver cannot read", err)
 	}
+	_, err = p.(drivers.KeypadTags).ReadKeypadTags(ctx)
+	refusal(t, err, drivers.RefusedUnsupported)
+	_, err = open(t, drivers.Config{Family: "neo-hs2064"}).(drivers.KeypadTags).ReadKeypadTags(ctx)
+	refusal(t, err, drivers.RefusedUnsupported)
+	if !strings.Contains(err.Error(), "cannot read keypad tags") {
+		t.Errorf("ReadKeypadTags refusal %q does not say the driver cannot read", err)
+	}
 }
 
 // op is one drivers.Panel change, run against a panel of family f.
@@ -183,25 +197,45 @@ var ops = []op{
 	{"disarm", func(p drivers.Panel, f family.Family) error {
 		return p.Disarm(context.Background(), f.Partitions)
 	}},
+	{"add keypad tag", func(p drivers.Panel, f family.Family) error {
+		return p.(drivers.KeypadTags).AddKeypadTag(context.Background(), userSlot(f), "H10301:90:324")
+	}},
+	{"remove keypad tag", func(p drivers.Panel, f family.Family) error {
+		return p.(drivers.KeypadTags).RemoveKeypadTag(context.Background(), "H10301:90:324")
+	}},
+}
+
+// noKeypadReader is what a family without keypad readers answers to a
+// keypad tag.
+var noKeypadReader = map[string]drivers.RefusalKind{
+	"add keypad tag":    drivers.RefusedUnsupported,
+	"remove keypad tag": drivers.RefusedUnsupported,
 }
 
 // refused lists, by family ID, the ops a family cannot do at its keypad;
 // every other op must give steps. It is written out rather than derived
 // from the family table, so a change to either shows here.
 var refused = map[string]map[string]drivers.RefusalKind{
-	"dsc-pc1616": {"set label": drivers.RefusedUnsupported},
-	"dsc-pc1832": {"set label": drivers.RefusedUnsupported},
-	"dsc-pc1864": {"set label": drivers.RefusedUnsupported},
-	"dualpath": { // one slot, the master's
-		"clear code":     drivers.RefusedMaster,
-		"set partitions": drivers.RefusedUnsupported,
-	},
+	"dsc-pc1616":     with(noKeypadReader, "set label", drivers.RefusedUnsupported),
+	"dsc-pc1832":     with(noKeypadReader, "set label", drivers.RefusedUnsupported),
+	"dsc-pc1864":     with(noKeypadReader, "set label", drivers.RefusedUnsupported),
+	"qolsys-iq2plus": noKeypadReader,
+	"qolsys-iq4":     noKeypadReader,
+	"dualpath": with(with(noKeypadReader, // one slot, the master's
+		"clear code", drivers.RefusedMaster),
+		"set partitions", drivers.RefusedUnsupported),
 	"visonic-powermax": {
 		"set label":      drivers.RefusedUnsupported,
 		"set partitions": drivers.RefusedUnsupported,
 	},
 	"visonic-powermaster10": {"set label": drivers.RefusedUnsupported},
 	"visonic-powermaster30": {"set label": drivers.RefusedUnsupported},
+}
+
+func with(m map[string]drivers.RefusalKind, op string, kind drivers.RefusalKind) map[string]drivers.RefusalKind {
+	out := maps.Clone(m)
+	out[op] = kind
+	return out
 }
 
 func TestEveryOpOnEveryFamily(t *testing.T) {
@@ -426,5 +460,50 @@ func TestRefusals(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			refusal(t, c.run(open(t, drivers.Config{Family: c.fam})), c.kind)
 		})
+	}
+}
+
+// TestKeypadTagSteps: the steps to give and take keypad tags, and what the
+// driver refuses without asking the panel.
+func TestKeypadTagSteps(t *testing.T) {
+	ctx := context.Background()
+	kt := func(fam string) drivers.KeypadTags {
+		return open(t, drivers.Config{Family: fam}).(drivers.KeypadTags)
+	}
+	has := func(t *testing.T, got []string, want ...string) {
+		t.Helper()
+		all := strings.Join(got, "\n")
+		for _, w := range want {
+			if !strings.Contains(all, w) {
+				t.Errorf("steps lack %q:\n%s", w, all)
+			}
+		}
+	}
+
+	neo := kt("neo-hs2064")
+	has(t, steps(t, neo.AddKeypadTag(ctx, 7, "04A1B2C3D4E5F6A7B8C9")),
+		"[*] [5]", "Enter the master code", "slot number 07", "proximity tag item", "[2]",
+		"Present tag 04A1B2C3D4E5F6A7B8C9 to the keypad's proximity reader", "error tone", "cancel this change")
+	has(t, steps(t, neo.RemoveKeypadTag(ctx, "H10306:1:1")),
+		"[*] [5]", "the user who holds tag H10306:1:1", "proximity tag item", "Delete the tag (H10306:1:1)")
+	// Four-digit slots on the 1000-user Neo.
+	has(t, steps(t, kt("neo-hs2128e").AddKeypadTag(ctx, 7, "90:324")), "slot number 0007")
+
+	pm30 := kt("visonic-powermaster30")
+	has(t, steps(t, pm30.AddKeypadTag(ctx, 32, "90:324")), "USER SETTINGS", "proximity tags item", "user 32", "Present tag 90:324", "error tune")
+	has(t, steps(t, pm30.RemoveKeypadTag(ctx, "90:324")), "the user who holds tag 90:324", "Delete the tag (90:324)")
+	refusal(t, pm30.AddKeypadTag(ctx, 33, "90:324"), drivers.RefusedTag)
+	refusal(t, kt("visonic-powermax").AddKeypadTag(ctx, 9, "90:324"), drivers.RefusedBadSlot)
+	has(t, steps(t, kt("generic").AddKeypadTag(ctx, 500, "90:324")), "user 500", "present tag 90:324")
+
+	for _, bad := range []string{"", "90 324", strings.Repeat("9", 25)} {
+		refusal(t, neo.AddKeypadTag(ctx, 7, bad), drivers.RefusedTag)
+		refusal(t, neo.RemoveKeypadTag(ctx, bad), drivers.RefusedTag)
+	}
+	refusal(t, neo.AddKeypadTag(ctx, 96, "90:324"), drivers.RefusedBadSlot)
+	err := kt("qolsys-iq4").AddKeypadTag(ctx, 2, "90:324")
+	refusal(t, err, drivers.RefusedUnsupported)
+	if !strings.Contains(err.Error(), "no keypads with a proximity reader") {
+		t.Errorf("refusal %q does not say why", err)
 	}
 }

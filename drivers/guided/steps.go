@@ -29,6 +29,26 @@ type flow interface {
 	disarm(partition int) []string
 }
 
+// keypadFlow writes the keypad tag steps, for the flows of panels whose
+// keypads can have a proximity reader. Tag IDs are not secrets: the steps
+// name them, so that the person presents the right tag.
+type keypadFlow interface {
+	addKeypadTag(slot int, tag string) []string
+	removeKeypadTag(tag string) []string
+}
+
+var (
+	_ keypadFlow = dscFlow{}
+	_ keypadFlow = visonicFlow{}
+	_ keypadFlow = genericFlow{}
+)
+
+// owner tells the person how to find the user holding a tag: removing
+// goes by tag, and the panel lists users by slot.
+func owner(tag string) string {
+	return fmt.Sprintf("the user who holds tag %s (guardroom shows the tag's owner in its Tags tab)", tag)
+}
+
 func newFlow(p *Panel) flow {
 	b := base{p}
 	switch p.fam.Type {
@@ -197,6 +217,30 @@ func (f dscFlow) setPartitions(slot int, parts uint64) []string {
 		"Choose the partition assignment item",
 		fmt.Sprintf("Turn on %s and turn off every other partition", partList(parts)),
 		f.leave())
+}
+
+// proxItem: DOMAIN.md gives the [*][5] item number for prox tags on
+// PowerSeries Pro only ("2 = prox tag"); on Neo, a slot can hold a tag but
+// the item number is not confirmed.
+const proxItem = "Choose the proximity tag item (on PowerSeries Pro it is [2]; on a Neo, scroll to it on an LCD keypad and press [*], or see the user guide for its number)"
+
+func (f dscFlow) addKeypadTag(slot int, tag string) []string {
+	return append(f.open(slot),
+		proxItem,
+		fmt.Sprintf("Present tag %s to the keypad's proximity reader until the keypad accepts it", tag),
+		"If the keypad sounds an error tone instead, the panel refused the tag (for example, another user holds it, or the slot has no code): cancel this change in guardroom instead of confirming it",
+		f.leave())
+}
+
+func (f dscFlow) removeKeypadTag(tag string) []string {
+	return []string{
+		"At a keypad, with the system disarmed, press [*] [5]",
+		"Enter the master code",
+		"Enter the slot number of " + owner(tag),
+		proxItem,
+		fmt.Sprintf("Delete the tag (%s) as the user guide describes; the tag must no longer work at the keypads", tag),
+		f.leave(),
+	}
 }
 
 func (f dscFlow) keypad(partition int) string {
@@ -392,6 +436,31 @@ func (f visonicFlow) setPartitions(slot int, parts uint64) []string {
 		f.leave())
 }
 
+// proxMenu: DOMAIN.md confirms the tag counts, not the menu names, so the
+// step names the item by what it does.
+func (f visonicFlow) proxMenu() []string {
+	return []string{
+		fmt.Sprintf("At the panel, with the system disarmed, press %s until USER SETTINGS shows, then press %s", f.next, f.ok),
+		"Enter the master code (user 01's code)",
+		fmt.Sprintf("Press %s until the proximity tags item shows (its name is in the user guide), then press %s", f.next, f.ok),
+	}
+}
+
+func (f visonicFlow) addKeypadTag(slot int, tag string) []string {
+	return append(f.proxMenu(),
+		fmt.Sprintf("Choose the tag place of user %02d and press %s", slot, f.ok),
+		fmt.Sprintf("Present tag %s to the reader until the success tune sounds", tag),
+		"If the panel sounds an error tune instead, it refused the tag: cancel this change in guardroom instead of confirming it",
+		f.leave())
+}
+
+func (f visonicFlow) removeKeypadTag(tag string) []string {
+	return append(f.proxMenu(),
+		fmt.Sprintf("Choose the tag place of %s and press %s", owner(tag), f.ok),
+		fmt.Sprintf("Delete the tag (%s) as the user guide describes", tag),
+		f.leave())
+}
+
 func (f visonicFlow) selectPartition(partition int) []string {
 	if !f.multi() {
 		return []string{"At the panel, check that the display shows READY"}
@@ -461,6 +530,22 @@ func (f genericFlow) setLabel(slot int, label string) ([]string, error) {
 
 func (f genericFlow) setPartitions(slot int, parts uint64) []string {
 	return []string{f.program(slot), fmt.Sprintf("Give user %d %s only", slot, partList(parts)), genericLeave}
+}
+
+func (f genericFlow) addKeypadTag(slot int, tag string) []string {
+	return []string{
+		f.program(slot),
+		fmt.Sprintf("Choose user %d's proximity tag and present tag %s to the keypad's reader until the keypad accepts it", slot, tag),
+		genericLeave,
+	}
+}
+
+func (f genericFlow) removeKeypadTag(tag string) []string {
+	return []string{
+		fmt.Sprintf("%s, open the programming of %s, as the panel's manual describes", f.where, owner(tag)),
+		fmt.Sprintf("Delete its proximity tag (%s)", tag),
+		genericLeave,
+	}
 }
 
 func (f genericFlow) target(partition int) string {
