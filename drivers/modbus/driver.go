@@ -1,5 +1,5 @@
 // Package modbus is the "modbus" driver: it programs panels that serve
-// guardroom's register map (version 2, docs/modbus.md) over Modbus TCP or
+// guardroom's register map (version 3, docs/modbus.md) over Modbus TCP or
 // RTU, through github.com/goburrow/modbus, and it provides Simulator, a
 // Modbus TCP panel simulator serving that map from a drivers/sim panel.
 //
@@ -51,8 +51,8 @@ func init() { drivers.Register("modbus", Open) }
 func Open(cfg drivers.Config) (drivers.Panel, error) { return New(cfg) }
 
 // Driver is one Modbus panel. Its methods are safe for concurrent use and
-// run one request at a time. It implements drivers.Panel and
-// drivers.Locks.
+// run one request at a time. It implements drivers.Panel, drivers.Locks
+// and drivers.KeypadTags.
 type Driver struct {
 	transport  string
 	base       uint16
@@ -381,6 +381,10 @@ func describe(c Command) string {
 		return fmt.Sprintf("add tag to lock %d", c.Number)
 	case OpRemoveTag:
 		return fmt.Sprintf("remove tag from lock %d", c.Number)
+	case OpAddKeypadTag:
+		return fmt.Sprintf("add keypad tag to slot %d", c.Slot)
+	case OpRemoveKeypadTag:
+		return "remove keypad tag"
 	default:
 		return fmt.Sprintf("operation %d", c.Op)
 	}
@@ -443,8 +447,8 @@ func (d *Driver) identify(ctx context.Context) (*Info, error) {
 	if err != nil {
 		return nil, d.errorf("identify at %s: %w", regName(d.base), err)
 	}
-	if end := int(d.base) + UserAddr + in.Slots*UserBlockLen; end > 1<<16 {
-		return nil, d.errorf("identify: %d slots from base %d end past register 65535: lower options base", in.Slots, d.base)
+	if end := int(d.base) + in.End(); end > 1<<16 {
+		return nil, d.errorf("identify: a map of %d slots and %d keypad tags from base %d ends past register 65535: lower options base", in.Slots, in.KeypadTags, d.base)
 	}
 	d.info.Store(&in)
 	return &in, nil
@@ -471,12 +475,15 @@ func (d *Driver) Identify(ctx context.Context) (drivers.Identity, error) {
 }
 
 // Capabilities are the device's, once its identity has been read; before
-// that, everything map v2 can do.
+// that, everything map v3 can do. Keypad tags need a table as well as the
+// capability bit: a device with no room for one cannot hold them.
 func (d *Driver) Capabilities() drivers.Capabilities {
 	if in := d.info.Load(); in != nil {
-		return in.Capabilities
+		c := in.Capabilities
+		c.KeypadTags = c.KeypadTags && in.KeypadTags > 0
+		return c
 	}
-	return drivers.Capabilities{ReadBack: true, Users: true, Partitions: true, ArmDisarm: true, Locks: true, Tags: true}
+	return drivers.Capabilities{ReadBack: true, Users: true, Partitions: true, ArmDisarm: true, Locks: true, Tags: true, KeypadTags: true}
 }
 
 // ReadUsers reads the occupancy bitmap, then the blocks of the slots in
@@ -712,12 +719,7 @@ func (d *Driver) Unlock(ctx context.Context, n int) error {
 	return d.command(ctx, Command{Op: OpUnlock, Number: n})
 }
 
-func checkTag(tag string) error {
-	if len(tag) == 0 || len(tag) > TagBytes {
-		return &drivers.Refusal{Kind: drivers.RefusedTag, Reason: fmt.Sprintf("tag ID must be 1-%d characters", TagBytes)}
-	}
-	return nil
-}
+func checkTag(tag string) error { return drivers.CheckTag(tag) }
 
 // AddTag enrols tag on lock for slot.
 func (d *Driver) AddTag(ctx context.Context, lock int, tag string, slot int) error {
@@ -744,6 +746,70 @@ func (d *Driver) RemoveTag(ctx context.Context, lock int, tag string) error {
 	return d.command(ctx, Command{Op: OpRemoveTag, Number: lock, Tag: tag})
 }
 
+// ReadKeypadTags reads the keypad tag table: its header and the first
+// entries in one request, the rest (past 7 tags) in more.
+func (d *Driver) ReadKeypadTags(ctx context.Context) ([]drivers.KeypadTag, error) {
+	if err := d.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer d.release()
+	in, err := d.ensure(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !in.Capabilities.KeypadTags || in.KeypadTags == 0 {
+		return nil, &drivers.Refusal{Kind: drivers.RefusedUnsupported, Reason: "this panel's keypads read no proximity tags (its identity has no keypad tag table): keypad tags cannot be enrolled on it"}
+	}
+	const what = "read keypad tags"
+	at := KeypadAddr(in.Slots)
+	// Reading the header with the first entries makes a small table one
+	// consistent read; a larger one that changes between reads fails an
+	// entry's number or check word, or misses a tag the next poll finds.
+	first := min(in.KeypadTags, (maxRead-KeypadHeaderLen)/KeypadEntryLen)
+	w, err := d.read(ctx, what, at, KeypadHeaderLen+first*KeypadEntryLen)
+	if err != nil {
+		return nil, err
+	}
+	count, capacity, err := DecodeKeypadHeader(w)
+	if err == nil && capacity != in.KeypadTags {
+		err = garbled("keypad tag table has %d entries, the identity says %d", capacity, in.KeypadTags)
+	}
+	if err != nil {
+		return nil, d.errorf("%s: %w", what, err)
+	}
+	if count > first {
+		rest, err := d.read(ctx, what, at+KeypadHeaderLen+first*KeypadEntryLen, (count-first)*KeypadEntryLen)
+		if err != nil {
+			return nil, err
+		}
+		w = append(w, rest...)
+	}
+	t, err := DecodeKeypadTable(w)
+	if err != nil {
+		return nil, d.errorf("%s: %w", what, err)
+	}
+	return t.Tags, nil
+}
+
+// AddKeypadTag gives tag to the user in slot.
+func (d *Driver) AddKeypadTag(ctx context.Context, slot int, tag string) error {
+	if err := checkSlot(slot); err != nil {
+		return err
+	}
+	if err := checkTag(tag); err != nil {
+		return err
+	}
+	return d.command(ctx, Command{Op: OpAddKeypadTag, Slot: slot, Tag: tag})
+}
+
+// RemoveKeypadTag removes tag from the slot holding it.
+func (d *Driver) RemoveKeypadTag(ctx context.Context, tag string) error {
+	if err := checkTag(tag); err != nil {
+		return err
+	}
+	return d.command(ctx, Command{Op: OpRemoveKeypadTag, Tag: tag})
+}
+
 // Close closes the connection; later calls fail.
 func (d *Driver) Close() error {
 	d.sem <- struct{}{}
@@ -756,6 +822,7 @@ func (d *Driver) Close() error {
 }
 
 var (
-	_ drivers.Panel = (*Driver)(nil)
-	_ drivers.Locks = (*Driver)(nil)
+	_ drivers.Panel      = (*Driver)(nil)
+	_ drivers.Locks      = (*Driver)(nil)
+	_ drivers.KeypadTags = (*Driver)(nil)
 )

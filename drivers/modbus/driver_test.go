@@ -43,7 +43,7 @@ func TestIdentify(t *testing.T) {
 	s, addr := startSim(t, "neo-hs2128e", modbus.SimOptions{})
 	d := dial(t, addr, nil)
 	if got := d.Capabilities(); !got.Locks || !got.ReadBack {
-		t.Fatalf("capabilities before identify = %+v, want map v2's full set", got)
+		t.Fatalf("capabilities before identify = %+v, want map v3's full set", got)
 	}
 	id, err := d.Identify(ctx)
 	if err != nil {
@@ -270,12 +270,17 @@ func TestReadUserChecksBlock(t *testing.T) {
 		t.Fatalf("all-zero block: %v, want a failed check word", err)
 	}
 
-	regs[1] = 1 // a map v1 device
-	old := newMiniServer(t, regs)
-	old.serve()
-	_, err := dial(t, old.addr(), nil).ReadUser(ctx, 4)
-	if err == nil || !strings.Contains(err.Error(), "register map version 1: this guardroom reads version 2 only") || drivers.Transient(err) {
-		t.Fatalf("v1 device: %v", err)
+	// Devices of an older map say which side to update, and are not
+	// retried: a v2 device's user blocks sit where v3 has its bitmap.
+	for _, v := range []uint16{1, 2} {
+		regs[1] = v
+		old := newMiniServer(t, regs)
+		old.serve()
+		_, err := dial(t, old.addr(), nil).ReadUser(ctx, 4)
+		want := fmt.Sprintf("register map version %d: this guardroom reads version 3 only: update the device's firmware (or its gateway) to map version 3", v)
+		if err == nil || !strings.Contains(err.Error(), want) || drivers.Transient(err) || errors.Is(err, modbus.ErrGarbled) {
+			t.Fatalf("v%d device: %v", v, err)
+		}
 	}
 }
 
@@ -369,7 +374,19 @@ func TestLocksAndTags(t *testing.T) {
 	}
 	wantRefusal(t, d.AddTag(ctx, 2, "ONEMORE", 4), drivers.RefusedTag)
 	wantRefusal(t, d.AddTag(ctx, 2, "H10301:0:65535", 4), drivers.RefusedTag)
-	wantRefusal(t, d.AddTag(ctx, 1, strings.Repeat("T", 17), 4), drivers.RefusedTag)
+	wantRefusal(t, d.AddTag(ctx, 1, strings.Repeat("T", 25), 4), drivers.RefusedTag)
+	wantRefusal(t, d.AddTag(ctx, 1, "04 A1", 4), drivers.RefusedTag)
+	// store/tagid's longest canonical forms, 20 characters and
+	// "H10302:34359738367", and the map's 24 bytes reach the lock and
+	// come back whole.
+	for _, tag := range []string{"04A1B2C3D4E5F6A7B8C9", "H10302:34359738367", strings.Repeat("Z", modbus.TagBytes)} {
+		if err := d.AddTag(ctx, 1, tag, 4); err != nil {
+			t.Fatalf("tag %s: %v", tag, err)
+		}
+	}
+	if locks := read(); fmt.Sprint(locks[0].Tags) != "[04A1B2C3D4E5F6A7B8C9 H10302:34359738367 ZZZZZZZZZZZZZZZZZZZZZZZZ]" {
+		t.Fatalf("lock 1 tags %v", locks[0].Tags)
+	}
 	wantRefusal(t, d.Lock(ctx, 4), drivers.RefusedLock)
 	if err := d.RemoveTag(ctx, 2, "H10301:0:65535"); err != nil {
 		t.Fatal(err)
@@ -748,7 +765,7 @@ func TestSimulatorConfig(t *testing.T) {
 		want string
 	}{
 		{"nope", modbus.SimOptions{}, "unknown panel family"},
-		{"generic", modbus.SimOptions{Slots: 2001}, "do not fit register map v2"},
+		{"generic", modbus.SimOptions{Slots: 2001}, "do not fit register map v3"},
 		{"generic", modbus.SimOptions{Slots: 2000, Base: 10000}, "lower the base"},
 		{"visonic-powermax", modbus.SimOptions{Locks: 2}, "drives no door locks"},
 	} {
@@ -833,4 +850,225 @@ func TestSimulatorStateFile(t *testing.T) {
 		t.Fatalf("cleared slot 3 after the restart: %+v, %v", u, err)
 	}
 	wantRefusal(t, d.SetCode(ctx, drivers.User{Slot: 4}, "2468"), drivers.RefusedDuplicateCode)
+}
+
+// TestKeypadTags: keypad tags over a real socket, from the driver through
+// map v3's keypad tag table and mailbox to the simulated panel's rules.
+func TestKeypadTags(t *testing.T) {
+	s, addr := startSim(t, "neo-hs2064", modbus.SimOptions{})
+	d := dial(t, addr, nil)
+	if _, err := d.Identify(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !d.Capabilities().KeypadTags {
+		t.Fatal("a Neo panel's identity has no keypad tags")
+	}
+	read := func() []drivers.KeypadTag {
+		t.Helper()
+		tags, err := d.ReadKeypadTags(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := s.Panel().Snapshot().KeypadTags; len(tags) != len(want) || (len(want) > 0 && !reflect.DeepEqual(tags, want)) {
+			t.Fatalf("driver reads %v, panel holds %v", tags, want)
+		}
+		return tags
+	}
+	if tags := read(); len(tags) != 0 {
+		t.Fatalf("a fresh panel has keypad tags %v", tags)
+	}
+
+	// More tags than the first read carries (7), so the driver reads on.
+	for slot := 2; slot <= 12; slot++ {
+		if err := d.SetCode(ctx, drivers.User{Slot: slot}, fmt.Sprintf("%04d", 1000+slot)); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.AddKeypadTag(ctx, slot, fmt.Sprintf("H10301:90:%d", slot)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := d.AddKeypadTag(ctx, 1, "04A1B2C3D4E5F6A7B8C9"); err != nil { // 20 characters, on the master
+		t.Fatal(err)
+	}
+	if err := d.AddKeypadTag(ctx, 1, "04A1B2C3D4E5F6A7B8C9"); err != nil {
+		t.Fatalf("adding a tag again: %v", err)
+	}
+	if tags := read(); len(tags) != 12 || tags[0] != (drivers.KeypadTag{Tag: "04A1B2C3D4E5F6A7B8C9", Slot: 1}) || tags[11].Slot != 12 {
+		t.Fatalf("keypad tags %v", tags)
+	}
+
+	// The panel's refusals come back with their kind and reason.
+	r := wantRefusal(t, d.AddKeypadTag(ctx, 20, "04FF"), drivers.RefusedBadSlot)
+	if !strings.Contains(r.Reason, "slot 20 has no code: set a code first") {
+		t.Fatalf("reason %q", r.Reason)
+	}
+	r = wantRefusal(t, d.AddKeypadTag(ctx, 3, "H10301:90:2"), drivers.RefusedTag)
+	if !strings.Contains(r.Reason, "holds keypad tag H10301:90:3 already") {
+		t.Fatalf("reason %q", r.Reason)
+	}
+	if err := d.ClearCode(ctx, 3); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.SetCode(ctx, drivers.User{Slot: 3}, "3030"); err != nil {
+		t.Fatal(err)
+	}
+	r = wantRefusal(t, d.AddKeypadTag(ctx, 3, "H10301:90:2"), drivers.RefusedTag)
+	if !strings.Contains(r.Reason, "tag H10301:90:2 is enrolled for slot 2") {
+		t.Fatalf("reason %q", r.Reason)
+	}
+	wantRefusal(t, d.AddKeypadTag(ctx, 96, "04FF"), drivers.RefusedBadSlot)
+	// Refused before anything is sent: what no panel could hold.
+	wantRefusal(t, d.AddKeypadTag(ctx, 3, "04 FF"), drivers.RefusedTag)
+	wantRefusal(t, d.AddKeypadTag(ctx, 3, strings.Repeat("F", 25)), drivers.RefusedTag)
+	wantRefusal(t, d.AddKeypadTag(ctx, 0, "04FF"), drivers.RefusedBadSlot)
+	wantRefusal(t, d.RemoveKeypadTag(ctx, ""), drivers.RefusedTag)
+
+	// Clearing slot 3 took its tag; removing goes by tag; an absent tag is
+	// no error.
+	if err := d.RemoveKeypadTag(ctx, "H10301:90:2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.RemoveKeypadTag(ctx, "H10301:90:2"); err != nil {
+		t.Fatalf("removing an absent tag: %v", err)
+	}
+	tags := read()
+	for _, k := range tags {
+		if k.Slot == 2 || k.Slot == 3 {
+			t.Fatalf("slot %d still holds %s", k.Slot, k.Tag)
+		}
+	}
+	if len(tags) != 10 {
+		t.Fatalf("%d keypad tags, want 10: %v", len(tags), tags)
+	}
+
+	// A busy panel is transient.
+	s.Panel().FailNext(1, drivers.ErrBusy)
+	if err := d.AddKeypadTag(ctx, 3, "04FF"); !errors.Is(err, drivers.ErrBusy) || !drivers.Transient(err) {
+		t.Fatalf("busy: %v", err)
+	}
+}
+
+// TestKeypadTableChecked: the driver checks the table it reads, against a
+// hand-made map: no header where the identity puts one reads as a wrong
+// base, and an entry that fails its check word as a garbled read.
+func TestKeypadTableChecked(t *testing.T) {
+	info := modbus.Info{
+		Identity:     drivers.Identity{Vendor: "mini", Model: "MBAP test server", Slots: 8, Partitions: 1, CodeLength: 4},
+		MasterSlot:   1,
+		KeypadTags:   3,
+		Capabilities: drivers.Capabilities{Users: true, KeypadTags: true},
+	}
+	regs := make([]uint16, info.End())
+	copy(regs, modbus.EncodeIdentity(info))
+	m := newMiniServer(t, regs)
+	m.serve()
+	d := dial(t, m.addr(), nil)
+	if _, err := d.ReadKeypadTags(ctx); !errors.Is(err, modbus.ErrGarbled) || !strings.Contains(err.Error(), "no keypad tag table header here") || !strings.Contains(err.Error(), "check options base") {
+		t.Fatalf("no table: %v", err)
+	}
+	table, err := modbus.EncodeKeypadTable(modbus.KeypadTable{Capacity: 3, Tags: []drivers.KeypadTag{{Tag: "H10306:1:1", Slot: 5}, {Tag: "04A1", Slot: 2}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	copy(regs[modbus.KeypadAddr(8):], table)
+	if tags := mustRead(t, d); fmt.Sprint(tags) != "[{04A1 2} {H10306:1:1 5}]" {
+		t.Fatalf("tags %v", tags)
+	}
+	regs[modbus.KeypadAddr(8)+modbus.KeypadHeaderLen+modbus.KeypadEntryLen+4] ^= 0x0100 // a bit of entry 2's tag
+	if _, err := d.ReadKeypadTags(ctx); !errors.Is(err, modbus.ErrGarbled) || !strings.Contains(err.Error(), "entry 2 failed its check word") {
+		t.Fatalf("flipped bit: %v", err)
+	}
+}
+
+// TestKeypadTagsUnsupported: a panel whose keypads have no reader says so,
+// and so does a map with no room left for the table.
+func TestKeypadTagsUnsupported(t *testing.T) {
+	_, addr := startSim(t, "dsc-pc1864", modbus.SimOptions{})
+	d := dial(t, addr, nil)
+	if _, err := d.Identify(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if d.Capabilities().KeypadTags {
+		t.Fatal("a PowerSeries panel says its keypads read tags")
+	}
+	_, err := d.ReadKeypadTags(ctx)
+	if r := wantRefusal(t, err, drivers.RefusedUnsupported); !strings.Contains(r.Reason, "no keypad tag table") {
+		t.Fatalf("reason %q", r.Reason)
+	}
+	r := wantRefusal(t, d.AddKeypadTag(ctx, 40, "04A1"), drivers.RefusedUnsupported)
+	if !strings.Contains(r.Reason, "no keypads with a proximity reader") {
+		t.Fatalf("reason %q", r.Reason)
+	}
+	wantRefusal(t, d.RemoveKeypadTag(ctx, "04A1"), drivers.RefusedUnsupported)
+
+	// A generic controller of 2,000 slots: the user blocks leave room for
+	// 9 entries at base 0, and for none at base 150.
+	s, addr := startSim(t, "generic", modbus.SimOptions{Slots: 2000})
+	d = dial(t, addr, nil)
+	for slot := 2; slot <= 11; slot++ {
+		if err := d.SetCode(ctx, drivers.User{Slot: slot}, fmt.Sprintf("%04d", 2000+slot)); err != nil {
+			t.Fatal(err)
+		}
+		err := d.AddKeypadTag(ctx, slot, fmt.Sprint("T", slot))
+		if slot <= 10 && err != nil {
+			t.Fatal(err)
+		}
+		if slot == 11 {
+			if r := wantRefusal(t, err, drivers.RefusedTag); !strings.Contains(r.Reason, "holds 9 keypad tags, its maximum") {
+				t.Fatalf("reason %q", r.Reason)
+			}
+		}
+	}
+	if tags, err := d.ReadKeypadTags(ctx); err != nil || len(tags) != 9 || tags[8] != (drivers.KeypadTag{Tag: "T10", Slot: 10}) {
+		t.Fatalf("a full table of 9: %v, %v", tags, err)
+	}
+	if !reflect.DeepEqual(s.Panel().Snapshot().KeypadTags[:9], mustRead(t, d)) {
+		t.Fatal("the driver and the panel disagree")
+	}
+
+	_, addr = startSim(t, "generic", modbus.SimOptions{Slots: 2000, Base: 150})
+	d = dial(t, addr, map[string]string{"base": "150"})
+	if _, err := d.Identify(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if d.Capabilities().KeypadTags {
+		t.Fatal("a map with no room for a keypad tag table says it has one")
+	}
+	if err := d.SetCode(ctx, drivers.User{Slot: 2}, "2002"); err != nil {
+		t.Fatal(err)
+	}
+	if r := wantRefusal(t, d.AddKeypadTag(ctx, 2, "T2"), drivers.RefusedUnsupported); !strings.Contains(r.Reason, "no room for a keypad tag table") {
+		t.Fatalf("reason %q", r.Reason)
+	}
+}
+
+func mustRead(t *testing.T, d *modbus.Driver) []drivers.KeypadTag {
+	t.Helper()
+	tags, err := d.ReadKeypadTags(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tags
+}
+
+// TestKeypadTagsVisonic: a PowerMaster-30 keeps tags for users 1-32 only
+// (DOMAIN.md §1.6), and its table has 32 entries.
+func TestKeypadTagsVisonic(t *testing.T) {
+	_, addr := startSim(t, "visonic-powermaster30", modbus.SimOptions{})
+	d := dial(t, addr, nil)
+	for _, slot := range []int{32, 33} {
+		if err := d.SetCode(ctx, drivers.User{Slot: slot}, fmt.Sprintf("%04d", 5000+slot)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := d.AddKeypadTag(ctx, 32, "04A1"); err != nil {
+		t.Fatal(err)
+	}
+	r := wantRefusal(t, d.AddKeypadTag(ctx, 33, "04A2"), drivers.RefusedTag)
+	if !strings.Contains(r.Reason, "users 1-32 only") {
+		t.Fatalf("reason %q", r.Reason)
+	}
+	if tags := mustRead(t, d); len(tags) != 1 || tags[0].Slot != 32 {
+		t.Fatalf("tags %v", tags)
+	}
 }

@@ -81,17 +81,22 @@ func FuzzUserRoundTrip(f *testing.F) {
 }
 
 // FuzzDecodeBlocks feeds arbitrary registers to the identity, status,
-// command, partition and lock decoders: none panics, and what decodes
-// re-encodes to a block that decodes the same.
+// command, partition, lock and keypad tag table decoders: none panics, and
+// what decodes re-encodes to a block that decodes the same. With fix set,
+// the partition and lock blocks get their check words right, so the
+// fuzzer reaches the field checks behind them.
 func FuzzDecodeBlocks(f *testing.F) {
-	f.Add(RegsToBytes(EncodeIdentity(Info{Identity: drivers.Identity{Model: "m", Slots: 8}})))
-	f.Add(RegsToBytes(EncodeStatus(Status{Seq: 1, Code: 3, Reason: "taken"})))
-	l, _ := EncodeLock(drivers.LockStatus{Number: 1, State: drivers.Locked, Battery: 90}, []LockTag{{"T1", 2}})
-	f.Add(RegsToBytes(l))
-	c, _ := EncodeCommand(Command{Seq: 1, Op: OpSetCode, Slot: 2, Code: "1234"})
-	f.Add(RegsToBytes(c))
-	f.Add(RegsToBytes(EncodePartition(drivers.Partition{Number: 1, Label: "P", State: drivers.Alarm})))
-	f.Fuzz(func(t *testing.T, data []byte) {
+	f.Add(RegsToBytes(EncodeIdentity(Info{Identity: drivers.Identity{Model: "m", Slots: 8}, KeypadTags: 8})), false)
+	f.Add(RegsToBytes(EncodeStatus(Status{Seq: 1, Code: 3, Reason: "taken"})), false)
+	l, _ := EncodeLock(drivers.LockStatus{Number: 1, State: drivers.Locked, Battery: 90}, []LockTag{{"T1", 2}, {"04A1B2C3D4E5F6A7B8C9", 3}})
+	f.Add(RegsToBytes(l), false)
+	f.Add(RegsToBytes(l[:20]), true)
+	c, _ := EncodeCommand(Command{Seq: 1, Op: OpAddKeypadTag, Slot: 2, Tag: "H10302:34359738367"})
+	f.Add(RegsToBytes(c), false)
+	f.Add(RegsToBytes(EncodePartition(drivers.Partition{Number: 1, Label: "P", State: drivers.Alarm})), false)
+	k, _ := EncodeKeypadTable(KeypadTable{Capacity: 2, Tags: []drivers.KeypadTag{{Tag: "90:324", Slot: 4}}})
+	f.Add(RegsToBytes(k), false)
+	f.Fuzz(func(t *testing.T, data []byte, fix bool) {
 		w := regsOf(data)
 		pad := func(n int) []uint16 { return append(append([]uint16(nil), w...), make([]uint16, n)...)[:n] }
 
@@ -116,12 +121,18 @@ func FuzzDecodeBlocks(f *testing.F) {
 			}
 		}
 		pw := pad(PartitionBlockLen)
+		if fix {
+			pw[19] = crc16(pw[:19])
+		}
 		if p, err := DecodePartition(int(pw[0]), pw); err == nil {
 			if again, err := DecodePartition(p.Number, EncodePartition(p)); err != nil || again != p {
 				t.Fatalf("partition %+v → %+v %v", p, again, err)
 			}
 		}
 		lw := pad(LockBlockLen)
+		if fix {
+			lw[LockBlockLen-1] = crc16(lw[:LockBlockLen-1])
+		}
 		if l, tags, err := DecodeLock(int(lw[0]), lw); err == nil {
 			enc, err := EncodeLock(l, tags)
 			if err != nil {
@@ -132,6 +143,64 @@ func FuzzDecodeBlocks(f *testing.F) {
 				t.Fatalf("lock %+v %+v → %+v %+v %v", l, tags, again, againTags, err)
 			}
 		}
+		if kt, err := DecodeKeypadTable(w); err == nil {
+			keypadRoundTrip(t, kt)
+		}
 		DecodeBitmap(len(w)*16, w)
+	})
+}
+
+// keypadRoundTrip checks that a decoded keypad tag table encodes, and
+// decodes to itself.
+func keypadRoundTrip(t *testing.T, kt KeypadTable) {
+	t.Helper()
+	enc, err := EncodeKeypadTable(kt)
+	if err != nil {
+		t.Fatalf("keypad table %+v does not encode: %v", kt, err)
+	}
+	if len(enc) != KeypadHeaderLen+kt.Capacity*KeypadEntryLen {
+		t.Fatalf("keypad table of %d entries encodes to %d registers", kt.Capacity, len(enc))
+	}
+	again, err := DecodeKeypadTable(enc)
+	if err != nil || !reflect.DeepEqual(again, kt) {
+		t.Fatalf("keypad table %+v → %+v %v", kt, again, err)
+	}
+}
+
+// FuzzDecodeKeypadTable feeds arbitrary registers to the keypad tag table
+// decoder. With fix set, the header gets its magic, a count that fits and
+// its check word, and each entry its number and check word, so the fuzzer
+// reaches the slot, tag, order and duplicate checks. Decoding never
+// panics; what decodes holds valid tags of slots from 1 in strict order,
+// and round-trips.
+func FuzzDecodeKeypadTable(f *testing.F) {
+	k, _ := EncodeKeypadTable(KeypadTable{Capacity: 3, Tags: []drivers.KeypadTag{{Tag: "H10301:90:324", Slot: 2}, {Tag: "04A1B2C3D4E5F6A7B8C9", Slot: 40}}})
+	f.Add(RegsToBytes(k), false)
+	f.Add(RegsToBytes(k[:KeypadHeaderLen+KeypadEntryLen]), true)
+	f.Add([]byte("KT\x00\x02\x00\x02"), true)
+	f.Fuzz(func(t *testing.T, data []byte, fix bool) {
+		w := regsOf(data)
+		if fix && len(w) >= KeypadHeaderLen {
+			entries := (len(w) - KeypadHeaderLen) / KeypadEntryLen
+			w[0] = KeypadMagic
+			w[2] = uint16(min(int(w[2]), MaxKeypadTags))
+			w[1] = uint16(min(int(w[1]), int(w[2]), entries))
+			w[3] = crc16(w[:3])
+			for i := range entries {
+				e := w[KeypadHeaderLen+i*KeypadEntryLen:]
+				e[0] = uint16(i + 1)
+				e[15] = crc16(e[:15])
+			}
+		}
+		kt, err := DecodeKeypadTable(w)
+		if err != nil {
+			return
+		}
+		for i, k := range kt.Tags {
+			if k.Slot < 1 || drivers.CheckTag(k.Tag) != nil || (i > 0 && kt.Tags[i-1].Slot > k.Slot) {
+				t.Fatalf("decoded entry %d %+v of %+v", i+1, k, kt.Tags)
+			}
+		}
+		keypadRoundTrip(t, kt)
 	})
 }

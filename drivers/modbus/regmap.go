@@ -1,26 +1,28 @@
 package modbus
 
 import (
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/guardroom/guardroom/drivers"
 )
 
-// Register map version 2 (docs/modbus.md). Addresses are holding-register
+// Register map version 3 (docs/modbus.md). Addresses are holding-register
 // offsets from the configured base; every value is big-endian, 32- and
 // 64-bit values most significant word first, text is UTF-8 packed two bytes
 // a register (first byte in the high half) and padded with NULs.
 const (
 	// MapVersion is the register map version this package speaks, and
-	// the only one it accepts: a v1 device (v1 differs only in user block
-	// words 26-27) would pass for a device without code serials, and the
-	// serial-based drift check would quietly never fire; an error says to
-	// update it instead.
-	MapVersion = 2
+	// the only one it accepts. v3 moved the lock blocks' tags, the bitmap
+	// and the user blocks: read as v2, a v3 device's users would be taken
+	// from the wrong registers (and the other way round), so an error
+	// says which side to update instead.
+	MapVersion = 3
 	Magic      = 0x4752 // "GR", register 0
 
 	IdentityAddr = 0x0000 // identity block
@@ -35,21 +37,33 @@ const (
 	MaxPartitions     = 64
 
 	LockAddr       = 0x0600 // lock blocks, lock n at LockAddr + (n-1)*LockBlockLen
-	LockBlockLen   = 4 + MaxTagsPerLock*lockTagLen
+	LockBlockLen   = 232    // 4 header words, 16 tag entries, 3 reserved, the check word
 	MaxLocks       = 16
 	MaxTagsPerLock = 16
-	lockTagLen     = 10
+	lockTagLen     = TagBytes/2 + 2 // tag, then its slot (uint32)
 
-	BitmapAddr = 0x1100 // slot occupancy bitmap: bit b of word k = slot 16k+b+1
-	UserAddr   = 0x1200 // user blocks, slot s at UserAddr + (s-1)*UserBlockLen
+	BitmapAddr = 0x1480 // slot occupancy bitmap: bit b of word k = slot 16k+b+1
+	UserAddr   = 0x1500 // user blocks, slot s at UserAddr + (s-1)*UserBlockLen
 	// UserBlockLen is the size of a user block in registers.
 	UserBlockLen = 30
-	MaxSlots     = 2000 // slots map v2 can address (with base 0)
+	MaxSlots     = 2000 // slots map v3 can address (with base 0)
 
-	MaxCodeDigits = 8  // digits the command block carries
-	LabelBytes    = 32 // bytes of a slot or partition label
-	TagBytes      = 16 // bytes of a tag ID
-	ReasonBytes   = 96 // bytes of a status reason
+	// The keypad tag table follows the last user block, at
+	// KeypadAddr(slots): a header, then the identity's number of entries.
+	// It is a compact list rather than one entry a slot because the user
+	// blocks of 2,000 slots leave no room in the address space for 2,000
+	// more entries; a panel says in its identity how many entries it has.
+	KeypadHeaderLen = 4
+	KeypadEntryLen  = 16
+	KeypadMagic     = 0x4B54 // "KT", header word 0
+	// MaxKeypadTags bounds the entries of any map: those of a one-slot map
+	// at base 0.
+	MaxKeypadTags = (1<<16 - UserAddr - UserBlockLen - KeypadHeaderLen) / KeypadEntryLen
+
+	MaxCodeDigits = 8                   // digits the command block carries
+	LabelBytes    = 32                  // bytes of a slot or partition label
+	TagBytes      = drivers.MaxTagBytes // bytes of a tag ID (24), lock or keypad
+	ReasonBytes   = 96                  // bytes of a status reason
 
 	maxRead  = 125 // registers per read (function 3)
 	maxWrite = 123 // registers per write (function 16)
@@ -67,6 +81,9 @@ const (
 	OpUnlock        = 8
 	OpAddTag        = 9
 	OpRemoveTag     = 10
+	// Map v3: keypad tags, which belong to a slot, not to a lock.
+	OpAddKeypadTag    = 11
+	OpRemoveKeypadTag = 12
 )
 
 // Mailbox status codes (status word 2): 0 done, 1 busy, 2+k refused with
@@ -85,6 +102,7 @@ const (
 	CapArmDisarm
 	CapLocks
 	CapTags
+	CapKeypadTags // map v3: the panel has a keypad tag table
 )
 
 // roles numbers the roles of store/family in the user block and the
@@ -118,7 +136,7 @@ var partitionStates = [...]drivers.PartitionState{drivers.Disarmed, drivers.Arme
 var lockStates = [...]drivers.LockState{drivers.LockUnknown, drivers.Locked, drivers.Unlocked, drivers.Jammed}
 
 // ErrGarbled is wrapped by every decoding error: the registers read are not
-// a valid map v2 block.
+// a valid map v3 block.
 var ErrGarbled = errors.New("garbled reply")
 
 func garbled(format string, args ...any) error {
@@ -214,12 +232,27 @@ type Info struct {
 	MasterSlot   int
 	Locks        int
 	TagsPerLock  int
+	KeypadTags   int // entries in the keypad tag table; 0: no table
 	Capabilities drivers.Capabilities
 }
 
+// End is the register after the last one of the map this identity
+// describes, counted from the base.
+func (in Info) End() int {
+	end := KeypadAddr(in.Slots)
+	if in.KeypadTags > 0 {
+		end += KeypadHeaderLen + in.KeypadTags*KeypadEntryLen
+	}
+	return end
+}
+
+// KeypadAddr is where the keypad tag table of a map of slots slots starts:
+// right after the last user block.
+func KeypadAddr(slots int) int { return UserAddr + slots*UserBlockLen }
+
 func capBits(c drivers.Capabilities) uint16 {
 	var b uint16
-	for i, on := range []bool{c.ReadBack, c.Users, c.Partitions, c.ArmDisarm, c.Locks, c.Tags} {
+	for i, on := range []bool{c.ReadBack, c.Users, c.Partitions, c.ArmDisarm, c.Locks, c.Tags, c.KeypadTags} {
 		if on {
 			b |= 1 << i
 		}
@@ -235,6 +268,7 @@ func EncodeIdentity(in Info) []uint16 {
 	put32(w[2:], uint32(in.Slots))
 	w[4], w[5], w[6] = uint16(in.Partitions), uint16(in.CodeLength), uint16(in.MasterSlot)
 	w[7], w[8], w[9] = uint16(in.Locks), uint16(in.TagsPerLock), capBits(in.Capabilities)
+	w[10] = uint16(in.KeypadTags)
 	putText(w[16:24], cut(in.Vendor, 16))
 	putText(w[24:40], cut(in.Model, 32))
 	putText(w[40:48], cut(in.Serial, 16))
@@ -273,23 +307,26 @@ func DecodeIdentity(w []uint16) (Info, error) {
 	in.MapVersion = int(w[1])
 	in.Slots = int(get32(w[2:]))
 	in.Partitions, in.CodeLength, in.MasterSlot = int(w[4]), int(w[5]), int(w[6])
-	in.Locks, in.TagsPerLock = int(w[7]), int(w[8])
+	in.Locks, in.TagsPerLock, in.KeypadTags = int(w[7]), int(w[8]), int(w[10])
 	c := w[9]
 	in.Capabilities = drivers.Capabilities{
 		ReadBack: c&CapReadBack != 0, Users: c&CapUsers != 0, Partitions: c&CapPartitions != 0,
 		ArmDisarm: c&CapArmDisarm != 0, Locks: c&CapLocks != 0, Tags: c&CapTags != 0,
+		KeypadTags: c&CapKeypadTags != 0,
 	}
 	switch {
 	case in.Slots < 1 || in.Slots > MaxSlots:
-		return Info{}, garbled("identity says %d slots (map v2 has 1-%d)", in.Slots, MaxSlots)
+		return Info{}, garbled("identity says %d slots (map v3 has 1-%d)", in.Slots, MaxSlots)
 	case in.Partitions > MaxPartitions:
-		return Info{}, garbled("identity says %d partitions (map v2 has up to %d)", in.Partitions, MaxPartitions)
+		return Info{}, garbled("identity says %d partitions (map v3 has up to %d)", in.Partitions, MaxPartitions)
 	case in.Locks > MaxLocks:
-		return Info{}, garbled("identity says %d locks (map v2 has up to %d)", in.Locks, MaxLocks)
+		return Info{}, garbled("identity says %d locks (map v3 has up to %d)", in.Locks, MaxLocks)
 	case in.TagsPerLock > MaxTagsPerLock:
-		return Info{}, garbled("identity says %d tags per lock (map v2 has up to %d)", in.TagsPerLock, MaxTagsPerLock)
+		return Info{}, garbled("identity says %d tags per lock (map v3 has up to %d)", in.TagsPerLock, MaxTagsPerLock)
 	case in.CodeLength > MaxCodeDigits:
-		return Info{}, garbled("identity says %d-digit codes (map v2 carries up to %d)", in.CodeLength, MaxCodeDigits)
+		return Info{}, garbled("identity says %d-digit codes (map v3 carries up to %d)", in.CodeLength, MaxCodeDigits)
+	case in.End() > 1<<16:
+		return Info{}, garbled("identity says %d keypad tag entries after %d slots: the map would end past register 65535", in.KeypadTags, in.Slots)
 	}
 	var err error
 	for _, f := range []struct {
@@ -308,17 +345,17 @@ func DecodeIdentity(w []uint16) (Info, error) {
 
 // EncodeUser returns the user block of u. A slot without a code
 // (u.CodeSet false) encodes as an empty block: slot number and code serial
-// only. The label must fit LabelBytes and the role must be a map v2 role.
+// only. The label must fit LabelBytes and the role must be a map v3 role.
 func EncodeUser(u drivers.User) ([]uint16, error) {
 	w := make([]uint16, UserBlockLen)
 	put32(w[0:], uint32(u.Slot))
 	if u.CodeSet {
 		rc, ok := roleCode(u.Role)
 		if !ok {
-			return nil, fmt.Errorf("role %q is not in register map v2", u.Role)
+			return nil, fmt.Errorf("role %q is not in register map v3", u.Role)
 		}
 		if len(u.Label) > LabelBytes {
-			return nil, fmt.Errorf("label of %d bytes does not fit map v2's %d", len(u.Label), LabelBytes)
+			return nil, fmt.Errorf("label of %d bytes does not fit map v3's %d", len(u.Label), LabelBytes)
 		}
 		w[2], w[3] = 1, rc
 		put64(w[4:], u.Partitions)
@@ -423,6 +460,7 @@ func EncodePartition(p drivers.Partition) []uint16 {
 		}
 	}
 	putText(w[2:18], cut(p.Label, LabelBytes))
+	w[19] = crc16(w[:19])
 	return w
 }
 
@@ -431,11 +469,14 @@ func DecodePartition(n int, w []uint16) (drivers.Partition, error) {
 	if len(w) != PartitionBlockLen {
 		return drivers.Partition{}, garbled("partition block of %d registers, want %d", len(w), PartitionBlockLen)
 	}
+	if crc16(w[:19]) != w[19] {
+		return drivers.Partition{}, garbled("partition block %d failed its check word", n)
+	}
 	if int(w[0]) != n {
 		return drivers.Partition{}, garbled("partition block %d says partition %d: check options base", n, w[0])
 	}
 	if int(w[1]) >= len(partitionStates) {
-		return drivers.Partition{}, garbled("partition %d has state code %d, unknown in map v2", n, w[1])
+		return drivers.Partition{}, garbled("partition %d has state code %d, unknown in map v3", n, w[1])
 	}
 	label, err := getText(w[2:18], "partition label")
 	if err != nil {
@@ -453,7 +494,7 @@ type LockTag struct {
 }
 
 // EncodeLock returns the block of lock l with its tags (at most
-// MaxTagsPerLock, each at most TagBytes).
+// MaxTagsPerLock, each a valid tag ID of at most TagBytes).
 func EncodeLock(l drivers.LockStatus, tags []LockTag) ([]uint16, error) {
 	w := make([]uint16, LockBlockLen)
 	w[0] = uint16(l.Number)
@@ -464,17 +505,18 @@ func EncodeLock(l drivers.LockStatus, tags []LockTag) ([]uint16, error) {
 	}
 	w[2] = uint16(min(max(l.Battery, 0), 100))
 	if len(tags) > MaxTagsPerLock {
-		return nil, fmt.Errorf("lock %d has %d tags: map v2 carries %d", l.Number, len(tags), MaxTagsPerLock)
+		return nil, fmt.Errorf("lock %d has %d tags: map v3 carries %d", l.Number, len(tags), MaxTagsPerLock)
 	}
 	w[3] = uint16(len(tags))
 	for i, t := range tags {
-		if len(t.Tag) == 0 || len(t.Tag) > TagBytes {
-			return nil, fmt.Errorf("tag of %d bytes: map v2 carries 1-%d", len(t.Tag), TagBytes)
+		if err := drivers.CheckTag(t.Tag); err != nil {
+			return nil, fmt.Errorf("lock %d: %w", l.Number, err)
 		}
 		e := w[4+i*lockTagLen:]
-		putText(e[:8], t.Tag)
-		put32(e[8:], uint32(t.Slot))
+		putText(e[:TagBytes/2], t.Tag)
+		put32(e[TagBytes/2:], uint32(t.Slot))
 	}
+	w[LockBlockLen-1] = crc16(w[:LockBlockLen-1])
 	return w, nil
 }
 
@@ -485,31 +527,33 @@ func DecodeLock(n int, w []uint16) (drivers.LockStatus, []LockTag, error) {
 	if len(w) != LockBlockLen {
 		return l, nil, garbled("lock block of %d registers, want %d", len(w), LockBlockLen)
 	}
+	// A lock block takes two requests, so the check word also catches a
+	// block that changed between them.
+	if crc16(w[:LockBlockLen-1]) != w[LockBlockLen-1] {
+		return l, nil, garbled("lock block %d failed its check word", n)
+	}
 	if int(w[0]) != n {
 		return l, nil, garbled("lock block %d says lock %d: check options base", n, w[0])
 	}
 	if int(w[1]) >= len(lockStates) {
-		return l, nil, garbled("lock %d has state code %d, unknown in map v2", n, w[1])
+		return l, nil, garbled("lock %d has state code %d, unknown in map v3", n, w[1])
 	}
 	if w[2] > 100 {
 		return l, nil, garbled("lock %d reports battery %d%%", n, w[2])
 	}
 	if w[3] > MaxTagsPerLock {
-		return l, nil, garbled("lock %d reports %d tags (map v2 has up to %d)", n, w[3], MaxTagsPerLock)
+		return l, nil, garbled("lock %d reports %d tags (map v3 has up to %d)", n, w[3], MaxTagsPerLock)
 	}
 	l = drivers.LockStatus{Number: n, State: lockStates[w[1]], Battery: int(w[2])}
 	var tags []LockTag
 	seen := map[int]bool{}
 	for i := range int(w[3]) {
 		e := w[4+i*lockTagLen:]
-		tag, err := getText(e[:8], "tag")
+		tag, err := getTag(e[:TagBytes/2])
 		if err != nil {
-			return drivers.LockStatus{}, nil, err
+			return drivers.LockStatus{}, nil, garbled("lock %d tag entry %d: %v", n, i+1, err)
 		}
-		if tag == "" {
-			return drivers.LockStatus{}, nil, garbled("lock %d tag entry %d is empty", n, i+1)
-		}
-		slot := int(get32(e[8:]))
+		slot := int(get32(e[TagBytes/2:]))
 		tags = append(tags, LockTag{tag, slot})
 		l.Tags = append(l.Tags, tag)
 		if !seen[slot] {
@@ -520,6 +564,124 @@ func DecodeLock(n int, w []uint16) (drivers.LockStatus, []LockTag, error) {
 	slices.Sort(l.Tags)
 	slices.Sort(l.Users)
 	return l, tags, nil
+}
+
+// getTag unpacks a tag ID and checks it is one a device could hold (1-24
+// printable ASCII characters without spaces).
+func getTag(w []uint16) (string, error) {
+	tag, err := getText(w, "tag")
+	if err != nil {
+		return "", err
+	}
+	if err := drivers.CheckTag(tag); err != nil {
+		return "", fmt.Errorf("tag %q: %v", tag, err)
+	}
+	return tag, nil
+}
+
+// --- keypad tags ------------------------------------------------------------
+
+// KeypadTable is the keypad tag table: the room it has and the tags in it.
+type KeypadTable struct {
+	Capacity int                 // entries; the identity's KeypadTags
+	Tags     []drivers.KeypadTag // by ascending slot, then tag
+}
+
+func keypadOrder(a, b drivers.KeypadTag) int {
+	if a.Slot != b.Slot {
+		return cmp.Compare(a.Slot, b.Slot)
+	}
+	return strings.Compare(a.Tag, b.Tag)
+}
+
+// EncodeKeypadTable returns the whole table: the header, then Capacity
+// entries, those past the tags all zeros. Tags are put in slot order; each
+// must be a valid tag ID, on one entry only, of a slot from 1.
+func EncodeKeypadTable(t KeypadTable) ([]uint16, error) {
+	if t.Capacity < 0 || t.Capacity > MaxKeypadTags || len(t.Tags) > t.Capacity {
+		return nil, fmt.Errorf("%d keypad tags in a table of %d entries (map v3 has up to %d)", len(t.Tags), t.Capacity, MaxKeypadTags)
+	}
+	tags := slices.SortedFunc(slices.Values(t.Tags), keypadOrder)
+	w := make([]uint16, KeypadHeaderLen+t.Capacity*KeypadEntryLen)
+	w[0], w[1], w[2] = KeypadMagic, uint16(len(tags)), uint16(t.Capacity)
+	w[3] = crc16(w[:3])
+	seen := make(map[string]bool, len(tags))
+	for i, k := range tags {
+		if err := drivers.CheckTag(k.Tag); err != nil {
+			return nil, fmt.Errorf("keypad tag of slot %d: %w", k.Slot, err)
+		}
+		if k.Slot < 1 || int64(k.Slot) > 1<<32-1 {
+			return nil, fmt.Errorf("keypad tag %s: slot %d is not in the map", k.Tag, k.Slot)
+		}
+		if seen[k.Tag] {
+			return nil, fmt.Errorf("keypad tag %s is on two entries", k.Tag)
+		}
+		seen[k.Tag] = true
+		e := w[KeypadHeaderLen+i*KeypadEntryLen:][:KeypadEntryLen]
+		e[0] = uint16(i + 1)
+		put32(e[1:], uint32(k.Slot))
+		putText(e[3:3+TagBytes/2], k.Tag)
+		e[15] = crc16(e[:15])
+	}
+	return w, nil
+}
+
+// DecodeKeypadHeader decodes the table's header (its first
+// KeypadHeaderLen registers): how many entries are in use, and how many
+// there are.
+func DecodeKeypadHeader(w []uint16) (count, capacity int, err error) {
+	if len(w) < KeypadHeaderLen {
+		return 0, 0, garbled("keypad tag table header of %d registers, want %d", len(w), KeypadHeaderLen)
+	}
+	if w[0] != KeypadMagic || crc16(w[:3]) != w[3] {
+		return 0, 0, garbled("no keypad tag table header here (word 0 %#04x, want %#04x, or a wrong check word): check options base", w[0], KeypadMagic)
+	}
+	count, capacity = int(w[1]), int(w[2])
+	if capacity > MaxKeypadTags || count > capacity {
+		return 0, 0, garbled("keypad tag table says %d tags in %d entries (map v3 has up to %d)", count, capacity, MaxKeypadTags)
+	}
+	return count, capacity, nil
+}
+
+// DecodeKeypadTable decodes the header and the entries in use, which w
+// must hold; entries past them are not read. An entry whose number, check
+// word, slot or tag is wrong, or out of order, is an error wrapping
+// ErrGarbled.
+func DecodeKeypadTable(w []uint16) (KeypadTable, error) {
+	count, capacity, err := DecodeKeypadHeader(w)
+	if err != nil {
+		return KeypadTable{}, err
+	}
+	if need := KeypadHeaderLen + count*KeypadEntryLen; len(w) < need {
+		return KeypadTable{}, garbled("keypad tag table of %d registers holds %d tags, which take %d", len(w), count, need)
+	}
+	t := KeypadTable{Capacity: capacity}
+	seen := make(map[string]bool, count)
+	for i := range count {
+		e := w[KeypadHeaderLen+i*KeypadEntryLen:][:KeypadEntryLen]
+		if crc16(e[:15]) != e[15] {
+			return KeypadTable{}, garbled("keypad tag entry %d failed its check word: read it again", i+1)
+		}
+		if int(e[0]) != i+1 {
+			return KeypadTable{}, garbled("keypad tag entry %d says entry %d: check options base", i+1, e[0])
+		}
+		k := drivers.KeypadTag{Slot: int(get32(e[1:]))}
+		if k.Slot < 1 {
+			return KeypadTable{}, garbled("keypad tag entry %d has slot 0", i+1)
+		}
+		if k.Tag, err = getTag(e[3 : 3+TagBytes/2]); err != nil {
+			return KeypadTable{}, garbled("keypad tag entry %d: %v", i+1, err)
+		}
+		if seen[k.Tag] {
+			return KeypadTable{}, garbled("keypad tag %s is on two entries", k.Tag)
+		}
+		seen[k.Tag] = true
+		if n := len(t.Tags); n > 0 && keypadOrder(t.Tags[n-1], k) >= 0 {
+			return KeypadTable{}, garbled("keypad tag entry %d is out of slot order", i+1)
+		}
+		t.Tags = append(t.Tags, k)
+	}
+	return t, nil
 }
 
 // --- mailbox ------------------------------------------------------------------
@@ -548,7 +710,7 @@ func EncodeCommand(c Command) ([]uint16, error) {
 
 func encodeCommand(w []uint16, c Command) error {
 	if len(c.Code) > MaxCodeDigits || len(c.Label) > LabelBytes || len(c.Tag) > TagBytes {
-		return fmt.Errorf("command fields too long for map v2 (code %d of %d, label %d of %d, tag %d of %d bytes)",
+		return fmt.Errorf("command fields too long for map v3 (code %d of %d, label %d of %d, tag %d of %d bytes)",
 			len(c.Code), MaxCodeDigits, len(c.Label), LabelBytes, len(c.Tag), TagBytes)
 	}
 	clear(w)
@@ -558,7 +720,7 @@ func encodeCommand(w []uint16, c Command) error {
 	putText(w[7:11], c.Code)
 	put64(w[11:], c.Partitions)
 	putText(w[15:31], c.Label)
-	putText(w[31:39], c.Tag)
+	putText(w[31:31+TagBytes/2], c.Tag)
 	return nil
 }
 
@@ -570,7 +732,7 @@ func DecodeCommand(w []uint16) (Command, error) {
 	c := Command{Seq: w[0], Op: w[1], Slot: int(get32(w[2:])), Number: int(w[4]), Arg: w[5], Partitions: get64(w[11:])}
 	n := int(w[6])
 	if n > MaxCodeDigits {
-		return Command{}, garbled("command code length %d (map v2 carries up to %d)", n, MaxCodeDigits)
+		return Command{}, garbled("command code length %d (map v3 carries up to %d)", n, MaxCodeDigits)
 	}
 	var b [MaxCodeDigits]byte
 	for i := range n {
@@ -587,7 +749,7 @@ func DecodeCommand(w []uint16) (Command, error) {
 	if c.Label, err = getText(w[15:31], "label"); err != nil {
 		return Command{}, err
 	}
-	if c.Tag, err = getText(w[31:39], "tag"); err != nil {
+	if c.Tag, err = getText(w[31:31+TagBytes/2], "tag"); err != nil {
 		return Command{}, err
 	}
 	return c, nil

@@ -36,12 +36,14 @@ type SimOptions struct {
 	Logger *log.Logger
 	// Panel, when set, is served instead of a new panel: the family
 	// argument must be "" or its family, and Slots, CodeLength and Locks
-	// are ignored.
+	// are ignored. Where the map has room for fewer keypad tags than the
+	// panel has slots, the panel is limited to that many
+	// (sim.Panel.SetKeypadTagLimit), for every other user of it too.
 	Panel *sim.Panel
 }
 
 // Simulator is a Modbus TCP panel: a drivers/sim panel served through
-// guardroom's register map v2 (docs/modbus.md), so that the modbus driver
+// guardroom's register map v3 (docs/modbus.md), so that the modbus driver
 // and installers' tools can be tried without hardware. Its panel's faults
 // (Panel().SetSlow, SetOffline, FailNext, Corrupt, ChangeAtKeypad, ...)
 // show on the wire: slow replies, exception 10 for offline, 11 for a
@@ -53,6 +55,7 @@ type Simulator struct {
 	base   uint16
 	end    int // registers in the map
 	slots  int
+	keypad int // entries in the keypad tag table; 0: none
 	logger *log.Logger
 
 	ctx    context.Context // ends at Close: cuts short slow requests
@@ -95,18 +98,40 @@ func NewSimulator(family string, opts SimOptions) (*Simulator, error) {
 	snap := p.Snapshot()
 	slots := snap.Identity.Slots
 	if slots > MaxSlots {
-		return nil, fmt.Errorf("modbus simulator: %d slots do not fit register map v2 (up to %d): give fewer slots", slots, MaxSlots)
+		return nil, fmt.Errorf("modbus simulator: %d slots do not fit register map v3 (up to %d): give fewer slots", slots, MaxSlots)
 	}
-	end := UserAddr + slots*UserBlockLen
+	end := KeypadAddr(slots)
 	if int(opts.Base)+end > 1<<16 {
 		return nil, fmt.Errorf("modbus simulator: a map of %d slots from base %d ends past register 65535: lower the base", slots, opts.Base)
+	}
+	// The keypad tag table takes the room left after the user blocks, up
+	// to one entry for each slot that can hold a tag: a panel with many
+	// slots, or a high base, has room for fewer tags, and the panel is
+	// told so that it refuses the one too many as a real one would.
+	keypad := 0
+	if snap.Capabilities.KeypadTags {
+		keypad = slots
+		if n := drivers.KeypadTagSlots(p.Family()); n > 0 {
+			keypad = min(keypad, n)
+		}
+		room := (1<<16 - int(opts.Base) - end - KeypadHeaderLen) / KeypadEntryLen
+		keypad = max(min(keypad, room), 0)
+		if keypad < len(snap.KeypadTags) {
+			return nil, fmt.Errorf("modbus simulator: the panel holds %d keypad tags and the map has room for %d after %d slots from base %d: lower the base or remove tags", len(snap.KeypadTags), keypad, slots, opts.Base)
+		}
+		if keypad > 0 {
+			end += KeypadHeaderLen + keypad*KeypadEntryLen
+			if keypad < slots {
+				p.SetKeypadTagLimit(keypad)
+			}
+		}
 	}
 	logger := opts.Logger
 	if logger == nil {
 		logger = log.New(io.Discard, "", 0)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Simulator{panel: p, unit: opts.Unit, base: opts.Base, end: end, slots: slots, logger: logger, ctx: ctx, cancel: cancel, done: make(chan struct{})}, nil
+	return &Simulator{panel: p, unit: opts.Unit, base: opts.Base, end: end, slots: slots, keypad: keypad, logger: logger, ctx: ctx, cancel: cancel, done: make(chan struct{})}, nil
 }
 
 // Panel returns the simulated panel, for fault injection and inspection.
@@ -319,7 +344,7 @@ func (s *Simulator) apply(c Command) error {
 	case OpSetCode:
 		role, ok := roleName(c.Arg)
 		if !ok {
-			return &drivers.Refusal{Kind: drivers.RefusedRole, Reason: fmt.Sprintf("role code %d is not in register map v2", c.Arg)}
+			return &drivers.Refusal{Kind: drivers.RefusedRole, Reason: fmt.Sprintf("role code %d is not in register map v3", c.Arg)}
 		}
 		return p.SetCode(ctx, drivers.User{Slot: c.Slot, Role: role, Label: c.Label, Partitions: c.Partitions}, c.Code)
 	case OpClearCode:
@@ -347,8 +372,16 @@ func (s *Simulator) apply(c Command) error {
 		return p.AddTag(ctx, c.Number, c.Tag, c.Slot)
 	case OpRemoveTag:
 		return p.RemoveTag(ctx, c.Number, c.Tag)
+	case OpAddKeypadTag, OpRemoveKeypadTag:
+		if s.keypad == 0 && p.Capabilities().KeypadTags {
+			return &drivers.Refusal{Kind: drivers.RefusedUnsupported, Reason: "this map has no room for a keypad tag table: serve fewer slots or a lower base"}
+		}
+		if c.Op == OpAddKeypadTag {
+			return p.AddKeypadTag(ctx, c.Slot, c.Tag)
+		}
+		return p.RemoveKeypadTag(ctx, c.Tag)
 	default:
-		return &drivers.Refusal{Kind: drivers.RefusedBadCommand, Reason: fmt.Sprintf("operation %d is not in register map v2", c.Op)}
+		return &drivers.Refusal{Kind: drivers.RefusedBadCommand, Reason: fmt.Sprintf("operation %d is not in register map v3", c.Op)}
 	}
 }
 
@@ -370,12 +403,15 @@ func (s *Simulator) read(a, q int) ([]uint16, error) {
 	snap := s.panel.Snapshot()
 	out := make([]uint16, q)
 	if overlaps(a, q, IdentityAddr, IdentityLen) {
+		caps := snap.Capabilities
+		caps.KeypadTags = caps.KeypadTags && s.keypad > 0
 		overlay(out, a, IdentityAddr, EncodeIdentity(Info{
 			Identity:     drivers.Identity{Vendor: snap.Identity.Vendor, Model: snap.Identity.Model, Serial: snap.Identity.Serial, Firmware: snap.Identity.Firmware, Slots: s.slots, Partitions: snap.Identity.Partitions, CodeLength: snap.Identity.CodeLength},
 			MasterSlot:   snap.MasterSlot,
 			Locks:        len(snap.Locks),
 			TagsPerLock:  MaxTagsPerLock,
-			Capabilities: snap.Capabilities,
+			KeypadTags:   s.keypad,
+			Capabilities: caps,
 		}))
 	}
 	if overlaps(a, q, StatusAddr, StatusLen) {
@@ -434,6 +470,13 @@ func (s *Simulator) read(a, q int) ([]uint16, error) {
 			}
 			overlay(out, a, at, w)
 		}
+	}
+	if at := KeypadAddr(s.slots); s.keypad > 0 && overlaps(a, q, at, s.end-at) {
+		w, err := EncodeKeypadTable(KeypadTable{Capacity: s.keypad, Tags: snap.KeypadTags})
+		if err != nil {
+			return nil, smb.ErrServerDeviceFailure
+		}
+		overlay(out, a, at, w)
 	}
 	return out, nil
 }

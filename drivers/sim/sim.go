@@ -2,8 +2,8 @@
 // the door locks they drive, that follow the rules of the real panel
 // families in store/family (slot range, master slot, code length,
 // duplicate codes, the code + 1 duress rule, one Master, partition states,
-// lock batteries) and take injected faults (offline, slow, failures,
-// garbled reads, codes changed at the keypad).
+// lock batteries, keypad proximity tags) and take injected faults
+// (offline, slow, failures, garbled reads, codes changed at the keypad).
 //
 // Panels are keyed by Config.Address: every Open of one address shares one
 // simulated panel until Reset. Tests reach a panel's fault switches with
@@ -17,9 +17,9 @@
 //     it exists (it must describe the same family, slots, code length and
 //     locks) and writes it after every change: slots (role, label,
 //     partitions, code serial, and the code as its salted hash and
-//     CodeCheck), partition states and labels, locks with their batteries
-//     and tags, and the offline fault (not slow, FailNext or Corrupt,
-//     which are for one test). Each write goes to a temporary file in the
+//     CodeCheck), keypad tags, partition states and labels, locks with
+//     their batteries and tags, and the offline fault (not slow, FailNext
+//     or Corrupt, which are for one test). Each write goes to a temporary file in the
 //     same directory, is synced and renamed over the file, so a crash
 //     leaves the old state or the new; the file is mode 0600. One panel
 //     per file: two addresses naming one file are refused.
@@ -57,10 +57,10 @@ import (
 	"github.com/guardroom/guardroom/store/family"
 )
 
-// Limits a simulated panel enforces, matching Modbus register map v2.
+// Limits a simulated panel enforces, matching Modbus register map v3.
 const (
-	MaxLabelBytes   = 32 // bytes of UTF-8 in a slot or partition label
-	MaxTagBytes     = 16 // bytes of a tag ID (printable ASCII)
+	MaxLabelBytes   = 32                  // bytes of UTF-8 in a slot or partition label
+	MaxTagBytes     = drivers.MaxTagBytes // bytes of a tag ID, lock or keypad (printable ASCII)
 	MaxTagsPerLock  = 16
 	MaxLocks        = 16
 	DefaultLocks    = 2   // locks on a family with door locks, unless Options["locks"] says otherwise
@@ -121,9 +121,9 @@ func Reset() {
 	clear(devices)
 }
 
-// Panel is one simulated panel and its locks. It implements drivers.Panel
-// and drivers.Locks; its other exported methods inject faults and let
-// tests and transport simulators look inside.
+// Panel is one simulated panel and its locks. It implements drivers.Panel,
+// drivers.Locks and drivers.KeypadTags; its other exported methods inject
+// faults and let tests and transport simulators look inside.
 type Panel struct {
 	address   string
 	fam       family.Family
@@ -140,6 +140,10 @@ type Panel struct {
 	serials map[int]uint32
 	parts   []drivers.Partition
 	locks   []*lockRec
+	// keypad holds the keypad tags by slot: one a slot, as on the panels
+	// whose keypads read tags. Nil on a family without keypad readers.
+	keypad    map[int]string
+	keypadMax int // most keypad tags the panel holds; 0: one a slot is the only limit
 
 	offline  bool
 	slow     time.Duration
@@ -243,6 +247,9 @@ func NewPanel(cfg drivers.Config) (*Panel, error) {
 	}
 	for range nlocks {
 		p.locks = append(p.locks, &lockRec{state: drivers.Locked, battery: fullBattery, tags: map[string]int{}})
+	}
+	if fam.KeypadProx {
+		p.keypad = map[int]string{}
 	}
 	master := "12345678"[:p.codeLen]
 	if fam.Type == family.TypeVisonic {
@@ -454,6 +461,15 @@ func (p *Panel) SetLockState(n int, state drivers.LockState) error {
 	return p.save()
 }
 
+// SetKeypadTagLimit makes the panel hold at most n keypad tags (0: one a
+// slot is the only limit), as a transport with room for only n does
+// (drivers/modbus's Simulator). Tags it holds already stay.
+func (p *Panel) SetKeypadTagLimit(n int) {
+	p.mu.Lock()
+	p.keypadMax = max(n, 0)
+	p.mu.Unlock()
+}
+
 // SetBattery sets lock n's battery to pct percent.
 func (p *Panel) SetBattery(n, pct int) error {
 	p.mu.Lock()
@@ -473,7 +489,8 @@ type Snapshot struct {
 	Users        []drivers.User // slots holding a code, ascending
 	Partitions   []drivers.Partition
 	Locks        []drivers.LockStatus
-	Tags         [][]Tag // Tags[n-1]: the tags of lock n, by tag
+	Tags         [][]Tag             // Tags[n-1]: the tags of lock n, by tag
+	KeypadTags   []drivers.KeypadTag // by ascending slot; nil on a panel without keypad readers
 	// Serials is the code serial of every slot whose code ever changed,
 	// empty slots included; a slot absent has serial 0.
 	Serials map[int]uint32
@@ -498,6 +515,7 @@ func (p *Panel) Snapshot() Snapshot {
 		Partitions:   slices.Clone(p.parts),
 		Locks:        p.lockList(),
 		Tags:         p.tagList(),
+		KeypadTags:   p.keypadList(),
 		Serials:      maps.Clone(p.serials),
 	}
 }
@@ -510,6 +528,20 @@ func (p *Panel) tagList() [][]Tag {
 		}
 		slices.SortFunc(out[i], func(a, b Tag) int { return strings.Compare(a.Tag, b.Tag) })
 	}
+	return out
+}
+
+// keypadList returns the keypad tags by ascending slot. The caller holds
+// p.mu.
+func (p *Panel) keypadList() []drivers.KeypadTag {
+	if p.keypad == nil {
+		return nil
+	}
+	out := make([]drivers.KeypadTag, 0, len(p.keypad))
+	for slot, tag := range p.keypad {
+		out = append(out, drivers.KeypadTag{Tag: tag, Slot: slot})
+	}
+	slices.SortFunc(out, func(a, b drivers.KeypadTag) int { return a.Slot - b.Slot })
 	return out
 }
 
@@ -591,11 +623,13 @@ func (p *Panel) Identify(ctx context.Context) (drivers.Identity, error) {
 	return p.identity(), nil
 }
 
-// Capabilities: everything, and locks and tags when the panel has locks.
+// Capabilities: everything, locks and tags when the panel has locks, and
+// keypad tags when its family's keypads have proximity readers.
 func (p *Panel) Capabilities() drivers.Capabilities {
 	return drivers.Capabilities{
 		ReadBack: true, Users: true, Partitions: true, ArmDisarm: true,
 		Locks: len(p.locks) > 0, Tags: len(p.locks) > 0,
+		KeypadTags: p.fam.KeypadProx,
 	}
 }
 
@@ -764,6 +798,9 @@ func (p *Panel) clear(slot int) error {
 		p.bump(slot) // clearing an empty slot changes no code
 	}
 	p.remove(slot)
+	// The panel forgets the tag with the code: a tag acts as its user, and
+	// an empty slot has no user to act as.
+	delete(p.keypad, slot)
 	for _, l := range p.locks {
 		for tag, s := range l.tags {
 			if s == slot {
@@ -774,7 +811,8 @@ func (p *Panel) clear(slot int) error {
 	return nil
 }
 
-// ClearCode empties a slot and removes its tags; clearing an empty slot
+// ClearCode empties a slot and removes its tags (keypad and lock);
+// clearing an empty slot
 // succeeds and leaves its code serial as it was. The master code cannot be
 // cleared.
 func (p *Panel) ClearCode(ctx context.Context, slot int) error {
@@ -940,17 +978,7 @@ func (p *Panel) Lock(ctx context.Context, n int) error { return p.move(ctx, n, d
 // Unlock unlocks lock n; each lock or unlock drains its battery by 1%.
 func (p *Panel) Unlock(ctx context.Context, n int) error { return p.move(ctx, n, drivers.Unlocked) }
 
-func checkTag(tag string) error {
-	if len(tag) == 0 || len(tag) > MaxTagBytes {
-		return refuse(drivers.RefusedTag, "tag ID must be 1-%d characters", MaxTagBytes)
-	}
-	for i := 0; i < len(tag); i++ {
-		if tag[i] <= 0x20 || tag[i] >= 0x7f {
-			return refuse(drivers.RefusedTag, "tag ID must be printable ASCII without spaces")
-		}
-	}
-	return nil
-}
+func checkTag(tag string) error { return drivers.CheckTag(tag) }
 
 // AddTag enrols tag on lock for slot. Enrolling a tag again for the same
 // slot succeeds; for another slot it is refused.
@@ -992,9 +1020,97 @@ func (p *Panel) RemoveTag(ctx context.Context, lock int, tag string) error {
 	})
 }
 
+// --- drivers.KeypadTags ---------------------------------------------------
+
+func (p *Panel) keypadReaders() error {
+	if !p.fam.KeypadProx {
+		return refuse(drivers.RefusedUnsupported, "a %s has no keypads with a proximity reader: keypad tags cannot be enrolled on it", p.fam.Model)
+	}
+	return nil
+}
+
+// ReadKeypadTags returns the keypad tags by ascending slot.
+func (p *Panel) ReadKeypadTags(ctx context.Context) ([]drivers.KeypadTag, error) {
+	if err := p.Fault(ctx); err != nil {
+		return nil, err
+	}
+	if err := p.keypadReaders(); err != nil {
+		return nil, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.keypadList(), nil
+}
+
+// checkKeypadTag applies the rules for giving tag to slot; done is true
+// when the slot holds the tag already. The caller holds p.mu.
+func (p *Panel) checkKeypadTag(slot int, tag string) (done bool, err error) {
+	if err := p.keypadReaders(); err != nil {
+		return false, err
+	}
+	if err := checkTag(tag); err != nil {
+		return false, err
+	}
+	if _, err := p.holder(slot); err != nil {
+		return false, err
+	}
+	if n := drivers.KeypadTagSlots(p.fam.ID); n > 0 && slot > n {
+		return false, refuse(drivers.RefusedTag, "a %s keeps proximity tags for users 1-%d only: slot %d cannot hold one", p.fam.Model, n, slot)
+	}
+	if held, ok := p.keypad[slot]; ok {
+		if held == tag {
+			return true, nil
+		}
+		return false, refuse(drivers.RefusedTag, "slot %d holds keypad tag %s already: a user slot holds one tag; remove it first", slot, held)
+	}
+	for s, t := range p.keypad {
+		if t == tag {
+			return false, refuse(drivers.RefusedTag, "tag %s is enrolled for slot %d on the keypads: remove it first", tag, s)
+		}
+	}
+	if p.keypadMax > 0 && len(p.keypad) >= p.keypadMax {
+		return false, refuse(drivers.RefusedTag, "the panel holds %d keypad tags, its maximum: remove one first", p.keypadMax)
+	}
+	return false, nil
+}
+
+// AddKeypadTag gives tag to the user in slot. The slot must hold a code
+// and no other tag, and the tag must be on no other slot; adding the tag
+// the slot holds succeeds.
+func (p *Panel) AddKeypadTag(ctx context.Context, slot int, tag string) error {
+	return p.locked(ctx, func() error {
+		done, err := p.checkKeypadTag(slot, tag)
+		if err != nil || done {
+			return err
+		}
+		p.keypad[slot] = tag
+		return nil
+	})
+}
+
+// RemoveKeypadTag removes tag from the slot holding it; removing a tag no
+// slot holds succeeds.
+func (p *Panel) RemoveKeypadTag(ctx context.Context, tag string) error {
+	return p.locked(ctx, func() error {
+		if err := p.keypadReaders(); err != nil {
+			return err
+		}
+		if err := checkTag(tag); err != nil {
+			return err
+		}
+		for s, t := range p.keypad {
+			if t == tag {
+				delete(p.keypad, s)
+			}
+		}
+		return nil
+	})
+}
+
 var (
-	_ drivers.Panel = (*Panel)(nil)
-	_ drivers.Locks = (*Panel)(nil)
+	_ drivers.Panel      = (*Panel)(nil)
+	_ drivers.Locks      = (*Panel)(nil)
+	_ drivers.KeypadTags = (*Panel)(nil)
 )
 
 // locked runs fn under the panel's lock, after the injected faults (offline,

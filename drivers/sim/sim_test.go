@@ -321,7 +321,13 @@ func TestLocks(t *testing.T) {
 	}
 	refusal(t, p.AddTag(ctx, 1, "04A2B3C4", 3), drivers.RefusedTag)
 	refusal(t, p.AddTag(ctx, 1, "has space", 3), drivers.RefusedTag)
-	refusal(t, p.AddTag(ctx, 1, strings.Repeat("A", 17), 3), drivers.RefusedTag)
+	refusal(t, p.AddTag(ctx, 1, strings.Repeat("A", 25), 3), drivers.RefusedTag)
+	if err := p.AddTag(ctx, 1, "H10302:34359738367", 2); err != nil { // the longest canonical tag form
+		t.Fatal(err)
+	}
+	if err := p.RemoveTag(ctx, 1, "H10302:34359738367"); err != nil {
+		t.Fatal(err)
+	}
 	refusal(t, p.AddTag(ctx, 1, "X1", 96), drivers.RefusedBadSlot)
 	locks, _ = p.ReadLocks(ctx)
 	if fmt.Sprint(locks[0].Tags, locks[0].Users) != "[04A2B3C4 H10301:90:324] [2 5]" {
@@ -676,6 +682,14 @@ func TestConcurrentUse(t *testing.T) {
 	}
 }
 
+// keypadTags edits a state file to hold the keypad tags in entries (JSON
+// members, slot: tag).
+func keypadTags(entries string) func(string) string {
+	return func(s string) string {
+		return strings.Replace(s, `"lock_states": [`, `"keypad_tags": {`+entries+`}, "lock_states": [`, 1)
+	}
+}
+
 func stateConfig(address, path string, opts ...string) drivers.Config {
 	cfg := drivers.Config{Address: address, Family: "neo-hs2064", CodeLength: 8, Options: map[string]string{"state": path}}
 	for i := 0; i+1 < len(opts); i += 2 {
@@ -714,6 +728,8 @@ func TestStateFile(t *testing.T) {
 		p.Unlock(ctx, 1),
 		p.SetBattery(2, 40),
 		p.AddTag(ctx, 2, "04A2B3C4", 5),
+		p.AddKeypadTag(ctx, 5, "H10302:34359738367"),
+		p.AddKeypadTag(ctx, 7, "04A1B2C3D4E5F6A7B8C9"),
 	} {
 		if err != nil {
 			t.Fatalf("change %d: %v", i+1, err)
@@ -756,7 +772,8 @@ func TestStateFile(t *testing.T) {
 	p.SetOffline(false)
 	after := p.Snapshot()
 	if !reflect.DeepEqual(before.Users, after.Users) || !reflect.DeepEqual(before.Serials, after.Serials) ||
-		!reflect.DeepEqual(before.Partitions, after.Partitions) || !reflect.DeepEqual(before.Locks, after.Locks) || !reflect.DeepEqual(before.Tags, after.Tags) {
+		!reflect.DeepEqual(before.Partitions, after.Partitions) || !reflect.DeepEqual(before.Locks, after.Locks) || !reflect.DeepEqual(before.Tags, after.Tags) ||
+		!reflect.DeepEqual(before.KeypadTags, after.KeypadTags) || len(after.KeypadTags) != 2 {
 		t.Fatalf("reloaded\n%+v\nsaved\n%+v", after, before)
 	}
 	if u, _ := user(p, 5); u.CodeCheck != drivers.CodeCheck(5, secret) || u.CodeSerial != 1 {
@@ -775,6 +792,21 @@ func TestStateFile(t *testing.T) {
 	if err := p.SetCode(ctx, drivers.User{Slot: 6}, "61616161"); err != nil {
 		t.Fatalf("a cleared slot's old code: %v", err)
 	}
+	// The keypad tags came back with their rules: a reloaded tag is still
+	// taken, and a cleared slot's tag is gone from the file too.
+	refusal(t, p.AddKeypadTag(ctx, 6, "H10302:34359738367"), drivers.RefusedTag)
+	if err := p.ClearAtKeypad(7); err != nil {
+		t.Fatal(err)
+	}
+	sim.Reset()
+	pp, err = drivers.Open("sim", stateConfig("persist-1", path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := pp.(*sim.Panel).Snapshot().KeypadTags; fmt.Sprint(got) != "[{H10302:34359738367 5}]" {
+		t.Fatalf("keypad tags after clearing slot 7 and a restart: %v", got)
+	}
+	p = pp.(*sim.Panel)
 
 	// An option given at Open wins over the file.
 	sim.Reset()
@@ -833,6 +865,11 @@ func TestBadStateFile(t *testing.T) {
 		{"bad slot", func(s string) string { return strings.Replace(s, `"slot": 5,`, `"slot": 500,`, 1) }, nil, "slot 500 does not exist"},
 		{"bad role", func(s string) string { return strings.Replace(s, `"role": "User"`, `"role": "Master"`, 1) }, nil, "only slot 1 can hold the Master role"},
 		{"bad state", func(s string) string { return strings.Replace(s, `"state": "disarmed"`, `"state": "napping"`, 1) }, nil, `state "napping"`},
+		{"keypad tag on an empty slot", keypadTags(`"9": "04A1"`), nil, "keypad tag 04A1: slot 9 has no code"},
+		{"keypad tag on two slots", keypadTags(`"1": "04A1", "5": "04A1"`), nil, "keypad tag 04A1 is on slots 1 and 5"},
+		{"keypad tag with a space", keypadTags(`"5": "04 A1"`), nil, "keypad tag of slot 5: tag ID must be printable ASCII"},
+		{"keypad tag too long", keypadTags(`"5": "` + strings.Repeat("A", 25) + `"`), nil, "keypad tag of slot 5: tag ID must be 1-24 characters"},
+		{"future version", func(s string) string { return strings.Replace(s, `"version": 2`, `"version": 3`, 1) }, nil, "version 3, this guardroom reads versions 1 and 2"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			sim.Reset()
@@ -858,5 +895,199 @@ func TestBadStateFile(t *testing.T) {
 				t.Fatal("the error holds a code")
 			}
 		})
+	}
+}
+
+// TestKeypadTags runs every keypad tag rule on a Neo panel, whose user
+// slots can hold a prox tag (DOMAIN.md §4).
+func TestKeypadTags(t *testing.T) {
+	p := open(t, "neo-hs2064")
+	if !p.Capabilities().KeypadTags {
+		t.Fatal("a Neo panel says its keypads read no tags")
+	}
+	var kt drivers.KeypadTags = p
+	read := func() string {
+		t.Helper()
+		tags, err := kt.ReadKeypadTags(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if snap := p.Snapshot().KeypadTags; !reflect.DeepEqual(tags, snap) {
+			t.Fatalf("ReadKeypadTags %v, Snapshot %v", tags, snap)
+		}
+		return fmt.Sprint(tags)
+	}
+	if got := read(); got != "[]" {
+		t.Fatalf("a fresh panel's keypad tags: %s", got)
+	}
+
+	// The slot must hold a code.
+	refusal(t, kt.AddKeypadTag(ctx, 3, "04A1B2C3"), drivers.RefusedBadSlot)
+	refusal(t, kt.AddKeypadTag(ctx, 96, "04A1B2C3"), drivers.RefusedBadSlot)
+	for _, slot := range []int{2, 3, 4} {
+		if err := p.SetCode(ctx, drivers.User{Slot: slot}, code(slot*1111, 4)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := kt.AddKeypadTag(ctx, 3, "04A1B2C3"); err != nil {
+		t.Fatal(err)
+	}
+	if err := kt.AddKeypadTag(ctx, 3, "04A1B2C3"); err != nil {
+		t.Fatalf("adding the tag a slot holds again: %v", err)
+	}
+	// The master slot holds a code, so it can hold a tag too.
+	if err := kt.AddKeypadTag(ctx, 1, "H10301:90:324"); err != nil {
+		t.Fatal(err)
+	}
+	// The longest canonical tag ID (20 characters) and the map's limit, 24.
+	if err := kt.AddKeypadTag(ctx, 2, "04A1B2C3D4E5F6A7B8C9"); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(); got != "[{H10301:90:324 1} {04A1B2C3D4E5F6A7B8C9 2} {04A1B2C3 3}]" {
+		t.Fatalf("keypad tags %s", got)
+	}
+
+	// One tag a slot; a tag on one slot.
+	refusal(t, kt.AddKeypadTag(ctx, 3, "04FFFFFF"), drivers.RefusedTag)
+	refusal(t, kt.AddKeypadTag(ctx, 4, "04A1B2C3"), drivers.RefusedTag)
+	for _, bad := range []string{"", "04 A1", "04A1\t", "Zoë", strings.Repeat("A", 25)} {
+		refusal(t, kt.AddKeypadTag(ctx, 4, bad), drivers.RefusedTag)
+	}
+	if err := kt.AddKeypadTag(ctx, 4, strings.Repeat("A", drivers.MaxTagBytes)); err != nil {
+		t.Fatalf("a %d-byte tag: %v", drivers.MaxTagBytes, err)
+	}
+
+	// Removing: the tag goes from whichever slot holds it; an absent tag
+	// is no error; a malformed one is.
+	if err := kt.RemoveKeypadTag(ctx, "04A1B2C3"); err != nil {
+		t.Fatal(err)
+	}
+	if err := kt.RemoveKeypadTag(ctx, "04A1B2C3"); err != nil {
+		t.Fatalf("removing a tag no slot holds: %v", err)
+	}
+	refusal(t, kt.RemoveKeypadTag(ctx, "04 A1"), drivers.RefusedTag)
+	if err := kt.AddKeypadTag(ctx, 3, "04FFFFFF"); err != nil {
+		t.Fatalf("slot 3 after its tag was removed: %v", err)
+	}
+
+	// Clearing a code removes its tag, through the driver or at the keypad.
+	if err := p.ClearCode(ctx, 3); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.ClearAtKeypad(4); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(); got != "[{H10301:90:324 1} {04A1B2C3D4E5F6A7B8C9 2}]" {
+		t.Fatalf("after clearing slots 3 and 4: %s", got)
+	}
+	// The freed tag can go to another user; a cleared slot takes none.
+	refusal(t, kt.AddKeypadTag(ctx, 3, "04FFFFFF"), drivers.RefusedBadSlot)
+	if err := p.SetCode(ctx, drivers.User{Slot: 5}, "5555"); err != nil {
+		t.Fatal(err)
+	}
+	if err := kt.AddKeypadTag(ctx, 5, "04FFFFFF"); err != nil {
+		t.Fatal(err)
+	}
+
+	// Faults apply as to every call, and a failed call changes nothing.
+	p.SetOffline(true)
+	if _, err := kt.ReadKeypadTags(ctx); !errors.Is(err, drivers.ErrOffline) {
+		t.Fatalf("read offline: %v", err)
+	}
+	if err := kt.RemoveKeypadTag(ctx, "04FFFFFF"); !errors.Is(err, drivers.ErrOffline) {
+		t.Fatalf("remove offline: %v", err)
+	}
+	p.SetOffline(false)
+	p.FailNext(1, drivers.ErrBusy)
+	if err := kt.AddKeypadTag(ctx, 2, "X"); !errors.Is(err, drivers.ErrBusy) {
+		t.Fatalf("busy: %v", err)
+	}
+	if got := read(); got != "[{H10301:90:324 1} {04A1B2C3D4E5F6A7B8C9 2} {04FFFFFF 5}]" {
+		t.Fatalf("after the faults: %s", got)
+	}
+}
+
+// TestKeypadTagFamilies: only families whose keypads have readers take
+// keypad tags, and Visonic keeps them for its first 8 or 32 users.
+func TestKeypadTagFamilies(t *testing.T) {
+	for _, f := range family.All() {
+		t.Run(f.ID, func(t *testing.T) {
+			p := open(t, f.ID)
+			if p.Capabilities().KeypadTags != f.KeypadProx {
+				t.Fatalf("Capabilities().KeypadTags = %v, family says %v", p.Capabilities().KeypadTags, f.KeypadProx)
+			}
+			master := p.Snapshot().MasterSlot
+			if !f.KeypadProx {
+				if _, err := p.ReadKeypadTags(ctx); err == nil {
+					t.Fatal("read keypad tags")
+				}
+				for _, err := range []error{p.AddKeypadTag(ctx, master, "04A1"), p.RemoveKeypadTag(ctx, "04A1")} {
+					refusal(t, err, drivers.RefusedUnsupported)
+				}
+				if _, err := p.ReadKeypadTags(ctx); !strings.Contains(err.Error(), "no keypads with a proximity reader") {
+					t.Fatalf("refusal %q does not say why", err)
+				}
+				if p.Snapshot().KeypadTags != nil {
+					t.Fatal("Snapshot shows keypad tags")
+				}
+				return
+			}
+			if err := p.AddKeypadTag(ctx, master, "04A1"); err != nil {
+				t.Fatal(err)
+			}
+			n := drivers.KeypadTagSlots(f.ID)
+			if n == 0 || n >= f.Slots {
+				return
+			}
+			for _, slot := range []int{n, n + 1} {
+				if err := p.SetCode(ctx, drivers.User{Slot: slot}, code(1000+slot, 4)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := p.AddKeypadTag(ctx, n, "04A2"); err != nil {
+				t.Fatalf("slot %d: %v", n, err)
+			}
+			refusal(t, p.AddKeypadTag(ctx, n+1, "04A3"), drivers.RefusedTag)
+		})
+	}
+	if drivers.KeypadTagSlots("visonic-powermaster30") != 32 || drivers.KeypadTagSlots("visonic-powermaster10") != 8 || drivers.KeypadTagSlots("neo-hs2064") != 0 {
+		t.Fatal("KeypadTagSlots does not follow DOMAIN.md §1.6")
+	}
+}
+
+// TestStateFileVersion1: a state file written before keypad tags (version
+// 1) still loads, and is written back as version 2.
+func TestStateFileVersion1(t *testing.T) {
+	t.Cleanup(sim.Reset)
+	path := t.TempDir() + "/panel.json"
+	p, err := drivers.Open("sim", stateConfig("v1-1", path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.SetCode(ctx, drivers.User{Slot: 5}, "55555555"); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(path)
+	v1 := strings.Replace(string(b), `"version": 2`, `"version": 1`, 1)
+	if v1 == string(b) || strings.Contains(v1, "keypad_tags") {
+		t.Fatalf("cannot make a version 1 file from\n%s", b)
+	}
+	if err := os.WriteFile(path, []byte(v1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sim.Reset()
+	p, err = drivers.Open("sim", stateConfig("v1-1", path))
+	if err != nil {
+		t.Fatalf("version 1 file: %v", err)
+	}
+	if _, ok := user(p.(*sim.Panel), 5); !ok {
+		t.Fatal("slot 5 lost")
+	}
+	if err := p.(*sim.Panel).AddKeypadTag(ctx, 5, "04A1"); err != nil {
+		t.Fatal(err)
+	}
+	b, _ = os.ReadFile(path)
+	if !strings.Contains(string(b), `"version": 2`) || !strings.Contains(string(b), `"5": "04A1"`) {
+		t.Fatalf("written back as\n%s", b)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,8 +14,10 @@ import (
 	"github.com/guardroom/guardroom/drivers"
 )
 
-// stateVersion numbers the state file's layout.
-const stateVersion = 1
+// stateVersion numbers the state file's layout. Version 2 added keypad
+// tags and tag IDs of up to 24 bytes; a version 1 file (no keypad tags,
+// shorter tags) is still read, and written back as version 2.
+const stateVersion = 2
 
 // stateFile is what a state file holds: the panel's memory, as a real panel
 // would keep it across a power cut. Codes are there only as the salted
@@ -32,6 +35,7 @@ type stateFile struct {
 	Serials    map[int]uint32   `json:"serials"` // code serial by slot, empty slots included
 	Partitions []statePartition `json:"partitions"`
 	LockStates []stateLock      `json:"lock_states"`
+	KeypadTags map[int]string   `json:"keypad_tags,omitempty"` // slot → its keypad tag
 }
 
 type stateUser struct {
@@ -60,7 +64,7 @@ func (p *Panel) snapshotState() stateFile {
 	st := stateFile{
 		Version: stateVersion, Family: p.fam.ID, Slots: p.slots, CodeLength: p.codeLen, Locks: len(p.locks),
 		Salt: p.salt[:], Offline: p.offline, Serials: p.serials,
-		Users: make([]stateUser, 0, len(p.users)),
+		Users: make([]stateUser, 0, len(p.users)), KeypadTags: p.keypad,
 	}
 	for slot, r := range p.users {
 		st.Users = append(st.Users, stateUser{Slot: slot, CodeHash: r.hash[:], CodeCheck: r.check, Role: r.role, Label: r.label, Partitions: r.parts})
@@ -157,8 +161,8 @@ func (p *Panel) load() error {
 	if err := dec.Decode(&st); err != nil {
 		return bad("%v", err)
 	}
-	if st.Version != stateVersion {
-		return bad("version %d, this guardroom reads version %d", st.Version, stateVersion)
+	if st.Version != stateVersion && st.Version != 1 {
+		return bad("version %d, this guardroom reads versions 1 and %d", st.Version, stateVersion)
 	}
 	if st.Family != p.fam.ID || st.Slots != p.slots || st.CodeLength != p.codeLen || st.Locks != len(p.locks) {
 		return bad("it holds a %s with %d slots, %d-digit codes and %d locks, not a %s with %d, %d and %d as configured",
@@ -225,6 +229,29 @@ func (p *Panel) load() error {
 		}
 	}
 
+	if len(st.KeypadTags) > 0 && !p.fam.KeypadProx {
+		return bad("keypad tags on a %s, whose keypads have no proximity reader", p.fam.Model)
+	}
+	owner := map[string]int{}
+	for slot, tag := range st.KeypadTags {
+		if err := checkTag(tag); err != nil {
+			return bad("keypad tag of slot %d: %v", slot, err)
+		}
+		if err := p.checkSlot(slot); err != nil {
+			return bad("keypad tags: %v", err)
+		}
+		if _, ok := users[slot]; !ok {
+			return bad("keypad tag %s: slot %d has no code", tag, slot)
+		}
+		if n := drivers.KeypadTagSlots(p.fam.ID); n > 0 && slot > n {
+			return bad("keypad tag %s: a %s keeps tags for users 1-%d only, not slot %d", tag, p.fam.Model, n, slot)
+		}
+		if s, dup := owner[tag]; dup {
+			return bad("keypad tag %s is on slots %d and %d", tag, min(s, slot), max(s, slot))
+		}
+		owner[tag] = slot
+	}
+
 	copy(p.salt[:], st.Salt)
 	p.offline = st.Offline
 	p.users, p.codes = users, codes
@@ -233,6 +260,12 @@ func (p *Panel) load() error {
 	}
 	for i, sp := range st.Partitions {
 		p.parts[i].Label, p.parts[i].State = sp.Label, sp.State
+	}
+	if p.keypad != nil {
+		p.keypad = maps.Clone(st.KeypadTags)
+		if p.keypad == nil {
+			p.keypad = map[int]string{}
+		}
 	}
 	for i, sl := range st.LockStates {
 		l := p.locks[i]
