@@ -22,7 +22,7 @@ var simFamilyAliases = map[string]string{
 func simCommands() []*command {
 	return []*command{{
 		name: "sim", maxArgs: 0, noSettings: true,
-		summary: "serve a simulated alarm panel over Modbus TCP (register map v2, docs/modbus.md)",
+		summary: "serve a simulated alarm panel over Modbus TCP (guardroom's register map, docs/modbus.md)",
 		details: "For trying the modbus driver with no hardware. It needs no database and binds only\n" +
 			"the address given; stop it with ctrl+c.",
 		example: "guardroom sim --listen 127.0.0.1:5020 --family neo-hs2128e\n" +
@@ -52,7 +52,7 @@ func simCommands() []*command {
 				if err != nil {
 					return fmt.Errorf("listen on %s: %w", *listen, err)
 				}
-				fmt.Fprintf(e.stdout, "Simulated %s panel (Modbus TCP, register map v2) on %s; stop with ctrl+c.\n", *fam, addr)
+				fmt.Fprintf(e.stdout, "Simulated %s panel (Modbus TCP, register map v%d) on %s; stop with ctrl+c.\n", *fam, modbus.MapVersion, addr)
 				if err := s.Serve(e.ctx); err != nil && e.ctx.Err() == nil {
 					return err
 				}
