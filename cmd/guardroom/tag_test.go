@@ -29,7 +29,8 @@ func TestTagCommands(t *testing.T) {
 		{"enrol on a lock", []string{"tag", "enrol", "090:0324", "--kind", "door-lock", "--lock", "Front door", "--slot", "2"}, 0,
 			"Tag 90:324 (door-lock, lock 1 (Front door) of panel 2 (Tower)) is given to panel user 2; status active; sync: done, confirmed by the panel."},
 		{"enrol it twice", []string{"tag", "enrol", "90:324", "--kind", "door-lock", "--lock", "1", "--slot", "3"}, 1, "tag 90:324 is given to panel user 2 of Tower already"},
-		{"enrol on the keypads", []string{"tag", "enrol", "04:a1:b2:c3", "--kind", "keypad", "--panel", "Tower", "--slot", "3"}, 0, "It waits for you at a keypad: guardroom job show"},
+		{"enrol on the keypads", []string{"tag", "enrol", "04:a1:b2:c3", "--kind", "keypad", "--panel", "Tower", "--slot", "3"}, 0,
+			"Tag 04A1B2C3 (keypad, panel 2 (Tower) keypads) is given to panel user 3; status active; sync: done, confirmed by the panel."},
 		{"lost", []string{"tag", "lost", "90:324"}, 0, "Tag 90:324 (door-lock, lock 1 (Front door) of panel 2 (Tower)) is marked lost; status lost; sync: done, confirmed by the panel."},
 		{"lost again", []string{"tag", "lost", "90:324"}, 1, "tag 90:324 is marked lost already"},
 		{"free", []string{"tag", "free", "90:324"}, 0, "Tag 90:324 (door-lock, panel 2 (Tower)) is free; status lost"},
@@ -55,7 +56,7 @@ func TestTagCommands(t *testing.T) {
 	}
 	var tags []tagJSON
 	s.jsonOut(&tags, "tag", "list")
-	if len(tags) != 2 || tags[0].ID != "04A1B2C3" || tags[0].Owner != "user 3 (User 3)" || tags[0].Sync != "keypad steps waiting" ||
+	if len(tags) != 2 || tags[0].ID != "04A1B2C3" || tags[0].Owner != "user 3 (User 3)" || tags[0].Sync != "in sync" ||
 		tags[1].ID != "90:324" || tags[1].Owner != "unassigned" || tags[1].Status != "lost" {
 		t.Fatalf("tag list --json: %+v", tags)
 	}
@@ -68,7 +69,7 @@ func TestTagCommands(t *testing.T) {
 		t.Fatalf("by owner: %+v", tags)
 	}
 	r := s.ok("", "tag", "list")
-	for _, want := range []string{"Tag ID", "04A1B2C3", "panel 2 (Tower) keypads", "user 3 (User 3)", "keypad steps waiting"} {
+	for _, want := range []string{"Tag ID", "04A1B2C3", "panel 2 (Tower) keypads", "user 3 (User 3)", "in sync"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("tag list lacks %q:\n%s", want, r.stdout)
 		}
@@ -90,6 +91,14 @@ func TestTagCommands(t *testing.T) {
 	}
 	if r := s.ok("", "log", "list"); !strings.Contains(r.stdout, "tags freed: 90:325") {
 		t.Errorf("log list:\n%s", r.stdout)
+	}
+
+	// A panel programmed by hand: the keypad tag's change waits for a
+	// person at a keypad, and the command says where the steps are.
+	s.ok("", "panel", "device", "Tower", "--driver", "guided")
+	r = s.ok("", "tag", "free", "04A1B2C3")
+	if !strings.Contains(r.stdout, "sync: keypad steps waiting") || !strings.Contains(r.stdout, "It waits for you at a keypad: guardroom job show") {
+		t.Fatalf("free on a guided panel: %s", r)
 	}
 }
 

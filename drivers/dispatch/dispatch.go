@@ -500,7 +500,7 @@ func (d *Dispatcher) apply(ctx context.Context, p store.Panel, drv drivers.Panel
 		return applyLock(ctx, p, drv, j)
 	case store.OpAddTag, store.OpRemoveTag:
 		if j.Lock == 0 {
-			return false, 0, &drivers.Guidance{Steps: keypadTagSteps(p, j)}
+			return applyKeypadTag(ctx, p, drv, j)
 		}
 		return applyLockTag(ctx, p, drv, j)
 	}
@@ -584,25 +584,38 @@ func applyLockTag(ctx context.Context, p store.Panel, drv drivers.Panel, j store
 	return true, 0, nil
 }
 
-// keypadTagSteps are the steps of a keypad tag job. A keypad learns a tag
-// by reading it, so a person presents it at the panel, whatever the
-// driver; the steps name what to do and leave the keys to the panel's
-// guide, as drivers/guided does where a key is not confirmed.
-func keypadTagSteps(p store.Panel, j store.Job) []string {
-	open := fmt.Sprintf("At a keypad with a proximity reader on %s, open the programming of user %d in the user menu (the panel's guide has the keys", p.Label(), j.Slot)
-	switch p.Spec().Type {
-	case family.TypeNeoR:
-		open += fmt.Sprintf("; on a PowerSeries Neo: [*] [5], the master code, then user %02d)", j.Slot)
-	case family.TypeVisonic:
-		open += "; on a PowerMaster: the user menu, then proximity tags)"
-	default:
-		open += ")"
+// applyKeypadTag gives a tag to, or takes it from, a user of the panel's
+// keypads. The guided driver answers with the steps for a person who
+// presents the tag at a keypad; they come back as its Guidance.
+func applyKeypadTag(ctx context.Context, p store.Panel, drv drivers.Panel, j store.Job) (bool, uint32, error) {
+	caps := drv.Capabilities()
+	kt, ok := drv.(drivers.KeypadTags)
+	if !ok || !caps.KeypadTags {
+		return false, 0, &drivers.Refusal{Kind: drivers.RefusedUnsupported, Reason: fmt.Sprintf(
+			"the %s driver of %s cannot enrol keypad tags: reach the panel through a driver that does (guardroom panel drivers), or cancel the job", p.Driver, p.Label())}
 	}
-	act := fmt.Sprintf("Choose the user's proximity tag and present tag %s to the reader until the keypad accepts it.", j.Tag)
-	if j.Op == store.OpRemoveTag {
-		act = fmt.Sprintf("Choose the user's proximity tag and delete it (tag %s); the tag must no longer open anything.", j.Tag)
+	adding := j.Op == store.OpAddTag
+	var err error
+	if adding {
+		err = kt.AddKeypadTag(ctx, j.Slot, j.Tag)
+	} else {
+		err = kt.RemoveKeypadTag(ctx, j.Tag)
 	}
-	return []string{open + ".", act, "Leave the menu, then confirm in guardroom: the change is recorded as made by you, not verified by the panel."}
+	if err != nil || !caps.ReadBack {
+		return false, 0, err
+	}
+	tags, err := kt.ReadKeypadTags(ctx)
+	if err != nil {
+		return false, 0, fmt.Errorf("read back keypad tags: %w", err)
+	}
+	held := slices.ContainsFunc(tags, func(t drivers.KeypadTag) bool { return t.Tag == j.Tag })
+	switch {
+	case adding && !slices.Contains(tags, drivers.KeypadTag{Tag: j.Tag, Slot: j.Slot}):
+		return false, 0, mismatch(j, fmt.Sprintf("user %d does not hold tag %s", j.Slot, j.Tag))
+	case !adding && held:
+		return false, 0, mismatch(j, "the keypads still know tag "+j.Tag)
+	}
+	return true, 0, nil
 }
 
 // mismatch is a write the device accepted but did not keep: permanent,
