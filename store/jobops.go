@@ -82,8 +82,9 @@ func (s *Store) GetJob(a Actor, seq uint64) (Job, error) {
 
 // RetryJob puts a failed job back in the queue, to be applied now. A user
 // job carries the user's current role, label and partitions: the store's
-// state is what the panel must get. Arm and disarm commands are not
-// retried late: give them again.
+// state is what the panel must get; a tag job is retried only while the
+// tag is still where the job puts it (or takes it from). Arm, disarm, lock
+// and unlock commands are not retried late: give them again.
 func (s *Store) RetryJob(a Actor, seq uint64) error {
 	return s.jobOp(a, "job.retry", seq, func(w *wtx, j Job) error {
 		if j.State != JobFailed {

@@ -365,6 +365,11 @@ func (r *tagRules) check(t *Tag) (*Tag, error) {
 		}
 		again = &old
 	}
+	kind, err := ParseTagKind(string(t.Kind))
+	if err != nil {
+		return nil, err
+	}
+	t.Kind = kind
 	var p Panel
 	switch t.Kind {
 	case TagLock:
@@ -399,9 +404,6 @@ func (r *tagRules) check(t *Tag) (*Tag, error) {
 		if !p.Spec().KeypadProx {
 			return nil, refuse(ErrUnsupported, "%s (%s) has no keypads with a proximity reader: keypad tags cannot be enrolled there", p.Name, p.Spec().Model)
 		}
-	default:
-		_, err := ParseTagKind(string(t.Kind))
-		return nil, err
 	}
 	if t.Slot == 0 {
 		return nil, refuse(ErrInvalid, "a tag is given to a panel user: name the user's slot")

@@ -106,8 +106,12 @@ func TestEnrolTag(t *testing.T) {
 			}
 		})
 	}
+	// A kind as an operator types it is the kind.
+	if tg := f.enrol(Tag{ID: "90:77", Kind: "Door lock", Lock: f.lock.ID, Slot: 5}); tg.Kind != TagLock {
+		t.Fatalf("kind %q", tg.Kind)
+	}
 	// Door-lock tags fill a Yale's 20 places.
-	for i := 2; i <= 20; i++ {
+	for i := 3; i <= 20; i++ {
 		f.enrol(Tag{ID: fmt.Sprintf("90:%d", 400+i), Kind: TagLock, Lock: f.lock.ID, Slot: 4})
 	}
 	_, err := f.s.EnrolTag(f.admin, Tag{ID: "90:500", Kind: TagLock, Lock: f.lock.ID, Slot: 5})
