@@ -49,6 +49,10 @@ type Column struct {
 	// never narrower than MinWidth.
 	Width    int
 	MinWidth int
+	// MaxWidth caps a shared column (0: no cap), so that on a wide
+	// terminal the room goes to the columns that can use it, not to a
+	// tag ID padded with 30 blanks.
+	MaxWidth int
 	Align    Align
 	// HideBelow hides the column on grids narrower than this many cells,
 	// so the columns that matter keep a readable width at 80 columns. A
@@ -225,12 +229,28 @@ func (m *Model) layout() {
 			flex++
 		}
 	}
-	for i, c := range m.cols {
-		if c.Width == 0 && !m.hidden(c) && flex > 0 && avail > 0 {
-			share := avail / flex
+	// Share what is left among the flexible columns; a column that
+	// reaches its MaxWidth stops there and the others share the rest.
+	capped := make([]bool, len(m.cols))
+	for avail > 0 && flex > 0 {
+		n, given := flex, 0
+		for i, c := range m.cols {
+			if c.Width != 0 || m.hidden(c) || capped[i] || n == 0 {
+				continue
+			}
+			share := (avail - given) / n
+			n--
+			if c.MaxWidth > 0 && m.widths[i]+share >= c.MaxWidth {
+				share = max(c.MaxWidth-m.widths[i], 0)
+				capped[i] = true
+				flex--
+			}
 			m.widths[i] += share
-			avail -= share
-			flex--
+			given += share
+		}
+		avail -= given
+		if given == 0 {
+			break
 		}
 	}
 	// Too narrow: take the shortfall from the widest columns, never

@@ -364,3 +364,38 @@ func TestTones(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxWidth checks that a capped column stops at its MaxWidth and the
+// other shared columns take the rest, and that with no cap the room is
+// shared as before (every shared column within a cell of the others).
+func TestMaxWidth(t *testing.T) {
+	cs := []Column{{Title: "ID", MinWidth: 4, MaxWidth: 10}, {Title: "Owner", MinWidth: 4}, {Title: "Sync", MinWidth: 4}}
+	g := New(cs, makeRows(3), Styles{})
+	g.SetSize(100, 10)
+	// 100 cells: the marker (2) and two spaces leave 96.
+	if g.widths[0] != 10 || g.widths[1]+g.widths[2] != 86 || g.widths[1]-g.widths[2] > 1 {
+		t.Errorf("widths at 100 cells: %v", g.widths)
+	}
+	for i, l := range strings.Split(g.View(), "\n") {
+		if w := ansi.StringWidth(l); w != 100 {
+			t.Errorf("line %d is %d wide", i, w)
+		}
+	}
+	// Narrow: under the cap, shared as any column.
+	g.SetSize(30, 10)
+	if g.widths[0] != 8 || g.widths[1] != 9 || g.widths[2] != 9 {
+		t.Errorf("widths at 30 cells: %v", g.widths)
+	}
+	// Every column capped: the line is padded, never wider.
+	all := []Column{{Title: "A", MinWidth: 2, MaxWidth: 5}, {Title: "B", MinWidth: 2, MaxWidth: 5}}
+	g = New(all, makeRows(3), Styles{})
+	g.SetSize(60, 10)
+	if g.widths[0] != 5 || g.widths[1] != 5 {
+		t.Errorf("capped widths: %v", g.widths)
+	}
+	for i, l := range strings.Split(g.View(), "\n") {
+		if w := ansi.StringWidth(l); w != 60 {
+			t.Errorf("line %d is %d wide", i, w)
+		}
+	}
+}
