@@ -77,13 +77,26 @@ const (
 	ActArmAway        ActionID = "partition.arm-away"
 	ActDisarm         ActionID = "partition.disarm"
 	ActPanelDetails   ActionID = "panel.details"
+	ActUserLock       ActionID = "user.lock"
+	ActUserTag        ActionID = "user.tag"
+	ActLockAdd        ActionID = "lock.add"
+	ActLockEdit       ActionID = "lock.edit"
+	ActLockRemove     ActionID = "lock.remove"
+	ActLockAssign     ActionID = "lock.assign"
+	ActLockUnassign   ActionID = "lock.unassign"
+	ActLockLock       ActionID = "lock.lock"
+	ActLockUnlock     ActionID = "lock.unlock"
+	ActTagEnrol       ActionID = "tag.enrol"
+	ActTagDisable     ActionID = "tag.disable"
+	ActTagLost        ActionID = "tag.lost"
+	ActTagFree        ActionID = "tag.free"
 )
 
 var registry = []Action{
 	{ID: ActQuit, Keys: []string{"q", "ctrl+c"}, Short: "quit", Long: "Quit guardroom (asks first while an edit is open)."},
 	{ID: ActHelp, Keys: []string{"?"}, Short: "help", Long: "Show every key of this screen, with why an action is unavailable."},
 	{ID: ActPalette, Keys: []string{":"}, Short: "command", Long: "Command line: a screen name (users 3 opens panel 3's users), an action ID, or a slot number."},
-	{ID: ActFilter, Keys: []string{"/"}, Short: "filter", Long: "Filter all rows: free text, or field:value (status:suspended role:master code:none)."},
+	{ID: ActFilter, Keys: []string{"/"}, Short: "filter", Long: "Filter all rows: free text, or field:value (status:suspended role:master code:none state:jammed battery:low kind:keypad)."},
 	{ID: ActNextTab, Keys: []string{"tab"}, Short: "next tab", Long: "Next screen."},
 	{ID: ActPrevTab, Keys: []string{"shift+tab"}, Short: "previous tab", Long: "Previous screen."},
 	{ID: ActRefresh, Keys: []string{"ctrl+r"}, Short: "reload", Long: "Reload the screen from the database (it also reloads by itself on every change)."},
@@ -116,9 +129,11 @@ var registry = []Action{
 	{ID: ActUnassign, Keys: []string{"u"}, Short: "unassign", Long: "Unassign the account; the account itself stays.", Writes: true, Destroys: true, Scope: scrUsers},
 	{ID: ActResetPassword, Keys: []string{"r"}, Short: "reset pw", Long: "Mail the account a one-time code to set a new password.", Writes: true, Scope: scrUsers},
 	{ID: ActRemoveAccount, Keys: []string{"R"}, Short: "remove acct", Long: "Delete the account entirely and unlink it everywhere. Cannot be undone.", Writes: true, Destroys: true, Scope: scrUsers},
-	// The outbox actions are the Users screen's; the Partitions screen
-	// offers keypad steps and cancel for arm and disarm commands too.
-	{ID: ActJobRetry, Keys: []string{"t"}, Short: "retry", Long: "Try a failed change again now; the panel gets guardroom's current state of the user.", Writes: true, Scope: scrUsers, Contextual: true},
+	{ID: ActUserLock, Keys: []string{"L"}, Short: "door lock", Long: "Give the user one of the panel's door locks (the user needs a code), or take one away.", Writes: true, Scope: scrUsers},
+	{ID: ActUserTag, Keys: []string{"T"}, Short: "enrol tag", Long: "Enrol a proximity tag for the user: a keypad tag, or a door-lock tag on one of the panel's locks. Needs a code.", Writes: true, Scope: scrUsers},
+	// The outbox actions are also offered by the Partitions, Door locks
+	// and Tags screens for their own commands and jobs.
+	{ID: ActJobRetry, Keys: []string{"t"}, Short: "retry", Long: "Try a failed change again now; the panel gets guardroom's current state of the user or tag.", Writes: true, Scope: scrUsers, Contextual: true},
 	{ID: ActJobCancel, Keys: []string{"X"}, Short: "cancel job", Long: "Cancel a change still on its way (pending, failed or waiting for keypad steps). Asks first; the row then shows it was not applied.", Writes: true, Destroys: true, Scope: scrUsers, Contextual: true},
 	{ID: ActJobSteps, Keys: []string{"K"}, Short: "keypad steps", Long: "Show the keypad steps of a change that waits for someone at the panel; confirm it there once keyed in, or cancel it.", Scope: scrUsers, Contextual: true},
 	{ID: ActDriftResolve, Keys: []string{"d"}, Short: "drift", Long: "Compare what the panel reports with guardroom: push guardroom's state to the panel, or accept the panel's (asks first).", Writes: true, Scope: scrUsers, Contextual: true},
@@ -132,6 +147,19 @@ var registry = []Action{
 	{ID: ActArmAway, Keys: []string{"a"}, Short: "arm away", Long: "Arm the whole partition: nobody inside.", Writes: true, Scope: scrPartitions},
 	{ID: ActDisarm, Keys: []string{"d"}, Short: "disarm", Long: "Disarm the partition. Asks first (y); enter never disarms.", Writes: true, Destroys: true, Scope: scrPartitions},
 	{ID: ActPartitionLabel, Keys: []string{"l"}, Short: "label", Long: "Rename the partition.", Writes: true, Scope: scrPartitions},
+
+	{ID: ActLockAdd, Keys: []string{"n"}, Short: "add", Long: "Link a door lock to a panel whose family drives door locks: name, model and panel.", Writes: true, Scope: scrLocks},
+	{ID: ActLockLock, Keys: []string{"l"}, Short: "lock", Long: "Lock the door through its panel.", Writes: true, Scope: scrLocks},
+	{ID: ActLockUnlock, Keys: []string{"U"}, Short: "unlock", Long: "Unlock the door through its panel. Asks for the reason, which is logged; ctrl+y unlocks, enter never does.", Writes: true, Destroys: true, Scope: scrLocks},
+	{ID: ActLockAssign, Keys: []string{"a"}, Short: "assign user", Long: "Give a panel user of the lock's panel the lock; the user needs a code.", Writes: true, Scope: scrLocks},
+	{ID: ActLockUnassign, Keys: []string{"u"}, Short: "unassign", Long: "Take the lock away from one of its users (asks first).", Writes: true, Destroys: true, Scope: scrLocks},
+	{ID: ActLockEdit, Keys: []string{"e"}, Short: "edit", Long: "Rename the lock or change its model.", Writes: true, Scope: scrLocks},
+	{ID: ActLockRemove, Keys: []string{"R"}, Short: "remove", Long: "Unlink the lock (asks first). Its users are unassigned and its tags freed with it.", Writes: true, Destroys: true, Scope: scrLocks},
+
+	{ID: ActTagEnrol, Keys: []string{"n"}, Short: "enrol", Long: "Enrol a proximity tag for a panel user who has a code: a keypad tag, or a door-lock tag on a lock that reads tags. Any spelling of the tag ID; the canonical one is kept.", Writes: true, Scope: scrTags},
+	{ID: ActTagDisable, Keys: []string{"x"}, Short: "disable", Long: "Take the tag off the hardware; it stays with its owner (asks first).", Writes: true, Destroys: true, Scope: scrTags},
+	{ID: ActTagLost, Keys: []string{"L"}, Short: "lost", Long: "Mark the tag lost: it is disabled on the hardware at once (asks first).", Writes: true, Destroys: true, Scope: scrTags},
+	{ID: ActTagFree, Keys: []string{"f"}, Short: "free", Long: "Take the tag away from its owner and off the hardware; it shows as unassigned and can be enrolled for someone else (asks first).", Writes: true, Destroys: true, Scope: scrTags},
 
 	{ID: ActPanelDetails, Keys: []string{"i"}, Short: "details", Long: "Panel details: driver, address, connection, the last error in full, the queue and drift.", Scope: scrPanels},
 }

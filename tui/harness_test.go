@@ -56,6 +56,9 @@ const (
 	freeCodeB      = "97531864"                     // another
 	otpPatternText = `one-time code is (\d+)`       // in the mail body
 	siteName       = "Harbour Campus / North Tower" // the Main panel's unit path below the root
+	tagKeypad      = "04A1B2C3D4E5F6"               // Main slot 2's keypad tag (a hex UID)
+	tagLock        = "90:324"                       // Main slot 3's tag on the front door (26-bit Wiegand)
+	tagLost        = "12:40112"                     // a keypad tag reported lost, owner none
 )
 
 var otpPattern = regexp.MustCompile(otpPatternText)
@@ -183,11 +186,28 @@ func buildFixture(s *store.Store) *fixture {
 		f.accounts[a.Email] = a
 	}
 
-	f.lock = must(s.AddLock(f.admin, store.Lock{Name: "Front door", Model: "Yale Doorman L3", Panel: f.main.ID, State: store.LockLocked, Battery: 15, Users: []int{2, 3}}))
-	must(s.AddLock(f.admin, store.Lock{Name: "Server room", Model: "Yale Doorman L2", Panel: f.main.ID, State: store.LockUnlocked, Battery: 80, Users: []int{2}}))
-	must(s.AddTag(f.admin, store.Tag{ID: "KP-0001", Kind: store.TagKeypad, Panel: f.main.ID, Slot: 2}))
-	must(s.AddTag(f.admin, store.Tag{ID: "DL-0002", Kind: store.TagLock, Panel: f.main.ID, Slot: 3, Lock: f.lock.ID}))
-	must(s.AddTag(f.admin, store.Tag{ID: "KP-0003", Kind: store.TagKeypad, Panel: f.main.ID, Status: store.TagLost}))
+	// Two locks on Main: the front door locked with a low battery, the
+	// server room unlocked; state and battery are the locks' own reports.
+	f.lock = must(s.AddLock(f.admin, store.Lock{Name: "Front door", Model: store.ModelYaleL3, Panel: f.main.ID, Users: []int{2, 3}}))
+	must(s.AddLock(f.admin, store.Lock{Name: "Server room", Model: store.ModelYaleL2, Panel: f.main.ID, Users: []int{2}}))
+	mustDo(s.ReportLocks(f.sys, f.main.ID, []store.LockReport{
+		{Number: 1, State: store.LockLocked, Battery: 15},
+		{Number: 2, State: store.LockUnlocked, Battery: 80},
+	}))
+	// Tags: a keypad tag for slot 2, a door-lock tag on the front door for
+	// slot 3, and a keypad tag reported lost once freed from slot 4.
+	must(s.EnrolTag(f.admin, store.Tag{ID: tagKeypad, Kind: store.TagKeypad, Panel: f.main.ID, Slot: 2}))
+	must(s.EnrolTag(f.admin, store.Tag{ID: tagLock, Kind: store.TagLock, Lock: f.lock.ID, Slot: 3}))
+	must(s.EnrolTag(f.admin, store.Tag{ID: tagLost, Kind: store.TagKeypad, Panel: f.main.ID, Slot: 4}))
+	mustDo(s.FreeTag(f.admin, tagLost))
+	mustDo(s.MarkTagLost(f.admin, tagLost))
+	// The panel took the tags: their jobs leave the outbox as they would
+	// with a dispatcher running, so the header counts only the users'.
+	for _, j := range must(s.DueJobs(f.sys, 0)) {
+		if j.ForTag() {
+			mustDo(s.FinishJob(f.sys, j.Seq, store.JobResult{Driver: "sim", Transport: "in-process", Verified: true}))
+		}
+	}
 
 	for _, op := range []struct{ user, role string }{{"gina", store.RoleGuard}, {"ivan", store.RoleInstaller}, {"sue", store.RoleSupervisor}, {"otto", store.RoleAuditor}} {
 		user, role := op.user, op.role

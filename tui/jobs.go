@@ -206,6 +206,19 @@ func opWords(j store.Job) string {
 		return fmt.Sprintf("arm partition %d (%s)", j.Partition, j.Mode)
 	case store.OpDisarm:
 		return fmt.Sprintf("disarm partition %d", j.Partition)
+	case store.OpLock:
+		return fmt.Sprintf("lock door lock %d (number %d on the panel)", j.Lock, j.LockNo)
+	case store.OpUnlock:
+		return fmt.Sprintf("unlock door lock %d (number %d on the panel)", j.Lock, j.LockNo)
+	case store.OpAddTag, store.OpRemoveTag:
+		verb, to := "add tag "+j.Tag+" for", " to the keypads"
+		if j.Op == store.OpRemoveTag {
+			verb, to = "remove tag "+j.Tag+" of", " from the keypads"
+		}
+		if j.Lock != 0 {
+			to = fmt.Sprintf(" on door lock %d (number %d on the panel)", j.Lock, j.LockNo)
+		}
+		return fmt.Sprintf("%s user %d%s", verb, j.Slot, to)
 	}
 	return string(j.Op)
 }

@@ -23,10 +23,16 @@ type listScreen[T any] struct {
 	err    error
 	loaded bool
 
-	fetch   func() ([]T, error)
-	cells   func(T) []string
-	tones   func(T) []grid.Tone // optional: cells that must stand out
-	reload  []string            // Change kinds that reload the screen
+	fetch func() ([]T, error)
+	cells func(T) []string
+	tones func(T) []grid.Tone // optional: cells that must stand out
+	// field is optional: a row's lower-case value of a filter or sort key
+	// when the cell's text is not it (see tableSource.field).
+	field func(T, string) (string, bool)
+	// want, when set, selects the first row it matches once the next
+	// load arrives (a tag just enrolled, a lock just added).
+	want    func(T) bool
+	reload  []string // Change kinds that reload the screen
 	empty   string
 	hint    string
 	crumbsF func() []string
@@ -75,8 +81,29 @@ func (l *listScreen[T]) update(msg tea.Msg) tea.Cmd {
 			src.tones[i] = l.tones(it)
 		}
 	}
+	if l.field != nil {
+		items, field := m.items, l.field
+		src.field = func(i int, key string) (string, bool) { return field(items[i], key) }
+	}
 	l.g.SetSource(src)
+	if l.want != nil {
+		want := l.want
+		if l.g.SelectWhere(func(i int) bool { return want(m.items[i]) }) {
+			l.want = nil
+		}
+	}
 	return nil
+}
+
+// selectWhen selects the first row match finds, now or, when the row is
+// not loaded yet (the change that adds it is on its way), on a later load.
+func (l *listScreen[T]) selectWhen(match func(T) bool) {
+	items := l.items
+	if l.g.SelectWhere(func(i int) bool { return i < len(items) && match(items[i]) }) {
+		l.want = nil
+		return
+	}
+	l.want = match
 }
 
 func (l *listScreen[T]) selected() (T, bool) {

@@ -190,41 +190,90 @@ func TestLogCells(t *testing.T) {
 }
 
 func TestLockCells(t *testing.T) {
+	main := store.Panel{ID: 1, Name: "Main building"}
+	seen := fixedNow
 	tests := []struct {
-		battery int
-		want    string
-	}{{15, "15% LOW"}, {19, "19% LOW"}, {20, "20%"}, {80, "80%"}}
+		name     string
+		l        store.Lock
+		job      *store.Job
+		battery  string
+		sync     string
+		tones    map[int]grid.Tone
+		batField string
+	}{
+		{"low battery", store.Lock{Battery: 15, LastSeen: seen, State: store.LockLocked}, nil, "15% low", "-",
+			map[int]grid.Tone{lockBatteryCol: grid.ToneWarn}, "low 015%"},
+		{"just under", store.Lock{Battery: 19, LastSeen: seen, State: store.LockLocked}, nil, "19% low", "-",
+			map[int]grid.Tone{lockBatteryCol: grid.ToneWarn}, "low 019%"},
+		{"at the limit", store.Lock{Battery: 20, LastSeen: seen, State: store.LockLocked}, nil, "20%", "-", nil, "ok 020%"},
+		{"jammed", store.Lock{Battery: 80, LastSeen: seen, State: store.LockJammed}, nil, "80%", "-",
+			map[int]grid.Tone{lockStateCol: grid.ToneBad}, "ok 080%"},
+		{"never reported", store.Lock{State: store.LockUnknown}, nil, "-", "-",
+			map[int]grid.Tone{lockStateCol: grid.ToneDim}, "unknown"},
+		{"unlocking", store.Lock{Battery: 80, LastSeen: seen, State: store.LockLocked, Sync: store.Sync{State: store.SyncPending, Job: 9}},
+			&store.Job{Op: store.OpUnlock}, "80%", "unlocking…", nil, "ok 080%"},
+		{"locking offline", store.Lock{Battery: 80, LastSeen: seen, State: store.LockUnlocked, Sync: store.Sync{State: store.SyncPending, Job: 9, Reason: "device offline: timeout"}},
+			&store.Job{Op: store.OpLock}, "80%", "locking: device offline…", map[int]grid.Tone{lockSyncCol: grid.ToneWarn}, "ok 080%"},
+		{"failed", store.Lock{Battery: 80, LastSeen: seen, State: store.LockLocked, Sync: store.Sync{State: store.SyncFailed, Job: 9, Reason: "lock not answering"}},
+			nil, "80%", "failed: lock not answering", map[int]grid.Tone{lockSyncCol: grid.ToneBad}, "ok 080%"},
+	}
 	for _, tc := range tests {
-		l := store.Lock{ID: 1, Name: "Front door", Model: "Yale Doorman L3", Panel: 1, State: store.LockJammed, Battery: tc.battery, Users: []int{2, 3}}
-		want := []string{"1", "Front door", "Yale Doorman L3", "1", "jammed", tc.want, "2"}
-		if got := lockCells(l); !slices.Equal(got, want) {
-			t.Errorf("battery %d: got %q\nwant %q", tc.battery, got, want)
+		l := tc.l
+		l.ID, l.Name, l.Model, l.Panel, l.Users, l.Tags = 1, "Front door", store.ModelYaleL3, 1, []int{2, 3}, []string{"90:324"}
+		r := lockRow{l: l, panel: main, job: tc.job}
+		want := []string{"1", "Front door", "Yale L3", "Main building", string(l.State), tc.battery, "2", "1", tc.sync}
+		if got := lockCells(r); !slices.Equal(got, want) {
+			t.Errorf("%s: got %q\nwant %q", tc.name, got, want)
+		}
+		tones := lockTones(r)
+		for i, tone := range tones {
+			if tone != tc.tones[i] {
+				t.Errorf("%s: column %d tone %d, want %d", tc.name, i, tone, tc.tones[i])
+			}
+		}
+		if got, _ := lockField(r, "battery"); got != tc.batField {
+			t.Errorf("%s: battery field %q, want %q", tc.name, got, tc.batField)
 		}
 	}
-	if n := len(lockCells(store.Lock{})); n != len(lockCols) {
+	if n := len(lockCells(lockRow{})); n != len(lockCols) {
 		t.Errorf("%d cells for %d columns", n, len(lockCols))
+	}
+	// The panel and model filter on their full names.
+	r := lockRow{l: store.Lock{Model: store.ModelYaleL2}, panel: main}
+	if v, _ := lockField(r, "model"); v != "yale doorman l2" {
+		t.Errorf("model field %q", v)
+	}
+	if v, _ := lockField(r, "panel"); v != "main building" {
+		t.Errorf("panel field %q", v)
 	}
 }
 
 func TestTagCells(t *testing.T) {
+	main := store.Panel{ID: 1, Name: "Main building"}
+	front := store.Lock{ID: 4, Name: "Front door", Panel: 1}
 	tests := []struct {
-		tag  store.Tag
+		r    tagRow
 		want []string
 	}{
-		{store.Tag{ID: "KP-0001", Kind: store.TagKeypad, Panel: 1, Slot: 2, Status: store.TagActive, Enrolled: fixedNow},
-			[]string{"KP-0001", "keypad", "user 2", "panel 1", "active", "2026-05-13 16:24"}},
-		{store.Tag{ID: "DL-0002", Kind: store.TagLock, Panel: 1, Slot: 3, Lock: 4, Status: store.TagDisabled, Enrolled: fixedNow},
-			[]string{"DL-0002", "door-lock", "user 3", "lock 4", "disabled", "2026-05-13 16:24"}},
-		{store.Tag{ID: "KP-0003", Kind: store.TagKeypad, Panel: 2, Status: store.TagLost, Enrolled: fixedNow},
-			[]string{"KP-0003", "keypad", "-", "panel 2", "lost", "2026-05-13 16:24"}},
+		{tagRow{t: store.Tag{ID: "04A1B2C3", Kind: store.TagKeypad, Panel: 1, Slot: 2, Status: store.TagActive, Enrolled: fixedNow},
+			panel: main, owner: store.PanelUser{Slot: 2, Label: "Reception"}, hasOwner: true},
+			[]string{"04A1B2C3", "keypad", "2 · Reception", "Main building", "active", "2026-05-13 16:24", "-"}},
+		{tagRow{t: store.Tag{ID: "90:324", Kind: store.TagLock, Panel: 1, Slot: 3, Lock: 4, Status: store.TagDisabled, Enrolled: fixedNow,
+			Sync: store.Sync{State: store.SyncPending, Job: 7}}, panel: main, lock: front},
+			[]string{"90:324", "door-lock", "3", "Front door", "disabled", "2026-05-13 16:24", "pending"}},
+		{tagRow{t: store.Tag{ID: "12:40112", Kind: store.TagKeypad, Panel: 2, Status: store.TagLost, Enrolled: fixedNow}},
+			[]string{"12:40112", "keypad", "unassigned", "panel 2", "lost", "2026-05-13 16:24", "-"}},
 	}
 	for _, tc := range tests {
-		if got := tagCells(tc.tag); !slices.Equal(got, tc.want) {
+		if got := tagCells(tc.r); !slices.Equal(got, tc.want) {
 			t.Errorf("got %q\nwant %q", got, tc.want)
 		}
 	}
-	if n := len(tagCells(store.Tag{})); n != len(tagCols) {
+	if n := len(tagCells(tagRow{})); n != len(tagCols) {
 		t.Errorf("%d cells for %d columns", n, len(tagCols))
+	}
+	if tones := tagTones(tests[2].r); tones[tagOwnerCol] != grid.ToneDim || tones[tagStatusCol] != grid.ToneWarn {
+		t.Errorf("a lost tag nobody holds: tones %v", tones)
 	}
 }
 

@@ -15,6 +15,10 @@ type tableSource struct {
 	hay   []string
 	index map[string]int
 	tones [][]grid.Tone // nil: no cell stands out
+	// field, when set, answers filter and sort keys whose value is not
+	// the cell's text (a battery sorts by level, not by "15% low"); ok
+	// false falls back to the cell.
+	field func(i int, key string) (string, bool)
 }
 
 func newTableSource(cols []grid.Column, cells [][]string) *tableSource {
@@ -44,6 +48,11 @@ func (s *tableSource) Tones(i int) []grid.Tone {
 	return nil
 }
 func (s *tableSource) Field(i int, key string) string {
+	if s.field != nil {
+		if v, ok := s.field(i, key); ok {
+			return v
+		}
+	}
 	if j, ok := s.index[key]; ok && j < len(s.lower[i]) {
 		return s.lower[i][j]
 	}
