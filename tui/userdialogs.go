@@ -88,10 +88,18 @@ func (d *userDetails) view(width, height int) string {
 			locks = append(locks, l.Name)
 		}
 	}
+	// The lines name the key that changes them, when it can run here.
+	keyFor := func(id ActionID) string {
+		if s.availableFor(id, u) != nil {
+			return ""
+		}
+		return "  " + t.HintKey.Render(c.keys.keyLabel(id)) + t.Dim.Render(" "+c.keys.action(id).Short)
+	}
+	lockKey := keyFor(ActUserLock)
 	if len(locks) == 0 {
-		lines = append(lines, row("Door locks", "No door locks"))
+		lines = append(lines, row("Door locks", "No door locks"+lockKey))
 	} else {
-		lines = append(lines, row("Door locks", fmt.Sprintf("%d: %s", len(locks), strings.Join(locks, ", "))))
+		lines = append(lines, row("Door locks", fmt.Sprintf("%d: %s", len(locks), strings.Join(locks, ", "))+lockKey))
 	}
 	spec := s.panel.Spec()
 	var keypad, lockTags []string
@@ -109,11 +117,13 @@ func (d *userDetails) view(width, height int) string {
 			lockTags = append(lockTags, label)
 		}
 	}
+	tagKey := keyFor(ActUserTag)
 	if spec.KeypadProx {
-		lines = append(lines, row("Keypad tags", orNone(keypad)))
+		lines = append(lines, row("Keypad tags", orNone(keypad)+tagKey))
+		tagKey = ""
 	}
 	if spec.DoorLocks {
-		lines = append(lines, row("Lock tags", orNone(lockTags)))
+		lines = append(lines, row("Lock tags", orNone(lockTags)+tagKey))
 	}
 	// Actions flow across the width; the unavailable ones are dimmed, and
 	// their reasons follow as far as the height allows.

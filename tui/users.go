@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -335,7 +336,7 @@ func (s *usersScreen) view(w, h int) string {
 
 func (s *usersScreen) actions() []ActionID {
 	return []ActionID{ActUserCode, ActUserLabel, ActUserPartitions, ActUserDisable, ActAssign, ActUnassign, ActResetPassword, ActRemoveAccount,
-		ActJobSteps, ActDriftResolve, ActJobRetry, ActJobCancel}
+		ActUserLock, ActUserTag, ActJobSteps, ActDriftResolve, ActJobRetry, ActJobCancel}
 }
 
 // storeAction maps a console action to the store's rule for it.
@@ -384,6 +385,8 @@ func (s *usersScreen) availableFor(id ActionID, u store.PanelUser) error {
 	switch id {
 	case ActJobRetry, ActJobCancel, ActJobSteps, ActDriftResolve:
 		return syncActionErr(s.c, id, u.Sync, store.PermManagePanelUsers, fmt.Sprintf("panel user %d of %s", u.Slot, s.panel.Name))
+	case ActUserLock, ActUserTag:
+		return s.equipmentErr(id)
 	}
 	act := storeAction(id, u)
 	if act == "" {
@@ -436,6 +439,12 @@ func (s *usersScreen) runFor(id ActionID, u store.PanelUser) tea.Cmd {
 	case ActDriftResolve:
 		d, load := newDriftDialog(s, slot)
 		return tea.Batch(c.open(d), load)
+	case ActUserLock:
+		return s.lockPicker(u)
+	case ActUserTag:
+		p, user := s.panel, u
+		d, load := newTagForm(c, tagFormOptions{panel: &p, user: &user})
+		return tea.Batch(c.open(d), load)
 	}
 	acc := s.account(u)
 	if acc == nil {
@@ -487,4 +496,61 @@ func (s *usersScreen) footer() string {
 		return ""
 	}
 	return gridFooter(&s.g, fmt.Sprintf("%d users with a code", s.panel.CodesSet))
+}
+
+// equipmentErr says why the user's door locks or tags cannot change from
+// here. Only the permission and what the panel has are asked here: the
+// user's own state (a code is needed) is the store's to refuse when the
+// lock or tag is picked, in its words, since it has no check for a user's
+// locks and tags yet.
+func (s *usersScreen) equipmentErr(id ActionID) error {
+	if err := s.c.actor.Need(store.PermManageLocksTags); err != nil {
+		return err
+	}
+	switch id {
+	case ActUserLock:
+		switch {
+		case len(s.locks) > 0:
+		case s.panel.Spec().DoorLocks:
+			return notNowf("%s has no door locks: link one on the Door locks screen (%s)", s.panel.Name, s.c.keys.keyLabel("screen.locks"))
+		default:
+			return notNowf("%s has no door locks: its family (%s) drives none", s.panel.Name, s.panel.Spec().Model)
+		}
+	case ActUserTag:
+		tagLocks := slices.ContainsFunc(s.locks, func(l store.Lock) bool { return l.Spec().Tags })
+		if !s.panel.Spec().KeypadProx && !tagLocks {
+			return notNowf("%s reads no tags: its keypads have no reader and none of its locks reads tags", s.panel.Name)
+		}
+	}
+	return nil
+}
+
+// lockPicker lists the panel's locks for one user: picking one the user
+// does not hold assigns it (the store's refusal stays in the list),
+// picking one they hold asks before taking it away.
+func (s *usersScreen) lockPicker(u store.PanelUser) tea.Cmd {
+	c, p, slot := s.c, s.panel, u.Slot
+	who := userWho(slot, u, true)
+	locks := slices.Clone(s.locks)
+	items := make([]pickItem, len(locks))
+	for i, l := range locks {
+		items[i] = pickItem{label: fmt.Sprintf("%d %s", l.ID, l.Name), id: l.ID, note: shortModel(l.Model)}
+		switch err := c.st.CheckLock(c.actor, l, store.ActAssignToLock); {
+		case slices.Contains(l.Users, slot):
+			items[i].note = "assigned · enter takes it away"
+		case err != nil:
+			items[i].note = errText(err)
+		}
+	}
+	d := newPickList(c, "Door locks of "+who, "Locks of "+p.Name+":", items, func(it pickItem) (tea.Cmd, bool) {
+		i := slices.IndexFunc(locks, func(l store.Lock) bool { return l.ID == it.id })
+		l := locks[i]
+		if slices.Contains(l.Users, slot) {
+			return c.open(unassignLockConfirm(c, l, p.Name, slot, who)), true
+		}
+		return c.submitOp(fmt.Sprintf("%s assigned to %s", who, l.Label()), func() error {
+			return c.st.AssignLockUser(c.actor, l.ID, slot)
+		}), false
+	})
+	return c.open(d)
 }
