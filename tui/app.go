@@ -55,6 +55,7 @@ type App struct {
 
 	clock time.Time
 	sync  store.SyncCounts
+	locks store.LockAlerts
 	sub   *store.Subscription
 
 	// stale marks screens whose data changed (or was never loaded) while
@@ -129,16 +130,39 @@ func waitChange(sub *store.Subscription) tea.Cmd {
 type syncSummaryMsg struct{ counts store.SyncCounts }
 
 // touchesSync reports whether changes can move the header's outbox
-// summary: jobs, users (drift), partitions (arm commands), panels.
-// Log-only and account changes cannot, so they cost no count.
+// summary: jobs, users (drift), partitions (arm commands), panels, locks
+// and tags (their commands and jobs). Log-only and account changes
+// cannot, so they cost no count.
 func touchesSync(changes []store.Change) bool {
 	for _, c := range changes {
 		switch c.What {
-		case store.ChangeJob, store.ChangeUser, store.ChangePartition, store.ChangePanel, store.ChangeAll:
+		case store.ChangeJob, store.ChangeUser, store.ChangePartition, store.ChangePanel, store.ChangeLock, store.ChangeTag, store.ChangeAll:
 			return true
 		}
 	}
 	return false
+}
+
+// touchesLocks reports whether changes can move the header's lock alerts.
+func touchesLocks(changes []store.Change) bool {
+	return slices.ContainsFunc(changes, func(c store.Change) bool {
+		return c.What == store.ChangeLock || c.What == store.ChangeAll || c.What == store.ChangeUnit
+	})
+}
+
+type lockAlertsMsg struct{ alerts store.LockAlerts }
+
+// loadAlerts counts the jammed locks and low batteries for the header. An
+// operator who may not see equipment gets no count, and no error: the
+// header has nothing to say to them about locks.
+func (a *App) loadAlerts() tea.Cmd {
+	return func() tea.Msg {
+		var m lockAlertsMsg
+		if err := safe(func() (err error) { m.alerts, err = a.c.st.LockAlerts(a.c.actor); return err }); err != nil {
+			return nil
+		}
+		return m
+	}
 }
 
 func (a *App) loadSync() tea.Cmd {
@@ -154,7 +178,7 @@ func (a *App) loadSync() tea.Cmd {
 // Init starts the clock, the live updates and the first loads.
 func (a *App) Init() tea.Cmd {
 	a.sub = a.c.st.Subscribe()
-	cmds := []tea.Cmd{tick(), waitChange(a.sub), a.loadSync()}
+	cmds := []tea.Cmd{tick(), waitChange(a.sub), a.loadSync(), a.loadAlerts()}
 	if a.themeAuto {
 		cmds = append(cmds, tea.RequestBackgroundColor)
 	}
@@ -212,6 +236,9 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 		if touchesSync(msg.changes) {
 			cmds = append(cmds, a.loadSync())
 		}
+		if touchesLocks(msg.changes) {
+			cmds = append(cmds, a.loadAlerts())
+		}
 		for i, s := range a.screens {
 			switch {
 			case !s.relevant(msg.changes):
@@ -224,6 +251,9 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 		return tea.Batch(cmds...)
 	case syncSummaryMsg:
 		a.sync = msg.counts
+		return nil
+	case lockAlertsMsg:
+		a.locks = msg.alerts
 		return nil
 	case opDoneMsg:
 		if msg.err != nil {
@@ -376,7 +406,7 @@ func (a *App) runAction(act Action) tea.Cmd {
 		return a.switchTo((a.active + len(a.screens) - 1) % len(a.screens))
 	case ActRefresh:
 		a.setStatus("reloaded", false)
-		return tea.Batch(a.cur().load(), a.loadSync())
+		return tea.Batch(a.cur().load(), a.loadSync(), a.loadAlerts())
 	}
 	if strings.HasPrefix(string(act.ID), string(ActScreenBase)) {
 		return a.switchTo(a.screenIndex(screenID(strings.TrimPrefix(string(act.ID), string(ActScreenBase)))))
@@ -591,27 +621,68 @@ func syncSummary(c store.SyncCounts, short bool) string {
 	return strings.Join(parts, ", ")
 }
 
+// lockSummary is the header's word on the door locks that need someone:
+// "1 jammed, 1 low battery", shorter on a narrow terminal, "" when none.
+func lockSummary(l store.LockAlerts, short bool) string {
+	battery := "low battery"
+	if short {
+		battery = "low batt."
+	}
+	var parts []string
+	if l.Jammed > 0 {
+		parts = append(parts, fmt.Sprintf("%d jammed", l.Jammed))
+	}
+	if l.LowBattery > 0 {
+		parts = append(parts, fmt.Sprintf("%d %s", l.LowBattery, battery))
+	}
+	return strings.Join(parts, ", ")
+}
+
 func (a *App) header() string {
 	t := a.c.theme
 	clock := a.clock.Format("15:04")
 	if a.width >= 100 {
 		clock = a.clock.Format("Mon 2 Jan 15:04:05")
 	}
-	right := fmt.Sprintf(" %s │ %s │ %s ", a.c.actor.Name(), syncSummary(a.sync, false), clock)
-	// Short words when the long ones would squeeze the breadcrumb.
-	sync := syncSummary(a.sync, a.width-ansi.StringWidth(right) < 30)
-	right = fmt.Sprintf(" %s │ %s │ %s ", a.c.actor.Name(), sync, clock)
-	if ansi.StringWidth(right) > a.width {
-		// A very narrow terminal keeps the outbox summary and the clock.
-		right = pad(fmt.Sprintf(" %s │ %s ", sync, clock), a.width)
+	fixed := 0
+	if a.c.readOnly() {
+		fixed = ansi.StringWidth(" READ-ONLY  ")
 	}
+	name := " " + a.c.actor.Name() + " │"
+	layout := func(short bool) (right, alert string) {
+		if s := lockSummary(a.locks, short); s != "" {
+			alert = " " + s + " "
+		}
+		return fmt.Sprintf("%s %s │ %s ", name, syncSummary(a.sync, short), clock), alert
+	}
+	room := func(right, alert string) int {
+		return a.width - fixed - ansi.StringWidth(right) - ansi.StringWidth(alert)
+	}
+	// Short words when the long ones would squeeze the breadcrumb; then
+	// the operator's name gives way (they know who they are, not always
+	// where they are), then everything but the outbox and the clock.
+	right, alert := layout(false)
+	if room(right, alert) < 30 {
+		right, alert = layout(true)
+	}
+	if room(right, alert) < 16 {
+		name = ""
+		right, alert = layout(true)
+	}
+	if room(right, alert) < 0 {
+		right = pad(right, max(a.width-fixed-ansi.StringWidth(alert), 0))
+	}
+	// Jammed locks and low batteries are a badge: they need someone to go
+	// to a door, whatever screen is open.
 	badge := ""
 	if a.c.readOnly() {
 		badge = t.Badge.Render(" READ-ONLY ") + " "
 	}
-	room := a.width - ansi.StringWidth(right) - ansi.StringWidth(badge)
-	left := pad(crumbLine(a.cur().crumbs(), room), max(room, 0))
-	return t.Header.Render(left) + badge + t.Header.Render(right)
+	if alert != "" {
+		badge += t.Badge.Render(alert)
+	}
+	left := pad(crumbLine(a.cur().crumbs(), max(room(right, alert), 0)), max(room(right, alert), 0))
+	return truncate(t.Header.Render(left)+badge+t.Header.Render(right), a.width)
 }
 
 // crumbLine joins the breadcrumb into room cells. When it does not fit,
@@ -717,14 +788,19 @@ func (a *App) hints() string {
 	return pad(" "+strings.Join(parts, "  "), a.width)
 }
 
-// bottomLines are the hints and the status line. A refusal too long for
-// the status line takes the hints line as well, so its remedy ("...; set a
-// code first") is not cut off on an 80-column terminal.
+// bottomLines are the hints and the status line. A status too long for
+// the status line takes the hints line as well, so a refusal's remedy
+// ("...; set a code first") or what a change did ("tag 91:555 enrolled for
+// panel user 7 (Grace Garcia) on lock 2 (...)") is not cut off on an
+// 80-column terminal.
 func (a *App) bottomLines() []string {
-	if !a.statusErr || ansi.StringWidth(" "+a.status) <= a.width {
+	if ansi.StringWidth(" "+a.status) <= a.width {
 		return []string{a.hints(), a.statusLine()}
 	}
-	st := a.c.theme.StatusError
+	st := a.c.theme.Status
+	if a.statusErr {
+		st = a.c.theme.StatusError
+	}
 	wrapped := strings.Split(lipgloss.Wrap(a.status, max(a.width-1, 1), " "), "\n")
 	first, rest := wrapped[0], strings.Join(wrapped[1:], " ")
 	return []string{st.Render(pad(" "+first, a.width)), st.Render(pad(" "+rest, a.width))}
