@@ -94,6 +94,11 @@ type LockStatus struct {
 	Battery int      // percent, 0-100
 	Users   []int    // slots of the panel users holding a tag on this lock, ascending
 	Tags    []string // tag IDs enrolled on this lock, ascending
+	// AssignedUsers are the slots of the panel users assigned to this
+	// lock (Locks.AssignUser), ascending: their codes open it. A user can
+	// hold a tag on a lock without being assigned to it, and the other
+	// way round.
+	AssignedUsers []int
 }
 
 // Identity is what a device says it is.
@@ -167,6 +172,21 @@ type Locks interface {
 	// RemoveTag removes tag from lock; removing a tag the lock does not
 	// hold succeeds.
 	RemoveTag(ctx context.Context, lock int, tag string) error
+	// AssignUser gives the panel user in slot the lock: the panel copies
+	// that slot's code into the lock's user (PIN) slot for it, as a Yale
+	// or Z-Wave lock behind an alarm panel takes its users' codes, and
+	// keeps it there when the code changes at the panel. The call carries
+	// the slot only, never a code: the slot must hold a code on the panel
+	// already (else a *Refusal of kind RefusedBadSlot), and a lock that
+	// has no room for another user refuses with RefusedLock. Assigning a
+	// slot the lock has already succeeds, so that a retried job applies
+	// once.
+	AssignUser(ctx context.Context, lock, slot int) error
+	// UnassignUser takes the lock away from the user in slot: the panel
+	// clears that user's PIN slot on the lock. Unassigning a slot the lock
+	// does not have succeeds. Clearing a slot's code (Panel.ClearCode)
+	// unassigns it from every lock too.
+	UnassignUser(ctx context.Context, lock, slot int) error
 }
 
 // KeypadTag is a legacy proximity tag that a panel's keypads read, and the

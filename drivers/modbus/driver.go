@@ -746,6 +746,29 @@ func (d *Driver) RemoveTag(ctx context.Context, lock int, tag string) error {
 	return d.command(ctx, Command{Op: OpRemoveTag, Number: lock, Tag: tag})
 }
 
+// AssignUser gives lock to the user in slot (the slot goes on the wire,
+// never a code: the panel copies the slot's code into the lock).
+func (d *Driver) AssignUser(ctx context.Context, lock, slot int) error {
+	if err := checkNumber(lock, drivers.RefusedLock, "lock"); err != nil {
+		return err
+	}
+	if err := checkSlot(slot); err != nil {
+		return err
+	}
+	return d.command(ctx, Command{Op: OpAssignLockUser, Number: lock, Slot: slot})
+}
+
+// UnassignUser takes lock away from the user in slot.
+func (d *Driver) UnassignUser(ctx context.Context, lock, slot int) error {
+	if err := checkNumber(lock, drivers.RefusedLock, "lock"); err != nil {
+		return err
+	}
+	if err := checkSlot(slot); err != nil {
+		return err
+	}
+	return d.command(ctx, Command{Op: OpUnassignLockUser, Number: lock, Slot: slot})
+}
+
 // ReadKeypadTags reads the keypad tag table: its header and the first
 // entries in one request, the rest (past 7 tags) in more.
 func (d *Driver) ReadKeypadTags(ctx context.Context) ([]drivers.KeypadTag, error) {

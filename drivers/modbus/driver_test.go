@@ -398,6 +398,38 @@ func TestLocksAndTags(t *testing.T) {
 	}
 }
 
+// TestLockUsers: assigning and unassigning a panel user goes through the
+// mailbox (ops 13 and 14) and reads back in the lock block.
+func TestLockUsers(t *testing.T) {
+	s, addr := startSim(t, "generic", modbus.SimOptions{Locks: 2})
+	d := dial(t, addr, nil)
+	if err := s.Panel().SetCode(ctx, drivers.User{Slot: 7}, "7777"); err != nil {
+		t.Fatal(err)
+	}
+	for _, slot := range []int{7, 1, 7} {
+		if err := d.AssignUser(ctx, 2, slot); err != nil {
+			t.Fatalf("assign %d: %v", slot, err)
+		}
+	}
+	wantRefusal(t, d.AssignUser(ctx, 2, 8), drivers.RefusedBadSlot) // no code
+	wantRefusal(t, d.AssignUser(ctx, 3, 7), drivers.RefusedLock)
+	locks, err := d.ReadLocks(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := s.Panel().Snapshot().Locks; !reflect.DeepEqual(locks, want) || fmt.Sprint(locks[1].AssignedUsers) != "[1 7]" || locks[0].AssignedUsers != nil {
+		t.Fatalf("driver reads %+v, panel holds %+v", locks, want)
+	}
+	for _, slot := range []int{7, 7} {
+		if err := d.UnassignUser(ctx, 2, slot); err != nil {
+			t.Fatalf("unassign %d: %v", slot, err)
+		}
+	}
+	if locks, err := d.ReadLocks(ctx); err != nil || fmt.Sprint(locks[1].AssignedUsers) != "[1]" {
+		t.Fatalf("after unassigning: %+v %v", locks, err)
+	}
+}
+
 func TestRefusals(t *testing.T) {
 	s, addr := startSim(t, "dsc-pc1864", modbus.SimOptions{})
 	d := dial(t, addr, nil)

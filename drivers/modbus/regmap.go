@@ -34,13 +34,17 @@ const (
 
 	PartitionAddr     = 0x0100 // partition blocks, partition n at PartitionAddr + (n-1)*PartitionBlockLen
 	PartitionBlockLen = 20
-	MaxPartitions     = 64
+	MaxPartitions     = 32
 
-	LockAddr       = 0x0600 // lock blocks, lock n at LockAddr + (n-1)*LockBlockLen
-	LockBlockLen   = 232    // 4 header words, 16 tag entries, 3 reserved, the check word
+	LockAddr       = 0x0380 // lock blocks, lock n at LockAddr + (n-1)*LockBlockLen
+	LockBlockLen   = 272    // 4 header words, 16 tag entries, the assigned users, 2 reserved, the check word
 	MaxLocks       = 16
 	MaxTagsPerLock = 16
 	lockTagLen     = TagBytes/2 + 2 // tag, then its slot (uint32)
+	// MaxLockUsers is how many assigned users a lock block lists: word
+	// lockUsersAt counts them, the slots (uint16, ascending) follow.
+	MaxLockUsers = 40
+	lockUsersAt  = 4 + MaxTagsPerLock*lockTagLen
 
 	BitmapAddr = 0x1480 // slot occupancy bitmap: bit b of word k = slot 16k+b+1
 	UserAddr   = 0x1500 // user blocks, slot s at UserAddr + (s-1)*UserBlockLen
@@ -84,6 +88,10 @@ const (
 	// Map v3: keypad tags, which belong to a slot, not to a lock.
 	OpAddKeypadTag    = 11
 	OpRemoveKeypadTag = 12
+	// Map v3: assign a panel user (by slot, never a code) to a lock, or
+	// take the lock away from them.
+	OpAssignLockUser   = 13
+	OpUnassignLockUser = 14
 )
 
 // Mailbox status codes (status word 2): 0 done, 1 busy, 2+k refused with
@@ -494,7 +502,9 @@ type LockTag struct {
 }
 
 // EncodeLock returns the block of lock l with its tags (at most
-// MaxTagsPerLock, each a valid tag ID of at most TagBytes).
+// MaxTagsPerLock, each a valid tag ID of at most TagBytes) and its
+// l.AssignedUsers (at most MaxLockUsers, slots 1-65535, put in ascending
+// order).
 func EncodeLock(l drivers.LockStatus, tags []LockTag) ([]uint16, error) {
 	w := make([]uint16, LockBlockLen)
 	w[0] = uint16(l.Number)
@@ -516,12 +526,23 @@ func EncodeLock(l drivers.LockStatus, tags []LockTag) ([]uint16, error) {
 		putText(e[:TagBytes/2], t.Tag)
 		put32(e[TagBytes/2:], uint32(t.Slot))
 	}
+	if len(l.AssignedUsers) > MaxLockUsers {
+		return nil, fmt.Errorf("lock %d has %d users: map v3 carries %d", l.Number, len(l.AssignedUsers), MaxLockUsers)
+	}
+	w[lockUsersAt] = uint16(len(l.AssignedUsers))
+	for i, slot := range slices.Sorted(slices.Values(l.AssignedUsers)) {
+		if slot < 1 || slot > 1<<16-1 {
+			return nil, fmt.Errorf("lock %d: assigned slot %d is not in the map", l.Number, slot)
+		}
+		w[lockUsersAt+1+i] = uint16(slot)
+	}
 	w[LockBlockLen-1] = crc16(w[:LockBlockLen-1])
 	return w, nil
 }
 
 // DecodeLock decodes the block of lock n. Users are the distinct slots of
-// its tags, ascending; tags are ascending.
+// its tags, ascending; tags are ascending; AssignedUsers are the assigned
+// users, which the block lists ascending without repeats.
 func DecodeLock(n int, w []uint16) (drivers.LockStatus, []LockTag, error) {
 	var l drivers.LockStatus
 	if len(w) != LockBlockLen {
@@ -563,6 +584,15 @@ func DecodeLock(n int, w []uint16) (drivers.LockStatus, []LockTag, error) {
 	}
 	slices.Sort(l.Tags)
 	slices.Sort(l.Users)
+	if w[lockUsersAt] > MaxLockUsers {
+		return drivers.LockStatus{}, nil, garbled("lock %d reports %d users (map v3 has up to %d)", n, w[lockUsersAt], MaxLockUsers)
+	}
+	for i, x := range w[lockUsersAt+1 : lockUsersAt+1+int(w[lockUsersAt])] {
+		if x == 0 || (i > 0 && int(x) <= l.AssignedUsers[i-1]) {
+			return drivers.LockStatus{}, nil, garbled("lock %d user entry %d: slot %d (slots are listed ascending, from 1)", n, i+1, x)
+		}
+		l.AssignedUsers = append(l.AssignedUsers, int(x))
+	}
 	return l, tags, nil
 }
 

@@ -2,6 +2,7 @@ package modbus
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/guardroom/guardroom/drivers"
+	"github.com/guardroom/guardroom/drivers/sim"
 )
 
 func TestCRC16(t *testing.T) {
@@ -246,6 +248,43 @@ func TestLockBlock(t *testing.T) {
 	for _, tag := range []string{"", "has space", strings.Repeat("T", TagBytes+1)} {
 		if _, err := EncodeLock(l, []LockTag{{tag, 1}}); err == nil {
 			t.Fatalf("tag %q encoded", tag)
+		}
+	}
+}
+
+// TestLockBlockUsers: the assigned users follow the tag entries, counted
+// then listed ascending, inside the check word.
+func TestLockBlockUsers(t *testing.T) {
+	if lockUsersAt+1+MaxLockUsers >= LockBlockLen-1 || sim.MaxUsersPerLock != MaxLockUsers {
+		t.Fatalf("%d users at word %d do not fit a block of %d, or the sim takes %d", MaxLockUsers, lockUsersAt, LockBlockLen, sim.MaxUsersPerLock)
+	}
+	l := drivers.LockStatus{Number: 1, State: drivers.Locked, Battery: 80, AssignedUsers: []int{2000, 3, 40}}
+	w, err := EncodeLock(l, []LockTag{{"A", 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w[228] != 3 || w[229] != 3 || w[230] != 40 || w[231] != 2000 || w[232] != 0 {
+		t.Fatalf("users at 228: %v", w[228:233])
+	}
+	got, _, err := DecodeLock(1, w)
+	if err != nil || fmt.Sprint(got.AssignedUsers, got.Users) != "[3 40 2000] [3]" {
+		t.Fatalf("decode %+v %v", got, err)
+	}
+	for name, fix := range map[string]func([]uint16){
+		"too many": func(w []uint16) { w[228] = MaxLockUsers + 1 },
+		"repeat":   func(w []uint16) { w[230] = 3 },
+		"slot 0":   func(w []uint16) { w[228] = 4 },
+	} {
+		bad := slices.Clone(w)
+		fix(bad)
+		bad[LockBlockLen-1] = crc16(bad[:LockBlockLen-1])
+		if _, _, err := DecodeLock(1, bad); !errors.Is(err, ErrGarbled) {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	for _, users := range [][]int{make([]int, MaxLockUsers+1), {0}, {1 << 16}} {
+		if _, err := EncodeLock(drivers.LockStatus{Number: 1, AssignedUsers: users}, nil); err == nil {
+			t.Fatalf("users %v encoded", users)
 		}
 	}
 }

@@ -372,6 +372,10 @@ func (s *Simulator) apply(c Command) error {
 		return p.AddTag(ctx, c.Number, c.Tag, c.Slot)
 	case OpRemoveTag:
 		return p.RemoveTag(ctx, c.Number, c.Tag)
+	case OpAssignLockUser:
+		return p.AssignUser(ctx, c.Number, c.Slot)
+	case OpUnassignLockUser:
+		return p.UnassignUser(ctx, c.Number, c.Slot)
 	case OpAddKeypadTag, OpRemoveKeypadTag:
 		if s.keypad == 0 && p.Capabilities().KeypadTags {
 			return &drivers.Refusal{Kind: drivers.RefusedUnsupported, Reason: "this map has no room for a keypad tag table: serve fewer slots or a lower base"}

@@ -18,7 +18,7 @@
 //     locks) and writes it after every change: slots (role, label,
 //     partitions, code serial, and the code as its salted hash and
 //     CodeCheck), keypad tags, partition states and labels, locks with
-//     their batteries and tags, and the offline fault (not slow, FailNext
+//     their batteries, tags and assigned users, and the offline fault (not slow, FailNext
 //     or Corrupt, which are for one test). Each write goes to a temporary file in the
 //     same directory, is synced and renamed over the file, so a crash
 //     leaves the old state or the new; the file is mode 0600. One panel
@@ -59,9 +59,14 @@ import (
 
 // Limits a simulated panel enforces, matching Modbus register map v3.
 const (
-	MaxLabelBytes   = 32                  // bytes of UTF-8 in a slot or partition label
-	MaxTagBytes     = drivers.MaxTagBytes // bytes of a tag ID, lock or keypad (printable ASCII)
-	MaxTagsPerLock  = 16
+	MaxLabelBytes  = 32                  // bytes of UTF-8 in a slot or partition label
+	MaxTagBytes    = drivers.MaxTagBytes // bytes of a tag ID, lock or keypad (printable ASCII)
+	MaxTagsPerLock = 16
+	// MaxUsersPerLock is how many panel users one lock takes. The sim
+	// does not know a lock's model (the store's capability table does:
+	// 20 on a Yale Doorman, 250 on a generic Z-Wave lock), so it applies
+	// the limit of Modbus map v3's lock block.
+	MaxUsersPerLock = 40
 	MaxLocks        = 16
 	DefaultLocks    = 2   // locks on a family with door locks, unless Options["locks"] says otherwise
 	batteryPerCycle = 1   // percent a lock or unlock costs
@@ -163,6 +168,7 @@ type lockRec struct {
 	state   drivers.LockState
 	battery int
 	tags    map[string]int // tag → slot
+	users   []int          // assigned user slots, ascending
 }
 
 // NewPanel makes a simulated panel that is not in Open's registry.
@@ -575,6 +581,7 @@ func (p *Panel) lockList() []drivers.LockStatus {
 		}
 		slices.Sort(ls.Tags)
 		slices.Sort(ls.Users)
+		ls.AssignedUsers = slices.Clone(l.users)
 		out[i] = ls
 	}
 	return out
@@ -807,12 +814,14 @@ func (p *Panel) clear(slot int) error {
 				delete(l.tags, tag)
 			}
 		}
+		// Likewise the locks: the lock's PIN slot held the panel code.
+		l.users = slices.DeleteFunc(l.users, func(s int) bool { return s == slot })
 	}
 	return nil
 }
 
-// ClearCode empties a slot and removes its tags (keypad and lock);
-// clearing an empty slot
+// ClearCode empties a slot and removes its tags (keypad and lock) and its
+// lock assignments; clearing an empty slot
 // succeeds and leaves its code serial as it was. The master code cannot be
 // cleared.
 func (p *Panel) ClearCode(ctx context.Context, slot int) error {
@@ -1016,6 +1025,48 @@ func (p *Panel) RemoveTag(ctx context.Context, lock int, tag string) error {
 			return err
 		}
 		delete(l.tags, tag)
+		return nil
+	})
+}
+
+// AssignUser gives lock to the user in slot, which must hold a code; a
+// lock takes at most MaxUsersPerLock users. Assigning a slot the lock has
+// succeeds.
+func (p *Panel) AssignUser(ctx context.Context, lock, slot int) error {
+	return p.locked(ctx, func() error {
+		l, err := p.lock(lock)
+		if err != nil {
+			return err
+		}
+		if _, err := p.holder(slot); err != nil {
+			return err
+		}
+		i, found := slices.BinarySearch(l.users, slot)
+		if found {
+			return nil
+		}
+		if len(l.users) >= MaxUsersPerLock {
+			return refuse(drivers.RefusedLock, "lock %d has %d users, its maximum: unassign one first", lock, MaxUsersPerLock)
+		}
+		l.users = slices.Insert(l.users, i, slot)
+		return nil
+	})
+}
+
+// UnassignUser takes lock away from the user in slot; unassigning a slot
+// the lock does not have succeeds.
+func (p *Panel) UnassignUser(ctx context.Context, lock, slot int) error {
+	return p.locked(ctx, func() error {
+		l, err := p.lock(lock)
+		if err != nil {
+			return err
+		}
+		if err := p.checkSlot(slot); err != nil {
+			return err
+		}
+		if i, found := slices.BinarySearch(l.users, slot); found {
+			l.users = slices.Delete(l.users, i, i+1)
+		}
 		return nil
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -1089,5 +1090,97 @@ func TestStateFileVersion1(t *testing.T) {
 	b, _ = os.ReadFile(path)
 	if !strings.Contains(string(b), `"version": 2`) || !strings.Contains(string(b), `"5": "04A1"`) {
 		t.Fatalf("written back as\n%s", b)
+	}
+}
+
+// TestLockUsers: a lock takes users whose slot holds a code, up to its
+// limit; assigning or unassigning twice succeeds; clearing a code takes
+// its locks away; the assignments survive a restart through the state file.
+func TestLockUsers(t *testing.T) {
+	t.Cleanup(sim.Reset)
+	path := t.TempDir() + "/panel.json"
+	pp, err := drivers.Open("sim", stateConfig("lock-users", path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := pp.(*sim.Panel)
+	assigned := func(n int) string {
+		t.Helper()
+		locks, err := p.ReadLocks(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if snap := p.Snapshot().Locks; !slices.EqualFunc(locks, snap, func(a, b drivers.LockStatus) bool { return slices.Equal(a.AssignedUsers, b.AssignedUsers) }) {
+			t.Fatalf("ReadLocks %+v, Snapshot %+v", locks, snap)
+		}
+		return fmt.Sprint(locks[n-1].AssignedUsers)
+	}
+	for slot := 2; slot <= 3+sim.MaxUsersPerLock; slot++ {
+		if err := p.SetCode(ctx, drivers.User{Slot: slot}, fmt.Sprintf("%08d", 10000000+slot*7)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	refusal(t, p.AssignUser(ctx, 1, 5000), drivers.RefusedBadSlot)
+	refusal(t, p.AssignUser(ctx, 1, 100), drivers.RefusedBadSlot) // no code
+	refusal(t, p.AssignUser(ctx, 9, 5), drivers.RefusedLock)
+	for _, slot := range []int{7, 5, 5} {
+		if err := p.AssignUser(ctx, 1, slot); err != nil {
+			t.Fatalf("assign %d: %v", slot, err)
+		}
+	}
+	if got := assigned(1); got != "[5 7]" || assigned(2) != "[]" {
+		t.Fatalf("lock 1 users %s, lock 2 %s", got, assigned(2))
+	}
+	if locks, _ := p.ReadLocks(ctx); len(locks[0].Users) != 0 {
+		t.Fatalf("tag holders %v: assigning a user gives no tag", locks[0].Users)
+	}
+	for _, slot := range []int{7, 7, 9} {
+		if err := p.UnassignUser(ctx, 1, slot); err != nil {
+			t.Fatalf("unassign %d: %v", slot, err)
+		}
+	}
+	if got := assigned(1); got != "[5]" {
+		t.Fatalf("after unassigning: %s", got)
+	}
+	// The lock's limit.
+	for slot := 2; slot <= 1+sim.MaxUsersPerLock; slot++ {
+		if err := p.AssignUser(ctx, 2, slot); err != nil {
+			t.Fatal(err)
+		}
+	}
+	refusal(t, p.AssignUser(ctx, 2, 2+sim.MaxUsersPerLock), drivers.RefusedLock)
+	// Clearing a code takes the user's locks away.
+	if err := p.ClearCode(ctx, 5); err != nil {
+		t.Fatal(err)
+	}
+	if got := assigned(1); got != "[]" {
+		t.Fatalf("after clearing slot 5: %s", got)
+	}
+	if err := p.AssignUser(ctx, 1, 6); err != nil {
+		t.Fatal(err)
+	}
+	// A restart reads them back from the state file.
+	sim.Reset()
+	pp, err = drivers.Open("sim", stateConfig("lock-users", path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p = pp.(*sim.Panel)
+	// (Lock 2 lost slot 5 with its code.)
+	if got := assigned(1); got != "[6]" || len(p.Snapshot().Locks[1].AssignedUsers) != sim.MaxUsersPerLock-1 {
+		t.Fatalf("after restart: lock 1 %s, lock 2 %v", got, p.Snapshot().Locks[1].AssignedUsers)
+	}
+	// A hand-edited file assigning a slot without a code is refused.
+	b, _ := os.ReadFile(path)
+	bad := strings.Replace(string(b), "\"users\": [\n\t\t\t\t6\n\t\t\t]", "\"users\": [\n\t\t\t\t100\n\t\t\t]", 1)
+	if bad == string(b) {
+		t.Fatalf("no users list for lock 1 in\n%s", b)
+	}
+	if err := os.WriteFile(path, []byte(bad), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sim.Reset()
+	if _, err := drivers.Open("sim", stateConfig("lock-users", path)); err == nil || !strings.Contains(err.Error(), "assigned slot 100 has no code") {
+		t.Fatalf("file assigning an empty slot: %v", err)
 	}
 }

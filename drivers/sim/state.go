@@ -16,7 +16,9 @@ import (
 
 // stateVersion numbers the state file's layout. Version 2 added keypad
 // tags and tag IDs of up to 24 bytes; a version 1 file (no keypad tags,
-// shorter tags) is still read, and written back as version 2.
+// shorter tags) is still read, and written back as version 2. The locks'
+// assigned users came later, within version 2 (which had not shipped): a
+// file without them reads as locks without users.
 const stateVersion = 2
 
 // stateFile is what a state file holds: the panel's memory, as a real panel
@@ -55,7 +57,8 @@ type statePartition struct {
 type stateLock struct {
 	State   drivers.LockState `json:"state"`
 	Battery int               `json:"battery"`
-	Tags    map[string]int    `json:"tags"` // tag → slot
+	Tags    map[string]int    `json:"tags"`            // tag → slot
+	Users   []int             `json:"users,omitempty"` // assigned user slots, ascending
 }
 
 // snapshotState returns the panel's state for its file. The caller holds
@@ -74,7 +77,7 @@ func (p *Panel) snapshotState() stateFile {
 		st.Partitions = append(st.Partitions, statePartition{Label: part.Label, State: part.State})
 	}
 	for _, l := range p.locks {
-		st.LockStates = append(st.LockStates, stateLock{State: l.state, Battery: l.battery, Tags: l.tags})
+		st.LockStates = append(st.LockStates, stateLock{State: l.state, Battery: l.battery, Tags: l.tags, Users: l.users})
 	}
 	return st
 }
@@ -227,6 +230,17 @@ func (p *Panel) load() error {
 				return bad("lock %d tag %s: %v", i+1, tag, err)
 			}
 		}
+		if len(sl.Users) > MaxUsersPerLock {
+			return bad("lock %d: %d users assigned, at most %d", i+1, len(sl.Users), MaxUsersPerLock)
+		}
+		for j, slot := range sl.Users {
+			if _, ok := users[slot]; !ok {
+				return bad("lock %d: assigned slot %d has no code", i+1, slot)
+			}
+			if j > 0 && slot <= sl.Users[j-1] {
+				return bad("lock %d: assigned users must be ascending, without repeats", i+1)
+			}
+		}
 	}
 
 	if len(st.KeypadTags) > 0 && !p.fam.KeypadProx {
@@ -269,7 +283,7 @@ func (p *Panel) load() error {
 	}
 	for i, sl := range st.LockStates {
 		l := p.locks[i]
-		l.state, l.battery, l.tags = sl.State, sl.Battery, map[string]int{}
+		l.state, l.battery, l.tags, l.users = sl.State, sl.Battery, map[string]int{}, slices.Clone(sl.Users)
 		for tag, slot := range sl.Tags {
 			l.tags[tag] = slot
 		}
