@@ -28,7 +28,7 @@ func jobPerm(j Job) Perm {
 		return PermManageAccounts
 	case j.ForPartition():
 		return PermArmDisarm
-	case j.ForLock() || j.ForTag():
+	case j.ForLock() || j.ForLockUser() || j.ForTag():
 		return PermManageLocksTags
 	}
 	return PermManagePanelUsers
@@ -83,7 +83,8 @@ func (s *Store) GetJob(a Actor, seq uint64) (Job, error) {
 // RetryJob puts a failed job back in the queue, to be applied now. A user
 // job carries the user's current role, label and partitions: the store's
 // state is what the panel must get; a tag job is retried only while the
-// tag is still where the job puts it (or takes it from). Arm, disarm, lock
+// tag is still where the job puts it (or takes it from), and a lock user
+// job only while the store still assigns (or no longer assigns) the user. Arm, disarm, lock
 // and unlock commands are not retried late: give them again.
 func (s *Store) RetryJob(a Actor, seq uint64) error {
 	return s.jobOp(a, "job.retry", seq, func(w *wtx, j Job) error {
@@ -97,6 +98,10 @@ func (s *Store) RetryJob(a Actor, seq uint64) error {
 		j.State, j.Attempts, j.NextTry, j.LastError, j.By = JobPending, 0, w.s.now(), "", w.actor.name
 		if j.ForTag() {
 			if err := w.retryTag(j); err != nil {
+				return err
+			}
+		} else if j.ForLockUser() {
+			if err := w.retryLockUser(j); err != nil {
 				return err
 			}
 		} else if j.Kind == JobDevice {
@@ -145,7 +150,7 @@ func (s *Store) CancelJob(a Actor, seq uint64) error {
 		if j.Kind == JobDevice {
 			p, _ := w.jobPanel(j)
 			reason := "cancelled by " + w.actor.name + " before the panel confirmed it"
-			if j.ForLock() || j.ForTag() {
+			if j.ForLock() || j.ForLockUser() || j.ForTag() {
 				if err := w.syncLockOrTag(j, Sync{State: SyncCancelled, Job: seq, Reason: reason}); err != nil {
 					return err
 				}
@@ -218,7 +223,7 @@ func (s *Store) ParkJob(a Actor, seq uint64, steps []string, driver string) erro
 			return err
 		}
 		sync := Sync{State: SyncKeypad, Job: seq, Reason: "open it to see the keypad steps, then confirm"}
-		if j.ForLock() || j.ForTag() {
+		if j.ForLock() || j.ForLockUser() || j.ForTag() {
 			return w.syncLockOrTag(j, sync)
 		}
 		if j.ForPartition() {

@@ -191,7 +191,7 @@ func (w *wtx) finishJob(j Job, r JobResult) error {
 		switch {
 		case j.ForPartition():
 			err = w.finishPartition(p, j, sync, r)
-		case j.ForLock():
+		case j.ForLock() || j.ForLockUser():
 			err = w.finishLock(j, sync, r)
 		case j.ForTag():
 			err = w.syncTag(j, sync)
@@ -229,6 +229,8 @@ func (w *wtx) jobPanel(j Job) (Panel, error) {
 		w.place = fmt.Sprintf("%s partition %d", p.Label(), j.Partition)
 	case j.ForLock():
 		w.place = w.lockPlace(p, j.Lock)
+	case j.ForLockUser():
+		w.place = fmt.Sprintf("%s user %d", w.lockPlace(p, j.Lock), j.Slot)
 	case j.ForTag():
 		w.place = w.tagPlace(p, j)
 	default:

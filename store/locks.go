@@ -125,7 +125,8 @@ type Lock struct {
 	Battery  int       `json:"battery"`
 	LastSeen time.Time `json:"last_seen,omitzero"`
 	Users    []int     `json:"users,omitempty"` // panel user slots, ascending
-	// Sync is the lock's last lock or unlock command and its outcome.
+	// Sync is the lock's last job (lock, unlock, assign or unassign a
+	// user) and its outcome.
 	Sync    Sync      `json:"sync,omitzero"`
 	Created time.Time `json:"created,omitzero"`
 	// Tags are the tags given to users on this lock, read from the tag
@@ -321,6 +322,9 @@ func (s *Store) AddLock(a Actor, l Lock) (Lock, error) {
 		l.ID, l.Unit, l.Created = w.seqs.Lock, p.Unit, s.now()
 		l.State, l.Battery, l.LastSeen, l.Sync, l.Tags = LockUnknown, 0, time.Time{}, Sync{}, nil
 		w.place = p.Label() + " " + l.Label()
+		for _, slot := range l.Users {
+			w.queueLockUser(p, &l, OpLockAssign, slot)
+		}
 		w.writeLock(l)
 		w.log(nil, map[string]string{"name": l.Name, "model": l.Model, "number": strconv.Itoa(l.Number), "users": l.usersString()})
 		return nil
@@ -415,10 +419,11 @@ func (s *Store) EditLock(a Actor, id uint64, e LockEdit) error {
 
 // RemoveLock unlinks a lock. It is refused while users or tags are
 // assigned to it, unless force, which unassigns them in the same
-// transaction (the tags are freed and taken off the hardware).
+// transaction (the tags are freed, and they and the users are taken off
+// the hardware).
 func (s *Store) RemoveLock(a Actor, id uint64, force bool) error {
 	return s.lockOp(a, PermManageLocksTags, "lock.remove", id, func(w *wtx, p Panel, l *Lock) error {
-		if err := ruleRemoveLock(*l, force); err != nil {
+		if err := ruleRemoveLock(*l, force, commandOnItsWay(w.txn, *l)); err != nil {
 			return err
 		}
 		before := map[string]string{"name": l.Name, "model": l.Model, "users": l.usersString(), "tags": strings.Join(l.Tags, ", ")}
@@ -432,6 +437,9 @@ func (s *Store) RemoveLock(a Actor, id uint64, force bool) error {
 			}
 			w.writeTag(t)
 		}
+		for _, slot := range l.Users {
+			w.queueLockUser(p, l, OpLockUnassign, slot)
+		}
 		w.del(lockKey(l.ID))
 		w.changed(Change{What: ChangeLock, Panel: l.Panel})
 		w.log(before, map[string]string{"removed": "yes"})
@@ -439,13 +447,27 @@ func (s *Store) RemoveLock(a Actor, id uint64, force bool) error {
 	})
 }
 
-func ruleRemoveLock(l Lock, force bool) error {
-	if l.Sync.State == SyncPending || l.Sync.State == SyncKeypad {
-		return refuse(ErrState, "a command for %s is still on its way (job %d): wait for it, or cancel it first", l.Label(), l.Sync.Job)
+// commandOnItsWay reports whether the job a lock's Sync shows pending is
+// a lock or unlock command. A user's assignment on its way holds nothing
+// up: the jobs queued after it wait for it in order.
+func commandOnItsWay(txn *badger.Txn, l Lock) bool {
+	if l.Sync.State != SyncPending && l.Sync.State != SyncKeypad {
+		return false
 	}
+	var j Job
+	if err := getJSON(txn, jobKey(l.Sync.Job), &j); err != nil {
+		return true // unreadable: assume the worst
+	}
+	return !j.ForLockUser()
+}
+
+func ruleRemoveLock(l Lock, force, busy bool) error {
 	if !force && (len(l.Users) > 0 || len(l.Tags) > 0) {
 		return refuse(ErrState, "%s has %s and %s assigned: unassign them first, or remove it with force, which unassigns them",
 			l.Label(), plural(len(l.Users), "user", "users"), plural(len(l.Tags), "tag", "tags"))
+	}
+	if busy {
+		return refuse(ErrState, "a command for %s is still on its way (job %d): wait for it, or cancel it first", l.Label(), l.Sync.Job)
 	}
 	return nil
 }
@@ -458,8 +480,10 @@ func plural(n int, one, many string) string {
 }
 
 // AssignLockUser gives a panel user of the lock's panel the lock. The user
-// must have a code. The panel carries its users' codes to the locks it
-// drives, so the assignment itself sends nothing to the hardware.
+// must have a code. A job (OpLockAssign) takes the assignment to the
+// panel, with the lock's Sync pending until it is applied: it carries the
+// slot only, never the code, since the panel gives the lock the code it
+// holds for the slot (drivers.Locks.AssignUser).
 func (s *Store) AssignLockUser(a Actor, id uint64, slot int) error {
 	return s.lockOp(a, PermManageLocksTags, "lock.assign", id, func(w *wtx, p Panel, l *Lock) error {
 		w.slot = slot
@@ -473,6 +497,7 @@ func (s *Store) AssignLockUser(a Actor, id uint64, slot int) error {
 		before := l.usersString()
 		l.Users = insertSorted(l.Users, slot)
 		w.place = fmt.Sprintf("%s %s user %d", p.Label(), l.Label(), slot)
+		w.queueLockUser(p, l, OpLockAssign, slot)
 		w.writeLock(*l)
 		w.log(map[string]string{"users": before}, map[string]string{"users": l.usersString()})
 		return nil
@@ -502,7 +527,8 @@ func ruleLockRoom(l Lock) error {
 	return nil
 }
 
-// UnassignLockUser takes the lock away from a panel user.
+// UnassignLockUser takes the lock away from a panel user, and queues the
+// job (OpLockUnassign) that takes it off the hardware.
 func (s *Store) UnassignLockUser(a Actor, id uint64, slot int) error {
 	return s.lockOp(a, PermManageLocksTags, "lock.unassign", id, func(w *wtx, p Panel, l *Lock) error {
 		w.slot = slot
@@ -513,6 +539,7 @@ func (s *Store) UnassignLockUser(a Actor, id uint64, slot int) error {
 		before := l.usersString()
 		l.Users = slices.Delete(l.Users, i, i+1)
 		w.place = fmt.Sprintf("%s %s user %d", p.Label(), l.Label(), slot)
+		w.queueLockUser(p, l, OpLockUnassign, slot)
 		w.writeLock(*l)
 		w.log(map[string]string{"users": before}, map[string]string{"users": l.usersString()})
 		return nil
@@ -553,7 +580,7 @@ func (s *Store) lockCommand(a Actor, action string, id uint64, to LockState, rea
 				return err
 			}
 		}
-		if err := ruleLockCommand(*l, to); err != nil {
+		if err := ruleLockCommand(*l, to, commandOnItsWay(w.txn, *l)); err != nil {
 			return err
 		}
 		op := OpLock
@@ -561,7 +588,7 @@ func (s *Store) lockCommand(a Actor, action string, id uint64, to LockState, rea
 			op = OpUnlock
 		}
 		seq := w.queue(Job{Kind: JobDevice, Op: op, Panel: p.ID, Lock: l.ID, LockNo: l.Number})
-		w.supersedeJob(l.Sync, seq)
+		w.supersedeLockJob(l.Sync, seq, Job.command)
 		before := l.State
 		l.Sync = Sync{State: SyncPending, Job: seq}
 		w.place = p.Label() + " " + l.Label()
@@ -575,9 +602,11 @@ func (s *Store) lockCommand(a Actor, action string, id uint64, to LockState, rea
 	})
 }
 
-func ruleLockCommand(l Lock, to LockState) error {
+// ruleLockCommand refuses a command while another command for the lock
+// is on its way (busy, see commandOnItsWay).
+func ruleLockCommand(l Lock, to LockState, busy bool) error {
 	switch {
-	case l.Sync.State == SyncPending || l.Sync.State == SyncKeypad:
+	case busy:
 		return refuse(ErrState, "a command for %s is still on its way (job %d): wait for it, or cancel it first", l.Label(), l.Sync.Job)
 	case l.State == LockJammed:
 		return refuse(ErrState, "%s is jammed: free the bolt at the door; the lock can be used again once it reports another state", l.Label())
@@ -587,8 +616,61 @@ func ruleLockCommand(l Lock, to LockState) error {
 	return nil
 }
 
-// finishLock moves a lock's Sync, and its state when the command went
-// through. A lock removed meanwhile has nothing to show it on.
+// queueLockUser queues the job that assigns the panel user in slot to l
+// (OpLockAssign) or unassigns them (OpLockUnassign), and shows it in l's
+// Sync; the caller writes l. A failed job for the same user is superseded:
+// retrying it later would undo this change.
+func (w *wtx) queueLockUser(p Panel, l *Lock, op JobOp, slot int) {
+	seq := w.queue(Job{Kind: JobDevice, Op: op, Panel: p.ID, Lock: l.ID, LockNo: l.Number, Slot: slot})
+	w.supersedeLockJob(l.Sync, seq, func(j Job) bool { return j.ForLockUser() && j.Slot == slot })
+	l.Sync = Sync{State: SyncPending, Job: seq}
+}
+
+// supersedeLockJob cancels the failed job a lock's Sync shows when the new
+// job seq replaces it (same): a new command replaces a failed command, a
+// user's new assignment job that user's failed one, and nothing else (a
+// failed assignment of another user must stay retryable).
+func (w *wtx) supersedeLockJob(old Sync, seq uint64, same func(Job) bool) {
+	if w.err != nil || old.State != SyncFailed || old.Job == 0 {
+		return
+	}
+	j, err := w.readJob(old.Job)
+	if err != nil || j.State != JobFailed || !same(j) {
+		return
+	}
+	was := j
+	j.State, j.LastError = JobCancelled, fmt.Sprintf("superseded by job %d", seq)
+	w.putJob(j, &was)
+}
+
+// retryLockUser checks that a failed lock user job still says what the
+// store holds, and shows the lock pending again: assigning a user who was
+// unassigned since, or the other way round, would undo a later change.
+func (w *wtx) retryLockUser(j Job) error {
+	l, err := getLock(w.txn, j.Lock)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return refuse(ErrNotFound, "lock %d is no longer in guardroom: cancel job %d", j.Lock, j.Seq)
+	}
+	if err != nil {
+		return err
+	}
+	on := slices.Contains(l.Users, j.Slot)
+	if j.Op == OpLockAssign && !on {
+		return refuse(ErrState, "panel user %d is no longer assigned to %s: assigning them again would undo a later change; cancel job %d", j.Slot, l.Label(), j.Seq)
+	}
+	if j.Op == OpLockUnassign && on {
+		return refuse(ErrState, "panel user %d is assigned to %s again: unassigning them would undo a later change; cancel job %d", j.Slot, l.Label(), j.Seq)
+	}
+	l.Sync = Sync{State: SyncPending, Job: j.Seq}
+	w.writeLock(l)
+	return nil
+}
+
+// finishLock moves a lock's Sync, and its state when a lock or unlock
+// command went through. The Sync follows the lock's latest job, except that
+// a lock user job's failure shows even when a later job was queued, since
+// the store then assigns a user the lock does not have (or the other way
+// round). A lock removed meanwhile has nothing to show it on.
 func (w *wtx) finishLock(j Job, sync Sync, r JobResult) error {
 	l, err := getLock(w.txn, j.Lock)
 	if errors.Is(err, badger.ErrKeyNotFound) {
@@ -597,15 +679,21 @@ func (w *wtx) finishLock(j Job, sync Sync, r JobResult) error {
 	if err != nil {
 		return fmt.Errorf("job %d lock %d: %w", j.Seq, j.Lock, err)
 	}
-	if l.Sync.Job != j.Seq {
-		return nil
+	was := l
+	if l.Sync.Job == j.Seq || (j.ForLockUser() && sync.State == SyncFailed) {
+		l.Sync = sync
 	}
-	l.Sync = sync
-	if r.Err == "" {
+	// A lock or unlock command is refused while another is on its way, so
+	// the one that went through is the lock's latest command (the Sync
+	// may show a user's assignment queued after it).
+	if r.Err == "" && j.ForLock() {
 		l.State = LockLocked
 		if j.Op == OpUnlock {
 			l.State = LockUnlocked
 		}
+	}
+	if l.Sync == was.Sync && l.State == was.State {
+		return nil
 	}
 	w.writeLock(l)
 	return nil
@@ -725,6 +813,15 @@ func (s *Store) LockAlerts(a Actor) (LockAlerts, error) {
 	return c, err
 }
 
+func (s *Store) commandOnItsWay(l Lock) bool {
+	busy := true
+	s.db.View(func(txn *badger.Txn) error {
+		busy = commandOnItsWay(txn, l)
+		return nil
+	})
+	return busy
+}
+
 // LockReport is one lock's state as its panel reports it.
 type LockReport struct {
 	Number  int // on the panel
@@ -823,11 +920,11 @@ func (s *Store) CheckLock(a Actor, l Lock, act LockAction) error {
 	}
 	switch act {
 	case ActLockDoor:
-		return ruleLockCommand(l, LockLocked)
+		return ruleLockCommand(l, LockLocked, s.commandOnItsWay(l))
 	case ActUnlockDoor:
-		return ruleLockCommand(l, LockUnlocked)
+		return ruleLockCommand(l, LockUnlocked, s.commandOnItsWay(l))
 	case ActRemoveLock:
-		return ruleRemoveLock(l, false)
+		return ruleRemoveLock(l, false, s.commandOnItsWay(l))
 	case ActAssignToLock:
 		return ruleLockRoom(l)
 	}

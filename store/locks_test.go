@@ -165,8 +165,14 @@ func TestEditAndRemoveLock(t *testing.T) {
 	fxWant(t, f.s.EditLock(f.admin, id, LockEdit{Model: "Acme"}), ErrInvalid, `lock model "Acme"`)
 
 	fxWant(t, f.s.RemoveLock(f.admin, id, false), ErrState, "lock 1 (Front door) has 1 user and 1 tag assigned: unassign them first, or remove it with force, which unassigns them")
+	// The assignment on its way holds up neither a command nor the
+	// removal; the command does hold up the removal.
+	if l := f.getLock(id); l.Sync.State != SyncPending || f.s.CheckLock(f.admin, l, ActLockDoor) != nil {
+		t.Fatalf("with the assignment pending: %+v", l.Sync)
+	}
 	fxWant(t, f.s.LockDoor(f.admin, id), nil)
 	fxWant(t, f.s.RemoveLock(f.admin, id, true), ErrState, "a command for lock 1 (Front door) is still on its way (job")
+	fxWant(t, f.s.CheckLock(f.admin, f.getLock(id), ActRemoveLock), ErrState, "unassign them first")
 	f.finish(f.newestJob().Seq, JobResult{Driver: "sim", Verified: true})
 	f.finish(f.getTag("90:324").Sync.Job, JobResult{Driver: "sim", Verified: true})
 
@@ -179,13 +185,17 @@ func TestEditAndRemoveLock(t *testing.T) {
 		t.Fatalf("tag after force remove: %+v", tag)
 	}
 	jobs := f.rawJobs()
-	if len(jobs) != jobsBefore+1 || jobs[len(jobs)-1].Op != OpRemoveTag || jobs[len(jobs)-1].LockNo != 1 || jobs[len(jobs)-1].Tag != "90:324" {
+	if len(jobs) != jobsBefore+2 || jobs[len(jobs)-2].Op != OpRemoveTag || jobs[len(jobs)-2].LockNo != 1 || jobs[len(jobs)-2].Tag != "90:324" {
 		t.Fatalf("jobs after force remove: %v", jobs[jobsBefore:])
+	}
+	if j := jobs[len(jobs)-1]; j.Op != OpLockUnassign || j.Lock != id || j.LockNo != 1 || j.Slot != 2 {
+		t.Fatalf("unassign job after force remove: %+v", j)
 	}
 	if e := f.lastLog(); e.Action != "lock.remove" || e.Before["users"] != "2" || e.Before["tags"] != "90:324" {
 		t.Fatalf("log %+v", e)
 	}
-	// The removed lock's tag job still finishes, with nothing to show it on.
+	// The removed lock's jobs still finish, with nothing to show them on.
+	f.finish(jobs[len(jobs)-2].Seq, JobResult{Driver: "sim", Verified: true})
 	f.finish(jobs[len(jobs)-1].Seq, JobResult{Driver: "sim", Verified: true})
 	if tag := f.getTag("90:324"); tag.Sync.State != SyncInSync {
 		t.Fatalf("tag sync %v", tag.Sync)
@@ -405,4 +415,85 @@ func TestFindLock(t *testing.T) {
 	fxWant(t, err, ErrInvalid, `2 locks are named "gate": give the lock's number`)
 	_, err = f.s.FindLock(f.admin, "Back door")
 	fxWant(t, err, ErrNotFound, `no lock "Back door"`)
+}
+
+// TestLockUserJobs: assigning and unassigning queue a job carrying the
+// lock and the slot (never a code), with the lock's Sync pending until the
+// dispatcher finishes it; a failed one is retried like a user job, not
+// dropped as late; a failed job of another user is not superseded.
+func TestLockUserJobs(t *testing.T) {
+	f := newLockFx(t)
+	id := f.lock.ID
+	sys := f.s.Internal("dispatch")
+	fxWant(t, f.s.AssignLockUser(f.admin, id, 2), nil)
+	j := f.newestJob()
+	if j.Op != OpLockAssign || j.Kind != JobDevice || j.Panel != f.p.ID || j.Lock != id || j.LockNo != 1 || j.Slot != 2 || j.Code != "" || j.State != JobPending {
+		t.Fatalf("job %+v", j)
+	}
+	if l := f.getLock(id); l.Sync != (Sync{State: SyncPending, Job: j.Seq}) {
+		t.Fatalf("sync %+v", l.Sync)
+	}
+	if got := j.String(); got != fmt.Sprintf("job %d lock-assign panel %d lock %d user 2: pending", j.Seq, f.p.ID, id) {
+		t.Fatalf("String %q", got)
+	}
+	f.finish(j.Seq, JobResult{Driver: "sim", Verified: true})
+	if l := f.getLock(id); l.Sync.State != SyncInSync || l.State != LockUnknown {
+		t.Fatalf("after finish %+v", l)
+	}
+	if e := f.lastLog(); e.Action != "device.apply" || e.After["op"] != "lock-assign" || !strings.Contains(e.Place, "lock 1 (Main entrance) user 2") {
+		t.Fatalf("apply log %+v", e)
+	}
+
+	// Late: an assignment is no guard's command and is not dropped.
+	fxWant(t, f.s.AssignLockUser(f.admin, id, 3), nil)
+	a3 := f.newestJob()
+	f.clk.Advance(ArmTimeout + time.Minute)
+	fxWant(t, f.s.FinishJob(sys, a3.Seq, JobResult{Driver: "sim", Err: "device offline"}), nil)
+	if got, _ := f.s.GetJob(f.admin, a3.Seq); got.State != JobPending || got.Attempts != 1 {
+		t.Fatalf("late assignment %+v", got)
+	}
+	fxWant(t, f.s.FinishJob(sys, a3.Seq, JobResult{Driver: "sim", Err: "slot 3 has no code", Permanent: true}), nil)
+	if l := f.getLock(id); l.Sync.State != SyncFailed || l.Sync.Job != a3.Seq {
+		t.Fatalf("failed %+v", l.Sync)
+	}
+	// Another user's change does not supersede it; retrying it does work.
+	fxWant(t, f.s.UnassignLockUser(f.admin, id, 2), nil)
+	u2 := f.newestJob()
+	if u2.Op != OpLockUnassign || u2.Slot != 2 {
+		t.Fatalf("unassign job %+v", u2)
+	}
+	if got, _ := f.s.GetJob(f.admin, a3.Seq); got.State != JobFailed {
+		t.Fatalf("user 3's failed job after user 2's change: %+v", got)
+	}
+	f.finish(u2.Seq, JobResult{Driver: "sim", Verified: true})
+	fxWant(t, f.s.RetryJob(f.operator(RoleGuard), a3.Seq), ErrPermission, "manage locks and tags")
+	fxWant(t, f.s.RetryJob(f.admin, a3.Seq), nil)
+	if l := f.getLock(id); l.Sync != (Sync{State: SyncPending, Job: a3.Seq}) {
+		t.Fatalf("retried %+v", l.Sync)
+	}
+	f.finish(a3.Seq, JobResult{Driver: "sim", Verified: true})
+	if l := f.getLock(id); l.Sync.State != SyncInSync || !slices.Equal(l.Users, []int{3}) {
+		t.Fatalf("after the retry %+v", l)
+	}
+	// A failed assignment is superseded by the same user's unassignment:
+	// retrying it would undo the later change.
+	fxWant(t, f.s.AssignLockUser(f.admin, id, 2), nil)
+	a2 := f.newestJob()
+	f.finish(a2.Seq, JobResult{Driver: "sim", Err: "lock 1 has 40 users", Permanent: true})
+	fxWant(t, f.s.UnassignLockUser(f.admin, id, 2), nil)
+	if got, _ := f.s.GetJob(f.admin, a2.Seq); got.State != JobCancelled || !strings.Contains(got.LastError, "superseded by job") {
+		t.Fatalf("superseded %+v", got)
+	}
+	f.finish(f.newestJob().Seq, JobResult{Driver: "sim", Err: "refused", Permanent: true})
+	fxWant(t, f.s.AssignLockUser(f.admin, id, 4), nil)
+	f.finish(f.newestJob().Seq, JobResult{Driver: "sim", Verified: true})
+	fxWant(t, f.s.CancelJob(f.admin, f.getLock(id).Sync.Job), ErrState, "nothing to cancel")
+
+	// Cancelling a pending one shows on the lock.
+	fxWant(t, f.s.UnassignLockUser(f.admin, id, 4), nil)
+	c := f.newestJob()
+	fxWant(t, f.s.CancelJob(f.admin, c.Seq), nil)
+	if l := f.getLock(id); l.Sync.State != SyncCancelled || l.Sync.Job != c.Seq {
+		t.Fatalf("cancelled %+v", l.Sync)
+	}
 }

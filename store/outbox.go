@@ -34,6 +34,8 @@ const (
 	OpUnlock        JobOp = "unlock"
 	OpAddTag        JobOp = "add-tag"
 	OpRemoveTag     JobOp = "remove-tag"
+	OpLockAssign    JobOp = "lock-assign"   // give a panel user (Slot) a door lock: the slot only, never a code
+	OpLockUnassign  JobOp = "lock-unassign" // take the door lock away from the panel user in Slot
 	OpMail          JobOp = "mail"
 )
 
@@ -72,9 +74,10 @@ type Job struct {
 	// Partition and Mode are an arm or disarm job's target.
 	Partition int     `json:"partition,omitempty"`
 	Mode      ArmMode `json:"mode,omitempty"`
-	// Lock and LockNo are a lock command's or a door-lock tag's lock: its
-	// number in guardroom and on its panel. Tag is a tag job's canonical
-	// tag ID; a keypad tag has no lock, and Slot is its owner.
+	// Lock and LockNo are a lock command's, a lock user job's or a
+	// door-lock tag's lock: its number in guardroom and on its panel. Tag
+	// is a tag job's canonical tag ID; a keypad tag has no lock, and Slot
+	// is its owner (or, for a lock user job, the user).
 	Lock      uint64    `json:"lock,omitempty"`
 	LockNo    int       `json:"lock_no,omitempty"`
 	Tag       string    `json:"tag,omitempty"`
@@ -102,6 +105,11 @@ func (j Job) ForPartition() bool { return j.Op == OpArm || j.Op == OpDisarm }
 // ForLock reports whether the job locks or unlocks a door.
 func (j Job) ForLock() bool { return j.Op == OpLock || j.Op == OpUnlock }
 
+// ForLockUser reports whether the job assigns a panel user to a door lock
+// or unassigns them. Unlike a lock command it is no guard's command: it
+// waits for its panel like a user job, and can be retried.
+func (j Job) ForLockUser() bool { return j.Op == OpLockAssign || j.Op == OpLockUnassign }
+
 // ForTag reports whether the job enrols a tag on, or removes it from, a
 // lock or the panel's keypads.
 func (j Job) ForTag() bool { return j.Op == OpAddTag || j.Op == OpRemoveTag }
@@ -111,7 +119,9 @@ func (j Job) ForTag() bool { return j.Op == OpAddTag || j.Op == OpRemoveTag }
 func (j Job) command() bool { return j.ForPartition() || j.ForLock() }
 
 // forUser reports whether the job changes a panel user's slot.
-func (j Job) forUser() bool { return j.Kind == JobDevice && !j.command() && !j.ForTag() }
+func (j Job) forUser() bool {
+	return j.Kind == JobDevice && !j.command() && !j.ForTag() && !j.ForLockUser()
+}
 
 // ArmTimeout is how long an arm, disarm, lock or unlock command may wait
 // for its panel. After it the command is dropped rather than applied late:
@@ -137,6 +147,8 @@ func (j Job) String() string {
 		return fmt.Sprintf("job %d %s panel %d partition %d: %s", j.Seq, j.Op, j.Panel, j.Partition, j.State)
 	case j.ForLock():
 		return fmt.Sprintf("job %d %s panel %d lock %d: %s", j.Seq, j.Op, j.Panel, j.Lock, j.State)
+	case j.ForLockUser():
+		return fmt.Sprintf("job %d %s panel %d lock %d user %d: %s", j.Seq, j.Op, j.Panel, j.Lock, j.Slot, j.State)
 	case j.ForTag() && j.Lock != 0:
 		return fmt.Sprintf("job %d %s %s panel %d lock %d user %d: %s", j.Seq, j.Op, j.Tag, j.Panel, j.Lock, j.Slot, j.State)
 	case j.ForTag():

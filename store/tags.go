@@ -619,6 +619,7 @@ func (w *wtx) releaseUser(p Panel, slot int) (tags, locks []string, err error) {
 	for _, l := range all {
 		if i := slices.Index(l.Users, slot); i >= 0 {
 			l.Users = slices.Delete(l.Users, i, i+1)
+			w.queueLockUser(p, &l, OpLockUnassign, slot)
 			w.writeLock(l)
 			locks = append(locks, fmt.Sprint(l.ID))
 		}

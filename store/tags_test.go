@@ -310,13 +310,13 @@ func TestDisablePanelUserFreesTags(t *testing.T) {
 	if !slices.Equal(l.Users, []int{2}) || !slices.Equal(l.Tags, []string{"90:326"}) {
 		t.Fatalf("lock %+v", l)
 	}
-	// The clear-code and the removal of the two tags that were on the
-	// hardware, in that order.
+	// The clear-code, the removal of the two tags that were on the
+	// hardware and the user's lock taken away, in that order.
 	var got []string
 	for _, j := range f.rawJobs()[jobs:] {
 		got = append(got, fmt.Sprintf("%s %s %d", j.Op, j.Tag, j.Slot))
 	}
-	if want := []string{"clear-code  3", "remove-tag 04A1B2C3 3", "remove-tag 90:324 3"}; !slices.Equal(got, want) {
+	if want := []string{"clear-code  3", "remove-tag 04A1B2C3 3", "remove-tag 90:324 3", "lock-unassign  3"}; !slices.Equal(got, want) {
 		t.Fatalf("jobs %q, want %q", got, want)
 	}
 	if ts, _ := f.s.UserTags(f.admin, f.p.ID, 3); len(ts) != 0 {
@@ -339,6 +339,9 @@ func TestLockAndTagScope(t *testing.T) {
 	lockB, err := s.FindLock(sam, "Door of Bravo")
 	fxWant(t, err, nil)
 	fxWant(t, s.AssignLockUser(sf.admin, lockB.ID, 2), nil)
+	assigned, _ := s.GetLock(sam, lockB.ID)
+	fxWant(t, s.FinishJob(s.Internal("dispatch"), assigned.Sync.Job, JobResult{Driver: "sim", Verified: true}), nil)
+	syncB := func() Sync { l, _ := s.GetLock(sam, lockB.ID); return l.Sync }()
 	// Alice (building A) sees and changes A's lock and tag only.
 	fxWant(t, s.LockDoor(alice, lockA.ID), nil)
 	if ls, _ := s.ListLocks(alice); len(ls) != 1 || ls[0].ID != lockA.ID {
@@ -380,7 +383,7 @@ func TestLockAndTagScope(t *testing.T) {
 			}
 		})
 	}
-	if l, _ := s.GetLock(sam, lockB.ID); l.Name != "Door of Bravo" || !slices.Equal(l.Users, []int{2}) || l.Sync.Job != 0 {
+	if l, _ := s.GetLock(sam, lockB.ID); l.Name != "Door of Bravo" || !slices.Equal(l.Users, []int{2}) || l.Sync != syncB {
 		t.Fatalf("B's lock changed: %+v", l)
 	}
 	if tg, _ := s.GetTag(sam, "90:2"); tg.Status != TagActive || tg.Slot != 2 {

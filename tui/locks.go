@@ -25,7 +25,8 @@ type lockRow struct {
 	// (the same panel's users), for their labels.
 	users map[int]store.PanelUser
 	tags  []store.Tag
-	// job is the lock or unlock command on its way, for "unlocking…".
+	// job is the lock's job on its way (lock, unlock, assign or unassign
+	// a user), for "unlocking…".
 	job *store.Job
 }
 
@@ -88,16 +89,21 @@ func batteryText(l store.Lock) string {
 	return strconv.Itoa(l.Battery) + "%"
 }
 
-// lockSync is the Sync cell: a command on its way says what it does
-// ("unlocking…"), the rest is the users' wording.
+// lockSync is the Sync cell: a job on its way says what it does
+// ("unlocking…", "assigning user 4…"), the rest is the users' wording.
 func lockSync(r lockRow) string {
 	s := r.l.Sync
 	if s.State != store.SyncPending || r.job == nil {
 		return syncCell(s)
 	}
 	verb := "locking"
-	if r.job.Op == store.OpUnlock {
+	switch r.job.Op {
+	case store.OpUnlock:
 		verb = "unlocking"
+	case store.OpLockAssign:
+		verb = "assigning user " + strconv.Itoa(r.job.Slot)
+	case store.OpLockUnassign:
+		verb = "unassigning user " + strconv.Itoa(r.job.Slot)
 	}
 	if s.Reason != "" {
 		return verb + ": " + shortReason(s.Reason)

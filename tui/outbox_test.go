@@ -372,7 +372,7 @@ func TestPanelGoesOffline(t *testing.T) {
 	check(t, f.s.ReportConnection(f.dispatcher(), f.dsc.ID, store.ConnectionReport{Err: why, Driver: "modbus", Transport: "tcp 10.0.0.7:502"}))
 	c.waitRow(2, "Gatehouse", "offline since 16:24", "device off")
 	check(t, f.s.ReportConnection(f.dispatcher(), f.main.ID, store.ConnectionReport{Online: true, Driver: "sim", Transport: "in-process"}))
-	c.waitRow(1, "Main building", "online", "1 failed, 280 pen")
+	c.waitRow(1, "Main building", "online", "1 failed, 283 pen")
 	c.press("down", "i")
 	c.waitScreen("Gatehouse — panel 2", "Connection  offline since 16:24 · last seen never",
 		"Last error  "+why, "Queue       0 failed · 0 at the keypad · 2 pending", "Transport   tcp 10.0.0.7:502")

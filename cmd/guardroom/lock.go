@@ -376,7 +376,11 @@ func (e *env) lockUser(args []string, op func(*store.Store, store.Actor, uint64,
 	if err := e.write(op(e.s, e.actor, l.ID, slot)); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "Panel user %d %s %s.\n", slot, done, l.Label())
+	e.applyNow(l.Panel)
+	if l, err = e.s.GetLock(e.actor, l.ID); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "Panel user %d %s %s; change %s.\n", slot, done, l.Label(), syncWords(l.Sync))
 	return nil
 }
 

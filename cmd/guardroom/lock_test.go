@@ -48,7 +48,7 @@ func TestLockCommands(t *testing.T) {
 		{"add another", "", []string{"lock", "add", "--panel", "2", "--name", "Bike store", "--model", "zwave"}, 0, "as lock 2 of panel 2 (Tower)"},
 		{"list before the poll", "", []string{"lock", "list"}, 0, "unknown"},
 		{"assign without a code", "", []string{"lock", "assign", "Front door", "9"}, 1, "panel user 9 of Tower has no code; set a code first"},
-		{"assign", "", []string{"lock", "assign", "Front door", "2"}, 0, "Panel user 2 is assigned to lock 1 (Front door)."},
+		{"assign", "", []string{"lock", "assign", "Front door", "2"}, 0, "Panel user 2 is assigned to lock 1 (Front door); change done, confirmed by the panel."},
 		{"assign a bad slot", "", []string{"lock", "assign", "1", "x"}, 2, "SLOT must be a number from 1"},
 		{"unlock without a reason", "", []string{"lock", "unlock", "Front door", "--yes"}, 1, "give the reason for unlocking the door"},
 		{"unlock without a terminal", "", []string{"lock", "unlock", "Front door", "--reason", "delivery"}, 2, "add --yes to confirm"},

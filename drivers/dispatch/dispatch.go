@@ -498,6 +498,8 @@ func (d *Dispatcher) apply(ctx context.Context, p store.Panel, drv drivers.Panel
 		return false, 0, mismatch(j, "the panel did not report the partition")
 	case store.OpLock, store.OpUnlock:
 		return applyLock(ctx, p, drv, j)
+	case store.OpLockAssign, store.OpLockUnassign:
+		return applyLockUser(ctx, p, drv, j)
 	case store.OpAddTag, store.OpRemoveTag:
 		if j.Lock == 0 {
 			return applyKeypadTag(ctx, p, drv, j)
@@ -553,6 +555,36 @@ func applyLock(ctx context.Context, p store.Panel, drv drivers.Panel, j store.Jo
 	}
 	if st.State != want {
 		return false, 0, mismatch(j, "the lock is "+string(st.State))
+	}
+	return true, 0, nil
+}
+
+// applyLockUser assigns the panel user in j.Slot to the lock, or takes
+// the lock away from them, and reads the lock's assigned users back. No
+// code goes with it: the panel gives the lock the slot's code.
+func applyLockUser(ctx context.Context, p store.Panel, drv drivers.Panel, j store.Job) (bool, uint32, error) {
+	l, err := locksOf(p, drv, "assign users to door locks", drv.Capabilities().Locks)
+	if err != nil {
+		return false, 0, err
+	}
+	assigning := j.Op == store.OpLockAssign
+	if assigning {
+		err = l.AssignUser(ctx, j.LockNo, j.Slot)
+	} else {
+		err = l.UnassignUser(ctx, j.LockNo, j.Slot)
+	}
+	if err != nil {
+		return false, 0, err
+	}
+	st, err := readLock(ctx, l, j)
+	if err != nil {
+		return false, 0, err
+	}
+	if slices.Contains(st.AssignedUsers, j.Slot) != assigning {
+		if assigning {
+			return false, 0, mismatch(j, fmt.Sprintf("user %d is not assigned to the lock", j.Slot))
+		}
+		return false, 0, mismatch(j, fmt.Sprintf("user %d is still assigned to the lock", j.Slot))
 	}
 	return true, 0, nil
 }

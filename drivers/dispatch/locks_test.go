@@ -264,3 +264,81 @@ func lockOn(t *testing.T, l drivers.Locks, n int) drivers.LockStatus {
 	t.Fatalf("no lock %d", n)
 	return drivers.LockStatus{}
 }
+
+// TestLockUsersThroughDriver: assigning and unassigning a panel user goes
+// to the lock and reads back; disabling the user unassigns them on the
+// hardware; a lock refusal fails the job, which can be retried.
+func TestLockUsersThroughDriver(t *testing.T) {
+	f, p, l, d := lockSetup(t)
+	dev := simOf(t, p)
+	f.ok(f.s.AssignLockUser(f.admin, l.ID, 2))
+	f.ok(f.s.AssignLockUser(f.admin, l.ID, 3))
+	if got := f.lock(l.ID); got.Sync.State != store.SyncPending {
+		t.Fatalf("before the drain: %+v", got.Sync)
+	}
+	drain(t, d)
+	if st := lockOn(t, dev, 1); !slices.Equal(st.AssignedUsers, []int{2, 3}) || len(st.Users) != 0 {
+		t.Fatalf("sim lock %+v", st)
+	}
+	if got := f.lock(l.ID); got.Sync.State != store.SyncInSync {
+		t.Fatalf("after the drain: %+v", got.Sync)
+	}
+	e := f.applies()
+	if last := e[len(e)-1]; last.After["op"] != "lock-assign" || last.After["outcome"] != "verified" || !strings.Contains(last.Place, "lock 1 (Front door) user 3") {
+		t.Fatalf("apply log %+v", last)
+	}
+
+	f.ok(f.s.UnassignLockUser(f.admin, l.ID, 2))
+	drain(t, d)
+	if st := lockOn(t, dev, 1); !slices.Equal(st.AssignedUsers, []int{3}) {
+		t.Fatalf("after unassigning 2: %v", st.AssignedUsers)
+	}
+
+	// Disabling user 3 clears the code and unassigns the lock, both on
+	// the hardware.
+	f.ok(f.s.DisablePanelUser(f.admin, p.ID, 3))
+	drain(t, d)
+	if st := lockOn(t, dev, 1); len(st.AssignedUsers) != 0 {
+		t.Fatalf("after disabling user 3: %v", st.AssignedUsers)
+	}
+	if got := f.lock(l.ID); got.Sync.State != store.SyncInSync || len(got.Users) != 0 {
+		t.Fatalf("lock after disabling: %+v", got)
+	}
+	if c, _ := f.s.SyncCounts(f.admin, 0); c != (store.SyncCounts{}) {
+		t.Fatalf("counts %+v", c)
+	}
+
+	// A code cleared at the panel behind the store's back: the lock
+	// refuses the user, the job fails for good; once the code is back, a
+	// retry goes through.
+	f.ok(dev.ClearCode(context.Background(), 2))
+	f.ok(f.s.AssignLockUser(f.admin, l.ID, 2))
+	drain(t, d)
+	got := f.lock(l.ID)
+	if got.Sync.State != store.SyncFailed || !strings.Contains(got.Sync.Reason, "slot 2 has no code") {
+		t.Fatalf("refused: %+v", got.Sync)
+	}
+	f.ok(dev.SetCode(context.Background(), drivers.User{Slot: 2}, "4829"))
+	f.ok(f.s.RetryJob(f.admin, got.Sync.Job))
+	drain(t, d)
+	if got := f.lock(l.ID); got.Sync.State != store.SyncInSync || !slices.Equal(lockOn(t, dev, 1).AssignedUsers, []int{2}) {
+		t.Fatalf("after the retry: %+v", got.Sync)
+	}
+}
+
+func TestLockUsersOnADriverWithoutLocks(t *testing.T) {
+	f := newFx(t)
+	p, _ := f.panel("neo-hs2064")
+	f.ok(f.s.SetCode(f.admin, p.ID, 2, "4829", store.CodeOptions{}))
+	l, err := f.s.AddLock(f.admin, store.Lock{Name: "Gate", Model: store.ModelYaleL2, Panel: p.ID})
+	f.ok(err)
+	f.ok(f.s.SetPanelDevice(f.admin, p.ID, store.DeviceConfig{Driver: "sim", Address: p.Address + "-nolocks", Options: map[string]string{"locks": "0"}}))
+	f.ok(f.s.AssignLockUser(f.admin, l.ID, 2))
+	d := New(f.s, Options{})
+	defer d.Close()
+	drain(t, d)
+	got := f.lock(l.ID)
+	if got.Sync.State != store.SyncFailed || !strings.Contains(got.Sync.Reason, "the sim driver of "+p.Label()+" cannot assign users to door locks") {
+		t.Fatalf("lock %+v", got.Sync)
+	}
+}
