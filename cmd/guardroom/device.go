@@ -429,6 +429,8 @@ func jobTarget(j store.Job) string {
 		return "mail to " + j.Mail.To
 	case j.ForPartition():
 		return fmt.Sprintf("panel %d partition %d", j.Panel, j.Partition)
+	case j.ForLockUser():
+		return fmt.Sprintf("panel %d lock %d, user %d", j.Panel, j.Lock, j.Slot)
 	case j.ForLock():
 		return fmt.Sprintf("panel %d lock %d", j.Panel, j.Lock)
 	case j.ForTag() && j.Lock != 0:
