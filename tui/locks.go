@@ -406,12 +406,7 @@ func unassignLockConfirm(c *common, l store.Lock, panel string, slot int, who st
 }
 
 func (s *locksScreen) row(id uint64) (lockRow, bool) {
-	for _, r := range s.items {
-		if r.l.ID == id {
-			return r, true
-		}
-	}
-	return lockRow{}, false
+	return rowWith(s.items, func(r lockRow) uint64 { return r.l.ID }, id)
 }
 
 // lockDetails shows one lock: what its model can do, its state and

@@ -155,12 +155,20 @@ func (s *panelsScreen) selected() (panelRow, bool) {
 }
 
 func (s *panelsScreen) row(id uint64) (panelRow, bool) {
-	for _, r := range s.rows {
-		if r.p.ID == id {
+	return rowWith(s.rows, func(r panelRow) uint64 { return r.p.ID }, id)
+}
+
+// rowWith finds the loaded row whose key is k. Details dialogs keep a key,
+// not a row, so after a reload they show the row as it is now (or close
+// when it is gone).
+func rowWith[R any, K comparable](rows []R, key func(R) K, k K) (R, bool) {
+	for _, r := range rows {
+		if key(r) == k {
 			return r, true
 		}
 	}
-	return panelRow{}, false
+	var none R
+	return none, false
 }
 
 func (s *panelsScreen) view(w, h int) string {

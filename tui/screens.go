@@ -239,12 +239,7 @@ func (s *partitionsScreen) runFor(id ActionID, r partitionRow) tea.Cmd {
 }
 
 func (s *partitionsScreen) row(n int) (partitionRow, bool) {
-	for _, r := range s.items {
-		if r.p.Number == n {
-			return r, true
-		}
-	}
-	return partitionRow{}, false
+	return rowWith(s.items, func(r partitionRow) int { return r.p.Number }, n)
 }
 
 // partitionDetails shows one partition with its command's full sentence;

@@ -304,12 +304,7 @@ func (s *tagsScreen) runFor(id ActionID, r tagRow) tea.Cmd {
 }
 
 func (s *tagsScreen) row(id string) (tagRow, bool) {
-	for _, r := range s.items {
-		if r.t.ID == id {
-			return r, true
-		}
-	}
-	return tagRow{}, false
+	return rowWith(s.items, func(r tagRow) string { return r.t.ID }, id)
 }
 
 // tagDetails shows one tag and the actions its state allows.
