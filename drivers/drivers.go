@@ -20,6 +20,7 @@ import (
 	"context"
 	"fmt"
 	"hash/crc32"
+	"unicode/utf8"
 )
 
 // ArmMode is how a partition is armed.
@@ -233,6 +234,28 @@ func CheckTag(tag string) error {
 	for i := 0; i < len(tag); i++ {
 		if tag[i] <= 0x20 || tag[i] >= 0x7f {
 			return &Refusal{Kind: RefusedTag, Reason: "tag ID must be printable ASCII without spaces"}
+		}
+	}
+	return nil
+}
+
+// MaxLabelBytes is the longest slot or partition label a panel keeps, in
+// bytes of UTF-8.
+const MaxLabelBytes = 32
+
+// CheckLabel refuses a label a panel cannot keep: longer than
+// MaxLabelBytes, not valid UTF-8, or holding a control character (a line
+// break would split a keypad display line, or a step shown to a person).
+func CheckLabel(label string) error {
+	if len(label) > MaxLabelBytes {
+		return &Refusal{Kind: RefusedLabel, Reason: fmt.Sprintf("label is %d bytes: a panel keeps at most %d (fewer letters with accents)", len(label), MaxLabelBytes)}
+	}
+	if !utf8.ValidString(label) {
+		return &Refusal{Kind: RefusedLabel, Reason: "label is not valid text: retype it"}
+	}
+	for _, r := range label {
+		if r < 0x20 || r == 0x7f {
+			return &Refusal{Kind: RefusedLabel, Reason: "label holds a control character: use letters, digits and punctuation"}
 		}
 	}
 	return nil

@@ -168,3 +168,23 @@ func TestKeypadTagSlots(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckLabel(t *testing.T) {
+	for _, c := range []struct {
+		label string
+		ok    bool
+	}{
+		{"Front desk", true},
+		{"", true},
+		{strings.Repeat("é", drivers.MaxLabelBytes/2), true},
+		{strings.Repeat("é", drivers.MaxLabelBytes/2+1), false},
+		{"line\nbreak", false},
+		{"bad \xff text", false},
+	} {
+		err := drivers.CheckLabel(c.label)
+		var r *drivers.Refusal
+		if (err == nil) != c.ok || (err != nil && (!errors.As(err, &r) || r.Kind != drivers.RefusedLabel)) {
+			t.Errorf("CheckLabel(%q) = %v, want ok %v", c.label, err, c.ok)
+		}
+	}
+}

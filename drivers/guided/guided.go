@@ -37,16 +37,14 @@ import (
 	"context"
 	"fmt"
 	"math/bits"
-	"unicode/utf8"
 
 	"github.com/guardroom/guardroom/drivers"
 	"github.com/guardroom/guardroom/store/family"
 )
 
-// MaxLabelBytes is the longest label the driver passes on, in bytes of
-// UTF-8. It matches the other drivers (drivers/sim, Modbus map v1), so a
-// label does not depend on the driver. Keypads may show fewer characters.
-const MaxLabelBytes = 32
+// MaxLabelBytes is the longest label the driver passes on, the same for
+// every driver (drivers.MaxLabelBytes). Keypads may show fewer characters.
+const MaxLabelBytes = drivers.MaxLabelBytes
 
 func init() { drivers.Register("guided", Open) }
 
@@ -167,21 +165,7 @@ func (p *Panel) checkSlot(slot int) error {
 	return nil
 }
 
-func (p *Panel) checkLabel(label string) error {
-	if len(label) > MaxLabelBytes {
-		return refuse(drivers.RefusedLabel, "label is %d bytes: at most %d (fewer letters with accents)", len(label), MaxLabelBytes)
-	}
-	if !utf8.ValidString(label) {
-		return refuse(drivers.RefusedLabel, "label is not valid text: retype it")
-	}
-	for _, r := range label {
-		// A line break would split a step in two on the console.
-		if r < 0x20 || r == 0x7f {
-			return refuse(drivers.RefusedLabel, "label holds a control character: use letters, digits and punctuation")
-		}
-	}
-	return nil
-}
+func (p *Panel) checkLabel(label string) error { return drivers.CheckLabel(label) }
 
 func (p *Panel) allParts() uint64 {
 	if p.fam.Partitions >= 64 {

@@ -51,7 +51,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/guardroom/guardroom/drivers"
 	"github.com/guardroom/guardroom/store/family"
@@ -59,8 +58,8 @@ import (
 
 // Limits a simulated panel enforces, matching Modbus register map v3.
 const (
-	MaxLabelBytes  = 32                  // bytes of UTF-8 in a slot or partition label
-	MaxTagBytes    = drivers.MaxTagBytes // bytes of a tag ID, lock or keypad (printable ASCII)
+	MaxLabelBytes  = drivers.MaxLabelBytes // bytes of UTF-8 in a slot or partition label
+	MaxTagBytes    = drivers.MaxTagBytes   // bytes of a tag ID, lock or keypad (printable ASCII)
 	MaxTagsPerLock = 16
 	// MaxUsersPerLock is how many panel users one lock takes. The sim
 	// does not know a lock's model (the store's capability table does:
@@ -683,20 +682,7 @@ func (p *Panel) checkSlot(slot int) error {
 	return nil
 }
 
-func (p *Panel) checkLabel(label string) error {
-	if len(label) > MaxLabelBytes {
-		return refuse(drivers.RefusedLabel, "label is %d bytes: this panel keeps at most %d (fewer letters with accents)", len(label), MaxLabelBytes)
-	}
-	if !utf8.ValidString(label) {
-		return refuse(drivers.RefusedLabel, "label is not valid text: retype it")
-	}
-	for _, r := range label {
-		if r < 0x20 || r == 0x7f {
-			return refuse(drivers.RefusedLabel, "label holds a control character: use letters, digits and punctuation")
-		}
-	}
-	return nil
-}
+func (p *Panel) checkLabel(label string) error { return drivers.CheckLabel(label) }
 
 func (p *Panel) checkParts(parts uint64) error {
 	if parts == 0 {
