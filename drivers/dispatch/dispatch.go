@@ -534,86 +534,90 @@ func readLock(ctx context.Context, l drivers.Locks, j store.Job) (drivers.LockSt
 	return drivers.LockStatus{}, mismatch(j, fmt.Sprintf("no lock %d", j.LockNo))
 }
 
-func applyLock(ctx context.Context, p store.Panel, drv drivers.Panel, j store.Job) (bool, uint32, error) {
-	l, err := locksOf(p, drv, "lock or unlock doors", drv.Capabilities().Locks)
+// onLock runs one command on the job's lock through the panel's lock
+// driver, reads the lock back, and fails the job when check finds the
+// change missing (check says what the lock shows instead; "" when it
+// matches).
+func onLock(ctx context.Context, p store.Panel, drv drivers.Panel, j store.Job, what string, can bool,
+	do func(drivers.Locks) error, check func(drivers.LockStatus) string) (bool, uint32, error) {
+	l, err := locksOf(p, drv, what, can)
 	if err != nil {
 		return false, 0, err
 	}
-	want := drivers.Locked
-	if j.Op == store.OpUnlock {
-		want = drivers.Unlocked
-		err = l.Unlock(ctx, j.LockNo)
-	} else {
-		err = l.Lock(ctx, j.LockNo)
-	}
-	if err != nil {
+	if err := do(l); err != nil {
 		return false, 0, err
 	}
 	st, err := readLock(ctx, l, j)
 	if err != nil {
 		return false, 0, err
 	}
-	if st.State != want {
-		return false, 0, mismatch(j, "the lock is "+string(st.State))
+	if shows := check(st); shows != "" {
+		return false, 0, mismatch(j, shows)
 	}
 	return true, 0, nil
+}
+
+func applyLock(ctx context.Context, p store.Panel, drv drivers.Panel, j store.Job) (bool, uint32, error) {
+	want := drivers.Locked
+	if j.Op == store.OpUnlock {
+		want = drivers.Unlocked
+	}
+	return onLock(ctx, p, drv, j, "lock or unlock doors", drv.Capabilities().Locks,
+		func(l drivers.Locks) error {
+			if want == drivers.Unlocked {
+				return l.Unlock(ctx, j.LockNo)
+			}
+			return l.Lock(ctx, j.LockNo)
+		},
+		func(st drivers.LockStatus) string {
+			if st.State != want {
+				return "the lock is " + string(st.State)
+			}
+			return ""
+		})
 }
 
 // applyLockUser assigns the panel user in j.Slot to the lock, or takes
 // the lock away from them, and reads the lock's assigned users back. No
 // code goes with it: the panel gives the lock the slot's code.
 func applyLockUser(ctx context.Context, p store.Panel, drv drivers.Panel, j store.Job) (bool, uint32, error) {
-	l, err := locksOf(p, drv, "assign users to door locks", drv.Capabilities().Locks)
-	if err != nil {
-		return false, 0, err
-	}
 	assigning := j.Op == store.OpLockAssign
-	if assigning {
-		err = l.AssignUser(ctx, j.LockNo, j.Slot)
-	} else {
-		err = l.UnassignUser(ctx, j.LockNo, j.Slot)
-	}
-	if err != nil {
-		return false, 0, err
-	}
-	st, err := readLock(ctx, l, j)
-	if err != nil {
-		return false, 0, err
-	}
-	if slices.Contains(st.AssignedUsers, j.Slot) != assigning {
-		if assigning {
-			return false, 0, mismatch(j, fmt.Sprintf("user %d is not assigned to the lock", j.Slot))
-		}
-		return false, 0, mismatch(j, fmt.Sprintf("user %d is still assigned to the lock", j.Slot))
-	}
-	return true, 0, nil
+	return onLock(ctx, p, drv, j, "assign users to door locks", drv.Capabilities().Locks,
+		func(l drivers.Locks) error {
+			if assigning {
+				return l.AssignUser(ctx, j.LockNo, j.Slot)
+			}
+			return l.UnassignUser(ctx, j.LockNo, j.Slot)
+		},
+		func(st drivers.LockStatus) string {
+			switch has := slices.Contains(st.AssignedUsers, j.Slot); {
+			case assigning && !has:
+				return fmt.Sprintf("user %d is not assigned to the lock", j.Slot)
+			case !assigning && has:
+				return fmt.Sprintf("user %d is still assigned to the lock", j.Slot)
+			}
+			return ""
+		})
 }
 
 func applyLockTag(ctx context.Context, p store.Panel, drv drivers.Panel, j store.Job) (bool, uint32, error) {
-	l, err := locksOf(p, drv, "enrol tags on door locks", drv.Capabilities().Tags)
-	if err != nil {
-		return false, 0, err
-	}
 	adding := j.Op == store.OpAddTag
-	if adding {
-		err = l.AddTag(ctx, j.LockNo, j.Tag, j.Slot)
-	} else {
-		err = l.RemoveTag(ctx, j.LockNo, j.Tag)
-	}
-	if err != nil {
-		return false, 0, err
-	}
-	st, err := readLock(ctx, l, j)
-	if err != nil {
-		return false, 0, err
-	}
-	if slices.Contains(st.Tags, j.Tag) != adding {
-		if adding {
-			return false, 0, mismatch(j, "the lock does not hold tag "+j.Tag)
-		}
-		return false, 0, mismatch(j, "the lock still holds tag "+j.Tag)
-	}
-	return true, 0, nil
+	return onLock(ctx, p, drv, j, "enrol tags on door locks", drv.Capabilities().Tags,
+		func(l drivers.Locks) error {
+			if adding {
+				return l.AddTag(ctx, j.LockNo, j.Tag, j.Slot)
+			}
+			return l.RemoveTag(ctx, j.LockNo, j.Tag)
+		},
+		func(st drivers.LockStatus) string {
+			switch has := slices.Contains(st.Tags, j.Tag); {
+			case adding && !has:
+				return "the lock does not hold tag " + j.Tag
+			case !adding && has:
+				return "the lock still holds tag " + j.Tag
+			}
+			return ""
+		})
 }
 
 // applyKeypadTag gives a tag to, or takes it from, a user of the panel's
