@@ -27,6 +27,7 @@ const (
 	PermManageOperators
 	PermManageDevices
 	PermBackupRestore
+	PermOperateDoors
 
 	permEnd
 )
@@ -44,6 +45,7 @@ var permNames = map[Perm]string{
 	PermManageOperators:  "manage operators",
 	PermManageDevices:    "manage devices and drivers",
 	PermBackupRestore:    "backup/restore",
+	PermOperateDoors:     "lock/unlock doors",
 }
 
 func (p Perm) String() string {
@@ -72,10 +74,10 @@ const permAll = permEnd - 1
 
 // Roles maps each predefined role to its permissions.
 var Roles = map[string]Perm{
-	RoleGuard:     PermViewEquipment | PermViewPanelUsers | PermViewActionLog | PermArmDisarm,
-	RoleInstaller: PermViewEquipment | PermViewPanelUsers | PermManagePanelUsers | PermManageEquipment | PermManageLocksTags | PermBulkImport | PermManageDevices | PermViewActionLog,
+	RoleGuard:     PermViewEquipment | PermViewPanelUsers | PermViewActionLog | PermArmDisarm | PermOperateDoors,
+	RoleInstaller: PermViewEquipment | PermViewPanelUsers | PermManagePanelUsers | PermManageEquipment | PermManageLocksTags | PermOperateDoors | PermBulkImport | PermManageDevices | PermViewActionLog,
 	RoleSupervisor: PermViewEquipment | PermViewPanelUsers | PermManagePanelUsers | PermManageAccounts |
-		PermArmDisarm | PermManageLocksTags | PermViewActionLog,
+		PermArmDisarm | PermManageLocksTags | PermOperateDoors | PermViewActionLog,
 	RoleAdministrator: permAll,
 	RoleAuditor:       PermViewEquipment | PermViewPanelUsers | PermViewActionLog,
 }

@@ -573,7 +573,7 @@ func checkReason(reason string) (string, error) {
 }
 
 func (s *Store) lockCommand(a Actor, action string, id uint64, to LockState, reason string) error {
-	return s.lockOp(a, PermManageLocksTags, action, id, func(w *wtx, p Panel, l *Lock) error {
+	return s.lockOp(a, PermOperateDoors, action, id, func(w *wtx, p Panel, l *Lock) error {
 		if to == LockUnlocked {
 			var err error
 			if reason, err = checkReason(reason); err != nil {
@@ -912,7 +912,11 @@ const (
 // with the refusal the operation itself would return. For ActAssignToLock
 // it checks the lock (its model, its room for users), not a user.
 func (s *Store) CheckLock(a Actor, l Lock, act LockAction) error {
-	if err := a.need(PermManageLocksTags); err != nil {
+	perm := PermManageLocksTags
+	if act == ActLockDoor || act == ActUnlockDoor {
+		perm = PermOperateDoors
+	}
+	if err := a.need(perm); err != nil {
 		return err
 	}
 	if !s.unitInScope(a, l.Unit) {

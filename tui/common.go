@@ -73,7 +73,7 @@ func errText(err error) string {
 
 // canWrite reports whether the operator holds any permission that writes.
 func (c *common) readOnly() bool {
-	for _, p := range []store.Perm{store.PermManagePanelUsers, store.PermManageAccounts, store.PermManageEquipment, store.PermManageLocksTags, store.PermArmDisarm} {
+	for _, p := range []store.Perm{store.PermManagePanelUsers, store.PermManageAccounts, store.PermManageEquipment, store.PermManageLocksTags, store.PermOperateDoors, store.PermArmDisarm} {
 		if c.actor.Can(p) {
 			return false
 		}

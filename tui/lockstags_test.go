@@ -370,12 +370,21 @@ func TestMarkTagLost(t *testing.T) {
 	c.waitStatus("lost: tag " + tagLock + " is marked lost already")
 }
 
-// A guard may see the locks but not change them: the store's words.
+// A guard may open a door but not change a lock's users; an auditor may
+// do neither: the store's words.
 func TestLocksReadOnlyForGuard(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	c := start(t, f, consoleOpts{w: 120, h: 40, actor: f.ops[store.RoleGuard]})
 	goLocks(c)
+	c.press("a")
+	c.waitStatus(`assign user: operator gina does not have the "manage locks and tags" permission`)
 	c.press("U")
-	c.waitStatus(`unlock: operator gina does not have the "manage locks and tags" permission`)
+	c.waitScreen("Unlock lock 1")
+	c.press("esc")
+
+	a := start(t, f, consoleOpts{w: 120, h: 40, actor: f.ops[store.RoleAuditor]})
+	goLocks(a)
+	a.press("U")
+	a.waitStatus(`does not have the "lock/unlock doors" permission`)
 }
