@@ -1,13 +1,9 @@
 package store
 
 import (
-	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/dgraph-io/badger/v4"
 )
 
 // Perm is one permission. Roles are sets of them.
@@ -72,7 +68,10 @@ const (
 
 const permAll = permEnd - 1
 
-// Roles maps each predefined role to its permissions.
+// Roles maps each predefined role to its permissions. The permissions of a
+// predefined role come from here, not from the database, so a new
+// permission reaches existing sites with the release that adds it; custom
+// roles (roles.go) keep theirs in the database.
 var Roles = map[string]Perm{
 	RoleGuard:     PermViewEquipment | PermViewPanelUsers | PermViewActionLog | PermArmDisarm | PermOperateDoors,
 	RoleInstaller: PermViewEquipment | PermViewPanelUsers | PermManagePanelUsers | PermManageEquipment | PermManageLocksTags | PermOperateDoors | PermBulkImport | PermManageDevices | PermViewActionLog,
@@ -87,17 +86,35 @@ func RoleNames() []string {
 	return []string{RoleGuard, RoleInstaller, RoleSupervisor, RoleAdministrator, RoleAuditor}
 }
 
-// Operator is a person who uses guardroom. Login, passwords and second
-// factors are added by the operators work; here an operator is a name, a
-// role and the organization units they may see and change.
-type Operator struct {
-	Username  string    `json:"username"`
-	Name      string    `json:"name"`
-	Role      string    `json:"role"`
-	Units     []uint64  `json:"units"`
-	Suspended bool      `json:"suspended,omitempty"`
-	Created   time.Time `json:"created"`
+// Perms lists every permission, in the order of reference 003 then ours.
+func Perms() []Perm {
+	var out []Perm
+	for b := Perm(1); b < permEnd; b <<= 1 {
+		out = append(out, b)
+	}
+	return out
 }
+
+// ParsePerm finds a permission by its name ("manage panel users").
+func ParsePerm(name string) (Perm, bool) {
+	for p, n := range permNames {
+		if strings.EqualFold(n, strings.TrimSpace(name)) {
+			return p, true
+		}
+	}
+	return 0, false
+}
+
+// LoginStep is what an operator still has to do before the actor may act.
+type LoginStep string
+
+// Login steps, in the order they are asked.
+const (
+	StepNone         LoginStep = ""
+	StepSecondFactor LoginStep = "second factor"
+	StepNewPassword  LoginStep = "new password"
+	StepEnrol2FA     LoginStep = "second-factor enrolment"
+)
 
 // Actor is who is asking: an operator with their permissions and scope, and
 // the way they came in (cli, tui, ssh ...). Only the store makes Actors, so a
@@ -108,6 +125,20 @@ type Actor struct {
 	perms    Perm
 	units    []uint64
 	internal bool
+
+	// step is what is left of the login; no permission works until it is
+	// done.
+	step LoginStep
+	// until is when the access (or the first of its role grants) ends:
+	// an actor held by a long console session stops working then.
+	until time.Time
+	// gen is the operator's access generation at login: suspending,
+	// editing or resetting the operator moves it on, so an open session
+	// is refused from the next call.
+	gen uint64
+	st  *Store
+	// byKey: logged in with an SSH key, so no password was asked.
+	byKey bool
 }
 
 // Name is the operator's username.
@@ -117,31 +148,17 @@ func (a Actor) Name() string { return a.name }
 func (a Actor) Via() string { return a.via }
 
 // Can reports whether the actor holds permission p.
-func (a Actor) Can(p Perm) bool { return a.perms&p == p }
+func (a Actor) Can(p Perm) bool { return a.step == StepNone && a.perms&p == p }
 
 // Units are the organization units granted to the actor.
 func (a Actor) Units() []uint64 { return slices.Clone(a.units) }
 
-// Actor returns the actor for an operator, refusing unknown and suspended
-// operators.
-func (s *Store) Actor(username, via string) (Actor, error) {
-	var op Operator
-	err := s.db.View(func(txn *badger.Txn) error { return getJSON(txn, operatorKey(username), &op) })
-	if errors.Is(err, badger.ErrKeyNotFound) {
-		return Actor{}, refuse(ErrNotFound, "no operator %q: check the name (guardroom operator list)", username)
-	}
-	if err != nil {
-		return Actor{}, fmt.Errorf("read operator: %w", err)
-	}
-	if op.Suspended {
-		return Actor{}, refuse(ErrPermission, "operator %q is suspended: ask an administrator", username)
-	}
-	perms, ok := Roles[op.Role]
-	if !ok {
-		return Actor{}, refuse(ErrInvalid, "operator %q has unknown role %q: ask an administrator to fix it", username, op.Role)
-	}
-	return Actor{name: op.Username, via: via, perms: perms, units: op.Units}, nil
-}
+// Step is what the operator must still do to finish logging in.
+func (a Actor) Step() LoginStep { return a.step }
+
+// Until is when the actor's access, or one of its role grants, ends (zero:
+// never).
+func (a Actor) Until() time.Time { return a.until }
 
 // Internal returns an actor with every permission over the whole
 // organization, for the store's own maintenance work: creating the demo
@@ -151,65 +168,35 @@ func (s *Store) Internal(name string) Actor {
 	return Actor{name: name, via: "system", perms: permAll, units: []uint64{RootUnit}, internal: true}
 }
 
+// valid refuses an actor whose login is unfinished, whose access ended or
+// changed since it was made.
+func (a Actor) valid() error {
+	if a.internal {
+		return nil
+	}
+	if a.step != StepNone {
+		return refuse(ErrPermission, "operator %s has not finished logging in: the %s comes first", a.name, a.step)
+	}
+	if a.st == nil {
+		return nil
+	}
+	if !a.until.IsZero() && !a.st.now().Before(a.until) {
+		return refuse(ErrPermission, "the access of operator %s, or one of its roles, ended at %s: log in again to go on with what is still granted", a.name, a.until.Local().Format("2006-01-02 15:04"))
+	}
+	if a.st.opGen(a.name) != a.gen {
+		return refuse(ErrPermission, "the access of operator %s was changed by an administrator since this login: log in again", a.name)
+	}
+	return nil
+}
+
 func (a Actor) need(p Perm) error {
-	if a.Can(p) {
+	if err := a.valid(); err != nil {
+		return err
+	}
+	if a.perms&p == p {
 		return nil
 	}
 	return refuse(ErrPermission, "operator %s does not have the %q permission: ask an administrator for it", a.name, p.String())
-}
-
-// AddOperator creates an operator with a predefined role and units.
-func (s *Store) AddOperator(a Actor, op Operator) error {
-	w := s.begin(a, "operator.add", "operator "+op.Username)
-	return s.finish(w, func() error {
-		if err := a.need(PermManageOperators); err != nil {
-			return err
-		}
-		if !validName(op.Username) {
-			return refuse(ErrInvalid, "operator name %q is not valid: use 1-32 letters, digits, dot, dash or underscore", op.Username)
-		}
-		if _, ok := Roles[op.Role]; !ok {
-			return refuse(ErrInvalid, "unknown role %q: choose one of %s", op.Role, strings.Join(RoleNames(), ", "))
-		}
-		if len(op.Units) == 0 {
-			return refuse(ErrInvalid, "operator %s has no organization unit: grant at least one unit", op.Username)
-		}
-		for _, u := range op.Units {
-			if err := w.inScope(u); err != nil {
-				return err
-			}
-		}
-		if ok, err := exists(w.txn, operatorKey(op.Username)); err != nil {
-			return err
-		} else if ok {
-			return refuse(ErrDuplicate, "operator %s already exists: choose another name", op.Username)
-		}
-		op.Created = s.now()
-		if err := setJSON(w.txn, operatorKey(op.Username), op); err != nil {
-			return err
-		}
-		w.log(nil, map[string]string{"role": op.Role, "units": fmt.Sprint(op.Units)})
-		return nil
-	})
-}
-
-// ListOperators returns every operator.
-func (s *Store) ListOperators(a Actor) ([]Operator, error) {
-	if err := a.need(PermManageOperators); err != nil {
-		return nil, err
-	}
-	var out []Operator
-	err := s.db.View(func(txn *badger.Txn) error {
-		return scan(txn, pOperator, true, func(_, v []byte) error {
-			var op Operator
-			if err := jsonUnmarshal(v, &op); err != nil {
-				return err
-			}
-			out = append(out, op)
-			return nil
-		})
-	})
-	return out, err
 }
 
 func validName(s string) bool {

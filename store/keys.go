@@ -16,12 +16,17 @@ var (
 	pLog      = []byte("log/")
 	pOutbox   = []byte("outbox/")
 	pDrift    = []byte("drift/")
+	pRole     = []byte("role/")
+	// pNotice holds security notices until their operator has seen them:
+	// notice/<username>/0/<seq>.
+	pNotice = []byte("notice/")
 
 	pIdxEmail    = []byte("idx/email/")
 	pIdxIMEI     = []byte("idx/imei/")
 	pIdxCode     = []byte("idx/code/")
 	pIdxAcctUser = []byte("idx/acctuser/")
 	pIdxJob      = []byte("idx/job/")
+	pIdxSSHKey   = []byte("idx/sshkey/")
 	// A panel user's tags and a lock's tags, so that disabling a user or
 	// removing a lock finds them without reading every tag. The owner
 	// entry's value is the tag's kind (a keypad slot holds one tag).
@@ -41,7 +46,10 @@ var (
 	kSchemaV = []byte("meta/schema")
 	// kTagImport marks an accepted tag import still being written.
 	kTagImport = []byte("meta/tagimport")
-	schemaVer  = []byte("1")
+	// kDemoLogins holds the demo site's operators and passwords, shown on
+	// its login screen; a real site never has it.
+	kDemoLogins = []byte("meta/demologins")
+	schemaVer   = []byte("1")
 )
 
 func k(prefix []byte, parts ...[]byte) []byte {

@@ -126,10 +126,12 @@ func TestLogEntryPerOperation(t *testing.T) {
 			return err
 		}, want{action: "tag.enrol", refused: "tag ID not valid", panel: true, slot: 2}},
 		{"add operator", func() error {
-			return f.s.AddOperator(f.admin, Operator{Username: "carol", Role: RoleAuditor, Units: []uint64{RootUnit}})
-		}, want{action: "operator.add", after: map[string]string{"role": "Auditor", "units": "[1]"}}},
+			_, err := f.s.AddOperator(f.admin, NewOperator{Username: "carol", Grants: []Grant{{Role: RoleAuditor}}, Units: []uint64{RootUnit}})
+			return err
+		}, want{action: "operator.add", after: map[string]string{"roles": "Auditor", "units": "[1]"}}},
 		{"refused add operator: no permission", func() error {
-			return f.s.AddOperator(guard, Operator{Username: "dave", Role: RoleAuditor, Units: []uint64{RootUnit}})
+			_, err := f.s.AddOperator(guard, NewOperator{Username: "dave", Grants: []Grant{{Role: RoleAuditor}}, Units: []uint64{RootUnit}})
+			return err
 		}, want{action: "operator.add", refused: "manage operators", op: guard.Name()}},
 	}
 	for _, c := range cases {

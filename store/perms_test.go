@@ -104,7 +104,8 @@ func permCases() []permCase {
 			return f.s.SetPartitionLabel(a, f.panel("neo-hs2064").ID, 1, "Lobby")
 		}},
 		{"AddOperator", PermManageOperators, false, func(f *fx, a Actor, i int) error {
-			return f.s.AddOperator(a, Operator{Username: fmt.Sprintf("op%d", i), Role: RoleGuard, Units: []uint64{RootUnit}})
+			_, err := f.s.AddOperator(a, NewOperator{Username: fmt.Sprintf("op%d", i), Grants: []Grant{{Role: RoleGuard}}, Units: []uint64{RootUnit}})
+			return err
 		}},
 		{"Backup", PermBackupRestore, false, func(f *fx, a Actor, i int) error {
 			return f.s.Backup(a, bytes.Repeat([]byte{7}, KeySize), io.Discard)
@@ -251,10 +252,10 @@ func TestRolesTable(t *testing.T) {
 	}
 	t.Run("operators with unknown or suspended roles", func(t *testing.T) {
 		f := newFx(t)
-		fxWant(t, f.s.AddOperator(f.admin, Operator{Username: "x", Role: "Boss", Units: []uint64{RootUnit}}), ErrInvalid, "unknown role")
-		fxWant(t, f.s.AddOperator(f.admin, Operator{Username: "bad name", Role: RoleGuard, Units: []uint64{RootUnit}}), ErrInvalid, "not valid")
-		fxWant(t, f.s.AddOperator(f.admin, Operator{Username: "nounit", Role: RoleGuard}), ErrInvalid, "no organization unit")
-		fxWant(t, f.s.AddOperator(f.admin, Operator{Username: "admin", Role: RoleGuard, Units: []uint64{RootUnit}}), ErrDuplicate)
+		fxWant(t, second(f.s.AddOperator(f.admin, NewOperator{Username: "x", Grants: []Grant{{Role: "Boss"}}, Units: []uint64{RootUnit}})), ErrInvalid, "unknown role")
+		fxWant(t, second(f.s.AddOperator(f.admin, NewOperator{Username: "bad name", Grants: []Grant{{Role: RoleGuard}}, Units: []uint64{RootUnit}})), ErrInvalid, "not valid")
+		fxWant(t, second(f.s.AddOperator(f.admin, NewOperator{Username: "nounit", Grants: []Grant{{Role: RoleGuard}}})), ErrInvalid, "no organization unit")
+		fxWant(t, second(f.s.AddOperator(f.admin, NewOperator{Username: "admin", Grants: []Grant{{Role: RoleGuard}}, Units: []uint64{RootUnit}})), ErrDuplicate)
 		_, err := f.s.Actor("ghost", "test")
 		fxWant(t, err, ErrNotFound, `no operator "ghost"`)
 	})
@@ -460,9 +461,9 @@ func TestScopeWrites(t *testing.T) {
 		fxWant(t, s.SetPartitionLabel(inst, pb.ID, 1, "Mine"), ErrNotFound)
 		_, err = s.AddUnit(inst, sf.a.ID, "Floor 1", UnitFloor)
 		fxWant(t, err, nil)
-		fxWant(t, sf.s.AddOperator(sf.admin, Operator{Username: "boss", Role: RoleAdministrator, Units: []uint64{sf.a.ID}}), nil)
+		fxWant(t, second(sf.s.AddOperator(sf.admin, NewOperator{Username: "boss", Grants: []Grant{{Role: RoleAdministrator}}, Units: []uint64{sf.a.ID}})), nil)
 		boss, _ := s.Actor("boss", "test")
-		fxWant(t, s.AddOperator(boss, Operator{Username: "spy", Role: RoleGuard, Units: []uint64{sf.b.ID}}), ErrPermission, "outside your organization units")
+		fxWant(t, second(s.AddOperator(boss, NewOperator{Username: "spy", Grants: []Grant{{Role: RoleGuard}}, Units: []uint64{sf.b.ID}})), ErrPermission, "outside your organization units")
 	})
 	t.Run("building B is unchanged", func(t *testing.T) {
 		u, err := s.GetUser(sf.sam, pb.ID, 2)

@@ -55,12 +55,19 @@ type Store struct {
 	units   map[uint64]Unit
 
 	subs subscribers
+
+	// opGens ends open sessions whose access changed (see Actor.gen);
+	// firstPassword is admin's one-time password when this Open created
+	// the database.
+	opMu          sync.Mutex
+	opGens        map[string]uint64
+	firstPassword string
 }
 
 // seqs are the last numbers handed out; persisted in meta/seqs with every
 // transaction that advances them.
 type seqs struct {
-	Log, Job, Panel, Account, Unit, Lock uint64
+	Log, Job, Panel, Account, Unit, Lock, Notice uint64
 }
 
 // Options returns Badger options sized for a small guard-room PC (see
@@ -189,12 +196,11 @@ func (s *Store) initialise() error {
 	now := s.now()
 	return s.db.Update(func(txn *badger.Txn) error {
 		root := Unit{ID: RootUnit, Name: "Organization", Kind: UnitOrganization, Created: now}
-		admin := Operator{Username: "admin", Name: "Administrator", Role: RoleAdministrator, Units: []uint64{RootUnit}, Created: now}
 		steps := []error{
 			txn.Set(kCodeKey, codeKey),
 			txn.Set(kSchemaV, schemaVer),
 			setJSON(txn, unitKey(root.ID), root),
-			setJSON(txn, operatorKey(admin.Username), admin),
+			s.firstAdmin(txn, now),
 			setJSON(txn, kSeqs, seqs{Unit: RootUnit}),
 			txn.Set(kInit, []byte(now.UTC().Format(time.RFC3339))),
 		}

@@ -141,7 +141,7 @@ func (f *fx) operator(role string, units ...uint64) Actor {
 		units = []uint64{RootUnit}
 	}
 	name := fmt.Sprintf("%s%d", strings.ToLower(role), f.next())
-	if err := f.s.AddOperator(f.admin, Operator{Username: name, Name: role, Role: role, Units: units}); err != nil {
+	if _, err := f.s.AddOperator(f.admin, NewOperator{Username: name, Name: role, Grants: []Grant{{Role: role}}, Units: units}); err != nil {
 		f.t.Fatalf("add operator %s: %v", name, err)
 	}
 	a, err := f.s.Actor(name, "test")
@@ -347,3 +347,6 @@ func fxChanges(t *testing.T, sub *Subscription) map[string]int {
 	}
 	return kinds
 }
+
+// second drops a call's first result, for checking its error.
+func second[T any](_ T, err error) error { return err }

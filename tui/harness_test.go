@@ -211,7 +211,7 @@ func buildFixture(s *store.Store) *fixture {
 
 	for _, op := range []struct{ user, role string }{{"gina", store.RoleGuard}, {"ivan", store.RoleInstaller}, {"sue", store.RoleSupervisor}, {"otto", store.RoleAuditor}} {
 		user, role := op.user, op.role
-		mustDo(s.AddOperator(f.admin, store.Operator{Username: user, Name: role, Role: role, Units: []uint64{store.RootUnit}}))
+		must(s.AddOperator(f.admin, store.NewOperator{Username: user, Name: role, Grants: []store.Grant{{Role: role}}, Units: []uint64{store.RootUnit}}))
 		f.ops[role] = must(s.Actor(user, "tui"))
 	}
 	f.ops[store.RoleAdministrator] = f.admin

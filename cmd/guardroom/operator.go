@@ -59,11 +59,7 @@ func (e *env) operatorList(asJSON bool) error {
 		for i, u := range op.Units {
 			paths[i] = e.s.UnitPath(u)
 		}
-		status := "active"
-		if op.Suspended {
-			status = "suspended"
-		}
-		t.row(op.Username, dash(op.Name), op.Role, strings.Join(paths, ", "), status, localTime(op.Created, logTime))
+		t.row(op.Username, dash(op.Name), op.RoleNames(), strings.Join(paths, ", "), op.Status(e.s.Now()), localTime(op.Created, logTime))
 	}
 	return t.flush()
 }
@@ -88,15 +84,16 @@ func (e *env) operatorAdd(username, role, unitRefs, full string) error {
 		}
 		units = append(units, u.ID)
 	}
-	op := store.Operator{Username: username, Name: strings.TrimSpace(full), Role: role, Units: units}
-	if err := e.write(e.s.AddOperator(e.actor, op)); err != nil {
+	op := store.NewOperator{Username: username, Name: strings.TrimSpace(full), Grants: []store.Grant{{Role: role}}, Units: units}
+	oneTime, err := e.s.AddOperator(e.actor, op)
+	if err := e.write(err); err != nil {
 		return err
 	}
 	paths := make([]string, len(units))
 	for i, u := range units {
 		paths[i] = e.s.UnitPath(u)
 	}
-	fmt.Fprintf(e.stdout, "Added operator %s (%s) for %s. Until operator login arrives, anyone holding the key file can act as them with --operator %s.\n",
-		username, role, strings.Join(paths, ", "), username)
+	fmt.Fprintf(e.stdout, "Added operator %s (%s) for %s.\nOne-time password: %s\nGive it to %s in person; it is shown only now and must be changed at the first login.\n",
+		username, role, strings.Join(paths, ", "), oneTime, username)
 	return nil
 }

@@ -120,10 +120,18 @@ func Build(ctx context.Context, s *store.Store, o Options) error {
 		}
 		b.units[u.name] = unit.ID
 	}
+	logins := []store.DemoLogin{{Username: "admin", Role: store.RoleAdministrator}}
 	for _, op := range Operators {
-		if err := s.AddOperator(b.sys, store.Operator{Username: op.Username, Name: op.Username, Role: op.Role, Units: []uint64{b.units[op.Unit]}}); err != nil {
+		if _, err := s.AddOperator(b.sys, store.NewOperator{Username: op.Username, Name: op.Username, Grants: []store.Grant{{Role: op.Role}}, Units: []uint64{b.units[op.Unit]}}); err != nil {
 			return fmt.Errorf("demo operator %s: %w", op.Username, err)
 		}
+		logins = append(logins, store.DemoLogin{Username: op.Username, Role: op.Role})
+	}
+	for i := range logins {
+		logins[i].Password = demoPassword()
+	}
+	if err := s.SetDemoLogins(b.sys, logins); err != nil {
+		return fmt.Errorf("demo logins: %w", err)
 	}
 	var ids []uint64
 	for i, pp := range panels {
@@ -544,4 +552,11 @@ func (b *builder) sync(ctx context.Context, panels []uint64) error {
 		return err
 	}
 	return d.Poll(ctx)
+}
+
+// demoPassword is two words and a number, easy to type from the demo's
+// login screen; each demo site gets its own.
+func demoPassword() string {
+	words := []string{"harbour", "lantern", "granite", "orchard", "compass", "meadow", "copper", "willow", "falcon", "beacon", "river", "summit", "timber", "harvest", "anchor", "signal"}
+	return fmt.Sprintf("%s-%s-%02d", words[rand.IntN(len(words))], words[rand.IntN(len(words))], rand.IntN(100))
 }
