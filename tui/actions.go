@@ -90,6 +90,24 @@ const (
 	ActTagDisable     ActionID = "tag.disable"
 	ActTagLost        ActionID = "tag.lost"
 	ActTagFree        ActionID = "tag.free"
+
+	ActOpAdd           ActionID = "operator.add"
+	ActOpEdit          ActionID = "operator.edit"
+	ActOpSuspend       ActionID = "operator.suspend"
+	ActOpReactivate    ActionID = "operator.reactivate"
+	ActOpExpire        ActionID = "operator.expire"
+	ActOpUnlock        ActionID = "operator.unlock"
+	ActOpResetPassword ActionID = "operator.reset-password"
+	ActOpReset2FA      ActionID = "operator.reset-2fa"
+	ActOpAddKey        ActionID = "operator.add-key"
+	ActOpRemoveKey     ActionID = "operator.remove-key"
+	ActOpRemove        ActionID = "operator.remove"
+	ActOpRoles         ActionID = "operator.roles"
+	ActRolesBack       ActionID = "role.operators"
+	ActRoleAdd         ActionID = "role.add"
+	ActRoleEdit        ActionID = "role.edit"
+	ActRole2FA         ActionID = "role.require-2fa"
+	ActRoleRemove      ActionID = "role.remove"
 )
 
 var registry = []Action{
@@ -118,6 +136,7 @@ var registry = []Action{
 	{ID: "screen.tags", Keys: []string{"5"}, Short: "tags", Long: "Proximity tags."},
 	{ID: "screen.accounts", Keys: []string{"6"}, Short: "accounts", Long: "Customer accounts."},
 	{ID: "screen.log", Keys: []string{"7"}, Short: "log", Long: "Action log, newest first."},
+	{ID: "screen.operators", Keys: []string{"8"}, Short: "operators", Long: "Operators and their roles (only with the manage operators permission)."},
 
 	{ID: ActOpen, Keys: []string{"enter"}, Short: "open", Long: "Open the selected row: a panel's users, a user's or an entry's details."},
 
@@ -162,6 +181,27 @@ var registry = []Action{
 	{ID: ActTagFree, Keys: []string{"f"}, Short: "free", Long: "Take the tag away from its owner and off the hardware; it shows as unassigned and can be enrolled for someone else (asks first).", Writes: true, Destroys: true, Scope: scrTags},
 
 	{ID: ActPanelDetails, Keys: []string{"i"}, Short: "details", Long: "Panel details: driver, address, connection, the last error in full, the queue and drift.", Scope: scrPanels},
+
+	// The Operators tab has two views: the operators (scope operators)
+	// and their roles (scope roles); r switches between them.
+	{ID: ActOpRoles, Keys: []string{"r"}, Short: "roles", Long: "Show the roles: their permissions, who holds them, whether they require a second factor.", Scope: scrOperators},
+	{ID: ActOpAdd, Keys: []string{"n"}, Short: "add", Long: "Add an operator: name, email, roles (each may end), units and when their access ends. Their one-time password is shown once.", Writes: true, Scope: scrOperators},
+	{ID: ActOpEdit, Keys: []string{"e"}, Short: "edit", Long: "Change the operator's name, email, roles and their ends, units and access end. Their open sessions end.", Writes: true, Scope: scrOperators},
+	{ID: ActOpSuspend, Keys: []string{"s"}, Short: "suspend", Long: "Stop the operator from logging in; their open sessions end (asks first).", Writes: true, Destroys: true, Scope: scrOperators},
+	{ID: ActOpReactivate, Keys: []string{"v"}, Short: "reactivate", Long: "Let a suspended operator log in again.", Writes: true, Scope: scrOperators, Contextual: true},
+	{ID: ActOpExpire, Keys: []string{"x"}, Short: "expire", Long: "Set or clear when the operator's access ends, typed as 2026-12-31 18:00 (local time).", Writes: true, Scope: scrOperators},
+	{ID: ActOpUnlock, Keys: []string{"u"}, Short: "unlock", Long: "Lift a lockout after failed logins.", Writes: true, Scope: scrOperators, Contextual: true},
+	{ID: ActOpResetPassword, Keys: []string{"p"}, Short: "reset pw", Long: "Give the operator a new one-time password, shown once; the old one stops working (asks first).", Writes: true, Destroys: true, Scope: scrOperators},
+	{ID: ActOpReset2FA, Keys: []string{"f"}, Short: "reset 2FA", Long: "Remove the operator's second factor (a lost phone); they enrol again when a role requires it (asks first).", Writes: true, Destroys: true, Scope: scrOperators},
+	{ID: ActOpAddKey, Keys: []string{"a"}, Short: "add key", Long: "Map an SSH public key to the operator: paste one line of their .pub file.", Writes: true, Scope: scrOperators},
+	{ID: ActOpRemoveKey, Keys: []string{"d"}, Short: "remove key", Long: "Take one of the operator's SSH keys away (pick it, then confirm).", Writes: true, Destroys: true, Scope: scrOperators},
+	{ID: ActOpRemove, Keys: []string{"R"}, Short: "remove", Long: "Delete the operator; their log entries stay. Type the operator's name, then ctrl+y.", Writes: true, Destroys: true, Scope: scrOperators},
+
+	{ID: ActRolesBack, Keys: []string{"r"}, Short: "operators", Long: "Back to the operators.", Scope: scrRoles},
+	{ID: ActRoleAdd, Keys: []string{"n"}, Short: "add role", Long: "Make a custom role: a name, a description and its permissions (none you do not hold yourself).", Writes: true, Scope: scrRoles},
+	{ID: ActRoleEdit, Keys: []string{"e"}, Short: "edit", Long: "Change a role: the permissions of a custom role, and for any role its description and whether it requires a second factor.", Writes: true, Scope: scrRoles},
+	{ID: ActRole2FA, Keys: []string{"f"}, Short: "2FA on/off", Long: "Require a second factor of the role's holders, or stop requiring it. Holders without one enrol at their next login.", Writes: true, Scope: scrRoles},
+	{ID: ActRoleRemove, Keys: []string{"R"}, Short: "remove", Long: "Delete a custom role nobody holds (asks first).", Writes: true, Destroys: true, Scope: scrRoles},
 }
 
 // keymap resolves keys to actions, with the config's overrides applied.

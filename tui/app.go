@@ -89,6 +89,14 @@ func New(o Options) (*App, error) {
 		newAccountsScreen(c),
 		newLogScreen(c),
 	}
+	// The Operators tab is for those who manage operators; the others
+	// never see it (and the store would refuse them its data anyway).
+	if c.actor.Can(store.PermManageOperators) {
+		a.screens = append(a.screens, newOperatorsScreen(c))
+	}
+	for _, s := range a.screens {
+		c.tabs = append(c.tabs, s.id())
+	}
 	a.stale = make([]bool, len(a.screens))
 	if c.readOnly() {
 		a.status = "read-only: your role can view but not change anything"
@@ -230,7 +238,13 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case tickMsg:
 		a.clock = a.c.now() // the injected clock, so tests see a fixed time
-		return tick()
+		cmds := []tea.Cmd{tick()}
+		for _, s := range a.screens {
+			if cs, ok := s.(clocked); ok {
+				cmds = append(cmds, cs.clock(a.clock))
+			}
+		}
+		return tea.Batch(cmds...)
 	case storeChangedMsg:
 		cmds := []tea.Cmd{waitChange(a.sub)}
 		if touchesSync(msg.changes) {
@@ -374,9 +388,11 @@ func (a *App) key(msg tea.KeyPressMsg) tea.Cmd {
 	if a.filtering {
 		return a.filterKey(msg)
 	}
-	act, ok := a.c.keys.lookup(a.cur().id(), k)
+	// The actions the screen offers now come first: a screen with two
+	// views (Operators and its roles) offers one scope's keys at a time.
+	act, ok := a.c.keys.lookupAmong(a.cur().actions(), k)
 	if !ok {
-		act, ok = a.c.keys.lookupAmong(a.cur().actions(), k)
+		act, ok = a.c.keys.lookup(a.cur().id(), k)
 	}
 	if !ok {
 		return nil

@@ -3,6 +3,8 @@ package tui
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -20,6 +22,9 @@ type common struct {
 	theme themes.Theme
 	keys  keymap
 	now   func() time.Time
+	// tabs are the screens this operator has (the Operators tab only
+	// for those who manage operators), for the help and the palette.
+	tabs []screenID
 
 	// opened holds dialogs opened while handling the current message; the
 	// App adopts them before returning from Update.
@@ -71,9 +76,9 @@ func errText(err error) string {
 	return "failed: " + err.Error()
 }
 
-// canWrite reports whether the operator holds any permission that writes.
+// readOnly reports whether the operator holds no permission that writes.
 func (c *common) readOnly() bool {
-	for _, p := range []store.Perm{store.PermManagePanelUsers, store.PermManageAccounts, store.PermManageEquipment, store.PermManageLocksTags, store.PermOperateDoors, store.PermArmDisarm} {
+	for _, p := range []store.Perm{store.PermManagePanelUsers, store.PermManageAccounts, store.PermManageEquipment, store.PermManageLocksTags, store.PermOperateDoors, store.PermArmDisarm, store.PermManageOperators} {
 		if c.actor.Can(p) {
 			return false
 		}
@@ -95,3 +100,10 @@ type themeStyles = themes.Theme
 
 // truncate cuts a styled line to width cells.
 func truncate(s string, w int) string { return ansi.Truncate(s, w, "…") }
+
+// hasTab reports whether the operator has the screen an action ID such as
+// "screen.operators" shows (every other action: true).
+func (c *common) hasTab(id ActionID) bool {
+	scr, ok := strings.CutPrefix(string(id), string(ActScreenBase))
+	return !ok || slices.Contains(c.tabs, screenID(scr))
+}

@@ -250,7 +250,7 @@ func (h *help) lines(width int) []string {
 		switch {
 		case strings.HasPrefix(string(a.ID), "grid."):
 			nav = append(nav, a.ID)
-		case a.Scope == "" && a.ID != ActOpen:
+		case a.Scope == "" && a.ID != ActOpen && h.c.hasTab(a.ID):
 			global = append(global, a.ID)
 		}
 	}
@@ -301,7 +301,9 @@ func (p *palette) candidates() []string {
 		out = append(out, string(s.id()))
 	}
 	for _, a := range registry {
-		out = append(out, string(a.ID))
+		if p.c.hasTab(a.ID) {
+			out = append(out, string(a.ID))
+		}
 	}
 	// The first word is what is being completed; nothing typed yet (or
 	// only spaces) matches every candidate.

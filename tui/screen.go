@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"time"
+
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/guardroom/guardroom/store"
@@ -19,6 +21,10 @@ const (
 	scrTags       screenID = "tags"
 	scrAccounts   screenID = "accounts"
 	scrLog        screenID = "log"
+	scrOperators  screenID = "operators"
+	// scrRoles is the Operators tab's roles view: a scope of actions,
+	// not a tab of its own.
+	scrRoles screenID = "roles"
 )
 
 // screen is one tab. Screens return strings; only the App returns a
@@ -79,4 +85,11 @@ type showPanelMsg struct {
 type panelScoped interface {
 	setPanel(id uint64)
 	panelID() uint64
+}
+
+// clocked screens change with the clock alone (a lockout or an access
+// ends); the App tells them the time each second and they reload when
+// they must.
+type clocked interface {
+	clock(now time.Time) tea.Cmd
 }
