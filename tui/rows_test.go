@@ -329,6 +329,8 @@ func TestKeymap(t *testing.T) {
 			{scrUsers, "c", ActUserCode}, {scrUsers, "l", ActUserLabel}, {scrPartitions, "l", ActPartitionLabel},
 			{scrUsers, "q", ActQuit}, {scrAccounts, "ctrl+c", ActQuit}, {scrLog, "pgdown", ActPageNext},
 			{scrAccounts, "n", ActCreateAccount}, {scrPanels, "enter", ActOpen}, {scrUsers, "2", "screen.users"},
+			{scrOperators, "n", ActOpAdd}, {scrOperators, "r", ActOpRoles}, {scrRoles, "n", ActRoleAdd}, {scrRoles, "r", ActRolesBack},
+			{scrLog, "8", "screen.operators"},
 		} {
 			if a, ok := km.lookup(tc.scope, tc.key); !ok || a.ID != tc.want {
 				t.Errorf("%s %q → %q %v, want %q", tc.scope, tc.key, a.ID, ok, tc.want)
@@ -336,6 +338,15 @@ func TestKeymap(t *testing.T) {
 		}
 		if _, ok := km.lookup(scrPanels, "c"); ok {
 			t.Error("c does something on the Panels screen")
+		}
+		// The Operators tab's two views offer one scope's keys at a time.
+		ops := newOperatorsScreen(&common{keys: km})
+		if a, ok := km.lookupAmong(ops.actions(), "n"); !ok || a.ID != ActOpAdd {
+			t.Errorf("n among the operators' actions → %q %v", a.ID, ok)
+		}
+		ops.rolesView = true
+		if a, ok := km.lookupAmong(ops.actions(), "n"); !ok || a.ID != ActRoleAdd {
+			t.Errorf("n among the roles' actions → %q %v", a.ID, ok)
 		}
 		// Screens that offer another scope's actions find them among their own.
 		if a, ok := km.lookupAmong([]ActionID{ActCreateAccount, ActRemoveAccount}, "R"); !ok || a.ID != ActRemoveAccount {
@@ -413,7 +424,7 @@ func TestRegistry(t *testing.T) {
 		}
 	}
 	keys := map[string]bool{}
-	for _, cols := range [][]grid.Column{userCols, panelCols, partitionCols, lockCols, tagCols, accountCols, logCols} {
+	for _, cols := range [][]grid.Column{userCols, panelCols, partitionCols, lockCols, tagCols, accountCols, logCols, opCols, roleCols} {
 		for _, c := range cols {
 			keys[c.Key] = true
 		}

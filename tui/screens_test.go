@@ -184,14 +184,18 @@ type siteCase struct {
 // allScreenCases are TestScreens' cases on the fixture site and
 // TestSyncScreens' on the site with the sync story.
 func allScreenCases(tb testing.TB) []siteCase {
-	f, sf := newFixture(tb), newFixture(tb)
+	f, sf, of := newFixture(tb), newFixture(tb), newFixture(tb)
 	syncStory(tb, sf)
+	opsStory(tb, of)
 	var out []siteCase
 	for _, sc := range screenCases {
 		out = append(out, siteCase{sc, f})
 	}
 	for _, sc := range syncScreenCases {
 		out = append(out, siteCase{sc, sf})
+	}
+	for _, sc := range opsScreenCases {
+		out = append(out, siteCase{sc, of})
 	}
 	return out
 }
