@@ -445,6 +445,10 @@ func (d *opForm) view(width, height int) string {
 		button = t.ButtonFocus.Render("Save")
 	}
 	foot := []string{"", m + button + "   " + t.Dim.Render("tab/↑↓ move · esc cancel")}
+	if d.edit != nil && d.edit.Username == c.actor.Name() {
+		// The store ends the edited operator's sessions: this one too.
+		foot = append(foot, t.Warn.Render(wrap("This is you: saving ends this session, and you log in again.", w)))
+	}
 	if d.err != "" {
 		foot = append(foot, "", t.StatusError.Render(wrap(d.err, w)))
 	}

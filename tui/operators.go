@@ -580,8 +580,11 @@ func (s *operatorsScreen) runFor(id ActionID, r opRow) tea.Cmd {
 	case ActOpExpire:
 		return c.open(newExpirePrompt(c, o))
 	case ActOpResetPassword:
-		return c.open(newConfirm(c, "Reset the password of "+who+"?",
-			"Their password stops working at once and a one-time password is shown here, once. Their open sessions end.",
+		msg := "Their password stops working at once and a one-time password is shown here, once. Their open sessions end."
+		if r.self {
+			msg = "This is you: your password stops working at once, a one-time password is shown here, once, and this session ends."
+		}
+		return c.open(newConfirm(c, "Reset the password of "+who+"?", msg,
 			"Reset", func() tea.Cmd {
 				return func() tea.Msg {
 					var pw string
