@@ -21,14 +21,17 @@ func jobStateName(j Job) string {
 	return string(j.State)
 }
 
-// jobPerm is the permission a job's change needs.
+// jobPerm is the permission a job's change needs: retrying, cancelling or
+// confirming a job is giving (or taking back) that change.
 func jobPerm(j Job) Perm {
 	switch {
 	case j.Kind == JobMail:
 		return PermManageAccounts
 	case j.ForPartition():
 		return PermArmDisarm
-	case j.ForLock() || j.ForLockUser() || j.ForTag():
+	case j.ForLock():
+		return PermOperateDoors
+	case j.ForLockUser() || j.ForTag():
 		return PermManageLocksTags
 	}
 	return PermManagePanelUsers
@@ -198,7 +201,7 @@ func (s *Store) ConfirmJob(a Actor, seq uint64) error {
 func (s *Store) ParkJob(a Actor, seq uint64, steps []string, driver string) error {
 	w := s.begin(a, "device.keypad", fmt.Sprintf("job %d", seq))
 	return s.finish(w, func() error {
-		if err := a.needInternal(); err != nil {
+		if err := a.needInternal(dispatchPark); err != nil {
 			return err
 		}
 		if len(steps) == 0 {

@@ -834,7 +834,7 @@ type LockReport struct {
 // LowBatteryPercent is logged once, and the last answer is kept to the
 // minute, so a poll every few seconds does not write every few seconds.
 func (s *Store) ReportLocks(a Actor, panel uint64, got []LockReport) error {
-	if err := a.needInternal(); err != nil {
+	if err := a.needInternal(dispatchReports); err != nil {
 		return err
 	}
 	now := s.now()
