@@ -153,7 +153,7 @@ func (w *wtx) newOTP(rec *accountRecord, subject, intro string) error {
 	rec.OTPHash = w.s.otpHash(rec.ID, otp)
 	rec.OTPExpires = w.s.now().Add(OTPLifetime)
 	rec.OTPTries = 0
-	w.queueMail(Mail{To: rec.Email, Subject: subject, Body: fmt.Sprintf(
+	w.queueMail(rec.Unit, Mail{To: rec.Email, Subject: subject, Body: fmt.Sprintf(
 		"%s\n\nYour one-time code is %s. It is valid until %s.\nIf you did not ask for this, tell your site's security office.\n",
 		intro, otp, rec.OTPExpires.Format("15:04 Mon 2 Jan 2006"))})
 	return nil

@@ -137,7 +137,7 @@ func (w *wtx) readJob(seq uint64) (Job, error) {
 	var j Job
 	err := getJSON(w.txn, jobKey(seq), &j)
 	if errors.Is(err, badger.ErrKeyNotFound) {
-		return j, refuse(ErrNotFound, "no job %d in the outbox: see the Sync column or guardroom job list", seq)
+		return j, noJob(seq)
 	}
 	if err != nil {
 		return j, fmt.Errorf("job %d: %w", seq, err)
@@ -177,6 +177,7 @@ func (w *wtx) finishJob(j Job, r JobResult) error {
 	if j.Kind == JobMail {
 		w.place = "mail to " + j.Mail.To
 		w.account = j.Mail.To
+		w.unit = w.s.mailUnit(w.txn, j)
 		if w.action == "device.apply" {
 			w.action = "mail.send"
 		}
