@@ -120,7 +120,7 @@ func (s *Store) accountOp(a Actor, action, email string, body func(w *wtx, rec *
 		if err != nil {
 			return err
 		}
-		if ok {
+		if ok && s.unitInScope(a, rec.Unit) { // else filed as for no account
 			w.unit, w.account = rec.Unit, rec.Email
 		}
 		if err := a.need(PermManageAccounts); err != nil {

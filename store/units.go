@@ -162,11 +162,13 @@ func (s *Store) AddUnit(a Actor, parent uint64, name string, kind UnitKind) (Uni
 			dup = dup || (x.Parent == parent && strings.EqualFold(x.Name, name))
 		}
 		s.unitsMu.RUnlock()
-		if !ok {
-			return refuse(ErrNotFound, "no parent unit %d: see guardroom unit list", parent)
-		}
+		// Scope first: a unit outside it and one that does not exist are
+		// refused alike.
 		if err := w.inScope(parent); err != nil {
 			return err
+		}
+		if !ok {
+			return refuse(ErrNotFound, "no parent unit %d: see guardroom unit list", parent)
 		}
 		if dup {
 			return refuse(ErrDuplicate, "%s already has a unit named %q", s.unitLabel(parent), name)
