@@ -22,9 +22,10 @@ func jobStateName(j Job) string {
 	return string(j.State)
 }
 
-// jobPerm is the permission a job's change needs: retrying, cancelling or
-// confirming a job is giving (or taking back) that change.
-func jobPerm(j Job) Perm {
+// Perm is the permission an operator needs to retry, cancel or confirm the
+// job: that of the change it carries, since doing so gives (or takes back)
+// that change.
+func (j Job) Perm() Perm {
 	switch {
 	case j.Kind == JobMail:
 		return PermManageAccounts
@@ -57,7 +58,7 @@ func (s *Store) jobOp(a Actor, action string, seq uint64, body func(w *wtx, j Jo
 		} else if j.Mail != nil {
 			w.place, w.account, w.unit = "mail to "+j.Mail.To, j.Mail.To, s.mailUnit(w.txn, j)
 		}
-		if err := a.need(jobPerm(j)); err != nil {
+		if err := a.need(j.Perm()); err != nil {
 			return err
 		}
 		return body(w, j)
