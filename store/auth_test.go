@@ -1,16 +1,50 @@
 package store
 
 import (
+	"crypto/ed25519"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+	"golang.org/x/crypto/ssh"
 
 	"github.com/guardroom/guardroom/store/totp"
 )
+
+// enrolTOTP gives an operator a second factor.
+func (f *fx) enrolTOTP(name string) {
+	f.t.Helper()
+	a, err := f.s.Actor(name, "test")
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	key, err := f.s.BeginTOTP(a)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	code, _ := totp.Code(key.Secret, f.s.Now())
+	if _, _, err := f.s.ConfirmTOTP(a, code); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// testKeyLine is a new ed25519 public key as an authorized_keys line.
+func testKeyLine(t *testing.T, i int) string {
+	t.Helper()
+	pub, _, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pk, err := ssh.NewPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pk))) + fmt.Sprintf(" key%d@test", i)
+}
 
 // lastLogAction is the newest log entry of an action.
 func (f *fx) lastLogAction(action string) Entry {
