@@ -120,7 +120,7 @@ func (s *Store) accountOp(a Actor, action, email string, body func(w *wtx, rec *
 		if err != nil {
 			return err
 		}
-		if ok {
+		if ok && s.unitInScope(a, rec.Unit) { // else filed as for no account
 			w.unit, w.account = rec.Unit, rec.Email
 		}
 		if err := a.need(PermManageAccounts); err != nil {
@@ -153,7 +153,7 @@ func (w *wtx) newOTP(rec *accountRecord, subject, intro string) error {
 	rec.OTPHash = w.s.otpHash(rec.ID, otp)
 	rec.OTPExpires = w.s.now().Add(OTPLifetime)
 	rec.OTPTries = 0
-	w.queueMail(Mail{To: rec.Email, Subject: subject, Body: fmt.Sprintf(
+	w.queueMail(rec.Unit, Mail{To: rec.Email, Subject: subject, Body: fmt.Sprintf(
 		"%s\n\nYour one-time code is %s. It is valid until %s.\nIf you did not ask for this, tell your site's security office.\n",
 		intro, otp, rec.OTPExpires.Format("15:04 Mon 2 Jan 2006"))})
 	return nil
@@ -305,6 +305,12 @@ func (s *Store) RemoveAccount(a Actor, email string) error {
 		if err != nil {
 			return err
 		}
+		inScope := s.panelScope(w.txn, a)
+		for _, l := range ls {
+			if !inScope(l.Panel) {
+				return refuse(ErrPermission, "account %s is also assigned to panel users outside your organization units: an operator granted those must unassign it there first", rec.Email)
+			}
+		}
 		for _, l := range ls {
 			var p Panel
 			if err := getJSON(w.txn, panelKey(l.Panel), &p); err != nil {
@@ -375,6 +381,9 @@ func (s *Store) AssignAccount(a Actor, email string, panel uint64, slot int) err
 			if err != nil {
 				return err
 			}
+			if !s.unitInScope(a, other.Unit) {
+				return refuse(ErrState, "panel user %d of %s has an account outside your organization units already: unassign it first", slot, p.Name)
+			}
 			return refuse(ErrState, "panel user %d of %s has account %s already: unassign it first", slot, p.Name, other.Email)
 		}
 		ls, err := links(w.txn, rec.ID)
@@ -406,18 +415,23 @@ func (s *Store) UnassignAccount(a Actor, panel uint64, slot int) error {
 		if err != nil {
 			return err
 		}
-		w.account = rec.Email
+		// The user is the actor's to change; an account another unit's
+		// operator assigned to it is unlinked without being named.
+		name := "an account outside your organization units"
+		if s.unitInScope(a, rec.Unit) {
+			name, w.account = rec.Email, rec.Email
+		}
 		w.del(acctUserKey(u.Account, panel, slot))
 		u.Account = 0
 		w.writeUser(u)
 		w.changed(Change{What: ChangeAccount, Account: rec.ID})
-		w.log(map[string]string{"account": rec.Email}, map[string]string{"account": "-"})
+		w.log(map[string]string{"account": name}, map[string]string{"account": "-"})
 		return nil
 	})
 }
 
-// ListAccounts returns the accounts in the actor's scope with their links,
-// by email.
+// ListAccounts returns the accounts in the actor's scope with their links
+// to panel users in the actor's scope, by email.
 func (s *Store) ListAccounts(a Actor) ([]Account, error) {
 	if err := a.need(PermManageAccounts); err != nil {
 		if err2 := a.need(PermViewPanelUsers); err2 != nil {
@@ -426,6 +440,7 @@ func (s *Store) ListAccounts(a Actor) ([]Account, error) {
 	}
 	var out []Account
 	err := s.db.View(func(txn *badger.Txn) error {
+		inScope := s.panelScope(txn, a)
 		return scan(txn, pAccount, true, func(_, v []byte) error {
 			var rec accountRecord
 			if err := jsonUnmarshal(v, &rec); err != nil {
@@ -434,9 +449,15 @@ func (s *Store) ListAccounts(a Actor) ([]Account, error) {
 			if !s.unitInScope(a, rec.Unit) {
 				return nil
 			}
-			var err error
-			if rec.Links, err = links(txn, rec.ID); err != nil {
+			ls, err := links(txn, rec.ID)
+			if err != nil {
 				return err
+			}
+			// Only the links to panel users the actor may see.
+			for _, l := range ls {
+				if inScope(l.Panel) {
+					rec.Links = append(rec.Links, l)
+				}
 			}
 			out = append(out, rec.Account)
 			return nil

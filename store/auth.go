@@ -166,6 +166,7 @@ func (s *Store) Login(username, password, via, addr string) (Actor, error) {
 			w.appendLog(nil, map[string]string{"from": addr}, "refused: unknown operator")
 			return nil
 		}
+		w.unit = opUnit(r.Operator)
 		if now := s.now(); now.Before(r.LockedUntil) {
 			outcome = lockedErr(r.Operator)
 			w.appendLog(nil, map[string]string{"from": addr}, "refused: locked")
@@ -297,6 +298,7 @@ func (s *Store) stepOp(a Actor, action string, steps []LoginStep, body func(w *w
 		if !found {
 			return refuse(ErrLogin, "operator %s was removed: log in as another operator", a.name)
 		}
+		w.unit = opUnit(r.Operator)
 		if s.now().Before(r.LockedUntil) {
 			outcome = lockedErr(r.Operator)
 			return nil

@@ -1,16 +1,50 @@
 package store
 
 import (
+	"crypto/ed25519"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+	"golang.org/x/crypto/ssh"
 
 	"github.com/guardroom/guardroom/store/totp"
 )
+
+// enrolTOTP gives an operator a second factor.
+func (f *fx) enrolTOTP(name string) {
+	f.t.Helper()
+	a, err := f.s.Actor(name, "test")
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	key, err := f.s.BeginTOTP(a)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	code, _ := totp.Code(key.Secret, f.s.Now())
+	if _, _, err := f.s.ConfirmTOTP(a, code); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// testKeyLine is a new ed25519 public key as an authorized_keys line.
+func testKeyLine(t *testing.T, i int) string {
+	t.Helper()
+	pub, _, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pk, err := ssh.NewPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pk))) + fmt.Sprintf(" key%d@test", i)
+}
 
 // lastLogAction is the newest log entry of an action.
 func (f *fx) lastLogAction(action string) Entry {
@@ -509,5 +543,46 @@ func TestOldOperatorRecordsGetAGrant(t *testing.T) {
 	fxWant(t, err, ErrLogin, "has no password", "reset-password old")
 	if !errors.Is(err, ErrLogin) {
 		t.Fatal("kind")
+	}
+}
+
+func TestOperatorScope(t *testing.T) {
+	sf := newScopeFx(t)
+	f := sf.fx
+	f.newOperator("anna", []Grant{{Role: RoleGuard}}, sf.a.ID)
+	f.newOperator("bert", []Grant{{Role: RoleGuard}}, sf.b.ID)
+	f.newOperator("boss", []Grant{{Role: RoleAdministrator}}, sf.a.ID)
+	boss, _ := f.s.Login("boss", goodPassword, "test", "")
+	ops, err := f.s.ListOperators(boss)
+	fxWant(t, err, nil)
+	var names []string
+	for _, o := range ops {
+		names = append(names, o.Username)
+	}
+	if !slices.Contains(names, "anna") || slices.Contains(names, "bert") || slices.Contains(names, "admin") {
+		t.Fatalf("building A's administrator sees %v", names)
+	}
+	_, err = f.s.GetOperator(boss, "bert")
+	fxWant(t, err, ErrNotFound, `no operator "bert" in your organization units`)
+	_, errMissing := f.s.GetOperator(boss, "nobody")
+	if err.Error() != strings.ReplaceAll(errMissing.Error(), "nobody", "bert") {
+		t.Fatalf("out of scope %q reads differently from missing %q", err, errMissing)
+	}
+	fxWant(t, f.s.SuspendOperator(boss, "bert"), ErrNotFound)
+	_, err = f.s.ResetOperatorPassword(boss, "bert")
+	fxWant(t, err, ErrNotFound)
+	_, err = f.s.AddSSHKey(boss, "bert", testKeyLine(t, 1))
+	fxWant(t, err, ErrNotFound)
+	// Moving anna into building B is out of reach too.
+	anna, _ := f.s.GetOperator(boss, "anna")
+	anna.Units = []uint64{sf.b.ID}
+	fxWant(t, f.s.UpdateOperator(boss, anna), ErrPermission, "outside your organization units")
+	// bert's log entries are filed under building B: boss cannot read them.
+	entries, err := f.s.ListLog(boss, LogFilter{})
+	fxWant(t, err, nil)
+	for _, e := range entries {
+		if strings.Contains(e.Place, "bert") && e.Operator != "boss" {
+			t.Fatalf("building A reads %+v", e)
+		}
 	}
 }

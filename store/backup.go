@@ -94,6 +94,9 @@ func (s *Store) Backup(a Actor, dataKey []byte, w io.Writer) error {
 	if err := a.need(PermBackupRestore); err != nil {
 		return err
 	}
+	if err := s.needOrganization(a, "a backup"); err != nil {
+		return err
+	}
 	aead, err := newAEAD(dataKey)
 	if err != nil {
 		return err
@@ -188,6 +191,9 @@ func (s *Store) Restore(a Actor, dataKey []byte, r io.Reader, force bool) error 
 
 func (s *Store) restore(a Actor, dataKey []byte, r io.Reader, force bool) error {
 	if err := a.need(PermBackupRestore); err != nil {
+		return err
+	}
+	if err := s.needOrganization(a, "a restore"); err != nil {
 		return err
 	}
 	s.writeMu.Lock()

@@ -37,7 +37,7 @@ func (s *Store) BulkSetCodes(a Actor, panel uint64, items []BulkCode, progress f
 		// One entry for the refused load: nothing of it was written.
 		at := &wtx{actor: a, action: "user.bulk-set-code", place: fmt.Sprintf("panel %d", panel), panel: panel}
 		var p Panel
-		if s.db.View(func(txn *badger.Txn) error { return getJSON(txn, panelKey(panel), &p) }) == nil {
+		if s.db.View(func(txn *badger.Txn) error { return getJSON(txn, panelKey(panel), &p) }) == nil && s.unitInScope(a, p.Unit) {
 			at.unit, at.place = p.Unit, p.Label()
 		}
 		if lerr := s.logRefusal(at, fmt.Errorf("%d users: %w", len(items), err)); lerr != nil {

@@ -106,7 +106,7 @@ func (c *Connection) update(r ConnectionReport, now time.Time) (changed, transit
 // connection state. Going on or off line is logged; other reports are
 // written only when they change something.
 func (s *Store) ReportConnection(a Actor, panel uint64, r ConnectionReport) error {
-	if err := a.needInternal(); err != nil {
+	if err := a.needInternal(dispatchReports); err != nil {
 		return err
 	}
 	if panel == 0 {
@@ -195,7 +195,7 @@ type PartitionReport struct {
 // ReportPartitions records the partition states a panel reports. Each
 // change is logged (an alarm, a partition armed at the keypad).
 func (s *Store) ReportPartitions(a Actor, panel uint64, got []PartitionReport) error {
-	if err := a.needInternal(); err != nil {
+	if err := a.needInternal(dispatchReports); err != nil {
 		return err
 	}
 	var p Panel
@@ -259,10 +259,6 @@ func partitionsDiffer(have []Partition, got []PartitionReport) bool {
 
 // Arm arms a partition (stay or away) through its panel's driver.
 func (s *Store) Arm(a Actor, panel uint64, n int, mode ArmMode) error {
-	if mode != ArmStay && mode != ArmAway {
-		return s.refuseNow(a, "partition.arm", fmt.Sprintf("panel %d partition %d", panel, n),
-			refuse(ErrInvalid, "arm mode %q: choose stay (people inside) or away", mode))
-	}
 	to := ArmedAway
 	if mode == ArmStay {
 		to = ArmedStay
@@ -273,12 +269,6 @@ func (s *Store) Arm(a Actor, panel uint64, n int, mode ArmMode) error {
 // Disarm disarms a partition through its panel's driver.
 func (s *Store) Disarm(a Actor, panel uint64, n int) error {
 	return s.armOp(a, "partition.disarm", panel, n, Disarmed, Job{Op: OpDisarm})
-}
-
-// refuseNow logs a refusal found before any transaction was needed.
-func (s *Store) refuseNow(a Actor, action, place string, err error) error {
-	w := s.begin(a, action, place)
-	return s.finish(w, func() error { return err })
 }
 
 func (s *Store) armOp(a Actor, action string, panel uint64, n int, to PartitionState, j Job) error {
@@ -292,6 +282,9 @@ func (s *Store) armOp(a Actor, action string, panel uint64, n int, to PartitionS
 		p, err := s.readPanel(w.txn, a, panel)
 		if err != nil {
 			return err
+		}
+		if j.Op == OpArm && j.Mode != ArmStay && j.Mode != ArmAway {
+			return refuse(ErrInvalid, "arm mode %q: choose stay (people inside) or away", j.Mode)
 		}
 		var part Partition
 		if err := getJSON(w.txn, partKey(panel, n), &part); errors.Is(err, badger.ErrKeyNotFound) {

@@ -90,7 +90,7 @@ func compared(u PanelUser) bool {
 // row and logged; drift that went away is cleared. It returns how many
 // users of the panel drift now.
 func (s *Store) ReportUsers(a Actor, panel uint64, dev []DeviceUser) (int, error) {
-	if err := a.needInternal(); err != nil {
+	if err := a.needInternal(dispatchReports); err != nil {
 		return 0, err
 	}
 	seen := make(map[int]*DeviceUser, len(dev))

@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -21,14 +22,18 @@ func jobStateName(j Job) string {
 	return string(j.State)
 }
 
-// jobPerm is the permission a job's change needs.
-func jobPerm(j Job) Perm {
+// Perm is the permission an operator needs to retry, cancel or confirm the
+// job: that of the change it carries, since doing so gives (or takes back)
+// that change.
+func (j Job) Perm() Perm {
 	switch {
 	case j.Kind == JobMail:
 		return PermManageAccounts
 	case j.ForPartition():
 		return PermArmDisarm
-	case j.ForLock() || j.ForLockUser() || j.ForTag():
+	case j.ForLock():
+		return PermOperateDoors
+	case j.ForLockUser() || j.ForTag():
 		return PermManageLocksTags
 	}
 	return PermManagePanelUsers
@@ -43,18 +48,17 @@ func (s *Store) jobOp(a Actor, action string, seq uint64, body func(w *wtx, j Jo
 		if err != nil {
 			return err
 		}
+		if !s.jobScope(w.txn, a)(j) {
+			return noJob(seq)
+		}
 		if j.Kind == JobDevice {
-			w.atPanel(j.Panel, "")
-			if _, err := s.readPanel(w.txn, a, j.Panel); err != nil {
-				return err
-			}
 			if _, err := w.jobPanel(j); err != nil {
 				return err
 			}
 		} else if j.Mail != nil {
-			w.place, w.account = "mail to "+j.Mail.To, j.Mail.To
+			w.place, w.account, w.unit = "mail to "+j.Mail.To, j.Mail.To, s.mailUnit(w.txn, j)
 		}
-		if err := a.need(jobPerm(j)); err != nil {
+		if err := a.need(j.Perm()); err != nil {
 			return err
 		}
 		return body(w, j)
@@ -69,13 +73,10 @@ func (s *Store) GetJob(a Actor, seq uint64) (Job, error) {
 	}
 	err := s.db.View(func(txn *badger.Txn) error {
 		err := getJSON(txn, jobKey(seq), &j)
-		if err == nil && j.Kind == JobDevice {
-			_, err = s.readPanel(txn, a, j.Panel)
+		if errors.Is(err, badger.ErrKeyNotFound) || (err == nil && !s.jobScope(txn, a)(j)) {
+			return noJob(seq)
 		}
-		if err != nil {
-			return refuse(ErrNotFound, "no job %d in your organization units: see guardroom job list", seq)
-		}
-		return nil
+		return err
 	})
 	return j.redacted(), err
 }
@@ -198,7 +199,7 @@ func (s *Store) ConfirmJob(a Actor, seq uint64) error {
 func (s *Store) ParkJob(a Actor, seq uint64, steps []string, driver string) error {
 	w := s.begin(a, "device.keypad", fmt.Sprintf("job %d", seq))
 	return s.finish(w, func() error {
-		if err := a.needInternal(); err != nil {
+		if err := a.needInternal(dispatchPark); err != nil {
 			return err
 		}
 		if len(steps) == 0 {
@@ -267,23 +268,18 @@ func (s *Store) SyncCounts(a Actor, panel uint64) (SyncCounts, error) {
 		return c, err
 	}
 	err := s.db.View(func(txn *badger.Txn) error {
-		units := map[uint64]uint64{}
+		panels := s.panelScope(txn, a)
 		visible := func(id uint64) bool {
 			if panel != 0 {
 				return id == panel
 			}
-			if id == 0 {
-				return true
-			}
-			unit, ok := units[id]
-			if !ok {
-				var p Panel
-				if getJSON(txn, panelKey(id), &p) != nil {
-					return false
-				}
-				unit, units[id] = p.Unit, p.Unit
-			}
-			return s.unitInScope(a, unit)
+			return panels(id)
+		}
+		// A mail (panel 0 in the index) counts with panel 0 when its
+		// unit is in scope.
+		mail := func(seq uint64) bool {
+			var j Job
+			return panel == 0 && getJSON(txn, jobKey(seq), &j) == nil && s.unitInScope(a, s.mailUnit(txn, j))
 		}
 		if panel != 0 {
 			if _, err := s.readPanel(txn, a, panel); err != nil {
@@ -294,8 +290,12 @@ func (s *Store) SyncCounts(a Actor, panel uint64) (SyncCounts, error) {
 			st JobState
 			n  *int
 		}{{JobPending, &c.Pending}, {jobKeypad, &c.Keypad}, {JobFailed, &c.Failed}} {
-			err := scan(txn, jobStatePrefix(c.st), true, func(_, v []byte) error {
-				if len(v) == 8 && visible(binary.BigEndian.Uint64(v)) {
+			prefix := jobStatePrefix(c.st)
+			err := scan(txn, prefix, true, func(k, v []byte) error {
+				if len(v) != 8 {
+					return nil
+				}
+				if id := binary.BigEndian.Uint64(v); id != 0 && visible(id) || id == 0 && mail(binary.BigEndian.Uint64(k[len(prefix):])) {
 					*c.n++
 				}
 				return nil

@@ -43,11 +43,21 @@ func backoff(attempts int) time.Duration {
 	return d + jitter
 }
 
-func (a Actor) needInternal() error {
+// What only the device dispatcher (an Internal actor) does: an operator is
+// refused whatever their role, since these calls either hand out the
+// outbox's secrets or record what a device reported or did.
+const (
+	dispatchReports = "reports device state: operators see it on the panels, partitions, users and locks"
+	dispatchDue     = "reads the outbox with its secrets: operators see the jobs with guardroom job list"
+	dispatchFinish  = "records a job's outcome: confirm keypad steps done by hand, retry or cancel the job instead"
+	dispatchPark    = "sets a job aside for keypad steps"
+)
+
+func (a Actor) needInternal(what string) error {
 	if a.internal {
 		return nil
 	}
-	return refuse(ErrPermission, "only guardroom's own dispatcher may read or finish outbox jobs")
+	return refuse(ErrPermission, "only guardroom's own dispatcher %s", what)
 }
 
 // DueJobs returns the pending jobs whose retry time has come, oldest first,
@@ -56,7 +66,7 @@ func (a Actor) needInternal() error {
 // for its retry, its later jobs are not returned. The dispatcher applies a
 // device's jobs in the order given and stops at the first that fails.
 func (s *Store) DueJobs(a Actor, limit int) ([]Job, error) {
-	if err := a.needInternal(); err != nil {
+	if err := a.needInternal(dispatchDue); err != nil {
 		return nil, err
 	}
 	now := s.now()
@@ -109,7 +119,7 @@ var errStopScan = fmt.Errorf("stop scan")
 func (s *Store) FinishJob(a Actor, seq uint64, r JobResult) error {
 	w := s.begin(a, "device.apply", fmt.Sprintf("job %d", seq))
 	return s.finish(w, func() error {
-		if err := a.needInternal(); err != nil {
+		if err := a.needInternal(dispatchFinish); err != nil {
 			return err
 		}
 		j, err := w.readJob(seq)
@@ -127,7 +137,7 @@ func (w *wtx) readJob(seq uint64) (Job, error) {
 	var j Job
 	err := getJSON(w.txn, jobKey(seq), &j)
 	if errors.Is(err, badger.ErrKeyNotFound) {
-		return j, refuse(ErrNotFound, "no job %d in the outbox: see the Sync column or guardroom job list", seq)
+		return j, noJob(seq)
 	}
 	if err != nil {
 		return j, fmt.Errorf("job %d: %w", seq, err)
@@ -167,6 +177,7 @@ func (w *wtx) finishJob(j Job, r JobResult) error {
 	if j.Kind == JobMail {
 		w.place = "mail to " + j.Mail.To
 		w.account = j.Mail.To
+		w.unit = w.s.mailUnit(w.txn, j)
 		if w.action == "device.apply" {
 			w.action = "mail.send"
 		}

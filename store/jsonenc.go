@@ -208,5 +208,6 @@ func marshalJob(j *Job) ([]byte, error) {
 	o.str("last_error", j.LastError, true)
 	o.uint("log", j.Log, true)
 	o.str("by", j.By, true)
+	o.uint("unit", j.Unit, true)
 	return append(o.b, '}'), nil
 }

@@ -66,7 +66,7 @@ func TestMarshalJobMatchesEncodingJSON(t *testing.T) {
 			Created: time.Unix(rng.Int64N(4e9), rng.Int64N(1e9)), State: JobState(randomString(rng)), Attempts: rng.IntN(3),
 			LastError: randomString(rng), Log: rng.Uint64N(3),
 			Partition: rng.IntN(3), Mode: ArmMode(randomString(rng)), By: randomString(rng),
-			Lock: rng.Uint64N(3), LockNo: rng.IntN(3), Tag: randomString(rng),
+			Lock: rng.Uint64N(3), LockNo: rng.IntN(3), Tag: randomString(rng), Unit: rng.Uint64N(3),
 		}
 		if rng.IntN(2) == 0 {
 			j.NextTry = time.Unix(rng.Int64N(4e9), 0)

@@ -34,7 +34,7 @@ func (s *Store) securityEvent(w *wtx, o Operator, event, detail string) {
 	w.set(noticeKey(o.Username, n.Seq), n)
 	after := map[string]string{"operator": o.Username, "event": event, "detail": detail}
 	if o.Email != "" {
-		w.queueMail(Mail{To: o.Email, Subject: "guardroom security notice: " + event,
+		w.queueMail(opUnit(o), Mail{To: o.Email, Subject: "guardroom security notice: " + event,
 			Body: fmt.Sprintf("%s\n\nTime: %s\n\nIf this was not you or someone you asked, tell your guardroom administrator at once.\n",
 				detail, n.Time.Local().Format("2006-01-02 15:04 MST"))})
 		after["mailed to"] = o.Email

@@ -247,6 +247,7 @@ func (s *Store) AddOperator(a Actor, n NewOperator) (string, error) {
 		if err := s.checkOperator(w, &r.Operator, nil); err != nil {
 			return err
 		}
+		w.unit = opUnit(r.Operator)
 		if ok, err := exists(w.txn, operatorKey(n.Username)); err != nil {
 			return err
 		} else if ok {
@@ -374,6 +375,7 @@ func (s *Store) operatorOp(a Actor, action, username string, need Perm, body fun
 		if !ok || !s.operatorInScope(a, r.Operator) {
 			return refuse(ErrNotFound, "no operator %q in your organization units: see guardroom operator list", username)
 		}
+		w.unit = opUnit(r.Operator)
 		if held := s.operatorPerms(w.txn, r.Operator); held&^a.perms != 0 && !a.internal && username != a.name {
 			return refuse(ErrPermission, "operator %s holds permissions you do not have (%s): ask an administrator", username, held&^a.perms)
 		}
@@ -387,6 +389,15 @@ func (s *Store) operatorOp(a Actor, action, username string, need Perm, body fun
 
 // revokes are the operator changes that end the operator's open sessions.
 var revokes = map[string]bool{"operator.edit": true, "operator.suspend": true, "operator.remove": true, "operator.reset-password": true}
+
+// opUnit files an operator's log entries under their first unit, so only
+// those who may see the operator read them.
+func opUnit(o Operator) uint64 {
+	if len(o.Units) > 0 {
+		return o.Units[0]
+	}
+	return RootUnit
+}
 
 // operatorInScope: every unit of the operator is within the actor's.
 func (s *Store) operatorInScope(a Actor, o Operator) bool {

@@ -94,6 +94,9 @@ type Job struct {
 	Steps []string `json:"steps,omitempty"`
 	// By names the operator who confirmed, retried or cancelled the job.
 	By string `json:"by,omitempty"`
+	// Unit is a mail's organization unit, its account's, so that only
+	// operators granted it see the mail; a device job's is its panel's.
+	Unit uint64 `json:"unit,omitempty"`
 }
 
 // Waiting reports whether the job waits for an operator at the keypad.
@@ -270,8 +273,42 @@ func (j *Job) dropSecrets() {
 	}
 }
 
-func (w *wtx) queueMail(m Mail) {
-	w.queue(Job{Kind: JobMail, Op: OpMail, Mail: &m})
+// queueMail queues a mail about something of unit (an account's).
+func (w *wtx) queueMail(unit uint64, m Mail) {
+	w.queue(Job{Kind: JobMail, Op: OpMail, Mail: &m, Unit: unit})
+}
+
+// mailUnit is a mail job's organization unit: the one queued with it, or
+// for a mail queued before jobs kept it, its account's, else the whole
+// organization's.
+func (s *Store) mailUnit(txn *badger.Txn, j Job) uint64 {
+	if j.Unit != 0 {
+		return j.Unit
+	}
+	if j.Mail != nil {
+		if rec, ok, err := s.readAccount(txn, j.Mail.To); err == nil && ok {
+			return rec.Unit
+		}
+	}
+	return RootUnit
+}
+
+// jobScope answers whether a job is in the actor's scope: a device job's
+// panel, a mail's unit (mailUnit).
+func (s *Store) jobScope(txn *badger.Txn, a Actor) func(j Job) bool {
+	panels := s.panelScope(txn, a)
+	return func(j Job) bool {
+		if j.Kind == JobDevice {
+			return panels(j.Panel)
+		}
+		return s.unitInScope(a, s.mailUnit(txn, j))
+	}
+}
+
+// noJob refuses a job that does not exist or is outside the actor's
+// scope, alike.
+func noJob(seq uint64) error {
+	return refuse(ErrNotFound, "no job %d in your organization units: see the Sync column or guardroom job list", seq)
 }
 
 // JobFilter narrows ListJobs.
@@ -281,19 +318,21 @@ type JobFilter struct {
 	Panel uint64
 }
 
-// ListJobs returns outbox jobs with their secrets removed, oldest first.
+// ListJobs returns the outbox jobs in the actor's scope with their secrets
+// removed, oldest first.
 func (s *Store) ListJobs(a Actor, f JobFilter) ([]Job, error) {
 	if err := a.need(PermViewEquipment); err != nil {
 		return nil, err
 	}
 	var out []Job
 	err := s.db.View(func(txn *badger.Txn) error {
+		inScope := s.jobScope(txn, a)
 		return scan(txn, pOutbox, true, func(_, v []byte) error {
 			var j Job
 			if err := jsonUnmarshal(v, &j); err != nil {
 				return err
 			}
-			if (f.State != "" && j.State != f.State) || (f.Kind != "" && j.Kind != f.Kind) || (f.Panel != 0 && j.Panel != f.Panel) {
+			if (f.State != "" && j.State != f.State) || (f.Kind != "" && j.Kind != f.Kind) || (f.Panel != 0 && j.Panel != f.Panel) || !inScope(j) {
 				return nil
 			}
 			out = append(out, j.redacted())

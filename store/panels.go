@@ -137,6 +137,11 @@ func (s *Store) AddPanel(a Actor, np NewPanel) (Panel, error) {
 			}
 			if strings.EqualFold(other.Name, np.Name) {
 				dup = other.Label()
+				if !s.unitInScope(a, other.Unit) {
+					// Names are unique across the site, so the clash is
+					// said; the panel is not named.
+					dup = "a panel outside your organization units"
+				}
 			}
 			return nil
 		}); err != nil {

@@ -493,9 +493,8 @@ func (s *Store) tagOp(a Actor, action, ref string, body func(w *wtx, p Panel, t 
 		id, perr := canonicalTag(ref)
 		if perr == nil {
 			w.place = "tag " + id
-			if t, err := getTag(w.txn, id); err == nil {
+			if t, err := getTag(w.txn, id); err == nil && w.atPanel(t.Panel, " tag "+id) {
 				w.panel, w.slot = t.Panel, t.Slot
-				w.atPanel(t.Panel, " tag "+id)
 			}
 		}
 		if err := a.need(PermManageLocksTags); err != nil {

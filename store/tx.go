@@ -201,12 +201,17 @@ func (w *wtx) del(key []byte) {
 func (w *wtx) changed(c Change) { w.changes = append(w.changes, c) }
 
 // atPanel names the panel in the log entry (place and unit) before any
-// check, so even a permission refusal is filed under the panel's unit.
-func (w *wtx) atPanel(id uint64, suffix string) {
+// check, so even a permission refusal is filed under the panel's unit. A
+// panel outside the actor's scope is not named: their refusal is filed as
+// for a panel that does not exist, so neither its name nor, by where the
+// entry shows, its existence reaches them. It reports whether it named it.
+func (w *wtx) atPanel(id uint64, suffix string) bool {
 	var p Panel
-	if err := getJSON(w.txn, panelKey(id), &p); err == nil {
+	if err := getJSON(w.txn, panelKey(id), &p); err == nil && w.s.unitInScope(w.actor, p.Unit) {
 		w.unit, w.place = p.Unit, p.Label()+suffix
+		return true
 	}
+	return false
 }
 
 // record appends a log entry for something that changes no record (a
@@ -219,10 +224,12 @@ func (s *Store) record(a Actor, action, place string, after map[string]string) e
 	})
 }
 
-// inScope refuses a unit outside the actor's organization units.
+// inScope refuses a unit outside the actor's organization units. The unit
+// is not named: it is one the actor cannot list, and one that does not
+// exist is refused the same way.
 func (w *wtx) inScope(unit uint64) error {
 	if w.s.unitInScope(w.actor, unit) {
 		return nil
 	}
-	return refuse(ErrPermission, "%s is outside your organization units: ask an administrator to grant that unit", w.s.unitLabel(unit))
+	return refuse(ErrPermission, "unit %d is outside your organization units: see guardroom unit list for yours, or ask an administrator to grant it", unit)
 }

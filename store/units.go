@@ -75,6 +75,17 @@ func (s *Store) unitInScope(a Actor, unit uint64) bool {
 	return false
 }
 
+// needOrganization refuses an actor not granted the whole organization,
+// for what holds or replaces every unit's data at once (a backup, a
+// restore): a building's operator must not take, or overwrite, another
+// building's data that way.
+func (s *Store) needOrganization(a Actor, what string) error {
+	if s.unitInScope(a, RootUnit) {
+		return nil
+	}
+	return refuse(ErrPermission, "%s covers the whole organization and you are granted only part of it: ask an operator granted the whole organization", what)
+}
+
 func (s *Store) unitLabel(id uint64) string {
 	s.unitsMu.RLock()
 	defer s.unitsMu.RUnlock()
@@ -162,11 +173,13 @@ func (s *Store) AddUnit(a Actor, parent uint64, name string, kind UnitKind) (Uni
 			dup = dup || (x.Parent == parent && strings.EqualFold(x.Name, name))
 		}
 		s.unitsMu.RUnlock()
-		if !ok {
-			return refuse(ErrNotFound, "no parent unit %d: see guardroom unit list", parent)
-		}
+		// Scope first: a unit outside it and one that does not exist are
+		// refused alike.
 		if err := w.inScope(parent); err != nil {
 			return err
+		}
+		if !ok {
+			return refuse(ErrNotFound, "no parent unit %d: see guardroom unit list", parent)
 		}
 		if dup {
 			return refuse(ErrDuplicate, "%s already has a unit named %q", s.unitLabel(parent), name)

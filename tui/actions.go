@@ -54,6 +54,14 @@ const (
 	ActScreenBase ActionID = "screen."
 )
 
+// The operator's own actions, on every screen.
+const (
+	ActMyPassword ActionID = "me.password"
+	ActEnrol      ActionID = "me.second-factor"
+	ActNotices    ActionID = "me.notices"
+	ActLogout     ActionID = "me.logout"
+)
+
 // Screen actions.
 const (
 	ActUserCode       ActionID = "user.code"
@@ -128,6 +136,11 @@ var registry = []Action{
 	{ID: ActSortNext, Keys: []string{"o"}, Short: "sort", Long: "Sort by the next column."},
 	{ID: ActSortRev, Keys: []string{"O"}, Short: "reverse", Long: "Reverse the sort order."},
 	{ID: ActJump, Keys: []string{"#"}, Short: "go to №", Long: "Jump to a row by its number (slot, partition, sequence)."},
+
+	{ID: ActMyPassword, Keys: []string{"ctrl+p"}, Short: "my password", Long: "Change my password: the current one, then the new one twice."},
+	{ID: ActEnrol, Keys: []string{"ctrl+t"}, Short: "2nd factor", Long: "Enrol an authenticator app as my second factor (QR code or secret, then a code); shows the recovery codes once."},
+	{ID: ActNotices, Keys: []string{"!"}, Short: "notices", Long: "My security notices (password changes, lockouts, new keys); enter acknowledges them."},
+	{ID: ActLogout, Keys: []string{"ctrl+d"}, Short: "log out", Long: "Log out: back to the login screen (asks first)."},
 
 	{ID: "screen.panels", Keys: []string{"1"}, Short: "panels", Long: "Panels screen."},
 	{ID: "screen.users", Keys: []string{"2"}, Short: "users", Long: "Users of the selected panel."},

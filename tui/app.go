@@ -22,7 +22,24 @@ import (
 // Options configure the console.
 type Options struct {
 	Store *store.Store
+	// Actor is the operator, when the caller logged them in: an SSH key
+	// login (store.ActorByKey). With a step left (a second factor to give
+	// or enrol) the console starts at that step; with none, at the shell.
+	// The zero Actor starts the console at the login screen.
 	Actor store.Actor
+	// Via is where the session comes from, for the log: "tui" (the local
+	// terminal, the default) or "ssh". The console logs the start and end
+	// of each session it logs in (console.start, console.end); a session
+	// handed a ready Actor is logged only when Via is given.
+	Via string
+	// Addr is the remote address of an SSH session, for the log.
+	Addr string
+	// DemoLogins are the demo site's operators and passwords, shown on the
+	// login screen (store.DemoLogins); a real site passes none.
+	DemoLogins []store.DemoLogin
+	// FirstPassword is admin's one-time password when this run created the
+	// database (store.FirstPassword): the login screen shows it once.
+	FirstPassword string
 	// Theme is "auto" (from the terminal's background), "dark", "light",
 	// "high-contrast" or "plain". NO_COLOR in the environment means plain.
 	Theme string
@@ -61,6 +78,23 @@ type App struct {
 	// stale marks screens whose data changed (or was never loaded) while
 	// they were not on screen; they load when shown.
 	stale []bool
+
+	// login is the login screen, while nobody is logged in (nil: the
+	// shell is up).
+	login *login
+	opts  Options
+	// first is admin's one-time password until a login completes.
+	first string
+	// epoch moves on at each login and log out (see epochMsg).
+	epoch uint64
+	// sessionLogged: the session's start is in the action log, so its
+	// end goes there too. logReady: a session handed a ready Actor is
+	// logged (the caller said where it came from).
+	sessionLogged, logReady bool
+	// notices are the operator's unread security notices.
+	notices []store.Notice
+	// initCmd is the first Cmd of a login resumed at a pending step.
+	initCmd tea.Cmd
 }
 
 // New builds the console.
@@ -78,9 +112,26 @@ func New(o Options) (*App, error) {
 		env = os.Environ()
 	}
 	theme, auto := pickTheme(o.Theme, env)
-	c := &common{st: o.Store, actor: o.Actor, theme: theme, keys: km, now: now}
-	a := &App{c: c, themeAuto: auto, noMouse: o.NoMouse, width: 80, height: 24, clock: now()}
-	a.screens = []screen{
+	logReady := o.Via != ""
+	if o.Via == "" {
+		o.Via = "tui"
+	}
+	c := &common{st: o.Store, theme: theme, keys: km, now: now}
+	a := &App{c: c, themeAuto: auto, noMouse: o.NoMouse, width: 80, height: 24, clock: now(), opts: o, first: o.FirstPassword, logReady: logReady}
+	a.openShell(o.Actor)
+	switch {
+	case o.Actor.Name() == "":
+		a.login = newLogin(a.c, o)
+	case o.Actor.Step() != store.StepNone:
+		a.login = newLogin(a.c, o)
+		a.initCmd = a.login.resume(o.Actor)
+	}
+	return a, nil
+}
+
+// newScreens are the tabs, in order, for one session.
+func newScreens(c *common) []screen {
+	screens := []screen{
 		newPanelsScreen(c),
 		newUsersScreen(c),
 		newPartitionsScreen(c),
@@ -92,16 +143,13 @@ func New(o Options) (*App, error) {
 	// The Operators tab is for those who manage operators; the others
 	// never see it (and the store would refuse them its data anyway).
 	if c.actor.Can(store.PermManageOperators) {
-		a.screens = append(a.screens, newOperatorsScreen(c))
+		screens = append(screens, newOperatorsScreen(c))
 	}
-	for _, s := range a.screens {
+	c.tabs = nil
+	for _, s := range screens {
 		c.tabs = append(c.tabs, s.id())
 	}
-	a.stale = make([]bool, len(a.screens))
-	if c.readOnly() {
-		a.status = "read-only: your role can view but not change anything"
-	}
-	return a, nil
+	return screens
 }
 
 func pickTheme(name string, env []string) (themes.Theme, bool) {
@@ -164,9 +212,10 @@ type lockAlertsMsg struct{ alerts store.LockAlerts }
 // operator who may not see equipment gets no count, and no error: the
 // header has nothing to say to them about locks.
 func (a *App) loadAlerts() tea.Cmd {
+	c := a.c // the Cmd runs on its own goroutine, for this session
 	return func() tea.Msg {
 		var m lockAlertsMsg
-		if err := safe(func() (err error) { m.alerts, err = a.c.st.LockAlerts(a.c.actor); return err }); err != nil {
+		if err := safe(func() (err error) { m.alerts, err = c.st.LockAlerts(c.actor); return err }); err != nil {
 			return nil
 		}
 		return m
@@ -174,34 +223,47 @@ func (a *App) loadAlerts() tea.Cmd {
 }
 
 func (a *App) loadSync() tea.Cmd {
+	c := a.c
 	return func() tea.Msg {
-		c, err := a.c.st.SyncCounts(a.c.actor, 0)
+		counts, err := c.st.SyncCounts(c.actor, 0)
 		if err != nil {
 			return nil
 		}
-		return syncSummaryMsg{c}
+		return syncSummaryMsg{counts}
 	}
 }
 
-// Init starts the clock, the live updates and the first loads.
+// Init starts the clock, the live updates and the first loads, or the
+// login screen.
 func (a *App) Init() tea.Cmd {
 	a.sub = a.c.st.Subscribe()
-	cmds := []tea.Cmd{tick(), waitChange(a.sub), a.loadSync(), a.loadAlerts()}
+	cmds := []tea.Cmd{tick(), waitChange(a.sub)}
 	if a.themeAuto {
 		cmds = append(cmds, tea.RequestBackgroundColor)
 	}
-	// Only the tab on screen loads; the others load when first shown.
-	for i := range a.screens {
-		a.stale[i] = i != a.active
+	if a.login != nil {
+		cmds = append(cmds, a.stamp(a.initCmd))
+		a.initCmd = nil
+	} else {
+		// Only the tab on screen loads; the others load when first shown.
+		// A caller that logged the operator in and says how they came
+		// (Via) has the session logged.
+		cmds = append(cmds, a.stamp(a.sessionCmds(a.logReady)))
 	}
-	cmds = append(cmds, a.cur().load())
 	return tea.Batch(cmds...)
 }
 
-// Close stops the live updates.
+// Close ends the session, in the action log too, and stops the live
+// updates. Run calls it when the program ends; a caller that runs the App
+// itself (an SSH session) must call it.
 func (a *App) Close() {
+	if a.sessionLogged {
+		a.sessionLogged = false
+		_ = safe(func() error { return a.c.st.RecordSession(a.c.actor, "console.end", a.sessionDetail("quit")) })
+	}
 	if a.sub != nil {
 		a.sub.Close()
+		a.sub = nil
 	}
 }
 
@@ -213,12 +275,43 @@ func (a *App) setStatus(text string, isErr bool) { a.status, a.statusErr = text,
 // active screen. Dialogs opened on the way are on screen before the next
 // message.
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	cmd := a.update(msg)
+	if m, ok := msg.(epochMsg); ok {
+		inner, cmd, handle := a.unstamp(m)
+		if !handle {
+			return a, cmd
+		}
+		msg = inner
+	}
+	var cmd tea.Cmd
+	if a.login != nil {
+		cmd = a.loginUpdate(msg)
+	} else {
+		cmd = a.update(msg)
+	}
 	if len(a.c.opened) > 0 {
 		a.modals = append(a.modals, a.c.opened...)
 		a.c.opened = nil
 	}
+	cmd = a.stamp(cmd)
+	// Whatever the message, a session the store no longer honours goes
+	// back to the login screen rather than staying on screen dead.
+	if end := a.checkSession(msg); end != nil {
+		cmd = tea.Batch(cmd, a.stamp(end))
+	}
 	return a, cmd
+}
+
+// loginUpdate routes messages while the login screen is up.
+func (a *App) loginUpdate(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg, tea.BackgroundColorMsg, tickMsg:
+		return a.update(msg)
+	case storeChangedMsg:
+		return waitChange(a.sub)
+	case loggedInMsg:
+		return a.startSession(msg.actor)
+	}
+	return a.login.update(msg)
 }
 
 func (a *App) update(msg tea.Msg) tea.Cmd {
@@ -247,6 +340,9 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 		return tea.Batch(cmds...)
 	case storeChangedMsg:
 		cmds := []tea.Cmd{waitChange(a.sub)}
+		if slices.ContainsFunc(msg.changes, func(c store.Change) bool { return c.What == store.ChangeLog || c.What == store.ChangeAll }) {
+			cmds = append(cmds, a.c.loadNotices(false)) // security events are logged
+		}
 		if touchesSync(msg.changes) {
 			cmds = append(cmds, a.loadSync())
 		}
@@ -269,6 +365,23 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 	case lockAlertsMsg:
 		a.locks = msg.alerts
 		return nil
+	case noticesMsg:
+		a.notices = msg.notices
+		if msg.show && len(msg.notices) > 0 {
+			return a.c.open(newNoticesDialog(a.c, msg.notices))
+		}
+		return nil
+	case logoutMsg:
+		return a.endSession("Logged out.", false, "logged out")
+	case enrolKeyMsg:
+		if len(a.modals) > 0 {
+			return nil // a second ctrl+t while the first enrolment opened
+		}
+		if msg.err != nil {
+			a.setStatus(a.c.keys.action(ActEnrol).Short+": "+errText(msg.err), true)
+			return nil
+		}
+		return a.c.open(newEnrolDialog(a.c, msg))
 	case opDoneMsg:
 		if msg.err != nil {
 			a.setStatus(errText(msg.err), true)
@@ -423,6 +536,18 @@ func (a *App) runAction(act Action) tea.Cmd {
 	case ActRefresh:
 		a.setStatus("reloaded", false)
 		return tea.Batch(a.cur().load(), a.loadSync(), a.loadAlerts())
+	case ActMyPassword:
+		return a.c.open(newPasswordDialog(a.c))
+	case ActEnrol:
+		return beginEnrol(a.c.st, a.c.actor)
+	case ActLogout:
+		return a.c.open(newLogoutConfirm(a.c))
+	case ActNotices:
+		if len(a.notices) == 0 {
+			a.setStatus("no security notices", false)
+			return nil
+		}
+		return a.c.open(newNoticesDialog(a.c, a.notices))
 	}
 	if strings.HasPrefix(string(act.ID), string(ActScreenBase)) {
 		return a.switchTo(a.screenIndex(screenID(strings.TrimPrefix(string(act.ID), string(ActScreenBase)))))
@@ -571,8 +696,16 @@ func (a *App) wheel(m tea.Mouse) tea.Cmd {
 	return nil
 }
 
-// View draws the shell and the top dialog.
+// View draws the shell and the top dialog, or the login screen.
 func (a *App) View() tea.View {
+	if a.login != nil {
+		// The mouse stays with the terminal: a secret, a key URI or the
+		// recovery codes can be selected and copied.
+		v := tea.NewView(a.login.view(a.width, a.height))
+		v.AltScreen = true
+		v.WindowTitle = "guardroom — log in"
+		return v
+	}
 	t := a.c.theme
 	w := a.width
 	lines := []string{
@@ -601,10 +734,20 @@ func (a *App) View() tea.View {
 	v := tea.NewView(content)
 	v.AltScreen = true
 	v.WindowTitle = "guardroom"
-	if !a.noMouse {
+	if !a.noMouse && !a.selectable() {
 		v.MouseMode = tea.MouseModeCellMotion
 	}
 	return v
+}
+
+// selectable reports whether the top dialog shows text to copy (a second
+// factor's secret), so the mouse is left to the terminal.
+func (a *App) selectable() bool {
+	if len(a.modals) == 0 {
+		return false
+	}
+	s, ok := a.modals[len(a.modals)-1].(interface{ selectable() bool })
+	return ok && s.selectable()
 }
 
 func pad(s string, w int) string {
@@ -665,9 +808,17 @@ func (a *App) header() string {
 		fixed = ansi.StringWidth(" READ-ONLY  ")
 	}
 	name := " " + a.c.actor.Name() + " │"
+	notices := true
 	layout := func(short bool) (right, alert string) {
+		var parts []string
+		if s := a.noticeCount(short); notices && s != "" {
+			parts = append(parts, s)
+		}
 		if s := lockSummary(a.locks, short); s != "" {
-			alert = " " + s + " "
+			parts = append(parts, s)
+		}
+		if len(parts) > 0 {
+			alert = " " + strings.Join(parts, ", ") + " "
 		}
 		return fmt.Sprintf("%s %s │ %s ", name, syncSummary(a.sync, short), clock), alert
 	}
@@ -683,6 +834,12 @@ func (a *App) header() string {
 	}
 	if room(right, alert) < 16 {
 		name = ""
+		right, alert = layout(true)
+	}
+	if room(right, alert) < 0 {
+		// The notices wait for a wider window (! shows them; the login
+		// showed them).
+		notices = false
 		right, alert = layout(true)
 	}
 	if room(right, alert) < 0 {

@@ -75,6 +75,10 @@ type fixture struct {
 	accounts       map[string]store.Account
 	lock           store.Lock
 	ops            map[string]store.Actor // role name → actor
+	// oneTime are the operators' one-time passwords (admin's from the
+	// database's creation, the others' from AddOperator): none has
+	// logged in yet.
+	oneTime map[string]string
 }
 
 // fixtureCode is a deterministic, valid, unique 8-digit code for a slot.
@@ -112,8 +116,9 @@ func check(tb testing.TB, err error) {
 // of each role. It panics on any error: the store refusing its own fixture
 // is a broken test setup, not a test result.
 func buildFixture(s *store.Store) *fixture {
-	f := &fixture{s: s, sys: s.Internal("t"), codes: map[int]string{}, accounts: map[string]store.Account{}, ops: map[string]store.Actor{}}
+	f := &fixture{s: s, sys: s.Internal("t"), codes: map[int]string{}, accounts: map[string]store.Account{}, ops: map[string]store.Actor{}, oneTime: map[string]string{}}
 	f.admin = must(s.Actor("admin", "tui"))
+	f.oneTime["admin"], _ = s.FirstPassword()
 
 	f.site = must(s.AddUnit(f.admin, store.RootUnit, "Harbour Campus", store.UnitSite)).ID
 	f.building = must(s.AddUnit(f.admin, f.site, "North Tower", store.UnitBuilding)).ID
@@ -211,7 +216,7 @@ func buildFixture(s *store.Store) *fixture {
 
 	for _, op := range []struct{ user, role string }{{"gina", store.RoleGuard}, {"ivan", store.RoleInstaller}, {"sue", store.RoleSupervisor}, {"otto", store.RoleAuditor}} {
 		user, role := op.user, op.role
-		must(s.AddOperator(f.admin, store.NewOperator{Username: user, Name: role, Grants: []store.Grant{{Role: role}}, Units: []uint64{store.RootUnit}}))
+		f.oneTime[user] = must(s.AddOperator(f.admin, store.NewOperator{Username: user, Name: role, Grants: []store.Grant{{Role: role}}, Units: []uint64{store.RootUnit}}))
 		f.ops[role] = must(s.Actor(user, "tui"))
 	}
 	f.ops[store.RoleAdministrator] = f.admin
@@ -245,6 +250,13 @@ func builtFixture(tb testing.TB) *fixture {
 // newFixture returns a fresh copy of the fixture site on its own store.
 func newFixture(tb testing.TB) *fixture {
 	tb.Helper()
+	return newFixtureAt(tb, fixedClock)
+}
+
+// newFixtureAt is newFixture on a store whose clock is now (a test that
+// lets time pass: an access that expires).
+func newFixtureAt(tb testing.TB, now func() time.Time) *fixture {
+	tb.Helper()
 	fixtureTemplate.once.Do(func() {
 		s := must(store.Open(store.Config{InMemory: true, NoSync: true, Now: fixedClock}))
 		defer s.Close()
@@ -253,7 +265,7 @@ func newFixture(tb testing.TB) *fixture {
 		mustDo(s.Backup(f.admin, backupKey, &b))
 		fixtureTemplate.f, fixtureTemplate.backup = f, b.Bytes()
 	})
-	s, err := store.Open(store.Config{InMemory: true, NoSync: true, Now: fixedClock})
+	s, err := store.Open(store.Config{InMemory: true, NoSync: true, Now: now})
 	check(tb, err)
 	tb.Cleanup(func() { s.Close() })
 	admin, err := s.Actor("admin", "tui")
@@ -332,6 +344,13 @@ type consoleOpts struct {
 	// ready is what the header shows once the outbox summary loaded
 	// (the fixture's ", 1 failed │" by default).
 	ready string
+	// login starts at the login screen (no actor); an actor with a login
+	// step left starts at that step. start then waits for nothing.
+	login bool
+	// The login screen's options.
+	via, addr string
+	demo      []store.DemoLogin
+	first     string
 }
 
 func (o *consoleOpts) defaults(f *fixture) {
@@ -341,7 +360,7 @@ func (o *consoleOpts) defaults(f *fixture) {
 	if o.theme == "" {
 		o.theme = "dark"
 	}
-	if o.actor.Name() == "" {
+	if o.actor.Name() == "" && !o.login {
 		o.actor = f.admin
 	}
 	if o.profile == 0 {
@@ -356,7 +375,8 @@ func (o *consoleOpts) defaults(f *fixture) {
 func start(t *testing.T, f *fixture, o consoleOpts) *console {
 	t.Helper()
 	o.defaults(f)
-	app, err := New(Options{Store: f.s, Actor: o.actor, Theme: o.theme, Now: fixedClock, Environ: []string{}, Keys: o.keys})
+	app, err := New(Options{Store: f.s, Actor: o.actor, Theme: o.theme, Now: fixedClock, Environ: []string{}, Keys: o.keys,
+		Via: o.via, Addr: o.addr, DemoLogins: o.demo, FirstPassword: o.first})
 	check(t, err)
 	emu := vt.NewSafeEmulator(o.w, o.h)
 	// The renderer writes bare LF (it assumes ONLCR on a TTY): LNM makes the
@@ -378,6 +398,9 @@ func start(t *testing.T, f *fixture, o consoleOpts) *console {
 		// pending Read of its reply pipe (SafeEmulator.Read takes no lock),
 		// so the drain goroutine stays blocked until the process ends.
 	})
+	if o.login || o.actor.Step() != store.StepNone {
+		return c
+	}
 	// The first screen (Panels) and the header's outbox summary loaded.
 	c.waitScreen("1-3 of 3", o.ready)
 	return c

@@ -286,7 +286,13 @@ func (s *locksScreen) availableFor(id ActionID, r lockRow) error {
 		forced.Users, forced.Tags = nil, nil
 		return c.st.CheckLock(c.actor, forced, store.ActRemoveLock)
 	case ActJobSteps, ActJobCancel:
-		return syncActionErr(c, id, r.l.Sync, store.PermManageLocksTags, r.who())
+		// A lock's job is a door command (lock/unlock doors) or a user's
+		// assignment (manage locks and tags): the store says which.
+		perm := store.PermManageLocksTags
+		if r.job != nil {
+			perm = r.job.Perm()
+		}
+		return syncActionErr(c, id, r.l.Sync, perm, r.who())
 	}
 	return notNowf("not an action of this screen")
 }

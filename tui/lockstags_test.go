@@ -382,6 +382,19 @@ func TestLocksReadOnlyForGuard(t *testing.T) {
 	c.press("U")
 	c.waitScreen("Unlock lock 1")
 	c.press("esc")
+	// The users' assignments on their way are not the guard's to cancel;
+	// their own unlock command is (a door command needs lock/unlock doors).
+	c.press("X")
+	c.waitStatus(`cancel job: operator gina does not have the "manage locks and tags" permission`)
+	c.press("U")
+	c.waitScreen("Unlock lock 1")
+	c.typ("courier with a parcel")
+	c.press("ctrl+y")
+	c.waitLineWith("Front door", "unlocking…")
+	c.press("X")
+	c.waitScreen("Cancel job")
+	c.press("y")
+	c.waitStatus("cancelled")
 
 	a := start(t, f, consoleOpts{w: 120, h: 40, actor: f.ops[store.RoleAuditor]})
 	goLocks(a)
