@@ -20,6 +20,7 @@ package sshconsole_test
 //	                   the header every second), in % of one CPU
 //	heap-MiB/session   Go heap in use (after a GC) per open console
 //	rss-MiB/session    the server's resident memory per open console
+//	server-rss-MiB     the server's resident memory with the 20 consoles open
 //	login-ms/session   dial, key authentication and the first screen, one client after the other
 //
 // all-browsing has the 20 operators browse at once, each pressing the next
@@ -117,6 +118,7 @@ func BenchmarkSSHUsersGrid20(b *testing.B) {
 		b.ReportMetric(100*idleRate, "idle-cpu-%/session")
 		b.ReportMetric(mib(up.heap-srv.base.heap)/benchSessions, "heap-MiB/session")
 		b.ReportMetric(mib(up.rss-srv.base.rss)/benchSessions, "rss-MiB/session")
+		b.ReportMetric(mib(up.rss), "server-rss-MiB")
 		b.ReportMetric(float64(login)/float64(time.Millisecond)/benchSessions, "login-ms/session")
 	}
 	// Every operator browsing at once, a key as soon as the last one
