@@ -15,7 +15,8 @@ func backupCommands() []*command {
 			name: "backup", args: "FILE", minArgs: 1, maxArgs: 1,
 			summary: "write an encrypted backup of the whole database to FILE (mode 0600)",
 			details: "The backup is encrypted with a key derived from the data key: it can be restored\n" +
-				"only with the same key file. Keep a copy of the key file apart from the backups.",
+				"only with the same key file. Keep a copy of the key file apart from the backups.\n" +
+				"It needs the key file, not an operator login, so a nightly job can run it.",
 			example: "guardroom backup /media/usb/guardroom-2026-11-03.backup",
 			setup: func(fs *flag.FlagSet) runFunc {
 				force := fs.Bool("force", false, "overwrite FILE if it exists")
@@ -26,7 +27,8 @@ func backupCommands() []*command {
 			name: "restore", args: "FILE", minArgs: 1, maxArgs: 1,
 			summary: "replace the database with a backup, then verify the restored action log",
 			details: "Restore into an empty (or new) --data directory with the key file the backup was\n" +
-				"made with. A database that holds a site is replaced only with --force.",
+				"made with. A database that holds a site is replaced only with --force. It needs the\n" +
+				"key file, not an operator login; afterwards the backup's operators log in.",
 			example: "guardroom --data /var/lib/guardroom-restored restore /media/usb/guardroom-2026-11-03.backup",
 			setup: func(fs *flag.FlagSet) runFunc {
 				force := fs.Bool("force", false, "replace everything in a database that already holds a site")
@@ -37,7 +39,10 @@ func backupCommands() []*command {
 }
 
 func (e *env) backup(path string, force bool) error {
-	if err := e.openStore(openOptions{}); err != nil {
+	// The backup is made with the data key and only that key reads it:
+	// its holder can copy the whole data directory anyway, so a nightly
+	// backup needs no operator's password.
+	if err := e.openStore(openOptions{keyHolder: "key holder"}); err != nil {
 		return err
 	}
 	out, err := createOutput(path, force)
@@ -64,10 +69,16 @@ func (e *env) restore(path string, force bool) error {
 		return fmt.Errorf("open backup: %w", err)
 	}
 	defer f.Close()
-	if err := e.openStore(openOptions{noNewKey: true}); err != nil {
+	// Restoring needs the key the backup was made with, and replaces the
+	// operators too: there is nobody to log in as in a new data directory.
+	if err := e.openStore(openOptions{noNewKey: true, keyHolder: "key holder", quietFirst: true}); err != nil {
 		return err
 	}
 	if err := e.write(e.s.Restore(e.actor, e.key, f, force)); err != nil {
+		if e.fresh {
+			// The new database stays, with its own admin.
+			e.announceFirstPassword()
+		}
 		return err
 	}
 	e.log().Info("restored", "file", path, "data", e.cfg.DataDir)

@@ -28,7 +28,7 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 	s.ok("", "backup", file, "--force")
 
 	// Into a fresh data directory, with the same key file.
-	fresh := &site{t: t, root: s.root, data: filepath.Join(s.root, "restored"), key: s.key}
+	fresh := s.at(filepath.Join(s.root, "restored"), s.key)
 	r = fresh.ok("", "restore", file)
 	if !strings.Contains(r.stdout, "Restored") || !strings.Contains(r.stdout, "chain intact") {
 		t.Errorf("restore: %s", r)
@@ -46,7 +46,7 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 	fresh.ok("", "restore", file, "--force")
 
 	// The key file the backup was made with is needed, and never made up.
-	noKey := &site{t: t, root: s.root, data: filepath.Join(s.root, "r2"), key: filepath.Join(s.root, "missing.key")}
+	noKey := s.at(filepath.Join(s.root, "r2"), filepath.Join(s.root, "missing.key"))
 	noKey.fail(1, "key file the backup was made with", "", "restore", file)
 	if _, err := os.Stat(noKey.key); err == nil {
 		t.Error("restore created a key file")
@@ -56,7 +56,7 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 	}
 	otherKey := filepath.Join(s.root, "other.key")
 	store.CreateKey(otherKey)
-	wrong := &site{t: t, root: s.root, data: filepath.Join(s.root, "r3"), key: otherKey}
+	wrong := s.at(filepath.Join(s.root, "r3"), otherKey)
 	wrong.fail(1, "another key file", "", "restore", file)
 	wrong.fail(1, "not a guardroom backup", "", "restore", filepath.Join(s.data, "MANIFEST"))
 	wrong.fail(1, "open backup", "", "restore", filepath.Join(s.root, "nope.backup"))

@@ -37,16 +37,17 @@ var commands []*command
 
 // groupSummary describes the command groups ("panel", "user", ...).
 var groupSummary = map[string]string{
-	"panel":     "alarm panels: list, show, add, how they are reached, and the table of panel families",
-	"partition": "partitions of a panel: list, label, arm and disarm",
-	"user":      "panel users (slots) and their codes, labels, partitions",
-	"account":   "customer application accounts and their links to panel users",
-	"unit":      "the organization tree (organization, site, building, floor, area)",
-	"operator":  "the people who use guardroom",
-	"log":       "the tamper-evident action log: list, show, verify, export",
-	"job":       "the outbox: changes on their way to panels and mail; retry, cancel, keypad steps",
-	"lock":      "door locks: list, show, add, edit, remove, assign users, lock and unlock",
-	"tag":       "proximity tags: list, show, enrol, disable, lost, free, CSV import and export",
+	"panel":         "alarm panels: list, show, add, how they are reached, and the table of panel families",
+	"partition":     "partitions of a panel: list, label, arm and disarm",
+	"user":          "panel users (slots) and their codes, labels, partitions",
+	"account":       "customer application accounts and their links to panel users",
+	"unit":          "the organization tree (organization, site, building, floor, area)",
+	"operator":      "the people who use guardroom: logins, passwords, second factors, SSH keys and roles",
+	"operator role": "custom roles: named sets of permissions",
+	"log":           "the tamper-evident action log: list, show, verify, export",
+	"job":           "the outbox: changes on their way to panels and mail; retry, cancel, keypad steps",
+	"lock":          "door locks: list, show, add, edit, remove, assign users, lock and unlock",
+	"tag":           "proximity tags: list, show, enrol, disable, lost, free, CSV import and export",
 }
 
 func init() {
@@ -61,6 +62,7 @@ func init() {
 		accountCommands(),
 		unitCommands(),
 		operatorCommands(),
+		roleCommands(),
 		logCommands(),
 		backupCommands(),
 		simCommands(),
@@ -139,29 +141,34 @@ func (e *env) parse(args []string) (*command, []string, error) {
 		}
 		return e.parseCommand(c, rest)
 	}
-	// Global flags between the group and its subcommand.
-	for len(rest) > 0 && strings.HasPrefix(rest[0], "-") && rest[0] != "-" {
-		if isHelpArg(rest[0]) {
+	for {
+		// Global flags between the group and its subcommand.
+		for len(rest) > 0 && strings.HasPrefix(rest[0], "-") && rest[0] != "-" {
+			if isHelpArg(rest[0]) {
+				printGroupUsage(e.stdout, name)
+				return nil, nil, flag.ErrHelp
+			}
+			if err := top.Parse(rest); err != nil {
+				return nil, nil, &usageError{msg: err.Error() + " (command flags go after the subcommand)", group: name}
+			}
+			rest = top.Args()
+		}
+		if len(rest) == 0 {
+			return nil, nil, &usageError{msg: fmt.Sprintf("%s needs a subcommand", name), group: name}
+		}
+		if rest[0] == "help" {
 			printGroupUsage(e.stdout, name)
 			return nil, nil, flag.ErrHelp
 		}
-		if err := top.Parse(rest); err != nil {
-			return nil, nil, &usageError{msg: err.Error() + " (command flags go after the subcommand)", group: name}
+		if c := lookup(name + " " + rest[0]); c != nil {
+			return e.parseCommand(c, rest[1:])
 		}
-		rest = top.Args()
+		if !isGroup(name + " " + rest[0]) {
+			return nil, nil, &usageError{msg: fmt.Sprintf("unknown command %q", name+" "+rest[0]), group: name}
+		}
+		// A group within the group: operator role add.
+		name, rest = name+" "+rest[0], rest[1:]
 	}
-	if len(rest) == 0 {
-		return nil, nil, &usageError{msg: fmt.Sprintf("%s needs a subcommand", name), group: name}
-	}
-	if rest[0] == "help" {
-		printGroupUsage(e.stdout, name)
-		return nil, nil, flag.ErrHelp
-	}
-	c := lookup(name + " " + rest[0])
-	if c == nil {
-		return nil, nil, &usageError{msg: fmt.Sprintf("unknown command %q", name+" "+rest[0]), group: name}
-	}
-	return e.parseCommand(c, rest[1:])
 }
 
 // parseCommand parses args with c's flags plus the global ones.
@@ -312,9 +319,13 @@ Global flags (accepted by every command, anywhere on the line):
 	fmt.Fprintf(w, `
 With no command, guardroom opens the console. Every command takes --help.
 
-Operators: operator login and passwords come in a later release. Until then
-the command line trusts whoever holds the key file and acts as --operator
-(default admin), with that operator's role and organization units.
+Operators: every command logs in as an operator and acts with their roles and
+organization units. The name comes from --operator, GUARDROOM_OPERATOR or the
+config file (a terminal asks when none is given); the password is typed on the
+terminal, or read by scripts from --password-file or GUARDROOM_PASSWORD_FILE
+(a file only you can read). The first start creates operator admin and prints
+its one-time password once. Only the key holder's commands need no login:
+demo, dispatch, backup, restore and operator reset-admin.
 
 Codes and one-time codes are never taken from the command line: they are read
 from the terminal without echo, or as one line of standard input.

@@ -15,9 +15,9 @@ import (
 )
 
 // The settings every command shares come from, in rising order of
-// precedence: built-in defaults, the config file, the GUARDROOM_KEY_FILE
-// environment variable (key file only) and the global flags, which may
-// appear anywhere on the command line.
+// precedence: built-in defaults, the config file, the GUARDROOM_KEY_FILE,
+// GUARDROOM_OPERATOR and GUARDROOM_PASSWORD_FILE environment variables and
+// the global flags, which may appear anywhere on the command line.
 
 // globalFlag is a string flag that remembers whether it was given. It can be
 // registered on several FlagSets without resetting its value.
@@ -38,7 +38,7 @@ func (g *globalFlag) Set(s string) error {
 
 // globalFlags are the flags accepted by every command.
 type globalFlags struct {
-	data, config, keyFile, operator, logFile globalFlag
+	data, config, keyFile, operator, passwordFile, logFile globalFlag
 	// The [smtp] settings as flags.
 	smtpHost, smtpPort, smtpSecurity, smtpUser, smtpPassFile, smtpFrom globalFlag
 }
@@ -54,6 +54,8 @@ func (g *globalFlags) lookup(name string) flag.Value {
 		return &g.keyFile
 	case "operator":
 		return &g.operator
+	case "password-file":
+		return &g.passwordFile
 	case "log-file":
 		return &g.logFile
 	}
@@ -92,7 +94,8 @@ func (g *globalFlags) register(fs *flag.FlagSet) {
 		{&g.data, "data", "keep the encrypted database in `DIR` (default $XDG_DATA_HOME/guardroom, else ~/.local/share/guardroom)"},
 		{&g.keyFile, "key-file", "read the data key from `FILE`, kept apart from the data (default $GUARDROOM_KEY_FILE, else $XDG_CONFIG_HOME/guardroom/data.key)"},
 		{&g.config, "config", "read settings from the TOML `FILE` (default $XDG_CONFIG_HOME/guardroom/config.toml, else ~/.config/guardroom/config.toml)"},
-		{&g.operator, "operator", "act as operator `NAME` (default admin); until operator login arrives, whoever holds the key file is trusted"},
+		{&g.operator, "operator", "log in as operator `NAME` (default $GUARDROOM_OPERATOR, else config operator; asked on a terminal)"},
+		{&g.passwordFile, "password-file", "read the operator's password from the first line of `FILE`, mode 0600, for scripts with no terminal (default $GUARDROOM_PASSWORD_FILE); a terminal asks"},
 		{&g.logFile, "log-file", "write guardroom's own diagnostics to `FILE`, never to the terminal (default DATA/guardroom.log)"},
 	} {
 		if fs.Lookup(f.name) == nil {
@@ -142,18 +145,22 @@ type settings struct {
 	DataDir    string
 	ConfigFile string // "" when no config file was read
 	KeyFile    string
-	Operator   string
-	LogFile    string
-	SMTP       smtpConfig
-	Theme      string
-	NoMouse    bool
-	Keys       map[string][]string
+	// Operator is who logs in; "" asks on a terminal.
+	Operator string
+	// PasswordFile holds the operator's password for scripts; "" asks on
+	// a terminal.
+	PasswordFile string
+	LogFile      string
+	SMTP         smtpConfig
+	Theme        string
+	NoMouse      bool
+	Keys         map[string][]string
 }
 
 // configExample is shown in help.
 const configExample = `data_dir = "/var/lib/guardroom"
 key_file = "/etc/guardroom/data.key"   # keep it apart from data_dir
-operator = "admin"
+operator = "admin"                      # who logs in; the password is asked, or --password-file
 log_file = "/var/log/guardroom/guardroom.log"
 
 [smtp]
@@ -209,12 +216,17 @@ func (e *env) loadSettings() error {
 		keyDefault, fc.KeyFile = expandHome(env), ""
 	}
 	e.cfg.KeyFile = pick(e.flags.keyFile, fc.KeyFile, keyDefault)
-	e.cfg.Operator = "admin"
-	if fc.Operator != "" {
-		e.cfg.Operator = fc.Operator
+	// No operator is assumed: a terminal asks, a script must name one.
+	e.cfg.Operator = strings.TrimSpace(fc.Operator)
+	if env := strings.TrimSpace(os.Getenv("GUARDROOM_OPERATOR")); env != "" {
+		e.cfg.Operator = env
 	}
 	if e.flags.operator.set {
-		e.cfg.Operator = e.flags.operator.value
+		e.cfg.Operator = strings.TrimSpace(e.flags.operator.value)
+	}
+	e.cfg.PasswordFile = expandHome(os.Getenv("GUARDROOM_PASSWORD_FILE"))
+	if e.flags.passwordFile.set {
+		e.cfg.PasswordFile = expandHome(e.flags.passwordFile.value)
 	}
 	e.cfg.LogFile = pick(e.flags.logFile, fc.LogFile, "")
 	if e.cfg.DataDir == "" {

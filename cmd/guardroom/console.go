@@ -23,8 +23,11 @@ func consoleCommands() []*command {
 		{
 			name: "console", maxArgs: 0,
 			summary: "open the full-screen console (the default command)",
-			details: "On a terminal this opens the console; press ? in it for every key. When standard\n" +
-				"input or output is not a terminal it prints the site's panels instead.",
+			details: "On a terminal this opens the console at its login screen; press ? in it for every\n" +
+				"key. When standard input or output is not a terminal it logs in like any command\n" +
+				"(--operator, --password-file) and prints the site's panels instead. With --demo on\n" +
+				"an empty database it builds the demo site first; its login screen lists the demo's\n" +
+				"operators and passwords.",
 			example: "guardroom console\nguardroom --data .demo/data --key-file .demo/data.key console --demo\nguardroom console --theme high-contrast --no-mouse",
 			setup: func(fs *flag.FlagSet) runFunc {
 				withDemo := fs.Bool("demo", false, "build the demo site first if the database is empty")
@@ -51,7 +54,9 @@ func consoleCommands() []*command {
 		},
 		{
 			name: "demo", maxArgs: 0,
-			summary: "build the demo site (panels, users, accounts, history) in an empty data directory",
+			summary: "build the demo site (panels, users, accounts, history) in an empty data directory, and print its logins",
+			details: "The demo's operators, one for each role, get fixed passwords, printed here and listed\n" +
+				"on the console's login screen. Building it needs the key file only: nobody logs in.",
 			example: "guardroom --data /tmp/guardroom-demo/data --key-file /tmp/guardroom-demo/data.key demo",
 			setup: func(fs *flag.FlagSet) runFunc {
 				return func(e *env, _ []string) error { return e.demo() }
@@ -64,9 +69,12 @@ func (e *env) console(withDemo bool) error {
 	if err := tui.CheckKeys(e.cfg.Keys); err != nil {
 		return &usageError{msg: "console: " + err.Error() + " (config [keys] or --key)", noUsage: true}
 	}
-	if err := e.openStore(openOptions{fastFresh: withDemo}); err != nil {
+	// The demo replaces admin's one-time password of a new database with
+	// its own logins, so that one is not printed.
+	if err := e.openStore(openOptions{fastFresh: withDemo, noLogin: true, quietFirst: withDemo}); err != nil {
 		return err
 	}
+	built := false
 	if withDemo {
 		empty, err := e.s.Empty()
 		if err != nil {
@@ -76,10 +84,24 @@ func (e *env) console(withDemo bool) error {
 			if err := e.buildDemo(); err != nil {
 				return err
 			}
+			built = true
 		}
 	}
 	if e.interactive() {
-		return e.runConsole()
+		first := ""
+		if e.fresh && !built {
+			first, _ = e.s.FirstPassword()
+		}
+		return e.runConsole(first)
+	}
+	if built {
+		// Nobody logged in yet: say what was built and how to log in.
+		return e.demoReady()
+	}
+	// Printing the site for a pipe or a script is a command like any
+	// other: the operator logs in here.
+	if err := e.login(openOptions{}); err != nil {
+		return err
 	}
 	return e.listSite()
 }
@@ -90,22 +112,21 @@ func (e *env) interactive() bool {
 	return e.terminal() && ok && term.IsTerminal(int(out.Fd()))
 }
 
-// runConsole runs the full-screen console as the operator.
-func (e *env) runConsole() error {
+// runConsole runs the full-screen console, which starts at its own login
+// screen: a new database's one-time password and the demo's logins are
+// shown there.
+func (e *env) runConsole(firstPassword string) error {
 	if _, ok := themes.ByName(e.cfg.Theme); !ok && e.cfg.Theme != "auto" {
 		return &usageError{msg: fmt.Sprintf("theme %q: choose auto, %s", e.cfg.Theme, strings.Join(themes.Names(), ", ")), noUsage: true}
 	}
-	actor, err := e.s.Actor(e.cfg.Operator, "tui")
-	if err != nil {
-		return err
-	}
-	e.log().Info("console started", "operator", actor.Name())
+	e.log().Info("console started")
 	// The console carries changes to the panels while it is open: it owns
 	// the database, so no other process can.
 	ctx, stop := context.WithCancel(e.ctx)
 	dispatched := make(chan error, 1)
 	go func() { dispatched <- e.newDispatcher(0).Run(ctx) }()
-	err = tui.Run(tui.Options{Store: e.s, Actor: actor, Theme: e.cfg.Theme, Keys: e.cfg.Keys, NoMouse: e.cfg.NoMouse},
+	err := tui.Run(tui.Options{Store: e.s, Via: "tui", DemoLogins: e.s.DemoLogins(), FirstPassword: firstPassword,
+		Theme: e.cfg.Theme, Keys: e.cfg.Keys, NoMouse: e.cfg.NoMouse},
 		tea.WithContext(e.ctx))
 	stop()
 	if derr := <-dispatched; derr != nil {
@@ -114,7 +135,7 @@ func (e *env) runConsole() error {
 	if errors.Is(err, tea.ErrInterrupted) || errors.Is(err, tea.ErrProgramKilled) {
 		err = nil
 	}
-	e.log().Info("console ended", "operator", actor.Name())
+	e.log().Info("console ended")
 	return err
 }
 
@@ -142,7 +163,9 @@ func (e *env) listSite() error {
 }
 
 func (e *env) demo() error {
-	if err := e.openStore(openOptions{fastFresh: true}); err != nil {
+	// The demo builder is the store's own work (an internal actor) in a
+	// new database: there is nobody to log in as yet.
+	if err := e.openStore(openOptions{fastFresh: true, keyHolder: "demo", quietFirst: true}); err != nil {
 		return err
 	}
 	empty, err := e.s.Empty()
@@ -156,12 +179,25 @@ func (e *env) demo() error {
 	if err := e.buildDemo(); err != nil {
 		return err
 	}
-	panels, err := e.s.ListPanels(e.actor)
+	return e.demoReady()
+}
+
+// demoReady lists the demo site just built and its operators' logins.
+func (e *env) demoReady() error {
+	panels, err := e.s.ListPanels(e.s.Internal("demo"))
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "The demo site is ready in %s (%s):\n\n", e.cfg.DataDir, plural(len(panels), "panel", "panels"))
-	return e.printPanels(panels, false)
+	if err := e.printPanels(panels, false); err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, "\nDemo operators, one for each role (the console's login screen shows them too):")
+	t := newTable(e.stdout, "  Operator", "Role", "Password")
+	for _, l := range e.s.DemoLogins() {
+		t.row("  "+l.Username, l.Role, l.Password)
+	}
+	return t.flush()
 }
 
 // buildDemo runs demo.Build with a progress line on stderr.

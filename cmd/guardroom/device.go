@@ -260,7 +260,9 @@ func (e *env) applyNow(panel uint64) {
 }
 
 func (e *env) runDispatch(once bool, every time.Duration) error {
-	if err := e.openStore(openOptions{}); err != nil {
+	// A device worker, often a service: it carries what operators queued
+	// and needs no login of its own.
+	if err := e.openStore(openOptions{keyHolder: "dispatcher"}); err != nil {
 		return err
 	}
 	d := e.newDispatcher(every)

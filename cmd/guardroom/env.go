@@ -35,6 +35,11 @@ type env struct {
 	s     *store.Store
 	actor store.Actor
 	key   []byte
+	// fresh is set when this run created the database.
+	fresh bool
+	// password is the one this run logged in with (operator passwd gives
+	// it as the old one); it never leaves the process.
+	password string
 
 	// wrote is set once a change was committed, so an internal error after
 	// it does not claim that nothing changed.

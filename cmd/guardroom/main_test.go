@@ -13,9 +13,11 @@ import (
 
 func TestFirstRunCreatesKeyApartFromData(t *testing.T) {
 	s := newSite(t)
-	// No --key-file: the default is under XDG_CONFIG_HOME, apart from the data.
-	r := runArgs("", "--data", s.data, "panel", "list")
-	if r.code != 0 {
+	// No --key-file: the default is under XDG_CONFIG_HOME, apart from the
+	// data. The first run creates admin and prints its one-time password;
+	// with no terminal and no password file, the login is then refused.
+	r := runArgs("", "--data", s.data, "--operator", "admin", "panel", "list")
+	if r.code != 1 || !strings.Contains(r.stderr, "no password for operator admin") || !strings.Contains(r.stderr, "--password-file") {
 		t.Fatal(r)
 	}
 	key := filepath.Join(os.Getenv("XDG_CONFIG_HOME"), "guardroom", "data.key")
@@ -35,8 +37,40 @@ func TestFirstRunCreatesKeyApartFromData(t *testing.T) {
 	if !store.Exists(s.data) {
 		t.Error("no database created")
 	}
-	// The second run says nothing about keys.
-	if r := runArgs("", "--data", s.data, "panel", "list"); r.code != 0 || r.stderr != "" {
+	m := firstPasswordRE.FindStringSubmatch(r.stderr)
+	if m == nil || !strings.Contains(r.stderr, "it is shown only now; log in with it and choose a new password") {
+		t.Fatalf("first run should print admin's one-time password: %s", r)
+	}
+	oneTime := s.writeFile("one-time.txt", m[1])
+	base := []string{"--data", s.data, "--operator", "admin", "--password-file", oneTime}
+	// The one-time password logs in, but nothing works before it is replaced.
+	r = runArgs("", append(base, "panel", "list")...)
+	if r.code != 1 || !strings.Contains(r.stderr, "must choose a new one first: run guardroom operator passwd --new-password-file FILE") || strings.Contains(r.stderr, m[1]) {
+		t.Fatalf("one-time password not changed: %s", r)
+	}
+	// The store's rules for a new password, in its words.
+	weak := s.writeFile("weak.txt", "password12")
+	r = runArgs("", append(base, "operator", "passwd", "--new-password-file", weak)...)
+	if r.code != 1 || !strings.Contains(r.stderr, `the password is built on "password", one of the first guessed: choose another`) {
+		t.Fatalf("weak password: %s", r)
+	}
+	good := s.writeFile("good.txt", testPassword)
+	if r = runArgs("", append(base, "operator", "passwd", "--new-password-file", good)...); r.code != 0 || !strings.Contains(r.stdout, "Changed the password of operator admin") {
+		t.Fatalf("passwd: %s", r)
+	}
+	// The one-time password is spent; the change is a security notice,
+	// shown once at the next login.
+	r = runArgs("", append(base, "panel", "list")...)
+	if r.code != 1 || !strings.Contains(r.stderr, "wrong operator name or password") {
+		t.Errorf("the one-time password still works: %s", r)
+	}
+	base[len(base)-1] = good
+	r = runArgs("", append(base, "panel", "list")...)
+	if r.code != 0 || !strings.Contains(r.stderr, "security notice") || !strings.Contains(r.stderr, "password changed") {
+		t.Errorf("first login with the new password: %s", r)
+	}
+	// Later runs say nothing about keys, passwords or notices.
+	if r := runArgs("", append(base, "panel", "list")...); r.code != 0 || r.stderr != "" {
 		t.Errorf("second run: %s", r)
 	}
 }
@@ -45,7 +79,7 @@ func TestKeyFileFromEnvironment(t *testing.T) {
 	s := newSite(t)
 	envKey := filepath.Join(s.root, "elsewhere", "k.key")
 	t.Setenv("GUARDROOM_KEY_FILE", envKey)
-	if r := runArgs("", "--data", s.data, "unit", "list"); r.code != 0 || !strings.Contains(r.stderr, envKey) {
+	if r := runArgs("", "--data", s.data, "--operator", "admin", "unit", "list"); r.code != 1 || !strings.Contains(r.stderr, envKey) || !strings.Contains(r.stderr, "no password for operator admin") {
 		t.Fatal(r)
 	}
 	if _, err := os.Stat(envKey); err != nil {
@@ -139,7 +173,7 @@ func TestHelp(t *testing.T) {
 				t.Errorf("%v does not list %q", args, c.name)
 			}
 		}
-		for _, want := range []string{"trusts whoever holds the key file", "never taken from the command line", "[smtp]"} {
+		for _, want := range []string{"every command logs in as an operator", "GUARDROOM_PASSWORD_FILE", "operator reset-admin", "never taken from the command line", "[smtp]"} {
 			if !strings.Contains(r.stdout, want) {
 				t.Errorf("%v lacks %q", args, want)
 			}
@@ -147,6 +181,12 @@ func TestHelp(t *testing.T) {
 	}
 	for _, args := range [][]string{{"help", "user", "set-code"}, {"help", "user"}, {"user", "--help"}, {"user", "help"}} {
 		if r := runArgs("", args...); r.code != 0 || !strings.Contains(r.stdout, "set-code") {
+			t.Errorf("%v: %s", args, r)
+		}
+	}
+	// A group within a group: operator role add.
+	for _, args := range [][]string{{"help", "operator", "role"}, {"operator", "role", "--help"}, {"operator", "role", "help"}, {"operator", "--help"}} {
+		if r := runArgs("", args...); r.code != 0 || !strings.Contains(r.stdout, "role add") && !strings.Contains(r.stdout, "add NAME") {
 			t.Errorf("%v: %s", args, r)
 		}
 	}
@@ -189,10 +229,10 @@ func TestUsageErrors(t *testing.T) {
 func TestGlobalFlagsAnywhere(t *testing.T) {
 	s := newSite(t).withPanel()
 	for _, args := range [][]string{
-		{"--data", s.data, "--key-file", s.key, "panel", "show", "1"},
-		{"panel", "--data", s.data, "--key-file", s.key, "show", "1"},
-		{"panel", "show", "--data", s.data, "1", "--key-file", s.key},
-		{"panel", "show", "1", "--data=" + s.data, "--key-file=" + s.key},
+		{"--data", s.data, "--key-file", s.key, "--operator", "admin", "--password-file", s.pwFile, "panel", "show", "1"},
+		{"--operator", "admin", "panel", "--data", s.data, "--key-file", s.key, "show", "1", "--password-file", s.pwFile},
+		{"panel", "show", "--data", s.data, "1", "--key-file", s.key, "--password-file", s.pwFile, "--operator", "admin"},
+		{"panel", "show", "1", "--data=" + s.data, "--key-file=" + s.key, "--operator=admin", "--password-file=" + s.pwFile},
 	} {
 		if r := runArgs("", args...); r.code != 0 || !strings.Contains(r.stdout, "Main office") {
 			t.Errorf("%v: %s", args, r)
@@ -202,14 +242,17 @@ func TestGlobalFlagsAnywhere(t *testing.T) {
 
 func TestOperatorFlag(t *testing.T) {
 	s := newSite(t).withPanel()
-	s.fail(1, `no operator "ghost"`, "", "--operator", "ghost", "panel", "list")
-	s.ok("", "operator", "add", "guard1", "--role", "guard", "--unit", "HQ", "--name", "Gina Guard")
-	s.ok("", "panel", "list", "--operator", "guard1")
+	s.fail(1, "wrong operator name or password", "", "--operator", "ghost", "panel", "list")
+	r := s.ok("", "operator", "add", "guard1", "--role", "guard", "--unit", "HQ", "--name", "Gina Guard")
+	guard := s.as("guard1", r)
+	guard.ok("", "panel", "list")
 	// A Guard may look but not change panel users: the store refuses.
-	s.fail(1, "permission", "2580\n", "--operator", "guard1", "user", "set-code", "1", "7")
+	guard.fail(1, "permission", "2580\n", "user", "set-code", "1", "7")
 	if u := s.user("1", "7"); u.CodeSet {
 		t.Error("a guard set a code")
 	}
+	// Another operator's password does not log admin in.
+	guard.fail(1, "wrong operator name or password", "", "--operator", "admin", "panel", "list")
 }
 
 func TestPanicBecomesInternalError(t *testing.T) {
@@ -243,7 +286,7 @@ key_file = "/KEY"
 operator = "ghost"
 `, "/KEY", keyPath, 1))
 	r := runArgs("", "--config", cfg, "unit", "list")
-	if r.code != 1 || !strings.Contains(r.stderr, `no operator "ghost"`) {
+	if r.code != 1 || !strings.Contains(r.stderr, "no password for operator ghost") {
 		t.Fatalf("config operator not used: %s", r)
 	}
 	if !store.Exists(filepath.Join(cfgDir, "cfgdata")) {
@@ -252,12 +295,23 @@ operator = "ghost"
 	if _, err := os.Stat(keyPath); err != nil {
 		t.Error("config key_file not used")
 	}
-	// Flags override the file.
-	if r := runArgs("", "--config", cfg, "--operator", "admin", "unit", "list"); r.code != 0 {
+	// Flags override the file, and GUARDROOM_OPERATOR sits between them.
+	oneTime := s.writeFile("cfg-one-time.txt", firstPasswordRE.FindStringSubmatch(r.stderr)[1])
+	if r := runArgs("", "--config", cfg, "--operator", "admin", "--password-file", oneTime, "unit", "list"); r.code != 1 || !strings.Contains(r.stderr, "operator admin logged in with a one-time password") {
 		t.Fatalf("--operator should override the config: %s", r)
 	}
+	t.Setenv("GUARDROOM_OPERATOR", "admin")
+	t.Setenv("GUARDROOM_PASSWORD_FILE", oneTime)
+	if r := runArgs("", "--config", cfg, "unit", "list"); r.code != 1 || !strings.Contains(r.stderr, "operator admin logged in with a one-time password") {
+		t.Fatalf("GUARDROOM_OPERATOR and GUARDROOM_PASSWORD_FILE should override the config: %s", r)
+	}
+	if r := runArgs("", "--config", cfg, "--operator", "ghost", "unit", "list"); r.code != 1 || !strings.Contains(r.stderr, "wrong operator name or password") {
+		t.Fatalf("--operator should override GUARDROOM_OPERATOR: %s", r)
+	}
+	t.Setenv("GUARDROOM_OPERATOR", "")
+	t.Setenv("GUARDROOM_PASSWORD_FILE", "")
 	other := filepath.Join(s.root, "flagdata")
-	if r := runArgs("", "--config", cfg, "--operator", "admin", "--data", other, "unit", "list"); r.code != 0 || !store.Exists(other) {
+	if r := runArgs("", "--config", cfg, "--data", other, "unit", "list"); r.code != 1 || !store.Exists(other) || !firstPasswordRE.MatchString(r.stderr) {
 		t.Fatalf("--data should override the config: %s", r)
 	}
 
@@ -265,7 +319,9 @@ operator = "ghost"
 	def := filepath.Join(os.Getenv("XDG_CONFIG_HOME"), "guardroom", "config.toml")
 	os.MkdirAll(filepath.Dir(def), 0o700)
 	os.WriteFile(def, []byte("operator = \"ghost\"\n"), 0o600)
-	s.fail(1, `no operator "ghost"`, "", "unit", "list")
+	if r := runArgs("", "--data", other, "--key-file", keyPath, "unit", "list"); r.code != 1 || !strings.Contains(r.stderr, "no password for operator ghost") {
+		t.Fatalf("default config file not read: %s", r)
+	}
 	os.Remove(def)
 
 	for _, tt := range []struct{ body, want string }{

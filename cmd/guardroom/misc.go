@@ -43,8 +43,8 @@ func miscCommands() []*command {
 						printMainUsage(e.stdout)
 					case lookup(strings.Join(args, " ")) != nil:
 						printCommandUsage(e.stdout, lookup(strings.Join(args, " ")))
-					case len(args) == 1 && isGroup(args[0]):
-						printGroupUsage(e.stdout, args[0])
+					case isGroup(strings.Join(args, " ")):
+						printGroupUsage(e.stdout, strings.Join(args, " "))
 					default:
 						return &usageError{msg: fmt.Sprintf("no command %q", strings.Join(args, " "))}
 					}

@@ -18,10 +18,32 @@ type openOptions struct {
 	// fastFresh turns off fsync per commit when the database is new
 	// (building the demo site); closing the store flushes it.
 	fastFresh bool
+
+	// keyHolder names the internal actor of a command that acts on the
+	// strength of the key file alone, with no operator login (the demo
+	// builder, the dispatcher, backup and restore, reset-admin): whoever
+	// holds the key can read and write the whole database anyway.
+	keyHolder string
+	// noLogin opens the store and leaves the login to the caller (the
+	// console's own login screen).
+	noLogin bool
+	// quietFirst does not print admin's one-time password of a new
+	// database: the command replaces it at once (the demo, a restore).
+	quietFirst bool
+	// mustExist refuses to create a database.
+	mustExist bool
+	// step is a login step the command does itself (operator passwd,
+	// operator 2fa): the login stops there instead of asking for it.
+	step store.LoginStep
+	// ownNotices leaves the security notices to the command (operator
+	// notices) instead of printing them after the login.
+	ownNotices bool
 }
 
 // openStore opens the database in the data directory with the key file,
-// creating both on first run, and makes the actor for --operator.
+// creating both on first run, and logs the operator in (or makes the key
+// holder's actor, see openOptions). A new database prints admin's one-time
+// password once, on the terminal that created it.
 //
 // An existing database whose key file is missing is never replaced by a new
 // empty one: without its key it is unreadable, and a new key would only make
@@ -35,6 +57,9 @@ func (e *env) openStore(o openOptions) error {
 		return fmt.Errorf("the key file %s is inside the data directory %s: keep it apart (--key-file or GUARDROOM_KEY_FILE), or whoever copies the data directory can read it", keyPath, dir)
 	}
 	fresh := !store.Exists(dir)
+	if fresh && o.mustExist {
+		return fmt.Errorf("there is no guardroom database in %s: check --data (or data_dir in the config file)", dir)
+	}
 	if fresh {
 		if err := checkEmptyDir(dir); err != nil {
 			return err
@@ -63,13 +88,27 @@ func (e *env) openStore(o openOptions) error {
 	if err != nil {
 		return err
 	}
-	a, err := s.Actor(e.cfg.Operator, "cli")
-	if err != nil {
-		s.Close()
-		return err
+	e.s, e.key, e.fresh = s, key, fresh
+	if fresh && !o.quietFirst {
+		e.announceFirstPassword()
 	}
-	e.s, e.actor, e.key = s, a, key
-	return nil
+	switch {
+	case o.keyHolder != "":
+		e.actor = s.Internal(o.keyHolder)
+		return nil
+	case o.noLogin:
+		return nil
+	}
+	return e.login(o)
+}
+
+// announceFirstPassword prints admin's one-time password of the database
+// this run created; the store keeps only its hash.
+func (e *env) announceFirstPassword() {
+	if pw, ok := e.s.FirstPassword(); ok {
+		e.log().Info("created operator admin with a one-time password", "data", e.cfg.DataDir)
+		fmt.Fprintf(e.stderr, "guardroom: created operator admin with the one-time password %s: it is shown only now; log in with it and choose a new password.\n", pw)
+	}
 }
 
 // checkEmptyDir refuses to create a database in a directory that already

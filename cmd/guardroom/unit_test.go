@@ -44,12 +44,13 @@ func TestOperatorCommands(t *testing.T) {
 		t.Errorf("operator list --json: %+v", ops)
 	}
 	// Guards may not manage operators or equipment; they may read the log.
-	s.fail(1, "manage operators", "", "--operator", "guard1", "operator", "list")
-	s.fail(1, "manage equipment", "", "--operator", "guard1", "unit", "add", "--parent", "HQ", "--kind", "floor", "F1")
+	guard := s.as("guard1", r)
+	guard.fail(1, "manage operators", "", "operator", "list")
+	guard.fail(1, "manage equipment", "", "unit", "add", "--parent", "HQ", "--kind", "floor", "F1")
 	// The global --operator goes before 'log'; log list's own --operator filters.
 	var entries []store.Entry
-	s.jsonOut(&entries, "--operator", "guard1", "log", "list", "--operator", "guard1")
-	if len(entries) != 1 || entries[0].Action != "unit.add" || !entries[0].Refused() {
+	guard.jsonOut(&entries, "log", "list", "--operator", "guard1")
+	if entries = withoutLogins(entries); len(entries) != 1 || entries[0].Action != "unit.add" || !entries[0].Refused() {
 		t.Errorf("guard1's entries: %+v", entries)
 	}
 }
