@@ -53,6 +53,7 @@ var groupSummary = map[string]string{
 func init() {
 	for _, group := range [][]*command{
 		consoleCommands(),
+		sshCommands(),
 		panelCommands(),
 		partitionCommands(),
 		deviceCommands(),
