@@ -187,7 +187,6 @@ func TestSSHSecondFactorInSession(t *testing.T) {
 // step, or logging out, ends the session; the console's password login is
 // never offered to an SSH client.
 func TestSSHKeyOnly(t *testing.T) {
-	t.Skip("waits for tui: over SSH, esc at the second-factor step and log out (ctrl+d, y) open the password login screen")
 	clk := &clock{t: time.Now()}
 	st := newSiteAt(t, 10, clk.now)
 	ivan := st.operator(t, "ivan", store.RoleInstaller)

@@ -139,6 +139,8 @@ type Actor struct {
 	st  *Store
 	// byKey: logged in with an SSH key, so no password was asked.
 	byKey bool
+	// addr is where the login came from, for the log of its later steps.
+	addr string
 }
 
 // Name is the operator's username.

@@ -156,6 +156,13 @@ func (s *Store) Login(username, password, via, addr string) (Actor, error) {
 	var outcome error
 	w := s.begin(Actor{name: username, via: via}, "operator.login", "operator "+username)
 	err := s.finish(w, func() error {
+		if via == "ssh" {
+			// SSH is key-only: a password typed into an SSH session's
+			// console is not a way in, whatever the console offers.
+			outcome = refuse(ErrLogin, "over SSH operators log in with their SSH key only: ask an administrator to add yours (guardroom operator add-key)")
+			w.appendLog(nil, map[string]string{"from": addr}, "refused: password login over SSH")
+			return nil
+		}
 		r, ok, err := readOperator(w.txn, username)
 		if err != nil {
 			return err
@@ -188,6 +195,7 @@ func (s *Store) Login(username, password, via, addr string) (Actor, error) {
 			return nil
 		}
 		r.Failures = 0
+		act.addr = addr
 		act.step = nextStep(r, require, false, false)
 		a = act
 		if a.step == StepNone {
@@ -320,7 +328,7 @@ func (s *Store) stepOp(a Actor, action string, steps []LoginStep, body func(w *w
 		// (or was never needed).
 		factorDone := a.step != StepSecondFactor || action == "operator.second-factor"
 		act.step = nextStep(r, require, factorDone, a.byKey)
-		act.byKey = a.byKey
+		act.byKey, act.addr = a.byKey, a.addr
 		act.gen = a.gen
 		if a.step != StepNone && act.step == StepNone {
 			method := "password"
@@ -331,7 +339,7 @@ func (s *Store) stepOp(a Actor, action string, steps []LoginStep, body func(w *w
 				method += " and second factor"
 			}
 			r.Failures, r.Lockouts, r.LastLogin = 0, 0, s.now()
-			w.appendLog(nil, map[string]string{"login": "complete", "method": method}, "ok")
+			w.appendLog(nil, map[string]string{"login": "complete", "method": method, "from": addrOr(a.addr)}, "ok")
 		}
 		w.set(operatorKey(r.Username), r)
 		next = act
@@ -357,7 +365,7 @@ func (s *Store) SecondFactor(a Actor, code string) (Actor, error) {
 				return refuse(ErrLogin, "%s", err.Error()), nil
 			}
 			if err != nil {
-				return s.loginFailed(w, r, "", "wrong code"), nil
+				return s.loginFailed(w, r, a.addr, "wrong code"), nil
 			}
 			r.TOTPStep = step
 			w.log(nil, map[string]string{"second factor": "authenticator code"})
@@ -372,7 +380,7 @@ func (s *Store) SecondFactor(a Actor, code string) (Actor, error) {
 				return nil, nil
 			}
 		}
-		return s.loginFailed(w, r, "", "wrong code"), nil
+		return s.loginFailed(w, r, a.addr, "wrong code"), nil
 	})
 }
 
@@ -382,7 +390,7 @@ func (s *Store) SecondFactor(a Actor, code string) (Actor, error) {
 func (s *Store) ChangePassword(a Actor, old, password string) (Actor, error) {
 	return s.stepOp(a, "operator.password", []LoginStep{StepNewPassword, StepNone}, func(w *wtx, r *operatorRecord) (error, error) {
 		if a.step == StepNone && !checkHash(r.Hash, old) {
-			return s.loginFailed(w, r, "", "wrong password"), nil
+			return s.loginFailed(w, r, a.addr, "wrong password"), nil
 		}
 		if err := checkPassword(r.Username, password); err != nil {
 			return err, nil

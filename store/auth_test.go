@@ -507,6 +507,9 @@ func TestSSHKeys(t *testing.T) {
 	if a.Name() != "ivan" || a.Step() != StepNone || !a.Can(PermManagePanelUsers) {
 		t.Fatalf("actor %s step %q", a.Name(), a.Step())
 	}
+	// SSH is key-only: a password typed in an SSH session is refused.
+	_, err = f.s.Login("ivan", goodPassword, "ssh", "192.0.2.9:1234")
+	fxWant(t, err, ErrLogin, "log in with their SSH key only")
 	_, err = f.s.ActorByKey("SHA256:nope", "ssh", "")
 	fxWant(t, err, ErrLogin, "no operator has key")
 	ivan, _ := f.s.Login("ivan", goodPassword, "test", "")

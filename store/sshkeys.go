@@ -135,7 +135,7 @@ func (s *Store) ActorByKey(fingerprint, via, addr string) (Actor, error) {
 		if err != nil {
 			return loginRefusal(err)
 		}
-		act.byKey = true
+		act.byKey, act.addr = true, addr
 		act.step = nextStep(r, require, false, true)
 		a = act
 		return nil

@@ -97,6 +97,10 @@ func (l *login) reset() {
 	l.actor = store.Actor{}
 }
 
+// keyOnly: an SSH session logs in with its key, never with a password, so
+// the console never offers the name and password screen there.
+func (l *login) keyOnly() bool { return l.via == "ssh" }
+
 // editing: what the operator typed would be lost.
 func (l *login) editing() bool {
 	return len(l.password.value)+len(l.code.value) > 0 || l.pw.editing()
@@ -207,6 +211,9 @@ func (l *login) key(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	if k == "esc" {
+		if l.keyOnly() {
+			return tea.Quit
+		}
 		l.reset()
 		return nil
 	}

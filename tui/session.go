@@ -138,6 +138,11 @@ func (a *App) endSession(note string, bad bool, how string) tea.Cmd {
 	}
 	name := a.c.actor.Name()
 	a.openShell(store.Actor{}) // screens without an operator: nothing to show
+	if a.opts.Via == "ssh" {
+		// Over SSH the key was the login: there is no password screen to
+		// go back to, so the session ends.
+		return tea.Sequence(cmd, tea.Quit)
+	}
 	a.login = newLogin(a.c, a.opts)
 	a.login.first = a.first
 	a.login.name.set(name)
