@@ -40,7 +40,7 @@ func (s *Store) securityEvent(w *wtx, o Operator, event, detail string) {
 		after["mailed to"] = o.Email
 	}
 	saved := w.action
-	w.action = "security." + strings.ReplaceAll(event, " ", "-")
+	w.action = "security." + strings.ReplaceAll(strings.ToLower(event), " ", "-")
 	w.appendLog(nil, after, "ok")
 	w.action = saved
 }
