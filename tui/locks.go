@@ -431,23 +431,8 @@ func (d *lockDetails) detailActions() []ActionID {
 }
 
 func (d *lockDetails) update(msg tea.Msg) (tea.Cmd, bool) {
-	k, ok := msg.(tea.KeyPressMsg)
-	if !ok {
-		return nil, false
-	}
-	switch k.String() {
-	case "esc", "q", "enter":
-		return nil, true
-	}
-	act, ok := d.s.c.keys.lookupAmong(d.detailActions(), k.String())
-	r, found := d.s.row(d.id)
-	if !ok || !found {
-		return nil, false
-	}
-	if err := d.s.availableFor(act.ID, r); err != nil {
-		return func() tea.Msg { return opDoneMsg{err: fmt.Errorf("%s: %w", act.Short, err)} }, false
-	}
-	return d.s.runFor(act.ID, r), false
+	return detailsKey(d.s.c, msg, func() (lockRow, bool) { return d.s.row(d.id) },
+		func(lockRow) []ActionID { return d.detailActions() }, d.s.availableFor, d.s.runFor)
 }
 
 // specText is what a lock model can do, in a line.

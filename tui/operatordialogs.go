@@ -731,23 +731,8 @@ func (d *opDetails) editing() bool { return false }
 func (d *opDetails) dock() bool { return true }
 
 func (d *opDetails) update(msg tea.Msg) (tea.Cmd, bool) {
-	k, ok := msg.(tea.KeyPressMsg)
-	if !ok {
-		return nil, false
-	}
-	switch k.String() {
-	case "esc", "q", "enter":
-		return nil, true
-	}
-	act, ok := d.s.c.keys.lookupAmong(opDetailActions, k.String())
-	r, found := d.s.row(d.username)
-	if !ok || !found {
-		return nil, false
-	}
-	if err := d.s.availableFor(act.ID, r); err != nil {
-		return func() tea.Msg { return opDoneMsg{err: fmt.Errorf("%s: %w", act.Short, err)} }, false
-	}
-	return d.s.runFor(act.ID, r), false
+	return detailsKey(d.s.c, msg, func() (opRow, bool) { return d.s.row(d.username) },
+		func(opRow) []ActionID { return opDetailActions }, d.s.availableFor, d.s.runFor)
 }
 
 // statusSentence is the operator's status with what it means.
@@ -885,23 +870,8 @@ func (d *roleDetails) editing() bool { return false }
 func (d *roleDetails) dock() bool    { return true }
 
 func (d *roleDetails) update(msg tea.Msg) (tea.Cmd, bool) {
-	k, ok := msg.(tea.KeyPressMsg)
-	if !ok {
-		return nil, false
-	}
-	switch k.String() {
-	case "esc", "q", "enter":
-		return nil, true
-	}
-	act, ok := d.s.c.keys.lookupAmong(roleDetailActions, k.String())
-	r, found := d.s.role(d.name)
-	if !ok || !found {
-		return nil, false
-	}
-	if err := d.s.roleAvailable(act.ID, r); err != nil {
-		return func() tea.Msg { return opDoneMsg{err: fmt.Errorf("%s: %w", act.Short, err)} }, false
-	}
-	return d.s.runRole(act.ID, r), false
+	return detailsKey(d.s.c, msg, func() (roleRow, bool) { return d.s.role(d.name) },
+		func(roleRow) []ActionID { return roleDetailActions }, d.s.roleAvailable, d.s.runRole)
 }
 
 func (d *roleDetails) view(width, height int) string {

@@ -252,23 +252,8 @@ type partitionDetails struct {
 func (d *partitionDetails) editing() bool { return false }
 
 func (d *partitionDetails) update(msg tea.Msg) (tea.Cmd, bool) {
-	k, ok := msg.(tea.KeyPressMsg)
-	if !ok {
-		return nil, false
-	}
-	switch k.String() {
-	case "esc", "q", "enter":
-		return nil, true
-	}
-	act, ok := d.s.c.keys.lookupAmong(d.s.actions(), k.String())
-	r, found := d.s.row(d.n)
-	if !ok || !found {
-		return nil, false
-	}
-	if err := d.s.availableFor(act.ID, r); err != nil {
-		return func() tea.Msg { return opDoneMsg{err: fmt.Errorf("%s: %w", act.Short, err)} }, false
-	}
-	return d.s.runFor(act.ID, r), false
+	return detailsKey(d.s.c, msg, func() (partitionRow, bool) { return d.s.row(d.n) },
+		func(partitionRow) []ActionID { return d.s.actions() }, d.s.availableFor, d.s.runFor)
 }
 
 func (d *partitionDetails) view(width, _ int) string {
@@ -651,4 +636,31 @@ func (d *entryDetails) view(width, _ int) string {
 	}
 	lines = append(lines, "", t.Dim.Render("chain link "+e.Prev[:16]+"…   any key closes"))
 	return d.c.frame(fmt.Sprintf("Log entry %d", e.Seq), w, lines...)
+}
+
+// detailsKey is the key handling every details dock shares: esc, q and
+// enter close it, and an action key of the shown row runs on it, or the
+// status line says why it cannot. actions are the keys the dock offers for
+// the row.
+func detailsKey[R any](c *common, msg tea.Msg, row func() (R, bool), actions func(R) []ActionID, avail func(ActionID, R) error, run func(ActionID, R) tea.Cmd) (tea.Cmd, bool) {
+	k, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		return nil, false
+	}
+	switch k.String() {
+	case "esc", "q", "enter":
+		return nil, true
+	}
+	r, found := row()
+	if !found {
+		return nil, false
+	}
+	act, ok := c.keys.lookupAmong(actions(r), k.String())
+	if !ok {
+		return nil, false
+	}
+	if err := avail(act.ID, r); err != nil {
+		return func() tea.Msg { return opDoneMsg{err: fmt.Errorf("%s: %w", act.Short, err)} }, false
+	}
+	return run(act.ID, r), false
 }

@@ -322,26 +322,7 @@ func (d *tagDetails) detailActions(r tagRow) []ActionID {
 }
 
 func (d *tagDetails) update(msg tea.Msg) (tea.Cmd, bool) {
-	k, ok := msg.(tea.KeyPressMsg)
-	if !ok {
-		return nil, false
-	}
-	switch k.String() {
-	case "esc", "q", "enter":
-		return nil, true
-	}
-	r, found := d.s.row(d.id)
-	if !found {
-		return nil, false
-	}
-	act, ok := d.s.c.keys.lookupAmong(d.detailActions(r), k.String())
-	if !ok {
-		return nil, false
-	}
-	if err := d.s.availableFor(act.ID, r); err != nil {
-		return func() tea.Msg { return opDoneMsg{err: fmt.Errorf("%s: %w", act.Short, err)} }, false
-	}
-	return d.s.runFor(act.ID, r), false
+	return detailsKey(d.s.c, msg, func() (tagRow, bool) { return d.s.row(d.id) }, d.detailActions, d.s.availableFor, d.s.runFor)
 }
 
 func (d *tagDetails) view(width, height int) string {
