@@ -1,0 +1,334 @@
+package access
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Config is everything an Engine decides from. NewEngine copies what it
+// needs, so the caller may reuse the slices afterwards.
+type Config struct {
+	Site     Site
+	People   []Person
+	Groups   []Group
+	Levels   []AccessLevel
+	Profiles []TimeProfile
+	Doors    []Door
+}
+
+// Engine answers access questions from an index built once by NewEngine.
+// It is immutable: Decide and WhoCanOpen may be called from many
+// goroutines at once. To change the data, build a new Engine and swap it in.
+type Engine struct {
+	loc        *time.Location
+	people     []personEntry
+	personIdx  map[PersonID]int32
+	identIdx   map[Identifier]int32 // canonical identifier → index into people
+	levels     []levelEntry
+	doors      map[DoorID]*Door
+	doorLabels map[DoorID]string
+}
+
+type personEntry struct {
+	p      Person
+	label  string
+	levels []int32        // indexes into Engine.levels, no repeats
+	mf     []*MultiFactor // the multifactor rules that apply, all must hold
+}
+
+type levelEntry struct {
+	id    LevelID
+	label string
+	sched *profile
+	all   bool
+	rules map[DoorID][]doorRule
+}
+
+type doorRule struct {
+	prof *profile
+	dir  Direction
+	via  string // "" for the door itself, "door group 2" for a group
+}
+
+// NewEngine checks cfg and builds the index. It refuses, with a sentence
+// that says what to fix: a profile or level that fails Validate on the
+// points the decision depends on (door rules, intervals), a reference to a
+// profile, level, group or door that does not exist, a malformed
+// identifier, and an identifier held by two people. Menu groups, outputs
+// and the other fields the decision does not read are left to
+// AccessLevel.Validate, which the store calls before saving.
+func NewEngine(cfg Config) (*Engine, error) {
+	e := &Engine{
+		loc:        cfg.Site.Location,
+		personIdx:  make(map[PersonID]int32, len(cfg.People)),
+		identIdx:   make(map[Identifier]int32, len(cfg.People)),
+		doors:      make(map[DoorID]*Door, len(cfg.Doors)),
+		doorLabels: make(map[DoorID]string, len(cfg.Doors)),
+	}
+	if e.loc == nil {
+		e.loc = time.UTC
+	}
+
+	profiles := map[ProfileID]*profile{Always: alwaysProfile}
+	for _, p := range cfg.Profiles {
+		if err := p.Validate(); err != nil {
+			return nil, err
+		}
+		if profiles[p.ID] != nil {
+			return nil, fmt.Errorf("%w: time profile ID %d is used twice; give each profile its own ID", ErrInvalid, p.ID)
+		}
+		profiles[p.ID] = compileProfile(p)
+	}
+	prof := func(id ProfileID, where string) (*profile, error) {
+		if p := profiles[id]; p != nil {
+			return p, nil
+		}
+		return nil, fmt.Errorf("%w: %s uses time profile %d, which does not exist; pick another profile", ErrInvalid, where, id)
+	}
+
+	groupDoors := map[DoorGroupID][]DoorID{}
+	for i := range cfg.Doors {
+		d := cfg.Doors[i]
+		if d.ID == 0 {
+			return nil, fmt.Errorf("%w: door %q has ID 0; give it an ID", ErrInvalid, d.Name)
+		}
+		if e.doors[d.ID] != nil {
+			return nil, fmt.Errorf("%w: door ID %d is used twice; give each door its own ID", ErrInvalid, d.ID)
+		}
+		d.Groups = slices.Clone(d.Groups)
+		e.doors[d.ID] = &d
+		e.doorLabels[d.ID] = d.Label()
+		for _, g := range d.Groups {
+			groupDoors[g] = append(groupDoors[g], d.ID)
+		}
+	}
+
+	levelIdx := make(map[LevelID]int32, len(cfg.Levels))
+	for i := range cfg.Levels {
+		l := &cfg.Levels[i]
+		if _, dup := levelIdx[l.ID]; dup {
+			return nil, fmt.Errorf("%w: access level ID %d is used twice; give each level its own ID", ErrInvalid, l.ID)
+		}
+		le := levelEntry{id: l.ID, label: l.Label(), all: l.IncludeAllDoors, rules: map[DoorID][]doorRule{}}
+		var err error
+		if le.sched, err = prof(l.Schedule, "access level "+le.label+" (operating schedule)"); err != nil {
+			return nil, err
+		}
+		for n, r := range l.Doors {
+			where := fmt.Sprintf("access level %s door rule %d", le.label, n+1)
+			if (r.Door == 0) == (r.Group == 0) {
+				return nil, fmt.Errorf("%w: %s names %s; pick either a door or a door group", ErrInvalid, where, bothOrNone(r.Door == 0))
+			}
+			if r.Direction > Both {
+				return nil, fmt.Errorf("%w: %s has an unknown direction; use entry, exit or both", ErrInvalid, where)
+			}
+			p, err := prof(r.Profile, where)
+			if err != nil {
+				return nil, err
+			}
+			if r.Door != 0 {
+				if e.doors[r.Door] == nil {
+					return nil, fmt.Errorf("%w: %s names door %d, which does not exist; remove the rule or add the door", ErrInvalid, where, r.Door)
+				}
+				le.rules[r.Door] = append(le.rules[r.Door], doorRule{prof: p, dir: r.dir()})
+				continue
+			}
+			via := fmt.Sprintf("door group %d", r.Group)
+			for _, d := range groupDoors[r.Group] {
+				le.rules[d] = append(le.rules[d], doorRule{prof: p, dir: r.dir(), via: via})
+			}
+		}
+		levelIdx[l.ID] = int32(len(e.levels))
+		e.levels = append(e.levels, le)
+	}
+
+	groups := make(map[GroupID]*Group, len(cfg.Groups))
+	for i := range cfg.Groups {
+		g := &cfg.Groups[i]
+		if groups[g.ID] != nil {
+			return nil, fmt.Errorf("%w: access group ID %d is used twice; give each group its own ID", ErrInvalid, g.ID)
+		}
+		if g.MultiFactor != nil {
+			if err := g.MultiFactor.Validate(); err != nil {
+				return nil, fmt.Errorf("access group %s: %w", g.Name, err)
+			}
+		}
+		groups[g.ID] = g
+	}
+
+	e.people = make([]personEntry, 0, len(cfg.People))
+	for i := range cfg.People {
+		src := &cfg.People[i]
+		if src.ID == 0 {
+			return nil, fmt.Errorf("%w: person %q has ID 0; give them an ID", ErrInvalid, src.Name)
+		}
+		if _, dup := e.personIdx[src.ID]; dup {
+			return nil, fmt.Errorf("%w: person ID %d is used twice; give each person their own ID", ErrInvalid, src.ID)
+		}
+		pe := personEntry{p: *src}
+		pe.p.Identifiers = nil
+		pe.p.Levels = slices.Clone(src.Levels)
+		pe.p.Groups = slices.Clone(src.Groups)
+		pe.p.Locks = slices.Clone(src.Locks)
+		pe.label = src.Label()
+		idx := int32(len(e.people))
+		addLevel := func(id LevelID, via string) error {
+			li, ok := levelIdx[id]
+			if !ok {
+				return fmt.Errorf("%w: %s%s has access level %d, which does not exist; remove it", ErrInvalid, pe.label, via, id)
+			}
+			if !slices.Contains(pe.levels, li) {
+				pe.levels = append(pe.levels, li)
+			}
+			return nil
+		}
+		for _, id := range src.Levels {
+			if err := addLevel(id, ""); err != nil {
+				return nil, err
+			}
+		}
+		for _, gid := range src.Groups {
+			g := groups[gid]
+			if g == nil {
+				return nil, fmt.Errorf("%w: %s is in access group %d, which does not exist; remove it", ErrInvalid, pe.label, gid)
+			}
+			for _, id := range g.Levels {
+				if err := addLevel(id, " (through group "+g.Name+")"); err != nil {
+					return nil, err
+				}
+			}
+			if g.MultiFactor != nil && src.MultiFactor == nil {
+				pe.mf = append(pe.mf, g.MultiFactor)
+			}
+		}
+		if src.MultiFactor != nil {
+			if err := src.MultiFactor.Validate(); err != nil {
+				return nil, fmt.Errorf("%s: %w", pe.label, err)
+			}
+			mf := *src.MultiFactor
+			mf.Kinds = slices.Clone(mf.Kinds)
+			pe.mf = []*MultiFactor{&mf}
+		}
+		for _, id := range src.Identifiers {
+			v, err := NormalizeValue(id.Kind, id.Value)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", pe.label, err)
+			}
+			key := Identifier{Kind: id.Kind, Value: v}
+			if other, taken := e.identIdx[key]; taken {
+				if other == idx {
+					continue
+				}
+				return nil, fmt.Errorf("%w: %s is held by both %s and %s; remove it from one of them", ErrInvalid, key, e.people[other].label, pe.label)
+			}
+			e.identIdx[key] = idx
+			pe.p.Identifiers = append(pe.p.Identifiers, key)
+		}
+		e.personIdx[src.ID] = idx
+		e.people = append(e.people, pe)
+	}
+	return e, nil
+}
+
+// Location returns the time zone schedules are read in.
+func (e *Engine) Location() *time.Location { return e.loc }
+
+// Holder returns the person who holds an identifier, if anyone does.
+func (e *Engine) Holder(id Identifier) (PersonID, bool) {
+	v, ok := canonical(id.Kind, id.Value)
+	if !ok {
+		return 0, false
+	}
+	i, ok := e.identIdx[Identifier{Kind: id.Kind, Value: v}]
+	if !ok {
+		return 0, false
+	}
+	return e.people[i].p.ID, true
+}
+
+// canonical is NormalizeValue without the error sentence, and without an
+// allocation for values already in canonical form.
+func canonical(k Kind, v string) (string, bool) {
+	if k == KindCard {
+		return canonicalCard(v)
+	}
+	if v == "" || v[0] == ' ' || v[len(v)-1] == ' ' {
+		n, err := NormalizeValue(k, v)
+		return n, err == nil
+	}
+	return v, k.Valid()
+}
+
+// WhoCanOpen lists, in the order the people were given to NewEngine, who
+// may pass door in direction dir at t by their rights alone: access control
+// active, valid at t, the door's lock among theirs, and an access level
+// allowing the door and direction at t. Credentials and multifactor are
+// assumed presented, and the site online. With dir Both a person must be
+// allowed both ways.
+func (e *Engine) WhoCanOpen(door DoorID, dir Direction, t time.Time) []PersonID {
+	d := e.doors[door]
+	if d == nil || dir == 0 || dir > Both {
+		return nil
+	}
+	w := wallClock(t, e.loc)
+	allowed := make([]Direction, len(e.levels))
+	for i := range e.levels {
+		allowed[i] = e.levels[i].allows(door, &w)
+	}
+	var out []PersonID
+	for i := range e.people {
+		pe := &e.people[i]
+		if !pe.p.Active || !pe.validAt(t) || !pe.mayOpenLock(d) {
+			continue
+		}
+		var got Direction
+		for _, li := range pe.levels {
+			got |= allowed[li]
+		}
+		if got&dir == dir {
+			out = append(out, pe.p.ID)
+		}
+	}
+	return out
+}
+
+// allows returns the directions the level allows at door at wall time w.
+func (l *levelEntry) allows(door DoorID, w *wall) Direction {
+	if !l.sched.open(w) {
+		return 0
+	}
+	if l.all {
+		return Both
+	}
+	var d Direction
+	for _, r := range l.rules[door] {
+		if d&r.dir != r.dir && r.prof.open(w) {
+			d |= r.dir
+		}
+	}
+	return d
+}
+
+func (pe *personEntry) validAt(t time.Time) bool {
+	if !pe.p.ValidFrom.IsZero() && t.Before(pe.p.ValidFrom) {
+		return false
+	}
+	return pe.p.ValidUntil.IsZero() || t.Before(pe.p.ValidUntil)
+}
+
+func (pe *personEntry) mayOpenLock(d *Door) bool {
+	return len(pe.p.Locks) == 0 || d.Lock == 0 || slices.Contains(pe.p.Locks, d.Lock)
+}
+
+func locksText(locks []int) string {
+	var b strings.Builder
+	for i, l := range locks {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprint(&b, l)
+	}
+	return b.String()
+}
