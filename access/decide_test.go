@@ -14,7 +14,9 @@ func TestDecide(t *testing.T) {
 	}
 	card := func(v string, when time.Time) []Presented { return tap(KindCard, v, when) }
 	sec := func(tm time.Time, s int) time.Time { return tm.Add(time.Duration(s) * time.Second) }
-	utc := func(y int, m time.Month, d, h, min, s int) time.Time { return time.Date(y, m, d, h, min, s, 0, time.UTC) }
+	utc := func(y int, m time.Month, d, h, min, s int) time.Time {
+		return time.Date(y, m, d, h, min, s, 0, time.UTC)
+	}
 
 	tests := []struct {
 		name  string
