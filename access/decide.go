@@ -25,8 +25,12 @@ type Request struct {
 	AssumeCredentials bool
 	Door              DoorID
 	Direction         Direction // Entry or Exit
-	Time              time.Time
-	SiteOffline       bool
+	// Time is the instant of the decision, set by the caller (the engine
+	// never reads the clock, so tests and "what if" checks can pick it).
+	Time time.Time
+	// SiteOffline says the site is running without its server; the person
+	// then needs offline access.
+	SiteOffline bool
 }
 
 // Rule names a rule of the decision, in the order they are checked.
@@ -255,16 +259,18 @@ func (e *Engine) checkCredentials(pe *personEntry, pi int32, cs []Presented, ste
 		if !ok {
 			return step(RuleCredentials, false, presentedText(c)+" is not a valid "+c.Kind.String())
 		}
-		owner, held := e.identIdx[Identifier{Kind: c.Kind, Value: v}]
+		id := Identifier{Kind: c.Kind, Value: v}
+		owner, held := e.identIdx[id]
 		switch {
 		case !held:
-			return step(RuleCredentials, false, presentedText(c)+" is held by nobody")
+			return step(RuleCredentials, false, id.String()+" is held by nobody")
 		case owner != pi:
-			return step(RuleCredentials, false, presentedText(c)+" is not "+pe.label+"'s; it is held by "+e.people[owner].label)
+			return step(RuleCredentials, false, id.String()+" is not "+pe.label+"'s; it is held by "+e.people[owner].label)
 		}
 	}
 	if len(cs) == 1 {
-		return step(RuleCredentials, true, presentedText(cs[0])+" is "+pe.label+"'s")
+		v, _ := canonical(cs[0].Kind, cs[0].Value)
+		return step(RuleCredentials, true, Identifier{Kind: cs[0].Kind, Value: v}.String()+" is "+pe.label+"'s")
 	}
 	return step(RuleCredentials, true, itoa(uint64(len(cs)))+" credentials, all "+pe.label+"'s")
 }
