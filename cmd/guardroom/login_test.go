@@ -176,6 +176,14 @@ func (tm *terminal) expect(text string) string {
 	return ""
 }
 
+// text is everything the terminal showed so far (the reader goroutine
+// may still be appending).
+func (tm *terminal) text() string {
+	tm.mu.Lock()
+	defer tm.mu.Unlock()
+	return tm.screen.String()
+}
+
 // wait returns the exit code of a command run on the terminal.
 func (tm *terminal) wait(done <-chan int) int {
 	tm.t.Helper()
@@ -235,8 +243,9 @@ func TestLoginOnTerminal(t *testing.T) {
 	if code := tm.wait(done); code != 0 || !strings.Contains(out.String(), "admin") {
 		t.Fatalf("exit %d, stdout %s", code, out.String())
 	}
+	screen := tm.text()
 	for _, secret := range []string{first[1], testPassword} {
-		if strings.Contains(tm.screen.String()[strings.Index(tm.screen.String(), "Operator: "):], secret) {
+		if strings.Contains(screen[strings.Index(screen, "Operator: "):], secret) {
 			t.Errorf("%q was echoed on the terminal", secret)
 		}
 	}
@@ -313,7 +322,7 @@ func TestEnrolOnTerminal(t *testing.T) {
 		tm.typeLine(code)
 		tm.expect("Recovery codes")
 		if code := tm.wait(done); code != 0 {
-			t.Fatalf("exit %d: %s", code, tm.screen.String())
+			t.Fatalf("exit %d: %s", code, tm.text())
 		}
 	}
 	s.fail(1, "operator admin has a second factor: run this on a terminal", "", "panel", "list")
