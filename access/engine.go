@@ -27,6 +27,7 @@ type Engine struct {
 	personIdx  map[PersonID]int32
 	identIdx   map[Identifier]int32 // canonical identifier → index into people
 	levels     []levelEntry
+	holders    [][]int32 // per level, the indexes of the people who have it
 	doors      map[DoorID]*Door
 	doorLabels map[DoorID]string
 }
@@ -229,6 +230,12 @@ func NewEngine(cfg Config) (*Engine, error) {
 		e.personIdx[src.ID] = idx
 		e.people = append(e.people, pe)
 	}
+	e.holders = make([][]int32, len(e.levels))
+	for i := range e.people {
+		for _, li := range e.people[i].levels {
+			e.holders[li] = append(e.holders[li], int32(i))
+		}
+	}
 	return e, nil
 }
 
@@ -273,21 +280,28 @@ func (e *Engine) WhoCanOpen(door DoorID, dir Direction, t time.Time) []PersonID 
 		return nil
 	}
 	w := wallClock(t, e.loc)
-	allowed := make([]Direction, len(e.levels))
-	for i := range e.levels {
-		allowed[i] = e.levels[i].allows(door, &w)
-	}
-	var out []PersonID
-	for i := range e.people {
-		pe := &e.people[i]
-		if !pe.p.Active || !pe.validAt(t) || !pe.mayOpenLock(d) {
+	// Only the holders of a level that allows the door now are candidates:
+	// mark the directions each may pass, then filter in people order.
+	var marks []Direction
+	for li := range e.levels {
+		a := e.levels[li].allows(door, &w)
+		if a == 0 || len(e.holders[li]) == 0 {
 			continue
 		}
-		var got Direction
-		for _, li := range pe.levels {
-			got |= allowed[li]
+		if marks == nil {
+			marks = make([]Direction, len(e.people))
 		}
-		if got&dir == dir {
+		for _, pi := range e.holders[li] {
+			marks[pi] |= a
+		}
+	}
+	var out []PersonID
+	for i, m := range marks {
+		if m&dir != dir {
+			continue
+		}
+		pe := &e.people[i]
+		if pe.p.Active && pe.validAt(t) && pe.mayOpenLock(d) {
 			out = append(out, pe.p.ID)
 		}
 	}
