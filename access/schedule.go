@@ -210,7 +210,7 @@ func parseClock(s string) (uint16, error) {
 	h, m, ok := strings.Cut(strings.TrimSpace(s), ":")
 	hh, err1 := strconv.Atoi(h)
 	mm, err2 := strconv.Atoi(m)
-	if !ok || len(h) != 2 || len(m) != 2 || err1 != nil || err2 != nil || hh > 24 || mm > 59 || (hh == 24 && mm != 0) || hh < 0 || mm < 0 {
+	if !ok || len(h) != 2 || len(m) != 2 || !allDigits(h) || !allDigits(m) || err1 != nil || err2 != nil || hh > 24 || mm > 59 || (hh == 24 && mm != 0) {
 		return 0, fmt.Errorf("%w: %q is not a time; write HH:MM from 00:00 to 24:00", ErrInvalid, s)
 	}
 	return uint16(hh*60 + mm), nil
@@ -230,6 +230,24 @@ func (d Date) String() string {
 		return fmt.Sprintf("%02d-%02d", int(d.Month), d.Day)
 	}
 	return fmt.Sprintf("%04d-%02d-%02d", d.Year, int(d.Month), d.Day)
+}
+
+// ParseDate reads a holiday: "2026-12-24" for one date, "12-25" for the
+// same day every year.
+func ParseDate(s string) (Date, error) {
+	s = strings.TrimSpace(s)
+	layout, yearly := "2006-01-02", false
+	if len(s) == 5 {
+		layout, yearly = "01-02", true
+	}
+	t, err := time.Parse(layout, s)
+	if err != nil {
+		return Date{}, fmt.Errorf("%w: %q is not a date; write YYYY-MM-DD, or MM-DD for every year", ErrInvalid, s)
+	}
+	if yearly {
+		return Date{Month: t.Month(), Day: t.Day()}, nil
+	}
+	return Date{Year: t.Year(), Month: t.Month(), Day: t.Day()}, nil
 }
 
 func (d Date) key() int32 { return int32(d.Year)*10000 + int32(d.Month)*100 + int32(d.Day) }

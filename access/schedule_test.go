@@ -22,6 +22,7 @@ func TestParseInterval(t *testing.T) {
 		{in: "Mon-Fri", wantErr: "write days then times"},
 		{in: "Mon-Fri 08:00", wantErr: "HH:MM-HH:MM"},
 		{in: "Mon-Fri 8:00-17:00", wantErr: "is not a time"},
+		{in: "Mon-Fri +8:00-17:00", wantErr: "is not a time"},
 		{in: "Mon-Fri 08:00-24:01", wantErr: "is not a time"},
 		{in: "Mon-Fri 24:00-08:00", wantErr: "a start is 00:00 to 23:59"},
 		{in: "Mon-Fri 08:00-00:00", wantErr: "an end is 00:01 to 24:00"},
@@ -147,5 +148,22 @@ func TestDaysString(t *testing.T) {
 	}
 	if !slices.Equal(compileProfile(TimeProfile{Holidays: []Date{{2026, 1, 1}, {2026, 1, 1}}}).holidays, []int32{20260101}) {
 		t.Error("holidays not deduplicated")
+	}
+}
+
+func TestParseDate(t *testing.T) {
+	for in, want := range map[string]Date{"2026-12-24": {2026, 12, 24}, " 12-25 ": {0, 12, 25}, "02-29": {0, 2, 29}} {
+		got, err := ParseDate(in)
+		if err != nil || got != want {
+			t.Errorf("ParseDate(%q) = %v, %v; want %v", in, got, err, want)
+		}
+		if again, err := ParseDate(got.String()); err != nil || again != got {
+			t.Errorf("%v does not read back: %v, %v", got, again, err)
+		}
+	}
+	for _, in := range []string{"2026-02-30", "13-01", "24.12.2026", ""} {
+		if _, err := ParseDate(in); err == nil {
+			t.Errorf("ParseDate(%q) accepted", in)
+		}
 	}
 }
