@@ -281,6 +281,7 @@ func TestHolder(t *testing.T) {
 	}{
 		{Identifier{KindCard, "0100"}, 1, true},
 		{Identifier{KindCard, "08:800"}, 8, true},
+		{Identifier{KindCard, " 100\t"}, 1, true},
 		{Identifier{KindQR, " eve "}, 5, true},
 		{Identifier{KindCard, "x"}, 0, false},
 		{Identifier{KindUKey, "none"}, 0, false},

@@ -258,12 +258,12 @@ func (e *Engine) Holder(id Identifier) (PersonID, bool) {
 // canonical is NormalizeValue without the error sentence, and without an
 // allocation for values already in canonical form.
 func canonical(k Kind, v string) (string, bool) {
-	if k == KindCard {
-		return canonicalCard(v)
-	}
-	if v == "" || v[0] == ' ' || v[len(v)-1] == ' ' {
+	if v == "" || v[0] <= ' ' || v[len(v)-1] <= ' ' {
 		n, err := NormalizeValue(k, v)
 		return n, err == nil
+	}
+	if k == KindCard {
+		return canonicalCard(v)
 	}
 	return v, k.Valid()
 }
