@@ -258,7 +258,7 @@ func (e *Engine) Holder(id Identifier) (PersonID, bool) {
 // canonical is NormalizeValue without the error sentence, and without an
 // allocation for values already in canonical form.
 func canonical(k Kind, v string) (string, bool) {
-	if v == "" || v[0] <= ' ' || v[len(v)-1] <= ' ' {
+	if v == "" || strings.TrimSpace(v) != v {
 		n, err := NormalizeValue(k, v)
 		return n, err == nil
 	}

@@ -60,3 +60,31 @@ func TestCanonicalCardDoesNotAllocate(t *testing.T) {
 		t.Errorf("canonicalCard allocates %v times for a canonical value", n)
 	}
 }
+
+// FuzzCanonical: the lookup path (canonical, used by Decide and Holder) and
+// the save path (NormalizeValue, used by NewEngine and the store) agree, and
+// a normalised value is already canonical.
+func FuzzCanonical(f *testing.F) {
+	for _, s := range []string{"100", "0100", "010:00456", " 7 ", "1x", "a\tb", "1234", ":", "0:0"} {
+		f.Add(uint8(KindCard), s)
+		f.Add(uint8(KindAccessCode), s)
+		f.Add(uint8(KindQR), s)
+	}
+	f.Fuzz(func(t *testing.T, k uint8, s string) {
+		kind := Kind(k%6 + 1) // includes one invalid kind
+		n, err := NormalizeValue(kind, s)
+		c, ok := canonical(kind, s)
+		if err != nil {
+			if ok && kind != KindAccessCode && kind != KindQR && kind != KindUKey && kind != KindFaceID {
+				t.Fatalf("%v %q: NormalizeValue refuses (%v) but canonical accepts %q", kind, s, err, c)
+			}
+			return
+		}
+		if !ok || c != n {
+			t.Fatalf("%v %q: NormalizeValue %q, canonical %q %v", kind, s, n, c, ok)
+		}
+		if again, err := NormalizeValue(kind, n); err != nil || again != n {
+			t.Fatalf("%v %q: %q normalises again to %q, %v", kind, s, n, again, err)
+		}
+	})
+}
