@@ -55,13 +55,13 @@ type Step struct {
 	Text   string
 }
 
-// Decision is the answer to a Request. Steps lists every rule checked, in
+// Decision is the answer to a Request. Reasons lists every rule checked, in
 // order; a denial's last steps say why. A grant names the level that gave it.
 type Decision struct {
-	Grant  bool
-	Person PersonID
-	Level  LevelID // the level that granted access; 0 when denied
-	Steps  []Step
+	Grant   bool
+	Person  PersonID
+	Level   LevelID // the level that granted access; 0 when denied
+	Reasons []Step
 }
 
 // String writes the decision and its steps, one per line.
@@ -72,7 +72,7 @@ func (d Decision) String() string {
 	} else {
 		b.WriteString("denied\n")
 	}
-	for _, s := range d.Steps {
+	for _, s := range d.Reasons {
 		if s.Passed {
 			b.WriteString("  pass  ")
 		} else {
@@ -88,7 +88,7 @@ func (d Decision) String() string {
 
 // Reason returns the text of the first failed step, or "" for a grant.
 func (d Decision) Reason() string {
-	for _, s := range d.Steps {
+	for _, s := range d.Reasons {
 		if !s.Passed {
 			return s.Text
 		}
@@ -103,9 +103,9 @@ func (d Decision) Reason() string {
 // group or include-all, the door rule's profile, direction) until one
 // grants. It stops at the first rule before the levels that fails.
 func (e *Engine) Decide(req Request) Decision {
-	dec := Decision{Steps: make([]Step, 0, 8)}
+	dec := Decision{Reasons: make([]Step, 0, 8)}
 	step := func(r Rule, ok bool, text string) bool {
-		dec.Steps = append(dec.Steps, Step{Rule: r, Passed: ok, Text: text})
+		dec.Reasons = append(dec.Reasons, Step{Rule: r, Passed: ok, Text: text})
 		return ok
 	}
 

@@ -160,10 +160,10 @@ func TestDecide(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			d := e.Decide(tc.req)
-			if len(d.Steps) == 0 {
+			if len(d.Reasons) == 0 {
 				t.Fatal("no steps")
 			}
-			last := d.Steps[len(d.Steps)-1]
+			last := d.Reasons[len(d.Reasons)-1]
 			if d.Grant != tc.grant || d.Level != tc.level || last.Rule != tc.rule || !strings.Contains(last.Text, tc.want) {
 				t.Errorf("got grant=%v level=%d last=%s %q\nwant grant=%v level=%d last=%s containing %q\n%s",
 					d.Grant, d.Level, last.Rule, last.Text, tc.grant, tc.level, tc.rule, tc.want, d)
