@@ -454,12 +454,14 @@ func (c *console) neverShow(code string) {
 	}
 }
 
-// waitFor polls the screen until cond holds, failing after 5 s with the
+// waitFor polls the screen until cond holds, failing after 20 s with the
 // screen dumped. It never sleeps blindly: it returns as soon as the screen
-// shows what is wanted.
+// shows what is wanted. The deadline is generous because a login's
+// argon2id check under the race detector, with the parallel tests sharing
+// two CPUs, has taken more than 5 s.
 func (c *console) waitFor(what string, cond func(scr string) bool) string {
 	c.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	var scr string
 	for {
 		scr = c.screen()
@@ -468,7 +470,7 @@ func (c *console) waitFor(what string, cond func(scr string) bool) string {
 			return scr
 		}
 		if time.Now().After(deadline) {
-			c.t.Fatalf("waited 5s for %s; the screen is:\n%s", what, frameDump(scr))
+			c.t.Fatalf("waited 20s for %s; the screen is:\n%s", what, frameDump(scr))
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
