@@ -510,6 +510,11 @@ func TestSSHKeys(t *testing.T) {
 	// SSH is key-only: a password typed in an SSH session is refused.
 	_, err = f.s.Login("ivan", goodPassword, "ssh", "192.0.2.9:1234")
 	fxWant(t, err, ErrLogin, "log in with their SSH key only")
+	// The session's start is the key login: Last login is set.
+	fxWant(t, f.s.RecordSession(a, "ssh.start", map[string]string{"fingerprint": k.Fingerprint}), nil)
+	if op, _ := f.s.GetOperator(f.admin, "ivan"); !op.LastLogin.Equal(f.s.Now()) {
+		t.Fatalf("last login %v", op.LastLogin)
+	}
 	_, err = f.s.ActorByKey("SHA256:nope", "ssh", "")
 	fxWant(t, err, ErrLogin, "no operator has key")
 	ivan, _ := f.s.Login("ivan", goodPassword, "test", "")

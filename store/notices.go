@@ -108,14 +108,30 @@ func beU64(b []byte) uint64 {
 }
 
 // RecordSession logs the start or end of a console session (over SSH or on
-// the local terminal) with where it came from.
+// the local terminal) with where it came from. An SSH session's start is
+// the operator's login (the key was the password): it sets Last login.
 func (s *Store) RecordSession(a Actor, action string, detail map[string]string) error {
 	switch action {
 	case "ssh.start", "ssh.end", "console.start", "console.end":
 	default:
 		return fmt.Errorf("not a session event: %q", action)
 	}
-	return s.record(a, action, "operator "+a.name, detail)
+	w := s.begin(a, action, "operator "+a.name)
+	return s.finish(w, func() error {
+		if action == "ssh.start" && !a.internal {
+			r, ok, err := readOperator(w.txn, a.name)
+			if err != nil {
+				return err
+			}
+			if ok {
+				w.unit = opUnit(r.Operator)
+				r.LastLogin = s.now()
+				w.set(operatorKey(a.name), r)
+			}
+		}
+		w.log(nil, detail)
+		return nil
+	})
 }
 
 // DemoLogin is an operator of the demo site and its password, shown on the
