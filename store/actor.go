@@ -24,6 +24,10 @@ const (
 	PermManageDevices
 	PermBackupRestore
 	PermOperateDoors
+	// PermManagePeople adds, edits and removes the people who open doors
+	// and their identifiers (issue 7). Viewing them needs
+	// PermViewPanelUsers, as a guard at the desk looks people up.
+	PermManagePeople
 
 	permEnd
 )
@@ -42,6 +46,7 @@ var permNames = map[Perm]string{
 	PermManageDevices:    "manage devices and drivers",
 	PermBackupRestore:    "backup/restore",
 	PermOperateDoors:     "lock/unlock doors",
+	PermManagePeople:     "manage people and access",
 }
 
 func (p Perm) String() string {
@@ -76,7 +81,7 @@ var Roles = map[string]Perm{
 	RoleGuard:     PermViewEquipment | PermViewPanelUsers | PermViewActionLog | PermArmDisarm | PermOperateDoors,
 	RoleInstaller: PermViewEquipment | PermViewPanelUsers | PermManagePanelUsers | PermManageEquipment | PermManageLocksTags | PermOperateDoors | PermBulkImport | PermManageDevices | PermViewActionLog,
 	RoleSupervisor: PermViewEquipment | PermViewPanelUsers | PermManagePanelUsers | PermManageAccounts |
-		PermArmDisarm | PermManageLocksTags | PermOperateDoors | PermViewActionLog,
+		PermArmDisarm | PermManageLocksTags | PermOperateDoors | PermViewActionLog | PermManagePeople,
 	RoleAdministrator: permAll,
 	RoleAuditor:       PermViewEquipment | PermViewPanelUsers | PermViewActionLog,
 }

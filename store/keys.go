@@ -20,6 +20,8 @@ var (
 	// pNotice holds security notices until their operator has seen them:
 	// notice/<username>/0/<seq>.
 	pNotice = []byte("notice/")
+	// pPerson holds the people who open doors (issue 7): person/<id>.
+	pPerson = []byte("person/")
 
 	pIdxEmail    = []byte("idx/email/")
 	pIdxIMEI     = []byte("idx/imei/")
@@ -27,6 +29,10 @@ var (
 	pIdxAcctUser = []byte("idx/acctuser/")
 	pIdxJob      = []byte("idx/job/")
 	pIdxSSHKey   = []byte("idx/sshkey/")
+	// pIdxIdent makes a person's identifiers unique across the site:
+	// idx/ident/<kind>/<canonical value, or an access code's keyed hash>
+	// → the holder's person ID.
+	pIdxIdent = []byte("idx/ident/")
 	// A panel user's tags and a lock's tags, so that disabling a user or
 	// removing a lock finds them without reading every tag. The owner
 	// entry's value is the tag's kind (a keypad slot holds one tag).
@@ -89,6 +95,10 @@ func codeIdxKey(p uint64, h []byte) []byte {
 	return k(pIdxCode, u64(p), h)
 }
 func acctUserPrefix(a uint64) []byte { return k(pIdxAcctUser, u64(a)) }
+func personKey(id uint64) []byte     { return k(pPerson, u64(id)) }
+func identKey(kind byte, v []byte) []byte {
+	return k(pIdxIdent, []byte{kind, '/'}, v)
+}
 
 func tagOwnerPrefix(p uint64, slot int) []byte { return k(pIdxTagOwner, u64(p), u32(uint32(slot))) }
 func tagOwnerKey(p uint64, slot int, tag string) []byte {

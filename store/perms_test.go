@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/guardroom/guardroom/access"
 )
 
 // permCase is one operation of the permission table: the permission it
@@ -96,6 +98,16 @@ func permCases() []permCase {
 	}
 	tagJob := func(f *fx, i int) func() uint64 {
 		return func() uint64 { tag(f, i); return f.newestJob().Seq }
+	}
+	// person adds, as admin, a person in the root unit holding card
+	// 7000+i.
+	person := func(f *fx, i int) Person {
+		p, err := f.s.AddPerson(f.admin, Person{Name: fmt.Sprintf("Person %d", i), Unit: RootUnit, Active: true},
+			[]access.Identifier{{Kind: access.KindCard, Value: fmt.Sprint(7000 + i)}})
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		return p
 	}
 	mailJob := func(f *fx, i int) func() uint64 {
 		return func() uint64 { f.account(email(i)); return f.newestJob().Seq }
@@ -488,6 +500,41 @@ func permCases() []permCase {
 			_, err := f.s.LogEntry(a, f.logSeq())
 			return err
 		}},
+		{"AddPerson", PermManagePeople, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.AddPerson(a, Person{Name: fmt.Sprintf("Added %d", i), Unit: RootUnit},
+				[]access.Identifier{{Kind: access.KindCard, Value: fmt.Sprintf("8:%d", i)}})
+			return err
+		}},
+		{"EditPerson", PermManagePeople, false, func(f *fx, a Actor, i int) error {
+			p := person(f, i)
+			p.Name = "Edited"
+			_, err := f.s.EditPerson(a, p)
+			return err
+		}},
+		{"RemovePerson", PermManagePeople, false, func(f *fx, a Actor, i int) error {
+			return f.s.RemovePerson(a, person(f, i).ID)
+		}},
+		{"AddIdentifier", PermManagePeople, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.AddIdentifier(a, person(f, i).ID, access.Identifier{Kind: access.KindQR, Value: fmt.Sprintf("qr-%d", i)})
+			return err
+		}},
+		{"RemoveIdentifier", PermManagePeople, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.RemoveIdentifier(a, person(f, i).ID, access.Identifier{Kind: access.KindCard, Value: fmt.Sprint(7000 + i)})
+			return err
+		}},
+		{"GetPerson", PermViewPanelUsers, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.GetPerson(a, person(f, i).ID)
+			return err
+		}},
+		{"ListPeople", PermViewPanelUsers, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.ListPeople(a)
+			return err
+		}},
+		{"FindPersonByIdentifier", PermViewPanelUsers, false, func(f *fx, a Actor, i int) error {
+			person(f, i)
+			_, err := f.s.FindPersonByIdentifier(a, access.Identifier{Kind: access.KindCard, Value: fmt.Sprintf("00%d", 7000+i)})
+			return err
+		}},
 		// An operator's own organization units are theirs to see, whatever
 		// their role: no permission is needed (and none can be refused,
 		// ListUnits returns no error).
@@ -565,11 +612,11 @@ func TestRolesTable(t *testing.T) {
 		role      string
 		has, lack Perm
 	}{
-		{RoleGuard, PermViewEquipment | PermViewPanelUsers | PermViewActionLog | PermArmDisarm, PermManagePanelUsers | PermManageAccounts | PermManageOperators | PermBackupRestore},
-		{RoleInstaller, PermManagePanelUsers | PermManageEquipment | PermBulkImport, PermManageAccounts | PermManageOperators},
-		{RoleSupervisor, PermManagePanelUsers | PermManageAccounts | PermArmDisarm, PermManageOperators | PermBackupRestore},
+		{RoleGuard, PermViewEquipment | PermViewPanelUsers | PermViewActionLog | PermArmDisarm, PermManagePanelUsers | PermManageAccounts | PermManageOperators | PermBackupRestore | PermManagePeople},
+		{RoleInstaller, PermManagePanelUsers | PermManageEquipment | PermBulkImport, PermManageAccounts | PermManageOperators | PermManagePeople},
+		{RoleSupervisor, PermManagePanelUsers | PermManageAccounts | PermArmDisarm | PermManagePeople, PermManageOperators | PermBackupRestore},
 		{RoleAdministrator, permAll, 0},
-		{RoleAuditor, PermViewEquipment | PermViewPanelUsers | PermViewActionLog, PermManagePanelUsers | PermManageAccounts | PermArmDisarm},
+		{RoleAuditor, PermViewEquipment | PermViewPanelUsers | PermViewActionLog, PermManagePanelUsers | PermManageAccounts | PermArmDisarm | PermManagePeople},
 	}
 	for _, c := range cases {
 		t.Run(c.role, func(t *testing.T) {

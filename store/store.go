@@ -67,7 +67,7 @@ type Store struct {
 // seqs are the last numbers handed out; persisted in meta/seqs with every
 // transaction that advances them.
 type seqs struct {
-	Log, Job, Panel, Account, Unit, Lock, Notice uint64
+	Log, Job, Panel, Account, Unit, Lock, Notice, Person uint64
 }
 
 // Options returns Badger options sized for a small guard-room PC (see
