@@ -238,6 +238,9 @@ func checkPerson(p *Person) error {
 // personUnit refuses a unit outside the actor's scope, then one that does
 // not exist.
 func (w *wtx) personUnit(unit uint64) error {
+	if unit == 0 {
+		return refuse(ErrInvalid, "a person belongs to an organization unit: choose one (guardroom unit list)")
+	}
 	if err := w.inScope(unit); err != nil {
 		return err
 	}

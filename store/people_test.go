@@ -43,6 +43,7 @@ func TestAddPersonRules(t *testing.T) {
 		{"control character in info", Person{Name: "Bob", Info: "a\tb", Unit: RootUnit}, nil, ErrInvalid, []string{"info contains a control character"}},
 		{"long apartment", Person{Name: "Bob", Apartment: strings.Repeat("A", 65), Unit: RootUnit}, nil, ErrInvalid, []string{"apartment is longer"}},
 		{"unknown unit", Person{Name: "Bob", Unit: 99}, nil, ErrPermission, []string{"outside your organization units"}},
+		{"no unit", Person{Name: "Bob"}, nil, ErrInvalid, []string{"belongs to an organization unit"}},
 		{"until before from", Person{Name: "Bob", Unit: RootUnit, ValidFrom: from, ValidUntil: from.Add(-time.Hour)}, nil, ErrInvalid, []string{"not after valid from"}},
 		{"until equal to from", Person{Name: "Bob", Unit: RootUnit, ValidFrom: from, ValidUntil: from}, nil, ErrInvalid, []string{"never start"}},
 		{"malformed card", Person{Name: "Bob", Unit: RootUnit}, []access.Identifier{card("12a")}, ErrInvalid, []string{"neither a number nor facility:card"}},
@@ -440,5 +441,36 @@ func TestPersonLabel(t *testing.T) {
 	}
 	if got := fmt.Sprint(Identifier{Kind: access.KindFaceID, Value: "enrol/1"}); got != "face ID enrol/1" {
 		t.Errorf("identifier %q", got)
+	}
+}
+
+// The store's people feed the decision engine: NewEngine takes them as
+// AccessPerson converts them, and a reader's tap in another spelling of
+// the card finds its holder.
+func TestPeopleFeedTheEngine(t *testing.T) {
+	f := newFx(t)
+	ann := f.person("Ann Lee", RootUnit, card("10:456"), accessCode("482913"), access.Identifier{Kind: access.KindQR, Value: "qr-1"})
+	off, err := f.s.AddPerson(f.admin, Person{Name: "Bob Stone", Unit: RootUnit}, []access.Identifier{card("77")})
+	fxWant(t, err, nil)
+	people, err := f.s.ListPeople(f.admin)
+	fxWant(t, err, nil)
+	var cfg access.Config
+	for _, p := range people {
+		cfg.People = append(cfg.People, f.s.AccessPerson(p))
+	}
+	cfg.Doors = []access.Door{{ID: 1, Name: "Front"}}
+	cfg.Levels = []access.AccessLevel{{ID: 1, Name: "All doors", IncludeAllDoors: true}}
+	e, err := access.NewEngine(cfg)
+	if err != nil {
+		t.Fatalf("engine from the store's people: %v", err)
+	}
+	at := f.clk.Now()
+	d := e.Decide(access.Request{Credentials: []access.Presented{{Kind: access.KindCard, Value: "010:00456", At: at}}, Door: 1, Direction: access.Entry, Time: at})
+	if d.Person != access.PersonID(ann.ID) || d.Grant {
+		t.Fatalf("tap of Ann's card: %s", d)
+	}
+	d = e.Decide(access.Request{Credentials: []access.Presented{{Kind: access.KindCard, Value: "77", At: at}}, Door: 1, Direction: access.Entry, Time: at})
+	if d.Person != access.PersonID(off.ID) || d.Grant || !strings.Contains(d.String(), "active") {
+		t.Fatalf("tap of inactive Bob's card: %s", d)
 	}
 }
