@@ -187,6 +187,28 @@ const (
 
 type formStop struct{ kind, i int }
 
+// stopKey does what every form of stops does with a key: esc closes it,
+// tab and the arrows move the focus over its n stops, and other keys go to
+// the focused text field. Enter and space are the form's own (save, open,
+// toggle): for them it reports handled false.
+func stopKey(msg tea.KeyPressMsg, focus *int, n int, text *field, err *string) (closed, handled bool) {
+	switch msg.String() {
+	case "esc":
+		return true, true
+	case "tab", "down":
+		*focus = (*focus + 1) % n
+	case "shift+tab", "up":
+		*focus = (*focus + n - 1) % n
+	case "enter", "space":
+		return false, false
+	default:
+		if text != nil && text.key(msg) {
+			*err = ""
+		}
+	}
+	return false, true
+}
+
 // opForm adds an operator or edits one: name, email, roles (each with an
 // optional end), units and the access end. The roles and units offered
 // are all the viewer may see; granting one they may not is the store's
@@ -299,13 +321,10 @@ func (d *opForm) update(msg tea.Msg) (tea.Cmd, bool) {
 		}
 	case tea.KeyPressMsg:
 		n, cur := len(d.stops()), d.cur()
+		if closed, handled := stopKey(msg, &d.focus, n, d.text(), &d.err); handled {
+			return nil, closed
+		}
 		switch msg.String() {
-		case "esc":
-			return nil, true
-		case "tab", "down":
-			d.focus = (d.focus + 1) % n
-		case "shift+tab", "up":
-			d.focus = (d.focus + n - 1) % n
 		case "enter":
 			switch cur.kind {
 			case ofSave:
@@ -324,10 +343,6 @@ func (d *opForm) update(msg tea.Msg) (tea.Cmd, bool) {
 				if f := d.text(); f != nil {
 					f.key(msg)
 				}
-			}
-		default:
-			if f := d.text(); f != nil && f.key(msg) {
-				d.err = ""
 			}
 		}
 	}
@@ -561,13 +576,10 @@ func (d *roleForm) update(msg tea.Msg) (tea.Cmd, bool) {
 		}
 	case tea.KeyPressMsg:
 		n, cur := len(d.stops()), d.cur()
+		if closed, handled := stopKey(msg, &d.focus, n, d.text(), &d.err); handled {
+			return nil, closed
+		}
 		switch msg.String() {
-		case "esc":
-			return nil, true
-		case "tab", "down":
-			d.focus = (d.focus + 1) % n
-		case "shift+tab", "up":
-			d.focus = (d.focus + n - 1) % n
 		case "enter":
 			if cur.kind == rfSave {
 				return d.save(), false
@@ -584,10 +596,6 @@ func (d *roleForm) update(msg tea.Msg) (tea.Cmd, bool) {
 				if f := d.text(); f != nil {
 					f.key(msg)
 				}
-			}
-		default:
-			if f := d.text(); f != nil && f.key(msg) {
-				d.err = ""
 			}
 		}
 	}
