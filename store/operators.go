@@ -137,10 +137,27 @@ func readOperator(txn *badger.Txn, username string) (operatorRecord, bool, error
 	if err != nil {
 		return r, false, fmt.Errorf("read operator %s: %w", username, err)
 	}
+	return r.upgraded(), true, nil
+}
+
+// upgraded turns the single role of a record made before role grants
+// into a grant.
+func (r operatorRecord) upgraded() operatorRecord {
 	if len(r.Grants) == 0 && r.Role != "" {
 		r.Grants, r.Role = []Grant{{Role: r.Role}}, ""
 	}
-	return r, true, nil
+	return r
+}
+
+// scanOperators calls fn with every operator record, upgraded.
+func scanOperators(txn *badger.Txn, fn func(r operatorRecord) error) error {
+	return scan(txn, pOperator, true, func(_, v []byte) error {
+		var r operatorRecord
+		if err := jsonUnmarshal(v, &r); err != nil {
+			return err
+		}
+		return fn(r.upgraded())
+	})
 }
 
 // opGen is the access generation of an operator (see Actor.gen).
@@ -570,14 +587,7 @@ func (s *Store) keepAnAdministrator(w *wtx, next Operator) error {
 		return nil
 	}
 	found := false
-	err := scan(w.txn, pOperator, true, func(_, v []byte) error {
-		var r operatorRecord
-		if err := jsonUnmarshal(v, &r); err != nil {
-			return err
-		}
-		if len(r.Grants) == 0 && r.Role != "" {
-			r.Grants = []Grant{{Role: r.Role}}
-		}
+	err := scanOperators(w.txn, func(r operatorRecord) error {
 		found = found || (r.Username != next.Username && canRun(r.Operator))
 		return nil
 	})
@@ -622,14 +632,7 @@ func (s *Store) ListOperators(a Actor) ([]Operator, error) {
 	}
 	var out []Operator
 	err := s.db.View(func(txn *badger.Txn) error {
-		return scan(txn, pOperator, true, func(_, v []byte) error {
-			var r operatorRecord
-			if err := jsonUnmarshal(v, &r); err != nil {
-				return err
-			}
-			if len(r.Grants) == 0 && r.Role != "" {
-				r.Grants, r.Role = []Grant{{Role: r.Role}}, ""
-			}
+		return scanOperators(txn, func(r operatorRecord) error {
 			if s.operatorInScope(a, r.Operator) {
 				out = append(out, r.public())
 			}

@@ -209,11 +209,7 @@ func (s *Store) UpdateRole(a Actor, r Role) error {
 // roleHolders lists the operators granted a role.
 func roleHolders(w *wtx, role string) ([]string, error) {
 	var holders []string
-	err := scan(w.txn, pOperator, true, func(_, v []byte) error {
-		var op operatorRecord
-		if err := jsonUnmarshal(v, &op); err != nil {
-			return err
-		}
+	err := scanOperators(w.txn, func(op operatorRecord) error {
 		for _, g := range op.Grants {
 			if strings.EqualFold(g.Role, role) {
 				holders = append(holders, op.Username)
