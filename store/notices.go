@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -75,7 +76,7 @@ func (s *Store) DismissNotices(a Actor, upTo uint64) error {
 	return s.finish(w, func() error {
 		n := 0
 		err := scan(w.txn, noticePrefix(a.name), false, func(key, _ []byte) error {
-			seq := beU64(key[len(key)-8:])
+			seq := binary.BigEndian.Uint64(key[len(key)-8:])
 			if seq <= upTo {
 				w.del(append([]byte(nil), key...))
 				n++
@@ -97,14 +98,6 @@ func (s *Store) dropNotices(w *wtx, username string) error {
 		w.del(append([]byte(nil), key...))
 		return nil
 	})
-}
-
-func beU64(b []byte) uint64 {
-	var v uint64
-	for _, c := range b {
-		v = v<<8 | uint64(c)
-	}
-	return v
 }
 
 // RecordSession logs the start or end of a console session (over SSH or on
