@@ -55,7 +55,7 @@ func (s *Store) AddSSHKey(a Actor, username, line string) (SSHKey, error) {
 	}
 	err = s.operatorOp(a, "operator.add-key", username, need, func(w *wtx, r *operatorRecord) error {
 		var owner string
-		err := getJSONString(w.txn, sshKeyIdx(key.Fingerprint), &owner)
+		err := getRaw(w.txn, sshKeyIdx(key.Fingerprint), &owner)
 		if err == nil {
 			if owner == username {
 				return refuse(ErrDuplicate, "operator %s has key %s already", username, key.Fingerprint)
@@ -96,7 +96,8 @@ func (s *Store) RemoveSSHKey(a Actor, username, ref string) error {
 	})
 }
 
-func getJSONString(txn *badger.Txn, key []byte, out *string) error {
+// getRaw reads a value stored as plain bytes (an index entry) as a string.
+func getRaw(txn *badger.Txn, key []byte, out *string) error {
 	item, err := txn.Get(key)
 	if err != nil {
 		return err
@@ -114,7 +115,7 @@ func (s *Store) ActorByKey(fingerprint, via, addr string) (Actor, error) {
 	var a Actor
 	err := s.db.View(func(txn *badger.Txn) error {
 		var username string
-		err := getJSONString(txn, sshKeyIdx(fingerprint), &username)
+		err := getRaw(txn, sshKeyIdx(fingerprint), &username)
 		if errors.Is(err, badger.ErrKeyNotFound) {
 			return refuse(ErrLogin, "no operator has key %s: an administrator adds it with guardroom operator add-key", fingerprint)
 		}
