@@ -37,6 +37,18 @@ type Person struct {
 	// access; a zero time is no bound.
 	ValidFrom  time.Time `json:"valid_from,omitzero"`
 	ValidUntil time.Time `json:"valid_until,omitzero"`
+	// Levels are the access levels given to the person directly, Groups
+	// the access groups they are in (each gives its levels, and maybe a
+	// multifactor rule). Both must be visible to the person's unit: in it,
+	// above it, or below it.
+	Levels []uint32 `json:"levels,omitempty"`
+	Groups []uint32 `json:"groups,omitempty"`
+	// MultiFactor, when set, is the person's own rule ("custom access
+	// parameters" of 000) and replaces their groups' rules.
+	MultiFactor *access.MultiFactor `json:"multifactor,omitempty"`
+	// Locks are the lock numbers (000) the person may open; empty is no
+	// restriction by lock number.
+	Locks []int `json:"locks,omitempty"`
 	// Identifiers are what the person carries. EditPerson ignores them:
 	// AddIdentifier and RemoveIdentifier change them.
 	Identifiers []Identifier `json:"identifiers,omitempty"`
@@ -418,6 +430,7 @@ func (s *Store) EditPerson(a Actor, p Person) (Person, error) {
 		before := r.state(s)
 		r.Name, r.Info, r.Apartment, r.Unit = p.Name, p.Info, p.Apartment, p.Unit
 		r.Active, r.OfflineAccess, r.ValidFrom, r.ValidUntil = p.Active, p.OfflineAccess, p.ValidFrom, p.ValidUntil
+		r.Levels, r.Groups, r.MultiFactor, r.Locks = p.Levels, p.Groups, p.MultiFactor, p.Locks
 		r.Updated = s.now()
 		w.writePerson(*r)
 		w.log(before, r.state(s))
