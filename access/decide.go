@@ -120,7 +120,7 @@ func (e *Engine) Decide(req Request) Decision {
 		}
 	} else {
 		for _, c := range req.Credentials {
-			if v, ok := canonical(c.Kind, c.Value); ok {
+			if v, ok := e.canonical(c.Kind, c.Value); ok {
 				if i, ok := e.identIdx[Identifier{Kind: c.Kind, Value: v}]; ok {
 					pi = i
 					break
@@ -255,7 +255,7 @@ func (e *Engine) checkCredentials(pe *personEntry, pi int32, cs []Presented, ste
 		return step(RuleCredentials, false, "no credential presented")
 	}
 	for _, c := range cs {
-		v, ok := canonical(c.Kind, c.Value)
+		v, ok := e.canonical(c.Kind, c.Value)
 		if !ok {
 			return step(RuleCredentials, false, presentedText(c)+" is not a valid "+c.Kind.String())
 		}
@@ -269,7 +269,7 @@ func (e *Engine) checkCredentials(pe *personEntry, pi int32, cs []Presented, ste
 		}
 	}
 	if len(cs) == 1 {
-		v, _ := canonical(cs[0].Kind, cs[0].Value)
+		v, _ := e.canonical(cs[0].Kind, cs[0].Value)
 		return step(RuleCredentials, true, Identifier{Kind: cs[0].Kind, Value: v}.String()+" is "+pe.label+"'s")
 	}
 	return step(RuleCredentials, true, itoa(uint64(len(cs)))+" credentials, all "+pe.label+"'s")

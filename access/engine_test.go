@@ -85,3 +85,38 @@ func TestPersonMultiFactorReplacesGroups(t *testing.T) {
 		t.Errorf("engine changed with the caller's data:\n%s", d)
 	}
 }
+
+// With CodeKey the engine never holds a code as typed: people carry the
+// keyed form, and a presented code is keyed before the lookup.
+func TestEngineKeyedAccessCodes(t *testing.T) {
+	key := func(code string) string { return "k:" + strings.Repeat(code, 2) }
+	e, err := NewEngine(Config{
+		CodeKey: key,
+		Doors:   []Door{{ID: 1, Name: "Main"}},
+		Levels:  []AccessLevel{{ID: 1, Name: "All", IncludeAllDoors: true}},
+		People: []Person{{ID: 1, Name: "Anna", Active: true, Levels: []LevelID{1},
+			Identifiers: []Identifier{{KindAccessCode, key("4711")}, {KindCard, "5"}}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		code  string
+		grant bool
+	}{{"4711", true}, {" 4711 ", true}, {"4712", false}, {key("4711"), false}}
+	for _, tc := range tests {
+		d := e.Decide(Request{Credentials: []Presented{{Kind: KindAccessCode, Value: tc.code}}, Door: 1, Direction: Entry})
+		if d.Grant != tc.grant {
+			t.Errorf("code %q: grant = %v, want %v\n%s", tc.code, d.Grant, tc.grant, d)
+		}
+		if strings.Contains(d.String(), "4711") {
+			t.Errorf("code %q: the decision shows the code:\n%s", tc.code, d)
+		}
+	}
+	if id, ok := e.Holder(Identifier{KindAccessCode, "4711"}); !ok || id != 1 {
+		t.Errorf("Holder(code) = %d, %v; want 1, true", id, ok)
+	}
+	if _, err := NewEngine(Config{CodeKey: key, People: []Person{{ID: 1, Identifiers: []Identifier{{KindAccessCode, ""}}}}}); err == nil {
+		t.Error("an empty keyed code was accepted")
+	}
+}
