@@ -22,6 +22,15 @@ var (
 	pNotice = []byte("notice/")
 	// pPerson holds the people who open doors (issue 7): person/<id>.
 	pPerson = []byte("person/")
+	// The access configuration (accessconf.go), by uint32 ID.
+	pProfile     = []byte("sched/")
+	pDoorGroup   = []byte("doorgrp/")
+	pDoor        = []byte("door/")
+	pAccessGroup = []byte("agroup/")
+	pLevel       = []byte("level/")
+	// pFreeIdent is the pool of unassigned identifiers:
+	// free/<kind>/<canonical value> → FreeIdentifier.
+	pFreeIdent = []byte("free/")
 
 	pIdxEmail    = []byte("idx/email/")
 	pIdxIMEI     = []byte("idx/imei/")
@@ -55,7 +64,9 @@ var (
 	// kDemoLogins holds the demo site's operators and passwords, shown on
 	// its login screen; a real site never has it.
 	kDemoLogins = []byte("meta/demologins")
-	schemaVer   = []byte("1")
+	// kAccess holds the access settings (the site's time zone).
+	kAccess   = []byte("meta/access")
+	schemaVer = []byte("1")
 )
 
 func k(prefix []byte, parts ...[]byte) []byte {
@@ -96,6 +107,9 @@ func codeIdxKey(p uint64, h []byte) []byte {
 }
 func acctUserPrefix(a uint64) []byte { return k(pIdxAcctUser, u64(a)) }
 func personKey(id uint64) []byte     { return k(pPerson, u64(id)) }
+func freeIdentKey(kind byte, v string) []byte {
+	return k(pFreeIdent, []byte{kind, '/'}, []byte(v))
+}
 func identKey(kind byte, v []byte) []byte {
 	return k(pIdxIdent, []byte{kind, '/'}, v)
 }

@@ -119,6 +119,10 @@ func (s *Store) AccessPerson(p Person) access.Person {
 		ID: access.PersonID(p.ID), Name: p.Name, Info: p.Info, Apartment: p.Apartment,
 		Unit: s.UnitPath(p.Unit), Active: p.Active, OfflineAccess: p.OfflineAccess,
 		ValidFrom: p.ValidFrom, ValidUntil: p.ValidUntil,
+		Levels: levelIDs(p.Levels), MultiFactor: p.MultiFactor, Locks: p.Locks,
+	}
+	for _, g := range p.Groups {
+		out.Groups = append(out.Groups, access.GroupID(g))
 	}
 	for _, id := range p.Identifiers {
 		if id.Kind != access.KindAccessCode {
@@ -266,7 +270,7 @@ func (w *wtx) personUnit(unit uint64) error {
 }
 
 // state is what the log shows of a person; an access code is "****".
-func (r personRecord) state(s *Store) map[string]string {
+func (r personRecord) state(s *Store, txn *badger.Txn) map[string]string {
 	m := map[string]string{
 		"name": r.Name, "unit": s.UnitPath(r.Unit),
 		"active": fmt.Sprint(r.Active), "offline access": fmt.Sprint(r.OfflineAccess),
@@ -282,6 +286,18 @@ func (r personRecord) state(s *Store) map[string]string {
 	}
 	if !r.ValidUntil.IsZero() {
 		m["valid until"] = r.ValidUntil.UTC().Format(time.RFC3339)
+	}
+	if len(r.Levels) > 0 {
+		m["levels"] = confNames[AccessLevel](txn, &levels, r.Levels)
+	}
+	if len(r.Groups) > 0 {
+		m["groups"] = confNames[AccessGroup](txn, &accessGroups, r.Groups)
+	}
+	if r.MultiFactor != nil {
+		m["multifactor"] = r.MultiFactor.String()
+	}
+	if len(r.Locks) > 0 {
+		m["locks"] = fmt.Sprint(r.Locks)
 	}
 	if len(r.Idents) > 0 {
 		var ids []string
@@ -337,6 +353,9 @@ func (w *wtx) addIdent(r *personRecord, in access.Identifier) error {
 	id.Added = w.s.now()
 	r.Idents = append(r.Idents, id)
 	w.setRaw(identKey(byte(id.Kind), id.indexValue()), u64(r.ID))
+	if id.Kind != access.KindAccessCode {
+		w.del(freeIdentKey(byte(id.Kind), id.Value)) // taken from the unassigned pool, if it was there
+	}
 	return nil
 }
 
@@ -367,6 +386,9 @@ func (s *Store) AddPerson(a Actor, p Person, ids []access.Identifier) (Person, e
 		if err := checkPerson(&p); err != nil {
 			return err
 		}
+		if err := w.checkPersonAccess(&p); err != nil {
+			return err
+		}
 		w.seqs.Person++
 		now := s.now()
 		p.ID, p.Identifiers, p.Created, p.Updated = w.seqs.Person, nil, now, now
@@ -378,7 +400,7 @@ func (s *Store) AddPerson(a Actor, p Person, ids []access.Identifier) (Person, e
 			}
 		}
 		w.writePerson(r)
-		w.log(nil, r.state(s))
+		w.log(nil, r.state(s, w.txn))
 		return nil
 	})
 	if err != nil {
@@ -427,13 +449,16 @@ func (s *Store) EditPerson(a Actor, p Person) (Person, error) {
 		if err := checkPerson(&p); err != nil {
 			return err
 		}
-		before := r.state(s)
+		if err := w.checkPersonAccess(&p); err != nil {
+			return err
+		}
+		before := r.state(s, w.txn)
 		r.Name, r.Info, r.Apartment, r.Unit = p.Name, p.Info, p.Apartment, p.Unit
 		r.Active, r.OfflineAccess, r.ValidFrom, r.ValidUntil = p.Active, p.OfflineAccess, p.ValidFrom, p.ValidUntil
 		r.Levels, r.Groups, r.MultiFactor, r.Locks = p.Levels, p.Groups, p.MultiFactor, p.Locks
 		r.Updated = s.now()
 		w.writePerson(*r)
-		w.log(before, r.state(s))
+		w.log(before, r.state(s, w.txn))
 		return nil
 	})
 }
@@ -445,9 +470,10 @@ func (s *Store) RemovePerson(a Actor, id uint64) error {
 		for _, x := range r.Idents {
 			w.del(identKey(byte(x.Kind), x.indexValue()))
 		}
+		w.free(r, r.Idents...)
 		w.del(personKey(r.ID))
 		w.changed(Change{What: ChangePerson})
-		w.log(r.state(s), nil)
+		w.log(r.state(s, w.txn), nil)
 		return nil
 	})
 	return err
@@ -458,13 +484,13 @@ func (s *Store) RemovePerson(a Actor, id uint64) error {
 // unique, kept only as a keyed hash).
 func (s *Store) AddIdentifier(a Actor, person uint64, id access.Identifier) (Person, error) {
 	return s.personOp(a, "person.identifier.add", person, func(w *wtx, r *personRecord) error {
-		before := r.state(s)
+		before := r.state(s, w.txn)
 		if err := w.addIdent(r, id); err != nil {
 			return err
 		}
 		r.Updated = s.now()
 		w.writePerson(*r)
-		w.log(before, r.state(s))
+		w.log(before, r.state(s, w.txn))
 		return nil
 	})
 }
@@ -495,13 +521,14 @@ func (s *Store) RemoveIdentifier(a Actor, person uint64, id access.Identifier) (
 			}
 			return refuse(ErrNotFound, "%s does not hold %s: see guardroom person show %d", r.Label(), what, r.ID)
 		}
-		before := r.state(s)
+		before := r.state(s, w.txn)
 		x := r.Idents[at]
 		w.del(identKey(byte(x.Kind), x.indexValue()))
+		w.free(r, x)
 		r.Idents = append(r.Idents[:at:at], r.Idents[at+1:]...)
 		r.Updated = s.now()
 		w.writePerson(*r)
-		w.log(before, r.state(s))
+		w.log(before, r.state(s, w.txn))
 		return nil
 	})
 }

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/guardroom/guardroom/access"
 )
@@ -534,6 +535,171 @@ func permCases() []permCase {
 			person(f, i)
 			_, err := f.s.FindPersonByIdentifier(a, access.Identifier{Kind: access.KindCard, Value: fmt.Sprintf("00%d", 7000+i)})
 			return err
+		}},
+		{"ListTimeProfiles", PermViewPanelUsers, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.ListTimeProfiles(a)
+			return err
+		}},
+		{"GetTimeProfile", PermViewPanelUsers, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.GetTimeProfile(a, f.accessSite(RootUnit).hours.ID)
+			return err
+		}},
+		{"FindTimeProfile", PermViewPanelUsers, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.FindTimeProfile(a, f.accessSite(RootUnit).hours.Name)
+			return err
+		}},
+		{"AddTimeProfile", PermManagePeople, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.AddTimeProfile(a, TimeProfile{ConfMeta: ConfMeta{Name: fmt.Sprintf("Profile %d", i), Unit: RootUnit}})
+			return err
+		}},
+		{"EditTimeProfile", PermManagePeople, false, func(f *fx, a Actor, i int) error {
+			p := f.accessSite(RootUnit).hours
+			p.Name += " edited"
+			_, err := f.s.EditTimeProfile(a, p)
+			return err
+		}},
+		{"RemoveTimeProfile", PermManagePeople, false, func(f *fx, a Actor, i int) error {
+			p, err := f.s.AddTimeProfile(f.admin, TimeProfile{ConfMeta: ConfMeta{Name: fmt.Sprintf("Doomed %d", i), Unit: RootUnit}})
+			if err != nil {
+				return err
+			}
+			return f.s.RemoveTimeProfile(a, p.ID)
+		}},
+		{"ListDoorGroups", PermViewPanelUsers, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.ListDoorGroups(a)
+			return err
+		}},
+		{"FindDoorGroup", PermViewPanelUsers, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.FindDoorGroup(a, fmt.Sprint(f.accessSite(RootUnit).group.ID))
+			return err
+		}},
+		{"AddDoorGroup", PermManagePeople, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.AddDoorGroup(a, DoorGroup{ConfMeta{Name: fmt.Sprintf("Group %d", i), Unit: RootUnit}})
+			return err
+		}},
+		{"EditDoorGroup", PermManagePeople, false, func(f *fx, a Actor, i int) error {
+			g := f.accessSite(RootUnit).group
+			g.Name += " edited"
+			_, err := f.s.EditDoorGroup(a, g)
+			return err
+		}},
+		{"RemoveDoorGroup", PermManagePeople, false, func(f *fx, a Actor, i int) error {
+			g, err := f.s.AddDoorGroup(f.admin, DoorGroup{ConfMeta{Name: fmt.Sprintf("Doomed %d", i), Unit: RootUnit}})
+			if err != nil {
+				return err
+			}
+			return f.s.RemoveDoorGroup(a, g.ID)
+		}},
+		{"ListDoors", PermViewPanelUsers, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.ListDoors(a)
+			return err
+		}},
+		{"GetDoor", PermViewPanelUsers, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.GetDoor(a, f.accessSite(RootUnit).main.ID)
+			return err
+		}},
+		{"FindDoor", PermViewPanelUsers, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.FindDoor(a, f.accessSite(RootUnit).main.Name)
+			return err
+		}},
+		{"AddDoor", PermManagePeople, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.AddDoor(a, Door{ConfMeta: ConfMeta{Name: fmt.Sprintf("Door %d", i), Unit: RootUnit}})
+			return err
+		}},
+		{"EditDoor", PermManagePeople, false, func(f *fx, a Actor, i int) error {
+			d := f.accessSite(RootUnit).main
+			d.Lock = 9
+			_, err := f.s.EditDoor(a, d)
+			return err
+		}},
+		{"RemoveDoor", PermManagePeople, false, func(f *fx, a Actor, i int) error {
+			return f.s.RemoveDoor(a, f.accessSite(RootUnit).back.ID)
+		}},
+		{"ListAccessGroups", PermViewPanelUsers, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.ListAccessGroups(a)
+			return err
+		}},
+		{"GetAccessGroup", PermViewPanelUsers, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.GetAccessGroup(a, f.accessSite(RootUnit).staff.ID)
+			return err
+		}},
+		{"FindAccessGroup", PermViewPanelUsers, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.FindAccessGroup(a, f.accessSite(RootUnit).staff.Name)
+			return err
+		}},
+		{"AddAccessGroup", PermManagePeople, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.AddAccessGroup(a, AccessGroup{ConfMeta: ConfMeta{Name: fmt.Sprintf("Group %d", i), Unit: RootUnit}})
+			return err
+		}},
+		{"EditAccessGroup", PermManagePeople, false, func(f *fx, a Actor, i int) error {
+			g := f.accessSite(RootUnit).staff
+			g.MultiFactor = &access.MultiFactor{Kinds: []access.Kind{access.KindCard, access.KindQR}, Ordered: true}
+			_, err := f.s.EditAccessGroup(a, g)
+			return err
+		}},
+		{"RemoveAccessGroup", PermManagePeople, false, func(f *fx, a Actor, i int) error {
+			return f.s.RemoveAccessGroup(a, f.accessSite(RootUnit).staff.ID)
+		}},
+		{"ListAccessLevels", PermViewPanelUsers, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.ListAccessLevels(a)
+			return err
+		}},
+		{"GetAccessLevel", PermViewPanelUsers, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.GetAccessLevel(a, uint32(f.accessSite(RootUnit).office.ID))
+			return err
+		}},
+		{"FindAccessLevel", PermViewPanelUsers, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.FindAccessLevel(a, f.accessSite(RootUnit).office.Name)
+			return err
+		}},
+		{"AddAccessLevel", PermManagePeople, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.AddAccessLevel(a, AccessLevel{Unit: RootUnit, AccessLevel: access.AccessLevel{
+				Name: fmt.Sprintf("Level %d", i), MenuGroups: []access.MenuGroupID{1}, IncludeAllDoors: true}}, true)
+			return err
+		}},
+		{"EditAccessLevel", PermManagePeople, false, func(f *fx, a Actor, i int) error {
+			l := f.accessSite(RootUnit).office
+			l.Notes = "edited"
+			_, err := f.s.EditAccessLevel(a, l, false)
+			return err
+		}},
+		{"RemoveAccessLevel", PermManagePeople, false, func(f *fx, a Actor, i int) error {
+			l, err := f.s.AddAccessLevel(f.admin, AccessLevel{Unit: RootUnit, AccessLevel: access.AccessLevel{
+				Name: fmt.Sprintf("Doomed %d", i), MenuGroups: []access.MenuGroupID{1}}}, false)
+			if err != nil {
+				return err
+			}
+			return f.s.RemoveAccessLevel(a, uint32(l.ID))
+		}},
+		{"AccessSettings", PermViewPanelUsers, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.AccessSettings(a)
+			return err
+		}},
+		{"SetAccessSettings", PermManagePeople, false, func(f *fx, a Actor, i int) error {
+			return f.s.SetAccessSettings(a, AccessSettings{TimeZone: "Europe/Helsinki"})
+		}},
+		{"Decide", PermViewPanelUsers, false, func(f *fx, a Actor, i int) error {
+			site := f.accessSite(RootUnit)
+			_, err := f.s.Decide(a, AccessCheck{Person: person(f, i).ID, Door: site.main.ID, Direction: access.Entry})
+			return err
+		}},
+		{"WhoCanOpen", PermViewPanelUsers, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.WhoCanOpen(a, f.accessSite(RootUnit).main.ID, access.Both, time.Time{})
+			return err
+		}},
+		{"ListUnassignedIdentifiers", PermViewPanelUsers, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.ListUnassignedIdentifiers(a)
+			return err
+		}},
+		{"AddUnassignedIdentifier", PermManagePeople, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.AddUnassignedIdentifier(a, RootUnit, card(fmt.Sprintf("77:%d", i)))
+			return err
+		}},
+		{"RemoveUnassignedIdentifier", PermManagePeople, false, func(f *fx, a Actor, i int) error {
+			if _, err := f.s.AddUnassignedIdentifier(f.admin, RootUnit, card(fmt.Sprintf("78:%d", i))); err != nil {
+				return err
+			}
+			return f.s.RemoveUnassignedIdentifier(a, card(fmt.Sprintf("78:%d", i)))
 		}},
 		// An operator's own organization units are theirs to see, whatever
 		// their role: no permission is needed (and none can be refused,

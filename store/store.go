@@ -62,12 +62,18 @@ type Store struct {
 	opMu          sync.Mutex
 	opGens        map[string]uint64
 	firstPassword string
+
+	// access is the decision engine built from the committed people and
+	// access configuration (accessengine.go).
+	access accessCache
 }
 
 // seqs are the last numbers handed out; persisted in meta/seqs with every
 // transaction that advances them.
 type seqs struct {
 	Log, Job, Panel, Account, Unit, Lock, Notice, Person uint64
+	// The access configuration's numbers (uint32 IDs).
+	Profile, DoorGroup, Door, AccessGroup, Level uint64
 }
 
 // Options returns Badger options sized for a small guard-room PC (see

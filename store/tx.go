@@ -72,6 +72,7 @@ func (s *Store) finish(w *wtx, body func() error) (err error) {
 		}
 		return err
 	}
+	s.noteAccessChanges(w.changes)
 	s.subs.publish(w.changes)
 	return nil
 }
@@ -142,6 +143,7 @@ func (s *Store) logRefusal(failed *wtx, reason error) error {
 		w.txn.Discard()
 		return err
 	}
+	s.noteAccessChanges(w.changes)
 	s.subs.publish(w.changes)
 	return nil
 }

@@ -1,0 +1,460 @@
+package store
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+	_ "time/tzdata" // site time zones on a guard-room PC without zoneinfo
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/guardroom/guardroom/access"
+)
+
+// accessCache keeps the decision engine built from the committed data.
+// A committed change of people or of the access configuration bumps gen;
+// the next question rebuilds the engine once (about 0.2 s at 100,000
+// people), so a bulk load costs one rebuild, not one per row. The engine
+// is immutable, so any number of questions share it.
+type accessCache struct {
+	gen   atomic.Uint64
+	mu    sync.Mutex // one rebuild at a time
+	built uint64
+	eng   *access.Engine
+	// units maps each person to their unit, to keep answers in scope.
+	units map[access.PersonID]uint64
+}
+
+// accessChanged marks the engine stale.
+func (s *Store) accessChanged() { s.access.gen.Add(1) }
+
+// noteAccessChanges marks the engine stale after a commit that changed
+// people or the access configuration.
+func (s *Store) noteAccessChanges(cs []Change) {
+	for _, c := range cs {
+		if c.What == ChangePerson || c.What == ChangeAccess {
+			s.accessChanged()
+			return
+		}
+	}
+}
+
+// engine returns the current engine, rebuilding it if the data changed.
+func (s *Store) engine() (*access.Engine, map[access.PersonID]uint64, error) {
+	c := &s.access
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	gen := c.gen.Load()
+	if c.eng != nil && c.built == gen {
+		return c.eng, c.units, nil
+	}
+	eng, units, err := s.buildEngine()
+	if err != nil {
+		return nil, nil, err
+	}
+	c.eng, c.units, c.built = eng, units, gen
+	return eng, units, nil
+}
+
+// codeKey is the engine's form of an access code: the store's keyed hash.
+func (s *Store) engineCodeKey(code string) string { return hex.EncodeToString(s.personCodeHash(code)) }
+
+func (s *Store) buildEngine() (*access.Engine, map[access.PersonID]uint64, error) {
+	cfg := access.Config{CodeKey: s.engineCodeKey}
+	units := map[access.PersonID]uint64{}
+	err := s.db.View(func(txn *badger.Txn) error {
+		set, err := readAccessSettings(txn)
+		if err != nil {
+			return err
+		}
+		if cfg.Site.Location, err = time.LoadLocation(set.zone()); err != nil {
+			return fmt.Errorf("site time zone %q: %w", set.TimeZone, err)
+		}
+		steps := []error{
+			confScan[TimeProfile](txn, &profiles, func(p TimeProfile) error {
+				cfg.Profiles = append(cfg.Profiles, p.Access())
+				return nil
+			}),
+			confScan[Door](txn, &doors, func(d Door) error {
+				cfg.Doors = append(cfg.Doors, d.Access())
+				return nil
+			}),
+			confScan[AccessLevel](txn, &levels, func(l AccessLevel) error {
+				cfg.Levels = append(cfg.Levels, l.AccessLevel)
+				return nil
+			}),
+			confScan[AccessGroup](txn, &accessGroups, func(g AccessGroup) error {
+				cfg.Groups = append(cfg.Groups, g.Access())
+				return nil
+			}),
+			scan(txn, pPerson, true, func(_, b []byte) error {
+				var r personRecord
+				if err := jsonUnmarshal(b, &r); err != nil {
+					return err
+				}
+				cfg.People = append(cfg.People, s.enginePerson(r))
+				units[access.PersonID(r.ID)] = r.Unit
+				return nil
+			}),
+		}
+		return errors.Join(steps...)
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("read the access data: %w", err)
+	}
+	eng, err := access.NewEngine(cfg)
+	if err != nil {
+		// The store checks every write, so this is damage, not input.
+		return nil, nil, fmt.Errorf("build the access decisions: %w", err)
+	}
+	return eng, units, nil
+}
+
+// Access returns the door for the decision engine.
+func (d Door) Access() access.Door {
+	g := make([]access.DoorGroupID, len(d.Groups))
+	for i, id := range d.Groups {
+		g[i] = access.DoorGroupID(id)
+	}
+	return access.Door{ID: access.DoorID(d.ID), Name: d.Name, Groups: g, Lock: d.Lock}
+}
+
+// Access returns the group for the decision engine.
+func (g AccessGroup) Access() access.Group {
+	return access.Group{ID: access.GroupID(g.ID), Name: g.Name, Levels: levelIDs(g.Levels), MultiFactor: g.MultiFactor}
+}
+
+func levelIDs(ids []uint32) []access.LevelID {
+	out := make([]access.LevelID, len(ids))
+	for i, id := range ids {
+		out[i] = access.LevelID(id)
+	}
+	return out
+}
+
+// enginePerson is a stored person for the engine: access codes in their
+// keyed form, never as typed.
+func (s *Store) enginePerson(r personRecord) access.Person {
+	p := s.AccessPerson(r.person())
+	for _, id := range r.Idents {
+		if id.Kind == access.KindAccessCode {
+			p.Identifiers = append(p.Identifiers, access.Identifier{Kind: id.Kind, Value: hex.EncodeToString(id.Hash)})
+		}
+	}
+	return p
+}
+
+// AccessSettings are the site-wide settings of access decisions.
+type AccessSettings struct {
+	// TimeZone is the IANA zone schedules are read in ("Europe/Helsinki");
+	// empty is the guard-room PC's own zone.
+	TimeZone string `json:"time_zone,omitempty"`
+}
+
+func (set AccessSettings) zone() string {
+	if set.TimeZone == "" {
+		return "Local"
+	}
+	return set.TimeZone
+}
+
+func readAccessSettings(txn *badger.Txn) (AccessSettings, error) {
+	var set AccessSettings
+	err := getJSON(txn, kAccess, &set)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		err = nil
+	}
+	return set, err
+}
+
+// AccessSettings returns the access settings.
+func (s *Store) AccessSettings(a Actor) (AccessSettings, error) {
+	if err := a.need(PermViewPanelUsers); err != nil {
+		return AccessSettings{}, err
+	}
+	var set AccessSettings
+	err := s.db.View(func(txn *badger.Txn) error {
+		var err error
+		set, err = readAccessSettings(txn)
+		return err
+	})
+	return set, err
+}
+
+// SetAccessSettings changes the access settings. They cover every unit, so
+// this needs an operator granted the whole organization.
+func (s *Store) SetAccessSettings(a Actor, set AccessSettings) error {
+	w := s.begin(a, "access.settings", "access settings")
+	return s.finish(w, func() error {
+		if err := a.need(PermManagePeople); err != nil {
+			return err
+		}
+		if err := s.needOrganization(a, "the site's time zone"); err != nil {
+			return err
+		}
+		if set.TimeZone != "" {
+			if _, err := time.LoadLocation(set.TimeZone); err != nil || set.TimeZone == "Local" {
+				return refuse(ErrInvalid, "%q is not a time zone: give an IANA name such as Europe/Helsinki, or nothing for this computer's own zone", set.TimeZone)
+			}
+		}
+		old, err := readAccessSettings(w.txn)
+		if err != nil {
+			return err
+		}
+		w.set(kAccess, set)
+		w.changed(Change{What: ChangeAccess})
+		w.log(map[string]string{"time zone": old.zone()}, map[string]string{"time zone": set.zone()})
+		return nil
+	})
+}
+
+// AccessCheck is one question for Decide: may this person (or the holder
+// of these credentials) pass this door, this way, at this time.
+type AccessCheck struct {
+	// Person, when set, is who asks; with no Credentials they are assumed
+	// presented ("what may this person do").
+	Person      uint64
+	Credentials []access.Presented
+	Door        uint32
+	Direction   access.Direction // access.Entry or access.Exit
+	At          time.Time        // zero: now
+	SiteOffline bool
+}
+
+// Decide answers an access question step by step (see package access).
+// The person and the door must be in the actor's units; a credential held
+// by someone outside them is refused as if nobody held it.
+func (s *Store) Decide(a Actor, c AccessCheck) (access.Decision, error) {
+	if err := a.need(PermViewPanelUsers); err != nil {
+		return access.Decision{}, err
+	}
+	if c.Person == 0 && len(c.Credentials) == 0 {
+		return access.Decision{}, refuse(ErrInvalid, "say who asks: a person, or the credentials presented")
+	}
+	if c.Direction != access.Entry && c.Direction != access.Exit {
+		return access.Decision{}, refuse(ErrInvalid, "a decision is for entry or for exit: choose one")
+	}
+	if err := s.db.View(func(txn *badger.Txn) error {
+		if c.Person != 0 {
+			if _, err := s.readPerson(txn, a, c.Person); err != nil {
+				return err
+			}
+		}
+		_, err := confRead[Door](s, txn, a, &doors, c.Door)
+		return err
+	}); err != nil {
+		return access.Decision{}, err
+	}
+	eng, units, err := s.engine()
+	if err != nil {
+		return access.Decision{}, err
+	}
+	for _, p := range c.Credentials {
+		if holder, ok := eng.Holder(access.Identifier{Kind: p.Kind, Value: p.Value}); ok && !s.unitInScope(a, units[holder]) {
+			return access.Decision{}, refuse(ErrNotFound, "no one in your organization units holds %s", access.Identifier{Kind: p.Kind, Value: p.Value})
+		}
+	}
+	at := c.At
+	if at.IsZero() {
+		at = s.now()
+	}
+	return eng.Decide(access.Request{
+		Person: access.PersonID(c.Person), Credentials: c.Credentials,
+		AssumeCredentials: c.Person != 0 && len(c.Credentials) == 0,
+		Door:              access.DoorID(c.Door), Direction: c.Direction, Time: at, SiteOffline: c.SiteOffline,
+	}), nil
+}
+
+// WhoCanOpen lists the people in the actor's units whose rights let them
+// pass the door in dir at `at` (zero: now); with access.Both, both ways.
+func (s *Store) WhoCanOpen(a Actor, door uint32, dir access.Direction, at time.Time) ([]Person, error) {
+	if err := a.need(PermViewPanelUsers); err != nil {
+		return nil, err
+	}
+	if dir == 0 || dir > access.Both {
+		return nil, refuse(ErrInvalid, "choose a direction: entry, exit or both")
+	}
+	if at.IsZero() {
+		at = s.now()
+	}
+	var out []Person
+	err := s.db.View(func(txn *badger.Txn) error {
+		if _, err := confRead[Door](s, txn, a, &doors, door); err != nil {
+			return err
+		}
+		eng, units, err := s.engine()
+		if err != nil {
+			return err
+		}
+		for _, id := range eng.WhoCanOpen(access.DoorID(door), dir, at) {
+			if !s.unitInScope(a, units[id]) {
+				continue
+			}
+			r, err := getPerson(txn, uint64(id))
+			if err != nil {
+				return fmt.Errorf("person %d: %w", id, err)
+			}
+			out = append(out, r.person())
+		}
+		return nil
+	})
+	return out, err
+}
+
+// checkPersonAccess checks a person's levels, groups, multifactor rule and
+// lock numbers before they are written.
+func (w *wtx) checkPersonAccess(p *Person) error {
+	if err := dedupe(p.Levels, "access level"); err != nil {
+		return err
+	}
+	if err := dedupe(p.Groups, "access group"); err != nil {
+		return err
+	}
+	who := "the person"
+	for _, id := range p.Levels {
+		if _, err := confRef[AccessLevel](w, &levels, id, p.Unit, who); err != nil {
+			return err
+		}
+	}
+	for _, id := range p.Groups {
+		if _, err := confRef[AccessGroup](w, &accessGroups, id, p.Unit, who); err != nil {
+			return err
+		}
+	}
+	if err := checkMultiFactor(p.MultiFactor, p.Name); err != nil {
+		return err
+	}
+	slices.Sort(p.Locks)
+	p.Locks = slices.Compact(p.Locks)
+	for _, l := range p.Locks {
+		if l < 1 || l > maxLockNumber {
+			return refuse(ErrInvalid, "lock number %d is out of range: enter 1 to %d", l, maxLockNumber)
+		}
+	}
+	return nil
+}
+
+// FreeIdentifier is an identifier nobody holds that is kept for handing
+// out (004): a card taken back from someone removed, or a stock card
+// registered in advance. Access codes are never kept here: nobody could
+// read one back to hand it out.
+type FreeIdentifier struct {
+	Kind  access.Kind `json:"kind"`
+	Value string      `json:"value"`
+	Unit  uint64      `json:"unit"`
+	Freed time.Time   `json:"freed"`
+	// From names who held it, "" for a stock identifier.
+	From string `json:"from,omitempty"`
+}
+
+// String returns the identifier as an operator reads it.
+func (f FreeIdentifier) String() string {
+	return access.Identifier{Kind: f.Kind, Value: f.Value}.String()
+}
+
+// free puts identifiers a person gave back into the pool of their unit.
+func (w *wtx) free(r *personRecord, ids ...identRecord) {
+	for _, id := range ids {
+		if id.Kind == access.KindAccessCode {
+			continue
+		}
+		w.set(freeIdentKey(byte(id.Kind), id.Value), FreeIdentifier{Kind: id.Kind, Value: id.Value, Unit: r.Unit, Freed: w.s.now(), From: r.Label()})
+	}
+}
+
+// ListUnassignedIdentifiers returns the pool of unassigned identifiers in
+// the actor's units, by kind and value.
+func (s *Store) ListUnassignedIdentifiers(a Actor) ([]FreeIdentifier, error) {
+	if err := a.need(PermViewPanelUsers); err != nil {
+		return nil, err
+	}
+	var out []FreeIdentifier
+	err := s.db.View(func(txn *badger.Txn) error {
+		return scan(txn, pFreeIdent, true, func(_, b []byte) error {
+			var f FreeIdentifier
+			if err := jsonUnmarshal(b, &f); err != nil {
+				return err
+			}
+			if s.unitInScope(a, f.Unit) {
+				out = append(out, f)
+			}
+			return nil
+		})
+	})
+	return out, err
+}
+
+// AddUnassignedIdentifier registers an identifier nobody holds yet in the
+// pool of unit, to be handed out later.
+func (s *Store) AddUnassignedIdentifier(a Actor, unit uint64, id access.Identifier) (FreeIdentifier, error) {
+	var f FreeIdentifier
+	w := s.begin(a, "identifier.free", "unassigned identifiers")
+	if s.unitInScope(a, unit) {
+		w.unit = unit
+	}
+	err := s.finish(w, func() error {
+		if err := a.need(PermManagePeople); err != nil {
+			return err
+		}
+		if err := w.personUnit(unit); err != nil {
+			return err
+		}
+		if id.Kind == access.KindAccessCode {
+			return refuse(ErrInvalid, "access codes are not kept unassigned: nobody could read one back to hand it out; give a code to a person directly")
+		}
+		r, err := s.identifier(id)
+		if err != nil {
+			return err
+		}
+		holder, err := identHolder(w.txn, r)
+		if err != nil {
+			return err
+		}
+		if holder != 0 {
+			return refuse(ErrDuplicate, "%s is held by someone: it is not unassigned; remove it from them first", r.shown())
+		}
+		key := freeIdentKey(byte(r.Kind), r.Value)
+		if _, err := w.txn.Get(key); err == nil {
+			return refuse(ErrDuplicate, "%s is in the unassigned pool already", r.shown())
+		}
+		f = FreeIdentifier{Kind: r.Kind, Value: r.Value, Unit: unit, Freed: s.now()}
+		w.place = f.String()
+		w.set(key, f)
+		w.changed(Change{What: ChangePerson})
+		w.log(nil, map[string]string{"identifier": f.String(), "unit": s.UnitPath(unit)})
+		return nil
+	})
+	return f, err
+}
+
+// RemoveUnassignedIdentifier takes an identifier out of the pool (a card
+// destroyed or lost).
+func (s *Store) RemoveUnassignedIdentifier(a Actor, id access.Identifier) error {
+	w := s.begin(a, "identifier.unfree", "unassigned identifiers")
+	return s.finish(w, func() error {
+		if err := a.need(PermManagePeople); err != nil {
+			return err
+		}
+		r, err := s.identifier(id)
+		if err != nil {
+			return err
+		}
+		var f FreeIdentifier
+		key := freeIdentKey(byte(r.Kind), r.Value)
+		if err := getJSON(w.txn, key, &f); err != nil || !s.unitInScope(a, f.Unit) {
+			if err != nil && !errors.Is(err, badger.ErrKeyNotFound) {
+				return err
+			}
+			return refuse(ErrNotFound, "%s is not in the unassigned pool of your organization units: see guardroom person unassigned", r.shown())
+		}
+		w.unit, w.place = f.Unit, f.String()
+		w.del(key)
+		w.changed(Change{What: ChangePerson})
+		w.log(map[string]string{"identifier": f.String(), "unit": s.UnitPath(f.Unit)}, nil)
+		return nil
+	})
+}
