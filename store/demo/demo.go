@@ -153,6 +153,10 @@ func Build(ctx context.Context, s *store.Store, o Options) error {
 	if err := b.locksAndTags(ids); err != nil {
 		return fmt.Errorf("demo locks: %w", err)
 	}
+	say("access control: doors, levels and %d people", demoPeople)
+	if err := b.accessRules(); err != nil {
+		return fmt.Errorf("demo access control: %w", err)
+	}
 	say("history")
 	if err := b.history(ids); err != nil {
 		return fmt.Errorf("demo history: %w", err)

@@ -3,6 +3,9 @@ package demo
 import (
 	"context"
 	"testing"
+	"time"
+
+	"github.com/guardroom/guardroom/access"
 
 	"github.com/guardroom/guardroom/store"
 )
@@ -116,6 +119,47 @@ func TestBuild(t *testing.T) {
 	}
 	if p, _ := s.GetPanel(a, panels[3].ID); p.Conn.Online || p.Conn.LastError == "" {
 		t.Errorf("the Warehouse panel should show offline: %+v", p.Conn)
+	}
+	// Access control: the stories the "why?" view tells.
+	people, err := s.ListPeople(a)
+	if err != nil || len(people) != demoPeople {
+		t.Fatalf("%d people, %v", len(people), err)
+	}
+	main, err := s.FindDoor(a, "Main entrance")
+	if err != nil {
+		t.Fatal(err)
+	}
+	helsinki, _ := time.LoadLocation("Europe/Helsinki")
+	tuesday := time.Date(2026, 11, 24, 9, 0, 0, 0, helsinki)
+	decide := func(card string, at time.Time) access.Decision {
+		t.Helper()
+		d, err := s.Decide(a, store.AccessCheck{Credentials: []access.Presented{{Kind: access.KindCard, Value: card, At: at}}, Door: main.ID, Direction: access.Entry, At: at})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	if d := decide("20:1001", tuesday); !d.Grant {
+		t.Errorf("campus staff on a Tuesday morning: %s", d)
+	}
+	if d := decide("20:1001", tuesday.Add(14*time.Hour)); d.Grant {
+		t.Errorf("campus staff at 23:00: %s", d)
+	}
+	if d := decide("20:1081", tuesday.Add(14*time.Hour)); !d.Grant {
+		t.Errorf("night staff at 23:00: %s", d)
+	}
+	if d := decide("20:1006", tuesday); d.Grant || d.Reasons[len(d.Reasons)-1].Rule != access.RuleActive {
+		t.Errorf("the suspended badge: %s", d)
+	}
+	if d := decide("20:1071", tuesday); d.Grant || d.Reasons[len(d.Reasons)-1].Rule != access.RuleMultiFactor {
+		t.Errorf("IT with a card alone: %s", d)
+	}
+	who, err := s.WhoCanOpen(a, main.ID, access.Entry, tuesday)
+	if err != nil || len(who) < 70 {
+		t.Errorf("who can open the main entrance on a Tuesday morning: %d, %v", len(who), err)
+	}
+	if free, _ := s.ListUnassignedIdentifiers(a); len(free) != 8 {
+		t.Errorf("%d unassigned cards, want 8", len(free))
 	}
 	if err := Build(context.Background(), s, Options{}); err == nil {
 		t.Error("a second Build on a non-empty store succeeded")
