@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -299,4 +300,34 @@ func TestUnassignedIdentifiers(t *testing.T) {
 	fxWant(t, err, ErrDuplicate, "held by someone")
 	f.must(f.s.RemoveUnassignedIdentifier(f.admin, card("5:101")))
 	fxWant(t, f.s.RemoveUnassignedIdentifier(f.admin, card("5:101")), ErrNotFound, "not in the unassigned pool")
+}
+
+// A restore replaces people and rules under a built engine: the next
+// decision must come from the restored data, not the engine of before.
+func TestDecisionsFollowARestore(t *testing.T) {
+	src := newBkSource(t)
+	f := src.fx
+	site := f.accessSite(RootUnit)
+	p, err := f.s.AddPerson(f.admin, Person{Name: "Ann", Unit: RootUnit, Active: true, Groups: []uint32{site.staff.ID}}, nil)
+	f.must(err)
+	granted := func() bool {
+		t.Helper()
+		d, err := f.s.Decide(f.admin, AccessCheck{Person: p.ID, Door: site.main.ID, Direction: access.Entry, At: tuesday10})
+		f.must(err)
+		return d.Grant
+	}
+	if !granted() {
+		t.Fatal("Ann is not granted before the backup")
+	}
+	backup := src.backup(t)
+	p.Active = false
+	_, err = f.s.EditPerson(f.admin, p)
+	f.must(err)
+	if granted() {
+		t.Fatal("inactive Ann is granted")
+	}
+	f.must(f.s.Restore(f.admin, src.key, bytes.NewReader(backup), true))
+	if !granted() {
+		t.Fatal("after restoring the backup, Ann is active again but the decision says no: the engine is stale")
+	}
 }

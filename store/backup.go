@@ -249,6 +249,7 @@ func (s *Store) restore(a Actor, dataKey []byte, r io.Reader, force bool) error 
 	if err := s.load(); err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
+	s.accessChanged()
 	s.subs.publish([]Change{{What: ChangeAll}})
 	return nil
 }
