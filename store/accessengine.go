@@ -253,9 +253,18 @@ func (s *Store) Decide(a Actor, c AccessCheck) (access.Decision, error) {
 	if err != nil {
 		return access.Decision{}, err
 	}
+	// A credential nobody holds and one held outside the actor's units get
+	// the same answer, so the answer does not tell them apart.
 	for _, p := range c.Credentials {
-		if holder, ok := eng.Holder(access.Identifier{Kind: p.Kind, Value: p.Value}); ok && !s.unitInScope(a, units[holder]) {
-			return access.Decision{}, refuse(ErrNotFound, "no one in your organization units holds %s", access.Identifier{Kind: p.Kind, Value: p.Value})
+		id := access.Identifier{Kind: p.Kind, Value: p.Value}
+		if _, err := s.identifier(id); err != nil {
+			return access.Decision{}, err
+		}
+		if holder, ok := eng.Holder(id); !ok || !s.unitInScope(a, units[holder]) {
+			if v, err := access.NormalizeValue(id.Kind, id.Value); err == nil && id.Kind != access.KindAccessCode {
+				id.Value = v
+			}
+			return access.Decision{}, refuse(ErrNotFound, "no one in your organization units holds %s: check what was presented, or look the person up", id)
 		}
 	}
 	at := c.At
