@@ -107,11 +107,7 @@ func (s *Store) buildEngine() (*access.Engine, accessUnits, error) {
 				cfg.Groups = append(cfg.Groups, g.Access())
 				return nil
 			}),
-			scan(txn, pPerson, true, func(_, b []byte) error {
-				var r enginePersonRecord
-				if err := jsonUnmarshal(b, &r); err != nil {
-					return err
-				}
+			scanJSON(txn, pPerson, func(r enginePersonRecord) error {
 				cfg.People = append(cfg.People, r.access(paths))
 				units.people[access.PersonID(r.ID)] = r.Unit
 				return nil
@@ -427,11 +423,7 @@ func (s *Store) ListUnassignedIdentifiers(a Actor) ([]FreeIdentifier, error) {
 	}
 	var out []FreeIdentifier
 	err := s.db.View(func(txn *badger.Txn) error {
-		return scan(txn, pFreeIdent, true, func(_, b []byte) error {
-			var f FreeIdentifier
-			if err := jsonUnmarshal(b, &f); err != nil {
-				return err
-			}
+		return scanJSON(txn, pFreeIdent, func(f FreeIdentifier) error {
 			if s.unitInScope(a, f.Unit) {
 				out = append(out, f)
 			}
