@@ -194,7 +194,7 @@ func (s *Store) resumeImports() error {
 	for _, imp := range []struct {
 		k      *stagedImport
 		finish func(progress func(done, total int)) error
-	}{{&tagImports, s.writeStagedTags}} {
+	}{{&tagImports, s.writeStagedTags}, {&peopleImports, s.writeStagedPeople}} {
 		k := imp.k
 		found := false
 		err := s.db.View(func(txn *badger.Txn) error {
