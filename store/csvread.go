@@ -128,13 +128,16 @@ type importMarker struct {
 	Entry    uint64    `json:"entry"` // the import's log entry
 }
 
-// stage writes the encoded parts, a few to a transaction. Nothing staged
-// is part of the database until accept commits.
+// stage writes the encoded parts, as many to a transaction as fit in
+// bulkTxnBytes. Nothing staged is part of the database until accept
+// commits.
 func (s *Store) stage(k *stagedImport, parts [][]byte) error {
-	for first := 0; first < len(parts); first += stagePartsTxn {
+	for first := 0; first < len(parts); {
 		txn := s.db.NewTransaction(true)
-		for p := first; p < min(first+stagePartsTxn, len(parts)); p++ {
-			if err := txn.Set(k.partKey(p), parts[p]); err != nil {
+		size := 0
+		for ; first < len(parts) && (size == 0 || size+len(parts[first]) < bulkTxnBytes); first++ {
+			size += len(parts[first])
+			if err := txn.Set(k.partKey(first), parts[first]); err != nil {
 				txn.Discard()
 				return s.abandonImport(k, fmt.Errorf("stage the %s: %w", k.what, err))
 			}
@@ -305,14 +308,20 @@ func (s *Store) writeStaged(k *stagedImport, m importMarker, n, chunk int, actio
 	return settle()
 }
 
-// encodeParts encodes rows in parts of stagePartRows.
+// encodeParts encodes rows in parts of stagePartBytes or a little more
+// (the row that crosses it ends the part): a few parts fill a staging
+// transaction, whatever the size of a row.
 func encodeParts[T any](rows []T, encode func(e *enc, r T)) [][]byte {
 	var parts [][]byte
-	for first := 0; first < len(rows); first += stagePartRows {
-		e := enc{b: make([]byte, 0, 32*stagePartRows)}
-		for _, r := range rows[first:min(first+stagePartRows, len(rows))] {
-			encode(&e, r)
+	e := enc{}
+	for _, r := range rows {
+		encode(&e, r)
+		if len(e.b) >= stagePartBytes {
+			parts = append(parts, e.b)
+			e = enc{}
 		}
+	}
+	if len(e.b) > 0 {
 		parts = append(parts, e.b)
 	}
 	return parts

@@ -73,10 +73,10 @@ type TagImportOptions struct {
 
 const (
 	maxImportBytes = 32 << 20
-	// stagePartRows rows of about 30 bytes make a part of about 250 KB, so
-	// four parts fill one staging transaction.
-	stagePartRows = 8192
-	stagePartsTxn = 4
+	// Staged parts of about 250 KB: four fill one staging transaction. A
+	// row is at most a few KB (a person's text fields), so a part stays
+	// far under Badger's batch limit.
+	stagePartBytes = 250 << 10
 	// tagChunk tags of about 950 bytes each (record, owner index, log
 	// entry, job, pending index) fill a transaction to bulkTxnBytes: the
 	// fewer the commits, the fewer the fsyncs.
