@@ -60,6 +60,7 @@ func init() {
 		userCommands(),
 		lockCommands(),
 		tagCommands(),
+		personCSVCommands(),
 		accountCommands(),
 		unitCommands(),
 		operatorCommands(),
