@@ -91,6 +91,75 @@ func sniffSeparator(data []byte) rune {
 	return ','
 }
 
+// importTally collects the checked rows of an import file: the preview
+// (R), the staged form of the good ones (S), and the first bad one.
+type importTally[R, S any] struct {
+	rows         []R
+	staged       []S
+	bad          int
+	firstLine    int
+	firstProblem string
+}
+
+// add records a checked row; problem is empty for a good one.
+func (t *importTally[R, S]) add(row R, line int, problem string, st S) {
+	t.rows = append(t.rows, row)
+	if problem == "" {
+		t.staged = append(t.staged, st)
+		return
+	}
+	if t.bad == 0 {
+		t.firstLine, t.firstProblem = line, problem
+	}
+	t.bad++
+}
+
+// verdict refuses a file with no rows (saying empty) or with a bad row.
+func (t *importTally[R, S]) verdict(empty string) error {
+	switch {
+	case len(t.rows) == 0:
+		return refuse(ErrInvalid, "%s", empty)
+	case t.bad > 0:
+		return refuse(ErrInvalid, "%s of %d cannot be imported (first, line %d: %s): nothing was imported; fix every row listed and import the file again",
+			plural(t.bad, "row", "rows"), len(t.rows), t.firstLine, t.firstProblem)
+	}
+	return nil
+}
+
+// errSkipRow from a row check leaves the record out: it holds nothing.
+var errSkipRow = errors.New("nothing on the line")
+
+// checkRows reads data's records into a tally. The first record goes to
+// header, which says whether it was a header (if not, it is checked as a
+// row); the others to check, which returns the row, its problem ("" for a
+// good one) and its staged form. A line that is not CSV is a bad row made
+// by bad. An error from header or check (not errSkipRow) is returned.
+func checkRows[R, S any](data []byte, header func(rec []string, line int) (bool, error),
+	check func(rec []string, line int) (R, string, S, error), bad func(line int, problem string) R) (importTally[R, S], error) {
+	var t importTally[R, S]
+	first := true
+	err := readCSV(data, func(rec []string, line int) error {
+		if first {
+			first = false
+			if isHeader, err := header(rec, line); isHeader || err != nil {
+				return err
+			}
+		}
+		row, problem, st, err := check(rec, line)
+		switch {
+		case errors.Is(err, errSkipRow):
+			return nil
+		case err == nil:
+			t.add(row, line, problem, st)
+		}
+		return err
+	}, func(line int, problem string) {
+		var none S
+		t.add(bad(line, problem), line, problem, none)
+	})
+	return t, err
+}
+
 // looksLikeHeader reports whether a first row names columns: its first
 // cell, or two of its cells, are column names.
 func looksLikeHeader(rec []string, known func(cell string) bool) bool {

@@ -410,7 +410,7 @@ func (s *Store) checkPeople(a Actor, r io.Reader, o PeopleImportOptions) (People
 	if err != nil {
 		return res, nil, sum, err
 	}
-	var staged []stagedPerson
+	var tally importTally[PeopleImportRow, stagedPerson]
 	err = s.db.View(func(txn *badger.Txn) error {
 		c := &peopleCheck{s: s, w: &wtx{s: s, txn: txn, actor: a}, o: o, units: map[string]unitRef{},
 			groups: map[groupKey]groupRef{}, held: map[string]int{}, pool: map[string]bool{}}
@@ -432,44 +432,28 @@ func (s *Store) checkPeople(a Actor, r io.Reader, o PeopleImportOptions) (People
 		}); err != nil {
 			return err
 		}
-		return readCSV(data, func(rec []string, line int) error {
-			if c.cols == nil {
-				var err error
-				c.cols, err = peopleHeader(rec, line, o.Map)
-				c.width = len(rec)
-				return err
-			}
+		tally, err = checkRows(data, func(rec []string, line int) (bool, error) {
+			var err error
+			c.cols, err = peopleHeader(rec, line, o.Map)
+			c.width = len(rec)
+			return true, err
+		}, func(rec []string, line int) (PeopleImportRow, string, stagedPerson, error) {
 			if blank(rec) {
-				return nil // a spreadsheet's empty row: ";;;;"
+				return PeopleImportRow{}, "", stagedPerson{}, errSkipRow // a spreadsheet's empty row: ";;;;"
 			}
 			row, st, err := c.row(rec, line)
-			if err != nil {
-				return err
-			}
-			if row.Problem != "" {
-				res.Bad++
-			} else {
-				staged = append(staged, st)
-			}
-			res.Rows = append(res.Rows, row)
-			return nil
-		}, func(line int, problem string) {
-			res.Rows = append(res.Rows, PeopleImportRow{Line: line, Problem: problem})
-			res.Bad++
-		})
+			return row, row.Problem, st, err
+		}, func(line int, problem string) PeopleImportRow { return PeopleImportRow{Line: line, Problem: problem} })
+		return err
 	})
+	res.Rows, res.Bad = tally.rows, tally.bad
+	if err == nil {
+		err = tally.verdict(fmt.Sprintf("the file holds no people: give each person a line after the header (columns %s)", strings.Join(peopleColumns, ", ")))
+	}
 	if err != nil {
 		return res, nil, sum, err
 	}
-	switch {
-	case len(res.Rows) == 0:
-		return res, nil, sum, refuse(ErrInvalid, "the file holds no people: give each person a line after the header (columns %s)", strings.Join(peopleColumns, ", "))
-	case res.Bad > 0:
-		first := res.Rows[slices.IndexFunc(res.Rows, func(r PeopleImportRow) bool { return r.Problem != "" })]
-		return res, nil, sum, refuse(ErrInvalid, "%s of %d cannot be imported (first, line %d: %s): nothing was imported; fix every row listed and import the file again",
-			plural(res.Bad, "row", "rows"), len(res.Rows), first.Line, first.Problem)
-	}
-	return res, staged, sum, nil
+	return res, tally.staged, sum, nil
 }
 
 func blank(rec []string) bool {

@@ -33,15 +33,30 @@ const (
 
 // TestPeopleImportCrashChild is the child side of TestPeopleImportCrash.
 func TestPeopleImportCrashChild(t *testing.T) {
-	dir := os.Getenv(peopleCrashEnvDir)
-	if dir == "" {
-		t.Skip("helper process for TestPeopleImportCrash; runs only when started by it")
-	}
-	key, err := store.ReadKey(os.Getenv(peopleCrashEnvKey))
+	s, a, file := openCrashChild(t, peopleCrashEnvDir, peopleCrashEnvKey, peopleCrashEnvFile)
+	fmt.Println("import-start")
+	_, err := s.ImportPeople(a, bytes.NewReader(file), store.PeopleImportOptions{Name: "crash.csv", Unit: store.RootUnit,
+		Progress: func(done, total int) { fmt.Printf("import-progress %d %d\n", done, total) }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	file, err := os.ReadFile(os.Getenv(peopleCrashEnvFile))
+	fmt.Println("import-finished")
+}
+
+// openCrashChild opens, in a crash test's child, the store and the file
+// its parent names in the environment; without them it skips the test,
+// which then is not a child.
+func openCrashChild(t *testing.T, envDir, envKey, envFile string) (*store.Store, store.Actor, []byte) {
+	t.Helper()
+	dir := os.Getenv(envDir)
+	if dir == "" {
+		t.Skip("helper process of a crash test; runs only when started by it")
+	}
+	key, err := store.ReadKey(os.Getenv(envKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, err := os.ReadFile(os.Getenv(envFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,18 +64,12 @@ func TestPeopleImportCrashChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	t.Cleanup(func() { s.Close() })
 	a, err := s.Actor("admin", "crash-child")
 	if err != nil {
 		t.Fatal(err)
 	}
-	fmt.Println("import-start")
-	_, err = s.ImportPeople(a, bytes.NewReader(file), store.PeopleImportOptions{Name: "crash.csv", Unit: store.RootUnit,
-		Progress: func(done, total int) { fmt.Printf("import-progress %d %d\n", done, total) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fmt.Println("import-finished")
+	return s, a, file
 }
 
 // childRun is a child process whose stdout lines the parent reads.

@@ -46,18 +46,20 @@ func (f *fx) dump() map[string]string {
 
 // peopleStaged reports whether a people import's marker or staged rows
 // are left.
-func (f *fx) peopleStaged() bool {
+func (f *fx) peopleStaged() bool { return f.stagedLeft(&peopleImports) }
+
+// stagedLeft reports whether an import of kind k left its marker or
+// staged parts.
+func (f *fx) stagedLeft(k *stagedImport) bool {
 	f.t.Helper()
 	left := false
 	err := f.s.db.View(func(txn *badger.Txn) error {
-		if _, err := txn.Get(kPeopleImport); err == nil {
+		if _, err := txn.Get(k.marker); err == nil {
 			left = true
 		}
-		return scan(txn, pStagePeople, false, func(_, _ []byte) error { left = true; return nil })
+		return scan(txn, k.stage, false, func(_, _ []byte) error { left = true; return nil })
 	})
-	if err != nil {
-		f.t.Fatal(err)
-	}
+	f.must(err)
 	return left
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"strconv"
@@ -156,55 +157,33 @@ func (s *Store) checkImport(a Actor, r io.Reader) (TagImport, []stagedTag, [32]b
 	for i, c := range tagColumns {
 		cols[c] = i
 	}
-	var staged []stagedTag
+	var tally importTally[TagImportRow, stagedTag]
 	err = s.db.View(func(txn *badger.Txn) error {
 		rules := s.newTagRules(txn, a, false)
 		rules.bulk, rules.bulkUser = true, map[uint64]bool{}
 		refs := newImportRefs(s, txn, a)
-		first := true
-		return readCSV(data, func(rec []string, line int) error {
-			if first {
-				first = false
-				if isHeader(rec) {
-					var err error
-					cols, err = headerColumns(rec)
-					return err
-				}
+		var err error
+		tally, err = checkRows(data, func(rec []string, _ int) (bool, error) {
+			if !isHeader(rec) {
+				return false, nil
 			}
+			var err error
+			cols, err = headerColumns(rec)
+			return true, err
+		}, func(rec []string, line int) (TagImportRow, string, stagedTag, error) {
 			row, st, err := checkImportRow(rules, refs, cols, rec, line)
-			if err != nil {
-				return err
-			}
-			if row.Problem != "" {
-				res.Bad++
-			} else {
-				staged = append(staged, st)
-			}
-			res.Rows = append(res.Rows, row)
-			return nil
-		}, func(line int, problem string) {
-			res.Rows = append(res.Rows, TagImportRow{Line: line, Problem: problem})
-			res.Bad++
-		})
+			return row, row.Problem, st, err
+		}, func(line int, problem string) TagImportRow { return TagImportRow{Line: line, Problem: problem} })
+		return err
 	})
+	res.Rows, res.Bad = tally.rows, tally.bad
+	if err == nil {
+		err = tally.verdict(fmt.Sprintf("the file holds no tags: give one row a tag (columns %s)", strings.Join(tagColumns, ", ")))
+	}
 	if err != nil {
 		return res, nil, sum, err
 	}
-	switch {
-	case len(res.Rows) == 0:
-		return res, nil, sum, refuse(ErrInvalid, "the file holds no tags: give one row a tag (columns %s)", strings.Join(tagColumns, ", "))
-	case res.Bad > 0:
-		first := res.Rows[0]
-		for _, row := range res.Rows {
-			if row.Problem != "" {
-				first = row
-				break
-			}
-		}
-		return res, nil, sum, refuse(ErrInvalid, "%s of %d cannot be imported (first, line %d: %s): nothing was imported; fix every row listed and import the file again",
-			plural(res.Bad, "row", "rows"), len(res.Rows), first.Line, first.Problem)
-	}
-	return res, staged, sum, nil
+	return res, tally.staged, sum, nil
 }
 
 // isHeader reports whether a first row names columns: its first cell, or

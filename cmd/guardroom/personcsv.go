@@ -177,21 +177,32 @@ func (e *env) personImportTable(res store.PeopleImport, dryRun bool) error {
 }
 
 func (e *env) personExport(path string, force bool) error {
-	if err := e.openStore(openOptions{}); err != nil {
-		return err
-	}
-	out, err := createOutput(path, force)
+	n, err := e.exportFile(path, force, func(w io.Writer) (int, error) { return e.s.ExportPeople(e.actor, w) })
 	if err != nil {
-		return err
-	}
-	defer out.abort()
-	n, err := e.s.ExportPeople(e.actor, out.f)
-	if err != nil {
-		return err
-	}
-	if _, err := out.commit(); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "Exported %s to %s (the import's columns; access codes are never exported).\n", plural(n, "person", "people"), path)
 	return nil
+}
+
+// exportFile writes an export to path, mode 0600, through write: the file
+// appears only once complete, and replaces one that exists only with
+// force. It returns write's count.
+func (e *env) exportFile(path string, force bool, write func(w io.Writer) (int, error)) (int, error) {
+	if err := e.openStore(openOptions{}); err != nil {
+		return 0, err
+	}
+	out, err := createOutput(path, force)
+	if err != nil {
+		return 0, err
+	}
+	defer out.abort()
+	n, err := write(out.f)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := out.commit(); err != nil {
+		return 0, err
+	}
+	return n, nil
 }
