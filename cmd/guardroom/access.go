@@ -607,3 +607,13 @@ func cleanLines(s string) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// siteTimeText shows a time on the site's clock, like every time the
+// access commands take.
+func (e *env) siteTimeText(t time.Time) string {
+	loc, err := e.siteLocation()
+	if err != nil {
+		loc = time.Local
+	}
+	return siteTime(t, loc)
+}

@@ -203,3 +203,44 @@ func TestAccessCommands(t *testing.T) {
 		}
 	}
 }
+
+// The CLI reflects the store's scope and permissions: an operator of one
+// site neither sees nor names another site's doors and people, and a
+// guard may look but not change.
+func TestAccessScope(t *testing.T) {
+	s := newSite(t).withHQ()
+	s.ok("", "unit", "add", "--parent", "Organization", "--kind", "site", "Depot")
+	s.ok("", "door", "add", "Vault", "--unit", "HQ")
+	s.ok("", "person", "add", "Ann", "--unit", "HQ", "--card", "100")
+	sup := s.as("sup", s.ok("", "operator", "add", "sup", "--role", "Supervisor", "--unit", "Depot"))
+	guard := s.as("guard", s.ok("", "operator", "add", "guard", "--role", "Guard", "--unit", "HQ"))
+	for _, c := range []struct {
+		name string
+		as   *site
+		args []string
+		code int
+		want string
+	}{
+		{"no doors of another site", sup, []string{"door", "list"}, 0, "No doors."},
+		{"another site's door", sup, []string{"door", "show", "Vault"}, 1, `no door named "Vault" in your organization units`},
+		{"another site's card", sup, []string{"person", "show", "card:100"}, 1, "no one in your organization units holds card 100"},
+		{"another site's person", sup, []string{"person", "show", "1"}, 1, "no person 1 in your organization units"},
+		{"a door in another site", sup, []string{"door", "add", "Back door", "--unit", "HQ"}, 1, `no organization unit "HQ" in your scope`},
+		{"the site's time zone", sup, []string{"access", "timezone", "Europe/Helsinki"}, 1, "the site's time zone covers the whole organization"},
+		{"a door of their own", sup, []string{"door", "add", "Gate", "--unit", "Depot"}, 0, "Added door 2 Gate in Organization / Depot."},
+		{"a guard looks", guard, []string{"person", "list"}, 0, "Ann"},
+		{"a guard may not add", guard, []string{"person", "add", "Bob", "--unit", "HQ"}, 1, "manage people and access"},
+		{"a guard may not remove", guard, []string{"door", "remove", "Vault"}, 1, "manage people and access"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := c.as.run("", c.args...)
+			out := r.stdout
+			if c.code != 0 {
+				out = r.stderr
+			}
+			if r.code != c.code || !strings.Contains(out, c.want) {
+				t.Fatalf("want exit %d and %q, got %s", c.code, c.want, r)
+			}
+		})
+	}
+}

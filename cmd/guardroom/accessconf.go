@@ -213,7 +213,7 @@ func (e *env) scheduleShow(p store.TimeProfile, asJSON bool) error {
 		f.add(map[bool]string{true: "Intervals", false: ""}[i == 0], "%s", iv)
 	}
 	f.add("Holidays", "%s", dash(strings.Join(r.Days, ", ")))
-	f.add("Updated", "%s", localTime(p.Updated, timeLayout))
+	f.add("Updated", "%s", e.siteTimeText(p.Updated))
 	return f.flush()
 }
 
@@ -505,7 +505,7 @@ func (e *env) doorShow(d store.Door, asJSON bool) error {
 	f.add("Unit", "%s", e.s.UnitPath(d.Unit))
 	f.add("Door groups", "%s", idNames(n.doorGroups, d.Groups))
 	f.add("Lock", "%s", lockText(d.Lock))
-	f.add("Updated", "%s", localTime(d.Updated, timeLayout))
+	f.add("Updated", "%s", e.siteTimeText(d.Updated))
 	return f.flush()
 }
 
@@ -791,7 +791,7 @@ func (e *env) groupShow(g store.AccessGroup, asJSON bool) error {
 	f.add("Unit", "%s", e.s.UnitPath(g.Unit))
 	f.add("Levels", "%s", idNames(n.levels, g.Levels))
 	f.add("Multifactor", "%s", mfText(g.MultiFactor))
-	f.add("Updated", "%s", localTime(g.Updated, timeLayout))
+	f.add("Updated", "%s", e.siteTimeText(g.Updated))
 	return f.flush()
 }
 

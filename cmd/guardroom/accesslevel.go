@@ -579,6 +579,6 @@ func (e *env) levelShow(l store.AccessLevel, asJSON bool) error {
 	}
 	f.add("Output activation", "reader %s, keypad %s, until expiry %s, toggle %s; time %s",
 		yesNo(l.ReaderActivatesOutput), yesNo(l.KeypadActivatesOutput), yesNo(l.OutputUntilExpiry), yesNo(l.ToggleOutput), outTime)
-	f.add("Updated", "%s", localTime(l.Updated, timeLayout))
+	f.add("Updated", "%s", e.siteTimeText(l.Updated))
 	return f.flush()
 }

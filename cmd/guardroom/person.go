@@ -312,7 +312,7 @@ func personCommands() []*command {
 			example: "guardroom person identifier remove 42 card 10:456\nguardroom person identifier remove 42 code",
 			setup: func(fs *flag.FlagSet) runFunc {
 				return func(e *env, args []string) error {
-					id, err := e.identifierArgs(args[1:], false, "")
+					id, err := e.identifierArgs(args[1:], true, "")
 					if err != nil {
 						return err
 					}
@@ -385,6 +385,8 @@ func (e *env) identifierArgs(args []string, codeAllowed bool, codeFile string) (
 	case kind == access.KindAccessCode && len(args) > 1:
 		// The value is not repeated: it is the code.
 		return id, usagef(e.cmd, "an access code is never given on the command line, where it would stay in the shell's history: leave it out and type it when asked, pipe it to standard input, or use --code-file")
+	case kind == access.KindAccessCode && !codeAllowed:
+		return id, usagef(e.cmd, "access codes are never shown, so nobody is looked up by one and none is kept unassigned: use another identifier")
 	case kind == access.KindAccessCode:
 		return id, nil
 	case len(args) < 2:
