@@ -165,13 +165,7 @@ func confRead[T any, P confPtr[T]](s *Store, txn *badger.Txn, a Actor, k *confKi
 }
 
 func confScan[T any, P confPtr[T]](txn *badger.Txn, k *confKind[T], fn func(v T) error) error {
-	return scan(txn, k.prefix, true, func(_, b []byte) error {
-		var v T
-		if err := jsonUnmarshal(b, &v); err != nil {
-			return err
-		}
-		return fn(v)
-	})
+	return scanJSON(txn, k.prefix, fn)
 }
 
 func confList[T any, P confPtr[T]](s *Store, a Actor, k *confKind[T]) ([]T, error) {
@@ -458,11 +452,7 @@ func firstUse[T any, P confPtr[T]](txn *badger.Txn, k *confKind[T], uses func(v 
 func firstPersonUsing(txn *badger.Txn, uses func(p *personRecord) bool) (string, error) {
 	var found string
 	var n int
-	err := scan(txn, pPerson, true, func(_, b []byte) error {
-		var r personRecord
-		if err := jsonUnmarshal(b, &r); err != nil {
-			return err
-		}
+	err := scanJSON(txn, pPerson, func(r personRecord) error {
 		if uses(&r) {
 			if found == "" {
 				found = r.Label()

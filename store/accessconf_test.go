@@ -86,8 +86,10 @@ func TestAccessDecisionsThroughTheStore(t *testing.T) {
 	if d := decide(AccessCheck{Credentials: tap(access.KindAccessCode, "4711"), Door: site.main.ID, Direction: access.Entry, At: tuesday10}); !d.Grant {
 		t.Fatalf("Ann's access code: %s", d)
 	}
-	if d := decide(AccessCheck{Credentials: tap(access.KindAccessCode, "4712"), Door: site.main.ID, Direction: access.Entry, At: tuesday10}); d.Grant || strings.Contains(d.String(), "4712") {
-		t.Fatalf("a wrong code: %s", d)
+	_, err = f.s.Decide(f.admin, AccessCheck{Credentials: tap(access.KindAccessCode, "4712"), Door: site.main.ID, Direction: access.Entry, At: tuesday10})
+	fxWant(t, err, ErrNotFound, "no one in your organization units holds access code ****")
+	if strings.Contains(err.Error(), "4712") {
+		t.Fatalf("the refusal shows the code: %v", err)
 	}
 	// The back door is in no rule of the level.
 	d := decide(AccessCheck{Person: ann.ID, Door: site.back.ID, Direction: access.Exit, At: tuesday10})
@@ -330,4 +332,61 @@ func TestDecisionsFollowARestore(t *testing.T) {
 	if !granted() {
 		t.Fatal("after restoring the backup, Ann is active again but the decision says no: the engine is stale")
 	}
+}
+
+// The scope audit for people and access reads: building A's operator gets
+// B's records refused exactly as missing ones, and lists without them.
+func TestScopeLeakAccessReads(t *testing.T) {
+	f := newLeakFx(t)
+	s, boss := f.s, f.bossA
+	siteA, siteB := f.accessSite(f.a.ID), f.accessSite(f.b.ID)
+	f.person("Al", f.a.ID, card("65:1"))
+	personB := f.person("Bea", f.b.ID, card("66:1"))
+	_, err := s.AddUnassignedIdentifier(f.admin, f.b.ID, card("66:9"))
+	f.must(err)
+	n := func(id uint32) string { return fmt.Sprint(id) }
+	u32s := func(r string) uint32 { return uint32(u64s(r)) }
+	reads := []struct {
+		name        string
+		bRef, noRef string
+		op          func(ref string) error
+	}{
+		{"GetPerson", fmt.Sprint(personB.ID), noID, func(r string) error { _, err := s.GetPerson(boss, u64s(r)); return err }},
+		{"FindPersonByIdentifier", "66:1", "66:2", func(r string) error { _, err := s.FindPersonByIdentifier(boss, card(r)); return err }},
+		{"GetTimeProfile", n(siteB.hours.ID), noID, func(r string) error { _, err := s.GetTimeProfile(boss, u32s(r)); return err }},
+		{"FindTimeProfile by name", siteB.hours.Name, "Nothing", func(r string) error { _, err := s.FindTimeProfile(boss, r); return err }},
+		{"FindDoorGroup", n(siteB.group.ID), noID, func(r string) error { _, err := s.FindDoorGroup(boss, r); return err }},
+		{"GetDoor", n(siteB.main.ID), noID, func(r string) error { _, err := s.GetDoor(boss, u32s(r)); return err }},
+		{"FindDoor by name", siteB.main.Name, "Nothing", func(r string) error { _, err := s.FindDoor(boss, r); return err }},
+		{"GetAccessGroup", n(siteB.staff.ID), noID, func(r string) error { _, err := s.GetAccessGroup(boss, u32s(r)); return err }},
+		{"GetAccessLevel", n(uint32(siteB.office.ID)), noID, func(r string) error { _, err := s.GetAccessLevel(boss, u32s(r)); return err }},
+		{"Decide at B's door", n(siteB.main.ID), noID, func(r string) error {
+			_, err := s.Decide(boss, AccessCheck{Credentials: []access.Presented{{Kind: access.KindCard, Value: "65:1"}}, Door: u32s(r), Direction: access.Entry})
+			return err
+		}},
+		{"Decide with B's card", "66:1", "66:2", func(r string) error {
+			_, err := s.Decide(boss, AccessCheck{Credentials: []access.Presented{{Kind: access.KindCard, Value: r}}, Door: siteA.main.ID, Direction: access.Entry})
+			return err
+		}},
+		{"WhoCanOpen B's door", n(siteB.main.ID), noID, func(r string) error {
+			_, err := s.WhoCanOpen(boss, u32s(r), access.Both, tuesday10)
+			return err
+		}},
+	}
+	for _, c := range reads {
+		t.Run(c.name, func(t *testing.T) { sameAsMissing(t, s, boss, ErrNotFound, c.bRef, c.noRef, c.op) })
+	}
+	t.Run("lists", func(t *testing.T) {
+		people, err := s.ListPeople(boss)
+		f.must(err)
+		doors, err := s.ListDoors(boss)
+		f.must(err)
+		free, err := s.ListUnassignedIdentifiers(boss)
+		f.must(err)
+		levels, err := s.ListAccessLevels(boss)
+		f.must(err)
+		if len(people) != 1 || len(doors) != 2 || len(free) != 0 || len(levels) != 1 {
+			t.Fatalf("A's operator lists %d people, %d doors, %d unassigned, %d levels; want 1, 2, 0, 1", len(people), len(doors), len(free), len(levels))
+		}
+	})
 }

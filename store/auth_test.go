@@ -33,7 +33,7 @@ func (f *fx) enrolTOTP(name string) {
 }
 
 // testKeyLine is a new ed25519 public key as an authorized_keys line.
-func testKeyLine(t *testing.T, i int) string {
+func testKeyLine(t testing.TB, i int) string {
 	t.Helper()
 	pub, _, err := ed25519.GenerateKey(nil)
 	if err != nil {

@@ -557,11 +557,7 @@ func (s *Store) ListPeople(a Actor) ([]Person, error) {
 	}
 	var out []Person
 	err := s.db.View(func(txn *badger.Txn) error {
-		return scan(txn, pPerson, true, func(_, v []byte) error {
-			var r personRecord
-			if err := jsonUnmarshal(v, &r); err != nil {
-				return err
-			}
+		return scanJSON(txn, pPerson, func(r personRecord) error {
 			if s.unitInScope(a, r.Unit) {
 				out = append(out, r.person())
 			}

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/guardroom/guardroom/access"
 )
 
 // The scope audit: an operator granted building A reaches building B
@@ -413,6 +415,15 @@ func TestScopeLeakWrites(t *testing.T) {
 	s, boss, pa, pb := f.s, f.bossA, f.pa, f.pb
 	pbRef, lbRef := fmt.Sprint(pb.ID), fmt.Sprint(f.lb.ID)
 	noTag, _ := canonicalTag("99:999")
+	// B's people and access rules, and a card in B's unassigned pool.
+	siteB := f.accessSite(f.b.ID)
+	personB := f.person("Bea", f.b.ID, card("66:1"), card("66:2"))
+	_, err := s.AddUnassignedIdentifier(f.admin, f.b.ID, card("66:9"))
+	fxWant(t, err, nil)
+	personRef, levelRef := fmt.Sprint(personB.ID), fmt.Sprint(siteB.office.ID)
+	doorRef, groupRef := fmt.Sprint(siteB.main.ID), fmt.Sprint(siteB.staff.ID)
+	profRef, dgRef := fmt.Sprint(siteB.hours.ID), fmt.Sprint(siteB.group.ID)
+	u32s := func(r string) uint32 { return uint32(u64s(r)) }
 	before := storeView(t, s, f.admin)
 	logBefore := f.logSeq()
 
@@ -492,6 +503,66 @@ func TestScopeLeakWrites(t *testing.T) {
 		{"CancelJob of a mail", ErrNotFound, fmt.Sprint(f.mailB), noID, func(r string) error { return s.CancelJob(boss, u64s(r)) }},
 		{"RetryJob of a mail", ErrNotFound, fmt.Sprint(f.mailB), noID, func(r string) error { return s.RetryJob(boss, u64s(r)) }},
 		{"ConfirmJob", ErrNotFound, fmt.Sprint(f.parkedB), noID, func(r string) error { return s.ConfirmJob(boss, u64s(r)) }},
+		{"EditPerson", ErrNotFound, personRef, noID, func(r string) error {
+			_, err := s.EditPerson(boss, Person{ID: u64s(r), Name: "Mallory", Unit: f.a.ID})
+			return err
+		}},
+		{"RemovePerson", ErrNotFound, personRef, noID, func(r string) error { return s.RemovePerson(boss, u64s(r)) }},
+		{"AddIdentifier", ErrNotFound, personRef, noID, func(r string) error {
+			_, err := s.AddIdentifier(boss, u64s(r), card("66:3"))
+			return err
+		}},
+		{"RemoveIdentifier", ErrNotFound, personRef, noID, func(r string) error {
+			_, err := s.RemoveIdentifier(boss, u64s(r), card("66:1"))
+			return err
+		}},
+		{"RemoveUnassignedIdentifier", ErrNotFound, "66:9", "66:8", func(r string) error { return s.RemoveUnassignedIdentifier(boss, card(r)) }},
+		{"EditTimeProfile", ErrNotFound, profRef, noID, func(r string) error {
+			_, err := s.EditTimeProfile(boss, TimeProfile{ConfMeta: ConfMeta{ID: u32s(r), Name: "Mine", Unit: f.a.ID}})
+			return err
+		}},
+		{"RemoveTimeProfile", ErrNotFound, profRef, noID, func(r string) error { return s.RemoveTimeProfile(boss, u32s(r)) }},
+		{"EditDoorGroup", ErrNotFound, dgRef, noID, func(r string) error {
+			_, err := s.EditDoorGroup(boss, DoorGroup{ConfMeta{ID: u32s(r), Name: "Mine", Unit: f.a.ID}})
+			return err
+		}},
+		{"RemoveDoorGroup", ErrNotFound, dgRef, noID, func(r string) error { return s.RemoveDoorGroup(boss, u32s(r)) }},
+		{"EditDoor", ErrNotFound, doorRef, noID, func(r string) error {
+			_, err := s.EditDoor(boss, Door{ConfMeta: ConfMeta{ID: u32s(r), Name: "Mine", Unit: f.a.ID}})
+			return err
+		}},
+		{"RemoveDoor", ErrNotFound, doorRef, noID, func(r string) error { return s.RemoveDoor(boss, u32s(r)) }},
+		{"EditAccessGroup", ErrNotFound, groupRef, noID, func(r string) error {
+			_, err := s.EditAccessGroup(boss, AccessGroup{ConfMeta: ConfMeta{ID: u32s(r), Name: "Mine", Unit: f.a.ID}})
+			return err
+		}},
+		{"RemoveAccessGroup", ErrNotFound, groupRef, noID, func(r string) error { return s.RemoveAccessGroup(boss, u32s(r)) }},
+		{"EditAccessLevel", ErrNotFound, levelRef, noID, func(r string) error {
+			_, err := s.EditAccessLevel(boss, AccessLevel{Unit: f.a.ID, AccessLevel: access.AccessLevel{ID: access.LevelID(u32s(r)), Name: "Mine", MenuGroups: []access.MenuGroupID{1}}}, false)
+			return err
+		}},
+		{"RemoveAccessLevel", ErrNotFound, levelRef, noID, func(r string) error { return s.RemoveAccessLevel(boss, u32s(r)) }},
+		{"A person given B's level", ErrNotFound, levelRef, noID, func(r string) error {
+			_, err := s.AddPerson(boss, Person{Name: "Al", Unit: f.a.ID, Levels: []uint32{u32s(r)}}, nil)
+			return err
+		}},
+		{"A level naming B's door", ErrNotFound, doorRef, noID, func(r string) error {
+			_, err := s.AddAccessLevel(boss, AccessLevel{Unit: f.a.ID, AccessLevel: access.AccessLevel{Name: "Al", MenuGroups: []access.MenuGroupID{1},
+				Doors: []access.DoorRule{{Door: access.DoorID(u32s(r))}}}}, false)
+			return err
+		}},
+		{"AddPerson in B", ErrPermission, fmt.Sprint(f.b.ID), noID, func(r string) error {
+			_, err := s.AddPerson(boss, Person{Name: "Al", Unit: u64s(r)}, nil)
+			return err
+		}},
+		{"AddDoor in B", ErrPermission, fmt.Sprint(f.b.ID), noID, func(r string) error {
+			_, err := s.AddDoor(boss, Door{ConfMeta: ConfMeta{Name: "Al", Unit: u64s(r)}})
+			return err
+		}},
+		{"AddUnassignedIdentifier in B", ErrPermission, fmt.Sprint(f.b.ID), noID, func(r string) error {
+			_, err := s.AddUnassignedIdentifier(boss, u64s(r), card("66:7"))
+			return err
+		}},
 		// Creating in building B: refused as for a unit that does not
 		// exist, the unit not named.
 		{"AddPanel in B", ErrPermission, fmt.Sprint(f.b.ID), noID, func(r string) error {

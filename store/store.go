@@ -230,6 +230,18 @@ func getJSON(txn *badger.Txn, key []byte, v any) error {
 	return item.Value(func(b []byte) error { return json.Unmarshal(b, v) })
 }
 
+// scanJSON decodes every JSON record under prefix, in key order, and calls
+// fn with each.
+func scanJSON[T any](txn *badger.Txn, prefix []byte, fn func(v T) error) error {
+	return scan(txn, prefix, true, func(_, b []byte) error {
+		var v T
+		if err := jsonUnmarshal(b, &v); err != nil {
+			return err
+		}
+		return fn(v)
+	})
+}
+
 // scan calls fn for every key under prefix, in key order. The value slice
 // is valid only during the call.
 func scan(txn *badger.Txn, prefix []byte, values bool, fn func(key, val []byte) error) error {

@@ -43,7 +43,7 @@ func (c *fxClock) Advance(d time.Duration) {
 
 // fx is one throw-away store with its clock and the admin actor.
 type fx struct {
-	t     *testing.T
+	t     testing.TB
 	s     *Store
 	clk   *fxClock
 	admin Actor
@@ -62,7 +62,7 @@ func newFx(t *testing.T) *fx {
 	return fxWrap(t, s, clk)
 }
 
-func fxWrap(t *testing.T, s *Store, clk *fxClock) *fx {
+func fxWrap(t testing.TB, s *Store, clk *fxClock) *fx {
 	t.Helper()
 	admin, err := s.Actor("admin", "test")
 	if err != nil {
@@ -306,7 +306,7 @@ func (f *fx) checkCodesSet(p Panel, want int) {
 
 // fxWant asserts err: nil when kind is nil, else a Refusal of that kind
 // whose message holds every part.
-func fxWant(t *testing.T, err, kind error, parts ...string) {
+func fxWant(t testing.TB, err, kind error, parts ...string) {
 	t.Helper()
 	if kind == nil {
 		if err != nil {
