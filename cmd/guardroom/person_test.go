@@ -9,16 +9,16 @@ import (
 	"github.com/guardroom/guardroom/access"
 )
 
-// withHQ adds the site unit "HQ" (Organization / HQ), without a panel.
-func (s *site) withHQ() *site {
+// withHQUnit adds the site unit "HQ" (Organization / HQ), without a panel.
+func (s *site) withHQUnit() *site {
 	s.t.Helper()
 	s.ok("", "unit", "add", "--parent", "Organization", "--kind", "site", "HQ")
 	return s
 }
 
-// step is one command of a scripted test and what it must print: on
+// cliStep is one command of a scripted test and what it must print: on
 // stdout when code is 0, else on stderr.
-type step struct {
+type cliStep struct {
 	name  string
 	stdin string
 	args  []string
@@ -26,7 +26,7 @@ type step struct {
 	want  string
 }
 
-func (s *site) steps(t *testing.T, steps []step) {
+func (s *site) runSteps(t *testing.T, steps []cliStep) {
 	t.Helper()
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
@@ -43,13 +43,13 @@ func (s *site) steps(t *testing.T, steps []step) {
 }
 
 func TestPersonCommands(t *testing.T) {
-	s := newSite(t).withHQ()
+	s := newSite(t).withHQUnit()
 	looseCode := filepath.Join(s.root, "loose-code.txt")
 	if err := os.WriteFile(looseCode, []byte("4711\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	codeFile := s.writeFile("code.txt", "64738291")
-	s.steps(t, []step{
+	s.runSteps(t, []cliStep{
 		{"add without a unit", "", []string{"person", "add", "Ann Lee"}, 2, "person add needs --unit"},
 		{"add", "", []string{"person", "add", "Ann Lee", "--unit", "HQ", "--card", "010:00456", "--apartment", "A12", "--info", "Finance"}, 0,
 			"Added person 1 Ann Lee in Organization / HQ, with card 10:456."},
