@@ -80,6 +80,7 @@ func TestAccessCommands(t *testing.T) {
 		{"remove a used schedule", "", []string{"schedule", "remove", "Office hours"}, 1, "time profile 1 Office hours is still used by access level 1 Staff"},
 		{"remove a used level", "", []string{"level", "remove", "Staff"}, 1, "access level 1 Staff is still used by access group 1 IT staff"},
 		{"remove a used group", "", []string{"group", "remove", "IT staff"}, 1, "access group 1 IT staff is still used by person 1 Ann"},
+		{"include all off needs no --yes", "", []string{"level", "edit", "Guards", "--all-doors=false", "--all-disarm=false"}, 0, "Changed access level 2 Guards."},
 		{"remove a level", "", []string{"level", "remove", "Guards"}, 0, "Removed access level 2 Guards."},
 	})
 
@@ -199,6 +200,16 @@ func TestAccessCommands(t *testing.T) {
 			t.Errorf("level show lacks %q:\n%s", want, r.stdout)
 		}
 	}
+	// Lists emptied with none; what used a record no longer holds it.
+	s.runSteps(t, []cliStep{
+		{"group without a rule", "", []string{"group", "edit", "IT staff", "--multifactor", "none"}, 0, "Multifactor   -"},
+		{"the card alone now", "", []string{"access", "check", "--card", "100", "--door", "1", "--at", monday10}, 0, "granted\n"},
+		{"door out of its groups", "", []string{"door", "edit", "1", "--group", "none"}, 0, "Door groups  -"},
+		{"a door group a level names", "", []string{"door", "group", "remove", "Ground floor"}, 1, "is still used by access level 1 Staff"},
+		{"person out of the group", "", []string{"person", "edit", "Ann", "--group", "none"}, 0, "Access groups   -"},
+		{"group now unused", "", []string{"group", "remove", "IT staff"}, 0, "Removed access group 1 IT staff."},
+		{"both ways", "", []string{"door", "who", "2", "--direction", "both", "--at", monday10}, 0, "0 people may pass both ways through door 2 Server room"},
+	})
 	for _, group := range []string{"schedule", "door", "door group", "group", "level", "access"} {
 		if r := s.ok("", append(strings.Fields(group), "--help")...); !strings.Contains(r.stdout, "Subcommands:") || strings.Contains(r.stdout, "\n.\n") {
 			t.Errorf("%s --help:\n%s", group, r.stdout)
