@@ -18,9 +18,10 @@ import (
 const personCSVHelp = "The first line names the columns: name (required), info, apartment, unit, active, offline,\n" +
 	"valid_from, valid_until, card, qr, ukey, face, groups, locks (other spellings such as \"Card ID\" are\n" +
 	"read too); ',' or ';' separate them. Several cards, groups or locks in one cell are separated by |.\n" +
-	"A column of access codes is refused: give codes one by one. Every row is checked first: any bad\n" +
-	"row (a malformed, repeated or existing card, an unknown unit or group) refuses the whole file, and\n" +
-	"each bad row is listed with its line. See docs/PEOPLE-CSV.md. FILE - reads standard input."
+	"A column of access codes is refused: give each code on its own (person identifier add PERSON code).\n" +
+	"Every row is checked first: any bad row (a malformed, repeated or existing card, an unknown unit\n" +
+	"or group) refuses the whole file, and each bad row is listed with its line and every reason.\n" +
+	"--map reads a file's own headings. See docs/PEOPLE-CSV.md. FILE - reads standard input."
 
 func personCSVCommands() []*command {
 	return []*command{
