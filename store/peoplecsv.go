@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -283,16 +284,18 @@ func peopleColumn(cell string) (string, bool) {
 }
 
 // codeRefusal is the refusal of a column of access codes.
-func codeRefusal(heading string) error {
-	return refuse(ErrInvalid, "line 1: column %q holds access codes: a file of access codes is a secret in clear text, so codes are never imported; "+
-		"remove the column (and delete the file's copies) and give each person their code one by one", heading)
+func codeRefusal(line int, heading string) error {
+	return refuse(ErrInvalid, "line %d: column %q holds access codes: a file of access codes is a secret in clear text, so codes are never imported; "+
+		"remove the column (and delete the file's copies) and give each person their code one by one", line, heading)
 }
 
 // peopleHeader maps the header's cells to column positions, using o.Map
 // first. Every refusal names what to change.
 func peopleHeader(rec []string, line int, mapping map[string]string) (map[string]int, error) {
 	mapped := map[string]string{}
-	for heading, col := range mapping {
+	// In order, so that the first bad mapping named is always the same.
+	for _, heading := range slices.Sorted(maps.Keys(mapping)) {
+		col := mapping[heading]
 		to := colIgnore
 		if strings.TrimSpace(col) != colIgnore {
 			c, ok := peopleColumn(col)
@@ -301,7 +304,7 @@ func peopleHeader(rec []string, line int, mapping map[string]string) (map[string
 				return nil, refuse(ErrInvalid, "the mapping %q=%q names no column: map to one of %s, or to - to leave it out",
 					heading, col, strings.Join(peopleColumns, ", "))
 			case c == colCode:
-				return nil, codeRefusal(heading)
+				return nil, codeRefusal(line, heading)
 			}
 			to = c
 		}
@@ -340,7 +343,7 @@ func peopleHeader(rec []string, line int, mapping map[string]string) (map[string
 		case col == colIgnore:
 			continue
 		case col == colCode:
-			return nil, codeRefusal(strings.TrimSpace(cell))
+			return nil, codeRefusal(line, strings.TrimSpace(cell))
 		}
 		if prev, dup := heads[col]; dup {
 			return nil, refuse(ErrInvalid, "line %d: columns %q and %q both give %s: keep one, or map one of them to -", line, prev, strings.TrimSpace(cell), col)
