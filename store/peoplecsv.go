@@ -358,7 +358,7 @@ func peopleHeader(rec []string, line int, mapping map[string]string) (map[string
 		return nil, refuse(ErrInvalid, "line %d: %s not one of the columns %s: map each to a column (--map '%s=card') or leave it out (--map '%s=-')",
 			line, what, strings.Join(peopleColumns, ", "), strings.Trim(unknown[0], `"`), strings.Trim(unknown[0], `"`))
 	}
-	for heading := range mapped {
+	for _, heading := range slices.Sorted(maps.Keys(mapped)) {
 		if !used[heading] {
 			return nil, refuse(ErrInvalid, "the mapping names the heading %q, which line %d does not have: check its spelling", heading, line)
 		}
