@@ -145,6 +145,7 @@ func newScreens(c *common) []screen {
 	if c.actor.Can(store.PermManageOperators) {
 		screens = append(screens, newOperatorsScreen(c))
 	}
+	screens = append(screens, newAccessScreen(c))
 	c.tabs = nil
 	for _, s := range screens {
 		c.tabs = append(c.tabs, s.id())
@@ -875,7 +876,9 @@ func crumbLine(crumbs []string, room int) string {
 }
 
 func (a *App) tabLabel(i int, s screen) string {
-	return fmt.Sprintf(" %d %s ", i+1, s.title(a.width < 100))
+	// The key that shows the tab, not its position: the Access tab (0)
+	// is not the tenth for everyone, and keys may be remapped.
+	return fmt.Sprintf(" %s %s ", a.c.keys.keyLabel(ActScreenBase+ActionID(s.id())), s.title(a.width < 100))
 }
 
 func (a *App) tabs() string {
