@@ -134,10 +134,10 @@ var levelCols = []grid.Column{
 	{Title: "№", Key: "id", Width: 4, Align: grid.Right},
 	{Title: "Name", Key: "name", MinWidth: 12, MaxWidth: 24},
 	{Title: "Unit", Key: "unit", MinWidth: 8, MaxWidth: 28},
-	{Title: "Schedule", Key: "schedule", MinWidth: 8, MaxWidth: 16},
+	{Title: "Schedule", Key: "schedule", MinWidth: 8, MaxWidth: 14},
 	{Title: "Doors", Key: "doors", MinWidth: 16},
-	{Title: "Menu", Key: "menu", Width: 4, Align: grid.Right, HideBelow: 100},
-	{Title: "Notes", Key: "notes", MinWidth: 10, MaxWidth: 30, HideBelow: 120},
+	{Title: "Menu", Key: "menu", Width: 4, Align: grid.Right, HideBelow: 120},
+	{Title: "Notes", Key: "notes", MinWidth: 10, MaxWidth: 30, HideBelow: 160},
 }
 
 // levelDoors is the Doors cell: the include-all option, then the rules.

@@ -94,7 +94,8 @@ func (d *aform) leave(s *fstop) {
 		return
 	}
 	if err := s.check(s.f.String()); err != nil {
-		d.ferr[s.f] = errText(err)
+		// A parse error says what is wrong with the text: no "failed:".
+		d.ferr[s.f] = err.Error()
 	} else {
 		delete(d.ferr, s.f)
 	}
