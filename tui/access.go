@@ -132,9 +132,9 @@ type levelRow struct {
 
 var levelCols = []grid.Column{
 	{Title: "№", Key: "id", Width: 4, Align: grid.Right},
-	{Title: "Name", Key: "name", MinWidth: 12, MaxWidth: 24},
-	{Title: "Unit", Key: "unit", MinWidth: 8, MaxWidth: 28},
-	{Title: "Schedule", Key: "schedule", MinWidth: 8, MaxWidth: 14},
+	{Title: "Name", Key: "name", MinWidth: 10, MaxWidth: 20},
+	{Title: "Unit", Key: "unit", MinWidth: 10, MaxWidth: 28},
+	{Title: "Schedule", Key: "schedule", MinWidth: 8, MaxWidth: 12},
 	{Title: "Doors", Key: "doors", MinWidth: 16},
 	{Title: "Menu", Key: "menu", Width: 4, Align: grid.Right, HideBelow: 120},
 	{Title: "Notes", Key: "notes", MinWidth: 10, MaxWidth: 30, HideBelow: 160},
@@ -330,6 +330,10 @@ type accessScreen struct {
 	// data is what the forms pick from (names, profiles, doors).
 	data accessData
 	w, h int
+	// sized is the size each view's grid was last given: a view shown
+	// before the first frame (0 then d, in one burst) gets its size on
+	// that frame.
+	sized [4][2]int
 }
 
 func newAccessScreen(c *common) *accessScreen {
@@ -462,6 +466,10 @@ func (s *accessScreen) relevant(ch []store.Change) bool {
 
 func (s *accessScreen) view(w, h int) string {
 	s.w, s.h = w, h
+	if s.sized[s.shown] != [2]int{w, h} {
+		s.table().SetSize(w, h)
+		s.sized[s.shown] = [2]int{w, h}
+	}
 	switch s.shown {
 	case avProfiles:
 		return s.profiles.view(w, h)
@@ -505,8 +513,9 @@ func (s *accessScreen) show(v accessView) tea.Cmd {
 	s.shown = v
 	if g := s.table(); s.w > 0 {
 		g.SetSize(s.w, s.h)
-		g.SetStyles(gridStyles(s.c.theme))
+		s.sized[v] = [2]int{s.w, s.h}
 	}
+	s.table().SetStyles(gridStyles(s.c.theme))
 	return nil
 }
 

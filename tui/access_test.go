@@ -9,6 +9,7 @@ package tui
 // reason instead of a form.
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -97,7 +98,7 @@ func TestAccessProfileIntervalsCheckedAsTyped(t *testing.T) {
 	t.Parallel()
 	c, x := startAccess(t)
 	c.press("p")
-	c.waitScreen("1-2 of 2")
+	c.waitScreen("Access › Time profiles", "1-2 of 2")
 	c.press("n")
 	c.waitScreen("Add a time profile", "Intervals")
 	c.typ("Late shift")
@@ -142,7 +143,7 @@ func TestAccessAddDoor(t *testing.T) {
 	t.Parallel()
 	c, x := startAccess(t)
 	c.press("d")
-	c.waitScreen("1-3 of 3")
+	c.waitScreen("Access › Doors", "1-3 of 3")
 	c.press("n")
 	c.waitScreen("Add a door", "[ ] Ground floor", "Lock number")
 	c.typ("Back door")
@@ -261,7 +262,7 @@ func TestAccessRemoveProfileInUse(t *testing.T) {
 	t.Parallel()
 	c, x := startAccess(t)
 	c.press("p")
-	c.waitScreen("1-2 of 2")
+	c.waitScreen("Access › Time profiles", "1-2 of 2")
 	c.pick("name:office")
 	c.press("R")
 	c.waitScreen("Remove time profile", "Office hours?", "n/esc/enter cancel")
@@ -283,7 +284,7 @@ func TestAccessWhoCanOpen(t *testing.T) {
 	t.Parallel()
 	c, _ := startAccess(t)
 	c.press("d")
-	c.waitScreen("1-3 of 3")
+	c.waitScreen("Access › Doors", "1-3 of 3")
 	c.pick("name:front")
 	c.press("w")
 	scr := c.waitScreen("Who can open door 1 Front door", "1 person can open it for both at 2026-05-13 16:24", "Ana Access")
@@ -326,5 +327,154 @@ func TestAccessReadOnlyGetsTheReason(t *testing.T) {
 				t.Fatalf("a form opened for a read-only operator:\n%s", scr)
 			}
 		})
+	}
+}
+
+// Editing a level that already includes all doors asks again (from the
+// details dock, at 80x24), and y saves it and closes the form.
+func TestAccessEditIncludeAllLevel(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	x := addAccessSite(t, f)
+	l := x.staff
+	l.IncludeAllDoors = true
+	_, err := x.st.EditAccessLevel(x.admin, l, true)
+	check(t, err)
+	c := start(t, f, consoleOpts{w: 80, h: 24})
+	c.press("0")
+	c.waitScreen("Access › Access levels", "1-1 of 1")
+	c.press("enter")
+	c.waitScreen("Warning", "includes all doors")
+	c.press("e")
+	c.waitScreen("Edit access level Staff")
+	c.press("shift+tab")
+	c.waitScreen(">  Save")
+	c.press("enter")
+	c.waitScreen("with include-all")
+	c.press("y")
+	c.waitStatus("access level Staff saved")
+	c.waitGone("Edit access level")
+	c.waitScreen("Access level Staff", "Warning") // the details stay
+}
+
+// The Access tab's screens and dialogs, golden at 80x24 and 120x40 in
+// both themes: testdata/TestScreensAccess/<Case>/<size>-<theme>.golden.
+var accessScreenCases = []screenCase{
+	{"Levels", func(c driver) { c.press("0"); c.waitScreen("Access › Access levels", "1-1 of 1") }},
+	{"Profiles", func(c driver) { c.press("0", "p"); c.waitScreen("Access › Time profiles", "1-2 of 2") }},
+	{"Doors", func(c driver) { c.press("0", "d"); c.waitScreen("Access › Doors", "1-3 of 3") }},
+	{"Groups", func(c driver) { c.press("0", "a"); c.waitScreen("Access › Access groups", "1-1 of 1") }},
+	{"LevelDetails", func(c driver) {
+		c.press("0")
+		c.waitScreen("Access › Access levels", "1-1 of 1")
+		c.press("enter")
+		c.waitScreen("Access level Staff", "Menu group", "esc close")
+	}},
+	{"LevelForm", func(c driver) {
+		c.press("0")
+		c.waitScreen("Access › Access levels", "1-1 of 1")
+		c.press("e")
+		c.waitScreen("Edit access level Staff", "Rule 1 door", "group 1 Ground floor")
+	}},
+	{"ProfileForm", func(c driver) {
+		c.press("0", "p")
+		c.waitScreen("Access › Time profiles", "1-2 of 2")
+		c.press("n")
+		c.waitScreen("Add a time profile", "Holidays")
+	}},
+	{"WhoCanOpen", func(c driver) {
+		c.press("0", "d")
+		c.waitScreen("Access › Doors", "1-3 of 3")
+		c.press("j", "w")
+		c.waitScreen("Who can open door 1 Front door", "1 person can open it", "Ana Access")
+	}},
+}
+
+func TestScreensAccess(t *testing.T) {
+	t.Parallel()
+	f := builtFixture(t) // the screens only read: one site for all
+	addAccessSite(t, f)
+	for _, sc := range accessScreenCases {
+		t.Run(sc.name, func(t *testing.T) {
+			for _, sz := range sizes {
+				for _, theme := range []string{"dark", "light"} {
+					t.Run(fmt.Sprintf("%dx%d-%s", sz.w, sz.h, theme), func(t *testing.T) {
+						t.Parallel()
+						c := start(t, f, consoleOpts{w: sz.w, h: sz.h, theme: theme})
+						sc.open(c)
+						lines := c.settled()
+						checkFrame(t, lines, sz.w, sz.h)
+						goldenScreen(t, strings.Join(lines, "\n"))
+					})
+				}
+			}
+		})
+	}
+}
+
+// The row renderers and the text forms on their own.
+func TestAccessCells(t *testing.T) {
+	n := accessNames{profiles: map[uint32]string{3: "Nights"}, doors: map[uint32]string{1: "Front"}, doorGroups: map[uint32]string{2: "Ground"}}
+	var l store.AccessLevel
+	l.ID, l.Name, l.Notes, l.Schedule, l.MenuGroups = 4, "Night", "in by the front", 3, []access.MenuGroupID{1}
+	l.Doors = []access.DoorRule{{Door: 1, Profile: 3, Direction: access.Entry}, {Group: 2}, {Door: 9, Direction: access.Exit}}
+	for _, tc := range []struct {
+		name string
+		got  []string
+		want string
+	}{
+		{"level", levelCells(levelRow{l: l, unit: "North", names: n}), "4|Night|North|Nights|Front (Nights, entry), group Ground (Always, both), door 9 (Always, exit)|1|in by the front"},
+		{"always", profileCells(profileRow{}), "0|Always|built in|always open, holidays too|-"},
+		{"profile", profileCells(profileRow{p: store.TimeProfile{ConfMeta: store.ConfMeta{ID: 2, Name: "Shut"}, Holidays: []access.Date{{Month: 12, Day: 25}}}, unit: "North"}), "2|Shut|North|never open|12-25"},
+		{"door", doorCells(doorRow{d: store.Door{ConfMeta: store.ConfMeta{ID: 1, Name: "Front"}, Lock: 3}, unit: "North", members: []string{"Ground"}}), "door|1|Front|North|Ground|3"},
+		{"door group", doorCells(doorRow{group: true, d: store.Door{ConfMeta: store.ConfMeta{ID: 2, Name: "Ground"}}, unit: "North"}), "door group|2|Ground|North|-|-"},
+		{"group", groupCells(groupRow{g: store.AccessGroup{ConfMeta: store.ConfMeta{ID: 5, Name: "IT"}, MultiFactor: &access.MultiFactor{Kinds: []access.Kind{access.KindCard, access.KindAccessCode}, Ordered: true}}, unit: "North", levels: []string{"Staff"}}),
+			"5|IT|North|Staff|card then access code within 30s"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := strings.Join(tc.got, "|"); got != tc.want {
+				t.Fatalf("cells\n got %q\nwant %q", got, tc.want)
+			}
+		})
+	}
+	if len(levelCells(levelRow{l: l, names: n})) != len(levelCols) || len(profileCells(profileRow{})) != len(profileCols) ||
+		len(doorCells(doorRow{})) != len(doorCols) || len(groupCells(groupRow{})) != len(groupCols) {
+		t.Error("a row renderer and its columns disagree")
+	}
+}
+
+func TestAccessRuleLists(t *testing.T) {
+	ps := []store.TimeProfile{{ConfMeta: store.ConfMeta{ID: 3, Name: "Nights"}}}
+	n := accessNames{profiles: map[uint32]string{3: "Nights"}}
+	for _, tc := range []struct {
+		in, want, err string
+		groups        bool
+	}{
+		{in: "1, 4@Nights", want: "1, 4@Nights"},
+		{in: " 2@3 ,, 5@always ", want: "2@Nights, 5"},
+		{in: "3, G2@nights", want: "3, G2@Nights", groups: true},
+		{in: "G2", err: `floors: "G2" is not a number such as 3 (optionally @profile)`},
+		{in: "1@Days", err: `no time profile "Days"`},
+		{in: "0", err: `"0" is not a number`},
+	} {
+		t.Run(tc.in, func(t *testing.T) {
+			items, err := parseRules("floors", tc.in, tc.groups, ps)
+			switch {
+			case tc.err != "":
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("error %v, want %q", err, tc.err)
+				}
+			case err != nil:
+				t.Fatal(err)
+			case ruleText(items, n) != tc.want:
+				t.Fatalf("read back as %q, want %q", ruleText(items, n), tc.want)
+			}
+		})
+	}
+	if _, err := parseKinds("card, fingerprint"); err == nil || !strings.Contains(err.Error(), `"fingerprint" is not an identifier kind`) {
+		t.Errorf("parseKinds: %v", err)
+	}
+	if ds, err := parseHolidays("2026-12-24, 12-25,"); err != nil || holidaysText(ds) != "2026-12-24, 12-25" {
+		t.Errorf("parseHolidays: %v, %v", ds, err)
 	}
 }
