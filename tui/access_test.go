@@ -229,7 +229,7 @@ func TestAccessIncludeAllAsksToConfirm(t *testing.T) {
 		c.press("tab")
 	}
 	c.press("space")
-	c.waitScreen("> [x] Include all doors")
+	c.waitScreen("> [x] Include all doors", "Access level Everywhere includes all doors")
 	c.press("shift+tab", "shift+tab", "shift+tab", "shift+tab", "shift+tab", "shift+tab", "shift+tab") // back to the name
 	levelMenu(c)
 	c.typ("1")

@@ -60,6 +60,9 @@ type aform struct {
 	err   string
 	ferr  map[*field]string
 	dirty bool
+	// warn, when set, is a warning that stays under the form while it
+	// holds (the include-all options the store will ask about).
+	warn func() string
 }
 
 func newAform(c *common, title string, build func() []fstop) *aform {
@@ -257,6 +260,11 @@ func (d *aform) view(width, height int) string {
 		}
 	}
 	foot := []string{"", t.Dim.Render(truncate("tab/↑↓ move · space toggles or cycles · enter on Save saves · esc cancel", w))}
+	if d.warn != nil {
+		if s := d.warn(); s != "" {
+			foot = append(foot, "", t.Warn.Render(wrap(s, w)))
+		}
+	}
 	if d.err != "" {
 		foot = append(foot, "", t.StatusError.Render(wrap(d.err, w)))
 	}

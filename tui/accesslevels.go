@@ -237,6 +237,13 @@ func newLevelForm(s *accessScreen, edit *store.AccessLevel) *levelForm {
 	d.unit = newUnitChoice(s, unit)
 	d.aform = newAform(c, title, d.stops)
 	d.want = 76
+	d.warn = func() string {
+		l := d.level()
+		if l.Name == "" {
+			l.Name = "(unnamed)" // not "level 0": it has no number yet
+		}
+		return strings.Join(l.IncludeAllWarnings(), " ")
+	}
 	return d
 }
 
