@@ -286,8 +286,8 @@ var groupCols = []grid.Column{
 	{Title: "№", Key: "id", Width: 4, Align: grid.Right},
 	{Title: "Name", Key: "name", MinWidth: 12, MaxWidth: 24},
 	{Title: "Unit", Key: "unit", MinWidth: 8, MaxWidth: 28},
-	{Title: "Levels", Key: "levels", MinWidth: 12},
-	{Title: "Multifactor", Key: "multifactor", MinWidth: 12, MaxWidth: 36},
+	{Title: "Levels", Key: "levels", MinWidth: 12, MaxWidth: 40},
+	{Title: "Multifactor", Key: "multifactor", MinWidth: 16, MaxWidth: 40},
 }
 
 // multiFactorText is "card then QR code within 30s", "card and face ID".

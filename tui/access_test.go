@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/guardroom/guardroom/access"
 	"github.com/guardroom/guardroom/store"
@@ -476,5 +477,65 @@ func TestAccessRuleLists(t *testing.T) {
 	}
 	if ds, err := parseHolidays("2026-12-24, 12-25,"); err != nil || holidaysText(ds) != "2026-12-24, 12-25" {
 		t.Errorf("parseHolidays: %v, %v", ds, err)
+	}
+}
+
+// The access group form: levels from a checklist, the multifactor kinds
+// in order (a wrong one shown as typed), ordered, the window.
+func TestAccessAddGroupWithMultiFactor(t *testing.T) {
+	t.Parallel()
+	c, x := startAccess(t)
+	c.press("a")
+	c.waitScreen("Access › Access groups", "1-1 of 1")
+	c.press("n")
+	c.waitScreen("Add an access group", "[ ] Staff", "Identifiers")
+	c.typ("IT")
+	c.press("tab", "tab", "space") // unit, Staff
+	c.waitScreen("> [x] Staff")
+	c.press("tab")
+	c.typ("card, fingerprint")
+	c.press("tab")
+	c.waitScreen(`"fingerprint" is not an identifier kind; use card, qr, code, ukey or face`)
+	c.press("shift+tab", "ctrl+u")
+	c.typ("card, code")
+	c.press("tab", "space", "tab") // in this order
+	c.typ("20")
+	c.press("tab", "enter")
+	c.waitGone("Add an access group")
+	c.waitStatus("access group IT saved")
+	c.waitLineWith("IT", "Staff", "card then access code within 20s")
+	g, err := x.st.FindAccessGroup(x.admin, "IT")
+	check(t, err)
+	m := g.MultiFactor
+	if len(g.Levels) != 1 || g.Levels[0] != uint32(x.staff.ID) || m == nil || !m.Ordered || m.Window != 20*time.Second ||
+		len(m.Kinds) != 2 || m.Kinds[0] != access.KindCard || m.Kinds[1] != access.KindAccessCode {
+		t.Fatalf("group saved as %+v (multifactor %+v)", g, m)
+	}
+}
+
+// Editing a level: its door rule is there as saved, and removing it
+// saves a level without rules.
+func TestAccessEditLevelRemovesRule(t *testing.T) {
+	t.Parallel()
+	c, x := startAccess(t)
+	c.press("e")
+	c.waitScreen("Edit access level Staff", "‹ group 1 Ground floor ›", "‹ Office hours ›", "‹ both ›")
+	for range 9 { // second name … location, the rule's door, profile, direction, remove
+		c.press("tab")
+	}
+	c.waitScreen(">  Remove rule 1")
+	c.press("enter")
+	c.waitGone("Rule 1 door")
+	for range 10 { // the focus is on Disarming now: back past the name to Save
+		c.press("shift+tab")
+	}
+	c.waitScreen(">  Save")
+	c.press("enter")
+	c.waitStatus("access level Staff saved")
+	c.waitLineWith("Staff", "none")
+	l, err := x.st.GetAccessLevel(x.admin, uint32(x.staff.ID))
+	check(t, err)
+	if len(l.Doors) != 0 || len(l.MenuGroups) != 1 {
+		t.Fatalf("level saved as %+v", l.AccessLevel)
 	}
 }
