@@ -801,8 +801,10 @@ func (d *accessDetails) view(width, height int) string {
 		if len(r.p.Intervals) == 0 {
 			dl.add("Intervals", "none: the profile never opens", grid.ToneWarn)
 		}
-		for i, iv := range r.p.Intervals {
-			dl.add(map[bool]string{true: "Intervals"}[i == 0], iv.String(), grid.ToneNone)
+		label := "Intervals"
+		for _, iv := range r.p.Intervals {
+			dl.add(label, iv.String(), grid.ToneNone)
+			label = ""
 		}
 		dl.add("Holidays", cells[4], grid.ToneNone)
 	case avDoors:

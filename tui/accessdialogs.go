@@ -187,9 +187,14 @@ func (d *aform) update(msg tea.Msg) (tea.Cmd, bool) {
 				cur.f.key(msg)
 				d.dirty = true
 			}
-		case "left", "right":
+		case "left":
 			if cur.kind == skChoice {
-				cycle(cur, map[bool]int{true: -1, false: 1}[msg.String() == "left"])
+				cycle(cur, -1)
+				d.dirty = true
+			}
+		case "right":
+			if cur.kind == skChoice {
+				cycle(cur, 1)
 				d.dirty = true
 			}
 		default:
@@ -289,13 +294,21 @@ func newUnitChoice(s *accessScreen, unit uint64) unitChoice {
 		// operator's own unit: where they keep their rules.
 		unit = s.selectedUnit()
 	}
-	u := unitChoice{units: c.st.ListUnits(c.actor)}
+	u := unitChoice{units: c.st.ListUnits(c.actor), idx: -1}
 	for i, x := range u.units {
 		u.names = append(u.names, c.st.UnitPath(x.ID))
 		if x.ID == unit {
 			u.idx = i
 		}
 	}
+	if u.idx < 0 && unit != 0 {
+		// A record of a unit the list does not offer keeps its unit
+		// rather than silently moving to the first one.
+		u.units = append(u.units, store.Unit{ID: unit})
+		u.names = append(u.names, c.st.UnitPath(unit))
+		u.idx = len(u.units) - 1
+	}
+	u.idx = max(u.idx, 0)
 	return u
 }
 
@@ -310,8 +323,9 @@ func (u *unitChoice) id() uint64 {
 	return 0
 }
 
-// saved is what a form's store call reports: the record's key, to select
-// it in the grid once the change arrives.
+// submit runs a form's store call: a refusal stays in the form; success
+// closes it and selects the record (fn returns its key) once the grid
+// has it.
 func (s *accessScreen) submit(v accessView, ok string, fn func() (key string, err error)) tea.Cmd {
 	return func() tea.Msg {
 		var key string

@@ -22,7 +22,7 @@ import (
 
 // ---- number lists ----
 
-// profileRef resolves "@Nights" or "@3" against the profiles the
+// profileByRef resolves "@Nights" or "@3" against the profiles the
 // operator sees; "" is Always.
 func profileByRef(ps []store.TimeProfile, ref string) (access.ProfileID, error) {
 	ref = strings.TrimSpace(ref)
@@ -34,7 +34,7 @@ func profileByRef(ps []store.TimeProfile, ref string) (access.ProfileID, error) 
 			return access.ProfileID(p.ID), nil
 		}
 	}
-	return 0, notNowf("no time profile %q: type one of the Time profiles view (p), or leave @… out for Always", ref)
+	return 0, notNowf("no time profile %q: use a name or number from the Time profiles view (p), or leave out @… for Always", ref)
 }
 
 func profileSuffix(n accessNames, id access.ProfileID) string {
