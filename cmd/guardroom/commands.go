@@ -48,7 +48,7 @@ var groupSummary = map[string]string{
 	"job":           "the outbox: changes on their way to panels and mail; retry, cancel, keypad steps",
 	"lock":          "door locks: list, show, add, edit, remove, assign users, lock and unlock",
 	"tag":           "proximity tags: list, show, enrol, disable, lost, free, CSV import and export",
-	"person":        "people who open doors: list, show, add, edit, remove, identifiers, the unassigned pool",
+	"person":        "people who open doors: list, show, add, edit, remove, identifiers, the unassigned pool, CSV import and export",
 	"schedule":      "time profiles: weekly intervals and holidays, read on the site's clock",
 	"door":          "doors and door groups, and who may pass a door",
 	"group":         "access groups: the levels they give their members, and multifactor rules",
