@@ -145,6 +145,9 @@ func newScreens(c *common) []screen {
 	if c.actor.Can(store.PermManageOperators) {
 		screens = append(screens, newOperatorsScreen(c))
 	}
+	if c.actor.Can(store.PermViewPanelUsers) {
+		screens = append(screens, newPeopleScreen(c))
+	}
 	c.tabs = nil
 	for _, s := range screens {
 		c.tabs = append(c.tabs, s.id())
