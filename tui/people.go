@@ -25,21 +25,23 @@ import (
 // personRow is a person with the names the grid shows for their unit and
 // access groups, read once per load.
 type personRow struct {
-	p      store.Person
+	p store.Person
+	// unit is the last name of the unit's path ("North Tower"): the
+	// details show the whole path.
 	unit   string
 	groups []string
 	now    time.Time
 }
 
 var personCols = []grid.Column{
-	{Title: "Name", Key: "name", MinWidth: 12, MaxWidth: 24},
-	{Title: "Info", Key: "info", MinWidth: 8, MaxWidth: 20, HideBelow: 120},
-	{Title: "Apartment", Key: "apartment", MinWidth: 9, MaxWidth: 14},
-	{Title: "Unit", Key: "unit", MinWidth: 8, MaxWidth: 28, HideBelow: 100},
+	{Title: "Name", Key: "name", MinWidth: 12, MaxWidth: 20},
+	{Title: "Info", Key: "info", MinWidth: 8, MaxWidth: 20, HideBelow: 140},
+	{Title: "Apartment", Key: "apartment", MinWidth: 9, MaxWidth: 11},
+	{Title: "Unit", Key: "unit", MinWidth: 8, MaxWidth: 14, HideBelow: 100},
 	{Title: "Active", Key: "active", Width: 6},
 	{Title: "Offline", Key: "offline", Width: 7, HideBelow: 100},
-	{Title: "Identifiers", Key: "id", MinWidth: 14, MaxWidth: 40},
-	{Title: "Groups", Key: "group", MinWidth: 8, MaxWidth: 30},
+	{Title: "Identifiers", Key: "id", MinWidth: 18, MaxWidth: 44},
+	{Title: "Groups", Key: "group", MinWidth: 8, MaxWidth: 24},
 	{Title: "Valid until", Key: "until", Width: 16},
 }
 
@@ -189,7 +191,9 @@ func loadPeople(c *common, m *peopleLoadedMsg) error {
 	for i, p := range people {
 		u, ok := units[p.Unit]
 		if !ok {
-			u = siteOf(c.st, p.Unit)
+			path := c.st.UnitPath(p.Unit)
+			u = path[strings.LastIndex(path, " / ")+1:]
+			u = strings.TrimPrefix(u, "/ ")
 			units[p.Unit] = u
 		}
 		r := personRow{p: p, unit: u, now: now}
