@@ -143,6 +143,21 @@ func lastEntry(t *testing.T, f *fixture, action string) (store.Entry, bool) {
 	return entries[0], true
 }
 
+// awaitEntry waits for the newest entry of action: the console writes its
+// start and end in commands of their own, which may land after the screen
+// the test waited for on a busy machine.
+func awaitEntry(t *testing.T, f *fixture, action string) (store.Entry, bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		e, ok := lastEntry(t, f, action)
+		if ok || time.Now().After(deadline) {
+			return e, ok
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 func TestLoginRefusals(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -202,7 +217,7 @@ func TestLoginFirstPasswordChange(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	e, ok := lastEntry(t, f, "console.start")
+	e, ok := awaitEntry(t, f, "console.start")
 	if !ok || e.Operator != "admin" || e.After["via"] != "tui" || e.After["from"] != "this computer" {
 		t.Fatalf("console.start %+v", e)
 	}
@@ -214,7 +229,7 @@ func TestLoginFirstPasswordChange(t *testing.T) {
 	if strings.Contains(c.screen(), first) {
 		t.Fatal("the used one-time password is still on the login screen")
 	}
-	e, ok = lastEntry(t, f, "console.end")
+	e, ok = awaitEntry(t, f, "console.end")
 	if !ok || e.Operator != "admin" || e.After["end"] != "logged out" {
 		t.Fatalf("console.end %+v", e)
 	}
@@ -331,7 +346,7 @@ func TestSessionEndsWhenSuspended(t *testing.T) {
 	c.shell("password changed")
 	check(t, f.s.SuspendOperator(f.admin, "gina"))
 	c.waitScreen("Your session ended: the access of operator gina was changed by an administrator since this login: log in again", "Operator    gina")
-	e, ok := lastEntry(t, f, "console.end")
+	e, ok := awaitEntry(t, f, "console.end")
 	if !ok || e.Operator != "gina" || !strings.Contains(e.After["end"], "session refused") {
 		t.Fatalf("console.end %+v", e)
 	}
@@ -465,7 +480,7 @@ func TestKeyLoginStartsAtItsStep(t *testing.T) {
 	c.typ(code(t, secret, fixedNow.Add(30*time.Second)))
 	c.press("enter")
 	c.shell("new SSH key")
-	e, ok := lastEntry(t, f, "console.start")
+	e, ok := awaitEntry(t, f, "console.start")
 	if !ok || e.Operator != "ivan" || e.After["via"] != "ssh" || e.After["from"] != "192.0.2.9:1234" {
 		t.Fatalf("console.start %+v", e)
 	}
@@ -482,14 +497,14 @@ func TestReadyActorSessionIsLogged(t *testing.T) {
 	check(t, err)
 	c := start(t, f, consoleOpts{actor: a, via: "ssh", addr: "192.0.2.9:1234"})
 	c.waitScreen("Security notices since your last login", "new SSH key")
-	if e, ok := lastEntry(t, f, "console.start"); !ok || e.Operator != "ivan" || e.After["via"] != "ssh" {
+	if e, ok := awaitEntry(t, f, "console.start"); !ok || e.Operator != "ivan" || e.After["via"] != "ssh" {
 		t.Fatalf("console.start %+v", e)
 	}
 	c.press("esc")
 	c.press("q")
 	c.tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
 	c.app.Close()
-	if e, ok := lastEntry(t, f, "console.end"); !ok || e.Operator != "ivan" || e.After["end"] != "quit" || e.After["from"] != "192.0.2.9:1234" {
+	if e, ok := awaitEntry(t, f, "console.end"); !ok || e.Operator != "ivan" || e.After["end"] != "quit" || e.After["from"] != "192.0.2.9:1234" {
 		t.Fatalf("console.end %+v", e)
 	}
 	// The notices were left for later (esc), so they are still there.

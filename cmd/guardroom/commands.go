@@ -48,6 +48,12 @@ var groupSummary = map[string]string{
 	"job":           "the outbox: changes on their way to panels and mail; retry, cancel, keypad steps",
 	"lock":          "door locks: list, show, add, edit, remove, assign users, lock and unlock",
 	"tag":           "proximity tags: list, show, enrol, disable, lost, free, CSV import and export",
+	"person":        "people who open doors: list, show, add, edit, remove, identifiers, the unassigned pool",
+	"schedule":      "time profiles: weekly intervals and holidays, read on the site's clock",
+	"door":          "doors and door groups, and who may pass a door",
+	"group":         "access groups: the levels they give their members, and multifactor rules",
+	"level":         "access levels: doors with schedule and direction, areas, floors, outputs (002)",
+	"access":        "access decisions step by step, and the site's time zone",
 }
 
 func init() {
@@ -60,6 +66,8 @@ func init() {
 		userCommands(),
 		lockCommands(),
 		tagCommands(),
+		personCommands(),
+		accessCommands(),
 		accountCommands(),
 		unitCommands(),
 		operatorCommands(),
