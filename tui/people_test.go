@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/guardroom/guardroom/access"
 	"github.com/guardroom/guardroom/store"
@@ -300,4 +301,34 @@ func TestPeopleReadOnly(t *testing.T) {
 	// The why view reads only: a guard may ask it.
 	c.press("w")
 	c.waitScreen("Why? Alma Aalto at a door")
+}
+
+// Editing a person: access on, lock numbers, and an own multifactor
+// rule (card then access code, in order, within 20 s) reach the store.
+func TestEditPerson(t *testing.T) {
+	t.Parallel()
+	c, f, _ := startPeople(t)
+	c.pick("Bruno")
+	c.press("e")
+	c.waitScreen("Edit person 2 Bruno Berg", "Name         > Bruno Berg▌", "[x] Staff")
+	c.press("tab", "tab", "tab", "tab", "space") // access control active
+	c.waitScreen("Access       > [x]")
+	c.press("tab", "tab", "tab", "tab")
+	c.typ("1, 3")
+	c.press("tab", "tab", "tab", "tab", "tab", "space") // multifactor on
+	c.waitScreen("Multifactor  > [x]", "card", "in order")
+	c.press("tab", "space", "tab", "tab", "space") // card, then access code
+	c.waitScreen("[1] card", "> [2] access code")
+	c.press("tab", "tab", "tab", "space", "tab")
+	c.typ("20")
+	c.press("tab", "enter")
+	c.waitStatus("person 2 Bruno Berg saved")
+	c.waitGone("Edit person")
+	c.waitLineWith("Bruno Berg", "yes")
+	p, _ := f.person(t, "Bruno Berg")
+	mf := p.MultiFactor
+	if !p.Active || fmt.Sprint(p.Locks) != "[1 3]" || mf == nil || !mf.Ordered || mf.Window != 20*time.Second ||
+		len(mf.Kinds) != 2 || mf.Kinds[0] != access.KindCard || mf.Kinds[1] != access.KindAccessCode || len(p.Identifiers) != 2 {
+		t.Fatalf("person saved as %+v, multifactor %+v", p, mf)
+	}
 }
