@@ -144,7 +144,7 @@ func newPeopleScreen(c *common) *peopleScreen {
 	s := &peopleScreen{listScreen: newList[personRow](c, scrPeople, "People", personCols)}
 	s.cells, s.tones, s.field = personCells, personTones, personField
 	s.empty = "No people in your organization units: press " + c.keys.keyLabel(ActPersonAdd) + " to add one."
-	s.hint = "filter active: id: group: apartment:"
+	s.hint = "filter active: id: group:"
 	return s
 }
 

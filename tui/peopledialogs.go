@@ -739,6 +739,16 @@ func (d *personDetails) view(width, height int) string {
 		groups = "none"
 	}
 	dl.add("Groups", groups, grid.ToneNone)
+	// A group's multifactor rule is what a guard is asked about at the
+	// door ("why does my card alone not open it?"); the person's own
+	// rule replaces it.
+	if p.MultiFactor == nil {
+		for _, g := range s.groups {
+			if g.MultiFactor != nil && slices.Contains(p.Groups, g.ID) {
+				dl.add("", g.Name+" needs "+g.MultiFactor.String(), grid.ToneNone)
+			}
+		}
+	}
 	var levels []string
 	for _, l := range p.Levels {
 		name := "level " + strconv.Itoa(int(l))
