@@ -332,3 +332,22 @@ func TestEditPerson(t *testing.T) {
 		t.Fatalf("person saved as %+v, multifactor %+v", p, mf)
 	}
 }
+
+// The apartment field offers the apartments people have: as typed, and
+// as a list to pick from.
+func TestApartmentSuggestions(t *testing.T) {
+	t.Parallel()
+	c, _, _ := startPeople(t)
+	c.press("n")
+	c.waitScreen("Add a person", "enter: pick one of 2, or type a new one")
+	c.press("tab", "tab")
+	c.typ("b")
+	c.waitScreen("Apartment    > b▌", "existing: B 2")
+	c.press("ctrl+u")
+	c.typ("Z 9")
+	c.waitScreen("a new apartment")
+	c.press("enter")
+	c.waitScreen("Apartment", "A 1", "B 2", "Esc, then type in the field for a new one")
+	c.press("down", "enter")
+	c.waitScreen("Apartment    > B 2▌")
+}
