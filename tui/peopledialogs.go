@@ -290,6 +290,7 @@ func (d *personForm) toggle(cur formStop, msg tea.KeyPressMsg) {
 		// A value typed for another kind is not carried into a masked
 		// code, nor a code's digits shown as a card.
 		d.value.clear()
+		d.value.mask = d.kind == access.KindAccessCode
 	case pfGroupAll:
 		all := !slices.Contains(d.groupOn, false)
 		for i := range d.groupOn {
@@ -355,7 +356,7 @@ func (d *personForm) person() (store.Person, error) {
 	p.Active, p.OfflineAccess = d.active, d.offline
 	var err error
 	if p.ValidFrom, err = parseWhen("valid from", d.from.String()); err != nil {
-		return p, err
+		return p, notNow(strings.Replace(err.Error(), "for no end", "for no start", 1))
 	}
 	if p.ValidUntil, err = parseWhen("valid until", d.until.String()); err != nil {
 		return p, err
