@@ -351,3 +351,54 @@ func TestApartmentSuggestions(t *testing.T) {
 	c.press("down", "enter")
 	c.waitScreen("Apartment    > B 2▌")
 }
+
+var peopleScreenCases = []screenCase{
+	{"People", func(c driver) { c.press("9"); c.waitScreen("Identifiers", "1-3 of 3", "Bruno Berg") }},
+	{"PersonDetails", func(c driver) {
+		c.press("9")
+		c.waitScreen("Identifiers", "Bruno Berg")
+		c.press("j", "enter")
+		c.waitScreen("off: opens no door", "esc closes")
+	}},
+	{"AddPerson", func(c driver) {
+		c.press("9")
+		c.waitScreen("Identifiers", "Bruno Berg")
+		c.press("n")
+		c.waitScreen("Add a person", "Lock numbers")
+		c.typ("Dana")
+		c.waitScreen("Dana▌")
+	}},
+	{"WhyDenied", func(c driver) {
+		c.press("9")
+		c.waitScreen("Identifiers", "Bruno Berg")
+		c.press("j", "w")
+		c.waitScreen("Why? Bruno Berg")
+		c.press("shift+tab", "enter")
+		c.waitScreen("DENIED", "FAIL")
+	}},
+}
+
+// TestScreensPeople goldens the People tab at 80x24 and 120x40 in both
+// themes, as TestScreens does (-update rewrites them).
+func TestScreensPeople(t *testing.T) {
+	t.Parallel()
+	f := builtFixture(t) // the screens only read: one site for all
+	addPeople(t, f)
+	for _, sc := range peopleScreenCases {
+		t.Run(sc.name, func(t *testing.T) {
+			for _, sz := range sizes {
+				for _, theme := range []string{"dark", "light"} {
+					t.Run(fmt.Sprintf("%dx%d-%s", sz.w, sz.h, theme), func(t *testing.T) {
+						t.Parallel()
+						c := start(t, f, consoleOpts{w: sz.w, h: sz.h, theme: theme})
+						c.neverShow(brunoCode)
+						sc.open(c)
+						lines := c.settled()
+						checkFrame(t, lines, sz.w, sz.h)
+						goldenScreen(t, strings.Join(lines, "\n"))
+					})
+				}
+			}
+		})
+	}
+}

@@ -474,10 +474,10 @@ func (d *personForm) view(width, height int) string {
 	textLine("Apartment", pfApt, &d.apt, 12, aptNote)
 	unit := "-"
 	if len(d.units) > 0 {
-		unit = c.st.UnitPath(d.units[d.unit].ID)
+		unit = siteOf(c.st, d.units[d.unit].ID)
 	}
 	m, on := mark(pfUnit, 0)
-	f.add(truncate(label("Unit")+m+unit+"  "+t.Dim.Render("space next · enter list"), w), on)
+	f.add(truncate(label("Unit")+m+unit+"  "+t.Dim.Render("space next · enter all"), w), on)
 	toggleLine("Access", pfActive, d.active, "access control active (off: opens nothing)")
 	toggleLine("Offline", pfOffline, d.offline, "keeps access while the site is offline")
 	textLine("Valid from", pfFrom, &d.from, 18, "2026-12-31 18:00; empty: no start")
