@@ -51,6 +51,9 @@ var (
 	// pStageTags holds an accepted tag import's rows, in parts, until
 	// every tag is written (see tagcsv.go).
 	pStageTags = []byte("stage/tagimport/")
+	// pStagePeople holds an accepted people import's rows, in parts,
+	// until every person is written (see peoplecsv.go).
+	pStagePeople = []byte("stage/peopleimport/")
 )
 
 var (
@@ -61,6 +64,8 @@ var (
 	kSchemaV = []byte("meta/schema")
 	// kTagImport marks an accepted tag import still being written.
 	kTagImport = []byte("meta/tagimport")
+	// kPeopleImport marks an accepted people import still being written.
+	kPeopleImport = []byte("meta/peopleimport")
 	// kDemoLogins holds the demo site's operators and passwords, shown on
 	// its login screen; a real site never has it.
 	kDemoLogins = []byte("meta/demologins")

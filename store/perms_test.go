@@ -531,6 +531,15 @@ func permCases() []permCase {
 			_, err := f.s.ListPeople(a)
 			return err
 		}},
+		{"ImportPeople", PermManagePeople | PermBulkImport, false, func(f *fx, a Actor, i int) error {
+			csv := fmt.Sprintf("name,card\nImported %d,6:%d\n", i, i)
+			_, err := f.s.ImportPeople(a, strings.NewReader(csv), PeopleImportOptions{Name: "people.csv", Unit: RootUnit})
+			return err
+		}},
+		{"ExportPeople", PermViewPanelUsers, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.ExportPeople(a, io.Discard)
+			return err
+		}},
 		{"FindPersonByIdentifier", PermViewPanelUsers, false, func(f *fx, a Actor, i int) error {
 			person(f, i)
 			_, err := f.s.FindPersonByIdentifier(a, access.Identifier{Kind: access.KindCard, Value: fmt.Sprintf("00%d", 7000+i)})

@@ -186,9 +186,9 @@ func (s *Store) load() error {
 	if err != nil {
 		return err
 	}
-	// A tag import accepted before a crash is written whole before the
+	// An import accepted before a crash is written whole before the
 	// database is used; one never accepted leaves nothing.
-	return s.resumeTagImport()
+	return s.resumeImports()
 }
 
 // RootUnit is the organization unit every database starts with.

@@ -1,8 +1,6 @@
 package store
 
 import (
-	"bytes"
-	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
 	"errors"
@@ -11,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/dgraph-io/badger/v4"
 )
@@ -77,10 +74,10 @@ type TagImportOptions struct {
 
 const (
 	maxImportBytes = 32 << 20
-	// stagePartRows rows of about 30 bytes make a part of about 250 KB, so
-	// four parts fill one staging transaction.
-	stagePartRows = 8192
-	stagePartsTxn = 4
+	// Staged parts of about 250 KB: four fill one staging transaction. A
+	// row is at most a few KB (a person's text fields), so a part stays
+	// far under Badger's batch limit.
+	stagePartBytes = 250 << 10
 	// tagChunk tags of about 950 bytes each (record, owner index, log
 	// entry, job, pending index) fill a transaction to bulkTxnBytes: the
 	// fewer the commits, the fewer the fsyncs.
@@ -98,8 +95,8 @@ func (s *Store) ImportTags(a Actor, r io.Reader, o TagImportOptions) (TagImport,
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	// An import cut short by a failed write in this process is finished
-	// before another starts: its tags were accepted.
-	if err := s.resumeTagImport(); err != nil {
+	// before another starts: its rows were accepted.
+	if err := s.resumeImports(); err != nil {
 		return TagImport{}, err
 	}
 	res, rows, sum, err := s.checkImport(a, r)
@@ -152,128 +149,51 @@ func (s *Store) checkImport(a Actor, r io.Reader) (TagImport, []stagedTag, [32]b
 	if err := a.need(PermManageLocksTags | PermBulkImport); err != nil {
 		return res, nil, sum, err
 	}
-	data, err := io.ReadAll(io.LimitReader(r, maxImportBytes+1))
+	data, sum, err := readImportFile(r)
 	if err != nil {
-		return res, nil, sum, fmt.Errorf("read the import file: %w", err)
+		return res, nil, sum, err
 	}
-	if len(data) > maxImportBytes {
-		return res, nil, sum, refuse(ErrInvalid, "the file is larger than %d MiB: split it into smaller files", maxImportBytes>>20)
-	}
-	sum = sha256.Sum256(data)
-	data = bytes.TrimPrefix(data, []byte("\ufeff"))
-	cr := csv.NewReader(bytes.NewReader(data))
-	cr.Comma = sniffSeparator(data)
-	cr.FieldsPerRecord = -1
-	cr.TrimLeadingSpace = true
 	cols := map[string]int{}
 	for i, c := range tagColumns {
 		cols[c] = i
 	}
-	var staged []stagedTag
+	var tally importTally[TagImportRow, stagedTag]
 	err = s.db.View(func(txn *badger.Txn) error {
 		rules := s.newTagRules(txn, a, false)
 		rules.bulk, rules.bulkUser = true, map[uint64]bool{}
 		refs := newImportRefs(s, txn, a)
-		first := true
-		for {
-			rec, err := cr.Read()
-			if err == io.EOF {
-				return nil
+		var err error
+		tally, err = checkRows(data, func(rec []string, _ int) (bool, error) {
+			if !isHeader(rec) {
+				return false, nil
 			}
-			var perr *csv.ParseError
-			if errors.As(err, &perr) {
-				res.Rows = append(res.Rows, TagImportRow{Line: perr.StartLine, Problem: "the line cannot be read as CSV: " + perr.Err.Error()})
-				res.Bad++
-				if errors.Is(perr.Err, csv.ErrQuote) || errors.Is(perr.Err, csv.ErrBareQuote) {
-					// A broken quote swallows the rest of the file: what
-					// follows cannot be told apart.
-					return nil
-				}
-				continue
-			}
-			if err != nil {
-				return fmt.Errorf("read the import file: %w", err)
-			}
-			line, _ := cr.FieldPos(0)
-			if first {
-				first = false
-				if isHeader(rec) {
-					if cols, err = headerColumns(rec); err != nil {
-						return err
-					}
-					continue
-				}
-			}
+			var err error
+			cols, err = headerColumns(rec)
+			return true, err
+		}, func(rec []string, line int) (TagImportRow, string, stagedTag, error) {
 			row, st, err := checkImportRow(rules, refs, cols, rec, line)
-			if err != nil {
-				return err
-			}
-			if row.Problem != "" {
-				res.Bad++
-			} else {
-				staged = append(staged, st)
-			}
-			res.Rows = append(res.Rows, row)
-		}
+			return row, row.Problem, st, err
+		}, func(line int, problem string) TagImportRow { return TagImportRow{Line: line, Problem: problem} })
+		return err
 	})
+	res.Rows, res.Bad = tally.rows, tally.bad
+	if err == nil {
+		err = tally.verdict(fmt.Sprintf("the file holds no tags: give one row a tag (columns %s)", strings.Join(tagColumns, ", ")))
+	}
 	if err != nil {
 		return res, nil, sum, err
 	}
-	switch {
-	case len(res.Rows) == 0:
-		return res, nil, sum, refuse(ErrInvalid, "the file holds no tags: give one row a tag (columns %s)", strings.Join(tagColumns, ", "))
-	case res.Bad > 0:
-		first := res.Rows[0]
-		for _, row := range res.Rows {
-			if row.Problem != "" {
-				first = row
-				break
-			}
-		}
-		return res, nil, sum, refuse(ErrInvalid, "%s of %d cannot be imported (first, line %d: %s): nothing was imported; fix every row listed and import the file again",
-			plural(res.Bad, "row", "rows"), len(res.Rows), first.Line, first.Problem)
-	}
-	return res, staged, sum, nil
-}
-
-// sniffSeparator picks ';' when the first line has more semicolons than
-// commas outside quotes, as spreadsheets in comma-decimal locales write.
-func sniffSeparator(data []byte) rune {
-	commas, semis, quoted := 0, 0, false
-	for _, c := range data {
-		switch {
-		case c == '"':
-			quoted = !quoted
-		case quoted:
-		case c == '\n':
-			if semis > commas {
-				return ';'
-			}
-			return ','
-		case c == ',':
-			commas++
-		case c == ';':
-			semis++
-		}
-	}
-	if semis > commas {
-		return ';'
-	}
-	return ','
+	return res, tally.staged, sum, nil
 }
 
 // isHeader reports whether a first row names columns: its first cell, or
 // two of its cells, are column names. A row of data cannot be: it starts
 // with a tag ID, and only its kind may be a column's word ("lock").
 func isHeader(rec []string) bool {
-	n := 0
-	for _, cell := range rec {
-		if _, ok := columnName(cell); ok {
-			n++
-		}
-	}
-	_, first := columnName(rec[0])
-	return first || n >= 2
+	return looksLikeHeader(rec, func(cell string) bool {
+		_, ok := columnName(cell)
+		return ok
+	})
 }
 
 // columnName reads a header cell: a column or one of its other names.
@@ -450,48 +370,20 @@ func checkImportRow(rules *tagRules, refs *importRefs, cols map[string]int, rec 
 	return row, st, nil
 }
 
-// tagImportMarker is meta/tagimport: an accepted import still being
-// written.
-type tagImportMarker struct {
-	Operator string    `json:"operator"`
-	Via      string    `json:"via"`
-	Time     time.Time `json:"time"`
-	Rows     int       `json:"rows"`
-	Parts    int       `json:"parts"`
-	Done     int       `json:"done"`  // rows written
-	Entry    uint64    `json:"entry"` // the import's log entry
-}
+// tagImports stages tag imports (see the comment at the top).
+var tagImports = stagedImport{what: "tag import", rows: "tags", marker: kTagImport, stage: pStageTags}
 
 // acceptImport stages the checked rows, then commits the import in one
 // small transaction: the marker and the import's log entry.
 func (s *Store) acceptImport(a Actor, rows []stagedTag, sum [32]byte, name string) error {
-	parts := (len(rows) + stagePartRows - 1) / stagePartRows
-	for part := 0; part < parts; part += stagePartsTxn {
-		txn := s.db.NewTransaction(true)
-		for p := part; p < min(part+stagePartsTxn, parts); p++ {
-			e := enc{b: make([]byte, 0, 32*stagePartRows)}
-			for _, r := range rows[p*stagePartRows : min((p+1)*stagePartRows, len(rows))] {
-				r.encode(&e)
-			}
-			if err := txn.Set(stageTagsKey(p), e.b); err != nil {
-				txn.Discard()
-				return s.abandonImport(fmt.Errorf("stage the tag import: %w", err))
-			}
-		}
-		if err := txn.Commit(); err != nil {
-			return s.abandonImport(fmt.Errorf("stage the tag import: %w", err))
-		}
+	parts := encodeParts(rows, func(e *enc, r stagedTag) { r.encode(e) })
+	if err := s.stage(&tagImports, parts); err != nil {
+		return err
 	}
 	w := s.newWtx(a, "tag.import", "tag import "+name)
 	w.unit = importUnit(s, a, rows)
 	w.log(nil, map[string]string{"tags": strconv.Itoa(len(rows)), "file": name, "sha256": hex.EncodeToString(sum[:])})
-	w.set(kTagImport, tagImportMarker{Operator: a.name, Via: a.via, Time: s.now(), Rows: len(rows), Parts: parts, Entry: w.seqs.Log})
-	if err := w.commit(); err != nil {
-		w.txn.Discard()
-		return s.abandonImport(err)
-	}
-	s.subs.publish(w.changes)
-	return nil
+	return s.accept(&tagImports, w, len(rows), len(parts))
 }
 
 // importUnit files the import's entry under its panels' unit, or the
@@ -520,144 +412,28 @@ func importUnit(s *Store, a Actor, rows []stagedTag) uint64 {
 	return unit
 }
 
-// abandonImport deletes staged rows of an import that was not accepted.
-func (s *Store) abandonImport(cause error) error {
-	if err := s.dropStagedTags(); err != nil {
-		return errors.Join(cause, err)
-	}
-	return cause
-}
-
-func (s *Store) dropStagedTags() error {
-	var keys [][]byte
-	if err := s.db.View(func(txn *badger.Txn) error {
-		return scan(txn, pStageTags, false, func(k, _ []byte) error {
-			keys = append(keys, bytes.Clone(k))
-			return nil
-		})
-	}); err != nil || len(keys) == 0 {
-		return err
-	}
-	return s.db.Update(func(txn *badger.Txn) error {
-		for _, k := range keys {
-			if err := txn.Delete(k); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
-// resumeTagImport finishes an accepted import that a crash (or a failed
-// write) cut short, and deletes the staged rows of one never accepted.
-// The caller holds writeMu, or is Open.
-func (s *Store) resumeTagImport() error {
-	found := false
-	err := s.db.View(func(txn *badger.Txn) error {
-		_, err := txn.Get(kTagImport)
-		found = err == nil
-		if errors.Is(err, badger.ErrKeyNotFound) {
-			return nil
-		}
-		return err
-	})
-	switch {
-	case err != nil:
-		return fmt.Errorf("read the tag import marker: %w", err)
-	case found:
-		return s.writeStagedTags(nil)
-	}
-	return s.dropStagedTags()
-}
-
 // writeStagedTags writes the staged rows of the accepted import from
-// where it stands, in chunks like BulkSetCodes: one chunk is written while
-// the next is built, and each chunk moves the marker on, the last one
-// deleting it with the staged rows.
+// where it stands.
 func (s *Store) writeStagedTags(progress func(done, total int)) error {
-	var m tagImportMarker
 	var rows []stagedTag
-	if err := s.db.View(func(txn *badger.Txn) error {
-		if err := getJSON(txn, kTagImport, &m); err != nil {
-			return err
-		}
-		for p := 0; p < m.Parts; p++ {
-			item, err := txn.Get(stageTagsKey(p))
-			if err != nil {
-				return fmt.Errorf("staged part %d: %w", p, err)
-			}
-			if err := item.Value(func(v []byte) error {
-				d := dec{b: v}
-				for len(d.b) > 0 && d.err == nil {
-					rows = append(rows, decodeStaged(&d))
-				}
-				return d.err
-			}); err != nil {
-				return fmt.Errorf("staged part %d: %w", p, err)
-			}
-		}
-		return nil
-	}); err != nil {
-		return fmt.Errorf("tag import: %w", err)
+	m, err := s.loadStaged(&tagImports, func(d *dec) { rows = append(rows, decodeStaged(d)) })
+	if err != nil {
+		return err
 	}
-	if len(rows) != m.Rows {
-		return fmt.Errorf("tag import: %d staged rows, the marker says %d: %w", len(rows), m.Rows, errCorrupt)
-	}
-	actor := Actor{name: m.Operator, via: m.Via}
 	places := newImportPlaces(s)
-	var inflight <-chan error
-	var flying []Change
-	written, flyingEnd := m.Done, m.Done
-	settle := func() error {
-		if inflight == nil {
-			return nil
-		}
-		err := <-inflight
-		inflight = nil
-		if err != nil {
-			if lerr := s.reloadHead(); lerr != nil { // the sequences moved on optimistically
-				err = errors.Join(err, lerr)
-			}
-			return fmt.Errorf("tag import: %d of %d tags written, then: %w; the rest is written when guardroom next opens the database", written, len(rows), err)
-		}
-		written = flyingEnd
-		s.subs.publish(flying)
-		if progress != nil {
-			progress(written, len(rows))
-		}
-		return nil
-	}
-	for start, end := m.Done, m.Done; start < len(rows); start = end {
-		w := s.newWtx(actor, "tag.enrol", "")
-		after := "log " + strconv.FormatUint(m.Entry, 10)
-		for end = start; end < len(rows) && end-start < tagChunk && w.size < bulkTxnBytes; end++ {
-			r := rows[end]
-			t := Tag{ID: r.Tag, Kind: r.Kind, Panel: r.Panel, Slot: r.Slot, Lock: r.Lock, Status: TagActive, Enrolled: m.Time}
-			w.unit, w.place = places.of(r)
-			w.panel, w.slot = r.Panel, r.Slot
-			w.indexTag(t)
-			w.queueTag(&t, OpAddTag, r.LockNo)
-			w.writeTag(t)
-			st := t.state()
-			st["import"] = after
-			w.log(nil, st)
-		}
-		m.Done = end
-		if end == len(rows) {
-			w.del(kTagImport)
-			for p := 0; p < m.Parts; p++ {
-				w.del(stageTagsKey(p))
-			}
-		} else {
-			w.set(kTagImport, m)
-		}
-		if err := settle(); err != nil {
-			w.txn.Discard()
-			return err
-		}
-		inflight, flying, flyingEnd = w.commitAsync(), w.changes, end
-	}
-	return settle()
+	after := "log " + strconv.FormatUint(m.Entry, 10)
+	return s.writeStaged(&tagImports, m, len(rows), tagChunk, "tag.enrol", progress, func(w *wtx, i int) {
+		r := rows[i]
+		t := Tag{ID: r.Tag, Kind: r.Kind, Panel: r.Panel, Slot: r.Slot, Lock: r.Lock, Status: TagActive, Enrolled: m.Time}
+		w.unit, w.place = places.of(r)
+		w.panel, w.slot = r.Panel, r.Slot
+		w.indexTag(t)
+		w.queueTag(&t, OpAddTag, r.LockNo)
+		w.writeTag(t)
+		st := t.state()
+		st["import"] = after
+		w.log(nil, st)
+	})
 }
 
 // reloadHead reads the sequences and the log head back after a failed

@@ -124,6 +124,24 @@ const (
 	ActPersonUnident ActionID = "person.identifier-remove"
 	ActPersonRemove  ActionID = "person.remove"
 	ActPersonWhy     ActionID = "person.why"
+	ActAccLevels     ActionID = "access.levels"
+	ActAccProfiles   ActionID = "access.profiles"
+	ActAccDoors      ActionID = "access.doors"
+	ActAccGroups     ActionID = "access.groups"
+	ActLevelAdd      ActionID = "level.add"
+	ActLevelEdit     ActionID = "level.edit"
+	ActLevelRemove   ActionID = "level.remove"
+	ActProfileAdd    ActionID = "profile.add"
+	ActProfileEdit   ActionID = "profile.edit"
+	ActProfileRemove ActionID = "profile.remove"
+	ActDoorAdd       ActionID = "door.add"
+	ActDoorGroupAdd  ActionID = "door.add-group"
+	ActDoorEdit      ActionID = "door.edit"
+	ActDoorRemove    ActionID = "door.remove"
+	ActDoorWho       ActionID = "door.who-can-open"
+	ActAGroupAdd     ActionID = "access-group.add"
+	ActAGroupEdit    ActionID = "access-group.edit"
+	ActAGroupRemove  ActionID = "access-group.remove"
 )
 
 var registry = []Action{
@@ -159,6 +177,7 @@ var registry = []Action{
 	{ID: "screen.log", Keys: []string{"7"}, Short: "log", Long: "Action log, newest first."},
 	{ID: "screen.operators", Keys: []string{"8"}, Short: "operators", Long: "Operators and their roles (only with the manage operators permission)."},
 	{ID: "screen.people", Keys: []string{"9"}, Short: "people", Long: "People who open doors: their identifiers, access groups and levels, and why a door opens for them or not."},
+	{ID: "screen.access", Keys: []string{"0"}, Short: "access", Long: "Access rules: access levels, time profiles, doors and door groups, access groups."},
 
 	{ID: ActOpen, Keys: []string{"enter"}, Short: "open", Long: "Open the selected row: a panel's users, a user's or an entry's details."},
 
@@ -232,6 +251,26 @@ var registry = []Action{
 	{ID: ActPersonUnident, Keys: []string{"d"}, Short: "remove id", Long: "Take one of the person's identifiers away (pick it, then confirm with y); it goes to the unassigned pool.", Writes: true, Destroys: true, Scope: scrPeople},
 	{ID: ActPersonRemove, Keys: []string{"R"}, Short: "remove", Long: "Delete the person; their identifiers are freed for reassignment. Type the person's name, then ctrl+y.", Writes: true, Destroys: true, Scope: scrPeople},
 	{ID: ActPersonWhy, Keys: []string{"w"}, Short: "why?", Long: "Why would a door open for this person, or not: pick a door, entry or exit, a time and whether the site is offline; every rule checked is shown, pass or fail.", Scope: scrPeople},
+	// The Access tab has four views; l, p, d and a switch between them
+	// (g and o are the grid's first row and sort everywhere).
+	{ID: ActAccLevels, Keys: []string{"l"}, Short: "levels", Long: "Show the access levels: what a person may open and when (002).", Scope: scrAccess},
+	{ID: ActAccProfiles, Keys: []string{"p"}, Short: "profiles", Long: "Show the time profiles: weekly intervals and holidays; Always is built in.", Scope: scrAccess},
+	{ID: ActAccDoors, Keys: []string{"d"}, Short: "doors", Long: "Show the doors and door groups.", Scope: scrAccess},
+	{ID: ActAccGroups, Keys: []string{"a"}, Short: "groups", Long: "Show the access groups: the levels they give and their multifactor rule.", Scope: scrAccess},
+	{ID: ActLevelAdd, Keys: []string{"n"}, Short: "add", Long: "Add an access level: general, doors, areas, floors and elevators, menu and outputs. Include-all options ask to confirm.", Writes: true, Scope: scrAccess},
+	{ID: ActLevelEdit, Keys: []string{"e"}, Short: "edit", Long: "Change the access level (include-all options ask to confirm).", Writes: true, Scope: scrAccess},
+	{ID: ActLevelRemove, Keys: []string{"R"}, Short: "remove", Long: "Remove an access level no person and no group has (asks first).", Writes: true, Destroys: true, Scope: scrAccess},
+	{ID: ActProfileAdd, Keys: []string{"n"}, Short: "add", Long: "Add a time profile: intervals typed as Mon-Fri 08:00-17:00; Hol 10:00-12:00, and holidays as 2026-12-24, 12-25.", Writes: true, Scope: scrAccessProfiles},
+	{ID: ActProfileEdit, Keys: []string{"e"}, Short: "edit", Long: "Change the time profile (not Always, which is built in).", Writes: true, Scope: scrAccessProfiles},
+	{ID: ActProfileRemove, Keys: []string{"R"}, Short: "remove", Long: "Remove a time profile nothing uses (asks first).", Writes: true, Destroys: true, Scope: scrAccessProfiles},
+	{ID: ActDoorAdd, Keys: []string{"n"}, Short: "add door", Long: "Add a door: name, unit, door groups and the lock number it opens.", Writes: true, Scope: scrAccessDoors},
+	{ID: ActDoorGroupAdd, Keys: []string{"N"}, Short: "add group", Long: "Add a door group: name and unit; doors join it from their own form.", Writes: true, Scope: scrAccessDoors},
+	{ID: ActDoorEdit, Keys: []string{"e"}, Short: "edit", Long: "Change the door or door group.", Writes: true, Scope: scrAccessDoors},
+	{ID: ActDoorRemove, Keys: []string{"R"}, Short: "remove", Long: "Remove a door or door group no access level uses (asks first).", Writes: true, Destroys: true, Scope: scrAccessDoors},
+	{ID: ActDoorWho, Keys: []string{"w"}, Short: "who can open", Long: "Who can open the door now: the people whose rights let them pass, for entry, exit or both, at a time you may change.", Scope: scrAccessDoors},
+	{ID: ActAGroupAdd, Keys: []string{"n"}, Short: "add", Long: "Add an access group: name, unit, levels and an optional multifactor rule.", Writes: true, Scope: scrAccessGroups},
+	{ID: ActAGroupEdit, Keys: []string{"e"}, Short: "edit", Long: "Change the access group.", Writes: true, Scope: scrAccessGroups},
+	{ID: ActAGroupRemove, Keys: []string{"R"}, Short: "remove", Long: "Remove an access group nobody is in (asks first).", Writes: true, Destroys: true, Scope: scrAccessGroups},
 }
 
 // keymap resolves keys to actions, with the config's overrides applied.

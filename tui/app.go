@@ -148,6 +148,7 @@ func newScreens(c *common) []screen {
 	if c.actor.Can(store.PermViewPanelUsers) {
 		screens = append(screens, newPeopleScreen(c))
 	}
+	screens = append(screens, newAccessScreen(c))
 	c.tabs = nil
 	for _, s := range screens {
 		c.tabs = append(c.tabs, s.id())
@@ -877,15 +878,38 @@ func crumbLine(crumbs []string, room int) string {
 	return ""
 }
 
-func (a *App) tabLabel(i int, s screen) string {
-	return fmt.Sprintf(" %d %s ", i+1, s.title(a.width < 100))
+func (a *App) tabLabel(i int, s screen) string { return a.tabLabels()[i] }
+
+// tabLabels are the tabs as shown: the key that opens each, not its
+// position (the Access tab's 0 is not the tenth for everyone, and keys may
+// be remapped), and its title. When they do not fit the width, the
+// inactive tabs nearest the end lose their titles, keeping their keys,
+// so every tab stays on the line and the active one keeps its name.
+func (a *App) tabLabels() []string {
+	short := a.width < 100
+	labels := make([]string, len(a.screens))
+	total := 0
+	for i, s := range a.screens {
+		labels[i] = fmt.Sprintf(" %s %s ", a.c.keys.keyLabel(ActScreenBase+ActionID(s.id())), s.title(short))
+		total += ansi.StringWidth(labels[i])
+	}
+	for i := len(labels) - 1; i >= 0 && total > a.width; i-- {
+		if i == a.active {
+			continue
+		}
+		bare := " " + a.c.keys.keyLabel(ActScreenBase+ActionID(a.screens[i].id())) + " "
+		total -= ansi.StringWidth(labels[i]) - ansi.StringWidth(bare)
+		labels[i] = bare
+	}
+	return labels
 }
 
 func (a *App) tabs() string {
 	t := a.c.theme
 	var b strings.Builder
-	for i, s := range a.screens {
-		label := a.tabLabel(i, s)
+	labels := a.tabLabels()
+	for i := range a.screens {
+		label := labels[i]
 		if i == a.active {
 			b.WriteString(t.TabActive.UnsetPadding().Render(label))
 		} else {

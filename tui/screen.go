@@ -26,6 +26,12 @@ const (
 	// scrRoles is the Operators tab's roles view: a scope of actions,
 	// not a tab of its own.
 	scrRoles screenID = "roles"
+	// scrAccess is the Access tab (its access levels view); the other
+	// views are scopes of actions, not tabs of their own.
+	scrAccess         screenID = "access"
+	scrAccessProfiles screenID = "access.profiles"
+	scrAccessDoors    screenID = "access.doors"
+	scrAccessGroups   screenID = "access.groups"
 )
 
 // screen is one tab. Screens return strings; only the App returns a

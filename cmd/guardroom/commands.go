@@ -67,6 +67,7 @@ func init() {
 		lockCommands(),
 		tagCommands(),
 		personCommands(),
+		personCSVCommands(),
 		accessCommands(),
 		accountCommands(),
 		unitCommands(),

@@ -1,0 +1,921 @@
+package tui
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/guardroom/guardroom/access"
+	"github.com/guardroom/guardroom/store"
+	"github.com/guardroom/guardroom/tui/grid"
+)
+
+// The Access tab (PRODUCT.md §10, references 000 and 002): the rules the
+// decision engine applies. Four views share the tab — access levels (the
+// default), time profiles, doors with door groups, and access groups —
+// switched like the Operators tab's roles view. Every rule (scope, names,
+// references, "still used by", the include-all warnings) is the store's;
+// the tab shows its refusals in its words.
+
+// accessView is one of the tab's views.
+type accessView int
+
+const (
+	avLevels accessView = iota
+	avProfiles
+	avDoors
+	avGroups
+)
+
+// scope is the action scope of the view's own actions.
+func (v accessView) scope() screenID {
+	return [...]screenID{scrAccess, scrAccessProfiles, scrAccessDoors, scrAccessGroups}[v]
+}
+
+func (v accessView) name() string {
+	return [...]string{"Access levels", "Time profiles", "Doors", "Access groups"}[v]
+}
+
+// accessNames resolves the references records make, for cells and
+// pickers: a reference to something the operator does not see stays a
+// number.
+type accessNames struct {
+	profiles   map[uint32]string
+	doors      map[uint32]string
+	doorGroups map[uint32]string
+	levels     map[uint32]string
+}
+
+func nameOr(m map[uint32]string, noun string, id uint32) string {
+	if n, ok := m[id]; ok {
+		return n
+	}
+	return noun + " " + strconv.FormatUint(uint64(id), 10)
+}
+
+func (n accessNames) profile(id access.ProfileID) string {
+	if id == access.Always {
+		return "Always"
+	}
+	return nameOr(n.profiles, "profile", uint32(id))
+}
+
+// rule is a door rule as a cell reads it: "Front door (Office hours, entry)".
+func (n accessNames) rule(r access.DoorRule) string {
+	target := nameOr(n.doors, "door", uint32(r.Door))
+	if r.Door == 0 {
+		target = "group " + nameOr(n.doorGroups, "door group", uint32(r.Group))
+	}
+	dir := r.Direction
+	if dir == 0 {
+		dir = access.Both
+	}
+	return target + " (" + n.profile(r.Profile) + ", " + dir.String() + ")"
+}
+
+// accessData is everything the tab shows, read together so that each
+// view names the others' records.
+type accessData struct {
+	levels     []store.AccessLevel
+	profiles   []store.TimeProfile
+	doors      []store.Door
+	doorGroups []store.DoorGroup
+	groups     []store.AccessGroup
+	names      accessNames
+}
+
+func loadAccess(c *common) (accessData, error) {
+	var d accessData
+	var err error
+	if d.levels, err = c.st.ListAccessLevels(c.actor); err != nil {
+		return d, err
+	}
+	if d.profiles, err = c.st.ListTimeProfiles(c.actor); err != nil {
+		return d, err
+	}
+	if d.doors, err = c.st.ListDoors(c.actor); err != nil {
+		return d, err
+	}
+	if d.doorGroups, err = c.st.ListDoorGroups(c.actor); err != nil {
+		return d, err
+	}
+	if d.groups, err = c.st.ListAccessGroups(c.actor); err != nil {
+		return d, err
+	}
+	n := accessNames{profiles: map[uint32]string{}, doors: map[uint32]string{}, doorGroups: map[uint32]string{}, levels: map[uint32]string{}}
+	for _, p := range d.profiles {
+		n.profiles[p.ID] = p.Name
+	}
+	for _, x := range d.doors {
+		n.doors[x.ID] = x.Name
+	}
+	for _, g := range d.doorGroups {
+		n.doorGroups[g.ID] = g.Name
+	}
+	for _, l := range d.levels {
+		n.levels[uint32(l.ID)] = l.Name
+	}
+	d.names = n
+	return d, nil
+}
+
+// ---- rows ----
+
+type levelRow struct {
+	l     store.AccessLevel
+	unit  string
+	names accessNames
+}
+
+var levelCols = []grid.Column{
+	{Title: "№", Key: "id", Width: 4, Align: grid.Right},
+	{Title: "Name", Key: "name", MinWidth: 10, MaxWidth: 20},
+	{Title: "Unit", Key: "unit", MinWidth: 10, MaxWidth: 28},
+	{Title: "Schedule", Key: "schedule", MinWidth: 8, MaxWidth: 12},
+	{Title: "Doors", Key: "doors", MinWidth: 16},
+	{Title: "Menu", Key: "menu", Width: 4, Align: grid.Right, HideBelow: 120},
+	{Title: "Notes", Key: "notes", MinWidth: 10, MaxWidth: 30, HideBelow: 160},
+}
+
+// levelDoors is the Doors cell: the include-all option, then the rules.
+func levelDoors(l access.AccessLevel, n accessNames) string {
+	var parts []string
+	if l.IncludeAllDoors {
+		parts = append(parts, "ALL DOORS")
+	}
+	for _, r := range l.Doors {
+		parts = append(parts, n.rule(r))
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func levelCells(r levelRow) []string {
+	l := r.l.AccessLevel
+	menu := "-"
+	if len(l.MenuGroups) > 0 {
+		menu = strconv.FormatUint(uint64(l.MenuGroups[0]), 10)
+	}
+	return []string{strconv.FormatUint(uint64(l.ID), 10), l.Name, r.unit, r.names.profile(l.Schedule), levelDoors(l, r.names), menu, l.Notes}
+}
+
+// levelTones: an include-all level stands out, as the store warns.
+func levelTones(r levelRow) []grid.Tone {
+	if len(r.l.IncludeAllWarnings()) > 0 {
+		return []grid.Tone{4: grid.ToneWarn}
+	}
+	return nil
+}
+
+// profileRow is a time profile; the built-in Always is the row with ID 0.
+type profileRow struct {
+	p    store.TimeProfile
+	unit string
+}
+
+var profileCols = []grid.Column{
+	{Title: "№", Key: "id", Width: 4, Align: grid.Right},
+	{Title: "Name", Key: "name", MinWidth: 12, MaxWidth: 24},
+	{Title: "Unit", Key: "unit", MinWidth: 8, MaxWidth: 28},
+	{Title: "Intervals", Key: "intervals", MinWidth: 20},
+	{Title: "Holidays", Key: "holidays", MinWidth: 8, MaxWidth: 30},
+}
+
+func intervalsText(iv []access.WeeklyInterval) string {
+	parts := make([]string, len(iv))
+	for i, w := range iv {
+		parts[i] = w.String()
+	}
+	return strings.Join(parts, "; ")
+}
+
+func holidaysText(ds []access.Date) string {
+	parts := make([]string, len(ds))
+	for i, d := range ds {
+		parts[i] = d.String()
+	}
+	return strings.Join(parts, ", ")
+}
+
+func profileCells(r profileRow) []string {
+	if r.p.ID == 0 {
+		return []string{"0", "Always", "built in", "always open, holidays too", "-"}
+	}
+	iv, hol := intervalsText(r.p.Intervals), holidaysText(r.p.Holidays)
+	if iv == "" {
+		iv = "never open"
+	}
+	if hol == "" {
+		hol = "-"
+	}
+	return []string{strconv.FormatUint(uint64(r.p.ID), 10), r.p.Name, r.unit, iv, hol}
+}
+
+func profileTones(r profileRow) []grid.Tone {
+	if r.p.ID == 0 {
+		return []grid.Tone{2: grid.ToneDim}
+	}
+	if len(r.p.Intervals) == 0 {
+		return []grid.Tone{3: grid.ToneWarn}
+	}
+	return nil
+}
+
+// doorRow is a door or a door group: the view lists both, groups first.
+type doorRow struct {
+	group bool
+	d     store.Door // a door group fills only ConfMeta
+	unit  string
+	// members are a door's groups, or a group's doors, by name.
+	members []string
+}
+
+func (r doorRow) key() string {
+	if r.group {
+		return "group:" + strconv.FormatUint(uint64(r.d.ID), 10)
+	}
+	return "door:" + strconv.FormatUint(uint64(r.d.ID), 10)
+}
+
+func (r doorRow) noun() string {
+	if r.group {
+		return "door group"
+	}
+	return "door"
+}
+
+var doorCols = []grid.Column{
+	{Title: "Kind", Key: "kind", Width: 10},
+	{Title: "№", Key: "id", Width: 4, Align: grid.Right},
+	{Title: "Name", Key: "name", MinWidth: 12, MaxWidth: 24},
+	{Title: "Unit", Key: "unit", MinWidth: 8, MaxWidth: 28},
+	{Title: "Groups / doors", Key: "members", MinWidth: 12},
+	{Title: "Lock", Key: "lock", Width: 4, Align: grid.Right},
+}
+
+func doorCells(r doorRow) []string {
+	lock, members := "-", strings.Join(r.members, ", ")
+	if !r.group && r.d.Lock > 0 {
+		lock = strconv.Itoa(r.d.Lock)
+	}
+	if members == "" {
+		members = "-"
+	}
+	return []string{r.noun(), strconv.FormatUint(uint64(r.d.ID), 10), r.d.Name, r.unit, members, lock}
+}
+
+func doorTones(r doorRow) []grid.Tone {
+	if r.group {
+		return []grid.Tone{0: grid.ToneDim}
+	}
+	return nil
+}
+
+type groupRow struct {
+	g      store.AccessGroup
+	unit   string
+	levels []string
+}
+
+var groupCols = []grid.Column{
+	{Title: "№", Key: "id", Width: 4, Align: grid.Right},
+	{Title: "Name", Key: "name", MinWidth: 12, MaxWidth: 24},
+	{Title: "Unit", Key: "unit", MinWidth: 8, MaxWidth: 28},
+	{Title: "Levels", Key: "levels", MinWidth: 12, MaxWidth: 40},
+	{Title: "Multifactor", Key: "multifactor", MinWidth: 16, MaxWidth: 40},
+}
+
+// multiFactorText is "card then QR code within 30s", "card and face ID".
+func multiFactorText(m *access.MultiFactor) string {
+	if m == nil || len(m.Kinds) == 0 {
+		return "-"
+	}
+	kinds := make([]string, len(m.Kinds))
+	for i, k := range m.Kinds {
+		kinds[i] = k.String()
+	}
+	sep := " and "
+	if m.Ordered {
+		sep = " then "
+	}
+	w := m.Window
+	if w <= 0 {
+		w = access.DefaultWindow
+	}
+	return strings.Join(kinds, sep) + " within " + w.String()
+}
+
+func groupCells(r groupRow) []string {
+	levels := strings.Join(r.levels, ", ")
+	if levels == "" {
+		levels = "-"
+	}
+	return []string{strconv.FormatUint(uint64(r.g.ID), 10), r.g.Name, r.unit, levels, multiFactorText(r.g.MultiFactor)}
+}
+
+// ---- the screen ----
+
+type accessScreen struct {
+	c        *common
+	shown    accessView
+	levels   listScreen[levelRow]
+	profiles listScreen[profileRow]
+	doors    listScreen[doorRow]
+	groups   listScreen[groupRow]
+	// data is what the forms pick from (names, profiles, doors).
+	data accessData
+	w, h int
+	// sized is the size each view's grid was last given: a view shown
+	// before the first frame (0 then d, in one burst) gets its size on
+	// that frame.
+	sized [4][2]int
+}
+
+func newAccessScreen(c *common) *accessScreen {
+	s := &accessScreen{c: c,
+		levels:   newList[levelRow](c, scrAccess, "Access levels", levelCols),
+		profiles: newList[profileRow](c, scrAccess, "Time profiles", profileCols),
+		doors:    newList[doorRow](c, scrAccess, "Doors", doorCols),
+		groups:   newList[groupRow](c, scrAccess, "Access groups", groupCols),
+	}
+	add := c.keys.keyLabel(ActLevelAdd)
+	s.levels.cells, s.levels.tones = levelCells, levelTones
+	s.levels.empty = "No access levels in your organization units: press " + add + " to add one."
+	s.levels.hint = "filter unit: doors: schedule:"
+	s.profiles.cells, s.profiles.tones = profileCells, profileTones
+	s.profiles.hint = "filter unit: intervals:"
+	s.doors.cells, s.doors.tones = doorCells, doorTones
+	s.doors.empty = "No doors in your organization units: press " + c.keys.keyLabel(ActDoorAdd) + " to add one."
+	s.doors.hint = "filter kind: unit: members:"
+	s.groups.cells = groupCells
+	s.groups.empty = "No access groups in your organization units: press " + c.keys.keyLabel(ActAGroupAdd) + " to add one."
+	s.groups.hint = "filter unit: levels:"
+	return s
+}
+
+func (s *accessScreen) id() screenID { return scrAccess }
+
+func (s *accessScreen) title(short bool) string {
+	if short {
+		return "Acc"
+	}
+	return "Access"
+}
+
+type accessLoadedMsg struct {
+	data accessData
+	err  error
+}
+
+func (s *accessScreen) load() tea.Cmd {
+	c := s.c
+	return func() tea.Msg {
+		var m accessLoadedMsg
+		m.err = safe(func() (err error) { m.data, err = loadAccess(c); return err })
+		return m
+	}
+}
+
+// accessSelectMsg selects a record once the grid has it (just added).
+type accessSelectMsg struct {
+	view accessView
+	key  string
+}
+
+func (s *accessScreen) update(msg tea.Msg) tea.Cmd {
+	switch m := msg.(type) {
+	case accessLoadedMsg:
+		s.loaded(m)
+	case accessSelectMsg:
+		s.selectKey(m.view, m.key)
+	}
+	return nil
+}
+
+func (s *accessScreen) loaded(m accessLoadedMsg) {
+	d, c := m.data, s.c
+	if m.err == nil {
+		s.data = d
+	}
+	unit := func(u uint64) string { return siteOf(c.st, u) }
+	levels := make([]levelRow, len(d.levels))
+	for i, l := range d.levels {
+		levels[i] = levelRow{l: l, unit: unit(l.Unit), names: d.names}
+	}
+	profiles := []profileRow{{}}
+	for _, p := range d.profiles {
+		profiles = append(profiles, profileRow{p: p, unit: unit(p.Unit)})
+	}
+	var doors []doorRow
+	groupDoors := map[uint32][]string{}
+	for _, x := range d.doors {
+		r := doorRow{d: x, unit: unit(x.Unit)}
+		for _, g := range x.Groups {
+			r.members = append(r.members, nameOr(d.names.doorGroups, "door group", g))
+			groupDoors[g] = append(groupDoors[g], x.Name)
+		}
+		doors = append(doors, r)
+	}
+	var gs []doorRow
+	for _, g := range d.doorGroups {
+		gs = append(gs, doorRow{group: true, d: store.Door{ConfMeta: g.ConfMeta}, unit: unit(g.Unit), members: groupDoors[g.ID]})
+	}
+	doors = append(gs, doors...)
+	groups := make([]groupRow, len(d.groups))
+	for i, g := range d.groups {
+		r := groupRow{g: g, unit: unit(g.Unit)}
+		for _, l := range g.Levels {
+			r.levels = append(r.levels, nameOr(d.names.levels, "level", l))
+		}
+		groups[i] = r
+	}
+	s.levels.update(listLoadedMsg[levelRow]{sid: scrAccess, items: levels, err: m.err})
+	s.profiles.update(listLoadedMsg[profileRow]{sid: scrAccess, items: profiles, err: m.err})
+	s.doors.update(listLoadedMsg[doorRow]{sid: scrAccess, items: doors, err: m.err})
+	s.groups.update(listLoadedMsg[groupRow]{sid: scrAccess, items: groups, err: m.err})
+}
+
+func (s *accessScreen) selectKey(v accessView, key string) {
+	switch v {
+	case avLevels:
+		s.levels.selectWhen(func(r levelRow) bool { return levelKey(r) == key })
+	case avProfiles:
+		s.profiles.selectWhen(func(r profileRow) bool { return profileKey(r) == key })
+	case avDoors:
+		s.doors.selectWhen(func(r doorRow) bool { return r.key() == key })
+	case avGroups:
+		s.groups.selectWhen(func(r groupRow) bool { return groupKey(r) == key })
+	}
+}
+
+func levelKey(r levelRow) string     { return strconv.FormatUint(uint64(r.l.ID), 10) }
+func profileKey(r profileRow) string { return strconv.FormatUint(uint64(r.p.ID), 10) }
+func groupKey(r groupRow) string     { return strconv.FormatUint(uint64(r.g.ID), 10) }
+
+// relevant: the access configuration, and unit renames (the Unit column).
+func (s *accessScreen) relevant(ch []store.Change) bool {
+	return slices.ContainsFunc(ch, func(c store.Change) bool {
+		return c.What == store.ChangeAccess || c.What == store.ChangeUnit || c.What == store.ChangeAll
+	})
+}
+
+func (s *accessScreen) view(w, h int) string {
+	s.w, s.h = w, h
+	if s.sized[s.shown] != [2]int{w, h} {
+		s.table().SetSize(w, h)
+		s.sized[s.shown] = [2]int{w, h}
+	}
+	switch s.shown {
+	case avProfiles:
+		return s.profiles.view(w, h)
+	case avDoors:
+		return s.doors.view(w, h)
+	case avGroups:
+		return s.groups.view(w, h)
+	}
+	return s.levels.view(w, h)
+}
+
+func (s *accessScreen) table() *grid.Model {
+	switch s.shown {
+	case avProfiles:
+		return &s.profiles.g
+	case avDoors:
+		return &s.doors.g
+	case avGroups:
+		return &s.groups.g
+	}
+	return &s.levels.g
+}
+
+func (s *accessScreen) footer() string {
+	switch s.shown {
+	case avProfiles:
+		return s.profiles.footer()
+	case avDoors:
+		return s.doors.footer()
+	case avGroups:
+		return s.groups.footer()
+	}
+	return s.levels.footer()
+}
+
+func (s *accessScreen) crumbs() []string { return []string{"Access", s.shown.name()} }
+
+// show switches the view. The grid coming on screen takes the size and
+// theme the App gave the one that was.
+func (s *accessScreen) show(v accessView) tea.Cmd {
+	s.shown = v
+	if g := s.table(); s.w > 0 {
+		g.SetSize(s.w, s.h)
+		s.sized[v] = [2]int{s.w, s.h}
+	}
+	s.table().SetStyles(gridStyles(s.c.theme))
+	return nil
+}
+
+var accessSwitches = []ActionID{ActAccLevels, ActAccProfiles, ActAccDoors, ActAccGroups}
+
+// rowActions are the actions on the selected record of a view, as the
+// details dock offers them.
+func rowActions(v accessView) []ActionID {
+	switch v {
+	case avProfiles:
+		return []ActionID{ActProfileEdit, ActProfileRemove}
+	case avDoors:
+		return []ActionID{ActDoorWho, ActDoorEdit, ActDoorRemove}
+	case avGroups:
+		return []ActionID{ActAGroupEdit, ActAGroupRemove}
+	}
+	return []ActionID{ActLevelEdit, ActLevelRemove}
+}
+
+func addActions(v accessView) []ActionID {
+	switch v {
+	case avProfiles:
+		return []ActionID{ActProfileAdd}
+	case avDoors:
+		return []ActionID{ActDoorAdd, ActDoorGroupAdd}
+	case avGroups:
+		return []ActionID{ActAGroupAdd}
+	}
+	return []ActionID{ActLevelAdd}
+}
+
+func (s *accessScreen) actions() []ActionID {
+	var ids []ActionID
+	for i, id := range accessSwitches {
+		if accessView(i) != s.shown {
+			ids = append(ids, id)
+		}
+	}
+	ids = append(ids, addActions(s.shown)...)
+	return append(ids, rowActions(s.shown)...)
+}
+
+// selectedKey is the selected record of the view, by key.
+func (s *accessScreen) selectedKey() (string, bool) {
+	switch s.shown {
+	case avProfiles:
+		r, ok := s.profiles.selected()
+		return profileKey(r), ok
+	case avDoors:
+		r, ok := s.doors.selected()
+		return r.key(), ok
+	case avGroups:
+		r, ok := s.groups.selected()
+		return groupKey(r), ok
+	}
+	r, ok := s.levels.selected()
+	return levelKey(r), ok
+}
+
+// selectedUnit is the unit of the selected record, else the operator's
+// first unit.
+func (s *accessScreen) selectedUnit() uint64 {
+	var u uint64
+	switch s.shown {
+	case avProfiles:
+		r, _ := s.profiles.selected()
+		u = r.p.Unit
+	case avDoors:
+		r, _ := s.doors.selected()
+		u = r.d.Unit
+	case avGroups:
+		r, _ := s.groups.selected()
+		u = r.g.Unit
+	default:
+		r, _ := s.levels.selected()
+		u = r.l.Unit
+	}
+	if units := s.c.actor.Units(); u == 0 && len(units) > 0 {
+		u = units[0]
+	}
+	return u
+}
+
+// hasKey reports whether the view still shows the record (details of a
+// record removed meanwhile say so).
+func (s *accessScreen) hasKey(v accessView, key string) bool {
+	switch v {
+	case avProfiles:
+		_, ok := rowWith(s.profiles.items, profileKey, key)
+		return ok
+	case avDoors:
+		_, ok := rowWith(s.doors.items, doorRow.key, key)
+		return ok
+	case avGroups:
+		_, ok := rowWith(s.groups.items, groupKey, key)
+		return ok
+	}
+	_, ok := rowWith(s.levels.items, levelKey, key)
+	return ok
+}
+
+func (s *accessScreen) available(id ActionID) error {
+	if slices.Contains(accessSwitches, id) {
+		return nil
+	}
+	if slices.Contains(addActions(s.shown), id) {
+		return s.c.actor.Need(store.PermManagePeople)
+	}
+	key, ok := s.selectedKey()
+	if !ok {
+		return notNowf("nothing selected")
+	}
+	return s.availableFor(s.shown, id, key)
+}
+
+// availableFor says why an action cannot run on a record: the operator
+// may not change access rules (the store would refuse them), or Always is
+// built in. What else the store refuses (a record above the operator's
+// units, one still used) it says when asked.
+func (s *accessScreen) availableFor(v accessView, id ActionID, key string) error {
+	if id == ActOpen || id == ActDoorWho {
+		if id == ActDoorWho && !strings.HasPrefix(key, "door:") {
+			return notNowf("pick a door: who can open is asked of a door, not a door group")
+		}
+		return nil
+	}
+	if err := s.c.actor.Need(store.PermManagePeople); err != nil {
+		return err
+	}
+	if v == avProfiles && key == "0" {
+		return notNowf("Always is built in: it cannot be changed or removed")
+	}
+	return nil
+}
+
+func (s *accessScreen) run(id ActionID) tea.Cmd {
+	if i := slices.Index(accessSwitches, id); i >= 0 {
+		return s.show(accessView(i))
+	}
+	c := s.c
+	switch id {
+	case ActLevelAdd:
+		return c.open(newLevelForm(s, nil))
+	case ActProfileAdd:
+		return c.open(newProfileForm(s, nil))
+	case ActDoorAdd:
+		return c.open(newDoorForm(s, nil))
+	case ActDoorGroupAdd:
+		return c.open(newDoorGroupForm(s, nil))
+	case ActAGroupAdd:
+		return c.open(newAGroupForm(s, nil))
+	}
+	key, ok := s.selectedKey()
+	if !ok {
+		return nil
+	}
+	if id == ActOpen {
+		return c.open(&accessDetails{s: s, v: s.shown, key: key})
+	}
+	return s.runFor(s.shown, id, key)
+}
+
+// runFor opens the dialog for an action on one record (from the grid or
+// the details).
+func (s *accessScreen) runFor(v accessView, id ActionID, key string) tea.Cmd {
+	c := s.c
+	confirmRemove := func(noun string, id uint32, name, also string, rm func() error) tea.Cmd {
+		what := fmt.Sprintf("%s %d %s", noun, id, name)
+		return c.open(newConfirm(c, "Remove "+what+"?",
+			"It goes for good; the action log keeps what it was."+also,
+			"Remove", func() tea.Cmd { return c.do(what+" removed", rm) }))
+	}
+	switch v {
+	case avLevels:
+		r, ok := rowWith(s.levels.items, levelKey, key)
+		if !ok {
+			return nil
+		}
+		l := r.l
+		switch id {
+		case ActLevelEdit:
+			return c.open(newLevelForm(s, &l))
+		case ActLevelRemove:
+			return confirmRemove("access level", uint32(l.ID), l.Name, " The store refuses it while a person or an access group has it.",
+				func() error { return c.st.RemoveAccessLevel(c.actor, uint32(l.ID)) })
+		}
+	case avProfiles:
+		r, ok := rowWith(s.profiles.items, profileKey, key)
+		if !ok {
+			return nil
+		}
+		p := r.p
+		switch id {
+		case ActProfileEdit:
+			return c.open(newProfileForm(s, &p))
+		case ActProfileRemove:
+			return confirmRemove("time profile", p.ID, p.Name, " The store refuses it while a level uses it.",
+				func() error { return c.st.RemoveTimeProfile(c.actor, p.ID) })
+		}
+	case avDoors:
+		r, ok := rowWith(s.doors.items, doorRow.key, key)
+		if !ok {
+			return nil
+		}
+		d := r.d
+		switch {
+		case id == ActDoorWho:
+			return newWhoCanOpen(s, d)
+		case id == ActDoorEdit && r.group:
+			return c.open(newDoorGroupForm(s, &store.DoorGroup{ConfMeta: d.ConfMeta}))
+		case id == ActDoorEdit:
+			return c.open(newDoorForm(s, &d))
+		case id == ActDoorRemove && r.group:
+			return confirmRemove("door group", d.ID, d.Name, " Its doors stay; the store refuses it while a level or a door uses it.",
+				func() error { return c.st.RemoveDoorGroup(c.actor, d.ID) })
+		case id == ActDoorRemove:
+			return confirmRemove("door", d.ID, d.Name, " The store refuses it while a level uses it.",
+				func() error { return c.st.RemoveDoor(c.actor, d.ID) })
+		}
+	case avGroups:
+		r, ok := rowWith(s.groups.items, groupKey, key)
+		if !ok {
+			return nil
+		}
+		g := r.g
+		switch id {
+		case ActAGroupEdit:
+			return c.open(newAGroupForm(s, &g))
+		case ActAGroupRemove:
+			return confirmRemove("access group", g.ID, g.Name, " The store refuses it while a person is in it.",
+				func() error { return c.st.RemoveAccessGroup(c.actor, g.ID) })
+		}
+	}
+	return nil
+}
+
+// ---- details ----
+
+// accessDetails docks one record's every field at the right, with the
+// actions its view offers.
+type accessDetails struct {
+	s   *accessScreen
+	v   accessView
+	key string
+}
+
+func (d *accessDetails) editing() bool { return false }
+func (d *accessDetails) dock() bool    { return true }
+
+func (d *accessDetails) update(msg tea.Msg) (tea.Cmd, bool) {
+	return detailsKey(d.s.c, msg, func() (string, bool) { return d.key, d.s.hasKey(d.v, d.key) },
+		func(string) []ActionID { return rowActions(d.v) },
+		func(id ActionID, key string) error { return d.s.availableFor(d.v, id, key) },
+		func(id ActionID, key string) tea.Cmd { return d.s.runFor(d.v, id, key) })
+}
+
+func (d *accessDetails) view(width, height int) string {
+	s, c := d.s, d.s.c
+	t := c.theme
+	w := dialogWidth(width, 66)
+	dl := detailLines{t: t, width: w, labelW: 14}
+	var title string
+	n := s.data.names
+	switch d.v {
+	case avLevels:
+		r, ok := rowWith(s.levels.items, levelKey, d.key)
+		if !ok {
+			return c.frame("Access level", w, "This access level is no longer shown.")
+		}
+		title = levelDetails(&dl, r, n)
+	case avProfiles:
+		r, ok := rowWith(s.profiles.items, profileKey, d.key)
+		if !ok {
+			return c.frame("Time profile", w, "This time profile is no longer shown.")
+		}
+		cells := profileCells(r)
+		title = "Time profile " + cells[1]
+		dl.add("Unit", cells[2], grid.ToneNone)
+		if r.p.ID == 0 {
+			dl.add("Intervals", "always open, holidays too: the default of every rule", grid.ToneNone)
+			break
+		}
+		if len(r.p.Intervals) == 0 {
+			dl.add("Intervals", "none: the profile never opens", grid.ToneWarn)
+		}
+		label := "Intervals"
+		for _, iv := range r.p.Intervals {
+			dl.add(label, iv.String(), grid.ToneNone)
+			label = ""
+		}
+		dl.add("Holidays", cells[4], grid.ToneNone)
+	case avDoors:
+		r, ok := rowWith(s.doors.items, doorRow.key, d.key)
+		if !ok {
+			return c.frame("Door", w, "This door is no longer shown.")
+		}
+		cells := doorCells(r)
+		title = strings.ToUpper(r.noun()[:1]) + r.noun()[1:] + " " + r.d.Name
+		dl.add("Unit", r.unit, grid.ToneNone)
+		if r.group {
+			dl.add("Doors", cells[4], grid.ToneNone)
+		} else {
+			dl.add("Door groups", cells[4], grid.ToneNone)
+			dl.add("Lock number", cells[5], grid.ToneNone)
+		}
+	case avGroups:
+		r, ok := rowWith(s.groups.items, groupKey, d.key)
+		if !ok {
+			return c.frame("Access group", w, "This access group is no longer shown.")
+		}
+		cells := groupCells(r)
+		title = "Access group " + r.g.Name
+		dl.add("Unit", r.unit, grid.ToneNone)
+		dl.add("Levels", cells[3], grid.ToneNone)
+		dl.add("Multifactor", cells[4], grid.ToneNone)
+	}
+	var hints []string
+	for _, id := range rowActions(d.v) {
+		if s.availableFor(d.v, id, d.key) == nil {
+			hints = append(hints, t.HintKey.Render(c.keys.keyLabel(id))+" "+c.keys.action(id).Short)
+		}
+	}
+	hints = append(hints, t.HintKey.Render("esc")+" close")
+	foot := []string{"", truncate(strings.Join(hints, "  "), w)}
+	return c.frame(title, w, append(dl.fit(height-8), foot...)...)
+}
+
+// levelDetails writes every field of a level (002) into dl and returns
+// the title.
+func levelDetails(dl *detailLines, r levelRow, n accessNames) string {
+	l := r.l.AccessLevel
+	dl.add("Unit", r.unit, grid.ToneNone)
+	if l.Name2 != "" {
+		dl.add("Second name", l.Name2, grid.ToneNone)
+	}
+	if l.Notes != "" {
+		dl.add("Notes", l.Notes, grid.ToneNone)
+	}
+	if l.LocationGroup != 0 {
+		dl.add("Location grp", strconv.FormatUint(uint64(l.LocationGroup), 10), grid.ToneNone)
+	}
+	dl.add("Schedule", n.profile(l.Schedule), grid.ToneNone)
+	tone := grid.ToneNone
+	if l.IncludeAllDoors {
+		tone = grid.ToneWarn
+	}
+	dl.add("Doors", levelDoors(l, n), tone)
+	areas := func(rs []access.AreaRule, all bool) string {
+		s := areaText(rs, n)
+		if all {
+			s = strings.TrimSuffix("ALL AREAS, "+s, ", ")
+		}
+		return or(s, "none")
+	}
+	dl.add("Arming", areas(l.ArmAreas, l.IncludeAllArming), grid.ToneNone)
+	dl.add("Disarming", areas(l.DisarmAreas, l.IncludeAllDisarm), grid.ToneNone)
+	floors := floorText(l.Floors, n)
+	if l.IncludeAllFloors {
+		floors = strings.TrimSuffix("ALL FLOORS, "+floors, ", ")
+	}
+	dl.add("Floors", or(floors, "none"), grid.ToneNone)
+	elev := elevatorText(l.Elevators, n)
+	if l.IncludeAllElevator {
+		elev = strings.TrimSuffix("ALL ELEVATORS, "+elev, ", ")
+	}
+	dl.add("Elevators", or(elev, "none"), grid.ToneNone)
+	if l.MultiBadgeArming {
+		dl.add("Multi-badge", "arming needs several badges", grid.ToneNone)
+	}
+	dl.add("Menu group", or(idsText(l.MenuGroups), "none"), grid.ToneNone)
+	out := or(idsText(l.Outputs), "none")
+	if len(l.OutputGroups) > 0 {
+		out += "; groups " + idsText(l.OutputGroups)
+	}
+	dl.add("Outputs", out, grid.ToneNone)
+	var opts []string
+	for _, o := range []struct {
+		on   bool
+		text string
+	}{{l.ReaderActivatesOutput, "reader activates"}, {l.KeypadActivatesOutput, "keypad activates"},
+		{l.OutputUntilExpiry, "until expiry"}, {l.ToggleOutput, "toggle"}} {
+		if o.on {
+			opts = append(opts, o.text)
+		}
+	}
+	if l.OutputTime > 0 {
+		opts = append(opts, "on for "+l.OutputTime.String())
+	}
+	if len(opts) > 0 {
+		dl.add("Output opts", strings.Join(opts, ", "), grid.ToneNone)
+	}
+	if w := l.IncludeAllWarnings(); len(w) > 0 {
+		dl.add("Warning", strings.Join(w, " "), grid.ToneWarn)
+	}
+	return "Access level " + l.Name
+}
+
+func or(s, alt string) string {
+	if s == "" {
+		return alt
+	}
+	return s
+}
