@@ -124,6 +124,8 @@ const (
 	ActPersonUnident ActionID = "person.identifier-remove"
 	ActPersonRemove  ActionID = "person.remove"
 	ActPersonWhy     ActionID = "person.why"
+	ActPeopleImport  ActionID = "people.import"
+	ActPeopleExport  ActionID = "people.export"
 	ActAccLevels     ActionID = "access.levels"
 	ActAccProfiles   ActionID = "access.profiles"
 	ActAccDoors      ActionID = "access.doors"
@@ -251,6 +253,8 @@ var registry = []Action{
 	{ID: ActPersonUnident, Keys: []string{"d"}, Short: "remove id", Long: "Take one of the person's identifiers away (pick it, then confirm with y); it goes to the unassigned pool.", Writes: true, Destroys: true, Scope: scrPeople},
 	{ID: ActPersonRemove, Keys: []string{"R"}, Short: "remove", Long: "Delete the person; their identifiers are freed for reassignment. Type the person's name, then ctrl+y.", Writes: true, Destroys: true, Scope: scrPeople},
 	{ID: ActPersonWhy, Keys: []string{"w"}, Short: "why?", Long: "Why would a door open for this person, or not: pick a door, entry or exit, a time and whether the site is offline; every rule checked is shown, pass or fail.", Scope: scrPeople},
+	{ID: ActPeopleImport, Keys: []string{"I"}, Short: "import", Long: "Import people from a CSV file: map its headings to columns, preview every row (bad ones with their line and reason), then write them all or none.", Writes: true, Scope: scrPeople},
+	{ID: ActPeopleExport, Keys: []string{"E"}, Short: "export", Long: "Export the people you see to a new CSV file that imports back; access codes are never exported.", Scope: scrPeople},
 	// The Access tab has four views; l, p, d and a switch between them
 	// (g and o are the grid's first row and sort everywhere).
 	{ID: ActAccLevels, Keys: []string{"l"}, Short: "levels", Long: "Show the access levels: what a person may open and when (002).", Scope: scrAccess},

@@ -238,12 +238,21 @@ func (s *peopleScreen) relevant(ch []store.Change) bool {
 }
 
 func (s *peopleScreen) actions() []ActionID {
-	return []ActionID{ActPersonAdd, ActPersonEdit, ActPersonIdent, ActPersonPool, ActPersonUnident, ActPersonRemove, ActPersonWhy}
+	return []ActionID{ActPersonAdd, ActPersonEdit, ActPersonIdent, ActPersonPool, ActPersonUnident, ActPersonRemove, ActPersonWhy,
+		ActPeopleImport, ActPeopleExport}
 }
 
 func (s *peopleScreen) available(id ActionID) error {
-	if id == ActPersonAdd {
+	switch id {
+	case ActPersonAdd:
 		return s.c.actor.Need(store.PermManagePeople)
+	case ActPeopleImport:
+		if err := s.c.actor.Need(store.PermManagePeople); err != nil {
+			return err
+		}
+		return s.c.actor.Need(store.PermBulkImport)
+	case ActPeopleExport:
+		return nil
 	}
 	r, ok := s.selected()
 	if !ok {
@@ -274,8 +283,13 @@ func (s *peopleScreen) availableFor(id ActionID, r personRow) error {
 }
 
 func (s *peopleScreen) run(id ActionID) tea.Cmd {
-	if id == ActPersonAdd {
+	switch id {
+	case ActPersonAdd:
 		return s.c.open(newPersonForm(s, nil))
+	case ActPeopleImport:
+		return s.c.open(newPeopleImport(s))
+	case ActPeopleExport:
+		return s.c.open(newPeopleExport(s.c))
 	}
 	r, ok := s.selected()
 	if !ok {

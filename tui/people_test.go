@@ -9,6 +9,8 @@ package tui
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -401,4 +403,67 @@ func TestScreensPeople(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The import dialog maps the file's headings, previews every row (a bad
+// one with its line and reason), reads the fixed file again and writes
+// it with access enabled for all; the grid and the store have the people.
+func TestImportPeople(t *testing.T) {
+	t.Parallel()
+	c, f, _ := startPeople(t)
+	path := filepath.Join(t.TempDir(), "tenants.csv")
+	check(t, os.WriteFile(path, []byte("Tenant;Apartment;Card\nFinn Falk;F 1;10:301\nGus Gray;G 1;not-a-card\nHana Holm;H 1;10:303\n"), 0o600))
+	c.press("I")
+	c.waitScreen("Import people", "CSV file")
+	c.typ(path)
+	c.press("enter")
+	c.waitScreen("Tenant        → as read", "Card          → as read", `column "Tenant" is not one of the columns`)
+	c.press("tab", "space") // Tenant → name
+	c.waitScreen("> Tenant        → name")
+	c.waitScreen("1 row of 3 cannot be imported", "3  BAD Gus Gray", `card "not-a-card" is neither a number`, "2  ok  Finn Falk")
+	c.press("enter") // nothing imports while a row is bad
+	if _, ok := f.person(t, "Finn Falk"); ok {
+		t.Fatal("a file with a bad row was imported")
+	}
+	check(t, os.WriteFile(path, []byte("Tenant;Apartment;Card\nFinn Falk;F 1;10:301\nHana Holm;H 1;10:303\n"), 0o600))
+	c.press("ctrl+r")
+	c.waitScreen("2 rows, all good", "> Tenant        → name", "3  ok  Hana Holm")
+	c.press("shift+tab", "shift+tab", "shift+tab", "space") // enable access for all
+	c.waitScreen("> [x] enable access for all", "2  ok  Finn Falk", "active card 10:301")
+	c.press("tab", "tab")
+	c.waitScreen(">  Import")
+	c.press("enter")
+	c.waitScreen("2 people imported from tenants.csv.")
+	c.waitStatus("2 people imported from tenants.csv")
+	c.press("enter")
+	c.waitGone("Import people")
+	c.waitLineWith("Hana Holm", "yes", "card 10:303")
+	for _, name := range []string{"Finn Falk", "Hana Holm"} {
+		if p, ok := f.person(t, name); !ok || !p.Active || p.Unit != f.building || len(p.Identifiers) != 1 || p.Apartment == "" {
+			t.Fatalf("%s imported as %+v (found %v)", name, p, ok)
+		}
+	}
+}
+
+// The export writes a new file that never holds an access code, and
+// refuses to overwrite one.
+func TestExportPeople(t *testing.T) {
+	t.Parallel()
+	c, _, _ := startPeople(t)
+	path := filepath.Join(t.TempDir(), "out.csv")
+	c.press("E")
+	c.waitScreen("Export people", "> people.csv▌")
+	c.press("ctrl+u")
+	c.typ(path)
+	c.press("enter")
+	c.waitStatus("3 people exported to")
+	data, err := os.ReadFile(path)
+	check(t, err)
+	if !strings.Contains(string(data), "Alma Aalto") || !strings.Contains(string(data), brunoCard) || strings.Contains(string(data), brunoCode) {
+		t.Fatalf("the export:\n%s", data)
+	}
+	c.press("E", "ctrl+u")
+	c.typ(path)
+	c.press("enter")
+	c.waitScreen("exists already: give a new file name")
 }
