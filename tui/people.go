@@ -36,7 +36,7 @@ type personRow struct {
 var personCols = []grid.Column{
 	{Title: "Name", Key: "name", MinWidth: 12, MaxWidth: 20},
 	{Title: "Info", Key: "info", MinWidth: 8, MaxWidth: 20, HideBelow: 140},
-	{Title: "Apartment", Key: "apartment", MinWidth: 9, MaxWidth: 11},
+	{Title: "Apartment", Key: "apartment", MinWidth: 11, MaxWidth: 11},
 	{Title: "Unit", Key: "unit", MinWidth: 8, MaxWidth: 14, HideBelow: 100},
 	{Title: "Active", Key: "active", Width: 6},
 	{Title: "Offline", Key: "offline", Width: 7, HideBelow: 100},
