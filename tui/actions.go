@@ -117,6 +117,15 @@ const (
 	ActRole2FA         ActionID = "role.require-2fa"
 	ActRoleRemove      ActionID = "role.remove"
 
+	ActPersonAdd     ActionID = "person.add"
+	ActPersonEdit    ActionID = "person.edit"
+	ActPersonIdent   ActionID = "person.identifier"
+	ActPersonPool    ActionID = "person.from-pool"
+	ActPersonUnident ActionID = "person.identifier-remove"
+	ActPersonRemove  ActionID = "person.remove"
+	ActPersonWhy     ActionID = "person.why"
+	ActPeopleImport  ActionID = "people.import"
+	ActPeopleExport  ActionID = "people.export"
 	ActAccLevels     ActionID = "access.levels"
 	ActAccProfiles   ActionID = "access.profiles"
 	ActAccDoors      ActionID = "access.doors"
@@ -169,6 +178,7 @@ var registry = []Action{
 	{ID: "screen.accounts", Keys: []string{"6"}, Short: "accounts", Long: "Customer accounts."},
 	{ID: "screen.log", Keys: []string{"7"}, Short: "log", Long: "Action log, newest first."},
 	{ID: "screen.operators", Keys: []string{"8"}, Short: "operators", Long: "Operators and their roles (only with the manage operators permission)."},
+	{ID: "screen.people", Keys: []string{"9"}, Short: "people", Long: "People who open doors: their identifiers, access groups and levels, and why a door opens for them or not."},
 	{ID: "screen.access", Keys: []string{"0"}, Short: "access", Long: "Access rules: access levels, time profiles, doors and door groups, access groups."},
 
 	{ID: ActOpen, Keys: []string{"enter"}, Short: "open", Long: "Open the selected row: a panel's users, a user's or an entry's details."},
@@ -236,6 +246,15 @@ var registry = []Action{
 	{ID: ActRole2FA, Keys: []string{"f"}, Short: "2FA on/off", Long: "Require a second factor of the role's holders, or stop requiring it. Holders without one enrol at their next login.", Writes: true, Scope: scrRoles},
 	{ID: ActRoleRemove, Keys: []string{"R"}, Short: "remove", Long: "Delete a custom role nobody holds (asks first).", Writes: true, Destroys: true, Scope: scrRoles},
 
+	{ID: ActPersonAdd, Keys: []string{"n"}, Short: "add", Long: "Add a person: name, info, apartment, unit, access on/off, offline access, validity, lock numbers, access groups and levels, multifactor, and a first identifier.", Writes: true, Scope: scrPeople},
+	{ID: ActPersonEdit, Keys: []string{"e"}, Short: "edit", Long: "Change the person's details, validity, lock numbers, access groups and levels, and multifactor rule.", Writes: true, Scope: scrPeople},
+	{ID: ActPersonIdent, Keys: []string{"a"}, Short: "add id", Long: "Give the person an identifier: a card, QR code, UKey or face ID unique across the site, or an access code (typed masked, never shown again).", Writes: true, Scope: scrPeople},
+	{ID: ActPersonPool, Keys: []string{"p"}, Short: "from pool", Long: "Give the person an unassigned identifier: a card taken back from someone removed, or a stock card.", Writes: true, Scope: scrPeople},
+	{ID: ActPersonUnident, Keys: []string{"d"}, Short: "remove id", Long: "Take one of the person's identifiers away (pick it, then confirm with y); it goes to the unassigned pool.", Writes: true, Destroys: true, Scope: scrPeople},
+	{ID: ActPersonRemove, Keys: []string{"R"}, Short: "remove", Long: "Delete the person; their identifiers are freed for reassignment. Type the person's name, then ctrl+y.", Writes: true, Destroys: true, Scope: scrPeople},
+	{ID: ActPersonWhy, Keys: []string{"w"}, Short: "why?", Long: "Why would a door open for this person, or not: pick a door, entry or exit, a time and whether the site is offline; every rule checked is shown, pass or fail.", Scope: scrPeople},
+	{ID: ActPeopleImport, Keys: []string{"I"}, Short: "import", Long: "Import people from a CSV file: map its headings to columns, preview every row (bad ones with their line and reason), then write them all or none.", Writes: true, Scope: scrPeople},
+	{ID: ActPeopleExport, Keys: []string{"E"}, Short: "export", Long: "Export the people you see to a new CSV file that imports back; access codes are never exported.", Scope: scrPeople},
 	// The Access tab has four views; l, p, d and a switch between them
 	// (g and o are the grid's first row and sort everywhere).
 	{ID: ActAccLevels, Keys: []string{"l"}, Short: "levels", Long: "Show the access levels: what a person may open and when (002).", Scope: scrAccess},

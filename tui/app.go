@@ -145,6 +145,9 @@ func newScreens(c *common) []screen {
 	if c.actor.Can(store.PermManageOperators) {
 		screens = append(screens, newOperatorsScreen(c))
 	}
+	if c.actor.Can(store.PermViewPanelUsers) {
+		screens = append(screens, newPeopleScreen(c))
+	}
 	screens = append(screens, newAccessScreen(c))
 	c.tabs = nil
 	for _, s := range screens {

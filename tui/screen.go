@@ -22,6 +22,7 @@ const (
 	scrAccounts   screenID = "accounts"
 	scrLog        screenID = "log"
 	scrOperators  screenID = "operators"
+	scrPeople     screenID = "people"
 	// scrRoles is the Operators tab's roles view: a scope of actions,
 	// not a tab of its own.
 	scrRoles screenID = "roles"

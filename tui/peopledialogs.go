@@ -1,0 +1,782 @@
+package tui
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/guardroom/guardroom/access"
+	"github.com/guardroom/guardroom/store"
+	"github.com/guardroom/guardroom/tui/grid"
+)
+
+// The People tab's dialogs: a person's details, the person form, adding an
+// identifier. They collect what the store needs; the store decides, and a
+// refusal stays in the dialog with everything typed.
+
+// identKinds are the identifier kinds in the order the forms cycle them.
+var identKinds = []access.Kind{access.KindCard, access.KindQR, access.KindAccessCode, access.KindUKey, access.KindFaceID}
+
+// nextKind is the kind after k in identKinds.
+func nextKind(k access.Kind) access.Kind {
+	i := slices.Index(identKinds, k)
+	return identKinds[(i+1)%len(identKinds)]
+}
+
+// identValueNote says how a kind's value is typed.
+func identValueNote(k access.Kind) string {
+	switch k {
+	case access.KindCard:
+		return "12345 or facility:card 10:456"
+	case access.KindAccessCode:
+		return "4 to 12 digits, never shown again"
+	}
+	return "as the reader or enrolment gives it"
+}
+
+// parseLocks reads lock numbers typed as "1, 3, 12"; empty is no
+// restriction by lock number.
+func parseLocks(s string) ([]int, error) {
+	var out []int
+	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == ';' }) {
+		n, err := strconv.Atoi(w)
+		if err != nil {
+			return nil, notNowf("lock number %q is not a number: type lock numbers as 1, 3, 12, or leave it empty for any lock", w)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func locksText(locks []int) string {
+	parts := make([]string, len(locks))
+	for i, n := range locks {
+		parts[i] = strconv.Itoa(n)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// ---- person form ----
+
+// Focus stops of the person form.
+const (
+	pfName = iota
+	pfInfo
+	pfApt
+	pfUnit
+	pfActive
+	pfOffline
+	pfFrom
+	pfUntil
+	pfLocks
+	pfKind
+	pfValue
+	pfGroupAll
+	pfGroup
+	pfLevel
+	pfMF
+	pfMFKind
+	pfMFOrdered
+	pfMFWindow
+	pfSave
+)
+
+// personForm adds a person or edits one. The groups and levels offered
+// are those the viewer sees; one held that the viewer does not see is
+// kept as it is. Giving one the person's unit may not use is the store's
+// to refuse.
+type personForm struct {
+	s      *peopleScreen
+	c      *common
+	edit   *store.Person // nil: a new person
+	name   field
+	info   field
+	apt    field
+	from   field
+	until  field
+	locks  field
+	units  []store.Unit
+	unit   int // index in units
+	active bool
+	// offline is offline access: the person opens doors while the site
+	// runs without its server.
+	offline bool
+	// kind and value are a new person's first identifier (optional).
+	kind     access.Kind
+	value    field
+	groups   []store.AccessGroup
+	groupOn  []bool
+	levels   []store.AccessLevel
+	levelOn  []bool
+	hidden   struct{ groups, levels []uint32 } // held but not visible: kept
+	mf       bool
+	mfKinds  []access.Kind // in the order they must be presented
+	mfOrder  bool
+	mfWindow field // seconds; empty is access.DefaultWindow
+	focus    int
+	err      string
+}
+
+func newPersonForm(s *peopleScreen, edit *store.Person) *personForm {
+	c := s.c
+	d := &personForm{s: s, c: c, edit: edit, units: c.st.ListUnits(c.actor), kind: access.KindCard, active: true,
+		groups: s.groups, levels: s.levels}
+	d.groupOn, d.levelOn = make([]bool, len(d.groups)), make([]bool, len(d.levels))
+	d.mfWindow.accept = digitsOnly
+	d.name.limit, d.info.limit, d.apt.limit = 64, 128, 32
+	// A new person goes to the unit of the person selected, or the first
+	// unit below the organization: most sites keep people in a building.
+	want := uint64(0)
+	if r, ok := s.selected(); ok {
+		want = r.p.Unit
+	}
+	if edit != nil {
+		want = edit.Unit
+	}
+	d.unit = slices.IndexFunc(d.units, func(u store.Unit) bool { return u.ID == want })
+	if d.unit < 0 {
+		d.unit = max(slices.IndexFunc(d.units, func(u store.Unit) bool { return u.ID != store.RootUnit }), 0)
+	}
+	if edit == nil {
+		return d
+	}
+	p := edit
+	d.name.set(p.Name)
+	d.info.set(p.Info)
+	d.apt.set(p.Apartment)
+	d.active, d.offline = p.Active, p.OfflineAccess
+	d.from.set(dateTimeOrEmpty(p.ValidFrom))
+	d.until.set(dateTimeOrEmpty(p.ValidUntil))
+	d.locks.set(locksText(p.Locks))
+	for _, g := range p.Groups {
+		if i := slices.IndexFunc(d.groups, func(x store.AccessGroup) bool { return x.ID == g }); i >= 0 {
+			d.groupOn[i] = true
+		} else {
+			d.hidden.groups = append(d.hidden.groups, g)
+		}
+	}
+	for _, l := range p.Levels {
+		if i := slices.IndexFunc(d.levels, func(x store.AccessLevel) bool { return uint32(x.ID) == l }); i >= 0 {
+			d.levelOn[i] = true
+		} else {
+			d.hidden.levels = append(d.hidden.levels, l)
+		}
+	}
+	if mf := p.MultiFactor; mf != nil {
+		d.mf, d.mfKinds, d.mfOrder = true, slices.Clone(mf.Kinds), mf.Ordered
+		if mf.Window > 0 {
+			d.mfWindow.set(strconv.Itoa(int(mf.Window / time.Second)))
+		}
+	}
+	return d
+}
+
+func (d *personForm) stops() []formStop {
+	st := []formStop{{kind: pfName}, {kind: pfInfo}, {kind: pfApt}, {kind: pfUnit}, {kind: pfActive}, {kind: pfOffline},
+		{kind: pfFrom}, {kind: pfUntil}, {kind: pfLocks}}
+	if d.edit == nil {
+		st = append(st, formStop{kind: pfKind}, formStop{kind: pfValue})
+	}
+	if len(d.groups) > 0 {
+		st = append(st, formStop{kind: pfGroupAll})
+	}
+	for i := range d.groups {
+		st = append(st, formStop{pfGroup, i})
+	}
+	for i := range d.levels {
+		st = append(st, formStop{pfLevel, i})
+	}
+	st = append(st, formStop{kind: pfMF})
+	if d.mf {
+		for i := range identKinds {
+			st = append(st, formStop{pfMFKind, i})
+		}
+		st = append(st, formStop{kind: pfMFOrdered}, formStop{kind: pfMFWindow})
+	}
+	return append(st, formStop{kind: pfSave})
+}
+
+func (d *personForm) cur() formStop {
+	st := d.stops()
+	d.focus = min(d.focus, len(st)-1)
+	return st[d.focus]
+}
+
+func (d *personForm) text() *field {
+	switch d.cur().kind {
+	case pfName:
+		return &d.name
+	case pfInfo:
+		return &d.info
+	case pfApt:
+		return &d.apt
+	case pfFrom:
+		return &d.from
+	case pfUntil:
+		return &d.until
+	case pfLocks:
+		return &d.locks
+	case pfValue:
+		return &d.value
+	case pfMFWindow:
+		return &d.mfWindow
+	}
+	return nil
+}
+
+func (d *personForm) editing() bool {
+	return d.edit != nil || len(d.name.value)+len(d.info.value)+len(d.apt.value)+len(d.value.value) > 0
+}
+
+func (d *personForm) update(msg tea.Msg) (tea.Cmd, bool) {
+	switch msg := msg.(type) {
+	case promptErrMsg:
+		d.err = errText(msg.err)
+	case closeDialogMsg:
+		d.value.clear()
+		return nil, true
+	case tea.PasteMsg:
+		if f := d.text(); f != nil {
+			f.paste(msg.Content)
+		}
+	case tea.KeyPressMsg:
+		n, cur := len(d.stops()), d.cur()
+		d.value.mask = d.kind == access.KindAccessCode
+		if closed, handled := stopKey(msg, &d.focus, n, d.text(), &d.err); handled {
+			if closed {
+				d.value.clear()
+			}
+			return nil, closed
+		}
+		switch msg.String() {
+		case "enter":
+			switch cur.kind {
+			case pfSave:
+				return d.save(), false
+			case pfApt:
+				if apts := d.s.apartments(); len(apts) > 0 {
+					return d.pickApartment(apts), false
+				}
+			case pfUnit:
+				return d.pickUnit(), false
+			}
+			d.focus = (d.focus + 1) % n
+		case "space":
+			d.toggle(cur, msg)
+		}
+	}
+	return nil, false
+}
+
+// toggle is space on a stop: a checkbox flips, a choice moves on, a text
+// field gets the space.
+func (d *personForm) toggle(cur formStop, msg tea.KeyPressMsg) {
+	d.err = ""
+	switch cur.kind {
+	case pfUnit:
+		if len(d.units) > 0 {
+			d.unit = (d.unit + 1) % len(d.units)
+		}
+	case pfActive:
+		d.active = !d.active
+	case pfOffline:
+		d.offline = !d.offline
+	case pfKind:
+		d.kind = nextKind(d.kind)
+		// A value typed for another kind is not carried into a masked
+		// code, nor a code's digits shown as a card.
+		d.value.clear()
+		d.value.mask = d.kind == access.KindAccessCode
+	case pfGroupAll:
+		all := !slices.Contains(d.groupOn, false)
+		for i := range d.groupOn {
+			d.groupOn[i] = !all
+		}
+	case pfGroup:
+		d.groupOn[cur.i] = !d.groupOn[cur.i]
+	case pfLevel:
+		d.levelOn[cur.i] = !d.levelOn[cur.i]
+	case pfMF:
+		d.mf = !d.mf
+	case pfMFKind:
+		k := identKinds[cur.i]
+		if i := slices.Index(d.mfKinds, k); i >= 0 {
+			d.mfKinds = slices.Delete(d.mfKinds, i, i+1)
+		} else {
+			d.mfKinds = append(d.mfKinds, k)
+		}
+	case pfMFOrdered:
+		d.mfOrder = !d.mfOrder
+	default:
+		if f := d.text(); f != nil {
+			f.key(msg)
+		}
+	}
+}
+
+// pickApartment offers the apartments people already have; typing a new
+// one in the field is as good.
+func (d *personForm) pickApartment(apts []string) tea.Cmd {
+	items := make([]pickItem, len(apts))
+	for i, a := range apts {
+		items[i] = pickItem{label: a}
+	}
+	return d.c.open(newPickList(d.c, "Apartment", "The apartments people already have. Esc, then type in the field for a new one.", items, func(it pickItem) (tea.Cmd, bool) {
+		d.apt.set(it.label)
+		d.err = ""
+		return nil, true
+	}))
+}
+
+func (d *personForm) pickUnit() tea.Cmd {
+	items := make([]pickItem, len(d.units))
+	for i, u := range d.units {
+		items[i] = pickItem{label: d.c.st.UnitPath(u.ID), slot: i}
+	}
+	return d.c.open(newPickList(d.c, "Organization unit", "Operators of this unit and those above it see and change the person.", items, func(it pickItem) (tea.Cmd, bool) {
+		d.unit, d.err = it.slot, ""
+		return nil, true
+	}))
+}
+
+// person is what the form says, or why it cannot be read.
+func (d *personForm) person() (store.Person, error) {
+	var p store.Person
+	if d.edit != nil {
+		p = *d.edit
+	}
+	p.Name, p.Info, p.Apartment = strings.TrimSpace(d.name.String()), strings.TrimSpace(d.info.String()), strings.TrimSpace(d.apt.String())
+	if len(d.units) > 0 {
+		p.Unit = d.units[d.unit].ID
+	}
+	p.Active, p.OfflineAccess = d.active, d.offline
+	var err error
+	if p.ValidFrom, err = parseWhen("valid from", d.from.String()); err != nil {
+		return p, notNow(strings.Replace(err.Error(), "for no end", "for no start", 1))
+	}
+	if p.ValidUntil, err = parseWhen("valid until", d.until.String()); err != nil {
+		return p, err
+	}
+	if p.Locks, err = parseLocks(d.locks.String()); err != nil {
+		return p, err
+	}
+	p.Groups = slices.Clone(d.hidden.groups)
+	for i, g := range d.groups {
+		if d.groupOn[i] {
+			p.Groups = append(p.Groups, g.ID)
+		}
+	}
+	p.Levels = slices.Clone(d.hidden.levels)
+	for i, l := range d.levels {
+		if d.levelOn[i] {
+			p.Levels = append(p.Levels, uint32(l.ID))
+		}
+	}
+	p.MultiFactor = nil
+	if d.mf {
+		mf := &access.MultiFactor{Kinds: slices.Clone(d.mfKinds), Ordered: d.mfOrder}
+		if w := d.mfWindow.String(); w != "" {
+			secs, err := strconv.Atoi(w)
+			if err != nil || secs > 3600 {
+				return p, notNowf("the multifactor window %q is not a number of seconds up to 3600: type e.g. 30, or leave it empty for %s", w, access.DefaultWindow)
+			}
+			mf.Window = time.Duration(secs) * time.Second
+		}
+		p.MultiFactor = mf
+	}
+	return p, nil
+}
+
+func (d *personForm) save() tea.Cmd {
+	c := d.c
+	p, err := d.person()
+	if err != nil {
+		d.err = errText(err)
+		return nil
+	}
+	if d.edit != nil {
+		return c.submitOp(p.Label()+" saved", func() error {
+			_, err := c.st.EditPerson(c.actor, p)
+			return err
+		})
+	}
+	var ids []access.Identifier
+	if v := d.value.String(); strings.TrimSpace(v) != "" {
+		ids = append(ids, access.Identifier{Kind: d.kind, Value: v})
+	}
+	return func() tea.Msg {
+		var got store.Person
+		err := safe(func() (err error) { got, err = c.st.AddPerson(c.actor, p, ids); return err })
+		if err != nil {
+			return promptErrMsg{err}
+		}
+		ok := got.Label() + " added"
+		if len(got.Identifiers) > 0 {
+			ok += " with " + identsText(got.Identifiers)
+		}
+		return tea.BatchMsg{
+			func() tea.Msg { return closeDialogMsg{} },
+			func() tea.Msg { return personSelectMsg{id: got.ID} },
+			func() tea.Msg { return opDoneMsg{ok: ok} },
+		}
+	}
+}
+
+func (d *personForm) view(width, height int) string {
+	c := d.c
+	t := c.theme
+	w := dialogWidth(width, 72)
+	cur := d.cur()
+	const lw = 13
+	label := func(s string) string { return t.Label.Render(fmt.Sprintf("%-*s", lw, s)) }
+	mark := func(kind, i int) (string, bool) {
+		if cur == (formStop{kind, i}) {
+			return t.HintKey.Render("> "), true
+		}
+		return "  ", false
+	}
+	var f formLines
+	textLine := func(name string, kind int, fl *field, fw int, note string) {
+		m, on := mark(kind, 0)
+		line := label(name) + m + fl.render(min(w-lw-2, fw), on)
+		if note != "" {
+			line += " " + t.Dim.Render(note)
+		}
+		f.add(truncate(line, w), on)
+	}
+	toggleLine := func(name string, kind int, v bool, note string) {
+		m, on := mark(kind, 0)
+		f.add(truncate(label(name)+m+checkbox(v)+" "+t.Dim.Render(note), w), on)
+	}
+	textLine("Name", pfName, &d.name, 40, "")
+	textLine("Info", pfInfo, &d.info, 40, "")
+	aptNote := ""
+	if apts := d.s.apartments(); len(apts) > 0 {
+		aptNote = fmt.Sprintf("enter: pick one of %d, or type a new one", len(apts))
+		if q := strings.ToLower(strings.TrimSpace(d.apt.String())); q != "" && cur.kind == pfApt {
+			var hits []string
+			for _, a := range apts {
+				if strings.HasPrefix(strings.ToLower(a), q) && !strings.EqualFold(a, q) {
+					hits = append(hits, a)
+				}
+			}
+			if len(hits) > 0 {
+				aptNote = "existing: " + strings.Join(hits[:min(len(hits), 4)], " ")
+			} else if !slices.ContainsFunc(apts, func(a string) bool { return strings.EqualFold(a, q) }) {
+				aptNote = "a new apartment"
+			}
+		}
+	}
+	textLine("Apartment", pfApt, &d.apt, 12, aptNote)
+	unit := "-"
+	if len(d.units) > 0 {
+		unit = siteOf(c.st, d.units[d.unit].ID)
+	}
+	m, on := mark(pfUnit, 0)
+	f.add(truncate(label("Unit")+m+unit+"  "+t.Dim.Render("space next · enter all"), w), on)
+	toggleLine("Access", pfActive, d.active, "access control active (off: opens nothing)")
+	toggleLine("Offline", pfOffline, d.offline, "keeps access while the site is offline")
+	textLine("Valid from", pfFrom, &d.from, 18, "2026-12-31 18:00; empty: no start")
+	textLine("Valid until", pfUntil, &d.until, 18, "empty: no end")
+	textLine("Lock numbers", pfLocks, &d.locks, 18, "1, 3, 12; empty: any lock")
+	if d.edit == nil {
+		f.add("", false)
+		m, on := mark(pfKind, 0)
+		f.add(truncate(label("Identifier")+m+pad(d.kind.String(), 12)+t.Dim.Render("space: next kind · optional"), w), on)
+		textLine("  value", pfValue, &d.value, 24, identValueNote(d.kind))
+	}
+	f.add("", false)
+	if len(d.groups) == 0 {
+		f.add(label("Groups")+t.Dim.Render("no access groups in your units"), false)
+	} else {
+		m, on := mark(pfGroupAll, 0)
+		f.add(label("Groups")+m+checkbox(!slices.Contains(d.groupOn, false))+" select all "+t.Dim.Render("(space)"), on)
+		for i, g := range d.groups {
+			m, on := mark(pfGroup, i)
+			note := ""
+			if g.MultiFactor != nil {
+				note = "needs " + g.MultiFactor.String()
+			}
+			f.add(truncate(strings.Repeat(" ", lw)+m+checkbox(d.groupOn[i])+" "+pad(g.Name, 20)+" "+t.Dim.Render(note), w), on)
+		}
+	}
+	if n := len(d.hidden.groups); n > 0 {
+		f.add(t.Dim.Render(strings.Repeat(" ", lw)+"  + "+plural(n, "group", "groups")+" outside your units, kept"), false)
+	}
+	f.add("", false)
+	if len(d.levels) == 0 {
+		f.add(label("Levels")+t.Dim.Render("no access levels in your units"), false)
+	}
+	for i, l := range d.levels {
+		m, on := mark(pfLevel, i)
+		name := ""
+		if i == 0 {
+			name = "Levels"
+		}
+		f.add(truncate(label(name)+m+checkbox(d.levelOn[i])+" "+l.Name, w), on)
+	}
+	if n := len(d.hidden.levels); n > 0 {
+		f.add(t.Dim.Render(strings.Repeat(" ", lw)+"  + "+plural(n, "level", "levels")+" outside your units, kept"), false)
+	}
+	f.add("", false)
+	toggleLine("Multifactor", pfMF, d.mf, "own rule; replaces the groups' rules")
+	if d.mf {
+		for i, k := range identKinds {
+			m, on := mark(pfMFKind, i)
+			box := "[ ]"
+			if at := slices.Index(d.mfKinds, k); at >= 0 {
+				box = "[" + strconv.Itoa(at+1) + "]"
+			}
+			f.add(strings.Repeat(" ", lw)+m+box+" "+k.String(), on)
+		}
+		toggleLine("  in order", pfMFOrdered, d.mfOrder, "the kinds in the numbered order")
+		textLine("  window", pfMFWindow, &d.mfWindow, 6, "seconds; empty: "+access.DefaultWindow.String())
+	}
+
+	m, on = mark(pfSave, 0)
+	button := t.Button.Render("Save")
+	if on {
+		button = t.ButtonFocus.Render("Save")
+	}
+	foot := []string{"", m + button + "   " + t.Dim.Render("tab/↑↓ move · space toggles · esc cancel")}
+	if d.err != "" {
+		foot = append(foot, "", t.StatusError.Render(wrap(d.err, w)))
+	}
+	body := append(f.window(t, height-6-lipglossHeight(foot), on), foot...)
+	title := "Add a person"
+	if d.edit != nil {
+		title = "Edit " + d.edit.Label()
+	}
+	return c.frame(title, w, body...)
+}
+
+// ---- identifier ----
+
+// identForm gives a person one identifier: its kind and value. An access
+// code is typed masked and cleared once sent; the store keeps only its
+// keyed hash, so nothing shows it again.
+type identForm struct {
+	c     *common
+	p     store.Person
+	kind  access.Kind
+	value field
+	focus int // 0 kind, 1 value, 2 add
+	err   string
+}
+
+func newIdentForm(c *common, p store.Person) *identForm {
+	return &identForm{c: c, p: p, kind: access.KindCard, focus: 1}
+}
+
+func (d *identForm) editing() bool { return len(d.value.value) > 0 }
+
+func (d *identForm) text() *field {
+	if d.focus == 1 {
+		return &d.value
+	}
+	return nil
+}
+
+func (d *identForm) update(msg tea.Msg) (tea.Cmd, bool) {
+	switch msg := msg.(type) {
+	case promptErrMsg:
+		d.err = errText(msg.err)
+	case closeDialogMsg:
+		d.value.clear()
+		return nil, true
+	case tea.PasteMsg:
+		if f := d.text(); f != nil {
+			f.paste(msg.Content)
+		}
+	case tea.KeyPressMsg:
+		d.value.mask = d.kind == access.KindAccessCode
+		if closed, handled := stopKey(msg, &d.focus, 3, d.text(), &d.err); handled {
+			if closed {
+				d.value.clear()
+			}
+			return nil, closed
+		}
+		switch msg.String() {
+		case "space":
+			switch d.focus {
+			case 0:
+				d.kind, d.err = nextKind(d.kind), ""
+				d.value.clear()
+				d.value.mask = d.kind == access.KindAccessCode
+			case 1:
+				d.value.key(msg)
+			}
+		case "enter":
+			if d.focus < 2 && strings.TrimSpace(d.value.String()) == "" {
+				d.focus = 1
+				return nil, false
+			}
+			return d.save(), false
+		}
+	}
+	return nil, false
+}
+
+func (d *identForm) save() tea.Cmd {
+	c, p := d.c, d.p
+	id := access.Identifier{Kind: d.kind, Value: d.value.String()}
+	shown := identText(id.Kind, strings.TrimSpace(id.Value))
+	return c.submitOp(shown+" given to "+p.Label(), func() error {
+		_, err := c.st.AddIdentifier(c.actor, p.ID, id)
+		return err
+	})
+}
+
+func (d *identForm) view(width, _ int) string {
+	t := d.c.theme
+	w := dialogWidth(width, 64)
+	const lw = 8
+	mark := func(i int) string {
+		if d.focus == i {
+			return t.HintKey.Render("> ")
+		}
+		return "  "
+	}
+	button := t.Button.Render("Add")
+	if d.focus == 2 {
+		button = t.ButtonFocus.Render("Add")
+	}
+	body := []string{
+		t.Label.Render(fmt.Sprintf("%-*s", lw, "Kind")) + mark(0) + pad(d.kind.String(), 12) + t.Dim.Render("space: next kind"),
+		t.Label.Render(fmt.Sprintf("%-*s", lw, "Value")) + mark(1) + d.value.render(min(w-lw-2, 30), d.focus == 1),
+		t.Dim.Render(wrap(identValueNote(d.kind)+". Unique across the site: a card someone else holds is refused.", w)),
+		"", mark(2) + button + "   " + t.Dim.Render("tab/↑↓ move · esc cancel"),
+	}
+	if d.kind == access.KindAccessCode {
+		body = append(body, t.Dim.Render(wrap("The code is kept only as a keyed hash: it is never shown again, here or anywhere.", w)))
+	}
+	if d.err != "" {
+		body = append(body, "", t.StatusError.Render(wrap(d.err, w)))
+	}
+	return d.c.frame("Add an identifier to "+d.p.Name, w, fitLines(body, w)...)
+}
+
+// ---- details ----
+
+// personDetailActions are a person's actions offered in the details.
+var personDetailActions = []ActionID{ActPersonEdit, ActPersonIdent, ActPersonPool, ActPersonUnident, ActPersonWhy, ActPersonRemove}
+
+// personDetails shows one person: every field, each identifier, their
+// groups and levels by name, and the actions allowed.
+type personDetails struct {
+	s  *peopleScreen
+	id uint64
+}
+
+func (d *personDetails) editing() bool { return false }
+func (d *personDetails) dock() bool    { return true }
+
+func (d *personDetails) update(msg tea.Msg) (tea.Cmd, bool) {
+	return detailsKey(d.s.c, msg, func() (personRow, bool) { return d.s.row(d.id) },
+		func(personRow) []ActionID { return personDetailActions }, d.s.availableFor, d.s.runFor)
+}
+
+// validityText says when a person's access starts and ends.
+func validityText(p store.Person, now time.Time) string {
+	switch {
+	case p.ValidFrom.IsZero() && p.ValidUntil.IsZero():
+		return "always"
+	case !p.ValidFrom.IsZero() && now.Before(p.ValidFrom):
+		s := "from " + dateTime(p.ValidFrom) + " (not yet)"
+		if !p.ValidUntil.IsZero() {
+			s += " until " + dateTime(p.ValidUntil)
+		}
+		return s
+	case p.ValidUntil.IsZero():
+		return "from " + dateTime(p.ValidFrom)
+	}
+	return endText(p.ValidUntil, now)
+}
+
+func (d *personDetails) view(width, height int) string {
+	s := d.s
+	c := s.c
+	t := c.theme
+	w := dialogWidth(width, 66)
+	r, ok := s.row(d.id)
+	if !ok {
+		return c.frame(fmt.Sprintf("Person %d", d.id), w, "This person is no longer shown.")
+	}
+	p := r.p
+	tones := personTones(r)
+	dl := detailLines{t: t, width: w, labelW: 12}
+	if p.Info != "" {
+		dl.add("Info", p.Info, grid.ToneNone)
+	}
+	if p.Apartment != "" {
+		dl.add("Apartment", p.Apartment, grid.ToneNone)
+	}
+	dl.add("Unit", c.st.UnitPath(p.Unit), grid.ToneNone)
+	acc := "active"
+	if !p.Active {
+		acc = "off: opens no door"
+	}
+	if p.OfflineAccess {
+		acc += " · offline access"
+	}
+	dl.add("Access", acc, tones[personActiveCol])
+	dl.add("Valid", validityText(p, r.now), tones[personUntilCol])
+	if len(p.Identifiers) == 0 {
+		dl.add("Identifiers", "none", grid.ToneDim)
+	}
+	for i, id := range p.Identifiers {
+		k := ""
+		if i == 0 {
+			k = "Identifiers"
+		}
+		dl.add(k, identText(id.Kind, id.Value)+"  "+t.Dim.Render("since "+clockOrDate(id.Added, r.now)), grid.ToneNone)
+	}
+	groups := strings.Join(r.groups, ", ")
+	if groups == "" {
+		groups = "none"
+	}
+	dl.add("Groups", groups, grid.ToneNone)
+	// A group's multifactor rule is what a guard is asked about at the
+	// door ("why does my card alone not open it?"); the person's own
+	// rule replaces it.
+	if p.MultiFactor == nil {
+		for _, g := range s.groups {
+			if g.MultiFactor != nil && slices.Contains(p.Groups, g.ID) {
+				dl.add("", g.Name+" needs "+g.MultiFactor.String(), grid.ToneNone)
+			}
+		}
+	}
+	var levels []string
+	for _, l := range p.Levels {
+		name := "level " + strconv.Itoa(int(l))
+		if i := slices.IndexFunc(s.levels, func(x store.AccessLevel) bool { return uint32(x.ID) == l }); i >= 0 {
+			name = s.levels[i].Name
+		}
+		levels = append(levels, name)
+	}
+	if len(levels) == 0 {
+		levels = []string{"none of their own"}
+	}
+	dl.add("Levels", strings.Join(levels, ", "), grid.ToneNone)
+	if p.MultiFactor != nil {
+		dl.add("Multifactor", p.MultiFactor.String()+" (own rule)", grid.ToneNone)
+	}
+	if len(p.Locks) > 0 {
+		dl.add("Locks", locksText(p.Locks), grid.ToneNone)
+	}
+	dl.add("Changed", clockOrDate(p.Updated, r.now)+" · added "+clockOrDate(p.Created, r.now), grid.ToneNone)
+	avail := func(id ActionID) error { return s.availableFor(id, r) }
+	flow := actionFlow(c, personDetailActions, avail, w, 0)
+	room := height - 2 - 4 - 3 - 2 - len(flow)
+	info := dl.fit(room)
+	lines := append(append(slices.Clone(info), ""), actionFlow(c, personDetailActions, avail, w, room-len(info))...)
+	lines = append(lines, t.Dim.Render("esc closes · ? on the grid explains every key"))
+	for i, l := range lines {
+		lines[i] = truncate(l, w)
+	}
+	return c.frame(p.Name, w, lines...)
+}

@@ -1,0 +1,243 @@
+package tui
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/guardroom/guardroom/access"
+	"github.com/guardroom/guardroom/store"
+)
+
+// The "why?" view: would this door open for this person, this way, at
+// this time — and if not, which rule says no. The answer is the store's
+// (store.Decide, the engine the doors use), shown step by step, so what
+// the guard reads is what the door would do, not the console's guess.
+// The person is assumed to present what they hold: the question is about
+// their rights, not about a card at a reader.
+
+// Focus stops of the why view.
+const (
+	wyDoor = iota
+	wyDir
+	wyAt
+	wyOffline
+	wyCheck
+	wyStops
+)
+
+type whyDialog struct {
+	c       *common
+	p       store.Person
+	doors   []store.Door
+	door    int
+	dir     access.Direction
+	at      field // local time; prefilled with now
+	offline bool
+	focus   int
+	err     string
+	// The last answer and the question it answers (the fields may have
+	// changed since).
+	dec     *access.Decision
+	asked   string
+	pending bool
+}
+
+func newWhyDialog(s *peopleScreen, p store.Person) *whyDialog {
+	d := &whyDialog{c: s.c, p: p, doors: s.doors, dir: access.Entry}
+	d.at.set(s.c.now().Local().Format(dateTimeLayout))
+	return d
+}
+
+// whyResultMsg is a decision for the dialog that asked.
+type whyResultMsg struct {
+	to    *whyDialog
+	dec   access.Decision
+	asked string
+	err   error
+}
+
+func (d *whyDialog) editing() bool { return false }
+
+func (d *whyDialog) update(msg tea.Msg) (tea.Cmd, bool) {
+	switch msg := msg.(type) {
+	case whyResultMsg:
+		if msg.to != d {
+			return nil, false
+		}
+		d.pending = false
+		if msg.err != nil {
+			d.err, d.dec = errText(msg.err), nil
+			return nil, false
+		}
+		d.dec, d.asked, d.err = &msg.dec, msg.asked, ""
+	case tea.PasteMsg:
+		if d.focus == wyAt {
+			d.at.paste(msg.Content)
+		}
+	case tea.KeyPressMsg:
+		var text *field
+		if d.focus == wyAt {
+			text = &d.at
+		}
+		if closed, handled := stopKey(msg, &d.focus, wyStops, text, &d.err); handled {
+			return nil, closed
+		}
+		switch msg.String() {
+		case "space":
+			d.err = ""
+			switch d.focus {
+			case wyDoor:
+				d.door = (d.door + 1) % max(len(d.doors), 1)
+			case wyDir:
+				d.dir = access.Entry + access.Exit - d.dir
+			case wyOffline:
+				d.offline = !d.offline
+			case wyAt:
+				d.at.key(msg)
+			}
+		case "enter":
+			if d.focus == wyDoor && len(d.doors) > 1 {
+				return d.pickDoor(), false
+			}
+			return d.check(), false
+		}
+	}
+	return nil, false
+}
+
+// pickDoor chooses the door from a list filtered by typing; the check
+// runs on the door picked.
+func (d *whyDialog) pickDoor() tea.Cmd {
+	items := make([]pickItem, len(d.doors))
+	for i, dr := range d.doors {
+		note := siteOf(d.c.st, dr.Unit)
+		if dr.Lock != 0 {
+			note += " · lock " + strconv.Itoa(dr.Lock)
+		}
+		items[i] = pickItem{label: dr.Name, note: note, slot: i}
+	}
+	return d.c.open(newPickList(d.c, "Which door?", "", items, func(it pickItem) (tea.Cmd, bool) {
+		d.door, d.err = it.slot, ""
+		return d.check(), true
+	}))
+}
+
+// check asks the store for the decision with what the fields say.
+func (d *whyDialog) check() tea.Cmd {
+	if len(d.doors) == 0 {
+		d.err = "no doors in your organization units to ask about"
+		return nil
+	}
+	at, err := parseWhen("the time", d.at.String())
+	if err != nil {
+		d.err = strings.Replace(errText(err), "leave it empty for no end", "leave it empty for now", 1)
+		return nil
+	}
+	if at.IsZero() {
+		at = d.c.now()
+	}
+	c, door := d.c, d.doors[d.door]
+	q := store.AccessCheck{Person: d.p.ID, Door: door.ID, Direction: d.dir, At: at, SiteOffline: d.offline}
+	asked := fmt.Sprintf("%s · %s · %s", door.Name, d.dir, at.Local().Format(dateTimeLayout))
+	if d.offline {
+		asked += " · site offline"
+	}
+	d.pending = true
+	return func() tea.Msg {
+		var dec access.Decision
+		err := safe(func() (err error) { dec, err = c.st.Decide(c.actor, q); return err })
+		return whyResultMsg{to: d, dec: dec, asked: asked, err: err}
+	}
+}
+
+// fitLines splits wrapped parts into lines and cuts each to w cells.
+func fitLines(parts []string, w int) []string {
+	var out []string
+	for _, p := range parts {
+		for _, l := range strings.Split(p, "\n") {
+			out = append(out, truncate(l, w))
+		}
+	}
+	return out
+}
+
+// stepLines are a decision's steps: pass or fail, the rule, the sentence
+// (the pass/fail word reads without colour).
+func stepLines(t themeStyles, dec access.Decision, w int) []string {
+	var out []string
+	for _, st := range dec.Reasons {
+		word, style := "pass", t.Good
+		if !st.Passed {
+			word, style = "FAIL", t.Bad
+		}
+		head := style.Render(word) + " " + t.Label.Render(fmt.Sprintf("%-12s", st.Rule))
+		text := strings.Split(wrap(st.Text, max(w-18, 10)), "\n")
+		for i, l := range text {
+			if i == 0 {
+				out = append(out, head+" "+l)
+			} else {
+				out = append(out, strings.Repeat(" ", 18)+l)
+			}
+		}
+	}
+	return out
+}
+
+func (d *whyDialog) view(width, height int) string {
+	c := d.c
+	t := c.theme
+	w := dialogWidth(width, 76)
+	const lw = 10
+	label := func(s string) string { return t.Label.Render(fmt.Sprintf("%-*s", lw, s)) }
+	mark := func(i int) string {
+		if d.focus == i {
+			return t.HintKey.Render("> ")
+		}
+		return "  "
+	}
+	door := "-"
+	if len(d.doors) > 0 {
+		door = d.doors[d.door].Name
+	}
+	doorNote := "space next"
+	if len(d.doors) > 1 {
+		doorNote = fmt.Sprintf("space next · enter pick of %d", len(d.doors))
+	}
+	button := t.Button.Render("Check")
+	if d.focus == wyCheck {
+		button = t.ButtonFocus.Render("Check")
+	}
+	body := []string{
+		label("Door") + mark(wyDoor) + pad(door, 24) + " " + t.Dim.Render(doorNote),
+		label("Way") + mark(wyDir) + pad(d.dir.String(), 24) + " " + t.Dim.Render("space: entry/exit"),
+		label("At") + mark(wyAt) + d.at.render(24, d.focus == wyAt) + " " + t.Dim.Render("local time"),
+		label("Site") + mark(wyOffline) + checkbox(d.offline) + " offline " + t.Dim.Render("(the server is down)"),
+		"", mark(wyCheck) + button + "   " + t.Dim.Render("enter checks · tab/↑↓ move · esc closes"),
+	}
+	switch {
+	case d.err != "":
+		body = append(body, "", t.StatusError.Render(wrap(d.err, w)))
+	case d.pending && d.dec == nil:
+		body = append(body, "", t.Dim.Render("Asking…"))
+	case d.dec != nil:
+		verdict := t.Bad.Render("DENIED")
+		if d.dec.Grant {
+			verdict = t.Good.Render("GRANTED")
+		}
+		body = append(body, "", verdict+"  "+t.Dim.Render(d.asked))
+		steps := stepLines(t, *d.dec, w)
+		// Frame, title, the fields and the verdict take the rest; a
+		// denial's reason is its last step, so the first ones give way.
+		room := max(height-6-len(body), 2)
+		if len(steps) > room {
+			steps = append([]string{t.Dim.Render(fmt.Sprintf("… %d earlier steps (a taller terminal shows them)", len(steps)-room+1))}, steps[len(steps)-room+1:]...)
+		}
+		body = append(body, steps...)
+	default:
+		body = append(body, "", t.Dim.Render(wrap("Enter checks every rule the door applies, in order, as if "+d.p.Name+" presented what they hold.", w)))
+	}
+	return c.frame("Why? "+d.p.Name+" at a door", w, fitLines(body, w)...)
+}
