@@ -78,7 +78,8 @@ func errText(err error) string {
 
 // readOnly reports whether the operator holds no permission that writes.
 func (c *common) readOnly() bool {
-	for _, p := range []store.Perm{store.PermManagePanelUsers, store.PermManageAccounts, store.PermManageEquipment, store.PermManageLocksTags, store.PermOperateDoors, store.PermArmDisarm, store.PermManageOperators} {
+	for _, p := range []store.Perm{store.PermManagePanelUsers, store.PermManageAccounts, store.PermManageEquipment, store.PermManageLocksTags,
+		store.PermOperateDoors, store.PermArmDisarm, store.PermManageOperators, store.PermManagePeople, store.PermBulkImport, store.PermManageDevices} {
 		if c.actor.Can(p) {
 			return false
 		}

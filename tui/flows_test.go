@@ -878,3 +878,19 @@ func TestTypeAheadReachesTheDialog(t *testing.T) {
 	c.press("2")
 	c.waitFor("slot 427 selected after the burst", func(scr string) bool { return selectedRow(scr) == 427 })
 }
+
+// An operator whose only write is people and access (a door desk) is not
+// shown as read-only: the People and Access tabs are theirs to change.
+func TestPeopleManagerIsNotReadOnly(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	mustDo(f.s.AddRole(f.admin, store.Role{Name: "Door desk", Perms: store.PermViewPanelUsers | store.PermManagePeople}))
+	must(f.s.AddOperator(f.admin, store.NewOperator{Username: "dora", Name: "Dora", Grants: []store.Grant{{Role: "Door desk"}}, Units: []uint64{store.RootUnit}}))
+	c := &common{actor: must(f.s.Actor("dora", "tui"))}
+	if c.readOnly() {
+		t.Fatal("an operator who manages people and access is shown as read-only")
+	}
+	if c := (&common{actor: f.ops[store.RoleAuditor]}); !c.readOnly() {
+		t.Fatal("an auditor is not shown as read-only")
+	}
+}
