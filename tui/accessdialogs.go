@@ -675,9 +675,10 @@ var directions = []access.Direction{access.Both, access.Entry, access.Exit}
 type whoDialog struct {
 	c      *common
 	door   store.Door
-	dir    int // index into directions
-	at     field
-	focus  int // 0 direction, 1 time
+	dir    int            // index into directions
+	at     field          // on the site's clock
+	loc    *time.Location // the site's time zone
+	focus  int            // 0 direction, 1 time
 	people []store.Person
 	asked  string // what the list answers: "for both at 2026-05-13 16:24"
 	loaded bool
@@ -693,8 +694,8 @@ type whoLoadedMsg struct {
 }
 
 func newWhoCanOpen(s *accessScreen, door store.Door) tea.Cmd {
-	d := &whoDialog{c: s.c, door: door}
-	d.at.set(dateTime(s.c.now()))
+	d := &whoDialog{c: s.c, door: door, loc: s.c.siteZone()}
+	d.at.set(dateTimeIn(s.c.now(), d.loc))
 	return tea.Batch(s.c.open(d), d.ask())
 }
 
@@ -702,7 +703,7 @@ func (d *whoDialog) editing() bool { return false }
 
 // ask runs WhoCanOpen for the direction and the typed time.
 func (d *whoDialog) ask() tea.Cmd {
-	at, err := parseWhen("the time", d.at.String())
+	at, err := parseWhenIn("the time", d.at.String(), d.loc)
 	if err == nil && at.IsZero() {
 		at = d.c.now()
 	}
@@ -711,7 +712,7 @@ func (d *whoDialog) ask() tea.Cmd {
 		return nil
 	}
 	c, door, dir := d.c, d.door.ID, directions[d.dir]
-	asked := "for " + dir.String() + " at " + dateTime(at)
+	asked := "for " + dir.String() + " at " + dateTimeIn(at, d.loc)
 	return func() tea.Msg {
 		var people []store.Person
 		err := safe(func() (err error) { people, err = c.st.WhoCanOpen(c.actor, door, dir, at); return err })
@@ -774,7 +775,7 @@ func (d *whoDialog) view(width, height int) string {
 	}
 	body := []string{
 		t.Label.Render("Direction  ") + mark(0) + "‹ " + directions[d.dir].String() + " ›",
-		t.Label.Render("At         ") + mark(1) + d.at.render(18, d.focus == 1) + " " + t.Dim.Render("local time; enter asks again"),
+		t.Label.Render("At         ") + mark(1) + d.at.render(18, d.focus == 1) + " " + t.Dim.Render(siteClockText(d.loc)+"; enter asks again"),
 		"",
 	}
 	switch {

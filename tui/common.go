@@ -87,6 +87,46 @@ func (c *common) readOnly() bool {
 	return true
 }
 
+// siteZone is the clock access times are read and shown on: the site's
+// time zone (guardroom access timezone), which every schedule uses, or
+// the PC's own when none is set.
+func (c *common) siteZone() *time.Location {
+	var set store.AccessSettings
+	if err := safe(func() (err error) { set, err = c.st.AccessSettings(c.actor); return err }); err != nil || set.TimeZone == "" {
+		return time.Local
+	}
+	loc, err := time.LoadLocation(set.TimeZone)
+	if err != nil {
+		return time.Local
+	}
+	return loc
+}
+
+// siteClockText names the site's clock for a field's hint: "site time,
+// Europe/Helsinki", or "local time".
+func siteClockText(loc *time.Location) string {
+	if loc == time.Local {
+		return "local time"
+	}
+	return "site time, " + loc.String()
+}
+
+// dateTimeInOrEmpty is dateTimeIn with "" for no time, for a field.
+func dateTimeInOrEmpty(t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return ""
+	}
+	return dateTimeIn(t, loc)
+}
+
+// dateTimeIn is dateTime on loc's clock.
+func dateTimeIn(t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.In(loc).Format(dateTimeLayout)
+}
+
 // accountTime formats an account's created time as 003 shows it:
 // "4:24:55 PM Wed 13 May, 2026".
 func accountTime(t time.Time) string {

@@ -18,17 +18,25 @@ import (
 
 // parseWhen reads an end typed as 2026-12-31 18:00 in local time (a date
 // alone is its 00:00); empty is no end. what names the field in the error.
-func parseWhen(what, s string) (time.Time, error) {
+func parseWhen(what, s string) (time.Time, error) { return parseWhenIn(what, s, time.Local) }
+
+// parseWhenIn is parseWhen on the clock of loc: the site's, for access
+// times (see common.siteZone).
+func parseWhenIn(what, s string, loc *time.Location) (time.Time, error) {
 	s = strings.Join(strings.Fields(s), " ")
 	if s == "" {
 		return time.Time{}, nil
 	}
 	for _, layout := range []string{dateTimeLayout, "2006-01-02"} {
-		if t, err := time.ParseInLocation(layout, s, time.Local); err == nil {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
 			return t, nil
 		}
 	}
-	return time.Time{}, notNowf("%s %q is not a date and time: type it as 2026-12-31 18:00 (local time), or leave it empty for no end", what, s)
+	clock := "local time"
+	if loc != time.Local {
+		clock = "site time, " + loc.String()
+	}
+	return time.Time{}, notNowf("%s %q is not a date and time: type it as 2026-12-31 18:00 (%s), or leave it empty for no end", what, s, clock)
 }
 
 // endText says when a grant or an access ends, as of now.

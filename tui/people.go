@@ -31,6 +31,7 @@ type personRow struct {
 	unit   string
 	groups []string
 	now    time.Time
+	loc    *time.Location // the site's clock, validity is shown on
 }
 
 var personCols = []grid.Column{
@@ -100,7 +101,7 @@ func personCells(r personRow) []string {
 	if ids == "" {
 		ids = "none"
 	}
-	return []string{p.Name, p.Info, apt, r.unit, yesNo(p.Active), offline, ids, groups, dateTime(p.ValidUntil)}
+	return []string{p.Name, p.Info, apt, r.unit, yesNo(p.Active), offline, ids, groups, dateTimeIn(p.ValidUntil, r.loc)}
 }
 
 // personTones: access control off stands out, an ended or not yet
@@ -124,7 +125,7 @@ func personField(r personRow, key string) (string, bool) {
 		if r.p.ValidUntil.IsZero() {
 			return "", true
 		}
-		return r.p.ValidUntil.Local().Format(dateTimeLayout), true
+		return dateTimeIn(r.p.ValidUntil, r.loc), true
 	case "level":
 		return strconv.Itoa(len(r.p.Levels)), true
 	}
@@ -186,7 +187,7 @@ func loadPeople(c *common, m *peopleLoadedMsg) error {
 		names[g.ID] = g.Name
 	}
 	units := map[uint64]string{}
-	now := c.now()
+	now, loc := c.now(), c.siteZone()
 	m.rows = make([]personRow, len(people))
 	for i, p := range people {
 		u, ok := units[p.Unit]
@@ -196,7 +197,7 @@ func loadPeople(c *common, m *peopleLoadedMsg) error {
 			u = strings.TrimPrefix(u, "/ ")
 			units[p.Unit] = u
 		}
-		r := personRow{p: p, unit: u, now: now}
+		r := personRow{p: p, unit: u, now: now, loc: loc}
 		for _, g := range p.Groups {
 			n := names[g]
 			if n == "" { // a group out of the viewer's sight

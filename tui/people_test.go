@@ -467,3 +467,22 @@ func TestExportPeople(t *testing.T) {
 	c.press("enter")
 	c.waitScreen("exists already: give a new file name")
 }
+
+// Access times are on the site's clock, the one every schedule is read
+// on, not the PC's: in Tokyo, the fixture's 16:24 UTC is 01:24 next day.
+func TestWhyOnTheSiteClock(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	addPeople(t, f)
+	mustDo(f.s.SetAccessSettings(f.admin, store.AccessSettings{TimeZone: "Asia/Tokyo"}))
+	c := start(t, f, consoleOpts{w: 120, h: 40})
+	c.press("9")
+	c.waitScreen("Identifiers", "1-3 of 3")
+	c.pick("Alma")
+	c.press("w")
+	c.waitScreen("Why? Alma Aalto at a door", "2026-05-14 01:24", "site time, Asia/Tokyo")
+	c.press("tab", "tab", "tab", "tab")
+	c.waitScreen(">  Check")
+	c.press("enter")
+	c.waitScreen("· 2026-05-14 01:24")
+}

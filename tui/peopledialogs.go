@@ -92,7 +92,8 @@ const (
 type personForm struct {
 	s      *peopleScreen
 	c      *common
-	edit   *store.Person // nil: a new person
+	loc    *time.Location // the site's clock, validity is typed on
+	edit   *store.Person  // nil: a new person
 	name   field
 	info   field
 	apt    field
@@ -123,7 +124,7 @@ type personForm struct {
 
 func newPersonForm(s *peopleScreen, edit *store.Person) *personForm {
 	c := s.c
-	d := &personForm{s: s, c: c, edit: edit, units: c.st.ListUnits(c.actor), kind: access.KindCard, active: true,
+	d := &personForm{s: s, c: c, loc: c.siteZone(), edit: edit, units: c.st.ListUnits(c.actor), kind: access.KindCard, active: true,
 		groups: s.groups, levels: s.levels}
 	d.groupOn, d.levelOn = make([]bool, len(d.groups)), make([]bool, len(d.levels))
 	d.mfWindow.accept = digitsOnly
@@ -149,8 +150,8 @@ func newPersonForm(s *peopleScreen, edit *store.Person) *personForm {
 	d.info.set(p.Info)
 	d.apt.set(p.Apartment)
 	d.active, d.offline = p.Active, p.OfflineAccess
-	d.from.set(dateTimeOrEmpty(p.ValidFrom))
-	d.until.set(dateTimeOrEmpty(p.ValidUntil))
+	d.from.set(dateTimeInOrEmpty(p.ValidFrom, d.loc))
+	d.until.set(dateTimeInOrEmpty(p.ValidUntil, d.loc))
 	d.locks.set(locksText(p.Locks))
 	for _, g := range p.Groups {
 		if i := slices.IndexFunc(d.groups, func(x store.AccessGroup) bool { return x.ID == g }); i >= 0 {
@@ -355,10 +356,10 @@ func (d *personForm) person() (store.Person, error) {
 	}
 	p.Active, p.OfflineAccess = d.active, d.offline
 	var err error
-	if p.ValidFrom, err = parseWhen("valid from", d.from.String()); err != nil {
+	if p.ValidFrom, err = parseWhenIn("valid from", d.from.String(), d.loc); err != nil {
 		return p, notNow(strings.Replace(err.Error(), "for no end", "for no start", 1))
 	}
-	if p.ValidUntil, err = parseWhen("valid until", d.until.String()); err != nil {
+	if p.ValidUntil, err = parseWhenIn("valid until", d.until.String(), d.loc); err != nil {
 		return p, err
 	}
 	if p.Locks, err = parseLocks(d.locks.String()); err != nil {

@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"time"
+
 	"fmt"
 	"strconv"
 	"strings"
@@ -34,7 +36,8 @@ type whyDialog struct {
 	doors   []store.Door
 	door    int
 	dir     access.Direction
-	at      field // local time; prefilled with now
+	at      field // on the site's clock (loc); prefilled with now
+	loc     *time.Location
 	offline bool
 	focus   int
 	err     string
@@ -46,8 +49,8 @@ type whyDialog struct {
 }
 
 func newWhyDialog(s *peopleScreen, p store.Person) *whyDialog {
-	d := &whyDialog{c: s.c, p: p, doors: s.doors, dir: access.Entry}
-	d.at.set(s.c.now().Local().Format(dateTimeLayout))
+	d := &whyDialog{c: s.c, p: p, doors: s.doors, dir: access.Entry, loc: s.c.siteZone()}
+	d.at.set(dateTimeIn(s.c.now(), d.loc))
 	return d
 }
 
@@ -131,7 +134,7 @@ func (d *whyDialog) check() tea.Cmd {
 		d.err = "no doors in your organization units to ask about"
 		return nil
 	}
-	at, err := parseWhen("the time", d.at.String())
+	at, err := parseWhenIn("the time", d.at.String(), d.loc)
 	if err != nil {
 		d.err = strings.Replace(errText(err), "leave it empty for no end", "leave it empty for now", 1)
 		return nil
@@ -141,7 +144,7 @@ func (d *whyDialog) check() tea.Cmd {
 	}
 	c, door := d.c, d.doors[d.door]
 	q := store.AccessCheck{Person: d.p.ID, Door: door.ID, Direction: d.dir, At: at, SiteOffline: d.offline}
-	asked := fmt.Sprintf("%s · %s · %s", door.Name, d.dir, at.Local().Format(dateTimeLayout))
+	asked := fmt.Sprintf("%s · %s · %s", door.Name, d.dir, dateTimeIn(at, d.loc))
 	if d.offline {
 		asked += " · site offline"
 	}
@@ -213,7 +216,7 @@ func (d *whyDialog) view(width, height int) string {
 	body := []string{
 		label("Door") + mark(wyDoor) + pad(door, 24) + " " + t.Dim.Render(doorNote),
 		label("Way") + mark(wyDir) + pad(d.dir.String(), 24) + " " + t.Dim.Render("space: entry/exit"),
-		label("At") + mark(wyAt) + d.at.render(24, d.focus == wyAt) + " " + t.Dim.Render("local time"),
+		label("At") + mark(wyAt) + d.at.render(24, d.focus == wyAt) + " " + t.Dim.Render(siteClockText(d.loc)),
 		label("Site") + mark(wyOffline) + checkbox(d.offline) + " offline " + t.Dim.Render("(the server is down)"),
 		"", mark(wyCheck) + button + "   " + t.Dim.Render("enter checks · tab/↑↓ move · esc closes"),
 	}
