@@ -32,29 +32,9 @@ const (
 
 // TestTagImportCrashChild is the child side of TestTagImportCrash.
 func TestTagImportCrashChild(t *testing.T) {
-	dir := os.Getenv(tagCrashEnvDir)
-	if dir == "" {
-		t.Skip("helper process for TestTagImportCrash; runs only when started by it")
-	}
-	key, err := store.ReadKey(os.Getenv(tagCrashEnvKey))
-	if err != nil {
-		t.Fatal(err)
-	}
-	file, err := os.ReadFile(os.Getenv(tagCrashEnvFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := store.Open(store.Config{Dir: dir, Key: key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	a, err := s.Actor("admin", "crash-child")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, a, file := openCrashChild(t, tagCrashEnvDir, tagCrashEnvKey, tagCrashEnvFile)
 	fmt.Println("import-start")
-	_, err = s.ImportTags(a, bytes.NewReader(file), store.TagImportOptions{Name: "crash.csv", Progress: func(done, total int) {
+	_, err := s.ImportTags(a, bytes.NewReader(file), store.TagImportOptions{Name: "crash.csv", Progress: func(done, total int) {
 		fmt.Printf("import-progress %d %d\n", done, total)
 	}})
 	if err != nil {
