@@ -940,6 +940,23 @@ func (s *Store) RemoveAccessLevel(a Actor, id uint32) error {
 	return confRemove(s, a, &levels, id)
 }
 
+// AccessGroupsFor returns the access groups the actor sees that serve a
+// person of unit: those of the unit, above it or below it (004's "select
+// all" picks these).
+func (s *Store) AccessGroupsFor(a Actor, unit uint64) ([]AccessGroup, error) {
+	all, err := s.ListAccessGroups(a)
+	if err != nil {
+		return nil, err
+	}
+	out := all[:0]
+	for _, g := range all {
+		if s.related(unit, g.Unit) {
+			out = append(out, g)
+		}
+	}
+	return out, nil
+}
+
 // groupByName resolves an access group name for a person of personUnit:
 // the group of that name the actor sees whose unit is related to the
 // person's.

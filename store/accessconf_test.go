@@ -267,6 +267,15 @@ func TestAccessConfigScope(t *testing.T) {
 	shared.Name = "Renamed"
 	_, err = f.s.EditTimeProfile(opA, shared)
 	fxWant(t, err, ErrPermission, "you may use it but not change it")
+	// Select all: the groups serving a person of A are A's and the
+	// organization's, never B's, even for an administrator who sees both.
+	orgGroup, err := f.s.AddAccessGroup(f.admin, AccessGroup{ConfMeta: ConfMeta{Name: "Everyone", Unit: RootUnit}})
+	f.must(err)
+	forA, err := f.s.AccessGroupsFor(f.admin, a.ID)
+	f.must(err)
+	if len(forA) != 2 || forA[0].ID != siteA.staff.ID || forA[1].ID != orgGroup.ID {
+		t.Fatalf("groups serving building A: %+v", forA)
+	}
 	// Decisions stay in scope: B's person's card is nobody's to A.
 	_, err = f.s.AddPerson(f.admin, Person{Name: "Bea", Unit: b.ID, Active: true, Groups: []uint32{siteB.staff.ID}}, []access.Identifier{card("9000")})
 	f.must(err)

@@ -636,6 +636,10 @@ func permCases() []permCase {
 			_, err := f.s.FindAccessGroup(a, f.accessSite(RootUnit).staff.Name)
 			return err
 		}},
+		{"AccessGroupsFor", PermViewPanelUsers, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.AccessGroupsFor(a, f.accessSite(RootUnit).staff.Unit)
+			return err
+		}},
 		{"AddAccessGroup", PermManagePeople, false, func(f *fx, a Actor, i int) error {
 			_, err := f.s.AddAccessGroup(a, AccessGroup{ConfMeta: ConfMeta{Name: fmt.Sprintf("Group %d", i), Unit: RootUnit}})
 			return err
