@@ -95,25 +95,8 @@ func scheduleCommands() []*command {
 				}
 			},
 		},
-		{
-			name: "schedule show", args: "SCHEDULE", minArgs: 1, maxArgs: 1,
-			summary: "show one time profile: its intervals and holidays",
-			details: confRefHelp,
-			example: "guardroom schedule show \"Office hours\"",
-			setup: func(fs *flag.FlagSet) runFunc {
-				asJSON := jsonFlag(fs)
-				return func(e *env, args []string) error {
-					if err := e.openStore(openOptions{}); err != nil {
-						return err
-					}
-					p, err := e.s.FindTimeProfile(e.actor, args[0])
-					if err != nil {
-						return err
-					}
-					return e.scheduleShow(p, *asJSON)
-				}
-			},
-		},
+		scheduleKind.showCommand("show one time profile: its intervals and holidays",
+			"guardroom schedule show \"Office hours\"", (*env).scheduleShow),
 		{
 			name: "schedule add", args: "NAME", minArgs: 1, maxArgs: 1,
 			summary: "add a time profile: weekly intervals and holidays, read on the site's clock",
@@ -126,23 +109,9 @@ func scheduleCommands() []*command {
 				var holidays listFlag
 				fs.Var(&holidays, "holiday", holidayHelp)
 				return func(e *env, args []string) error {
-					if err := e.openStore(openOptions{}); err != nil {
-						return err
-					}
-					p := store.TimeProfile{ConfMeta: store.ConfMeta{Name: args[0]}}
-					var err error
-					if p.Unit, err = e.findUnitFlag(*unit); err != nil {
-						return err
-					}
-					if err := scheduleFlags(e, given(fs), *intervals, holidays, &p); err != nil {
-						return err
-					}
-					p, err = e.s.AddTimeProfile(e.actor, p)
-					if err := e.write(err); err != nil {
-						return err
-					}
-					fmt.Fprintf(e.stdout, "Added time profile %d %s in %s.\n", p.ID, p.Name, e.s.UnitPath(p.Unit))
-					return nil
+					return scheduleKind.addRun(e, args[0], *unit, func(p *store.TimeProfile) error {
+						return scheduleFlags(e, given(fs), *intervals, holidays, p)
+					})
 				}
 			},
 		},
@@ -162,26 +131,10 @@ func scheduleCommands() []*command {
 					if !anyGiven(set, "name", "unit", "intervals", "holiday") {
 						return usagef(e.cmd, "schedule edit needs at least one of --name, --unit, --intervals, --holiday")
 					}
-					if err := e.openStore(openOptions{}); err != nil {
-						return err
-					}
-					p, err := e.s.FindTimeProfile(e.actor, args[0])
+					p, err := scheduleKind.editRun(e, args[0], set, *newName, *unit, func(p *store.TimeProfile) error {
+						return scheduleFlags(e, set, *intervals, holidays, p)
+					})
 					if err != nil {
-						return err
-					}
-					if set["name"] {
-						p.Name = *newName
-					}
-					if set["unit"] {
-						if p.Unit, err = e.findUnitFlag(*unit); err != nil {
-							return err
-						}
-					}
-					if err := scheduleFlags(e, set, *intervals, holidays, &p); err != nil {
-						return err
-					}
-					p, err = e.s.EditTimeProfile(e.actor, p)
-					if err := e.write(err); err != nil {
 						return err
 					}
 					fmt.Fprintf(e.stdout, "Changed time profile %d %s.\n\n", p.ID, p.Name)
@@ -189,12 +142,7 @@ func scheduleCommands() []*command {
 				}
 			},
 		},
-		confRemoveCommand("schedule", "SCHEDULE", "time profile", "no access level uses",
-			func(e *env, ref string) (uint32, string, error) {
-				p, err := e.s.FindTimeProfile(e.actor, ref)
-				return p.ID, p.Name, err
-			},
-			func(e *env, id uint32) error { return e.s.RemoveTimeProfile(e.actor, id) }),
+		scheduleKind.removeCommand("no access level uses"),
 	}
 }
 
@@ -215,6 +163,129 @@ func (e *env) scheduleShow(p store.TimeProfile, asJSON bool) error {
 	f.add("Holidays", "%s", dash(strings.Join(r.Days, ", ")))
 	f.add("Updated", "%s", e.siteTimeText(p.Updated))
 	return f.flush()
+}
+
+// confKind is one kind of access record with store.ConfMeta (time profile,
+// door, door group, access group): what its show, add, edit and remove
+// commands need of it.
+type confKind[T any] struct {
+	group, arg, noun string // the command group, its argument, the record's name in messages
+	meta             func(*T) *store.ConfMeta
+	find             func(*store.Store, store.Actor, string) (T, error)
+	add, edit        func(*store.Store, store.Actor, T) (T, error)
+	remove           func(*store.Store, store.Actor, uint32) error
+}
+
+var scheduleKind = confKind[store.TimeProfile]{"schedule", "SCHEDULE", "time profile",
+	func(p *store.TimeProfile) *store.ConfMeta { return &p.ConfMeta },
+	(*store.Store).FindTimeProfile, (*store.Store).AddTimeProfile, (*store.Store).EditTimeProfile, (*store.Store).RemoveTimeProfile}
+
+var doorKind = confKind[store.Door]{"door", "DOOR", "door",
+	func(d *store.Door) *store.ConfMeta { return &d.ConfMeta },
+	(*store.Store).FindDoor, (*store.Store).AddDoor, (*store.Store).EditDoor, (*store.Store).RemoveDoor}
+
+var doorGroupKind = confKind[store.DoorGroup]{"door group", "GROUP", "door group",
+	func(g *store.DoorGroup) *store.ConfMeta { return &g.ConfMeta },
+	(*store.Store).FindDoorGroup, (*store.Store).AddDoorGroup, (*store.Store).EditDoorGroup, (*store.Store).RemoveDoorGroup}
+
+var groupKind = confKind[store.AccessGroup]{"group", "GROUP", "access group",
+	func(g *store.AccessGroup) *store.ConfMeta { return &g.ConfMeta },
+	(*store.Store).FindAccessGroup, (*store.Store).AddAccessGroup, (*store.Store).EditAccessGroup, (*store.Store).RemoveAccessGroup}
+
+func (k confKind[T]) showCommand(summary, example string, show func(*env, T, bool) error) *command {
+	return confShowCommand(k.group, k.arg, summary, example, func(e *env, ref string) (T, error) { return k.find(e.s, e.actor, ref) }, show)
+}
+
+func (k confKind[T]) removeCommand(unused string) *command {
+	return confRemoveCommand(k.group, k.arg, k.noun, unused,
+		func(e *env, ref string) (uint32, string, error) {
+			v, err := k.find(e.s, e.actor, ref)
+			m := k.meta(&v)
+			return m.ID, m.Name, err
+		},
+		func(e *env, id uint32) error { return k.remove(e.s, e.actor, id) })
+}
+
+// addRun adds the record named name in organization unit unit, fill (if
+// any) setting its other fields, and says so.
+func (k confKind[T]) addRun(e *env, name, unit string, fill func(*T) error) error {
+	if err := e.openStore(openOptions{}); err != nil {
+		return err
+	}
+	var v T
+	m := k.meta(&v)
+	m.Name = name
+	var err error
+	if m.Unit, err = e.findUnitFlag(unit); err != nil {
+		return err
+	}
+	if fill != nil {
+		if err := fill(&v); err != nil {
+			return err
+		}
+	}
+	v, err = k.add(e.s, e.actor, v)
+	if err := e.write(err); err != nil {
+		return err
+	}
+	m = k.meta(&v)
+	fmt.Fprintf(e.stdout, "Added %s %d %s in %s.\n", k.noun, m.ID, m.Name, e.s.UnitPath(m.Unit))
+	return nil
+}
+
+// editRun finds the record ref, sets the name and unit where set says
+// they were given, lets change (if any) set the rest, and saves it.
+func (k confKind[T]) editRun(e *env, ref string, set map[string]bool, name, unit string, change func(*T) error) (T, error) {
+	var zero T
+	if err := e.openStore(openOptions{}); err != nil {
+		return zero, err
+	}
+	v, err := k.find(e.s, e.actor, ref)
+	if err != nil {
+		return zero, err
+	}
+	m := k.meta(&v)
+	if set["name"] {
+		m.Name = name
+	}
+	if set["unit"] {
+		if m.Unit, err = e.findUnitFlag(unit); err != nil {
+			return zero, err
+		}
+	}
+	if change != nil {
+		if err := change(&v); err != nil {
+			return zero, err
+		}
+	}
+	v, err = k.edit(e.s, e.actor, v)
+	if err := e.write(err); err != nil {
+		return zero, err
+	}
+	return v, nil
+}
+
+// confShowCommand is the show command of a kind of access record.
+func confShowCommand[T any](group, arg, summary, example string, find func(e *env, ref string) (T, error), show func(e *env, v T, asJSON bool) error) *command {
+	return &command{
+		name: group + " show", args: arg, minArgs: 1, maxArgs: 1,
+		summary: summary,
+		details: confRefHelp,
+		example: example,
+		setup: func(fs *flag.FlagSet) runFunc {
+			asJSON := jsonFlag(fs)
+			return func(e *env, args []string) error {
+				if err := e.openStore(openOptions{}); err != nil {
+					return err
+				}
+				v, err := find(e, args[0])
+				if err != nil {
+					return err
+				}
+				return show(e, v, *asJSON)
+			}
+		},
+	}
 }
 
 // confRemoveCommand is the remove command of a kind of access record: the
@@ -290,25 +361,8 @@ func doorCommands() []*command {
 				}
 			},
 		},
-		{
-			name: "door show", args: "DOOR", minArgs: 1, maxArgs: 1,
-			summary: "show one door: its door groups and lock number",
-			details: confRefHelp,
-			example: "guardroom door show \"Main entrance\"",
-			setup: func(fs *flag.FlagSet) runFunc {
-				asJSON := jsonFlag(fs)
-				return func(e *env, args []string) error {
-					if err := e.openStore(openOptions{}); err != nil {
-						return err
-					}
-					d, err := e.s.FindDoor(e.actor, args[0])
-					if err != nil {
-						return err
-					}
-					return e.doorShow(d, *asJSON)
-				}
-			},
-		},
+		doorKind.showCommand("show one door: its door groups and lock number",
+			"guardroom door show \"Main entrance\"", (*env).doorShow),
 		{
 			name: "door add", args: "NAME", minArgs: 1, maxArgs: 1,
 			summary: "add a door in a unit, in door groups, with the lock number it opens",
@@ -319,23 +373,12 @@ func doorCommands() []*command {
 				fs.Var(&groups, "group", "a door `GROUP` it is in (ID or name; repeatable)")
 				lock := fs.Int("lock", 0, lockHelp)
 				return func(e *env, args []string) error {
-					if err := e.openStore(openOptions{}); err != nil {
+					return doorKind.addRun(e, args[0], *unit, func(d *store.Door) error {
+						d.Lock = *lock
+						var err error
+						d.Groups, err = e.findDoorGroups(groups)
 						return err
-					}
-					d := store.Door{ConfMeta: store.ConfMeta{Name: args[0]}, Lock: *lock}
-					var err error
-					if d.Unit, err = e.findUnitFlag(*unit); err != nil {
-						return err
-					}
-					if d.Groups, err = e.findDoorGroups(groups); err != nil {
-						return err
-					}
-					d, err = e.s.AddDoor(e.actor, d)
-					if err := e.write(err); err != nil {
-						return err
-					}
-					fmt.Fprintf(e.stdout, "Added door %d %s in %s.\n", d.ID, d.Name, e.s.UnitPath(d.Unit))
-					return nil
+					})
 				}
 			},
 		},
@@ -355,31 +398,19 @@ func doorCommands() []*command {
 					if !anyGiven(set, "name", "unit", "group", "lock") {
 						return usagef(e.cmd, "door edit needs at least one of --name, --unit, --group, --lock")
 					}
-					if err := e.openStore(openOptions{}); err != nil {
-						return err
-					}
-					d, err := e.s.FindDoor(e.actor, args[0])
+					d, err := doorKind.editRun(e, args[0], set, *newName, *unit, func(d *store.Door) error {
+						if set["group"] {
+							var err error
+							if d.Groups, err = e.findDoorGroups(groups); err != nil {
+								return err
+							}
+						}
+						if set["lock"] {
+							d.Lock = *lock
+						}
+						return nil
+					})
 					if err != nil {
-						return err
-					}
-					if set["name"] {
-						d.Name = *newName
-					}
-					if set["unit"] {
-						if d.Unit, err = e.findUnitFlag(*unit); err != nil {
-							return err
-						}
-					}
-					if set["group"] {
-						if d.Groups, err = e.findDoorGroups(groups); err != nil {
-							return err
-						}
-					}
-					if set["lock"] {
-						d.Lock = *lock
-					}
-					d, err = e.s.EditDoor(e.actor, d)
-					if err := e.write(err); err != nil {
 						return err
 					}
 					fmt.Fprintf(e.stdout, "Changed door %d %s.\n\n", d.ID, d.Name)
@@ -387,12 +418,7 @@ func doorCommands() []*command {
 				}
 			},
 		},
-		confRemoveCommand("door", "DOOR", "door", "no access level names",
-			func(e *env, ref string) (uint32, string, error) {
-				d, err := e.s.FindDoor(e.actor, ref)
-				return d.ID, d.Name, err
-			},
-			func(e *env, id uint32) error { return e.s.RemoveDoor(e.actor, id) }),
+		doorKind.removeCommand("no access level names"),
 		{
 			name: "door who", args: "DOOR", minArgs: 1, maxArgs: 1,
 			summary: "list who may pass a door now (or --at a time), by their rights alone",
@@ -421,22 +447,7 @@ func doorCommands() []*command {
 			example: "guardroom door group add \"Ground floor\" --unit HQ",
 			setup: func(fs *flag.FlagSet) runFunc {
 				unit := fs.String("unit", "", "the organization `UNIT` it belongs to")
-				return func(e *env, args []string) error {
-					if err := e.openStore(openOptions{}); err != nil {
-						return err
-					}
-					g := store.DoorGroup{ConfMeta: store.ConfMeta{Name: args[0]}}
-					var err error
-					if g.Unit, err = e.findUnitFlag(*unit); err != nil {
-						return err
-					}
-					g, err = e.s.AddDoorGroup(e.actor, g)
-					if err := e.write(err); err != nil {
-						return err
-					}
-					fmt.Fprintf(e.stdout, "Added door group %d %s in %s.\n", g.ID, g.Name, e.s.UnitPath(g.Unit))
-					return nil
-				}
+				return func(e *env, args []string) error { return doorGroupKind.addRun(e, args[0], *unit, nil) }
 			},
 		},
 		{
@@ -452,23 +463,8 @@ func doorCommands() []*command {
 					if !anyGiven(set, "name", "unit") {
 						return usagef(e.cmd, "door group edit needs --name or --unit")
 					}
-					if err := e.openStore(openOptions{}); err != nil {
-						return err
-					}
-					g, err := e.s.FindDoorGroup(e.actor, args[0])
+					g, err := doorGroupKind.editRun(e, args[0], set, *newName, *unit, nil)
 					if err != nil {
-						return err
-					}
-					if set["name"] {
-						g.Name = *newName
-					}
-					if set["unit"] {
-						if g.Unit, err = e.findUnitFlag(*unit); err != nil {
-							return err
-						}
-					}
-					g, err = e.s.EditDoorGroup(e.actor, g)
-					if err := e.write(err); err != nil {
 						return err
 					}
 					fmt.Fprintf(e.stdout, "Door group %d is %s in %s.\n", g.ID, g.Name, e.s.UnitPath(g.Unit))
@@ -476,12 +472,7 @@ func doorCommands() []*command {
 				}
 			},
 		},
-		confRemoveCommand("door group", "GROUP", "door group", "no door and no access level uses",
-			func(e *env, ref string) (uint32, string, error) {
-				g, err := e.s.FindDoorGroup(e.actor, ref)
-				return g.ID, g.Name, err
-			},
-			func(e *env, id uint32) error { return e.s.RemoveDoorGroup(e.actor, id) }),
+		doorGroupKind.removeCommand("no door and no access level uses"),
 	}
 }
 
@@ -664,25 +655,7 @@ func accessGroupCommands() []*command {
 				}
 			},
 		},
-		{
-			name: "group show", args: "GROUP", minArgs: 1, maxArgs: 1,
-			summary: "show one access group",
-			details: confRefHelp,
-			example: "guardroom group show Residents",
-			setup: func(fs *flag.FlagSet) runFunc {
-				asJSON := jsonFlag(fs)
-				return func(e *env, args []string) error {
-					if err := e.openStore(openOptions{}); err != nil {
-						return err
-					}
-					g, err := e.s.FindAccessGroup(e.actor, args[0])
-					if err != nil {
-						return err
-					}
-					return e.groupShow(g, *asJSON)
-				}
-			},
-		},
+		groupKind.showCommand("show one access group", "guardroom group show Residents", (*env).groupShow),
 		{
 			name: "group add", args: "NAME", minArgs: 1, maxArgs: 1,
 			summary: "add an access group: the levels it gives, and a multifactor rule for its members",
@@ -694,26 +667,14 @@ func accessGroupCommands() []*command {
 				fs.Var(&levels, "level", levelHelp)
 				mf := addMFFlags(fs)
 				return func(e *env, args []string) error {
-					if err := e.openStore(openOptions{}); err != nil {
+					return groupKind.addRun(e, args[0], *unit, func(g *store.AccessGroup) error {
+						var err error
+						if g.Levels, err = e.findLevels(levels); err != nil {
+							return err
+						}
+						g.MultiFactor, _, err = mf.rule(e, given(fs))
 						return err
-					}
-					g := store.AccessGroup{ConfMeta: store.ConfMeta{Name: args[0]}}
-					var err error
-					if g.Unit, err = e.findUnitFlag(*unit); err != nil {
-						return err
-					}
-					if g.Levels, err = e.findLevels(levels); err != nil {
-						return err
-					}
-					if g.MultiFactor, _, err = mf.rule(e, given(fs)); err != nil {
-						return err
-					}
-					g, err = e.s.AddAccessGroup(e.actor, g)
-					if err := e.write(err); err != nil {
-						return err
-					}
-					fmt.Fprintf(e.stdout, "Added access group %d %s in %s.\n", g.ID, g.Name, e.s.UnitPath(g.Unit))
-					return nil
+					})
 				}
 			},
 		},
@@ -733,35 +694,23 @@ func accessGroupCommands() []*command {
 					if !anyGiven(set, "name", "unit", "level", "multifactor", "ordered", "window") {
 						return usagef(e.cmd, "group edit needs at least one of --name, --unit, --level, --multifactor")
 					}
-					if err := e.openStore(openOptions{}); err != nil {
-						return err
-					}
-					g, err := e.s.FindAccessGroup(e.actor, args[0])
-					if err != nil {
-						return err
-					}
-					if set["name"] {
-						g.Name = *newName
-					}
-					if set["unit"] {
-						if g.Unit, err = e.findUnitFlag(*unit); err != nil {
+					g, err := groupKind.editRun(e, args[0], set, *newName, *unit, func(g *store.AccessGroup) error {
+						var err error
+						if set["level"] {
+							if g.Levels, err = e.findLevels(levels); err != nil {
+								return err
+							}
+						}
+						rule, changed, err := mf.rule(e, set)
+						if err != nil {
 							return err
 						}
-					}
-					if set["level"] {
-						if g.Levels, err = e.findLevels(levels); err != nil {
-							return err
+						if changed {
+							g.MultiFactor = rule
 						}
-					}
-					rule, changed, err := mf.rule(e, set)
+						return nil
+					})
 					if err != nil {
-						return err
-					}
-					if changed {
-						g.MultiFactor = rule
-					}
-					g, err = e.s.EditAccessGroup(e.actor, g)
-					if err := e.write(err); err != nil {
 						return err
 					}
 					fmt.Fprintf(e.stdout, "Changed access group %d %s.\n\n", g.ID, g.Name)
@@ -769,12 +718,7 @@ func accessGroupCommands() []*command {
 				}
 			},
 		},
-		confRemoveCommand("group", "GROUP", "access group", "nobody is in",
-			func(e *env, ref string) (uint32, string, error) {
-				g, err := e.s.FindAccessGroup(e.actor, ref)
-				return g.ID, g.Name, err
-			},
-			func(e *env, id uint32) error { return e.s.RemoveAccessGroup(e.actor, id) }),
+		groupKind.removeCommand("nobody is in"),
 	}
 }
 

@@ -332,25 +332,9 @@ func levelCommands() []*command {
 				return func(e *env, _ []string) error { return e.levelList(*asJSON) }
 			},
 		},
-		{
-			name: "level show", args: "LEVEL", minArgs: 1, maxArgs: 1,
-			summary: "show one access level with every field of 002",
-			details: confRefHelp,
-			example: "guardroom level show \"Office staff\"",
-			setup: func(fs *flag.FlagSet) runFunc {
-				asJSON := jsonFlag(fs)
-				return func(e *env, args []string) error {
-					if err := e.openStore(openOptions{}); err != nil {
-						return err
-					}
-					l, err := e.s.FindAccessLevel(e.actor, args[0])
-					if err != nil {
-						return err
-					}
-					return e.levelShow(l, *asJSON)
-				}
-			},
-		},
+		confShowCommand("level", "LEVEL", "show one access level with every field of 002", "guardroom level show \"Office staff\"",
+			func(e *env, ref string) (store.AccessLevel, error) { return e.s.FindAccessLevel(e.actor, ref) },
+			(*env).levelShow),
 		{
 			name: "level add", args: "NAME", minArgs: 1, maxArgs: 1,
 			summary: "add an access level: doors and door groups with schedule and direction, areas, floors, outputs",

@@ -34,13 +34,7 @@ func (s *site) towerSim() *sim.Panel {
 
 func TestLockCommands(t *testing.T) {
 	s := newSite(t).withPanel().withTower()
-	steps := []struct {
-		name  string
-		stdin string
-		args  []string
-		code  int
-		want  string // on stdout when code is 0, else on stderr
-	}{
+	steps := []cliStep{
 		{"add without flags", "", []string{"lock", "add", "--name", "Front door"}, 2, "lock add needs --panel, --model"},
 		{"add on a panel without locks", "", []string{"lock", "add", "--panel", "Main office", "--name", "Front door", "--model", "l3"}, 1, "cannot have door locks"},
 		{"add with an unknown model", "", []string{"lock", "add", "--panel", "Tower", "--name", "Front door", "--model", "acme"}, 1, `lock model "acme": choose Yale Doorman L2`},
@@ -62,18 +56,7 @@ func TestLockCommands(t *testing.T) {
 		{"remove with users", "", []string{"lock", "remove", "Main entrance", "--yes"}, 1, "has 1 user and 0 tags assigned: unassign them first, or remove it with force"},
 		{"remove", "", []string{"lock", "remove", "Bike store", "--yes"}, 0, "Removed lock 2 (Bike store)."},
 	}
-	for _, st := range steps {
-		t.Run(st.name, func(t *testing.T) {
-			r := s.run(st.stdin, st.args...)
-			out := r.stdout
-			if st.code != 0 {
-				out = r.stderr
-			}
-			if r.code != st.code || !strings.Contains(out, st.want) {
-				t.Fatalf("want exit %d and %q, got %s", st.code, st.want, r)
-			}
-		})
-	}
+	s.runSteps(t, steps)
 
 	// The poll brings the lock's state and battery: two commands cost 2%.
 	if err := s.towerSim().SetBattery(1, 15); err != nil {

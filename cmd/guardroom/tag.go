@@ -4,8 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -363,16 +361,11 @@ func (e *env) tagDone(id, what string) error {
 }
 
 func (e *env) tagImport(path string, dryRun, asJSON bool) error {
-	var in io.Reader = e.stdin
-	name := "standard input"
-	if path != "-" {
-		f, err := os.Open(path)
-		if err != nil {
-			return fmt.Errorf("open the import file: %w", err)
-		}
-		defer f.Close()
-		in, name = f, filepath.Base(path)
+	in, name, closeIn, err := e.openImportFile(path)
+	if err != nil {
+		return err
 	}
+	defer closeIn()
 	if err := e.openStore(openOptions{}); err != nil {
 		return err
 	}
@@ -420,19 +413,8 @@ func numberOrDash(n uint64) string {
 }
 
 func (e *env) tagExport(path string, force bool) error {
-	if err := e.openStore(openOptions{}); err != nil {
-		return err
-	}
-	out, err := createOutput(path, force)
+	n, err := e.exportFile(path, force, func(w io.Writer) (int, error) { return e.s.ExportTags(e.actor, w) })
 	if err != nil {
-		return err
-	}
-	defer out.abort()
-	n, err := e.s.ExportTags(e.actor, out.f)
-	if err != nil {
-		return err
-	}
-	if _, err := out.commit(); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "Exported %s to %s (columns tag,kind,panel,slot,lock).\n", plural(n, "tag", "tags"), path)

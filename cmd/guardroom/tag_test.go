@@ -15,41 +15,25 @@ import (
 func TestTagCommands(t *testing.T) {
 	s := newSite(t).withPanel().withTower()
 	s.ok("", "lock", "add", "--panel", "Tower", "--name", "Front door", "--model", "l3")
-	steps := []struct {
-		name string
-		args []string
-		code int
-		want string // on stdout when code is 0, else on stderr
-	}{
-		{"enrol without a kind", []string{"tag", "enrol", "90:324", "--slot", "2"}, 2, "tag enrol needs --kind and --slot"},
-		{"enrol an unknown kind", []string{"tag", "enrol", "90:324", "--kind", "wristband", "--slot", "2"}, 2, `--kind "wristband": choose keypad or door-lock`},
-		{"enrol a malformed ID", []string{"tag", "enrol", "04A1B2C", "--kind", "keypad", "--panel", "Tower", "--slot", "2"}, 1, "tag ID not valid"},
-		{"enrol for a user without a code", []string{"tag", "enrol", "90:324", "--kind", "door-lock", "--lock", "Front door", "--slot", "7"}, 1, "has no code; set a code first"},
-		{"enrol on a panel without readers", []string{"tag", "enrol", "90:324", "--kind", "keypad", "--panel", "Main office", "--slot", "2"}, 1, "has no keypads with a proximity reader"},
-		{"enrol on a lock", []string{"tag", "enrol", "090:0324", "--kind", "door-lock", "--lock", "Front door", "--slot", "2"}, 0,
+	steps := []cliStep{
+		{"enrol without a kind", "", []string{"tag", "enrol", "90:324", "--slot", "2"}, 2, "tag enrol needs --kind and --slot"},
+		{"enrol an unknown kind", "", []string{"tag", "enrol", "90:324", "--kind", "wristband", "--slot", "2"}, 2, `--kind "wristband": choose keypad or door-lock`},
+		{"enrol a malformed ID", "", []string{"tag", "enrol", "04A1B2C", "--kind", "keypad", "--panel", "Tower", "--slot", "2"}, 1, "tag ID not valid"},
+		{"enrol for a user without a code", "", []string{"tag", "enrol", "90:324", "--kind", "door-lock", "--lock", "Front door", "--slot", "7"}, 1, "has no code; set a code first"},
+		{"enrol on a panel without readers", "", []string{"tag", "enrol", "90:324", "--kind", "keypad", "--panel", "Main office", "--slot", "2"}, 1, "has no keypads with a proximity reader"},
+		{"enrol on a lock", "", []string{"tag", "enrol", "090:0324", "--kind", "door-lock", "--lock", "Front door", "--slot", "2"}, 0,
 			"Tag 90:324 (door-lock, lock 1 (Front door) of panel 2 (Tower)) is given to panel user 2; status active; sync: done, confirmed by the panel."},
-		{"enrol it twice", []string{"tag", "enrol", "90:324", "--kind", "door-lock", "--lock", "1", "--slot", "3"}, 1, "tag 90:324 is given to panel user 2 of Tower already"},
-		{"enrol on the keypads", []string{"tag", "enrol", "04:a1:b2:c3", "--kind", "keypad", "--panel", "Tower", "--slot", "3"}, 0,
+		{"enrol it twice", "", []string{"tag", "enrol", "90:324", "--kind", "door-lock", "--lock", "1", "--slot", "3"}, 1, "tag 90:324 is given to panel user 2 of Tower already"},
+		{"enrol on the keypads", "", []string{"tag", "enrol", "04:a1:b2:c3", "--kind", "keypad", "--panel", "Tower", "--slot", "3"}, 0,
 			"Tag 04A1B2C3 (keypad, panel 2 (Tower) keypads) is given to panel user 3; status active; sync: done, confirmed by the panel."},
-		{"lost", []string{"tag", "lost", "90:324"}, 0, "Tag 90:324 (door-lock, lock 1 (Front door) of panel 2 (Tower)) is marked lost; status lost; sync: done, confirmed by the panel."},
-		{"lost again", []string{"tag", "lost", "90:324"}, 1, "tag 90:324 is marked lost already"},
-		{"free", []string{"tag", "free", "90:324"}, 0, "Tag 90:324 (door-lock, panel 2 (Tower)) is free; status lost"},
-		{"disable a free tag", []string{"tag", "disable", "90:324"}, 1, "tag 90:324 is not given to anyone: nothing to disable"},
-		{"no such tag", []string{"tag", "show", "90:1"}, 1, "no tag 90:1 in your organization units"},
-		{"list a bad status", []string{"tag", "list", "--status", "gone"}, 2, `--status "gone": choose active`},
+		{"lost", "", []string{"tag", "lost", "90:324"}, 0, "Tag 90:324 (door-lock, lock 1 (Front door) of panel 2 (Tower)) is marked lost; status lost; sync: done, confirmed by the panel."},
+		{"lost again", "", []string{"tag", "lost", "90:324"}, 1, "tag 90:324 is marked lost already"},
+		{"free", "", []string{"tag", "free", "90:324"}, 0, "Tag 90:324 (door-lock, panel 2 (Tower)) is free; status lost"},
+		{"disable a free tag", "", []string{"tag", "disable", "90:324"}, 1, "tag 90:324 is not given to anyone: nothing to disable"},
+		{"no such tag", "", []string{"tag", "show", "90:1"}, 1, "no tag 90:1 in your organization units"},
+		{"list a bad status", "", []string{"tag", "list", "--status", "gone"}, 2, `--status "gone": choose active`},
 	}
-	for _, st := range steps {
-		t.Run(st.name, func(t *testing.T) {
-			r := s.run("", st.args...)
-			out := r.stdout
-			if st.code != 0 {
-				out = r.stderr
-			}
-			if r.code != st.code || !strings.Contains(out, st.want) {
-				t.Fatalf("want exit %d and %q, got %s", st.code, st.want, r)
-			}
-		})
-	}
+	s.runSteps(t, steps)
 	// The lost tag went off the simulated lock.
 	if st, err := s.towerSim().ReadLocks(context.Background()); err != nil || len(st[0].Tags) != 0 {
 		t.Fatalf("lock tags %+v %v", st, err)
