@@ -767,12 +767,7 @@ func (d *whoDialog) view(width, height int) string {
 	c := d.c
 	t := c.theme
 	w := dialogWidth(width, 64)
-	mark := func(i int) string {
-		if d.focus == i {
-			return t.HintKey.Render("> ")
-		}
-		return "  "
-	}
+	mark := func(i int) string { return focusMark(t, d.focus == i) }
 	body := []string{
 		t.Label.Render("Direction  ") + mark(0) + "‹ " + directions[d.dir].String() + " ›",
 		t.Label.Render("At         ") + mark(1) + d.at.render(18, d.focus == 1) + " " + t.Dim.Render(siteClockText(d.loc)+"; enter asks again"),

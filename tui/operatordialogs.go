@@ -418,10 +418,8 @@ func (d *opForm) view(width, height int) string {
 	const lw = 13
 	label := func(s string) string { return t.Label.Render(fmt.Sprintf("%-*s", lw, s)) }
 	mark := func(kind, i int) (string, bool) {
-		if cur == (formStop{kind, i}) {
-			return t.HintKey.Render("> "), true
-		}
-		return "  ", false
+		on := cur == (formStop{kind, i})
+		return focusMark(t, on), on
 	}
 	var f formLines
 	textLine := func(name string, kind int, fl *field, note string) {
@@ -643,10 +641,8 @@ func (d *roleForm) view(width, height int) string {
 	const lw = 13
 	label := func(s string) string { return t.Label.Render(fmt.Sprintf("%-*s", lw, s)) }
 	mark := func(kind, i int) (string, bool) {
-		if cur == (formStop{kind, i}) {
-			return t.HintKey.Render("> "), true
-		}
-		return "  ", false
+		on := cur == (formStop{kind, i})
+		return focusMark(t, on), on
 	}
 	var f formLines
 	if d.edit == nil {

@@ -435,10 +435,8 @@ func (d *personForm) view(width, height int) string {
 	const lw = 13
 	label := func(s string) string { return t.Label.Render(fmt.Sprintf("%-*s", lw, s)) }
 	mark := func(kind, i int) (string, bool) {
-		if cur == (formStop{kind, i}) {
-			return t.HintKey.Render("> "), true
-		}
-		return "  ", false
+		on := cur == (formStop{kind, i})
+		return focusMark(t, on), on
 	}
 	var f formLines
 	textLine := func(name string, kind int, fl *field, fw int, note string) {
@@ -636,12 +634,7 @@ func (d *identForm) view(width, _ int) string {
 	t := d.c.theme
 	w := dialogWidth(width, 64)
 	const lw = 8
-	mark := func(i int) string {
-		if d.focus == i {
-			return t.HintKey.Render("> ")
-		}
-		return "  "
-	}
+	mark := func(i int) string { return focusMark(t, d.focus == i) }
 	button := t.Button.Render("Add")
 	if d.focus == 2 {
 		button = t.ButtonFocus.Render("Add")

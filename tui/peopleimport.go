@@ -351,12 +351,7 @@ func (d *peopleImportDialog) view(width, height int) string {
 func (d *peopleImportDialog) previewLines(w, height int) []string {
 	c := d.c
 	t := c.theme
-	mark := func(i int) string {
-		if d.focus == i {
-			return t.HintKey.Render("> ")
-		}
-		return "  "
-	}
+	mark := func(i int) string { return focusMark(t, d.focus == i) }
 	unit := "-"
 	if len(d.units) > 0 {
 		unit = siteOf(c.st, d.units[d.unit].ID)

@@ -195,12 +195,7 @@ func (d *whyDialog) view(width, height int) string {
 	w := dialogWidth(width, 76)
 	const lw = 10
 	label := func(s string) string { return t.Label.Render(fmt.Sprintf("%-*s", lw, s)) }
-	mark := func(i int) string {
-		if d.focus == i {
-			return t.HintKey.Render("> ")
-		}
-		return "  "
-	}
+	mark := func(i int) string { return focusMark(t, d.focus == i) }
 	door := "-"
 	if len(d.doors) > 0 {
 		door = d.doors[d.door].Name
