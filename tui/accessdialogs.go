@@ -248,10 +248,7 @@ func (d *aform) view(width, height int) string {
 			}
 			line = label + m + "‹ " + v + " ›"
 		case skButton:
-			b := t.Button.Render(s.label)
-			if on {
-				b = t.ButtonFocus.Render(s.label)
-			}
+			b := focusButton(t, s.label, on)
 			line = strings.Repeat(" ", lw) + m + b
 		}
 		if s.note != "" {

@@ -148,6 +148,14 @@ func focusMark(t themeStyles, on bool) string {
 	return "  "
 }
 
+// focusButton is a dialog's button, lit where the focus is.
+func focusButton(t themeStyles, label string, on bool) string {
+	if on {
+		return t.ButtonFocus.Render(label)
+	}
+	return t.Button.Render(label)
+}
+
 // truncate cuts a styled line to width cells.
 func truncate(s string, w int) string { return ansi.Truncate(s, w, "…") }
 

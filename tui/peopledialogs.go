@@ -537,10 +537,7 @@ func (d *personForm) view(width, height int) string {
 	}
 
 	m, on = mark(pfSave, 0)
-	button := t.Button.Render("Save")
-	if on {
-		button = t.ButtonFocus.Render("Save")
-	}
+	button := focusButton(t, "Save", on)
 	foot := []string{"", m + button + "   " + t.Dim.Render("tab/↑↓ move · space toggles · esc cancel")}
 	if d.err != "" {
 		foot = append(foot, "", t.StatusError.Render(wrap(d.err, w)))
@@ -635,10 +632,7 @@ func (d *identForm) view(width, _ int) string {
 	w := dialogWidth(width, 64)
 	const lw = 8
 	mark := func(i int) string { return focusMark(t, d.focus == i) }
-	button := t.Button.Render("Add")
-	if d.focus == 2 {
-		button = t.ButtonFocus.Render("Add")
-	}
+	button := focusButton(t, "Add", d.focus == 2)
 	body := []string{
 		t.Label.Render(fmt.Sprintf("%-*s", lw, "Kind")) + mark(0) + pad(d.kind.String(), 12) + t.Dim.Render("space: next kind"),
 		t.Label.Render(fmt.Sprintf("%-*s", lw, "Value")) + mark(1) + d.value.render(min(w-lw-2, 30), d.focus == 1),

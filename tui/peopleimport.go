@@ -356,10 +356,7 @@ func (d *peopleImportDialog) previewLines(w, height int) []string {
 	if len(d.units) > 0 {
 		unit = siteOf(c.st, d.units[d.unit].ID)
 	}
-	button := t.Button.Render("Import")
-	if d.focus == ipImport {
-		button = t.ButtonFocus.Render("Import")
-	}
+	button := focusButton(t, "Import", d.focus == ipImport)
 	lines := []string{
 		t.Dim.Render(d.path.String()),
 		mark(ipEnable) + checkbox(d.all) + " enable access for all " + t.Dim.Render("(whatever the file says)"),
