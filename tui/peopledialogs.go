@@ -27,6 +27,16 @@ func nextKind(k access.Kind) access.Kind {
 	return identKinds[(i+1)%len(identKinds)]
 }
 
+// nextKindFor moves an identifier's kind on and readies its value field:
+// a value typed for another kind is not carried into a masked code, nor
+// a code's digits shown as a card.
+func nextKindFor(kind access.Kind, value *field) access.Kind {
+	kind = nextKind(kind)
+	value.clear()
+	value.mask = kind == access.KindAccessCode
+	return kind
+}
+
 // identValueNote says how a kind's value is typed.
 func identValueNote(k access.Kind) string {
 	switch k {
@@ -287,11 +297,7 @@ func (d *personForm) toggle(cur formStop, msg tea.KeyPressMsg) {
 	case pfOffline:
 		d.offline = !d.offline
 	case pfKind:
-		d.kind = nextKind(d.kind)
-		// A value typed for another kind is not carried into a masked
-		// code, nor a code's digits shown as a card.
-		d.value.clear()
-		d.value.mask = d.kind == access.KindAccessCode
+		d.kind = nextKindFor(d.kind, &d.value)
 	case pfGroupAll:
 		all := !slices.Contains(d.groupOn, false)
 		for i := range d.groupOn {
@@ -600,9 +606,7 @@ func (d *identForm) update(msg tea.Msg) (tea.Cmd, bool) {
 		case "space":
 			switch d.focus {
 			case 0:
-				d.kind, d.err = nextKind(d.kind), ""
-				d.value.clear()
-				d.value.mask = d.kind == access.KindAccessCode
+				d.kind, d.err = nextKindFor(d.kind, &d.value), ""
 			case 1:
 				d.value.key(msg)
 			}
