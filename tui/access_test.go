@@ -395,13 +395,23 @@ func TestScreensAccess(t *testing.T) {
 	t.Parallel()
 	f := builtFixture(t) // the screens only read: one site for all
 	addAccessSite(t, f)
-	for _, sc := range accessScreenCases {
+	goldenScreenCases(t, f, accessScreenCases, nil)
+}
+
+// goldenScreenCases goldens each case at every size in both themes, as
+// TestScreens does: each console gets ready first (nil: nothing to do).
+func goldenScreenCases(t *testing.T, f *fixture, cases []screenCase, ready func(c *console)) {
+	t.Helper()
+	for _, sc := range cases {
 		t.Run(sc.name, func(t *testing.T) {
 			for _, sz := range sizes {
 				for _, theme := range []string{"dark", "light"} {
 					t.Run(fmt.Sprintf("%dx%d-%s", sz.w, sz.h, theme), func(t *testing.T) {
 						t.Parallel()
 						c := start(t, f, consoleOpts{w: sz.w, h: sz.h, theme: theme})
+						if ready != nil {
+							ready(c)
+						}
 						sc.open(c)
 						lines := c.settled()
 						checkFrame(t, lines, sz.w, sz.h)

@@ -248,10 +248,7 @@ func (d *aform) view(width, height int) string {
 			}
 			line = label + m + "‹ " + v + " ›"
 		case skButton:
-			b := t.Button.Render(s.label)
-			if on {
-				b = t.ButtonFocus.Render(s.label)
-			}
+			b := focusButton(t, s.label, on)
 			line = strings.Repeat(" ", lw) + m + b
 		}
 		if s.note != "" {
@@ -767,12 +764,7 @@ func (d *whoDialog) view(width, height int) string {
 	c := d.c
 	t := c.theme
 	w := dialogWidth(width, 64)
-	mark := func(i int) string {
-		if d.focus == i {
-			return t.HintKey.Render("> ")
-		}
-		return "  "
-	}
+	mark := func(i int) string { return focusMark(t, d.focus == i) }
 	body := []string{
 		t.Label.Render("Direction  ") + mark(0) + "‹ " + directions[d.dir].String() + " ›",
 		t.Label.Render("At         ") + mark(1) + d.at.render(18, d.focus == 1) + " " + t.Dim.Render(siteClockText(d.loc)+"; enter asks again"),

@@ -139,6 +139,23 @@ func accountTime(t time.Time) string {
 // themeStyles is the theme type, named for helpers that take it.
 type themeStyles = themes.Theme
 
+// focusMark is what a dialog puts before a line: "> " where the focus
+// is, two spaces elsewhere.
+func focusMark(t themeStyles, on bool) string {
+	if on {
+		return t.HintKey.Render("> ")
+	}
+	return "  "
+}
+
+// focusButton is a dialog's button, lit where the focus is.
+func focusButton(t themeStyles, label string, on bool) string {
+	if on {
+		return t.ButtonFocus.Render(label)
+	}
+	return t.Button.Render(label)
+}
+
 // truncate cuts a styled line to width cells.
 func truncate(s string, w int) string { return ansi.Truncate(s, w, "…") }
 

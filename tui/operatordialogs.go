@@ -418,10 +418,8 @@ func (d *opForm) view(width, height int) string {
 	const lw = 13
 	label := func(s string) string { return t.Label.Render(fmt.Sprintf("%-*s", lw, s)) }
 	mark := func(kind, i int) (string, bool) {
-		if cur == (formStop{kind, i}) {
-			return t.HintKey.Render("> "), true
-		}
-		return "  ", false
+		on := cur == (formStop{kind, i})
+		return focusMark(t, on), on
 	}
 	var f formLines
 	textLine := func(name string, kind int, fl *field, note string) {
@@ -463,10 +461,7 @@ func (d *opForm) view(width, height int) string {
 	textLine("Access ends", ofExpires, &d.until, "2026-12-31 18:00; empty: never")
 
 	m, on := mark(ofSave, 0)
-	button := t.Button.Render("Save")
-	if on {
-		button = t.ButtonFocus.Render("Save")
-	}
+	button := focusButton(t, "Save", on)
 	foot := []string{"", m + button + "   " + t.Dim.Render("tab/↑↓ move · esc cancel")}
 	if d.edit != nil && d.edit.Username == c.actor.Name() {
 		// The store ends the edited operator's sessions: this one too.
@@ -643,10 +638,8 @@ func (d *roleForm) view(width, height int) string {
 	const lw = 13
 	label := func(s string) string { return t.Label.Render(fmt.Sprintf("%-*s", lw, s)) }
 	mark := func(kind, i int) (string, bool) {
-		if cur == (formStop{kind, i}) {
-			return t.HintKey.Render("> "), true
-		}
-		return "  ", false
+		on := cur == (formStop{kind, i})
+		return focusMark(t, on), on
 	}
 	var f formLines
 	if d.edit == nil {
@@ -681,10 +674,7 @@ func (d *roleForm) view(width, height int) string {
 	f.add(label("2nd factor")+m+checkbox(d.require)+" required of its holders "+t.Dim.Render("(space)"), on)
 
 	m, on = mark(rfSave, 0)
-	button := t.Button.Render("Save")
-	if on {
-		button = t.ButtonFocus.Render("Save")
-	}
+	button := focusButton(t, "Save", on)
 	foot := []string{"", m + button + "   " + t.Dim.Render("tab/↑↓ move · esc cancel")}
 	if d.err != "" {
 		foot = append(foot, "", t.StatusError.Render(wrap(d.err, w)))

@@ -148,15 +148,9 @@ func opTones(r opRow) []grid.Tone {
 func opField(r opRow, key string) (string, bool) {
 	switch key {
 	case "login":
-		if r.o.LastLogin.IsZero() {
-			return "", true
-		}
-		return r.o.LastLogin.Local().Format(dateTimeLayout), true
+		return dateTimeOrEmpty(r.o.LastLogin), true
 	case "expires":
-		if r.o.Expires.IsZero() {
-			return "", true
-		}
-		return r.o.Expires.Local().Format(dateTimeLayout), true
+		return dateTimeOrEmpty(r.o.Expires), true
 	case "email":
 		return strings.ToLower(r.o.Email), true
 	}

@@ -122,10 +122,7 @@ func personTones(r personRow) []grid.Tone {
 func personField(r personRow, key string) (string, bool) {
 	switch key {
 	case "until":
-		if r.p.ValidUntil.IsZero() {
-			return "", true
-		}
-		return dateTimeIn(r.p.ValidUntil, r.loc), true
+		return dateTimeInOrEmpty(r.p.ValidUntil, r.loc), true
 	case "level":
 		return strconv.Itoa(len(r.p.Levels)), true
 	}

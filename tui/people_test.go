@@ -386,23 +386,7 @@ func TestScreensPeople(t *testing.T) {
 	t.Parallel()
 	f := builtFixture(t) // the screens only read: one site for all
 	addPeople(t, f)
-	for _, sc := range peopleScreenCases {
-		t.Run(sc.name, func(t *testing.T) {
-			for _, sz := range sizes {
-				for _, theme := range []string{"dark", "light"} {
-					t.Run(fmt.Sprintf("%dx%d-%s", sz.w, sz.h, theme), func(t *testing.T) {
-						t.Parallel()
-						c := start(t, f, consoleOpts{w: sz.w, h: sz.h, theme: theme})
-						c.neverShow(brunoCode)
-						sc.open(c)
-						lines := c.settled()
-						checkFrame(t, lines, sz.w, sz.h)
-						goldenScreen(t, strings.Join(lines, "\n"))
-					})
-				}
-			}
-		})
-	}
+	goldenScreenCases(t, f, peopleScreenCases, func(c *console) { c.neverShow(brunoCode) })
 }
 
 // The import dialog maps the file's headings, previews every row (a bad

@@ -27,6 +27,16 @@ func nextKind(k access.Kind) access.Kind {
 	return identKinds[(i+1)%len(identKinds)]
 }
 
+// nextKindFor moves an identifier's kind on and readies its value field:
+// a value typed for another kind is not carried into a masked code, nor
+// a code's digits shown as a card.
+func nextKindFor(kind access.Kind, value *field) access.Kind {
+	kind = nextKind(kind)
+	value.clear()
+	value.mask = kind == access.KindAccessCode
+	return kind
+}
+
 // identValueNote says how a kind's value is typed.
 func identValueNote(k access.Kind) string {
 	switch k {
@@ -287,11 +297,7 @@ func (d *personForm) toggle(cur formStop, msg tea.KeyPressMsg) {
 	case pfOffline:
 		d.offline = !d.offline
 	case pfKind:
-		d.kind = nextKind(d.kind)
-		// A value typed for another kind is not carried into a masked
-		// code, nor a code's digits shown as a card.
-		d.value.clear()
-		d.value.mask = d.kind == access.KindAccessCode
+		d.kind = nextKindFor(d.kind, &d.value)
 	case pfGroupAll:
 		all := !slices.Contains(d.groupOn, false)
 		for i := range d.groupOn {
@@ -435,10 +441,8 @@ func (d *personForm) view(width, height int) string {
 	const lw = 13
 	label := func(s string) string { return t.Label.Render(fmt.Sprintf("%-*s", lw, s)) }
 	mark := func(kind, i int) (string, bool) {
-		if cur == (formStop{kind, i}) {
-			return t.HintKey.Render("> "), true
-		}
-		return "  ", false
+		on := cur == (formStop{kind, i})
+		return focusMark(t, on), on
 	}
 	var f formLines
 	textLine := func(name string, kind int, fl *field, fw int, note string) {
@@ -539,10 +543,7 @@ func (d *personForm) view(width, height int) string {
 	}
 
 	m, on = mark(pfSave, 0)
-	button := t.Button.Render("Save")
-	if on {
-		button = t.ButtonFocus.Render("Save")
-	}
+	button := focusButton(t, "Save", on)
 	foot := []string{"", m + button + "   " + t.Dim.Render("tab/↑↓ move · space toggles · esc cancel")}
 	if d.err != "" {
 		foot = append(foot, "", t.StatusError.Render(wrap(d.err, w)))
@@ -605,9 +606,7 @@ func (d *identForm) update(msg tea.Msg) (tea.Cmd, bool) {
 		case "space":
 			switch d.focus {
 			case 0:
-				d.kind, d.err = nextKind(d.kind), ""
-				d.value.clear()
-				d.value.mask = d.kind == access.KindAccessCode
+				d.kind, d.err = nextKindFor(d.kind, &d.value), ""
 			case 1:
 				d.value.key(msg)
 			}
@@ -636,16 +635,8 @@ func (d *identForm) view(width, _ int) string {
 	t := d.c.theme
 	w := dialogWidth(width, 64)
 	const lw = 8
-	mark := func(i int) string {
-		if d.focus == i {
-			return t.HintKey.Render("> ")
-		}
-		return "  "
-	}
-	button := t.Button.Render("Add")
-	if d.focus == 2 {
-		button = t.ButtonFocus.Render("Add")
-	}
+	mark := func(i int) string { return focusMark(t, d.focus == i) }
+	button := focusButton(t, "Add", d.focus == 2)
 	body := []string{
 		t.Label.Render(fmt.Sprintf("%-*s", lw, "Kind")) + mark(0) + pad(d.kind.String(), 12) + t.Dim.Render("space: next kind"),
 		t.Label.Render(fmt.Sprintf("%-*s", lw, "Value")) + mark(1) + d.value.render(min(w-lw-2, 30), d.focus == 1),

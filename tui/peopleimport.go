@@ -351,20 +351,12 @@ func (d *peopleImportDialog) view(width, height int) string {
 func (d *peopleImportDialog) previewLines(w, height int) []string {
 	c := d.c
 	t := c.theme
-	mark := func(i int) string {
-		if d.focus == i {
-			return t.HintKey.Render("> ")
-		}
-		return "  "
-	}
+	mark := func(i int) string { return focusMark(t, d.focus == i) }
 	unit := "-"
 	if len(d.units) > 0 {
 		unit = siteOf(c.st, d.units[d.unit].ID)
 	}
-	button := t.Button.Render("Import")
-	if d.focus == ipImport {
-		button = t.ButtonFocus.Render("Import")
-	}
+	button := focusButton(t, "Import", d.focus == ipImport)
 	lines := []string{
 		t.Dim.Render(d.path.String()),
 		mark(ipEnable) + checkbox(d.all) + " enable access for all " + t.Dim.Render("(whatever the file says)"),

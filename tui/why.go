@@ -195,12 +195,7 @@ func (d *whyDialog) view(width, height int) string {
 	w := dialogWidth(width, 76)
 	const lw = 10
 	label := func(s string) string { return t.Label.Render(fmt.Sprintf("%-*s", lw, s)) }
-	mark := func(i int) string {
-		if d.focus == i {
-			return t.HintKey.Render("> ")
-		}
-		return "  "
-	}
+	mark := func(i int) string { return focusMark(t, d.focus == i) }
 	door := "-"
 	if len(d.doors) > 0 {
 		door = d.doors[d.door].Name
@@ -209,10 +204,7 @@ func (d *whyDialog) view(width, height int) string {
 	if len(d.doors) > 1 {
 		doorNote = fmt.Sprintf("space next · enter pick of %d", len(d.doors))
 	}
-	button := t.Button.Render("Check")
-	if d.focus == wyCheck {
-		button = t.ButtonFocus.Render("Check")
-	}
+	button := focusButton(t, "Check", d.focus == wyCheck)
 	body := []string{
 		label("Door") + mark(wyDoor) + pad(door, 24) + " " + t.Dim.Render(doorNote),
 		label("Way") + mark(wyDir) + pad(d.dir.String(), 24) + " " + t.Dim.Render("space: entry/exit"),
