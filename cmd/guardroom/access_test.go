@@ -215,6 +215,17 @@ func TestAccessCommands(t *testing.T) {
 			t.Errorf("%s --help:\n%s", group, r.stdout)
 		}
 	}
+	// --group all (004's select all): every group serving the person's unit.
+	s.ok("", "group", "add", "Visitors", "--unit", "HQ")
+	s.ok("", "group", "add", "Contractors", "--unit", "HQ")
+	s.ok("", "person", "add", "Cy", "--unit", "HQ", "--group", "all")
+	var serving []struct{ ID uint32 }
+	s.jsonOut(&serving, "group", "list")
+	var cy struct{ Groups []uint32 }
+	s.jsonOut(&cy, "person", "show", "Cy")
+	if len(serving) < 2 || len(cy.Groups) != len(serving) {
+		t.Fatalf("person add --group all gave %v; the groups are %v", cy.Groups, serving)
+	}
 }
 
 // The CLI reflects the store's scope and permissions: an operator of one

@@ -38,7 +38,7 @@ func addPersonFlags(fs *flag.FlagSet, edit bool) *personFlags {
 	f.validFrom = fs.String("valid-from", "", "access starts at `TIME`: "+siteTimeHelp+never)
 	f.validUntil = fs.String("valid-until", "", "access ends at `TIME` (a date alone: the end of that day)"+never)
 	fs.Var(&f.levels, "level", "give an access `LEVEL` (ID or name; repeatable)"+replace)
-	fs.Var(&f.groups, "group", "put the person in an access `GROUP` (ID or name; repeatable)"+replace)
+	fs.Var(&f.groups, "group", "put the person in an access `GROUP` (ID or name; repeatable; \"all\": every group serving the person's unit)"+replace)
 	fs.Var(&f.locks, "lock", "the lock `NUMBER`s the person may open (repeatable; none given: no restriction)"+replace)
 	f.mf = addMFFlags(fs)
 	if !edit {
@@ -50,6 +50,23 @@ func addPersonFlags(fs *flag.FlagSet, edit bool) *personFlags {
 		f.codeFile = fs.String("code-file", "", "give the access code on the first line of `FILE` (mode 0600)")
 	}
 	return f
+}
+
+// personGroups resolves --group: "all" alone is every group that serves a
+// person of unit (004's select all), else each group named.
+func (e *env) personGroups(refs listFlag, unit uint64) ([]uint32, error) {
+	if len(refs) != 1 || !strings.EqualFold(strings.TrimSpace(refs[0]), "all") {
+		return e.findAccessGroups(refs)
+	}
+	groups, err := e.s.AccessGroupsFor(e.actor, unit)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]uint32, len(groups))
+	for i, g := range groups {
+		ids[i] = g.ID
+	}
+	return ids, nil
 }
 
 // access fills p's validity, levels, groups, locks and multifactor rule
@@ -72,7 +89,7 @@ func (f *personFlags) access(e *env, set map[string]bool, p *store.Person) error
 		}
 	}
 	if set["group"] {
-		if p.Groups, err = e.findAccessGroups(f.groups); err != nil {
+		if p.Groups, err = e.personGroups(f.groups, p.Unit); err != nil {
 			return err
 		}
 	}
