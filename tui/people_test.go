@@ -470,3 +470,23 @@ func TestWhyOnTheSiteClock(t *testing.T) {
 	c.press("enter")
 	c.waitScreen("· 2026-05-14 01:24")
 }
+
+// Select all (004) picks the groups that serve the person's unit: another
+// site's group stays unchecked, since the store would refuse it.
+func TestSelectAllServesTheUnit(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	addPeople(t, f)
+	depot := must(f.s.AddUnit(f.admin, store.RootUnit, "Depot", store.UnitSite))
+	must(f.s.AddAccessGroup(f.admin, store.AccessGroup{ConfMeta: store.ConfMeta{Name: "Depot crew", Unit: depot.ID}}))
+	c := start(t, f, consoleOpts{w: 120, h: 40})
+	c.press("9")
+	c.waitScreen("Identifiers", "1-3 of 3")
+	c.press("n")
+	c.waitScreen("Add a person", "[ ] Depot crew")
+	for range 10 { // name, info, apartment, unit, active, offline, from, until, locks, kind, value
+		c.press("tab")
+	}
+	c.press("tab", "space")
+	c.waitScreen("> [x] select all", "[x] Staff", "[x] Night shift", "[ ] Depot crew")
+}

@@ -132,6 +132,34 @@ type personForm struct {
 	err      string
 }
 
+// serving is the set of groups that serve a person of the chosen unit
+// (theirs, above or below): 004's select all picks these, since the store
+// refuses the others for this person.
+func (d *personForm) serving() map[uint32]bool {
+	out := map[uint32]bool{}
+	if len(d.units) == 0 {
+		return out
+	}
+	var groups []store.AccessGroup
+	if err := safe(func() (err error) { groups, err = d.c.st.AccessGroupsFor(d.c.actor, d.units[d.unit].ID); return err }); err == nil {
+		for _, g := range groups {
+			out[g.ID] = true
+		}
+	}
+	return out
+}
+
+// allServingOn reports whether every group serving the unit is checked.
+func (d *personForm) allServingOn() bool {
+	serving := d.serving()
+	for i, g := range d.groups {
+		if serving[g.ID] && !d.groupOn[i] {
+			return false
+		}
+	}
+	return len(serving) > 0
+}
+
 func newPersonForm(s *peopleScreen, edit *store.Person) *personForm {
 	c := s.c
 	d := &personForm{s: s, c: c, loc: c.siteZone(), edit: edit, units: c.st.ListUnits(c.actor), kind: access.KindCard, active: true,
@@ -299,9 +327,14 @@ func (d *personForm) toggle(cur formStop, msg tea.KeyPressMsg) {
 	case pfKind:
 		d.kind = nextKindFor(d.kind, &d.value)
 	case pfGroupAll:
-		all := !slices.Contains(d.groupOn, false)
-		for i := range d.groupOn {
-			d.groupOn[i] = !all
+		all := d.allServingOn()
+		serving := d.serving()
+		for i, g := range d.groups {
+			if all {
+				d.groupOn[i] = false
+			} else if serving[g.ID] {
+				d.groupOn[i] = true
+			}
 		}
 	case pfGroup:
 		d.groupOn[cur.i] = !d.groupOn[cur.i]
@@ -499,7 +532,7 @@ func (d *personForm) view(width, height int) string {
 		f.add(label("Groups")+t.Dim.Render("no access groups in your units"), false)
 	} else {
 		m, on := mark(pfGroupAll, 0)
-		f.add(label("Groups")+m+checkbox(!slices.Contains(d.groupOn, false))+" select all "+t.Dim.Render("(space)"), on)
+		f.add(label("Groups")+m+checkbox(d.allServingOn())+" select all "+t.Dim.Render("(space; the groups serving the unit)"), on)
 		for i, g := range d.groups {
 			m, on := mark(pfGroup, i)
 			note := ""
