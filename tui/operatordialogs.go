@@ -195,6 +195,14 @@ const (
 
 type formStop struct{ kind, i int }
 
+// focusedStop returns the stop under the focus, first pulling the focus
+// back onto the last stop when the form has shrunk (a list emptied, a
+// section turned off).
+func focusedStop(st []formStop, focus *int) formStop {
+	*focus = min(*focus, len(st)-1)
+	return st[*focus]
+}
+
 // stopKey does what every form of stops does with a key: esc closes it,
 // tab and the arrows move the focus over its n stops, and other keys go to
 // the focused text field. Enter and space are the form's own (save, open,
@@ -288,11 +296,7 @@ func (d *opForm) stops() []formStop {
 	return append(st, formStop{kind: ofExpires}, formStop{kind: ofSave})
 }
 
-func (d *opForm) cur() formStop {
-	st := d.stops()
-	d.focus = min(d.focus, len(st)-1)
-	return st[d.focus]
-}
+func (d *opForm) cur() formStop { return focusedStop(d.stops(), &d.focus) }
 
 // text is the focused text field, or nil.
 func (d *opForm) text() *field {
@@ -544,11 +548,7 @@ func (d *roleForm) stops() []formStop {
 	return append(st, formStop{kind: rfRequire}, formStop{kind: rfSave})
 }
 
-func (d *roleForm) cur() formStop {
-	st := d.stops()
-	d.focus = min(d.focus, len(st)-1)
-	return st[d.focus]
-}
+func (d *roleForm) cur() formStop { return focusedStop(d.stops(), &d.focus) }
 
 func (d *roleForm) text() *field {
 	switch d.cur().kind {

@@ -239,11 +239,7 @@ func (d *personForm) stops() []formStop {
 	return append(st, formStop{kind: pfSave})
 }
 
-func (d *personForm) cur() formStop {
-	st := d.stops()
-	d.focus = min(d.focus, len(st)-1)
-	return st[d.focus]
-}
+func (d *personForm) cur() formStop { return focusedStop(d.stops(), &d.focus) }
 
 func (d *personForm) text() *field {
 	switch d.cur().kind {
