@@ -117,13 +117,18 @@ type personForm struct {
 	// runs without its server.
 	offline bool
 	// kind and value are a new person's first identifier (optional).
-	kind     access.Kind
-	value    field
-	groups   []store.AccessGroup
-	groupOn  []bool
-	levels   []store.AccessLevel
-	levelOn  []bool
-	hidden   struct{ groups, levels []uint32 } // held but not visible: kept
+	kind    access.Kind
+	value   field
+	groups  []store.AccessGroup
+	groupOn []bool
+	levels  []store.AccessLevel
+	levelOn []bool
+	hidden  struct{ groups, levels []uint32 } // held but not visible: kept
+	// servingFor caches serving() for the unit it was asked for.
+	servingFor struct {
+		unit uint64
+		set  map[uint32]bool
+	}
 	mf       bool
 	mfKinds  []access.Kind // in the order they must be presented
 	mfOrder  bool
@@ -135,17 +140,24 @@ type personForm struct {
 // serving is the set of groups that serve a person of the chosen unit
 // (theirs, above or below): 004's select all picks these, since the store
 // refuses the others for this person.
+//
+// It is asked once per chosen unit, not on every frame the form draws.
 func (d *personForm) serving() map[uint32]bool {
-	out := map[uint32]bool{}
 	if len(d.units) == 0 {
-		return out
+		return nil
 	}
+	unit := d.units[d.unit].ID
+	if d.servingFor.set != nil && d.servingFor.unit == unit {
+		return d.servingFor.set
+	}
+	out := map[uint32]bool{}
 	var groups []store.AccessGroup
-	if err := safe(func() (err error) { groups, err = d.c.st.AccessGroupsFor(d.c.actor, d.units[d.unit].ID); return err }); err == nil {
+	if err := safe(func() (err error) { groups, err = d.c.st.AccessGroupsFor(d.c.actor, unit); return err }); err == nil {
 		for _, g := range groups {
 			out[g.ID] = true
 		}
 	}
+	d.servingFor.unit, d.servingFor.set = unit, out
 	return out
 }
 
