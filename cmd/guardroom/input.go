@@ -28,21 +28,27 @@ func (e *env) readLine() (string, error) {
 	})
 }
 
-// readHidden reads one line from the terminal without echo.
-func (e *env) readHidden() (string, error) {
+// readHidden shows prompt and reads one line from the terminal without
+// echo. The echo goes off before the prompt shows: what is typed the
+// moment the prompt appears, or typed ahead, is never echoed (printing the
+// prompt first left a window in which it was).
+func (e *env) readHidden(prompt string) (string, error) {
 	state, err := term.GetState(e.stdinFD)
 	if err != nil {
 		return "", fmt.Errorf("terminal: %w", err)
 	}
+	if _, err := term.MakeRaw(e.stdinFD); err != nil {
+		return "", fmt.Errorf("terminal: %w", err)
+	}
+	// ReadPassword restores the raw state it found; this gives the
+	// operator their echo back, also when the read is abandoned (Ctrl-C).
+	defer term.Restore(e.stdinFD, state)
+	fmt.Fprint(e.stderr, prompt)
 	s, err := e.interruptible(func() (string, error) {
 		b, err := term.ReadPassword(e.stdinFD)
 		return string(b), err
 	})
-	if errors.Is(err, errInterrupted) {
-		// ReadPassword is still waiting; give the operator their echo back.
-		_ = term.Restore(e.stdinFD, state)
-	}
-	fmt.Fprintln(e.stderr)
+	fmt.Fprint(e.stderr, "\r\n")
 	return s, err
 }
 
@@ -71,8 +77,7 @@ func (e *env) readSecret(prompt, what string) (string, error) {
 	var s string
 	var err error
 	if e.terminal() {
-		fmt.Fprint(e.stderr, prompt)
-		s, err = e.readHidden()
+		s, err = e.readHidden(prompt)
 	} else {
 		s, err = e.readLine()
 	}

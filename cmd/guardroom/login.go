@@ -151,8 +151,7 @@ func readPasswordFile(path string) (string, error) {
 
 // askHidden prompts on the terminal and reads a line without echo.
 func (e *env) askHidden(prompt string) (string, error) {
-	fmt.Fprint(e.stderr, prompt)
-	s, err := e.readHidden()
+	s, err := e.readHidden(prompt)
 	if err == io.EOF || (err == nil && s == "") {
 		return "", refusal("nothing typed: nothing was done")
 	}
