@@ -204,11 +204,15 @@ func (s *Simulator) Serve(ctx context.Context) error {
 }
 
 // Close stops serving, drops every connection and waits for the requests
-// in progress. It is safe to call more than once.
+// in progress. It is safe to call more than once, and at once: a later
+// call returns when the first has finished, so whoever called Close may
+// count on the listener being gone (Listen's watcher and Serve both close
+// on the same context's end).
 func (s *Simulator) Close() error {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
+		<-s.done
 		return nil
 	}
 	s.closed = true
