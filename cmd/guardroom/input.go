@@ -29,26 +29,28 @@ func (e *env) readLine() (string, error) {
 }
 
 // readHidden shows prompt and reads one line from the terminal without
-// echo. The echo goes off before the prompt shows: what is typed the
-// moment the prompt appears, or typed ahead, is never echoed (printing the
-// prompt first left a window in which it was).
+// echo. On Linux the echo goes off before the prompt shows, so what is
+// typed the moment the prompt appears, or typed ahead, is never echoed.
 func (e *env) readHidden(prompt string) (string, error) {
 	state, err := term.GetState(e.stdinFD)
 	if err != nil {
 		return "", fmt.Errorf("terminal: %w", err)
 	}
-	if _, err := term.MakeRaw(e.stdinFD); err != nil {
+	restore, err := echoOff(e.stdinFD)
+	if err != nil {
 		return "", fmt.Errorf("terminal: %w", err)
 	}
-	// ReadPassword restores the raw state it found; this gives the
-	// operator their echo back, also when the read is abandoned (Ctrl-C).
-	defer term.Restore(e.stdinFD, state)
+	defer restore()
 	fmt.Fprint(e.stderr, prompt)
 	s, err := e.interruptible(func() (string, error) {
 		b, err := term.ReadPassword(e.stdinFD)
 		return string(b), err
 	})
-	fmt.Fprint(e.stderr, "\r\n")
+	if errors.Is(err, errInterrupted) {
+		// ReadPassword is still waiting; give the operator their echo back.
+		_ = term.Restore(e.stdinFD, state)
+	}
+	fmt.Fprintln(e.stderr)
 	return s, err
 }
 
