@@ -1,0 +1,45 @@
+package sshserve
+
+import (
+	"bytes"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A new interval starts with the summary of the one before, then logs
+// again up to the limit.
+func TestLogLimitIntervals(t *testing.T) {
+	var buf bytes.Buffer
+	clock := time.Date(2026, 12, 7, 3, 0, 0, 0, time.UTC)
+	l := newLogLimit(slog.New(slog.NewTextHandler(&buf, nil)), "test refusal",
+		Config{RefusalLogLines: 2, RefusalLogInterval: time.Minute})
+	l.now = func() time.Time { return clock }
+	defer l.stop()
+
+	for range 5 {
+		l.Info("refused")
+	}
+	clock = clock.Add(time.Minute)
+	for range 4 {
+		l.Info("refused")
+	}
+	l.stop()
+
+	var got []string
+	for line := range strings.Lines(buf.String()) {
+		switch {
+		case strings.Contains(line, "more refusals suppressed"):
+			_, after, _ := strings.Cut(line, "msg=")
+			msg, _, _ := strings.Cut(after, " kind=")
+			got = append(got, msg)
+		case strings.Contains(line, "msg=refused"):
+			got = append(got, "refused")
+		}
+	}
+	want := []string{"refused", "refused", `"… 3 more refusals suppressed"`, "refused", "refused", `"… 2 more refusals suppressed"`}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("log lines\n%q\nwant\n%q\nlog:\n%s", got, want, buf.String())
+	}
+}
