@@ -175,16 +175,24 @@ func (c *limitedConn) Close() error {
 	return c.Conn.Close()
 }
 
-// hostOf is the IP address of a connection's remote end, without the port.
+// hostOf is what the per-address cap counts by: the IPv4 address of a
+// connection's remote end, or its IPv6 /64 (one subscriber's network
+// usually has a whole /64, so single IPv6 addresses cost an attacker
+// nothing).
 func hostOf(a net.Addr) string {
+	var ip net.IP
 	if tcp, ok := a.(*net.TCPAddr); ok {
-		return tcp.IP.String()
+		ip = tcp.IP
+	} else if host, _, err := net.SplitHostPort(addrString(a)); err == nil {
+		ip = net.ParseIP(host)
 	}
-	s := addrString(a)
-	if host, _, err := net.SplitHostPort(s); err == nil {
-		return host
+	switch {
+	case ip == nil:
+		return addrString(a)
+	case ip.To4() != nil:
+		return ip.To4().String()
 	}
-	return s
+	return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
 }
 
 // logLimit writes at most lines log lines of one kind of refusal per

@@ -3,6 +3,7 @@ package sshserve
 import (
 	"bytes"
 	"log/slog"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -41,5 +42,27 @@ func TestLogLimitIntervals(t *testing.T) {
 	want := []string{"refused", "refused", `"… 3 more refusals suppressed"`, "refused", "refused", `"… 2 more refusals suppressed"`}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("log lines\n%q\nwant\n%q\nlog:\n%s", got, want, buf.String())
+	}
+}
+
+// The per-address cap counts an IPv4 address, or an IPv6 /64, whatever the
+// port.
+func TestHostOf(t *testing.T) {
+	for _, tc := range []struct{ addr, want string }{
+		{"192.0.2.7:51234", "192.0.2.7"},
+		{"[::ffff:192.0.2.7]:51234", "192.0.2.7"},
+		{"[2001:db8:1:2:aaaa:bbbb:cccc:dddd]:22", "2001:db8:1:2::/64"},
+		{"[2001:db8:1:2::1]:4000", "2001:db8:1:2::/64"},
+		{"[2001:db8:1:3::1]:4000", "2001:db8:1:3::/64"},
+	} {
+		t.Run(tc.addr, func(t *testing.T) {
+			a, err := net.ResolveTCPAddr("tcp", tc.addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := hostOf(a); got != tc.want {
+				t.Errorf("hostOf(%s) = %q, want %q", tc.addr, got, tc.want)
+			}
+		})
 	}
 }

@@ -95,9 +95,9 @@ type Config struct {
 	HandshakeTimeout time.Duration
 	// MaxUnauthenticated caps the connections accepted and not yet
 	// authenticated (default 64), and MaxUnauthenticatedPerAddr those from
-	// one source IP address (default 8). A connection over either cap is
-	// closed as soon as it is accepted, before the SSH handshake. A
-	// connection stops counting once it has authenticated.
+	// one source IPv4 address or IPv6 /64 (default 8). A connection over
+	// either cap is closed as soon as it is accepted, before the SSH
+	// handshake. A connection stops counting once it has authenticated.
 	MaxUnauthenticated, MaxUnauthenticatedPerAddr int
 	// RefusalLogLines is how many log lines each kind of refusal (a
 	// connection over a cap, a failed or timed-out handshake, a refused
