@@ -18,24 +18,32 @@ const (
 	DefaultRefusalLogInterval        = time.Minute
 )
 
-// errHandshakeTimeout is what a connection's reads return once its
-// handshake deadline has closed it, so the failed handshake says why.
-var errHandshakeTimeout = errors.New("not authenticated before the handshake deadline")
+// errHandshakeTimeout and errEvicted are what a connection's reads return
+// once the handshake deadline, or a newcomer, has closed it, so the failed
+// handshake says why.
+var (
+	errHandshakeTimeout = errors.New("not authenticated before the handshake deadline")
+	errEvicted          = errors.New("closed to make room for a connection from a less busy address")
+)
 
 // limitListener counts the connections that have not authenticated yet,
-// in total and per source IP address, and closes a connection over either
-// cap as soon as it is accepted, before a byte of SSH is exchanged. Each
+// in total and per source address, and closes a connection over the
+// per-address cap as soon as it is accepted, before a byte of SSH is
+// exchanged. When the total is reached, a newcomer from an address that
+// holds fewer connections than the busiest one takes the place of that
+// address's oldest connection; otherwise it is closed at once. Each
 // connection it returns closes itself when its handshake deadline passes
 // before it authenticates. See DESIGN.md.
 type limitListener struct {
 	net.Listener
 	total, perAddr int
 	timeout        time.Duration
-	refused        *logLimit // connections over a cap
+	refused        *logLimit // connections over a cap, or evicted
 
 	mu     sync.Mutex
-	open   int            // unauthenticated connections
-	byAddr map[string]int // the same, per source IP address
+	open   int                       // unauthenticated connections
+	byAddr map[string][]*limitedConn // the same per source address, oldest first
+	seq    uint64                    // accept order, for ties
 }
 
 func newLimitListener(ln net.Listener, cfg Config, refused *logLimit) *limitListener {
@@ -45,7 +53,7 @@ func newLimitListener(ln net.Listener, cfg Config, refused *logLimit) *limitList
 		perAddr:  cfg.MaxUnauthenticatedPerAddr,
 		timeout:  cfg.HandshakeTimeout,
 		refused:  refused,
-		byAddr:   map[string]int{},
+		byAddr:   map[string][]*limitedConn{},
 	}
 }
 
@@ -60,27 +68,67 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		host := hostOf(c.RemoteAddr())
 		l.mu.Lock()
 		var over string
+		var victim *limitedConn
+		mine := len(l.byAddr[host])
 		switch {
-		case l.byAddr[host] >= l.perAddr:
+		case mine >= l.perAddr:
 			over = fmt.Sprintf("%d from this address", l.perAddr)
 		case l.open >= l.total:
-			over = fmt.Sprintf("%d in total", l.total)
-		default:
-			l.open++
-			l.byAddr[host]++
-			lc := &limitedConn{Conn: c, l: l, host: host}
-			// The lock keeps expire from running before timer is set.
-			lc.mu.Lock()
-			lc.timer = time.AfterFunc(l.timeout, lc.expire)
-			lc.mu.Unlock()
-			l.mu.Unlock()
-			return lc, nil
+			if victim = l.evictable(mine); victim == nil {
+				over = fmt.Sprintf("%d in total", l.total)
+			}
 		}
+		if over != "" {
+			l.mu.Unlock()
+			_ = c.Close()
+			l.refused.Info("ssh connection refused: too many connections not yet authenticated",
+				"remote", addrString(c.RemoteAddr()), "limit", over)
+			continue
+		}
+		l.seq++
+		lc := &limitedConn{Conn: c, l: l, host: host, seq: l.seq}
+		l.open++
+		l.byAddr[host] = append(l.byAddr[host], lc)
+		// The lock keeps expire from running before timer is set.
+		lc.mu.Lock()
+		lc.timer = time.AfterFunc(l.timeout, lc.expire)
+		lc.mu.Unlock()
 		l.mu.Unlock()
-		_ = c.Close()
-		l.refused.Info("ssh connection refused: too many connections not yet authenticated",
-			"remote", addrString(c.RemoteAddr()), "limit", over)
+		if victim != nil {
+			victim.closeFor(errEvicted)
+			l.refused.Info("ssh connection closed to make room: too many connections not yet authenticated",
+				"remote", addrString(victim.RemoteAddr()), "for", addrString(c.RemoteAddr()),
+				"limit", fmt.Sprintf("%d in total", l.total))
+		}
+		return lc, nil
 	}
+}
+
+// evictable picks the connection that makes room for a newcomer whose
+// address holds mine connections: the oldest one of the busiest address,
+// if that address holds at least two more. So an address never loses its
+// only connection, and flooding from a few addresses cannot crowd out an
+// operator from another. It takes the victim off the count; nil means the
+// newcomer must go. l.mu is held.
+func (l *limitListener) evictable(mine int) *limitedConn {
+	var victim *limitedConn
+	most := 0
+	for _, list := range l.byAddr {
+		if n := len(list); n > most || n == most && list[0].seq < victim.seq {
+			most, victim = n, list[0]
+		}
+	}
+	if victim == nil || most < mine+2 {
+		return nil
+	}
+	victim.mu.Lock()
+	defer victim.mu.Unlock()
+	if victim.authed || victim.released {
+		return nil // leaving the count anyway
+	}
+	victim.released = true
+	l.forget(victim)
+	return victim
 }
 
 // unauthenticated is the number of connections counted against the caps.
@@ -90,35 +138,50 @@ func (l *limitListener) unauthenticated() int {
 	return l.open
 }
 
-func (l *limitListener) release(host string) {
+func (l *limitListener) release(c *limitedConn) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.open--
-	if l.byAddr[host]--; l.byAddr[host] <= 0 {
-		delete(l.byAddr, host)
+	l.forget(c)
+}
+
+// forget takes c off the counts; l.mu is held.
+func (l *limitListener) forget(c *limitedConn) {
+	list := l.byAddr[c.host]
+	for i, x := range list {
+		if x == c {
+			l.open--
+			list = append(list[:i:i], list[i+1:]...)
+			break
+		}
+	}
+	if len(list) == 0 {
+		delete(l.byAddr, c.host)
+	} else {
+		l.byAddr[c.host] = list
 	}
 }
 
 // limitedConn is a connection counted against the caps until it
-// authenticates, is closed, or its handshake deadline passes.
+// authenticates, is closed, or is closed for it (its handshake deadline
+// passed, or a newcomer took its place).
 type limitedConn struct {
 	net.Conn
 	l    *limitListener
 	host string
+	seq  uint64
 
 	mu       sync.Mutex
 	timer    *time.Timer
 	authed   bool
-	expired  bool
-	released bool
+	released bool  // off the counts
+	why      error // why we closed it ourselves
 }
 
 // authenticated stops the handshake deadline and takes the connection off
-// the caps. It reports false when the deadline came first (the connection
-// is closed).
+// the caps. It reports false when the connection was closed first.
 func (c *limitedConn) authenticated() bool {
 	c.mu.Lock()
-	if c.expired {
+	if c.why != nil {
 		c.mu.Unlock()
 		return false
 	}
@@ -132,11 +195,23 @@ func (c *limitedConn) authenticated() bool {
 // expire closes a connection that has not authenticated in time.
 func (c *limitedConn) expire() {
 	c.mu.Lock()
-	if c.authed || c.released {
+	gone := c.authed || c.released
+	c.mu.Unlock()
+	if !gone {
+		c.closeFor(errHandshakeTimeout)
+	}
+}
+
+// closeFor closes the connection for the reason why, unless it has
+// authenticated meanwhile.
+func (c *limitedConn) closeFor(why error) {
+	c.mu.Lock()
+	if c.authed || c.why != nil {
 		c.mu.Unlock()
 		return
 	}
-	c.expired = true
+	c.why = why
+	c.timer.Stop()
 	c.mu.Unlock()
 	c.release()
 	_ = c.Conn.Close()
@@ -148,20 +223,23 @@ func (c *limitedConn) release() {
 	c.released = true
 	c.mu.Unlock()
 	if first {
-		c.l.release(c.host)
+		c.l.release(c)
 	}
 }
 
-// Read reports errHandshakeTimeout once the deadline has closed the
-// connection, instead of "use of closed network connection".
+// Read reports why, once we closed the connection ourselves, instead of
+// "use of closed network connection".
 func (c *limitedConn) Read(b []byte) (int, error) {
 	n, err := c.Conn.Read(b)
 	if err != nil {
 		c.mu.Lock()
-		expired := c.expired
+		why := c.why
 		c.mu.Unlock()
-		if expired {
-			err = fmt.Errorf("%w (%s)", errHandshakeTimeout, c.l.timeout)
+		switch {
+		case errors.Is(why, errHandshakeTimeout):
+			err = fmt.Errorf("%w (%s)", why, c.l.timeout)
+		case why != nil:
+			err = why
 		}
 	}
 	return n, err

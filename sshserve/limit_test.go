@@ -87,58 +87,66 @@ func unauthenticated(h *harness, want int) func() (bool, string) {
 }
 
 // Idle connections that never send a version line cannot lock operators
-// out: past the per-address cap they are closed at once, an operator from
-// elsewhere still logs in, and once authenticated no longer counts.
+// out: past the per-address cap they are closed at once; at the total, an
+// operator from another address takes the place of the busiest address's
+// oldest connection and logs in; once authenticated it no longer counts.
 func TestUnauthenticatedCaps(t *testing.T) {
 	h := newHarness(t, func(c *sshserve.Config) {
 		c.MaxUnauthenticated = 4
 		c.MaxUnauthenticatedPerAddr = 2
 		c.HandshakeTimeout = time.Hour // only the caps act here
 	})
-
-	for i := range 2 {
-		if v := serverVersion(t, h.rawConn(t, "127.0.0.2")); !strings.HasPrefix(v, "SSH-2.0-") {
-			t.Fatalf("idle connection %d from 127.0.0.2 within the cap: got %q, want the server's version", i+1, v)
+	accepted := func(from string) net.Conn {
+		t.Helper()
+		c := h.rawConn(t, from)
+		if v := serverVersion(t, c); !strings.HasPrefix(v, "SSH-2.0-") {
+			t.Fatalf("connection from %s within the caps: got %q, want the server's version", from, v)
+		}
+		return c
+	}
+	refused := func(from, why string) {
+		t.Helper()
+		if v := serverVersion(t, h.rawConn(t, from)); v != "" {
+			t.Fatalf("connection from %s over %s: got %q, want it closed at once", from, why, v)
 		}
 	}
-	for i := range 3 {
-		if v := serverVersion(t, h.rawConn(t, "127.0.0.2")); v != "" {
-			t.Fatalf("connection %d over the per-address cap: got %q, want it closed at once", i+3, v)
-		}
+
+	a := []net.Conn{accepted("127.0.0.2"), accepted("127.0.0.2")}
+	for range 3 {
+		refused("127.0.0.2", "the per-address cap")
+	}
+	b := []net.Conn{accepted("127.0.0.3"), accepted("127.0.0.3")}
+	refused("127.0.0.3", "the per-address cap")
+	if n := h.srv.Unauthenticated(); n != 4 {
+		t.Fatalf("Unauthenticated() = %d, want the total of 4", n)
 	}
 
-	// An operator's key still logs in, and the connection leaves the caps.
+	// The total is reached, and an operator's key still logs in: the
+	// oldest connection of the busiest addresses makes room.
 	con := openConsole(t, h.mustDial(t, h.alice), termOpts{})
 	con.waitScreen("hello alice")
-	if n := h.srv.Unauthenticated(); n != 2 {
-		t.Errorf("Unauthenticated() = %d with two idle connections and one authenticated, want 2", n)
+	waitClosed(t, a[0])
+	if n := h.srv.Unauthenticated(); n != 3 {
+		t.Errorf("Unauthenticated() = %d with three idle connections and one authenticated, want 3", n)
 	}
 
-	// So two more from another address fit in the total of 4; a fifth does not.
-	b := []net.Conn{h.rawConn(t, "127.0.0.3"), h.rawConn(t, "127.0.0.3")}
-	for _, c := range b {
-		if v := serverVersion(t, c); !strings.HasPrefix(v, "SSH-2.0-") {
-			t.Fatalf("idle connection from 127.0.0.3 within the caps: got %q", v)
-		}
-	}
-	if v := serverVersion(t, h.rawConn(t, "127.0.0.4")); v != "" {
-		t.Fatalf("connection over the total cap: got %q, want it closed at once", v)
-	}
+	// One more from a new address fits; its second does not, as no
+	// address holds two more than it.
+	accepted("127.0.0.4")
+	refused("127.0.0.4", "the total cap")
 
 	// A connection that goes away frees its place.
 	b[0].Close()
 	poll(t, "the closed connection to leave the count", unauthenticated(h, 3))
-	if v := serverVersion(t, h.rawConn(t, "127.0.0.4")); !strings.HasPrefix(v, "SSH-2.0-") {
-		t.Fatalf("connection after one was freed: got %q, want the server's version", v)
-	}
+	accepted("127.0.0.4")
 
-	con.waitScreen("hello alice")
 	h.srv.Broadcast(noteMsg("still here"))
 	con.waitScreen("note: still here")
 	logs := h.logs.String()
 	for _, want := range []string{
 		`msg="ssh connection refused: too many connections not yet authenticated" remote=127.0.0.2:`,
 		`limit="2 from this address"`,
+		`msg="ssh connection closed to make room: too many connections not yet authenticated" remote=` + a[0].LocalAddr().String() + " for=127.0.0.1:",
 		`remote=127.0.0.4:`,
 		`limit="4 in total"`,
 	} {
@@ -244,8 +252,8 @@ func TestRefusalLogLimit(t *testing.T) {
 	}
 }
 
-// OpenSSH's client logs in while another address holds every place it may
-// hold (skipped when ssh is not installed).
+// OpenSSH's client logs in while idle connections from other addresses
+// fill every place (skipped when ssh is not installed).
 func TestOpenSSHUnderIdleConnections(t *testing.T) {
 	bin, err := exec.LookPath("ssh")
 	if err != nil {
@@ -271,8 +279,10 @@ func TestOpenSSHUnderIdleConnections(t *testing.T) {
 			return authorize(ctx, key, user, remote)
 		}
 	})
-	for range 3 {
-		h.rawConn(t, "127.0.0.2")
+	for _, from := range []string{"127.0.0.2", "127.0.0.2", "127.0.0.3", "127.0.0.3"} {
+		if v := serverVersion(t, h.rawConn(t, from)); !strings.HasPrefix(v, "SSH-2.0-") {
+			t.Fatalf("idle connection from %s: got %q", from, v)
+		}
 	}
 
 	dir := t.TempDir()

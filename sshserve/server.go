@@ -96,8 +96,11 @@ type Config struct {
 	// MaxUnauthenticated caps the connections accepted and not yet
 	// authenticated (default 64), and MaxUnauthenticatedPerAddr those from
 	// one source IPv4 address or IPv6 /64 (default 8). A connection over
-	// either cap is closed as soon as it is accepted, before the SSH
-	// handshake. A connection stops counting once it has authenticated.
+	// the per-address cap is closed as soon as it is accepted, before the
+	// SSH handshake. At the total, a newcomer from an address holding at
+	// least two fewer connections than the busiest one takes the place of
+	// that address's oldest; otherwise it too is closed at once. A
+	// connection stops counting once it has authenticated.
 	MaxUnauthenticated, MaxUnauthenticatedPerAddr int
 	// RefusalLogLines is how many log lines each kind of refusal (a
 	// connection over a cap, a failed or timed-out handshake, a refused
@@ -214,12 +217,15 @@ func New(cfg Config) (*Server, error) {
 		func(s *ssh.Server) error {
 			s.ConnCallback = srv.trackConn
 			s.ConnectionFailedCallback = func(c net.Conn, err error) {
-				if errors.Is(err, errHandshakeTimeout) {
+				switch {
+				case errors.Is(err, errEvicted):
+					return // logged when it was closed
+				case errors.Is(err, errHandshakeTimeout):
 					srv.handshakeFailed.Info("ssh connection closed: not authenticated in time",
 						"remote", addrString(c.RemoteAddr()), "handshake_timeout", cfg.HandshakeTimeout.String())
-					return
+				default:
+					srv.handshakeFailed.Info("ssh connection refused", "remote", addrString(c.RemoteAddr()), "err", err)
 				}
-				srv.handshakeFailed.Info("ssh connection refused", "remote", addrString(c.RemoteAddr()), "err", err)
 			}
 			// The first point where a connection is known to have
 			// authenticated (a key's signature checked, not only a key

@@ -36,8 +36,9 @@ func sshCommands() []*command {
 			"printed at each start: compare it with what ssh shows at the first connection. It is not\n" +
 			"in backups: keep it with the data directory, or clients will warn of a changed host key.\n\n" +
 			"A connection must log in within --handshake-timeout, and only so many connections may\n" +
-			"be waiting to log in, in total and from one address (config [ssh]): one over either\n" +
-			"limit is closed at once, so a flood of idle connections cannot lock operators out.\n" +
+			"be waiting to log in, in total and from one address (config [ssh]). One over the\n" +
+			"per-address limit is closed at once; at the total, a newcomer from a less busy address\n" +
+			"takes the busiest one's oldest place, so a flood cannot lock operators out.\n" +
 			"Theme, mouse and keys come from the config file's [console] and [keys].",
 		example: "guardroom ssh --listen :2222\nguardroom ssh --listen 192.0.2.10:2222 --idle 30m --max 8h",
 		setup: func(fs *flag.FlagSet) runFunc {
@@ -45,8 +46,8 @@ func sshCommands() []*command {
 			idle := fs.Duration("idle", sshserve.DefaultIdleTimeout, "end a session after `DURATION` without a key press")
 			maxLen := fs.Duration("max", sshserve.DefaultMaxTimeout, "end a session `DURATION` after it connected, whatever happens")
 			handshake := fs.Duration("handshake-timeout", sshserve.DefaultHandshakeTimeout, "close a connection that has not logged in `DURATION` after it connected (config [ssh] handshake_timeout)")
-			total := fs.Int("max-unauthenticated", sshserve.DefaultMaxUnauthenticated, "accept at most `N` connections not logged in yet; close others at once (config [ssh] max_unauthenticated)")
-			perAddr := fs.Int("max-unauthenticated-per-address", sshserve.DefaultMaxUnauthenticatedPerAddr, "... and at most `N` from one IP address (config [ssh] max_unauthenticated_per_address)")
+			total := fs.Int("max-unauthenticated", sshserve.DefaultMaxUnauthenticated, "accept at most `N` connections not logged in yet, in total (config [ssh] max_unauthenticated)")
+			perAddr := fs.Int("max-unauthenticated-per-address", sshserve.DefaultMaxUnauthenticatedPerAddr, "accept at most `N` connections not logged in yet from one IP address or IPv6 /64; close others at once (config [ssh] max_unauthenticated_per_address)")
 			return func(e *env, _ []string) error {
 				// A flag given on the command line beats the config file.
 				lim := e.cfg.SSH
