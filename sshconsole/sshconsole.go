@@ -39,6 +39,11 @@ type Config struct {
 	// MaxTimeout one this long after it connected (sshserve's defaults,
 	// 15 min and 12 h, when zero).
 	IdleTimeout, MaxTimeout time.Duration
+	// HandshakeTimeout, MaxUnauthenticated and MaxUnauthenticatedPerAddr
+	// bound the connections that have not authenticated yet (sshserve's
+	// defaults, 20 s, 64 and 8, when zero).
+	HandshakeTimeout                              time.Duration
+	MaxUnauthenticated, MaxUnauthenticatedPerAddr int
 	// Theme, Keys and NoMouse are the console's (tui.Options). A client
 	// that sends NO_COLOR gets the plain theme whatever Theme says.
 	Theme   string
@@ -82,6 +87,10 @@ func newServer(st *store.Store, cfg Config, closed func(*sshserve.Session)) (*ss
 		OnStart:     c.start,
 		OnEnd:       c.end,
 		Logger:      log,
+
+		HandshakeTimeout:          cfg.HandshakeTimeout,
+		MaxUnauthenticated:        cfg.MaxUnauthenticated,
+		MaxUnauthenticatedPerAddr: cfg.MaxUnauthenticatedPerAddr,
 	})
 }
 

@@ -1,7 +1,8 @@
 // Package sshserve serves a Bubble Tea console over SSH with wish: one
 // tea.Program per session, public-key authentication only, an ed25519 host
 // key kept in a file, idle and maximum session timeouts, panic recovery per
-// session, and a way to push messages into every running console.
+// session, limits on connections that have not authenticated yet, and a
+// way to push messages into every running console.
 //
 // It knows nothing about what the console shows or who may log in: the
 // caller supplies Config.Authorize (key → operator) and Config.NewModel
@@ -87,6 +88,27 @@ type Config struct {
 	// ShutdownGrace is how long sessions get to end after Serve's context
 	// ends before their connections are closed (default 5 s).
 	ShutdownGrace time.Duration
+	// HandshakeTimeout closes a connection that has not authenticated
+	// this long after it was accepted (default 20 s): the version
+	// exchange, key exchange and authentication must all be done by then.
+	// An authenticated connection is left to IdleTimeout and MaxTimeout.
+	HandshakeTimeout time.Duration
+	// MaxUnauthenticated caps the connections accepted and not yet
+	// authenticated (default 64), and MaxUnauthenticatedPerAddr those from
+	// one source IPv4 address or IPv6 /64 (default 8). A connection over
+	// the per-address cap is closed as soon as it is accepted, before the
+	// SSH handshake. At the total, a newcomer from an address holding at
+	// least two fewer connections than the busiest one takes the place of
+	// that address's oldest; otherwise it too is closed at once. A
+	// connection stops counting once it has authenticated.
+	MaxUnauthenticated, MaxUnauthenticatedPerAddr int
+	// RefusalLogLines is how many log lines each kind of refusal (a
+	// connection over a cap, a failed or timed-out handshake, a refused
+	// key) may write per RefusalLogInterval (defaults 10 per minute). The
+	// rest are counted, and one line at the end of the interval says how
+	// many were suppressed.
+	RefusalLogLines    int
+	RefusalLogInterval time.Duration
 	// OnStart is called once per session, before NewModel.
 	OnStart func(s *Session)
 	// OnEnd is called once per session that OnStart was called for, after
@@ -104,8 +126,11 @@ type Server struct {
 	cfg    Config
 	log    *slog.Logger
 	signer gossh.Signer
-	ln     net.Listener
+	ln     *limitListener
 	ssh    *ssh.Server
+
+	// Log lines of refusals, each kind limited on its own.
+	overCap, handshakeFailed, keyRefused *logLimit
 
 	served   atomic.Bool
 	nextID   atomic.Uint64
@@ -131,8 +156,10 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("sshserve: Config.Authorize is nil: every key would be refused")
 	case cfg.NewModel == nil:
 		return nil, errors.New("sshserve: Config.NewModel is nil")
-	case cfg.IdleTimeout < 0, cfg.MaxTimeout < 0, cfg.ShutdownGrace < 0:
+	case cfg.IdleTimeout < 0, cfg.MaxTimeout < 0, cfg.ShutdownGrace < 0, cfg.HandshakeTimeout < 0, cfg.RefusalLogInterval < 0:
 		return nil, errors.New("sshserve: timeouts must not be negative")
+	case cfg.MaxUnauthenticated < 0, cfg.MaxUnauthenticatedPerAddr < 0, cfg.RefusalLogLines < 0:
+		return nil, errors.New("sshserve: connection and log limits must not be negative")
 	}
 	if cfg.IdleTimeout == 0 {
 		cfg.IdleTimeout = DefaultIdleTimeout
@@ -142,6 +169,21 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.ShutdownGrace == 0 {
 		cfg.ShutdownGrace = DefaultShutdownGrace
+	}
+	if cfg.HandshakeTimeout == 0 {
+		cfg.HandshakeTimeout = DefaultHandshakeTimeout
+	}
+	if cfg.MaxUnauthenticated == 0 {
+		cfg.MaxUnauthenticated = DefaultMaxUnauthenticated
+	}
+	if cfg.MaxUnauthenticatedPerAddr == 0 {
+		cfg.MaxUnauthenticatedPerAddr = DefaultMaxUnauthenticatedPerAddr
+	}
+	if cfg.RefusalLogLines == 0 {
+		cfg.RefusalLogLines = DefaultRefusalLogLines
+	}
+	if cfg.RefusalLogInterval == 0 {
+		cfg.RefusalLogInterval = DefaultRefusalLogInterval
 	}
 	logger := cfg.Logger
 	if logger == nil {
@@ -154,6 +196,9 @@ func New(cfg Config) (*Server, error) {
 		sessions: map[*Session]struct{}{},
 		conns:    map[*trackedConn]struct{}{},
 	}
+	srv.overCap = newLogLimit(logger, "connection over the unauthenticated limit", cfg)
+	srv.handshakeFailed = newLogLimit(logger, "failed handshake", cfg)
+	srv.keyRefused = newLogLimit(logger, "refused key", cfg)
 
 	signer, err := loadOrCreateHostKey(cfg.HostKeyPath, logger)
 	if err != nil {
@@ -172,7 +217,26 @@ func New(cfg Config) (*Server, error) {
 		func(s *ssh.Server) error {
 			s.ConnCallback = srv.trackConn
 			s.ConnectionFailedCallback = func(c net.Conn, err error) {
-				srv.log.Info("ssh connection refused", "remote", c.RemoteAddr().String(), "err", err)
+				switch {
+				case errors.Is(err, errEvicted):
+					return // logged when it was closed
+				case errors.Is(err, errHandshakeTimeout):
+					srv.handshakeFailed.Info("ssh connection closed: not authenticated in time",
+						"remote", addrString(c.RemoteAddr()), "handshake_timeout", cfg.HandshakeTimeout.String())
+				default:
+					srv.handshakeFailed.Info("ssh connection refused", "remote", addrString(c.RemoteAddr()), "err", err)
+				}
+			}
+			// The first point where a connection is known to have
+			// authenticated (a key's signature checked, not only a key
+			// offered): it leaves the unauthenticated caps and its
+			// handshake deadline is stopped.
+			s.ServerConfigCallback = func(ctx ssh.Context) *gossh.ServerConfig {
+				return &gossh.ServerConfig{AuthLogCallback: func(_ gossh.ConnMetadata, _ string, err error) {
+					if c, ok := ctx.Value(limitedConnKey{}).(*limitedConn); ok && err == nil {
+						c.authenticated()
+					}
+				}}
 			}
 			return nil
 		},
@@ -184,10 +248,11 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("sshserve: internal error: authentication is not public-key only")
 	}
 
-	srv.ln, err = net.Listen("tcp", cfg.Listen)
+	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("sshserve: listen on %s: %w", cfg.Listen, err)
 	}
+	srv.ln = newLimitListener(ln, cfg, srv.overCap)
 	return srv, nil
 }
 
@@ -239,6 +304,7 @@ func (srv *Server) Serve(ctx context.Context) error {
 	if errc != nil {
 		<-errc
 	}
+	srv.stopLogLimits()
 	srv.log.Info("ssh console stopped")
 	return serveErr
 }
@@ -250,8 +316,20 @@ func (srv *Server) Serve(ctx context.Context) error {
 func (srv *Server) Close() error {
 	srv.beginShutdown()
 	srv.closeConns()
+	srv.stopLogLimits()
 	return nil
 }
+
+// stopLogLimits writes how many refusals were left out of the log.
+func (srv *Server) stopLogLimits() {
+	srv.overCap.stop()
+	srv.handshakeFailed.stop()
+	srv.keyRefused.stop()
+}
+
+// Unauthenticated is the number of connections accepted that have not
+// authenticated yet, as counted against Config.MaxUnauthenticated.
+func (srv *Server) Unauthenticated() int { return srv.ln.unauthenticated() }
 
 // Sessions is the number of sessions currently running a console.
 func (srv *Server) Sessions() int {
@@ -294,7 +372,7 @@ func (srv *Server) authorize(ctx ssh.Context, key ssh.PublicKey) (ok bool) {
 	}()
 	id, err := srv.cfg.Authorize(ctx, key, user, remote)
 	if err != nil || id.Operator == "" {
-		srv.log.Info("ssh key refused", "user", user, "remote", remote, "fingerprint", fp, "err", err)
+		srv.keyRefused.Info("ssh key refused", "user", user, "remote", remote, "fingerprint", fp, "err", err)
 		return false
 	}
 	perms := ctx.Permissions()
@@ -346,6 +424,10 @@ func (srv *Server) closeConns() {
 // MaxTimeout is counted.
 type connStartKey struct{}
 
+// limitedConnKey holds the connection's *limitedConn, which is told when
+// the connection authenticates.
+type limitedConnKey struct{}
+
 type trackedConn struct {
 	net.Conn
 	srv  *Server
@@ -368,6 +450,9 @@ func (srv *Server) trackConn(ctx ssh.Context, conn net.Conn) net.Conn {
 		return nil // ssh.Server closes it
 	}
 	ctx.SetValue(connStartKey{}, time.Now())
+	if lc, ok := conn.(*limitedConn); ok {
+		ctx.SetValue(limitedConnKey{}, lc)
+	}
 	c := &trackedConn{Conn: conn, srv: srv}
 	srv.conns[c] = struct{}{}
 	return c

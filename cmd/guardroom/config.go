@@ -10,8 +10,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/guardroom/guardroom/sshserve"
 )
 
 // The settings every command shares come from, in rising order of
@@ -115,7 +118,10 @@ type fileConfig struct {
 	KeyFile  string              `toml:"key_file"`
 	Operator string              `toml:"operator"`
 	LogFile  string              `toml:"log_file"`
+	LogMaxMB int                 `toml:"log_max_mb"`
+	LogKeep  int                 `toml:"log_keep"`
 	SMTP     smtpConfig          `toml:"smtp"`
+	SSH      sshConfig           `toml:"ssh"`
 	Console  consoleConfig       `toml:"console"`
 	Keys     map[string][]string `toml:"keys"`
 }
@@ -125,6 +131,22 @@ type consoleConfig struct {
 	Theme string `toml:"theme"` // auto, dark, light, high-contrast, plain
 	Mouse *bool  `toml:"mouse"`
 }
+
+// sshConfig is the [ssh] table: limits on connections that have not
+// authenticated yet ('guardroom ssh' flags of the same names win). Zero
+// means sshserve's default.
+type sshConfig struct {
+	HandshakeTimeout             time.Duration `toml:"handshake_timeout"`
+	MaxUnauthenticated           int           `toml:"max_unauthenticated"`
+	MaxUnauthenticatedPerAddress int           `toml:"max_unauthenticated_per_address"`
+}
+
+// Diagnostics log rotation defaults: the log is rotated past
+// defaultLogMaxMB, keeping defaultLogKeep older files.
+const (
+	defaultLogMaxMB = 10
+	defaultLogKeep  = 3
+)
 
 // smtpConfig is the [smtp] table. It is only read for now: mail waits in
 // the outbox until a mail sender arrives.
@@ -155,6 +177,13 @@ type settings struct {
 	Theme        string
 	NoMouse      bool
 	Keys         map[string][]string
+
+	// LogMaxBytes is the diagnostics log's size past which it is rotated,
+	// keeping LogKeep older files (LogFile.1 is the newest).
+	LogMaxBytes int64
+	LogKeep     int
+	// SSH is the [ssh] table with the defaults filled in.
+	SSH sshConfig
 }
 
 // configExample is shown in help.
@@ -162,6 +191,8 @@ const configExample = `data_dir = "/var/lib/guardroom"
 key_file = "/etc/guardroom/data.key"   # keep it apart from data_dir
 operator = "admin"                      # who logs in; the password is asked, or --password-file
 log_file = "/var/log/guardroom/guardroom.log"
+log_max_mb = 10                         # rotate the log past this size,
+log_keep = 3                            # keeping guardroom.log.1 .. .3
 
 [smtp]
 host = "mail.example.com"
@@ -174,6 +205,11 @@ from = "guardroom@example.com"
 [console]
 theme = "auto"                          # auto, dark, light, high-contrast, plain
 mouse = true
+
+[ssh]                                   # guardroom ssh, before a client has logged in
+handshake_timeout = "20s"               # close a connection not logged in by then
+max_unauthenticated = 64                # connections not logged in yet, in total
+max_unauthenticated_per_address = 8     # ... and from one IP address
 
 [keys]                                  # remap actions by ID (see ? in the console)
 "user.disable" = ["x", "delete"]`
@@ -268,7 +304,10 @@ func (e *env) loadSettings() error {
 	}
 	e.cfg.NoMouse = fc.Console.Mouse != nil && !*fc.Console.Mouse
 	e.cfg.Keys = fc.Keys
-	e.logFile = &lazyFile{path: e.cfg.LogFile, warn: e.stderr}
+	if err := e.limits(fc); err != nil {
+		return &usageError{msg: err.Error(), noUsage: true}
+	}
+	e.logFile = &lazyFile{path: e.cfg.LogFile, maxBytes: e.cfg.LogMaxBytes, keep: e.cfg.LogKeep, warn: e.stderr}
 	e.logger = slog.New(slog.NewTextHandler(e.logFile, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	return nil
 }
@@ -291,9 +330,48 @@ func readConfig(path string, explicit bool, fc *fileConfig) (bool, error) {
 		for i, k := range bad {
 			names[i] = fmt.Sprintf("%q", k.String())
 		}
-		return false, fmt.Errorf("config file %s: unknown key %s: known keys are data_dir, key_file, operator, log_file, [smtp] host, port, security, username, password_file, from, [console] theme, mouse and [keys]", path, strings.Join(names, ", "))
+		return false, fmt.Errorf("config file %s: unknown key %s: known keys are data_dir, key_file, operator, log_file, log_max_mb, log_keep, [smtp] host, port, security, username, password_file, from, [console] theme, mouse, [ssh] handshake_timeout, max_unauthenticated, max_unauthenticated_per_address and [keys]", path, strings.Join(names, ", "))
 	}
 	return true, nil
+}
+
+// limits resolves the log rotation and [ssh] settings, refusing values
+// below zero.
+func (e *env) limits(fc fileConfig) error {
+	file := e.cfg.ConfigFile
+	for _, v := range []struct {
+		name string
+		n    int64
+	}{
+		{"log_max_mb", int64(fc.LogMaxMB)},
+		{"log_keep", int64(fc.LogKeep)},
+		{"[ssh] handshake_timeout", int64(fc.SSH.HandshakeTimeout)},
+		{"[ssh] max_unauthenticated", int64(fc.SSH.MaxUnauthenticated)},
+		{"[ssh] max_unauthenticated_per_address", int64(fc.SSH.MaxUnauthenticatedPerAddress)},
+	} {
+		if v.n < 0 {
+			return fmt.Errorf("config file %s: %s is below zero: give a value above zero, or leave it out for the default", file, v.name)
+		}
+	}
+	mb, keep := fc.LogMaxMB, fc.LogKeep
+	if mb == 0 {
+		mb = defaultLogMaxMB
+	}
+	if keep == 0 {
+		keep = defaultLogKeep
+	}
+	e.cfg.LogMaxBytes, e.cfg.LogKeep = int64(mb)<<20, keep
+	e.cfg.SSH = fc.SSH
+	if e.cfg.SSH.HandshakeTimeout == 0 {
+		e.cfg.SSH.HandshakeTimeout = sshserve.DefaultHandshakeTimeout
+	}
+	if e.cfg.SSH.MaxUnauthenticated == 0 {
+		e.cfg.SSH.MaxUnauthenticated = sshserve.DefaultMaxUnauthenticated
+	}
+	if e.cfg.SSH.MaxUnauthenticatedPerAddress == 0 {
+		e.cfg.SSH.MaxUnauthenticatedPerAddress = sshserve.DefaultMaxUnauthenticatedPerAddr
+	}
+	return nil
 }
 
 func checkSMTP(s smtpConfig, file string) (smtpConfig, error) {

@@ -3,10 +3,13 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
+	"sync"
 
 	"golang.org/x/term"
 
@@ -97,31 +100,87 @@ func (e *env) close() {
 
 // lazyFile is the log file, opened (and its directory created) only when
 // the first record is written, so commands that log nothing leave no file.
+// Past maxBytes it is rotated: path becomes path.1, path.1 path.2, and so
+// on up to path.<keep>, the oldest is dropped, and a new path is begun.
+// Every file is 0600. The SSH server's sessions write to it concurrently.
 type lazyFile struct {
-	path   string
+	path     string
+	maxBytes int64 // 0: never rotated
+	keep     int
+	warn     io.Writer
+
+	mu     sync.Mutex
 	f      *os.File
+	size   int64
 	failed bool
-	warn   io.Writer
 }
 
 func (l *lazyFile) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	if l.failed {
 		return len(p), nil
 	}
 	if l.f == nil {
-		f, err := openLogFile(l.path)
-		if err != nil {
+		if err := l.open(); err != nil {
 			l.failed = true
 			fmt.Fprintf(l.warn, "guardroom: cannot write the log file (%v); continuing without it\n", err)
 			return len(p), nil
 		}
-		l.f = f
 	}
-	return l.f.Write(p)
+	if l.maxBytes > 0 && l.size > 0 && l.size+int64(len(p)) > l.maxBytes {
+		l.rotate()
+	}
+	n, err := l.f.Write(p)
+	l.size += int64(n)
+	return n, err
+}
+
+func (l *lazyFile) open() error {
+	f, err := openLogFile(l.path)
+	if err != nil {
+		return err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return err
+	}
+	l.f, l.size = f, fi.Size()
+	return nil
+}
+
+// rotate shifts the files up by one and begins a new one. When another
+// process has rotated the file already, it only opens the new one. If the
+// shift fails, writing goes on in the file it has.
+func (l *lazyFile) rotate() {
+	mine, err1 := l.f.Stat()
+	now, err2 := os.Stat(l.path)
+	if err1 == nil && err2 == nil && os.SameFile(mine, now) {
+		for i := l.keep; i >= 1; i-- {
+			from := l.path
+			if i > 1 {
+				from = fmt.Sprintf("%s.%d", l.path, i-1)
+			}
+			to := fmt.Sprintf("%s.%d", l.path, i)
+			if err := os.Rename(from, to); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return
+			}
+			_ = os.Chmod(to, 0o600)
+		}
+	}
+	old := l.f
+	if err := l.open(); err != nil {
+		l.f = old // keep writing where we can
+		return
+	}
+	old.Close()
 }
 
 // Close closes the file if it was opened.
 func (l *lazyFile) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	if l.f == nil {
 		return nil
 	}

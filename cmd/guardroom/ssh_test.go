@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"errors"
 	"io"
 	"net"
 	"os"
@@ -189,6 +190,9 @@ func TestSSHCommandRefusals(t *testing.T) {
 		{[]string{"ssh", "--max", "-1h"}, exitUsage, "--max -1h0m0s: give a duration above zero"},
 		{[]string{"ssh", "--listen", ""}, exitUsage, "--listen"},
 		{[]string{"ssh", "extra"}, exitUsage, "too many arguments"},
+		{[]string{"ssh", "--handshake-timeout", "0s"}, exitUsage, "--handshake-timeout 0s: give a duration above zero"},
+		{[]string{"ssh", "--max-unauthenticated", "0"}, exitUsage, "--max-unauthenticated 0: give a number above zero"},
+		{[]string{"ssh", "--max-unauthenticated-per-address", "-1"}, exitUsage, "--max-unauthenticated-per-address -1: give a number above zero"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			r := runArgs("", append([]string{"--data", s.data, "--key-file", s.key}, tc.args...)...)
@@ -316,4 +320,98 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
+}
+
+// The [ssh] limits from the config file reach the server, and a flag
+// beats them: over the per-address cap a connection is closed at once, an
+// operator's key still logs in, and a connection that does not log in is
+// closed at the handshake deadline.
+func TestSSHCommandLimits(t *testing.T) {
+	s, key := sshSite(t)
+	cfg := filepath.Join(s.root, "config.toml")
+	if err := os.WriteFile(cfg, []byte("[ssh]\nhandshake_timeout = \"1h\"\nmax_unauthenticated_per_address = 1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dial := func(r *sshRun) (net.Conn, string) {
+		d := net.Dialer{Timeout: sshWait, LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.2")}}
+		c, err := d.Dial("tcp", r.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		_ = c.SetReadDeadline(time.Now().Add(sshWait))
+		b := make([]byte, 8)
+		n, _ := io.ReadFull(c, b)
+		return c, string(b[:n])
+	}
+
+	r := startSSH(t, s, "--config", cfg)
+	if _, version := dial(r); version != "SSH-2.0-" {
+		t.Fatalf("first connection got %q, want the server's version", version)
+	}
+	if _, version := dial(r); version != "" {
+		t.Fatalf("second connection from the address got %q, want it closed at once ([ssh] max_unauthenticated_per_address = 1)", version)
+	}
+	c, err := gossh.Dial("tcp", r.addr, &gossh.ClientConfig{
+		User: "ivan", Auth: []gossh.AuthMethod{gossh.PublicKeys(key)},
+		HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: sshWait,
+	})
+	if err != nil {
+		t.Fatalf("dial with ivan's key: %v", err)
+	}
+	defer c.Close()
+	sshScreen(t, c).wait(t, "Gatehouse")
+	if code := r.stop(t); code != 0 {
+		t.Fatalf("exit %d\nstderr:\n%s", code, r.stderr)
+	}
+
+	r = startSSH(t, s, "--config", cfg, "--handshake-timeout", "300ms")
+	idle, version := dial(r)
+	if version != "SSH-2.0-" {
+		t.Fatalf("got %q, want the server's version", version)
+	}
+	if _, err := io.Copy(io.Discard, idle); err != nil {
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			t.Fatal("the idle connection was not closed at the handshake deadline (--handshake-timeout 300ms)")
+		}
+	}
+	if code := r.stop(t); code != 0 {
+		t.Fatalf("exit %d\nstderr:\n%s", code, r.stderr)
+	}
+
+	log, err := os.ReadFile(filepath.Join(s.data, "guardroom.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"handshake_timeout=1h0m0s max_unauthenticated=64 max_unauthenticated_per_address=1",
+		"handshake_timeout=300ms max_unauthenticated=64 max_unauthenticated_per_address=1",
+		"too many connections not yet authenticated", "not authenticated in time",
+	} {
+		if !strings.Contains(string(log), want) {
+			t.Errorf("the log lacks %q:\n%s", want, log)
+		}
+	}
+}
+
+// Limits below zero in the config file are refused, naming the key.
+func TestSSHConfigRefusals(t *testing.T) {
+	s := newSite(t)
+	for _, tc := range []struct{ toml, want string }{
+		{"[ssh]\nmax_unauthenticated = -1\n", "[ssh] max_unauthenticated is below zero"},
+		{"[ssh]\nhandshake_timeout = \"-5s\"\n", "[ssh] handshake_timeout is below zero"},
+		{"log_keep = -2\n", "log_keep is below zero"},
+	} {
+		t.Run(tc.want, func(t *testing.T) {
+			cfg := filepath.Join(t.TempDir(), "config.toml")
+			if err := os.WriteFile(cfg, []byte(tc.toml), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			r := runArgs("", "--data", s.data, "--key-file", s.key, "--config", cfg, "ssh")
+			if r.code != exitUsage || !strings.Contains(r.stderr, tc.want) {
+				t.Fatalf("want exit %d and %q on stderr, got %s", exitUsage, tc.want, r)
+			}
+		})
+	}
 }
