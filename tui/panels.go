@@ -94,6 +94,9 @@ func panelCells(r panelRow, now time.Time) []string {
 	p := r.p
 	lastErr := whatWentWrong(p.Conn.LastError)
 	if lastErr == "" {
+		lastErr = whatWentWrong(p.Conn.Warning)
+	}
+	if lastErr == "" {
 		lastErr = "-"
 	}
 	driver := p.Driver
@@ -111,7 +114,7 @@ func panelTones(r panelRow) []grid.Tone {
 	tones := make([]grid.Tone, len(panelCols))
 	tones[panelConnCol] = connTone(r.p)
 	tones[panelQueueCol] = queueTone(r.counts)
-	if r.p.Conn.LastError != "" {
+	if r.p.Conn.LastError != "" || r.p.Conn.Warning != "" {
 		tones[panelErrCol] = grid.ToneWarn
 	}
 	return tones
