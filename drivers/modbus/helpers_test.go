@@ -77,6 +77,10 @@ type miniServer struct {
 	// dropped is closed once it is closed.
 	dropFirst bool
 	dropped   chan struct{}
+	// loseFirstReply takes the first write and closes its connection
+	// instead of answering it: a reply lost after the device acted.
+	loseFirstReply bool
+	seqs           []uint16 // the sequence number of each write; guarded by mu
 
 	conns    atomic.Int32
 	requests atomic.Int32
@@ -168,8 +172,13 @@ func (m *miniServer) conn(c net.Conn, first bool) {
 				resp = append([]byte{fc, byte(2 * q)}, modbus.RegsToBytes(m.regs[a:a+q])...)
 			}
 			m.mu.Unlock()
-		case fc == 16 && len(pdu) >= 5:
-			m.writes.Add(1)
+		case fc == 16 && len(pdu) >= 8:
+			m.mu.Lock()
+			m.seqs = append(m.seqs, binary.BigEndian.Uint16(pdu[6:]))
+			m.mu.Unlock()
+			if m.writes.Add(1) == 1 && m.loseFirstReply {
+				return
+			}
 			resp = append([]byte{fc}, pdu[1:5]...)
 		default:
 			resp = []byte{fc | 0x80, 1}

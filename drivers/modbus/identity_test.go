@@ -136,3 +136,30 @@ func TestCapabilityBits(t *testing.T) {
 		t.Fatalf("disarm, which it offers: %v after %d writes", err, m.writes.Load())
 	}
 }
+
+// TestLostReplyRetry: the device takes a command and the connection drops
+// before its reply. The driver dials again, identifies the device on the
+// new connection, and sends the same block with the same sequence number,
+// which the device ignores as a repeat.
+func TestLostReplyRetry(t *testing.T) {
+	m := newMiniServer(t, identityRegs())
+	m.loseFirstReply = true
+	m.serve()
+	d := dial(t, m.addr(), nil)
+	if _, err := d.Identify(ctx); err != nil { // the connection works
+		t.Fatal(err)
+	}
+	if err := d.Disarm(ctx, 1); err != nil {
+		t.Fatalf("disarm after a lost reply: %v", err)
+	}
+	m.mu.Lock()
+	seqs := m.seqs
+	m.mu.Unlock()
+	if len(seqs) != 2 || seqs[0] != seqs[1] || seqs[0] == 0 || m.conns.Load() != 2 {
+		t.Fatalf("writes with numbers %v over %d connections, want the same non-zero number twice over 2", seqs, m.conns.Load())
+	}
+	// identity, write (lost), identity on the new connection, write
+	if n := m.requests.Load(); n != 4 {
+		t.Fatalf("%d requests, want 4: the retry identifies the device first", n)
+	}
+}
