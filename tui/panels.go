@@ -286,7 +286,7 @@ func (d *panelDetails) view(width, _ int) string {
 		state = "none: programmed by hand at the keypad"
 	case conn.Since.IsZero():
 		state += ": no driver has reported on it yet"
-	case conn.Online:
+	case conn.Online, conn.Misconfigured:
 		state += " since " + clockOrDate(conn.Since, now) + " · last seen " + seen
 	default:
 		state += " · last seen " + seen
@@ -297,6 +297,9 @@ func (d *panelDetails) view(width, _ int) string {
 		errTone = grid.ToneWarn
 	}
 	add("Last error", orDash(conn.LastError), errTone)
+	if conn.Warning != "" {
+		add("Warning", conn.Warning, grid.ToneWarn)
+	}
 	q := r.counts
 	add("Queue", fmt.Sprintf("%d failed · %d at the keypad · %d pending", q.Failed, q.Keypad, q.Pending), queueTone(q))
 	driftTone := grid.ToneNone
