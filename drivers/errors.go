@@ -21,8 +21,7 @@ var (
 
 // Misconfigured is a permanent error: the device answered, but it is not
 // what the panel's device settings say it is (another protocol or register
-// map, another map version, a wrong unit id or register base, settings the
-// driver cannot open). Retrying cannot help until an operator fixes the
+// map, another map version, a wrong unit id or register base). Retrying cannot help until an operator fixes the
 // settings or the device: the dispatcher fails the job at once and shows
 // the panel as misconfigured, with Err, which says what was found and what
 // to check. A driver returns it before writing anything to such a device.

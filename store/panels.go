@@ -18,7 +18,7 @@ type Connection struct {
 	Online bool `json:"online"`
 	// Misconfigured: the device answered, but it is not what the panel's
 	// device settings say (not a guardroom register map, another map
-	// version, a wrong unit or base, settings the driver cannot open).
+	// version, a wrong unit or base).
 	// LastError says what was found; jobs fail at once until it is fixed.
 	// Online is false then.
 	Misconfigured bool `json:"misconfigured,omitempty"`

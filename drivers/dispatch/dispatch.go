@@ -313,8 +313,7 @@ func (d *Dispatcher) device(p store.Panel) *device {
 	dev.drv, dev.err = d.o.Open(p.Driver, drivers.Config{Address: p.Address, Options: p.Options, Family: p.Family, Slots: p.Slots, CodeLength: p.CodeLength})
 	dev.trans = transport(p, dev.drv)
 	if dev.err != nil {
-		// Settings the driver cannot open cannot work by waiting.
-		dev.err = &drivers.Misconfigured{Err: fmt.Errorf("cannot open the %s driver for %s: %w", p.Driver, p.Label(), dev.err)}
+		dev.err = fmt.Errorf("cannot open the %s driver for %s: %w", p.Driver, p.Label(), dev.err)
 		return dev
 	}
 	if n, ok := dev.drv.(drivers.CommandNumbers); ok {
