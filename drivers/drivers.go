@@ -279,6 +279,28 @@ func KeypadTagSlots(family string) int {
 	return 0
 }
 
+// IdentityKeeper is a driver that identifies its device on every new
+// connection, before anything is written (the modbus driver). KnownIdentity
+// returns what the device said it is at the last identification, without
+// asking it again; false before the first one and after one that failed.
+// The dispatcher reports it to the store, which compares it with the
+// panel's settings.
+type IdentityKeeper interface {
+	KnownIdentity() (Identity, bool)
+}
+
+// CommandNumbers is a driver whose commands carry a number the device uses
+// to ignore a repeat (the Modbus mailbox's sequence number: a command equal
+// to the last one, with the same number, is a retry after a lost reply).
+// The dispatcher gives it next, which reserves the device's next number
+// durably in the store before the command is written, so that no command
+// gets the number of the one before it, even in a new process or after a
+// kill. next returns 1, 2, 3, ...; the driver folds it into its protocol's
+// range. Without it a driver numbers commands itself.
+type CommandNumbers interface {
+	UseCommandNumbers(next func(ctx context.Context) (uint64, error))
+}
+
 // Config is one device's configuration, as the store keeps it.
 type Config struct {
 	// Address says where the device is; its form is the driver's ("tcp://10.0.0.5:502",

@@ -19,6 +19,26 @@ var (
 	ErrBusy = errors.New("device busy: the change is kept and retried")
 )
 
+// Misconfigured is a permanent error: the device answered, but it is not
+// what the panel's device settings say it is (another protocol or register
+// map, another map version, a wrong unit id or register base). Retrying cannot help until an operator fixes the
+// settings or the device: the dispatcher fails the job at once and shows
+// the panel as misconfigured, with Err, which says what was found and what
+// to check. A driver returns it before writing anything to such a device.
+type Misconfigured struct{ Err error }
+
+// Error returns Err's message.
+func (m *Misconfigured) Error() string { return m.Err.Error() }
+
+// Unwrap returns Err.
+func (m *Misconfigured) Unwrap() error { return m.Err }
+
+// IsMisconfigured reports whether err is, or wraps, a *Misconfigured.
+func IsMisconfigured(err error) bool {
+	var m *Misconfigured
+	return errors.As(err, &m)
+}
+
 // RefusalKind says why a device refused a change. The Modbus register map
 // reports it as status code 2+kind (docs/modbus.md).
 type RefusalKind int
@@ -81,13 +101,13 @@ func (r *Refusal) Error() string { return r.Reason }
 
 // Transient reports whether err is worth retrying later: true for errors
 // wrapping ErrOffline, ErrTimeout or ErrBusy and for network errors; false
-// for a *Refusal and for anything else.
+// for a *Refusal, a *Misconfigured and for anything else.
 func Transient(err error) bool {
 	if err == nil {
 		return false
 	}
 	var r *Refusal
-	if errors.As(err, &r) {
+	if errors.As(err, &r) || IsMisconfigured(err) {
 		return false
 	}
 	if errors.Is(err, ErrOffline) || errors.Is(err, ErrTimeout) || errors.Is(err, ErrBusy) {

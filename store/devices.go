@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"maps"
@@ -76,10 +77,42 @@ func optionsString(o map[string]string) string {
 
 // ConnectionReport is what the dispatcher learned talking to a device.
 type ConnectionReport struct {
-	Online    bool
-	Err       string // why it is offline, or the last error while online
-	Driver    string
-	Transport string
+	Online bool
+	// Misconfigured: the device answered but is not what the settings
+	// say (Err says why); Online is false then.
+	Misconfigured bool
+	Err           string // why it is offline or misconfigured, or the last error while online
+	Driver        string
+	Transport     string
+	// Identity is what the device said it is, when the driver read it
+	// (nil: not known; the panel's last warning stays).
+	Identity *DeviceIdentity
+}
+
+// DeviceIdentity is what a device says of itself, compared with the
+// panel's settings.
+type DeviceIdentity struct {
+	Slots, CodeLength, Partitions int
+}
+
+// identityWarning says where a device's identity disagrees with the
+// panel's settings, and what follows; "" when it agrees.
+func identityWarning(p Panel, id DeviceIdentity) string {
+	var diff []string
+	if id.Slots != p.Slots {
+		diff = append(diff, fmt.Sprintf("the device has %d user slots, the panel's settings %d", id.Slots, p.Slots))
+	}
+	if id.CodeLength != p.CodeLength {
+		diff = append(diff, fmt.Sprintf("the device takes %d-digit codes, the panel's settings %d-digit", id.CodeLength, p.CodeLength))
+	}
+	if n := p.Partitions(); id.Partitions != n {
+		diff = append(diff, fmt.Sprintf("the device has %d partitions, the panel's family %d", id.Partitions, n))
+	}
+	if len(diff) == 0 {
+		return ""
+	}
+	return "the device's identity disagrees with the panel's settings: " + strings.Join(diff, "; ") +
+		": the device will refuse what does not fit it; check that the address reaches this panel, or add the panel again with the device's family, slots and code length"
 }
 
 // seenEvery bounds how often an unchanged, online device's LastSeen is
@@ -88,23 +121,25 @@ const seenEvery = time.Minute
 
 // update folds a report into a connection. It reports whether anything
 // worth writing changed, and whether the device went on or off line.
-func (c *Connection) update(r ConnectionReport, now time.Time) (changed, transition bool) {
-	transition = c.Online != r.Online || c.Since.IsZero()
+func (c *Connection) update(r ConnectionReport, warning string, now time.Time) (changed, transition bool) {
+	transition = c.Online != r.Online || c.Misconfigured != r.Misconfigured || c.Since.IsZero()
 	changed = transition || c.LastError != r.Err || c.Driver != r.Driver || c.Transport != r.Transport ||
-		(r.Online && now.Sub(c.LastSeen) >= seenEvery)
+		c.Warning != warning || (r.Online && now.Sub(c.LastSeen) >= seenEvery)
 	if transition {
 		c.Since = now
 	}
 	if r.Online {
 		c.LastSeen = now
 	}
-	c.Online, c.LastError, c.Driver, c.Transport = r.Online, r.Err, r.Driver, r.Transport
+	c.Online, c.Misconfigured, c.LastError, c.Driver, c.Transport = r.Online, r.Misconfigured, r.Err, r.Driver, r.Transport
+	c.Warning = warning
 	return changed, transition
 }
 
 // ReportConnection records a device's (panel 0: the mail server's)
-// connection state. Going on or off line is logged; other reports are
-// written only when they change something.
+// connection state. Going on or off line, or becoming misconfigured, is
+// logged, and so is a new warning from the device's identity (or its
+// end); other reports are written only when they change something.
 func (s *Store) ReportConnection(a Actor, panel uint64, r ConnectionReport) error {
 	if err := a.needInternal(dispatchReports); err != nil {
 		return err
@@ -117,8 +152,14 @@ func (s *Store) ReportConnection(a Actor, panel uint64, r ConnectionReport) erro
 	if err := s.db.View(func(txn *badger.Txn) error { return getJSON(txn, panelKey(panel), &p) }); err != nil {
 		return fmt.Errorf("panel %d: %w", panel, err)
 	}
+	warning := func(p Panel) string {
+		if r.Identity == nil {
+			return p.Conn.Warning
+		}
+		return identityWarning(p, *r.Identity)
+	}
 	probe := p.Conn
-	if changed, _ := probe.update(r, now); !changed {
+	if changed, _ := probe.update(r, warning(p), now); !changed {
 		return nil
 	}
 	w := s.begin(a, "device.connection", fmt.Sprintf("panel %d", panel))
@@ -126,20 +167,73 @@ func (s *Store) ReportConnection(a Actor, panel uint64, r ConnectionReport) erro
 		if err := getJSON(w.txn, panelKey(panel), &p); err != nil {
 			return fmt.Errorf("panel %d: %w", panel, err)
 		}
-		_, transition := p.Conn.update(r, now)
+		was := p.Conn.Warning
+		_, transition := p.Conn.update(r, warning(p), now)
 		w.set(panelKey(p.ID), p)
 		w.changed(Change{What: ChangePanel, Panel: p.ID})
+		w.unit, w.panel, w.place = p.Unit, p.ID, p.Label()
 		if transition {
-			w.unit, w.panel, w.place = p.Unit, p.ID, p.Label()
 			w.action = "device.offline"
 			result := "offline: " + r.Err
-			if r.Online {
+			switch {
+			case r.Online:
 				w.action, result = "device.online", "ok"
+			case r.Misconfigured:
+				w.action, result = "device.misconfigured", "misconfigured: "+r.Err
+			}
+			w.appendLog(nil, map[string]string{"driver": r.Driver, "transport": r.Transport}, result)
+		}
+		if p.Conn.Warning != was {
+			w.action = "device.identity"
+			result := "warning: " + p.Conn.Warning
+			if p.Conn.Warning == "" {
+				result = "ok: the device's identity agrees with the panel's settings"
 			}
 			w.appendLog(nil, map[string]string{"driver": r.Driver, "transport": r.Transport}, result)
 		}
 		return nil
 	})
+}
+
+// NextCommandNumber reserves the next number of a panel's command counter
+// (1, 2, 3, ...) for the dispatcher, which numbers a command with it
+// before writing it to the device: a device ignores a command equal to
+// its last one with the same number (a retry after a lost reply), so a new
+// command must never get the number of the one before it. The number is
+// committed (and synced to disk) before it is returned, so that a process
+// started after a crash or a kill goes on from the numbers already handed
+// out instead of starting again. Numbers are not logged.
+func (s *Store) NextCommandNumber(a Actor, panel uint64) (uint64, error) {
+	if err := a.needInternal(dispatchNumbers); err != nil {
+		return 0, err
+	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	var n uint64
+	err := s.db.Update(func(txn *badger.Txn) error {
+		key := k(pCmdNo, u64(panel))
+		item, err := txn.Get(key)
+		switch {
+		case errors.Is(err, badger.ErrKeyNotFound):
+		case err != nil:
+			return err
+		default:
+			v, err := item.ValueCopy(nil)
+			if err != nil {
+				return err
+			}
+			if len(v) != 8 {
+				return fmt.Errorf("command counter of panel %d: %d bytes, want 8", panel, len(v))
+			}
+			n = binary.BigEndian.Uint64(v)
+		}
+		n++
+		return txn.Set(key, u64(n))
+	})
+	if err != nil {
+		return 0, fmt.Errorf("reserve a command number for panel %d: %w", panel, err)
+	}
+	return n, nil
 }
 
 var kMail = []byte("meta/mail")
@@ -150,7 +244,7 @@ func (s *Store) reportMail(a Actor, r ConnectionReport) error {
 	if err := s.db.View(func(txn *badger.Txn) error { return getOptional(txn, kMail, &c) }); err != nil {
 		return err
 	}
-	if changed, _ := c.update(r, now); !changed {
+	if changed, _ := c.update(r, "", now); !changed {
 		return nil
 	}
 	w := s.begin(a, "mail.connection", "mail server")
@@ -159,7 +253,7 @@ func (s *Store) reportMail(a Actor, r ConnectionReport) error {
 		if err := getOptional(w.txn, kMail, &c); err != nil {
 			return err
 		}
-		c.update(r, now)
+		c.update(r, "", now)
 		w.set(kMail, c)
 		w.changed(Change{What: ChangeJob})
 		return nil

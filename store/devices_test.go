@@ -1,6 +1,8 @@
 package store
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -353,5 +355,95 @@ func TestKeypadJobs(t *testing.T) {
 	fxWant(t, f.s.CancelJob(f.admin, jobs[1].Seq), nil)
 	if c, _ := f.s.SyncCounts(f.admin, p.ID); c.Keypad != 0 {
 		t.Errorf("counts after cancel %+v", c)
+	}
+}
+
+// TestMisconfiguredAndIdentityWarning: a device that is not what the
+// settings say shows as misconfigured (not online), logged once; an
+// identity that disagrees with the panel's settings leaves a warning on
+// the panel, logged when it appears and when it ends.
+func TestMisconfiguredAndIdentityWarning(t *testing.T) {
+	f := newFx(t)
+	p := f.panel("neo-hs2016")
+	sys := f.s.Internal("dispatch")
+	bad := ConnectionReport{Misconfigured: true, Err: "no guardroom register map here: check options unit and base", Driver: "modbus", Transport: "tcp x"}
+	for range 2 {
+		if err := f.s.ReportConnection(sys, p.ID, bad); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := f.getPanel(p.ID).Conn
+	if c.Online || !c.Misconfigured || c.LastError != bad.Err {
+		t.Errorf("misconfigured connection %+v", c)
+	}
+	if e := f.lastLog(); e.Action != "device.misconfigured" || !strings.Contains(e.Result, "misconfigured: no guardroom register map here") {
+		t.Errorf("misconfigured log %+v", e)
+	}
+	seq := f.logSeq()
+
+	// Fixed, but the device has other figures than the settings.
+	id := DeviceIdentity{Slots: p.Slots, CodeLength: 6, Partitions: p.Partitions() + 1}
+	on := ConnectionReport{Online: true, Driver: "modbus", Transport: "tcp x", Identity: &id}
+	if err := f.s.ReportConnection(sys, p.ID, on); err != nil {
+		t.Fatal(err)
+	}
+	c = f.getPanel(p.ID).Conn
+	want := fmt.Sprintf("the device takes 6-digit codes, the panel's settings %d-digit; the device has %d partitions, the panel's family %d", p.CodeLength, p.Partitions()+1, p.Partitions())
+	if !c.Online || c.Misconfigured || !strings.Contains(c.Warning, want) {
+		t.Errorf("connection %+v, want online with a warning %q", c, want)
+	}
+	if e := f.lastLog(); e.Action != "device.identity" || !strings.Contains(e.Result, "warning: ") || f.logSeq() != seq+2 {
+		t.Errorf("warning log %+v (%d new entries, want online and the warning)", e, f.logSeq()-seq)
+	}
+	on.Identity = nil // not read this time: the warning stays
+	f.s.ReportConnection(sys, p.ID, on)
+	if c := f.getPanel(p.ID).Conn; c.Warning == "" || f.logSeq() != seq+2 {
+		t.Errorf("a report without an identity: %+v, %d new entries", c, f.logSeq()-seq)
+	}
+	id = DeviceIdentity{Slots: p.Slots, CodeLength: p.CodeLength, Partitions: p.Partitions()}
+	on.Identity = &id
+	f.s.ReportConnection(sys, p.ID, on)
+	if c := f.getPanel(p.ID).Conn; c.Warning != "" {
+		t.Errorf("the identity agrees now, the warning stays: %q", c.Warning)
+	}
+	if e := f.lastLog(); e.Action != "device.identity" || !strings.HasPrefix(e.Result, "ok") {
+		t.Errorf("the warning's end: %+v", e)
+	}
+}
+
+// TestNextCommandNumber: a panel's command numbers go on from where they
+// were after the store is reopened (a new process, or one after a kill),
+// each panel counting on its own; only the dispatcher reserves them.
+func TestNextCommandNumber(t *testing.T) {
+	dir, key := t.TempDir(), make([]byte, KeySize)
+	open := func() *Store {
+		s, err := Open(Config{Dir: dir, Key: key})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	s := open()
+	sys := s.Internal("dispatch")
+	for want := uint64(1); want <= 3; want++ {
+		if n, err := s.NextCommandNumber(sys, 7); err != nil || n != want {
+			t.Fatalf("number %d, %v; want %d", n, err, want)
+		}
+	}
+	if n, err := s.NextCommandNumber(sys, 8); err != nil || n != 1 {
+		t.Fatalf("another panel's first number %d, %v; want 1", n, err)
+	}
+	admin, err := s.Actor("admin", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.NextCommandNumber(admin, 7); !errors.Is(err, ErrPermission) {
+		t.Fatalf("an operator reserved a number: %v", err)
+	}
+	s.Close()
+	s = open()
+	defer s.Close()
+	if n, err := s.NextCommandNumber(s.Internal("dispatch"), 7); err != nil || n != 4 {
+		t.Fatalf("after reopening: %d, %v; want 4", n, err)
 	}
 }

@@ -51,6 +51,7 @@ const (
 	dispatchDue     = "reads the outbox with its secrets: operators see the jobs with guardroom job list"
 	dispatchFinish  = "records a job's outcome: confirm keypad steps done by hand, retry or cancel the job instead"
 	dispatchPark    = "sets a job aside for keypad steps"
+	dispatchNumbers = "numbers the commands it writes to devices"
 )
 
 func (a Actor) needInternal(what string) error {

@@ -17,6 +17,9 @@ var (
 	pOutbox   = []byte("outbox/")
 	pDrift    = []byte("drift/")
 	pRole     = []byte("role/")
+	// pCmdNo holds each panel's command counter: cmdno/<panel> → the last
+	// number reserved (uint64).
+	pCmdNo = []byte("cmdno/")
 	// pNotice holds security notices until their operator has seen them:
 	// notice/<username>/0/<seq>.
 	pNotice = []byte("notice/")

@@ -16,8 +16,18 @@ import (
 // Connection is what the drivers last knew of a device.
 type Connection struct {
 	Online bool `json:"online"`
-	// Since is when the device last went on or off line; zero until the
-	// dispatcher first reports.
+	// Misconfigured: the device answered, but it is not what the panel's
+	// device settings say (not a guardroom register map, another map
+	// version, a wrong unit or base).
+	// LastError says what was found; jobs fail at once until it is fixed.
+	// Online is false then.
+	Misconfigured bool `json:"misconfigured,omitempty"`
+	// Warning says where the device's own identity (slots, code length,
+	// partitions) disagrees with the panel's settings; "" when it agrees
+	// or the driver reads no identity.
+	Warning string `json:"warning,omitempty"`
+	// Since is when the device last went on or off line (or became
+	// misconfigured); zero until the dispatcher first reports.
 	Since     time.Time `json:"since,omitempty"`
 	LastSeen  time.Time `json:"last_seen,omitempty"` // last answer, to the minute
 	LastError string    `json:"last_error,omitempty"`

@@ -1090,6 +1090,10 @@ func dispatcherCases() []permCase {
 			f.setCode(f.panel("neo-hs2064"), 2, "2580")
 			return f.s.ParkJob(a, f.newestJob().Seq, []string{"press 1"}, "guided")
 		}},
+		{"NextCommandNumber", 0, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.NextCommandNumber(a, f.panel("neo-hs2064").ID)
+			return err
+		}},
 	}
 }
 

@@ -94,6 +94,9 @@ func panelCells(r panelRow, now time.Time) []string {
 	p := r.p
 	lastErr := whatWentWrong(p.Conn.LastError)
 	if lastErr == "" {
+		lastErr = whatWentWrong(p.Conn.Warning)
+	}
+	if lastErr == "" {
 		lastErr = "-"
 	}
 	driver := p.Driver
@@ -111,7 +114,7 @@ func panelTones(r panelRow) []grid.Tone {
 	tones := make([]grid.Tone, len(panelCols))
 	tones[panelConnCol] = connTone(r.p)
 	tones[panelQueueCol] = queueTone(r.counts)
-	if r.p.Conn.LastError != "" {
+	if r.p.Conn.LastError != "" || r.p.Conn.Warning != "" {
 		tones[panelErrCol] = grid.ToneWarn
 	}
 	return tones
@@ -283,7 +286,7 @@ func (d *panelDetails) view(width, _ int) string {
 		state = "none: programmed by hand at the keypad"
 	case conn.Since.IsZero():
 		state += ": no driver has reported on it yet"
-	case conn.Online:
+	case conn.Online, conn.Misconfigured:
 		state += " since " + clockOrDate(conn.Since, now) + " · last seen " + seen
 	default:
 		state += " · last seen " + seen
@@ -294,6 +297,9 @@ func (d *panelDetails) view(width, _ int) string {
 		errTone = grid.ToneWarn
 	}
 	add("Last error", orDash(conn.LastError), errTone)
+	if conn.Warning != "" {
+		add("Warning", conn.Warning, grid.ToneWarn)
+	}
 	q := r.counts
 	add("Queue", fmt.Sprintf("%d failed · %d at the keypad · %d pending", q.Failed, q.Keypad, q.Pending), queueTone(q))
 	driftTone := grid.ToneNone

@@ -125,6 +125,8 @@ func TestPanelCells(t *testing.T) {
 		{"online with a queue", store.Connection{Online: true, Since: earlier}, store.SyncCounts{Pending: 290, Failed: 1}, "online", "1 failed, 290 pending", "-", grid.ToneGood},
 		{"offline today", store.Connection{Since: earlier, LastError: "device offline: i/o timeout"}, store.SyncCounts{Keypad: 2}, "offline since 15:54", "2 keypad", "device offline: i/o timeout", grid.ToneBad},
 		{"offline since yesterday", store.Connection{Since: fixedNow.Add(-24 * time.Hour), LastError: "timeout"}, store.SyncCounts{}, "offline since 12 May 16:24", "-", "timeout", grid.ToneBad},
+		{"misconfigured", store.Connection{Since: earlier, Misconfigured: true, LastError: "no guardroom register map here"}, store.SyncCounts{Failed: 1}, "misconfigured", "1 failed", "no guardroom register map here", grid.ToneBad},
+		{"identity warning", store.Connection{Online: true, Since: earlier, Warning: "the device's identity disagrees with the panel's settings: the device has 500 user slots"}, store.SyncCounts{}, "online", "-", "the device's identity disagrees with the panel's settings: the device has 500 user slots", grid.ToneGood},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -208,7 +208,8 @@ func queueTone(c store.SyncCounts) grid.Tone {
 }
 
 // connText is a panel's connection in a few words: "online", "offline
-// since 16:20" (a date when it was not today), "never contacted", or
+// since 16:20" (a date when it was not today), "misconfigured" (the device
+// answered, but is not what the panel's settings say), "never contacted", or
 // "keypad only" for a panel of the guided driver, which nothing connects
 // to (its changes are keyed in by hand).
 func connText(p store.Panel, now time.Time) string {
@@ -220,6 +221,8 @@ func connText(p store.Panel, now time.Time) string {
 		return "never contacted"
 	case c.Online:
 		return "online"
+	case c.Misconfigured:
+		return "misconfigured"
 	}
 	return "offline since " + clockOrDate(c.Since, now)
 }

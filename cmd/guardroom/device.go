@@ -248,7 +248,9 @@ func (e *env) newDispatcher(poll time.Duration) *dispatch.Dispatcher {
 
 // applyNow carries a panel's due jobs to it before a command reports, so
 // its "sync" line says what the panel did. A panel that cannot be reached
-// keeps the jobs queued for the console or 'guardroom dispatch'.
+// keeps the jobs queued for the console or 'guardroom dispatch'; a panel
+// whose device is not what its settings say (its jobs failed) makes the
+// command end with exit 1, after it printed its line.
 func (e *env) applyNow(panel uint64) {
 	ctx, cancel := context.WithTimeout(e.ctx, 20*time.Second)
 	defer cancel()
@@ -256,6 +258,9 @@ func (e *env) applyNow(panel uint64) {
 	defer d.Close()
 	if err := d.DrainPanel(ctx, panel); err != nil {
 		e.log().Warn("apply now", "panel", panel, "error", err.Error())
+	}
+	if p, err := e.s.GetPanel(e.actor, panel); err == nil && p.Conn.Misconfigured {
+		e.misconfigured = fmt.Errorf("%s is misconfigured: %s: the change is kept in guardroom, and its job failed without reaching the device: fix the panel's device settings (guardroom panel device) or the device, then retry the failed jobs (guardroom job list --state failed)", p.Label(), p.Conn.LastError)
 	}
 }
 

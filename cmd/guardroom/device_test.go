@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/guardroom/guardroom/drivers/modbus"
 	"github.com/guardroom/guardroom/drivers/sim"
 )
 
@@ -127,3 +129,42 @@ func TestJobCommands(t *testing.T) {
 }
 
 func itoa(n uint64) string { return strconv.FormatUint(n, 10) }
+
+// TestMisconfiguredDevice: the panel's address reaches a Modbus device
+// with no guardroom register map where the settings look (here a map at
+// another base): the command prints its line, then ends with exit 1 and
+// says what to check; the panel shows misconfigured, not online.
+func TestMisconfiguredDevice(t *testing.T) {
+	s := newSite(t).withPanel()
+	simr, err := modbus.NewSimulator("dsc-pc1864", modbus.SimOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, err := simr.Listen(context.Background(), "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer simr.Close()
+	s.ok("", "panel", "device", "1", "--driver", "modbus", "--address", "tcp://"+addr.String(), "--option", "base=0x100")
+	r := s.fail(1, "panel 1 (Main office) is misconfigured: ", "2580\n", "user", "set-code", "1", "7")
+	for _, want := range []string{"no guardroom register map here", "check the panel's address and options unit and base", "guardroom job list --state failed"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("set-code lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	if !strings.Contains(r.stdout, "sync: failed") {
+		t.Errorf("set-code: %s", r)
+	}
+	if u, _ := simr.Panel().ReadUser(context.Background(), 7); u.CodeSet {
+		t.Error("the code reached the device")
+	}
+	r = s.ok("", "panel", "show", "1")
+	if !strings.Contains(r.stdout, "misconfigured since") || strings.Contains(r.stdout, "online") {
+		t.Errorf("panel show:\n%s", r.stdout)
+	}
+	// Set right, the panel takes the next change, and the command ends well.
+	s.ok("", "panel", "device", "1", "--driver", "modbus", "--address", "tcp://"+addr.String())
+	if r := s.ok("4713\n", "user", "set-code", "1", "8"); !strings.Contains(r.stdout, "sync: in sync") {
+		t.Errorf("set-code after the fix: %s", r)
+	}
+}

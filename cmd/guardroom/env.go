@@ -47,6 +47,9 @@ type env struct {
 	// wrote is set once a change was committed, so an internal error after
 	// it does not claim that nothing changed.
 	wrote bool
+	// misconfigured is set when a panel a command carried its change to
+	// turned out to be misconfigured: the command then ends with exit 1.
+	misconfigured error
 }
 
 func newEnv(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) *env {

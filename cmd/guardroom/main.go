@@ -120,6 +120,9 @@ func (e *env) dispatch(args []string) int {
 	if err == nil {
 		err = e.runner(e, pos)
 	}
+	if err == nil {
+		err = e.misconfigured
+	}
 	return e.report(err)
 }
 

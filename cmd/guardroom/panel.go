@@ -194,6 +194,8 @@ func connection(p store.Panel) string {
 		return "none: programmed by hand at the keypad"
 	case c.Online:
 		return "online"
+	case c.Misconfigured:
+		return fmt.Sprintf("misconfigured since %s: %s", localTime(c.Since, logTime), c.LastError)
 	case c.Since.IsZero() && c.LastError == "":
 		return "not contacted yet"
 	case c.LastError != "":
@@ -269,6 +271,9 @@ func (e *env) panelShow(ref string, asJSON bool) error {
 	}
 	if p.Conn.Online && p.Conn.LastError != "" {
 		w.add("Last error", "%s", p.Conn.LastError)
+	}
+	if p.Conn.Warning != "" {
+		w.add("Warning", "%s", p.Conn.Warning)
 	}
 	c, err := e.s.SyncCounts(e.actor, p.ID)
 	if err != nil {

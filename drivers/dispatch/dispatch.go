@@ -314,6 +314,11 @@ func (d *Dispatcher) device(p store.Panel) *device {
 	dev.trans = transport(p, dev.drv)
 	if dev.err != nil {
 		dev.err = fmt.Errorf("cannot open the %s driver for %s: %w", p.Driver, p.Label(), dev.err)
+		return dev
+	}
+	if n, ok := dev.drv.(drivers.CommandNumbers); ok {
+		id := p.ID
+		n.UseCommandNumbers(func(context.Context) (uint64, error) { return d.st.NextCommandNumber(d.sys, id) })
 	}
 	return dev
 }
@@ -337,14 +342,21 @@ func transport(p store.Panel, drv drivers.Panel) string {
 	return p.Address
 }
 
-// report tells the store whether the device answered. Refusals and
-// read-back mismatches come from a device that answered.
+// report tells the store whether the device answered, whether it is what
+// the panel's settings say, and what it said it is. Refusals and read-back
+// mismatches come from a device that answered.
 func (d *Dispatcher) report(p store.Panel, dev *device, err error) {
 	r := store.ConnectionReport{Online: true, Driver: p.Driver, Transport: dev.trans}
 	var refusal *drivers.Refusal
 	if err != nil && !errors.As(err, &refusal) {
 		r.Err = err.Error()
-		r.Online = dev.err == nil && !drivers.Transient(err)
+		r.Misconfigured = drivers.IsMisconfigured(err)
+		r.Online = dev.err == nil && !drivers.Transient(err) && !r.Misconfigured
+	}
+	if k, ok := dev.drv.(drivers.IdentityKeeper); ok && !r.Misconfigured {
+		if id, ok := k.KnownIdentity(); ok {
+			r.Identity = &store.DeviceIdentity{Slots: id.Slots, CodeLength: id.CodeLength, Partitions: id.Partitions}
+		}
 	}
 	if rerr := d.st.ReportConnection(d.sys, p.ID, r); rerr != nil {
 		d.o.Logf("dispatch: %s connection: %v", p.Label(), rerr)
@@ -380,7 +392,9 @@ func (d *Dispatcher) applyJob(ctx context.Context, p store.Panel, dev *device, j
 	if err != nil {
 		res.Err = err.Error()
 		var refusal *drivers.Refusal
-		res.Permanent = errors.As(err, &refusal)
+		// A device that is not what the settings say fails the job at
+		// once: waiting cannot fix it, and nothing was written to it.
+		res.Permanent = errors.As(err, &refusal) || drivers.IsMisconfigured(err)
 	}
 	if res.Err != store.StaleReason {
 		d.report(p, dev, err)

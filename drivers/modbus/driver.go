@@ -14,9 +14,15 @@
 // any error that is not a Modbus exception and dials again on the next
 // request; a connection the device dropped while idle is dialled again
 // and the request retried once. On RTU, which has no transaction id, the
-// line is drained before the next request instead. Mailbox commands carry
-// a sequence number the device uses to ignore a repeat, so a retried
-// write applies once.
+// line is drained before the next request instead.
+//
+// On every new connection the driver reads the identity block before any
+// other request: nothing is written to a device that is not a guardroom
+// map of version 3 (a *drivers.Misconfigured error instead). Mailbox
+// commands carry a sequence number the device uses to ignore a repeat, so
+// a retried write applies once; the dispatcher reserves the numbers in the
+// store (drivers.CommandNumbers), so that they never repeat across
+// restarts.
 package modbus
 
 import (
@@ -24,6 +30,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/url"
 	"strconv"
@@ -45,6 +52,13 @@ const (
 	idleTimeout    = 30 * time.Second
 )
 
+// reidentifyAfter is the pause after which the next request counts as one
+// on a new connection: goburrow closes a connection idle for idleTimeout
+// on its own, and dials again silently. Half of it leaves a margin, so
+// that the connection the identity was read on is the one the request
+// goes over. (A variable for tests.)
+var reidentifyAfter = idleTimeout / 2
+
 func init() { drivers.Register("modbus", Open) }
 
 // Open is the modbus driver's factory (see New).
@@ -65,12 +79,15 @@ type Driver struct {
 	info       atomic.Pointer[Info]
 
 	// guarded by sem
-	fresh  bool // the next request dials a new connection
-	seq    uint16
-	dirty  bool // the connection was closed after an error
-	closed bool
-	cmd    [CommandLen]uint16
-	buf    [2 * CommandLen]byte
+	fresh    bool      // the next request dials a new connection
+	checked  bool      // the device on the current connection was identified
+	lastSend time.Time // when the last request went out
+	seq      uint16    // the last sequence number, when numbers is nil
+	numbers  func(context.Context) (uint64, error)
+	dirty    bool // the connection was closed after an error
+	closed   bool
+	cmd      [CommandLen]uint16
+	buf      [2 * CommandLen]byte
 }
 
 type options struct {
@@ -157,7 +174,9 @@ func New(cfg drivers.Config) (*Driver, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", cfg.Address, err)
 	}
-	d := &Driver{base: opt.base, timeout: opt.timeout, sem: make(chan struct{}, 1), fresh: true}
+	// Without a store's numbers (a driver used alone), the sequence starts
+	// at a random number, so that two runs are unlikely to meet.
+	d := &Driver{base: opt.base, timeout: opt.timeout, sem: make(chan struct{}, 1), fresh: true, seq: uint16(rand.N(0xFFFF))}
 	switch u.Scheme {
 	case "tcp":
 		if u.Host == "" || u.Path != "" {
@@ -219,43 +238,69 @@ func dropped(err error) bool {
 
 // do runs one Modbus transaction. After any error but a Modbus exception
 // it closes the connection, so that a late reply cannot answer the next
-// request; when an established connection turns out to be dropped it
-// retries once on a new one. The caller holds the request slot.
+// request. The caller holds the request slot.
 func (d *Driver) do(ctx context.Context, f func(mb.Client) ([]byte, error)) ([]byte, error) {
-	for attempt := 0; ; attempt++ {
-		if err := ctx.Err(); err != nil {
-			return nil, err
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	t := d.timeout
+	if dl, ok := ctx.Deadline(); ok {
+		if left := time.Until(dl); left < t {
+			t = left
 		}
-		t := d.timeout
-		if dl, ok := ctx.Deadline(); ok {
-			if left := time.Until(dl); left < t {
-				t = left
+	}
+	if t < time.Millisecond {
+		return nil, context.DeadlineExceeded
+	}
+	d.setTimeout(t)
+	if d.dirty && d.drain != nil {
+		d.drain()
+	}
+	d.dirty, d.fresh = false, false
+	d.lastSend = time.Now()
+	res, err := f(d.client)
+	if err == nil {
+		return res, nil
+	}
+	var ex *mb.ModbusError
+	if errors.As(err, &ex) {
+		return nil, err
+	}
+	d.hangUp()
+	return nil, err
+}
+
+// hangUp closes the connection after an error: the next request dials a
+// new one, and identifies the device on it first.
+func (d *Driver) hangUp() {
+	d.handler.Close()
+	d.fresh, d.dirty, d.checked = true, true, false
+}
+
+// sorted is an error that fail has sorted already: fail passes it on.
+type sorted struct{ error }
+
+func (s sorted) Unwrap() error { return s.error }
+
+// request runs one transaction over a connection whose device has been
+// identified (ident: f is the identity read itself). When a connection
+// that worked before turns out to be dropped (the device's idle timeout,
+// a restart), it dials again, identifies the device on the new connection
+// and tries once more: a write goes only to a device identified on the
+// connection it goes over.
+func (d *Driver) request(ctx context.Context, ident bool, f func(mb.Client) ([]byte, error)) ([]byte, error) {
+	for attempt := 0; ; attempt++ {
+		if !ident {
+			if _, err := d.connected(ctx); err != nil {
+				return nil, sorted{err}
 			}
 		}
-		if t < time.Millisecond {
-			return nil, context.DeadlineExceeded
-		}
-		d.setTimeout(t)
-		if d.dirty && d.drain != nil {
-			d.drain()
-		}
-		d.dirty = false
 		wasFresh := d.fresh
-		d.fresh = false
-		res, err := f(d.client)
-		if err == nil {
-			return res, nil
-		}
-		var ex *mb.ModbusError
-		if errors.As(err, &ex) {
-			return nil, err
-		}
-		d.handler.Close()
-		d.fresh, d.dirty = true, true
-		if attempt == 0 && !wasFresh && dropped(err) {
+		res, err := d.do(ctx, f)
+		if err != nil && attempt == 0 && !wasFresh && dropped(err) {
 			continue
 		}
-		return nil, err
+		return res, err
 	}
 }
 
@@ -291,13 +336,17 @@ func regName(a uint16) string {
 // dispatcher: a transient class (ErrOffline, ErrTimeout, ErrBusy) where
 // retrying can help, otherwise an error saying what to check.
 func (d *Driver) fail(what string, err error, reg uint16) error {
+	var done sorted
+	if errors.As(err, &done) {
+		return done.error
+	}
 	var ex *mb.ModbusError
 	if errors.As(err, &ex) {
 		switch ex.ExceptionCode {
 		case mb.ExceptionCodeIllegalFunction:
-			return d.errorf("%s: illegal function %d at %s: the device does not serve guardroom's register map: check options unit and base", what, ex.FunctionCode&0x7f, regName(reg))
+			return &drivers.Misconfigured{Err: d.errorf("%s: illegal function %d at %s: the device does not serve guardroom's register map: check options unit and base", what, ex.FunctionCode&0x7f, regName(reg))}
 		case mb.ExceptionCodeIllegalDataAddress:
-			return d.errorf("%s: illegal data address %s: check the register map base (options: base, now %d)", what, regName(reg), d.base)
+			return &drivers.Misconfigured{Err: d.errorf("%s: illegal data address %s: the device has no guardroom register map there: check the register map base (options: base, now %d) and unit", what, regName(reg), d.base)}
 		case mb.ExceptionCodeIllegalDataValue:
 			return d.errorf("%s: illegal data value at %s: the device rejected the request", what, regName(reg))
 		case mb.ExceptionCodeServerDeviceFailure:
@@ -339,7 +388,7 @@ func (d *Driver) read(ctx context.Context, what string, off, qty int) ([]uint16,
 	for done := 0; done < qty; {
 		n := min(qty-done, maxRead)
 		a := d.base + uint16(off+done)
-		b, err := d.do(ctx, func(c mb.Client) ([]byte, error) { return c.ReadHoldingRegisters(a, uint16(n)) })
+		b, err := d.request(ctx, off == IdentityAddr, func(c mb.Client) ([]byte, error) { return c.ReadHoldingRegisters(a, uint16(n)) })
 		if err != nil {
 			return nil, d.fail(what, err, a)
 		}
@@ -348,8 +397,7 @@ func (d *Driver) read(ctx context.Context, what string, off, qty int) ([]uint16,
 			err = garbled("%d registers for %d asked", len(w), n)
 		}
 		if err != nil {
-			d.handler.Close()
-			d.fresh, d.dirty = true, true
+			d.hangUp()
 			return nil, d.errorf("%s at %s: %w", what, regName(a), err)
 		}
 		out = append(out, w...)
@@ -385,19 +433,76 @@ func describe(c Command) string {
 		return fmt.Sprintf("add keypad tag to slot %d", c.Slot)
 	case OpRemoveKeypadTag:
 		return "remove keypad tag"
+	case OpAssignLockUser:
+		return fmt.Sprintf("assign user %d to lock %d", c.Slot, c.Number)
+	case OpUnassignLockUser:
+		return fmt.Sprintf("unassign user %d from lock %d", c.Slot, c.Number)
 	default:
 		return fmt.Sprintf("operation %d", c.Op)
 	}
 }
 
-// exec writes one mailbox command and returns the panel's refusal, if any.
-// The caller holds the request slot.
-func (d *Driver) exec(ctx context.Context, c Command) error {
-	d.seq++
-	if d.seq == 0 {
-		d.seq = 1
+// opNeeds names the capability bit an operation needs, and what it is.
+func opNeeds(op uint16, c drivers.Capabilities) (bool, int, string) {
+	switch op {
+	case OpSetCode, OpClearCode, OpSetLabel, OpSetPartitions:
+		return c.Users, 1, "user codes"
+	case OpArm, OpDisarm:
+		return c.ArmDisarm, 3, "arming and disarming"
+	case OpLock, OpUnlock, OpAssignLockUser, OpUnassignLockUser:
+		return c.Locks, 4, "door locks"
+	case OpAddTag, OpRemoveTag:
+		return c.Tags, 5, "tags on door locks"
+	case OpAddKeypadTag, OpRemoveKeypadTag:
+		return c.KeypadTags, 6, "keypad tags"
 	}
-	c.Seq = d.seq
+	return true, 0, ""
+}
+
+// number returns the next command's sequence number: from the store's
+// reservation (UseCommandNumbers), folded into 1-65535, or from the
+// driver's own count.
+func (d *Driver) number(ctx context.Context) (uint16, error) {
+	if d.numbers == nil {
+		d.seq++
+		if d.seq == 0 {
+			d.seq = 1
+		}
+		return d.seq, nil
+	}
+	n, err := d.numbers(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if n == 0 {
+		return 0, errors.New("the store gave command number 0 (numbers start at 1)")
+	}
+	return SeqOf(n), nil
+}
+
+// SeqOf folds the n-th command number (n from 1) into the mailbox's
+// sequence numbers: 1, 2, ... 65535, then 1 again; 0 is never used, since
+// it turns the repeat check off.
+func SeqOf(n uint64) uint16 { return uint16((n-1)%0xFFFF + 1) }
+
+// exec writes one mailbox command and returns the panel's refusal, if any.
+// The device is identified first on a new connection, and a command its
+// capabilities do not offer is refused without writing anything. The
+// caller holds the request slot.
+func (d *Driver) exec(ctx context.Context, c Command) error {
+	what := describe(c)
+	in, err := d.connected(ctx)
+	if err != nil {
+		return err
+	}
+	caps := d.caps(in)
+	if ok, bit, name := opNeeds(c.Op, caps); !ok {
+		return &drivers.Refusal{Kind: drivers.RefusedUnsupported, Reason: fmt.Sprintf(
+			"%s: this panel offers no %s through the register map (its identity's capability bit %d is clear): do it at the panel, or cancel the job", what, name, bit)}
+	}
+	if c.Seq, err = d.number(ctx); err != nil {
+		return d.errorf("%s: no command number could be reserved, nothing was sent: %w", what, err)
+	}
 	w, b := d.cmd[:], d.buf[:]
 	if err := encodeCommand(w, c); err != nil {
 		return &drivers.Refusal{Kind: drivers.RefusedBadCommand, Reason: err.Error()}
@@ -407,14 +512,16 @@ func (d *Driver) exec(ctx context.Context, c Command) error {
 	}
 	clear(w)
 	a := d.base + CommandAddr
-	_, err := d.do(ctx, func(cl mb.Client) ([]byte, error) { return cl.WriteMultipleRegisters(a, CommandLen, b) })
+	// A retry on a new connection (request) sends the same block with the
+	// same number: the panel ignores it if it acted on the first.
+	_, err = d.request(ctx, false, func(cl mb.Client) ([]byte, error) { return cl.WriteMultipleRegisters(a, CommandLen, b) })
 	clear(b)
 	if err == nil {
 		return nil
 	}
-	what := describe(c)
 	var ex *mb.ModbusError
-	if !errors.As(err, &ex) || ex.ExceptionCode != mb.ExceptionCodeIllegalDataValue {
+	var done sorted
+	if errors.As(err, &done) || !errors.As(err, &ex) || ex.ExceptionCode != mb.ExceptionCodeIllegalDataValue {
 		return d.fail(what, err, a)
 	}
 	sw, serr := d.read(ctx, what+": read the refusal", StatusAddr, StatusLen)
@@ -436,29 +543,63 @@ func (d *Driver) exec(ctx context.Context, c Command) error {
 	return &drivers.Refusal{Reason: "the panel refused the change (Modbus exception 3) but its status answers another command: retry, with one program at a time writing to the panel"}
 }
 
-// identify reads and caches the identity block. The caller holds the
-// request slot.
+// identify reads and caches the identity block, on the current connection
+// or, after a pause in which goburrow may have closed it, on a new one. A
+// device that is not a guardroom map of this version is a
+// *drivers.Misconfigured error. The caller holds the request slot.
 func (d *Driver) identify(ctx context.Context) (*Info, error) {
+	if !d.fresh && time.Since(d.lastSend) >= reidentifyAfter {
+		d.handler.Close()
+		d.fresh, d.checked = true, false
+	}
 	w, err := d.read(ctx, "identify", IdentityAddr, IdentityLen)
 	if err != nil {
 		return nil, err
 	}
 	in, err := DecodeIdentity(w)
-	if err != nil {
-		return nil, d.errorf("identify at %s: %w", regName(d.base), err)
+	if err == nil && int(d.base)+in.End() > 1<<16 {
+		err = fmt.Errorf("a map of %d slots and %d keypad tags from base %d ends past register 65535: lower options base", in.Slots, in.KeypadTags, d.base)
 	}
-	if end := int(d.base) + in.End(); end > 1<<16 {
-		return nil, d.errorf("identify: a map of %d slots and %d keypad tags from base %d ends past register 65535: lower options base", in.Slots, in.KeypadTags, d.base)
+	if err != nil {
+		d.info.Store(nil)
+		err = d.errorf("identify at %s: %w", regName(d.base), err)
+		if !errors.Is(err, ErrGarbled) {
+			err = &drivers.Misconfigured{Err: err}
+		}
+		return nil, err
 	}
 	d.info.Store(&in)
+	d.checked = true
 	return &in, nil
 }
 
-func (d *Driver) ensure(ctx context.Context) (*Info, error) {
-	if in := d.info.Load(); in != nil {
+// connected returns the identity of the device on the current connection,
+// identifying it first on a new connection. The caller holds the request
+// slot.
+func (d *Driver) connected(ctx context.Context) (*Info, error) {
+	if in := d.info.Load(); in != nil && d.checked && !d.fresh && time.Since(d.lastSend) < reidentifyAfter {
 		return in, nil
 	}
 	return d.identify(ctx)
+}
+
+// KnownIdentity returns the identity read at the last identification,
+// without asking the device (drivers.IdentityKeeper); false before the
+// first and after one that failed.
+func (d *Driver) KnownIdentity() (drivers.Identity, bool) {
+	if in := d.info.Load(); in != nil {
+		return in.Identity, true
+	}
+	return drivers.Identity{}, false
+}
+
+// UseCommandNumbers makes the driver number its mailbox commands from
+// next, which reserves each number before the command is written
+// (drivers.CommandNumbers).
+func (d *Driver) UseCommandNumbers(next func(context.Context) (uint64, error)) {
+	d.sem <- struct{}{}
+	defer d.release()
+	d.numbers = next
 }
 
 // Identify reads the identity block (and refreshes the driver's copy).
@@ -477,8 +618,10 @@ func (d *Driver) Identify(ctx context.Context) (drivers.Identity, error) {
 // Capabilities are the device's, once its identity has been read; before
 // that, everything map v3 can do. Keypad tags need a table as well as the
 // capability bit: a device with no room for one cannot hold them.
-func (d *Driver) Capabilities() drivers.Capabilities {
-	if in := d.info.Load(); in != nil {
+func (d *Driver) Capabilities() drivers.Capabilities { return d.caps(d.info.Load()) }
+
+func (d *Driver) caps(in *Info) drivers.Capabilities {
+	if in != nil {
 		c := in.Capabilities
 		c.KeypadTags = c.KeypadTags && in.KeypadTags > 0
 		return c
@@ -493,7 +636,7 @@ func (d *Driver) ReadUsers(ctx context.Context) ([]drivers.User, error) {
 		return nil, err
 	}
 	defer d.release()
-	in, err := d.ensure(ctx)
+	in, err := d.connected(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -535,7 +678,7 @@ func (d *Driver) ReadUser(ctx context.Context, slot int) (drivers.User, error) {
 		return drivers.User{}, err
 	}
 	defer d.release()
-	in, err := d.ensure(ctx)
+	in, err := d.connected(ctx)
 	if err != nil {
 		return drivers.User{}, err
 	}
@@ -652,7 +795,7 @@ func readBlocks[T any](ctx context.Context, d *Driver, what string, addr, size i
 		return nil, err
 	}
 	defer d.release()
-	in, err := d.ensure(ctx)
+	in, err := d.connected(ctx)
 	if err != nil || count(in) == 0 {
 		return nil, err
 	}
@@ -776,7 +919,7 @@ func (d *Driver) ReadKeypadTags(ctx context.Context) ([]drivers.KeypadTag, error
 		return nil, err
 	}
 	defer d.release()
-	in, err := d.ensure(ctx)
+	in, err := d.connected(ctx)
 	if err != nil {
 		return nil, err
 	}

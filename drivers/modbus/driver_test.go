@@ -473,15 +473,17 @@ func TestBadBase(t *testing.T) {
 	// Past the end of the map: the device answers illegal data address.
 	d := dial(t, addr, map[string]string{"base": "60000"})
 	_, err := d.Identify(ctx)
-	if err == nil || !strings.Contains(err.Error(), "illegal data address 460001 (register 60000): check the register map base (options: base") {
+	if err == nil || !strings.Contains(err.Error(), "illegal data address 460001 (register 60000): the device has no guardroom register map there: check the register map base (options: base") {
 		t.Fatalf("identify at base 60000: %v", err)
 	}
-	if drivers.Transient(err) {
-		t.Fatal("a wrong base is not transient")
+	if drivers.Transient(err) || !drivers.IsMisconfigured(err) {
+		t.Fatalf("a wrong base: %v, want a misconfiguration, not transient", err)
 	}
 	d2 := dial(t, addr, map[string]string{"base": "320"})
-	err = d2.SetCode(ctx, drivers.User{Slot: 2}, "2222") // the command block lands in the lock blocks
-	if err == nil || !strings.Contains(err.Error(), "illegal data address 40385 (register 384)") {
+	// The command block would land in the partition blocks: the identity
+	// read first finds no map there, and nothing is written.
+	err = d2.SetCode(ctx, drivers.User{Slot: 2}, "2222")
+	if !drivers.IsMisconfigured(err) || !strings.Contains(err.Error(), "identify at 40321 (register 320): no guardroom register map here") {
 		t.Fatalf("write at base 320: %v", err)
 	}
 
@@ -706,8 +708,8 @@ func TestRepeatedCommand(t *testing.T) {
 		t.Fatalf("battery %d%% after a new unlock, want 98%%", b)
 	}
 	// Partial mailbox writes and writes elsewhere are refused.
-	if _, err := c.WriteMultipleRegisters(modbus.CommandAddr, 10, make([]byte, 20)); !isException(err, 3) {
-		t.Fatalf("partial command: %v, want exception 3", err)
+	if _, err := c.WriteMultipleRegisters(modbus.CommandAddr, 10, make([]byte, 20)); !isException(err, 2) {
+		t.Fatalf("partial command: %v, want exception 2", err)
 	}
 	if _, err := c.WriteMultipleRegisters(modbus.IdentityAddr, 1, []byte{0, 1}); !isException(err, 2) {
 		t.Fatalf("write to the identity: %v, want exception 2", err)
@@ -1027,8 +1029,9 @@ func TestKeypadTagsUnsupported(t *testing.T) {
 	if r := wantRefusal(t, err, drivers.RefusedUnsupported); !strings.Contains(r.Reason, "no keypad tag table") {
 		t.Fatalf("reason %q", r.Reason)
 	}
+	// The capability bit is clear: refused before anything is written.
 	r := wantRefusal(t, d.AddKeypadTag(ctx, 40, "04A1"), drivers.RefusedUnsupported)
-	if !strings.Contains(r.Reason, "no keypads with a proximity reader") {
+	if !strings.Contains(r.Reason, "offers no keypad tags through the register map (its identity's capability bit 6 is clear)") {
 		t.Fatalf("reason %q", r.Reason)
 	}
 	wantRefusal(t, d.RemoveKeypadTag(ctx, "04A1"), drivers.RefusedUnsupported)
@@ -1069,7 +1072,7 @@ func TestKeypadTagsUnsupported(t *testing.T) {
 	if err := d.SetCode(ctx, drivers.User{Slot: 2}, "2002"); err != nil {
 		t.Fatal(err)
 	}
-	if r := wantRefusal(t, d.AddKeypadTag(ctx, 2, "T2"), drivers.RefusedUnsupported); !strings.Contains(r.Reason, "no room for a keypad tag table") {
+	if r := wantRefusal(t, d.AddKeypadTag(ctx, 2, "T2"), drivers.RefusedUnsupported); !strings.Contains(r.Reason, "offers no keypad tags") {
 		t.Fatalf("reason %q", r.Reason)
 	}
 }

@@ -64,8 +64,12 @@ func wantRefusal(t *testing.T, err error, kind drivers.RefusalKind) *drivers.Ref
 // other function gets exception 1) for fault injection: it serves regs
 // and can hold its first reply or drop its first connection.
 type miniServer struct {
-	l    net.Listener
-	regs []uint16
+	l net.Listener
+
+	mu   sync.Mutex
+	regs []uint16   // guarded by mu
+	open []net.Conn // guarded by mu
+
 	// hold, when set, holds the first reply until it is closed; sent is
 	// closed once that late reply has been written.
 	hold, sent chan struct{}
@@ -73,10 +77,34 @@ type miniServer struct {
 	// dropped is closed once it is closed.
 	dropFirst bool
 	dropped   chan struct{}
+	// loseFirstReply takes the first write and closes its connection
+	// instead of answering it: a reply lost after the device acted.
+	loseFirstReply bool
+	seqs           []uint16 // the sequence number of each write; guarded by mu
 
 	conns    atomic.Int32
 	requests atomic.Int32
+	writes   atomic.Int32 // function 16 requests
 	wg       sync.WaitGroup
+}
+
+// swap puts another device behind the server's address: its registers
+// change and every open connection is closed.
+func (m *miniServer) swap(regs []uint16) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.regs = regs
+	for _, c := range m.open {
+		c.Close()
+	}
+	m.open = nil
+}
+
+// setRegs changes the registers, keeping the connections.
+func (m *miniServer) setRegs(regs []uint16) {
+	m.mu.Lock()
+	m.regs = regs
+	m.mu.Unlock()
 }
 
 func newMiniServer(t *testing.T, regs []uint16) *miniServer {
@@ -96,14 +124,12 @@ func (m *miniServer) serve() {
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
-		var open []net.Conn
-		var mu sync.Mutex
 		defer func() {
-			mu.Lock()
-			for _, c := range open {
+			m.mu.Lock()
+			for _, c := range m.open {
 				c.Close()
 			}
-			mu.Unlock()
+			m.mu.Unlock()
 		}()
 		for {
 			c, err := m.l.Accept()
@@ -111,9 +137,9 @@ func (m *miniServer) serve() {
 				return
 			}
 			n := m.conns.Add(1)
-			mu.Lock()
-			open = append(open, c)
-			mu.Unlock()
+			m.mu.Lock()
+			m.open = append(m.open, c)
+			m.mu.Unlock()
 			m.wg.Add(1)
 			go func() {
 				defer m.wg.Done()
@@ -139,12 +165,20 @@ func (m *miniServer) conn(c net.Conn, first bool) {
 		switch fc := pdu[0]; {
 		case fc == 3 && len(pdu) == 5:
 			a, q := int(binary.BigEndian.Uint16(pdu[1:])), int(binary.BigEndian.Uint16(pdu[3:]))
+			m.mu.Lock()
 			if a+q > len(m.regs) {
 				resp = []byte{fc | 0x80, 2}
-				break
+			} else {
+				resp = append([]byte{fc, byte(2 * q)}, modbus.RegsToBytes(m.regs[a:a+q])...)
 			}
-			resp = append([]byte{fc, byte(2 * q)}, modbus.RegsToBytes(m.regs[a:a+q])...)
-		case fc == 16 && len(pdu) >= 5:
+			m.mu.Unlock()
+		case fc == 16 && len(pdu) >= 8:
+			m.mu.Lock()
+			m.seqs = append(m.seqs, binary.BigEndian.Uint16(pdu[6:]))
+			m.mu.Unlock()
+			if m.writes.Add(1) == 1 && m.loseFirstReply {
+				return
+			}
 			resp = append([]byte{fc}, pdu[1:5]...)
 		default:
 			resp = []byte{fc | 0x80, 1}
@@ -175,8 +209,9 @@ func (m *miniServer) conn(c net.Conn, first bool) {
 // mini server.
 func identityRegs() []uint16 {
 	w := modbus.EncodeIdentity(modbus.Info{
-		Identity:   drivers.Identity{Vendor: "mini", Model: "MBAP test server", Serial: "1", Firmware: "1", Slots: 8, Partitions: 1, CodeLength: 4},
-		MasterSlot: 1,
+		Identity:     drivers.Identity{Vendor: "mini", Model: "MBAP test server", Serial: "1", Firmware: "1", Slots: 8, Partitions: 1, CodeLength: 4},
+		MasterSlot:   1,
+		Capabilities: drivers.Capabilities{Users: true, ArmDisarm: true},
 	})
 	return append(w, make([]uint16, 256)...)
 }

@@ -302,7 +302,7 @@ func DecodeIdentity(w []uint16) (Info, error) {
 		return Info{}, garbled("identity block of %d registers, want %d", len(w), IdentityLen)
 	}
 	if w[0] != Magic {
-		return Info{}, fmt.Errorf("no guardroom register map here: register 0 holds %#04x, not %#04x (\"GR\"): check options base and unit", w[0], Magic)
+		return Info{}, fmt.Errorf("no guardroom register map here: the map's first register holds %#04x, not %#04x (\"GR\"): this device does not speak guardroom's register map (docs/modbus.md) at this unit and base: check the panel's address and options unit and base, or use the driver for this device", w[0], Magic)
 	}
 	if w[1] != MapVersion {
 		fix := "update guardroom"

@@ -19,6 +19,17 @@ func TestCRC16(t *testing.T) {
 	if got := crc16([]uint16{0x3132, 0x3334, 0x3536, 0x3738}); got != 0x37DD {
 		t.Fatalf("crc16 = %#x, want 0x37dd", got)
 	}
+	// docs/modbus.md's example: the check word of the keypad tag table
+	// header 0x4B54 ("KT"), 1 tag, 1000 entries is the register 0x126F,
+	// sent high byte first like every register (unlike an RTU frame's
+	// CRC, which goes low byte first).
+	w, err := EncodeKeypadTable(KeypadTable{Capacity: 1000, Tags: []drivers.KeypadTag{{Slot: 1, Tag: "04A1"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := RegsToBytes(w[:4]); w[3] != 0x126F || b[6] != 0x12 || b[7] != 0x6F {
+		t.Fatalf("header %#04x, on the wire % x; want check word 0x126f, bytes 12 6f", w[:4], b)
+	}
 }
 
 func TestLayout(t *testing.T) {

@@ -2,9 +2,9 @@ package modbus
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"log"
 	"net"
@@ -61,15 +61,19 @@ type Simulator struct {
 	ctx    context.Context // ends at Close: cuts short slow requests
 	cancel context.CancelFunc
 
-	mu      sync.Mutex
-	closed  bool
-	active  sync.WaitGroup
-	srv     *smb.ModbusServer
-	done    chan struct{}
-	status  Status
-	lastSeq uint16
-	lastSum uint64
-	lastErr error
+	mu     sync.Mutex
+	closed bool
+	active sync.WaitGroup
+	srv    *smb.ModbusServer
+	done   chan struct{}
+	status Status
+	// The last command acted on (done or refused), for the repeat check:
+	// its sequence number, a hash of its 48 registers (not the registers:
+	// they hold a code), the answer it got and its status block.
+	lastSeq    uint16
+	lastSum    [sha256.Size]byte
+	lastErr    error
+	lastStatus Status
 }
 
 // simCount numbers the simulators of a process, so that each panel has its
@@ -288,22 +292,22 @@ func wireError(err error) error {
 	}
 }
 
+// write takes a function 16 (or 6) request at map offset a. Only the whole
+// command block in one request is a command; any other write, also one
+// that covers part of the command block, is exception 2 and leaves the
+// status block as it was (docs/modbus.md).
 func (s *Simulator) write(a int, args []uint16) error {
 	if a != CommandAddr || len(args) != CommandLen {
-		if a+len(args) > CommandAddr && a < CommandAddr+CommandLen {
-			s.setStatus(Status{Code: StatusRefused + uint16(drivers.RefusedBadCommand), Reason: fmt.Sprintf("write the whole %d-register command block at %d in one request", CommandLen, CommandAddr)})
-			return smb.ErrIllegalDataValue
-		}
 		return smb.ErrIllegalDataAddress
 	}
-	h := fnv.New64a()
-	for _, x := range args {
-		h.Write([]byte{byte(x >> 8), byte(x)})
-	}
-	sum := h.Sum64()
+	b := RegsToBytes(args)
+	sum := sha256.Sum256(b)
+	clear(b)
 	s.mu.Lock()
 	if args[0] != 0 && args[0] == s.lastSeq && sum == s.lastSum {
-		err := s.lastErr // a repeat of the last command: answer as before
+		// A repeat of the last command: answer as before, status included.
+		err := s.lastErr
+		s.status = s.lastStatus
 		s.mu.Unlock()
 		return err
 	}
@@ -325,13 +329,15 @@ func (s *Simulator) write(a int, args []uint16) error {
 		s.setStatus(Status{Seq: c.Seq, Op: c.Op, Code: StatusRefused + uint16(r.Kind), Reason: r.Reason})
 		werr = smb.ErrIllegalDataValue
 	case errors.Is(err, drivers.ErrBusy):
+		// Not acted on: the status says busy, and the command is not
+		// remembered, so that the same command again is tried again.
 		s.setStatus(Status{Seq: c.Seq, Op: c.Op, Code: StatusBusy, Reason: "busy: try again"})
-		werr = smb.ErrServerDeviceBusy
+		return smb.ErrServerDeviceBusy
 	default:
 		return wireError(err) // not applied: no status, no repeat memory
 	}
 	s.mu.Lock()
-	s.lastSeq, s.lastSum, s.lastErr = c.Seq, sum, werr
+	s.lastSeq, s.lastSum, s.lastErr, s.lastStatus = c.Seq, sum, werr, s.status
 	s.mu.Unlock()
 	return werr
 }

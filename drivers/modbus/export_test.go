@@ -1,0 +1,11 @@
+package modbus
+
+import "time"
+
+// SetReidentifyAfter changes the pause after which a request counts as one
+// on a new connection, until the returned function restores it.
+func SetReidentifyAfter(d time.Duration) (restore func()) {
+	was := reidentifyAfter
+	reidentifyAfter = d
+	return func() { reidentifyAfter = was }
+}
