@@ -121,6 +121,15 @@ func (p *plainWriter) Write(b []byte) (int, error) {
 	return n, nil
 }
 
+// terminalOf is the stream behind w: the terminal a plainWriter writes
+// to, for the questions only it answers (is it a terminal, how big).
+func terminalOf(w io.Writer) io.Writer {
+	if p, ok := w.(*plainWriter); ok {
+		return p.w
+	}
+	return w
+}
+
 // flush writes a held incomplete sequence, escaped.
 func (p *plainWriter) flush() {
 	if len(p.held) > 0 {

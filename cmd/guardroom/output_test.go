@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/creack/pty"
+
 	"github.com/guardroom/guardroom/store"
 )
 
@@ -88,5 +90,24 @@ func TestPlainWriter(t *testing.T) {
 	w.flush()
 	if got, want := b.String(), "a\\u009b2J é\n\\x1b\\xc3"; got != want {
 		t.Fatalf("wrote %q, want %q", got, want)
+	}
+}
+
+// TestQRThroughPlainWriter: the enrolment's QR code asks the terminal
+// behind the command's output how big it is; the output's plainWriter
+// does not hide it.
+func TestQRThroughPlainWriter(t *testing.T) {
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Skipf("no pseudo-terminal: %v", err)
+	}
+	defer ptmx.Close()
+	defer tty.Close()
+	if err := pty.Setsize(ptmx, &pty.Winsize{Cols: 120, Rows: 60}); err != nil {
+		t.Fatal(err)
+	}
+	uri := "otpauth://totp/guardroom:ann?secret=JBSWY3DPEHPK3PXP&issuer=guardroom"
+	if qr, why := qrFor(&plainWriter{w: tty}, uri); qr == "" {
+		t.Fatalf("no QR code on a 120x60 terminal: %q", why)
 	}
 }
