@@ -20,8 +20,8 @@ import (
 // csvTriggers start a cell a spreadsheet reads as a formula.
 const csvTriggers = "=+-@\t\r"
 
-// quotedTrigger reports whether s is one or more ' followed by a trigger,
-// or (quotes 0) starts with a trigger itself.
+// quotedTrigger reports whether s is any number of ' (at least one when
+// quotes is set) followed by a trigger.
 func quotedTrigger(s string, quotes bool) bool {
 	rest := strings.TrimLeft(s, "'")
 	if quotes && len(rest) == len(s) {
