@@ -239,6 +239,9 @@ func (s *Store) SetAccessSettings(a Actor, set AccessSettings) error {
 		if err := s.needOrganization(a, "the site's time zone"); err != nil {
 			return err
 		}
+		if err := checkPlain("time zone", set.TimeZone); err != nil {
+			return err
+		}
 		if set.TimeZone != "" {
 			if _, err := time.LoadLocation(set.TimeZone); err != nil || set.TimeZone == "Local" {
 				return refuse(ErrInvalid, "%q is not a time zone: give an IANA name such as Europe/Helsinki, or nothing for this computer's own zone", set.TimeZone)

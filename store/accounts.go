@@ -68,6 +68,9 @@ func checkEmail(e string) (string, error) {
 	if e == "" {
 		return "", refuse(ErrInvalid, "email is empty: type the account's email")
 	}
+	if err := checkPlain("email", e); err != nil {
+		return "", err
+	}
 	addr, err := mail.ParseAddress(e)
 	if err != nil || addr.Address != e || addr.Name != "" || !strings.Contains(e[strings.LastIndex(e, "@")+1:], ".") {
 		return "", refuse(ErrInvalid, "%q is not an email address like name@example.com", e)

@@ -49,12 +49,18 @@ func (s *Store) SetPanelDevice(a Actor, panel uint64, d DeviceConfig) error {
 		if d.Driver != "guided" && d.Address == "" {
 			return refuse(ErrInvalid, "the %s driver needs an address (e.g. tcp://10.0.0.5:502): give --address", d.Driver)
 		}
-		if len(d.Address) > 200 || strings.ContainsAny(d.Address, "\r\n\t") {
+		if len(d.Address) > 200 {
 			return refuse(ErrInvalid, "address must be one line of at most 200 characters")
 		}
+		if err := checkPlain("address", d.Address); err != nil {
+			return err
+		}
 		for k, v := range d.Options {
-			if !driverName.MatchString(k) || len(v) > 100 || strings.ContainsAny(v, "\r\n") {
+			if !driverName.MatchString(k) || len(v) > 100 {
 				return refuse(ErrInvalid, "driver option %q=%q: names are lower-case words, values one line of at most 100 characters", k, v)
+			}
+			if err := checkPlain("driver option "+k, v); err != nil {
+				return err
 			}
 		}
 		before := map[string]string{"driver": p.Driver, "address": p.Address, "options": optionsString(p.Options)}

@@ -144,7 +144,7 @@ func TestSetPanelDevice(t *testing.T) {
 	fxWant(t, f.s.SetPanelDevice(guard, p.ID, d), ErrPermission, "manage devices")
 	fxWant(t, f.s.SetPanelDevice(f.admin, p.ID, DeviceConfig{Driver: "Mod Bus"}), ErrInvalid, "not a driver name")
 	fxWant(t, f.s.SetPanelDevice(f.admin, p.ID, DeviceConfig{Driver: "modbus"}), ErrInvalid, "needs an address")
-	fxWant(t, f.s.SetPanelDevice(f.admin, p.ID, DeviceConfig{Driver: "modbus", Address: "x", Options: map[string]string{"unit": "1\n2"}}), ErrInvalid, "one line")
+	fxWant(t, f.s.SetPanelDevice(f.admin, p.ID, DeviceConfig{Driver: "modbus", Address: "x", Options: map[string]string{"unit": "1\n2"}}), ErrInvalid, "driver option unit: control character U+000A is not allowed; type plain text")
 	fxWant(t, f.s.SetPanelDevice(f.admin, p.ID, d), nil)
 	got := f.getPanel(p.ID)
 	if got.Driver != "modbus" || got.Address != d.Address || got.Options["unit"] != "3" {

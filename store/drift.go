@@ -9,6 +9,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 
 	"github.com/guardroom/guardroom/store/family"
+	"github.com/guardroom/guardroom/store/plain"
 )
 
 // Drift: what a panel reports differs from what the store expects (a code
@@ -244,6 +245,14 @@ func (s *Store) ResolveDrift(a Actor, panel uint64, slot int, choice DriftChoice
 		before := u.state()
 		switch choice {
 		case AcceptPanel:
+			if d.Seen.CodeSet && d.Seen.Label != "" {
+				// The label comes from the panel, not from an operator: it
+				// may hold what guardroom never stores (text.go).
+				if prob, bad := plain.Check(d.Seen.Label); bad {
+					return refuse(ErrInvalid, "the panel's label holds %s, which guardroom does not keep: push guardroom's state instead, then set the label you want",
+						plainProblem(prob))
+				}
+			}
 			w.del(driftKey(panel, slot))
 			acceptPanel(w, &p, u, d.Seen)
 			u.Sync = Sync{State: SyncInSync, Job: u.Sync.Job}

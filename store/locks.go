@@ -250,8 +250,8 @@ func checkLockName(name string) (string, error) {
 	if n := len([]rune(name)); n > 48 {
 		return "", refuse(ErrInvalid, "lock name is %d characters long: keep it to 48", n)
 	}
-	if strings.IndexFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
-		return "", refuse(ErrInvalid, "lock name contains a control character: use letters, digits and punctuation")
+	if err := checkPlain("lock name", name); err != nil {
+		return "", err
 	}
 	return name, nil
 }
@@ -565,8 +565,8 @@ func checkReason(reason string) (string, error) {
 	if n := len([]rune(reason)); n > 200 {
 		return "", refuse(ErrInvalid, "the reason is %d characters long: keep it to 200", n)
 	}
-	if strings.IndexFunc(reason, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
-		return "", refuse(ErrInvalid, "the reason contains a control character: write it on one line")
+	if err := checkPlain("reason", reason); err != nil {
+		return "", err
 	}
 	return reason, nil
 }

@@ -257,7 +257,7 @@ func TestLockAndUnlockDoor(t *testing.T) {
 	sys := f.s.Internal("dispatch")
 	fxWant(t, f.s.UnlockDoor(f.admin, id, "  "), ErrInvalid, "give the reason for unlocking the door: it is logged with the command")
 	fxWant(t, f.s.UnlockDoor(f.admin, id, strings.Repeat("r", 201)), ErrInvalid, "keep it to 200")
-	fxWant(t, f.s.UnlockDoor(f.admin, id, "one\ntwo"), ErrInvalid, "write it on one line")
+	fxWant(t, f.s.UnlockDoor(f.admin, id, "one\ntwo"), ErrInvalid, "reason: control character U+000A is not allowed")
 	fxWant(t, f.s.UnlockDoor(f.operator(RoleAuditor), id, "delivery"), ErrPermission, "lock/unlock doors")
 
 	fxWant(t, f.s.UnlockDoor(f.admin, id, "delivery at the loading bay"), nil)

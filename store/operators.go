@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/dgraph-io/badger/v4"
 )
@@ -322,7 +321,10 @@ func operatorFields(o Operator) map[string]string {
 func (s *Store) checkOperator(w *wtx, o *Operator, was *Operator) error {
 	a := w.actor
 	o.Name = strings.TrimSpace(o.Name)
-	if len([]rune(o.Name)) > 64 || strings.IndexFunc(o.Name, unicode.IsControl) >= 0 {
+	if err := checkPlain("name", o.Name); err != nil {
+		return err
+	}
+	if len([]rune(o.Name)) > 64 {
 		return refuse(ErrInvalid, "the name of operator %s must be at most 64 characters on one line", o.Username)
 	}
 	if o.Email = strings.TrimSpace(o.Email); o.Email != "" {

@@ -111,6 +111,9 @@ func (s *Store) AddPanel(a Actor, np NewPanel) (Panel, error) {
 		if np.Name == "" || len(np.Name) > 48 {
 			return refuse(ErrInvalid, "panel name must be 1-48 characters")
 		}
+		if err := checkPlain("panel name", np.Name); err != nil {
+			return err
+		}
 		if err := family.ValidIMEI(np.IMEI); err != nil {
 			return refuse(ErrInvalid, "%v", err)
 		}
@@ -349,10 +352,8 @@ func checkLabel(label string) (string, error) {
 	if n := len([]rune(label)); n > 32 {
 		return "", refuse(ErrInvalid, "label is %d characters long: panels keep at most 32", n)
 	}
-	for _, r := range label {
-		if r < 0x20 || r == 0x7f {
-			return "", refuse(ErrInvalid, "label contains a control character: use letters, digits and punctuation")
-		}
+	if err := checkPlain("label", label); err != nil {
+		return "", err
 	}
 	return label, nil
 }

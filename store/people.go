@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -149,6 +148,9 @@ func (s *Store) identifier(id access.Identifier) (identRecord, error) {
 	if !id.Kind.Valid() {
 		return identRecord{}, refuse(ErrInvalid, "identifier kind %d is not one there is: choose card, QR code, access code, UKey or face ID", uint8(id.Kind))
 	}
+	if err := checkPlain(id.Kind.String(), strings.TrimSpace(id.Value)); err != nil {
+		return identRecord{}, err
+	}
 	v, err := access.NormalizeValue(id.Kind, id.Value)
 	if err != nil {
 		return identRecord{}, refuse(ErrInvalid, "%s", strings.TrimPrefix(err.Error(), access.ErrInvalid.Error()+": "))
@@ -202,26 +204,6 @@ func (s *Store) readPerson(txn *badger.Txn, a Actor, id uint64) (personRecord, e
 func (w *wtx) writePerson(r personRecord) {
 	w.set(personKey(r.ID), r)
 	w.changed(Change{What: ChangePerson})
-}
-
-// checkText refuses a name, info or apartment that is too long or holds
-// control characters.
-func checkText(field, v string, required bool, max int) (string, error) {
-	v = strings.TrimSpace(v)
-	switch {
-	case v == "" && required:
-		return "", refuse(ErrInvalid, "the %s is empty: enter it", field)
-	case !utf8.ValidString(v):
-		return "", refuse(ErrInvalid, "the %s is not valid UTF-8 text: type it again", field)
-	case utf8.RuneCountInString(v) > max:
-		return "", refuse(ErrInvalid, "the %s is longer than %d characters: shorten it", field, max)
-	}
-	for _, r := range v {
-		if r < 0x20 || r == 0x7f {
-			return "", refuse(ErrInvalid, "the %s contains a control character: type it again", field)
-		}
-	}
-	return v, nil
 }
 
 // Person field limits.

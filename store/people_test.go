@@ -40,7 +40,7 @@ func TestAddPersonRules(t *testing.T) {
 	}{
 		{"no name", Person{Name: "  ", Unit: RootUnit}, nil, ErrInvalid, []string{"the name is empty"}},
 		{"long name", Person{Name: strings.Repeat("x", 65), Unit: RootUnit}, nil, ErrInvalid, []string{"longer than 64"}},
-		{"control character in info", Person{Name: "Bob", Info: "a\tb", Unit: RootUnit}, nil, ErrInvalid, []string{"info contains a control character"}},
+		{"control character in info", Person{Name: "Bob", Info: "a\tb", Unit: RootUnit}, nil, ErrInvalid, []string{"info: control character U+0009 is not allowed; type plain text"}},
 		{"long apartment", Person{Name: "Bob", Apartment: strings.Repeat("A", 65), Unit: RootUnit}, nil, ErrInvalid, []string{"apartment is longer"}},
 		{"unknown unit", Person{Name: "Bob", Unit: 99}, nil, ErrPermission, []string{"outside your organization units"}},
 		{"no unit", Person{Name: "Bob"}, nil, ErrInvalid, []string{"belongs to an organization unit"}},
@@ -52,7 +52,7 @@ func TestAddPersonRules(t *testing.T) {
 		{"two access codes", Person{Name: "Bob", Unit: RootUnit}, []access.Identifier{accessCode("4821"), accessCode("4822")}, ErrState, []string{"holds an access code already"}},
 		{"same card twice", Person{Name: "Bob", Unit: RootUnit}, []access.Identifier{card("77"), card("077")}, ErrDuplicate, []string{"holds card 77 already"}},
 		{"card held by another", Person{Name: "Bob", Unit: RootUnit}, []access.Identifier{card("77"), card("010:00456")}, ErrDuplicate, []string{"card 10:456 is held by person 1 Ann Lee already"}},
-		{"control character in QR", Person{Name: "Bob", Unit: RootUnit}, []access.Identifier{{Kind: access.KindQR, Value: "a\x01b"}}, ErrInvalid, []string{"QR code contains a control character"}},
+		{"control character in QR", Person{Name: "Bob", Unit: RootUnit}, []access.Identifier{{Kind: access.KindQR, Value: "a\x01b"}}, ErrInvalid, []string{"QR code: control character U+0001 is not allowed"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -487,7 +487,7 @@ func (c *peopleCheck) row(rec []string, line int) (PeopleImportRow, stagedPerson
 	}
 	field := func(col string) string {
 		if i, ok := c.cols[col]; ok && i < len(rec) {
-			v := strings.TrimSpace(rec[i])
+			v := csvValue(strings.TrimSpace(rec[i]))
 			if strings.ContainsAny(v, "\r\n") {
 				// A line break typed in a spreadsheet cell is a space
 				// in one-line fields.
@@ -788,7 +788,7 @@ func (s *Store) ExportPeople(a Actor, w io.Writer) (int, error) {
 			locks = append(locks, strconv.Itoa(l))
 		}
 		rec = append(rec, strings.Join(groups, listSep), strings.Join(locks, listSep))
-		if err := cw.Write(rec); err != nil {
+		if err := cw.Write(csvRecord(rec)); err != nil {
 			return 0, err
 		}
 	}

@@ -112,7 +112,13 @@ func (s *Store) AddRole(a Actor, r Role) error {
 		if err := a.need(PermManageOperators); err != nil {
 			return err
 		}
-		r.Name = strings.TrimSpace(r.Name)
+		r.Name, r.Description = strings.TrimSpace(r.Name), strings.TrimSpace(r.Description)
+		if err := checkPlain("role name", r.Name); err != nil {
+			return err
+		}
+		if err := checkPlain("description", r.Description); err != nil {
+			return err
+		}
 		if r.Name == "" || len([]rune(r.Name)) > 32 || strings.IndexFunc(r.Name, func(c rune) bool { return unicode.IsControl(c) || c == ',' }) >= 0 {
 			return refuse(ErrInvalid, "role name %q is not valid: use 1-32 characters without commas", r.Name)
 		}
@@ -174,6 +180,9 @@ func (s *Store) UpdateRole(a Actor, r Role) error {
 		}
 		next := was
 		next.Require2FA, next.Description = r.Require2FA, strings.TrimSpace(r.Description)
+		if err := checkPlain("description", next.Description); err != nil {
+			return err
+		}
 		if !was.Builtin {
 			next.Perms = r.Perms
 		} else if r.Perms != 0 && r.Perms != was.Perms {

@@ -35,6 +35,9 @@ func ParseSSHKey(line string) (SSHKey, ssh.PublicKey, error) {
 	}
 	k := SSHKey{Fingerprint: ssh.FingerprintSHA256(pk), Type: pk.Type(), Comment: strings.TrimSpace(comment),
 		Line: strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pk)))}
+	if err := checkPlain("key comment", k.Comment); err != nil {
+		return SSHKey{}, nil, err
+	}
 	if k.Comment != "" {
 		k.Line += " " + k.Comment
 	}

@@ -307,7 +307,7 @@ func checkImportRow(rules *tagRules, refs *importRefs, cols map[string]int, rec 
 	row := TagImportRow{Line: line}
 	field := func(name string) string {
 		if i, ok := cols[name]; ok && i < len(rec) {
-			return strings.TrimSpace(rec[i])
+			return csvValue(strings.TrimSpace(rec[i]))
 		}
 		return ""
 	}
@@ -507,7 +507,7 @@ func (s *Store) ExportTags(a Actor, w io.Writer) (int, error) {
 		if t.Lock != 0 {
 			rec[4] = strconv.FormatUint(t.Lock, 10)
 		}
-		if err := cw.Write(rec); err != nil {
+		if err := cw.Write(csvRecord(rec)); err != nil {
 			return 0, err
 		}
 	}

@@ -9,6 +9,8 @@ import (
 	"runtime/debug"
 
 	"github.com/dgraph-io/badger/v4"
+
+	"github.com/guardroom/guardroom/store/plain"
 )
 
 // wtx is one write operation in progress: the Badger transaction plus what
@@ -158,10 +160,12 @@ func (w *wtx) appendLog(before, after map[string]string, result string) {
 		return
 	}
 	w.seqs.Log++
+	// What a refused attempt typed, or a device reported, is logged in
+	// plain text (text.go): the log is shown on operators' terminals.
 	e := Entry{
 		Seq: w.seqs.Log, Time: w.s.now().UTC(), Operator: w.actor.name, Via: w.actor.via,
-		Unit: w.unit, Place: w.place, Panel: w.panel, Slot: w.slot, Account: w.account,
-		Action: w.action, Before: before, After: after, Result: result,
+		Unit: w.unit, Place: plain.Visible(w.place), Panel: w.panel, Slot: w.slot, Account: plain.Visible(w.account),
+		Action: w.action, Before: visibleMap(before), After: visibleMap(after), Result: plain.Visible(result),
 		Prev: hex.EncodeToString(w.head[:]),
 	}
 	b := marshalEntry(&e)

@@ -163,6 +163,9 @@ func (s *Store) AddUnit(a Actor, parent uint64, name string, kind UnitKind) (Uni
 		if name == "" || len(name) > 64 || strings.Contains(name, "/") {
 			return refuse(ErrInvalid, "unit name must be 1-64 characters without '/'")
 		}
+		if err := checkPlain("unit name", name); err != nil {
+			return err
+		}
 		if !slices.Contains(unitKinds, kind) || kind == UnitOrganization {
 			return refuse(ErrInvalid, "unit kind %q is not valid: choose site, building, floor or area", kind)
 		}

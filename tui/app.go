@@ -16,6 +16,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/guardroom/guardroom/store"
+	"github.com/guardroom/guardroom/store/plain"
 	"github.com/guardroom/guardroom/themes"
 )
 
@@ -273,7 +274,7 @@ func (a *App) Close() {
 
 func (a *App) cur() screen { return a.screens[a.active] }
 
-func (a *App) setStatus(text string, isErr bool) { a.status, a.statusErr = text, isErr }
+func (a *App) setStatus(text string, isErr bool) { a.status, a.statusErr = plain.Visible(text), isErr }
 
 // Update routes messages: dialogs first, then the shell's keys, then the
 // active screen. Dialogs opened on the way are on screen before the next
@@ -705,7 +706,7 @@ func (a *App) View() tea.View {
 	if a.login != nil {
 		// The mouse stays with the terminal: a secret, a key URI or the
 		// recovery codes can be selected and copied.
-		v := tea.NewView(a.login.view(a.width, a.height))
+		v := tea.NewView(plain.Styled(a.login.view(a.width, a.height)))
 		v.AltScreen = true
 		v.WindowTitle = "guardroom — log in"
 		return v
@@ -735,7 +736,9 @@ func (a *App) View() tea.View {
 			content = strings.Join(strings.SplitN(content, "\n", a.height+1)[:a.height], "\n")
 		}
 	}
-	v := tea.NewView(content)
+	// The one way out to the terminal: whatever data reached the frame,
+	// only guardroom's own colours act (plain.Styled).
+	v := tea.NewView(plain.Styled(content))
 	v.AltScreen = true
 	v.WindowTitle = "guardroom"
 	if !a.noMouse && !a.selectable() {
@@ -866,6 +869,10 @@ func (a *App) header() string {
 // the leading crumbs give way first ("… › North Tower › Main building"):
 // the end names what is on screen.
 func crumbLine(crumbs []string, room int) string {
+	crumbs = slices.Clone(crumbs)
+	for i, c := range crumbs {
+		crumbs[i] = plain.Visible(c)
+	}
 	for i := range crumbs {
 		line := " " + strings.Join(crumbs[i:], " › ")
 		if i > 0 {

@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/guardroom/guardroom/store"
+	"github.com/guardroom/guardroom/store/plain"
 	"github.com/guardroom/guardroom/tui/grid"
 )
 
@@ -700,8 +701,10 @@ type detailLines struct {
 	lines  []string
 }
 
+// add lays out one value (styled or not); a control character in it
+// shows as an escape (plain.Styled), in the width it takes.
 func (d *detailLines) add(k, v string, tone grid.Tone) {
-	for i, line := range strings.Split(wrap(v, d.width-d.labelW), "\n") {
+	for i, line := range strings.Split(wrap(plain.Styled(v), d.width-d.labelW), "\n") {
 		if i > 0 {
 			k = ""
 		}

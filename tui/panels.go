@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/guardroom/guardroom/store"
+	"github.com/guardroom/guardroom/store/plain"
 	"github.com/guardroom/guardroom/tui/grid"
 )
 
@@ -259,7 +260,7 @@ func (d *panelDetails) view(width, _ int) string {
 	const labelW = 12
 	var lines []string
 	add := func(k, v string, tone grid.Tone) {
-		for i, l := range strings.Split(wrap(v, w-labelW), "\n") {
+		for i, l := range strings.Split(wrap(plain.Styled(v), w-labelW), "\n") {
 			if i > 0 {
 				k = ""
 			}

@@ -108,7 +108,7 @@ func (e *env) console(withDemo bool) error {
 
 // interactive reports whether both ends are a terminal.
 func (e *env) interactive() bool {
-	out, ok := e.stdout.(*os.File)
+	out, ok := e.rawStdout.(*os.File)
 	return e.terminal() && ok && term.IsTerminal(int(out.Fd()))
 }
 
@@ -203,12 +203,12 @@ func (e *env) demoReady() error {
 // buildDemo runs demo.Build with a progress line on stderr.
 func (e *env) buildDemo() error {
 	live := false
-	if f, ok := e.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+	if f, ok := e.rawStderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		live = true
 	}
 	progress := func(step string) {
 		if live {
-			fmt.Fprintf(e.stderr, "\r\033[Kbuilding the demo site: %s", clean(step))
+			fmt.Fprintf(e.rawStderr, "\r\033[Kbuilding the demo site: %s", clean(step))
 		} else {
 			fmt.Fprintf(e.stderr, "building the demo site: %s\n", clean(step))
 		}
@@ -217,7 +217,7 @@ func (e *env) buildDemo() error {
 	// The simulated panels keep their memory next to the data directory.
 	err := demo.Build(e.ctx, e.s, demo.Options{Progress: progress, SimDir: e.cfg.DataDir + ".sim"})
 	if live {
-		io.WriteString(e.stderr, "\r\033[K")
+		io.WriteString(e.rawStderr, "\r\033[K")
 	}
 	if err != nil {
 		return fmt.Errorf("build the demo site: %w (the data directory %s may hold part of it: remove it before trying again)", err, e.cfg.DataDir)

@@ -19,10 +19,13 @@ import (
 // env is one run of the program: its streams, settings, log and (once a
 // command asks for it) the open store.
 type env struct {
-	ctx    context.Context
-	stdin  *bufio.Reader
-	stdout io.Writer
-	stderr io.Writer
+	ctx   context.Context
+	stdin *bufio.Reader
+	// stdout and stderr show every control character in what is printed
+	// as an escape (plainWriter); rawStdout and rawStderr are the streams
+	// themselves, for the full-screen console and the progress lines.
+	stdout, stderr       io.Writer
+	rawStdout, rawStderr io.Writer
 	// stdinFD is the terminal behind stdin, or -1 when stdin is not a
 	// terminal (a pipe, a file, a test's strings.Reader).
 	stdinFD int
@@ -53,7 +56,8 @@ type env struct {
 }
 
 func newEnv(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) *env {
-	e := &env{ctx: ctx, stdin: bufio.NewReader(stdin), stdout: stdout, stderr: stderr, stdinFD: -1}
+	e := &env{ctx: ctx, stdin: bufio.NewReader(stdin), stdout: &plainWriter{w: stdout}, stderr: &plainWriter{w: stderr},
+		rawStdout: stdout, rawStderr: stderr, stdinFD: -1}
 	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		e.stdinFD = int(f.Fd())
 	}
@@ -89,6 +93,8 @@ func (e *env) write(err error) error {
 }
 
 func (e *env) close() {
+	defer e.stdout.(*plainWriter).flush()
+	defer e.stderr.(*plainWriter).flush()
 	if e.s != nil {
 		if err := e.s.Close(); err != nil {
 			e.log().Error("close database", "error", err.Error())

@@ -130,9 +130,10 @@ func withoutLogins(entries []store.Entry) []store.Entry {
 }
 
 func TestCSVSafe(t *testing.T) {
-	for in, want := range map[string]string{"=SUM(A1)": "'=SUM(A1)", "label=Bob": "label=Bob", "": "", "@x": "'@x"} {
-		if got := csvSafe(in); got != want {
-			t.Errorf("csvSafe(%q) = %q, want %q", in, got, want)
+	for in, want := range map[string]string{"=SUM(A1)": "'=SUM(A1)", "label=Bob": "label=Bob", "": "", "@x": "'@x", "-1": "'-1", "'=x": "''=x",
+		"a\x1b]0;t\a": `a\x1b]0;t\x07`} {
+		if got := store.CSVCell(in); got != want {
+			t.Errorf("store.CSVCell(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -251,7 +251,7 @@ func (e *env) exportCSV(out *outputFile) (int, error) {
 		rec := []string{strconv.FormatUint(en.Seq, 10), en.Time.UTC().Format(time.RFC3339), en.Operator, en.Via,
 			en.Place, en.Action, formatMap(en.Before), formatMap(en.After), en.Result}
 		for i, c := range rec {
-			rec[i] = csvSafe(c)
+			rec[i] = store.CSVCell(c)
 		}
 		if err := w.Write(rec); err != nil {
 			return 0, err
@@ -259,12 +259,4 @@ func (e *env) exportCSV(out *outputFile) (int, error) {
 	}
 	w.Flush()
 	return len(entries), w.Error()
-}
-
-// csvSafe keeps a spreadsheet from running a cell as a formula.
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }

@@ -259,7 +259,7 @@ func (e *env) enrol(a store.Actor, w io.Writer) (store.Actor, error) {
 // qrFor draws the otpauth URI as a QR code when w is a terminal big enough
 // for it; otherwise it says why not (nothing when w is not a terminal).
 func qrFor(w io.Writer, uri string) (qr, why string) {
-	f, ok := w.(*os.File)
+	f, ok := terminalOf(w).(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
 		return "", ""
 	}

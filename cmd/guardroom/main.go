@@ -58,7 +58,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			if e.wrote {
 				what = "the change was saved before the error; check it with guardroom log list"
 			}
-			fmt.Fprintf(stderr, "guardroom: internal error (%s): %v%s\n", what, r, e.logHint())
+			fmt.Fprintf(e.stderr, "guardroom: internal error (%s): %v%s\n", what, r, e.logHint())
 			code = exitFail
 		}
 	}()

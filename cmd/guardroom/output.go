@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,7 +10,9 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
-	"unicode"
+	"unicode/utf8"
+
+	"github.com/guardroom/guardroom/store/plain"
 )
 
 // Time layouts of the human output.
@@ -42,22 +45,10 @@ func (t *table) row(cells ...string) {
 
 func (t *table) flush() error { return t.tw.Flush() }
 
-// clean replaces control characters (C0, DEL and C1, which some terminals
-// obey) and tabs with visible stand-ins.
-func clean(s string) string {
-	if strings.IndexFunc(s, unicode.IsControl) < 0 {
-		return s
-	}
-	return strings.Map(func(r rune) rune {
-		if r == '\t' || r == '\n' {
-			return ' '
-		}
-		if unicode.IsControl(r) {
-			return '?'
-		}
-		return r
-	}, s)
-}
+// clean shows control characters (C0, DEL and C1, which some terminals
+// obey) as escapes (\x1b, \u009b: plain.Visible), so a cell stays one
+// line and does nothing to the terminal.
+func clean(s string) string { return plain.Visible(s) }
 
 // fields writes "Name  value" lines, aligned.
 type fields struct {
@@ -74,11 +65,94 @@ func (f *fields) add(name string, format string, args ...any) {
 
 func (f *fields) flush() error { return f.tw.Flush() }
 
-// writeJSON prints v as indented JSON.
+// writeJSON prints v as indented JSON. encoding/json leaves DEL and the
+// C1 control characters as they are, which some terminals obey: they are
+// written as \u escapes, which JSON reads back the same.
 func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	out := b.String()
+	if strings.ContainsFunc(out, func(r rune) bool { return r >= 0x7f && r <= 0x9f }) {
+		var e strings.Builder
+		for _, r := range out {
+			if r >= 0x7f && r <= 0x9f {
+				fmt.Fprintf(&e, `\u%04x`, r)
+				continue
+			}
+			e.WriteRune(r)
+		}
+		out = e.String()
+	}
+	_, err := io.WriteString(w, out)
+	return err
+}
+
+// plainWriter is the command line's output (stdout and stderr): whatever
+// a command prints, the names and labels in it, a refusal's words, a
+// device's error, reaches the terminal with every control character but
+// the line feed shown as an escape (plain.Lines). So no text a command
+// prints can set a title, write the clipboard or move the cursor. The
+// program's own progress lines, which redraw themselves, go to the
+// terminal directly (env.rawStderr). A character cut between two writes
+// is kept for the next one.
+type plainWriter struct {
+	w    io.Writer
+	held []byte
+}
+
+func (p *plainWriter) Write(b []byte) (int, error) {
+	n := len(b)
+	if len(p.held) > 0 {
+		b = append(p.held, b...)
+		p.held = nil
+	}
+	// An incomplete UTF-8 sequence at the end waits for the rest.
+	if cut := incompleteTail(b); cut > 0 {
+		p.held = append([]byte(nil), b[len(b)-cut:]...)
+		b = b[:len(b)-cut]
+	}
+	if _, err := io.WriteString(p.w, plain.Lines(string(b))); err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// terminalOf is the stream behind w: the terminal a plainWriter writes
+// to, for the questions only it answers (is it a terminal, how big).
+func terminalOf(w io.Writer) io.Writer {
+	if p, ok := w.(*plainWriter); ok {
+		return p.w
+	}
+	return w
+}
+
+// flush writes a held incomplete sequence, escaped.
+func (p *plainWriter) flush() {
+	if len(p.held) > 0 {
+		io.WriteString(p.w, plain.Lines(string(p.held)))
+		p.held = nil
+	}
+}
+
+// incompleteTail is the length of an unfinished UTF-8 sequence ending b.
+func incompleteTail(b []byte) int {
+	for i := 1; i < utf8.UTFMax && i <= len(b); i++ {
+		c := b[len(b)-i]
+		if c < 0x80 {
+			return 0
+		}
+		if utf8.RuneStart(c) {
+			if !utf8.FullRune(b[len(b)-i:]) {
+				return i
+			}
+			return 0
+		}
+	}
+	return 0
 }
 
 func localTime(t time.Time, layout string) string {

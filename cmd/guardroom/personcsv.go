@@ -77,11 +77,11 @@ func (e *env) openImportFile(path string) (io.Reader, string, func(), error) {
 // nothing otherwise: a script's log gains nothing from it. clear removes
 // the bar.
 func (e *env) progressBar(what string) (update func(done, total int), clear func()) {
-	f, ok := e.stderr.(*os.File)
+	f, ok := e.rawStderr.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
 		return nil, func() {}
 	}
-	return drawProgress(e.stderr, what, time.Now), func() { io.WriteString(e.stderr, "\r\033[K") }
+	return drawProgress(e.rawStderr, clean(what), time.Now), func() { io.WriteString(e.rawStderr, "\r\033[K") }
 }
 
 // drawProgress redraws one line: "importing people [###.....] 300 of

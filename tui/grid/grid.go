@@ -15,6 +15,8 @@ import (
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/guardroom/guardroom/store/plain"
 )
 
 // Source supplies the rows.
@@ -549,10 +551,12 @@ func (m Model) line(prefix string, cells []string) string {
 	return ansi.Truncate(b.String(), m.width, "")
 }
 
-// cell cuts and pads one cell to its column's width.
+// cell cuts and pads one cell to its column's width. A control character
+// in the data (a device's words) shows as an escape (plain.Visible),
+// counted in the width, and does nothing to the terminal.
 func (m Model) cell(i int, c string) string {
 	w := m.widths[i]
-	c = ansi.Truncate(c, w, "…")
+	c = ansi.Truncate(plain.Visible(c), w, "…")
 	pad := strings.Repeat(" ", max(w-ansi.StringWidth(c), 0))
 	if m.cols[i].Align == Right {
 		return pad + c
