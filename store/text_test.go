@@ -396,7 +396,7 @@ var textFree = map[string]string{
 	"RemoveLock": "numbers", "AssignLockUser": "numbers", "UnassignLockUser": "numbers", "LockDoor": "numbers",
 	"EnrolTag": "the tag ID is parsed to its canonical form (digits, hex, ':')", "ImportTags": "tag IDs are parsed; panels and locks are found by name",
 	"DisableTag": "the tag ID finds a tag", "MarkTagLost": "the tag ID finds a tag", "FreeTag": "the tag ID finds a tag",
-	"RetryJob": "numbers", "CancelJob": "numbers", "ConfirmJob": "numbers",
+	"RetryJob": "numbers", "CancelJob": "numbers", "ConfirmJob": "numbers", "NextCommandNumber": "numbers",
 	"SuspendOperator": "the name finds an operator", "ReactivateOperator": "the name finds an operator",
 	"RemoveOperator": "the name finds an operator", "UnlockOperator": "the name finds an operator",
 	"ResetOperatorPassword": "the name finds an operator", "ResetSecondFactor": "the name finds an operator",
