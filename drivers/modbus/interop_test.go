@@ -103,7 +103,7 @@ func TestMbpollDocExamples(t *testing.T) {
 	doc := docExamples(t)
 	s, addr := startSim(t, "neo-hs2128e", modbus.SimOptions{})
 	port := portOf(t, addr)
-	run := func(line string) map[int]int {
+	runIn := func(doc, line string) map[int]int {
 		t.Helper()
 		regs, out, err := mbpoll(t, bin, doc, line, port)
 		if err != nil {
@@ -111,6 +111,9 @@ func TestMbpollDocExamples(t *testing.T) {
 		}
 		return regs
 	}
+	// run runs a line of the doc's examples; runOwn one of the test's own.
+	run := func(line string) map[int]int { t.Helper(); return runIn(doc, line) }
+	runOwn := func(line string) map[int]int { t.Helper(); return runIn("", line) }
 	want := func(what string, regs map[int]int, want map[int]int) {
 		t.Helper()
 		for r, v := range want {
@@ -182,12 +185,21 @@ func TestMbpollDocExamples(t *testing.T) {
 	for _, c := range []struct{ line, says string }{
 		{`mbpoll -m tcp -p 5020 -a 1 -r 65 -1 127.0.0.1 0 11 0 2 0 0 0 $(z 24) 12340 16689 $(z 15)`, "Illegal data value"},
 		{`mbpoll -m tcp -p 5020 -a 1 -r 65 -1 127.0.0.1 0 8 0 0 1`, "Illegal data address"},
+		// Only holding registers: input registers are exception 1.
+		{`mbpoll -m tcp -p 5020 -a 1 -t 3 -r 1 -c 2 -1 127.0.0.1`, "Illegal function"},
 	} {
 		_, out, err := mbpoll(t, bin, "", c.line, port)
 		if err == nil || !strings.Contains(out, c.says) {
 			t.Errorf("%s: err %v, output\n%s\nwant a failure saying %q", c.line, err, out, c.says)
 		}
 	}
+	// An arm mode other than 1 or 2 is a malformed command: exception 3,
+	// and the status block (0x0070, register 113) says seq 0, op 5,
+	// status 16.
+	if _, out, err := mbpoll(t, bin, "", `mbpoll -m tcp -p 5020 -a 1 -r 65 -1 127.0.0.1 0 5 0 0 1 3 $(z 42)`, port); err == nil || !strings.Contains(out, "Illegal data value") {
+		t.Errorf("arm mode 3: err %v, output\n%s\nwant Illegal data value", err, out)
+	}
+	want("status after arm mode 3", runOwn(`mbpoll -m tcp -p 5020 -a 1 -r 113 -c 3 -1 127.0.0.1`), map[int]int{113: 0, 114: 5, 115: 16})
 	tags, err = s.Panel().ReadKeypadTags(ctx)
 	if err != nil || len(tags) != 1 || tags[0].Slot != 1 {
 		t.Fatalf("after the refused command the simulator holds %+v (%v), want 04A1 on slot 1 only", tags, err)
@@ -303,6 +315,23 @@ func (p *pyDevice) stop(t *testing.T) (writes int, report []string) {
 		case <-timeout:
 			t.Fatalf("docdevice.py did not end within %s of its stdin closing", peerWait)
 		}
+	}
+}
+
+// keypad tells the device what a person does at its keypad ("disarm 1")
+// and waits until it says it was done.
+func (p *pyDevice) keypad(t *testing.T, what string) {
+	t.Helper()
+	if _, err := io.WriteString(p.stdin, what+"\n"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case l := <-p.lines:
+		if !strings.HasPrefix(l, "keypad ") || strings.HasPrefix(l, "keypad: cannot") {
+			t.Fatalf("keypad %q: the device says %q", what, l)
+		}
+	case <-time.After(peerWait):
+		t.Fatalf("keypad %q: no answer within %s", what, peerWait)
 	}
 }
 
@@ -451,5 +480,46 @@ func TestPlainDeviceNeverWritten(t *testing.T) {
 	}
 	if writes, _ := dev.stop(t); writes != 0 {
 		t.Fatalf("the plain device took %d writes, want none", writes)
+	}
+}
+
+// TestDocDeviceRepeatRule: a device written from the doc keeps its last
+// command and does not act again on the same 48 registers with the same
+// number (a retry after a lost reply). Arm, disarm at the keypad, arm
+// again from a new process: with numbers that go on across processes (the
+// store's counter) the second arm is acted on; with numbers that restart,
+// as they did before issue 13, it is taken for a repeat and silently not
+// done.
+func TestDocDeviceRepeatRule(t *testing.T) {
+	dev := startDevice(t, "guardroom", "--partitions", "1")
+	var last uint64 // the panel's counter, as the store keeps it
+	goesOn := func(context.Context) (uint64, error) { last++; return last, nil }
+	restarted := func(context.Context) (uint64, error) { return last, nil }
+	// armFromNewProcess arms partition 1 with a new driver and returns the
+	// partition's state.
+	armFromNewProcess := func(numbers func(context.Context) (uint64, error)) drivers.PartitionState {
+		t.Helper()
+		d := dial(t, dev.addr, nil)
+		d.UseCommandNumbers(numbers)
+		if err := d.Arm(ctx, 1, drivers.Away); err != nil {
+			t.Fatalf("arm: %v", err)
+		}
+		ps, err := d.ReadPartitions(ctx)
+		if err != nil || len(ps) != 1 {
+			t.Fatalf("read partitions: %+v, %v", ps, err)
+		}
+		return ps[0].State
+	}
+
+	if s := armFromNewProcess(goesOn); s != drivers.ArmedAway {
+		t.Fatalf("first arm: partition 1 is %s", s)
+	}
+	dev.keypad(t, "disarm 1")
+	if s := armFromNewProcess(goesOn); s != drivers.ArmedAway {
+		t.Fatalf("the arm after a keypad disarm, with the next number, left partition 1 %s", s)
+	}
+	dev.keypad(t, "disarm 1")
+	if s := armFromNewProcess(restarted); s != drivers.Disarmed {
+		t.Fatalf("the device acted on the same arm with the same number (partition 1 %s): it does not keep the doc's repeat rule, so this test proves nothing", s)
 	}
 }

@@ -17,8 +17,10 @@ pymodbus's stock server, a Modbus device that knows nothing of the map:
 every register reads 0 and every write is taken.
 
 It binds 127.0.0.1 on a port the OS picks and prints "port N" on stdout.
-When its stdin closes it prints "writes N" (the write requests it
-received, any function) and the slots holding a code, then exits.
+A line "disarm N" on stdin disarms partition N as its keypad would, and
+it answers "keypad disarmed N". When its stdin closes it prints "writes
+N" (the write requests it received, any function; plain: the writes it
+took) and the slots holding a code, then exits.
 """
 
 import argparse
@@ -35,7 +37,14 @@ from pymodbus.datastore import (
     ModbusSlaveContext,
 )
 from pymodbus.pdu import ModbusExceptions as merror
+from pymodbus.bit_read_message import ReadCoilsRequest, ReadDiscreteInputsRequest
+from pymodbus.bit_write_message import WriteMultipleCoilsRequest, WriteSingleCoilRequest
+from pymodbus.register_read_message import (
+    ReadInputRegistersRequest,
+    ReadWriteMultipleRegistersRequest,
+)
 from pymodbus.register_write_message import (
+    MaskWriteRegisterRequest,
     WriteMultipleRegistersRequest,
     WriteMultipleRegistersResponse,
 )
@@ -262,7 +271,7 @@ class Device:
             n = self.partition_of(regs)
             mode = regs[5]
             if mode not in (1, 2):
-                raise Refused(2, f"arm mode {mode}: use 1 (stay) or 2 (away)")
+                raise Refused(16, f"arm mode {mode}: use 1 (stay) or 2 (away)")
             if self.states[n - 1] not in (0, mode):
                 raise Refused(10, f"partition {n} is armed in the other mode: disarm it first")
             self.states[n - 1] = mode
@@ -311,6 +320,31 @@ class Command(WriteMultipleRegistersRequest):
         return WriteMultipleRegistersResponse(self.address, self.count)
 
 
+def illegal_function(base):
+    """base's function code answered with exception 1 (the map uses 3, 6 and 16 only)."""
+
+    def execute(self, context):
+        if self.function_code in WRITE_FUNCTIONS:
+            context.writes += 1
+        return self.doException(merror.IllegalFunction)
+
+    return type("No" + base.__name__, (base,), {"execute": execute})
+
+
+OTHER_FUNCTIONS = [
+    illegal_function(c)
+    for c in (
+        ReadCoilsRequest,
+        ReadDiscreteInputsRequest,
+        ReadInputRegistersRequest,
+        WriteSingleCoilRequest,
+        WriteMultipleCoilsRequest,
+        ReadWriteMultipleRegistersRequest,
+        MaskWriteRegisterRequest,
+    )
+]
+
+
 class Units:
     """Every unit id reaches the one device."""
 
@@ -336,12 +370,22 @@ def report(device):
             print(f"slot {i + 1} role {slot.role} partitions {slot.partitions} label {slot.label!r} serial {slot.serial}", flush=True)
 
 
+def keypad(device, words):
+    """What a person does at the panel's keypad, told on stdin: "disarm N"."""
+    if device is not None and len(words) == 2 and words[0] == "disarm":
+        device.states[int(words[1]) - 1] = 0
+        print(f"keypad disarmed {words[1]}", flush=True)
+    else:
+        print(f"keypad: cannot {' '.join(words)!r}", flush=True)
+
+
 async def serve(device):
     if device is None:
         server = ModbusTcpServer(plain(), address=("127.0.0.1", 0))
     else:
         server = ModbusTcpServer(Units(device), address=("127.0.0.1", 0))
-        server.decoder.register(Command)
+        for f in [Command] + OTHER_FUNCTIONS:
+            server.decoder.register(f)
     task = asyncio.create_task(server.serve_forever())
     await server.serving
     print(f"port {server.server.sockets[0].getsockname()[1]}", flush=True)
@@ -363,7 +407,8 @@ def main():
     device = None if a.kind == "plain" else Device(a.slots, a.partitions, a.code_length, a.master)
 
     def until_stdin_closes():
-        sys.stdin.read()
+        for line in sys.stdin:
+            keypad(device, line.split())
         report(device)
         os._exit(0)
 
