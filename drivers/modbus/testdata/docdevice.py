@@ -1,6 +1,9 @@
 #!/usr/bin/python3
 """A Modbus TCP device written from docs/modbus.md alone, with pymodbus 3.
 
+Written for pymodbus 3.0 (Debian 12's python3-pymodbus 3.0.0, run by
+/usr/bin/python3); pymodbus's server API changes between minor versions.
+
 It is a test fixture (drivers/modbus/interop_test.go), not a simulator:
 it was written from the document, without reading guardroom's Go code, so
 that the driver is tested against what the document promises rather than
