@@ -7,7 +7,7 @@ RACE    := $(shell command -v $${CC:-cc} >/dev/null 2>&1 && echo -race)
 FUZZTIME ?= 15s
 BENCHPKG ?= ./...
 
-.PHONY: all build run demo test vet fmt-check bench fuzz clean
+.PHONY: all build run demo test vet fmt-check bench fuzz clean peers
 
 all: build
 
@@ -35,7 +35,13 @@ vet:
 
 test: fmt-check vet
 	@[ -n "$(RACE)" ] || echo "note: no C compiler found, running tests without the race detector"
+	@./.ci/peers note
 	$(GO) test $(RACE) -count=1 ./...
+
+# Installs the Modbus peers the interop tests run against (socat, mbpoll,
+# pymodbus: Debian packages; through sudo unless root). See docs/modbus.md.
+peers:
+	./.ci/peers install
 
 # Benchmarks with their raw-Badger baselines; figures go in docs/PERFORMANCE.md.
 bench:

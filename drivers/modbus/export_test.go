@@ -9,3 +9,10 @@ func SetReidentifyAfter(d time.Duration) (restore func()) {
 	reidentifyAfter = d
 	return func() { reidentifyAfter = was }
 }
+
+// NeedPeer and MissingPeer skip a test whose third-party peer is missing,
+// or fail it under CI (see needPeer).
+var (
+	NeedPeer    = needPeer
+	MissingPeer = missingPeer
+)

@@ -125,10 +125,7 @@ func serveRTU(port io.ReadWriter, s *Simulator, replied chan<- struct{}) {
 // TestRTUOverPty drives the simulator over Modbus RTU through a socat pty
 // pair: the same driver code on goburrow's RTU handler.
 func TestRTUOverPty(t *testing.T) {
-	socat, err := exec.LookPath("socat")
-	if err != nil {
-		t.Skip("socat is not installed (apt-get install socat): RTU is tested by configuration only")
-	}
+	socat := needPeer(t, "socat", "socat", "RTU is then tested by configuration only")
 	dir := t.TempDir()
 	a, b := filepath.Join(dir, "panel"), filepath.Join(dir, "console")
 	w := &watcher{ready: make(chan struct{})}
