@@ -28,6 +28,12 @@ func ReadKey(path string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("key file: %w", err)
 	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("key file %s is a directory, not a key file: point --key-file (or GUARDROOM_KEY_FILE) at the key file itself, e.g. %s", path, filepath.Join(path, "data.key"))
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("key file %s is not a regular file: point --key-file (or GUARDROOM_KEY_FILE) at the key file itself", path)
+	}
 	if st.Mode().Perm()&0o077 != 0 {
 		return nil, fmt.Errorf("key file %s can be read by other users (mode %04o): run chmod 600 %s", path, st.Mode().Perm(), path)
 	}
