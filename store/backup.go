@@ -246,7 +246,7 @@ func (s *Store) restore(a Actor, dataKey []byte, r io.Reader, force bool) error 
 		return fmt.Errorf("restore: %w (the database may be partly restored: restore again)", err)
 	}
 	s.seqs, s.logHead = seqs{}, [32]byte{}
-	if err := s.load(); err != nil {
+	if err := s.load(nil); err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
 	s.accessChanged()

@@ -120,7 +120,7 @@ var peopleImports = stagedImport{what: "people import", rows: "people", marker: 
 func (s *Store) ImportPeople(a Actor, r io.Reader, o PeopleImportOptions) (PeopleImport, error) {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	if err := s.resumeImports(); err != nil {
+	if err := s.resumeImports(nil); err != nil {
 		return PeopleImport{}, err
 	}
 	res, rows, sum, err := s.checkPeople(a, r, o)

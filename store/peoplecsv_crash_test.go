@@ -221,3 +221,59 @@ func TestPeopleImportCrash(t *testing.T) {
 		})
 	}
 }
+
+// TestOpenSaysItFinishesAnImport: an import cut short after its first
+// chunk (here by a panic in its progress callback, as deterministic as a
+// crash at that point) is finished by the next Open, which tells its
+// Progress what it is doing and how far it is, up to the last row.
+func TestOpenSaysItFinishesAnImport(t *testing.T) {
+	const rows = 3000 // three chunks
+	dir := t.TempDir()
+	key, err := store.CreateKey(filepath.Join(t.TempDir(), "data.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := store.Open(store.Config{Dir: dir, Key: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, _ := s.Actor("admin", "test")
+	func() {
+		defer func() {
+			if r := recover(); r != "crash" {
+				t.Fatalf("recovered %v", r)
+			}
+		}()
+		s.ImportPeople(admin, bytes.NewReader(perfPeopleFile(rows)), store.PeopleImportOptions{Name: "cut.csv", Unit: store.RootUnit,
+			Progress: func(done, total int) { panic("crash") }})
+	}()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	type call struct {
+		step        string
+		done, total int
+	}
+	var calls []call
+	s, err = store.Open(store.Config{Dir: dir, Key: key, Progress: func(step string, done, total int) {
+		calls = append(calls, call{step, done, total})
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if people, _ := s.ListPeople(admin); len(people) != rows {
+		t.Fatalf("%d people after reopening", len(people))
+	}
+	if len(calls) < 2 {
+		t.Fatalf("Open said %+v while finishing the import", calls)
+	}
+	first, last := calls[0], calls[len(calls)-1]
+	if !strings.Contains(first.step, "finishing the people import") || first.total != rows || first.done == 0 || first.done == rows {
+		t.Errorf("first word %+v: want the step, with the rows written before the crash", first)
+	}
+	if last.step != first.step || last.done != rows || last.total != rows {
+		t.Errorf("last word %+v, want all %d rows", last, rows)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -36,6 +37,15 @@ type Config struct {
 	NoSync bool
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// Progress, when not nil, is told what Open is doing when that takes
+	// time: finishing an import or a restore that a crash interrupted.
+	// done and total count its rows; total is 0 when there is nothing to
+	// count yet.
+	Progress func(step string, done, total int)
+	// Warn, when not nil, is told what the operator should put right that
+	// does not stop the database from opening (a data directory that other
+	// users can enter).
+	Warn func(msg string)
 }
 
 // Store is an open guardroom database. It is safe for concurrent use.
@@ -125,11 +135,27 @@ func Open(cfg Config) (*Store, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	if err := s.load(); err != nil {
+	if !cfg.InMemory && cfg.Warn != nil {
+		if msg := wideDir(cfg.Dir); msg != "" {
+			cfg.Warn(msg)
+		}
+	}
+	if err := s.load(cfg.Progress); err != nil {
 		db.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+// wideDir says what to do when other users may enter the data directory:
+// its files are encrypted, yet their names, sizes and times tell how the
+// site changes, and a copy is one key file away from being read.
+func wideDir(dir string) string {
+	st, err := os.Stat(dir)
+	if err != nil || st.Mode().Perm()&0o077 == 0 {
+		return ""
+	}
+	return fmt.Sprintf("the data directory %s can be entered by other users (mode %04o): run chmod 700 %s", dir, st.Mode().Perm(), dir)
 }
 
 func explainOpen(dir string, err error) error {
@@ -148,8 +174,9 @@ func (s *Store) Close() error {
 	return s.db.Close()
 }
 
-// load reads the in-memory state, initialising a new database first.
-func (s *Store) load() error {
+// load reads the in-memory state, initialising a new database first, and
+// finishes an import a crash interrupted (telling progress, if not nil).
+func (s *Store) load(progress func(step string, done, total int)) error {
 	err := s.db.View(func(txn *badger.Txn) error {
 		_, err := txn.Get(kInit)
 		return err
@@ -188,7 +215,7 @@ func (s *Store) load() error {
 	}
 	// An import accepted before a crash is written whole before the
 	// database is used; one never accepted leaves nothing.
-	return s.resumeImports()
+	return s.resumeImports(progress)
 }
 
 // RootUnit is the organization unit every database starts with.

@@ -49,6 +49,7 @@ const (
 // run executes one command line and returns the exit code. It never panics:
 // a panic anywhere below becomes an "internal error" message and exit 1.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
+	privateFiles()
 	e := newEnv(ctx, stdin, stdout, stderr)
 	defer e.close()
 	defer func() {

@@ -3,9 +3,13 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"golang.org/x/term"
 
 	"github.com/guardroom/guardroom/store"
 )
@@ -84,7 +88,9 @@ func (e *env) openStore(o openOptions) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create data directory: %w", err)
 	}
-	s, err := store.Open(store.Config{Dir: dir, Key: key, NoSync: o.fastFresh && fresh})
+	progress := e.openProgress()
+	s, err := store.Open(store.Config{Dir: dir, Key: key, NoSync: o.fastFresh && fresh, Progress: progress.step, Warn: e.warn})
+	progress.end()
 	if err != nil {
 		return err
 	}
@@ -100,6 +106,66 @@ func (e *env) openStore(o openOptions) error {
 		return nil
 	}
 	return e.login(o)
+}
+
+// warn tells the operator, on stderr and in the log, what to put right.
+func (e *env) warn(msg string) {
+	e.log().Warn(msg)
+	fmt.Fprintf(e.stderr, "guardroom: warning: %s\n", msg)
+}
+
+// openProgress shows on stderr what a slow Open does (finishing an import
+// or a restore that a crash interrupted): on a terminal one line that
+// counts up, otherwise a line when a step starts and one when it ends.
+func (e *env) openProgress() *progressLine {
+	p := &progressLine{w: e.stderr, log: e.log()}
+	if f, ok := e.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		p.live = true
+	}
+	return p
+}
+
+// progressLine is a step with a count, printed as it moves on.
+type progressLine struct {
+	w           io.Writer
+	log         *slog.Logger
+	live        bool
+	current     string
+	done, total int
+}
+
+func (p *progressLine) step(step string, done, total int) {
+	if step != p.current {
+		p.end()
+		p.current = step
+		p.log.Info(step)
+		if !p.live {
+			fmt.Fprintf(p.w, "guardroom: %s...\n", clean(step))
+		}
+	}
+	p.done, p.total = done, total
+	if p.live {
+		fmt.Fprintf(p.w, "\r\033[Kguardroom: %s: %s", clean(step), count(done, total))
+	}
+}
+
+// end finishes the step in progress, if any.
+func (p *progressLine) end() {
+	if p.current == "" {
+		return
+	}
+	if p.live {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+	fmt.Fprintf(p.w, "guardroom: %s: done (%s)\n", clean(p.current), count(p.done, p.total))
+	p.current = ""
+}
+
+func count(done, total int) string {
+	if total == 0 {
+		return fmt.Sprint(done)
+	}
+	return fmt.Sprintf("%d of %d", done, total)
 }
 
 // announceFirstPassword prints admin's one-time password of the database
