@@ -74,8 +74,13 @@ func CreateKey(path string) ([]byte, error) {
 	return key, f.Close()
 }
 
-// Exists reports whether dir already holds a database.
+// Exists reports whether dir already holds a database, or will once Open
+// finishes swapping one in.
 func Exists(dir string) bool {
+	_, _, marker := swapPaths(dir)
+	if _, err := os.Stat(marker); err == nil {
+		return true
+	}
 	_, err := os.Stat(filepath.Join(dir, "MANIFEST"))
 	return err == nil
 }

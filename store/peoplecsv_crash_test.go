@@ -46,7 +46,7 @@ func TestPeopleImportCrashChild(t *testing.T) {
 // openCrashChild opens, in a crash test's child, the store and the file
 // its parent names in the environment; without them it skips the test,
 // which then is not a child.
-func openCrashChild(t *testing.T, envDir, envKey, envFile string) (*store.Store, store.Actor, []byte) {
+func openCrashChild(t *testing.T, envDir, envKey, envFile string, tweak ...func(*store.Config)) (*store.Store, store.Actor, []byte) {
 	t.Helper()
 	dir := os.Getenv(envDir)
 	if dir == "" {
@@ -60,7 +60,11 @@ func openCrashChild(t *testing.T, envDir, envKey, envFile string) (*store.Store,
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := store.Open(store.Config{Dir: dir, Key: key})
+	cfg := store.Config{Dir: dir, Key: key}
+	for _, f := range tweak {
+		f(&cfg)
+	}
+	s, err := store.Open(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +126,8 @@ func (c *childRun) next() string {
 	return ""
 }
 
-// kill ends the child with SIGKILL and returns the lines it wrote since.
+// kill ends the child with SIGKILL and returns the lines it wrote since;
+// a child that said "...-finished" may have ended by itself.
 func (c *childRun) kill() []string {
 	c.t.Helper()
 	c.cmd.Process.Signal(syscall.SIGKILL)
@@ -131,7 +136,7 @@ func (c *childRun) kill() []string {
 		rest = append(rest, l)
 	}
 	c.cmd.Wait()
-	if ws, ok := c.cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || (!ws.Signaled() && !strings.Contains(strings.Join(rest, "\n"), "import-finished")) {
+	if ws, ok := c.cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || (!ws.Signaled() && !strings.Contains(strings.Join(rest, "\n"), "-finished")) {
 		c.t.Fatalf("the child was not killed:\n%s", c.stderr.String())
 	}
 	return rest

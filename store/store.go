@@ -52,6 +52,8 @@ type Config struct {
 type Store struct {
 	db  *badger.DB
 	now func() time.Time
+	// cfg is how it was opened: a restore opens its new database alike.
+	cfg Config
 
 	// writeMu serialises write transactions: one process owns the
 	// database, so a mutex replaces Badger's conflict-and-retry and keeps
@@ -127,11 +129,28 @@ func Open(cfg Config) (*Store, error) {
 	if cfg.NoSync {
 		opts = opts.WithSyncWrites(false)
 	}
+	if !cfg.InMemory {
+		// A restore killed while it swapped its database in is finished
+		// first, so the database opened is whole: the old or the new.
+		what, err := finishSwap(cfg.Dir, nil)
+		if err != nil {
+			return nil, err
+		}
+		if what != "" && cfg.Progress != nil {
+			cfg.Progress("finished swapping in "+what+", which guardroom was stopped in the middle of", 0, 0)
+		}
+	}
 	db, err := badger.Open(opts)
 	if err != nil {
 		return nil, explainOpen(cfg.Dir, err)
 	}
-	s := &Store{db: db, now: cfg.Now}
+	if !cfg.InMemory {
+		if err := dropIncoming(cfg.Dir); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	s := &Store{db: db, now: cfg.Now, cfg: cfg}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -37,6 +37,8 @@ type env struct {
 	key   []byte
 	// fresh is set when this run created the database.
 	fresh bool
+	// progress shows what the store says of its long work (Config.Progress).
+	progress *progressLine
 	// password is the one this run logged in with (operator passwd gives
 	// it as the old one); it never leaves the process.
 	password string

@@ -88,9 +88,9 @@ func (e *env) openStore(o openOptions) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create data directory: %w", err)
 	}
-	progress := e.openProgress()
-	s, err := store.Open(store.Config{Dir: dir, Key: key, NoSync: o.fastFresh && fresh, Progress: progress.step, Warn: e.warn})
-	progress.end()
+	e.progress = e.openProgress()
+	s, err := store.Open(store.Config{Dir: dir, Key: key, NoSync: o.fastFresh && fresh, Progress: e.progress.step, Warn: e.warn})
+	e.progress.end()
 	if err != nil {
 		return err
 	}
@@ -114,9 +114,10 @@ func (e *env) warn(msg string) {
 	fmt.Fprintf(e.stderr, "guardroom: warning: %s\n", msg)
 }
 
-// openProgress shows on stderr what a slow Open does (finishing an import
-// or a restore that a crash interrupted): on a terminal one line that
-// counts up, otherwise a line when a step starts and one when it ends.
+// openProgress shows on stderr what a slow Open or restore does (finishing
+// an import or a restore that a crash interrupted, loading a backup): on a
+// terminal one line that counts up, otherwise a line when a counted step
+// starts and one when each step ends.
 func (e *env) openProgress() *progressLine {
 	p := &progressLine{w: e.stderr, log: e.log()}
 	if f, ok := e.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
@@ -125,27 +126,31 @@ func (e *env) openProgress() *progressLine {
 	return p
 }
 
-// progressLine is a step with a count, printed as it moves on.
+// progressLine is a step with a count, printed as it moves on. A step
+// with nothing to count (done and total 0) is one line, said at its end.
 type progressLine struct {
 	w           io.Writer
 	log         *slog.Logger
 	live        bool
 	current     string
 	done, total int
+	said        bool
 }
 
 func (p *progressLine) step(step string, done, total int) {
 	if step != p.current {
 		p.end()
-		p.current = step
+		p.current, p.said = step, false
 		p.log.Info(step)
-		if !p.live {
-			fmt.Fprintf(p.w, "guardroom: %s...\n", clean(step))
-		}
 	}
 	p.done, p.total = done, total
-	if p.live {
+	switch {
+	case done == 0 && total == 0:
+	case p.live:
 		fmt.Fprintf(p.w, "\r\033[Kguardroom: %s: %s", clean(step), count(done, total))
+	case !p.said:
+		fmt.Fprintf(p.w, "guardroom: %s...\n", clean(step))
+		p.said = true
 	}
 }
 
@@ -157,7 +162,11 @@ func (p *progressLine) end() {
 	if p.live {
 		fmt.Fprint(p.w, "\r\033[K")
 	}
-	fmt.Fprintf(p.w, "guardroom: %s: done (%s)\n", clean(p.current), count(p.done, p.total))
+	if p.done == 0 && p.total == 0 {
+		fmt.Fprintf(p.w, "guardroom: %s\n", clean(p.current))
+	} else {
+		fmt.Fprintf(p.w, "guardroom: %s: done (%s)\n", clean(p.current), count(p.done, p.total))
+	}
 	p.current = ""
 }
 
