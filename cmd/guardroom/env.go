@@ -85,15 +85,20 @@ func (e *env) write(err error) error {
 }
 
 func (e *env) close() {
+	e.closeStore()
+	if e.logFile != nil {
+		e.logFile.Close()
+	}
+}
+
+// closeStore closes the store, if open.
+func (e *env) closeStore() {
 	if e.s != nil {
 		if err := e.s.Close(); err != nil {
 			e.log().Error("close database", "error", err.Error())
 			fmt.Fprintf(e.stderr, "guardroom: closing the database: %v\n", err)
 		}
 		e.s = nil
-	}
-	if e.logFile != nil {
-		e.logFile.Close()
 	}
 }
 

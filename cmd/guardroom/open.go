@@ -57,8 +57,8 @@ func (e *env) openStore(o openOptions) error {
 		return nil
 	}
 	dir, keyPath := e.cfg.DataDir, e.cfg.KeyFile
-	if within(keyPath, dir) {
-		return fmt.Errorf("the key file %s is inside the data directory %s: keep it apart (--key-file or GUARDROOM_KEY_FILE), or whoever copies the data directory can read it", keyPath, dir)
+	if err := keyApart(keyPath, dir); err != nil {
+		return err
 	}
 	fresh := !store.Exists(dir)
 	if fresh && o.mustExist {
@@ -175,6 +175,14 @@ func count(done, total int) string {
 		return fmt.Sprint(done)
 	}
 	return fmt.Sprintf("%d of %d", done, total)
+}
+
+// keyApart refuses a key file inside the data directory.
+func keyApart(keyPath, dir string) error {
+	if within(keyPath, dir) {
+		return fmt.Errorf("the key file %s is inside the data directory %s: keep it apart (--key-file or GUARDROOM_KEY_FILE), or whoever copies the data directory can read it", keyPath, dir)
+	}
+	return nil
 }
 
 // announceFirstPassword prints admin's one-time password of the database
