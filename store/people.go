@@ -149,6 +149,10 @@ func (s *Store) identifier(id access.Identifier) (identRecord, error) {
 	if !id.Kind.Valid() {
 		return identRecord{}, refuse(ErrInvalid, "identifier kind %d is not one there is: choose card, QR code, access code, UKey or face ID", uint8(id.Kind))
 	}
+	if id.Kind != access.KindAccessCode && utf8.RuneCountInString(id.Value) > maxShown {
+		// Said before the parser quotes all of it back.
+		return identRecord{}, refuse(ErrInvalid, "%s %q is too long: no identifier has more than %d characters", id.Kind, id.Value, maxShown)
+	}
 	v, err := access.NormalizeValue(id.Kind, id.Value)
 	if err != nil {
 		return identRecord{}, refuse(ErrInvalid, "%s", strings.TrimPrefix(err.Error(), access.ErrInvalid.Error()+": "))

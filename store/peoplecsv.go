@@ -513,7 +513,7 @@ func (c *peopleCheck) row(rec []string, line int) (PeopleImportRow, stagedPerson
 	note(err)
 	p.Apartment, err = checkText("apartment", field("apartment"), false, maxPersonApartment)
 	note(err)
-	row.Name, row.Info, row.Apartment = field("name"), field("info"), field("apartment")
+	row.Name, row.Info, row.Apartment = shorten(field("name")), shorten(field("info")), shorten(field("apartment"))
 
 	p.Unit = c.o.Unit
 	if ref := field("unit"); ref != "" {

@@ -318,6 +318,7 @@ func checkImportRow(rules *tagRules, refs *importRefs, cols map[string]int, rec 
 			return row, stagedTag{}, err
 		}
 		row.Problem = r.Msg
+		row.Tag = shorten(row.Tag)
 		return row, stagedTag{}, nil
 	}
 	if len(rec) > len(tagColumns) && len(rec) > len(cols) {
