@@ -125,11 +125,13 @@ func finishSwap(dir string, held *os.File) (string, error) {
 		if err := syncDir(parent); err != nil {
 			return "", err
 		}
-	} else if !isDir(dir) {
+	} else if _, err := os.Stat(filepath.Join(dir, "MANIFEST")); err != nil {
+		// Both renames done would leave a database in dir. Without one,
+		// the old database (if any) is all there is: it is kept.
 		if isDir(outgoing) {
-			return "", stuck("%s is missing; the database before the swap is in %s: rename it back to %s", incoming, outgoing, dir)
+			return "", stuck("%s is missing and %s holds no database; the database before the swap is in %s: rename it back to %s", incoming, dir, outgoing, dir)
 		}
-		return "", stuck("neither %s nor %s exists", incoming, dir)
+		return "", stuck("%s is missing and %s holds no database", incoming, dir)
 	}
 	if err := os.RemoveAll(outgoing); err != nil {
 		return "", fmt.Errorf("delete the replaced database %s: %w", outgoing, err)

@@ -116,6 +116,20 @@ func TestOpenFinishesASwap(t *testing.T) {
 		}
 	})
 
+	t.Run("an empty data directory made meanwhile does not pass for the new database", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "data")
+		_, out, _ := swapPaths(dir)
+		site(t, out, "old")
+		os.Mkdir(dir, 0o700)
+		marker(t, dir)
+		if _, err := Open(Config{Dir: dir, Key: key}); err == nil || !strings.Contains(err.Error(), "rename it back to "+dir) {
+			t.Fatalf("%v", err)
+		}
+		if !isDir(out) {
+			t.Fatalf("the old database in %s is gone", out)
+		}
+	})
+
 	t.Run("a swap under way in another process is waited for", func(t *testing.T) {
 		dir := filepath.Join(t.TempDir(), "data")
 		in, _, m := swapPaths(dir)

@@ -85,8 +85,10 @@ func (e *env) openStore(o openOptions) error {
 	case err != nil:
 		return err
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("create data directory: %w", err)
+	if fresh {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("create data directory: %w", err)
+		}
 	}
 	e.progress = e.openProgress()
 	s, err := store.Open(store.Config{Dir: dir, Key: key, NoSync: o.fastFresh && fresh, Progress: e.progress.step, Warn: e.warn})
