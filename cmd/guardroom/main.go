@@ -30,6 +30,7 @@ func main() {
 		// store.Options) and the heap is kept under this limit.
 		debug.SetMemoryLimit(256 << 20)
 	}
+	privateFiles()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	go func() {
 		// After the first interrupt a second one ends the process at once.
@@ -49,7 +50,6 @@ const (
 // run executes one command line and returns the exit code. It never panics:
 // a panic anywhere below becomes an "internal error" message and exit 1.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
-	privateFiles()
 	e := newEnv(ctx, stdin, stdout, stderr)
 	defer e.close()
 	defer func() {

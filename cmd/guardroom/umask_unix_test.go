@@ -11,16 +11,17 @@ import (
 	"testing"
 )
 
-// TestDataIsPrivate: whatever the umask guardroom starts with, its data
-// directory is 0700 and every file in it 0600 (Badger creates some with
-// 0666 less the umask), and a directory others can enter is warned about
-// with the command that fixes it.
+// TestDataIsPrivate: whatever the umask guardroom starts with (main calls
+// privateFiles first), its data directory is 0700 and every file in it
+// 0600 (Badger creates some with 0666 less the umask), and a directory
+// others can enter is warned about with the command that fixes it.
 func TestDataIsPrivate(t *testing.T) {
 	old := syscall.Umask(0o022) // a usual login umask
 	t.Cleanup(func() { syscall.Umask(old) })
 	s := newSite(t)
+	privateFiles()
 	runArgs("", "--data", s.data, "--key-file", s.key, "--operator", "admin", "panel", "list")
-	syscall.Umask(0o022)
+	syscall.Umask(0o022) // the other tests' files keep their own modes
 	var files int
 	err := filepath.WalkDir(s.data, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
