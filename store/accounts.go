@@ -199,11 +199,16 @@ func (s *Store) CreateAccount(a Actor, email string, unit uint64) (Account, erro
 		}
 		w.setRaw(emailKey(normEmail(e)), u64(rec.ID))
 		w.writeAccount(&rec)
-		w.log(nil, map[string]string{"email": e, "status": string(rec.Status), "otp": "mailed"})
+		w.log(nil, map[string]string{"email": e, "status": string(rec.Status), "otp": otpQueued})
 		return nil
 	})
 	return rec.Account, err
 }
+
+// otpQueued is what an account's log entry says of its one-time code: the
+// mail is only queued in the outbox with the change; the mail.send entry
+// says "sent" once the mail server took it.
+const otpQueued = "queued for mail"
 
 // ResetPassword mails a new one-time code. The old password stays valid
 // until the OTP is used.
@@ -216,7 +221,7 @@ func (s *Store) ResetPassword(a Actor, email string) error {
 			return err
 		}
 		w.writeAccount(rec)
-		w.log(nil, map[string]string{"otp": "mailed"})
+		w.log(nil, map[string]string{"otp": otpQueued})
 		return nil
 	})
 }

@@ -188,6 +188,10 @@ func TestLockout(t *testing.T) {
 	if !mailed {
 		t.Fatal("no lockout mail queued")
 	}
+	// Its log entry says the mail is queued: nothing has been sent yet.
+	if es, _ := f.s.ListLog(f.admin, LogFilter{Action: "security.locked-out"}); len(es) != 1 || es[0].After["mail queued to"] != "gina@example.com" || es[0].After["mailed to"] != "" {
+		t.Fatalf("lockout entries %+v", es)
+	}
 	f.clk.Advance(time.Minute)
 	a, err := f.s.Login("gina", goodPassword, "test", "")
 	fxWant(t, err, nil)

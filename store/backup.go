@@ -12,6 +12,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"strconv"
+	"strings"
 
 	"github.com/dgraph-io/badger/v4"
 )
@@ -164,16 +167,36 @@ func (c *chunkReader) Read(p []byte) (int, error) {
 }
 
 // Empty reports whether the database holds no site data (a fresh database
-// holds only its own setup).
+// holds only its own setup, and its log at most refused attempts, such as
+// a restore refused for a damaged file).
 func (s *Store) Empty() (bool, error) {
 	empty := true
 	err := s.db.View(func(txn *badger.Txn) error {
-		for _, p := range [][]byte{pPanel, pAccount, pLog, pUser} {
+		for _, p := range [][]byte{pPanel, pAccount, pUser, pPerson} {
 			if err := scan(txn, p, false, func(_, _ []byte) error { empty = false; return io.EOF }); err != nil && err != io.EOF {
 				return err
 			}
 		}
-		return nil
+		if !empty {
+			return nil
+		}
+		err := scan(txn, pLog, true, func(_, v []byte) error {
+			var e struct {
+				Result string `json:"result"`
+			}
+			if err := jsonUnmarshal(v, &e); err != nil {
+				return err
+			}
+			if !strings.HasPrefix(e.Result, "refused") {
+				empty = false
+				return io.EOF
+			}
+			return nil
+		})
+		if err == io.EOF {
+			return nil
+		}
+		return err
 	})
 	return empty, err
 }
@@ -181,12 +204,24 @@ func (s *Store) Empty() (bool, error) {
 // Restore replaces the database with a backup made by Backup. It refuses a
 // database with site data unless force is set. Nothing may use the store
 // while it runs.
+//
+// The database in use is not touched until the backup is restored whole
+// and checked beside it: on disk it is loaded into a new directory beside
+// the data directory (see swap.go), opened again with the key, its action
+// log verified and its operators counted; only then is it swapped in. A
+// crash at any moment leaves the old database or the new one, never a mix
+// (the next Open finishes a swap under way). A refused restore is in the
+// action log of the database as it stays.
 func (s *Store) Restore(a Actor, dataKey []byte, r io.Reader, force bool) error {
-	if err := s.restore(a, dataKey, r, force); err != nil {
-		return err
+	err := s.restore(a, dataKey, r, force)
+	if IsRefusal(err) {
+		s.writeMu.Lock()
+		defer s.writeMu.Unlock()
+		if lerr := s.logRefusal(&wtx{actor: a, action: "restore", place: "database"}, err); lerr != nil {
+			err = errors.Join(err, fmt.Errorf("record refused attempt: %w", lerr))
+		}
 	}
-	// The restored log goes on with who restored it.
-	return s.record(a, "restore", "database", map[string]string{"restore": "database replaced from a backup"})
+	return err
 }
 
 func (s *Store) restore(a Actor, dataKey []byte, r io.Reader, force bool) error {
@@ -205,52 +240,234 @@ func (s *Store) restore(a Actor, dataKey []byte, r io.Reader, force bool) error 
 	if !empty && !force {
 		return refuse(ErrNotEmpty, "the database already holds a site: restore into an empty data directory, or add --force to replace everything in it")
 	}
-	// Authenticate the whole file before dropping anything, so a wrong
-	// key, a foreign file, or one cut short or damaged after its first
-	// chunk leaves the database as it was. A seekable file (the usual case)
-	// is read twice; any other stream is decrypted into memory first.
-	var stream io.Reader
-	if rs, ok := r.(io.ReadSeeker); ok {
-		start, err := rs.Seek(0, io.SeekCurrent)
-		if err != nil {
-			return fmt.Errorf("read backup: %w", err)
-		}
-		cr, err := openBackup(rs, dataKey)
-		if err != nil {
-			return err
-		}
-		if _, err := io.Copy(io.Discard, cr); err != nil {
-			return refuse(ErrInvalid, "%v", err)
-		}
-		if _, err := rs.Seek(start, io.SeekStart); err != nil {
-			return fmt.Errorf("read backup: %w", err)
-		}
-		if stream, err = openBackup(rs, dataKey); err != nil {
-			return err
-		}
-	} else {
-		cr, err := openBackup(r, dataKey)
-		if err != nil {
-			return err
-		}
-		plain, err := io.ReadAll(cr)
-		if err != nil {
-			return refuse(ErrInvalid, "%v", err)
-		}
-		stream = bytes.NewReader(plain)
+	what := "a backup"
+	if f, ok := r.(interface{ Name() string }); ok {
+		what = "the backup " + f.Name()
 	}
-	if err := s.db.DropAll(); err != nil {
-		return fmt.Errorf("clear database before restore: %w", err)
+	stream, err := s.readBackup(r, dataKey)
+	if err != nil {
+		return err
 	}
-	if err := s.db.Load(stream, 256); err != nil {
-		return fmt.Errorf("restore: %w (the database may be partly restored: restore again)", err)
+	n, err := s.loadRestored(stream)
+	if err != nil {
+		return err
 	}
-	s.seqs, s.logHead = seqs{}, [32]byte{}
-	if err := s.load(); err != nil {
-		return fmt.Errorf("restore: %w", err)
+	s.progress("checking the restored database", 0, 0)
+	summary, err := n.checkRestored()
+	if err == nil {
+		// The restored log goes on with who restored it.
+		summary["restore"] = "database replaced from " + what
+		err = n.record(a, "restore", "database", summary)
+	}
+	if err != nil {
+		n.discard()
+		return err
+	}
+	if err := s.swapRestored(n, what); err != nil {
+		return err
 	}
 	s.accessChanged()
 	s.subs.publish([]Change{{What: ChangeAll}})
+	return nil
+}
+
+// progress tells the Progress of the store's Config, if any, what a long
+// operation is doing.
+func (s *Store) progress(step string, done, total int) {
+	if s.cfg.Progress != nil {
+		s.cfg.Progress(step, done, total)
+	}
+}
+
+// readBackup authenticates the whole backup before anything is written,
+// so a wrong key, a foreign file, or one cut short or damaged after its
+// first chunk is refused at once, and returns its decrypted stream. A
+// seekable file (the usual case) is read twice; any other stream is
+// decrypted into memory first.
+func (s *Store) readBackup(r io.Reader, dataKey []byte) (io.Reader, error) {
+	const checking = "checking the backup"
+	rs, ok := r.(io.ReadSeeker)
+	if !ok {
+		cr, err := openBackup(&countingReader{r: r, step: checking, s: s}, dataKey)
+		if err != nil {
+			return nil, err
+		}
+		plain, err := io.ReadAll(cr)
+		if err != nil {
+			return nil, refuse(ErrInvalid, "%v", err)
+		}
+		return bytes.NewReader(plain), nil
+	}
+	start, err := rs.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return nil, fmt.Errorf("read backup: %w", err)
+	}
+	end, err := rs.Seek(0, io.SeekEnd)
+	if err == nil {
+		_, err = rs.Seek(start, io.SeekStart)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read backup: %w", err)
+	}
+	cr, err := openBackup(&countingReader{r: rs, step: checking, total: int(end - start), s: s}, dataKey)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := io.Copy(io.Discard, cr); err != nil {
+		return nil, refuse(ErrInvalid, "%v", err)
+	}
+	if _, err := rs.Seek(start, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("read backup: %w", err)
+	}
+	return openBackup(&countingReader{r: rs, step: "loading the backup", total: int(end - start), s: s}, dataKey)
+}
+
+// countingReader tells the store's progress how much of the file is read.
+type countingReader struct {
+	r           io.Reader
+	s           *Store
+	step        string
+	done, total int
+	told        int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.done += n
+	if c.done-c.told >= 1<<20 || (c.done != c.told && (err == io.EOF || c.done == c.total)) || c.told == 0 {
+		c.told = max(c.done, 1)
+		c.s.progress(c.step, c.done, c.total)
+	}
+	return n, err
+}
+
+// loadRestored loads the decrypted backup into a new database of its own:
+// on disk in the incoming directory beside the data directory, closed and
+// opened again with the key so that what is checked is what the disk
+// holds; in memory for an in-memory store.
+func (s *Store) loadRestored(stream io.Reader) (*Store, error) {
+	cfg := s.cfg
+	cfg.Progress, cfg.Warn = nil, nil
+	var opts badger.Options
+	if cfg.InMemory {
+		opts = Options("", nil).WithInMemory(true)
+	} else {
+		cfg.Dir, _, _ = swapPaths(s.cfg.Dir)
+		if err := os.RemoveAll(cfg.Dir); err != nil {
+			return nil, fmt.Errorf("restore: clear %s: %w", cfg.Dir, err)
+		}
+		opts = Options(cfg.Dir, cfg.Key)
+	}
+	if cfg.NoSync {
+		opts = opts.WithSyncWrites(false)
+	}
+	drop := func() {
+		if !cfg.InMemory {
+			os.RemoveAll(cfg.Dir)
+		}
+	}
+	db, err := badger.Open(opts)
+	if err != nil {
+		drop()
+		return nil, fmt.Errorf("restore: create the new database in %s: %w", cfg.Dir, err)
+	}
+	if err := db.Load(stream, 256); err != nil {
+		db.Close()
+		drop()
+		return nil, fmt.Errorf("restore: %w (nothing was changed)", err)
+	}
+	if !cfg.InMemory {
+		if err := db.Close(); err != nil {
+			drop()
+			return nil, fmt.Errorf("restore: write the new database in %s: %w (nothing was changed)", cfg.Dir, err)
+		}
+		if db, err = badger.Open(opts); err != nil {
+			drop()
+			return nil, fmt.Errorf("restore: the restored database in %s does not open: %w (nothing was changed)", cfg.Dir, err)
+		}
+	}
+	n := &Store{db: db, now: s.now, cfg: cfg}
+	if err := n.load(nil); err != nil {
+		n.discard()
+		return nil, refuse(ErrInvalid, "the restored database cannot be read (%v): the backup was not restored, the database is as it was", err)
+	}
+	return n, nil
+}
+
+// checkRestored checks a restored database before it is swapped in: its
+// action log verifies and somebody can log in. It returns its counts, for
+// the restore's log entry.
+func (n *Store) checkRestored() (map[string]string, error) {
+	res, err := n.VerifyLog(n.Internal("restore"))
+	if err != nil {
+		return nil, fmt.Errorf("restore: verify the restored action log: %w", err)
+	}
+	if !res.OK() {
+		return nil, refuse(ErrInvalid, "the backup's action log does not verify (entry %d: %s): it was not restored, the database is as it was", res.BrokenAt, res.Problem)
+	}
+	counts := map[string]int{"operators": 0, "panels": 0, "people": 0}
+	err = n.db.View(func(txn *badger.Txn) error {
+		for what, p := range map[string][]byte{"operators": pOperator, "panels": pPanel, "people": pPerson} {
+			if err := scan(txn, p, false, func(_, _ []byte) error { counts[what]++; return nil }); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("restore: count the restored records: %w", err)
+	}
+	if counts["operators"] == 0 {
+		return nil, refuse(ErrInvalid, "the backup holds no operators, so nobody could log in: it was not restored, the database is as it was")
+	}
+	summary := map[string]string{"log entries": strconv.FormatUint(res.Entries, 10)}
+	for what, c := range counts {
+		summary[what] = strconv.Itoa(c)
+	}
+	return summary, nil
+}
+
+// discard closes a restored database that will not be used, and deletes
+// it from the disk.
+func (n *Store) discard() {
+	n.db.Close()
+	if !n.cfg.InMemory {
+		os.RemoveAll(n.cfg.Dir)
+	}
+}
+
+// swapRestored makes the checked restored database n the store's own.
+func (s *Store) swapRestored(n *Store, what string) error {
+	s.progress("swapping the restored database in", 0, 0)
+	if s.cfg.InMemory {
+		old := s.db
+		s.db = n.db
+		old.Close()
+	} else {
+		if err := n.db.Close(); err != nil {
+			os.RemoveAll(n.cfg.Dir)
+			return fmt.Errorf("restore: write the new database: %w (nothing was changed)", err)
+		}
+		if err := s.db.Close(); err != nil {
+			return fmt.Errorf("restore: close the database before the swap: %w (the restored database waits in %s; run the restore again)", err, n.cfg.Dir)
+		}
+		if err := swapIn(s.cfg.Dir, what, s.now()); err != nil {
+			return fmt.Errorf("restore: %w (guardroom finishes the swap when it next opens the database)", err)
+		}
+		opts := Options(s.cfg.Dir, s.cfg.Key)
+		if s.cfg.NoSync {
+			opts = opts.WithSyncWrites(false)
+		}
+		db, err := badger.Open(opts)
+		if err != nil {
+			return fmt.Errorf("restore: the backup was restored, then opening it failed: %w", explainOpen(s.cfg.Dir, err))
+		}
+		s.db = db
+	}
+	s.seqs, s.logHead = seqs{}, [32]byte{}
+	if err := s.load(nil); err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
 	return nil
 }
 

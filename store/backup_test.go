@@ -5,7 +5,9 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -107,7 +109,16 @@ func TestBackupRestore(t *testing.T) {
 		g := fxWrap(t, dst, src.clk)
 		*g.n = 1000 // new panels must not take the restored panel's IMEI
 		sub := dst.Subscribe()
+		// A refused attempt is logged, and leaves the database empty for
+		// the next one.
+		fxWant(t, dst.Restore(g.admin, src.key, bytes.NewReader(backup[:len(backup)/2]), false), ErrInvalid, "truncated")
+		checkRestoreRefusalLogged(t, g, "truncated")
 		fxWant(t, dst.Restore(g.admin, src.key, bytes.NewReader(backup), false), nil)
+		for _, p := range []string{dir + ".incoming", dir + ".outgoing", dir + ".swap"} {
+			if _, err := os.Stat(p); err == nil {
+				t.Errorf("%s is left after the restore", p)
+			}
+		}
 		if got := fxChanges(t, sub); got[ChangeAll] != 1 {
 			t.Errorf("restore announced %v", got)
 		}
@@ -169,8 +180,9 @@ func TestBackupRestore(t *testing.T) {
 		f := bkTarget(t)
 		before := f.logSeq()
 		fxWant(t, f.s.Restore(f.admin, src.key, bytes.NewReader(backup), false), ErrNotEmpty, "add --force")
+		checkRestoreRefusalLogged(t, f, "already holds a site")
 		checkTargetIntact(t, f)
-		if f.logSeq() != before+1 { // the SetCode refusal of checkTargetIntact
+		if f.logSeq() != before+2 { // the refused restore, the SetCode refusal of checkTargetIntact
 			t.Fatalf("log moved from %d to %d", before, f.logSeq())
 		}
 	})
@@ -194,6 +206,7 @@ func TestBackupRestore(t *testing.T) {
 		f := bkTarget(t)
 		sup := f.operator(RoleSupervisor)
 		fxWant(t, f.s.Restore(sup, src.key, bytes.NewReader(backup), true), ErrPermission, "backup/restore")
+		checkRestoreRefusalLogged(t, f, "backup/restore")
 		var buf bytes.Buffer
 		fxWant(t, f.s.Backup(sup, src.key, &buf), ErrPermission, "backup/restore")
 		if buf.Len() != 0 {
@@ -226,8 +239,18 @@ func TestBackupRestore(t *testing.T) {
 			}
 			f := bkTarget(t)
 			fxWant(t, f.s.Restore(f.admin, key, bytes.NewReader(c.file), true), c.kind, c.msg)
+			checkRestoreRefusalLogged(t, f, c.msg)
 			checkTargetIntact(t, f)
 		})
+	}
+}
+
+// checkRestoreRefusalLogged asserts that the newest log entry is the
+// refused restore, saying why.
+func checkRestoreRefusalLogged(t *testing.T, f *fx, why string) {
+	t.Helper()
+	if e := f.lastLog(); e.Action != "restore" || !strings.HasPrefix(e.Result, "refused: ") || !strings.Contains(e.Result, why) {
+		t.Fatalf("the refused restore is not in the log: %+v", e)
 	}
 }
 

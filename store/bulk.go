@@ -127,7 +127,7 @@ func (s *Store) bulkSetCodes(a Actor, panel uint64, items []BulkCode, progress f
 		err := <-inflight
 		inflight = nil
 		if err != nil {
-			if lerr := s.load(); lerr != nil { // the sequences moved on optimistically
+			if lerr := s.load(nil); lerr != nil { // the sequences moved on optimistically
 				err = errors.Join(err, lerr)
 			}
 			return fmt.Errorf("bulk set codes: %d of %d users written, then: %w", written, len(items), err)

@@ -261,16 +261,18 @@ func (s *Store) dropStaged(k *stagedImport) error {
 
 // resumeImports finishes every accepted import that a crash (or a failed
 // write) cut short, and deletes the staged rows of those never accepted.
-// The caller holds writeMu, or is Open.
-func (s *Store) resumeImports() error {
+// The caller holds writeMu, or is Open. progress, when not nil, is told
+// what is being finished and how far it is.
+func (s *Store) resumeImports(progress func(step string, done, total int)) error {
 	for _, imp := range []struct {
 		k      *stagedImport
 		finish func(progress func(done, total int)) error
 	}{{&tagImports, s.writeStagedTags}, {&peopleImports, s.writeStagedPeople}} {
 		k := imp.k
+		var m importMarker
 		found := false
 		err := s.db.View(func(txn *badger.Txn) error {
-			_, err := txn.Get(k.marker)
+			err := getJSON(txn, k.marker, &m)
 			found = err == nil
 			if errors.Is(err, badger.ErrKeyNotFound) {
 				return nil
@@ -281,7 +283,13 @@ func (s *Store) resumeImports() error {
 		case err != nil:
 			return fmt.Errorf("read the %s marker: %w", k.what, err)
 		case found:
-			err = imp.finish(nil)
+			var rows func(done, total int)
+			if progress != nil {
+				step := fmt.Sprintf("finishing the %s of %s that was accepted before guardroom stopped", k.what, m.Time.Local().Format("2006-01-02 15:04"))
+				progress(step, m.Done, m.Rows)
+				rows = func(done, total int) { progress(step, done, total) }
+			}
+			err = imp.finish(rows)
 		default:
 			err = s.dropStaged(k)
 		}

@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"unicode/utf8"
 )
 
 // Refusal kinds. A refused operation returns a *Refusal whose Kind is one of
@@ -40,8 +41,47 @@ func (r *Refusal) Is(target error) bool { return r.Kind == target }
 // Unwrap exposes the kind for errors.As/Is chains.
 func (r *Refusal) Unwrap() error { return r.Kind }
 
+// refuse makes a Refusal. A value quoted back in it is shortened (see
+// shorten): a 30 MB name in a file makes a message of a line, not of 30 MB.
 func refuse(kind error, format string, args ...any) *Refusal {
-	return &Refusal{Kind: kind, Msg: fmt.Sprintf(format, args...)}
+	shown := make([]any, len(args))
+	for i, a := range args {
+		if v, ok := a.(string); ok {
+			a = shorten(v)
+		}
+		shown[i] = a
+	}
+	return &Refusal{Kind: kind, Msg: fmt.Sprintf(format, shown...)}
+}
+
+// Longer values than maxShown characters are shown as their first
+// shownHead characters, an ellipsis and their length. No value the store
+// keeps is that long (the longest, an identifier or a person's info, is
+// 256), so only what is refused for its length is ever cut.
+const (
+	maxShown  = 256
+	shownHead = 64
+)
+
+// shorten bounds a value shown back to the operator in a refusal or an
+// import preview: "Jane Doe…(31457280 characters)".
+func shorten(v string) string {
+	if len(v) <= maxShown {
+		return v
+	}
+	n := utf8.RuneCountInString(v)
+	if n <= maxShown {
+		return v
+	}
+	head, k := v, 0
+	for i := range v {
+		if k == shownHead {
+			head = v[:i]
+			break
+		}
+		k++
+	}
+	return fmt.Sprintf("%s…(%d characters)", head, n)
 }
 
 // IsRefusal reports whether err is a rule or permission refusal rather than a

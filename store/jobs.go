@@ -225,6 +225,11 @@ func (w *wtx) finishJob(j Job, r JobResult) error {
 	if r.By != "" {
 		after["applied by"] = r.By
 	}
+	if j.Kind == JobMail && outcome != "failed" {
+		// Only here has the mail left: the change that queued it said
+		// "queued for mail".
+		after["mail"] = "sent to " + j.Mail.To
+	}
 	w.appendLog(nil, after, result)
 	return nil
 }

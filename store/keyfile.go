@@ -28,6 +28,12 @@ func ReadKey(path string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("key file: %w", err)
 	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("key file %s is a directory, not a key file: point --key-file (or GUARDROOM_KEY_FILE) at the key file itself, e.g. %s", path, filepath.Join(path, "data.key"))
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("key file %s is not a regular file: point --key-file (or GUARDROOM_KEY_FILE) at the key file itself", path)
+	}
 	if st.Mode().Perm()&0o077 != 0 {
 		return nil, fmt.Errorf("key file %s can be read by other users (mode %04o): run chmod 600 %s", path, st.Mode().Perm(), path)
 	}
@@ -68,8 +74,13 @@ func CreateKey(path string) ([]byte, error) {
 	return key, f.Close()
 }
 
-// Exists reports whether dir already holds a database.
+// Exists reports whether dir already holds a database, or will once Open
+// finishes swapping one in.
 func Exists(dir string) bool {
+	_, _, marker := swapPaths(dir)
+	if _, err := os.Stat(marker); err == nil {
+		return true
+	}
 	_, err := os.Stat(filepath.Join(dir, "MANIFEST"))
 	return err == nil
 }

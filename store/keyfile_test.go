@@ -44,7 +44,7 @@ func TestReadKey(t *testing.T) {
 		{"short", write("short.key", raw[:32], 0o600), nil, []string{"not a guardroom key"}},
 		{"long", write("long.key", append(bytes.TrimSpace(raw), "00\n"...), 0o600), nil, []string{"not a guardroom key"}},
 		{"empty", write("empty.key", nil, 0o600), nil, []string{"not a guardroom key"}},
-		{"a directory", dir, nil, []string{"key file"}},
+		{"a directory", dir, nil, []string{"is a directory, not a key file", filepath.Join(dir, "data.key")}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -65,6 +65,9 @@ func TestReadKey(t *testing.T) {
 			}
 			if strings.Contains(err.Error(), string(bytes.TrimSpace(raw))) {
 				t.Fatalf("error shows the key")
+			}
+			if strings.Contains(err.Error(), "chmod") && !strings.Contains(c.name, "refused") {
+				t.Fatalf("error %q advises chmod for something that is not about modes", err)
 			}
 		})
 	}

@@ -38,7 +38,7 @@ func (s *Store) securityEvent(w *wtx, o Operator, event, detail string) {
 		w.queueMail(opUnit(o), Mail{To: o.Email, Subject: "guardroom security notice: " + event,
 			Body: fmt.Sprintf("%s\n\nTime: %s\n\nIf this was not you or someone you asked, tell your guardroom administrator at once.\n",
 				detail, n.Time.Local().Format("2006-01-02 15:04 MST"))})
-		after["mailed to"] = o.Email
+		after["mail queued to"] = o.Email
 	}
 	saved := w.action
 	w.action = "security." + strings.ReplaceAll(strings.ToLower(event), " ", "-")

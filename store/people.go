@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -150,6 +151,10 @@ func (s *Store) identifier(id access.Identifier) (identRecord, error) {
 	}
 	if err := checkPlain(id.Kind.String(), strings.TrimSpace(id.Value)); err != nil {
 		return identRecord{}, err
+	}
+	if id.Kind != access.KindAccessCode && utf8.RuneCountInString(id.Value) > maxShown {
+		// Said before the parser quotes all of it back.
+		return identRecord{}, refuse(ErrInvalid, "%s %q is too long: no identifier has more than %d characters", id.Kind, id.Value, maxShown)
 	}
 	v, err := access.NormalizeValue(id.Kind, id.Value)
 	if err != nil {

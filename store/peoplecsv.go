@@ -120,7 +120,7 @@ var peopleImports = stagedImport{what: "people import", rows: "people", marker: 
 func (s *Store) ImportPeople(a Actor, r io.Reader, o PeopleImportOptions) (PeopleImport, error) {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	if err := s.resumeImports(); err != nil {
+	if err := s.resumeImports(nil); err != nil {
 		return PeopleImport{}, err
 	}
 	res, rows, sum, err := s.checkPeople(a, r, o)
@@ -513,7 +513,7 @@ func (c *peopleCheck) row(rec []string, line int) (PeopleImportRow, stagedPerson
 	note(err)
 	p.Apartment, err = checkText("apartment", field("apartment"), false, maxPersonApartment)
 	note(err)
-	row.Name, row.Info, row.Apartment = field("name"), field("info"), field("apartment")
+	row.Name, row.Info, row.Apartment = shorten(field("name")), shorten(field("info")), shorten(field("apartment"))
 
 	p.Unit = c.o.Unit
 	if ref := field("unit"); ref != "" {

@@ -46,7 +46,7 @@ func TestPeopleImportCrashChild(t *testing.T) {
 // openCrashChild opens, in a crash test's child, the store and the file
 // its parent names in the environment; without them it skips the test,
 // which then is not a child.
-func openCrashChild(t *testing.T, envDir, envKey, envFile string) (*store.Store, store.Actor, []byte) {
+func openCrashChild(t *testing.T, envDir, envKey, envFile string, tweak ...func(*store.Config)) (*store.Store, store.Actor, []byte) {
 	t.Helper()
 	dir := os.Getenv(envDir)
 	if dir == "" {
@@ -60,7 +60,11 @@ func openCrashChild(t *testing.T, envDir, envKey, envFile string) (*store.Store,
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := store.Open(store.Config{Dir: dir, Key: key})
+	cfg := store.Config{Dir: dir, Key: key}
+	for _, f := range tweak {
+		f(&cfg)
+	}
+	s, err := store.Open(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +126,8 @@ func (c *childRun) next() string {
 	return ""
 }
 
-// kill ends the child with SIGKILL and returns the lines it wrote since.
+// kill ends the child with SIGKILL and returns the lines it wrote since;
+// a child that said "...-finished" may have ended by itself.
 func (c *childRun) kill() []string {
 	c.t.Helper()
 	c.cmd.Process.Signal(syscall.SIGKILL)
@@ -131,7 +136,7 @@ func (c *childRun) kill() []string {
 		rest = append(rest, l)
 	}
 	c.cmd.Wait()
-	if ws, ok := c.cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || (!ws.Signaled() && !strings.Contains(strings.Join(rest, "\n"), "import-finished")) {
+	if ws, ok := c.cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || (!ws.Signaled() && !strings.Contains(strings.Join(rest, "\n"), "-finished")) {
 		c.t.Fatalf("the child was not killed:\n%s", c.stderr.String())
 	}
 	return rest
@@ -219,5 +224,61 @@ func TestPeopleImportCrash(t *testing.T) {
 			t.Logf("killed %v after %s; %d people after reopening", delay.Round(time.Millisecond),
 				map[bool]string{true: "the first chunk", false: "the start"}[round > 1], n)
 		})
+	}
+}
+
+// TestOpenSaysItFinishesAnImport: an import cut short after its first
+// chunk (here by a panic in its progress callback, as deterministic as a
+// crash at that point) is finished by the next Open, which tells its
+// Progress what it is doing and how far it is, up to the last row.
+func TestOpenSaysItFinishesAnImport(t *testing.T) {
+	const rows = 3000 // three chunks
+	dir := t.TempDir()
+	key, err := store.CreateKey(filepath.Join(t.TempDir(), "data.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := store.Open(store.Config{Dir: dir, Key: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, _ := s.Actor("admin", "test")
+	func() {
+		defer func() {
+			if r := recover(); r != "crash" {
+				t.Fatalf("recovered %v", r)
+			}
+		}()
+		s.ImportPeople(admin, bytes.NewReader(perfPeopleFile(rows)), store.PeopleImportOptions{Name: "cut.csv", Unit: store.RootUnit,
+			Progress: func(done, total int) { panic("crash") }})
+	}()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	type call struct {
+		step        string
+		done, total int
+	}
+	var calls []call
+	s, err = store.Open(store.Config{Dir: dir, Key: key, Progress: func(step string, done, total int) {
+		calls = append(calls, call{step, done, total})
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if people, _ := s.ListPeople(admin); len(people) != rows {
+		t.Fatalf("%d people after reopening", len(people))
+	}
+	if len(calls) < 2 {
+		t.Fatalf("Open said %+v while finishing the import", calls)
+	}
+	first, last := calls[0], calls[len(calls)-1]
+	if !strings.Contains(first.step, "finishing the people import") || first.total != rows || first.done == 0 || first.done == rows {
+		t.Errorf("first word %+v: want the step, with the rows written before the crash", first)
+	}
+	if last.step != first.step || last.done != rows || last.total != rows {
+		t.Errorf("last word %+v, want all %d rows", last, rows)
 	}
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -541,4 +542,55 @@ func TestStagedPersonCodec(t *testing.T) {
 	if d.err == nil {
 		t.Fatal("a corrupt part decoded")
 	}
+}
+
+// TestImportRefusalsAreBounded: a huge bad value (a name of a megabyte, a
+// card, a date, a heading) makes a refusal and a preview of a few lines:
+// each value quoted back is cut, with an ellipsis and its length.
+func TestImportRefusalsAreBounded(t *testing.T) {
+	f := newFx(t)
+	big := strings.Repeat("é", 1<<20)
+	cut := strings.Repeat("é", 64) + "…(1048576 characters)"
+	cases := []struct{ name, file string }{
+		{"name", "name,card\n" + big + ",10:1\n"},
+		{"card", "name,card\nAnn," + big + "\n"},
+		{"date", "name,card,valid_until\nAnn,10:2," + big + "\n"},
+		{"group", "name,card,groups\nAnn,10:3," + big + "\n"},
+		{"lock", "name,card,locks\nAnn,10:4," + big + "\n"},
+		{"heading", "name,card," + big + "\nAnn,10:5,x\n"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res, err := f.s.ImportPeople(f.admin, strings.NewReader(c.file), PeopleImportOptions{DryRun: true, Unit: RootUnit})
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("%v", err)
+			}
+			size := len(err.Error())
+			for _, r := range res.Rows {
+				size += len(r.Name) + len(r.Info) + len(r.Apartment) + len(r.Problem)
+			}
+			if size > 2000 {
+				t.Errorf("the refusal and its preview take %d bytes", size)
+			}
+			if c.name != "name" && !strings.Contains(err.Error(), cut) {
+				t.Errorf("the value is not shown cut with its length: %.300s", err)
+			}
+			if c.name == "name" && (len(res.Rows) != 1 || res.Rows[0].Name != cut) {
+				t.Errorf("the preview's name is not cut: %.300v", res.Rows)
+			}
+		})
+	}
+	t.Run("tag import", func(t *testing.T) {
+		res, err := f.s.ImportTags(f.admin, strings.NewReader("tag,kind,panel,slot,lock\n"+big+",keypad,1,2,\n"), TagImportOptions{DryRun: true})
+		if err == nil || len(err.Error()) > 2000 || len(res.Rows) != 1 || res.Rows[0].Tag != cut || len(res.Rows[0].Problem) > 1000 {
+			t.Fatalf("%d bytes of refusal, rows %.300v", len(fmt.Sprint(err)), res.Rows)
+		}
+	})
+	t.Run("short values are whole", func(t *testing.T) {
+		for _, v := range []string{"", "Ann", strings.Repeat("x", maxShown), strings.Repeat("é", maxShown)} {
+			if got := shorten(v); got != v {
+				t.Errorf("shorten(%d bytes) = %q", len(v), got)
+			}
+		}
+	})
 }

@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -36,12 +37,23 @@ type Config struct {
 	NoSync bool
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// Progress, when not nil, is told what Open is doing when that takes
+	// time: finishing an import or a restore that a crash interrupted.
+	// done and total count its rows; total is 0 when there is nothing to
+	// count yet.
+	Progress func(step string, done, total int)
+	// Warn, when not nil, is told what the operator should put right that
+	// does not stop the database from opening (a data directory that other
+	// users can enter).
+	Warn func(msg string)
 }
 
 // Store is an open guardroom database. It is safe for concurrent use.
 type Store struct {
 	db  *badger.DB
 	now func() time.Time
+	// cfg is how it was opened: a restore opens its new database alike.
+	cfg Config
 
 	// writeMu serialises write transactions: one process owns the
 	// database, so a mutex replaces Badger's conflict-and-retry and keeps
@@ -117,19 +129,52 @@ func Open(cfg Config) (*Store, error) {
 	if cfg.NoSync {
 		opts = opts.WithSyncWrites(false)
 	}
+	if !cfg.InMemory {
+		// A restore killed while it swapped its database in is finished
+		// first, so the database opened is whole: the old or the new.
+		what, err := finishSwap(cfg.Dir, nil)
+		if err != nil {
+			return nil, err
+		}
+		if what != "" && cfg.Progress != nil {
+			cfg.Progress("finished swapping in "+what+", which guardroom was stopped in the middle of", 0, 0)
+		}
+	}
 	db, err := badger.Open(opts)
 	if err != nil {
 		return nil, explainOpen(cfg.Dir, err)
 	}
-	s := &Store{db: db, now: cfg.Now}
+	if !cfg.InMemory {
+		if err := dropIncoming(cfg.Dir); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	s := &Store{db: db, now: cfg.Now, cfg: cfg}
 	if s.now == nil {
 		s.now = time.Now
 	}
-	if err := s.load(); err != nil {
+	if !cfg.InMemory && cfg.Warn != nil {
+		if msg := wideDir(cfg.Dir); msg != "" {
+			cfg.Warn(msg)
+		}
+	}
+	if err := s.load(cfg.Progress); err != nil {
 		db.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+// wideDir says what to do when other users may enter the data directory:
+// its files are encrypted, yet their names, sizes and times tell how the
+// site changes, and a copy is one key file away from being read.
+func wideDir(dir string) string {
+	st, err := os.Stat(dir)
+	if err != nil || st.Mode().Perm()&0o077 == 0 {
+		return ""
+	}
+	return fmt.Sprintf("the data directory %s can be entered by other users (mode %04o): run chmod 700 %s", dir, st.Mode().Perm(), dir)
 }
 
 func explainOpen(dir string, err error) error {
@@ -148,8 +193,9 @@ func (s *Store) Close() error {
 	return s.db.Close()
 }
 
-// load reads the in-memory state, initialising a new database first.
-func (s *Store) load() error {
+// load reads the in-memory state, initialising a new database first, and
+// finishes an import a crash interrupted (telling progress, if not nil).
+func (s *Store) load(progress func(step string, done, total int)) error {
 	err := s.db.View(func(txn *badger.Txn) error {
 		_, err := txn.Get(kInit)
 		return err
@@ -188,7 +234,7 @@ func (s *Store) load() error {
 	}
 	// An import accepted before a crash is written whole before the
 	// database is used; one never accepted leaves nothing.
-	return s.resumeImports()
+	return s.resumeImports(progress)
 }
 
 // RootUnit is the organization unit every database starts with.

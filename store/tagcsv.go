@@ -96,7 +96,7 @@ func (s *Store) ImportTags(a Actor, r io.Reader, o TagImportOptions) (TagImport,
 	defer s.writeMu.Unlock()
 	// An import cut short by a failed write in this process is finished
 	// before another starts: its rows were accepted.
-	if err := s.resumeImports(); err != nil {
+	if err := s.resumeImports(nil); err != nil {
 		return TagImport{}, err
 	}
 	res, rows, sum, err := s.checkImport(a, r)
@@ -318,6 +318,7 @@ func checkImportRow(rules *tagRules, refs *importRefs, cols map[string]int, rec 
 			return row, stagedTag{}, err
 		}
 		row.Problem = r.Msg
+		row.Tag = shorten(row.Tag)
 		return row, stagedTag{}, nil
 	}
 	if len(rec) > len(tagColumns) && len(rec) > len(cols) {

@@ -31,6 +31,10 @@ const (
 	// SyncCancelled: the change was cancelled before the panel confirmed
 	// it; the next poll tells whether the panel has it.
 	SyncCancelled SyncState = "not applied (cancelled)"
+	// SyncNone: a slot without a code and no change on its way. The panel
+	// has no user there, so there is nothing to be in sync with; grids
+	// and lists show it as "-" (see PanelUser.ShownSync).
+	SyncNone SyncState = "none"
 )
 
 // Sync is a panel user's (or a partition's) last device job and its
@@ -46,6 +50,16 @@ func (s Sync) String() string {
 		return fmt.Sprintf("%s: %s", s.State, s.Reason)
 	}
 	return string(s.State)
+}
+
+// ShownSync is the sync that grids and lists show for the user, the one
+// meaning for the console and the CLI: SyncNone for a slot with no code
+// and nothing on its way, else its Sync.
+func (u PanelUser) ShownSync() Sync {
+	if !u.CodeSet && (u.Sync.State == SyncInSync || u.Sync.State == "") {
+		return Sync{State: SyncNone, Job: u.Sync.Job}
+	}
+	return u.Sync
 }
 
 // PanelUser is one user slot of a panel. A slot without a code does not

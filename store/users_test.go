@@ -554,3 +554,28 @@ func TestListUsers(t *testing.T) {
 		fxWant(t, err, ErrNotFound, "no panel 999")
 	})
 }
+
+// TestShownSync: the one meaning of a user's sync that the console's grid
+// and the CLI's list show: a slot without a code and nothing on its way
+// has none; everything else is its own.
+func TestShownSync(t *testing.T) {
+	cases := []struct {
+		name string
+		u    PanelUser
+		want SyncState
+	}{
+		{"empty slot, never changed", PanelUser{Sync: Sync{State: SyncInSync}}, SyncNone},
+		{"empty slot, no state", PanelUser{}, SyncNone},
+		{"empty slot, disable on its way", PanelUser{Sync: Sync{State: SyncPending, Job: 4}}, SyncPending},
+		{"empty slot, disable failed", PanelUser{Sync: Sync{State: SyncFailed, Reason: "offline"}}, SyncFailed},
+		{"empty slot, code set at a keypad", PanelUser{Sync: Sync{State: SyncDrift}}, SyncDrift},
+		{"with a code", PanelUser{CodeSet: true, Sync: Sync{State: SyncInSync}}, SyncInSync},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := c.u.ShownSync(); got.State != c.want || (c.want != SyncNone && got != c.u.Sync) {
+				t.Errorf("ShownSync() = %+v, want %s", got, c.want)
+			}
+		})
+	}
+}

@@ -19,7 +19,7 @@ import (
 // ("pending: device offline…"): the details show it whole.
 func syncCell(s store.Sync) string {
 	switch s.State {
-	case "":
+	case "", store.SyncNone:
 		return "-"
 	case store.SyncPending:
 		if s.Reason == "" {

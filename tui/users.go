@@ -163,10 +163,7 @@ func userCells(u store.PanelUser, acc *store.Account) []string {
 		email, status = acc.Email, string(acc.Status)
 		created = acc.Created.Local().Format("2006-01-02")
 	}
-	sync := "-"
-	if u.CodeSet || u.Sync.State != store.SyncInSync {
-		sync = syncCell(u.Sync)
-	}
+	sync := syncCell(u.ShownSync())
 	return []string{strconv.Itoa(u.Slot), u.DisplayLabel() + " · " + role, code, parts, email, created, status, sync}
 }
 

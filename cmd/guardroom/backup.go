@@ -28,7 +28,10 @@ func backupCommands() []*command {
 			summary: "replace the database with a backup, then verify the restored action log",
 			details: "Restore into an empty (or new) --data directory with the key file the backup was\n" +
 				"made with. A database that holds a site is replaced only with --force. It needs the\n" +
-				"key file, not an operator login; afterwards the backup's operators log in.",
+				"key file, not an operator login; afterwards the backup's operators log in.\n" +
+				"The backup is loaded into DIR.incoming beside the data directory and checked (it opens\n" +
+				"with the key, its action log verifies, it has operators) before it is swapped in: a\n" +
+				"crash leaves the old database or the new one, and the next start finishes a swap.",
 			example: "guardroom --data /var/lib/guardroom-restored restore /media/usb/guardroom-2026-11-03.backup",
 			setup: func(fs *flag.FlagSet) runFunc {
 				force := fs.Bool("force", false, "replace everything in a database that already holds a site")
@@ -74,7 +77,12 @@ func (e *env) restore(path string, force bool) error {
 	if err := e.openStore(openOptions{noNewKey: true, keyHolder: "key holder", quietFirst: true}); err != nil {
 		return err
 	}
-	if err := e.write(e.s.Restore(e.actor, e.key, f, force)); err != nil {
+	err = e.s.Restore(e.actor, e.key, f, force)
+	e.progress.end()
+	if err := e.write(err); err != nil {
+		// The store logged a refusal in the action log of the database
+		// as it stays; the diagnostics log has it too, with the file.
+		e.log().Warn("restore refused or failed", "file", path, "data", e.cfg.DataDir, "error", err.Error())
 		if e.fresh {
 			// The new database stays, with its own admin.
 			e.announceFirstPassword()

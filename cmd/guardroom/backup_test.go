@@ -41,9 +41,28 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 	// The restored database knows the code's hash: a duplicate is refused.
 	fresh.fail(1, "already used", "2580\n", "user", "set-code", "1", "8")
 
-	// Not over a site without --force.
+	// Not over a site without --force; the refusal is in the action log
+	// and the diagnostics log.
 	fresh.fail(1, "already holds a site", "", "restore", file)
-	fresh.ok("", "restore", file, "--force")
+	if r := fresh.ok("", "log", "list", "--json"); !strings.Contains(r.stdout, `"action": "restore"`) || !strings.Contains(r.stdout, "refused: the database already holds a site") {
+		t.Errorf("the refused restore is not in the action log: %s", r)
+	}
+	if b, err := os.ReadFile(filepath.Join(fresh.data, "guardroom.log")); err != nil || !strings.Contains(string(b), "restore refused") || !strings.Contains(string(b), file) {
+		t.Errorf("the refused restore is not in the diagnostics log: %v\n%s", err, b)
+	}
+	// With it, the backup is checked and loaded beside the data directory,
+	// then swapped in, each step said on stderr.
+	r = fresh.ok("", "restore", file, "--force")
+	for _, step := range []string{"checking the backup", "loading the backup", "checking the restored database", "swapping the restored database in"} {
+		if !strings.Contains(r.stderr, "guardroom: "+step) {
+			t.Errorf("restore did not say %q: %s", step, r)
+		}
+	}
+	for _, p := range []string{".incoming", ".outgoing", ".swap"} {
+		if _, err := os.Stat(fresh.data + p); err == nil {
+			t.Errorf("%s%s is left after the restore", fresh.data, p)
+		}
+	}
 
 	// The key file the backup was made with is needed, and never made up.
 	noKey := s.at(filepath.Join(s.root, "r2"), filepath.Join(s.root, "missing.key"))

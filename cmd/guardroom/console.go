@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
@@ -69,23 +70,17 @@ func (e *env) console(withDemo bool) error {
 	if err := tui.CheckKeys(e.cfg.Keys); err != nil {
 		return &usageError{msg: "console: " + err.Error() + " (config [keys] or --key)", noUsage: true}
 	}
-	// The demo replaces admin's one-time password of a new database with
-	// its own logins, so that one is not printed.
-	if err := e.openStore(openOptions{fastFresh: withDemo, noLogin: true, quietFirst: withDemo}); err != nil {
-		return err
-	}
 	built := false
 	if withDemo {
-		empty, err := e.s.Empty()
-		if err != nil {
+		// On a new or empty database the demo is built first; it
+		// replaces admin's one-time password with its own logins.
+		var err error
+		if built, err = e.demoAside(false); err != nil {
 			return err
 		}
-		if empty {
-			if err := e.buildDemo(); err != nil {
-				return err
-			}
-			built = true
-		}
+	}
+	if err := e.openStore(openOptions{noLogin: true}); err != nil {
+		return err
 	}
 	if e.interactive() {
 		first := ""
@@ -163,23 +158,107 @@ func (e *env) listSite() error {
 }
 
 func (e *env) demo() error {
-	// The demo builder is the store's own work (an internal actor) in a
-	// new database: there is nobody to log in as yet.
-	if err := e.openStore(openOptions{fastFresh: true, keyHolder: "demo", quietFirst: true}); err != nil {
-		return err
-	}
-	empty, err := e.s.Empty()
-	if err != nil {
-		return err
-	}
-	if !empty {
-		return &store.Refusal{Kind: store.ErrNotEmpty, Msg: fmt.Sprintf(
-			"the database in %s already holds a site; use another --data directory for the demo", e.cfg.DataDir)}
-	}
-	if err := e.buildDemo(); err != nil {
+	if _, err := e.demoAside(true); err != nil {
 		return err
 	}
 	return e.demoReady()
+}
+
+// demoAside builds the demo site when the data directory holds no
+// database or an empty one, and leaves the store open on it; it reports
+// whether it built it. A site already there is refused when mustBuild,
+// else left alone.
+//
+// The demo is built in DATA.building beside the data directory and
+// renamed into place only when whole, so a build that is killed or fails
+// leaves no half-built site that the next start would open as it is: the
+// next start builds the demo again. The demo builder is the store's own
+// work (an internal actor) in a new database: there is nobody to log in
+// as yet.
+func (e *env) demoAside(mustBuild bool) (bool, error) {
+	dir := e.cfg.DataDir
+	if store.Exists(dir) {
+		if err := e.openStore(openOptions{keyHolder: "demo", quietFirst: true}); err != nil {
+			return false, err
+		}
+		empty, err := e.s.Empty()
+		switch {
+		case err != nil:
+			return false, err
+		case !empty && mustBuild:
+			return false, &store.Refusal{Kind: store.ErrNotEmpty, Msg: fmt.Sprintf(
+				"the database in %s already holds a site; use another --data directory for the demo", dir)}
+		case !empty:
+			return false, nil
+		}
+		// A database with nothing in it yet (a command was run on the
+		// new directory before): the demo takes its place.
+		e.closeStore()
+		if err := os.RemoveAll(dir); err != nil {
+			return false, fmt.Errorf("replace the empty database in %s with the demo: %w", dir, err)
+		}
+	}
+	if err := keyApart(e.cfg.KeyFile, dir); err != nil {
+		return false, err
+	}
+	if err := checkEmptyDir(dir); err != nil {
+		return false, err
+	}
+	building := filepath.Clean(dir) + ".building"
+	if err := os.RemoveAll(building); err != nil { // an earlier build that did not finish
+		return false, fmt.Errorf("remove the unfinished demo in %s: %w", building, err)
+	}
+	e.cfg.DataDir = building
+	err := e.openStore(openOptions{fastFresh: true, keyHolder: "demo", quietFirst: true})
+	if err == nil {
+		err = e.buildDemo(dir)
+	}
+	e.closeStore() // closing flushes what was written without fsync
+	e.cfg.DataDir = dir
+	if err == nil {
+		err = moveInto(building, dir)
+	}
+	if err != nil {
+		os.RemoveAll(building)
+		return false, err
+	}
+	return true, e.openStore(openOptions{keyHolder: "demo", quietFirst: true})
+}
+
+// moveInto renames the directory from to dir, which may exist holding at
+// most the diagnostics log (written there since the run began): the log
+// moves along first, still open.
+func moveInto(from, dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	for _, en := range entries {
+		if err := os.Rename(filepath.Join(dir, en.Name()), filepath.Join(from, en.Name())); err != nil {
+			return fmt.Errorf("move %s into the demo: %w", en.Name(), err)
+		}
+	}
+	if err == nil {
+		if err := os.Remove(dir); err != nil {
+			return fmt.Errorf("put the demo in %s: %w", dir, err)
+		}
+	}
+	if err := os.Rename(from, dir); err != nil {
+		return fmt.Errorf("put the demo in %s: %w", dir, err)
+	}
+	return syncParent(dir)
+}
+
+// syncParent makes a rename of dir durable, where the system can sync a
+// directory.
+func syncParent(dir string) error {
+	d, err := os.Open(filepath.Dir(filepath.Clean(dir)))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	d.Sync() // best effort: not every system syncs a directory
+	return nil
 }
 
 // demoReady lists the demo site just built and its operators' logins.
@@ -200,8 +279,9 @@ func (e *env) demoReady() error {
 	return t.flush()
 }
 
-// buildDemo runs demo.Build with a progress line on stderr.
-func (e *env) buildDemo() error {
+// buildDemo runs demo.Build with a progress line on stderr, in the store
+// open now; the site will live in dir, its simulated panels beside it.
+func (e *env) buildDemo(dir string) error {
 	live := false
 	if f, ok := e.rawStderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		live = true
@@ -213,14 +293,14 @@ func (e *env) buildDemo() error {
 			fmt.Fprintf(e.stderr, "building the demo site: %s\n", clean(step))
 		}
 	}
-	e.log().Info("building demo site", "data", e.cfg.DataDir)
+	e.log().Info("building demo site", "data", dir, "building in", e.cfg.DataDir)
 	// The simulated panels keep their memory next to the data directory.
-	err := demo.Build(e.ctx, e.s, demo.Options{Progress: progress, SimDir: e.cfg.DataDir + ".sim"})
+	err := demo.Build(e.ctx, e.s, demo.Options{Progress: progress, SimDir: dir + ".sim"})
 	if live {
 		io.WriteString(e.rawStderr, "\r\033[K")
 	}
 	if err != nil {
-		return fmt.Errorf("build the demo site: %w (the data directory %s may hold part of it: remove it before trying again)", err, e.cfg.DataDir)
+		return fmt.Errorf("build the demo site: %w (nothing was put in %s: run the command again)", err, dir)
 	}
 	e.wrote = true
 	return nil

@@ -70,7 +70,7 @@ func TestDeviceCommands(t *testing.T) {
 	if r := s.ok("", "user", "resolve", "1", "7", "accept"); !strings.Contains(r.stdout, "takes the panel's state") {
 		t.Errorf("resolve: %s", r)
 	}
-	if u := s.user("1", "7"); u.CodeSet || u.Sync != "in sync" {
+	if u := s.user("1", "7"); u.CodeSet || u.Sync != "none" { // no code: nothing to be in sync with
 		t.Errorf("after accepting: %+v", u)
 	}
 }

@@ -43,6 +43,8 @@ type env struct {
 	key   []byte
 	// fresh is set when this run created the database.
 	fresh bool
+	// progress shows what the store says of its long work (Config.Progress).
+	progress *progressLine
 	// password is the one this run logged in with (operator passwd gives
 	// it as the old one); it never leaves the process.
 	password string
@@ -95,15 +97,20 @@ func (e *env) write(err error) error {
 func (e *env) close() {
 	defer e.stdout.(*plainWriter).flush()
 	defer e.stderr.(*plainWriter).flush()
+	e.closeStore()
+	if e.logFile != nil {
+		e.logFile.Close()
+	}
+}
+
+// closeStore closes the store, if open.
+func (e *env) closeStore() {
 	if e.s != nil {
 		if err := e.s.Close(); err != nil {
 			e.log().Error("close database", "error", err.Error())
 			fmt.Fprintf(e.stderr, "guardroom: closing the database: %v\n", err)
 		}
 		e.s = nil
-	}
-	if e.logFile != nil {
-		e.logFile.Close()
 	}
 }
 

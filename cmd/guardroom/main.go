@@ -30,6 +30,7 @@ func main() {
 		// store.Options) and the heap is kept under this limit.
 		debug.SetMemoryLimit(256 << 20)
 	}
+	privateFiles()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	go func() {
 		// After the first interrupt a second one ends the process at once.

@@ -3,9 +3,13 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"golang.org/x/term"
 
 	"github.com/guardroom/guardroom/store"
 )
@@ -53,8 +57,8 @@ func (e *env) openStore(o openOptions) error {
 		return nil
 	}
 	dir, keyPath := e.cfg.DataDir, e.cfg.KeyFile
-	if within(keyPath, dir) {
-		return fmt.Errorf("the key file %s is inside the data directory %s: keep it apart (--key-file or GUARDROOM_KEY_FILE), or whoever copies the data directory can read it", keyPath, dir)
+	if err := keyApart(keyPath, dir); err != nil {
+		return err
 	}
 	fresh := !store.Exists(dir)
 	if fresh && o.mustExist {
@@ -81,10 +85,14 @@ func (e *env) openStore(o openOptions) error {
 	case err != nil:
 		return err
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("create data directory: %w", err)
+	if fresh {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("create data directory: %w", err)
+		}
 	}
-	s, err := store.Open(store.Config{Dir: dir, Key: key, NoSync: o.fastFresh && fresh})
+	e.progress = e.openProgress()
+	s, err := store.Open(store.Config{Dir: dir, Key: key, NoSync: o.fastFresh && fresh, Progress: e.progress.step, Warn: e.warn})
+	e.progress.end()
 	if err != nil {
 		return err
 	}
@@ -100,6 +108,83 @@ func (e *env) openStore(o openOptions) error {
 		return nil
 	}
 	return e.login(o)
+}
+
+// warn tells the operator, on stderr and in the log, what to put right.
+func (e *env) warn(msg string) {
+	e.log().Warn(msg)
+	fmt.Fprintf(e.stderr, "guardroom: warning: %s\n", msg)
+}
+
+// openProgress shows on stderr what a slow Open or restore does (finishing
+// an import or a restore that a crash interrupted, loading a backup): on a
+// terminal one line that counts up, otherwise a line when a counted step
+// starts and one when each step ends.
+func (e *env) openProgress() *progressLine {
+	p := &progressLine{w: e.stderr, log: e.log()}
+	if f, ok := e.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		p.live = true
+	}
+	return p
+}
+
+// progressLine is a step with a count, printed as it moves on. A step
+// with nothing to count (done and total 0) is one line, said at its end.
+type progressLine struct {
+	w           io.Writer
+	log         *slog.Logger
+	live        bool
+	current     string
+	done, total int
+	said        bool
+}
+
+func (p *progressLine) step(step string, done, total int) {
+	if step != p.current {
+		p.end()
+		p.current, p.said = step, false
+		p.log.Info(step)
+	}
+	p.done, p.total = done, total
+	switch {
+	case done == 0 && total == 0:
+	case p.live:
+		fmt.Fprintf(p.w, "\r\033[Kguardroom: %s: %s", clean(step), count(done, total))
+	case !p.said:
+		fmt.Fprintf(p.w, "guardroom: %s...\n", clean(step))
+		p.said = true
+	}
+}
+
+// end finishes the step in progress, if any.
+func (p *progressLine) end() {
+	if p.current == "" {
+		return
+	}
+	if p.live {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+	if p.done == 0 && p.total == 0 {
+		fmt.Fprintf(p.w, "guardroom: %s\n", clean(p.current))
+	} else {
+		fmt.Fprintf(p.w, "guardroom: %s: done (%s)\n", clean(p.current), count(p.done, p.total))
+	}
+	p.current = ""
+}
+
+func count(done, total int) string {
+	if total == 0 {
+		return fmt.Sprint(done)
+	}
+	return fmt.Sprintf("%d of %d", done, total)
+}
+
+// keyApart refuses a key file inside the data directory.
+func keyApart(keyPath, dir string) error {
+	if within(keyPath, dir) {
+		return fmt.Errorf("the key file %s is inside the data directory %s: keep it apart (--key-file or GUARDROOM_KEY_FILE), or whoever copies the data directory can read it", keyPath, dir)
+	}
+	return nil
 }
 
 // announceFirstPassword prints admin's one-time password of the database

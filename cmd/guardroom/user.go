@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,11 +22,14 @@ func userCommands() []*command {
 		{
 			name: "user list", args: "PANEL", minArgs: 1, maxArgs: 1,
 			summary: "list a panel's user slots: label & role, code set or not, partitions, account, status, sync",
-			example: "guardroom user list \"Main office\"\nguardroom user list 1 --with-code --json",
+			details: "On a terminal the table fits its width: long labels, accounts and sync reasons end in\n" +
+				"\"…\" (--wide prints them whole). Piped or redirected, and with --json, nothing is cut.",
+			example: "guardroom user list \"Main office\"\nguardroom user list 1 --with-code --json\nguardroom user list 1 --wide",
 			setup: func(fs *flag.FlagSet) runFunc {
 				asJSON := jsonFlag(fs)
 				withCode := fs.Bool("with-code", false, "list only the users that have a code (exist on the panel)")
-				return func(e *env, args []string) error { return e.userList(args[0], *withCode, *asJSON) }
+				wide := fs.Bool("wide", false, "print every cell whole, however wide the terminal")
+				return func(e *env, args []string) error { return e.userList(args[0], *withCode, *wide, *asJSON) }
 			},
 		},
 		{
@@ -166,11 +171,22 @@ type userJSON struct {
 	Sync           string     `json:"sync"`
 	SyncReason     string     `json:"sync_reason,omitempty"`
 	Updated        *time.Time `json:"updated,omitempty"`
+	// DoorLocks and Tags are filled by user show only.
+	DoorLocks []userLockJSON `json:"door_locks,omitempty"`
+	Tags      []store.Tag    `json:"tags,omitempty"`
+}
+
+// userLockJSON is a door lock a panel user is given, in user show.
+type userLockJSON struct {
+	ID     uint64 `json:"id"`
+	Number int    `json:"number"`
+	Name   string `json:"name"`
 }
 
 func userRow(u store.PanelUser, accts map[uint64]store.Account) userJSON {
+	sync := u.ShownSync()
 	r := userJSON{Panel: u.Panel, Slot: u.Slot, Label: u.DisplayLabel(), Role: string(u.Role), CodeSet: u.CodeSet,
-		Partitions: u.Partitions.List(), Status: string(store.StatusUnknown), Sync: string(u.Sync.State), SyncReason: u.Sync.Reason}
+		Partitions: u.Partitions.List(), Status: string(store.StatusUnknown), Sync: string(sync.State), SyncReason: sync.Reason}
 	if r.Partitions == nil {
 		r.Partitions = []int{}
 	}
@@ -190,7 +206,7 @@ func userRow(u store.PanelUser, accts map[uint64]store.Account) userJSON {
 	return r
 }
 
-func (e *env) userList(ref string, withCode, asJSON bool) error {
+func (e *env) userList(ref string, withCode, wide, asJSON bool) error {
 	p, err := e.openPanel(ref)
 	if err != nil {
 		return err
@@ -213,9 +229,18 @@ func (e *env) userList(ref string, withCode, asJSON bool) error {
 	if asJSON {
 		return writeJSON(e.stdout, rows)
 	}
-	t := newTable(e.stdout, "№", "Label & role", "Code", "Partitions", "Account", "Created", "Status", "Sync")
+	cells := [][]string{{"№", "Label & role", "Code", "Partitions", "Account", "Created", "Status", "Sync"}}
 	for _, r := range rows {
-		t.row(userCells(r)...)
+		cells = append(cells, userCells(r))
+	}
+	if !wide {
+		// Sync reasons, labels, accounts and partitions first; the
+		// times and statuses only if that is not enough.
+		fitRows(cells, e.termWidth(), []int{7, 1, 4, 3}, []int{5, 6})
+	}
+	t := newTable(e.stdout, cells[0]...)
+	for _, c := range cells[1:] {
+		t.row(c...)
 	}
 	return t.flush()
 }
@@ -243,7 +268,10 @@ func userCells(r userJSON) []string {
 		created = localTime(*r.AccountCreated, accountTime)
 	}
 	sync := r.Sync
-	if r.SyncReason != "" {
+	switch {
+	case sync == string(store.SyncNone):
+		sync = "-" // as the console's grid shows it
+	case r.SyncReason != "":
 		sync += ": " + r.SyncReason
 	}
 	return []string{strconv.Itoa(r.Slot), r.Label + " (" + role + ")", code, parts, account, created, r.Status, sync}
@@ -260,6 +288,24 @@ func (e *env) userShow(args []string, asJSON bool) error {
 		return err
 	}
 	r := userRow(u, accts)
+	// The door locks and tags the console's details show too; an operator
+	// who may not view equipment is told so instead.
+	equipment := ""
+	locks, err := e.s.ListLocks(e.actor)
+	if err == nil {
+		for _, l := range locks {
+			if l.Panel == p.ID && slices.Contains(l.Users, slot) {
+				r.DoorLocks = append(r.DoorLocks, userLockJSON{ID: l.ID, Number: l.Number, Name: l.Name})
+			}
+		}
+		r.Tags, err = e.s.UserTags(e.actor, p.ID, slot)
+	}
+	switch {
+	case errors.Is(err, store.ErrPermission):
+		equipment = "not shown: " + err.Error()
+	case err != nil:
+		return err
+	}
 	if asJSON {
 		return writeJSON(e.stdout, r)
 	}
@@ -286,6 +332,26 @@ func (e *env) userShow(args []string, asJSON bool) error {
 	if r.Updated != nil {
 		w.add("Updated", "%s", localTime(*r.Updated, logTime))
 	}
+	lockNames := make([]string, len(r.DoorLocks))
+	for i, l := range r.DoorLocks {
+		lockNames[i] = fmt.Sprintf("%s (lock %d, number %d)", l.Name, l.ID, l.Number)
+	}
+	tagNames := make([]string, len(r.Tags))
+	for i, tg := range r.Tags {
+		tagNames[i] = tg.ID + " (" + string(tg.Kind)
+		if tg.Lock != 0 {
+			tagNames[i] += fmt.Sprintf(", lock %d", tg.Lock)
+		}
+		if tg.Status != store.TagActive {
+			tagNames[i] += ", " + string(tg.Status)
+		}
+		tagNames[i] += ")"
+	}
+	if equipment != "" {
+		lockNames, tagNames = []string{equipment}, []string{equipment}
+	}
+	w.add("Door locks", "%s", listOrNone(lockNames))
+	w.add("Tags", "%s", listOrNone(tagNames))
 	if err := w.flush(); err != nil {
 		return err
 	}
@@ -295,6 +361,14 @@ func (e *env) userShow(args []string, asJSON bool) error {
 		t.row("  "+a.name, a.why)
 	}
 	return t.flush()
+}
+
+// listOrNone joins names, or says none.
+func listOrNone(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
 }
 
 type userAction struct{ name, why string }

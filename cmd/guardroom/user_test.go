@@ -1,11 +1,16 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
+
+	"github.com/creack/pty"
 )
 
 func TestUserCommands(t *testing.T) {
@@ -79,6 +84,14 @@ func TestUserCommands(t *testing.T) {
 	if !strings.Contains(r.stdout, "Front desk (Supervisor)  set") || !strings.Contains(r.stdout, "User 8 (-)") {
 		t.Errorf("user list rows:\n%s", r.stdout)
 	}
+	// A slot without a code has nothing on the panel to be in sync with:
+	// "-", as the console shows it (store.PanelUser.ShownSync).
+	if f := strings.Fields(lines[8]); f[0] != "8" || f[len(f)-1] != "-" || strings.Contains(lines[8], "in sync") {
+		t.Errorf("empty slot 8: %q", lines[8])
+	}
+	if u := s.user("1", "8"); u.Sync != "none" {
+		t.Errorf("empty slot 8's sync in JSON: %q", u.Sync)
+	}
 	var rows []userJSON
 	s.jsonOut(&rows, "user", "list", "1", "--with-code")
 	if len(rows) != 2 || rows[0].Slot != 7 || rows[1].Slot != 40 || rows[0].Sync != "in sync" {
@@ -92,8 +105,111 @@ func TestUserCommands(t *testing.T) {
 	}
 
 	s.ok("", "user", "disable", "1", "7", "--yes")
-	if u := s.user("1", "7"); u.CodeSet || u.Label != "User 7" || len(u.Partitions) != 0 {
+	if u := s.user("1", "7"); u.CodeSet || u.Label != "User 7" || len(u.Partitions) != 0 || u.Sync != "none" {
 		t.Errorf("after disable: %+v", u)
+	}
+}
+
+// TestUserListFitsTheTerminal: on an 80-column terminal user list cuts its
+// long cells with "…" to fit; --wide, a pipe and --json print them whole.
+func TestUserListFitsTheTerminal(t *testing.T) {
+	s := newSite(t).withPanel()
+	long := "ann.with.a.rather.long.address@example.com"
+	s.ok("2580\n", "user", "set-code", "1", "7", "--label", "Night guard of the east gate 12")
+	s.ok("", "account", "create", long)
+	s.ok("", "account", "assign", long, "1", "7")
+
+	onTerminal := func(args ...string) []string {
+		t.Helper()
+		tm, tty := newTerminal(t)
+		if err := pty.Setsize(tty, &pty.Winsize{Cols: 80, Rows: 24}); err != nil {
+			t.Skipf("pty size: %v", err)
+		}
+		var errb bytes.Buffer
+		code := run(context.Background(), append(s.flags(), args...), strings.NewReader(""), tty, &errb)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errb.String())
+		}
+		out := tm.expect("User 95 (-)")
+		return strings.Split(strings.ReplaceAll(out, "\r\n", "\n"), "\n")
+	}
+	widest := func(lines []string) (w int) {
+		for _, l := range lines {
+			w = max(w, utf8.RuneCountInString(l))
+		}
+		return w
+	}
+	lines := onTerminal("user", "list", "1")
+	if w := widest(lines); w > 80 {
+		t.Errorf("user list on an 80-column terminal is %d wide:\n%s", w, strings.Join(lines, "\n"))
+	}
+	if row := strings.Join(lines, "\n"); !strings.Contains(row, "…") || strings.Contains(row, long) {
+		t.Errorf("no cell was cut:\n%s", row)
+	}
+	if lines := onTerminal("user", "list", "1", "--wide"); widest(lines) <= 80 || !strings.Contains(strings.Join(lines, "\n"), long) {
+		t.Errorf("--wide cut cells:\n%s", strings.Join(lines, "\n"))
+	}
+	if r := s.ok("", "user", "list", "1"); !strings.Contains(r.stdout, long) || !strings.Contains(r.stdout, "Night guard of the east gate 12") || strings.Contains(r.stdout, "…") {
+		t.Errorf("piped user list was cut:\n%s", r.stdout)
+	}
+}
+
+func TestFitRows(t *testing.T) {
+	head := []string{"№", "Label", "Sync"}
+	wide := []string{"№", "Label", "Sync", "Status"}
+	cases := []struct {
+		name  string
+		width int
+		row   []string
+		want  []string
+	}{
+		{"fits already", 40, []string{"1", "Bob", "in sync"}, []string{"1", "Bob", "in sync"}},
+		{"no terminal", 0, []string{"1", strings.Repeat("b", 50), "in sync"}, []string{"1", strings.Repeat("b", 50), "in sync"}},
+		{"widest shrinkable column first", 30, []string{"1", "Bob", "pending: the panel did not answer"},
+			[]string{"1", "Bob", "pending: the panel …"}},
+		{"both, down to their floor", 10, []string{"1", "Bob the builder", "pending: the panel did not answer"},
+			[]string{"1", "Bob the…", "pending…"}},
+		{"runes, not bytes", 16, []string{"1", "Åsa", "ääääääääääää"}, []string{"1", "Åsa", "äääääää…"}},
+		{"the second group when the first is not enough", 24, []string{"1", "Bob the builder", "pending: the panel did not answer", "Not confirmed"},
+			[]string{"1", "Bob the…", "pending…", "Not con…"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			h := head
+			if len(c.row) == 4 {
+				h = wide
+			}
+			rows := [][]string{slices.Clone(h), slices.Clone(c.row)}
+			groups := [][]int{{2, 1}}
+			if len(h) == 4 {
+				groups = append(groups, []int{3})
+			}
+			fitRows(rows, c.width, groups...)
+			if !slices.Equal(rows[1], c.want) || !slices.Equal(rows[0], h) {
+				t.Errorf("got %q, want %q", rows[1], c.want)
+			}
+		})
+	}
+}
+
+// TestUserShowLocksAndTags: user show names the door locks and the tags
+// the user is given, as the console's details do.
+func TestUserShowLocksAndTags(t *testing.T) {
+	s := newSite(t).withPanel().withTower()
+	s.ok("", "lock", "add", "--panel", "Tower", "--name", "Front door", "--model", "l3")
+	r := s.ok("", "user", "show", "Tower", "2")
+	if !strings.Contains(r.stdout, "Door locks  none") || !strings.Contains(r.stdout, "Tags        none") {
+		t.Errorf("user show before:\n%s", r.stdout)
+	}
+	s.ok("", "lock", "assign", "Front door", "2")
+	s.ok("", "tag", "enrol", "04:A1:B2:C3", "--kind", "keypad", "--panel", "Tower", "--slot", "2")
+	r = s.ok("", "user", "show", "Tower", "2")
+	if !strings.Contains(r.stdout, "Door locks  Front door (lock 1, number 1)") || !strings.Contains(r.stdout, "Tags        04A1B2C3 (keypad)") {
+		t.Errorf("user show:\n%s", r.stdout)
+	}
+	u := s.user("Tower", "2")
+	if len(u.DoorLocks) != 1 || u.DoorLocks[0].Name != "Front door" || len(u.Tags) != 1 || u.Tags[0].ID != "04A1B2C3" {
+		t.Errorf("user show --json: %+v", u)
 	}
 }
 

@@ -59,7 +59,8 @@ func TestMailWaitsUntilSMTPIsConfigured(t *testing.T) {
 		t.Errorf("mail status %+v", m)
 	}
 	a := f.applies()
-	if len(a) != 1 || a[0].Action != "mail.send" || a[0].Account != "ann@example.com" || a[0].After["driver"] != "smtp" {
+	if len(a) != 1 || a[0].Action != "mail.send" || a[0].Account != "ann@example.com" || a[0].After["driver"] != "smtp" ||
+		a[0].After["mail"] != "sent to ann@example.com" {
 		t.Errorf("log %+v", a)
 	}
 	// The delivered job no longer holds the one-time code.

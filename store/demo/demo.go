@@ -61,7 +61,8 @@ type Options struct {
 	Progress func(step string)
 	// SimDir keeps the simulated panels' memory (one state file a panel),
 	// so they still hold the demo's codes when the console opens it later.
-	// Empty keeps them in this process only (tests).
+	// A relative path is made absolute. Empty keeps them in this process
+	// only (tests).
 	SimDir string
 }
 
@@ -88,6 +89,11 @@ func Build(ctx context.Context, s *store.Store, o Options) error {
 		return fmt.Errorf("the database already holds a site: build the demo in an empty data directory")
 	}
 	if o.SimDir != "" {
+		// The panels keep this path: a relative one would point
+		// elsewhere when guardroom runs from another directory.
+		if o.SimDir, err = filepath.Abs(o.SimDir); err != nil {
+			return fmt.Errorf("the simulated panels' directory: %w", err)
+		}
 		if err := os.MkdirAll(o.SimDir, 0o700); err != nil {
 			return fmt.Errorf("the simulated panels' directory: %w", err)
 		}
