@@ -10,7 +10,7 @@ import (
 // termWidth is the width of the terminal standard output is, or 0 when it
 // is not one (a pipe, a file, a script): then tables are printed whole.
 func (e *env) termWidth() int {
-	f, ok := e.stdout.(*os.File)
+	f, ok := terminalOf(e.stdout).(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
 		return 0
 	}

@@ -122,8 +122,10 @@ func (e *env) warn(msg string) {
 // starts and one when each step ends.
 func (e *env) openProgress() *progressLine {
 	p := &progressLine{w: e.stderr, log: e.log()}
-	if f, ok := e.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		p.live = true
+	if f, ok := e.rawStderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		// The live line moves with \r, which the escaping stream would
+		// show; its words are our own, as the import's progress bar's are.
+		p.w, p.live = e.rawStderr, true
 	}
 	return p
 }
