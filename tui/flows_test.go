@@ -603,7 +603,7 @@ func TestPaging(t *testing.T) {
 	c.waitScreen("1-15 of 1000  ·  page 1/67")
 	for _, want := range []struct {
 		status, rng string
-	}{{"50 rows per page", "1-50 of 1000  ·  page 1/20"}, {"100 rows per page", "1-100 of 1000"}, {"200 rows per page", "1-200 of 1000"}, {"10 rows per page", "1-10 of 1000"}, {"15 rows per page", "1-15 of 1000"}} {
+	}{{"50 rows per page", "1-50 of 1000  ·  page 1/20"}, {"100 rows per page", "1-100 of 1000"}, {"200 rows per page", "1-200 of 1000"}, {"fit: 15 rows per page", "1-15 of 1000  ·  page 1/67  ·  fit: 15 per page"}, {"10 rows per page", "1-10 of 1000"}, {"15 rows per page", "1-15 of 1000"}} {
 		c.press("+")
 		c.waitStatus(want.status)
 		c.waitScreen(want.rng)
