@@ -799,7 +799,10 @@ func (a *App) View() tea.View {
 		bw, bh := lipgloss.Size(box)
 		x, y := max((w-bw)/2, 0), max((a.height-bh)/2, 0)
 		if docked {
-			x, y = max(w-bw, 0), min(a.topLines(), max(a.height-bh, 0))
+			// Under the tabs, or as high as it must be to stay above the
+			// footer (at 80x24 it covers the tabs' right part), never
+			// over the header.
+			x, y = max(w-bw, 0), max(min(a.topLines(), a.height-chromeLines+1-bh), min(a.headerLines(), max(a.height-bh, 0)))
 		}
 		content = overlay(content, box, x, y, w, a.height, !docked)
 		// A dialog taller than a small terminal is cut at the bottom:
@@ -826,11 +829,13 @@ func overlay(content, box string, x, y, w, h int, marginTop bool) string {
 	bw, bh := lipgloss.Size(box)
 	// The margin, clipped to the screen; a dialog docked under the tabs
 	// has none above it.
-	mx, my := max(x-1, 0), max(y-1, 0)
+	// The margin never blanks the header's first line or the status
+	// line: a tall dialog may reach them, its margin may not.
+	mx, my := max(x-1, 0), max(y-1, 1)
 	if !marginTop {
 		my = y
 	}
-	mw, mh := min(x+bw+1, w)-mx, min(y+bh+1, max(h, lipgloss.Height(content)))-my
+	mw, mh := min(x+bw+1, w)-mx, min(y+bh+1, h-1)-my
 	layers := []*lipgloss.Layer{lipgloss.NewLayer(content)}
 	if mw > 0 && mh > 0 {
 		blank := strings.TrimSuffix(strings.Repeat(strings.Repeat(" ", mw)+"\n", mh), "\n")
@@ -973,11 +978,14 @@ func (a *App) headerRows() []string {
 	// Short words when the long ones would squeeze the breadcrumb; then
 	// the notices wait for a wider window (! shows them; the login showed
 	// them). The operator's name and the clock always stay.
+	// The breadcrumb needs its own width, up to 30 cells (16 before the
+	// notices give way).
+	want := ansi.StringWidth(crumbLine(a.cur().crumbs(), a.width))
 	right, alert := layout(false)
-	if room(right, alert) < 30 {
+	if room(right, alert) < min(want, 30) {
 		right, alert = layout(true)
 	}
-	if room(right, alert) < 16 {
+	if room(right, alert) < min(want, 16) {
 		notices = false
 		right, alert = layout(true)
 	}

@@ -237,7 +237,7 @@ func (h *help) lines(width int) []string {
 	var out []string
 	keyCol := 18
 	if width >= 100 { // room for the ID that [keys] in the config remaps
-		keyCol = 41
+		keyCol = 43
 	}
 	indent := strings.Repeat(" ", keyCol+1)
 	textW := max(width-keyCol-1, 10)
@@ -247,7 +247,7 @@ func (h *help) lines(width int) []string {
 			a := h.c.keys.action(id)
 			keys := strings.Join(a.Keys, ", ")
 			if keyCol > 18 {
-				keys = fmt.Sprintf("%-18s %-22s", keys, a.ID)
+				keys = fmt.Sprintf("%-18s %-24s", keys, a.ID)
 			}
 			keys = fmt.Sprintf("%-*s ", keyCol, keys)
 			text, style, keyStyle := a.Long, t.Cell, t.Cell
@@ -283,14 +283,14 @@ func (h *help) lines(width int) []string {
 func (h *help) view(width, height int) string {
 	w := dialogWidth(width, 100)
 	lines := h.lines(w)
-	// The box and its blank margin leave the header's first line and
-	// the status line uncovered.
-	h.room = max(height-8, 3)
+	// The box and its blank margin leave the header's first line, the
+	// hints and the status line uncovered.
+	h.room = max(height-9, 3)
 	h.offset = min(h.offset, max(len(lines)-h.room, 0))
 	title := "Keys — any other key closes"
 	if len(lines) > h.room {
 		last := min(len(lines), h.offset+h.room)
-		title = fmt.Sprintf("Keys %d-%d of %d — ↑/↓ pgup/pgdn scroll, any other key closes", h.offset+1, last, len(lines))
+		title = fmt.Sprintf("Keys — lines %d-%d of %d, ↑/↓ pgup/pgdn scroll, any other key closes", h.offset+1, last, len(lines))
 	}
 	lines = lines[h.offset:min(len(lines), h.offset+h.room)]
 	for i, l := range lines {

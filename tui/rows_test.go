@@ -159,8 +159,8 @@ func TestPanelCells(t *testing.T) {
 
 func TestAccountCells(t *testing.T) {
 	a := store.Account{Email: "ana.active@example.com", Status: store.StatusActive, Created: fixedNow, Links: []store.UserRef{{Panel: 1, Slot: 2}, {Panel: 2, Slot: 7}}}
-	// 003's created format: "4:24:55 PM Wed 13 May, 2026".
-	want := []string{"ana.active@example.com", "Active", "4:24:55 PM Wed 13 May, 2026", "2"}
+	// 003's created time ("4:24:55 PM Wed 13 May, 2026") on the 24-hour clock.
+	want := []string{"ana.active@example.com", "Active", "2026-05-13 16:24:55", "2"}
 	if got := accountCells(a); !slices.Equal(got, want) {
 		t.Errorf("got %q\nwant %q", got, want)
 	}
