@@ -76,6 +76,9 @@ type App struct {
 	filterBuf string
 
 	clock time.Time
+	// site is the site's clock (guardroom access timezone), which the
+	// access views read; nil when none is set.
+	site  *time.Location
 	sync  store.SyncCounts
 	locks store.LockAlerts
 	sub   *store.Subscription
@@ -216,6 +219,20 @@ func touchesLocks(changes []store.Change) bool {
 }
 
 type lockAlertsMsg struct{ alerts store.LockAlerts }
+
+type siteZoneMsg struct{ loc *time.Location }
+
+// loadZone reads the site's clock for the header.
+func (a *App) loadZone() tea.Cmd {
+	c := a.c
+	return func() tea.Msg {
+		loc := c.siteZone()
+		if loc == time.Local {
+			loc = nil
+		}
+		return siteZoneMsg{loc}
+	}
+}
 
 // loadAlerts counts the jammed locks and low batteries for the header. An
 // operator who may not see equipment gets no count, and no error: the
@@ -394,6 +411,9 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 		if touchesLocks(msg.changes) {
 			cmds = append(cmds, a.loadAlerts())
 		}
+		if slices.ContainsFunc(msg.changes, func(c store.Change) bool { return c.What == store.ChangeAccess || c.What == store.ChangeAll }) {
+			cmds = append(cmds, a.loadZone())
+		}
 		for i, s := range a.screens {
 			switch {
 			case !s.relevant(msg.changes):
@@ -409,6 +429,9 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case lockAlertsMsg:
 		a.locks = msg.alerts
+		return nil
+	case siteZoneMsg:
+		a.site = msg.loc
 		return nil
 	case noticesMsg:
 		a.notices = msg.notices
@@ -904,13 +927,23 @@ func lockSummary(l store.LockAlerts, short bool) string {
 
 // clockText is the header's clock: this PC's, with its zone, since the
 // access views read the site's clock (guardroom access timezone) and the
-// two can differ. The date and seconds come on a wide window.
+// two can differ; when they do, the site's follows ("· site 17:24 EET").
+// The date and seconds come on a wide window.
 func (a *App) clockText() string {
 	now := a.clock.Local()
+	s := timeText(now, timeClockZone)
 	if a.width >= 100 {
-		return timeText(now, timeFullZone)
+		s = timeText(now, timeFullZone)
 	}
-	return timeText(now, timeClockZone)
+	if a.site != nil {
+		site := now.In(a.site)
+		_, siteOff := site.Zone()
+		_, localOff := now.Zone()
+		if siteOff != localOff {
+			s += " · site " + timeText(site, timeClockZone)
+		}
+	}
+	return s
 }
 
 // headerRows are the header's lines. On a wide window one line holds the

@@ -399,6 +399,7 @@ func (s *syncApp) loadAll() {
 	}
 	s.run(s.a.loadSync())
 	s.run(s.a.loadAlerts())
+	s.run(s.a.loadZone())
 }
 
 func (s *syncApp) send(msg tea.Msg) {

@@ -113,7 +113,7 @@ func (a *App) sessionCmds(logged bool) tea.Cmd {
 	for i := range a.screens {
 		a.stale[i] = i != a.active
 	}
-	cmds := []tea.Cmd{a.loadSync(), a.loadAlerts(), a.cur().load(), a.c.loadNotices(true)}
+	cmds := []tea.Cmd{a.loadSync(), a.loadAlerts(), a.loadZone(), a.cur().load(), a.c.loadNotices(true)}
 	if logged {
 		a.sessionLogged = true
 		cmds = append(cmds, a.recordSession(a.c.actor, "console.start", ""))
