@@ -360,10 +360,7 @@ func newAccessScreen(c *common) *accessScreen {
 
 func (s *accessScreen) id() screenID { return scrAccess }
 
-func (s *accessScreen) title(short bool) string {
-	if short {
-		return "Acc"
-	}
+func (s *accessScreen) title(bool) string {
 	return "Access"
 }
 

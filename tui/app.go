@@ -65,13 +65,21 @@ type App struct {
 	themeAuto     bool
 	noMouse       bool
 
+	// status is what the last action said (done, or refused and why):
+	// it is about the row and tab it was said on, so moving to another
+	// row or tab clears it. note is what holds for the whole session
+	// (read-only, when access ends): shown whenever no status is.
 	status    string
 	statusErr bool
+	note      string
 
 	filtering bool
 	filterBuf string
 
 	clock time.Time
+	// site is the site's clock (guardroom access timezone), which the
+	// access views read; nil when none is set.
+	site  *time.Location
 	sync  store.SyncCounts
 	locks store.LockAlerts
 	sub   *store.Subscription
@@ -213,6 +221,20 @@ func touchesLocks(changes []store.Change) bool {
 
 type lockAlertsMsg struct{ alerts store.LockAlerts }
 
+type siteZoneMsg struct{ loc *time.Location }
+
+// loadZone reads the site's clock for the header.
+func (a *App) loadZone() tea.Cmd {
+	c := a.c
+	return func() tea.Msg {
+		loc := c.siteZone()
+		if loc == time.Local {
+			loc = nil
+		}
+		return siteZoneMsg{loc}
+	}
+}
+
 // loadAlerts counts the jammed locks and low batteries for the header. An
 // operator who may not see equipment gets no count, and no error: the
 // header has nothing to say to them about locks.
@@ -287,12 +309,14 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		msg = inner
 	}
+	was := a.spot()
 	var cmd tea.Cmd
 	if a.login != nil {
 		cmd = a.loginUpdate(msg)
 	} else {
 		cmd = a.update(msg)
 	}
+	a.clearStale(msg, was)
 	if len(a.c.opened) > 0 {
 		a.modals = append(a.modals, a.c.opened...)
 		a.c.opened = nil
@@ -304,6 +328,40 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmd = tea.Batch(cmd, a.stamp(end))
 	}
 	return a, cmd
+}
+
+// spot is where the operator is: the tab, the selected row, the status.
+type spot struct {
+	tab, row int
+	selected bool
+	status   string
+}
+
+func (a *App) spot() spot {
+	p := spot{tab: a.active, status: a.status}
+	if a.login == nil && len(a.screens) > 0 {
+		if g := a.cur().table(); g != nil {
+			p.row, p.selected = g.Selected()
+		}
+	}
+	return p
+}
+
+// clearStale clears the status when a key or the mouse moved the operator
+// to another tab or row and said nothing new: "label saved" or a refusal
+// was about the row it was said on. The session's note stays.
+func (a *App) clearStale(msg tea.Msg, was spot) {
+	switch msg.(type) {
+	case tea.KeyPressMsg, tea.MouseClickMsg, tea.MouseWheelMsg:
+	default:
+		return
+	}
+	if a.login != nil || a.status != was.status {
+		return
+	}
+	if now := a.spot(); now.tab != was.tab || now.row != was.row || now.selected != was.selected {
+		a.status, a.statusErr = "", false
+	}
 }
 
 // loginUpdate routes messages while the login screen is up.
@@ -354,6 +412,9 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 		if touchesLocks(msg.changes) {
 			cmds = append(cmds, a.loadAlerts())
 		}
+		if slices.ContainsFunc(msg.changes, func(c store.Change) bool { return c.What == store.ChangeAccess || c.What == store.ChangeAll }) {
+			cmds = append(cmds, a.loadZone())
+		}
 		for i, s := range a.screens {
 			switch {
 			case !s.relevant(msg.changes):
@@ -369,6 +430,9 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case lockAlertsMsg:
 		a.locks = msg.alerts
+		return nil
+	case siteZoneMsg:
+		a.site = msg.loc
 		return nil
 	case noticesMsg:
 		a.notices = msg.notices
@@ -428,10 +492,28 @@ func (a *App) setTheme(t themes.Theme) {
 	}
 }
 
-// Layout: header, tabs, body, footer (range), hints, status.
+// Layout: header (one line, or two on a narrow window), tabs (one line,
+// or two when their titles do not fit one), body, footer (range), hints,
+// status.
 const chromeLines = 5
 
-func (a *App) bodyHeight() int { return max(a.height-chromeLines, 3) }
+// wideHeader is the width from which the header is one line: below it the
+// site's state (alerts and the outbox) takes a line of its own, so the
+// breadcrumb, the operator and the clock keep theirs.
+const wideHeader = 120
+
+// headerLines is the number of lines the header takes at this width.
+func (a *App) headerLines() int {
+	if a.width < wideHeader {
+		return 2
+	}
+	return 1
+}
+
+// topLines is the number of lines above the body: header and tabs.
+func (a *App) topLines() int { return a.headerLines() + len(a.tabRows()) }
+
+func (a *App) bodyHeight() int { return max(a.height-chromeLines-(a.topLines()-2), 3) }
 
 // lineAbove is a screen that shows a line of its own above its grid (the
 // Accounts screen's mail server state).
@@ -579,7 +661,11 @@ func (a *App) runAction(act Action) tea.Cmd {
 			return nil
 		case ActPageSize:
 			g.NextPageSize()
-			a.setStatus(fmt.Sprintf("%d rows per page", g.PageSize()), false)
+			if g.PageFits() {
+				a.setStatus(fmt.Sprintf("fit: %d rows per page, as many as the window holds", g.PageSize()), false)
+			} else {
+				a.setStatus(fmt.Sprintf("%d rows per page", g.PageSize()), false)
+			}
 			return nil
 		case ActSortNext:
 			a.setStatus("sorted by "+g.SortNext(), false)
@@ -658,16 +744,18 @@ func (a *App) filterKey(msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-// Mouse: tabs on line 1, grid rows from line 3 (under its header), one
-// lower under a screen's own line.
+// Mouse: tabs under the header, grid rows under the tabs and the grid's
+// header, one lower under a screen's own line.
 func (a *App) click(m tea.Mouse) tea.Cmd {
 	if a.noMouse || len(a.modals) > 0 {
 		return nil
 	}
-	if m.Y == 1 {
+	hl := a.headerLines()
+	if rows := a.tabRows(); m.Y >= hl && m.Y < hl+len(rows) {
+		labels := a.tabLabels()
 		x := 0
-		for i, s := range a.screens {
-			w := ansi.StringWidth(a.tabLabel(i, s))
+		for _, i := range rows[m.Y-hl] {
+			w := ansi.StringWidth(labels[i])
 			if m.X >= x && m.X < x+w {
 				return a.switchTo(i)
 			}
@@ -676,7 +764,7 @@ func (a *App) click(m tea.Mouse) tea.Cmd {
 		return nil
 	}
 	if g := a.cur().table(); g != nil {
-		if pos, ok := g.RowAt(m.Y - 3 - gridTop(a.cur())); ok {
+		if pos, ok := g.RowAt(m.Y - a.topLines() - 1 - gridTop(a.cur())); ok {
 			if pos == g.Cursor() {
 				return a.runAction(a.c.keys.action(ActOpen))
 			}
@@ -713,23 +801,34 @@ func (a *App) View() tea.View {
 	}
 	t := a.c.theme
 	w := a.width
-	lines := []string{
-		a.header(),
-		a.tabs(),
-		a.body(),
-		t.Footer.Render(pad(a.footerLine(), w)),
-	}
+	lines := a.headerRows()
+	lines = append(lines, a.tabs()...)
+	lines = append(lines, a.body(), t.Footer.Render(pad(a.footerLine(), w)))
 	lines = append(lines, a.bottomLines()...)
 	content := strings.Join(lines, "\n")
 	if len(a.modals) > 0 {
 		top := a.modals[len(a.modals)-1]
-		box := top.view(w, a.height)
+		d, ok := top.(interface{ dock() bool })
+		docked := ok && d.dock()
+		// A docked dialog opens right under the tabs (its margin leaves
+		// them whole). It sizes itself for a dock at line 2 (a wide
+		// window's one line of header and of tabs), so it is handed the
+		// height less the lines it opens lower.
+		box := ""
+		if docked {
+			box = top.view(w, a.height-(a.topLines()-2))
+		} else {
+			box = top.view(w, a.height)
+		}
 		bw, bh := lipgloss.Size(box)
 		x, y := max((w-bw)/2, 0), max((a.height-bh)/2, 0)
-		if d, ok := top.(interface{ dock() bool }); ok && d.dock() {
-			x, y = max(w-bw, 0), min(2, max(a.height-bh, 0))
+		if docked {
+			// Under the tabs, or as high as it must be to stay above the
+			// footer (at 80x24 it covers the tabs' right part), never
+			// over the header.
+			x, y = max(w-bw, 0), max(min(a.topLines(), a.height-chromeLines+1-bh), min(a.headerLines(), max(a.height-bh, 0)))
 		}
-		content = lipgloss.NewCompositor(lipgloss.NewLayer(content), lipgloss.NewLayer(box).X(x).Y(y).Z(1)).Render()
+		content = overlay(content, box, x, y, w, a.height, !docked)
 		// A dialog taller than a small terminal is cut at the bottom:
 		// a frame with more lines than the terminal scrolls and garbles it.
 		if a.height > 0 && strings.Count(content, "\n") >= a.height {
@@ -745,6 +844,31 @@ func (a *App) View() tea.View {
 		v.MouseMode = tea.MouseModeCellMotion
 	}
 	return v
+}
+
+// overlay draws box over content at (x, y) on a w x h screen, with a
+// blank margin of one cell around it (marginTop false: but above it), so no character of the screen
+// underneath touches the dialog's border ("▶│", "╮nc"). Both are drawn
+// as layers on one canvas of cells, which splits no wide character: one
+// half covered by the margin or the box turns the other half blank.
+func overlay(content, box string, x, y, w, h int, marginTop bool) string {
+	bw, bh := lipgloss.Size(box)
+	// The margin, clipped to the screen; a dialog docked under the tabs
+	// has none above it.
+	// The margin never blanks the header's first line or the status
+	// line: a tall dialog may reach them, its margin may not.
+	mx, my := max(x-1, 0), max(y-1, 1)
+	if !marginTop {
+		my = y
+	}
+	mw, mh := min(x+bw+1, w)-mx, min(y+bh+1, h-1)-my
+	layers := []*lipgloss.Layer{lipgloss.NewLayer(content)}
+	if mw > 0 && mh > 0 {
+		blank := strings.TrimSuffix(strings.Repeat(strings.Repeat(" ", mw)+"\n", mh), "\n")
+		layers = append(layers, lipgloss.NewLayer(blank).X(mx).Y(my).Z(1))
+	}
+	layers = append(layers, lipgloss.NewLayer(box).X(x).Y(y).Z(2))
+	return lipgloss.NewCompositor(layers...).Render()
 }
 
 // selectable reports whether the top dialog shows text to copy (a second
@@ -804,19 +928,40 @@ func lockSummary(l store.LockAlerts, short bool) string {
 	return strings.Join(parts, ", ")
 }
 
-func (a *App) header() string {
-	t := a.c.theme
-	clock := a.clock.Format("15:04")
+// clockText is the header's clock: this PC's, with its zone, since the
+// access views read the site's clock (guardroom access timezone) and the
+// two can differ; when they do, the site's follows ("· site 17:24 EET").
+// The date and seconds come on a wide window.
+func (a *App) clockText() string {
+	now := a.clock.Local()
+	s := timeText(now, timeClockZone)
 	if a.width >= 100 {
-		clock = a.clock.Format("Mon 2 Jan 15:04:05")
+		s = timeText(now, timeFullZone)
 	}
-	fixed := 0
+	if a.site != nil {
+		site := now.In(a.site)
+		_, siteOff := site.Zone()
+		_, localOff := now.Zone()
+		if siteOff != localOff {
+			s += " · site " + timeText(site, timeClockZone)
+		}
+	}
+	return s
+}
+
+// headerRows are the header's lines. On a wide window one line holds the
+// breadcrumb, the badges, the operator, the outbox and the clock; on a
+// narrow one the breadcrumb, the operator and the clock have the first
+// line and the badges and the outbox the second, so none of them is cut.
+func (a *App) headerRows() []string {
+	t := a.c.theme
+	clock := a.clockText()
+	ro := ""
 	if a.c.readOnly() {
-		fixed = ansi.StringWidth(" READ-ONLY  ")
+		ro = t.Badge.Render(" READ-ONLY ") + " "
 	}
 	name := " " + a.c.actor.Name() + " │"
-	notices := true
-	layout := func(short bool) (right, alert string) {
+	alerts := func(short, notices bool) string {
 		var parts []string
 		if s := a.noticeCount(short); notices && s != "" {
 			parts = append(parts, s)
@@ -824,28 +969,59 @@ func (a *App) header() string {
 		if s := lockSummary(a.locks, short); s != "" {
 			parts = append(parts, s)
 		}
-		if len(parts) > 0 {
-			alert = " " + strings.Join(parts, ", ") + " "
+		if len(parts) == 0 {
+			return ""
 		}
-		return fmt.Sprintf("%s %s │ %s ", name, syncSummary(a.sync, short), clock), alert
+		return " " + strings.Join(parts, ", ") + " "
+	}
+	badge := func(alert string) string {
+		if alert == "" {
+			return ""
+		}
+		return t.Badge.Render(alert)
+	}
+	crumbs := func(room int) string {
+		room = max(room, 0)
+		return t.Header.Render(pad(crumbLine(a.cur().crumbs(), room), room))
+	}
+	if a.headerLines() == 2 {
+		right := name + " " + clock + " "
+		first := crumbs(a.width-ansi.StringWidth(ro)-ansi.StringWidth(right)) + ro + t.Header.Render(right)
+		// The second line: the badges on the left, the outbox on the
+		// right, in short words when the long ones do not fit.
+		var alert, sync string
+		for _, short := range []bool{false, true} {
+			alert, sync = alerts(short, true), " "+syncSummary(a.sync, short)+" "
+			if ansi.StringWidth(alert)+ansi.StringWidth(sync) <= a.width {
+				break
+			}
+		}
+		if ansi.StringWidth(alert)+ansi.StringWidth(sync) > a.width {
+			alert = alerts(true, false) // the notices wait for ! (the login showed them)
+		}
+		gap := max(a.width-ansi.StringWidth(alert)-ansi.StringWidth(sync), 0)
+		second := badge(alert) + t.Header.Render(strings.Repeat(" ", gap)+sync)
+		return []string{truncate(first, a.width), truncate(second, a.width)}
+	}
+	fixed := ansi.StringWidth(ro)
+	notices := true
+	layout := func(short bool) (right, alert string) {
+		return fmt.Sprintf("%s %s │ %s ", name, syncSummary(a.sync, short), clock), alerts(short, notices)
 	}
 	room := func(right, alert string) int {
 		return a.width - fixed - ansi.StringWidth(right) - ansi.StringWidth(alert)
 	}
 	// Short words when the long ones would squeeze the breadcrumb; then
-	// the operator's name gives way (they know who they are, not always
-	// where they are), then everything but the outbox and the clock.
+	// the notices wait for a wider window (! shows them; the login showed
+	// them). The operator's name and the clock always stay.
+	// The breadcrumb needs its own width, up to 30 cells (16 before the
+	// notices give way).
+	want := ansi.StringWidth(crumbLine(a.cur().crumbs(), a.width))
 	right, alert := layout(false)
-	if room(right, alert) < 30 {
+	if room(right, alert) < min(want, 30) {
 		right, alert = layout(true)
 	}
-	if room(right, alert) < 16 {
-		name = ""
-		right, alert = layout(true)
-	}
-	if room(right, alert) < 0 {
-		// The notices wait for a wider window (! shows them; the login
-		// showed them).
+	if room(right, alert) < min(want, 16) {
 		notices = false
 		right, alert = layout(true)
 	}
@@ -854,15 +1030,7 @@ func (a *App) header() string {
 	}
 	// Jammed locks and low batteries are a badge: they need someone to go
 	// to a door, whatever screen is open.
-	badge := ""
-	if a.c.readOnly() {
-		badge = t.Badge.Render(" READ-ONLY ") + " "
-	}
-	if alert != "" {
-		badge += t.Badge.Render(alert)
-	}
-	left := pad(crumbLine(a.cur().crumbs(), max(room(right, alert), 0)), max(room(right, alert), 0))
-	return truncate(t.Header.Render(left)+badge+t.Header.Render(right), a.width)
+	return []string{truncate(crumbs(room(right, alert))+ro+badge(alert)+t.Header.Render(right), a.width)}
 }
 
 // crumbLine joins the breadcrumb into room cells. When it does not fit,
@@ -885,45 +1053,73 @@ func crumbLine(crumbs []string, room int) string {
 	return ""
 }
 
-func (a *App) tabLabel(i int, s screen) string { return a.tabLabels()[i] }
-
-// tabLabels are the tabs as shown: the key that opens each, not its
-// position (the Access tab's 0 is not the tenth for everyone, and keys may
-// be remapped), and its title. When they do not fit the width, the
-// inactive tabs nearest the end lose their titles, keeping their keys,
-// so every tab stays on the line and the active one keeps its name.
-func (a *App) tabLabels() []string {
-	short := a.width < 100
-	labels := make([]string, len(a.screens))
-	total := 0
-	for i, s := range a.screens {
-		labels[i] = fmt.Sprintf(" %s %s ", a.c.keys.keyLabel(ActScreenBase+ActionID(s.id())), s.title(short))
-		total += ansi.StringWidth(labels[i])
+// tabLayout is the tab bar: each tab's label (the key that opens it, not
+// its position: the Access tab's 0 is not the tenth for everyone, and
+// keys may be remapped; then its title) and the tabs of each line. One
+// line with the long titles when they fit, else with the short ones,
+// else two lines (long titles when each line holds them), so every tab
+// keeps its key and its title.
+func (a *App) tabLayout() ([]string, [][]int) {
+	all := make([]int, len(a.screens))
+	for i := range all {
+		all[i] = i
 	}
-	for i := len(labels) - 1; i >= 0 && total > a.width; i-- {
-		if i == a.active {
-			continue
+	build := func(short bool) ([]string, int) {
+		labels := make([]string, len(a.screens))
+		total := 0
+		for i, s := range a.screens {
+			labels[i] = fmt.Sprintf(" %s %s ", a.c.keys.keyLabel(ActScreenBase+ActionID(s.id())), s.title(short))
+			total += ansi.StringWidth(labels[i])
 		}
-		bare := " " + a.c.keys.keyLabel(ActScreenBase+ActionID(a.screens[i].id())) + " "
-		total -= ansi.StringWidth(labels[i]) - ansi.StringWidth(bare)
-		labels[i] = bare
+		return labels, total
 	}
-	return labels
+	split := func(labels []string) ([][]int, bool) {
+		used, n := 0, 0
+		for n < len(labels) && used+ansi.StringWidth(labels[n]) <= a.width {
+			used += ansi.StringWidth(labels[n])
+			n++
+		}
+		rest := 0
+		for _, l := range labels[n:] {
+			rest += ansi.StringWidth(l)
+		}
+		return [][]int{all[:n], all[n:]}, rest <= a.width
+	}
+	long, longW := build(false)
+	if longW <= a.width {
+		return long, [][]int{all}
+	}
+	short, shortW := build(true)
+	if shortW <= a.width {
+		return short, [][]int{all}
+	}
+	if two, ok := split(long); ok {
+		return long, two
+	}
+	two, _ := split(short)
+	return short, two
 }
 
-func (a *App) tabs() string {
+func (a *App) tabLabels() []string { l, _ := a.tabLayout(); return l }
+
+func (a *App) tabRows() [][]int { _, r := a.tabLayout(); return r }
+
+func (a *App) tabs() []string {
 	t := a.c.theme
-	var b strings.Builder
-	labels := a.tabLabels()
-	for i := range a.screens {
-		label := labels[i]
-		if i == a.active {
-			b.WriteString(t.TabActive.UnsetPadding().Render(label))
-		} else {
-			b.WriteString(t.Tab.UnsetPadding().Render(label))
+	labels, rows := a.tabLayout()
+	var out []string
+	for _, row := range rows {
+		var b strings.Builder
+		for _, i := range row {
+			if i == a.active {
+				b.WriteString(t.TabActive.UnsetPadding().Render(labels[i]))
+			} else {
+				b.WriteString(t.Tab.UnsetPadding().Render(labels[i]))
+			}
 		}
+		out = append(out, pad(b.String(), a.width))
 	}
-	return pad(b.String(), a.width)
+	return out
 }
 
 func (a *App) body() string {
@@ -944,7 +1140,11 @@ func (a *App) body() string {
 
 func (a *App) footerLine() string {
 	if a.filtering {
-		return "/" + a.filterBuf + "▌  enter keep · esc clear"
+		line := "/" + a.filterBuf + "▌  enter keep · esc clear"
+		if g := a.cur().table(); g != nil && g.FilterError() != "" {
+			line += "  · " + g.FilterError()
+		}
+		return line
 	}
 	return a.cur().footer()
 }
@@ -1001,14 +1201,14 @@ func (a *App) hints() string {
 // panel user 7 (Grace Garcia) on lock 2 (...)") is not cut off on an
 // 80-column terminal.
 func (a *App) bottomLines() []string {
-	if ansi.StringWidth(" "+a.status) <= a.width {
+	if ansi.StringWidth(" "+a.statusText()) <= a.width {
 		return []string{a.hints(), a.statusLine()}
 	}
 	st := a.c.theme.Status
 	if a.statusErr {
 		st = a.c.theme.StatusError
 	}
-	wrapped := strings.Split(lipgloss.Wrap(a.status, max(a.width-1, 1), " "), "\n")
+	wrapped := strings.Split(lipgloss.Wrap(a.statusText(), max(a.width-1, 1), " "), "\n")
 	first, rest := wrapped[0], strings.Join(wrapped[1:], " ")
 	return []string{st.Render(pad(" "+first, a.width)), st.Render(pad(" "+rest, a.width))}
 }
@@ -1019,7 +1219,16 @@ func (a *App) statusLine() string {
 	if a.statusErr {
 		st = t.StatusError
 	}
-	return st.Render(pad(" "+a.status, a.width))
+	return st.Render(pad(" "+a.statusText(), a.width))
+}
+
+// statusText is the status line's text: the last action's word, or the
+// session's note.
+func (a *App) statusText() string {
+	if a.status == "" {
+		return a.note
+	}
+	return a.status
 }
 
 // Run runs the console until the operator quits. Extra program options

@@ -121,20 +121,49 @@ func dateTimeInOrEmpty(t time.Time, loc *time.Location) string {
 
 // dateTimeIn is dateTime on loc's clock.
 func dateTimeIn(t time.Time, loc *time.Location) string {
-	if t.IsZero() {
-		return "-"
-	}
-	return t.In(loc).Format(dateTimeLayout)
+	return timeText(t.In(loc), timeMinute)
 }
 
-// accountTime formats an account's created time as 003 shows it:
-// "4:24:55 PM Wed 13 May, 2026".
-func accountTime(t time.Time) string {
+// timeForm is one of the ways the console shows a time: every one on the
+// 24-hour clock.
+type timeForm string
+
+// The console's time forms.
+const (
+	timeClock  timeForm = "15:04"
+	timeDate   timeForm = "2006-01-02"
+	timeMinute timeForm = dateTimeLayout // "2006-01-02 15:04", as times are typed
+	timeSecond timeForm = "2006-01-02 15:04:05"
+	timeDay    timeForm = "Mon 2 Jan 15:04"
+	timeFull   timeForm = "Mon 2 Jan 15:04:05"
+	// Shorter forms for crowded cells: today's clock, this year's day
+	// and clock, or another year's.
+	timeDayMonth  timeForm = "2 Jan 15:04"
+	timeDayYear   timeForm = "2 Jan 2006 15:04"
+	timeShortDate timeForm = "2 Jan"
+	timeShortYear timeForm = "2 Jan 2006"
+	// With seconds, for a code that changes every 30 s; with the zone,
+	// where the clock must say which it is.
+	timeClockSec  timeForm = "15:04:05"
+	timeClockZone timeForm = "15:04 MST"
+	timeFullZone  timeForm = "Mon 2 Jan 15:04:05 MST"
+	timeZoned     timeForm = "2006-01-02 15:04:05 MST"
+)
+
+// timeText is the one function that formats a time for the console, in
+// the time's own location (callers say which clock: t.Local(), or the
+// site's with t.In), or "-" for no time.
+func timeText(t time.Time, f timeForm) string {
 	if t.IsZero() {
 		return "-"
 	}
-	return t.Local().Format("3:04:05 PM Mon 2 Jan, 2006")
+	return t.Format(string(f))
 }
+
+// accountTime formats an account's created time (003 shows it as
+// "4:24:55 PM Wed 13 May, 2026"; the console keeps to the 24-hour clock):
+// "2026-05-13 16:24:55".
+func accountTime(t time.Time) string { return timeText(t.Local(), timeSecond) }
 
 // themeStyles is the theme type, named for helpers that take it.
 type themeStyles = themes.Theme

@@ -204,6 +204,7 @@ type help struct {
 	c      *common
 	scr    screen
 	offset int
+	room   int // lines shown, from the last view
 }
 
 func newHelp(c *common, s screen) *help { return &help{c: c, scr: s} }
@@ -217,6 +218,10 @@ func (h *help) update(msg tea.Msg) (tea.Cmd, bool) {
 			h.offset++
 		case "up", "k":
 			h.offset = max(h.offset-1, 0)
+		case "pgdown", "space":
+			h.offset += h.room
+		case "pgup":
+			h.offset = max(h.offset-h.room, 0)
 		default:
 			return nil, true
 		}
@@ -224,24 +229,40 @@ func (h *help) update(msg tea.Msg) (tea.Cmd, bool) {
 	return nil, false
 }
 
+// lines are the help's lines at width: each action's keys, then what it
+// does or, when it cannot run now, why; long texts wrap under their
+// column, so no reason is cut.
 func (h *help) lines(width int) []string {
 	t := h.c.theme
 	var out []string
+	keyCol := 18
+	if width >= 100 { // room for the ID that [keys] in the config remaps
+		keyCol = 43
+	}
+	indent := strings.Repeat(" ", keyCol+1)
+	textW := max(width-keyCol-1, 10)
 	section := func(title string, ids []ActionID) {
 		out = append(out, "", t.ModalTitle.Render(title))
 		for _, id := range ids {
 			a := h.c.keys.action(id)
 			keys := strings.Join(a.Keys, ", ")
-			if width >= 100 { // room for the ID that [keys] in the config remaps
-				keys = fmt.Sprintf("%-18s %-22s", keys, a.ID)
+			if keyCol > 18 {
+				keys = fmt.Sprintf("%-18s %-24s", keys, a.ID)
 			}
-			line := fmt.Sprintf("%-18s %s", keys, a.Long)
+			keys = fmt.Sprintf("%-*s ", keyCol, keys)
+			text, style, keyStyle := a.Long, t.Cell, t.Cell
 			if a.Scope != "" {
 				if err := h.scr.available(id); err != nil {
-					line = t.HintDisabled.Render(fmt.Sprintf("%-18s %s", keys, a.Short)) + "  " + t.Dim.Render("unavailable: "+errText(err))
+					text, style, keyStyle = a.Short+" — unavailable: "+errText(err), t.Dim, t.HintDisabled
 				}
 			}
-			out = append(out, line)
+			for i, l := range strings.Split(wrap(text, textW), "\n") {
+				if i == 0 {
+					out = append(out, keyStyle.Render(keys)+style.Render(l))
+				} else {
+					out = append(out, indent+style.Render(l))
+				}
+			}
 		}
 	}
 	section(h.scr.title(false)+" actions", append([]ActionID{ActOpen}, h.scr.actions()...))
@@ -262,13 +283,20 @@ func (h *help) lines(width int) []string {
 func (h *help) view(width, height int) string {
 	w := dialogWidth(width, 100)
 	lines := h.lines(w)
-	room := max(height-6, 3)
-	h.offset = min(h.offset, max(len(lines)-room, 0))
-	lines = lines[h.offset:min(len(lines), h.offset+room)]
-	for i, l := range lines {
-		lines[i] = ansi.Truncate(l, w, "…")
+	// The box and its blank margin leave the header's first line, the
+	// hints and the status line uncovered.
+	h.room = max(height-9, 3)
+	h.offset = min(h.offset, max(len(lines)-h.room, 0))
+	title := "Keys — any other key closes"
+	if len(lines) > h.room {
+		last := min(len(lines), h.offset+h.room)
+		title = fmt.Sprintf("Keys — lines %d-%d of %d, ↑/↓ pgup/pgdn scroll, any other key closes", h.offset+1, last, len(lines))
 	}
-	return h.c.frame("Keys — ↑/↓ scroll, any other key closes", w, strings.Join(lines, "\n"))
+	lines = lines[h.offset:min(len(lines), h.offset+h.room)]
+	for i, l := range lines {
+		lines[i] = ansi.Truncate(l, w, "…") // a word longer than the line
+	}
+	return h.c.frame(title, w, strings.Join(lines, "\n"))
 }
 
 // paletteCommand is what the command line resolved to.

@@ -268,7 +268,7 @@ func actionFlow(c *common, ids []ActionID, avail func(ActionID) error, width, ro
 		key := c.keys.keyLabel(id)
 		item := t.HintKey.Render(key) + " " + a.Short
 		if err := avail(id); err != nil {
-			reasons = append(reasons, t.Dim.Render(truncate(a.Short+": "+errText(err), width)))
+			reasons = append(reasons, a.Short+": "+errText(err))
 			item = t.HintDisabled.Render(key + " " + a.Short)
 		}
 		n := len(key) + 1 + len(a.Short) + 3
@@ -282,14 +282,44 @@ func actionFlow(c *common, ids []ActionID, avail func(ActionID) error, width, ro
 	if len(flow) > 0 {
 		lines = append(lines, strings.Join(flow, " · "))
 	}
-	for _, r := range reasons {
-		if room <= 0 {
+	return append(lines, reasonLines(t, reasons, width, room)...)
+}
+
+// reasonLines are the reasons why actions cannot run, each wrapped whole
+// under its action's name, in at most room lines. Reasons that do not fit
+// are counted on the last line, which says where to read them all (the
+// help lists every key with its reason), so none is cut unsaid.
+func reasonLines(t themeStyles, reasons []string, width, room int) []string {
+	var out []string
+	for n, r := range reasons {
+		wrapped := strings.Split(wrap(r, max(width-2, 10)), "\n")
+		for i := 1; i < len(wrapped); i++ {
+			wrapped[i] = "  " + wrapped[i]
+		}
+		left := len(reasons) - n
+		fits := len(out)+len(wrapped) <= room
+		if left > 1 {
+			fits = len(out)+len(wrapped)+1 <= room // the count of the rest stays
+		}
+		if !fits {
+			if room > len(out) {
+				out = append(out, t.Dim.Render(truncate(fmt.Sprintf("… %d more %s: ? on the grid says why each is unavailable", left, plural1(left, "action", "actions")), width)))
+			}
 			break
 		}
-		lines = append(lines, r)
-		room--
+		for _, l := range wrapped {
+			out = append(out, t.Dim.Render(l))
+		}
 	}
-	return lines
+	return out
+}
+
+// plural1 is one or many, without the count.
+func plural1(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // panelUsers reads the users of slots on one panel: one by one for a few,

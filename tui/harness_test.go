@@ -342,7 +342,8 @@ type consoleOpts struct {
 	profile colorprofile.Profile
 	keys    map[string][]string
 	// ready is what the header shows once the outbox summary loaded
-	// (the fixture's ", 1 failed │" by default).
+	// (the fixture's ", 1 failed " by default: before " │" on a wide
+	// header, at the end of a narrow one's second line).
 	ready string
 	// login starts at the login screen (no actor); an actor with a login
 	// step left starts at that step. start then waits for nothing.
@@ -367,7 +368,7 @@ func (o *consoleOpts) defaults(f *fixture) {
 		o.profile = colorprofile.ANSI256
 	}
 	if o.ready == "" {
-		o.ready = ", 1 failed │"
+		o.ready = ", 1 failed "
 	}
 }
 
@@ -514,6 +515,24 @@ func flat(scr string) string {
 	return strings.Join(words, " ")
 }
 
+// helpShows pages through the open help (pgdown) until it shows text.
+func (c *console) helpShows(text string) string {
+	c.t.Helper()
+	for range 20 {
+		scr := c.waitScreen("Keys —")
+		if shows(scr, text) {
+			return scr
+		}
+		var from, to, n int
+		if _, err := fmt.Sscanf(flat(scr)[strings.Index(flat(scr), "lines "):], "lines %d-%d of %d", &from, &to, &n); err != nil || to == n {
+			break
+		}
+		c.press("pgdown")
+		c.waitScreen(fmt.Sprintf("lines %d-", min(from+to-from+1, n-(to-from))))
+	}
+	return c.waitScreen(text)
+}
+
 // waitGone waits until the screen no longer contains text.
 func (c *console) waitGone(text string) string {
 	c.t.Helper()
@@ -525,6 +544,17 @@ func (c *console) waitLine(y int, text string) string {
 	c.t.Helper()
 	return c.waitFor(fmt.Sprintf("%q on line %d", text, y), func(string) bool {
 		return strings.Contains(c.lines()[y], text)
+	})
+}
+
+// waitHeader waits until the header holds text: its one line on a wide
+// window, either of its two on a narrow one (the badges and the outbox
+// are on the second).
+func (c *console) waitHeader(text string) string {
+	c.t.Helper()
+	return c.waitFor(fmt.Sprintf("%q in the header", text), func(string) bool {
+		l := c.lines()
+		return strings.Contains(l[0], text) || c.w < wideHeader && strings.Contains(l[1], text)
 	})
 }
 

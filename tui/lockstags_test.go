@@ -250,12 +250,12 @@ func TestJammedLockRefused(t *testing.T) {
 	t.Parallel()
 	c, f := startAt(t)
 	goLocks(c)
-	c.waitLine(0, "1 low battery")
+	c.waitHeader("1 low battery")
 	check(t, f.s.ReportLocks(f.dispatcher(), f.main.ID, []store.LockReport{
 		{Number: 1, State: store.LockJammed, Battery: 15},
 		{Number: 2, State: store.LockUnlocked, Battery: 12},
 	}))
-	c.waitLine(0, "1 jammed, 2 low battery")
+	c.waitHeader("1 jammed, 2 low battery")
 	c.waitLineWith("Front door", "jammed", "15% low")
 	c.waitLineWith("Server room", "12% low")
 	c.press("U")

@@ -80,12 +80,13 @@ func (c *console) typeNewPassword(first, again string) {
 // notices the login may have brought.
 func (c *console) shell(notices ...string) {
 	c.t.Helper()
-	c.waitScreen("1-3 of 3")
+	// The notices' dialog, tall on a small window, may cover the footer.
 	if len(notices) > 0 {
 		c.waitScreen(append([]string{"Security notices since your last login"}, notices...)...)
 		c.press("enter")
 		c.waitGone("Security notices since")
 	}
+	c.waitScreen("1-3 of 3")
 }
 
 // activate gives operator user a password of their own, as their first
@@ -413,7 +414,7 @@ func TestSelfServiceInTheShell(t *testing.T) {
 	c.waitGone("Change my password")
 	c.waitStatus("password changed: use the new one from the next login")
 	// The change is a security notice: the header counts it, ! shows it.
-	c.waitLine(0, "1 security notice (!)")
+	c.waitHeader("1 security notice (!)")
 	c.press("!")
 	c.waitScreen("Security notices since your last login", "password changed")
 	c.press("enter")

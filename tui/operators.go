@@ -92,9 +92,9 @@ func grantsText(grants []store.Grant, now time.Time) string {
 func shortDate(t, now time.Time) string {
 	t = t.Local()
 	if t.Year() == now.Local().Year() {
-		return t.Format("2 Jan")
+		return timeText(t, timeShortDate)
 	}
-	return t.Format("2 Jan 2006")
+	return timeText(t, timeShortYear)
 }
 
 // dateTimeLayout is how access ends are shown and typed: local time.
@@ -102,10 +102,7 @@ const dateTimeLayout = "2006-01-02 15:04"
 
 // dateTime is t as typed in the expire dialog, or "-" for none.
 func dateTime(t time.Time) string {
-	if t.IsZero() {
-		return "-"
-	}
-	return t.Local().Format(dateTimeLayout)
+	return timeText(t.Local(), timeMinute)
 }
 
 // opStatus is the Status cell: the store's word, with the end of a

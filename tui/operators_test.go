@@ -174,7 +174,7 @@ func TestAddOperatorRefused(t *testing.T) {
 	c.press("esc")
 	c.pick("admin")
 	c.press("?")
-	c.waitScreen("remove  unavailable: operator admin holds permissions")
+	c.helpShows("remove — unavailable: operator admin holds")
 }
 
 // Suspend asks first, Enter cancels, y suspends; the filter finds the

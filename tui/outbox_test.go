@@ -71,13 +71,13 @@ func TestRetryFailedJob(t *testing.T) {
 	f.finish(t, seq, store.JobResult{Driver: "sim", Err: "label memory full", Permanent: true})
 	goSlot(c, 20)
 	c.waitRow(20, "Boiler room · User", "failed: label memory full")
-	c.waitLine(0, "2 failed")
+	c.waitHeader("2 failed")
 	// What the row needs comes first in the hints.
 	c.waitLine(c.h-2, "enter open  t retry  X cancel job  c code")
 	c.press("t")
 	c.waitStatus(fmt.Sprintf("job %d of panel user 20 (Boiler room) queued again for the panel", seq))
 	c.waitRow(20, "Boiler room · User", "pending")
-	c.waitLine(0, "1 failed")
+	c.waitHeader("1 failed")
 	if j := f.job(t, seq); j.State != store.JobPending || j.Label != "Boiler room" {
 		t.Fatalf("job after retry: %v (label %q)", j, j.Label)
 	}
@@ -131,7 +131,7 @@ func TestKeypadStepsConfirmed(t *testing.T) {
 	check(t, f.s.ParkJob(f.dispatcher(), seq, steps, "guided"))
 	goSlot(c, 20)
 	c.waitRow(20, "keypad steps")
-	c.waitLine(0, "1 at keypad")
+	c.waitHeader("1 at keypad")
 	c.press("K")
 	c.waitScreen(fmt.Sprintf("Keypad steps — job %d", seq),
 		"Key in the change to panel user 20 (Boiler room) of Main building at the panel:",
@@ -195,7 +195,7 @@ func TestDriftAcceptPanel(t *testing.T) {
 	f.reportAllButSlot(t, 20, func(d *store.DeviceUser) { d.Label = "Boiler" })
 	goSlot(c, 20)
 	c.waitRow(20, "Boiler room · User", `drift: label on the pa`)
-	c.waitLine(0, "1 drift")
+	c.waitHeader("1 drift")
 	c.press("d")
 	c.waitScreen("Drift — panel user 20 of Main building", "What differs", `• label on the panel is "Boiler"`,
 		"the panel reports", "guardroom has", "Label       Boiler", "Boiler room",

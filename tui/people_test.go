@@ -460,6 +460,8 @@ func TestWhyOnTheSiteClock(t *testing.T) {
 	addPeople(t, f)
 	mustDo(f.s.SetAccessSettings(f.admin, store.AccessSettings{TimeZone: "Asia/Tokyo"}))
 	c := start(t, f, consoleOpts{w: 120, h: 40})
+	// The header says which clock is which: the PC's, then the site's.
+	c.waitHeader("Wed 13 May 16:24:55 UTC · site 01:24 JST")
 	c.press("9")
 	c.waitScreen("Identifiers", "1-3 of 3")
 	c.pick("Alma")

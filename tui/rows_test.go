@@ -33,15 +33,15 @@ func TestUserCells(t *testing.T) {
 		{"master with a label holds all partitions",
 			store.PanelUser{Slot: 1, Label: "Facility manager", Role: family.RoleMaster, CodeSet: true, Partitions: store.AllPartitions(8), Sync: inSync}, nil,
 			[]string{"1", "Facility manager · Master", "✓", "1, 2, 3, 4, 5, 6, 7, 8", "-", "-", "Unknown", "in sync"}},
-		{"account assigned: email, created date, status",
+		{"account assigned: email, created date and time, status",
 			store.PanelUser{Slot: 2, Role: family.RoleUser, CodeSet: true, Partitions: store.PartitionSet(0).With(1).With(3), Account: 1, Sync: store.Sync{State: store.SyncPending}}, active,
-			[]string{"2", "User 2 · User", "✓", "1, 3", "ana.active@example.com", "2026-05-13", "Active", "pending"}},
+			[]string{"2", "User 2 · User", "✓", "1, 3", "ana.active@example.com", "2026-05-13 16:24", "Active", "pending"}},
 		{"not confirmed account",
 			store.PanelUser{Slot: 4, Role: family.RoleSupervisor, CodeSet: true, Partitions: store.PartitionSet(0).With(2), Account: 2, Sync: inSync}, pending,
-			[]string{"4", "User 4 · Supervisor", "✓", "2", "ben.pending@example.com", "2026-05-13", "Not confirmed", "in sync"}},
+			[]string{"4", "User 4 · Supervisor", "✓", "2", "ben.pending@example.com", "2026-05-13 16:24", "Not confirmed", "in sync"}},
 		{"suspended account",
 			store.PanelUser{Slot: 3, Role: family.RoleDuress, CodeSet: true, Partitions: store.PartitionSet(0).With(1), Account: 3, Sync: inSync}, suspended,
-			[]string{"3", "User 3 · Duress", "✓", "1", "cy.suspended@example.com", "2026-05-13", "Suspended", "in sync"}},
+			[]string{"3", "User 3 · Duress", "✓", "1", "cy.suspended@example.com", "2026-05-13 16:24", "Suspended", "in sync"}},
 		{"failed sync shows its reason",
 			store.PanelUser{Slot: 7, Label: "Courier", Role: family.RoleUser, CodeSet: true, Partitions: 1, Sync: store.Sync{State: store.SyncFailed, Reason: "slot locked"}}, nil,
 			[]string{"7", "Courier · User", "✓", "1", "-", "-", "Unknown", "failed: slot locked"}},
@@ -53,7 +53,7 @@ func TestUserCells(t *testing.T) {
 			[]string{"9", "User 9 · User", "✓", "1", "-", "-", "Unknown", "unverified"}},
 		{"disabled user still linked, its clear-code job pending",
 			store.PanelUser{Slot: 10, Role: family.RoleUser, Account: 1, Sync: store.Sync{State: store.SyncPending}}, active,
-			[]string{"10", "User 10 · -", "-", "-", "ana.active@example.com", "2026-05-13", "Active", "pending"}},
+			[]string{"10", "User 10 · -", "-", "-", "ana.active@example.com", "2026-05-13 16:24", "Active", "pending"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -161,8 +161,8 @@ func TestPanelCells(t *testing.T) {
 
 func TestAccountCells(t *testing.T) {
 	a := store.Account{Email: "ana.active@example.com", Status: store.StatusActive, Created: fixedNow, Links: []store.UserRef{{Panel: 1, Slot: 2}, {Panel: 2, Slot: 7}}}
-	// 003's created format: "4:24:55 PM Wed 13 May, 2026".
-	want := []string{"ana.active@example.com", "Active", "4:24:55 PM Wed 13 May, 2026", "2"}
+	// 003's created time ("4:24:55 PM Wed 13 May, 2026") on the 24-hour clock.
+	want := []string{"ana.active@example.com", "Active", "2026-05-13 16:24:55", "2"}
 	if got := accountCells(a); !slices.Equal(got, want) {
 		t.Errorf("got %q\nwant %q", got, want)
 	}
@@ -311,10 +311,10 @@ func TestPartitionCells(t *testing.T) {
 }
 
 // The created date follows the local zone; TestMain pins it to UTC, and a
-// time in another zone is shown converted.
+// time in another zone is shown converted, on the 24-hour clock.
 func TestAccountTimeIsLocal(t *testing.T) {
 	cet := time.FixedZone("CET", 3600)
-	if got := accountTime(fixedNow.In(cet)); got != "4:24:55 PM Wed 13 May, 2026" {
+	if got := accountTime(fixedNow.In(cet)); got != "2026-05-13 16:24:55" {
 		t.Errorf("accountTime = %q", got)
 	}
 }

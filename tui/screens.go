@@ -554,7 +554,7 @@ var logCols = []grid.Column{
 
 // logCells is the pure row renderer of the Action log grid.
 func logCells(e store.Entry) []string {
-	return []string{strconv.FormatUint(e.Seq, 10), e.Time.Local().Format("2006-01-02 15:04"), e.Operator, e.Action, e.Place, e.Result}
+	return []string{strconv.FormatUint(e.Seq, 10), timeText(e.Time.Local(), timeMinute), e.Operator, e.Action, e.Place, e.Result}
 }
 
 func newLogScreen(c *common) *logScreen {
@@ -599,7 +599,7 @@ func (d *entryDetails) view(width, _ int) string {
 	w := dialogWidth(width, 76)
 	row := func(k, v string) string { return truncate(t.Label.Render(fmt.Sprintf("%-10s", k))+v, w) }
 	lines := []string{
-		row("Time", e.Time.Local().Format("2006-01-02 15:04:05 MST")),
+		row("Time", timeText(e.Time.Local(), timeZoned)),
 		row("Operator", e.Operator+"  via "+e.Via),
 		row("Place", e.Place),
 		row("Action", e.Action),

@@ -285,7 +285,7 @@ func (e *enrolment) textLines(t themeStyles, width int, now time.Time, withQR bo
 		out = append(out, t.Dim.Render(l))
 	}
 	out = append(out, "", wrap("Then type the code the app shows to confirm it:", width),
-		t.Label.Render("Code  ")+"> "+e.code.render(8, true)+t.Dim.Render("  time here: "+now.Format("15:04:05")))
+		t.Label.Render("Code  ")+"> "+e.code.render(8, true)+t.Dim.Render("  time here: "+timeText(now, timeClockSec)))
 	if e.err != "" {
 		out = append(out, "", t.StatusError.Render(wrap(e.err, width)))
 	}
@@ -566,7 +566,7 @@ func (d *noticesDialog) view(width, height int) string {
 	w := dialogWidth(width, 72)
 	var lines []string
 	for _, n := range d.notices {
-		lines = append(lines, t.Warn.Render(n.Time.Local().Format("Mon 2 Jan 15:04")+"  "+n.Event))
+		lines = append(lines, t.Warn.Render(timeText(n.Time.Local(), timeDay)+"  "+n.Event))
 		lines = append(lines, strings.Split(wrap(n.Detail, w-2), "\n")...)
 		lines = append(lines, "")
 	}

@@ -88,15 +88,15 @@ func (a *App) openShell(actor store.Actor) {
 	a.active, a.modals, a.filtering, a.filterBuf = 0, nil, false, ""
 	a.resize()
 	a.sync, a.locks, a.notices = store.SyncCounts{}, store.LockAlerts{}, nil
-	a.status, a.statusErr = "", false
+	a.status, a.statusErr, a.note = "", false, ""
 	if actor.Name() == "" {
 		return
 	}
 	if a.c.readOnly() {
-		a.status = "read-only: your role can view but not change anything"
+		a.note = "read-only: your role can view but not change anything"
 	}
 	if u := actor.Until(); !u.IsZero() {
-		a.status = joinStatus(a.status, "your access, or one of your roles, ends at "+u.Local().Format("Mon 2 Jan 15:04"))
+		a.note = joinStatus(a.note, "your access, or one of your roles, ends at "+timeText(u.Local(), timeDay))
 	}
 }
 
@@ -113,7 +113,7 @@ func (a *App) sessionCmds(logged bool) tea.Cmd {
 	for i := range a.screens {
 		a.stale[i] = i != a.active
 	}
-	cmds := []tea.Cmd{a.loadSync(), a.loadAlerts(), a.cur().load(), a.c.loadNotices(true)}
+	cmds := []tea.Cmd{a.loadSync(), a.loadAlerts(), a.loadZone(), a.cur().load(), a.c.loadNotices(true)}
 	if logged {
 		a.sessionLogged = true
 		cmds = append(cmds, a.recordSession(a.c.actor, "console.start", ""))

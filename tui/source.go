@@ -71,7 +71,13 @@ func newGrid(c *common, cols []grid.Column) grid.Model {
 // gridFooter is the line under a grid: range, page size, sort, filter.
 func gridFooter(g *grid.Model, extra string) string {
 	page, pages := g.Page()
-	s := " " + g.RangeText() + "  ·  page " + itoa(page) + "/" + itoa(pages) + "  ·  " + itoa(g.PageSize()) + " per page"
+	// A filter naming a field no column has matches nothing: that comes
+	// first, before the footer runs out of width.
+	s := ""
+	if p := g.FilterError(); p != "" {
+		s = " " + p + "  ·"
+	}
+	s += " " + g.RangeText() + "  ·  page " + itoa(page) + "/" + itoa(pages) + "  ·  " + g.PageSizeText()
 	if key, desc := g.Sort(); key != "" {
 		dir := "↑"
 		if desc {
@@ -81,9 +87,6 @@ func gridFooter(g *grid.Model, extra string) string {
 	}
 	if q := g.Query(); q != "" {
 		s += "  ·  filter: " + q
-		if p := g.FilterError(); p != "" {
-			s += " (" + p + ")"
-		}
 	}
 	if extra != "" {
 		s += "  ·  " + extra

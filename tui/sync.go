@@ -247,10 +247,10 @@ func connTone(p store.Panel) grid.Tone {
 func clockOrDate(t, now time.Time) string {
 	t, now = t.Local(), now.Local()
 	if y, m, d := t.Date(); y == now.Year() && m == now.Month() && d == now.Day() {
-		return t.Format("15:04")
+		return timeText(t, timeClock)
 	}
 	if t.Year() == now.Year() {
-		return t.Format("2 Jan 15:04")
+		return timeText(t, timeDayMonth)
 	}
-	return t.Format("2 Jan 2006 15:04")
+	return timeText(t, timeDayYear)
 }

@@ -54,7 +54,7 @@ func syncStory(tb testing.TB, f *fixture) {
 }
 
 // syncReady is the header once the story's outbox summary loaded.
-const syncReady = ", 1 drift │"
+const syncReady = ", 1 drift "
 
 var syncScreenCases = []screenCase{
 	{"SyncUsers", func(c driver) { goUsers(c); c.waitScreen("keypad steps", "cancelled") }},

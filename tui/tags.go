@@ -85,7 +85,7 @@ func tagCells(r tagRow) []string {
 	}
 	enrolled := "-"
 	if !t.Enrolled.IsZero() {
-		enrolled = t.Enrolled.Local().Format("2006-01-02 15:04")
+		enrolled = timeText(t.Enrolled.Local(), timeMinute)
 	}
 	return []string{t.ID, string(t.Kind), owner, where, string(t.Status), enrolled, syncCell(t.Sync)}
 }

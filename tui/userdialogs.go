@@ -33,6 +33,9 @@ func (d *userDetails) update(msg tea.Msg) (tea.Cmd, bool) {
 		return nil, true
 	}
 	act, ok := d.s.c.keys.lookup(scrUsers, k.String())
+	if ok && act.ID == ActHelp { // every action with its reason, over the details
+		return d.s.c.open(newHelp(d.s.c, d.s)), false
+	}
 	if !ok || act.Scope != scrUsers {
 		return nil, false
 	}
@@ -149,7 +152,7 @@ func (d *userDetails) view(width, height int) string {
 		key := c.keys.keyLabel(id)
 		item := key + " " + a.Short
 		if err := s.availableFor(id, u); err != nil {
-			reasons = append(reasons, t.Dim.Render(a.Short+": "+errText(err)))
+			reasons = append(reasons, a.Short+": "+errText(err))
 			item = t.HintDisabled.Render(item)
 		} else {
 			item = t.HintKey.Render(key) + " " + a.Short
@@ -163,15 +166,17 @@ func (d *userDetails) view(width, height int) string {
 		used += n
 	}
 	lines = append(lines, strings.Join(flow, " · "))
-	// The reasons stop above the footer: the dock opens at line 2 and
-	// takes four lines of frame and title and the closing hint.
-	for _, r := range reasons {
-		if len(lines)+11 > height {
-			break
-		}
-		lines = append(lines, r)
+	// The reasons stop above the footer: the dock opens under the
+	// header and takes four lines of frame and title and the closing
+	// hint; each reason is whole, wrapped, and those that do not fit are
+	// counted (? lists them all, here too).
+	shown := reasonLines(t, reasons, w, height-11-len(lines))
+	lines = append(lines, shown...)
+	closing := "esc closes · ? every key and why"
+	if len(shown) == 0 && len(reasons) > 0 {
+		closing = fmt.Sprintf("esc closes · ? says why %d %s unavailable", len(reasons), plural1(len(reasons), "action is", "actions are"))
 	}
-	lines = append(lines, t.Dim.Render("esc closes · ? on the grid explains every key"))
+	lines = append(lines, t.Dim.Render(closing))
 	for i, l := range lines {
 		lines[i] = truncate(l, w)
 	}

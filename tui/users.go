@@ -33,17 +33,26 @@ type usersScreen struct {
 
 var userCols = []grid.Column{
 	{Title: "№", Key: "no", Width: 4, Align: grid.Right},
-	{Title: "Label & role", Key: "label", MinWidth: 16},
-	// Under 100 columns Code gives way too: a slot without a code already
-	// reads "User 5 · -" with "-" partitions.
-	{Title: "Code", Key: "code", Width: 4, HideBelow: 100},
+	{Title: "Label & role", Key: "label", MinWidth: 14},
+	// Code stays at 80 columns: whether a slot has a code is what a
+	// guard reads first.
+	{Title: "Code", Key: "code", Width: 4},
 	{Title: "Partitions", Key: "partitions", MinWidth: 10},
 	{Title: "Account", Key: "account", MinWidth: 10},
-	// Created gives way at 80 columns so that Sync can say why a change
-	// is stuck; the details show the account's created time.
-	{Title: "Created", Key: "created", Width: 10, HideBelow: 100},
+	// Created gives way under 92 columns so that Sync can say why a
+	// change is stuck; the details show the account's created time. From
+	// 97 columns it shows the time too, below that the date alone.
+	{Title: "Created", Key: "created", MinWidth: 10, Want: len(timeMinute), MaxWidth: len(timeMinute), HideBelow: 92, Fit: dateOnly},
 	{Title: "Status", Key: "status", Width: 13},
-	{Title: "Sync", Key: "sync", MinWidth: 20}, // "unverified (by ivan)"
+	{Title: "Sync", Key: "sync", MinWidth: 17}, // "unverified (by i…"; the details say it all
+}
+
+// dateOnly shortens "2026-05-13 16:24" to its date for a narrow column.
+func dateOnly(cell string, _ int) string {
+	if d, _, ok := strings.Cut(cell, " "); ok {
+		return d
+	}
+	return cell
 }
 
 // userSyncCol is the index of the Sync column.
@@ -161,7 +170,7 @@ func userCells(u store.PanelUser, acc *store.Account) []string {
 	email, created, status := "-", "-", string(store.StatusUnknown)
 	if acc != nil {
 		email, status = acc.Email, string(acc.Status)
-		created = acc.Created.Local().Format("2006-01-02")
+		created = timeText(acc.Created.Local(), timeMinute)
 	}
 	sync := syncCell(u.ShownSync())
 	return []string{strconv.Itoa(u.Slot), u.DisplayLabel() + " · " + role, code, parts, email, created, status, sync}
@@ -292,7 +301,7 @@ func (s *usersSource) Compare(i, j int, key string) int {
 	if key == "no" {
 		return s.users[i].Slot - s.users[j].Slot
 	}
-	return strings.Compare(s.Field(i, key), s.Field(j, key))
+	return grid.Natural(s.Field(i, key), s.Field(j, key))
 }
 
 func (s *usersScreen) selected() (store.PanelUser, bool) {

@@ -40,11 +40,20 @@ func BenchmarkFilterOneMoreChar100k(b *testing.B) {
 	}
 }
 
+// Sorting 100,000 labels in natural order ("User 11" before "User 1000").
 func BenchmarkSort100k(b *testing.B) {
 	r := makeRows(100_000)
 	g := New(cols, r, Styles{})
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		g.SortBy("label")
+	}
+}
+
+// The natural comparison alone, on labels that differ only in their number.
+func BenchmarkNatural(b *testing.B) {
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		_ = Natural("user 10000 · master", "user 10001 · master")
 	}
 }

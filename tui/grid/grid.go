@@ -10,7 +10,6 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"charm.land/lipgloss/v2"
@@ -60,6 +59,13 @@ type Column struct {
 	// so the columns that matter keep a readable width at 80 columns. A
 	// hidden column still filters and sorts.
 	HideBelow int
+	// Want is the width a shared column's full text needs (a date with
+	// its time). Such a column is widened to Want before the others share
+	// what is left, so a wide grid shows it whole.
+	Want int
+	// Fit, when set, shortens a cell wider than its column (a date
+	// without its time) instead of cutting it with "…".
+	Fit func(cell string, width int) string
 }
 
 // Tone marks a cell whose state must stand out (a failed sync, an
@@ -83,8 +89,13 @@ type Toner interface {
 	Tones(i int) []Tone
 }
 
-// PageSizes are the rows-per-page choices of the Users grid (003).
-var PageSizes = []int{10, 15, 50, 100, 200}
+// PageSizes are the rows-per-page choices of the Users grid (003), and
+// PageFit.
+var PageSizes = []int{10, 15, 50, 100, 200, PageFit}
+
+// PageFit is the page size that fills the window: as many rows as the
+// grid has lines, following the window when it is resized.
+const PageFit = -1
 
 // DefaultPageSize is 15, as in "1-15 of 1000".
 const DefaultPageSize = 15
@@ -123,7 +134,8 @@ type Model struct {
 	base []int
 	view []int
 
-	cursor   int // index into view
+	cursor int // index into view
+	// pageSize is the rows per page chosen, or PageFit.
 	pageSize int
 	width    int
 	height   int // rows available for the body, header excluded
@@ -189,17 +201,35 @@ func (m *Model) SetSize(width, height int) {
 	m.clamp()
 }
 
-// SetPageSize sets the rows per page.
+// SetPageSize sets the rows per page, or PageFit.
 func (m *Model) SetPageSize(n int) {
-	if n < 1 {
+	if n < 1 && n != PageFit {
 		n = DefaultPageSize
 	}
+	// The cursor's row stays selected; its page follows the new size.
 	m.pageSize = n
 	m.clamp()
 }
 
-// PageSize is the rows per page.
-func (m Model) PageSize() int { return m.pageSize }
+// PageSize is the rows per page: with PageFit, the rows the grid has
+// room for.
+func (m Model) PageSize() int {
+	if m.pageSize == PageFit {
+		return max(m.height, 1)
+	}
+	return m.pageSize
+}
+
+// PageFits reports whether the page size is PageFit.
+func (m Model) PageFits() bool { return m.pageSize == PageFit }
+
+// PageSizeText names the page size: "15 per page", or "fit: 44 per page".
+func (m Model) PageSizeText() string {
+	if m.pageSize == PageFit {
+		return fmt.Sprintf("fit: %d per page", m.PageSize())
+	}
+	return fmt.Sprintf("%d per page", m.pageSize)
+}
 
 // NextPageSize cycles through PageSizes.
 func (m *Model) NextPageSize() {
@@ -222,13 +252,27 @@ func (m *Model) layout() {
 			m.widths[i] = -1
 			continue
 		}
+		// The sorted column keeps room for its marker (" ↑") beside its
+		// whole title.
+		least := 0
+		if c.Key != "" && c.Key == m.sortKey {
+			least = ansi.StringWidth(c.Title) + 2
+		}
 		if c.Width > 0 {
-			m.widths[i] = c.Width
-			avail -= c.Width
+			m.widths[i] = max(c.Width, least)
+			avail -= m.widths[i]
 		} else {
-			m.widths[i] = c.MinWidth
-			avail -= c.MinWidth
+			m.widths[i] = max(c.MinWidth, least)
+			avail -= m.widths[i]
 			flex++
+		}
+	}
+	// Columns that want a width for their full text get it first.
+	for i, c := range m.cols {
+		if c.Width == 0 && c.Want > m.widths[i] && m.widths[i] >= 0 && avail > 0 {
+			grow := min(c.Want-m.widths[i], avail)
+			m.widths[i] += grow
+			avail -= grow
 		}
 	}
 	// Share what is left among the flexible columns; a column that
@@ -256,15 +300,20 @@ func (m *Model) layout() {
 		}
 	}
 	// Too narrow: take the shortfall from the widest columns, never
-	// below 3 cells, so the last column stays on screen.
+	// below 3 cells, so the last column stays on screen; the sorted
+	// column keeps its title and marker.
 	for avail < 0 {
-		widest := 0
+		widest := -1
 		for i, w := range m.widths {
-			if w > m.widths[widest] {
+			floor := 3
+			if c := m.cols[i]; c.Key != "" && c.Key == m.sortKey {
+				floor = ansi.StringWidth(c.Title) + 2
+			}
+			if w > floor && (widest < 0 || w > m.widths[widest]) {
 				widest = i
 			}
 		}
-		if m.widths[widest] <= 3 {
+		if widest < 0 {
 			break
 		}
 		m.widths[widest]--
@@ -311,6 +360,7 @@ func (m *Model) SortBy(key string) {
 	} else {
 		m.sortKey, m.sortDesc = key, false
 	}
+	m.layout() // the sorted column keeps room for its marker
 	m.sortBase()
 	m.view = m.filter.apply(m.src, m.base)
 	if had {
@@ -343,15 +393,9 @@ func (m *Model) sortBase() {
 	})
 }
 
-// compareValues compares numerically when both are integers.
-func compareValues(a, b string) int {
-	x, errA := strconv.Atoi(a)
-	y, errB := strconv.Atoi(b)
-	if errA == nil && errB == nil {
-		return cmp.Compare(x, y)
-	}
-	return strings.Compare(a, b)
-}
+// compareValues compares in natural order: numbers as numbers, also
+// inside text ("User 11" before "User 1000").
+func compareValues(a, b string) int { return Natural(a, b) }
 
 // Len is the number of rows after filtering.
 func (m Model) Len() int { return len(m.view) }
@@ -393,18 +437,20 @@ func (m *Model) End() { m.cursor = len(m.view) - 1; m.clamp() }
 
 // NextPage moves to the same position on the next page.
 func (m *Model) NextPage() {
-	if (m.cursor/m.pageSize+1)*m.pageSize < len(m.view) {
-		m.cursor = min(m.cursor+m.pageSize, len(m.view)-1)
-		m.cursor = m.cursor / m.pageSize * m.pageSize
+	ps := m.PageSize()
+	if (m.cursor/ps+1)*ps < len(m.view) {
+		m.cursor = min(m.cursor+ps, len(m.view)-1)
+		m.cursor = m.cursor / ps * ps
 	}
 	m.clamp()
 }
 
 // PrevPage moves to the first row of the previous page.
 func (m *Model) PrevPage() {
-	page := m.cursor / m.pageSize
+	ps := m.PageSize()
+	page := m.cursor / ps
 	if page > 0 {
-		m.cursor = (page - 1) * m.pageSize
+		m.cursor = (page - 1) * ps
 	} else {
 		m.cursor = 0
 	}
@@ -439,8 +485,9 @@ func (m *Model) clamp() {
 
 // pageBounds returns the current page's rows [start, end).
 func (m Model) pageBounds() (int, int) {
-	start := m.cursor / m.pageSize * m.pageSize
-	return start, min(start+m.pageSize, len(m.view))
+	ps := m.PageSize()
+	start := m.cursor / ps * ps
+	return start, min(start+ps, len(m.view))
 }
 
 // Range is the current page's first and last row (1-based) and the total.
@@ -467,8 +514,9 @@ func (m Model) RangeText() string {
 
 // Page is the 1-based page number and the number of pages.
 func (m Model) Page() (page, pages int) {
-	pages = max((len(m.view)+m.pageSize-1)/m.pageSize, 1)
-	return m.cursor/m.pageSize + 1, pages
+	ps := m.PageSize()
+	pages = max((len(m.view)+ps-1)/ps, 1)
+	return m.cursor/ps + 1, pages
 }
 
 // RowAt maps a body line (0 = first row under the header) to a view
@@ -502,6 +550,18 @@ func (m Model) View() string {
 		header[i] = title
 	}
 	b.WriteString(m.styles.Header.Render(m.line("  ", header)))
+	if len(m.view) == 0 && m.filter.problem != "" {
+		// A filter on a field that does not exist matches nothing: say
+		// so where the rows would be, with the fields there are.
+		for n, l := range strings.Split(lipgloss.Wrap(m.filter.problem, m.width-2, " "), "\n") {
+			if n >= m.height {
+				break
+			}
+			b.WriteByte('\n')
+			b.WriteString(m.styles.Cell.Render(padTo("  "+l, m.width)))
+		}
+		return b.String()
+	}
 	toner, _ := m.src.(Toner)
 	_, end := m.pageBounds()
 	for pos := m.top; pos < end && pos < m.top+m.height; pos++ {
@@ -556,7 +616,11 @@ func (m Model) line(prefix string, cells []string) string {
 // counted in the width, and does nothing to the terminal.
 func (m Model) cell(i int, c string) string {
 	w := m.widths[i]
-	c = ansi.Truncate(plain.Visible(c), w, "…")
+	c = plain.Visible(c)
+	if f := m.cols[i].Fit; f != nil && ansi.StringWidth(c) > w {
+		c = f(c, w)
+	}
+	c = ansi.Truncate(c, w, "…")
 	pad := strings.Repeat(" ", max(w-ansi.StringWidth(c), 0))
 	if m.cols[i].Align == Right {
 		return pad + c
@@ -646,4 +710,12 @@ func (m *Model) SelectWhere(match func(i int) bool) bool {
 		}
 	}
 	return false
+}
+
+// padTo pads s with blanks to w cells.
+func padTo(s string, w int) string {
+	if n := ansi.StringWidth(s); n < w {
+		return s + strings.Repeat(" ", w-n)
+	}
+	return s
 }

@@ -82,6 +82,9 @@ func TestRangeAndPaging(t *testing.T) {
 		g.SetPageSize(size)
 		g.Home()
 		want := fmt.Sprintf("1-%d of 1000", size)
+		if size == PageFit {
+			want = "1-39 of 1000" // 40 lines: the header and 39 rows
+		}
 		if got := g.RangeText(); got != want {
 			t.Errorf("page size %d: %q want %q", size, got, want)
 		}
@@ -399,3 +402,141 @@ func TestMaxWidth(t *testing.T) {
 		}
 	}
 }
+
+// TestPageFit: the "fit" page size fills the grid's lines, follows a
+// resize, and is one of the choices the page-size key cycles through,
+// after 200 and before 10 again.
+func TestPageFit(t *testing.T) {
+	g := newGrid(1000)
+	g.SetSize(200, 45) // the body of a 200x50 window: header and 44 rows
+	g.SetPageSize(200)
+	g.NextPageSize()
+	if !g.PageFits() || g.PageSize() != 44 {
+		t.Fatalf("after 200: fits %v, %d rows", g.PageFits(), g.PageSize())
+	}
+	if got := g.RangeText(); got != "1-44 of 1000" {
+		t.Errorf("range %q", got)
+	}
+	if got := strings.Count(g.View(), "\n"); got != 44 {
+		t.Errorf("fit page drew %d rows, want 44 (no empty lines)", got)
+	}
+	if got := g.PageSizeText(); got != "fit: 44 per page" {
+		t.Errorf("page size text %q", got)
+	}
+	g.NextPage()
+	if got := g.RangeText(); got != "45-88 of 1000" {
+		t.Errorf("next fit page %q", got)
+	}
+	g.SetSize(80, 16)
+	if g.PageSize() != 15 || !g.PageFits() {
+		t.Errorf("after a resize the fit page is %d rows", g.PageSize())
+	}
+	g.NextPageSize()
+	if g.PageSize() != 10 {
+		t.Errorf("after fit comes %d, want 10", g.PageSize())
+	}
+}
+
+// TestUnknownFieldSaysWhichExist: a filter on a field no column has
+// matches nothing, and the grid says so where the rows would be, with
+// the fields there are, instead of an empty page.
+func TestUnknownFieldSaysWhichExist(t *testing.T) {
+	g := newGrid(100)
+	g.SetFilter("colour:red")
+	v := ansi.Strip(g.View())
+	if !strings.Contains(v, "unknown field colour") || !strings.Contains(v, "no, label, status") {
+		t.Errorf("the grid does not name the fields:\n%s", v)
+	}
+}
+
+// TestNaturalSort: text with numbers sorts as people read it.
+func TestNaturalSort(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want int
+	}{
+		{"user 11", "user 1000", -1},
+		{"user 2", "user 11", -1},
+		{"user 1000", "user 11", 1},
+		{"user 7", "user 7", 0},
+		{"user 7", "user 07", -1},
+		{"a", "b", -1},
+		{"a2b10", "a2b9", 1},
+		{"door 3", "door 3a", -1},
+		{"", "a", -1},
+		{"10", "9", 1},
+		{"x99999999999999999999999", "x100000000000000000000000", -1}, // beyond int64
+	} {
+		t.Run(tc.a+"|"+tc.b, func(t *testing.T) {
+			if got := Natural(tc.a, tc.b); got != tc.want {
+				t.Errorf("Natural(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
+			}
+			if got := Natural(tc.b, tc.a); got != -tc.want {
+				t.Errorf("Natural(%q, %q) = %d, want %d", tc.b, tc.a, got, -tc.want)
+			}
+		})
+	}
+	g := newGrid(1000)
+	g.SortBy("label")
+	var got []string
+	for pos := range 12 {
+		g.SetCursor(pos)
+		i, _ := g.Selected()
+		got = append(got, g.Source().Cells(i)[1])
+	}
+	want := []string{"User 1", "User 2", "User 3", "User 4", "User 5", "User 6", "User 7", "User 8", "User 9", "User 10", "User 11", "User 12"}
+	if !slices.Equal(got, want) {
+		t.Errorf("label order %q", got)
+	}
+}
+
+// TestSortMarkerKeepsTitle: the sorted column's header shows its whole
+// title and the marker, however narrow the column or the grid.
+func TestSortMarkerKeepsTitle(t *testing.T) {
+	cols := []Column{{Title: "№", Key: "no", Width: 4, Align: Right}, {Title: "Label", Key: "label", MinWidth: 10}, {Title: "Status", Key: "status", Width: 6}}
+	for _, w := range []int{80, 30, 24} {
+		for _, key := range []string{"no", "label", "status"} {
+			t.Run(fmt.Sprintf("%d/%s", w, key), func(t *testing.T) {
+				g := New(cols, makeRows(20), Styles{Marker: ">"})
+				g.SetSize(w, 10)
+				g.SortBy(key)
+				header := ansi.Strip(strings.SplitN(g.View(), "\n", 2)[0])
+				title := map[string]string{"no": "№", "label": "Label", "status": "Status"}[key]
+				if !strings.Contains(header, title+" ↑") {
+					t.Errorf("header %q lacks %q", header, title+" ↑")
+				}
+				if n := ansi.StringWidth(header); n != w {
+					t.Errorf("header is %d cells wide, want %d", n, w)
+				}
+			})
+		}
+	}
+}
+
+// TestWantAndFit: a column that wants room for its full text gets it
+// first on a wide grid; on a narrow one its Fit shortens the text.
+func TestWantAndFit(t *testing.T) {
+	src := newStatic([][]string{{"1", "Ada", "2026-05-13 16:24"}})
+	cols := []Column{{Title: "№", Width: 3}, {Title: "Name", MinWidth: 5}, {Title: "Created", MinWidth: 10, Want: 16,
+		Fit: func(c string, w int) string { return c[:10] }}}
+	for _, tc := range []struct {
+		w    int
+		want string
+	}{{40, "2026-05-13 16:24"}, {24, "2026-05-13"}} {
+		g := New(cols, src, Styles{})
+		g.SetSize(tc.w, 5)
+		row := ansi.Strip(strings.Split(g.View(), "\n")[1])
+		if !strings.Contains(row, tc.want) || strings.Contains(row, "…") {
+			t.Errorf("at %d cells: %q, want %q", tc.w, row, tc.want)
+		}
+	}
+}
+
+// static is a Source over fixed cells.
+type static struct{ cells [][]string }
+
+func newStatic(cells [][]string) *static         { return &static{cells} }
+func (s *static) Len() int                       { return len(s.cells) }
+func (s *static) Cells(i int) []string           { return s.cells[i] }
+func (s *static) Haystack(i int) string          { return strings.ToLower(strings.Join(s.cells[i], " ")) }
+func (s *static) Field(i int, key string) string { return "" }
