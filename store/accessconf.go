@@ -772,6 +772,8 @@ func levelState(s *Store, txn *badger.Txn, l *AccessLevel) map[string]string {
 	}
 	if len(l.MenuGroups) == 1 {
 		m["menu group"] = strconv.Itoa(int(l.MenuGroups[0]))
+	} else if l.NoKeypadMenu() {
+		m["menu group"] = "none (no keypad menu)"
 	}
 	if len(l.Outputs)+len(l.OutputGroups) > 0 {
 		m["outputs"] = fmt.Sprintf("%v, groups %v, time %s, reader %t, keypad %t, until expiry %t, toggle %t",

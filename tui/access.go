@@ -157,7 +157,7 @@ func levelDoors(l access.AccessLevel, n accessNames) string {
 
 func levelCells(r levelRow) []string {
 	l := r.l.AccessLevel
-	menu := "-"
+	menu := "none"
 	if len(l.MenuGroups) > 0 {
 		menu = strconv.FormatUint(uint64(l.MenuGroups[0]), 10)
 	}
@@ -885,7 +885,7 @@ func levelDetails(dl *detailLines, r levelRow, n accessNames) string {
 	if l.MultiBadgeArming {
 		dl.add("Multi-badge", "arming needs several badges", grid.ToneNone)
 	}
-	dl.add("Menu group", or(idsText(l.MenuGroups), "none"), grid.ToneNone)
+	dl.add("Menu group", or(idsText(l.MenuGroups), "none: no keypad menu"), grid.ToneNone)
 	out := or(idsText(l.Outputs), "none")
 	if len(l.OutputGroups) > 0 {
 		out += "; groups " + idsText(l.OutputGroups)
