@@ -189,4 +189,3 @@ func (c MembersChange) Summary() string {
 	}
 	return strings.Join(parts, ", ")
 }
-
