@@ -52,6 +52,7 @@ var groupSummary = map[string]string{
 	"schedule":      "time profiles: weekly intervals and holidays, read on the site's clock",
 	"door":          "doors and door groups, and who may pass a door",
 	"group":         "access groups: the levels they give their members, and multifactor rules",
+	"group member":  "an access group's members: list, add and remove many people at once",
 	"level":         "access levels: doors with schedule and direction, areas, floors, outputs (002)",
 	"access":        "access decisions step by step, and the site's time zone",
 }
