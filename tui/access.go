@@ -530,7 +530,7 @@ func rowActions(v accessView) []ActionID {
 	case avDoors:
 		return []ActionID{ActDoorWho, ActDoorEdit, ActDoorRemove}
 	case avGroups:
-		return []ActionID{ActAGroupEdit, ActAGroupRemove}
+		return []ActionID{ActAGroupMembers, ActAGroupEdit, ActAGroupRemove}
 	}
 	return []ActionID{ActLevelEdit, ActLevelRemove}
 }
@@ -636,7 +636,7 @@ func (s *accessScreen) available(id ActionID) error {
 // built in. What else the store refuses (a record above the operator's
 // units, one still used) it says when asked.
 func (s *accessScreen) availableFor(v accessView, id ActionID, key string) error {
-	if id == ActOpen || id == ActDoorWho {
+	if id == ActOpen || id == ActDoorWho || id == ActAGroupMembers {
 		if id == ActDoorWho && !strings.HasPrefix(key, "door:") {
 			return notNowf("pick a door: who can open is asked of a door, not a door group")
 		}
@@ -744,6 +744,9 @@ func (s *accessScreen) runFor(v accessView, id ActionID, key string) tea.Cmd {
 		switch id {
 		case ActAGroupEdit:
 			return c.open(newAGroupForm(s, &g))
+		case ActAGroupMembers:
+			d, load := newGroupMembers(c, g)
+			return tea.Batch(c.open(d), load)
 		case ActAGroupRemove:
 			return confirmRemove("access group", g.ID, g.Name, " The store refuses it while a person is in it.",
 				func() error { return c.st.RemoveAccessGroup(c.actor, g.ID) })
