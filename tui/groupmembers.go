@@ -153,12 +153,12 @@ func personSearchText(p store.Person) string {
 	return strings.ToLower(strings.Join(parts, "\x00"))
 }
 
-// memberNote is what a row says after the name: unit and apartment.
+// memberNote is what a row says after the name: apartment and unit.
 func memberNote(c *common) func(store.Person) string {
 	return func(p store.Person) string {
 		n := siteOf(c.st, p.Unit)
 		if p.Apartment != "" {
-			n += " · apt " + p.Apartment
+			n = "apt " + p.Apartment + " · " + n
 		}
 		return n
 	}
