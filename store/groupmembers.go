@@ -45,9 +45,10 @@ func (s *Store) GroupMembers(a Actor, group uint32) ([]Person, error) {
 		if _, err := confRead[AccessGroup](s, txn, a, &accessGroups, group); err != nil {
 			return err
 		}
+		n := newAptNames(txn)
 		return scanJSON(txn, pPerson, func(r personRecord) error {
 			if slices.Contains(r.Groups, group) && s.unitInScope(a, r.Unit) {
-				out = append(out, r.person())
+				out = append(out, n.person(r))
 			}
 			return nil
 		})
@@ -92,13 +93,14 @@ func (s *Store) ChangeGroupMembers(a Actor, group uint32, add, remove []uint64, 
 			action string
 		}
 		var changes []change
+		n := newAptNames(w.txn)
 		for _, id := range add {
 			r, err := s.readPerson(w.txn, a, id)
 			if err != nil {
 				return err
 			}
 			if slices.Contains(r.Groups, group) {
-				out.Already = append(out.Already, r.person())
+				out.Already = append(out.Already, n.person(r))
 				continue
 			}
 			if !s.related(r.Unit, g.Unit) {
@@ -108,7 +110,7 @@ func (s *Store) ChangeGroupMembers(a Actor, group uint32, add, remove []uint64, 
 			before := r.Groups
 			r.Groups = append(slices.Clip(r.Groups), group)
 			changes = append(changes, change{r, before, "person.group.add"})
-			out.Added = append(out.Added, r.person())
+			out.Added = append(out.Added, n.person(r))
 		}
 		for _, id := range remove {
 			r, err := s.readPerson(w.txn, a, id)
@@ -117,13 +119,13 @@ func (s *Store) ChangeGroupMembers(a Actor, group uint32, add, remove []uint64, 
 			}
 			at := slices.Index(r.Groups, group)
 			if at < 0 {
-				out.NotIn = append(out.NotIn, r.person())
+				out.NotIn = append(out.NotIn, n.person(r))
 				continue
 			}
 			before := r.Groups
 			r.Groups = slices.Delete(slices.Clone(r.Groups), at, at+1)
 			changes = append(changes, change{r, before, "person.group.remove"})
-			out.Removed = append(out.Removed, r.person())
+			out.Removed = append(out.Removed, n.person(r))
 		}
 		if dryRun {
 			return errDryRun

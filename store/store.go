@@ -74,6 +74,7 @@ type seqs struct {
 	Log, Job, Panel, Account, Unit, Lock, Notice, Person uint64
 	// The access configuration's numbers (uint32 IDs).
 	Profile, DoorGroup, Door, AccessGroup, Level uint64
+	Apartment                                    uint64
 }
 
 // Options returns Badger options sized for a small guard-room PC (see
@@ -188,7 +189,11 @@ func (s *Store) load() error {
 	}
 	// An import accepted before a crash is written whole before the
 	// database is used; one never accepted leaves nothing.
-	return s.resumeImports()
+	if err := s.resumeImports(); err != nil {
+		return err
+	}
+	// A database made before apartment records has them made now.
+	return s.upgradeApartments()
 }
 
 // RootUnit is the organization unit every database starts with.
