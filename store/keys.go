@@ -72,7 +72,7 @@ var (
 	// its login screen; a real site never has it.
 	kDemoLogins = []byte("meta/demologins")
 	// kAccess holds the access settings (the site's time zone).
-	kAccess   = []byte("meta/access")
+	kAccess = []byte("meta/access")
 	// schemaVer is the version a new database starts at; an older one is
 	// upgraded when opened (apartments.go).
 	schemaVer = []byte("2")

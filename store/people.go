@@ -24,9 +24,9 @@ const ChangePerson = "person"
 // which operators see and change them. Viewing people needs the "view
 // panel users" permission, changing them "manage people and access".
 type Person struct {
-	ID        uint64 `json:"id"`
-	Name      string `json:"name"`
-	Info      string `json:"info,omitempty"` // free text that tells namesakes apart
+	ID   uint64 `json:"id"`
+	Name string `json:"name"`
+	Info string `json:"info,omitempty"` // free text that tells namesakes apart
 	// ApartmentID is the apartment the person lives in, 0 for none. When
 	// a person is read, Apartment is its name; AddPerson and EditPerson
 	// take either, the ID first (an apartment named must exist: see
