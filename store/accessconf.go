@@ -116,6 +116,14 @@ type confKind[T any] struct {
 	state  func(s *Store, txn *badger.Txn, v *T) map[string]string
 }
 
+// anArticle is "an" before a vowel ("an access group"), else "a".
+func anArticle(noun string) string {
+	if noun != "" && strings.ContainsRune("aeiou", rune(noun[0])) {
+		return "an"
+	}
+	return "a"
+}
+
 func confLabel(noun string, id uint32, name string) string {
 	return fmt.Sprintf("%s %d %s", noun, id, name)
 }
@@ -243,7 +251,7 @@ func confCheckName[T any, P confPtr[T]](w *wtx, k *confKind[T], v P) error {
 	return confScan[T, P](w.txn, k, func(o T) error {
 		oid, ounit, oname := P(&o).meta()
 		if oid != id && ounit == unit && strings.EqualFold(oname, name) {
-			return refuse(ErrDuplicate, "%s already has a %s named %q (ID %d): choose another name", w.s.UnitPath(unit), k.noun, oname, oid)
+			return refuse(ErrDuplicate, "%s already has %s %s named %q (ID %d): choose another name", w.s.UnitPath(unit), anArticle(k.noun), k.noun, oname, oid)
 		}
 		return nil
 	})

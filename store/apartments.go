@@ -49,8 +49,11 @@ func init() {
 		},
 		usedBy: func(s *Store, txn *badger.Txn, id uint32) (string, error) {
 			who, err := firstPersonUsing(txn, func(p *personRecord) bool { return p.ApartmentID == id })
-			if who != "" {
+			switch {
+			case strings.Contains(who, " other people"):
 				who += ", who live there"
+			case who != "":
+				who += ", who lives there"
 			}
 			return who, err
 		},

@@ -32,7 +32,7 @@ func TestApartments(t *testing.T) {
 
 	t.Run("a name is unique in its unit", func(t *testing.T) {
 		_, err := f.s.AddApartment(f.admin, Apartment{ConfMeta: ConfMeta{Name: "a12", Unit: a.ID}})
-		fxWant(t, err, ErrDuplicate, `Organization / Block A already has a apartment named "A12"`)
+		fxWant(t, err, ErrDuplicate, `Organization / Block A already has an apartment named "A12"`)
 	})
 	t.Run("fields are checked", func(t *testing.T) {
 		_, err := f.s.AddApartment(f.admin, Apartment{ConfMeta: ConfMeta{Name: "A13", Unit: a.ID}, Floor: strings.Repeat("9", 17)})

@@ -22,6 +22,10 @@ func TestGroupMemberCommands(t *testing.T) {
 	s := newSite(t).withHQUnit()
 	s.ok("", "unit", "add", "--parent", "Organization", "--kind", "site", "Depot")
 	s.ok("", "group", "add", "Residents", "--unit", "HQ")
+	for _, apt := range []string{"A1", "A2", "B1"} {
+		s.ok("", "apartment", "add", apt, "--unit", "HQ")
+	}
+	s.ok("", "apartment", "add", "A9", "--unit", "Depot")
 	s.ok("", "person", "add", "Ann Lee", "--unit", "HQ", "--card", "100", "--apartment", "A1")
 	s.ok("", "person", "add", "Bo Ek", "--unit", "HQ", "--card", "200", "--apartment", "A2")
 	s.ok("", "person", "add", "Cy Young", "--unit", "HQ", "--card", "300", "--apartment", "B1")

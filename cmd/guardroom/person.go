@@ -33,7 +33,7 @@ func addPersonFlags(fs *flag.FlagSet, edit bool) *personFlags {
 		replace, never = " (replaces the current ones; none: no more)", ", or never"
 	}
 	f.info = fs.String("info", "", "free `TEXT` that tells namesakes apart")
-	f.apartment = fs.String("apartment", "", "the person's `APARTMENT`")
+	f.apartment = fs.String("apartment", "", "the `APARTMENT` the person lives in: its name (guardroom apartment list)"+map[bool]string{true: "; none: no apartment", false: ""}[edit])
 	f.unit = fs.String("unit", "", "the organization `UNIT` the person belongs to: number, name or path")
 	f.validFrom = fs.String("valid-from", "", "access starts at `TIME`: "+siteTimeHelp+never)
 	f.validUntil = fs.String("valid-until", "", "access ends at `TIME` (a date alone: the end of that day)"+never)
@@ -253,7 +253,11 @@ func personCommands() []*command {
 						p.Info = *f.info
 					}
 					if set["apartment"] {
-						p.Apartment = *f.apartment
+						// By name: the store finds it ("none" or empty: no apartment).
+						p.ApartmentID, p.Apartment = 0, *f.apartment
+						if strings.EqualFold(strings.TrimSpace(p.Apartment), "none") {
+							p.Apartment = ""
+						}
 					}
 					if set["unit"] {
 						if p.Unit, err = e.findUnitFlag(*f.unit); err != nil {
