@@ -18,6 +18,7 @@ import (
 // a unit the Staff group does not serve.
 func addNorthPeople(t *testing.T, f *fixture, x *accessSite) (north []store.Person) {
 	t.Helper()
+	must(f.s.AddApartment(f.admin, store.Apartment{ConfMeta: store.ConfMeta{Name: "N1", Unit: x.building}}))
 	for _, n := range []string{"Nia North", "Nat North", "Noa North"} {
 		north = append(north, must(f.s.AddPerson(f.admin, store.Person{Name: n, Unit: x.building, Active: true, Apartment: "N1"}, nil)))
 	}
@@ -151,6 +152,13 @@ func TestScreensGroupMembers(t *testing.T) {
 			c.waitScreen("3 of 4 shown · 3 marked")
 		}},
 	}
+	goldenSmallAndLarge(t, f, cases)
+}
+
+// goldenSmallAndLarge goldens each case at 80x24 and 200x50 in the dark
+// theme: testdata/<Test>/<Case>/<size>.golden.
+func goldenSmallAndLarge(t *testing.T, f *fixture, cases []screenCase) {
+	t.Helper()
 	for _, sc := range cases {
 		t.Run(sc.name, func(t *testing.T) {
 			for _, sz := range []struct{ w, h int }{{80, 24}, {200, 50}} {
