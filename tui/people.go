@@ -386,4 +386,3 @@ func (s *peopleScreen) removeIdent(p store.Person) tea.Cmd {
 func (s *peopleScreen) row(id uint64) (personRow, bool) {
 	return rowWith(s.items, func(r personRow) uint64 { return r.p.ID }, id)
 }
-

@@ -136,7 +136,7 @@ type personForm struct {
 		unit uint64
 		apts []store.Apartment
 	}
-	aptID uint32
+	aptID    uint32
 	mf       bool
 	mfKinds  []access.Kind // in the order they must be presented
 	mfOrder  bool
