@@ -246,7 +246,7 @@ func (d *groupMembers) update(msg tea.Msg) (tea.Cmd, bool) {
 			}
 			p := newMemberAdd(d)
 			return tea.Batch(d.c.open(p), p.load()), false
-		case "ctrl+r":
+		case "ctrl+x":
 			return d.confirmRemove(), false
 		}
 		if d.list.key(msg) {
@@ -308,7 +308,7 @@ func (d *groupMembers) view(width, height int) string {
 	}
 	k := t.HintKey.Render
 	body = append(body, "",
-		truncate(k("space")+" mark  "+k("ctrl+a")+" all shown  "+k("ctrl+n")+" add  "+k("ctrl+r")+" remove marked  "+k("esc")+" close", w))
+		truncate(k("space")+" mark  "+k("ctrl+a")+" all shown  "+k("ctrl+n")+" add  "+k("ctrl+x")+" remove marked  "+k("esc")+" close", w))
 	return c.frame("Members of "+d.label(), w, body...)
 }
 

@@ -88,14 +88,14 @@ func TestAccessGroupMembersRemoveAsksFirst(t *testing.T) {
 	c.waitScreen("Members of access group 1 Staff group", "3 of 3 shown")
 	c.typ("north")
 	c.waitScreen("2 of 3 shown")
-	c.press("ctrl+a", "ctrl+r")
+	c.press("ctrl+a", "ctrl+x")
 	c.waitScreen("Remove 2 people from access group 1 Staff group?", "Nia North, Nat North", "n/esc/enter cancel")
 	c.press("enter") // never confirms
 	c.waitGone("Remove 2 people")
 	if g := groupIDs(t, x, north[0]); len(g[0]) != 1 {
 		t.Fatalf("enter removed: %v", g)
 	}
-	c.press("ctrl+r")
+	c.press("ctrl+x")
 	c.waitScreen("Remove 2 people from")
 	c.press("y")
 	c.waitScreen("access group 1 Staff group: 2 removed", "nothing matches")
@@ -117,7 +117,7 @@ func TestAccessGroupMembersGuard(t *testing.T) {
 	c.waitScreen("Access › Access groups", "1-1 of 1")
 	c.press("m")
 	c.waitScreen("Members of access group 1 Staff group", "Ana Access")
-	c.press("ctrl+r")
+	c.press("ctrl+x")
 	c.waitScreen("manage people and access")
 	c.press("ctrl+n")
 	c.waitScreen("manage people and access")
