@@ -174,3 +174,44 @@ func goldenSmallAndLarge(t *testing.T, f *fixture, cases []screenCase) {
 		})
 	}
 }
+
+// The Access tab's apartments view: add one, see it, and removing one
+// someone lives in is refused in the store's words.
+func TestAccessApartmentsView(t *testing.T) {
+	t.Parallel()
+	c, x, _ := startMembers(t)
+	c.press("esc", "t")
+	c.waitScreen("Access › Apartments", "1-1 of 1", "N1")
+	c.press("n")
+	c.waitScreen("Add an apartment", "Unit")
+	c.typ("N2")
+	c.press("tab", "tab")
+	c.typ("2")
+	c.press("tab", "tab", "enter")
+	c.waitGone("Add an apartment")
+	c.waitStatus("apartment N2 saved")
+	c.waitLineWith("N2", "North Tower", "2")
+	got, err := x.st.FindApartment(x.admin, "N2")
+	check(t, err)
+	if got.Floor != "2" || got.Unit != x.building {
+		t.Fatalf("apartment saved as %+v", got)
+	}
+	c.pick("name:N1")
+	c.press("R")
+	c.waitScreen("Remove apartment 1 N1?")
+	c.press("y")
+	c.waitScreen("apartment 1 N1 is still used by person 3 Nia North and 2 other people, who live there")
+	if _, err := x.st.FindApartment(x.admin, "N1"); err != nil {
+		t.Fatalf("the apartment lived in is gone: %v", err)
+	}
+}
+
+func TestScreensAccessApartments(t *testing.T) {
+	t.Parallel()
+	f := builtFixture(t)
+	x := addAccessSite(t, f)
+	addNorthPeople(t, f, x)
+	goldenSmallAndLarge(t, f, []screenCase{
+		{"View", func(c driver) { c.press("0", "t"); c.waitScreen("Access › Apartments", "1-1 of 1", "N1") }},
+	})
+}
