@@ -294,6 +294,9 @@ func (s *Store) upgradeApartments() error {
 			return fmt.Errorf("upgrade apartments: %w", err)
 		}
 		s.noteAccessChanges(w.changes)
+		if last {
+			break
+		}
 	}
 	return nil
 }

@@ -200,3 +200,44 @@ func TestImportPeopleApartments(t *testing.T) {
 		}
 	}
 }
+
+// An upgrade of exactly one chunk of people logs once and converts all.
+func TestApartmentsUpgradeFullChunk(t *testing.T) {
+	dir, key := t.TempDir(), make([]byte, KeySize)
+	s, err := Open(Config{Dir: dir, Key: key, NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.db.Update(func(txn *badger.Txn) error {
+		for i := uint64(1); i <= peopleChunk; i++ {
+			r := personRecord{Person: Person{ID: i, Name: "P" + strconv.FormatUint(i, 10), Unit: RootUnit, Apartment: "A " + strconv.FormatUint(i%7, 10)}}
+			if err := setJSON(txn, personKey(i), r); err != nil {
+				return err
+			}
+		}
+		return txn.Set(kSchemaV, []byte("1"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s, err = Open(Config{Dir: dir, Key: key, NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	f := fxWrap(t, s, nil)
+	var upgrades int
+	for _, e := range f.log() {
+		if e.Action == "apartment.upgrade" {
+			upgrades++
+		}
+	}
+	apts, err := s.ListApartments(f.admin)
+	f.must(err)
+	ps, err := s.ListPeople(f.admin)
+	f.must(err)
+	if upgrades != 1 || len(apts) != 7 || len(ps) != peopleChunk || ps[peopleChunk-1].ApartmentID == 0 {
+		t.Fatalf("%d upgrade entries, %d apartments, %d people (last %+v)", upgrades, len(apts), len(ps), ps[len(ps)-1].ApartmentID)
+	}
+}
