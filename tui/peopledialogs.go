@@ -396,7 +396,9 @@ func (d *personForm) toggle(cur formStop, msg tea.KeyPressMsg) {
 // icon, or select the apartment from the list of previously added").
 func (d *personForm) pickApartment() tea.Cmd {
 	apts := slices.Clone(d.apartments())
-	slices.SortStableFunc(apts, func(a, b store.Apartment) int { return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
+	slices.SortStableFunc(apts, func(a, b store.Apartment) int {
+		return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+	})
 	items := []pickItem{{label: "+ add a new apartment", note: "in " + siteOf(d.c.st, d.units[d.unit].ID)}}
 	for _, a := range apts {
 		note := siteOf(d.c.st, a.Unit)
