@@ -124,8 +124,9 @@ type AccessLevel struct {
 	IncludeAllElevator bool
 	MultiBadgeArming   bool
 
-	// MenuGroups must hold exactly one keypad menu group (002: more than
-	// one gives unexpected results at the keypad).
+	// MenuGroups holds the level's one keypad menu group (002: more than
+	// one gives unexpected results at the keypad), or none: the level
+	// then gives no keypad menu (NoKeypadMenu).
 	MenuGroups []MenuGroupID
 
 	Outputs               []OutputID
@@ -136,6 +137,10 @@ type AccessLevel struct {
 	OutputUntilExpiry     bool          // an activated output stays on until the level expires for the person
 	ToggleOutput          bool          // each activation toggles the outputs
 }
+
+// NoKeypadMenu reports whether the level gives no keypad menu: a person
+// with only such levels reaches no menu at a keypad.
+func (l *AccessLevel) NoKeypadMenu() bool { return len(l.MenuGroups) == 0 }
 
 // Label returns the level's name for messages: its name, or "level N".
 func (l *AccessLevel) Label() string {
@@ -190,14 +195,13 @@ func (l *AccessLevel) Validate() error {
 		}
 	}
 	switch len(l.MenuGroups) {
-	case 0:
-		return bad("no menu group; pick exactly one")
+	case 0: // no keypad menu
 	case 1:
 		if l.MenuGroups[0] == 0 {
-			return bad("the menu group is not set; pick exactly one")
+			return bad("the menu group is not set; pick one, or none for no keypad menu")
 		}
 	default:
-		return bad("%d menu groups; keep exactly one and remove the others", len(l.MenuGroups))
+		return bad("%d menu groups; a level has exactly one, or none for no keypad menu: keep one and remove the others", len(l.MenuGroups))
 	}
 	activates := l.ReaderActivatesOutput || l.KeypadActivatesOutput
 	hasOutputs := len(l.Outputs)+len(l.OutputGroups) > 0

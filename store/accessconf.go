@@ -116,6 +116,14 @@ type confKind[T any] struct {
 	state  func(s *Store, txn *badger.Txn, v *T) map[string]string
 }
 
+// anArticle is "an" before a vowel ("an access group"), else "a".
+func anArticle(noun string) string {
+	if noun != "" && strings.ContainsRune("aeiou", rune(noun[0])) {
+		return "an"
+	}
+	return "a"
+}
+
 func confLabel(noun string, id uint32, name string) string {
 	return fmt.Sprintf("%s %d %s", noun, id, name)
 }
@@ -243,7 +251,7 @@ func confCheckName[T any, P confPtr[T]](w *wtx, k *confKind[T], v P) error {
 	return confScan[T, P](w.txn, k, func(o T) error {
 		oid, ounit, oname := P(&o).meta()
 		if oid != id && ounit == unit && strings.EqualFold(oname, name) {
-			return refuse(ErrDuplicate, "%s already has a %s named %q (ID %d): choose another name", w.s.UnitPath(unit), k.noun, oname, oid)
+			return refuse(ErrDuplicate, "%s already has %s %s named %q (ID %d): choose another name", w.s.UnitPath(unit), anArticle(k.noun), k.noun, oname, oid)
 		}
 		return nil
 	})
@@ -772,6 +780,8 @@ func levelState(s *Store, txn *badger.Txn, l *AccessLevel) map[string]string {
 	}
 	if len(l.MenuGroups) == 1 {
 		m["menu group"] = strconv.Itoa(int(l.MenuGroups[0]))
+	} else if l.NoKeypadMenu() {
+		m["menu group"] = "none (no keypad menu)"
 	}
 	if len(l.Outputs)+len(l.OutputGroups) > 0 {
 		m["outputs"] = fmt.Sprintf("%v, groups %v, time %s, reader %t, keypad %t, until expiry %t, toggle %t",

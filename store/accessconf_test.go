@@ -141,11 +141,20 @@ func TestAccessConfigRules(t *testing.T) {
 		_, err := f.s.AddDoor(f.admin, Door{ConfMeta: ConfMeta{Name: strings.ToUpper(site.main.Name), Unit: RootUnit}})
 		fxWant(t, err, ErrDuplicate, "already has a door named")
 	})
-	t.Run("a level needs exactly one menu group", func(t *testing.T) {
-		l := alwaysLevel("No menu")
-		l.MenuGroups = nil
+	t.Run("a level has one menu group or no keypad menu", func(t *testing.T) {
+		l := alwaysLevel("Two menus")
+		l.MenuGroups = []access.MenuGroupID{1, 2}
 		_, err := f.s.AddAccessLevel(f.admin, l, false)
-		fxWant(t, err, ErrInvalid, "no menu group; pick exactly one")
+		fxWant(t, err, ErrInvalid, "2 menu groups; a level has exactly one, or none for no keypad menu")
+		l = alwaysLevel("No menu")
+		l.MenuGroups = nil
+		got, err := f.s.AddAccessLevel(f.admin, l, false)
+		if err != nil {
+			t.Fatalf("a level without a keypad menu: %v", err)
+		}
+		if got, err = f.s.GetAccessLevel(f.admin, uint32(got.ID)); err != nil || !got.NoKeypadMenu() {
+			t.Fatalf("stored as %+v, %v: want no keypad menu", got.MenuGroups, err)
+		}
 	})
 	t.Run("include all doors asks first", func(t *testing.T) {
 		l := alwaysLevel("Everything")

@@ -350,7 +350,7 @@ func (s *Store) WhoCanOpen(a Actor, door uint32, dir access.Direction, at time.T
 			if err != nil {
 				return fmt.Errorf("person %d: %w", id, err)
 			}
-			out = append(out, r.person())
+			out = append(out, newAptNames(txn).person(r))
 		}
 		return nil
 	})

@@ -31,6 +31,8 @@ var (
 	pDoor        = []byte("door/")
 	pAccessGroup = []byte("agroup/")
 	pLevel       = []byte("level/")
+	// pApartment holds the apartments (apartments.go), by uint32 ID.
+	pApartment = []byte("apt/")
 	// pFreeIdent is the pool of unassigned identifiers:
 	// free/<kind>/<canonical value> → FreeIdentifier.
 	pFreeIdent = []byte("free/")
@@ -73,8 +75,10 @@ var (
 	// its login screen; a real site never has it.
 	kDemoLogins = []byte("meta/demologins")
 	// kAccess holds the access settings (the site's time zone).
-	kAccess   = []byte("meta/access")
-	schemaVer = []byte("1")
+	kAccess = []byte("meta/access")
+	// schemaVer is the version a new database starts at; an older one is
+	// upgraded when opened (apartments.go).
+	schemaVer = []byte("2")
 )
 
 func k(prefix []byte, parts ...[]byte) []byte {

@@ -24,11 +24,17 @@ const ChangePerson = "person"
 // which operators see and change them. Viewing people needs the "view
 // panel users" permission, changing them "manage people and access".
 type Person struct {
-	ID        uint64 `json:"id"`
-	Name      string `json:"name"`
-	Info      string `json:"info,omitempty"` // free text that tells namesakes apart
-	Apartment string `json:"apartment,omitempty"`
-	Unit      uint64 `json:"unit"`
+	ID   uint64 `json:"id"`
+	Name string `json:"name"`
+	Info string `json:"info,omitempty"` // free text that tells namesakes apart
+	// ApartmentID is the apartment the person lives in, 0 for none. When
+	// a person is read, Apartment is its name; AddPerson and EditPerson
+	// take either, the ID first (an apartment named must exist: see
+	// AddApartment). A record written before apartment records holds the
+	// text until the upgrade at open turns it into a record.
+	ApartmentID uint32 `json:"apartment_id,omitempty"`
+	Apartment   string `json:"apartment,omitempty"`
+	Unit        uint64 `json:"unit"`
 	// Active is "access control active": off, the person opens nothing.
 	Active bool `json:"active"`
 	// OfflineAccess keeps the person's access while the site is offline.
@@ -265,8 +271,8 @@ func (r personRecord) state(s *Store, txn *badger.Txn) map[string]string {
 	if r.Info != "" {
 		m["info"] = r.Info
 	}
-	if r.Apartment != "" {
-		m["apartment"] = r.Apartment
+	if r.ApartmentID != 0 {
+		m["apartment"] = confName[Apartment](txn, &apartments, r.ApartmentID)
 	}
 	if !r.ValidFrom.IsZero() {
 		m["valid from"] = r.ValidFrom.UTC().Format(time.RFC3339)
@@ -359,6 +365,7 @@ func (w *wtx) atPerson(id uint64) {
 // the times are ignored.
 func (s *Store) AddPerson(a Actor, p Person, ids []access.Identifier) (Person, error) {
 	var r personRecord
+	var out Person
 	w := s.begin(a, "person.add", "person "+strings.TrimSpace(p.Name))
 	if s.unitInScope(a, p.Unit) {
 		w.unit = p.Unit
@@ -371,6 +378,9 @@ func (s *Store) AddPerson(a Actor, p Person, ids []access.Identifier) (Person, e
 			return err
 		}
 		if err := checkPerson(&p); err != nil {
+			return err
+		}
+		if err := w.personApartment(&p); err != nil {
 			return err
 		}
 		if err := w.checkPersonAccess(&p); err != nil {
@@ -388,18 +398,19 @@ func (s *Store) AddPerson(a Actor, p Person, ids []access.Identifier) (Person, e
 		}
 		w.writePerson(r)
 		w.log(nil, r.state(s, w.txn))
+		out = newAptNames(w.txn).person(r)
 		return nil
 	})
 	if err != nil {
 		return Person{}, err
 	}
-	return r.person(), nil
+	return out, nil
 }
 
 // personOp runs one change of a person with the common checks: the place
 // named for the log first, the permission, the person in scope.
 func (s *Store) personOp(a Actor, action string, id uint64, body func(w *wtx, r *personRecord) error) (Person, error) {
-	var out personRecord
+	var out Person
 	w := s.begin(a, action, fmt.Sprintf("person %d", id))
 	err := s.finish(w, func() error {
 		w.atPerson(id)
@@ -413,13 +424,13 @@ func (s *Store) personOp(a Actor, action string, id uint64, body func(w *wtx, r 
 		if err := body(w, &r); err != nil {
 			return err
 		}
-		out = r
+		out = newAptNames(w.txn).person(r)
 		return nil
 	})
 	if err != nil {
 		return Person{}, err
 	}
-	return out.person(), nil
+	return out, nil
 }
 
 // EditPerson changes a person's name, info, apartment, unit, access
@@ -436,11 +447,14 @@ func (s *Store) EditPerson(a Actor, p Person) (Person, error) {
 		if err := checkPerson(&p); err != nil {
 			return err
 		}
+		if err := w.personApartment(&p); err != nil {
+			return err
+		}
 		if err := w.checkPersonAccess(&p); err != nil {
 			return err
 		}
 		before := r.state(s, w.txn)
-		r.Name, r.Info, r.Apartment, r.Unit = p.Name, p.Info, p.Apartment, p.Unit
+		r.Name, r.Info, r.ApartmentID, r.Apartment, r.Unit = p.Name, p.Info, p.ApartmentID, "", p.Unit
 		r.Active, r.OfflineAccess, r.ValidFrom, r.ValidUntil = p.Active, p.OfflineAccess, p.ValidFrom, p.ValidUntil
 		r.Levels, r.Groups, r.MultiFactor, r.Locks = p.Levels, p.Groups, p.MultiFactor, p.Locks
 		r.Updated = s.now()
@@ -525,16 +539,16 @@ func (s *Store) GetPerson(a Actor, id uint64) (Person, error) {
 	if err := a.need(PermViewPanelUsers); err != nil {
 		return Person{}, err
 	}
-	var r personRecord
+	var p Person
 	err := s.db.View(func(txn *badger.Txn) error {
-		var err error
-		r, err = s.readPerson(txn, a, id)
+		r, err := s.readPerson(txn, a, id)
+		p = newAptNames(txn).person(r)
 		return err
 	})
 	if err != nil {
 		return Person{}, err
 	}
-	return r.person(), nil
+	return p, nil
 }
 
 // ListPeople returns the people in the actor's scope, by ID.
@@ -544,9 +558,10 @@ func (s *Store) ListPeople(a Actor) ([]Person, error) {
 	}
 	var out []Person
 	err := s.db.View(func(txn *badger.Txn) error {
+		n := newAptNames(txn)
 		return scanJSON(txn, pPerson, func(r personRecord) error {
 			if s.unitInScope(a, r.Unit) {
-				out = append(out, r.person())
+				out = append(out, n.person(r))
 			}
 			return nil
 		})
@@ -569,6 +584,7 @@ func (s *Store) FindPersonByIdentifier(a Actor, id access.Identifier) (Person, e
 		return Person{}, err
 	}
 	var r personRecord
+	var p Person
 	err = s.db.View(func(txn *badger.Txn) error {
 		holder, err := identHolder(txn, want)
 		if err != nil {
@@ -582,10 +598,11 @@ func (s *Store) FindPersonByIdentifier(a Actor, id access.Identifier) (Person, e
 		if holder == 0 || !s.unitInScope(a, r.Unit) {
 			return refuse(ErrNotFound, "no one in your organization units holds %s", want.shown())
 		}
+		p = newAptNames(txn).person(r)
 		return nil
 	})
 	if err != nil {
 		return Person{}, err
 	}
-	return r.person(), nil
+	return p, nil
 }

@@ -75,6 +75,7 @@ func TestAddPersonRules(t *testing.T) {
 		fxWant(t, err, ErrNotFound, "no one in your organization units holds card 77")
 	})
 	t.Run("a person is added tidied", func(t *testing.T) {
+		f.apartment(RootUnit, "B 12")
 		p, err := f.s.AddPerson(f.admin, Person{Name: " Bob Stone ", Info: " night shift ", Apartment: "B 12", Unit: RootUnit,
 			Active: true, OfflineAccess: true, ValidFrom: from, ValidUntil: from.AddDate(1, 0, 0)},
 			[]access.Identifier{card(" 0012345 "), {Kind: access.KindQR, Value: " qr-1 "}, accessCode("482913"), {Kind: access.KindFaceID, Value: "enrol/7"}})
@@ -215,6 +216,7 @@ func TestEditPerson(t *testing.T) {
 	ann := f.person("Ann Lee", RootUnit, card("10:456"))
 	until := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
 	edit := ann
+	f.apartment(site.ID, "A 3")
 	edit.Name, edit.Info, edit.Apartment, edit.Unit = "Ann Lee-Smith", "tenant", "A 3", site.ID
 	edit.Active, edit.OfflineAccess, edit.ValidUntil = false, true, until
 	edit.Identifiers = nil // ignored

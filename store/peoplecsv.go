@@ -70,6 +70,9 @@ type PeopleImportOptions struct {
 	// EnableAll activates access control for every person imported,
 	// whatever the file says (004: "Enable user access").
 	EnableAll bool
+	// CreateApartments adds the apartments the file names that do not
+	// exist yet, in the person's unit; without it such a row is refused.
+	CreateApartments bool
 	// Progress, when not nil, is called after each chunk of people is
 	// durable.
 	Progress func(done, total int)
@@ -382,6 +385,7 @@ type peopleCheck struct {
 	// given so far (kind/value → line); pool the unassigned identifiers.
 	units  map[string]unitRef
 	groups map[groupKey]groupRef
+	apts   map[groupKey]error
 	held   map[string]int
 	pool   map[string]bool
 }
@@ -416,7 +420,7 @@ func (s *Store) checkPeople(a Actor, r io.Reader, o PeopleImportOptions) (People
 	var tally importTally[PeopleImportRow, stagedPerson]
 	err = s.db.View(func(txn *badger.Txn) error {
 		c := &peopleCheck{s: s, w: &wtx{s: s, txn: txn, actor: a}, o: o, units: map[string]unitRef{},
-			groups: map[groupKey]groupRef{}, held: map[string]int{}, pool: map[string]bool{}}
+			groups: map[groupKey]groupRef{}, apts: map[groupKey]error{}, held: map[string]int{}, pool: map[string]bool{}}
 		if o.Unit != 0 {
 			if err := c.w.personUnit(o.Unit); err != nil {
 				return err
@@ -573,6 +577,9 @@ func (c *peopleCheck) row(rec []string, line int) (PeopleImportRow, stagedPerson
 			}
 		}
 	}
+	if name := p.Apartment; name != "" && p.Unit != 0 && c.s.unitInScope(c.w.actor, p.Unit) {
+		note(c.apartment(p.Unit, name))
+	}
 	if len(problems) == 0 {
 		// The rules AddPerson applies, with its words.
 		note(checkPerson(&p))
@@ -652,6 +659,26 @@ func (c *peopleCheck) unit(ref string) (uint64, error) {
 }
 
 // group resolves an access group name for a person of unit.
+// apartment refuses an apartment name no apartment of a related unit has
+// (unless the import creates them) or several have.
+func (c *peopleCheck) apartment(unit uint64, name string) error {
+	key := groupKey{unit, strings.ToLower(name)}
+	if err, ok := c.apts[key]; ok {
+		return err
+	}
+	_, err := c.s.apartmentByName(c.w.txn, c.w.actor, unit, name)
+	if errors.Is(err, ErrNotFound) {
+		if c.o.CreateApartments {
+			err = nil
+		} else {
+			err = refuse(ErrNotFound, "no apartment named %q for %s: add it first (guardroom apartment add), or import with --create-apartments",
+				name, c.s.UnitPath(unit))
+		}
+	}
+	c.apts[key] = err
+	return err
+}
+
 func (c *peopleCheck) group(unit uint64, name string) groupRef {
 	key := groupKey{unit, strings.ToLower(name)}
 	if g, ok := c.groups[key]; ok {
@@ -712,10 +739,14 @@ func (s *Store) writeStagedPeople(progress func(done, total int)) error {
 		return err
 	}
 	after := "log " + strconv.FormatUint(m.Entry, 10)
+	apts, err := s.loadApartmentNames()
+	if err != nil {
+		return err
+	}
 	return s.writeStaged(&peopleImports, m, len(rows), peopleChunk, "person.add", progress, func(w *wtx, i int) {
 		st := rows[i]
 		w.seqs.Person++
-		r := personRecord{Person: Person{ID: w.seqs.Person, Name: st.Name, Info: st.Info, Apartment: st.Apartment, Unit: st.Unit,
+		r := personRecord{Person: Person{ID: w.seqs.Person, Name: st.Name, Info: st.Info, ApartmentID: apts.id(w, st.Unit, st.Apartment), Unit: st.Unit,
 			Active: st.Active, OfflineAccess: st.Offline, ValidFrom: st.ValidFrom, ValidUntil: st.ValidUntil,
 			Groups: st.Groups, Locks: st.Locks, Created: m.Time, Updated: m.Time}}
 		for _, id := range st.Idents {
@@ -794,4 +825,40 @@ func (s *Store) ExportPeople(a Actor, w io.Writer) (int, error) {
 	}
 	cw.Flush()
 	return len(people), cw.Error()
+}
+
+// apartmentIndex finds apartments by name for an import's write phase:
+// the one of that name in a unit related to the person's (the check made
+// sure there is at most one), added in the person's unit when there is
+// none (the check allowed that only with CreateApartments).
+type apartmentIndex struct {
+	s      *Store
+	byName map[string][]Apartment // lower-case name
+}
+
+func (s *Store) loadApartmentNames() (*apartmentIndex, error) {
+	x := &apartmentIndex{s: s, byName: map[string][]Apartment{}}
+	err := s.db.View(func(txn *badger.Txn) error {
+		return confScan[Apartment](txn, &apartments, func(v Apartment) error {
+			k := strings.ToLower(v.Name)
+			x.byName[k] = append(x.byName[k], v)
+			return nil
+		})
+	})
+	return x, err
+}
+
+func (x *apartmentIndex) id(w *wtx, unit uint64, name string) uint32 {
+	if name == "" {
+		return 0
+	}
+	k := strings.ToLower(name)
+	for _, v := range x.byName[k] {
+		if x.s.related(unit, v.Unit) {
+			return v.ID
+		}
+	}
+	id := w.newApartment(unit, name)
+	x.byName[k] = append(x.byName[k], Apartment{ConfMeta: ConfMeta{ID: id, Unit: unit, Name: name}})
+	return id
 }

@@ -52,7 +52,7 @@ func benchImportPeople(b *testing.B, dryRun bool) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		res, err := s.ImportPeople(a, bytes.NewReader(file), store.PeopleImportOptions{Name: "bench.csv", Unit: store.RootUnit, DryRun: dryRun})
+		res, err := s.ImportPeople(a, bytes.NewReader(file), store.PeopleImportOptions{Name: "bench.csv", Unit: store.RootUnit, DryRun: dryRun, CreateApartments: true})
 		b.StopTimer()
 		if err != nil || res.Bad != 0 || len(res.Rows) != perfPeople || (!dryRun && res.Written != perfPeople) {
 			b.Fatalf("import: %d rows, %d bad, %d written: %v", len(res.Rows), res.Bad, res.Written, err)

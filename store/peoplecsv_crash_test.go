@@ -35,7 +35,7 @@ const (
 func TestPeopleImportCrashChild(t *testing.T) {
 	s, a, file := openCrashChild(t, peopleCrashEnvDir, peopleCrashEnvKey, peopleCrashEnvFile)
 	fmt.Println("import-start")
-	_, err := s.ImportPeople(a, bytes.NewReader(file), store.PeopleImportOptions{Name: "crash.csv", Unit: store.RootUnit,
+	_, err := s.ImportPeople(a, bytes.NewReader(file), store.PeopleImportOptions{Name: "crash.csv", Unit: store.RootUnit, CreateApartments: true,
 		Progress: func(done, total int) { fmt.Printf("import-progress %d %d\n", done, total) }})
 	if err != nil {
 		t.Fatal(err)
@@ -209,6 +209,15 @@ func TestPeopleImportCrash(t *testing.T) {
 			}
 			holder, ferr := s.FindPersonByIdentifier(admin, lastCard)
 			n := len(people)
+			apts, err := s.ListApartments(admin)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The file's 500 apartments are made as their first people are
+			// written, each once, however often the write is resumed.
+			if want := map[bool]int{true: 500, false: 0}[n != 0]; len(apts) != want {
+				t.Fatalf("%d apartments for %d people, want %d", len(apts), n, want)
+			}
 			switch {
 			case n != 0 && n != peopleCrashRows:
 				t.Fatalf("%d of %d people after the crash: half an import", n, peopleCrashRows)

@@ -91,6 +91,7 @@ func TestImportPeople(t *testing.T) {
 	hq := f.unit(RootUnit, "HQ", UnitSite)
 	site := f.accessSite(hq.ID)
 	f.person("Old Timer", hq.ID, card("1"))
+	f.apartment(hq.ID, "A 12")
 	var mu sync.Mutex
 	var progress []int
 	// A spreadsheet's export in a comma-decimal locale: BOM, semicolons,
@@ -392,6 +393,7 @@ func TestExportPeople(t *testing.T) {
 	f.must(f.s.SetAccessSettings(f.admin, AccessSettings{TimeZone: "UTC"}))
 	hq := f.unit(RootUnit, "HQ", UnitSite)
 	site := f.accessSite(hq.ID)
+	f.apartment(hq.ID, "A 1")
 	from := time.Date(2026, 6, 1, 6, 30, 0, 0, time.UTC)
 	_, err := f.s.AddPerson(f.admin, Person{Name: "Lee, Ann", Info: "says \"hi\"", Apartment: "A 1", Unit: hq.ID, Active: true, OfflineAccess: true,
 		ValidFrom: from, ValidUntil: from.AddDate(0, 1, 0), Groups: []uint32{site.staff.ID}, Locks: []int{3, 1}},
@@ -419,7 +421,7 @@ func TestExportPeople(t *testing.T) {
 	g := newFx(t)
 	g.must(g.s.SetAccessSettings(g.admin, AccessSettings{TimeZone: "UTC"}))
 	g.accessSite(g.unit(RootUnit, "HQ", UnitSite).ID)
-	res, err := g.s.ImportPeople(g.admin, bytes.NewReader(out.Bytes()), PeopleImportOptions{Name: "export.csv"})
+	res, err := g.s.ImportPeople(g.admin, bytes.NewReader(out.Bytes()), PeopleImportOptions{Name: "export.csv", CreateApartments: true})
 	if err != nil || res.Written != 2 {
 		t.Fatalf("re-import %+v %v", res, err)
 	}

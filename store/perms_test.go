@@ -653,6 +653,39 @@ func permCases() []permCase {
 		{"RemoveAccessGroup", PermManagePeople, false, func(f *fx, a Actor, i int) error {
 			return f.s.RemoveAccessGroup(a, f.accessSite(RootUnit).staff.ID)
 		}},
+		{"GroupMembers", PermViewPanelUsers, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.GroupMembers(a, f.accessSite(RootUnit).staff.ID)
+			return err
+		}},
+		{"ChangeGroupMembers", PermManagePeople, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.ChangeGroupMembers(a, f.accessSite(RootUnit).staff.ID, []uint64{person(f, i).ID}, nil, false)
+			return err
+		}},
+		{"ListApartments", PermViewPanelUsers, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.ListApartments(a)
+			return err
+		}},
+		{"FindApartment", PermViewPanelUsers, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.FindApartment(a, fmt.Sprint(f.apartment(RootUnit, fmt.Sprintf("Find %d", i)).ID))
+			return err
+		}},
+		{"ApartmentsFor", PermViewPanelUsers, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.ApartmentsFor(a, RootUnit)
+			return err
+		}},
+		{"AddApartment", PermManagePeople, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.AddApartment(a, Apartment{ConfMeta: ConfMeta{Name: fmt.Sprintf("Apt %d", i), Unit: RootUnit}})
+			return err
+		}},
+		{"EditApartment", PermManagePeople, false, func(f *fx, a Actor, i int) error {
+			v := f.apartment(RootUnit, fmt.Sprintf("Edit %d", i))
+			v.Floor = "2"
+			_, err := f.s.EditApartment(a, v)
+			return err
+		}},
+		{"RemoveApartment", PermManagePeople, false, func(f *fx, a Actor, i int) error {
+			return f.s.RemoveApartment(a, f.apartment(RootUnit, fmt.Sprintf("Doomed %d", i)).ID)
+		}},
 		{"ListAccessLevels", PermViewPanelUsers, false, func(f *fx, a Actor, i int) error {
 			_, err := f.s.ListAccessLevels(a)
 			return err

@@ -86,6 +86,7 @@ type seqs struct {
 	Log, Job, Panel, Account, Unit, Lock, Notice, Person uint64
 	// The access configuration's numbers (uint32 IDs).
 	Profile, DoorGroup, Door, AccessGroup, Level uint64
+	Apartment                                    uint64
 }
 
 // Options returns Badger options sized for a small guard-room PC (see
@@ -234,7 +235,11 @@ func (s *Store) load(progress func(step string, done, total int)) error {
 	}
 	// An import accepted before a crash is written whole before the
 	// database is used; one never accepted leaves nothing.
-	return s.resumeImports(progress)
+	if err := s.resumeImports(progress); err != nil {
+		return err
+	}
+	// A database made before apartment records has them made now.
+	return s.upgradeApartments()
 }
 
 // RootUnit is the organization unit every database starts with.

@@ -60,6 +60,12 @@ var hostileText = []struct{ name, frag, what string }{
 	{"not UTF-8", "x\xff\xfe", "a byte that is not UTF-8"},
 }
 
+// aptNamed adds an apartment named v when v is a name one may have, so
+// that a person may name it: a person names an apartment record.
+func aptNamed(f *fx, v string) {
+	_, _ = f.s.AddApartment(f.admin, Apartment{ConfMeta: ConfMeta{Name: v, Unit: RootUnit}})
+}
+
 func textCases() []textCase {
 	email := func(frag string, i int) string { return fmt.Sprintf("text%s%d@example.com", frag, i) }
 	panel := func(f *fx) Panel { return f.panel("neo-hs2064") }
@@ -89,7 +95,7 @@ func textCases() []textCase {
 		var b bytes.Buffer
 		w := csv.NewWriter(&b)
 		f.must(w.WriteAll([][]string{{"name", "info", "apartment", "qr"}, {name, info, apartment, qr}}))
-		_, err := f.s.ImportPeople(f.admin, &b, PeopleImportOptions{Name: "people.csv", Unit: RootUnit})
+		_, err := f.s.ImportPeople(f.admin, &b, PeopleImportOptions{Name: "people.csv", Unit: RootUnit, CreateApartments: true})
 		return err
 	}
 	return []textCase{
@@ -177,6 +183,7 @@ func textCases() []textCase {
 			return err
 		}},
 		{op: "AddPerson", field: "apartment", write: func(f *fx, v string, i int) error {
+			aptNamed(f, v)
 			_, err := f.s.AddPerson(f.admin, Person{Name: "Ann", Apartment: v, Unit: RootUnit}, nil)
 			return err
 		}},
@@ -198,6 +205,7 @@ func textCases() []textCase {
 		}},
 		{op: "EditPerson", field: "apartment", write: func(f *fx, v string, i int) error {
 			p := person(f, i)
+			aptNamed(f, v)
 			p.Apartment = v
 			_, err := f.s.EditPerson(f.admin, p)
 			return err
@@ -225,6 +233,22 @@ func textCases() []textCase {
 		}},
 		{op: "ImportPeople", field: "QR code", val: qr, lineBreaks: "space", write: func(f *fx, v string, i int) error {
 			return importPerson(f, "Ann", "", "", v)
+		}},
+		{op: "AddApartment", field: "name", write: func(f *fx, v string, i int) error {
+			_, err := f.s.AddApartment(f.admin, Apartment{ConfMeta: ConfMeta{Name: v, Unit: RootUnit}})
+			return err
+		}},
+		{op: "AddApartment", field: "floor", val: func(frag string, i int) string { return fmt.Sprintf("F%s%d", frag, i) },
+			write: func(f *fx, v string, i int) error {
+				_, err := f.s.AddApartment(f.admin, Apartment{ConfMeta: ConfMeta{Name: fmt.Sprintf("Flat %d", i), Unit: RootUnit}, Floor: v})
+				return err
+			}},
+		{op: "EditApartment", field: "notes", write: func(f *fx, v string, i int) error {
+			a, err := f.s.AddApartment(f.admin, Apartment{ConfMeta: ConfMeta{Name: fmt.Sprintf("Flat %d", i), Unit: RootUnit}})
+			f.must(err)
+			a.Notes = v
+			_, err = f.s.EditApartment(f.admin, a)
+			return err
 		}},
 		{op: "AddTimeProfile", field: "name", write: func(f *fx, v string, i int) error {
 			_, err := f.s.AddTimeProfile(f.admin, TimeProfile{ConfMeta: ConfMeta{Name: v, Unit: RootUnit}})
@@ -397,6 +421,7 @@ var textFree = map[string]string{
 	"EnrolTag": "the tag ID is parsed to its canonical form (digits, hex, ':')", "ImportTags": "tag IDs are parsed; panels and locks are found by name",
 	"DisableTag": "the tag ID finds a tag", "MarkTagLost": "the tag ID finds a tag", "FreeTag": "the tag ID finds a tag",
 	"RetryJob": "numbers", "CancelJob": "numbers", "ConfirmJob": "numbers", "NextCommandNumber": "numbers",
+	"RemoveApartment": "numbers", "ApartmentsFor": "reads", "GroupMembers": "reads", "ChangeGroupMembers": "people are found by number",
 	"SuspendOperator": "the name finds an operator", "ReactivateOperator": "the name finds an operator",
 	"RemoveOperator": "the name finds an operator", "UnlockOperator": "the name finds an operator",
 	"ResetOperatorPassword": "the name finds an operator", "ResetSecondFactor": "the name finds an operator",

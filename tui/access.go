@@ -28,15 +28,16 @@ const (
 	avProfiles
 	avDoors
 	avGroups
+	avApartments
 )
 
 // scope is the action scope of the view's own actions.
 func (v accessView) scope() screenID {
-	return [...]screenID{scrAccess, scrAccessProfiles, scrAccessDoors, scrAccessGroups}[v]
+	return [...]screenID{scrAccess, scrAccessProfiles, scrAccessDoors, scrAccessGroups, scrAccessApts}[v]
 }
 
 func (v accessView) name() string {
-	return [...]string{"Access levels", "Time profiles", "Doors", "Access groups"}[v]
+	return [...]string{"Access levels", "Time profiles", "Doors", "Access groups", "Apartments"}[v]
 }
 
 // accessNames resolves the references records make, for cells and
@@ -84,6 +85,7 @@ type accessData struct {
 	doors      []store.Door
 	doorGroups []store.DoorGroup
 	groups     []store.AccessGroup
+	apartments []store.Apartment
 	names      accessNames
 }
 
@@ -103,6 +105,9 @@ func loadAccess(c *common) (accessData, error) {
 		return d, err
 	}
 	if d.groups, err = c.st.ListAccessGroups(c.actor); err != nil {
+		return d, err
+	}
+	if d.apartments, err = c.st.ListApartments(c.actor); err != nil {
 		return d, err
 	}
 	n := accessNames{profiles: map[uint32]string{}, doors: map[uint32]string{}, doorGroups: map[uint32]string{}, levels: map[uint32]string{}}
@@ -157,7 +162,7 @@ func levelDoors(l access.AccessLevel, n accessNames) string {
 
 func levelCells(r levelRow) []string {
 	l := r.l.AccessLevel
-	menu := "-"
+	menu := "none"
 	if len(l.MenuGroups) > 0 {
 		menu = strconv.FormatUint(uint64(l.MenuGroups[0]), 10)
 	}
@@ -318,6 +323,25 @@ func groupCells(r groupRow) []string {
 	return []string{strconv.FormatUint(uint64(r.g.ID), 10), r.g.Name, r.unit, levels, multiFactorText(r.g.MultiFactor)}
 }
 
+type aptRow struct {
+	a    store.Apartment
+	unit string
+}
+
+var aptCols = []grid.Column{
+	{Title: "№", Key: "id", Width: 4, Align: grid.Right},
+	{Title: "Name", Key: "name", MinWidth: 10, MaxWidth: 24},
+	{Title: "Unit", Key: "unit", MinWidth: 8, MaxWidth: 36},
+	{Title: "Floor", Key: "floor", MinWidth: 5, MaxWidth: 16},
+	{Title: "Notes", Key: "notes", MinWidth: 10},
+}
+
+func aptCells(r aptRow) []string {
+	return []string{strconv.FormatUint(uint64(r.a.ID), 10), r.a.Name, r.unit, or(r.a.Floor, "-"), or(r.a.Notes, "-")}
+}
+
+func aptKey(r aptRow) string { return strconv.FormatUint(uint64(r.a.ID), 10) }
+
 // ---- the screen ----
 
 type accessScreen struct {
@@ -327,13 +351,14 @@ type accessScreen struct {
 	profiles listScreen[profileRow]
 	doors    listScreen[doorRow]
 	groups   listScreen[groupRow]
+	apts     listScreen[aptRow]
 	// data is what the forms pick from (names, profiles, doors).
 	data accessData
 	w, h int
 	// sized is the size each view's grid was last given: a view shown
 	// before the first frame (0 then d, in one burst) gets its size on
 	// that frame.
-	sized [4][2]int
+	sized [5][2]int
 }
 
 func newAccessScreen(c *common) *accessScreen {
@@ -342,6 +367,7 @@ func newAccessScreen(c *common) *accessScreen {
 		profiles: newList[profileRow](c, scrAccess, "Time profiles", profileCols),
 		doors:    newList[doorRow](c, scrAccess, "Doors", doorCols),
 		groups:   newList[groupRow](c, scrAccess, "Access groups", groupCols),
+		apts:     newList[aptRow](c, scrAccess, "Apartments", aptCols),
 	}
 	add := c.keys.keyLabel(ActLevelAdd)
 	s.levels.cells, s.levels.tones = levelCells, levelTones
@@ -355,6 +381,9 @@ func newAccessScreen(c *common) *accessScreen {
 	s.groups.cells = groupCells
 	s.groups.empty = "No access groups in your organization units: press " + c.keys.keyLabel(ActAGroupAdd) + " to add one."
 	s.groups.hint = "filter unit: levels:"
+	s.apts.cells = aptCells
+	s.apts.empty = "No apartments in your organization units: press " + c.keys.keyLabel(ActAptAdd) + " to add one."
+	s.apts.hint = "filter unit: floor:"
 	return s
 }
 
@@ -435,6 +464,11 @@ func (s *accessScreen) loaded(m accessLoadedMsg) {
 	s.profiles.update(listLoadedMsg[profileRow]{sid: scrAccess, items: profiles, err: m.err})
 	s.doors.update(listLoadedMsg[doorRow]{sid: scrAccess, items: doors, err: m.err})
 	s.groups.update(listLoadedMsg[groupRow]{sid: scrAccess, items: groups, err: m.err})
+	apts := make([]aptRow, len(d.apartments))
+	for i, a := range d.apartments {
+		apts[i] = aptRow{a: a, unit: unit(a.Unit)}
+	}
+	s.apts.update(listLoadedMsg[aptRow]{sid: scrAccess, items: apts, err: m.err})
 }
 
 func (s *accessScreen) selectKey(v accessView, key string) {
@@ -447,6 +481,8 @@ func (s *accessScreen) selectKey(v accessView, key string) {
 		s.doors.selectWhen(func(r doorRow) bool { return r.key() == key })
 	case avGroups:
 		s.groups.selectWhen(func(r groupRow) bool { return groupKey(r) == key })
+	case avApartments:
+		s.apts.selectWhen(func(r aptRow) bool { return aptKey(r) == key })
 	}
 }
 
@@ -474,6 +510,8 @@ func (s *accessScreen) view(w, h int) string {
 		return s.doors.view(w, h)
 	case avGroups:
 		return s.groups.view(w, h)
+	case avApartments:
+		return s.apts.view(w, h)
 	}
 	return s.levels.view(w, h)
 }
@@ -486,6 +524,8 @@ func (s *accessScreen) table() *grid.Model {
 		return &s.doors.g
 	case avGroups:
 		return &s.groups.g
+	case avApartments:
+		return &s.apts.g
 	}
 	return &s.levels.g
 }
@@ -498,6 +538,8 @@ func (s *accessScreen) footer() string {
 		return s.doors.footer()
 	case avGroups:
 		return s.groups.footer()
+	case avApartments:
+		return s.apts.footer()
 	}
 	return s.levels.footer()
 }
@@ -516,7 +558,7 @@ func (s *accessScreen) show(v accessView) tea.Cmd {
 	return nil
 }
 
-var accessSwitches = []ActionID{ActAccLevels, ActAccProfiles, ActAccDoors, ActAccGroups}
+var accessSwitches = []ActionID{ActAccLevels, ActAccProfiles, ActAccDoors, ActAccGroups, ActAccApartments}
 
 // rowActions are the actions on the selected record of a view, as the
 // details dock offers them.
@@ -527,7 +569,9 @@ func rowActions(v accessView) []ActionID {
 	case avDoors:
 		return []ActionID{ActDoorWho, ActDoorEdit, ActDoorRemove}
 	case avGroups:
-		return []ActionID{ActAGroupEdit, ActAGroupRemove}
+		return []ActionID{ActAGroupMembers, ActAGroupEdit, ActAGroupRemove}
+	case avApartments:
+		return []ActionID{ActAptEdit, ActAptRemove}
 	}
 	return []ActionID{ActLevelEdit, ActLevelRemove}
 }
@@ -540,19 +584,22 @@ func addActions(v accessView) []ActionID {
 		return []ActionID{ActDoorAdd, ActDoorGroupAdd}
 	case avGroups:
 		return []ActionID{ActAGroupAdd}
+	case avApartments:
+		return []ActionID{ActAptAdd}
 	}
 	return []ActionID{ActLevelAdd}
 }
 
+// actions: the view's own first, then the other views, so that at 80
+// columns the hints keep what acts on the rows.
 func (s *accessScreen) actions() []ActionID {
-	var ids []ActionID
+	ids := append(addActions(s.shown), rowActions(s.shown)...)
 	for i, id := range accessSwitches {
 		if accessView(i) != s.shown {
 			ids = append(ids, id)
 		}
 	}
-	ids = append(ids, addActions(s.shown)...)
-	return append(ids, rowActions(s.shown)...)
+	return ids
 }
 
 // selectedKey is the selected record of the view, by key.
@@ -567,6 +614,9 @@ func (s *accessScreen) selectedKey() (string, bool) {
 	case avGroups:
 		r, ok := s.groups.selected()
 		return groupKey(r), ok
+	case avApartments:
+		r, ok := s.apts.selected()
+		return aptKey(r), ok
 	}
 	r, ok := s.levels.selected()
 	return levelKey(r), ok
@@ -586,6 +636,9 @@ func (s *accessScreen) selectedUnit() uint64 {
 	case avGroups:
 		r, _ := s.groups.selected()
 		u = r.g.Unit
+	case avApartments:
+		r, _ := s.apts.selected()
+		u = r.a.Unit
 	default:
 		r, _ := s.levels.selected()
 		u = r.l.Unit
@@ -608,6 +661,9 @@ func (s *accessScreen) hasKey(v accessView, key string) bool {
 		return ok
 	case avGroups:
 		_, ok := rowWith(s.groups.items, groupKey, key)
+		return ok
+	case avApartments:
+		_, ok := rowWith(s.apts.items, aptKey, key)
 		return ok
 	}
 	_, ok := rowWith(s.levels.items, levelKey, key)
@@ -633,7 +689,7 @@ func (s *accessScreen) available(id ActionID) error {
 // built in. What else the store refuses (a record above the operator's
 // units, one still used) it says when asked.
 func (s *accessScreen) availableFor(v accessView, id ActionID, key string) error {
-	if id == ActOpen || id == ActDoorWho {
+	if id == ActOpen || id == ActDoorWho || id == ActAGroupMembers {
 		if id == ActDoorWho && !strings.HasPrefix(key, "door:") {
 			return notNowf("pick a door: who can open is asked of a door, not a door group")
 		}
@@ -664,6 +720,8 @@ func (s *accessScreen) run(id ActionID) tea.Cmd {
 		return c.open(newDoorGroupForm(s, nil))
 	case ActAGroupAdd:
 		return c.open(newAGroupForm(s, nil))
+	case ActAptAdd:
+		return c.open(newAptViewForm(s, nil))
 	}
 	key, ok := s.selectedKey()
 	if !ok {
@@ -741,9 +799,25 @@ func (s *accessScreen) runFor(v accessView, id ActionID, key string) tea.Cmd {
 		switch id {
 		case ActAGroupEdit:
 			return c.open(newAGroupForm(s, &g))
+		case ActAGroupMembers:
+			d, load := newGroupMembers(c, g)
+			return tea.Batch(c.open(d), load)
 		case ActAGroupRemove:
 			return confirmRemove("access group", g.ID, g.Name, " The store refuses it while a person is in it.",
 				func() error { return c.st.RemoveAccessGroup(c.actor, g.ID) })
+		}
+	case avApartments:
+		r, ok := rowWith(s.apts.items, aptKey, key)
+		if !ok {
+			return nil
+		}
+		a := r.a
+		switch id {
+		case ActAptEdit:
+			return c.open(newAptViewForm(s, &a))
+		case ActAptRemove:
+			return confirmRemove("apartment", a.ID, a.Name, " The store refuses it while someone lives there.",
+				func() error { return c.st.RemoveApartment(c.actor, a.ID) })
 		}
 	}
 	return nil
@@ -828,6 +902,16 @@ func (d *accessDetails) view(width, height int) string {
 		dl.add("Unit", r.unit, grid.ToneNone)
 		dl.add("Levels", cells[3], grid.ToneNone)
 		dl.add("Multifactor", cells[4], grid.ToneNone)
+	case avApartments:
+		r, ok := rowWith(s.apts.items, aptKey, d.key)
+		if !ok {
+			return c.frame("Apartment", w, "This apartment is no longer shown.")
+		}
+		cells := aptCells(r)
+		title = "Apartment " + r.a.Name
+		dl.add("Unit", r.unit, grid.ToneNone)
+		dl.add("Floor", cells[3], grid.ToneNone)
+		dl.add("Notes", cells[4], grid.ToneNone)
 	}
 	var hints []string
 	for _, id := range rowActions(d.v) {
@@ -882,7 +966,7 @@ func levelDetails(dl *detailLines, r levelRow, n accessNames) string {
 	if l.MultiBadgeArming {
 		dl.add("Multi-badge", "arming needs several badges", grid.ToneNone)
 	}
-	dl.add("Menu group", or(idsText(l.MenuGroups), "none"), grid.ToneNone)
+	dl.add("Menu group", or(idsText(l.MenuGroups), "none: no keypad menu"), grid.ToneNone)
 	out := or(idsText(l.Outputs), "none")
 	if len(l.OutputGroups) > 0 {
 		out += "; groups " + idsText(l.OutputGroups)

@@ -196,14 +196,14 @@ func TestAccessAddLevelWithDoorRule(t *testing.T) {
 	c.press("tab", "right") // profile: Office hours
 	c.press("tab", "right") // direction: entry
 	c.waitScreen("‹ Office hours ›", "‹ entry ›")
-	// No menu group: the store refuses, the form keeps everything.
+	// No menu group typed: the form refuses (empty is not "none"), keeps
+	// everything and puts the focus on the menu group.
 	for range 21 { // remove, add, all doors, 5 areas, 4 floors, 9 menu and outputs
 		c.press("tab")
 	}
 	c.waitScreen(">  Save")
 	c.press("enter")
-	c.waitScreen("access level Servers: no menu group; pick exactly one", "‹ entry ›")
-	c.press("up", "up", "up", "up", "up", "up", "up", "up")
+	c.waitScreen("Menu group: type the keypad menu group's number, or none for no keypad menu")
 	c.typ("1")
 	for range 8 {
 		c.press("tab")
@@ -218,6 +218,43 @@ func TestAccessAddLevelWithDoorRule(t *testing.T) {
 	if len(l.Doors) != 1 || l.Doors[0] != want || len(l.MenuGroups) != 1 || l.MenuGroups[0] != 1 {
 		t.Fatalf("level saved as %+v", l.AccessLevel)
 	}
+}
+
+// A level may give no keypad menu (002): "none" in the menu group saves
+// a level without one, the details say so, and the edit form shows none.
+func TestAccessLevelWithoutKeypadMenu(t *testing.T) {
+	t.Parallel()
+	c, x := startAccess(t)
+	c.press("n")
+	c.waitScreen("Add an access level")
+	c.typ("Visitors")
+	levelMenu(c)
+	c.typ("none")
+	c.press("tab")
+	c.waitScreen("> ▌", "none")
+	for range 7 {
+		c.press("tab")
+	}
+	c.waitScreen(">  Save")
+	c.press("enter")
+	c.waitGone("Add an access level")
+	c.waitStatus("access level Visitors saved")
+	c.waitLineWith("Visitors", "Harbour Campus", "none")
+	l, err := x.st.FindAccessLevel(x.admin, "Visitors")
+	check(t, err)
+	if !l.NoKeypadMenu() {
+		t.Fatalf("level saved with menu groups %v, want none", l.MenuGroups)
+	}
+	c.press("enter")
+	c.waitScreen("Access level Visitors", "none: no keypad menu")
+	c.press("esc")
+	c.waitGone("none: no keypad menu")
+	c.press("e")
+	c.waitScreen("Edit access level Visitors")
+	for range 9 {
+		c.press("shift+tab")
+	}
+	c.waitScreen("> none▌")
 }
 
 func TestAccessIncludeAllAsksToConfirm(t *testing.T) {

@@ -147,6 +147,29 @@ func elevatorText(rs []access.ElevatorRule, n accessNames) string {
 	return ruleText(items, n)
 }
 
+// parseMenu reads the level's keypad menu group: one number, or "none"
+// for no keypad menu (002). Empty is refused, so a forgotten menu group is
+// not saved as none.
+func parseMenu(s string) ([]access.MenuGroupID, error) {
+	s = strings.TrimSpace(s)
+	if strings.EqualFold(s, "none") {
+		return nil, nil
+	}
+	n, err := strconv.ParseUint(s, 10, 32)
+	if err != nil || n == 0 {
+		return nil, notNowf("type the keypad menu group's number, or none for no keypad menu")
+	}
+	return []access.MenuGroupID{access.MenuGroupID(n)}, nil
+}
+
+// menuText is a level's menu group as the form shows it.
+func menuText(l *access.AccessLevel) string {
+	if l.NoKeypadMenu() {
+		return "none"
+	}
+	return idsText(l.MenuGroups)
+}
+
 // ---- the form ----
 
 // doorTarget is a door or a door group a rule may name.
@@ -201,7 +224,7 @@ func newLevelForm(s *accessScreen, edit *store.AccessLevel) *levelForm {
 	for _, g := range s.data.doorGroups {
 		d.targets = append(d.targets, doorTarget{label: fmt.Sprintf("group %d %s", g.ID, g.Name), group: access.DoorGroupID(g.ID)})
 	}
-	for _, f := range []*field{&d.location, &d.menu, &d.outTime} {
+	for _, f := range []*field{&d.location, &d.outTime} {
 		f.accept = digitsOnly
 	}
 	title := "Add an access level"
@@ -226,7 +249,7 @@ func newLevelForm(s *accessScreen, edit *store.AccessLevel) *levelForm {
 		d.floors.set(floorText(l.Floors, n))
 		d.elevators.set(elevatorText(l.Elevators, n))
 		d.allFloors, d.allElevators = l.IncludeAllFloors, l.IncludeAllElevator
-		d.menu.set(idsText(l.MenuGroups))
+		d.menu.set(menuText(&l))
 		d.outputs.set(idsText(l.Outputs))
 		d.outGroups.set(idsText(l.OutputGroups))
 		if l.OutputTime > 0 {
@@ -343,7 +366,7 @@ func (d *levelForm) stops() []fstop {
 		fstop{kind: skText, label: "Elevators", f: &d.elevators, note: "elevator groups", check: rules("elevators", false)},
 		fstop{kind: skToggle, label: "Include all elevators", on: &d.allElevators},
 		fstop{kind: skHead, label: "Menu and outputs"},
-		fstop{kind: skText, label: "Menu group", f: &d.menu, note: "exactly one", check: ids("the menu group")},
+		fstop{kind: skText, label: "Menu group", f: &d.menu, note: "one number, or none", check: func(v string) error { _, err := parseMenu(v); return err }},
 		fstop{kind: skText, label: "Outputs", f: &d.outputs, note: "1, 2", check: ids("outputs")},
 		fstop{kind: skText, label: "Output groups", f: &d.outGroups, check: ids("output groups")},
 		fstop{kind: skText, label: "Output time (s)", f: &d.outTime, note: "empty: the output's own",
@@ -433,13 +456,10 @@ func (d *levelForm) level() store.AccessLevel {
 		a.Elevators = append(a.Elevators, access.ElevatorRule{Group: access.ElevatorGroupID(it.n), Profile: it.profile})
 	}
 	a.IncludeAllElevator = d.allElevators
-	menu, _ := parseIDs("", d.menu.String())
 	outs, _ := parseIDs("", d.outputs.String())
 	ogs, _ := parseIDs("", d.outGroups.String())
-	a.MenuGroups, a.Outputs, a.OutputGroups = nil, nil, nil
-	for _, m := range menu {
-		a.MenuGroups = append(a.MenuGroups, access.MenuGroupID(m))
-	}
+	a.MenuGroups, _ = parseMenu(d.menu.String())
+	a.Outputs, a.OutputGroups = nil, nil
 	for _, o := range outs {
 		a.Outputs = append(a.Outputs, access.OutputID(o))
 	}

@@ -144,6 +144,11 @@ const (
 	ActAGroupAdd     ActionID = "access-group.add"
 	ActAGroupEdit    ActionID = "access-group.edit"
 	ActAGroupRemove  ActionID = "access-group.remove"
+	ActAGroupMembers ActionID = "access-group.members"
+	ActAccApartments ActionID = "access.apartments"
+	ActAptAdd        ActionID = "apartment.add"
+	ActAptEdit       ActionID = "apartment.edit"
+	ActAptRemove     ActionID = "apartment.remove"
 )
 
 var registry = []Action{
@@ -275,6 +280,11 @@ var registry = []Action{
 	{ID: ActAGroupAdd, Keys: []string{"n"}, Short: "add", Long: "Add an access group: name, unit, levels and an optional multifactor rule.", Writes: true, Scope: scrAccessGroups},
 	{ID: ActAGroupEdit, Keys: []string{"e"}, Short: "edit", Long: "Change the access group.", Writes: true, Scope: scrAccessGroups},
 	{ID: ActAGroupRemove, Keys: []string{"R"}, Short: "remove", Long: "Remove an access group nobody is in (asks first).", Writes: true, Destroys: true, Scope: scrAccessGroups},
+	{ID: ActAccApartments, Keys: []string{"t"}, Short: "apartments", Long: "Show the apartments people live in (000): name, unit, floor, notes.", Scope: scrAccess},
+	{ID: ActAptAdd, Keys: []string{"n"}, Short: "add", Long: "Add an apartment: a name unique in its unit, the floor and notes.", Writes: true, Scope: scrAccessApts},
+	{ID: ActAptEdit, Keys: []string{"e"}, Short: "edit", Long: "Change the apartment; the people living there stay.", Writes: true, Scope: scrAccessApts},
+	{ID: ActAptRemove, Keys: []string{"R"}, Short: "remove", Long: "Remove an apartment nobody lives in (asks first).", Writes: true, Destroys: true, Scope: scrAccessApts},
+	{ID: ActAGroupMembers, Keys: []string{"m"}, Short: "members", Long: "The group's members: add people several at once from a filtered list (ctrl+a marks all shown), remove the marked ones (asks first).", Scope: scrAccessGroups},
 }
 
 // keymap resolves keys to actions, with the config's overrides applied.

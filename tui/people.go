@@ -386,16 +386,3 @@ func (s *peopleScreen) removeIdent(p store.Person) tea.Cmd {
 func (s *peopleScreen) row(id uint64) (personRow, bool) {
 	return rowWith(s.items, func(r personRow) uint64 { return r.p.ID }, id)
 }
-
-// apartments are the apartments people already have, sorted, for the
-// form to offer.
-func (s *peopleScreen) apartments() []string {
-	var out []string
-	for _, r := range s.items {
-		if a := r.p.Apartment; a != "" && !slices.Contains(out, a) {
-			out = append(out, a)
-		}
-	}
-	slices.Sort(out)
-	return out
-}

@@ -47,6 +47,9 @@ func addPeople(tb testing.TB, f *fixture) peopleSite {
 		Doors: []access.DoorRule{{Door: access.DoorID(ps.front.ID)}}, MenuGroups: []access.MenuGroupID{1}}}, false))
 	ps.staff = must(s.AddAccessGroup(a, store.AccessGroup{ConfMeta: store.ConfMeta{Name: "Staff", Unit: f.site}, Levels: []uint32{uint32(lvl.ID)}}))
 	ps.night = must(s.AddAccessGroup(a, store.AccessGroup{ConfMeta: store.ConfMeta{Name: "Night shift", Unit: f.site}}))
+	for _, apt := range []string{"A 1", "B 2"} {
+		must(s.AddApartment(a, store.Apartment{ConfMeta: store.ConfMeta{Name: apt, Unit: f.building}}))
+	}
 	ps.alma = must(s.AddPerson(a, store.Person{Name: "Alma Aalto", Info: "Finance", Apartment: "A 1", Unit: f.building, Active: true,
 		Groups: []uint32{ps.staff.ID}}, []access.Identifier{{Kind: access.KindCard, Value: almaCard}}))
 	ps.bruno = must(s.AddPerson(a, store.Person{Name: "Bruno Berg", Apartment: "B 2", Unit: f.building, Active: false,
@@ -116,6 +119,19 @@ func TestAddPersonWithCard(t *testing.T) {
 	c.typ("Dana Dahl")
 	c.press("tab", "tab")
 	c.typ("C 3")
+	c.waitScreen("no such apartment: enter adds one")
+	// C 3 is no apartment yet: the picker's first line adds it, named as
+	// typed, in the person's unit.
+	c.press("enter")
+	c.waitScreen("+ add a new apartment", "A 1", "B 2", "- none")
+	c.press("enter")
+	c.waitScreen("Add an apartment", "Name            > C 3▌", "Organization / Harbour Campus / North Tower")
+	c.press("tab", "tab")
+	c.typ("3")
+	c.press("tab", "tab", "enter")
+	c.waitGone("Add an apartment")
+	c.waitStatus("apartment C 3 added")
+	c.waitScreen("Apartment    > C 3▌", "enter: pick one of 3, or add one")
 	for range 8 { // unit, active, offline, from, until, locks, kind, value
 		c.press("tab")
 	}
@@ -335,23 +351,70 @@ func TestEditPerson(t *testing.T) {
 	}
 }
 
-// The apartment field offers the apartments people have: as typed, and
-// as a list to pick from.
+// The apartment field offers the apartment records a person of the unit
+// may live in: as typed, and as a list to pick from; a name that is no
+// apartment is refused by the store, in its words.
 func TestApartmentSuggestions(t *testing.T) {
 	t.Parallel()
-	c, _, _ := startPeople(t)
+	c, f, _ := startPeople(t)
 	c.press("n")
-	c.waitScreen("Add a person", "enter: pick one of 2, or type a new one")
+	c.waitScreen("Add a person", "enter: pick one of 2, or add one")
+	c.typ("Zed")
 	c.press("tab", "tab")
 	c.typ("b")
 	c.waitScreen("Apartment    > b▌", "existing: B 2")
 	c.press("ctrl+u")
 	c.typ("Z 9")
-	c.waitScreen("a new apartment")
+	c.waitScreen("no such apartment: enter adds one")
+	c.press("shift+tab", "shift+tab", "shift+tab") // info, name, Save
+	c.waitScreen(">  Save")
 	c.press("enter")
-	c.waitScreen("Apartment", "A 1", "B 2", "Esc, then type in the field for a new one")
-	c.press("down", "enter")
+	c.waitScreen(`no apartment named "Z 9" for Organization / Harbour Campus / North Tower: add it first`)
+	if _, ok := f.person(t, "Zed"); ok {
+		t.Fatal("a person was added in an apartment that does not exist")
+	}
+	for range 3 {
+		c.press("tab")
+	}
+	c.waitScreen("Apartment    > Z 9▌")
+	c.press("enter")
+	c.waitScreen("The apartments a person of this unit may live in.", "A 1", "B 2")
+	c.press("down", "down", "enter")
 	c.waitScreen("Apartment    > B 2▌")
+	c.press("shift+tab", "shift+tab", "shift+tab")
+	c.waitScreen(">  Save")
+	c.press("enter")
+	c.waitGone("Add a person")
+	p, ok := f.person(t, "Zed")
+	if !ok || p.Apartment != "B 2" || p.ApartmentID == 0 {
+		t.Fatalf("Zed added as %+v (found %v)", p, ok)
+	}
+}
+
+// The apartment picker and the apartment form of the person form, golden
+// at 80x24 and 200x50.
+func TestScreensApartments(t *testing.T) {
+	t.Parallel()
+	f := builtFixture(t)
+	addPeople(t, f)
+	open := func(c driver) {
+		c.press("9")
+		c.waitScreen("Identifiers", "1-3 of 3")
+		c.press("n")
+		c.waitScreen("Add a person", "enter: pick one of 2, or add one")
+		c.press("tab", "tab")
+		c.typ("C 3")
+		c.press("enter")
+		c.waitScreen("+ add a new apartment", "A 1", "B 2", "- none")
+	}
+	goldenSmallAndLarge(t, f, []screenCase{
+		{"Picker", open},
+		{"Form", func(c driver) {
+			open(c)
+			c.press("enter")
+			c.waitScreen("Add an apartment", "C 3")
+		}},
+	})
 }
 
 var peopleScreenCases = []screenCase{
@@ -404,6 +467,11 @@ func TestImportPeople(t *testing.T) {
 	c.waitScreen("Tenant        → as read", "Card          → as read", `column "Tenant" is not one of the columns`)
 	c.press("tab", "space") // Tenant → name
 	c.waitScreen("> Tenant        → name")
+	// F 1, G 1 and H 1 are no apartments yet: every row is bad until the
+	// import may add them.
+	c.waitScreen("3 rows of 3 cannot be imported", `no apartment named "F 1"`)
+	c.press("shift+tab", "shift+tab", "shift+tab", "space") // add missing apartments
+	c.waitScreen("> [x] add missing apartments")
 	c.waitScreen("1 row of 3 cannot be imported", "3  BAD Gus Gray", `card "not-a-card" is neither a number`, "2  ok  Finn Falk")
 	c.press("enter") // nothing imports while a row is bad
 	if _, ok := f.person(t, "Finn Falk"); ok {
@@ -411,10 +479,10 @@ func TestImportPeople(t *testing.T) {
 	}
 	check(t, os.WriteFile(path, []byte("Tenant;Apartment;Card\nFinn Falk;F 1;10:301\nHana Holm;H 1;10:303\n"), 0o600))
 	c.press("ctrl+r")
-	c.waitScreen("2 rows, all good", "> Tenant        → name", "3  ok  Hana Holm")
-	c.press("shift+tab", "shift+tab", "shift+tab", "space") // enable access for all
+	c.waitScreen("2 rows, all good", "Tenant        → name", "3  ok  Hana Holm")
+	c.press("shift+tab", "space") // enable access for all
 	c.waitScreen("> [x] enable access for all", "2  ok  Finn Falk", "active card 10:301")
-	c.press("tab", "tab")
+	c.press("tab", "tab", "tab")
 	c.waitScreen(">  Import")
 	c.press("enter")
 	c.waitScreen("2 people imported from tenants.csv.")

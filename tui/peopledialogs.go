@@ -129,6 +129,14 @@ type personForm struct {
 		unit uint64
 		set  map[uint32]bool
 	}
+	// aptsFor caches apartments() for the unit it was asked for; aptID is
+	// the apartment picked (or the person's), kept while the field still
+	// reads its name.
+	aptsFor struct {
+		unit uint64
+		apts []store.Apartment
+	}
+	aptID    uint32
 	mf       bool
 	mfKinds  []access.Kind // in the order they must be presented
 	mfOrder  bool
@@ -159,6 +167,24 @@ func (d *personForm) serving() map[uint32]bool {
 	}
 	d.servingFor.unit, d.servingFor.set = unit, out
 	return out
+}
+
+// apartments are the apartment records a person of the chosen unit may
+// live in (000: pick one from the list), asked once per chosen unit.
+func (d *personForm) apartments() []store.Apartment {
+	if len(d.units) == 0 {
+		return nil
+	}
+	unit := d.units[d.unit].ID
+	if d.aptsFor.apts != nil && d.aptsFor.unit == unit {
+		return d.aptsFor.apts
+	}
+	apts := []store.Apartment{}
+	if err := safe(func() (err error) { apts, err = d.c.st.ApartmentsFor(d.c.actor, unit); return err }); err != nil || apts == nil {
+		apts = []store.Apartment{}
+	}
+	d.aptsFor.unit, d.aptsFor.apts = unit, apts
+	return apts
 }
 
 // allServingOn reports whether every group serving the unit is checked.
@@ -199,6 +225,7 @@ func newPersonForm(s *peopleScreen, edit *store.Person) *personForm {
 	d.name.set(p.Name)
 	d.info.set(p.Info)
 	d.apt.set(p.Apartment)
+	d.aptID = p.ApartmentID
 	d.active, d.offline = p.Active, p.OfflineAccess
 	d.from.set(dateTimeInOrEmpty(p.ValidFrom, d.loc))
 	d.until.set(dateTimeInOrEmpty(p.ValidUntil, d.loc))
@@ -305,9 +332,7 @@ func (d *personForm) update(msg tea.Msg) (tea.Cmd, bool) {
 			case pfSave:
 				return d.save(), false
 			case pfApt:
-				if apts := d.s.apartments(); len(apts) > 0 {
-					return d.pickApartment(apts), false
-				}
+				return d.pickApartment(), false
 			case pfUnit:
 				return d.pickUnit(), false
 			}
@@ -366,16 +391,38 @@ func (d *personForm) toggle(cur formStop, msg tea.KeyPressMsg) {
 	}
 }
 
-// pickApartment offers the apartments people already have; typing a new
-// one in the field is as good.
-func (d *personForm) pickApartment(apts []string) tea.Cmd {
-	items := make([]pickItem, len(apts))
-	for i, a := range apts {
-		items[i] = pickItem{label: a}
+// pickApartment offers the apartments of the person's unit (and the
+// units above and below it), and adding a new one (000: "click the Plus
+// icon, or select the apartment from the list of previously added").
+func (d *personForm) pickApartment() tea.Cmd {
+	apts := slices.Clone(d.apartments())
+	slices.SortStableFunc(apts, func(a, b store.Apartment) int {
+		return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+	})
+	items := []pickItem{{label: "+ add a new apartment", note: "in " + siteOf(d.c.st, d.units[d.unit].ID)}}
+	for _, a := range apts {
+		note := siteOf(d.c.st, a.Unit)
+		if a.Floor != "" {
+			note = "floor " + a.Floor + " · " + note
+		}
+		items = append(items, pickItem{label: a.Name, note: note, id: uint64(a.ID)})
 	}
-	return d.c.open(newPickList(d.c, "Apartment", "The apartments people already have. Esc, then type in the field for a new one.", items, func(it pickItem) (tea.Cmd, bool) {
-		d.apt.set(it.label)
+	items = append(items, pickItem{label: "- none", note: "lives in no apartment"})
+	return d.c.open(newPickList(d.c, "Apartment", "The apartments a person of this unit may live in.", items, func(it pickItem) (tea.Cmd, bool) {
 		d.err = ""
+		switch {
+		case it.id != 0:
+			d.apt.set(it.label)
+			d.aptID = uint32(it.id)
+		case strings.HasPrefix(it.label, "+"):
+			return d.c.open(newApartmentForm(d.c, d.units[d.unit].ID, strings.TrimSpace(d.apt.String()), func(a store.Apartment) {
+				d.apt.set(a.Name)
+				d.aptID, d.aptsFor.apts = a.ID, nil // asked again: it has one more
+			})), true
+		default:
+			d.apt.set("")
+			d.aptID = 0
+		}
 		return nil, true
 	}))
 }
@@ -398,6 +445,14 @@ func (d *personForm) person() (store.Person, error) {
 		p = *d.edit
 	}
 	p.Name, p.Info, p.Apartment = strings.TrimSpace(d.name.String()), strings.TrimSpace(d.info.String()), strings.TrimSpace(d.apt.String())
+	// The apartment picked, while the field still reads its name; a name
+	// typed is the store's to find (and to refuse when there is none).
+	p.ApartmentID = 0
+	if d.aptID != 0 && p.Apartment != "" && slices.ContainsFunc(d.apartments(), func(a store.Apartment) bool {
+		return a.ID == d.aptID && strings.EqualFold(a.Name, p.Apartment)
+	}) {
+		p.ApartmentID = d.aptID
+	}
 	if len(d.units) > 0 {
 		p.Unit = d.units[d.unit].ID
 	}
@@ -500,20 +555,20 @@ func (d *personForm) view(width, height int) string {
 	}
 	textLine("Name", pfName, &d.name, 40, "")
 	textLine("Info", pfInfo, &d.info, 40, "")
-	aptNote := ""
-	if apts := d.s.apartments(); len(apts) > 0 {
-		aptNote = fmt.Sprintf("enter: pick one of %d, or type a new one", len(apts))
+	aptNote := "enter: pick one or add one"
+	if apts := d.apartments(); len(apts) > 0 {
+		aptNote = fmt.Sprintf("enter: pick one of %d, or add one", len(apts))
 		if q := strings.ToLower(strings.TrimSpace(d.apt.String())); q != "" && cur.kind == pfApt {
 			var hits []string
 			for _, a := range apts {
-				if strings.HasPrefix(strings.ToLower(a), q) && !strings.EqualFold(a, q) {
-					hits = append(hits, a)
+				if strings.HasPrefix(strings.ToLower(a.Name), q) && !strings.EqualFold(a.Name, q) {
+					hits = append(hits, a.Name)
 				}
 			}
 			if len(hits) > 0 {
 				aptNote = "existing: " + strings.Join(hits[:min(len(hits), 4)], " ")
-			} else if !slices.ContainsFunc(apts, func(a string) bool { return strings.EqualFold(a, q) }) {
-				aptNote = "a new apartment"
+			} else if !slices.ContainsFunc(apts, func(a store.Apartment) bool { return strings.EqualFold(a.Name, q) }) {
+				aptNote = "no such apartment: enter adds one"
 			}
 		}
 	}

@@ -73,6 +73,7 @@ const (
 // Focus stops of the preview stage, before the headings.
 const (
 	ipEnable = iota
+	ipApts
 	ipUnit
 	ipImport
 	ipHeadings // then one stop per heading
@@ -89,6 +90,7 @@ type peopleImportDialog struct {
 	units []store.Unit
 	unit  int
 	all   bool // enable access for all
+	apts  bool // add the apartments the file names that do not exist
 	focus int
 	// The store's answer to the last dry run, and to the import.
 	preview  store.PeopleImport
@@ -136,7 +138,7 @@ type (
 func (d *peopleImportDialog) editing() bool { return d.stage == imPreview || d.stage == imWriting }
 
 func (d *peopleImportDialog) options(dry bool) store.PeopleImportOptions {
-	o := store.PeopleImportOptions{DryRun: dry, Name: filepath.Base(d.path.String()), EnableAll: d.all}
+	o := store.PeopleImportOptions{DryRun: dry, Name: filepath.Base(d.path.String()), EnableAll: d.all, CreateApartments: d.apts}
 	if len(d.units) > 0 {
 		o.Unit = d.units[d.unit].ID
 	}
@@ -292,6 +294,9 @@ func (d *peopleImportDialog) key(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		case k == "space" && d.focus == ipEnable:
 			d.all = !d.all
 			return d.check(), false
+		case k == "space" && d.focus == ipApts:
+			d.apts = !d.apts
+			return d.check(), false
 		case k == "space" && d.focus == ipUnit && len(d.units) > 0:
 			d.unit = (d.unit + 1) % len(d.units)
 			return d.check(), false
@@ -360,6 +365,7 @@ func (d *peopleImportDialog) previewLines(w, height int) []string {
 	lines := []string{
 		t.Dim.Render(d.path.String()),
 		mark(ipEnable) + checkbox(d.all) + " enable access for all " + t.Dim.Render("(whatever the file says)"),
+		mark(ipApts) + checkbox(d.apts) + " add missing apartments " + t.Dim.Render("(else a row naming one that does not exist is bad)"),
 		mark(ipUnit) + "Unit of rows naming none: " + unit + " " + t.Dim.Render("(space)"),
 		mark(ipImport) + button + "   " + t.Dim.Render("tab/↑↓ move · space changes · pgup/pgdn rows · esc"),
 		"", t.Label.Render("Columns") + t.Dim.Render("  space: as read → each column → - (left out)"),

@@ -32,6 +32,7 @@ const (
 	scrAccessProfiles screenID = "access.profiles"
 	scrAccessDoors    screenID = "access.doors"
 	scrAccessGroups   screenID = "access.groups"
+	scrAccessApts     screenID = "access.apartments"
 )
 
 // screen is one tab. Screens return strings; only the App returns a

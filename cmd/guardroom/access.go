@@ -342,7 +342,7 @@ func init() {
 
 func accessCommands() []*command {
 	var out []*command
-	for _, g := range [][]*command{scheduleCommands(), doorCommands(), accessGroupCommands(), levelCommands(), accessCheckCommands()} {
+	for _, g := range [][]*command{scheduleCommands(), doorCommands(), accessGroupCommands(), groupMemberCommands(), levelCommands(), accessCheckCommands()} {
 		out = append(out, g...)
 	}
 	return out

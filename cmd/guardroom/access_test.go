@@ -41,7 +41,7 @@ func TestAccessCommands(t *testing.T) {
 
 		{"level with an unknown door", "", []string{"level", "add", "Staff", "--unit", "HQ", "--door", "Attic"}, 1, `no door named "Attic"`},
 		{"level with a bad direction", "", []string{"level", "add", "Staff", "--unit", "HQ", "--door", "1:Always:sideways"}, 2, "sideways"},
-		{"level with two menu groups", "", []string{"level", "add", "Staff", "--unit", "HQ", "--menu-group", "0"}, 1, "the menu group is not set"},
+		{"level with menu group 0", "", []string{"level", "add", "Staff", "--unit", "HQ", "--menu-group", "0"}, 1, "the menu group is not set"},
 		{"level", "", []string{"level", "add", "Staff", "--unit", "HQ", "--door-group", "Ground floor:Office hours", "--name2", "Personal",
 			"--notes", "everyone on the payroll", "--arm", "2", "--disarm", "3:Office hours", "--floor", "4", "--floor-group", "5:1",
 			"--elevator-group", "6", "--output", "7", "--output-group", "8", "--reader-output", "--output-time", "5s", "--location-group", "9"}, 0,
@@ -82,6 +82,14 @@ func TestAccessCommands(t *testing.T) {
 		{"remove a used group", "", []string{"group", "remove", "IT staff"}, 1, "access group 1 IT staff is still used by person 1 Ann"},
 		{"include all off needs no --yes", "", []string{"level", "edit", "Guards", "--all-doors=false", "--all-disarm=false"}, 0, "Changed access level 2 Guards."},
 		{"remove a level", "", []string{"level", "remove", "Guards"}, 0, "Removed access level 2 Guards."},
+		{"level with two menu groups", "", []string{"level", "add", "Staff", "--unit", "HQ", "--menu-group", "1", "--menu-group", "2"}, 2,
+			"given twice (1 and 2): a level has exactly one menu group"},
+		{"level with a bad menu group", "", []string{"level", "add", "Staff", "--unit", "HQ", "--menu-group", "all"}, 2, `"all" is not a menu group`},
+		{"level without a keypad menu", "", []string{"level", "add", "Visitors", "--unit", "HQ", "--menu-group", "none"}, 0, "Added access level 3 Visitors"},
+		{"show no keypad menu", "", []string{"level", "show", "Visitors"}, 0, "Menu group          none (no keypad menu)"},
+		{"edit keeps no keypad menu", "", []string{"level", "edit", "Visitors", "--notes", "front desk"}, 0, "Menu group          none (no keypad menu)"},
+		{"edit gives a keypad menu", "", []string{"level", "edit", "Visitors", "--menu-group", "3"}, 0, "Menu group          3"},
+		{"remove the visitors' level", "", []string{"level", "remove", "Visitors"}, 0, "Removed access level 3 Visitors."},
 	})
 
 	// Decisions: the exit status tells a script the verdict.

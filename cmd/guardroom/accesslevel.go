@@ -17,7 +17,8 @@ import (
 // levelFlags are the flags level add and edit share.
 type levelFlags struct {
 	unit, name2, notes, schedule           *string
-	locationGroup, menuGroup               *uint
+	locationGroup                          *uint
+	menuGroup                              menuGroupFlag
 	outputTime                             *time.Duration
 	doors, doorGroups, arm, disarm         listFlag
 	floors, floorGroups, elevators         listFlag
@@ -56,11 +57,11 @@ func addLevelFlags(fs *flag.FlagSet, edit bool) *levelFlags {
 	fs.Var(&f.allFloors, "all-floors", "include all floors (asks to confirm)")
 	fs.Var(&f.elevators, "elevator-group", "gives an elevator group on a profile: `GROUP[:PROFILE]`"+rep)
 	fs.Var(&f.allElevators, "all-elevators", "include all elevators (asks to confirm)")
-	def := uint(1)
+	menuDef := " (default 1)"
 	if edit {
-		def = 0
+		menuDef = ""
 	}
-	f.menuGroup = fs.Uint("menu-group", def, "the keypad menu `GROUP` (exactly one)")
+	fs.Var(&f.menuGroup, "menu-group", "the keypad menu `GROUP`: one number, or none for no keypad menu"+menuDef)
 	fs.Var(&f.outputs, "output", "an output `NUMBER` the level activates"+rep)
 	fs.Var(&f.outputGroups, "output-group", "an output group `NUMBER` the level activates"+rep)
 	f.outputTime = fs.Duration("output-time", 0, "how long an activated output stays on, `DURATION` such as 5s (0: the output's own time)")
@@ -70,6 +71,51 @@ func addLevelFlags(fs *flag.FlagSet, edit bool) *levelFlags {
 	fs.Var(&f.tog, "toggle-output", "each activation toggles the outputs")
 	fs.Var(&f.multiBadge, "multi-badge-arming", "arming needs several badges")
 	return f
+}
+
+// menuGroupFlag is --menu-group: one keypad menu group, or none. Given
+// twice it is refused rather than keeping the last: a level has exactly
+// one menu group (002), and a second one typed is a mistake to show.
+type menuGroupFlag struct {
+	set  bool
+	none bool
+	n    uint32
+}
+
+func (m *menuGroupFlag) String() string {
+	switch {
+	case m == nil || !m.set:
+		return ""
+	case m.none:
+		return "none"
+	}
+	return strconv.FormatUint(uint64(m.n), 10)
+}
+
+func (m *menuGroupFlag) Set(v string) error {
+	if m.set {
+		return fmt.Errorf("given twice (%s and %s): a level has exactly one menu group; give --menu-group once, or none for no keypad menu", m, strings.TrimSpace(v))
+	}
+	v = strings.TrimSpace(v)
+	if strings.EqualFold(v, "none") {
+		m.set, m.none = true, true
+		return nil
+	}
+	n, err := strconv.ParseUint(v, 10, 32)
+	if err != nil {
+		return fmt.Errorf("%q is not a menu group: give one number, or none for no keypad menu", v)
+	}
+	m.set, m.n = true, uint32(n)
+	return nil
+}
+
+// groups is the level's menu groups as the store keeps them: none for no
+// keypad menu.
+func (m *menuGroupFlag) groups() []access.MenuGroupID {
+	if m.none {
+		return nil
+	}
+	return []access.MenuGroupID{access.MenuGroupID(m.n)}
 }
 
 // splitRule splits "TARGET[:PROFILE[:DIRECTION]]". With two parts the
@@ -254,8 +300,11 @@ func (f *levelFlags) apply(e *env, set map[string]bool, l *store.AccessLevel) er
 			return err
 		}
 	}
-	if set["menu-group"] || len(l.MenuGroups) == 0 {
-		l.MenuGroups = []access.MenuGroupID{access.MenuGroupID(*f.menuGroup)}
+	switch {
+	case set["menu-group"]:
+		l.MenuGroups = f.menuGroup.groups()
+	case l.ID == 0:
+		l.MenuGroups = []access.MenuGroupID{1} // a new level's default
 	}
 	if set["output"] {
 		ns, err := numbers(e.cmd, "output", f.outputs)
@@ -543,11 +592,7 @@ func (e *env) levelShow(l store.AccessLevel, asJSON bool) error {
 	f.add("Include all", "%s", dash(includeAll(&l.AccessLevel)))
 	f.add("Multi-badge arming", "%s", yesNo(l.MultiBadgeArming))
 	f.add("Location group", "%s", lockText(int(l.LocationGroup)))
-	menu := "-"
-	if len(l.MenuGroups) > 0 {
-		menu = strconv.Itoa(int(l.MenuGroups[0]))
-	}
-	f.add("Menu group", "%s", menu)
+	f.add("Menu group", "%s", menuGroupText(&l.AccessLevel))
 	ids := func(vs []string) string { return dash(strings.Join(vs, ", ")) }
 	var outs, groups []string
 	for _, o := range l.Outputs {
@@ -565,4 +610,16 @@ func (e *env) levelShow(l store.AccessLevel, asJSON bool) error {
 		yesNo(l.ReaderActivatesOutput), yesNo(l.KeypadActivatesOutput), yesNo(l.OutputUntilExpiry), yesNo(l.ToggleOutput), outTime)
 	f.add("Updated", "%s", e.siteTimeText(l.Updated))
 	return f.flush()
+}
+
+// menuGroupText is the level's keypad menu group as the CLI shows it.
+func menuGroupText(l *access.AccessLevel) string {
+	if l.NoKeypadMenu() {
+		return "none (no keypad menu)"
+	}
+	parts := make([]string, len(l.MenuGroups))
+	for i, g := range l.MenuGroups {
+		parts[i] = strconv.FormatUint(uint64(g), 10)
+	}
+	return strings.Join(parts, ", ")
 }

@@ -33,7 +33,7 @@ func addPersonFlags(fs *flag.FlagSet, edit bool) *personFlags {
 		replace, never = " (replaces the current ones; none: no more)", ", or never"
 	}
 	f.info = fs.String("info", "", "free `TEXT` that tells namesakes apart")
-	f.apartment = fs.String("apartment", "", "the person's `APARTMENT`")
+	f.apartment = fs.String("apartment", "", "the `APARTMENT` the person lives in: its name (guardroom apartment list)"+map[bool]string{true: "; none: no apartment", false: ""}[edit])
 	f.unit = fs.String("unit", "", "the organization `UNIT` the person belongs to: number, name or path")
 	f.validFrom = fs.String("valid-from", "", "access starts at `TIME`: "+siteTimeHelp+never)
 	f.validUntil = fs.String("valid-until", "", "access ends at `TIME` (a date alone: the end of that day)"+never)
@@ -253,7 +253,11 @@ func personCommands() []*command {
 						p.Info = *f.info
 					}
 					if set["apartment"] {
-						p.Apartment = *f.apartment
+						// By name: the store finds it ("none" or empty: no apartment).
+						p.ApartmentID, p.Apartment = 0, *f.apartment
+						if strings.EqualFold(strings.TrimSpace(p.Apartment), "none") {
+							p.Apartment = ""
+						}
 					}
 					if set["unit"] {
 						if p.Unit, err = e.findUnitFlag(*f.unit); err != nil {
@@ -450,6 +454,18 @@ func (e *env) findPerson(ref string) (store.Person, error) {
 	if err := e.openStore(openOptions{}); err != nil {
 		return store.Person{}, err
 	}
+	return (&personFinder{e: e}).find(ref)
+}
+
+// personFinder resolves PERSON references (personRefHelp), reading the
+// people list once however many names it resolves.
+type personFinder struct {
+	e      *env
+	byName map[string][]store.Person // lower-case name
+}
+
+func (f *personFinder) find(ref string) (store.Person, error) {
+	e := f.e
 	ref = strings.TrimSpace(ref)
 	if id, err := strconv.ParseUint(ref, 10, 64); err == nil {
 		return e.s.GetPerson(e.actor, id)
@@ -459,16 +475,18 @@ func (e *env) findPerson(ref string) (store.Person, error) {
 			return e.s.FindPersonByIdentifier(e.actor, access.Identifier{Kind: kind, Value: v})
 		}
 	}
-	people, err := e.s.ListPeople(e.actor)
-	if err != nil {
-		return store.Person{}, err
-	}
-	var hits []store.Person
-	for _, p := range people {
-		if strings.EqualFold(p.Name, ref) {
-			hits = append(hits, p)
+	if f.byName == nil {
+		people, err := e.s.ListPeople(e.actor)
+		if err != nil {
+			return store.Person{}, err
+		}
+		f.byName = map[string][]store.Person{}
+		for _, p := range people {
+			k := strings.ToLower(p.Name)
+			f.byName[k] = append(f.byName[k], p)
 		}
 	}
+	hits := f.byName[strings.ToLower(ref)]
 	switch len(hits) {
 	case 0:
 		return store.Person{}, fmt.Errorf("no person named %q in your organization units: see guardroom person list", ref)
@@ -511,29 +529,24 @@ func siteTime(t time.Time, loc *time.Location) string {
 	return t.In(loc).Format(timeLayout)
 }
 
-func (e *env) personList(unitRef, filter string, asJSON bool) error {
-	if err := e.openStore(openOptions{}); err != nil {
-		return err
-	}
+// selectPeople returns the people person list shows: those of unitRef
+// and the units below it (all when empty) whose name, info, apartment or
+// identifier contains filter (any case).
+func (e *env) selectPeople(unitRef, filter string) ([]store.Person, error) {
 	under := ""
 	if strings.TrimSpace(unitRef) != "" {
 		u, err := e.s.FindUnit(e.actor, unitRef)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		under = e.s.UnitPath(u.ID)
 	}
 	people, err := e.s.ListPeople(e.actor)
 	if err != nil {
-		return err
-	}
-	loc, err := e.siteLocation()
-	if err != nil {
-		return err
+		return nil, err
 	}
 	filter = strings.ToLower(strings.TrimSpace(filter))
-	now := e.s.Now()
-	rows := []personJSON{}
+	var out []store.Person
 	for _, p := range people {
 		path := e.s.UnitPath(p.Unit)
 		if under != "" && path != under && !strings.HasPrefix(path, under+" / ") {
@@ -542,13 +555,38 @@ func (e *env) personList(unitRef, filter string, asJSON bool) error {
 		if filter != "" && !strings.Contains(strings.ToLower(strings.Join([]string{p.Name, p.Info, p.Apartment, identifiersText(p.Identifiers)}, "\x00")), filter) {
 			continue
 		}
-		rows = append(rows, personJSON{Person: p, UnitPath: path, Status: personStatus(p, now, loc)})
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func (e *env) personList(unitRef, filter string, asJSON bool) error {
+	if err := e.openStore(openOptions{}); err != nil {
+		return err
+	}
+	people, err := e.selectPeople(unitRef, filter)
+	if err != nil {
+		return err
+	}
+	return e.personTable(people, asJSON, "No people.")
+}
+
+// personTable prints people as person list does.
+func (e *env) personTable(people []store.Person, asJSON bool, none string) error {
+	loc, err := e.siteLocation()
+	if err != nil {
+		return err
+	}
+	now := e.s.Now()
+	rows := []personJSON{}
+	for _, p := range people {
+		rows = append(rows, personJSON{Person: p, UnitPath: e.s.UnitPath(p.Unit), Status: personStatus(p, now, loc)})
 	}
 	if asJSON {
 		return writeJSON(e.stdout, rows)
 	}
 	if len(rows) == 0 {
-		fmt.Fprintln(e.stdout, "No people.")
+		fmt.Fprintln(e.stdout, none)
 		return nil
 	}
 	n, err := e.accessNames()

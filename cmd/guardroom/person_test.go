@@ -49,8 +49,12 @@ func TestPersonCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	codeFile := s.writeFile("code.txt", "64738291")
+	s.ok("", "apartment", "add", "A12", "--unit", "HQ")
+	s.ok("", "apartment", "add", "B7", "--unit", "HQ")
 	s.runSteps(t, []cliStep{
 		{"add without a unit", "", []string{"person", "add", "Ann Lee"}, 2, "person add needs --unit"},
+		{"add in an apartment that is not there", "", []string{"person", "add", "Ann Lee", "--unit", "HQ", "--apartment", "Z9"}, 1,
+			`no apartment named "Z9" for Organization / HQ: add it first`},
 		{"add", "", []string{"person", "add", "Ann Lee", "--unit", "HQ", "--card", "010:00456", "--apartment", "A12", "--info", "Finance"}, 0,
 			"Added person 1 Ann Lee in Organization / HQ, with card 10:456."},
 		{"add a card someone holds", "", []string{"person", "add", "Bo Ek", "--unit", "HQ", "--card", "10:456"}, 1,

@@ -36,6 +36,7 @@ func personCSVCommands() []*command {
 				fs.BoolVar(&o.dryRun, "dry-run", false, "check every row and show the preview; write nothing")
 				fs.StringVar(&o.unit, "unit", "", "the organization `UNIT` of rows that name none: number, name or path")
 				fs.BoolVar(&o.enableAll, "enable-all", false, "activate access control for every person imported, whatever the file says")
+				fs.BoolVar(&o.createApts, "create-apartments", false, "add the apartments the file names that do not exist yet, in the person's unit")
 				o.mapping = optionFlag{}
 				fs.Var(o.mapping, "map", "read the file's column `HEADING=column` (e.g. \"Card no=card\"; \"Email=-\" leaves it out; repeatable)")
 				asJSON := jsonFlag(fs)
@@ -56,6 +57,7 @@ func personCSVCommands() []*command {
 
 type personImportFlags struct {
 	dryRun, enableAll bool
+	createApts        bool
 	unit              string
 	mapping           optionFlag
 }
@@ -105,7 +107,7 @@ func (e *env) personImport(path string, f personImportFlags, asJSON bool) error 
 	if err := e.openStore(openOptions{}); err != nil {
 		return err
 	}
-	o := store.PeopleImportOptions{DryRun: f.dryRun, Name: name, Map: f.mapping, EnableAll: f.enableAll}
+	o := store.PeopleImportOptions{DryRun: f.dryRun, Name: name, Map: f.mapping, EnableAll: f.enableAll, CreateApartments: f.createApts}
 	if f.unit != "" {
 		u, err := e.s.FindUnit(e.actor, f.unit)
 		if err != nil {

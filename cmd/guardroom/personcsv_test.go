@@ -46,7 +46,7 @@ func TestPersonImportAndExport(t *testing.T) {
 	bad := write("bad.csv", "name,card\nAnn,1\nBob,12a\nCy,2\nDi,0001\n")
 
 	// The preview of a good file, nothing written.
-	r := s.ok("", "person", "import", good, "--unit", "HQ", "--dry-run")
+	r := s.ok("", "person", "import", good, "--unit", "HQ", "--dry-run", "--create-apartments")
 	for _, want := range []string{"Line", "Åsa Öberg", "card 10:456, card 77", "Organization / HQ", "Lee; Ann", "ok",
 		"Dry run: all 2 rows can be imported; nothing was written."} {
 		if !strings.Contains(r.stdout, want) {
@@ -76,7 +76,10 @@ func TestPersonImportAndExport(t *testing.T) {
 		t.Fatalf("a refused import wrote: %q", recs)
 	}
 
-	r = s.ok("", "person", "import", good, "--unit", "HQ")
+	// An apartment that does not exist: added only when asked.
+	s.fail(1, `no apartment named "A 12" for Organization / HQ: add it first (guardroom apartment add), or import with --create-apartments`,
+		"", "person", "import", good, "--unit", "HQ")
+	r = s.ok("", "person", "import", good, "--unit", "HQ", "--create-apartments")
 	if !strings.Contains(r.stdout, "Imported 2 people from good.csv.") || r.stderr != "" {
 		t.Fatalf("import: %s", r)
 	}

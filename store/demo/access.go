@@ -2,6 +2,7 @@ package demo
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/guardroom/guardroom/access"
@@ -147,6 +148,7 @@ func (b *builder) accessRules() error {
 	}
 
 	now := s.Now()
+	apts := map[string]uint32{}
 	departments := []string{"Finance", "Sales", "Engineering", "Facilities", "Legal", "Support"}
 	for k := 0; k < demoPeople; k++ {
 		person := store.Person{Name: b.person(k + 7), Unit: north, Active: true, Info: departments[k%len(departments)],
@@ -184,6 +186,22 @@ func (b *builder) accessRules() error {
 		}
 		if k == 12 {
 			person.Locks = []int{1} // may open lock 1 (the main entrance) only
+		}
+		if person.Apartment != "" {
+			// Apartments are records (000): the first person of one adds it.
+			key := fmt.Sprint(person.Unit, "/", person.Apartment)
+			if _, ok := apts[key]; !ok {
+				floor := ""
+				if f, _, ok := strings.Cut(strings.TrimPrefix(person.Apartment, "Office "), "."); ok {
+					floor = f
+				}
+				got, err := s.AddApartment(a, store.Apartment{ConfMeta: store.ConfMeta{Name: person.Apartment, Unit: person.Unit}, Floor: floor})
+				if err != nil {
+					return fmt.Errorf("apartment %s: %w", person.Apartment, err)
+				}
+				apts[key] = got.ID
+			}
+			person.ApartmentID = apts[key]
 		}
 		if _, err := s.AddPerson(a, person, ids); err != nil {
 			return fmt.Errorf("person %s: %w", person.Name, err)

@@ -125,6 +125,14 @@ func TestBuild(t *testing.T) {
 	if err != nil || len(people) != demoPeople {
 		t.Fatalf("%d people, %v", len(people), err)
 	}
+	// Apartments are records the people live in (000).
+	apts, err := s.ListApartments(a)
+	if err != nil || len(apts) == 0 {
+		t.Fatalf("%d apartments, %v", len(apts), err)
+	}
+	if p := people[0]; p.ApartmentID == 0 || p.Apartment != "Office 1.01" {
+		t.Errorf("the first person lives in %d %q", p.ApartmentID, p.Apartment)
+	}
 	main, err := s.FindDoor(a, "Main entrance")
 	if err != nil {
 		t.Fatal(err)
