@@ -136,7 +136,6 @@ func (a *App) endSession(note string, bad bool, how string) tea.Cmd {
 		a.sessionLogged = false
 		cmd = a.recordSession(a.c.actor, "console.end", how)
 	}
-	name := a.c.actor.Name()
 	a.openShell(store.Actor{}) // screens without an operator: nothing to show
 	if a.opts.Via == "ssh" {
 		// Over SSH the key was the login: there is no password screen to
@@ -144,9 +143,7 @@ func (a *App) endSession(note string, bad bool, how string) tea.Cmd {
 		return tea.Sequence(cmd, tea.Quit)
 	}
 	a.login = newLogin(a.c, a.opts)
-	a.login.first = a.first
-	a.login.name.set(name)
-	a.login.focus = 1
+	a.login.first = a.first // the name and password start empty
 	a.login.note, a.login.noteBad = note, bad
 	return cmd
 }
