@@ -144,3 +144,29 @@ func TestCheckPartition(t *testing.T) {
 	fxWant(t, f.s.Arm(guard, p.ID, 1, ArmStay), nil)
 	fxWant(t, f.s.CheckPartition(guard, p, f.partition(p, 1), ActDisarm), ErrState, "still on its way")
 }
+
+// The assign dialog's suggestions are checked with CheckAssign: the
+// refusal AssignAccount gives for a suspended account or one that holds a
+// user of the panel already.
+func TestCheckAssign(t *testing.T) {
+	f := newFx(t)
+	p := f.panel("neo-hs2032")
+	q := f.panel("neo-hs2032")
+	f.setCode(p, 2, "2580")
+	f.setCode(p, 3, "3691")
+	f.account("ana@example.com")
+	f.account("cy@example.com")
+	guard := f.operator(RoleGuard)
+	if err := f.s.AssignAccount(f.admin, "ana@example.com", p.ID, 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.SuspendAccount(f.admin, "cy@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	ana, cy := f.getAccount("ana@example.com"), f.getAccount("cy@example.com")
+	fxWant(t, f.s.CheckAssign(f.admin, ana, p), ErrState, "assigned to panel user 2", "one account holds one user per panel")
+	fxWant(t, f.s.AssignAccount(f.admin, "ana@example.com", p.ID, 3), ErrState, "assigned to panel user 2", "one account holds one user per panel")
+	fxWant(t, f.s.CheckAssign(f.admin, ana, q), nil)
+	fxWant(t, f.s.CheckAssign(f.admin, cy, q), ErrSuspended, "suspended")
+	fxWant(t, f.s.CheckAssign(guard, ana, q), ErrPermission, "manage accounts")
+}
