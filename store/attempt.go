@@ -215,8 +215,10 @@ func (s *Store) TryLock(a Actor, id uint64, act LockAction) error {
 		perm = PermOperateDoors
 		rule = func(w *wtx, l Lock) error { return ruleLockCommand(l, to, commandOnItsWay(w.txn, l)) }
 	case ActRemoveLock:
+		// As a console removes a lock: with force, unassigning its users
+		// and freeing its tags (the command line's remove --force).
 		action = "lock.remove"
-		rule = func(w *wtx, l Lock) error { return ruleRemoveLock(l, false, commandOnItsWay(w.txn, l)) }
+		rule = func(w *wtx, l Lock) error { return ruleRemoveLock(l, true, commandOnItsWay(w.txn, l)) }
 	case ActAssignToLock:
 		action = "lock.assign"
 		rule = func(_ *wtx, l Lock) error { return ruleLockRoom(l) }

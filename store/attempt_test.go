@@ -73,7 +73,7 @@ func TestTryLogsAsTheOperation(t *testing.T) {
 			func() error { return f.s.LockDoor(auditor, f.lock.ID) },
 			func() error { return f.s.TryLock(auditor, f.lock.ID, ActLockDoor) }},
 		{"guard removes a lock",
-			func() error { return f.s.RemoveLock(guard, f.lock.ID, false) },
+			func() error { return f.s.RemoveLock(guard, f.lock.ID, true) },
 			func() error { return f.s.TryLock(guard, f.lock.ID, ActRemoveLock) }},
 		{"guard frees a tag",
 			func() error { return f.s.FreeTag(guard, tag.ID) },

@@ -5,6 +5,7 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -393,6 +394,8 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 			a.setStatus(msg.ok, false)
 		}
 		return nil
+	case attemptAllowedMsg:
+		return msg.run()
 	case showPanelMsg:
 		return a.showPanel(msg.screen, msg.panel)
 	case tea.KeyPressMsg:
@@ -596,11 +599,16 @@ func (a *App) runAction(act Action) tea.Cmd {
 	if act.ID != ActOpen && !slices.Contains(a.cur().actions(), act.ID) {
 		return nil
 	}
-	if err := a.cur().available(act.ID); err != nil {
+	scr := a.cur()
+	if err := scr.available(act.ID); err != nil {
 		a.setStatus(act.Short+": "+errText(err), true)
-		return nil
+		var try func() error
+		if at, ok := scr.(attempter); ok && act.Writes {
+			try = at.tryFor(act.ID)
+		}
+		return a.c.refused(act, err, try, func() tea.Cmd { return scr.run(act.ID) })
 	}
-	return a.cur().run(act.ID)
+	return scr.run(act.ID)
 }
 
 // paletteRun runs what the command line asked for.
@@ -943,7 +951,9 @@ func (a *App) footerLine() string {
 }
 
 // hints are the screen's actions with their keys; unavailable ones are
-// dimmed (? tells why).
+// dimmed (? tells why), and those the operator's roles never allow (a
+// permission refusal) are left out: a guard is not offered code, label,
+// partitions, disable and assign. The help lists them all, with why.
 func (a *App) hints() string {
 	t := a.c.theme
 	var parts []string
@@ -979,7 +989,11 @@ func (a *App) hints() string {
 		if a.c.keys.action(id).Contextual {
 			continue
 		}
-		if !add(id, scr.available(id) != nil) {
+		err := scr.available(id)
+		if errors.Is(err, store.ErrPermission) {
+			continue
+		}
+		if !add(id, err != nil) {
 			break
 		}
 	}

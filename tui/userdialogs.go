@@ -41,7 +41,11 @@ func (d *userDetails) update(msg tea.Msg) (tea.Cmd, bool) {
 		return nil, true
 	}
 	if err := d.s.availableFor(act.ID, u); err != nil {
-		return func() tea.Msg { return opDoneMsg{err: err} }, false
+		var try func() error
+		if act.Writes {
+			try = d.s.tryUser(act.ID, u)
+		}
+		return d.s.c.refused(act, err, try, func() tea.Cmd { return d.s.runFor(act.ID, u) }), false
 	}
 	return d.s.runFor(act.ID, u), false
 }

@@ -395,6 +395,26 @@ func (s *usersScreen) availableFor(id ActionID, u store.PanelUser) error {
 	return s.c.st.CheckUser(s.c.actor, s.panel, u, act)
 }
 
+// tryFor is the store's attempt at a greyed action on the selected user.
+func (s *usersScreen) tryFor(id ActionID) func() error {
+	u, ok := s.selected()
+	if !ok {
+		return nil
+	}
+	return s.tryUser(id, u)
+}
+
+// tryUser is the store's attempt at id on user u (nil: the action has no
+// rule of the store's about one user, as the outbox's and equipment's).
+func (s *usersScreen) tryUser(id ActionID, u store.PanelUser) func() error {
+	act := storeAction(id, u)
+	if act == "" {
+		return nil
+	}
+	c, panel, slot := s.c, s.panel.ID, u.Slot
+	return func() error { return c.st.TryUser(c.actor, panel, slot, act) }
+}
+
 func (s *usersScreen) run(id ActionID) tea.Cmd {
 	u, ok := s.selected()
 	if !ok {
