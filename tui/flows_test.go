@@ -281,7 +281,10 @@ func TestAssignAccount(t *testing.T) {
 	c, f := wide(t)
 	goSlot(c, 7) // code, no account
 	c.press("a")
-	c.waitScreen("Assign account to panel "+mainIMEI, "← 7 Courier · User →")
+	c.waitScreen("Assign account to panel "+mainName, "← 7 Courier · User →")
+	if strings.Contains(c.screen(), mainIMEI) {
+		t.Fatal("the assign dialog names the panel by its IMEI")
+	}
 
 	// Empty email.
 	c.press("tab", "tab", "enter")
@@ -306,10 +309,19 @@ func TestAssignAccount(t *testing.T) {
 		t.Fatalf("a suspended account was assigned: %v", u)
 	}
 
-	// Picked with down + enter: works.
+	// Every match can be reached: the list scrolls past the fifth, and
+	// says which accounts the store would refuse, and why.
 	c.press("shift+tab", "shift+tab", "ctrl+u")
 	c.typ("example")
-	c.waitScreen("▶ ana.active@example.com")
+	c.waitScreen("▶ ana.active@example.com", "1-5 of 6 matches", "Active · cannot be assigned",
+		"account ana.active@example.com is assigned to panel user 2 of Main building already: one account holds one user per panel",
+		"dora.free@example.com     Active\n")
+	c.press("down", "down", "down", "down", "down")
+	c.waitScreen("▶ fay.fresh@example.com", "2-6 of 6 matches")
+	c.press("up", "up", "up", "up", "up")
+	c.waitScreen("▶ ana.active@example.com", "1-5 of 6 matches")
+
+	// Picked with down + enter: works.
 	c.press("down", "down", "down")
 	c.waitScreen("▶ " + emailFree)
 	c.press("enter", "enter", "enter")

@@ -425,8 +425,9 @@ func (d *partitionPicker) view(width, _ int) string {
 	return c.frame(fmt.Sprintf("Partitions — panel user %d (%s)", d.u.Slot, d.u.DisplayLabel()), w, body...)
 }
 
-// assignDialog is 003's "Assign account to panel <IMEI>": the email must be
-// picked from suggestions of existing accounts, and a panel user chosen.
+// assignDialog is 003's "Assign account to panel …", named by the panel's
+// name: the email must be picked from suggestions of existing accounts,
+// and a panel user chosen.
 type assignDialog struct {
 	s       *usersScreen
 	email   field
@@ -465,10 +466,17 @@ func (d *assignDialog) suggestions() []store.Account {
 		}
 	}
 	slices.SortFunc(out, func(a, b store.Account) int { return strings.Compare(a.Email, b.Email) })
-	if len(out) > 5 {
-		out = out[:5]
-	}
 	return out
+}
+
+// suggestionRows is how many suggestions show at once; the list scrolls
+// through all the matches under the highlighted one.
+const suggestionRows = 5
+
+// suggestionWindow is the first suggestion shown of n, keeping the
+// highlighted one in view.
+func (d *assignDialog) suggestionWindow(n int) int {
+	return min(max(d.sugg-suggestionRows+1, 0), max(n-suggestionRows, 0))
 }
 
 func (d *assignDialog) update(msg tea.Msg) (tea.Cmd, bool) {
@@ -567,17 +575,38 @@ func (d *assignDialog) view(width, _ int) string {
 		return "  "
 	}
 	body := []string{t.Label.Render("Email") + "  (pick from the suggestions)", mark(0) + d.email.render(w-2, d.focus == 0)}
-	for i, a := range d.suggestions() {
-		line := a.Email + "  " + t.Dim.Render(string(a.Status))
-		if a.Status == store.StatusSuspended {
-			line = a.Email + "  " + t.Bad.Render("Suspended: cannot be assigned")
+	sugg := d.suggestions()
+	first := d.suggestionWindow(len(sugg))
+	ew := 0
+	for i := first; i < min(first+suggestionRows, len(sugg)); i++ {
+		ew = max(ew, len(sugg[i].Email))
+	}
+	var why string // the highlighted account's refusal, in full
+	for i := first; i < min(first+suggestionRows, len(sugg)); i++ {
+		a := sugg[i]
+		note := t.Dim.Render(string(a.Status))
+		// The store says which accounts it would refuse, and why: a
+		// suspended one, one that holds a user of this panel already.
+		err := c.st.CheckAssign(c.actor, a, d.s.panel)
+		if err != nil {
+			note = t.Bad.Render(string(a.Status) + " · cannot be assigned")
 		}
+		var line string
 		if i == d.sugg && d.focus == 0 {
-			line = t.Selected.Render(pad(t.Marker+" "+a.Email, w-30)) + "  " + string(a.Status)
+			line = t.Selected.Render(pad(t.Marker+" "+a.Email, ew+2)) + "  " + note
+			if err != nil {
+				why = errText(err)
+			}
 		} else {
-			line = "  " + line
+			line = "  " + pad(a.Email, ew) + "  " + note
 		}
 		body = append(body, "  "+truncate(line, w-2))
+	}
+	if len(sugg) > suggestionRows {
+		body = append(body, "  "+t.Dim.Render(fmt.Sprintf("%d-%d of %d matches · ↑/↓ scroll", first+1, min(first+suggestionRows, len(sugg)), len(sugg))))
+	}
+	if why != "" {
+		body = append(body, t.Bad.Render(wrap(why, w)))
 	}
 	user := "(none with a code and no account)"
 	if d.userIdx >= 0 && d.userIdx < len(d.users) {
@@ -595,5 +624,5 @@ func (d *assignDialog) view(width, _ int) string {
 	if d.err != "" {
 		body = append(body, "", t.StatusError.Render(wrap(d.err, w)))
 	}
-	return c.frame("Assign account to panel "+d.s.panel.IMEI, w, body...)
+	return c.frame("Assign account to panel "+d.s.panel.Name, w, body...)
 }
