@@ -170,3 +170,18 @@ func TestCheckAssign(t *testing.T) {
 	fxWant(t, f.s.CheckAssign(f.admin, cy, q), ErrSuspended, "suspended")
 	fxWant(t, f.s.CheckAssign(guard, ana, q), ErrPermission, "manage accounts")
 }
+
+// The code dialogs show the panel's whole code rule and check the format
+// at the first entry with the same check SetCode makes.
+func TestCodeRuleAndFormat(t *testing.T) {
+	f := newFx(t)
+	p := f.panel("neo-hs2032", codeLength(6), duressPlusOne(true))
+	if got, want := p.CodeRule(), "6 digits, not guessable (not all one digit like 1111, not counting up or down like 1234), not used by another user of this panel, and not one away from another user's code (code + 1 is the duress code)."; got != want {
+		t.Errorf("rule %q, want %q", got, want)
+	}
+	fxWant(t, CheckCodeFormat(p, "2468"), ErrInvalid, "code must be 6 digits, got 4")
+	fxWant(t, CheckCodeFormat(p, "24a8"), ErrInvalid, "digits only")
+	fxWant(t, CheckCodeFormat(p, "123456"), ErrInvalid, "too easy to guess")
+	fxWant(t, CheckCodeFormat(p, "246813"), nil)
+	fxWant(t, f.s.SetCode(f.admin, p.ID, 2, "2468", CodeOptions{}), ErrInvalid, "code must be 6 digits, got 4")
+}

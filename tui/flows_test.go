@@ -121,6 +121,33 @@ func TestSetCodeMismatch(t *testing.T) {
 	c.waitGone("Set code —")
 }
 
+// The code's format and length are checked at the first entry, not after
+// typing it twice; a letter is refused in words, not dropped; the whole
+// rule line shows, even at 80 columns.
+func TestCodeEntryChecksTheFirstEntry(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	c := start(t, f, consoleOpts{})
+	goUsers(c)
+	goSlot(c, 5)
+	c.press("c")
+	c.waitScreen("Set code — panel user 5", "8 digits, not guessable", "not counting up or down like 1234), not used by another user of this panel.")
+	for _, tc := range []struct{ typed, want string }{
+		{"1357", "code must be 8 digits, got 4"},
+		{"12345678", "code is too easy to guess"},
+	} {
+		c.typ(tc.typed)
+		c.waitScreen("Code       > " + strings.Repeat("•", len(tc.typed)) + "▌")
+		c.press("enter")
+		c.waitScreen(tc.want, "Code       > ▌")
+	}
+	c.typ("86a")
+	c.waitScreen("digits only: a code has no letters, spaces or signs", "Code       > ••▌")
+	if u := f.user(t, 5); u.CodeSet {
+		t.Fatalf("slot 5 got a code: %v", u)
+	}
+}
+
 func TestSetCodeDuplicateRefused(t *testing.T) {
 	t.Parallel()
 	c, f := wide(t)

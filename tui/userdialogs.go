@@ -287,7 +287,14 @@ func (d *codeEntry) update(msg tea.Msg) (tea.Cmd, bool) {
 			return nil, false
 		case "enter":
 			if d.focus == 0 {
-				d.focus = 1
+				// The format and length are the store's to check, and
+				// known now: a code it would refuse is not typed twice.
+				if err := store.CheckCodeFormat(d.s.panel, d.first.String()); err != nil {
+					d.first.clear()
+					d.err = errText(err)
+					return nil, false
+				}
+				d.focus, d.err = 1, ""
 				return nil, false
 			}
 			return d.submit(), false
@@ -295,6 +302,10 @@ func (d *codeEntry) update(msg tea.Msg) (tea.Cmd, bool) {
 		f := &d.first
 		if d.focus == 1 {
 			f = &d.again
+		}
+		if msg.Text != "" && strings.IndexFunc(msg.Text, func(r rune) bool { return !digitsOnly(r) }) >= 0 {
+			d.err = "digits only: a code has no letters, spaces or signs"
+			return nil, false
 		}
 		f.key(msg)
 		d.err = ""
@@ -336,7 +347,7 @@ func (d *codeEntry) view(width, _ int) string {
 		return "  "
 	}
 	body := []string{
-		t.Label.Render(fmt.Sprintf("%d digits, not guessable (no 1111, no 1234), not used on this panel.", d.s.panel.CodeLength)),
+		t.Label.Render(wrap(d.s.panel.CodeRule(), w)),
 		"",
 		t.Label.Render("Code       ") + marker(0) + d.first.render(d.s.panel.CodeLength+1, d.focus == 0),
 		t.Label.Render("Once more  ") + marker(1) + d.again.render(d.s.panel.CodeLength+1, d.focus == 1),
