@@ -96,6 +96,8 @@ type App struct {
 	notices []store.Notice
 	// initCmd is the first Cmd of a login resumed at a pending step.
 	initCmd tea.Cmd
+	// endReason is why the store ended the last session (EndReason).
+	endReason string
 }
 
 // New builds the console.

@@ -383,7 +383,7 @@ func TestSessionEndsWhenSuspended(t *testing.T) {
 	check(t, f.s.SuspendOperator(f.admin, "gina"))
 	c.waitScreen("Your session ended: the access of operator gina was changed by an administrator since this login: log in again", "Operator  > ▌")
 	e, ok := awaitEntry(t, f, "console.end")
-	if !ok || e.Operator != "gina" || !strings.Contains(e.After["end"], "session refused") {
+	if !ok || e.Operator != "gina" || e.After["end"] != store.EndSuspended {
 		t.Fatalf("console.end %+v", e)
 	}
 	c.logIn("gina", goodPassword)
@@ -425,6 +425,9 @@ func TestSessionEndsWhenAccessExpires(t *testing.T) {
 	c.waitStatus("your access, or one of your roles, ends at Wed 13 May 16:34")
 	clk.advance(10 * time.Minute)
 	c.waitScreen("Your session ended: the access of operator gina, or one of its roles, ended at 2026-05-13 16:34: log in again", "Operator  > ▌")
+	if e, ok := awaitEntry(t, f, "console.end"); !ok || e.After["end"] != store.EndExpired {
+		t.Fatalf("console.end %+v", e)
+	}
 }
 
 func TestSelfServiceInTheShell(t *testing.T) {
