@@ -236,7 +236,7 @@ func (h *help) lines(width int) []string {
 				keys = fmt.Sprintf("%-18s %-22s", keys, a.ID)
 			}
 			line := fmt.Sprintf("%-18s %s", keys, a.Long)
-			if a.Scope != "" {
+			if a.Scope != "" && !isDialogScope(a.Scope) {
 				if err := h.scr.available(id); err != nil {
 					line = t.HintDisabled.Render(fmt.Sprintf("%-18s %s", keys, a.Short)) + "  " + t.Dim.Render("unavailable: "+errText(err))
 				}
@@ -245,6 +245,13 @@ func (h *help) lines(width int) []string {
 		}
 	}
 	section(h.scr.title(false)+" actions", append([]ActionID{ActOpen}, h.scr.actions()...))
+	var inDialogs []ActionID
+	for _, id := range h.scr.actions() {
+		inDialogs = append(inDialogs, dialogActions[id]...)
+	}
+	if len(inDialogs) > 0 {
+		section("In their dialogs", inDialogs)
+	}
 	var nav, global []ActionID
 	for _, a := range registry {
 		switch {
