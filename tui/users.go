@@ -29,6 +29,7 @@ type usersScreen struct {
 	progressCh  <-chan [2]int
 	done, total int
 	loading     bool
+	order       loadOrder
 }
 
 var userCols = []grid.Column{
@@ -61,6 +62,7 @@ func (s *usersScreen) title(bool) string {
 }
 
 type usersLoadedMsg struct {
+	n     uint64 // the load's number (loadOrder)
 	panel uint64
 	p     store.Panel
 	parts []store.Partition
@@ -83,14 +85,14 @@ func (s *usersScreen) setPanel(id uint64) {
 // load reads the panel, its users, the accounts, locks and tags. With no
 // panel chosen yet it picks the first one.
 func (s *usersScreen) load() tea.Cmd {
-	c, id := s.c, s.panel.ID
+	c, id, n := s.c, s.panel.ID, s.order.next()
 	report, finish, reports := progressReporter()
 	s.done, s.total, s.progressCh, s.loading = 0, 0, reports, true
 	// The load comes first: runners that execute a batch in order (tests)
 	// then see the relay end at once instead of waiting on it.
 	return tea.Batch(func() tea.Msg {
 		defer finish()
-		m := usersLoadedMsg{panel: id}
+		m := usersLoadedMsg{n: n, panel: id}
 		if id == 0 {
 			panels, err := c.st.ListPanels(c.actor)
 			if err != nil || len(panels) == 0 {
@@ -139,7 +141,7 @@ func (s *usersScreen) update(msg tea.Msg) tea.Cmd {
 		return waitProgress(p.ch)
 	}
 	m, ok := msg.(usersLoadedMsg)
-	if !ok || (s.panel.ID != 0 && m.panel != s.panel.ID) {
+	if !ok || (s.panel.ID != 0 && m.panel != s.panel.ID) || !s.order.fresh(m.n) {
 		return nil
 	}
 	s.err, s.loading = m.err, false
