@@ -98,6 +98,8 @@ type App struct {
 	initCmd tea.Cmd
 	// endReason is why the store ended the last session (EndReason).
 	endReason string
+	// The header's counts load like the screens, in order (loadOrder).
+	syncOrder, alertsOrder loadOrder
 }
 
 // New builds the console.
@@ -190,7 +192,10 @@ func waitChange(sub *store.Subscription) tea.Cmd {
 	}
 }
 
-type syncSummaryMsg struct{ counts store.SyncCounts }
+type syncSummaryMsg struct {
+	n      uint64 // the load's number (loadOrder)
+	counts store.SyncCounts
+}
 
 // touchesSync reports whether changes can move the header's outbox
 // summary: jobs, users (drift), partitions (arm commands), panels, locks
@@ -213,15 +218,18 @@ func touchesLocks(changes []store.Change) bool {
 	})
 }
 
-type lockAlertsMsg struct{ alerts store.LockAlerts }
+type lockAlertsMsg struct {
+	n      uint64 // the load's number (loadOrder)
+	alerts store.LockAlerts
+}
 
 // loadAlerts counts the jammed locks and low batteries for the header. An
 // operator who may not see equipment gets no count, and no error: the
 // header has nothing to say to them about locks.
 func (a *App) loadAlerts() tea.Cmd {
-	c := a.c // the Cmd runs on its own goroutine, for this session
+	c, n := a.c, a.alertsOrder.next() // the Cmd runs on its own goroutine, for this session
 	return func() tea.Msg {
-		var m lockAlertsMsg
+		m := lockAlertsMsg{n: n}
 		if err := safe(func() (err error) { m.alerts, err = c.st.LockAlerts(c.actor); return err }); err != nil {
 			return nil
 		}
@@ -230,13 +238,13 @@ func (a *App) loadAlerts() tea.Cmd {
 }
 
 func (a *App) loadSync() tea.Cmd {
-	c := a.c
+	c, n := a.c, a.syncOrder.next()
 	return func() tea.Msg {
 		counts, err := c.st.SyncCounts(c.actor, 0)
 		if err != nil {
 			return nil
 		}
-		return syncSummaryMsg{counts}
+		return syncSummaryMsg{n, counts}
 	}
 }
 
@@ -367,10 +375,14 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 		}
 		return tea.Batch(cmds...)
 	case syncSummaryMsg:
-		a.sync = msg.counts
+		if a.syncOrder.fresh(msg.n) {
+			a.sync = msg.counts
+		}
 		return nil
 	case lockAlertsMsg:
-		a.locks = msg.alerts
+		if a.alertsOrder.fresh(msg.n) {
+			a.locks = msg.alerts
+		}
 		return nil
 	case noticesMsg:
 		a.notices = msg.notices

@@ -448,3 +448,23 @@ func runLoad(cmd tea.Cmd) tea.Msg {
 	}
 	return msg
 }
+
+// The header's outbox counts keep their loads in order too: an older
+// count coming back last does not put a finished job back as pending.
+func TestHeaderCountsInOrder(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	a, err := New(Options{Store: f.s, Actor: f.admin, Theme: "dark", Now: fixedClock, Environ: []string{}})
+	check(t, err)
+	old := a.loadSync()().(syncSummaryMsg)
+	f.relabel(t, 20, "Boiler room")
+	newer := a.loadSync()().(syncSummaryMsg)
+	if newer.counts.Pending != old.counts.Pending+1 {
+		t.Fatalf("pending %d then %d: the relabel queued no job", old.counts.Pending, newer.counts.Pending)
+	}
+	a.Update(newer)
+	a.Update(old)
+	if a.sync.Pending != newer.counts.Pending {
+		t.Errorf("header pending %d after an older count came back last, want %d", a.sync.Pending, newer.counts.Pending)
+	}
+}
