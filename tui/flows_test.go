@@ -965,6 +965,10 @@ func TestConsoleRefusalsAreLogged(t *testing.T) {
 			"account.reset-password", func(f *fixture, a store.Actor) error { return f.s.ResetPassword(a, emailActive) }},
 		{"disarm a disarmed partition", store.RoleGuard, func(c *console) { goPartitions(c) }, 2, "d", "disarm: partition 2 (Server room) of Main building is disarmed already",
 			"partition.disarm", func(f *fixture, a store.Actor) error { return f.s.Disarm(a, f.main.ID, 2) }},
+		{"a guard removes a lock", store.RoleGuard, func(c *console) { goLocks(c) }, 1, "R", `remove: operator gina does not have the "manage locks and tags" permission`,
+			"lock.remove", func(f *fixture, a store.Actor) error { return f.s.RemoveLock(a, f.lock.ID, true) }},
+		{"an auditor frees a tag", store.RoleAuditor, func(c *console) { goTags(c); c.press("home") }, 0, "f", `free: operator otto does not have the "manage locks and tags" permission`,
+			"tag.free", func(f *fixture, a store.Actor) error { return f.s.FreeTag(a, tagKeypad) }},
 		{"an auditor arms", store.RoleAuditor, func(c *console) { goPartitions(c) }, 2, "a", `arm away: operator otto does not have the "arm/disarm" permission`,
 			"partition.arm", func(f *fixture, a store.Actor) error { return f.s.Arm(a, f.main.ID, 2, store.ArmAway) }},
 	}
@@ -978,7 +982,9 @@ func TestConsoleRefusalsAreLogged(t *testing.T) {
 			}
 			c := start(t, f, consoleOpts{w: 120, h: 40, actor: actor})
 			tc.screen(c)
-			goSlot(c, tc.slot)
+			if tc.slot > 0 {
+				goSlot(c, tc.slot)
+			}
 			c.press(tc.key)
 			c.waitStatus(tc.status)
 			if strings.Contains(c.screen(), "?") && strings.Contains(c.screen(), "y disarm") {
