@@ -60,8 +60,13 @@ type loadOrder struct{ started, shown uint64 }
 func (o *loadOrder) next() uint64 { o.started++; return o.started }
 
 // fresh reports whether load n is newer than what is shown, and if so
-// marks it shown.
+// marks it shown. A result numbered 0 is always shown: a screen that loads
+// its lists in one message of its own (operators and roles, people,
+// access) orders that message and hands the lists on unnumbered.
 func (o *loadOrder) fresh(n uint64) bool {
+	if n == 0 {
+		return true
+	}
 	if n <= o.shown {
 		return false
 	}
