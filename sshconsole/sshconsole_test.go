@@ -364,3 +364,28 @@ func TestSSHWindowSize(t *testing.T) {
 	term.waitGone(" Code ")
 	term.waitScreen(label2)
 }
+
+// A session the store ends (the operator suspended while connected) is
+// logged with that reason, not as a quit: the console quits because the
+// store refused the session.
+func TestSSHSessionEndedBySuspension(t *testing.T) {
+	st := newSite(t, 10)
+	ivan := st.operator(t, "ivan", store.RoleInstaller)
+	sv := serve(t, st, nil)
+	term := sv.connect(t, ivan, 100, 30)
+	usersGrid(term)
+	check(t, st.s.SuspendOperator(st.admin, "ivan"))
+	term.exitStatus()
+	var end store.Entry
+	waitFor(t, "ssh.end in the action log", func() (bool, string) {
+		ends := logEntries(t, st, "ssh.end")
+		if len(ends) == 0 {
+			return false, "none"
+		}
+		end = ends[0]
+		return true, ""
+	})
+	if end.After["reason"] != store.EndSuspended {
+		t.Errorf("ssh.end reason %q, want %q", end.After["reason"], store.EndSuspended)
+	}
+}

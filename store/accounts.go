@@ -361,8 +361,8 @@ func (s *Store) AssignAccount(a Actor, email string, panel uint64, slot int) err
 			return refuse(ErrNotFound, "no account has the email %q: pick an existing account from the suggestions", strings.TrimSpace(email))
 		}
 		w.account = rec.Email
-		if rec.Status == StatusSuspended {
-			return refuse(ErrSuspended, "account %s is suspended and cannot be assigned: reactivate it first", rec.Email)
+		if err := ruleAccountActive(rec.Account); err != nil {
+			return err
 		}
 		if panel == 0 || slot == 0 {
 			return refuse(ErrInvalid, "no panel user picked: choose the panel user who gets the account")
@@ -398,10 +398,8 @@ func (s *Store) AssignAccount(a Actor, email string, panel uint64, slot int) err
 		if err != nil {
 			return err
 		}
-		for _, l := range ls {
-			if l.Panel == panel {
-				return refuse(ErrState, "account %s is assigned to panel user %d of %s already: one account holds one user per panel", rec.Email, l.Slot, p.Name)
-			}
+		if err := ruleOneUserPerPanel(rec.Account, ls, p); err != nil {
+			return err
 		}
 		u.Account = rec.ID
 		w.writeUser(&u)
@@ -410,6 +408,39 @@ func (s *Store) AssignAccount(a Actor, email string, panel uint64, slot int) err
 		w.log(map[string]string{"account": "-"}, map[string]string{"account": rec.Email})
 		return nil
 	})
+}
+
+func ruleAccountActive(acc Account) error {
+	if acc.Status == StatusSuspended {
+		return refuse(ErrSuspended, "account %s is suspended and cannot be assigned: reactivate it first", acc.Email)
+	}
+	return nil
+}
+
+func ruleOneUserPerPanel(acc Account, links []UserRef, p Panel) error {
+	for _, l := range links {
+		if l.Panel == p.ID {
+			return refuse(ErrState, "account %s is assigned to panel user %d of %s already: one account holds one user per panel", acc.Email, l.Slot, p.Name)
+		}
+	}
+	return nil
+}
+
+// CheckAssign reports whether the actor may assign account acc (as
+// ListAccounts returns it, with its links) to a user of panel p, with the
+// refusal AssignAccount would return about the account: suspended, or
+// holding a user of p already. The console's suggestions show it.
+func (s *Store) CheckAssign(a Actor, acc Account, p Panel) error {
+	if err := a.need(PermManageAccounts); err != nil {
+		return err
+	}
+	if !s.unitInScope(a, p.Unit) || !s.unitInScope(a, acc.Unit) {
+		return refuse(ErrNotFound, "no account with email %q in your organization units", acc.Email)
+	}
+	if err := ruleAccountActive(acc); err != nil {
+		return err
+	}
+	return ruleOneUserPerPanel(acc, acc.Links, p)
 }
 
 // UnassignAccount removes the link between a panel user and its account;

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/dgraph-io/badger/v4"
 )
 
 // Perm is one permission. Roles are sets of them.
@@ -216,4 +218,38 @@ func validName(s string) bool {
 		}
 	}
 	return true
+}
+
+// Why a session ends, as EndReason names it for the log.
+const (
+	EndSuspended = "suspended"
+	EndExpired   = "access ended"
+	EndChanged   = "changed"
+)
+
+// EndReason says, in a word for the log, why the store no longer honours
+// an actor it once did: the operator was suspended (or removed), their
+// access or one of their roles ended, or an administrator changed their
+// access. It is "" while the actor is still valid (or never finished its
+// login, which ends no session).
+func (a Actor) EndReason() string {
+	if a.internal || a.st == nil || a.step != StepNone || a.valid() == nil {
+		return ""
+	}
+	if !a.until.IsZero() && !a.st.now().Before(a.until) {
+		return EndExpired
+	}
+	var rec operatorRecord
+	var found bool
+	_ = a.st.db.View(func(txn *badger.Txn) (err error) {
+		rec, found, err = readOperator(txn, a.name)
+		return err
+	})
+	if !found || rec.Suspended {
+		return EndSuspended
+	}
+	if !rec.Expires.IsZero() && !a.st.now().Before(rec.Expires) {
+		return EndExpired
+	}
+	return EndChanged
 }

@@ -23,23 +23,9 @@ const (
 // from the same rule, so a console can grey an action out with the store's
 // own reason instead of guessing.
 func (s *Store) CheckUser(a Actor, p Panel, u PanelUser, act UserAction) error {
-	perm, rule := PermManagePanelUsers, ruleSetCode
-	switch act {
-	case ActSetCode:
-	case ActEditCode:
-		rule = ruleEditCode
-	case ActSetLabel:
-		rule = ruleSetLabel
-	case ActSetPartitions:
-		rule = ruleSetPartitions
-	case ActDisable:
-		rule = ruleDisable
-	case ActAssignAccount:
-		perm, rule = PermManageAccounts, ruleAssign
-	case ActUnassignAccount, ActResetPassword, ActRemoveAccount:
-		perm, rule = PermManageAccounts, ruleHasAccount
-	default:
-		return refuse(ErrInvalid, "unknown action %q", act)
+	perm, _, rule, err := userRule(act)
+	if err != nil {
+		return err
 	}
 	if err := a.need(perm); err != nil {
 		return err

@@ -335,6 +335,18 @@ func (s *Store) ReportPartitions(a Actor, panel uint64, got []PartitionReport) e
 	})
 }
 
+// readPartition reads partition n of panel p, refusing a number the panel
+// does not have.
+func readPartition(txn *badger.Txn, p Panel, n int) (Partition, error) {
+	var part Partition
+	if err := getJSON(txn, partKey(p.ID, n), &part); errors.Is(err, badger.ErrKeyNotFound) {
+		return part, refuse(ErrNotFound, "%s has partitions 1-%d, not %d", p.Label(), p.Partitions(), n)
+	} else if err != nil {
+		return part, err
+	}
+	return part, nil
+}
+
 func readPartitions(txn *badger.Txn, panel uint64) ([]Partition, error) {
 	var out []Partition
 	err := scan(txn, partPrefix(panel), true, func(_, v []byte) error {
@@ -386,18 +398,12 @@ func (s *Store) armOp(a Actor, action string, panel uint64, n int, to PartitionS
 		if j.Op == OpArm && j.Mode != ArmStay && j.Mode != ArmAway {
 			return refuse(ErrInvalid, "arm mode %q: choose stay (people inside) or away", j.Mode)
 		}
-		var part Partition
-		if err := getJSON(w.txn, partKey(panel, n), &part); errors.Is(err, badger.ErrKeyNotFound) {
-			return refuse(ErrNotFound, "%s has partitions 1-%d, not %d", p.Label(), p.Partitions(), n)
-		} else if err != nil {
+		part, err := readPartition(w.txn, p, n)
+		if err != nil {
 			return err
 		}
-		label := fmt.Sprintf("partition %d (%s) of %s", n, part.Label, p.Name)
-		switch {
-		case part.Sync.State == SyncPending || part.Sync.State == SyncKeypad:
-			return refuse(ErrState, "an arm/disarm command for %s is still on its way (job %d): wait for it, or cancel it first", label, part.Sync.Job)
-		case part.State == to:
-			return refuse(ErrState, "%s is %s already", label, to)
+		if err := ruleArm(p, part, to); err != nil {
+			return err
 		}
 		j.Kind, j.Panel, j.Partition = JobDevice, panel, n
 		seq := w.queue(j)

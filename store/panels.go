@@ -324,10 +324,8 @@ func (s *Store) SetPartitionLabel(a Actor, panel uint64, n int, label string) er
 			return err
 		}
 		w.unit, w.place = p.Unit, fmt.Sprintf("%s partition %d", p.Label(), n)
-		var part Partition
-		if err := getJSON(w.txn, partKey(panel, n), &part); errors.Is(err, badger.ErrKeyNotFound) {
-			return refuse(ErrNotFound, "%s has partitions 1-%d, not %d", p.Label(), p.Partitions(), n)
-		} else if err != nil {
+		part, err := readPartition(w.txn, p, n)
+		if err != nil {
 			return err
 		}
 		label, err = checkLabel(label)

@@ -321,6 +321,43 @@ func permCases() []permCase {
 		{"CheckTag", PermManageLocksTags, false, func(f *fx, a Actor, i int) error {
 			return f.s.CheckTag(a, tag(f, i), ActDisableTag)
 		}},
+		{"CheckAssign", PermManageAccounts, false, func(f *fx, a Actor, i int) error {
+			return f.s.CheckAssign(a, f.account(email(i)), panelWithCode(f))
+		}},
+		{"CheckPartition/arm", PermArmDisarm, false, func(f *fx, a Actor, i int) error {
+			p := f.panel("neo-hs2064")
+			return f.s.CheckPartition(a, p, f.partition(p, 1), ActArmAway)
+		}},
+		{"CheckPartition/label", PermManageEquipment, false, func(f *fx, a Actor, i int) error {
+			p := f.panel("neo-hs2064")
+			return f.s.CheckPartition(a, p, f.partition(p, 1), ActLabelPartition)
+		}},
+		// A console's key pressed for a greyed action: the same
+		// permission as the operation, and nothing changes.
+		{"TryUser/edit code", PermManagePanelUsers, false, func(f *fx, a Actor, i int) error {
+			return f.s.TryUser(a, panelWithCode(f).ID, 2, ActEditCode)
+		}},
+		{"TryUser/assign account", PermManageAccounts, false, func(f *fx, a Actor, i int) error {
+			return f.s.TryUser(a, panelWithCode(f).ID, 2, ActAssignAccount)
+		}},
+		{"TryAccount", PermManageAccounts, false, func(f *fx, a Actor, i int) error {
+			return f.s.TryAccount(a, f.account(email(i)).Email, ActSuspend)
+		}},
+		{"TryPartition/arm", PermArmDisarm, false, func(f *fx, a Actor, i int) error {
+			return f.s.TryPartition(a, f.panel("neo-hs2064").ID, 1, ActArmAway)
+		}},
+		{"TryPartition/label", PermManageEquipment, false, func(f *fx, a Actor, i int) error {
+			return f.s.TryPartition(a, f.panel("neo-hs2064").ID, 1, ActLabelPartition)
+		}},
+		{"TryLock/remove", PermManageLocksTags, false, func(f *fx, a Actor, i int) error {
+			return f.s.TryLock(a, lock(f).ID, ActRemoveLock)
+		}},
+		{"TryLock/unlock", PermOperateDoors, false, func(f *fx, a Actor, i int) error {
+			return f.s.TryLock(a, lock(f).ID, ActUnlockDoor)
+		}},
+		{"TryTag", PermManageLocksTags, false, func(f *fx, a Actor, i int) error {
+			return f.s.TryTag(a, tag(f, i).ID, ActDisableTag)
+		}},
 		// Reads.
 		{"ListPanels", PermViewEquipment, false, func(f *fx, a Actor, i int) error {
 			_, err := f.s.ListPanels(a)

@@ -219,8 +219,8 @@ func codeOwner(txn *badger.Txn, panel uint64, h []byte) (int, bool, error) {
 // taken reports codes written earlier in the same bulk operation; a nil txn
 // means the panel has no stored codes to look up.
 func (s *Store) checkCode(txn *badger.Txn, p Panel, slot int, code string, taken map[string]int) ([]byte, error) {
-	if err := family.CheckCode(code, p.CodeLength); err != nil {
-		return nil, refuse(ErrInvalid, "%v", err)
+	if err := CheckCodeFormat(p, code); err != nil {
+		return nil, err
 	}
 	owner := func(c string) (int, []byte, bool, error) {
 		h := s.codeHash(p.ID, c)
@@ -255,6 +255,30 @@ func (s *Store) checkCode(txn *badger.Txn, p Panel, slot int, code string, taken
 		}
 	}
 	return h, nil
+}
+
+// CodeRule is the whole rule a new code of the panel must meet, in a line,
+// for the screens where a code is typed: the family's format and length,
+// then what the panel's other codes add.
+func (p Panel) CodeRule() string {
+	rule := family.CodeRule(p.CodeLength) + ", not used by another user of this panel"
+	if p.DuressPlusOne {
+		rule += ", and not one away from another user's code (code + 1 is the duress code)"
+	}
+	return rule + "."
+}
+
+// CheckCodeFormat checks what can be known of a new code for the panel
+// without its other codes: digits only, the panel's length, not
+// guessable. A console checks it as soon as the code is typed the first
+// time; SetCode and EditCode check it again, with the rest. Whether a code
+// is used on the panel is only told by those operations, which log the
+// attempt, so nobody can probe the panel's codes unseen.
+func CheckCodeFormat(p Panel, code string) error {
+	if err := family.CheckCode(code, p.CodeLength); err != nil {
+		return refuse(ErrInvalid, "%v", err)
+	}
+	return nil
 }
 
 // userOp runs one operation on a panel user with the common checks:

@@ -353,8 +353,9 @@ type accessScreen struct {
 	groups   listScreen[groupRow]
 	apts     listScreen[aptRow]
 	// data is what the forms pick from (names, profiles, doors).
-	data accessData
-	w, h int
+	data  accessData
+	order loadOrder
+	w, h  int
 	// sized is the size each view's grid was last given: a view shown
 	// before the first frame (0 then d, in one burst) gets its size on
 	// that frame.
@@ -394,14 +395,15 @@ func (s *accessScreen) title(bool) string {
 }
 
 type accessLoadedMsg struct {
+	n    uint64 // the load's number (loadOrder)
 	data accessData
 	err  error
 }
 
 func (s *accessScreen) load() tea.Cmd {
-	c := s.c
+	c, n := s.c, s.order.next()
 	return func() tea.Msg {
-		var m accessLoadedMsg
+		m := accessLoadedMsg{n: n}
 		m.err = safe(func() (err error) { m.data, err = loadAccess(c); return err })
 		return m
 	}
@@ -416,7 +418,9 @@ type accessSelectMsg struct {
 func (s *accessScreen) update(msg tea.Msg) tea.Cmd {
 	switch m := msg.(type) {
 	case accessLoadedMsg:
-		s.loaded(m)
+		if s.order.fresh(m.n) {
+			s.loaded(m)
+		}
 	case accessSelectMsg:
 		s.selectKey(m.view, m.key)
 	}

@@ -151,6 +151,31 @@ const (
 	ActAptRemove     ActionID = "apartment.remove"
 )
 
+// Dialog actions: the keys of the dialogs that write (the keypad steps of
+// a job, a user's drift) are actions like the screens', so the help lists
+// them, the config remaps them and read-only mode greys them.
+const (
+	ActKeypadConfirm ActionID = "keypad.confirm"
+	ActKeypadCancel  ActionID = "keypad.cancel"
+	ActDriftPush     ActionID = "drift.push"
+	ActDriftAccept   ActionID = "drift.accept"
+)
+
+// The dialogs' scopes: their keys are looked up there only.
+const (
+	scrKeypadSteps screenID = "dialog.keypad-steps"
+	scrDrift       screenID = "dialog.drift"
+)
+
+func isDialogScope(s screenID) bool { return s == scrKeypadSteps || s == scrDrift }
+
+// dialogActions are the actions of the dialogs a screen's action opens,
+// for the help: opener → the dialog's actions.
+var dialogActions = map[ActionID][]ActionID{
+	ActJobSteps:     {ActKeypadConfirm, ActKeypadCancel},
+	ActDriftResolve: {ActDriftPush, ActDriftAccept},
+}
+
 var registry = []Action{
 	{ID: ActQuit, Keys: []string{"q", "ctrl+c"}, Short: "quit", Long: "Quit guardroom (asks first while an edit is open)."},
 	{ID: ActHelp, Keys: []string{"?"}, Short: "help", Long: "Show every key of this screen, with why an action is unavailable."},
@@ -204,6 +229,11 @@ var registry = []Action{
 	{ID: ActJobCancel, Keys: []string{"X"}, Short: "cancel job", Long: "Cancel a change still on its way (pending, failed or waiting for keypad steps). Asks first; the row then shows it was not applied.", Writes: true, Destroys: true, Scope: scrUsers, Contextual: true},
 	{ID: ActJobSteps, Keys: []string{"K"}, Short: "keypad steps", Long: "Show the keypad steps of a change that waits for someone at the panel; confirm it there once keyed in, or cancel it.", Scope: scrUsers, Contextual: true},
 	{ID: ActDriftResolve, Keys: []string{"d"}, Short: "drift", Long: "Compare what the panel reports with guardroom: push guardroom's state to the panel, or accept the panel's (asks first).", Writes: true, Scope: scrUsers, Contextual: true},
+
+	{ID: ActKeypadConfirm, Keys: []string{"c"}, Short: "confirm done", Long: "In the keypad steps: confirm the change was keyed in at the panel (asks first); it is recorded as applied by you, not verified by the panel.", Writes: true, Scope: scrKeypadSteps},
+	{ID: ActKeypadCancel, Keys: []string{"x"}, Short: "cancel job", Long: "In the keypad steps: cancel the change (asks first); the row then shows it was not applied.", Writes: true, Destroys: true, Scope: scrKeypadSteps},
+	{ID: ActDriftPush, Keys: []string{"p"}, Short: "push guardroom's state to the panel", Long: "In the drift: queue guardroom's state of the user for the panel.", Writes: true, Scope: scrDrift},
+	{ID: ActDriftAccept, Keys: []string{"a"}, Short: "accept the panel's", Long: "In the drift: take what the panel reports as guardroom's state (asks first).", Writes: true, Destroys: true, Scope: scrDrift},
 
 	{ID: ActCreateAccount, Keys: []string{"n"}, Short: "new", Long: "Create an account; it gets a one-time code by e-mail.", Writes: true, Scope: scrAccounts},
 	{ID: ActSuspend, Keys: []string{"s"}, Short: "suspend", Long: "Suspend the account.", Writes: true, Destroys: true, Scope: scrAccounts},

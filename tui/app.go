@@ -5,6 +5,7 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -104,6 +105,10 @@ type App struct {
 	notices []store.Notice
 	// initCmd is the first Cmd of a login resumed at a pending step.
 	initCmd tea.Cmd
+	// endReason is why the store ended the last session (EndReason).
+	endReason string
+	// The header's counts load like the screens, in order (loadOrder).
+	syncOrder, alertsOrder loadOrder
 }
 
 // New builds the console.
@@ -196,7 +201,10 @@ func waitChange(sub *store.Subscription) tea.Cmd {
 	}
 }
 
-type syncSummaryMsg struct{ counts store.SyncCounts }
+type syncSummaryMsg struct {
+	n      uint64 // the load's number (loadOrder)
+	counts store.SyncCounts
+}
 
 // touchesSync reports whether changes can move the header's outbox
 // summary: jobs, users (drift), partitions (arm commands), panels, locks
@@ -219,7 +227,10 @@ func touchesLocks(changes []store.Change) bool {
 	})
 }
 
-type lockAlertsMsg struct{ alerts store.LockAlerts }
+type lockAlertsMsg struct {
+	n      uint64 // the load's number (loadOrder)
+	alerts store.LockAlerts
+}
 
 type siteZoneMsg struct{ loc *time.Location }
 
@@ -239,9 +250,9 @@ func (a *App) loadZone() tea.Cmd {
 // operator who may not see equipment gets no count, and no error: the
 // header has nothing to say to them about locks.
 func (a *App) loadAlerts() tea.Cmd {
-	c := a.c // the Cmd runs on its own goroutine, for this session
+	c, n := a.c, a.alertsOrder.next() // the Cmd runs on its own goroutine, for this session
 	return func() tea.Msg {
-		var m lockAlertsMsg
+		m := lockAlertsMsg{n: n}
 		if err := safe(func() (err error) { m.alerts, err = c.st.LockAlerts(c.actor); return err }); err != nil {
 			return nil
 		}
@@ -250,13 +261,13 @@ func (a *App) loadAlerts() tea.Cmd {
 }
 
 func (a *App) loadSync() tea.Cmd {
-	c := a.c
+	c, n := a.c, a.syncOrder.next()
 	return func() tea.Msg {
 		counts, err := c.st.SyncCounts(c.actor, 0)
 		if err != nil {
 			return nil
 		}
-		return syncSummaryMsg{counts}
+		return syncSummaryMsg{n, counts}
 	}
 }
 
@@ -426,10 +437,14 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 		}
 		return tea.Batch(cmds...)
 	case syncSummaryMsg:
-		a.sync = msg.counts
+		if a.syncOrder.fresh(msg.n) {
+			a.sync = msg.counts
+		}
 		return nil
 	case lockAlertsMsg:
-		a.locks = msg.alerts
+		if a.alertsOrder.fresh(msg.n) {
+			a.locks = msg.alerts
+		}
 		return nil
 	case siteZoneMsg:
 		a.site = msg.loc
@@ -458,6 +473,8 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 			a.setStatus(msg.ok, false)
 		}
 		return nil
+	case attemptAllowedMsg:
+		return msg.run()
 	case showPanelMsg:
 		return a.showPanel(msg.screen, msg.panel)
 	case tea.KeyPressMsg:
@@ -683,11 +700,16 @@ func (a *App) runAction(act Action) tea.Cmd {
 	if act.ID != ActOpen && !slices.Contains(a.cur().actions(), act.ID) {
 		return nil
 	}
-	if err := a.cur().available(act.ID); err != nil {
+	scr := a.cur()
+	if err := scr.available(act.ID); err != nil {
 		a.setStatus(act.Short+": "+errText(err), true)
-		return nil
+		var try func() error
+		if at, ok := scr.(attempter); ok && act.Writes {
+			try = at.tryFor(act.ID)
+		}
+		return a.c.refused(act, err, try, func() tea.Cmd { return scr.run(act.ID) })
 	}
-	return a.cur().run(act.ID)
+	return scr.run(act.ID)
 }
 
 // paletteRun runs what the command line asked for.
@@ -1150,7 +1172,9 @@ func (a *App) footerLine() string {
 }
 
 // hints are the screen's actions with their keys; unavailable ones are
-// dimmed (? tells why).
+// dimmed (? tells why), and those the operator's roles never allow (a
+// permission refusal) are left out: a guard is not offered code, label,
+// partitions, disable and assign. The help lists them all, with why.
 func (a *App) hints() string {
 	t := a.c.theme
 	var parts []string
@@ -1186,7 +1210,11 @@ func (a *App) hints() string {
 		if a.c.keys.action(id).Contextual {
 			continue
 		}
-		if !add(id, scr.available(id) != nil) {
+		err := scr.available(id)
+		if errors.Is(err, store.ErrPermission) {
+			continue
+		}
+		if !add(id, err != nil) {
 			break
 		}
 	}

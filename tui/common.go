@@ -194,3 +194,32 @@ func (c *common) hasTab(id ActionID) bool {
 	scr, ok := strings.CutPrefix(string(id), string(ActScreenBase))
 	return !ok || slices.Contains(c.tabs, screenID(scr))
 }
+
+// attempter is a screen whose greyed actions still ask the store when
+// their key is pressed: tryFor is the store's attempt at the action on the
+// selected row (nil when the action has none, or nothing is selected).
+type attempter interface {
+	tryFor(id ActionID) func() error
+}
+
+// attemptAllowedMsg: the store allows an action the console showed
+// greyed (its rows were older than the store's); run runs it.
+type attemptAllowedMsg struct{ run func() tea.Cmd }
+
+// refused answers a key pressed for an action the console shows greyed
+// with why. A store refusal is not the console's to repeat: the store is
+// asked anyway (try), so the refused attempt is in the action log exactly
+// as the same attempt on the command line is, and the status shows the
+// store's answer. The console's own reasons (nothing selected, no failed
+// change to retry) ask nothing. An action the store allows after all runs.
+func (c *common) refused(act Action, why error, try func() error, run func() tea.Cmd) tea.Cmd {
+	if try == nil || !store.IsRefusal(why) {
+		return func() tea.Msg { return opDoneMsg{err: fmt.Errorf("%s: %w", act.Short, why)} }
+	}
+	return func() tea.Msg {
+		if err := safe(try); err != nil {
+			return opDoneMsg{err: fmt.Errorf("%s: %w", act.Short, err)}
+		}
+		return attemptAllowedMsg{run}
+	}
+}

@@ -251,7 +251,7 @@ func (h *help) lines(width int) []string {
 			}
 			keys = fmt.Sprintf("%-*s ", keyCol, keys)
 			text, style, keyStyle := a.Long, t.Cell, t.Cell
-			if a.Scope != "" {
+			if a.Scope != "" && !isDialogScope(a.Scope) {
 				if err := h.scr.available(id); err != nil {
 					text, style, keyStyle = a.Short+" — unavailable: "+errText(err), t.Dim, t.HintDisabled
 				}
@@ -266,6 +266,13 @@ func (h *help) lines(width int) []string {
 		}
 	}
 	section(h.scr.title(false)+" actions", append([]ActionID{ActOpen}, h.scr.actions()...))
+	var inDialogs []ActionID
+	for _, id := range h.scr.actions() {
+		inDialogs = append(inDialogs, dialogActions[id]...)
+	}
+	if len(inDialogs) > 0 {
+		section("In their dialogs", inDialogs)
+	}
 	var nav, global []ActionID
 	for _, a := range registry {
 		switch {

@@ -121,6 +121,33 @@ func TestSetCodeMismatch(t *testing.T) {
 	c.waitGone("Set code —")
 }
 
+// The code's format and length are checked at the first entry, not after
+// typing it twice; a letter is refused in words, not dropped; the whole
+// rule line shows, even at 80 columns.
+func TestCodeEntryChecksTheFirstEntry(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	c := start(t, f, consoleOpts{})
+	goUsers(c)
+	goSlot(c, 5)
+	c.press("c")
+	c.waitScreen("Set code — panel user 5", "8 digits, not guessable", "not counting up or down like 1234), not used by another user of this panel.")
+	for _, tc := range []struct{ typed, want string }{
+		{"1357", "code must be 8 digits, got 4"},
+		{"12345678", "code is too easy to guess"},
+	} {
+		c.typ(tc.typed)
+		c.waitScreen("Code       > " + strings.Repeat("•", len(tc.typed)) + "▌")
+		c.press("enter")
+		c.waitScreen(tc.want, "Code       > ▌")
+	}
+	c.typ("86a")
+	c.waitScreen("digits only: a code has no letters, spaces or signs", "Code       > ••▌")
+	if u := f.user(t, 5); u.CodeSet {
+		t.Fatalf("slot 5 got a code: %v", u)
+	}
+}
+
 func TestSetCodeDuplicateRefused(t *testing.T) {
 	t.Parallel()
 	c, f := wide(t)
@@ -281,7 +308,10 @@ func TestAssignAccount(t *testing.T) {
 	c, f := wide(t)
 	goSlot(c, 7) // code, no account
 	c.press("a")
-	c.waitScreen("Assign account to panel "+mainIMEI, "← 7 Courier · User →")
+	c.waitScreen("Assign account to panel "+mainName, "← 7 Courier · User →")
+	if strings.Contains(c.screen(), mainIMEI) {
+		t.Fatal("the assign dialog names the panel by its IMEI")
+	}
 
 	// Empty email.
 	c.press("tab", "tab", "enter")
@@ -306,10 +336,19 @@ func TestAssignAccount(t *testing.T) {
 		t.Fatalf("a suspended account was assigned: %v", u)
 	}
 
-	// Picked with down + enter: works.
+	// Every match can be reached: the list scrolls past the fifth, and
+	// says which accounts the store would refuse, and why.
 	c.press("shift+tab", "shift+tab", "ctrl+u")
 	c.typ("example")
-	c.waitScreen("▶ ana.active@example.com")
+	c.waitScreen("▶ ana.active@example.com", "1-5 of 6 matches", "Active · cannot be assigned",
+		"account ana.active@example.com is assigned to panel user 2 of Main building already: one account holds one user per panel",
+		"dora.free@example.com     Active\n")
+	c.press("down", "down", "down", "down", "down")
+	c.waitScreen("▶ fay.fresh@example.com", "2-6 of 6 matches")
+	c.press("up", "up", "up", "up", "up")
+	c.waitScreen("▶ ana.active@example.com", "1-5 of 6 matches")
+
+	// Picked with down + enter: works.
 	c.press("down", "down", "down")
 	c.waitScreen("▶ " + emailFree)
 	c.press("enter", "enter", "enter")
@@ -893,5 +932,99 @@ func TestPeopleManagerIsNotReadOnly(t *testing.T) {
 	}
 	if c := (&common{actor: f.ops[store.RoleAuditor]}); !c.readOnly() {
 		t.Fatal("an auditor is not shown as read-only")
+	}
+}
+
+// A key pressed for an action the console shows greyed still asks the
+// store, which logs the refused attempt exactly as the command line's
+// (the same store operation): the same action, place and result. Each
+// case presses the key in the console, then makes the command line's
+// call, and compares the two newest entries of the action.
+func TestConsoleRefusalsAreLogged(t *testing.T) {
+	t.Parallel()
+	users := func(c *console) { goUsers(c) }
+	cases := []struct {
+		name, role string // role "" is admin
+		screen     func(c *console)
+		slot       int
+		key        string
+		status     string
+		action     string
+		cli        func(f *fixture, a store.Actor) error
+	}{
+		{"label on a slot with no code", "", users, 5, "l", "label: label cannot change: panel user 5 of Main building has no code",
+			"user.label", func(f *fixture, a store.Actor) error { return f.s.SetLabel(a, f.main.ID, 5, "Night shift") }},
+		{"disable the Master", "", users, 1, "x", "disable: panel user 1 of Main building is a Master user and cannot be disabled",
+			"user.disable", func(f *fixture, a store.Actor) error { return f.s.DisablePanelUser(a, f.main.ID, 1) }},
+		{"a guard sets a code", store.RoleGuard, users, 5, "c", `code: operator gina does not have the "manage panel users" permission`,
+			"user.set-code", func(f *fixture, a store.Actor) error {
+				return f.s.SetCode(a, f.main.ID, 5, freeCodeA, store.CodeOptions{})
+			}},
+		{"an auditor unassigns", store.RoleAuditor, users, 2, "u", `unassign: operator otto does not have the "manage accounts" permission`,
+			"account.unassign", func(f *fixture, a store.Actor) error { return f.s.UnassignAccount(a, f.main.ID, 2) }},
+		{"a guard resets a password", store.RoleGuard, users, 2, "r", `reset pw: operator gina does not have the "manage accounts" permission`,
+			"account.reset-password", func(f *fixture, a store.Actor) error { return f.s.ResetPassword(a, emailActive) }},
+		{"disarm a disarmed partition", store.RoleGuard, func(c *console) { goPartitions(c) }, 2, "d", "disarm: partition 2 (Server room) of Main building is disarmed already",
+			"partition.disarm", func(f *fixture, a store.Actor) error { return f.s.Disarm(a, f.main.ID, 2) }},
+		{"a guard removes a lock", store.RoleGuard, func(c *console) { goLocks(c) }, 1, "R", `remove: operator gina does not have the "manage locks and tags" permission`,
+			"lock.remove", func(f *fixture, a store.Actor) error { return f.s.RemoveLock(a, f.lock.ID, true) }},
+		{"an auditor frees a tag", store.RoleAuditor, func(c *console) { goTags(c); c.press("home") }, 0, "f", `free: operator otto does not have the "manage locks and tags" permission`,
+			"tag.free", func(f *fixture, a store.Actor) error { return f.s.FreeTag(a, tagKeypad) }},
+		{"an auditor arms", store.RoleAuditor, func(c *console) { goPartitions(c) }, 2, "a", `arm away: operator otto does not have the "arm/disarm" permission`,
+			"partition.arm", func(f *fixture, a store.Actor) error { return f.s.Arm(a, f.main.ID, 2, store.ArmAway) }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			actor := f.admin
+			if tc.role != "" {
+				actor = f.ops[tc.role]
+			}
+			c := start(t, f, consoleOpts{w: 120, h: 40, actor: actor})
+			tc.screen(c)
+			if tc.slot > 0 {
+				goSlot(c, tc.slot)
+			}
+			c.press(tc.key)
+			c.waitStatus(tc.status)
+			if strings.Contains(c.screen(), "?") && strings.Contains(c.screen(), "y disarm") {
+				t.Fatalf("a refused action asked for a confirmation:\n%s", c.screen())
+			}
+			console, ok := awaitEntry(t, f, tc.action)
+			if !ok {
+				t.Fatalf("the console's refused %s is not in the action log", tc.action)
+			}
+			if err := tc.cli(f, actor); !store.IsRefusal(err) {
+				t.Fatalf("the command line's attempt was not refused: %v", err)
+			}
+			cli, _ := lastEntry(t, f, tc.action)
+			if cli.Seq == console.Seq {
+				t.Fatal("the command line's attempt is not in the log")
+			}
+			if console.Place != cli.Place || console.Result != cli.Result || console.Operator != cli.Operator ||
+				console.Panel != cli.Panel || console.Slot != cli.Slot || console.Account != cli.Account || console.Unit != cli.Unit {
+				t.Errorf("the console logged\n %+v\nthe command line\n %+v", console, cli)
+			}
+		})
+	}
+}
+
+// The hint line offers a guard and an auditor none of the panel-user
+// changes their roles never allow; the help still lists them, with why.
+func TestHintsLeaveOutWhatTheRoleNeverAllows(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	for _, role := range []string{store.RoleGuard, store.RoleAuditor} {
+		c := start(t, f, consoleOpts{w: 200, h: 50, actor: f.ops[role]})
+		goUsers(c)
+		hints := c.lines()[c.h-2]
+		for _, h := range []string{"c code", "l label", "p partitions", "x disable", "a assign"} {
+			if strings.Contains(hints, h) {
+				t.Errorf("%s is offered %q: %q", role, h, hints)
+			}
+		}
+		c.press("?")
+		c.waitScreen("code — unavailable: operator")
 	}
 }

@@ -129,7 +129,13 @@ func (d *keypadSteps) update(msg tea.Msg) (tea.Cmd, bool) {
 			d.offset++
 		case "up", "k":
 			d.offset = max(d.offset-1, 0)
-		case "c":
+		}
+		act, ok := c.keys.lookupAmong([]ActionID{ActKeypadConfirm, ActKeypadCancel}, msg.String())
+		if !ok {
+			return nil, false
+		}
+		switch act.ID {
+		case ActKeypadConfirm:
 			if !d.job.Waiting() {
 				d.err = fmt.Sprintf("job %d does not wait for keypad steps: nothing to confirm", d.seq)
 				return nil, false
@@ -141,7 +147,7 @@ func (d *keypadSteps) update(msg tea.Msg) (tea.Cmd, bool) {
 					return c.submitOp(fmt.Sprintf("job %d confirmed by %s: keyed in, not verified by the panel", seq, c.actor.Name()),
 						func() error { return c.st.ConfirmJob(c.actor, seq) })
 				}).keepLabel("not yet")), false
-		case "x":
+		case ActKeypadCancel:
 			return c.open(cancelJobConfirm(c, d.seq, d.what, c.submitOp)), false
 		}
 	}
@@ -178,7 +184,7 @@ func (d *keypadSteps) view(width, height int) string {
 	if d.err != "" {
 		foot = append(foot, t.StatusError.Render(wrap(d.err, w)))
 	}
-	keys := t.HintKey.Render("c") + " confirm done   " + t.HintKey.Render("x") + " cancel job   " + t.HintKey.Render("esc") + " close"
+	keys := dialogHints(d.c, ActKeypadConfirm, ActKeypadCancel) + t.HintKey.Render("esc") + " close"
 	// Long step lists scroll; the note and the keys always show.
 	room := max(height-6-len(head)-len(foot)-2, 3)
 	if len(steps) > room {
@@ -189,6 +195,23 @@ func (d *keypadSteps) view(width, height int) string {
 	body := append(append(append(head, ""), steps...), foot...)
 	body = append(body, "", keys)
 	return d.c.frame(fmt.Sprintf("Keypad steps — job %d", d.seq), w, body...)
+}
+
+// dialogHints are a dialog's action keys, from the registry (remapped
+// keys show as remapped), greyed in read-only mode: the store refuses
+// them there.
+func dialogHints(c *common, ids ...ActionID) string {
+	t := c.theme
+	var b strings.Builder
+	for _, id := range ids {
+		key, short := c.keys.keyLabel(id), c.keys.action(id).Short
+		if c.keys.action(id).Writes && c.readOnly() {
+			b.WriteString(t.HintDisabled.Render(key+" "+short) + "   ")
+			continue
+		}
+		b.WriteString(t.HintKey.Render(key) + " " + short + "   ")
+	}
+	return b.String()
 }
 
 // opWords says what a job asks of the panel, without any secret.
@@ -285,11 +308,17 @@ func (d *driftDialog) update(msg tea.Msg) (tea.Cmd, bool) {
 		switch msg.String() {
 		case "esc", "q", "enter":
 			return nil, true
-		case "p":
+		}
+		act, ok := c.keys.lookupAmong([]ActionID{ActDriftPush, ActDriftAccept}, msg.String())
+		if !ok {
+			return nil, false
+		}
+		switch act.ID {
+		case ActDriftPush:
 			return c.doThenClose(d.who()+": guardroom's state queued for the panel", func() error {
 				return c.st.ResolveDrift(c.actor, panel, slot, store.PushStore)
 			}), false
-		case "a":
+		case ActDriftAccept:
 			return c.open(newConfirm(c, "Accept the panel's state for "+d.who()+"?",
 				"guardroom takes what the panel reports. A code set or changed at the panel stays unknown to guardroom, so it cannot be checked against duplicates.",
 				"Accept", func() tea.Cmd {
@@ -362,8 +391,7 @@ func (d *driftDialog) view(width, _ int) string {
 		if d.err != "" {
 			body = append(body, "", t.StatusError.Render(wrap(d.err, w)))
 		}
-		body = append(body, "",
-			t.HintKey.Render("p")+" push guardroom's state to the panel   "+t.HintKey.Render("a")+" accept the panel's   "+t.HintKey.Render("esc")+" close")
+		body = append(body, "", dialogHints(c, ActDriftPush, ActDriftAccept)+t.HintKey.Render("esc")+" close")
 	}
 	return c.frame("Drift — "+d.who(), w, body...)
 }

@@ -33,6 +33,7 @@ type listScreen[T any] struct {
 	// load arrives (a tag just enrolled, a lock just added).
 	want    func(T) bool
 	reload  []string // Change kinds that reload the screen
+	order   loadOrder
 	empty   string
 	hint    string
 	crumbsF func() []string
@@ -40,8 +41,37 @@ type listScreen[T any] struct {
 
 type listLoadedMsg[T any] struct {
 	sid   screenID
+	n     uint64 // the load's number (loadOrder)
 	items []T
 	err   error
+}
+
+// loadOrder keeps a screen's loads in order. Every change reloads the
+// screen on screen, and each load runs in a Cmd of its own, so two loads
+// can come back in either order: a load that read the store before a
+// job's result (a lock's "unlocking…") arriving after the one that read
+// the result would put the older rows back on screen until the next
+// change, and the store would then refuse what the stale rows offered
+// ("is locked already"). Each load is numbered as it starts, and a result
+// older than the one shown is dropped.
+type loadOrder struct{ started, shown uint64 }
+
+// next numbers a load that starts now.
+func (o *loadOrder) next() uint64 { o.started++; return o.started }
+
+// fresh reports whether load n is newer than what is shown, and if so
+// marks it shown. A result numbered 0 is always shown: a screen that loads
+// its lists in one message of its own (operators and roles, people,
+// access) orders that message and hands the lists on unnumbered.
+func (o *loadOrder) fresh(n uint64) bool {
+	if n == 0 {
+		return true
+	}
+	if n <= o.shown {
+		return false
+	}
+	o.shown = n
+	return true
 }
 
 func newList[T any](c *common, sid screenID, name string, cols []grid.Column) listScreen[T] {
@@ -52,17 +82,17 @@ func (l *listScreen[T]) id() screenID      { return l.sid }
 func (l *listScreen[T]) title(bool) string { return l.name }
 
 func (l *listScreen[T]) load() tea.Cmd {
-	fetch, sid := l.fetch, l.sid
+	fetch, sid, n := l.fetch, l.sid, l.order.next()
 	return func() tea.Msg {
 		var items []T
 		err := safe(func() (err error) { items, err = fetch(); return err })
-		return listLoadedMsg[T]{sid: sid, items: items, err: err}
+		return listLoadedMsg[T]{sid: sid, n: n, items: items, err: err}
 	}
 }
 
 func (l *listScreen[T]) update(msg tea.Msg) tea.Cmd {
 	m, ok := msg.(listLoadedMsg[T])
-	if !ok || m.sid != l.sid {
+	if !ok || m.sid != l.sid || !l.order.fresh(m.n) {
 		return nil
 	}
 	l.err, l.loaded = m.err, true

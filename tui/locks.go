@@ -254,6 +254,33 @@ func (s *locksScreen) available(id ActionID) error {
 	return s.availableFor(id, r)
 }
 
+// tryFor is the store's attempt at a greyed action on the selected lock.
+func (s *locksScreen) tryFor(id ActionID) func() error {
+	r, ok := s.selected()
+	if !ok {
+		return nil
+	}
+	return s.tryLock(id, r)
+}
+
+func (s *locksScreen) tryLock(id ActionID, r lockRow) func() error {
+	var act store.LockAction
+	switch id {
+	case ActLockLock:
+		act = store.ActLockDoor
+	case ActLockUnlock:
+		act = store.ActUnlockDoor
+	case ActLockAssign:
+		act = store.ActAssignToLock
+	case ActLockRemove:
+		act = store.ActRemoveLock
+	default:
+		return nil
+	}
+	c, lock := s.c, r.l.ID
+	return func() error { return c.st.TryLock(c.actor, lock, act) }
+}
+
 // availableFor asks the store (CheckLock) wherever it has a rule; only
 // "nothing to unassign" is the console's own reading of the row.
 func (s *locksScreen) availableFor(id ActionID, r lockRow) error {
@@ -431,8 +458,8 @@ func (d *lockDetails) detailActions() []ActionID {
 }
 
 func (d *lockDetails) update(msg tea.Msg) (tea.Cmd, bool) {
-	return detailsKey(d.s.c, msg, func() (lockRow, bool) { return d.s.row(d.id) },
-		func(lockRow) []ActionID { return d.detailActions() }, d.s.availableFor, d.s.runFor)
+	return detailsKeyTry(d.s.c, msg, func() (lockRow, bool) { return d.s.row(d.id) },
+		func(lockRow) []ActionID { return d.detailActions() }, d.s.availableFor, d.s.tryLock, d.s.runFor)
 }
 
 // specText is what a lock model can do, in a line.

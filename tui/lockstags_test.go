@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/guardroom/guardroom/store"
 )
 
@@ -400,4 +402,69 @@ func TestLocksReadOnlyForGuard(t *testing.T) {
 	goLocks(a)
 	a.press("U")
 	a.waitStatus(`does not have the "lock/unlock doors" permission`)
+}
+
+// Loads come back in any order: a load that read the store before an
+// unlock's result, arriving after the one that read it, must not put
+// "unlocking…" back on screen (it stayed there until the next poll's
+// change, and the store then refused what the stale row offered).
+func TestOlderLoadNeverReplacesNewer(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	c := &common{st: f.s, actor: f.admin, keys: must(newKeymap(nil)), now: fixedClock}
+	s := newLocksScreen(c)
+	check(t, f.s.UnlockDoor(f.admin, f.lock.ID, "delivery"))
+	before := s.load()() // reads "unlocking…"
+	seq := must(f.s.GetLock(f.admin, f.lock.ID)).Sync.Job
+	f.finish(t, seq, store.JobResult{Driver: "sim", Transport: "in-process", Verified: true})
+	after := s.load()() // reads the result
+	s.update(after)
+	s.update(before)
+	r, ok := rowWith(s.items, func(r lockRow) int { return int(r.l.ID) }, int(f.lock.ID))
+	if !ok {
+		t.Fatal("the lock is not on screen")
+	}
+	if got := lockCells(r); got[lockStateCol] != string(store.LockUnlocked) || got[lockSyncCol] != "in sync" {
+		t.Errorf("after the unlock's result: state %q, sync %q; want unlocked, in sync", got[lockStateCol], got[lockSyncCol])
+	}
+	// The users and panels screens keep their loads in order too.
+	u := newUsersScreen(c)
+	u.setPanel(f.main.ID)
+	old := runLoad(u.load())
+	check(t, f.s.SetLabel(f.admin, f.main.ID, 7, "Night courier"))
+	u.update(runLoad(u.load()))
+	u.update(old)
+	if got, _ := u.user(7); got.Label != "Night courier" {
+		t.Errorf("slot 7 label %q after an older load came back last", got.Label)
+	}
+}
+
+// runLoad runs a screen's load Cmd and returns its loaded message (the
+// first message of a batch that is not progress).
+func runLoad(cmd tea.Cmd) tea.Msg {
+	msg := cmd()
+	if b, ok := msg.(tea.BatchMsg); ok {
+		return b[0]()
+	}
+	return msg
+}
+
+// The header's outbox counts keep their loads in order too: an older
+// count coming back last does not put a finished job back as pending.
+func TestHeaderCountsInOrder(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	a, err := New(Options{Store: f.s, Actor: f.admin, Theme: "dark", Now: fixedClock, Environ: []string{}})
+	check(t, err)
+	old := a.loadSync()().(syncSummaryMsg)
+	f.relabel(t, 20, "Boiler room")
+	newer := a.loadSync()().(syncSummaryMsg)
+	if newer.counts.Pending != old.counts.Pending+1 {
+		t.Fatalf("pending %d then %d: the relabel queued no job", old.counts.Pending, newer.counts.Pending)
+	}
+	a.Update(newer)
+	a.Update(old)
+	if a.sync.Pending != newer.counts.Pending {
+		t.Errorf("header pending %d after an older count came back last, want %d", a.sync.Pending, newer.counts.Pending)
+	}
 }

@@ -83,18 +83,27 @@ func (l *login) resume(a store.Actor) tea.Cmd {
 	return l.advance(a)
 }
 
-// reset goes back to the name and password, forgetting the login in
-// progress (the name stays).
+// reset goes back to an empty name and password, forgetting the login in
+// progress.
 func (l *login) reset() {
-	l.stage, l.focus, l.busy, l.err = stageCredentials, 1, false, ""
-	if l.name.String() == "" {
-		l.focus = 0
-	}
-	l.password.clear()
+	l.stage, l.busy, l.err = stageCredentials, false, ""
+	l.clearCredentials()
 	l.code.clear()
 	l.pw.wipe()
 	l.enrol.wipe()
 	l.actor = store.Actor{}
+}
+
+// clearCredentials empties the name and the password and puts the cursor
+// on the name. The screen always starts this way (after a log out, a
+// refusal, a step abandoned): the next person at the keyboard types name,
+// tab, password, and a name left from before would put their password in
+// plain sight in the name field, and a wrong try would count against
+// that other operator.
+func (l *login) clearCredentials() {
+	l.name.clear()
+	l.password.clear()
+	l.focus = 0
 }
 
 // keyOnly: an SSH session logs in with its key, never with a password, so
@@ -174,11 +183,7 @@ func (l *login) refused(err error) {
 	switch l.stage {
 	case stageCredentials:
 		l.err = errText(err)
-		l.password.clear()
-		l.focus = 1
-		if l.name.String() == "" {
-			l.focus = 0
-		}
+		l.clearCredentials()
 	case stageNewPassword:
 		l.pw.refused(err)
 	default:

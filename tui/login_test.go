@@ -172,7 +172,7 @@ func TestLoginRefusals(t *testing.T) {
 	// Wrong passwords: the store's words, the password field emptied.
 	for i := 1; i < store.MaxFailures; i++ {
 		c.logIn("gina", "not her password")
-		c.waitScreen("wrong operator name or password", "Password  > ▌")
+		c.waitScreen("wrong operator name or password", "Operator  > ▌")
 	}
 	c.logIn("gina", "still not her password")
 	c.waitScreen("operator gina is now locked until 16:25 after 5 failed logins")
@@ -181,9 +181,45 @@ func TestLoginRefusals(t *testing.T) {
 	c.waitScreen("operator gina is locked until 16:25 after 5 failed logins: try again then, or ask an administrator to unlock it")
 	// Unknown operators read like a wrong password.
 	c.logIn("nobody", goodPassword)
-	c.waitScreen("wrong operator name or password", "Password  > ▌")
+	c.waitScreen("wrong operator name or password", "Operator  > ▌")
 	if _, ok := lastEntry(t, f, "console.start"); ok {
 		t.Fatal("a session started without a login")
+	}
+}
+
+// After a log out, and after a refused login, the screen starts empty with
+// the cursor on the name: the next operator's name, tab, password never
+// puts their password in the name field, and a wrong try counts against
+// the operator typed, not the one before.
+func TestLoginStartsEmpty(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	activate(t, f, "gina", goodPassword)
+	activate(t, f, "ivan", otherPassword)
+	c := loginConsole(t, f, consoleOpts{})
+	c.logIn("gina", goodPassword)
+	c.shell("password changed")
+	c.press("ctrl+d", "y")
+	scr := c.waitScreen("Logged out.", "Operator  > ▌", "Password    ")
+	if strings.Contains(scr, "gina") {
+		t.Fatalf("the login screen after a log out still names gina:\n%s", scr)
+	}
+	// ivan types as anyone would: name, tab, password (a wrong one).
+	c.typ("ivan")
+	c.press("tab")
+	c.typ("not-ivans")
+	c.waitScreen("Operator    ivan", "Password  > •••••••••▌")
+	c.press("enter")
+	scr = c.waitScreen("wrong operator name or password", "Operator  > ▌")
+	if strings.Contains(scr, "ivan") {
+		t.Fatalf("the login screen after a refusal keeps the name:\n%s", scr)
+	}
+	for name, want := range map[string]int{"gina": 0, "ivan": 1} {
+		op, err := f.s.GetOperator(f.admin, name)
+		check(t, err)
+		if op.Failures != want {
+			t.Errorf("operator %s has %d failed logins, want %d", name, op.Failures, want)
+		}
 	}
 }
 
@@ -226,7 +262,7 @@ func TestLoginFirstPasswordChange(t *testing.T) {
 	c.press("ctrl+d")
 	c.waitScreen("Log out operator admin?", "y log out")
 	c.press("y")
-	c.waitScreen("Logged out.", "Operator    admin", "Password  > ▌")
+	c.waitScreen("Logged out.", "Operator  > ▌")
 	if strings.Contains(c.screen(), first) {
 		t.Fatal("the used one-time password is still on the login screen")
 	}
@@ -258,7 +294,7 @@ func TestLoginSecondFactor(t *testing.T) {
 	// Log out, and in again with a recovery code.
 	c.press("ctrl+d")
 	c.press("y")
-	c.waitScreen("Logged out.", "Operator    ivan", "Password  > ▌")
+	c.waitScreen("Logged out.", "Operator  > ▌")
 	c.logIn("ivan", goodPassword)
 	c.waitScreen("Second factor — operator ivan")
 	c.typ(strings.ToUpper(recovery[0]))
@@ -289,7 +325,7 @@ func TestLoginEnrolmentRequiredByRole(t *testing.T) {
 			t.Fatalf("want the secret and no QR code at 80x24:\n%s", scr)
 		}
 		c.press("esc")
-		c.waitScreen("Operator    ivan", "Password  > ▌")
+		c.waitScreen("Operator  > ▌")
 	})
 
 	c := loginConsole(t, f, consoleOpts{w: 200, h: 50})
@@ -346,9 +382,9 @@ func TestSessionEndsWhenSuspended(t *testing.T) {
 	c.logIn("gina", goodPassword)
 	c.shell("password changed")
 	check(t, f.s.SuspendOperator(f.admin, "gina"))
-	c.waitScreen("Your session ended: the access of operator gina was changed by an administrator since this login: log in again", "Operator    gina")
+	c.waitScreen("Your session ended: the access of operator gina was changed by an administrator since this login: log in again", "Operator  > ▌")
 	e, ok := awaitEntry(t, f, "console.end")
-	if !ok || e.Operator != "gina" || !strings.Contains(e.After["end"], "session refused") {
+	if !ok || e.Operator != "gina" || e.After["end"] != store.EndSuspended {
 		t.Fatalf("console.end %+v", e)
 	}
 	c.logIn("gina", goodPassword)
@@ -389,7 +425,10 @@ func TestSessionEndsWhenAccessExpires(t *testing.T) {
 	c.shell("password changed")
 	c.waitStatus("your access, or one of your roles, ends at Wed 13 May 16:34")
 	clk.advance(10 * time.Minute)
-	c.waitScreen("Your session ended: the access of operator gina, or one of its roles, ended at 2026-05-13 16:34: log in again", "Operator    gina")
+	c.waitScreen("Your session ended: the access of operator gina, or one of its roles, ended at 2026-05-13 16:34: log in again", "Operator  > ▌")
+	if e, ok := awaitEntry(t, f, "console.end"); !ok || e.After["end"] != store.EndExpired {
+		t.Fatalf("console.end %+v", e)
+	}
 }
 
 func TestSelfServiceInTheShell(t *testing.T) {
@@ -717,7 +756,7 @@ func TestStaleMessagesAreDropped(t *testing.T) {
 	s.waitScreen("Security notices since your last login")
 	staleLoad := a.stamp(a.cur().load())
 	s.press("enter", "ctrl+d", "y")
-	s.waitScreen("Logged out.", "Operator    gina")
+	s.waitScreen("Logged out.", "Operator  > ▌")
 
 	s.send(staleLogin)
 	s.send(staleLoad())

@@ -267,6 +267,7 @@ func (s *operatorsScreen) title(short bool) string {
 // the operators their second-factor requirement, the operators the
 // roles their holders.
 type operatorsLoadedMsg struct {
+	n     uint64 // the load's number (loadOrder)
 	ops   []opRow
 	roles []roleRow
 	next  time.Time // when the clock alone changes a row next
@@ -274,9 +275,9 @@ type operatorsLoadedMsg struct {
 }
 
 func (s *operatorsScreen) load() tea.Cmd {
-	c := s.c
+	c, n := s.c, s.order.next()
 	return func() tea.Msg {
-		var m operatorsLoadedMsg
+		m := operatorsLoadedMsg{n: n}
 		m.err = safe(func() (err error) { m.ops, m.roles, m.next, err = loadOperators(c, c.now()); return err })
 		return m
 	}
@@ -344,6 +345,9 @@ type (
 func (s *operatorsScreen) update(msg tea.Msg) tea.Cmd {
 	switch m := msg.(type) {
 	case operatorsLoadedMsg:
+		if !s.order.fresh(m.n) {
+			return nil
+		}
 		s.listScreen.update(listLoadedMsg[opRow]{sid: s.sid, items: m.ops, err: m.err})
 		s.roles.update(listLoadedMsg[roleRow]{sid: s.sid, items: m.roles, err: m.err})
 		s.armed = m.next

@@ -396,3 +396,31 @@ func TestMailStatusLive(t *testing.T) {
 	check(t, f.s.ReportConnection(f.dispatcher(), 0, store.ConnectionReport{Online: true, Driver: "smtp"}))
 	c.waitScreen("Mail server online")
 }
+
+// The keypad steps dialog's keys are registry actions: remapped in the
+// config, the dialog offers and takes the new key, not the old one, and
+// the help lists them.
+func TestKeypadStepsKeysRemapped(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	c := start(t, f, consoleOpts{w: 120, h: 40, keys: map[string][]string{"keypad.confirm": {"D"}}})
+	goUsers(c)
+	c.press("?")
+	c.helpShows("D                  keypad.confirm")
+	c.waitScreen("In their dialogs")
+	c.press("esc")
+	seq := f.relabel(t, 20, "Boiler room")
+	f.due(t, seq)
+	check(t, f.s.ParkJob(f.dispatcher(), seq, []string{"Press [#] to leave"}, "guided"))
+	goSlot(c, 20)
+	c.waitRow(20, "keypad steps")
+	c.press("K")
+	c.waitScreen(fmt.Sprintf("Keypad steps — job %d", seq), "D confirm done   x cancel job   esc close")
+	// c no longer confirms: esc after it closes the steps, not a confirmation.
+	c.press("c", "esc")
+	c.waitGone("Keypad steps —")
+	c.press("K")
+	c.waitScreen(fmt.Sprintf("Keypad steps — job %d", seq))
+	c.press("D")
+	c.waitScreen(fmt.Sprintf("Keyed in job %d at the panel?", seq))
+}

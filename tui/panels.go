@@ -17,10 +17,11 @@ import (
 // panelsScreen lists the site's panels with how each is reached and what
 // waits for it; Enter opens a panel's users, i its details.
 type panelsScreen struct {
-	c    *common
-	g    grid.Model
-	rows []panelRow
-	err  error
+	c     *common
+	g     grid.Model
+	rows  []panelRow
+	err   error
+	order loadOrder
 }
 
 // panelRow is one panel with what the Panels grid shows beside it.
@@ -59,6 +60,7 @@ func newPanelsScreen(c *common) *panelsScreen {
 }
 
 type panelsLoadedMsg struct {
+	n    uint64 // the load's number (loadOrder)
 	rows []panelRow
 	err  error
 }
@@ -71,7 +73,7 @@ func (s *panelsScreen) title(bool) string {
 // load reads the panels and each one's queue counts (a handful of panels:
 // one count per panel is cheap next to the list).
 func (s *panelsScreen) load() tea.Cmd {
-	c := s.c
+	c, n := s.c, s.order.next()
 	return func() tea.Msg {
 		var rows []panelRow
 		err := safe(func() error {
@@ -86,7 +88,7 @@ func (s *panelsScreen) load() tea.Cmd {
 			}
 			return nil
 		})
-		return panelsLoadedMsg{rows: rows, err: err}
+		return panelsLoadedMsg{n: n, rows: rows, err: err}
 	}
 }
 
@@ -131,7 +133,7 @@ func siteOf(st *store.Store, unit uint64) string {
 }
 
 func (s *panelsScreen) update(msg tea.Msg) tea.Cmd {
-	if m, ok := msg.(panelsLoadedMsg); ok {
+	if m, ok := msg.(panelsLoadedMsg); ok && s.order.fresh(m.n) {
 		s.err = m.err
 		if m.err != nil {
 			return nil

@@ -149,6 +149,7 @@ func newPeopleScreen(c *common) *peopleScreen {
 // peopleLoadedMsg carries the people and the access configuration read
 // with them.
 type peopleLoadedMsg struct {
+	n      uint64 // the load's number (loadOrder)
 	rows   []personRow
 	groups []store.AccessGroup
 	levels []store.AccessLevel
@@ -157,9 +158,9 @@ type peopleLoadedMsg struct {
 }
 
 func (s *peopleScreen) load() tea.Cmd {
-	c := s.c
+	c, n := s.c, s.order.next()
 	return func() tea.Msg {
-		var m peopleLoadedMsg
+		m := peopleLoadedMsg{n: n}
 		m.err = safe(func() error { return loadPeople(c, &m) })
 		return m
 	}
@@ -213,6 +214,9 @@ type personSelectMsg struct{ id uint64 }
 func (s *peopleScreen) update(msg tea.Msg) tea.Cmd {
 	switch m := msg.(type) {
 	case peopleLoadedMsg:
+		if !s.order.fresh(m.n) {
+			return nil
+		}
 		if m.err == nil {
 			s.groups, s.levels, s.doors = m.groups, m.levels, m.doors
 		}

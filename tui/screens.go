@@ -175,22 +175,54 @@ func (s *partitionsScreen) available(id ActionID) error {
 	return s.availableFor(id, r)
 }
 
-// availableFor asks only what can be known without the store's call: the
-// permission, and whether a command is on its way. Whether the partition
-// can be armed now (already armed, a command pending) is the store's to
-// say when asked, in its words.
+// availableFor asks the store (CheckPartition): the permission, a command
+// on its way, a partition in the asked state already. A disarmed
+// partition is not offered a disarm, so no confirmation is asked for a
+// command the store would refuse.
 func (s *partitionsScreen) availableFor(id ActionID, r partitionRow) error {
 	switch id {
 	case ActOpen:
 		return nil
-	case ActArmStay, ActArmAway, ActDisarm:
-		return s.c.actor.Need(store.PermArmDisarm)
-	case ActPartitionLabel:
-		return s.c.actor.Need(store.PermManageEquipment)
+	case ActArmStay, ActArmAway, ActDisarm, ActPartitionLabel:
+		return s.c.st.CheckPartition(s.c.actor, r.panel, r.p, partitionAction(id))
 	case ActJobSteps, ActJobCancel:
 		return syncActionErr(s.c, id, r.p.Sync, store.PermArmDisarm, partitionName(r))
 	}
 	return notNowf("not an action of this screen")
+}
+
+// partitionAction maps a console action to the store's rule for it.
+func partitionAction(id ActionID) store.PartitionAction {
+	switch id {
+	case ActArmStay:
+		return store.ActArmStay
+	case ActArmAway:
+		return store.ActArmAway
+	case ActDisarm:
+		return store.ActDisarm
+	case ActPartitionLabel:
+		return store.ActLabelPartition
+	}
+	return ""
+}
+
+// tryFor is the store's attempt at a greyed action on the selected
+// partition.
+func (s *partitionsScreen) tryFor(id ActionID) func() error {
+	r, ok := s.selected()
+	if !ok {
+		return nil
+	}
+	return s.tryPartition(id, r)
+}
+
+func (s *partitionsScreen) tryPartition(id ActionID, r partitionRow) func() error {
+	act := partitionAction(id)
+	if act == "" {
+		return nil
+	}
+	c, panel, n := s.c, r.panel.ID, r.p.Number
+	return func() error { return c.st.TryPartition(c.actor, panel, n, act) }
 }
 
 // partitionName is "partition 2 (Server room) of Main building".
@@ -252,8 +284,8 @@ type partitionDetails struct {
 func (d *partitionDetails) editing() bool { return false }
 
 func (d *partitionDetails) update(msg tea.Msg) (tea.Cmd, bool) {
-	return detailsKey(d.s.c, msg, func() (partitionRow, bool) { return d.s.row(d.n) },
-		func(partitionRow) []ActionID { return d.s.actions() }, d.s.availableFor, d.s.runFor)
+	return detailsKeyTry(d.s.c, msg, func() (partitionRow, bool) { return d.s.row(d.n) },
+		func(partitionRow) []ActionID { return d.s.actions() }, d.s.availableFor, d.s.tryPartition, d.s.runFor)
 }
 
 func (d *partitionDetails) view(width, _ int) string {
@@ -452,6 +484,17 @@ func (s *accountsScreen) available(id ActionID) error {
 	return s.c.st.CheckAccount(s.c.actor, a, accountAction(id))
 }
 
+// tryFor is the store's attempt at a greyed action on the selected account.
+func (s *accountsScreen) tryFor(id ActionID) func() error {
+	a, ok := s.selected()
+	act := accountAction(id)
+	if !ok || act == "" {
+		return nil
+	}
+	c, email := s.c, a.Email
+	return func() error { return c.st.TryAccount(c.actor, email, act) }
+}
+
 func (s *accountsScreen) run(id ActionID) tea.Cmd {
 	c := s.c
 	if id == ActCreateAccount {
@@ -643,6 +686,12 @@ func (d *entryDetails) view(width, _ int) string {
 // status line says why it cannot. actions are the keys the dock offers for
 // the row.
 func detailsKey[R any](c *common, msg tea.Msg, row func() (R, bool), actions func(R) []ActionID, avail func(ActionID, R) error, run func(ActionID, R) tea.Cmd) (tea.Cmd, bool) {
+	return detailsKeyTry(c, msg, row, actions, avail, nil, run)
+}
+
+// detailsKeyTry is detailsKey whose greyed actions still ask the store
+// (try, see common.refused) when their key is pressed.
+func detailsKeyTry[R any](c *common, msg tea.Msg, row func() (R, bool), actions func(R) []ActionID, avail func(ActionID, R) error, try func(ActionID, R) func() error, run func(ActionID, R) tea.Cmd) (tea.Cmd, bool) {
 	k, ok := msg.(tea.KeyPressMsg)
 	if !ok {
 		return nil, false
@@ -660,7 +709,11 @@ func detailsKey[R any](c *common, msg tea.Msg, row func() (R, bool), actions fun
 		return nil, false
 	}
 	if err := avail(act.ID, r); err != nil {
-		return func() tea.Msg { return opDoneMsg{err: fmt.Errorf("%s: %w", act.Short, err)} }, false
+		var attempt func() error
+		if try != nil && act.Writes {
+			attempt = try(act.ID, r)
+		}
+		return c.refused(act, err, attempt, func() tea.Cmd { return run(act.ID, r) }), false
 	}
 	return run(act.ID, r), false
 }

@@ -76,7 +76,7 @@ var screenCases = []screenCase{
 		goUsers(c)
 		goSlot(c, 7)
 		c.press("a")
-		c.waitScreen("Assign account to panel " + mainIMEI)
+		c.waitScreen("Assign account to panel " + mainName)
 		c.typ("ed")
 		c.waitScreen("ed.blocked@example.com")
 	}},

@@ -131,12 +131,15 @@ func (a *App) startSession(actor store.Actor) tea.Cmd {
 // endSession closes the session and goes back to the login screen with a
 // note (logged out, or why the session ended).
 func (a *App) endSession(note string, bad bool, how string) tea.Cmd {
+	a.endReason = ""
+	if bad {
+		a.endReason = how
+	}
 	var cmd tea.Cmd
 	if a.sessionLogged {
 		a.sessionLogged = false
 		cmd = a.recordSession(a.c.actor, "console.end", how)
 	}
-	name := a.c.actor.Name()
 	a.openShell(store.Actor{}) // screens without an operator: nothing to show
 	if a.opts.Via == "ssh" {
 		// Over SSH the key was the login: there is no password screen to
@@ -144,9 +147,7 @@ func (a *App) endSession(note string, bad bool, how string) tea.Cmd {
 		return tea.Sequence(cmd, tea.Quit)
 	}
 	a.login = newLogin(a.c, a.opts)
-	a.login.first = a.first
-	a.login.name.set(name)
-	a.login.focus = 1
+	a.login.first = a.first // the name and password start empty
 	a.login.note, a.login.noteBad = note, bad
 	return cmd
 }
@@ -192,8 +193,18 @@ func (a *App) checkSession(msg tea.Msg) tea.Cmd {
 	if e := msgErr(msg); e != nil && store.IsRefusal(e) {
 		note = errText(e)
 	}
-	return a.endSession("Your session ended: "+note, true, "session refused: "+errText(err))
+	how := a.c.actor.EndReason() // suspended, access ended, changed
+	if how == "" {
+		how = "session refused"
+	}
+	return a.endSession("Your session ended: "+note, true, how)
 }
+
+// EndReason is why the store ended the last session ("suspended",
+// "access ended", "changed"), or "" when the operator ended it (quit, log
+// out). An SSH session ends with the console: its end is logged with this
+// reason rather than as a quit.
+func (a *App) EndReason() string { return a.endReason }
 
 // msgErr is the error a store operation's message carries, if any.
 func msgErr(msg tea.Msg) error {

@@ -231,6 +231,31 @@ func (s *tagsScreen) available(id ActionID) error {
 	return s.availableFor(id, r)
 }
 
+// tryFor is the store's attempt at a greyed action on the selected tag.
+func (s *tagsScreen) tryFor(id ActionID) func() error {
+	r, ok := s.selected()
+	if !ok {
+		return nil
+	}
+	return s.tryTag(id, r)
+}
+
+func (s *tagsScreen) tryTag(id ActionID, r tagRow) func() error {
+	var act store.TagAction
+	switch id {
+	case ActTagDisable:
+		act = store.ActDisableTag
+	case ActTagLost:
+		act = store.ActLostTag
+	case ActTagFree:
+		act = store.ActFreeTag
+	default:
+		return nil
+	}
+	c, tag := s.c, r.t.ID
+	return func() error { return c.st.TryTag(c.actor, tag, act) }
+}
+
 func (s *tagsScreen) availableFor(id ActionID, r tagRow) error {
 	switch id {
 	case ActOpen:
@@ -322,7 +347,7 @@ func (d *tagDetails) detailActions(r tagRow) []ActionID {
 }
 
 func (d *tagDetails) update(msg tea.Msg) (tea.Cmd, bool) {
-	return detailsKey(d.s.c, msg, func() (tagRow, bool) { return d.s.row(d.id) }, d.detailActions, d.s.availableFor, d.s.runFor)
+	return detailsKeyTry(d.s.c, msg, func() (tagRow, bool) { return d.s.row(d.id) }, d.detailActions, d.s.availableFor, d.s.tryTag, d.s.runFor)
 }
 
 func (d *tagDetails) view(width, height int) string {

@@ -44,7 +44,11 @@ func (d *userDetails) update(msg tea.Msg) (tea.Cmd, bool) {
 		return nil, true
 	}
 	if err := d.s.availableFor(act.ID, u); err != nil {
-		return func() tea.Msg { return opDoneMsg{err: err} }, false
+		var try func() error
+		if act.Writes {
+			try = d.s.tryUser(act.ID, u)
+		}
+		return d.s.c.refused(act, err, try, func() tea.Cmd { return d.s.runFor(act.ID, u) }), false
 	}
 	return d.s.runFor(act.ID, u), false
 }
@@ -288,7 +292,14 @@ func (d *codeEntry) update(msg tea.Msg) (tea.Cmd, bool) {
 			return nil, false
 		case "enter":
 			if d.focus == 0 {
-				d.focus = 1
+				// The format and length are the store's to check, and
+				// known now: a code it would refuse is not typed twice.
+				if err := store.CheckCodeFormat(d.s.panel, d.first.String()); err != nil {
+					d.first.clear()
+					d.err = errText(err)
+					return nil, false
+				}
+				d.focus, d.err = 1, ""
 				return nil, false
 			}
 			return d.submit(), false
@@ -296,6 +307,10 @@ func (d *codeEntry) update(msg tea.Msg) (tea.Cmd, bool) {
 		f := &d.first
 		if d.focus == 1 {
 			f = &d.again
+		}
+		if msg.Text != "" && strings.IndexFunc(msg.Text, func(r rune) bool { return !digitsOnly(r) }) >= 0 {
+			d.err = "digits only: a code has no letters, spaces or signs"
+			return nil, false
 		}
 		f.key(msg)
 		d.err = ""
@@ -337,7 +352,7 @@ func (d *codeEntry) view(width, _ int) string {
 		return "  "
 	}
 	body := []string{
-		t.Label.Render(fmt.Sprintf("%d digits, not guessable (no 1111, no 1234), not used on this panel.", d.s.panel.CodeLength)),
+		t.Label.Render(wrap(d.s.panel.CodeRule(), w)),
 		"",
 		t.Label.Render("Code       ") + marker(0) + d.first.render(d.s.panel.CodeLength+1, d.focus == 0),
 		t.Label.Render("Once more  ") + marker(1) + d.again.render(d.s.panel.CodeLength+1, d.focus == 1),
@@ -426,8 +441,9 @@ func (d *partitionPicker) view(width, _ int) string {
 	return c.frame(fmt.Sprintf("Partitions — panel user %d (%s)", d.u.Slot, d.u.DisplayLabel()), w, body...)
 }
 
-// assignDialog is 003's "Assign account to panel <IMEI>": the email must be
-// picked from suggestions of existing accounts, and a panel user chosen.
+// assignDialog is 003's "Assign account to panel …", named by the panel's
+// name: the email must be picked from suggestions of existing accounts,
+// and a panel user chosen.
 type assignDialog struct {
 	s       *usersScreen
 	email   field
@@ -466,10 +482,17 @@ func (d *assignDialog) suggestions() []store.Account {
 		}
 	}
 	slices.SortFunc(out, func(a, b store.Account) int { return strings.Compare(a.Email, b.Email) })
-	if len(out) > 5 {
-		out = out[:5]
-	}
 	return out
+}
+
+// suggestionRows is how many suggestions show at once; the list scrolls
+// through all the matches under the highlighted one.
+const suggestionRows = 5
+
+// suggestionWindow is the first suggestion shown of n, keeping the
+// highlighted one in view.
+func (d *assignDialog) suggestionWindow(n int) int {
+	return min(max(d.sugg-suggestionRows+1, 0), max(n-suggestionRows, 0))
 }
 
 func (d *assignDialog) update(msg tea.Msg) (tea.Cmd, bool) {
@@ -568,17 +591,38 @@ func (d *assignDialog) view(width, _ int) string {
 		return "  "
 	}
 	body := []string{t.Label.Render("Email") + "  (pick from the suggestions)", mark(0) + d.email.render(w-2, d.focus == 0)}
-	for i, a := range d.suggestions() {
-		line := a.Email + "  " + t.Dim.Render(string(a.Status))
-		if a.Status == store.StatusSuspended {
-			line = a.Email + "  " + t.Bad.Render("Suspended: cannot be assigned")
+	sugg := d.suggestions()
+	first := d.suggestionWindow(len(sugg))
+	ew := 0
+	for i := first; i < min(first+suggestionRows, len(sugg)); i++ {
+		ew = max(ew, len(sugg[i].Email))
+	}
+	var why string // the highlighted account's refusal, in full
+	for i := first; i < min(first+suggestionRows, len(sugg)); i++ {
+		a := sugg[i]
+		note := t.Dim.Render(string(a.Status))
+		// The store says which accounts it would refuse, and why: a
+		// suspended one, one that holds a user of this panel already.
+		err := c.st.CheckAssign(c.actor, a, d.s.panel)
+		if err != nil {
+			note = t.Bad.Render(string(a.Status) + " · cannot be assigned")
 		}
+		var line string
 		if i == d.sugg && d.focus == 0 {
-			line = t.Selected.Render(pad(t.Marker+" "+a.Email, w-30)) + "  " + string(a.Status)
+			line = t.Selected.Render(pad(t.Marker+" "+a.Email, ew+2)) + "  " + note
+			if err != nil {
+				why = errText(err)
+			}
 		} else {
-			line = "  " + line
+			line = "  " + pad(a.Email, ew) + "  " + note
 		}
 		body = append(body, "  "+truncate(line, w-2))
+	}
+	if len(sugg) > suggestionRows {
+		body = append(body, "  "+t.Dim.Render(fmt.Sprintf("%d-%d of %d matches · ↑/↓ scroll", first+1, min(first+suggestionRows, len(sugg)), len(sugg))))
+	}
+	if why != "" {
+		body = append(body, t.Bad.Render(wrap(why, w)))
 	}
 	user := "(none with a code and no account)"
 	if d.userIdx >= 0 && d.userIdx < len(d.users) {
@@ -596,5 +640,5 @@ func (d *assignDialog) view(width, _ int) string {
 	if d.err != "" {
 		body = append(body, "", t.StatusError.Render(wrap(d.err, w)))
 	}
-	return c.frame("Assign account to panel "+d.s.panel.IMEI, w, body...)
+	return c.frame("Assign account to panel "+d.s.panel.Name, w, body...)
 }

@@ -29,6 +29,7 @@ type usersScreen struct {
 	progressCh  <-chan [2]int
 	done, total int
 	loading     bool
+	order       loadOrder
 }
 
 var userCols = []grid.Column{
@@ -70,6 +71,7 @@ func (s *usersScreen) title(bool) string {
 }
 
 type usersLoadedMsg struct {
+	n     uint64 // the load's number (loadOrder)
 	panel uint64
 	p     store.Panel
 	parts []store.Partition
@@ -92,14 +94,14 @@ func (s *usersScreen) setPanel(id uint64) {
 // load reads the panel, its users, the accounts, locks and tags. With no
 // panel chosen yet it picks the first one.
 func (s *usersScreen) load() tea.Cmd {
-	c, id := s.c, s.panel.ID
+	c, id, n := s.c, s.panel.ID, s.order.next()
 	report, finish, reports := progressReporter()
 	s.done, s.total, s.progressCh, s.loading = 0, 0, reports, true
 	// The load comes first: runners that execute a batch in order (tests)
 	// then see the relay end at once instead of waiting on it.
 	return tea.Batch(func() tea.Msg {
 		defer finish()
-		m := usersLoadedMsg{panel: id}
+		m := usersLoadedMsg{n: n, panel: id}
 		if id == 0 {
 			panels, err := c.st.ListPanels(c.actor)
 			if err != nil || len(panels) == 0 {
@@ -148,7 +150,7 @@ func (s *usersScreen) update(msg tea.Msg) tea.Cmd {
 		return waitProgress(p.ch)
 	}
 	m, ok := msg.(usersLoadedMsg)
-	if !ok || (s.panel.ID != 0 && m.panel != s.panel.ID) {
+	if !ok || (s.panel.ID != 0 && m.panel != s.panel.ID) || !s.order.fresh(m.n) {
 		return nil
 	}
 	s.err, s.loading = m.err, false
@@ -399,6 +401,26 @@ func (s *usersScreen) availableFor(id ActionID, u store.PanelUser) error {
 		return fmt.Errorf("not an action of this screen")
 	}
 	return s.c.st.CheckUser(s.c.actor, s.panel, u, act)
+}
+
+// tryFor is the store's attempt at a greyed action on the selected user.
+func (s *usersScreen) tryFor(id ActionID) func() error {
+	u, ok := s.selected()
+	if !ok {
+		return nil
+	}
+	return s.tryUser(id, u)
+}
+
+// tryUser is the store's attempt at id on user u (nil: the action has no
+// rule of the store's about one user, as the outbox's and equipment's).
+func (s *usersScreen) tryUser(id ActionID, u store.PanelUser) func() error {
+	act := storeAction(id, u)
+	if act == "" {
+		return nil
+	}
+	c, panel, slot := s.c, s.panel.ID, u.Slot
+	return func() error { return c.st.TryUser(c.actor, panel, slot, act) }
 }
 
 func (s *usersScreen) run(id ActionID) tea.Cmd {

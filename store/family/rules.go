@@ -66,6 +66,13 @@ func CheckCode(code string, length int) error {
 	return nil
 }
 
+// CodeRule is CheckCode's rule in a line, for the screens where a code is
+// typed: "6 digits, not guessable (not all one digit like 1111, not
+// counting up or down like 1234)".
+func CodeRule(length int) string {
+	return fmt.Sprintf("%d digits, not guessable (not all one digit like 1111, not counting up or down like 1234)", length)
+}
+
 // Trivial reports whether code is one of the trivially guessable codes every
 // panel refuses: all one digit (0000, 777777), or a straight ascending
 // (1234, 0123, 456789) or descending (4321, 9876) run of step 1 with no
