@@ -350,18 +350,18 @@ func TestSSHIdleTimeout(t *testing.T) {
 }
 
 // The client's window size reaches the console: the Users grid
-// shows its Code column only from 100 columns, and follows a resize.
+// shows its Created column only from 92 columns, and follows a resize.
 func TestSSHWindowSize(t *testing.T) {
 	st := newSite(t, 40)
 	key := st.operator(t, "ivan", store.RoleInstaller)
 	sv := serve(t, st, nil)
 	term := sv.connect(t, key, 100, 30)
 	usersGrid(term)
-	if !strings.Contains(term.screen(), " Code ") {
-		t.Fatalf("no Code column at 100 columns:\n%s", term.screen())
+	if !strings.Contains(term.screen(), " Created ") {
+		t.Fatalf("no Created column at 100 columns:\n%s", term.screen())
 	}
 	term.resize(90, 30)
-	term.waitGone(" Code ")
+	term.waitGone(" Created ")
 	term.waitScreen(label2)
 }
 

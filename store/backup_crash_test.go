@@ -70,7 +70,7 @@ func TestRestoreCrash(t *testing.T) {
 	}
 	srcPassword, _ := src.FirstPassword()
 	srcAdmin, _ := src.Actor("admin", "crash-test")
-	if _, err := src.ImportPeople(srcAdmin, bytes.NewReader(perfPeopleFile(restoreCrashPeople)), store.PeopleImportOptions{Name: "src.csv", Unit: store.RootUnit}); err != nil {
+	if _, err := src.ImportPeople(srcAdmin, bytes.NewReader(perfPeopleFile(restoreCrashPeople)), store.PeopleImportOptions{Name: "src.csv", Unit: store.RootUnit, CreateApartments: true}); err != nil {
 		t.Fatal(err)
 	}
 	srcLog, _ := src.VerifyLog(srcAdmin)
@@ -91,7 +91,7 @@ func TestRestoreCrash(t *testing.T) {
 	}
 	dstPassword, _ := dst.FirstPassword()
 	dstAdmin, _ := dst.Actor("admin", "crash-test")
-	if _, err := dst.ImportPeople(dstAdmin, bytes.NewReader(perfPeopleFile(restoreCrashTarget)), store.PeopleImportOptions{Name: "dst.csv", Unit: store.RootUnit}); err != nil {
+	if _, err := dst.ImportPeople(dstAdmin, bytes.NewReader(perfPeopleFile(restoreCrashTarget)), store.PeopleImportOptions{Name: "dst.csv", Unit: store.RootUnit, CreateApartments: true}); err != nil {
 		t.Fatal(err)
 	}
 	dstLog, _ := dst.VerifyLog(dstAdmin)

@@ -84,6 +84,10 @@ func TestExportPeopleFormulas(t *testing.T) {
 	site(f)
 	g, err := f.s.FindAccessGroup(f.admin, "=Staff")
 	f.must(err)
+	for _, apt := range []string{"-1", "a-1"} {
+		_, err = f.s.AddApartment(f.admin, Apartment{ConfMeta: ConfMeta{Name: apt, Unit: RootUnit}})
+		f.must(err)
+	}
 	_, err = f.s.AddPerson(f.admin, Person{Name: "=HYPERLINK(\"http://evil\",\"Ann\")", Info: "+358 40 123 4567", Apartment: "-1",
 		Unit: RootUnit, Groups: []uint32{g.ID}}, []access.Identifier{{Kind: access.KindQR, Value: "@qr"}, {Kind: access.KindUKey, Value: "-u"}})
 	f.must(err)
@@ -103,7 +107,7 @@ func TestExportPeopleFormulas(t *testing.T) {
 	}
 	h := newFx(t)
 	site(h)
-	res, err := h.s.ImportPeople(h.admin, bytes.NewReader(out.Bytes()), PeopleImportOptions{Name: "export.csv"})
+	res, err := h.s.ImportPeople(h.admin, bytes.NewReader(out.Bytes()), PeopleImportOptions{Name: "export.csv", CreateApartments: true})
 	if err != nil || res.Written != 2 {
 		t.Fatalf("re-import %+v %v", res, err)
 	}

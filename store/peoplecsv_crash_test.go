@@ -258,7 +258,7 @@ func TestOpenSaysItFinishesAnImport(t *testing.T) {
 				t.Fatalf("recovered %v", r)
 			}
 		}()
-		s.ImportPeople(admin, bytes.NewReader(perfPeopleFile(rows)), store.PeopleImportOptions{Name: "cut.csv", Unit: store.RootUnit,
+		s.ImportPeople(admin, bytes.NewReader(perfPeopleFile(rows)), store.PeopleImportOptions{Name: "cut.csv", Unit: store.RootUnit, CreateApartments: true,
 			Progress: func(done, total int) { panic("crash") }})
 	}()
 	if err := s.Close(); err != nil {
