@@ -34,9 +34,7 @@ type usersScreen struct {
 
 var userCols = []grid.Column{
 	{Title: "№", Key: "no", Width: 4, Align: grid.Right},
-	// The label is what a guard finds a user by: it has its room
-	// ("Facility manager · Master") before Created takes its time.
-	{Title: "Label & role", Key: "label", MinWidth: 14, Want: 26},
+	{Title: "Label & role", Key: "label", MinWidth: 14},
 	// Code stays at 80 columns: whether a slot has a code is what a
 	// guard reads first.
 	{Title: "Code", Key: "code", Width: 4},
