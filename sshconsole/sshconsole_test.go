@@ -350,18 +350,18 @@ func TestSSHIdleTimeout(t *testing.T) {
 }
 
 // The client's window size reaches the console: the Users grid
-// shows its Code column only from 100 columns, and follows a resize.
+// shows its Created column only from 92 columns, and follows a resize.
 func TestSSHWindowSize(t *testing.T) {
 	st := newSite(t, 40)
 	key := st.operator(t, "ivan", store.RoleInstaller)
 	sv := serve(t, st, nil)
 	term := sv.connect(t, key, 100, 30)
 	usersGrid(term)
-	if !strings.Contains(term.screen(), " Code ") {
-		t.Fatalf("no Code column at 100 columns:\n%s", term.screen())
+	if !strings.Contains(term.screen(), " Created ") {
+		t.Fatalf("no Created column at 100 columns:\n%s", term.screen())
 	}
 	term.resize(90, 30)
-	term.waitGone(" Code ")
+	term.waitGone(" Created ")
 	term.waitScreen(label2)
 }
 
@@ -375,7 +375,9 @@ func TestSSHSessionEndedBySuspension(t *testing.T) {
 	term := sv.connect(t, ivan, 100, 30)
 	usersGrid(term)
 	check(t, st.s.SuspendOperator(st.admin, "ivan"))
-	term.exitStatus()
+	if code := term.exitStatus(); code != 1 {
+		t.Errorf("exit status %d, want 1 (the session was ended, not quit)", code)
+	}
 	var end store.Entry
 	waitFor(t, "ssh.end in the action log", func() (bool, string) {
 		ends := logEntries(t, st, "ssh.end")
@@ -387,5 +389,9 @@ func TestSSHSessionEndedBySuspension(t *testing.T) {
 	})
 	if end.After["reason"] != store.EndSuspended {
 		t.Errorf("ssh.end reason %q, want %q", end.After["reason"], store.EndSuspended)
+	}
+	// The server's own diagnostics line says so too (issue 13 item 13).
+	if logs := sv.logs.String(); !strings.Contains(logs, `msg="ssh session end"`) || !strings.Contains(logs, "reason="+store.EndSuspended) {
+		t.Errorf("the diagnostics log does not give the end as %q:\n%s", store.EndSuspended, logs)
 	}
 }
