@@ -87,7 +87,7 @@ func TestMain(m *testing.M) {
 const (
 	panelMain = "Harbour"
 	panelGate = "Gatehouse"
-	label1    = "Facility manager"
+	label1    = "Manager" // short enough for the grid's Label column at 100 columns
 	label2    = "Reception"
 )
 

@@ -195,14 +195,11 @@ func (c *consoles) end(s *sshserve.Session, reason string) {
 	if ss == nil {
 		return
 	}
+	// reason is the store's when it ended the session (the operator
+	// suspended, their access ended or changed): the console is an
+	// sshserve.EndReasoner, so sshserve's log line says it too.
 	if ss.app != nil {
 		ss.app.Close()
-		// The console quits when the store ends the session (the
-		// operator suspended, their access ended or changed): that is
-		// the reason, not a quit.
-		if r := ss.app.EndReason(); r != "" && reason == sshserve.ReasonQuit {
-			reason = r
-		}
 	}
 	if c.closed != nil {
 		c.closed(s)

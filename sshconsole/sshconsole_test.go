@@ -375,7 +375,9 @@ func TestSSHSessionEndedBySuspension(t *testing.T) {
 	term := sv.connect(t, ivan, 100, 30)
 	usersGrid(term)
 	check(t, st.s.SuspendOperator(st.admin, "ivan"))
-	term.exitStatus()
+	if code := term.exitStatus(); code != 1 {
+		t.Errorf("exit status %d, want 1 (the session was ended, not quit)", code)
+	}
 	var end store.Entry
 	waitFor(t, "ssh.end in the action log", func() (bool, string) {
 		ends := logEntries(t, st, "ssh.end")
@@ -387,5 +389,9 @@ func TestSSHSessionEndedBySuspension(t *testing.T) {
 	})
 	if end.After["reason"] != store.EndSuspended {
 		t.Errorf("ssh.end reason %q, want %q", end.After["reason"], store.EndSuspended)
+	}
+	// The server's own diagnostics line says so too (issue 13 item 13).
+	if logs := sv.logs.String(); !strings.Contains(logs, `msg="ssh session end"`) || !strings.Contains(logs, "reason="+store.EndSuspended) {
+		t.Errorf("the diagnostics log does not give the end as %q:\n%s", store.EndSuspended, logs)
 	}
 }

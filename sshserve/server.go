@@ -46,6 +46,15 @@ const (
 	ReasonErrorPrefix = "error: "
 )
 
+// EndReasoner is what a model may implement to say why it quit when the
+// application, not the user, ended the session (guardroom's console quits
+// when the store ends the operator's session: "suspended", "access ended",
+// "changed"). A non-empty EndReason replaces ReasonQuit in the log line,
+// in OnEnd and in the exit status (1); "" means the user quit.
+type EndReasoner interface {
+	EndReason() string
+}
+
 // backstopSlack is added to the idle and maximum timeouts given to wish
 // (which applies them to the whole TCP connection). The per-session timers
 // fire first and give the precise reason; the connection-level ones only
@@ -113,7 +122,7 @@ type Config struct {
 	OnStart func(s *Session)
 	// OnEnd is called once per session that OnStart was called for, after
 	// the client has been told and the session closed. reason is one of the
-	// Reason constants, "panic: …" or "error: …".
+	// Reason constants, "panic: …", "error: …" or the model's EndReason.
 	OnEnd func(s *Session, reason string)
 	// Logger receives sshserve's own log lines; nil discards them. Nothing
 	// in this package writes to stderr.

@@ -315,7 +315,12 @@ func (srv *Server) runProgram(s *Session, model tea.Model, winCh <-chan ssh.Wind
 	}
 	switch {
 	case runErr == nil, errors.Is(runErr, tea.ErrInterrupted):
-		s.stop(ReasonQuit)
+		// The program is done, so its last model can be read here.
+		if er, ok := g.inner.(EndReasoner); ok && er.EndReason() != "" {
+			s.stop(er.EndReason())
+		} else {
+			s.stop(ReasonQuit)
+		}
 	case errors.Is(runErr, tea.ErrProgramPanic):
 		// Caught by Bubble Tea itself, outside the model (the guard catches
 		// the model's panics); Bubble Tea printed the details to its stderr.

@@ -81,7 +81,12 @@ type testModel struct {
 	ticks   int
 	release <-chan struct{}
 	blocked func()
+	// endReason is what EndReason says: why the application ended the
+	// session when the model quits ("" for the user's own quit).
+	endReason string
 }
+
+func (m testModel) EndReason() string { return m.endReason }
 
 func noop() tea.Msg { return nil }
 
@@ -236,7 +241,7 @@ func newHarness(t *testing.T, edit func(*sshserve.Config)) *harness {
 				return nil, errors.New("store closed")
 			}
 			return testModel{s: s, panicIn: env(s, "GUARD_TEST_PANIC"), tick: env(s, "GUARD_TEST_TICK") != "", release: h.release,
-				blocked: func() { h.blocked <- struct{}{} }}, nil
+				blocked: func() { h.blocked <- struct{}{} }, endReason: env(s, "GUARD_TEST_END_REASON")}, nil
 		},
 		OnStart: func(s *sshserve.Session) {
 			h.mu.Lock()
@@ -680,6 +685,28 @@ func TestConsole(t *testing.T) {
 	}
 	if got, want := starts[0].RemoteAddr, c.LocalAddr().String(); got != want {
 		t.Errorf("RemoteAddr %q, want %q", got, want)
+	}
+}
+
+// A model that quits because the application ended the session says why
+// (EndReason): the server's own log line, OnEnd and the exit status carry
+// that reason, not "quit" (issue 13 item 13).
+func TestModelEndReason(t *testing.T) {
+	h := newHarness(t, nil)
+	c := h.mustDial(t, h.alice)
+	con := openConsole(t, c, termOpts{env: map[string]string{"GUARD_TEST_END_REASON": "access ended"}})
+	con.waitScreen("hello alice")
+	con.press("q")
+	e := h.waitEnd(t, c)
+	if e.reason != "access ended" {
+		t.Errorf("OnEnd reason %q, want %q", e.reason, "access ended")
+	}
+	if code := con.exitStatus(); code != 1 {
+		t.Errorf("exit status %d, want 1", code)
+	}
+	logs := h.logs.String()
+	if !strings.Contains(logs, `msg="ssh session end" session=`) || !strings.Contains(logs, `reason="access ended"`) || strings.Contains(logs, "reason=quit") {
+		t.Errorf("the server's log does not give the session's end as \"access ended\":\n%s", logs)
 	}
 }
 

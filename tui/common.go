@@ -146,6 +146,7 @@ const (
 	// where the clock must say which it is.
 	timeClockSec  timeForm = "15:04:05"
 	timeClockZone timeForm = "15:04 MST"
+	timeSecZone   timeForm = "15:04:05 MST"
 	timeFullZone  timeForm = "Mon 2 Jan 15:04:05 MST"
 	timeZoned     timeForm = "2006-01-02 15:04:05 MST"
 )

@@ -6,6 +6,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -300,6 +301,54 @@ func TestMasterCannotBeDisabled(t *testing.T) {
 	}
 	if u := f.user(t, 1); !u.CodeSet {
 		t.Fatal("the master lost its code")
+	}
+}
+
+// An account's status in the assign dialog's suggestions is never cut: a
+// long email gives way (cut with "…") at 80 columns and wider, and on a
+// terminal too narrow for both the status takes the line below.
+func TestAssignSuggestionStatusWhole(t *testing.T) {
+	t.Parallel()
+	const (
+		long   = "maximilian.vandenberghe-suspended@facilities.example.com"
+		status = "Suspended · cannot be assigned"
+	)
+	for _, tc := range []struct {
+		name   string
+		w, h   int
+		beside bool // the status on the email's line, or on the next
+	}{
+		{"80x24", 80, 24, true},
+		{"200x50", 200, 50, true}, // the dialog keeps its 64 columns
+		{"46x24", 46, 24, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			if _, err := f.s.CreateAccount(f.admin, long, f.site); err != nil {
+				t.Fatal(err)
+			}
+			check(t, f.s.SuspendAccount(f.admin, long))
+			c := start(t, f, consoleOpts{w: tc.w, h: tc.h})
+			c.press("2")
+			c.waitScreen("Facil", "of 1000") // cut at 46 columns
+			goSlot(c, 7)
+			c.press("a")
+			c.waitScreen("Assign account to panel")
+			c.typ("maxim")
+			lines := strings.Split(c.waitScreen("▶ maximilian.", status), "\n")
+			i := slices.IndexFunc(lines, func(l string) bool { return strings.Contains(l, "▶ maximilian.") })
+			if !strings.Contains(lines[i], "…") {
+				t.Errorf("the long email is not cut with …: %q", lines[i])
+			}
+			at := i + 1
+			if tc.beside {
+				at = i
+			}
+			if !strings.Contains(lines[at], status) {
+				t.Errorf("the status %q is not whole on line %d:\n%s", status, at, strings.Join(lines, "\n"))
+			}
+		})
 	}
 }
 

@@ -377,7 +377,7 @@ func (l *login) view(width, height int) string {
 	case stageSecondFactor:
 		heading("Second factor — operator " + l.actor.Name())
 		body = append(body, wrap("Type the 6-digit code your authenticator app shows for guardroom, or one of your recovery codes.", w), "",
-			t.Label.Render("Code  ")+"> "+l.code.render(20, !l.busy)+t.Dim.Render("  time here: "+l.c.now().Format("15:04:05")))
+			t.Label.Render("Code  ")+"> "+l.code.render(20, !l.busy)+t.Dim.Render("  time here: "+timeText(l.c.now().Local(), timeSecZone)))
 		busy()
 		errLines(l.err)
 		body = append(body, "", hint("enter", "log in", "esc", "back", "ctrl+c", "quit"))

@@ -592,6 +592,9 @@ var loginCases = []loginCase{
 		c.waitScreen("Second factor — operator ivan")
 		c.typ("123")
 		c.waitScreen("Code  > 123▌")
+		// The PC's clock to the second, with its zone as the header has it,
+		// to hold beside the phone's (issue 13 item 12).
+		c.waitScreen("time here: 16:24:55 UTC")
 	}},
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/guardroom/guardroom/store"
 	"github.com/guardroom/guardroom/store/family"
@@ -593,30 +594,47 @@ func (d *assignDialog) view(width, _ int) string {
 	body := []string{t.Label.Render("Email") + "  (pick from the suggestions)", mark(0) + d.email.render(w-2, d.focus == 0)}
 	sugg := d.suggestions()
 	first := d.suggestionWindow(len(sugg))
-	ew := 0
-	for i := first; i < min(first+suggestionRows, len(sugg)); i++ {
-		ew = max(ew, len(sugg[i].Email))
+	shown := sugg[first:min(first+suggestionRows, len(sugg))]
+	// The store says which accounts it would refuse, and why: a
+	// suspended one, one that holds a user of this panel already.
+	notes, errs := make([]string, len(shown)), make([]error, len(shown))
+	ew, nw := 0, 0
+	for i, a := range shown {
+		notes[i] = string(a.Status)
+		if errs[i] = c.st.CheckAssign(c.actor, a, d.s.panel); errs[i] != nil {
+			notes[i] += " · cannot be assigned"
+		}
+		ew, nw = max(ew, ansi.StringWidth(a.Email)), max(nw, ansi.StringWidth(notes[i]))
 	}
+	// The status is never cut: a long email gives way first (cut with
+	// "…"), and where even a short email would not leave it room, the
+	// status goes on a line of its own.
+	const minEmail = 8
+	ownLine := w-6-nw < minEmail
+	if !ownLine {
+		ew = min(ew, w-6-nw) // "  " + marker + email + "  " + status
+	}
+	ew = min(ew, w-4)
 	var why string // the highlighted account's refusal, in full
-	for i := first; i < min(first+suggestionRows, len(sugg)); i++ {
-		a := sugg[i]
-		note := t.Dim.Render(string(a.Status))
-		// The store says which accounts it would refuse, and why: a
-		// suspended one, one that holds a user of this panel already.
-		err := c.st.CheckAssign(c.actor, a, d.s.panel)
-		if err != nil {
-			note = t.Bad.Render(string(a.Status) + " · cannot be assigned")
+	for i, a := range shown {
+		note := t.Dim.Render(notes[i])
+		if errs[i] != nil {
+			note = t.Bad.Render(notes[i])
 		}
 		var line string
-		if i == d.sugg && d.focus == 0 {
-			line = t.Selected.Render(pad(t.Marker+" "+a.Email, ew+2)) + "  " + note
-			if err != nil {
-				why = errText(err)
+		if first+i == d.sugg && d.focus == 0 {
+			line = t.Selected.Render(pad(t.Marker+" "+truncate(a.Email, ew), ew+2))
+			if errs[i] != nil {
+				why = errText(errs[i])
 			}
 		} else {
-			line = "  " + pad(a.Email, ew) + "  " + note
+			line = "  " + pad(a.Email, ew)
 		}
-		body = append(body, "  "+truncate(line, w-2))
+		if ownLine {
+			body = append(body, "  "+line, "      "+truncate(note, w-6))
+		} else {
+			body = append(body, "  "+line+"  "+note)
+		}
 	}
 	if len(sugg) > suggestionRows {
 		body = append(body, "  "+t.Dim.Render(fmt.Sprintf("%d-%d of %d matches · ↑/↓ scroll", first+1, min(first+suggestionRows, len(sugg)), len(sugg))))

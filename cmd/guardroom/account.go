@@ -215,7 +215,7 @@ func (e *env) accountList(asJSON bool) error {
 	}
 	t := newTable(e.stdout, "Email", "Status", "Created", "Unit", "Panel users")
 	for _, r := range rows {
-		t.row(r.Email, string(r.Status), localTime(r.Created, accountTime), r.UnitPath, linksText(r.Links))
+		t.row(r.Email, string(r.Status), localTime(r.Created, logTime), r.UnitPath, linksText(r.Links))
 	}
 	return t.flush()
 }
@@ -250,7 +250,7 @@ func (e *env) accountShow(email string, asJSON bool) error {
 	w := newFields(e.stdout)
 	w.add("Email", "%s", r.Email)
 	w.add("Status", "%s", r.Status)
-	w.add("Created", "%s", localTime(r.Created, accountTime))
+	w.add("Created", "%s", localTime(r.Created, logTime))
 	w.add("Password set", "%s", map[bool]string{true: "yes (from a one-time code)", false: "no"}[r.Confirmed])
 	w.add("Unit", "%s", r.UnitPath)
 	w.add("Panel users", "%s", linksText(r.Links))

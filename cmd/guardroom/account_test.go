@@ -60,8 +60,24 @@ func TestAccountCommands(t *testing.T) {
 		t.Errorf("account list --json: %+v", accts)
 	}
 	r := s.ok("", "account", "list")
-	if !strings.Contains(r.stdout, "Main office user 7") || !strings.Contains(r.stdout, " PM ") && !strings.Contains(r.stdout, " AM ") {
+	if !strings.Contains(r.stdout, "Main office user 7") {
 		t.Errorf("account list:\n%s", r.stdout)
+	}
+	// The created time is on the 24-hour clock, to the second, as the
+	// console shows it, wherever the CLI prints it (issue 13 item 12).
+	created := accts[0].Created.Local().Format("2006-01-02 15:04:05")
+	for _, args := range [][]string{
+		{"account", "list"},
+		{"account", "show", "ann@example.com"},
+		{"user", "list", "1", "--wide"},
+		{"user", "show", "1", "7"},
+	} {
+		t.Run("created "+strings.Join(args, " "), func(t *testing.T) {
+			out := s.ok("", args...).stdout
+			if !strings.Contains(out, created) || strings.Contains(out, " AM ") || strings.Contains(out, " PM ") {
+				t.Errorf("want the created time %q on the 24-hour clock, got:\n%s", created, out)
+			}
+		})
 	}
 	var a accountJSON
 	s.jsonOut(&a, "account", "show", "ann@example.com")

@@ -17,10 +17,10 @@ import (
 
 // Time layouts of the human output.
 const (
-	// accountTime is how reference 003 shows an account's creation:
-	// "4:24:55 PM Wed 13 May, 2026".
-	accountTime = "3:04:05 PM Mon 2 Jan, 2006"
-	// logTime is the action log's time column.
+	// logTime is a time to the second on the 24-hour clock, as the
+	// console shows it: the action log's time column, and every record's
+	// created time (an account's too: reference 003's
+	// "4:24:55 PM Wed 13 May, 2026" is "2026-05-13 16:24:55" here).
 	logTime = "2006-01-02 15:04:05"
 )
 

@@ -265,7 +265,7 @@ func userCells(r userJSON) []string {
 		account = *r.Account
 	}
 	if r.AccountCreated != nil {
-		created = localTime(*r.AccountCreated, accountTime)
+		created = localTime(*r.AccountCreated, logTime)
 	}
 	sync := r.Sync
 	switch {
