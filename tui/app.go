@@ -702,7 +702,9 @@ func (a *App) runAction(act Action) tea.Cmd {
 	}
 	scr := a.cur()
 	if err := scr.available(act.ID); err != nil {
-		a.setStatus(act.Short+": "+errText(err), true)
+		// The status says the refusal once, when the store's answer
+		// comes back: said here too, a late second copy could replace
+		// whatever the operator did meanwhile.
 		var try func() error
 		if at, ok := scr.(attempter); ok && act.Writes {
 			try = at.tryFor(act.ID)
