@@ -259,6 +259,9 @@ func (s *Store) restore(a Actor, dataKey []byte, r io.Reader, force bool) error 
 		summary["restore"] = "database replaced from " + what
 		err = n.record(a, "restore", "database", summary)
 	}
+	if err == nil {
+		err = s.carryCommandNumbers(n)
+	}
 	if err != nil {
 		n.discard()
 		return err

@@ -344,3 +344,30 @@ func TestRestoreLargeDamagedBackup(t *testing.T) {
 		}
 	})
 }
+
+// TestRestoreKeepsCommandNumbers: a restore never takes a panel's command
+// counter back, so a device is never sent again a number it had after the
+// backup was made (it would ignore a real repeat of its last command).
+func TestRestoreKeepsCommandNumbers(t *testing.T) {
+	src := newBkSource(t)
+	sys := src.s.Internal("dispatch")
+	next := func() uint64 {
+		t.Helper()
+		n, err := src.s.NextCommandNumber(sys, src.p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for range 3 {
+		next()
+	}
+	backup := src.backup(t) // the backup's counter: 3
+	for range 3 {
+		next()
+	}
+	fxWant(t, src.s.Restore(src.admin, src.key, bytes.NewReader(backup), true), nil)
+	if n := next(); n != 7 {
+		t.Fatalf("after the restore the next number is %d, want 7 (numbers 4-6 were sent after the backup)", n)
+	}
+}

@@ -242,6 +242,53 @@ func (s *Store) NextCommandNumber(a Actor, panel uint64) (uint64, error) {
 	return n, nil
 }
 
+// carryCommandNumbers raises every panel's command counter in n (a
+// restored database, not yet in use) to at least what it is here, so that
+// a restore never hands a device a number it was sent after the backup
+// was made: the counter only ever goes on.
+func (s *Store) carryCommandNumbers(n *Store) error {
+	counters := map[string]uint64{}
+	err := s.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: pCmdNo, PrefetchValues: true})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			v, err := it.Item().ValueCopy(nil)
+			if err != nil {
+				return err
+			}
+			if len(v) == 8 {
+				counters[string(it.Item().KeyCopy(nil))] = binary.BigEndian.Uint64(v)
+			}
+		}
+		return nil
+	})
+	if err != nil || len(counters) == 0 {
+		return err
+	}
+	return n.db.Update(func(txn *badger.Txn) error {
+		for key, cur := range counters {
+			item, err := txn.Get([]byte(key))
+			switch {
+			case errors.Is(err, badger.ErrKeyNotFound):
+			case err != nil:
+				return err
+			default:
+				v, err := item.ValueCopy(nil)
+				if err != nil {
+					return err
+				}
+				if len(v) == 8 && binary.BigEndian.Uint64(v) >= cur {
+					continue
+				}
+			}
+			if err := txn.Set([]byte(key), u64(cur)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 var kMail = []byte("meta/mail")
 
 func (s *Store) reportMail(a Actor, r ConnectionReport) error {
