@@ -338,7 +338,10 @@ func TestTryLogsAsTheOperationMore(t *testing.T) {
 			func() error { return f.s.AssignLockUser(guard, f.lock.ID, 2) },
 			true, func() error { return f.s.TryUser(guard, p.ID, 2, ActGiveLock) }},
 		{"auditor enrols a user's tag",
-			func() error { _, err := f.s.EnrolTag(auditor, Tag{ID: "91:2", Kind: TagKeypad, Panel: p.ID, Slot: 2}); return err },
+			func() error {
+				_, err := f.s.EnrolTag(auditor, Tag{ID: "91:2", Kind: TagKeypad, Panel: p.ID, Slot: 2})
+				return err
+			},
 			true, func() error { return f.s.TryUser(auditor, p.ID, 2, ActEnrolUserTag) }},
 		{"guard adds a role",
 			func() error { return f.s.AddRole(guard, Role{Name: "Desk", Perms: PermViewEquipment}) },
