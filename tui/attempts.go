@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 
@@ -141,6 +142,24 @@ func (s *accessScreen) tryAccess(v accessView, id ActionID, key string) func() e
 }
 
 // Operators and roles.
+
+// rowRefusal is a store's permission refusal about the row, not the
+// operator's roles (an operator or role holding permissions the viewer
+// lacks): the hints grey it instead of leaving it out, and it is still
+// the store's refusal (errors.As), so pressing its key asks the store.
+type rowRefusal struct{ err error }
+
+func (r rowRefusal) Error() string      { return r.err.Error() }
+func (r rowRefusal) As(target any) bool { return errors.As(r.err, target) }
+
+// rowScoped marks a permission refusal that came after the operator's
+// roles allowed the action as the row's.
+func rowScoped(err error) error {
+	if errors.Is(err, store.ErrPermission) {
+		return rowRefusal{err}
+	}
+	return err
+}
 
 // operatorAction maps a console action to the store's rule for it.
 func operatorAction(id ActionID) store.OperatorAction {

@@ -158,3 +158,32 @@ func TestConsoleRefusalsAreLoggedEverywhere(t *testing.T) {
 		})
 	}
 }
+
+// An operator who manages operators, looking at one who holds more than
+// they do, sees the changes greyed (the row does not allow them now), not
+// left out as if their roles never allowed them; the key pressed anyway
+// is logged as the command line's attempt.
+func TestOperatorHoldingMoreIsGreyedAndLogged(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	mustDo(f.s.AddRole(f.admin, store.Role{Name: "Desk", Perms: store.PermViewPanelUsers | store.PermViewEquipment | store.PermManageOperators}))
+	must(f.s.AddOperator(f.admin, store.NewOperator{Username: "dora", Name: "Dora", Grants: []store.Grant{{Role: "Desk"}}, Units: []uint64{store.RootUnit}}))
+	dora := must(f.s.Actor("dora", "tui"))
+	c := start(t, f, consoleOpts{w: 200, h: 50, actor: dora})
+	goOperators(c, 6)
+	c.pick("admin")
+	c.waitLine(c.h-2, "e edit")
+	c.press("e")
+	c.waitScreen("edit: operator admin holds permissions you do not have")
+	console, ok := awaitEntry(t, f, "operator.edit")
+	if !ok {
+		t.Fatal("the console's refused edit is not in the action log")
+	}
+	if err := f.s.UpdateOperator(dora, f.operator(t, "admin")); !store.IsRefusal(err) {
+		t.Fatalf("the command line's edit was not refused: %v", err)
+	}
+	cli, _ := lastEntry(t, f, "operator.edit")
+	if cli.Seq == console.Seq || cli.Place != console.Place || cli.Result != console.Result || cli.Unit != console.Unit {
+		t.Errorf("the console logged\n %+v\nthe command line\n %+v", console, cli)
+	}
+}

@@ -468,8 +468,11 @@ func (s *operatorsScreen) availableFor(id ActionID, r opRow) error {
 	if act == "" {
 		return notNowf("not an action of this screen")
 	}
-	if err := c.st.CheckOperator(c.actor, o.Username, act); err != nil {
+	if err := c.actor.Need(store.PermManageOperators); err != nil {
 		return err
+	}
+	if err := c.st.CheckOperator(c.actor, o.Username, act); err != nil {
+		return rowScoped(err)
 	}
 	if id == ActOpRemoveKey && len(o.Keys) == 0 {
 		return notNowf("operator %s has no SSH key to remove", o.Username)
@@ -487,7 +490,10 @@ func (s *operatorsScreen) roleAvailable(id ActionID, r roleRow) error {
 	if act == "" {
 		return notNowf("not an action of this screen")
 	}
-	return s.c.st.CheckRole(s.c.actor, r.r.Name, act)
+	if err := s.c.actor.Need(store.PermManageOperators); err != nil {
+		return err
+	}
+	return rowScoped(s.c.st.CheckRole(s.c.actor, r.r.Name, act))
 }
 
 func (s *operatorsScreen) run(id ActionID) tea.Cmd {
