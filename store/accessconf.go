@@ -358,19 +358,28 @@ func (l *AccessLevel) created() time.Time { return l.Created }
 
 func confRemove[T any, P confPtr[T]](s *Store, a Actor, k *confKind[T], id uint32) error {
 	return confChange[T, P](s, a, k, "remove", id, func(w *wtx, old *T) error {
-		used, err := k.usedBy(s, w.txn, id)
-		if err != nil {
+		if err := confRuleRemove[T, P](w, k, old); err != nil {
 			return err
-		}
-		_, _, name := P(old).meta()
-		if used != "" {
-			return refuse(ErrState, "%s is still used by %s: change those first, then remove it", confLabel(k.noun, id, name), used)
 		}
 		w.del(k.key(id))
 		w.changed(Change{What: ChangeAccess})
 		w.log(k.state(s, w.txn, old), nil)
 		return nil
 	})
+}
+
+// confRuleRemove refuses to remove a record something still refers to:
+// RemoveX and TryConf's remove share it.
+func confRuleRemove[T any, P confPtr[T]](w *wtx, k *confKind[T], old *T) error {
+	id, _, name := P(old).meta()
+	used, err := k.usedBy(w.s, w.txn, id)
+	if err != nil {
+		return err
+	}
+	if used != "" {
+		return refuse(ErrState, "%s is still used by %s: change those first, then remove it", confLabel(k.noun, id, name), used)
+	}
+	return nil
 }
 
 // confUnit refuses a unit outside the actor's scope, then one that does

@@ -36,6 +36,10 @@ func userRule(act UserAction) (Perm, string, func(Panel, PanelUser) error, error
 		return PermManageAccounts, "account.reset-password", ruleHasAccount, nil
 	case ActRemoveAccount:
 		return PermManageAccounts, "account.remove", ruleHasAccount, nil
+	case ActGiveLock:
+		return PermManageLocksTags, "lock.assign", func(Panel, PanelUser) error { return nil }, nil
+	case ActEnrolUserTag:
+		return PermManageLocksTags, "tag.enrol", func(Panel, PanelUser) error { return nil }, nil
 	}
 	return 0, "", nil, refuse(ErrInvalid, "unknown action %q", act)
 }

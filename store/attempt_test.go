@@ -2,6 +2,8 @@ package store
 
 import (
 	"testing"
+
+	"github.com/guardroom/guardroom/access"
 )
 
 // An attempt (a console's key pressed for an action it shows greyed) is in
@@ -184,4 +186,210 @@ func TestCodeRuleAndFormat(t *testing.T) {
 	fxWant(t, CheckCodeFormat(p, "123456"), ErrInvalid, "too easy to guess")
 	fxWant(t, CheckCodeFormat(p, "246813"), nil)
 	fxWant(t, f.s.SetCode(f.admin, p.ID, 2, "2468", CodeOptions{}), ErrInvalid, "code must be 6 digits, got 4")
+}
+
+// The attempts of the People, Access and Operators screens, the outbox's
+// retry and cancel, and the adds are logged as their operations' refusals
+// are. An add's attempt is made before anything is typed: it names the
+// kind of record, where the operation names the record it was given, so
+// only the action, the operator and the result are compared.
+func TestTryLogsAsTheOperationMore(t *testing.T) {
+	f := newLockFx(t)
+	p := f.p
+	guard := f.operator(RoleGuard)
+	auditor := f.operator(RoleAuditor)
+	site := f.accessSite(RootUnit)
+	ann, err := f.s.AddPerson(f.admin, Person{Name: "Ann", Unit: RootUnit, Active: true, Groups: []uint32{site.staff.ID}},
+		[]access.Identifier{{Kind: access.KindCard, Value: "10456"}})
+	f.must(err)
+	apt := f.apartment(RootUnit, "Flat 1")
+	if err := f.s.AddRole(f.admin, Role{Name: "Night_desk", Perms: PermViewEquipment}); err != nil {
+		t.Fatal(err)
+	}
+	held := f.operator("Night_desk")
+	if err := f.s.SuspendOperator(f.admin, held.Name()); err != nil {
+		t.Fatal(err)
+	}
+	// A failed user job, and a pending one.
+	f.setCode(p, 6, "6048")
+	failed := f.newestJob().Seq
+	f.finish(failed, JobResult{Driver: "sim", Err: "refused by the device", Permanent: true})
+	f.setCode(p, 7, "7159")
+	pending := f.newestJob().Seq
+
+	cases := []struct {
+		name string
+		op   func() error
+		add  bool
+		at   func() error
+	}{
+		{"guard edits a person",
+			func() error {
+				_, err := f.s.EditPerson(guard, Person{ID: ann.ID, Name: "Ann B", Unit: RootUnit})
+				return err
+			},
+			false, func() error { return f.s.TryPerson(guard, ann.ID, ActEditPerson) }},
+		{"auditor removes a person",
+			func() error { return f.s.RemovePerson(auditor, ann.ID) },
+			false, func() error { return f.s.TryPerson(auditor, ann.ID, ActRemovePerson) }},
+		{"guard gives an identifier",
+			func() error {
+				_, err := f.s.AddIdentifier(guard, ann.ID, access.Identifier{Kind: access.KindCard, Value: "10457"})
+				return err
+			},
+			false, func() error { return f.s.TryPerson(guard, ann.ID, ActAddIdentifier) }},
+		{"guard takes an identifier",
+			func() error {
+				_, err := f.s.RemoveIdentifier(guard, ann.ID, access.Identifier{Kind: access.KindCard, Value: "10456"})
+				return err
+			},
+			false, func() error { return f.s.TryPerson(guard, ann.ID, ActRemoveIdentifier) }},
+		{"guard edits a door",
+			func() error { d := site.main; d.Lock = 9; _, err := f.s.EditDoor(guard, d); return err },
+			false, func() error { return f.s.TryConf(guard, ConfDoor, site.main.ID, ActEditConf) }},
+		{"remove an access group someone is in",
+			func() error { return f.s.RemoveAccessGroup(f.admin, site.staff.ID) },
+			false, func() error { return f.s.TryConf(f.admin, ConfAccessGroup, site.staff.ID, ActRemoveConf) }},
+		{"remove a level a group gives",
+			func() error { return f.s.RemoveAccessLevel(f.admin, uint32(site.office.ID)) },
+			false, func() error { return f.s.TryConf(f.admin, ConfAccessLevel, uint32(site.office.ID), ActRemoveConf) }},
+		{"auditor removes a time profile",
+			func() error { return f.s.RemoveTimeProfile(auditor, site.hours.ID) },
+			false, func() error { return f.s.TryConf(auditor, ConfTimeProfile, site.hours.ID, ActRemoveConf) }},
+		{"guard edits an apartment",
+			func() error { v := apt; v.Floor = "2"; _, err := f.s.EditApartment(guard, v); return err },
+			false, func() error { return f.s.TryConf(guard, ConfApartment, apt.ID, ActEditConf) }},
+		{"guard changes a group's members",
+			func() error {
+				_, err := f.s.ChangeGroupMembers(guard, site.staff.ID, nil, []uint64{ann.ID}, false)
+				return err
+			},
+			false, func() error { return f.s.TryConf(guard, ConfAccessGroup, site.staff.ID, ActGroupMember) }},
+		{"suspend a suspended operator",
+			func() error { return f.s.SuspendOperator(f.admin, held.Name()) },
+			false, func() error { return f.s.TryOperator(f.admin, held.Name(), ActSuspendOperator) }},
+		{"suspend oneself",
+			func() error { return f.s.SuspendOperator(f.admin, f.admin.Name()) },
+			false, func() error { return f.s.TryOperator(f.admin, f.admin.Name(), ActSuspendOperator) }},
+		{"reactivate an active operator",
+			func() error { return f.s.ReactivateOperator(f.admin, guard.Name()) },
+			false, func() error { return f.s.TryOperator(f.admin, guard.Name(), ActReactivateOperator) }},
+		{"unlock an operator not locked",
+			func() error { return f.s.UnlockOperator(f.admin, guard.Name()) },
+			false, func() error { return f.s.TryOperator(f.admin, guard.Name(), ActUnlockOperator) }},
+		{"reset a second factor there is not",
+			func() error { return f.s.ResetSecondFactor(f.admin, guard.Name()) },
+			false, func() error { return f.s.TryOperator(f.admin, guard.Name(), ActResetSecondFactor) }},
+		{"remove oneself",
+			func() error { return f.s.RemoveOperator(f.admin, f.admin.Name()) },
+			false, func() error { return f.s.TryOperator(f.admin, f.admin.Name(), ActRemoveOperator) }},
+		{"guard resets an operator's password",
+			func() error { _, err := f.s.ResetOperatorPassword(guard, auditor.Name()); return err },
+			false, func() error { return f.s.TryOperator(guard, auditor.Name(), ActResetOperatorPassword) }},
+		{"remove a predefined role",
+			func() error { return f.s.RemoveRole(f.admin, RoleGuard) },
+			false, func() error { return f.s.TryRole(f.admin, RoleGuard, ActRemoveRole) }},
+		{"remove a role someone holds",
+			func() error { return f.s.RemoveRole(f.admin, "Night_desk") },
+			false, func() error { return f.s.TryRole(f.admin, "Night_desk", ActRemoveRole) }},
+		{"guard edits a role",
+			func() error { return f.s.UpdateRole(guard, Role{Name: RoleGuard, Require2FA: true}) },
+			false, func() error { return f.s.TryRole(guard, RoleGuard, ActEditRole) }},
+		{"retry a pending job",
+			func() error { return f.s.RetryJob(f.admin, pending) },
+			false, func() error { return f.s.TryJob(f.admin, pending, ActRetryJob) }},
+		{"guard retries a failed job",
+			func() error { return f.s.RetryJob(guard, failed) },
+			false, func() error { return f.s.TryJob(guard, failed, ActRetryJob) }},
+		{"auditor cancels a job",
+			func() error { return f.s.CancelJob(auditor, pending) },
+			false, func() error { return f.s.TryJob(auditor, pending, ActCancelJob) }},
+		{"guard adds a person",
+			func() error { _, err := f.s.AddPerson(guard, Person{Name: "Bo", Unit: RootUnit}, nil); return err },
+			true, func() error { return f.s.TryAdd(guard, ActAddPerson) }},
+		{"guard adds an operator",
+			func() error {
+				_, err := f.s.AddOperator(guard, NewOperator{Username: "zed", Grants: []Grant{{Role: RoleGuard}}, Units: []uint64{RootUnit}})
+				return err
+			},
+			true, func() error { return f.s.TryAdd(guard, ActAddOperator) }},
+		{"auditor adds a lock",
+			func() error {
+				_, err := f.s.AddLock(auditor, Lock{Name: "Side door", Model: ModelYaleL3, Panel: p.ID})
+				return err
+			},
+			true, func() error { return f.s.TryAdd(auditor, ActAddLock) }},
+		{"auditor enrols a tag",
+			func() error {
+				_, err := f.s.EnrolTag(auditor, Tag{ID: "91:1", Kind: TagKeypad, Panel: p.ID, Slot: 2})
+				return err
+			},
+			true, func() error { return f.s.TryAdd(auditor, ActEnrolTag) }},
+		{"guard creates an account",
+			func() error { _, err := f.s.CreateAccount(guard, "bo@example.com", RootUnit); return err },
+			true, func() error { return f.s.TryAdd(guard, ActCreateAccount) }},
+		{"guard adds a door",
+			func() error {
+				_, err := f.s.AddDoor(guard, Door{ConfMeta: ConfMeta{Name: "Gate", Unit: RootUnit}})
+				return err
+			},
+			true, func() error { return f.s.TryAdd(guard, ActAddDoor) }},
+		{"guard gives a user a door lock",
+			func() error { return f.s.AssignLockUser(guard, f.lock.ID, 2) },
+			true, func() error { return f.s.TryUser(guard, p.ID, 2, ActGiveLock) }},
+		{"auditor enrols a user's tag",
+			func() error {
+				_, err := f.s.EnrolTag(auditor, Tag{ID: "91:2", Kind: TagKeypad, Panel: p.ID, Slot: 2})
+				return err
+			},
+			true, func() error { return f.s.TryUser(auditor, p.ID, 2, ActEnrolUserTag) }},
+		{"guard adds a role",
+			func() error { return f.s.AddRole(guard, Role{Name: "Desk", Perms: PermViewEquipment}) },
+			true, func() error { return f.s.TryAdd(guard, ActAddRole) }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			opErr := c.op()
+			if !IsRefusal(opErr) {
+				t.Fatalf("the operation was not refused: %v", opErr)
+			}
+			want := f.lastLog()
+			before := f.logSeq()
+			atErr := c.at()
+			if atErr == nil || atErr.Error() != opErr.Error() {
+				t.Fatalf("attempt: %v, want the operation's refusal %v", atErr, opErr)
+			}
+			if f.logSeq() != before+1 {
+				t.Fatalf("the attempt wrote %d log entries, want 1", f.logSeq()-before)
+			}
+			got := f.lastLog()
+			if got.Action != want.Action || got.Result != want.Result || got.Operator != want.Operator {
+				t.Errorf("attempt logged\n %+v\nthe operation logged\n %+v", got, want)
+			}
+			if !c.add && (got.Place != want.Place || got.Panel != want.Panel || got.Slot != want.Slot || got.Account != want.Account || got.Unit != want.Unit) {
+				t.Errorf("attempt logged at\n %+v\nthe operation at\n %+v", got, want)
+			}
+		})
+	}
+
+	// Allowed: nothing is logged, and no session ends.
+	before := f.logSeq()
+	for _, err := range []error{
+		f.s.TryPerson(f.admin, ann.ID, ActRemovePerson),
+		f.s.TryConf(f.admin, ConfApartment, apt.ID, ActRemoveConf),
+		f.s.TryOperator(f.admin, guard.Name(), ActSuspendOperator),
+		f.s.TryOperator(f.admin, guard.Name(), ActEditOperator),
+		f.s.TryJob(f.admin, failed, ActRetryJob),
+		f.s.TryAdd(f.admin, ActAddPerson),
+	} {
+		if err != nil {
+			t.Errorf("an allowed attempt: %v", err)
+		}
+	}
+	if f.logSeq() != before {
+		t.Errorf("allowed attempts logged %d entries", f.logSeq()-before)
+	}
+	if _, err := f.s.Actor(guard.Name(), "test"); err != nil {
+		t.Errorf("an allowed attempt changed the operator: %v", err)
+	}
 }

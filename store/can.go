@@ -16,6 +16,10 @@ const (
 	ActUnassignAccount UserAction = "unassign account"
 	ActResetPassword   UserAction = "reset password"
 	ActRemoveAccount   UserAction = "remove account"
+	// The user's door locks and tags: picking the lock or typing the
+	// tag comes after, so the attempt is about the user.
+	ActGiveLock     UserAction = "give door lock"
+	ActEnrolUserTag UserAction = "enrol tag"
 )
 
 // CheckUser reports whether the actor may do act on panel user u of panel p

@@ -65,15 +65,9 @@ func (s *Store) GroupMembers(a Actor, group uint32) ([]Person, error) {
 // change. With dryRun every check is made and nothing is written.
 func (s *Store) ChangeGroupMembers(a Actor, group uint32, add, remove []uint64, dryRun bool) (MembersChange, error) {
 	var out MembersChange
-	w := s.begin(a, "accessgroup.members", fmt.Sprintf("access group %d", group))
+	w := s.beginMembers(a, group)
 	err := s.finish(w, func() error {
-		if g, err := confGet[AccessGroup](w.txn, &accessGroups, group); err == nil && s.unitInScope(a, g.Unit) {
-			w.unit, w.place = g.Unit, confLabel(accessGroups.noun, g.ID, g.Name)
-		}
-		if err := a.need(PermManagePeople); err != nil {
-			return err
-		}
-		g, err := confRead[AccessGroup](s, w.txn, a, &accessGroups, group)
+		g, err := s.membersFrame(w, group)
 		if err != nil {
 			return err
 		}
@@ -151,6 +145,24 @@ func (s *Store) ChangeGroupMembers(a Actor, group uint32, add, remove []uint64, 
 		return MembersChange{}, err
 	}
 	return out, nil
+}
+
+func (s *Store) beginMembers(a Actor, group uint32) *wtx {
+	return s.begin(a, "accessgroup.members", fmt.Sprintf("access group %d", group))
+}
+
+// membersFrame is what a change of a group's members checks first (and
+// TryConf's members attempt checks): the group named for the log, the
+// permission, the group visible to the actor.
+func (s *Store) membersFrame(w *wtx, group uint32) (AccessGroup, error) {
+	a := w.actor
+	if g, err := confGet[AccessGroup](w.txn, &accessGroups, group); err == nil && s.unitInScope(a, g.Unit) {
+		w.unit, w.place = g.Unit, confLabel(accessGroups.noun, g.ID, g.Name)
+	}
+	if err := a.need(PermManagePeople); err != nil {
+		return AccessGroup{}, err
+	}
+	return confRead[AccessGroup](s, w.txn, a, &accessGroups, group)
 }
 
 // groupNames names a person's access groups for the log, "none" for none.

@@ -89,11 +89,8 @@ func (s *Store) GetJob(a Actor, seq uint64) (Job, error) {
 // and unlock commands are not retried late: give them again.
 func (s *Store) RetryJob(a Actor, seq uint64) error {
 	return s.jobOp(a, "job.retry", seq, func(w *wtx, j Job) error {
-		if j.State != JobFailed {
-			return refuse(ErrState, "job %d is %s: only a failed job can be retried", seq, jobStateName(j))
-		}
-		if j.command() {
-			return refuse(ErrState, "job %d is an old %s command: give the command again instead of retrying it", seq, j.Op)
+		if err := ruleRetry(j); err != nil {
+			return err
 		}
 		was := j
 		j.State, j.Attempts, j.NextTry, j.LastError, j.By = JobPending, 0, w.s.now(), "", w.actor.name
@@ -140,8 +137,8 @@ func (s *Store) RetryJob(a Actor, seq uint64) error {
 // the next poll of a panel that reads back tells whether it has the change.
 func (s *Store) CancelJob(a Actor, seq uint64) error {
 	return s.jobOp(a, "job.cancel", seq, func(w *wtx, j Job) error {
-		if j.State != JobPending && j.State != JobFailed {
-			return refuse(ErrState, "job %d is %s already: nothing to cancel", seq, j.State)
+		if err := ruleCancel(j); err != nil {
+			return err
 		}
 		was := j
 		before := jobIndex(j)

@@ -382,8 +382,18 @@ func (s *Store) checkOperator(w *wtx, o *Operator, was *Operator) error {
 // holding no permission the actor lacks. Not found and out of scope read
 // the same, so an operator cannot learn who exists elsewhere.
 func (s *Store) operatorOp(a Actor, action, username string, need Perm, body func(w *wtx, r *operatorRecord) error) error {
+	err := s.operatorFrame(a, action, username, need, body)
+	if err == nil && revokes[action] {
+		s.revoke(username)
+	}
+	return err
+}
+
+// operatorFrame is operatorOp without ending the operator's sessions: an
+// attempt (TryOperator) that changes nothing ends none.
+func (s *Store) operatorFrame(a Actor, action, username string, need Perm, body func(w *wtx, r *operatorRecord) error) error {
 	w := s.begin(a, action, "operator "+username)
-	err := s.finish(w, func() error {
+	return s.finish(w, func() error {
 		if err := a.need(need); err != nil {
 			return err
 		}
@@ -395,15 +405,20 @@ func (s *Store) operatorOp(a Actor, action, username string, need Perm, body fun
 			return refuse(ErrNotFound, "no operator %q in your organization units: see guardroom operator list", username)
 		}
 		w.unit = opUnit(r.Operator)
-		if held := s.operatorPerms(w.txn, r.Operator); held&^a.perms != 0 && !a.internal && username != a.name {
-			return refuse(ErrPermission, "operator %s holds permissions you do not have (%s): ask an administrator", username, held&^a.perms)
+		if err := ruleOperatorHeld(a, username, s.operatorPerms(w.txn, r.Operator)); err != nil {
+			return err
 		}
 		return body(w, &r)
 	})
-	if err == nil && revokes[action] {
-		s.revoke(username)
+}
+
+// ruleOperatorHeld refuses a change of an operator who holds permissions
+// the actor lacks (oneself excepted): nobody manages more than they hold.
+func ruleOperatorHeld(a Actor, username string, held Perm) error {
+	if held&^a.perms != 0 && !a.internal && username != a.name {
+		return refuse(ErrPermission, "operator %s holds permissions you do not have (%s): ask an administrator", username, held&^a.perms)
 	}
-	return err
+	return nil
 }
 
 // revokes are the operator changes that end the operator's open sessions.
@@ -464,11 +479,8 @@ func (s *Store) UpdateOperator(a Actor, o Operator) error {
 // sessions.
 func (s *Store) SuspendOperator(a Actor, username string) error {
 	return s.operatorOp(a, "operator.suspend", username, PermManageOperators, func(w *wtx, r *operatorRecord) error {
-		if r.Suspended {
-			return refuse(ErrState, "operator %s is suspended already", username)
-		}
-		if username == a.name {
-			return refuse(ErrState, "you cannot suspend yourself: ask another administrator")
+		if err := ruleSuspendOperator(a, *r, s.now()); err != nil {
+			return err
 		}
 		next := r.Operator
 		next.Suspended = true
@@ -485,8 +497,8 @@ func (s *Store) SuspendOperator(a Actor, username string) error {
 // ReactivateOperator lets a suspended operator log in again.
 func (s *Store) ReactivateOperator(a Actor, username string) error {
 	return s.operatorOp(a, "operator.reactivate", username, PermManageOperators, func(w *wtx, r *operatorRecord) error {
-		if !r.Suspended {
-			return refuse(ErrState, "operator %s is not suspended", username)
+		if err := ruleReactivateOperator(a, *r, s.now()); err != nil {
+			return err
 		}
 		r.Suspended = false
 		w.set(operatorKey(username), *r)
@@ -498,8 +510,8 @@ func (s *Store) ReactivateOperator(a Actor, username string) error {
 // RemoveOperator deletes an operator; their log entries stay.
 func (s *Store) RemoveOperator(a Actor, username string) error {
 	return s.operatorOp(a, "operator.remove", username, PermManageOperators, func(w *wtx, r *operatorRecord) error {
-		if username == a.name {
-			return refuse(ErrState, "you cannot remove yourself: ask another administrator")
+		if err := ruleRemoveOperator(a, *r, s.now()); err != nil {
+			return err
 		}
 		gone := r.Operator
 		gone.Suspended = true
@@ -521,8 +533,8 @@ func (s *Store) RemoveOperator(a Actor, username string) error {
 // UnlockOperator lifts a lockout after failed logins.
 func (s *Store) UnlockOperator(a Actor, username string) error {
 	return s.operatorOp(a, "operator.unlock", username, PermManageOperators, func(w *wtx, r *operatorRecord) error {
-		if !s.now().Before(r.LockedUntil) && r.Failures == 0 {
-			return refuse(ErrState, "operator %s is not locked", username)
+		if err := ruleUnlockOperator(a, *r, s.now()); err != nil {
+			return err
 		}
 		r.LockedUntil, r.Failures, r.Lockouts = time.Time{}, 0, 0
 		w.set(operatorKey(username), *r)
@@ -558,8 +570,8 @@ func (s *Store) ResetOperatorPassword(a Actor, username string) (string, error) 
 // they enrol again at the next login if their role requires it.
 func (s *Store) ResetSecondFactor(a Actor, username string) error {
 	return s.operatorOp(a, "operator.reset-2fa", username, PermManageOperators, func(w *wtx, r *operatorRecord) error {
-		if !r.TwoFactor && r.TOTPPending == "" {
-			return refuse(ErrState, "operator %s has no second factor to reset", username)
+		if err := ruleResetSecondFactor(a, *r, s.now()); err != nil {
+			return err
 		}
 		r.TwoFactor, r.TOTP, r.TOTPPending, r.TOTPStep, r.Recovery = false, "", "", 0, nil
 		w.set(operatorKey(username), *r)

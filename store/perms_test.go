@@ -358,6 +358,55 @@ func permCases() []permCase {
 		{"TryTag", PermManageLocksTags, false, func(f *fx, a Actor, i int) error {
 			return f.s.TryTag(a, tag(f, i).ID, ActDisableTag)
 		}},
+		{"TryPerson/edit", PermManagePeople, false, func(f *fx, a Actor, i int) error {
+			return f.s.TryPerson(a, person(f, i).ID, ActEditPerson)
+		}},
+		{"TryConf/edit door", PermManagePeople, false, func(f *fx, a Actor, i int) error {
+			return f.s.TryConf(a, ConfDoor, f.accessSite(RootUnit).main.ID, ActEditConf)
+		}},
+		{"TryConf/remove apartment", PermManagePeople, false, func(f *fx, a Actor, i int) error {
+			return f.s.TryConf(a, ConfApartment, f.apartment(RootUnit, fmt.Sprintf("Doomed %d", i)).ID, ActRemoveConf)
+		}},
+		{"TryConf/members", PermManagePeople, false, func(f *fx, a Actor, i int) error {
+			return f.s.TryConf(a, ConfAccessGroup, f.accessSite(RootUnit).staff.ID, ActGroupMember)
+		}},
+		{"TryOperator", PermManageOperators, false, func(f *fx, a Actor, i int) error {
+			return f.s.TryOperator(a, f.operator(RoleGuard).Name(), ActSuspendOperator)
+		}},
+		{"CheckOperator", PermManageOperators, false, func(f *fx, a Actor, i int) error {
+			return f.s.CheckOperator(a, f.operator(RoleGuard).Name(), ActSuspendOperator)
+		}},
+		{"TryRole", PermManageOperators, false, func(f *fx, a Actor, i int) error {
+			name := fmt.Sprintf("Role %d", i)
+			if err := f.s.AddRole(f.admin, Role{Name: name, Perms: PermViewEquipment}); err != nil {
+				f.t.Fatal(err)
+			}
+			return f.s.TryRole(a, name, ActRemoveRole)
+		}},
+		{"CheckRole", PermManageOperators, false, func(f *fx, a Actor, i int) error {
+			return f.s.CheckRole(a, RoleGuard, ActEditRole)
+		}},
+		{"TryJob/retry user", PermManagePanelUsers, false, func(f *fx, a Actor, i int) error {
+			return f.s.TryJob(a, failed(f, userJob(f)), ActRetryJob)
+		}},
+		{"TryJob/cancel arm", PermArmDisarm, false, func(f *fx, a Actor, i int) error {
+			return f.s.TryJob(a, armJob(f)(), ActCancelJob)
+		}},
+		{"TryAdd/person", PermManagePeople, false, func(f *fx, a Actor, i int) error {
+			return f.s.TryAdd(a, ActAddPerson)
+		}},
+		{"TryAdd/operator", PermManageOperators, false, func(f *fx, a Actor, i int) error {
+			return f.s.TryAdd(a, ActAddOperator)
+		}},
+		{"TryAdd/lock", PermManageLocksTags, false, func(f *fx, a Actor, i int) error {
+			return f.s.TryAdd(a, ActAddLock)
+		}},
+		{"TryAdd/account", PermManageAccounts, false, func(f *fx, a Actor, i int) error {
+			return f.s.TryAdd(a, ActCreateAccount)
+		}},
+		{"TryAdd/import people", PermManagePeople | PermBulkImport, false, func(f *fx, a Actor, i int) error {
+			return f.s.TryAdd(a, ActImportPeople)
+		}},
 		// Reads.
 		{"ListPanels", PermViewEquipment, false, func(f *fx, a Actor, i int) error {
 			_, err := f.s.ListPanels(a)

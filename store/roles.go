@@ -193,8 +193,8 @@ func (s *Store) UpdateRole(a Actor, r Role) error {
 		}
 		// Changing a role changes what its holders may do: only one who
 		// holds all of it, before and after, may.
-		if missing := was.Perms &^ a.perms; missing != 0 && !a.internal {
-			return refuse(ErrPermission, "role %s holds permissions you do not have (%s): ask an administrator", was.Name, missing)
+		if err := ruleRoleHeld(a, was); err != nil {
+			return err
 		}
 		w.set(roleKey(next.Name), next)
 		w.log(roleFields(was), roleFields(next))
@@ -243,18 +243,12 @@ func (s *Store) RemoveRole(a Actor, name string) error {
 		if !ok {
 			return refuse(ErrNotFound, "no role %q: see guardroom operator roles", name)
 		}
-		if r.Builtin {
-			return refuse(ErrState, "%s is a predefined role and cannot be removed", r.Name)
-		}
-		if missing := r.Perms &^ a.perms; missing != 0 && !a.internal {
-			return refuse(ErrPermission, "role %s holds permissions you do not have (%s): ask an administrator", r.Name, missing)
-		}
 		holders, err := roleHolders(w, r.Name)
 		if err != nil {
 			return err
 		}
-		if len(holders) > 0 {
-			return refuse(ErrState, "role %s is granted to %s: take it from them first", r.Name, strings.Join(holders, ", "))
+		if err := ruleRemoveRole(a, r, holders); err != nil {
+			return err
 		}
 		w.del(roleKey(r.Name))
 		w.log(roleFields(r), nil)

@@ -52,10 +52,7 @@ func (s *Store) AddSSHKey(a Actor, username, line string) (SSHKey, error) {
 	if err != nil {
 		return SSHKey{}, err
 	}
-	need := PermManageOperators
-	if username == a.name {
-		need = 0
-	}
+	need := keyPerm(a, username)
 	err = s.operatorOp(a, "operator.add-key", username, need, func(w *wtx, r *operatorRecord) error {
 		var owner string
 		err := getRaw(w.txn, sshKeyIdx(key.Fingerprint), &owner)
@@ -81,10 +78,7 @@ func (s *Store) AddSSHKey(a Actor, username, line string) (SSHKey, error) {
 
 // RemoveSSHKey takes a key from an operator, by fingerprint or comment.
 func (s *Store) RemoveSSHKey(a Actor, username, ref string) error {
-	need := PermManageOperators
-	if username == a.name {
-		need = 0
-	}
+	need := keyPerm(a, username)
 	return s.operatorOp(a, "operator.remove-key", username, need, func(w *wtx, r *operatorRecord) error {
 		for i, k := range r.Keys {
 			if k.Fingerprint == ref || (k.Comment != "" && k.Comment == ref) {

@@ -438,8 +438,9 @@ var textFree = map[string]string{
 	"ReportLocks": "a device's words", "FinishJob": "a device's words", "ParkJob": "a driver's words", "DueJobs": "a read",
 }
 
-// readOp are operations that only read.
-var readOp = regexp.MustCompile(`^(List|Get|Find|Check|Export|Verify|Suggest|Sync|Mail|Lock(Alerts)?$|LogEntry$|UserTags$|Decide$|WhoCanOpen$|AccessSettings$|AccessGroupsFor$)`)
+// readOp are operations that only read, and the attempts (Try…), which
+// store nothing but a refusal's log entry.
+var readOp = regexp.MustCompile(`^(List|Get|Find|Check|Try|Export|Verify|Suggest|Sync|Mail|Lock(Alerts)?$|LogEntry$|UserTags$|Decide$|WhoCanOpen$|AccessSettings$|AccessGroupsFor$)`)
 
 // TestEveryTextIsChecked keeps textCases whole: every exported Store
 // method that takes an Actor is in textCases, in textFree with its reason,

@@ -841,9 +841,10 @@ func (d *accessDetails) editing() bool { return false }
 func (d *accessDetails) dock() bool    { return true }
 
 func (d *accessDetails) update(msg tea.Msg) (tea.Cmd, bool) {
-	return detailsKey(d.s.c, msg, func() (string, bool) { return d.key, d.s.hasKey(d.v, d.key) },
+	return detailsKeyTry(d.s.c, msg, func() (string, bool) { return d.key, d.s.hasKey(d.v, d.key) },
 		func(string) []ActionID { return rowActions(d.v) },
 		func(id ActionID, key string) error { return d.s.availableFor(d.v, id, key) },
+		func(id ActionID, key string) func() error { return d.s.tryAccess(d.v, id, key) },
 		func(id ActionID, key string) tea.Cmd { return d.s.runFor(d.v, id, key) })
 }
 

@@ -159,21 +159,29 @@ const (
 	ActKeypadCancel  ActionID = "keypad.cancel"
 	ActDriftPush     ActionID = "drift.push"
 	ActDriftAccept   ActionID = "drift.accept"
+	// An access group's members dialog (and its add list, which marks
+	// with the same keys).
+	ActMembersMark    ActionID = "members.mark"
+	ActMembersMarkAll ActionID = "members.mark-all"
+	ActMembersAdd     ActionID = "members.add"
+	ActMembersRemove  ActionID = "members.remove"
 )
 
 // The dialogs' scopes: their keys are looked up there only.
 const (
 	scrKeypadSteps screenID = "dialog.keypad-steps"
 	scrDrift       screenID = "dialog.drift"
+	scrMembers     screenID = "dialog.members"
 )
 
-func isDialogScope(s screenID) bool { return s == scrKeypadSteps || s == scrDrift }
+func isDialogScope(s screenID) bool { return s == scrKeypadSteps || s == scrDrift || s == scrMembers }
 
 // dialogActions are the actions of the dialogs a screen's action opens,
 // for the help: opener → the dialog's actions.
 var dialogActions = map[ActionID][]ActionID{
-	ActJobSteps:     {ActKeypadConfirm, ActKeypadCancel},
-	ActDriftResolve: {ActDriftPush, ActDriftAccept},
+	ActJobSteps:      {ActKeypadConfirm, ActKeypadCancel},
+	ActDriftResolve:  {ActDriftPush, ActDriftAccept},
+	ActAGroupMembers: {ActMembersMark, ActMembersMarkAll, ActMembersAdd, ActMembersRemove},
 }
 
 var registry = []Action{
@@ -314,6 +322,10 @@ var registry = []Action{
 	{ID: ActAptAdd, Keys: []string{"n"}, Short: "add", Long: "Add an apartment: a name unique in its unit, the floor and notes.", Writes: true, Scope: scrAccessApts},
 	{ID: ActAptEdit, Keys: []string{"e"}, Short: "edit", Long: "Change the apartment; the people living there stay.", Writes: true, Scope: scrAccessApts},
 	{ID: ActAptRemove, Keys: []string{"R"}, Short: "remove", Long: "Remove an apartment nobody lives in (asks first).", Writes: true, Destroys: true, Scope: scrAccessApts},
+	{ID: ActMembersMark, Keys: []string{"space"}, Short: "mark", Long: "In the members of an access group, and the people to add: mark or unmark the person under the cursor.", Scope: scrMembers},
+	{ID: ActMembersMarkAll, Keys: []string{"ctrl+a"}, Short: "all shown", Long: "In the members of an access group, and the people to add: mark everyone the filter shows (again: unmark them).", Scope: scrMembers},
+	{ID: ActMembersAdd, Keys: []string{"ctrl+n"}, Short: "add", Long: "In the members of an access group: pick people to add, several at once.", Writes: true, Scope: scrMembers},
+	{ID: ActMembersRemove, Keys: []string{"ctrl+x"}, Short: "remove marked", Long: "In the members of an access group: take the marked people (or the one under the cursor) out of the group (asks first).", Writes: true, Destroys: true, Scope: scrMembers},
 	{ID: ActAGroupMembers, Keys: []string{"m"}, Short: "members", Long: "The group's members: add people several at once from a filtered list (ctrl+a marks all shown), remove the marked ones (asks first).", Scope: scrAccessGroups},
 }
 

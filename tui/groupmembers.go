@@ -69,32 +69,54 @@ func (l *checklist) key(k tea.KeyPressMsg) bool {
 		l.cursor = max(l.cursor-10, 0)
 	case "pgdown":
 		l.cursor = min(l.cursor+10, max(n-1, 0))
-	case "space":
-		if l.cursor < n {
-			id := l.people[l.shown[l.cursor]].ID
-			l.marked[id] = !l.marked[id]
-			if !l.marked[id] {
-				delete(l.marked, id)
-			}
-		}
-	case "ctrl+a":
-		all := n > 0
-		for _, i := range l.shown {
-			all = all && l.marked[l.people[i].ID]
-		}
-		for _, i := range l.shown {
-			if all {
-				delete(l.marked, l.people[i].ID)
-			} else {
-				l.marked[l.people[i].ID] = true
-			}
-		}
 	default:
 		if l.query.key(k) {
 			l.filter()
 			return true
 		}
 		return false
+	}
+	return true
+}
+
+// mark marks or unmarks the person under the cursor (members.mark).
+func (l *checklist) mark() {
+	if l.cursor < len(l.shown) {
+		id := l.people[l.shown[l.cursor]].ID
+		l.marked[id] = !l.marked[id]
+		if !l.marked[id] {
+			delete(l.marked, id)
+		}
+	}
+}
+
+// markAll marks everyone shown, or unmarks them when all are marked
+// (members.mark-all).
+func (l *checklist) markAll() {
+	all := len(l.shown) > 0
+	for _, i := range l.shown {
+		all = all && l.marked[l.people[i].ID]
+	}
+	for _, i := range l.shown {
+		if all {
+			delete(l.marked, l.people[i].ID)
+		} else {
+			l.marked[l.people[i].ID] = true
+		}
+	}
+}
+
+// markKey runs the marking actions of the registry (remapped keys as
+// remapped); it reports whether the key was one of them.
+func (l *checklist) markKey(c *common, k tea.KeyPressMsg) bool {
+	act, ok := c.keys.lookupAmong([]ActionID{ActMembersMark, ActMembersMarkAll}, k.String())
+	switch {
+	case !ok:
+		return false
+	case act.ID == ActMembersMark:
+		l.mark()
+	default:
+		l.markAll()
 	}
 	return true
 }
@@ -236,34 +258,47 @@ func (d *groupMembers) update(msg tea.Msg) (tea.Cmd, bool) {
 		d.list.query.paste(msg.Content)
 		d.list.filter()
 	case tea.KeyPressMsg:
-		switch msg.String() {
-		case "esc":
+		if msg.String() == "esc" {
 			return nil, true
-		case "ctrl+n":
-			if err := d.c.actor.Need(store.PermManagePeople); err != nil {
-				d.err = errText(err)
-				return nil, false
-			}
-			p := newMemberAdd(d)
-			return tea.Batch(d.c.open(p), p.load()), false
-		case "ctrl+x":
-			return d.confirmRemove(), false
 		}
-		if d.list.key(msg) {
+		if act, ok := d.c.keys.lookupAmong([]ActionID{ActMembersAdd, ActMembersRemove}, msg.String()); ok {
+			return d.run(act), false
+		}
+		if d.list.markKey(d.c, msg) || d.list.key(msg) {
 			d.err = ""
 		}
 	}
 	return nil, false
 }
 
+// run runs an action of the dialog that writes. One the operator may not
+// do asks the store anyway (TryConf), so the refused attempt is in the
+// action log as the command line's is; the dialog shows the refusal.
+func (d *groupMembers) run(act Action) tea.Cmd {
+	c := d.c
+	open := func() tea.Cmd {
+		if act.ID == ActMembersAdd {
+			p := newMemberAdd(d)
+			return tea.Batch(c.open(p), p.load())
+		}
+		return d.confirmRemove()
+	}
+	if err := d.writeErr(); err != nil {
+		d.err = act.Short + ": " + errText(err)
+		g := d.g.ID
+		return c.refused(act, err, func() error { return c.st.TryConf(c.actor, store.ConfAccessGroup, g, store.ActGroupMember) }, open)
+	}
+	return open()
+}
+
+// writeErr is why the operator may not change the members: the store's
+// permission refusal.
+func (d *groupMembers) writeErr() error { return d.c.actor.Need(store.PermManagePeople) }
+
 // confirmRemove asks before taking the marked members (or the one under
 // the cursor) out of the group; enter and esc keep them.
 func (d *groupMembers) confirmRemove() tea.Cmd {
 	c := d.c
-	if err := c.actor.Need(store.PermManagePeople); err != nil {
-		d.err = errText(err)
-		return nil
-	}
 	people := d.list.chosen()
 	if len(people) == 0 {
 		d.err = "nobody to remove: the group has no members shown"
@@ -298,7 +333,7 @@ func (d *groupMembers) view(width, height int) string {
 	case !d.loaded:
 		body = append(body, t.Dim.Render("Loading…"))
 	default:
-		body = append(body, d.list.lines(t, w, height-12, "Nobody is in this group yet: press ctrl+n to add people.")...)
+		body = append(body, d.list.lines(t, w, height-12, "Nobody is in this group yet: press "+c.keys.keyLabel(ActMembersAdd)+" to add people.")...)
 	}
 	if d.note != "" && d.err == "" {
 		body = append(body, "", t.StatusOK.Render(wrap(d.note, w)))
@@ -306,9 +341,9 @@ func (d *groupMembers) view(width, height int) string {
 	if d.err != "" {
 		body = append(body, "", t.StatusError.Render(wrap(d.err, w)))
 	}
-	k := t.HintKey.Render
+	greyed := c.readOnly() || d.writeErr() != nil
 	body = append(body, "",
-		truncate(k("space")+" mark  "+k("ctrl+a")+" all shown  "+k("ctrl+n")+" add  "+k("ctrl+x")+" remove marked  "+k("esc")+" close", w))
+		truncate(dialogHintsSep(c, "  ", greyed, ActMembersMark, ActMembersMarkAll, ActMembersAdd, ActMembersRemove)+t.HintKey.Render("esc")+" close", w))
 	return c.frame("Members of "+d.label(), w, body...)
 }
 
@@ -424,7 +459,7 @@ func (d *memberAdd) update(msg tea.Msg) (tea.Cmd, bool) {
 				return m
 			}, false
 		}
-		if d.list.key(msg) {
+		if d.list.markKey(p.c, msg) || d.list.key(msg) {
 			d.err = ""
 		}
 	}
@@ -453,6 +488,6 @@ func (d *memberAdd) view(width, height int) string {
 	}
 	k := t.HintKey.Render
 	body = append(body, "",
-		truncate(k("space")+" mark  "+k("ctrl+a")+" all shown  "+k("enter")+" add marked  "+k("esc")+" cancel", w))
+		truncate(dialogHintsSep(c, "  ", false, ActMembersMark, ActMembersMarkAll)+k("enter")+" add marked  "+k("esc")+" cancel", w))
 	return c.frame("Add people to "+d.parent.label(), w, body...)
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/guardroom/guardroom/store"
+	"github.com/guardroom/guardroom/themes"
 )
 
 // addNorthPeople adds three people whose names hold "north", and one in
@@ -124,6 +125,20 @@ func TestAccessGroupMembersGuard(t *testing.T) {
 	if g := groupIDs(t, x, x.ana); len(g[0]) != 1 {
 		t.Fatalf("Ana's groups %v", g)
 	}
+	// The refused keys are in the action log as the command line's
+	// attempt is.
+	console, ok := awaitEntry(t, f, "accessgroup.members")
+	if !ok {
+		t.Fatal("the console's refused change of the members is not in the action log")
+	}
+	guard := f.ops[store.RoleGuard]
+	if _, err := f.s.ChangeGroupMembers(guard, x.staffGroup.ID, nil, []uint64{x.ana.ID}, false); !store.IsRefusal(err) {
+		t.Fatalf("the command line's change was not refused: %v", err)
+	}
+	cli, _ := lastEntry(t, f, "accessgroup.members")
+	if cli.Seq == console.Seq || cli.Place != console.Place || cli.Result != console.Result || cli.Operator != console.Operator || cli.Unit != console.Unit {
+		t.Errorf("the console logged\n %+v\nthe command line\n %+v", console, cli)
+	}
 }
 
 // The members dialog and the add list, golden at 80x24 and 200x50:
@@ -214,4 +229,66 @@ func TestScreensAccessApartments(t *testing.T) {
 	goldenSmallAndLarge(t, f, []screenCase{
 		{"View", func(c driver) { c.press("0", "t"); c.waitScreen("Access › Apartments", "1-1 of 1", "N1") }},
 	})
+}
+
+// The members dialog's keys are registry actions: remapped in the config,
+// the dialog offers and takes the new key, not the old one, and the help
+// of the access groups lists them.
+func TestMembersKeysRemapped(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	addAccessSite(t, f)
+	c := start(t, f, consoleOpts{w: 120, h: 40, keys: map[string][]string{"members.remove": {"D"}}})
+	c.press("0", "a")
+	c.waitScreen("Access › Access groups", "1-1 of 1")
+	c.press("?")
+	c.waitScreen("In their dialogs", "D                  members.remove", "ctrl+n             members.add")
+	c.press("esc")
+	c.press("m")
+	c.waitScreen("Members of access group 1 Staff group", "Ana Access", "D remove marked")
+	// ctrl+x no longer removes: the filter typed after it still takes the
+	// keys, so no confirmation opened.
+	c.press("ctrl+x")
+	c.typ("zz")
+	c.waitScreen("nothing matches")
+	if scr := c.screen(); strings.Contains(scr, "Ana Access from") {
+		t.Fatalf("the old key still removes:\n%s", scr)
+	}
+	c.press("backspace", "backspace")
+	c.waitScreen("1 of 1 shown")
+	c.press("D")
+	c.waitScreen("Remove person 1 Ana Access from access group 1 Staff group?")
+}
+
+// Read-only mode (an auditor), and an operator who may not change people
+// (a guard), see the dialog's writing keys greyed; the marking keys and
+// an administrator's keys are not.
+func TestMembersKeysGreyed(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	x := addAccessSite(t, f)
+	km, err := newKeymap(nil)
+	check(t, err)
+	th := themes.Dark()
+	for _, tc := range []struct {
+		who    string
+		actor  store.Actor
+		greyed bool
+	}{{"auditor", f.ops[store.RoleAuditor], true}, {"guard", f.ops[store.RoleGuard], true}, {"admin", f.admin, false}} {
+		t.Run(tc.who, func(t *testing.T) {
+			c := &common{st: f.s, actor: tc.actor, keys: km, theme: th}
+			d := &groupMembers{c: c, g: x.staffGroup, loaded: true}
+			view := d.view(120, 40)
+			grey := th.HintDisabled.Render("ctrl+x remove marked")
+			if strings.Contains(view, grey) != tc.greyed {
+				t.Errorf("ctrl+x remove marked greyed: %t, want %t", !tc.greyed, tc.greyed)
+			}
+			if strings.Contains(view, th.HintDisabled.Render("ctrl+n add")) != tc.greyed {
+				t.Errorf("ctrl+n add greyed: %t, want %t", !tc.greyed, tc.greyed)
+			}
+			if !strings.Contains(view, th.HintKey.Render("space")+" mark") {
+				t.Errorf("marking is greyed:\n%s", view)
+			}
+		})
+	}
 }

@@ -201,15 +201,22 @@ func (d *keypadSteps) view(width, height int) string {
 // keys show as remapped), greyed in read-only mode: the store refuses
 // them there.
 func dialogHints(c *common, ids ...ActionID) string {
+	return dialogHintsSep(c, "   ", c.readOnly(), ids...)
+}
+
+// dialogHintsSep is dialogHints with sep after each hint, greying the
+// actions that write when greyWrites (read-only mode, or a permission the
+// dialog's writes need and the operator lacks).
+func dialogHintsSep(c *common, sep string, greyWrites bool, ids ...ActionID) string {
 	t := c.theme
 	var b strings.Builder
 	for _, id := range ids {
 		key, short := c.keys.keyLabel(id), c.keys.action(id).Short
-		if c.keys.action(id).Writes && c.readOnly() {
-			b.WriteString(t.HintDisabled.Render(key+" "+short) + "   ")
+		if c.keys.action(id).Writes && greyWrites {
+			b.WriteString(t.HintDisabled.Render(key+" "+short) + sep)
 			continue
 		}
-		b.WriteString(t.HintKey.Render(key) + " " + short + "   ")
+		b.WriteString(t.HintKey.Render(key) + " " + short + sep)
 	}
 	return b.String()
 }

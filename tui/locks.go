@@ -256,6 +256,9 @@ func (s *locksScreen) available(id ActionID) error {
 
 // tryFor is the store's attempt at a greyed action on the selected lock.
 func (s *locksScreen) tryFor(id ActionID) func() error {
+	if t := tryAdd(s.c, id); t != nil {
+		return t
+	}
 	r, ok := s.selected()
 	if !ok {
 		return nil
@@ -264,6 +267,9 @@ func (s *locksScreen) tryFor(id ActionID) func() error {
 }
 
 func (s *locksScreen) tryLock(id ActionID, r lockRow) func() error {
+	if t := tryJob(s.c, id, r.l.Sync); t != nil {
+		return t
+	}
 	var act store.LockAction
 	switch id {
 	case ActLockLock:

@@ -740,8 +740,8 @@ func (d *opDetails) editing() bool { return false }
 func (d *opDetails) dock() bool { return true }
 
 func (d *opDetails) update(msg tea.Msg) (tea.Cmd, bool) {
-	return detailsKey(d.s.c, msg, func() (opRow, bool) { return d.s.row(d.username) },
-		func(opRow) []ActionID { return opDetailActions }, d.s.availableFor, d.s.runFor)
+	return detailsKeyTry(d.s.c, msg, func() (opRow, bool) { return d.s.row(d.username) },
+		func(opRow) []ActionID { return opDetailActions }, d.s.availableFor, d.s.tryOperator, d.s.runFor)
 }
 
 // statusSentence is the operator's status with what it means.
@@ -879,8 +879,8 @@ func (d *roleDetails) editing() bool { return false }
 func (d *roleDetails) dock() bool    { return true }
 
 func (d *roleDetails) update(msg tea.Msg) (tea.Cmd, bool) {
-	return detailsKey(d.s.c, msg, func() (roleRow, bool) { return d.s.role(d.name) },
-		func(roleRow) []ActionID { return roleDetailActions }, d.s.roleAvailable, d.s.runRole)
+	return detailsKeyTry(d.s.c, msg, func() (roleRow, bool) { return d.s.role(d.name) },
+		func(roleRow) []ActionID { return roleDetailActions }, d.s.roleAvailable, d.s.tryRole, d.s.runRole)
 }
 
 func (d *roleDetails) view(width, height int) string {

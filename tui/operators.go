@@ -464,40 +464,18 @@ func (s *operatorsScreen) availableFor(id ActionID, r opRow) error {
 	if id == ActOpen {
 		return nil
 	}
+	act := operatorAction(id)
+	if act == "" {
+		return notNowf("not an action of this screen")
+	}
 	if err := c.actor.Need(store.PermManageOperators); err != nil {
 		return err
 	}
-	if r.missing != 0 && !r.self {
-		return notNowf("operator %s holds permissions you do not have (%s): ask an administrator", o.Username, r.missing)
+	if err := c.st.CheckOperator(c.actor, o.Username, act); err != nil {
+		return rowScoped(err)
 	}
-	switch id {
-	case ActOpSuspend:
-		if o.Suspended {
-			return notNowf("operator %s is suspended already", o.Username)
-		}
-		if r.self {
-			return notNowf("you cannot suspend yourself: ask another administrator")
-		}
-	case ActOpReactivate:
-		if !o.Suspended {
-			return notNowf("operator %s is not suspended", o.Username)
-		}
-	case ActOpUnlock:
-		if !r.now.Before(o.LockedUntil) && o.Failures == 0 {
-			return notNowf("operator %s is not locked", o.Username)
-		}
-	case ActOpReset2FA:
-		if !o.TwoFactor {
-			return notNowf("operator %s has no second factor to reset", o.Username)
-		}
-	case ActOpRemoveKey:
-		if len(o.Keys) == 0 {
-			return notNowf("operator %s has no SSH key to remove", o.Username)
-		}
-	case ActOpRemove:
-		if r.self {
-			return notNowf("you cannot remove yourself: ask another administrator")
-		}
+	if id == ActOpRemoveKey && len(o.Keys) == 0 {
+		return notNowf("operator %s has no SSH key to remove", o.Username)
 	}
 	return nil
 }
@@ -508,19 +486,14 @@ func (s *operatorsScreen) roleAvailable(id ActionID, r roleRow) error {
 	if id == ActOpen {
 		return nil
 	}
+	act := roleAction(id)
+	if act == "" {
+		return notNowf("not an action of this screen")
+	}
 	if err := s.c.actor.Need(store.PermManageOperators); err != nil {
 		return err
 	}
-	if id == ActRoleRemove && r.r.Builtin {
-		return notNowf("%s is a predefined role and cannot be removed", r.r.Name)
-	}
-	if r.missing != 0 {
-		return notNowf("role %s holds permissions you do not have (%s): ask an administrator", r.r.Name, r.missing)
-	}
-	if id == ActRoleRemove && len(r.holders) > 0 {
-		return notNowf("role %s is granted to %s: take it from them first", r.r.Name, strings.Join(r.holders, ", "))
-	}
-	return nil
+	return rowScoped(s.c.st.CheckRole(s.c.actor, r.r.Name, act))
 }
 
 func (s *operatorsScreen) run(id ActionID) tea.Cmd {

@@ -764,8 +764,8 @@ func (d *personDetails) editing() bool { return false }
 func (d *personDetails) dock() bool    { return true }
 
 func (d *personDetails) update(msg tea.Msg) (tea.Cmd, bool) {
-	return detailsKey(d.s.c, msg, func() (personRow, bool) { return d.s.row(d.id) },
-		func(personRow) []ActionID { return personDetailActions }, d.s.availableFor, d.s.runFor)
+	return detailsKeyTry(d.s.c, msg, func() (personRow, bool) { return d.s.row(d.id) },
+		func(personRow) []ActionID { return personDetailActions }, d.s.availableFor, d.s.tryPerson, d.s.runFor)
 }
 
 // validityText says when a person's access starts and ends.

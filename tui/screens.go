@@ -217,6 +217,9 @@ func (s *partitionsScreen) tryFor(id ActionID) func() error {
 }
 
 func (s *partitionsScreen) tryPartition(id ActionID, r partitionRow) func() error {
+	if t := tryJob(s.c, id, r.p.Sync); t != nil {
+		return t
+	}
 	act := partitionAction(id)
 	if act == "" {
 		return nil
@@ -486,6 +489,9 @@ func (s *accountsScreen) available(id ActionID) error {
 
 // tryFor is the store's attempt at a greyed action on the selected account.
 func (s *accountsScreen) tryFor(id ActionID) func() error {
+	if t := tryAdd(s.c, id); t != nil {
+		return t
+	}
 	a, ok := s.selected()
 	act := accountAction(id)
 	if !ok || act == "" {

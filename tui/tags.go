@@ -233,6 +233,9 @@ func (s *tagsScreen) available(id ActionID) error {
 
 // tryFor is the store's attempt at a greyed action on the selected tag.
 func (s *tagsScreen) tryFor(id ActionID) func() error {
+	if t := tryAdd(s.c, id); t != nil {
+		return t
+	}
 	r, ok := s.selected()
 	if !ok {
 		return nil
@@ -241,6 +244,9 @@ func (s *tagsScreen) tryFor(id ActionID) func() error {
 }
 
 func (s *tagsScreen) tryTag(id ActionID, r tagRow) func() error {
+	if t := tryJob(s.c, id, r.t.Sync); t != nil {
+		return t
+	}
 	var act store.TagAction
 	switch id {
 	case ActTagDisable:

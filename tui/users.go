@@ -369,6 +369,10 @@ func storeAction(id ActionID, u store.PanelUser) store.UserAction {
 		return store.ActResetPassword
 	case ActRemoveAccount:
 		return store.ActRemoveAccount
+	case ActUserLock:
+		return store.ActGiveLock
+	case ActUserTag:
+		return store.ActEnrolUserTag
 	}
 	return ""
 }
@@ -415,6 +419,9 @@ func (s *usersScreen) tryFor(id ActionID) func() error {
 // tryUser is the store's attempt at id on user u (nil: the action has no
 // rule of the store's about one user, as the outbox's and equipment's).
 func (s *usersScreen) tryUser(id ActionID, u store.PanelUser) func() error {
+	if t := tryJob(s.c, id, u.Sync); t != nil {
+		return t
+	}
 	act := storeAction(id, u)
 	if act == "" {
 		return nil
