@@ -1075,5 +1075,18 @@ func TestHintsLeaveOutWhatTheRoleNeverAllows(t *testing.T) {
 		}
 		c.press("?")
 		c.waitScreen("code — unavailable: operator")
+		c.press("esc")
+		c.waitGone("Keys —")
+		// A filter that leaves no row: still nothing the role never allows.
+		c.press("/")
+		c.typ("label:nobody-has-this")
+		c.press("enter")
+		c.waitScreen("0 of 0")
+		hints = c.lines()[c.h-2]
+		for _, h := range []string{"c code", "l label", "p partitions", "x disable", "a assign"} {
+			if strings.Contains(hints, h) {
+				t.Errorf("%s is offered %q with no row shown: %q", role, h, hints)
+			}
+		}
 	}
 }

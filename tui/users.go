@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -380,6 +381,12 @@ func storeAction(id ActionID, u store.PanelUser) store.UserAction {
 func (s *usersScreen) available(id ActionID) error {
 	u, ok := s.selected()
 	if !ok {
+		// With no row (a filter that matches none), what the operator's
+		// roles never allow is still said as such, so the hints leave it
+		// out rather than offer it dimmed.
+		if err := s.availableFor(id, store.PanelUser{}); errors.Is(err, store.ErrPermission) {
+			return err
+		}
 		return fmt.Errorf("no panel user selected")
 	}
 	return s.availableFor(id, u)
