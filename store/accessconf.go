@@ -10,7 +10,7 @@ import (
 
 	"github.com/dgraph-io/badger/v4"
 
-	"github.com/guardroom/guardroom/access"
+	"github.com/guardroom/guardroom/store/access"
 )
 
 // The access configuration of issue 7 (references 000, 002, 004): time

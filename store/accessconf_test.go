@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/guardroom/guardroom/access"
+	"github.com/guardroom/guardroom/store/access"
 )
 
 // accessSite is a small access configuration in one unit: office hours,

@@ -10,7 +10,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/guardroom/guardroom/access"
+	"github.com/guardroom/guardroom/store/access"
 )
 
 const benchPeople = 100_000

@@ -3,7 +3,7 @@ package store
 import (
 	"testing"
 
-	"github.com/guardroom/guardroom/access"
+	"github.com/guardroom/guardroom/store/access"
 )
 
 // An attempt (a console's key pressed for an action it shows greyed) is in

@@ -14,7 +14,7 @@ import (
 
 	"github.com/dgraph-io/badger/v4"
 
-	"github.com/guardroom/guardroom/access"
+	"github.com/guardroom/guardroom/store/access"
 )
 
 // People import and export as CSV (issue 7, reference 004: bulk load of

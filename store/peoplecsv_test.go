@@ -14,7 +14,7 @@ import (
 
 	"github.com/dgraph-io/badger/v4"
 
-	"github.com/guardroom/guardroom/access"
+	"github.com/guardroom/guardroom/store/access"
 )
 
 func (f *fx) importPeople(a Actor, file string, o PeopleImportOptions) (PeopleImport, error) {

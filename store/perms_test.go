@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/guardroom/guardroom/access"
+	"github.com/guardroom/guardroom/store/access"
 )
 
 // permCase is one operation of the permission table: the permission it

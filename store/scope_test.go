@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/guardroom/guardroom/access"
+	"github.com/guardroom/guardroom/store/access"
 )
 
 // The scope audit: an operator granted building A reaches building B

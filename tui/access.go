@@ -8,8 +8,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/guardroom/guardroom/access"
 	"github.com/guardroom/guardroom/store"
+	"github.com/guardroom/guardroom/store/access"
 	"github.com/guardroom/guardroom/tui/grid"
 )
 

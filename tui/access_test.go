@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/guardroom/guardroom/access"
 	"github.com/guardroom/guardroom/store"
+	"github.com/guardroom/guardroom/store/access"
 )
 
 // accessSite is the access configuration the tests add to the fixture,

@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/guardroom/guardroom/access"
 	"github.com/guardroom/guardroom/store"
+	"github.com/guardroom/guardroom/store/access"
 )
 
 // The People, Access and Operators screens, the Users screen's door lock

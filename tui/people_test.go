@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/guardroom/guardroom/access"
 	"github.com/guardroom/guardroom/store"
+	"github.com/guardroom/guardroom/store/access"
 )
 
 // Fixture people: what each one shows.

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/guardroom/guardroom/access"
 	"github.com/guardroom/guardroom/store"
+	"github.com/guardroom/guardroom/store/access"
 )
 
 // This file holds what the people and access commands share (repeatable

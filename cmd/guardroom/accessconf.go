@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/guardroom/guardroom/access"
 	"github.com/guardroom/guardroom/store"
+	"github.com/guardroom/guardroom/store/access"
 )
 
 // The schedule, door, door group and access group commands. Each record

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/guardroom/guardroom/access"
 	"github.com/guardroom/guardroom/store"
+	"github.com/guardroom/guardroom/store/access"
 )
 
 // The access level commands: every field of reference 002.

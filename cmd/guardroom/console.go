@@ -13,8 +13,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"golang.org/x/term"
 
+	"github.com/guardroom/guardroom/cmd/internal/demo"
 	"github.com/guardroom/guardroom/store"
-	"github.com/guardroom/guardroom/store/demo"
 	"github.com/guardroom/guardroom/themes"
 	"github.com/guardroom/guardroom/tui"
 )

@@ -8,8 +8,8 @@ import (
 	"io"
 	"strings"
 
-	"github.com/guardroom/guardroom/access"
 	"github.com/guardroom/guardroom/store"
+	"github.com/guardroom/guardroom/store/access"
 )
 
 // An access group's members, managed from the group (004): many people

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/guardroom/guardroom/access"
 	"github.com/guardroom/guardroom/store"
+	"github.com/guardroom/guardroom/store/access"
 )
 
 // personRefHelp is how PERSON is written on the command line.

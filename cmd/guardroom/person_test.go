@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/guardroom/guardroom/access"
+	"github.com/guardroom/guardroom/store/access"
 )
 
 // withHQUnit adds the site unit "HQ" (Organization / HQ), without a panel.

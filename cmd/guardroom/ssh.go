@@ -10,8 +10,8 @@ import (
 
 	gossh "golang.org/x/crypto/ssh"
 
-	"github.com/guardroom/guardroom/sshconsole"
-	"github.com/guardroom/guardroom/sshserve"
+	"github.com/guardroom/guardroom/cmd/internal/sshconsole"
+	"github.com/guardroom/guardroom/cmd/internal/sshserve"
 	"github.com/guardroom/guardroom/themes"
 	"github.com/guardroom/guardroom/tui"
 )

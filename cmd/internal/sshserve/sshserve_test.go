@@ -23,7 +23,7 @@ import (
 	"github.com/charmbracelet/x/vt"
 	gossh "golang.org/x/crypto/ssh"
 
-	"github.com/guardroom/guardroom/sshserve"
+	"github.com/guardroom/guardroom/cmd/internal/sshserve"
 )
 
 // waitLimit bounds every wait for a condition; nothing asserts on how long

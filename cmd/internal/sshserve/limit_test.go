@@ -19,7 +19,7 @@ import (
 
 	gossh "golang.org/x/crypto/ssh"
 
-	"github.com/guardroom/guardroom/sshserve"
+	"github.com/guardroom/guardroom/cmd/internal/sshserve"
 )
 
 // rawConn is a TCP connection to the server from the loopback address

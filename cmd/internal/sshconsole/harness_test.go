@@ -31,8 +31,8 @@ import (
 	"github.com/charmbracelet/x/vt"
 	gossh "golang.org/x/crypto/ssh"
 
-	"github.com/guardroom/guardroom/sshconsole"
-	"github.com/guardroom/guardroom/sshserve"
+	"github.com/guardroom/guardroom/cmd/internal/sshconsole"
+	"github.com/guardroom/guardroom/cmd/internal/sshserve"
 	"github.com/guardroom/guardroom/store"
 	"github.com/guardroom/guardroom/store/family"
 )

@@ -20,7 +20,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	gossh "golang.org/x/crypto/ssh"
 
-	"github.com/guardroom/guardroom/sshserve"
+	"github.com/guardroom/guardroom/cmd/internal/sshserve"
 	"github.com/guardroom/guardroom/store"
 	"github.com/guardroom/guardroom/tui"
 )

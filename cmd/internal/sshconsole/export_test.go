@@ -1,7 +1,7 @@
 package sshconsole
 
 import (
-	"github.com/guardroom/guardroom/sshserve"
+	"github.com/guardroom/guardroom/cmd/internal/sshserve"
 	"github.com/guardroom/guardroom/store"
 )
 

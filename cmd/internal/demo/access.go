@@ -5,8 +5,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/guardroom/guardroom/access"
 	"github.com/guardroom/guardroom/store"
+	"github.com/guardroom/guardroom/store/access"
 )
 
 // demoPeople is how many people open the demo's doors.

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/guardroom/guardroom/access"
+	"github.com/guardroom/guardroom/store/access"
 
 	"github.com/guardroom/guardroom/store"
 )

@@ -49,7 +49,7 @@ import (
 
 	gossh "golang.org/x/crypto/ssh"
 
-	"github.com/guardroom/guardroom/sshconsole"
+	"github.com/guardroom/guardroom/cmd/internal/sshconsole"
 	"github.com/guardroom/guardroom/store"
 )
 

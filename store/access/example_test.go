@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/guardroom/guardroom/access"
+	"github.com/guardroom/guardroom/store/access"
 )
 
 func ExampleEngine_Decide() {
