@@ -11,6 +11,7 @@
 package sshserve
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -170,30 +171,15 @@ func New(cfg Config) (*Server, error) {
 	case cfg.MaxUnauthenticated < 0, cfg.MaxUnauthenticatedPerAddr < 0, cfg.RefusalLogLines < 0:
 		return nil, errors.New("sshserve: connection and log limits must not be negative")
 	}
-	if cfg.IdleTimeout == 0 {
-		cfg.IdleTimeout = DefaultIdleTimeout
-	}
-	if cfg.MaxTimeout == 0 {
-		cfg.MaxTimeout = DefaultMaxTimeout
-	}
-	if cfg.ShutdownGrace == 0 {
-		cfg.ShutdownGrace = DefaultShutdownGrace
-	}
-	if cfg.HandshakeTimeout == 0 {
-		cfg.HandshakeTimeout = DefaultHandshakeTimeout
-	}
-	if cfg.MaxUnauthenticated == 0 {
-		cfg.MaxUnauthenticated = DefaultMaxUnauthenticated
-	}
-	if cfg.MaxUnauthenticatedPerAddr == 0 {
-		cfg.MaxUnauthenticatedPerAddr = DefaultMaxUnauthenticatedPerAddr
-	}
-	if cfg.RefusalLogLines == 0 {
-		cfg.RefusalLogLines = DefaultRefusalLogLines
-	}
-	if cfg.RefusalLogInterval == 0 {
-		cfg.RefusalLogInterval = DefaultRefusalLogInterval
-	}
+	// Zero means the default.
+	cfg.IdleTimeout = cmp.Or(cfg.IdleTimeout, DefaultIdleTimeout)
+	cfg.MaxTimeout = cmp.Or(cfg.MaxTimeout, DefaultMaxTimeout)
+	cfg.ShutdownGrace = cmp.Or(cfg.ShutdownGrace, DefaultShutdownGrace)
+	cfg.HandshakeTimeout = cmp.Or(cfg.HandshakeTimeout, DefaultHandshakeTimeout)
+	cfg.MaxUnauthenticated = cmp.Or(cfg.MaxUnauthenticated, DefaultMaxUnauthenticated)
+	cfg.MaxUnauthenticatedPerAddr = cmp.Or(cfg.MaxUnauthenticatedPerAddr, DefaultMaxUnauthenticatedPerAddr)
+	cfg.RefusalLogLines = cmp.Or(cfg.RefusalLogLines, DefaultRefusalLogLines)
+	cfg.RefusalLogInterval = cmp.Or(cfg.RefusalLogInterval, DefaultRefusalLogInterval)
 	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
