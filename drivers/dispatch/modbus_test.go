@@ -195,23 +195,30 @@ func TestModbusNotAMap(t *testing.T) {
 	}
 }
 
+// modbusPanel is a neo-hs2064 panel of f driven over Modbus TCP by a
+// simulator with opts on a loopback port, closed when the test ends.
+func modbusPanel(t *testing.T, f *fx, opts modbus.SimOptions) (*modbus.Simulator, store.Panel) {
+	t.Helper()
+	simr, err := modbus.NewSimulator("neo-hs2064", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, err := simr.Listen(t.Context(), "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { simr.Close() })
+	p, _ := f.panel("neo-hs2064")
+	f.ok(f.s.SetPanelDevice(f.admin, p.ID, store.DeviceConfig{Driver: "modbus", Address: "tcp://" + addr.String()}))
+	return simr, p
+}
+
 // TestModbusIdentityWarning: a device whose identity disagrees with the
 // panel's settings works, with a warning on the panel and in the log.
 func TestModbusIdentityWarning(t *testing.T) {
 	f := newFx(t)
-	simr, err := modbus.NewSimulator("neo-hs2064", modbus.SimOptions{CodeLength: 6})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	addr, err := simr.Listen(ctx, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer simr.Close()
-	p, _ := f.panel("neo-hs2064")
-	f.ok(f.s.SetPanelDevice(f.admin, p.ID, store.DeviceConfig{Driver: "modbus", Address: "tcp://" + addr.String()}))
+	ctx := t.Context()
+	_, p := modbusPanel(t, f, modbus.SimOptions{CodeLength: 6})
 	d := New(f.s, Options{})
 	defer d.Close()
 	f.ok(d.Poll(ctx))
@@ -237,19 +244,8 @@ func TestModbusIdentityWarning(t *testing.T) {
 // number to be done.
 func TestModbusNumbersAcrossRestarts(t *testing.T) {
 	f := newFx(t)
-	simr, err := modbus.NewSimulator("neo-hs2064", modbus.SimOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	addr, err := simr.Listen(ctx, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer simr.Close()
-	p, _ := f.panel("neo-hs2064")
-	f.ok(f.s.SetPanelDevice(f.admin, p.ID, store.DeviceConfig{Driver: "modbus", Address: "tcp://" + addr.String()}))
+	ctx := t.Context()
+	simr, p := modbusPanel(t, f, modbus.SimOptions{})
 	for run := range 3 {
 		f.ok(f.s.Arm(f.admin, p.ID, 1, store.ArmAway))
 		d := New(f.s, Options{})
