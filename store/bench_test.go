@@ -288,7 +288,7 @@ func BenchmarkBulkCreate100kNoSync(b *testing.B) {
 	b.ReportMetric(float64(perfUsers*b.N)/b.Elapsed().Seconds(), "users/s")
 }
 
-// perfRawChunk is BulkSetCodes' transaction size (bulkChunk in bulk.go).
+// perfRawChunk is BulkSetCodes' transaction size (bulkChunk in user_bulk.go).
 const perfRawChunk = 250
 
 // BenchmarkBulkCreate100kRawTxnChunks is a second baseline with the store's

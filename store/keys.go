@@ -25,13 +25,13 @@ var (
 	pNotice = []byte("notice/")
 	// pPerson holds the people who open doors (issue 7): person/<id>.
 	pPerson = []byte("person/")
-	// The access configuration (accessconf.go), by uint32 ID.
+	// The access configuration (access_config.go), by uint32 ID.
 	pProfile     = []byte("sched/")
 	pDoorGroup   = []byte("doorgrp/")
 	pDoor        = []byte("door/")
 	pAccessGroup = []byte("agroup/")
 	pLevel       = []byte("level/")
-	// pApartment holds the apartments (apartments.go), by uint32 ID.
+	// pApartment holds the apartments (access_apartments.go), by uint32 ID.
 	pApartment = []byte("apt/")
 	// pFreeIdent is the pool of unassigned identifiers:
 	// free/<kind>/<canonical value> → FreeIdentifier.
@@ -54,10 +54,10 @@ var (
 	pIdxTagLock  = []byte("idx/taglock/")
 
 	// pStageTags holds an accepted tag import's rows, in parts, until
-	// every tag is written (see tagcsv.go).
+	// every tag is written (see tag_csv.go).
 	pStageTags = []byte("stage/tagimport/")
 	// pStagePeople holds an accepted people import's rows, in parts,
-	// until every person is written (see peoplecsv.go).
+	// until every person is written (see person_csv.go).
 	pStagePeople = []byte("stage/peopleimport/")
 )
 
@@ -77,7 +77,7 @@ var (
 	// kAccess holds the access settings (the site's time zone).
 	kAccess = []byte("meta/access")
 	// schemaVer is the version a new database starts at; an older one is
-	// upgraded when opened (apartments.go).
+	// upgraded when opened (access_apartments.go).
 	schemaVer = []byte("2")
 )
 

@@ -1269,7 +1269,7 @@ func TestDispatcherOnly(t *testing.T) {
 // TestEveryOperationIsInATable keeps the tables whole: every exported
 // Store method that takes an Actor is in permCases or dispatcherCases.
 // The login steps and notices, which only the operator's own login may
-// do, are covered by auth_test.go.
+// do, are covered by operator_auth_test.go.
 func TestEveryOperationIsInATable(t *testing.T) {
 	covered := map[string]bool{}
 	for _, c := range append(permCases(), dispatcherCases()...) {
@@ -1287,7 +1287,7 @@ func TestEveryOperationIsInATable(t *testing.T) {
 type actorMethod struct{ pos, name string }
 
 // actorMethods finds them in the package's source. The login steps and
-// notices are the operator's own (auth.go, notices.go): auth_test.go
+// notices are the operator's own (operator_auth.go, operator_notices.go): operator_auth_test.go
 // covers them, a permission has no part.
 func actorMethods(t *testing.T) []actorMethod {
 	t.Helper()
@@ -1298,7 +1298,7 @@ func actorMethods(t *testing.T) []actorMethod {
 	}
 	var ms []actorMethod
 	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") || name == "auth.go" || name == "notices.go" {
+		if strings.HasSuffix(name, "_test.go") || name == "operator_auth.go" || name == "operator_notices.go" {
 			continue
 		}
 		file, err := parser.ParseFile(fset, name, nil, 0)

@@ -76,7 +76,7 @@ type Store struct {
 	firstPassword string
 
 	// access is the decision engine built from the committed people and
-	// access configuration (accessengine.go).
+	// access configuration (access_engine.go).
 	access accessCache
 }
 

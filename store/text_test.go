@@ -437,7 +437,7 @@ var readOp = regexp.MustCompile(`^(List|Get|Find|Check|Try|Export|Verify|Suggest
 
 // TestEveryTextIsChecked keeps textCases whole: every exported Store
 // method that takes an Actor is in textCases, in textFree with its reason,
-// or a read. The login steps and notices (auth.go, notices.go) are the
+// or a read. The login steps and notices (operator_auth.go, operator_notices.go) are the
 // operator's own: passwords have their own rule (checkPassword).
 func TestEveryTextIsChecked(t *testing.T) {
 	covered := map[string]bool{}

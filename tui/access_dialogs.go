@@ -15,7 +15,7 @@ import (
 )
 
 // The Access tab's forms (time profile, door, door group, access group;
-// the access level's is in accesslevels.go) and the who-can-open list.
+// the access level's is in access_levelform.go) and the who-can-open list.
 // They collect what the store needs and show its refusals; a refused save
 // keeps every field as typed.
 

@@ -78,7 +78,7 @@ const permAll = permEnd - 1
 // Roles maps each predefined role to its permissions. The permissions of a
 // predefined role come from here, not from the database, so a new
 // permission reaches existing sites with the release that adds it; custom
-// roles (roles.go) keep theirs in the database.
+// roles (operator_roles.go) keep theirs in the database.
 var Roles = map[string]Perm{
 	RoleGuard:     PermViewEquipment | PermViewPanelUsers | PermViewActionLog | PermArmDisarm | PermOperateDoors,
 	RoleInstaller: PermViewEquipment | PermViewPanelUsers | PermManagePanelUsers | PermManageEquipment | PermManageLocksTags | PermOperateDoors | PermBulkImport | PermManageDevices | PermViewActionLog,

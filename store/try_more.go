@@ -7,7 +7,7 @@ import (
 	"github.com/dgraph-io/badger/v4"
 )
 
-// More attempts (see attempt.go): people, the access configuration,
+// More attempts (see try.go): people, the access configuration,
 // operators and roles, jobs, and the actions that add a record. Each runs
 // its operation's frame with the rule the operation applies, so a refusal
 // is logged as the operation logs it.

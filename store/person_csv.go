@@ -30,7 +30,7 @@ import (
 // step works from.
 //
 // The load is all or nothing and written in the same two steps as the
-// tag import (tagcsv.go): every row is checked, the checked rows are
+// tag import (tag_csv.go): every row is checked, the checked rows are
 // staged under stage/peopleimport/, one small transaction accepts the
 // import (meta/peopleimport and the person.import log entry), then the
 // people are written in chunks, each with its identifiers' index entries

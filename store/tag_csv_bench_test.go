@@ -1,6 +1,6 @@
 package store_test
 
-// Benchmarks of the tag import (see tagcsv.go and docs/PERFORMANCE.md):
+// Benchmarks of the tag import (see tag_csv.go and docs/PERFORMANCE.md):
 //
 //	go test ./store -run '^$' -bench ImportTags50k -benchtime 1x -count 3
 

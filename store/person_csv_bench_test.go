@@ -1,6 +1,6 @@
 package store_test
 
-// Benchmarks of the people import (see peoplecsv.go and docs/PEOPLE-CSV.md):
+// Benchmarks of the people import (see person_csv.go and docs/PEOPLE-CSV.md):
 //
 //	go test ./store -run '^$' -bench ImportPeople100k -benchtime 1x -count 3
 

@@ -14,7 +14,7 @@ import (
 
 // What the CSV imports (tags, people) share: reading the file, and the
 // two-step write that makes a load too big for one transaction all or
-// nothing (see the comment at the top of tagcsv.go).
+// nothing (see the comment at the top of tag_csv.go).
 
 // readImportFile reads an import file whole (it is checked whole before
 // anything is written) and returns it without a UTF-8 byte order mark,
