@@ -1,0 +1,561 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+)
+
+// Shell completion and the man page are generated from the command table:
+// cliTree walks it once, and each shell's script and the man page are
+// written from that tree, so a command added to the table shows up in all
+// of them.
+
+func completionCommands() []*command {
+	return []*command{
+		{
+			name: "completion", args: "bash|zsh|fish", minArgs: 1, maxArgs: 1, noSettings: true,
+			summary: "print the shell completion script for bash, zsh or fish",
+			details: "Completes commands, subcommands, flags and the flag values guardroom knows without\n" +
+				"opening the database (themes, formats, states, kinds, drivers, families, lock models).\n" +
+				"make install puts the scripts where each shell looks; to try one in the current shell:\n" +
+				"  bash: source <(guardroom completion bash)\n" +
+				"  zsh:  source <(guardroom completion zsh)\n" +
+				"  fish: guardroom completion fish | source",
+			example: "guardroom completion bash > /etc/bash_completion.d/guardroom\nsource <(guardroom completion zsh)",
+			setup: func(fs *flag.FlagSet) runFunc {
+				return func(e *env, args []string) error {
+					write, ok := completionScripts[args[0]]
+					if !ok {
+						return usagef(e.cmd, "no completion for shell %q: choose bash, zsh or fish", args[0])
+					}
+					write(e.rawStdout, cliTree())
+					return nil
+				}
+			},
+		},
+		{
+			name: "man", maxArgs: 0, noSettings: true,
+			summary: "print guardroom's manual page (roff, section 1)",
+			details: "make install puts it in share/man/man1; to read it without installing:\n" +
+				"  guardroom man | man -l -",
+			example: "guardroom man | man -l -\nguardroom man > guardroom.1",
+			setup: func(fs *flag.FlagSet) runFunc {
+				return func(e *env, _ []string) error {
+					writeMan(e.rawStdout, cliTree())
+					return nil
+				}
+			},
+		},
+	}
+}
+
+var completionScripts = map[string]func(io.Writer, *cliNode){
+	"bash": writeBash,
+	"zsh":  writeZsh,
+	"fish": writeFish,
+}
+
+// choiceValue is a string flag with a fixed set of values, which shell
+// completion offers. It checks nothing: the command checks the value, with
+// its own message.
+type choiceValue struct {
+	p      *string
+	values []string
+}
+
+func (c choiceValue) String() string {
+	if c.p == nil {
+		return ""
+	}
+	return *c.p
+}
+
+func (c choiceValue) Set(s string) error { *c.p = s; return nil }
+
+// Choices is what completion offers.
+func (c choiceValue) Choices() []string { return c.values }
+
+// choiceVar defines a string flag whose value is one of values.
+func choiceVar(fs *flag.FlagSet, p *string, name, value, usage string, values ...string) {
+	*p = value
+	fs.Var(choiceValue{p, values}, name, usage)
+}
+
+// choice is choiceVar with a new string.
+func choice(fs *flag.FlagSet, name, value, usage string, values ...string) *string {
+	p := new(string)
+	choiceVar(fs, p, name, value, usage, values...)
+	return p
+}
+
+// cliNode is a command or a group of the table, with what completion needs.
+type cliNode struct {
+	path    string // "", "operator role", "operator role add"
+	word    string // the last word of path
+	summary string
+	cmd     *command // nil for a group and the top
+	subs    []*cliNode
+	flags   []cliFlag // a command's own flags; the top's are the global ones
+	args    []cliArg  // a command's positional arguments
+}
+
+// cliFlag is one flag as completion sees it.
+type cliFlag struct {
+	name, arg, usage string   // arg is "" for a boolean flag
+	values           []string // the fixed values, if any
+	files            string   // "file" or "dir" when the value names one
+}
+
+// cliArg is one positional argument: fixed values ("push|accept"), a file,
+// or nothing completion can know.
+type cliArg struct {
+	name   string
+	values []string
+	files  string
+}
+
+// cliTree builds the tree of commands from the table.
+func cliTree() *cliNode {
+	root := &cliNode{summary: "the guard-room console"}
+	fs := newFlagSet("guardroom")
+	var g globalFlags
+	g.register(fs)
+	fs.VisitAll(func(f *flag.Flag) { root.flags = append(root.flags, newCLIFlag(f)) })
+	for _, c := range commands {
+		n := root
+		words := strings.Fields(c.name)
+		for i, w := range words {
+			next := n.sub(w)
+			if next == nil {
+				path := strings.Join(words[:i+1], " ")
+				next = &cliNode{path: path, word: w, summary: groupSummary[path]}
+				n.subs = append(n.subs, next)
+			}
+			n = next
+		}
+		n.cmd, n.summary, n.flags, n.args = c, c.summary, ownFlags(c), parseArgs(c.args)
+	}
+	return root
+}
+
+func (n *cliNode) sub(word string) *cliNode {
+	for _, s := range n.subs {
+		if s.word == word {
+			return s
+		}
+	}
+	return nil
+}
+
+// walk calls fn for n and every node below it, parents first.
+func (n *cliNode) walk(fn func(*cliNode)) {
+	fn(n)
+	for _, s := range n.subs {
+		s.walk(fn)
+	}
+}
+
+// ownFlags are c's flags less the global ones, sorted by name.
+func ownFlags(c *command) []cliFlag {
+	fs := newFlagSet(c.name)
+	c.setup(fs)
+	var g globalFlags
+	g.register(fs)
+	var out []cliFlag
+	fs.VisitAll(func(f *flag.Flag) {
+		if f.Value != g.lookup(f.Name) {
+			out = append(out, newCLIFlag(f))
+		}
+	})
+	return out
+}
+
+func newCLIFlag(f *flag.Flag) cliFlag {
+	arg, usage := flag.UnquoteUsage(f)
+	cf := cliFlag{name: f.Name, usage: usage}
+	if b, ok := f.Value.(interface{ IsBoolFlag() bool }); !ok || !b.IsBoolFlag() {
+		cf.arg = arg
+		cf.files = fileKind(arg)
+	}
+	if c, ok := f.Value.(interface{ Choices() []string }); ok {
+		cf.values = shellWords(c.Choices())
+	}
+	return cf
+}
+
+// fileKind tells from an argument's name whether it names a file or a
+// directory.
+func fileKind(arg string) string {
+	switch {
+	case arg == "DIR":
+		return "dir"
+	case strings.HasSuffix(arg, "FILE"), arg == "EXPORT":
+		return "file"
+	}
+	return ""
+}
+
+// parseArgs reads a command's synopsis ("PANEL SLOT push|accept",
+// "[add|remove KIND VALUE]").
+func parseArgs(synopsis string) []cliArg {
+	var out []cliArg
+	for _, w := range strings.Fields(synopsis) {
+		w = strings.TrimSuffix(strings.Trim(w, "[]"), "...")
+		a := cliArg{name: w, files: fileKind(w)}
+		if strings.Contains(w, "|") {
+			a.values = shellWords(strings.Split(w, "|"))
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+var plainWord = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:+-]*$`)
+
+// shellWords keeps the values a script can hold unquoted: a theme or
+// model name that needed quoting is left to be typed.
+func shellWords(values []string) []string {
+	var out []string
+	for _, v := range values {
+		if plainWord.MatchString(v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func (n *cliNode) words() []string {
+	var out []string
+	for _, s := range n.subs {
+		out = append(out, s.word)
+	}
+	return out
+}
+
+// valueFlags are the flags of fs that take a value.
+func valueFlags(flags []cliFlag) []cliFlag {
+	var out []cliFlag
+	for _, f := range flags {
+		if f.arg != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// sq quotes s for sh, bash and zsh.
+func sq(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// writeShData writes the functions the bash and zsh scripts share: they
+// say what the table holds, in syntax both shells read.
+func writeShData(w io.Writer, root *cliNode) {
+	fmt.Fprint(w, "# _guardroom_subs PATH: the subcommands of a command path ('' is the top).\n_guardroom_subs() {\n\tcase $1 in\n")
+	root.walk(func(n *cliNode) {
+		if len(n.subs) > 0 {
+			fmt.Fprintf(w, "\t%s) echo %s ;;\n", sq(n.path), strings.Join(n.words(), " "))
+		}
+	})
+	fmt.Fprint(w, "\tesac\n}\n\n")
+
+	fmt.Fprint(w, "# _guardroom_flags PATH: its flags, a flag that takes a value with = after it.\n_guardroom_flags() {\n\tlocal own=\n\tcase $1 in\n")
+	root.walk(func(n *cliNode) {
+		if n.cmd != nil && len(n.flags) > 0 {
+			fmt.Fprintf(w, "\t%s) own=%s ;;\n", sq(n.path), sq(flagList(n.flags)+" "))
+		}
+	})
+	fmt.Fprintf(w, "\tesac\n\techo \"$own\"%s\n}\n\n", sq(flagList(root.flags)+" --help"))
+
+	fmt.Fprint(w, "# _guardroom_value PATH FLAG: the flag's values, or :file or :dir.\n_guardroom_value() {\n\tcase \"$1 $2\" in\n")
+	root.walk(func(n *cliNode) {
+		for _, f := range n.flags {
+			pattern := sq(n.path + " --" + f.name)
+			if n == root {
+				pattern = "*" + sq(" --"+f.name)
+			}
+			if v := valueWords(f.values, f.files); v != "" {
+				fmt.Fprintf(w, "\t%s) echo %s ;;\n", pattern, v)
+			}
+		}
+	})
+	fmt.Fprint(w, "\tesac\n}\n\n")
+	fmt.Fprint(w, shTakes)
+
+	fmt.Fprint(w, "# _guardroom_arg PATH N: the values of positional argument N (from 0), or :file.\n_guardroom_arg() {\n\tcase \"$1 $2\" in\n")
+	root.walk(func(n *cliNode) {
+		for i, a := range n.args {
+			if v := valueWords(a.values, a.files); v != "" {
+				fmt.Fprintf(w, "\t%s) echo %s ;;\n", sq(fmt.Sprintf("%s %d", n.path, i)), v)
+			}
+		}
+	})
+	fmt.Fprint(w, "\tesac\n}\n\n")
+}
+
+func flagList(flags []cliFlag) string {
+	var out []string
+	for _, f := range flags {
+		s := "--" + f.name
+		if f.arg != "" {
+			s += "="
+		}
+		out = append(out, s)
+	}
+	return strings.Join(out, " ")
+}
+
+func valueWords(values []string, files string) string {
+	if files != "" {
+		return ":" + files
+	}
+	return strings.Join(values, " ")
+}
+
+// shTakes says whether a flag of a command path takes a value, given as
+// -name, --name, or with its =value.
+const shTakes = `# _guardroom_takes PATH FLAG: whether the flag takes a value.
+_guardroom_takes() {
+	local f=${2#-}
+	f=--${f#-}
+	[[ " $(_guardroom_flags "$1") " == *" ${f%%=*}= "* ]]
+}
+
+# _guardroom_norm FLAG: the flag as --name.
+_guardroom_norm() {
+	local f=${1#-}
+	echo "--${f#-}"
+}
+
+`
+
+// The walk both shells do over the words before the cursor: global flags
+// and their values are skipped, command words make the path, the words
+// after a whole command are its arguments. It sets cpath, leaf (the path is
+// a command) and n (the arguments so far). $w is the next word, $i its
+// index in $words; bash splits --flag=value at '=', zsh does not.
+const shWalk = `		if [[ -n $dd ]]; then
+			n=$((n + 1))
+		elif [[ $w == -- ]]; then
+			dd=1
+		elif [[ $w == '=' ]]; then
+			i=$((i + 1)) # bash: the value after --flag=
+		elif [[ $w == -* ]]; then
+			if [[ $w != *=* ]] && _guardroom_takes "$cpath" "$w"; then
+				i=$((i + 1))
+				[[ ${words[i]} != '=' ]] || i=$((i + 1))
+			fi
+		elif [[ -n $leaf ]]; then
+			n=$((n + 1))
+		elif [[ " $(_guardroom_subs "$cpath") " == *" $w "* ]]; then
+			cpath=${cpath:+$cpath }$w
+			[[ -n $(_guardroom_subs "$cpath") ]] || leaf=1
+		else
+			return 0 # not a command guardroom knows
+		fi
+`
+
+func writeBash(w io.Writer, root *cliNode) {
+	fmt.Fprint(w, "# bash completion for guardroom; generated by 'guardroom completion bash' from its\n# command table. Load it with: source <(guardroom completion bash)\n\n")
+	writeShData(w, root)
+	fmt.Fprint(w, `# _guardroom_reply SPEC: COMPREPLY from a value list, :file or :dir.
+_guardroom_reply() {
+	local IFS=$' \t\n'
+	case $1 in
+	:file | :dir)
+		IFS=$'\n'
+		COMPREPLY=($(compgen -${1:1:1} -- "$cur"))
+		compopt -o filenames 2>/dev/null
+		;;
+	*) COMPREPLY=($(compgen -W "$1" -- "$cur")) ;;
+	esac
+}
+
+_guardroom() {
+	local cur=${COMP_WORDS[COMP_CWORD]} cpath= leaf= dd= n=0 i w f
+	local -a words=("${COMP_WORDS[@]}")
+	COMPREPLY=()
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		w=${words[i]}
+`+shWalk+`	done
+	# The value of a flag: "--theme da", or "--theme=da" split at '='.
+	f=${COMP_WORDS[COMP_CWORD-1]}
+	if [[ $cur == '=' ]]; then
+		cur=
+	elif [[ $f == '=' && COMP_CWORD -ge 2 ]]; then
+		f=${COMP_WORDS[COMP_CWORD-2]}
+	fi
+	if [[ -z $dd && $f == -* ]] && _guardroom_takes "$cpath" "$f"; then
+		_guardroom_reply "$(_guardroom_value "$cpath" "$(_guardroom_norm "$f")")"
+	elif [[ -z $dd && $cur == -* ]]; then
+		w=$(_guardroom_flags "$cpath")
+		_guardroom_reply "${w//=/}"
+	elif [[ -z $leaf ]]; then
+		_guardroom_reply "$(_guardroom_subs "$cpath")"
+	else
+		_guardroom_reply "$(_guardroom_arg "$cpath" "$n")"
+	fi
+	return 0
+}
+complete -F _guardroom guardroom
+`)
+}
+
+// zq quotes a "value:description" item for zsh's _describe.
+func zq(word, desc string) string { return sq(strings.ReplaceAll(word, ":", `\:`) + ":" + desc) }
+
+func writeZsh(w io.Writer, root *cliNode) {
+	fmt.Fprint(w, "#compdef guardroom\n# zsh completion for guardroom; generated by 'guardroom completion zsh' from its\n# command table. Install it as _guardroom in a directory of $fpath, or load it with:\n# source <(guardroom completion zsh)\n\n")
+	writeShData(w, root)
+	fmt.Fprint(w, "# _guardroom_describe PATH: its subcommands with what they do.\n_guardroom_describe() {\n\tlocal -a d\n\tcase $1 in\n")
+	root.walk(func(n *cliNode) {
+		if len(n.subs) == 0 {
+			return
+		}
+		var items []string
+		for _, s := range n.subs {
+			items = append(items, zq(s.word, s.summary))
+		}
+		fmt.Fprintf(w, "\t%s) d=(\n\t\t%s\n\t) ;;\n", sq(n.path), strings.Join(items, "\n\t\t"))
+	})
+	fmt.Fprint(w, "\tesac\n\t_describe -t commands 'guardroom command' d\n}\n\n")
+	fmt.Fprint(w, `# _guardroom_reply SPEC: completions from a value list, :file or :dir.
+_guardroom_reply() {
+	case $1 in
+	:file) _files ;;
+	:dir) _files -/ ;;
+	?*) compadd -- ${=1} ;;
+	esac
+}
+
+_guardroom() {
+	local cpath= leaf= dd= n=0 i w f cur=${words[CURRENT]}
+	for ((i = 2; i < CURRENT; i++)); do
+		w=${words[i]}
+`+shWalk+`	done
+	f=${words[CURRENT-1]}
+	if [[ -z $dd && $cur == -*=* ]]; then
+		f=${cur%%=*}
+		compset -P '*='
+		_guardroom_reply "$(_guardroom_value "$cpath" "$(_guardroom_norm "$f")")"
+	elif [[ -z $dd && $f == -* ]] && _guardroom_takes "$cpath" "$f"; then
+		_guardroom_reply "$(_guardroom_value "$cpath" "$(_guardroom_norm "$f")")"
+	elif [[ -z $dd && $cur == -* ]]; then
+		w=$(_guardroom_flags "$cpath")
+		_guardroom_reply "${w//=/}"
+	elif [[ -z $leaf ]]; then
+		_guardroom_describe "$cpath"
+	else
+		_guardroom_reply "$(_guardroom_arg "$cpath" "$n")"
+	fi
+}
+
+if [ "$funcstack[1]" = _guardroom ]; then
+	_guardroom "$@"
+else
+	compdef _guardroom guardroom
+fi
+`)
+}
+
+// fq quotes s for fish.
+func fq(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
+}
+
+func writeFish(w io.Writer, root *cliNode) {
+	fmt.Fprint(w, "# fish completion for guardroom; generated by 'guardroom completion fish' from its\n# command table. Load it with: guardroom completion fish | source\n\n")
+	fmt.Fprint(w, "# __guardroom_subs PATH: the subcommands of a command path ('' is the top).\nfunction __guardroom_subs\n\tswitch \"$argv[1]\"\n")
+	root.walk(func(n *cliNode) {
+		if len(n.subs) > 0 {
+			fmt.Fprintf(w, "\t\tcase %s\n\t\t\tstring split ' ' -- %s\n", fq(n.path), fq(strings.Join(n.words(), " ")))
+		}
+	})
+	var global []string
+	for _, f := range valueFlags(root.flags) {
+		global = append(global, "--"+f.name)
+	}
+	fmt.Fprintf(w, `	end
+end
+
+# __guardroom_path: the command path typed so far; a global flag's value
+# is skipped, and so is everything after a whole command.
+function __guardroom_path
+	set -l path
+	set -l words (commandline -opc)
+	set -e words[1]
+	set -l skip 0
+	for w in $words
+		if test $skip = 1
+			set skip 0
+			continue
+		end
+		switch $w
+			case '-*=*'
+			case '-*'
+				contains -- (string replace -r -- '^-+' '--' $w) %s; and set skip 1
+			case '*'
+				set -l subs (__guardroom_subs "$path")
+				if not contains -- $w $subs
+					break
+				end
+				set path (string trim -- "$path $w")
+		end
+	end
+	echo $path
+end
+
+function __guardroom_is
+	set -l path (__guardroom_path)
+	test "$path" = "$argv[1]"
+end
+
+complete -c guardroom -f
+`, strings.Join(global, " "))
+	root.walk(func(n *cliNode) {
+		cond := "-n " + fq("__guardroom_is "+fq(n.path))
+		for _, s := range n.subs {
+			fmt.Fprintf(w, "complete -c guardroom %s -a %s -d %s\n", cond, fq(s.word), fq(s.summary))
+		}
+		if n == root {
+			cond = "" // the global flags go anywhere
+		} else {
+			cond += " "
+		}
+		for _, f := range n.flags {
+			fmt.Fprintf(w, "complete -c guardroom %s-l %s%s -d %s\n", cond, f.name, fishValues(f.values, f.files, f.arg != ""), fq(f.usage))
+		}
+		if n.cmd == nil {
+			return
+		}
+		// Positional arguments: fish cannot tell which one is typed, so
+		// every fixed value and file is offered for any of them.
+		var values []string
+		files := false
+		for _, a := range n.args {
+			values = append(values, a.values...)
+			files = files || a.files != ""
+		}
+		if len(values) > 0 {
+			fmt.Fprintf(w, "complete -c guardroom %s-a %s\n", cond, fq(strings.Join(values, " ")))
+		}
+		if files {
+			fmt.Fprintf(w, "complete -c guardroom %s-F\n", cond)
+		}
+	})
+}
+
+func fishValues(values []string, files string, takes bool) string {
+	switch {
+	case !takes:
+		return ""
+	case files == "dir":
+		return " -x -a '(__fish_complete_directories)'"
+	case files != "":
+		return " -r -F"
+	case len(values) > 0:
+		return " -x -a " + fq(strings.Join(values, " "))
+	}
+	return " -x"
+}
