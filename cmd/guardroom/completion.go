@@ -19,7 +19,7 @@ func completionCommands() []*command {
 			name: "completion", args: "bash|zsh|fish", minArgs: 1, maxArgs: 1, noSettings: true,
 			summary: "print the shell completion script for bash, zsh or fish",
 			details: "Completes commands, subcommands, flags and the flag values guardroom knows without\n" +
-				"opening the database (themes, formats, states, kinds, drivers, families, lock models).\n" +
+				"opening the database (themes, formats, states, kinds, drivers, panel families).\n" +
 				"make install puts the scripts where each shell looks; to try one in the current shell:\n" +
 				"  bash: source <(guardroom completion bash)\n" +
 				"  zsh:  source <(guardroom completion zsh)\n" +

@@ -43,7 +43,7 @@ func lockCommands() []*command {
 				var panel string
 				fs.StringVar(&panel, "panel", "", "the lock's `PANEL` (number, name or IMEI)")
 				fs.StringVar(&l.Name, "name", "", "the door or its location, `NAME` (unique on the panel)")
-				choiceVar(fs, &l.Model, "model", "", "lock `MODEL`: "+lockModelNames(), lockModels()...)
+				fs.StringVar(&l.Model, "model", "", "lock `MODEL`: "+lockModelNames())
 				fs.IntVar(&l.Number, "number", 0, "the lock's `NUMBER` on its panel (default: the lowest free)")
 				return func(e *env, _ []string) error {
 					var missing []string
@@ -67,7 +67,7 @@ func lockCommands() []*command {
 				var ed store.LockEdit
 				var model string
 				fs.StringVar(&ed.Name, "name", "", "the new `NAME`")
-				choiceVar(fs, &model, "model", "", "the new `MODEL`: "+lockModelNames(), lockModels()...)
+				fs.StringVar(&model, "model", "", "the new `MODEL`: "+lockModelNames())
 				return func(e *env, args []string) error {
 					if strings.TrimSpace(ed.Name) == "" && strings.TrimSpace(model) == "" {
 						return usagef(e.cmd, "lock edit needs --name or --model")
@@ -145,14 +145,12 @@ func lockCommands() []*command {
 	}
 }
 
-func lockModelNames() string { return strings.Join(lockModels(), ", ") }
-
-func lockModels() []string {
+func lockModelNames() string {
 	var names []string
 	for _, s := range store.LockSpecs() {
 		names = append(names, string(s.Model))
 	}
-	return names
+	return strings.Join(names, ", ")
 }
 
 // findLock opens the store and finds LOCK by number or name.
