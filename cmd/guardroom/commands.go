@@ -9,8 +9,9 @@ import (
 	"text/tabwriter"
 )
 
-// command is one command of the table. Help, usage and dispatch are all
-// derived from this one list, so they cannot disagree.
+// command is one command of the table. Help, usage, dispatch, shell
+// completion and the man page are all derived from this one list, so they
+// cannot disagree.
 type command struct {
 	name    string // "panel list", "backup"
 	args    string // positional arguments, e.g. "PANEL SLOT"

@@ -112,7 +112,6 @@ type cliFlag struct {
 // cliArg is one positional argument: fixed values ("push|accept"), a file,
 // or nothing completion can know.
 type cliArg struct {
-	name   string
 	values []string
 	files  string
 }
@@ -204,7 +203,7 @@ func parseArgs(synopsis string) []cliArg {
 	var out []cliArg
 	for _, w := range strings.Fields(synopsis) {
 		w = strings.TrimSuffix(strings.Trim(w, "[]"), "...")
-		a := cliArg{name: w, files: fileKind(w)}
+		a := cliArg{files: fileKind(w)}
 		if strings.Contains(w, "|") {
 			a.values = shellWords(strings.Split(w, "|"))
 		}
