@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -112,8 +113,9 @@ type cliFlag struct {
 // cliArg is one positional argument: fixed values ("push|accept"), a file,
 // or nothing completion can know.
 type cliArg struct {
-	values []string
-	files  string
+	values  []string
+	files   string
+	command bool // a command path, word after word (help)
 }
 
 // cliTree builds the tree of commands from the table cmds.
@@ -203,7 +205,7 @@ func parseArgs(synopsis string) []cliArg {
 	var out []cliArg
 	for _, w := range strings.Fields(synopsis) {
 		w = strings.TrimSuffix(strings.Trim(w, "[]"), "...")
-		a := cliArg{files: fileKind(w)}
+		a := cliArg{files: fileKind(w), command: w == "COMMAND"}
 		if strings.Contains(w, "|") {
 			a.values = shellWords(strings.Split(w, "|"))
 		}
@@ -282,15 +284,34 @@ func writeShData(w io.Writer, root *cliNode) {
 	fmt.Fprint(w, "\tesac\n}\n\n")
 	fmt.Fprint(w, shTakes)
 
-	fmt.Fprint(w, "# _guardroom_arg PATH N: the values of positional argument N (from 0), or :file.\n_guardroom_arg() {\n\tcase \"$1 $2\" in\n")
+	fmt.Fprint(w, "# _guardroom_arg PATH N: the values of positional argument N (from 0), or :file,\n# :dir, or :command (the arguments so far are a command path).\n_guardroom_arg() {\n\tcase \"$1 $2\" in\n")
 	root.walk(func(n *cliNode) {
-		for i, a := range n.args {
-			if v := valueWords(a.values, a.files); v != "" {
-				fmt.Fprintf(w, "\t%s) echo %s ;;\n", sq(fmt.Sprintf("%s %d", n.path, i)), v)
+		for _, a := range argCases(n) {
+			pattern := sq(n.path + " " + a.n)
+			if a.n == "*" {
+				pattern = sq(n.path+" ") + "*"
 			}
+			fmt.Fprintf(w, "\t%s) echo %s ;;\n", pattern, a.spec)
 		}
 	})
 	fmt.Fprint(w, "\tesac\n}\n\n")
+}
+
+// argCase is what completion offers for positional argument n ("*": from
+// there on) of a command.
+type argCase struct{ n, spec string }
+
+func argCases(n *cliNode) []argCase {
+	var out []argCase
+	for i, a := range n.args {
+		switch v := valueWords(a.values, a.files); {
+		case a.command:
+			out = append(out, argCase{"*", ":command"})
+		case v != "":
+			out = append(out, argCase{strconv.Itoa(i), v})
+		}
+	}
+	return out
 }
 
 func flagList(flags []cliFlag) string {
@@ -332,10 +353,10 @@ _guardroom_norm() {
 // The walk both shells do over the words before the cursor: global flags
 // and their values are skipped, command words make the path, the words
 // after a whole command are its arguments. It sets cpath, leaf (the path is
-// a command) and n (the arguments so far). $w is the next word, $i its
+// a command), n (the number of arguments so far) and args (them). $w is the next word, $i its
 // index in $words; bash splits --flag=value at '=', zsh does not.
 const shWalk = `		if [[ -n $dd ]]; then
-			n=$((n + 1))
+			n=$((n + 1)) args=${args:+$args }$w
 		elif [[ $w == -- ]]; then
 			dd=1
 		elif [[ $w == '=' ]]; then
@@ -346,7 +367,7 @@ const shWalk = `		if [[ -n $dd ]]; then
 				[[ ${words[i]} != '=' ]] || i=$((i + 1))
 			fi
 		elif [[ -n $leaf ]]; then
-			n=$((n + 1))
+			n=$((n + 1)) args=${args:+$args }$w
 		elif [[ " $(_guardroom_subs "$cpath") " == *" $w "* ]]; then
 			cpath=${cpath:+$cpath }$w
 			[[ -n $(_guardroom_subs "$cpath") ]] || leaf=1
@@ -372,7 +393,7 @@ _guardroom_reply() {
 }
 
 _guardroom() {
-	local cur=${COMP_WORDS[COMP_CWORD]} cpath= leaf= dd= n=0 i w f
+	local cur=${COMP_WORDS[COMP_CWORD]} cpath= leaf= dd= n=0 args= i w f
 	local -a words=("${COMP_WORDS[@]}")
 	COMPREPLY=()
 	for ((i = 1; i < COMP_CWORD; i++)); do
@@ -393,7 +414,9 @@ _guardroom() {
 	elif [[ -z $leaf ]]; then
 		_guardroom_reply "$(_guardroom_subs "$cpath")"
 	else
-		_guardroom_reply "$(_guardroom_arg "$cpath" "$n")"
+		f=$(_guardroom_arg "$cpath" "$n")
+		[[ $f != :command ]] || f=$(_guardroom_subs "$args")
+		_guardroom_reply "$f"
 	fi
 	return 0
 }
@@ -429,7 +452,7 @@ _guardroom_reply() {
 }
 
 _guardroom() {
-	local cpath= leaf= dd= n=0 i w f cur=${words[CURRENT]}
+	local cpath= leaf= dd= n=0 args= i w f cur=${words[CURRENT]}
 	for ((i = 2; i < CURRENT; i++)); do
 		w=${words[i]}
 `+shWalk+`	done
@@ -445,6 +468,8 @@ _guardroom() {
 		_guardroom_reply "${w//=/}"
 	elif [[ -z $leaf ]]; then
 		_guardroom_describe "$cpath"
+	elif [[ $(_guardroom_arg "$cpath" "$n") == :command ]]; then
+		_guardroom_describe "$args"
 	else
 		_guardroom_reply "$(_guardroom_arg "$cpath" "$n")"
 	fi
@@ -508,10 +533,8 @@ func writeFish(w io.Writer, root *cliNode) {
 	})
 	fmt.Fprint(w, "\tend\nend\n\n# __guardroom_arg PATH N: the values of positional argument N (from 0), or :file.\nfunction __guardroom_arg\n\tswitch \"$argv[1] $argv[2]\"\n")
 	root.walk(func(n *cliNode) {
-		for i, a := range n.args {
-			if v := valueWords(a.values, a.files); v != "" {
-				fmt.Fprintf(w, "\t\tcase %s\n\t\t\techo %s\n", fq(fmt.Sprintf("%s %d", n.path, i)), v)
-			}
+		for _, a := range argCases(n) {
+			fmt.Fprintf(w, "\t\tcase %s\n\t\t\techo %s\n", fq(n.path+" "+a.n), a.spec)
 		}
 	})
 	io.WriteString(w, `	end
@@ -546,12 +569,14 @@ function __guardroom_complete
 	set -l leaf 0
 	set -l dd 0
 	set -l n 0
+	set -l args
 	set -l skip 0
 	for w in $words
 		if test $skip = 1
 			set skip 0
 		else if test $dd = 1
 			set n (math $n + 1)
+			set -a args $w
 		else if test "$w" = --
 			set dd 1
 		else if string match -q -- '-*=*' $w
@@ -559,6 +584,7 @@ function __guardroom_complete
 			__guardroom_takes "$cpath" $w; and set skip 1
 		else if test $leaf = 1
 			set n (math $n + 1)
+			set -a args $w
 		else if contains -- $w (__guardroom_subs "$cpath" | string replace -r '\t.*' '')
 			set cpath (string trim -- "$cpath $w")
 			set -l subs (__guardroom_subs "$cpath")
@@ -583,7 +609,12 @@ function __guardroom_complete
 	if test $leaf = 0
 		__guardroom_subs "$cpath"
 	else
-		__guardroom_reply (__guardroom_arg "$cpath" $n)
+		set -l spec (__guardroom_arg "$cpath" $n)
+		if test "$spec" = :command
+			__guardroom_subs "$args"
+		else
+			__guardroom_reply $spec
+		end
 	end
 end
 

@@ -291,6 +291,7 @@ func TestBashCompletion(t *testing.T) {
 		{"a file argument", "guardroom restore " + dir + "/si", dir + "/site.bak"},
 		{"a file flag", "guardroom --key-file " + dir + "/s", dir + "/site.bak"},
 		{"no value known without the database", "guardroom user list ", ""},
+		{"help takes a command", "guardroom help operator role ", "add edit remove"},
 		{"an unknown command", "guardroom nosuch ", ""},
 		{"no flags after --", "guardroom log export -- --f", ""},
 	} {
