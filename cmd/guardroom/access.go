@@ -386,7 +386,7 @@ func accessCheckCommands() []*command {
 				fs.Var(credFlag{access.KindFaceID, &creds}, "face", "a face ID `REFERENCE` presented")
 				code := fs.Bool("code", false, "an access code is presented: typed without echo, or one line of standard input")
 				door := fs.String("door", "", "the `DOOR`: ID or name (default: every door)")
-				dir := fs.String("direction", "entry", "`DIRECTION`: entry or exit")
+				dir := choice(fs, "direction", "entry", "`DIRECTION`: entry or exit", "entry", "exit")
 				at := fs.String("at", "", "at `TIME` instead of now: "+siteTimeHelp)
 				offline := fs.Bool("offline", false, "the site is offline (the person then needs offline access)")
 				asJSON := jsonFlag(fs)

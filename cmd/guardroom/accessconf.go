@@ -426,7 +426,7 @@ func doorCommands() []*command {
 				"--direction both a person must be allowed both ways. " + confRefHelp,
 			example: "guardroom door who \"Main entrance\"\nguardroom door who 3 --direction exit --at \"2026-12-24 22:00\" --json",
 			setup: func(fs *flag.FlagSet) runFunc {
-				dir := fs.String("direction", "entry", "`DIRECTION`: entry, exit or both")
+				dir := choice(fs, "direction", "entry", "`DIRECTION`: entry, exit or both", "entry", "exit", "both")
 				at := fs.String("at", "", "at `TIME` instead of now: "+siteTimeHelp)
 				asJSON := jsonFlag(fs)
 				return func(e *env, args []string) error { return e.doorWho(args[0], *dir, *at, *asJSON) }

@@ -9,8 +9,9 @@ import (
 	"text/tabwriter"
 )
 
-// command is one command of the table. Help, usage and dispatch are all
-// derived from this one list, so they cannot disagree.
+// command is one command of the table. Help, usage, dispatch, shell
+// completion and the man page are all derived from this one list, so they
+// cannot disagree.
 type command struct {
 	name    string // "panel list", "backup"
 	args    string // positional arguments, e.g. "PANEL SLOT"
@@ -80,6 +81,7 @@ func init() {
 		backupCommands(),
 		simCommands(),
 		miscCommands(),
+		completionCommands(),
 	} {
 		commands = append(commands, group...)
 	}
@@ -301,10 +303,25 @@ func capitalise(s string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
-func printMainUsage(w io.Writer) {
-	fmt.Fprint(w, `guardroom is the guard-room console for a site's alarm panels, their users and
+// The paragraphs of the main help that the man page shares.
+const (
+	aboutText = `guardroom is the guard-room console for a site's alarm panels, their users and
 codes, customer accounts and the tamper-evident action log. It works offline;
-the database is encrypted with a key file kept apart from the data.
+the database is encrypted with a key file kept apart from the data.`
+	loginText = `Operators: every command logs in as an operator and acts with their roles and
+organization units. The name comes from --operator, GUARDROOM_OPERATOR or the
+config file (a terminal asks when none is given); the password is typed on the
+terminal, or read by scripts from --password-file or GUARDROOM_PASSWORD_FILE
+(a file only you can read). The first start creates operator admin and prints
+its one-time password once. Only the key holder's commands need no login:
+demo, dispatch, backup, restore and operator reset-admin.`
+	codesText = `Codes and one-time codes are never taken from the command line: they are read
+from the terminal without echo, or as one line of standard input.`
+	exitText = `Exit status: 0 done, 1 refused or failed (the reason is printed), 2 usage error.`
+)
+
+func printMainUsage(w io.Writer) {
+	fmt.Fprint(w, aboutText+`
 
 Usage: guardroom [global flags] COMMAND [SUBCOMMAND] [ARGS] [flags]
 
@@ -332,22 +349,15 @@ Global flags (accepted by every command, anywhere on the line):
 	fmt.Fprintf(w, `
 With no command, guardroom opens the console. Every command takes --help.
 
-Operators: every command logs in as an operator and acts with their roles and
-organization units. The name comes from --operator, GUARDROOM_OPERATOR or the
-config file (a terminal asks when none is given); the password is typed on the
-terminal, or read by scripts from --password-file or GUARDROOM_PASSWORD_FILE
-(a file only you can read). The first start creates operator admin and prints
-its one-time password once. Only the key holder's commands need no login:
-demo, dispatch, backup, restore and operator reset-admin.
+%s
 
-Codes and one-time codes are never taken from the command line: they are read
-from the terminal without echo, or as one line of standard input.
+%s
 
 Config file (TOML; unknown keys are an error):
 %s
 
-Exit status: 0 done, 1 refused or failed (the reason is printed), 2 usage error.
-`, indent(configExample, "  "))
+%s
+`, loginText, codesText, indent(configExample, "  "), exitText)
 }
 
 func indent(s, prefix string) string {

@@ -32,7 +32,7 @@ func consoleCommands() []*command {
 			example: "guardroom console\nguardroom --data .demo/data --key-file .demo/data.key console --demo\nguardroom console --theme high-contrast --no-mouse",
 			setup: func(fs *flag.FlagSet) runFunc {
 				withDemo := fs.Bool("demo", false, "build the demo site first if the database is empty")
-				theme := fs.String("theme", "", "colour `THEME`: auto (from the terminal), dark, light, high-contrast or plain (config [console] theme)")
+				theme := choice(fs, "theme", "", "colour `THEME`: auto (from the terminal), dark, light, high-contrast or plain (config [console] theme)", append([]string{"auto"}, themes.Names()...)...)
 				noMouse := fs.Bool("no-mouse", false, "leave the mouse to the terminal, for text selection (config [console] mouse = false)")
 				keys := keyFlag{}
 				fs.Var(keys, "key", "remap an action: `ID=KEY[,KEY]`, e.g. user.disable=x,delete (repeatable; config [keys]; IDs are in the console's ? help)")

@@ -51,7 +51,7 @@ func deviceCommands() []*command {
 			details: "Pending changes go to the panel through the new driver. See 'guardroom panel drivers'.",
 			example: "guardroom panel device 1 --driver modbus --address tcp://10.0.0.5:502 --option unit=3\nguardroom panel device \"Main office\" --driver guided",
 			setup: func(fs *flag.FlagSet) runFunc {
-				driver := fs.String("driver", "", "device `DRIVER` (guardroom panel drivers)")
+				driver := choice(fs, "driver", "", "device `DRIVER` (guardroom panel drivers)", drivers.Names()...)
 				address := fs.String("address", "", "the driver's `ADDRESS` of the panel")
 				opts := optionFlag{}
 				fs.Var(opts, "option", "a driver option `NAME=VALUE` (repeatable)")
@@ -76,7 +76,7 @@ func deviceCommands() []*command {
 			summary: "arm partition N of a panel (away by default)",
 			example: "guardroom partition arm 1 2\nguardroom partition arm \"Main office\" 1 --mode stay",
 			setup: func(fs *flag.FlagSet) runFunc {
-				mode := fs.String("mode", "away", "`MODE`: away (nobody inside) or stay (perimeter only, people inside)")
+				mode := choice(fs, "mode", "away", "`MODE`: away (nobody inside) or stay (perimeter only, people inside)", string(store.ArmAway), string(store.ArmStay))
 				return func(e *env, args []string) error {
 					m := store.ArmMode(strings.ToLower(strings.TrimSpace(*mode)))
 					if m != store.ArmAway && m != store.ArmStay {
@@ -124,7 +124,7 @@ func deviceCommands() []*command {
 			summary: "list outbox jobs: device changes and mail, newest last",
 			example: "guardroom job list\nguardroom job list --state failed --panel 1 --json",
 			setup: func(fs *flag.FlagSet) runFunc {
-				state := fs.String("state", "", "only jobs in `STATE`: pending, keypad, failed, done or cancelled")
+				state := choice(fs, "state", "", "only jobs in `STATE`: pending, keypad, failed, done or cancelled", "pending", "keypad", "failed", "done", "cancelled")
 				panel := fs.String("panel", "", "only jobs of `PANEL`")
 				asJSON := jsonFlag(fs)
 				return func(e *env, _ []string) error { return e.jobList(*state, *panel, *asJSON) }

@@ -58,7 +58,7 @@ func logCommands() []*command {
 				"can check it without the database. csv has the columns\nseq,time,operator,via,place,action,before,after,result.",
 			example: "guardroom log export log.jsonl\nguardroom log export log.csv --format csv --force",
 			setup: func(fs *flag.FlagSet) runFunc {
-				format := fs.String("format", "jsonl", "`FORMAT` of the file: jsonl or csv")
+				format := choice(fs, "format", "jsonl", "`FORMAT` of the file: jsonl or csv", "jsonl", "csv")
 				force := fs.Bool("force", false, "overwrite FILE if it exists")
 				return func(e *env, args []string) error { return e.logExport(args[0], *format, *force) }
 			},

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/guardroom/guardroom/drivers"
 	"github.com/guardroom/guardroom/store"
 	"github.com/guardroom/guardroom/store/family"
 )
@@ -41,12 +42,12 @@ func panelCommands() []*command {
 				var unit string
 				var duress optBool
 				fs.StringVar(&np.Name, "name", "", "panel `NAME` (1-48 characters, unique)")
-				fs.StringVar(&np.Family, "family", "", "panel family `ID`, e.g. dsc-pc1864 (see guardroom panel families)")
+				choiceVar(fs, &np.Family, "family", "", "panel family `ID`, e.g. dsc-pc1864 (see guardroom panel families)", familyIDs()...)
 				fs.StringVar(&np.IMEI, "imei", "", "the panel's 15-digit `IMEI` (Luhn-checked)")
 				fs.StringVar(&unit, "unit", "", "organization `UNIT` the panel belongs to: number, name or path")
 				fs.IntVar(&np.CodeLength, "code-length", 0, "code length in `DIGITS` (default: the family's first allowed length)")
 				fs.IntVar(&np.Slots, "slots", 0, "number of user `SLOTS`, where the family allows changing it (default: the family's)")
-				fs.StringVar(&np.Driver, "driver", "guided", "device `DRIVER` that programs the panel (guardroom panel drivers)")
+				choiceVar(fs, &np.Driver, "driver", "guided", "device `DRIVER` that programs the panel (guardroom panel drivers)", drivers.Names()...)
 				fs.StringVar(&np.Address, "address", "", "the driver's `ADDRESS` of the panel (tcp://host:port, rtu:///dev/ttyUSB0, ...)")
 				opts := optionFlag{}
 				fs.Var(opts, "option", "a driver option `NAME=VALUE` (repeatable)")
@@ -342,6 +343,15 @@ type familyJSON struct {
 	DoorLocks        bool     `json:"door_locks"`
 	PartitionEditing bool     `json:"partition_editing"`
 	DuressPlusOne    bool     `json:"duress_plus_one"`
+}
+
+// familyIDs are the IDs of the panel families, for completion.
+func familyIDs() []string {
+	var ids []string
+	for _, f := range family.All() {
+		ids = append(ids, f.ID)
+	}
+	return ids
 }
 
 func (e *env) panelFamilies(asJSON bool) error {

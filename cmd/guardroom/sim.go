@@ -29,7 +29,7 @@ func simCommands() []*command {
 			"guardroom sim --listen 127.0.0.1:1502 --family dsc-pc1864 --unit 17 --base 1000",
 		setup: func(fs *flag.FlagSet) runFunc {
 			listen := fs.String("listen", "127.0.0.1:5020", "serve Modbus TCP on `HOST:PORT` (port 0 picks a free one)")
-			fam := fs.String("family", "neo-hs2128e", "simulate a panel of `FAMILY` (guardroom panel families), or a line: dsc-neo, dsc, qolsys, visonic")
+			fam := choice(fs, "family", "neo-hs2128e", "simulate a panel of `FAMILY` (guardroom panel families), or a line: dsc-neo, dsc, qolsys, visonic", familyIDs()...)
 			unit := fs.Uint("unit", 0, "answer only unit id `N` (0 answers every unit id)")
 			base := fs.Uint("base", 0, "start the register map at `REGISTER`")
 			slots := fs.Int("slots", 0, "user `SLOTS` (0: the family's count; generic panels take more)")

@@ -23,8 +23,8 @@ func tagCommands() []*command {
 			setup: func(fs *flag.FlagSet) runFunc {
 				var f tagFilter
 				fs.StringVar(&f.panel, "panel", "", "only the tags of `PANEL` (its keypads and locks)")
-				fs.StringVar(&f.kind, "kind", "", "only tags of `KIND`: keypad or door-lock")
-				fs.StringVar(&f.status, "status", "", "only tags in `STATUS`: active, disabled, lost or unassigned")
+				choiceVar(fs, &f.kind, "kind", "", "only tags of `KIND`: keypad or door-lock", string(store.TagKeypad), string(store.TagLock))
+				choiceVar(fs, &f.status, "status", "", "only tags in `STATUS`: active, disabled, lost or unassigned", string(store.TagActive), string(store.TagDisabled), string(store.TagLost), "unassigned")
 				fs.IntVar(&f.owner, "owner", 0, "only the tags of panel user `SLOT`")
 				asJSON := jsonFlag(fs)
 				return func(e *env, _ []string) error { return e.tagList(f, *asJSON) }
@@ -48,7 +48,7 @@ func tagCommands() []*command {
 			example: "guardroom tag enrol 04A1B2C3D4E5F6 --kind keypad --panel \"Main office\" --slot 7\n" +
 				"guardroom tag enrol 90:324 --kind door-lock --lock \"Front door\" --slot 7",
 			setup: func(fs *flag.FlagSet) runFunc {
-				kind := fs.String("kind", "", "`KIND` of tag: keypad (read by the panel's keypads) or door-lock")
+				kind := choice(fs, "kind", "", "`KIND` of tag: keypad (read by the panel's keypads) or door-lock", string(store.TagKeypad), string(store.TagLock))
 				panel := fs.String("panel", "", "the keypad tag's `PANEL` (a door-lock tag's is its lock's)")
 				lock := fs.String("lock", "", "the door-lock tag's `LOCK` (number or name)")
 				slot := fs.Int("slot", 0, "the panel user `SLOT` the tag is given to")

@@ -26,7 +26,7 @@ func unitCommands() []*command {
 			example: "guardroom unit add --parent Organization --kind site \"HQ\"\nguardroom unit add --parent \"HQ\" --kind building \"Block A\"",
 			setup: func(fs *flag.FlagSet) runFunc {
 				parent := fs.String("parent", "", "parent `UNIT`: number, name or path (see guardroom unit list)")
-				kind := fs.String("kind", "", "`KIND` of the new unit: site, building, floor or area")
+				kind := choice(fs, "kind", "", "`KIND` of the new unit: site, building, floor or area", string(store.UnitSite), string(store.UnitBuilding), string(store.UnitFloor), string(store.UnitArea))
 				return func(e *env, args []string) error {
 					if strings.TrimSpace(*parent) == "" || strings.TrimSpace(*kind) == "" {
 						return usagef(e.cmd, "unit add needs --parent and --kind")
