@@ -466,7 +466,7 @@ func ruleRemoveLock(l Lock, force, busy bool) error {
 			l.Label(), plural(len(l.Users), "user", "users"), plural(len(l.Tags), "tag", "tags"))
 	}
 	if busy {
-		return refuse(ErrState, "a command for %s is still on its way (job %d): wait for it, or cancel it first", l.Label(), l.Sync.Job)
+		return onItsWay("a command for "+l.Label(), l.Sync.Job)
 	}
 	return nil
 }
@@ -606,7 +606,7 @@ func (s *Store) lockCommand(a Actor, action string, id uint64, to LockState, rea
 func ruleLockCommand(l Lock, to LockState, busy bool) error {
 	switch {
 	case busy:
-		return refuse(ErrState, "a command for %s is still on its way (job %d): wait for it, or cancel it first", l.Label(), l.Sync.Job)
+		return onItsWay("a command for "+l.Label(), l.Sync.Job)
 	case l.State == LockJammed:
 		return refuse(ErrState, "%s is jammed: free the bolt at the door; the lock can be used again once it reports another state", l.Label())
 	case l.State == to:

@@ -312,23 +312,8 @@ func (s *Store) ListPartitions(a Actor, panel uint64) ([]Partition, error) {
 
 // SetPartitionLabel renames a partition.
 func (s *Store) SetPartitionLabel(a Actor, panel uint64, n int, label string) error {
-	w := s.begin(a, "partition.label", fmt.Sprintf("panel %d partition %d", panel, n))
-	w.panel = panel
-	return s.finish(w, func() error {
-		w.atPanel(panel, fmt.Sprintf(" partition %d", n))
-		if err := a.need(PermManageEquipment); err != nil {
-			return err
-		}
-		p, err := s.readPanel(w.txn, a, panel)
-		if err != nil {
-			return err
-		}
-		w.unit, w.place = p.Unit, fmt.Sprintf("%s partition %d", p.Label(), n)
-		part, err := readPartition(w.txn, p, n)
-		if err != nil {
-			return err
-		}
-		label, err = checkLabel(label)
+	return s.partitionOp(a, PermManageEquipment, "partition.label", panel, n, func(w *wtx, _ Panel, part *Partition) error {
+		label, err := checkLabel(label)
 		if err != nil {
 			return err
 		}
