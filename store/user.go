@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -371,12 +372,10 @@ func applyCodeOptions(p Panel, u *PanelUser, o CodeOptions) error {
 	if !fam.AllowsRole(role) {
 		return refuse(ErrUnsupported, "%s panels have no role %q: choose one of %s", fam.Type, role, rolesList(fam))
 	}
-	isMasterSlot := u.Slot == fam.MasterSlot
-	onlyMaster := len(fam.Roles) == 1 && fam.Roles[0] == family.RoleMaster
-	switch {
-	case isMasterSlot && role != family.RoleMaster:
-		return refuse(ErrMaster, "slot %d is the Master slot of %s: its role is always Master", u.Slot, p.Name)
-	case !isMasterSlot && role == family.RoleMaster && !onlyMaster:
+	if !slices.Contains(fam.RolesFor(u.Slot), role) {
+		if u.Slot == fam.MasterSlot {
+			return refuse(ErrMaster, "slot %d is the Master slot of %s: its role is always Master", u.Slot, p.Name)
+		}
 		return refuse(ErrMaster, "only slot %d holds the Master role on %s: choose another role", fam.MasterSlot, p.Name)
 	}
 	u.Role = role

@@ -586,24 +586,9 @@ func (p *Panel) lockList() []drivers.LockStatus {
 	return out
 }
 
-func vendor(t family.Type) string {
-	switch t {
-	case family.TypeDSC, family.TypeNeoR:
-		return "DSC"
-	case family.TypeQolsys:
-		return "Qolsys"
-	case family.TypeVisonic:
-		return "Visonic"
-	case family.TypeDualPath:
-		return "Dual Path"
-	default:
-		return "guardroom"
-	}
-}
-
 func (p *Panel) identity() drivers.Identity {
 	return drivers.Identity{
-		Vendor:     vendor(p.fam.Type),
+		Vendor:     p.fam.Type.Vendor(),
 		Model:      p.fam.Model,
 		Serial:     fmt.Sprintf("SIM-%08X", crc32.ChecksumIEEE([]byte(p.address))),
 		Firmware:   "guardroom-sim 1",

@@ -69,7 +69,7 @@ func TestFamilyRules(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if id.Slots != f.Slots || id.Partitions != f.Partitions || id.CodeLength != n || id.Model != f.Model {
+			if id.Slots != f.Slots || id.Partitions != f.Partitions || id.CodeLength != n || id.Model != f.Model || id.Vendor != f.Type.Vendor() {
 				t.Fatalf("identity %+v does not match family %+v", id, f)
 			}
 
