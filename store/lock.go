@@ -10,17 +10,19 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/guardroom/guardroom/store/family"
 )
 
-// LockState is what a door lock reports.
-type LockState string
+// LockState is what a door lock reports (store/family's words, which
+// the drivers report in).
+type LockState = family.LockState
 
 // Lock states.
 const (
-	LockLocked   LockState = "locked"
-	LockUnlocked LockState = "unlocked"
-	LockJammed   LockState = "jammed"
-	LockUnknown  LockState = "unknown"
+	LockLocked   = family.LockLocked
+	LockUnlocked = family.LockUnlocked
+	LockJammed   = family.LockJammed
+	LockUnknown  = family.LockUnknown
 )
 
 // LockModel names a door lock model of the capability table.

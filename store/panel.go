@@ -255,16 +255,16 @@ func (s *Store) FindPanel(a Actor, ref string) (Panel, error) {
 }
 
 // PartitionState is what a partition is doing.
-type PartitionState string
+type PartitionState = family.PartitionState
 
 // Partition states.
 const (
-	Disarmed  PartitionState = "disarmed"
-	ArmedStay PartitionState = "armed stay"
-	ArmedAway PartitionState = "armed away"
-	Alarm     PartitionState = "alarm"
-	Trouble   PartitionState = "trouble"
-	NotReady  PartitionState = "not ready"
+	Disarmed  = family.Disarmed
+	ArmedStay = family.ArmedStay
+	ArmedAway = family.ArmedAway
+	Alarm     = family.Alarm
+	Trouble   = family.Trouble
+	NotReady  = family.NotReady
 )
 
 // ArmMode is how a partition is armed.

@@ -593,3 +593,27 @@ func TestErrorsNeverContainInput(t *testing.T) {
 		}
 	}
 }
+
+// The drivers report and the store keeps these states: each listed once,
+// the ones the register map and the simulator's files name included.
+func TestStatesListed(t *testing.T) {
+	parts := PartitionStates()
+	if !distinct(parts) || len(parts) != 6 || !slices.Contains(parts, NotReady) {
+		t.Errorf("PartitionStates() = %q", parts)
+	}
+	locks := LockStates()
+	if !distinct(locks) || len(locks) != 4 || !slices.Contains(locks, LockUnknown) {
+		t.Errorf("LockStates() = %q", locks)
+	}
+}
+
+func distinct[T comparable](s []T) bool {
+	seen := map[T]bool{}
+	for _, v := range s {
+		if seen[v] {
+			return false
+		}
+		seen[v] = true
+	}
+	return true
+}
