@@ -73,6 +73,16 @@ var specs sync.Map
 // Partitions is the panel's number of partitions.
 func (p Panel) Partitions() int { return p.Spec().Partitions }
 
+// driverKeypad is the driver of the panels with no programming interface
+// (drivers/guided): the store knows it by name only, as configuration.
+const driverKeypad = "guided"
+
+// KeypadOnly reports whether the panel is programmed by hand at its
+// keypad: nothing connects to it, so it has no connection to show, and
+// each change waits as keypad steps for a person to key in and confirm.
+// The screens ask this instead of naming the driver.
+func (p Panel) KeypadOnly() bool { return p.Driver == driverKeypad }
+
 // Label is "panel 3 (Main office)".
 func (p Panel) Label() string { return fmt.Sprintf("panel %d (%s)", p.ID, p.Name) }
 
@@ -135,7 +145,7 @@ func (s *Store) AddPanel(a Actor, np NewPanel) (Panel, error) {
 		if np.Driver == "" {
 			// A panel nobody said how to reach can only be programmed by
 			// hand at its keypad.
-			np.Driver = "guided"
+			np.Driver = driverKeypad
 		}
 		if ok, err := exists(w.txn, imeiKey(np.IMEI)); err != nil {
 			return err

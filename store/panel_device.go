@@ -46,7 +46,7 @@ func (s *Store) SetPanelDevice(a Actor, panel uint64, d DeviceConfig) error {
 			return refuse(ErrInvalid, "driver %q is not a driver name: see guardroom panel drivers", d.Driver)
 		}
 		d.Address = strings.TrimSpace(d.Address)
-		if d.Driver != "guided" && d.Address == "" {
+		if d.Driver != driverKeypad && d.Address == "" {
 			return refuse(ErrInvalid, "the %s driver needs an address (e.g. tcp://10.0.0.5:502): give --address", d.Driver)
 		}
 		if len(d.Address) > 200 {
