@@ -114,6 +114,17 @@ func links(txn *badger.Txn, id uint64) ([]UserRef, error) {
 	return out, err
 }
 
+// noAccount refuses an email no account in the actor's units has.
+func noAccount(email string) error {
+	return refuse(ErrNotFound, "no account with email %q: check the address (guardroom account list)", email)
+}
+
+// noAccountInUnits refuses an account, as a console holds it, that is
+// outside the actor's units (or its panel is).
+func noAccountInUnits(acc Account) error {
+	return refuse(ErrNotFound, "no account with email %q in your organization units", acc.Email)
+}
+
 // accountOp runs an operation on an existing account in the actor's scope.
 func (s *Store) accountOp(a Actor, action, email string, body func(w *wtx, rec *accountRecord) error) error {
 	w := s.begin(a, action, "account "+email)
@@ -133,7 +144,7 @@ func (s *Store) accountOp(a Actor, action, email string, body func(w *wtx, rec *
 			return refuse(ErrInvalid, "email is empty: type the account's email")
 		}
 		if !ok || !s.unitInScope(a, rec.Unit) {
-			return refuse(ErrNotFound, "no account with email %q: check the address (guardroom account list)", email)
+			return noAccount(email)
 		}
 		return body(w, &rec)
 	})
@@ -429,7 +440,7 @@ func (s *Store) CheckAssign(a Actor, acc Account, p Panel) error {
 		return err
 	}
 	if !s.unitInScope(a, p.Unit) || !s.unitInScope(a, acc.Unit) {
-		return refuse(ErrNotFound, "no account with email %q in your organization units", acc.Email)
+		return noAccountInUnits(acc)
 	}
 	if err := ruleAccountActive(acc); err != nil {
 		return err
@@ -511,7 +522,7 @@ func (s *Store) GetAccount(a Actor, email string) (Account, error) {
 			return acc, nil
 		}
 	}
-	return Account{}, refuse(ErrNotFound, "no account with email %q: check the address (guardroom account list)", email)
+	return Account{}, noAccount(email)
 }
 
 // SuggestAccounts returns accounts whose email contains text, for the

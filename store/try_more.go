@@ -215,7 +215,7 @@ func (s *Store) CheckOperator(a Actor, username string, act OperatorAction) erro
 			return err
 		}
 		if !ok || !s.operatorInScope(a, r.Operator) {
-			return refuse(ErrNotFound, "no operator %q in your organization units: see guardroom operator list", username)
+			return noOperator(username)
 		}
 		if err := ruleOperatorHeld(a, username, s.operatorPerms(txn, r.Operator)); err != nil {
 			return err

@@ -136,7 +136,7 @@ func (s *Store) CheckAccount(a Actor, acc Account, act AccountAction) error {
 		return err
 	}
 	if !s.unitInScope(a, acc.Unit) {
-		return refuse(ErrNotFound, "no account with email %q in your organization units", acc.Email)
+		return noAccountInUnits(acc)
 	}
 	_, rule, err := accountRule(act)
 	if err != nil {
