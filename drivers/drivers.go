@@ -21,6 +21,8 @@ import (
 	"fmt"
 	"hash/crc32"
 	"unicode/utf8"
+
+	"github.com/guardroom/guardroom/store/family"
 )
 
 // ArmMode is how a partition is armed.
@@ -30,30 +32,6 @@ type ArmMode string
 const (
 	Stay ArmMode = "stay" // perimeter armed, people inside
 	Away ArmMode = "away" // everything armed, nobody inside
-)
-
-// PartitionState is what a partition is doing. The words are the store's.
-type PartitionState string
-
-// Partition states.
-const (
-	Disarmed  PartitionState = "disarmed"
-	ArmedStay PartitionState = "armed stay"
-	ArmedAway PartitionState = "armed away"
-	Alarm     PartitionState = "alarm"
-	Trouble   PartitionState = "trouble"
-	NotReady  PartitionState = "not ready"
-)
-
-// LockState is what a door lock reports. The words are the store's.
-type LockState string
-
-// Lock states.
-const (
-	Locked      LockState = "locked"
-	Unlocked    LockState = "unlocked"
-	Jammed      LockState = "jammed"
-	LockUnknown LockState = "unknown"
 )
 
 // User is one user slot as the device reports it. It never carries the
@@ -85,13 +63,13 @@ type User struct {
 type Partition struct {
 	Number int // 1-based
 	Label  string
-	State  PartitionState
+	State  family.PartitionState
 }
 
 // LockStatus is the state of one door lock.
 type LockStatus struct {
 	Number  int // 1-based
-	State   LockState
+	State   family.LockState
 	Battery int      // percent, 0-100
 	Users   []int    // slots of the panel users holding a tag on this lock, ascending
 	Tags    []string // tag IDs enrolled on this lock, ascending

@@ -114,6 +114,17 @@ func links(txn *badger.Txn, id uint64) ([]UserRef, error) {
 	return out, err
 }
 
+// noAccount refuses an email no account in the actor's units has.
+func noAccount(email string) error {
+	return refuse(ErrNotFound, "no account with email %q: check the address (guardroom account list)", email)
+}
+
+// noAccountInUnits refuses an account, as a console holds it, that is
+// outside the actor's units (or its panel is).
+func noAccountInUnits(acc Account) error {
+	return refuse(ErrNotFound, "no account with email %q in your organization units", acc.Email)
+}
+
 // accountOp runs an operation on an existing account in the actor's scope.
 func (s *Store) accountOp(a Actor, action, email string, body func(w *wtx, rec *accountRecord) error) error {
 	w := s.begin(a, action, "account "+email)
@@ -133,7 +144,7 @@ func (s *Store) accountOp(a Actor, action, email string, body func(w *wtx, rec *
 			return refuse(ErrInvalid, "email is empty: type the account's email")
 		}
 		if !ok || !s.unitInScope(a, rec.Unit) {
-			return refuse(ErrNotFound, "no account with email %q: check the address (guardroom account list)", email)
+			return noAccount(email)
 		}
 		return body(w, &rec)
 	})
@@ -214,8 +225,8 @@ const otpQueued = "queued for mail"
 // until the OTP is used.
 func (s *Store) ResetPassword(a Actor, email string) error {
 	return s.accountOp(a, "account.reset-password", email, func(w *wtx, rec *accountRecord) error {
-		if rec.Status == StatusSuspended {
-			return refuse(ErrSuspended, "account %s is suspended: reactivate it before resetting its password", rec.Email)
+		if err := ruleReset(rec.Account); err != nil {
+			return err
 		}
 		if err := w.newOTP(rec, "Reset your guardroom password", "A password reset was requested for your account."); err != nil {
 			return err
@@ -231,8 +242,8 @@ func (s *Store) ResetPassword(a Actor, email string) error {
 func (s *Store) ConfirmAccount(a Actor, email, otp string) error {
 	var voided bool
 	err := s.accountOp(a, "account.confirm", email, func(w *wtx, rec *accountRecord) error {
-		if rec.Status == StatusSuspended {
-			return refuse(ErrSuspended, "account %s is suspended: reactivate it first", rec.Email)
+		if err := ruleConfirm(rec.Account); err != nil {
+			return err
 		}
 		if rec.OTPHash == nil || !s.now().Before(rec.OTPExpires) {
 			return refuse(ErrOTP, "account %s has no valid one-time code: send a new one with reset password", rec.Email)
@@ -277,8 +288,8 @@ func (s *Store) countOTPTry(email string) error {
 // assigned; existing links stay.
 func (s *Store) SuspendAccount(a Actor, email string) error {
 	return s.accountOp(a, "account.suspend", email, func(w *wtx, rec *accountRecord) error {
-		if rec.Status == StatusSuspended {
-			return refuse(ErrState, "account %s is suspended already", rec.Email)
+		if err := ruleSuspend(rec.Account); err != nil {
+			return err
 		}
 		before := rec.Status
 		rec.Status = StatusSuspended
@@ -292,8 +303,8 @@ func (s *Store) SuspendAccount(a Actor, email string) error {
 // set, else Not confirmed.
 func (s *Store) ReactivateAccount(a Actor, email string) error {
 	return s.accountOp(a, "account.reactivate", email, func(w *wtx, rec *accountRecord) error {
-		if rec.Status != StatusSuspended {
-			return refuse(ErrState, "account %s is %s, not suspended: nothing to reactivate", rec.Email, rec.Status)
+		if err := ruleReactivate(rec.Account); err != nil {
+			return err
 		}
 		rec.Status = StatusNotConfirmed
 		if rec.Confirmed {
@@ -367,32 +378,26 @@ func (s *Store) AssignAccount(a Actor, email string, panel uint64, slot int) err
 		if panel == 0 || slot == 0 {
 			return refuse(ErrInvalid, "no panel user picked: choose the panel user who gets the account")
 		}
-		p, err := s.readPanel(w.txn, a, panel)
+		p, u, err := s.readPanelUser(w.txn, a, panel, slot)
 		if err != nil {
 			return err
 		}
-		if slot < 1 || slot > p.Slots {
-			return slotRange(p)
-		}
-		u, err := readUser(w.txn, p, slot)
-		if err != nil {
-			return err
-		}
-		if !u.CodeSet {
-			return noCode(p, slot, "account cannot be assigned")
-		}
-		if u.Account == rec.ID {
-			return refuse(ErrState, "account %s is assigned to panel user %d already", rec.Email, slot)
-		}
-		if u.Account != 0 {
+		held := "an account"
+		if u.CodeSet && u.Account != 0 {
+			if u.Account == rec.ID {
+				return refuse(ErrState, "account %s is assigned to panel user %d already", rec.Email, slot)
+			}
 			other, err := s.readAccountByID(w.txn, u.Account)
 			if err != nil {
 				return err
 			}
-			if !s.unitInScope(a, other.Unit) {
-				return refuse(ErrState, "panel user %d of %s has an account outside your organization units already: unassign it first", slot, p.Name)
+			held = "an account outside your organization units"
+			if s.unitInScope(a, other.Unit) {
+				held = "account " + other.Email
 			}
-			return refuse(ErrState, "panel user %d of %s has account %s already: unassign it first", slot, p.Name, other.Email)
+		}
+		if err := ruleAssign(p, u, held); err != nil {
+			return err
 		}
 		ls, err := links(w.txn, rec.ID)
 		if err != nil {
@@ -435,7 +440,7 @@ func (s *Store) CheckAssign(a Actor, acc Account, p Panel) error {
 		return err
 	}
 	if !s.unitInScope(a, p.Unit) || !s.unitInScope(a, acc.Unit) {
-		return refuse(ErrNotFound, "no account with email %q in your organization units", acc.Email)
+		return noAccountInUnits(acc)
 	}
 	if err := ruleAccountActive(acc); err != nil {
 		return err
@@ -447,8 +452,8 @@ func (s *Store) CheckAssign(a Actor, acc Account, p Panel) error {
 // the account itself stays.
 func (s *Store) UnassignAccount(a Actor, panel uint64, slot int) error {
 	return s.userOp(a, PermManageAccounts, "account.unassign", panel, slot, func(w *wtx, p Panel, u *PanelUser) error {
-		if u.Account == 0 {
-			return refuse(ErrState, "panel user %d of %s has no account to unassign", slot, p.Name)
+		if err := ruleHasAccount(p, *u, " to unassign"); err != nil {
+			return err
 		}
 		rec, err := s.readAccountByID(w.txn, u.Account)
 		if err != nil {
@@ -517,7 +522,7 @@ func (s *Store) GetAccount(a Actor, email string) (Account, error) {
 			return acc, nil
 		}
 	}
-	return Account{}, refuse(ErrNotFound, "no account with email %q: check the address (guardroom account list)", email)
+	return Account{}, noAccount(email)
 }
 
 // SuggestAccounts returns accounts whose email contains text, for the

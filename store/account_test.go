@@ -375,3 +375,38 @@ func TestOTP(t *testing.T) {
 		fxWant(t, f.s.ConfirmAccount(f.admin, "bob@example.com", f.otp("ann@example.com")), ErrOTP)
 	})
 }
+
+// CheckAccount greys an action out with the refusal its operation gives.
+func TestCheckAccountAsTheOperation(t *testing.T) {
+	f := newFx(t)
+	f.account("sue@example.com")
+	f.account("ann@example.com")
+	if err := f.s.SuspendAccount(f.admin, "sue@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		email string
+		act   AccountAction
+		op    func(email string) error
+	}{
+		{"sue@example.com", ActReset, func(e string) error { return f.s.ResetPassword(f.admin, e) }},
+		{"sue@example.com", ActConfirm, func(e string) error { return f.s.ConfirmAccount(f.admin, e, "123456") }},
+		{"sue@example.com", ActSuspend, func(e string) error { return f.s.SuspendAccount(f.admin, e) }},
+		{"ann@example.com", ActReactivate, func(e string) error { return f.s.ReactivateAccount(f.admin, e) }},
+	}
+	for _, c := range cases {
+		t.Run(string(c.act), func(t *testing.T) {
+			acc, err := f.s.GetAccount(f.admin, c.email)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := c.op(c.email)
+			if !IsRefusal(want) {
+				t.Fatalf("the operation was not refused: %v", want)
+			}
+			if got := f.s.CheckAccount(f.admin, acc, c.act); got == nil || got.Error() != want.Error() {
+				t.Errorf("CheckAccount: %v, want the operation's %v", got, want)
+			}
+		})
+	}
+}

@@ -10,17 +10,19 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+	"github.com/guardroom/guardroom/store/family"
 )
 
-// LockState is what a door lock reports.
-type LockState string
+// LockState is what a door lock reports (store/family's words, which
+// the drivers report in).
+type LockState = family.LockState
 
 // Lock states.
 const (
-	LockLocked   LockState = "locked"
-	LockUnlocked LockState = "unlocked"
-	LockJammed   LockState = "jammed"
-	LockUnknown  LockState = "unknown"
+	LockLocked   = family.LockLocked
+	LockUnlocked = family.LockUnlocked
+	LockJammed   = family.LockJammed
+	LockUnknown  = family.LockUnknown
 )
 
 // LockModel names a door lock model of the capability table.
@@ -466,7 +468,7 @@ func ruleRemoveLock(l Lock, force, busy bool) error {
 			l.Label(), plural(len(l.Users), "user", "users"), plural(len(l.Tags), "tag", "tags"))
 	}
 	if busy {
-		return refuse(ErrState, "a command for %s is still on its way (job %d): wait for it, or cancel it first", l.Label(), l.Sync.Job)
+		return onItsWay("a command for "+l.Label(), l.Sync.Job)
 	}
 	return nil
 }
@@ -606,7 +608,7 @@ func (s *Store) lockCommand(a Actor, action string, id uint64, to LockState, rea
 func ruleLockCommand(l Lock, to LockState, busy bool) error {
 	switch {
 	case busy:
-		return refuse(ErrState, "a command for %s is still on its way (job %d): wait for it, or cancel it first", l.Label(), l.Sync.Job)
+		return onItsWay("a command for "+l.Label(), l.Sync.Job)
 	case l.State == LockJammed:
 		return refuse(ErrState, "%s is jammed: free the bolt at the door; the lock can be used again once it reports another state", l.Label())
 	case l.State == to:

@@ -402,7 +402,7 @@ func (s *Store) operatorFrame(a Actor, action, username string, need Perm, body 
 			return err
 		}
 		if !ok || !s.operatorInScope(a, r.Operator) {
-			return refuse(ErrNotFound, "no operator %q in your organization units: see guardroom operator list", username)
+			return noOperator(username)
 		}
 		w.unit = opUnit(r.Operator)
 		if err := ruleOperatorHeld(a, username, s.operatorPerms(w.txn, r.Operator)); err != nil {
@@ -410,6 +410,12 @@ func (s *Store) operatorFrame(a Actor, action, username string, need Perm, body 
 		}
 		return body(w, &r)
 	})
+}
+
+// noOperator refuses an operator that does not exist or is outside the
+// actor's units, alike, so nobody can probe for operators.
+func noOperator(username string) error {
+	return refuse(ErrNotFound, "no operator %q in your organization units: see guardroom operator list", username)
 }
 
 // ruleOperatorHeld refuses a change of an operator who holds permissions
@@ -631,7 +637,7 @@ func (s *Store) GetOperator(a Actor, username string) (Operator, error) {
 			return err
 		}
 		if !ok || (username != a.name && !s.operatorInScope(a, r.Operator)) {
-			return refuse(ErrNotFound, "no operator %q in your organization units: see guardroom operator list", username)
+			return noOperator(username)
 		}
 		out = r.public()
 		return nil

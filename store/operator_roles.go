@@ -166,18 +166,7 @@ func roleFields(r Role) map[string]string {
 // are: only its second-factor requirement changes.
 func (s *Store) UpdateRole(a Actor, r Role) error {
 	var revoked []string
-	w := s.begin(a, "role.edit", "role "+r.Name)
-	err := s.finish(w, func() error {
-		if err := a.need(PermManageOperators); err != nil {
-			return err
-		}
-		was, ok, err := s.readRole(w.txn, r.Name)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return refuse(ErrNotFound, "no role %q: see guardroom operator roles", r.Name)
-		}
+	err := s.roleOp(a, "role.edit", r.Name, func(w *wtx, was Role) error {
 		next := was
 		next.Require2FA, next.Description = r.Require2FA, strings.TrimSpace(r.Description)
 		if err := checkPlain("description", next.Description); err != nil {
@@ -229,25 +218,35 @@ func roleHolders(w *wtx, role string) ([]string, error) {
 	return holders, err
 }
 
-// RemoveRole deletes a custom role that nobody holds.
-func (s *Store) RemoveRole(a Actor, name string) error {
-	w := s.begin(a, "role.remove", "role "+name)
+// roleOp runs one operation on an existing role with the common checks:
+// the permission, the role found. TryRole runs it too.
+func (s *Store) roleOp(a Actor, action, name string, body func(w *wtx, r Role) error) error {
+	w := s.begin(a, action, "role "+name)
 	return s.finish(w, func() error {
 		if err := a.need(PermManageOperators); err != nil {
 			return err
 		}
-		r, ok, err := s.readRole(w.txn, name)
+		r, err := s.roleNamed(w.txn, name)
 		if err != nil {
 			return err
 		}
-		if !ok {
-			return refuse(ErrNotFound, "no role %q: see guardroom operator roles", name)
-		}
-		holders, err := roleHolders(w, r.Name)
-		if err != nil {
-			return err
-		}
-		if err := ruleRemoveRole(a, r, holders); err != nil {
+		return body(w, r)
+	})
+}
+
+// roleNamed reads role name, refusing one that does not exist.
+func (s *Store) roleNamed(txn *badger.Txn, name string) (Role, error) {
+	r, ok, err := s.readRole(txn, name)
+	if err == nil && !ok {
+		err = refuse(ErrNotFound, "no role %q: see guardroom operator roles", name)
+	}
+	return r, err
+}
+
+// RemoveRole deletes a custom role that nobody holds.
+func (s *Store) RemoveRole(a Actor, name string) error {
+	return s.roleOp(a, "role.remove", name, func(w *wtx, r Role) error {
+		if err := roleRuleHolders(w, a, r, ActRemoveRole); err != nil {
 			return err
 		}
 		w.del(roleKey(r.Name))

@@ -186,7 +186,7 @@ func (s *Store) ConfirmJob(a Actor, seq uint64) error {
 		if !j.Waiting() {
 			return refuse(ErrState, "job %d does not wait for keypad steps (it is %s): nothing to confirm", seq, jobStateName(j))
 		}
-		return w.finishJob(j, JobResult{Driver: "guided", Transport: "keypad", By: w.actor.name})
+		return w.finishJob(j, JobResult{Driver: driverKeypad, Transport: "keypad", By: w.actor.name})
 	})
 }
 

@@ -73,6 +73,16 @@ var specs sync.Map
 // Partitions is the panel's number of partitions.
 func (p Panel) Partitions() int { return p.Spec().Partitions }
 
+// driverKeypad is the driver of the panels with no programming interface
+// (drivers/guided): the store knows it by name only, as configuration.
+const driverKeypad = "guided"
+
+// KeypadOnly reports whether the panel is programmed by hand at its
+// keypad: nothing connects to it, so it has no connection to show, and
+// each change waits as keypad steps for a person to key in and confirm.
+// The screens ask this instead of naming the driver.
+func (p Panel) KeypadOnly() bool { return p.Driver == driverKeypad }
+
 // Label is "panel 3 (Main office)".
 func (p Panel) Label() string { return fmt.Sprintf("panel %d (%s)", p.ID, p.Name) }
 
@@ -135,7 +145,7 @@ func (s *Store) AddPanel(a Actor, np NewPanel) (Panel, error) {
 		if np.Driver == "" {
 			// A panel nobody said how to reach can only be programmed by
 			// hand at its keypad.
-			np.Driver = "guided"
+			np.Driver = driverKeypad
 		}
 		if ok, err := exists(w.txn, imeiKey(np.IMEI)); err != nil {
 			return err
@@ -255,16 +265,16 @@ func (s *Store) FindPanel(a Actor, ref string) (Panel, error) {
 }
 
 // PartitionState is what a partition is doing.
-type PartitionState string
+type PartitionState = family.PartitionState
 
 // Partition states.
 const (
-	Disarmed  PartitionState = "disarmed"
-	ArmedStay PartitionState = "armed stay"
-	ArmedAway PartitionState = "armed away"
-	Alarm     PartitionState = "alarm"
-	Trouble   PartitionState = "trouble"
-	NotReady  PartitionState = "not ready"
+	Disarmed  = family.Disarmed
+	ArmedStay = family.ArmedStay
+	ArmedAway = family.ArmedAway
+	Alarm     = family.Alarm
+	Trouble   = family.Trouble
+	NotReady  = family.NotReady
 )
 
 // ArmMode is how a partition is armed.
@@ -312,23 +322,8 @@ func (s *Store) ListPartitions(a Actor, panel uint64) ([]Partition, error) {
 
 // SetPartitionLabel renames a partition.
 func (s *Store) SetPartitionLabel(a Actor, panel uint64, n int, label string) error {
-	w := s.begin(a, "partition.label", fmt.Sprintf("panel %d partition %d", panel, n))
-	w.panel = panel
-	return s.finish(w, func() error {
-		w.atPanel(panel, fmt.Sprintf(" partition %d", n))
-		if err := a.need(PermManageEquipment); err != nil {
-			return err
-		}
-		p, err := s.readPanel(w.txn, a, panel)
-		if err != nil {
-			return err
-		}
-		w.unit, w.place = p.Unit, fmt.Sprintf("%s partition %d", p.Label(), n)
-		part, err := readPartition(w.txn, p, n)
-		if err != nil {
-			return err
-		}
-		label, err = checkLabel(label)
+	return s.partitionOp(a, PermManageEquipment, "partition.label", panel, n, func(w *wtx, _ Panel, part *Partition) error {
+		label, err := checkLabel(label)
 		if err != nil {
 			return err
 		}

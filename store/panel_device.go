@@ -46,7 +46,7 @@ func (s *Store) SetPanelDevice(a Actor, panel uint64, d DeviceConfig) error {
 			return refuse(ErrInvalid, "driver %q is not a driver name: see guardroom panel drivers", d.Driver)
 		}
 		d.Address = strings.TrimSpace(d.Address)
-		if d.Driver != "guided" && d.Address == "" {
+		if d.Driver != driverKeypad && d.Address == "" {
 			return refuse(ErrInvalid, "the %s driver needs an address (e.g. tcp://10.0.0.5:502): give --address", d.Driver)
 		}
 		if len(d.Address) > 200 {
@@ -430,26 +430,35 @@ func (s *Store) Disarm(a Actor, panel uint64, n int) error {
 	return s.armOp(a, "partition.disarm", panel, n, Disarmed, Job{Op: OpDisarm})
 }
 
-func (s *Store) armOp(a Actor, action string, panel uint64, n int, to PartitionState, j Job) error {
+// partitionOp runs one operation on partition n of a panel with the
+// common checks: the partition named for the log, the permission, the
+// panel in scope, the partition on it. TryPartition runs it too.
+func (s *Store) partitionOp(a Actor, perm Perm, action string, panel uint64, n int, body func(w *wtx, p Panel, part *Partition) error) error {
 	w := s.begin(a, action, fmt.Sprintf("panel %d partition %d", panel, n))
 	w.panel = panel
 	return s.finish(w, func() error {
 		w.atPanel(panel, fmt.Sprintf(" partition %d", n))
-		if err := a.need(PermArmDisarm); err != nil {
+		if err := a.need(perm); err != nil {
 			return err
 		}
 		p, err := s.readPanel(w.txn, a, panel)
 		if err != nil {
 			return err
 		}
-		if j.Op == OpArm && j.Mode != ArmStay && j.Mode != ArmAway {
-			return refuse(ErrInvalid, "arm mode %q: choose stay (people inside) or away", j.Mode)
-		}
 		part, err := readPartition(w.txn, p, n)
 		if err != nil {
 			return err
 		}
-		if err := ruleArm(p, part, to); err != nil {
+		return body(w, p, &part)
+	})
+}
+
+func (s *Store) armOp(a Actor, action string, panel uint64, n int, to PartitionState, j Job) error {
+	return s.partitionOp(a, PermArmDisarm, action, panel, n, func(w *wtx, p Panel, part *Partition) error {
+		if j.Op == OpArm && j.Mode != ArmStay && j.Mode != ArmAway {
+			return refuse(ErrInvalid, "arm mode %q: choose stay (people inside) or away", j.Mode)
+		}
+		if err := ruleArm(p, *part, to); err != nil {
 			return err
 		}
 		j.Kind, j.Panel, j.Partition = JobDevice, panel, n

@@ -447,3 +447,31 @@ func TestNextCommandNumber(t *testing.T) {
 		t.Fatalf("after reopening: %d, %v; want 4", n, err)
 	}
 }
+
+// The store says whether a panel is programmed by hand at its keypad, so
+// no screen names the driver: a panel added without a driver is, and one
+// given a programming interface is not, until it is guided again.
+func TestKeypadOnly(t *testing.T) {
+	f := newFx(t)
+	p := f.panel("neo-hs2016")
+	steps := []struct {
+		name string
+		d    *DeviceConfig
+		want bool
+	}{
+		{"added without a driver", nil, true},
+		{"given a Modbus address", &DeviceConfig{Driver: "modbus", Address: "tcp://10.0.0.5:502"}, false},
+		{"simulated", &DeviceConfig{Driver: "sim", Address: "gate"}, false},
+		{"guided again", &DeviceConfig{Driver: "guided"}, true},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			if st.d != nil {
+				fxWant(t, f.s.SetPanelDevice(f.admin, p.ID, *st.d), nil)
+			}
+			if got := f.getPanel(p.ID).KeypadOnly(); got != st.want {
+				t.Errorf("KeypadOnly() = %v, want %v", got, st.want)
+			}
+		})
+	}
+}

@@ -14,9 +14,10 @@ import "fmt"
 
 // userRule is what each panel-user action needs: the permission, the
 // operation's log action and its rule. CheckUser and TryUser share it, so
-// they cannot disagree with each other; the operations apply the same
+// they cannot disagree with each other; the operations call the same
 // rules in their bodies.
 func userRule(act UserAction) (Perm, string, func(Panel, PanelUser) error, error) {
+	hasAccount := func(p Panel, u PanelUser) error { return ruleHasAccount(p, u, "") }
 	switch act {
 	case ActSetCode:
 		return PermManagePanelUsers, "user.set-code", ruleSetCode, nil
@@ -29,13 +30,13 @@ func userRule(act UserAction) (Perm, string, func(Panel, PanelUser) error, error
 	case ActDisable:
 		return PermManagePanelUsers, "user.disable", ruleDisable, nil
 	case ActAssignAccount:
-		return PermManageAccounts, "account.assign", ruleAssign, nil
+		return PermManageAccounts, "account.assign", func(p Panel, u PanelUser) error { return ruleAssign(p, u, "an account") }, nil
 	case ActUnassignAccount:
-		return PermManageAccounts, "account.unassign", ruleHasAccount, nil
+		return PermManageAccounts, "account.unassign", hasAccount, nil
 	case ActResetPassword:
-		return PermManageAccounts, "account.reset-password", ruleHasAccount, nil
+		return PermManageAccounts, "account.reset-password", hasAccount, nil
 	case ActRemoveAccount:
-		return PermManageAccounts, "account.remove", ruleHasAccount, nil
+		return PermManageAccounts, "account.remove", hasAccount, nil
 	case ActGiveLock:
 		return PermManageLocksTags, "lock.assign", func(Panel, PanelUser) error { return nil }, nil
 	case ActEnrolUserTag:
@@ -52,24 +53,9 @@ func (s *Store) TryUser(a Actor, panel uint64, slot int, act UserAction) error {
 	if err != nil {
 		return err
 	}
-	w := s.begin(a, action, fmt.Sprintf("panel %d user %d", panel, slot))
-	w.panel, w.slot = panel, slot
+	w := s.beginUser(a, action, panel, slot)
 	return s.finish(w, func() error {
-		w.atPanel(panel, fmt.Sprintf(" user %d", slot))
-		if act == ActResetPassword || act == ActRemoveAccount {
-			w.atAccountOf(panel, slot)
-		}
-		if err := a.need(perm); err != nil {
-			return err
-		}
-		p, err := s.readPanel(w.txn, a, panel)
-		if err != nil {
-			return err
-		}
-		if slot < 1 || slot > p.Slots {
-			return slotRange(p)
-		}
-		u, err := readUser(w.txn, p, slot)
+		p, u, err := s.userFrame(w, perm, panel, slot, act == ActResetPassword || act == ActRemoveAccount)
 		if err != nil {
 			return err
 		}
@@ -98,21 +84,9 @@ func (w *wtx) atAccountOf(panel uint64, slot int) {
 
 // TryAccount is an attempt at act on the account with this email.
 func (s *Store) TryAccount(a Actor, email string, act AccountAction) error {
-	var action string
-	var rule func(Account) error
-	switch act {
-	case ActSuspend:
-		action, rule = "account.suspend", ruleSuspend
-	case ActReactivate:
-		action, rule = "account.reactivate", ruleReactivate
-	case ActConfirm:
-		action, rule = "account.confirm", ruleNotSuspended
-	case ActReset:
-		action, rule = "account.reset-password", ruleNotSuspended
-	case ActRemove:
-		action, rule = "account.remove", func(Account) error { return nil }
-	default:
-		return refuse(ErrInvalid, "unknown action %q", act)
+	action, rule, err := accountRule(act)
+	if err != nil {
+		return err
 	}
 	return s.accountOp(a, action, email, func(_ *wtx, rec *accountRecord) error {
 		return rule(rec.Account)
@@ -156,11 +130,17 @@ func ruleArm(p Panel, part Partition, to PartitionState) error {
 	label := fmt.Sprintf("partition %d (%s) of %s", part.Number, part.Label, p.Name)
 	switch {
 	case part.Sync.State == SyncPending || part.Sync.State == SyncKeypad:
-		return refuse(ErrState, "an arm/disarm command for %s is still on its way (job %d): wait for it, or cancel it first", label, part.Sync.Job)
+		return onItsWay("an arm/disarm command for "+label, part.Sync.Job)
 	case part.State == to:
 		return refuse(ErrState, "%s is %s already", label, to)
 	}
 	return nil
+}
+
+// onItsWay refuses a command while the one before it (job) is still on its
+// way to the device: one command at a time, in the order given.
+func onItsWay(command string, job uint64) error {
+	return refuse(ErrState, "%s is still on its way (job %d): wait for it, or cancel it first", command, job)
 }
 
 // CheckPartition reports whether the actor may do act on partition part
@@ -170,11 +150,8 @@ func (s *Store) CheckPartition(a Actor, p Panel, part Partition, act PartitionAc
 	if err != nil {
 		return err
 	}
-	if err := a.need(perm); err != nil {
+	if err := s.checkPanel(a, perm, p); err != nil {
 		return err
-	}
-	if !s.unitInScope(a, p.Unit) {
-		return refuse(ErrNotFound, "no panel %d in your organization units", p.ID)
 	}
 	return rule(p, part)
 }
@@ -185,22 +162,8 @@ func (s *Store) TryPartition(a Actor, panel uint64, n int, act PartitionAction) 
 	if err != nil {
 		return err
 	}
-	w := s.begin(a, action, fmt.Sprintf("panel %d partition %d", panel, n))
-	w.panel = panel
-	return s.finish(w, func() error {
-		w.atPanel(panel, fmt.Sprintf(" partition %d", n))
-		if err := a.need(perm); err != nil {
-			return err
-		}
-		p, err := s.readPanel(w.txn, a, panel)
-		if err != nil {
-			return err
-		}
-		part, err := readPartition(w.txn, p, n)
-		if err != nil {
-			return err
-		}
-		return rule(p, part)
+	return s.partitionOp(a, perm, action, panel, n, func(_ *wtx, p Panel, part *Partition) error {
+		return rule(p, *part)
 	})
 }
 

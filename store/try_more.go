@@ -215,7 +215,7 @@ func (s *Store) CheckOperator(a Actor, username string, act OperatorAction) erro
 			return err
 		}
 		if !ok || !s.operatorInScope(a, r.Operator) {
-			return refuse(ErrNotFound, "no operator %q in your organization units: see guardroom operator list", username)
+			return noOperator(username)
 		}
 		if err := ruleOperatorHeld(a, username, s.operatorPerms(txn, r.Operator)); err != nil {
 			return err
@@ -269,12 +269,16 @@ func ruleRemoveRole(a Actor, r Role, holders []string) error {
 	return nil
 }
 
-// roleRule runs act's rule on role r (holders: who is granted it).
-func roleRule(a Actor, r Role, holders []string, act RoleAction) error {
+// roleRuleHolders runs act's rule on role r, reading who is granted it.
+func roleRuleHolders(w *wtx, a Actor, r Role, act RoleAction) error {
 	switch act {
 	case ActEditRole:
 		return ruleRoleHeld(a, r)
 	case ActRemoveRole:
+		holders, err := roleHolders(w, r.Name)
+		if err != nil {
+			return err
+		}
 		return ruleRemoveRole(a, r, holders)
 	}
 	return refuse(ErrInvalid, "unknown action %q", act)
@@ -290,24 +294,12 @@ func (s *Store) CheckRole(a Actor, name string, act RoleAction) error {
 	w := &wtx{s: s, actor: a}
 	return s.db.View(func(txn *badger.Txn) error {
 		w.txn = txn
-		r, holders, err := s.roleAndHolders(w, name)
+		r, err := s.roleNamed(txn, name)
 		if err != nil {
 			return err
 		}
-		return roleRule(a, r, holders, act)
+		return roleRuleHolders(w, a, r, act)
 	})
-}
-
-func (s *Store) roleAndHolders(w *wtx, name string) (Role, []string, error) {
-	r, ok, err := s.readRole(w.txn, name)
-	if err != nil {
-		return r, nil, err
-	}
-	if !ok {
-		return r, nil, refuse(ErrNotFound, "no role %q: see guardroom operator roles", name)
-	}
-	holders, err := roleHolders(w, r.Name)
-	return r, holders, err
 }
 
 // TryRole is an attempt at act on role name.
@@ -316,16 +308,8 @@ func (s *Store) TryRole(a Actor, name string, act RoleAction) error {
 	if act == ActRemoveRole {
 		action = "role.remove"
 	}
-	w := s.begin(a, action, "role "+name)
-	return s.finish(w, func() error {
-		if err := a.need(PermManageOperators); err != nil {
-			return err
-		}
-		r, holders, err := s.roleAndHolders(w, name)
-		if err != nil {
-			return err
-		}
-		return roleRule(a, r, holders, act)
+	return s.roleOp(a, action, name, func(w *wtx, r Role) error {
+		return roleRuleHolders(w, a, r, act)
 	})
 }
 

@@ -19,6 +19,10 @@ func TestTryLogsAsTheOperation(t *testing.T) {
 	if err := f.s.AssignAccount(f.admin, "ana@example.com", p.ID, 2); err != nil {
 		t.Fatal(err)
 	}
+	f.account("sue@example.com")
+	if err := f.s.SuspendAccount(f.admin, "sue@example.com"); err != nil {
+		t.Fatal(err)
+	}
 	tag := f.enrol(Tag{ID: "90:324", Kind: TagLock, Lock: f.lock.ID, Slot: 3})
 	free := f.enrol(Tag{ID: "90:325", Kind: TagLock, Lock: f.lock.ID, Slot: 4})
 	if err := f.s.FreeTag(f.admin, free.ID); err != nil {
@@ -62,6 +66,12 @@ func TestTryLogsAsTheOperation(t *testing.T) {
 		{"reactivate an active account",
 			func() error { return f.s.ReactivateAccount(f.admin, "ana@example.com") },
 			func() error { return f.s.TryAccount(f.admin, "ana@example.com", ActReactivate) }},
+		{"reset the password of a suspended account",
+			func() error { return f.s.ResetPassword(f.admin, "sue@example.com") },
+			func() error { return f.s.TryAccount(f.admin, "sue@example.com", ActReset) }},
+		{"confirm a suspended account",
+			func() error { return f.s.ConfirmAccount(f.admin, "sue@example.com", "123456") },
+			func() error { return f.s.TryAccount(f.admin, "sue@example.com", ActConfirm) }},
 		{"disarm a disarmed partition",
 			func() error { return f.s.Disarm(f.admin, p.ID, 1) },
 			func() error { return f.s.TryPartition(f.admin, p.ID, 1, ActDisarm) }},

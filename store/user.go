@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -281,29 +282,51 @@ func CheckCodeFormat(p Panel, code string) error {
 	return nil
 }
 
-// userOp runs one operation on a panel user with the common checks:
-// permission, panel in scope, slot on the panel.
+// userOp runs one operation on a panel user with the common checks of
+// userFrame.
 func (s *Store) userOp(a Actor, perm Perm, action string, panel uint64, slot int, body func(w *wtx, p Panel, u *PanelUser) error) error {
-	w := s.begin(a, action, fmt.Sprintf("panel %d user %d", panel, slot))
-	w.panel, w.slot = panel, slot
+	w := s.beginUser(a, action, panel, slot)
 	return s.finish(w, func() error {
-		w.atPanel(panel, fmt.Sprintf(" user %d", slot))
-		if err := a.need(perm); err != nil {
-			return err
-		}
-		p, err := s.readPanel(w.txn, a, panel)
-		if err != nil {
-			return err
-		}
-		if slot < 1 || slot > p.Slots {
-			return slotRange(p)
-		}
-		u, err := readUser(w.txn, p, slot)
+		p, u, err := s.userFrame(w, perm, panel, slot, false)
 		if err != nil {
 			return err
 		}
 		return body(w, p, &u)
 	})
+}
+
+func (s *Store) beginUser(a Actor, action string, panel uint64, slot int) *wtx {
+	w := s.begin(a, action, fmt.Sprintf("panel %d user %d", panel, slot))
+	w.panel, w.slot = panel, slot
+	return w
+}
+
+// userFrame is what an operation on a panel user checks first, and
+// TryUser with it: the user named for the log (or its account, for the
+// actions filed under the account), the permission, the panel in scope,
+// the slot on the panel.
+func (s *Store) userFrame(w *wtx, perm Perm, panel uint64, slot int, underAccount bool) (Panel, PanelUser, error) {
+	w.atPanel(panel, fmt.Sprintf(" user %d", slot))
+	if underAccount {
+		w.atAccountOf(panel, slot)
+	}
+	if err := w.actor.need(perm); err != nil {
+		return Panel{}, PanelUser{}, err
+	}
+	return s.readPanelUser(w.txn, w.actor, panel, slot)
+}
+
+// readPanelUser reads a panel in the actor's scope and one of its slots.
+func (s *Store) readPanelUser(txn *badger.Txn, a Actor, panel uint64, slot int) (Panel, PanelUser, error) {
+	p, err := s.readPanel(txn, a, panel)
+	if err != nil {
+		return p, PanelUser{}, err
+	}
+	if slot < 1 || slot > p.Slots {
+		return p, PanelUser{}, slotRange(p)
+	}
+	u, err := readUser(txn, p, slot)
+	return p, u, err
 }
 
 func noCode(p Panel, slot int, what string) error {
@@ -323,8 +346,8 @@ type CodeOptions struct {
 // the panel.
 func (s *Store) SetCode(a Actor, panel uint64, slot int, code string, o CodeOptions) error {
 	return s.userOp(a, PermManagePanelUsers, "user.set-code", panel, slot, func(w *wtx, p Panel, u *PanelUser) error {
-		if u.CodeSet {
-			return refuse(ErrHasCode, "panel user %d of %s has a code already: use edit code to change it", slot, p.Name)
+		if err := ruleSetCode(p, *u); err != nil {
+			return err
 		}
 		before := u.state()
 		if err := applyCodeOptions(p, u, o); err != nil {
@@ -349,12 +372,10 @@ func applyCodeOptions(p Panel, u *PanelUser, o CodeOptions) error {
 	if !fam.AllowsRole(role) {
 		return refuse(ErrUnsupported, "%s panels have no role %q: choose one of %s", fam.Type, role, rolesList(fam))
 	}
-	isMasterSlot := u.Slot == fam.MasterSlot
-	onlyMaster := len(fam.Roles) == 1 && fam.Roles[0] == family.RoleMaster
-	switch {
-	case isMasterSlot && role != family.RoleMaster:
-		return refuse(ErrMaster, "slot %d is the Master slot of %s: its role is always Master", u.Slot, p.Name)
-	case !isMasterSlot && role == family.RoleMaster && !onlyMaster:
+	if !slices.Contains(fam.RolesFor(u.Slot), role) {
+		if u.Slot == fam.MasterSlot {
+			return refuse(ErrMaster, "slot %d is the Master slot of %s: its role is always Master", u.Slot, p.Name)
+		}
 		return refuse(ErrMaster, "only slot %d holds the Master role on %s: choose another role", fam.MasterSlot, p.Name)
 	}
 	u.Role = role
@@ -418,8 +439,8 @@ func (s *Store) writeNewCode(w *wtx, p *Panel, u *PanelUser, h []byte, code stri
 // EditCode replaces the code of a user that has one.
 func (s *Store) EditCode(a Actor, panel uint64, slot int, code string) error {
 	return s.userOp(a, PermManagePanelUsers, "user.edit-code", panel, slot, func(w *wtx, p Panel, u *PanelUser) error {
-		if !u.CodeSet {
-			return noCode(p, slot, "code cannot be edited")
+		if err := ruleEditCode(p, *u); err != nil {
+			return err
 		}
 		h, err := s.checkCode(w.txn, p, slot, code, nil)
 		if err != nil {
@@ -434,8 +455,8 @@ func (s *Store) EditCode(a Actor, panel uint64, slot int, code string) error {
 // SetLabel changes the label of a user with a code.
 func (s *Store) SetLabel(a Actor, panel uint64, slot int, label string) error {
 	return s.userOp(a, PermManagePanelUsers, "user.label", panel, slot, func(w *wtx, p Panel, u *PanelUser) error {
-		if !u.CodeSet {
-			return noCode(p, slot, "label cannot change")
+		if err := ruleSetLabel(p, *u); err != nil {
+			return err
 		}
 		label, err := checkLabel(label)
 		if err != nil {
@@ -454,17 +475,8 @@ func (s *Store) SetLabel(a Actor, panel uint64, slot int, label string) error {
 // always hold every partition.
 func (s *Store) SetPartitions(a Actor, panel uint64, slot int, parts PartitionSet) error {
 	return s.userOp(a, PermManagePanelUsers, "user.partitions", panel, slot, func(w *wtx, p Panel, u *PanelUser) error {
-		if !u.CodeSet {
-			return noCode(p, slot, "partitions cannot change")
-		}
-		// The panel type comes first: on a panel that cannot edit partitions
-		// (Dual Path, single-partition panels) no user's partitions can
-		// change, the Master's included.
-		if !p.Spec().PartitionEditing {
-			return refuse(ErrUnsupported, "%s (%s) does not support changing a user's partitions", p.Name, p.Spec().Model)
-		}
-		if u.Role == family.RoleMaster {
-			return refuse(ErrMaster, "panel user %d of %s is a Master user: Master users always hold all partitions", slot, p.Name)
+		if err := ruleSetPartitions(p, *u); err != nil {
+			return err
 		}
 		if err := checkPartitions(p, parts); err != nil {
 			return err
@@ -485,11 +497,8 @@ func (s *Store) SetPartitions(a Actor, panel uint64, slot int, parts PartitionSe
 // unassigned in the same transaction.
 func (s *Store) DisablePanelUser(a Actor, panel uint64, slot int) error {
 	return s.userOp(a, PermManagePanelUsers, "user.disable", panel, slot, func(w *wtx, p Panel, u *PanelUser) error {
-		if u.Role == family.RoleMaster {
-			return refuse(ErrMaster, "panel user %d of %s is a Master user and cannot be disabled: change its code instead", slot, p.Name)
-		}
-		if !u.CodeSet {
-			return noCode(p, slot, "nothing to disable")
+		if err := ruleDisable(p, *u); err != nil {
+			return err
 		}
 		before := u.state()
 		if u.codeHash != nil {
@@ -569,14 +578,8 @@ func (s *Store) GetUser(a Actor, panel uint64, slot int) (PanelUser, error) {
 	}
 	var u PanelUser
 	err := s.db.View(func(txn *badger.Txn) error {
-		p, err := s.readPanel(txn, a, panel)
-		if err != nil {
-			return err
-		}
-		if slot < 1 || slot > p.Slots {
-			return slotRange(p)
-		}
-		u, err = readUser(txn, p, slot)
+		var err error
+		_, u, err = s.readPanelUser(txn, a, panel, slot)
 		return err
 	})
 	return u, err

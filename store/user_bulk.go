@@ -83,7 +83,7 @@ func (s *Store) bulkSetCodes(a Actor, panel uint64, items []BulkCode, progress f
 				return refuse(err.(*Refusal).Kind, "item %d (slot %d): %s", i+1, it.Slot, err.Error())
 			}
 			if it.Slot < 1 || it.Slot > p.Slots {
-				return fail(refuse(ErrNotFound, "%s has user slots 1-%d", p.Label(), p.Slots))
+				return fail(slotRange(p))
 			}
 			if first, dup := seen[it.Slot]; dup {
 				return fail(refuse(ErrDuplicate, "slot appears twice (also item %d)", first+1))
@@ -93,8 +93,8 @@ func (s *Store) bulkSetCodes(a Actor, panel uint64, items []BulkCode, progress f
 			if !ok {
 				u = emptyUser(p, it.Slot)
 			}
-			if u.CodeSet {
-				return fail(refuse(ErrHasCode, "the slot has a code already"))
+			if err := ruleSetCode(p, u); err != nil {
+				return fail(err)
 			}
 			if err := applyCodeOptions(p, &u, it.CodeOptions); err != nil {
 				return fail(err)

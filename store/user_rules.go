@@ -31,13 +31,22 @@ func (s *Store) CheckUser(a Actor, p Panel, u PanelUser, act UserAction) error {
 	if err != nil {
 		return err
 	}
+	if err := s.checkPanel(a, perm, p); err != nil {
+		return err
+	}
+	return rule(p, u)
+}
+
+// checkPanel is what a Check… of something on panel p asks first: the
+// permission, and the panel in the actor's units.
+func (s *Store) checkPanel(a Actor, perm Perm, p Panel) error {
 	if err := a.need(perm); err != nil {
 		return err
 	}
 	if !s.unitInScope(a, p.Unit) {
 		return refuse(ErrNotFound, "no panel %d in your organization units", p.ID)
 	}
-	return rule(p, u)
+	return nil
 }
 
 func ruleSetCode(p Panel, u PanelUser) error {
@@ -86,19 +95,24 @@ func ruleDisable(p Panel, u PanelUser) error {
 	return nil
 }
 
-func ruleAssign(p Panel, u PanelUser) error {
+// ruleAssign: an account goes to a user with a code and no account. held
+// names the account the user has, as far as the actor may know it ("an
+// account" when the caller has not looked).
+func ruleAssign(p Panel, u PanelUser, held string) error {
 	if !u.CodeSet {
 		return noCode(p, u.Slot, "account cannot be assigned")
 	}
 	if u.Account != 0 {
-		return refuse(ErrState, "panel user %d of %s has an account already: unassign it first", u.Slot, p.Name)
+		return refuse(ErrState, "panel user %d of %s has %s already: unassign it first", u.Slot, p.Name, held)
 	}
 	return nil
 }
 
-func ruleHasAccount(p Panel, u PanelUser) error {
+// ruleHasAccount: the user has an account to act on. what ends the
+// message where the action is not said before it (" to unassign").
+func ruleHasAccount(p Panel, u PanelUser, what string) error {
 	if u.Account == 0 {
-		return refuse(ErrState, "panel user %d of %s has no account", u.Slot, p.Name)
+		return refuse(ErrState, "panel user %d of %s has no account%s", u.Slot, p.Name, what)
 	}
 	return nil
 }
@@ -122,19 +136,31 @@ func (s *Store) CheckAccount(a Actor, acc Account, act AccountAction) error {
 		return err
 	}
 	if !s.unitInScope(a, acc.Unit) {
-		return refuse(ErrNotFound, "no account with email %q in your organization units", acc.Email)
+		return noAccountInUnits(acc)
 	}
+	_, rule, err := accountRule(act)
+	if err != nil {
+		return err
+	}
+	return rule(acc)
+}
+
+// accountRule is each account action's log action and rule, shared by
+// CheckAccount, TryAccount and the operations.
+func accountRule(act AccountAction) (string, func(Account) error, error) {
 	switch act {
 	case ActSuspend:
-		return ruleSuspend(acc)
+		return "account.suspend", ruleSuspend, nil
 	case ActReactivate:
-		return ruleReactivate(acc)
-	case ActConfirm, ActReset:
-		return ruleNotSuspended(acc)
+		return "account.reactivate", ruleReactivate, nil
+	case ActConfirm:
+		return "account.confirm", ruleConfirm, nil
+	case ActReset:
+		return "account.reset-password", ruleReset, nil
 	case ActRemove:
-		return nil
+		return "account.remove", func(Account) error { return nil }, nil
 	}
-	return refuse(ErrInvalid, "unknown action %q", act)
+	return "", nil, refuse(ErrInvalid, "unknown action %q", act)
 }
 
 func ruleSuspend(acc Account) error {
@@ -151,11 +177,19 @@ func ruleReactivate(acc Account) error {
 	return nil
 }
 
-func ruleNotSuspended(acc Account) error {
+// ruleNotSuspended: a suspended account is reactivated before anything
+// else is done with it; when says before what.
+func ruleNotSuspended(acc Account, when string) error {
 	if acc.Status == StatusSuspended {
-		return refuse(ErrSuspended, "account %s is suspended: reactivate it first", acc.Email)
+		return refuse(ErrSuspended, "account %s is suspended: reactivate it %s", acc.Email, when)
 	}
 	return nil
+}
+
+func ruleConfirm(acc Account) error { return ruleNotSuspended(acc, "first") }
+
+func ruleReset(acc Account) error {
+	return ruleNotSuspended(acc, "before resetting its password")
 }
 
 // Need reports, as a refusal naming it, whether the actor lacks permission p.

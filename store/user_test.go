@@ -460,8 +460,8 @@ func TestBulkSetCodes(t *testing.T) {
 		{"duplicate inside the load", []BulkCode{{Slot: 2, Code: "3691"}, {Slot: 3, Code: "3691"}}, ErrCodeInUse, "item 2 (slot 3)"},
 		{"adjacent inside the load", []BulkCode{{Slot: 2, Code: "3691"}, {Slot: 3, Code: "3692"}}, ErrCodeAdjacent, "item 2 (slot 3)"},
 		{"slot twice", []BulkCode{{Slot: 2, Code: "3691"}, {Slot: 2, Code: "4826"}}, ErrDuplicate, "slot appears twice (also item 1)"},
-		{"slot has a code", []BulkCode{{Slot: 1, Code: "3691"}}, ErrHasCode, "item 1 (slot 1)"},
-		{"slot out of range", []BulkCode{{Slot: 96, Code: "3691"}}, ErrNotFound, "item 1 (slot 96)"},
+		{"slot has a code", []BulkCode{{Slot: 1, Code: "3691"}}, ErrHasCode, "item 1 (slot 1): panel user 1 of " + dsc.Name + " has a code already: use edit code to change it"},
+		{"slot out of range", []BulkCode{{Slot: 96, Code: "3691"}}, ErrNotFound, "item 1 (slot 96): " + dsc.Label() + " has user slots 1-95: that slot number is out of range"},
 		{"trivial", []BulkCode{{Slot: 2, Code: "3691"}, {Slot: 4, Code: "1111"}}, ErrInvalid, "item 2 (slot 4)"},
 		{"bad role", []BulkCode{{Slot: 2, Code: "3691", CodeOptions: CodeOptions{Role: family.RoleGuest}}}, ErrUnsupported, "item 1 (slot 2)"},
 	}

@@ -285,7 +285,7 @@ func (d *panelDetails) view(width, _ int) string {
 		seen = clockOrDate(conn.LastSeen, now)
 	}
 	switch {
-	case p.Driver == guidedDriver:
+	case p.KeypadOnly():
 		state = "none: programmed by hand at the keypad"
 	case conn.Since.IsZero():
 		state += ": no driver has reported on it yet"

@@ -210,12 +210,12 @@ func queueTone(c store.SyncCounts) grid.Tone {
 // connText is a panel's connection in a few words: "online", "offline
 // since 16:20" (a date when it was not today), "misconfigured" (the device
 // answered, but is not what the panel's settings say), "never contacted", or
-// "keypad only" for a panel of the guided driver, which nothing connects
-// to (its changes are keyed in by hand).
+// "keypad only" for a panel programmed by hand at its keypad, which
+// nothing connects to.
 func connText(p store.Panel, now time.Time) string {
 	c := p.Conn
 	switch {
-	case p.Driver == guidedDriver:
+	case p.KeypadOnly():
 		return "keypad only"
 	case c.Since.IsZero():
 		return "never contacted"
@@ -227,13 +227,10 @@ func connText(p store.Panel, now time.Time) string {
 	return "offline since " + clockOrDate(c.Since, now)
 }
 
-// guidedDriver names the driver for panels programmed at their keypad.
-const guidedDriver = "guided"
-
 func connTone(p store.Panel) grid.Tone {
 	c := p.Conn
 	switch {
-	case p.Driver == guidedDriver:
+	case p.KeypadOnly():
 		return grid.ToneNone
 	case c.Since.IsZero():
 		return grid.ToneDim

@@ -245,15 +245,7 @@ func newCodeEntry(s *usersScreen, u store.PanelUser) *codeEntry {
 	d.again = field{mask: true, accept: digitsOnly, limit: n}
 	if !u.CodeSet {
 		spec := s.panel.Spec()
-		for _, r := range spec.Roles {
-			if u.Slot == spec.MasterSlot && r != family.RoleMaster {
-				continue
-			}
-			if u.Slot != spec.MasterSlot && r == family.RoleMaster && len(spec.Roles) > 1 {
-				continue
-			}
-			d.roles = append(d.roles, r)
-		}
+		d.roles = spec.RolesFor(u.Slot)
 		d.role = max(slices.Index(d.roles, spec.DefaultRole(u.Slot)), 0)
 	}
 	return d

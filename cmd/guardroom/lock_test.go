@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/guardroom/guardroom/drivers"
 	"github.com/guardroom/guardroom/drivers/sim"
+	"github.com/guardroom/guardroom/store/family"
 )
 
 // withTower adds, after withPanel, panel 2 "Tower" (DSC PowerSeries Neo
@@ -83,14 +83,14 @@ func TestLockCommands(t *testing.T) {
 	}
 
 	// A jam at the door: refused with the store's words before any job.
-	if err := s.towerSim().SetLockState(1, drivers.Jammed); err != nil {
+	if err := s.towerSim().SetLockState(1, family.LockJammed); err != nil {
 		t.Fatal(err)
 	}
 	s.ok("", "dispatch", "--once")
 	s.fail(1, "is jammed: free the bolt at the door", "", "lock", "unlock", "1", "--reason", "stuck", "--yes")
 
 	// Force removal frees the lock's tags and takes them off the lock.
-	if err := s.towerSim().SetLockState(1, drivers.Locked); err != nil {
+	if err := s.towerSim().SetLockState(1, family.LockLocked); err != nil {
 		t.Fatal(err)
 	}
 	s.ok("", "tag", "enrol", "90:324", "--kind", "door-lock", "--lock", "Main entrance", "--slot", "3")

@@ -191,7 +191,7 @@ func (e *env) panelJSON(p store.Panel) panelJSON {
 func connection(p store.Panel) string {
 	c := p.Conn
 	switch {
-	case p.Driver == "guided":
+	case p.KeypadOnly():
 		return "none: programmed by hand at the keypad"
 	case c.Online:
 		return "online"

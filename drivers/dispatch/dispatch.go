@@ -481,11 +481,11 @@ func (d *Dispatcher) apply(ctx context.Context, p store.Panel, drv drivers.Panel
 		}
 		return true, 0, nil
 	case store.OpArm, store.OpDisarm:
-		want := drivers.Disarmed
+		want := family.Disarmed
 		if j.Op == store.OpArm {
-			want = drivers.ArmedAway
+			want = family.ArmedAway
 			if j.Mode == store.ArmStay {
-				want = drivers.ArmedStay
+				want = family.ArmedStay
 			}
 			err = drv.Arm(ctx, j.Partition, drivers.ArmMode(j.Mode))
 		} else {
@@ -572,13 +572,13 @@ func onLock(ctx context.Context, p store.Panel, drv drivers.Panel, j store.Job, 
 }
 
 func applyLock(ctx context.Context, p store.Panel, drv drivers.Panel, j store.Job) (bool, uint32, error) {
-	want := drivers.Locked
+	want := family.LockLocked
 	if j.Op == store.OpUnlock {
-		want = drivers.Unlocked
+		want = family.LockUnlocked
 	}
 	return onLock(ctx, p, drv, j, "lock or unlock doors", drv.Capabilities().Locks,
 		func(l drivers.Locks) error {
-			if want == drivers.Unlocked {
+			if want == family.LockUnlocked {
 				return l.Unlock(ctx, j.LockNo)
 			}
 			return l.Lock(ctx, j.LockNo)
@@ -752,7 +752,7 @@ func (d *Dispatcher) readDevice(ctx context.Context, p store.Panel, drv drivers.
 		}
 		rep := make([]store.PartitionReport, len(parts))
 		for i, pt := range parts {
-			rep[i] = store.PartitionReport{Number: pt.Number, State: store.PartitionState(pt.State)}
+			rep[i] = store.PartitionReport{Number: pt.Number, State: pt.State}
 		}
 		if err := d.st.ReportPartitions(d.sys, p.ID, rep); err != nil {
 			return fmt.Errorf("record partition states: %w", err)
@@ -779,7 +779,7 @@ func (d *Dispatcher) readDevice(ctx context.Context, p store.Panel, drv drivers.
 		}
 		rep := make([]store.LockReport, len(locks))
 		for i, st := range locks {
-			rep[i] = store.LockReport{Number: st.Number, State: store.LockState(st.State), Battery: st.Battery}
+			rep[i] = store.LockReport{Number: st.Number, State: st.State, Battery: st.Battery}
 		}
 		if err := d.st.ReportLocks(d.sys, p.ID, rep); err != nil {
 			return fmt.Errorf("record lock states: %w", err)

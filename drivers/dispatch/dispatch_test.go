@@ -14,6 +14,7 @@ import (
 	"github.com/guardroom/guardroom/drivers"
 	"github.com/guardroom/guardroom/drivers/sim"
 	"github.com/guardroom/guardroom/store"
+	"github.com/guardroom/guardroom/store/family"
 )
 
 // simSeq keeps sim addresses apart across tests and -count runs: the sim
@@ -312,7 +313,7 @@ func TestArmDisarmThroughDriver(t *testing.T) {
 	if parts[1].State != store.ArmedAway || parts[1].Sync.State != store.SyncInSync {
 		t.Errorf("partition 2 after arming: %+v", parts[1])
 	}
-	if snap := dev.Snapshot(); snap.Partitions[1].State != drivers.ArmedAway {
+	if snap := dev.Snapshot(); snap.Partitions[1].State != family.ArmedAway {
 		t.Errorf("the panel's partition 2 is %s", snap.Partitions[1].State)
 	}
 	// A disarm that cannot reach the panel in time is dropped, never applied
@@ -323,7 +324,7 @@ func TestArmDisarmThroughDriver(t *testing.T) {
 	f.clk.Advance(store.ArmTimeout + time.Minute)
 	dev.SetOffline(false)
 	drain(t, d)
-	if snap := dev.Snapshot(); snap.Partitions[1].State != drivers.ArmedAway {
+	if snap := dev.Snapshot(); snap.Partitions[1].State != family.ArmedAway {
 		t.Errorf("a stale disarm reached the panel: %s", snap.Partitions[1].State)
 	}
 	parts, _ = f.s.ListPartitions(f.admin, p.ID)
@@ -346,7 +347,7 @@ func TestPollFindsDriftAndPartitionStates(t *testing.T) {
 	}
 	f.ok(dev.ChangeAtKeypad(2, "7314"))
 	f.ok(dev.ClearAtKeypad(3))
-	f.ok(dev.SetPartitionState(1, drivers.Alarm))
+	f.ok(dev.SetPartitionState(1, family.Alarm))
 	f.ok(d.Poll(context.Background()))
 	if u := f.user(p, 2); u.Sync.State != store.SyncDrift || u.Sync.Reason != "code changed at the panel" {
 		t.Errorf("user 2: %v", u.Sync)

@@ -11,6 +11,7 @@ import (
 	_ "github.com/guardroom/guardroom/drivers/guided" // keypad tags through a person
 	"github.com/guardroom/guardroom/drivers/sim"
 	"github.com/guardroom/guardroom/store"
+	"github.com/guardroom/guardroom/store/family"
 )
 
 // lockSetup is a Neo panel on the sim driver (two simulated locks) whose
@@ -43,7 +44,7 @@ func TestLockCommandsThroughDriver(t *testing.T) {
 	if got := f.lock(l.ID); got.State != store.LockUnlocked || got.Sync.State != store.SyncInSync {
 		t.Fatalf("after unlock: %+v", got)
 	}
-	if st := lockOn(t, dev, 1); st.State != drivers.Unlocked || st.Battery != 99 {
+	if st := lockOn(t, dev, 1); st.State != family.LockUnlocked || st.Battery != 99 {
 		t.Fatalf("sim lock %+v", st)
 	}
 	e := f.applies()
@@ -52,7 +53,7 @@ func TestLockCommandsThroughDriver(t *testing.T) {
 	}
 
 	// A jammed lock refuses: the job fails for good with the lock's words.
-	f.ok(dev.SetLockState(1, drivers.Jammed))
+	f.ok(dev.SetLockState(1, family.LockJammed))
 	f.ok(f.s.LockDoor(f.admin, l.ID))
 	drain(t, d)
 	got := f.lock(l.ID)
@@ -236,7 +237,7 @@ func TestLockCommandTooLateIsDropped(t *testing.T) {
 	if got := f.lock(l.ID); got.Sync.State != store.SyncFailed || got.Sync.Reason != store.StaleReason {
 		t.Fatalf("late unlock %+v", got.Sync)
 	}
-	if st := lockOn(t, dev, 1); st.State != drivers.Locked {
+	if st := lockOn(t, dev, 1); st.State != family.LockLocked {
 		t.Fatalf("the door was unlocked late: %+v", st)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/guardroom/guardroom/drivers"
 	"github.com/guardroom/guardroom/drivers/modbus"
 	"github.com/guardroom/guardroom/store"
+	"github.com/guardroom/guardroom/store/family"
 )
 
 // TestModbusOverLoopback carries jobs to a panel behind the Modbus driver
@@ -56,7 +57,7 @@ func TestModbusOverLoopback(t *testing.T) {
 		}
 	}
 	f.ok(simr.Panel().ChangeAtKeypad(2, "7314"))
-	f.ok(simr.Panel().SetPartitionState(2, drivers.Alarm))
+	f.ok(simr.Panel().SetPartitionState(2, family.Alarm))
 	f.ok(d.Poll(context.Background()))
 	if u := f.user(p, 2); u.Sync.State != store.SyncDrift || u.Sync.Reason != "code changed at the panel" {
 		t.Errorf("drift over Modbus: %v", u.Sync)
@@ -252,7 +253,7 @@ func TestModbusNumbersAcrossRestarts(t *testing.T) {
 		drain(t, d)
 		d.Close()
 		parts, _ := simr.Panel().ReadPartitions(ctx)
-		if parts[0].State != drivers.ArmedAway {
+		if parts[0].State != family.ArmedAway {
 			t.Fatalf("run %d: the panel's partition 1 is %s after the arm", run, parts[0].State)
 		}
 		if part, _ := f.s.ListPartitions(f.admin, p.ID); part[0].Sync.State != store.SyncInSync {

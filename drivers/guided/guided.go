@@ -104,26 +104,11 @@ func refuse(kind drivers.RefusalKind, format string, args ...any) error {
 
 func guide(steps []string) error { return &drivers.Guidance{Steps: steps} }
 
-func vendor(t family.Type) string {
-	switch t {
-	case family.TypeDSC, family.TypeNeoR:
-		return "DSC"
-	case family.TypeQolsys:
-		return "Qolsys"
-	case family.TypeVisonic:
-		return "Visonic"
-	case family.TypeDualPath:
-		return "Dual Path"
-	default:
-		return "Generic"
-	}
-}
-
 // Identify returns the identity the family table gives, without asking the
 // panel: there is no serial number or firmware to report.
 func (p *Panel) Identify(context.Context) (drivers.Identity, error) {
 	return drivers.Identity{
-		Vendor:     vendor(p.fam.Type),
+		Vendor:     p.fam.Type.Vendor(),
 		Model:      p.fam.Model,
 		Slots:      p.slots,
 		Partitions: p.fam.Partitions,

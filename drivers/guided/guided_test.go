@@ -129,8 +129,8 @@ func TestIdentifyFromTheFamily(t *testing.T) {
 			if id.Model != f.Model || id.Slots != f.Slots || id.Partitions != f.Partitions || id.CodeLength != f.CodeLengths[0] {
 				t.Errorf("Identify() = %+v, want the figures of %+v", id, f)
 			}
-			if id.Vendor == "" || id.Serial != "" || id.Firmware != "" {
-				t.Errorf("Identify() = %+v: want a vendor and no serial or firmware (nothing was asked)", id)
+			if id.Vendor != f.Type.Vendor() || id.Serial != "" || id.Firmware != "" {
+				t.Errorf("Identify() = %+v: want the family's vendor %q and no serial or firmware (nothing was asked)", id, f.Type.Vendor())
 			}
 		})
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/guardroom/guardroom/drivers"
 	"github.com/guardroom/guardroom/drivers/modbus"
 	"github.com/guardroom/guardroom/drivers/sim"
+	"github.com/guardroom/guardroom/store/family"
 )
 
 // readBack checks that the driver reads what the simulated panel holds.
@@ -321,7 +322,7 @@ func TestPartitionsArmDisarm(t *testing.T) {
 		t.Fatal(err)
 	}
 	parts := read()
-	if parts[0].State != drivers.ArmedAway || parts[2].State != drivers.ArmedStay || parts[1].State != drivers.Disarmed {
+	if parts[0].State != family.ArmedAway || parts[2].State != family.ArmedStay || parts[1].State != family.Disarmed {
 		t.Fatalf("after arming: %+v", parts)
 	}
 	wantRefusal(t, d.Arm(ctx, 1, drivers.Stay), drivers.RefusedNotReady)
@@ -330,8 +331,8 @@ func TestPartitionsArmDisarm(t *testing.T) {
 	if err := d.Disarm(ctx, 1); err != nil {
 		t.Fatal(err)
 	}
-	s.Panel().SetPartitionState(2, drivers.Trouble)
-	if parts := read(); parts[0].State != drivers.Disarmed || parts[1].State != drivers.Trouble {
+	s.Panel().SetPartitionState(2, family.Trouble)
+	if parts := read(); parts[0].State != family.Disarmed || parts[1].State != family.Trouble {
 		t.Fatalf("after disarm and trouble: %+v", parts)
 	}
 	r := wantRefusal(t, d.Arm(ctx, 2, drivers.Away), drivers.RefusedNotReady)
@@ -369,7 +370,7 @@ func TestLocksAndTags(t *testing.T) {
 		}
 	}
 	locks := read()
-	if locks[1].State != drivers.Unlocked || locks[1].Battery != 99 || locks[2].Battery != 99 || len(locks[1].Tags) != 16 || fmt.Sprint(locks[1].Users) != "[10 11 12]" {
+	if locks[1].State != family.LockUnlocked || locks[1].Battery != 99 || locks[2].Battery != 99 || len(locks[1].Tags) != 16 || fmt.Sprint(locks[1].Users) != "[10 11 12]" {
 		t.Fatalf("lock 2 = %+v", locks[1])
 	}
 	wantRefusal(t, d.AddTag(ctx, 2, "ONEMORE", 4), drivers.RefusedTag)
@@ -391,9 +392,9 @@ func TestLocksAndTags(t *testing.T) {
 	if err := d.RemoveTag(ctx, 2, "H10301:0:65535"); err != nil {
 		t.Fatal(err)
 	}
-	s.Panel().SetLockState(1, drivers.Jammed)
+	s.Panel().SetLockState(1, family.LockJammed)
 	wantRefusal(t, d.Unlock(ctx, 1), drivers.RefusedLock)
-	if locks := read(); len(locks[1].Tags) != 15 || locks[0].State != drivers.Jammed {
+	if locks := read(); len(locks[1].Tags) != 15 || locks[0].State != family.LockJammed {
 		t.Fatalf("after removal and jam: %+v", locks)
 	}
 }

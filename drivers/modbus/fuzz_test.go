@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/guardroom/guardroom/drivers"
+	"github.com/guardroom/guardroom/store/family"
 )
 
 func regsOf(data []byte) []uint16 {
@@ -88,12 +89,12 @@ func FuzzUserRoundTrip(f *testing.F) {
 func FuzzDecodeBlocks(f *testing.F) {
 	f.Add(RegsToBytes(EncodeIdentity(Info{Identity: drivers.Identity{Model: "m", Slots: 8}, KeypadTags: 8})), false)
 	f.Add(RegsToBytes(EncodeStatus(Status{Seq: 1, Code: 3, Reason: "taken"})), false)
-	l, _ := EncodeLock(drivers.LockStatus{Number: 1, State: drivers.Locked, Battery: 90}, []LockTag{{"T1", 2}, {"04A1B2C3D4E5F6A7B8C9", 3}})
+	l, _ := EncodeLock(drivers.LockStatus{Number: 1, State: family.LockLocked, Battery: 90}, []LockTag{{"T1", 2}, {"04A1B2C3D4E5F6A7B8C9", 3}})
 	f.Add(RegsToBytes(l), false)
 	f.Add(RegsToBytes(l[:20]), true)
 	c, _ := EncodeCommand(Command{Seq: 1, Op: OpAddKeypadTag, Slot: 2, Tag: "H10302:34359738367"})
 	f.Add(RegsToBytes(c), false)
-	f.Add(RegsToBytes(EncodePartition(drivers.Partition{Number: 1, Label: "P", State: drivers.Alarm})), false)
+	f.Add(RegsToBytes(EncodePartition(drivers.Partition{Number: 1, Label: "P", State: family.Alarm})), false)
 	k, _ := EncodeKeypadTable(KeypadTable{Capacity: 2, Tags: []drivers.KeypadTag{{Tag: "90:324", Slot: 4}}})
 	f.Add(RegsToBytes(k), false)
 	f.Fuzz(func(t *testing.T, data []byte, fix bool) {

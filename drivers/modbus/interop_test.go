@@ -26,6 +26,7 @@ import (
 
 	"github.com/guardroom/guardroom/drivers"
 	"github.com/guardroom/guardroom/drivers/modbus"
+	"github.com/guardroom/guardroom/store/family"
 )
 
 // peerWait bounds every wait on a peer process, so that a hung peer fails
@@ -147,7 +148,7 @@ func TestMbpollDocExamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(locks) == 0 || locks[0].State != drivers.Unlocked {
+	if len(locks) == 0 || locks[0].State != family.LockUnlocked {
 		t.Fatalf("after mbpoll's unlock command the simulator's locks are %+v, want lock 1 unlocked", locks)
 	}
 	// Lock 1 at 0x0380 = 896, register 897: number, state, battery.
@@ -367,7 +368,7 @@ func TestDocDevice(t *testing.T) {
 		}
 		return u
 	}
-	partition := func(n int) drivers.PartitionState {
+	partition := func(n int) family.PartitionState {
 		t.Helper()
 		ps, err := d.ReadPartitions(ctx)
 		if err != nil || len(ps) != 2 {
@@ -410,17 +411,17 @@ func TestDocDevice(t *testing.T) {
 	}
 
 	ok("arm away", d.Arm(ctx, 1, drivers.Away))
-	if s := partition(1); s != drivers.ArmedAway {
+	if s := partition(1); s != family.ArmedAway {
 		t.Fatalf("partition 1 is %s after arm away", s)
 	}
 	refused("arm stay while armed away", d.Arm(ctx, 1, drivers.Stay), drivers.RefusedNotReady)
 	ok("disarm", d.Disarm(ctx, 1))
-	if s := partition(1); s != drivers.Disarmed {
+	if s := partition(1); s != family.Disarmed {
 		t.Fatalf("partition 1 is %s after disarm", s)
 	}
 	// The same arm again: a new sequence number, so the device acts on it.
 	ok("arm away again", d.Arm(ctx, 1, drivers.Away))
-	if s := partition(1); s != drivers.ArmedAway {
+	if s := partition(1); s != family.ArmedAway {
 		t.Fatalf("partition 1 is %s after the second arm away", s)
 	}
 	ok("disarm again", d.Disarm(ctx, 1))
@@ -497,7 +498,7 @@ func TestDocDeviceRepeatRule(t *testing.T) {
 	restarted := func(context.Context) (uint64, error) { return last, nil }
 	// armFromNewProcess arms partition 1 with a new driver and returns the
 	// partition's state.
-	armFromNewProcess := func(numbers func(context.Context) (uint64, error)) drivers.PartitionState {
+	armFromNewProcess := func(numbers func(context.Context) (uint64, error)) family.PartitionState {
 		t.Helper()
 		d := dial(t, dev.addr, nil)
 		d.UseCommandNumbers(numbers)
@@ -511,15 +512,15 @@ func TestDocDeviceRepeatRule(t *testing.T) {
 		return ps[0].State
 	}
 
-	if s := armFromNewProcess(goesOn); s != drivers.ArmedAway {
+	if s := armFromNewProcess(goesOn); s != family.ArmedAway {
 		t.Fatalf("first arm: partition 1 is %s", s)
 	}
 	dev.keypad(t, "disarm 1")
-	if s := armFromNewProcess(goesOn); s != drivers.ArmedAway {
+	if s := armFromNewProcess(goesOn); s != family.ArmedAway {
 		t.Fatalf("the arm after a keypad disarm, with the next number, left partition 1 %s", s)
 	}
 	dev.keypad(t, "disarm 1")
-	if s := armFromNewProcess(restarted); s != drivers.Disarmed {
+	if s := armFromNewProcess(restarted); s != family.Disarmed {
 		t.Fatalf("the device acted on the same arm with the same number (partition 1 %s): it does not keep the doc's repeat rule, so this test proves nothing", s)
 	}
 }

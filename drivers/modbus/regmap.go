@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/guardroom/guardroom/drivers"
+	"github.com/guardroom/guardroom/store/family"
 )
 
 // Register map version 3 (docs/modbus.md). Addresses are holding-register
@@ -139,9 +140,9 @@ func roleName(c uint16) (string, bool) {
 	return "", false
 }
 
-var partitionStates = [...]drivers.PartitionState{drivers.Disarmed, drivers.ArmedStay, drivers.ArmedAway, drivers.Alarm, drivers.Trouble, drivers.NotReady}
+var partitionStates = [...]family.PartitionState{family.Disarmed, family.ArmedStay, family.ArmedAway, family.Alarm, family.Trouble, family.NotReady}
 
-var lockStates = [...]drivers.LockState{drivers.LockUnknown, drivers.Locked, drivers.Unlocked, drivers.Jammed}
+var lockStates = [...]family.LockState{family.LockUnknown, family.LockLocked, family.LockUnlocked, family.LockJammed}
 
 // ErrGarbled is wrapped by every decoding error: the registers read are not
 // a valid map v3 block.

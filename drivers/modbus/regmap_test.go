@@ -11,6 +11,7 @@ import (
 
 	"github.com/guardroom/guardroom/drivers"
 	"github.com/guardroom/guardroom/drivers/sim"
+	"github.com/guardroom/guardroom/store/family"
 )
 
 func TestCRC16(t *testing.T) {
@@ -221,7 +222,7 @@ func TestCommandBlock(t *testing.T) {
 }
 
 func TestLockBlock(t *testing.T) {
-	l := drivers.LockStatus{Number: 2, State: drivers.Jammed, Battery: 42}
+	l := drivers.LockStatus{Number: 2, State: family.LockJammed, Battery: 42}
 	long := strings.Repeat("9", TagBytes)
 	tags := []LockTag{{"B", 7}, {"A", 3}, {long, 7}}
 	w, err := EncodeLock(l, tags)
@@ -269,7 +270,7 @@ func TestLockBlockUsers(t *testing.T) {
 	if lockUsersAt+1+MaxLockUsers >= LockBlockLen-1 || sim.MaxUsersPerLock != MaxLockUsers {
 		t.Fatalf("%d users at word %d do not fit a block of %d, or the sim takes %d", MaxLockUsers, lockUsersAt, LockBlockLen, sim.MaxUsersPerLock)
 	}
-	l := drivers.LockStatus{Number: 1, State: drivers.Locked, Battery: 80, AssignedUsers: []int{2000, 3, 40}}
+	l := drivers.LockStatus{Number: 1, State: family.LockLocked, Battery: 80, AssignedUsers: []int{2000, 3, 40}}
 	w, err := EncodeLock(l, []LockTag{{"A", 3}})
 	if err != nil {
 		t.Fatal(err)
@@ -388,7 +389,7 @@ func fix(e []uint16, edit func([]uint16)) {
 }
 
 func TestPartitionBlock(t *testing.T) {
-	p := drivers.Partition{Number: 64, Label: "Warehouse", State: drivers.NotReady}
+	p := drivers.Partition{Number: 64, Label: "Warehouse", State: family.NotReady}
 	got, err := DecodePartition(64, EncodePartition(p))
 	if err != nil || got != p {
 		t.Fatalf("round trip %+v %v", got, err)
@@ -422,5 +423,25 @@ func TestBytesToRegs(t *testing.T) {
 	w, err := BytesToRegs(RegsToBytes([]uint16{0xCAFE, 1}))
 	if err != nil || !reflect.DeepEqual(w, []uint16{0xCAFE, 1}) {
 		t.Fatalf("%v %v", w, err)
+	}
+}
+
+// Every state store/family names has its code in map v3: a state added
+// there without a code here would be sent as the first one.
+func TestEveryStateHasACode(t *testing.T) {
+	for _, s := range family.PartitionStates() {
+		p := drivers.Partition{Number: 1, State: s}
+		if got, err := DecodePartition(1, EncodePartition(p)); err != nil || got.State != s {
+			t.Errorf("partition state %q comes back as %q (%v)", s, got.State, err)
+		}
+	}
+	for _, s := range family.LockStates() {
+		w, err := EncodeLock(drivers.LockStatus{Number: 1, State: s}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _, err := DecodeLock(1, w); err != nil || got.State != s {
+			t.Errorf("lock state %q comes back as %q (%v)", s, got.State, err)
+		}
 	}
 }

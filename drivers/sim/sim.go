@@ -164,7 +164,7 @@ type slotRec struct {
 }
 
 type lockRec struct {
-	state   drivers.LockState
+	state   family.LockState
 	battery int
 	tags    map[string]int // tag → slot
 	users   []int          // assigned user slots, ascending
@@ -248,10 +248,10 @@ func NewPanel(cfg drivers.Config) (*Panel, error) {
 		return nil, fmt.Errorf("sim %s: %w", cfg.Address, err)
 	}
 	for i := 1; i <= fam.Partitions; i++ {
-		p.parts = append(p.parts, drivers.Partition{Number: i, Label: "Partition " + strconv.Itoa(i), State: drivers.Disarmed})
+		p.parts = append(p.parts, drivers.Partition{Number: i, Label: "Partition " + strconv.Itoa(i), State: family.Disarmed})
 	}
 	for range nlocks {
-		p.locks = append(p.locks, &lockRec{state: drivers.Locked, battery: fullBattery, tags: map[string]int{}})
+		p.locks = append(p.locks, &lockRec{state: family.LockLocked, battery: fullBattery, tags: map[string]int{}})
 	}
 	if fam.KeypadProx {
 		p.keypad = map[int]string{}
@@ -445,7 +445,7 @@ func (p *Panel) ClearAtKeypad(slot int) error {
 
 // SetPartitionState puts partition n in state, as the panel's zones would
 // (alarm, trouble, not ready...).
-func (p *Panel) SetPartitionState(n int, state drivers.PartitionState) error {
+func (p *Panel) SetPartitionState(n int, state family.PartitionState) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if n < 1 || n > len(p.parts) {
@@ -456,7 +456,7 @@ func (p *Panel) SetPartitionState(n int, state drivers.PartitionState) error {
 }
 
 // SetLockState puts lock n in state (jammed, unknown...).
-func (p *Panel) SetLockState(n int, state drivers.LockState) error {
+func (p *Panel) SetLockState(n int, state family.LockState) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if n < 1 || n > len(p.locks) {
@@ -586,24 +586,9 @@ func (p *Panel) lockList() []drivers.LockStatus {
 	return out
 }
 
-func vendor(t family.Type) string {
-	switch t {
-	case family.TypeDSC, family.TypeNeoR:
-		return "DSC"
-	case family.TypeQolsys:
-		return "Qolsys"
-	case family.TypeVisonic:
-		return "Visonic"
-	case family.TypeDualPath:
-		return "Dual Path"
-	default:
-		return "guardroom"
-	}
-}
-
 func (p *Panel) identity() drivers.Identity {
 	return drivers.Identity{
-		Vendor:     vendor(p.fam.Type),
+		Vendor:     p.fam.Type.Vendor(),
 		Model:      p.fam.Model,
 		Serial:     fmt.Sprintf("SIM-%08X", crc32.ChecksumIEEE([]byte(p.address))),
 		Firmware:   "guardroom-sim 1",
@@ -878,11 +863,11 @@ func (p *Panel) partition(n int) (*drivers.Partition, error) {
 // succeeds; in the other mode, or in alarm, trouble or not ready, it is
 // refused.
 func (p *Panel) Arm(ctx context.Context, n int, mode drivers.ArmMode) error {
-	want := drivers.ArmedStay
+	want := family.ArmedStay
 	switch mode {
 	case drivers.Stay:
 	case drivers.Away:
-		want = drivers.ArmedAway
+		want = family.ArmedAway
 	default:
 		return refuse(drivers.RefusedBadCommand, "arm mode %q: use stay or away", mode)
 	}
@@ -896,11 +881,11 @@ func (p *Panel) Arm(ctx context.Context, n int, mode drivers.ArmMode) error {
 		return err
 	}
 	switch part.State {
-	case drivers.Disarmed:
+	case family.Disarmed:
 		part.State = want
 		return p.save()
 	case want:
-	case drivers.ArmedStay, drivers.ArmedAway:
+	case family.ArmedStay, family.ArmedAway:
 		return refuse(drivers.RefusedNotReady, "partition %d is already %s: disarm it first", n, part.State)
 	default:
 		return refuse(drivers.RefusedNotReady, "partition %d is in %s and cannot arm: clear it at the keypad first", n, part.State)
@@ -917,8 +902,8 @@ func (p *Panel) Disarm(ctx context.Context, n int) error {
 			return err
 		}
 		switch part.State {
-		case drivers.ArmedStay, drivers.ArmedAway, drivers.Alarm:
-			part.State = drivers.Disarmed
+		case family.ArmedStay, family.ArmedAway, family.Alarm:
+			part.State = family.Disarmed
 		}
 		return nil
 	})
@@ -949,13 +934,13 @@ func (p *Panel) lock(n int) (*lockRec, error) {
 	return p.locks[n-1], nil
 }
 
-func (p *Panel) move(ctx context.Context, n int, to drivers.LockState) error {
+func (p *Panel) move(ctx context.Context, n int, to family.LockState) error {
 	return p.locked(ctx, func() error {
 		l, err := p.lock(n)
 		if err != nil {
 			return err
 		}
-		if l.state == drivers.Jammed {
+		if l.state == family.LockJammed {
 			return refuse(drivers.RefusedLock, "lock %d is jammed: check the door and the bolt", n)
 		}
 		if l.battery <= 0 {
@@ -968,10 +953,10 @@ func (p *Panel) move(ctx context.Context, n int, to drivers.LockState) error {
 }
 
 // Lock locks lock n; each lock or unlock drains its battery by 1%.
-func (p *Panel) Lock(ctx context.Context, n int) error { return p.move(ctx, n, drivers.Locked) }
+func (p *Panel) Lock(ctx context.Context, n int) error { return p.move(ctx, n, family.LockLocked) }
 
 // Unlock unlocks lock n; each lock or unlock drains its battery by 1%.
-func (p *Panel) Unlock(ctx context.Context, n int) error { return p.move(ctx, n, drivers.Unlocked) }
+func (p *Panel) Unlock(ctx context.Context, n int) error { return p.move(ctx, n, family.LockUnlocked) }
 
 func checkTag(tag string) error { return drivers.CheckTag(tag) }
 

@@ -69,7 +69,7 @@ func TestFamilyRules(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if id.Slots != f.Slots || id.Partitions != f.Partitions || id.CodeLength != n || id.Model != f.Model {
+			if id.Slots != f.Slots || id.Partitions != f.Partitions || id.CodeLength != n || id.Model != f.Model || id.Vendor != f.Type.Vendor() {
 				t.Fatalf("identity %+v does not match family %+v", id, f)
 			}
 
@@ -219,7 +219,7 @@ func TestLabelsAndPartitions(t *testing.T) {
 	}
 }
 
-func partState(t *testing.T, p *sim.Panel, n int) drivers.PartitionState {
+func partState(t *testing.T, p *sim.Panel, n int) family.PartitionState {
 	t.Helper()
 	parts, err := p.ReadPartitions(ctx)
 	if err != nil {
@@ -236,10 +236,10 @@ func TestArmDisarm(t *testing.T) {
 	if err := p.Arm(ctx, 2, drivers.Away); err != nil {
 		t.Fatal(err)
 	}
-	if s := partState(t, p, 2); s != drivers.ArmedAway {
+	if s := partState(t, p, 2); s != family.ArmedAway {
 		t.Fatalf("partition 2 = %s, want armed away", s)
 	}
-	if s := partState(t, p, 1); s != drivers.Disarmed {
+	if s := partState(t, p, 1); s != family.Disarmed {
 		t.Fatalf("partition 1 = %s, want disarmed", s)
 	}
 	if err := p.Arm(ctx, 2, drivers.Away); err != nil {
@@ -251,27 +251,27 @@ func TestArmDisarm(t *testing.T) {
 	if err := p.Disarm(ctx, 2); err != nil {
 		t.Fatal(err)
 	}
-	if s := partState(t, p, 2); s != drivers.Disarmed {
+	if s := partState(t, p, 2); s != family.Disarmed {
 		t.Fatalf("partition 2 = %s after disarm", s)
 	}
 	if err := p.Arm(ctx, 2, drivers.Stay); err != nil {
 		t.Fatal(err)
 	}
-	if s := partState(t, p, 2); s != drivers.ArmedStay {
+	if s := partState(t, p, 2); s != family.ArmedStay {
 		t.Fatalf("partition 2 = %s, want armed stay", s)
 	}
 	// An alarm disarms; not ready refuses to arm and survives a disarm.
-	if err := p.SetPartitionState(2, drivers.Alarm); err != nil {
+	if err := p.SetPartitionState(2, family.Alarm); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.Disarm(ctx, 2); err != nil || partState(t, p, 2) != drivers.Disarmed {
+	if err := p.Disarm(ctx, 2); err != nil || partState(t, p, 2) != family.Disarmed {
 		t.Fatalf("disarm in alarm: %v, %s", err, partState(t, p, 2))
 	}
-	if err := p.SetPartitionState(3, drivers.NotReady); err != nil {
+	if err := p.SetPartitionState(3, family.NotReady); err != nil {
 		t.Fatal(err)
 	}
 	refusal(t, p.Arm(ctx, 3, drivers.Away), drivers.RefusedNotReady)
-	if err := p.Disarm(ctx, 3); err != nil || partState(t, p, 3) != drivers.NotReady {
+	if err := p.Disarm(ctx, 3); err != nil || partState(t, p, 3) != family.NotReady {
 		t.Fatalf("disarm when not ready: %v, %s", err, partState(t, p, 3))
 	}
 }
@@ -282,7 +282,7 @@ func TestLocks(t *testing.T) {
 		t.Fatal("a Neo with door locks says it has none")
 	}
 	locks, err := p.ReadLocks(ctx)
-	if err != nil || len(locks) != sim.DefaultLocks || locks[0].State != drivers.Locked || locks[0].Battery != 100 {
+	if err != nil || len(locks) != sim.DefaultLocks || locks[0].State != family.LockLocked || locks[0].Battery != 100 {
 		t.Fatalf("locks = %+v, %v", locks, err)
 	}
 	for range 3 {
@@ -297,11 +297,11 @@ func TestLocks(t *testing.T) {
 		t.Fatal(err)
 	}
 	locks, _ = p.ReadLocks(ctx)
-	if locks[0].State != drivers.Unlocked || locks[0].Battery != 93 || locks[1].Battery != 100 {
+	if locks[0].State != family.LockUnlocked || locks[0].Battery != 93 || locks[1].Battery != 100 {
 		t.Fatalf("after 7 moves: %+v, want lock 1 unlocked at 93%%, lock 2 untouched", locks)
 	}
 	refusal(t, p.Lock(ctx, 3), drivers.RefusedLock)
-	if err := p.SetLockState(2, drivers.Jammed); err != nil {
+	if err := p.SetLockState(2, family.LockJammed); err != nil {
 		t.Fatal(err)
 	}
 	refusal(t, p.Unlock(ctx, 2), drivers.RefusedLock)
@@ -725,7 +725,7 @@ func TestStateFile(t *testing.T) {
 		p.ClearCode(ctx, 6),
 		p.ChangeAtKeypad(7, keypad),
 		p.Arm(ctx, 2, drivers.Away),
-		p.SetPartitionState(3, drivers.Trouble),
+		p.SetPartitionState(3, family.Trouble),
 		p.Unlock(ctx, 1),
 		p.SetBattery(2, 40),
 		p.AddTag(ctx, 2, "04A2B3C4", 5),

@@ -12,6 +12,7 @@ import (
 	"slices"
 
 	"github.com/guardroom/guardroom/drivers"
+	"github.com/guardroom/guardroom/store/family"
 )
 
 // stateVersion numbers the state file's layout. Version 2 added keypad
@@ -50,15 +51,15 @@ type stateUser struct {
 }
 
 type statePartition struct {
-	Label string                 `json:"label"`
-	State drivers.PartitionState `json:"state"`
+	Label string                `json:"label"`
+	State family.PartitionState `json:"state"`
 }
 
 type stateLock struct {
-	State   drivers.LockState `json:"state"`
-	Battery int               `json:"battery"`
-	Tags    map[string]int    `json:"tags"`            // tag → slot
-	Users   []int             `json:"users,omitempty"` // assigned user slots, ascending
+	State   family.LockState `json:"state"`
+	Battery int              `json:"battery"`
+	Tags    map[string]int   `json:"tags"`            // tag → slot
+	Users   []int            `json:"users,omitempty"` // assigned user slots, ascending
 }
 
 // snapshotState returns the panel's state for its file. The caller holds
@@ -211,7 +212,7 @@ func (p *Panel) load() error {
 		}
 	}
 	for i, sp := range st.Partitions {
-		if !slices.Contains(partitionStates, sp.State) {
+		if !slices.Contains(family.PartitionStates(), sp.State) {
 			return bad("partition %d: state %q", i+1, sp.State)
 		}
 		if err := p.checkLabel(sp.Label); err != nil {
@@ -219,7 +220,7 @@ func (p *Panel) load() error {
 		}
 	}
 	for i, sl := range st.LockStates {
-		if !slices.Contains(lockStates, sl.State) || sl.Battery < 0 || sl.Battery > fullBattery || len(sl.Tags) > MaxTagsPerLock {
+		if !slices.Contains(family.LockStates(), sl.State) || sl.Battery < 0 || sl.Battery > fullBattery || len(sl.Tags) > MaxTagsPerLock {
 			return bad("lock %d: state %q, battery %d%%, %d tags", i+1, sl.State, sl.Battery, len(sl.Tags))
 		}
 		for tag, slot := range sl.Tags {
@@ -290,8 +291,3 @@ func (p *Panel) load() error {
 	}
 	return nil
 }
-
-var (
-	partitionStates = []drivers.PartitionState{drivers.Disarmed, drivers.ArmedStay, drivers.ArmedAway, drivers.Alarm, drivers.Trouble, drivers.NotReady}
-	lockStates      = []drivers.LockState{drivers.Locked, drivers.Unlocked, drivers.Jammed, drivers.LockUnknown}
-)

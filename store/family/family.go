@@ -227,6 +227,38 @@ func (f Family) DefaultRole(slot int) Role {
 	}
 }
 
+// RolesFor returns the roles a user in slot may hold, in the family's
+// order: the Master slot holds Master only, and no other slot holds
+// Master, unless Master is the only role the panel has (Dual Path).
+func (f Family) RolesFor(slot int) []Role {
+	if slot == f.MasterSlot {
+		return []Role{RoleMaster}
+	}
+	if len(f.Roles) == 1 {
+		return slices.Clone(f.Roles)
+	}
+	out := make([]Role, 0, len(f.Roles))
+	for _, r := range f.Roles {
+		if r != RoleMaster {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Vendor is the maker a panel of type t names itself by (a device's
+// identity, the guided steps): DSC for both DSC types, and the type's own
+// name where the type is not one maker's (Generic).
+func (t Type) Vendor() string {
+	switch t {
+	case TypeDSC, TypeNeoR:
+		return "DSC"
+	case TypeQolsys:
+		return "Qolsys"
+	}
+	return string(t)
+}
+
 // AllowsCodeLength reports whether codes of n digits can be configured on
 // this panel.
 func (f Family) AllowsCodeLength(n int) bool {

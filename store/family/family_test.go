@@ -2,6 +2,7 @@ package family
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -217,6 +218,67 @@ func TestDefaultRole(t *testing.T) {
 				t.Errorf("DefaultRole(%d) = %q, want %q", c.slot, got, c.want)
 			}
 		})
+	}
+}
+
+func TestRolesFor(t *testing.T) {
+	cases := []struct {
+		id   string
+		slot int
+		want []Role
+	}{
+		{"dsc-pc1864", 40, []Role{RoleMaster}},
+		{"dsc-pc1864", 1, []Role{RoleSupervisor, RoleUser, RoleOneTime, RoleDuress}},
+		{"neo-hs2016", 1, []Role{RoleMaster}},
+		{"neo-hs2016", 40, []Role{RoleSupervisor, RoleUser, RoleOneTime, RoleDuress}},
+		{"qolsys-iq4", 2, []Role{RoleDwellerMaster, RoleUser, RoleGuest, RoleInstaller, RoleDuress, RoleDealer}},
+		{"dualpath", 1, []Role{RoleMaster}},
+		{"visonic-powermax", 1, []Role{RoleMaster}},
+		{"visonic-powermax", 8, []Role{RoleUser}},
+		{"generic", 150000, []Role{RoleUser}},
+	}
+	for _, c := range cases {
+		t.Run(fmt.Sprintf("%s/%d", c.id, c.slot), func(t *testing.T) {
+			f, _ := Lookup(c.id)
+			if got := f.RolesFor(c.slot); !slices.Equal(got, c.want) {
+				t.Errorf("RolesFor(%d) = %q, want %q", c.slot, got, c.want)
+			}
+		})
+	}
+	// Whatever the family, a slot's default role is one it may hold, and
+	// the result is the caller's to change.
+	for _, f := range All() {
+		for _, slot := range []int{1, 2, f.MasterSlot, f.Slots} {
+			got := f.RolesFor(slot)
+			if !slices.Contains(got, f.DefaultRole(slot)) {
+				t.Errorf("%s: RolesFor(%d) = %q lacks the default role %q", f.ID, slot, got, f.DefaultRole(slot))
+			}
+			got[0] = "changed"
+			if f.RolesFor(slot)[0] == "changed" {
+				t.Errorf("%s: RolesFor(%d) shares its slice with the table", f.ID, slot)
+			}
+		}
+	}
+}
+
+func TestVendor(t *testing.T) {
+	cases := map[Type]string{
+		TypeDSC:      "DSC",
+		TypeNeoR:     "DSC",
+		TypeQolsys:   "Qolsys",
+		TypeDualPath: "Dual Path",
+		TypeVisonic:  "Visonic",
+		TypeGeneric:  "Generic",
+	}
+	for typ, want := range cases {
+		if got := typ.Vendor(); got != want {
+			t.Errorf("%q.Vendor() = %q, want %q", typ, got, want)
+		}
+	}
+	for _, f := range All() {
+		if _, ok := cases[f.Type]; !ok {
+			t.Errorf("family %s has type %q, not in this test: say its vendor", f.ID, f.Type)
+		}
 	}
 }
 
@@ -530,4 +592,28 @@ func TestErrorsNeverContainInput(t *testing.T) {
 			t.Errorf("message %q holds digits", err)
 		}
 	}
+}
+
+// The drivers report and the store keeps these states: each listed once,
+// the ones the register map and the simulator's files name included.
+func TestStatesListed(t *testing.T) {
+	parts := PartitionStates()
+	if !distinct(parts) || len(parts) != 6 || !slices.Contains(parts, NotReady) {
+		t.Errorf("PartitionStates() = %q", parts)
+	}
+	locks := LockStates()
+	if !distinct(locks) || len(locks) != 4 || !slices.Contains(locks, LockUnknown) {
+		t.Errorf("LockStates() = %q", locks)
+	}
+}
+
+func distinct[T comparable](s []T) bool {
+	seen := map[T]bool{}
+	for _, v := range s {
+		if seen[v] {
+			return false
+		}
+		seen[v] = true
+	}
+	return true
 }

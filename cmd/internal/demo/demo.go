@@ -465,8 +465,8 @@ func (b *builder) locksAndTags(panels []uint64) error {
 		set   func(*sim.Panel) error
 	}{
 		{north, func(p *sim.Panel) error { return p.SetBattery(2, 14) }},
-		{reception, func(p *sim.Panel) error { return p.SetLockState(2, drivers.Jammed) }},
-		{reception, func(p *sim.Panel) error { return p.SetLockState(1, drivers.Unlocked) }},
+		{reception, func(p *sim.Panel) error { return p.SetLockState(2, family.LockJammed) }},
+		{reception, func(p *sim.Panel) error { return p.SetLockState(1, family.LockUnlocked) }},
 	} {
 		p, err := b.simPanel(scene.panel)
 		if err != nil {
@@ -555,7 +555,7 @@ func (b *builder) sync(ctx context.Context, panels []uint64) error {
 			}
 		}
 	}
-	if err := north.SetPartitionState(4, drivers.ArmedStay); err != nil {
+	if err := north.SetPartitionState(4, family.ArmedStay); err != nil {
 		return err
 	}
 	if err := north.ClearAtKeypad(7); err != nil {

@@ -1,0 +1,39 @@
+package family
+
+// The states a panel reports of its partitions and of its door locks:
+// the drivers report them in these words and the store keeps them, so
+// the two sides share one list and nothing converts between them.
+
+// PartitionState is what a partition is doing.
+type PartitionState string
+
+// Partition states.
+const (
+	Disarmed  PartitionState = "disarmed"
+	ArmedStay PartitionState = "armed stay"
+	ArmedAway PartitionState = "armed away"
+	Alarm     PartitionState = "alarm"
+	Trouble   PartitionState = "trouble"
+	NotReady  PartitionState = "not ready"
+)
+
+// PartitionStates returns every partition state.
+func PartitionStates() []PartitionState {
+	return []PartitionState{Disarmed, ArmedStay, ArmedAway, Alarm, Trouble, NotReady}
+}
+
+// LockState is what a door lock reports.
+type LockState string
+
+// Lock states.
+const (
+	LockLocked   LockState = "locked"
+	LockUnlocked LockState = "unlocked"
+	LockJammed   LockState = "jammed"
+	LockUnknown  LockState = "unknown"
+)
+
+// LockStates returns every lock state.
+func LockStates() []LockState {
+	return []LockState{LockLocked, LockUnlocked, LockJammed, LockUnknown}
+}
