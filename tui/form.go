@@ -14,9 +14,10 @@ import (
 // text as the operator leaves it and draws the column in a window that
 // keeps the focus in sight. Each form says only what its stops are and
 // what saving does. The keys are the same everywhere: tab, shift+tab and
-// the arrows move; space toggles, cycles or types a space; ←/→ cycle a
-// choice (and move the cursor in text); enter presses a button, opens a
-// stop's picker or moves on; esc cancels.
+// the arrows move; space toggles, cycles (or opens the picker of a choice
+// with nothing to cycle) or types a space; ←/→ cycle a choice (and move
+// the cursor in text); enter presses a button, opens a stop's picker or
+// moves on; esc cancels.
 
 type stopKind int
 
@@ -250,6 +251,8 @@ func (d *form) key(st []fstop, cur *fstop, msg tea.KeyPressMsg) (tea.Cmd, bool) 
 		return d.enter(st, cur), false
 	case k == "space" && cur.kind == skToggle:
 		d.flip(cur)
+	case k == "space" && cur.kind == skChoice && cur.step == nil && len(cur.opts) == 0 && cur.pick != nil:
+		return cur.pick(), false // nothing to cycle: space opens the picker
 	case k == "space" && cur.kind == skChoice:
 		d.cycle(cur, 1)
 	case k == "left" && cur.kind == skChoice:
