@@ -630,7 +630,9 @@ func (d *lockForm) stops() []fstop {
 	t := d.c.theme
 	st := []fstop{{kind: skText, label: "Name", f: &d.name, width: widthFill},
 		{kind: skChoice, step: func(by int) { d.model = (d.model + by + len(d.models)) % len(d.models) },
-			line: func(m string, _ bool, _ int) string { return d.label("Model") + m + "← " + string(d.models[d.model].Model) + " →" }},
+			line: func(m string, _ bool, _ int) string {
+				return d.label("Model") + m + "← " + string(d.models[d.model].Model) + " →"
+			}},
 		noFocus(t.Label.Render("         ") + t.Dim.Render(specText(d.models[d.model])))}
 	if d.edit == nil {
 		st = append(st, fstop{kind: skChoice, step: d.nextPanel, line: func(m string, _ bool, _ int) string {
