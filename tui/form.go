@@ -304,22 +304,10 @@ func (d *form) view(width, height int) string {
 // the refusal.
 func (d *form) body(w, height int) []string {
 	t := d.c.theme
-	st := d.build()
-	cur := d.cur(st)
-	var f formLines
-	button, atEnd := "", false
-	for i := range st {
-		s := &st[i]
-		on := s == cur
-		if d.footButton && i == len(st)-1 && s.kind == skButton {
-			button, atEnd = focusMark(t, on)+focusButton(t, s.label, on), on
-			continue
-		}
-		d.stopLines(&f, s, on, w)
-	}
+	f := d.column(w)
 	foot := []string{"", t.Dim.Render(truncate(d.hint, w))}
-	if button != "" {
-		foot[1] = button + "   " + t.Dim.Render(d.hint)
+	if f.button != "" {
+		foot[1] = f.button + "   " + t.Dim.Render(d.hint)
 	}
 	if d.extra != nil {
 		foot = append(foot, d.extra(w)...)
@@ -329,7 +317,25 @@ func (d *form) body(w, height int) []string {
 	}
 	// The header and the status line stay in sight: frame and title take
 	// four lines.
-	return append(f.window(t, height-6-lipglossHeight(foot), atEnd), foot...)
+	return append(f.window(t, height-6-lipglossHeight(foot), f.atEnd), foot...)
+}
+
+// column is the stops' lines, and the button that stands in the foot.
+func (d *form) column(w int) formLines {
+	t := d.c.theme
+	st := d.build()
+	cur := d.cur(st)
+	var f formLines
+	for i := range st {
+		s := &st[i]
+		on := s == cur
+		if d.footButton && i == len(st)-1 && s.kind == skButton {
+			f.button, f.atEnd = focusMark(t, on)+focusButton(t, s.label, on), on
+			continue
+		}
+		d.stopLines(&f, s, on, w)
+	}
+	return f
 }
 
 // label is a label in the form's label column.
@@ -393,10 +399,13 @@ func (d *form) stopLines(f *formLines, s *fstop, on bool, w int) {
 	}
 }
 
-// formLines is a form's body: lines, and which one holds the focus.
+// formLines is a form's body: lines, and which one holds the focus;
+// the button in the foot, and whether it does.
 type formLines struct {
-	lines []string
-	focus int
+	lines  []string
+	focus  int
+	button string
+	atEnd  bool
 }
 
 func (f *formLines) add(line string, focused bool) {

@@ -50,7 +50,7 @@ type login struct {
 	name, password field
 	focus          int   // credentials: 0 name, 1 password
 	code           field // the second factor
-	pw             passwordForm
+	pw             *passwordForm
 	enrol          enrolment
 	actor          store.Actor // the login in progress, with a step left
 	busy           bool        // a store call is running
@@ -65,6 +65,7 @@ func newLogin(c *common, o Options) *login {
 		return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_'
 	}}
 	l.password = field{mask: true, limit: 128}
+	l.pw = newPasswordForm(c, "", false)
 	// Second-factor codes are typed in plain: an app's code is good for
 	// 30 seconds and a recovery code for one login, and each is refused
 	// once used, so someone reading it over a shoulder gains nothing; it
@@ -126,7 +127,7 @@ func (l *login) advance(a store.Actor) tea.Cmd {
 		l.code.clear()
 	case store.StepNewPassword:
 		l.stage = stageNewPassword
-		l.pw = newPasswordForm(a.Name(), false)
+		l.pw = newPasswordForm(l.c, a.Name(), false)
 	case store.StepEnrol2FA:
 		l.stage, l.busy = stageEnrol, true
 		l.enrol = enrolment{}
