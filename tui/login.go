@@ -113,7 +113,9 @@ func (l *login) clearCredentials() {
 // on the password logs in.
 func (l *login) credStops() []fstop {
 	line := func(label string, f *field) func(string, bool, int) string {
-		return func(m string, on bool, w int) string { return l.creds.label(label) + m + f.render(max(w-12, 8), on && !l.busy) }
+		return func(m string, on bool, w int) string {
+			return l.creds.label(label) + m + f.render(max(w-12, 8), on && !l.busy)
+		}
 	}
 	return []fstop{{kind: skText, f: &l.name, pick: l.enterName, line: line("Operator", &l.name)},
 		{kind: skText, f: &l.password, pick: l.logIn, line: line("Password", &l.password)}}
