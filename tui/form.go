@@ -52,6 +52,10 @@ type fstop struct {
 	pick  func() tea.Cmd // enter: a picker, a prompt, or the form's own answer
 	press func() tea.Cmd // a button
 	note  string
+	// keys, when set, takes the keys it wants before the form does (a
+	// list of suggestions takes ↑/↓ and enter); it reports whether it took
+	// the key.
+	keys func(msg tea.KeyPressMsg) (tea.Cmd, bool)
 	// line draws the stop its own way: mark is the focus mark, w the
 	// form's width; a line with line breaks is several.
 	line func(mark string, on bool, w int) string
@@ -240,6 +244,11 @@ func (d *form) update(msg tea.Msg) (tea.Cmd, bool) {
 
 // key is a key on the stop cur.
 func (d *form) key(st []fstop, cur *fstop, msg tea.KeyPressMsg) (tea.Cmd, bool) {
+	if cur.keys != nil && msg.String() != "esc" {
+		if cmd, ok := cur.keys(msg); ok {
+			return cmd, false
+		}
+	}
 	switch k := msg.String(); {
 	case k == "esc":
 		return nil, d.close()
