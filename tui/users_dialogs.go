@@ -232,15 +232,16 @@ type codeEntry struct {
 	u     store.PanelUser
 	first field
 	again field
-	focus int // 0 first, 1 again
+	*form // the code, then once more
 	roles []family.Role
 	role  int
-	err   string
 }
 
 func newCodeEntry(s *usersScreen, u store.PanelUser) *codeEntry {
 	n := s.panel.CodeLength
 	d := &codeEntry{s: s, u: u}
+	d.form = newFootForm(s.c, "", 56, "", d.stops)
+	d.labelW, d.closing = 11, d.wipe
 	d.first = field{mask: true, accept: digitsOnly, limit: n}
 	d.again = field{mask: true, accept: digitsOnly, limit: n}
 	if !u.CodeSet {
@@ -267,56 +268,55 @@ func (d *codeEntry) wipe() {
 	d.focus = 0
 }
 
-func (d *codeEntry) update(msg tea.Msg) (tea.Cmd, bool) {
-	switch msg := msg.(type) {
-	case promptErrMsg:
-		d.err = errText(msg.err)
-		return nil, false
-	case closeDialogMsg:
-		return nil, true
-	case tea.KeyPressMsg:
-		switch msg.String() {
-		case "esc":
-			d.wipe()
-			return nil, true
-		case "tab", "down", "up", "shift+tab":
-			d.focus = 1 - d.focus
-			return nil, false
-		case "left", "right":
-			if len(d.roles) > 1 {
-				step := 1
-				if msg.String() == "left" {
-					step = len(d.roles) - 1
-				}
-				d.role = (d.role + step) % len(d.roles)
-			}
-			return nil, false
-		case "enter":
-			if d.focus == 0 {
-				// The format and length are the store's to check, and
-				// known now: a code it would refuse is not typed twice.
-				if err := store.CheckCodeFormat(d.s.panel, d.first.String()); err != nil {
-					d.first.clear()
-					d.err = errText(err)
-					return nil, false
-				}
-				d.focus, d.err = 1, ""
-				return nil, false
-			}
-			return d.submit(), false
+// stops are the code and the code once more; ←/→ on either choose the
+// role, and enter on the first checks the code before it is typed again.
+func (d *codeEntry) stops() []fstop {
+	line := func(label string, f *field) func(string, bool, int) string {
+		return func(m string, on bool, _ int) string {
+			return d.label(label) + m + f.render(d.s.panel.CodeLength+1, on)
 		}
-		f := &d.first
-		if d.focus == 1 {
-			f = &d.again
-		}
-		if msg.Text != "" && strings.IndexFunc(msg.Text, func(r rune) bool { return !digitsOnly(r) }) >= 0 {
-			d.err = "digits only: a code has no letters, spaces or signs"
-			return nil, false
-		}
-		f.key(msg)
-		d.err = ""
 	}
-	return nil, false
+	return []fstop{{kind: skText, f: &d.first, keys: d.codeKeys, pick: d.enterFirst, line: line("Code", &d.first)},
+		{kind: skText, f: &d.again, keys: d.codeKeys, pick: d.submit, line: line("Once more", &d.again)}}
+}
+
+// codeKeys choose the role with ←/→ and refuse what is not a digit.
+func (d *codeEntry) codeKeys(msg tea.KeyPressMsg) (tea.Cmd, bool) {
+	switch k := msg.String(); {
+	case k == "left" || k == "right":
+		if n := len(d.roles); n > 1 {
+			by := 1
+			if k == "left" {
+				by = n - 1
+			}
+			d.role = (d.role + by) % n
+		}
+	case msg.Text != "" && strings.IndexFunc(msg.Text, func(r rune) bool { return !digitsOnly(r) }) >= 0:
+		d.err = "digits only: a code has no letters, spaces or signs"
+	default:
+		return nil, false
+	}
+	return nil, true
+}
+
+// enterFirst checks the code's format and length, the store's to say and
+// known now: a code it would refuse is not typed twice.
+func (d *codeEntry) enterFirst() tea.Cmd {
+	if err := store.CheckCodeFormat(d.s.panel, d.first.String()); err != nil {
+		d.first.clear()
+		d.err = errText(err)
+		return nil
+	}
+	d.focusOn(&d.again)
+	d.err = ""
+	return nil
+}
+
+func (d *codeEntry) update(msg tea.Msg) (tea.Cmd, bool) {
+	if _, ok := msg.(tea.PasteMsg); ok {
+		return nil, false // a code is typed
+	}
+	return d.form.update(msg)
 }
 
 func (d *codeEntry) submit() tea.Cmd {
@@ -341,27 +341,16 @@ func (d *codeEntry) submit() tea.Cmd {
 func (d *codeEntry) view(width, _ int) string {
 	c := d.s.c
 	t := c.theme
-	w := dialogWidth(width, 56)
+	w := dialogWidth(width, d.want)
 	verb := "Set code"
 	if d.u.CodeSet {
 		verb = "Edit code"
 	}
-	marker := func(i int) string {
-		if d.focus == i {
-			return "> "
-		}
-		return "  "
-	}
-	body := []string{
-		t.Label.Render(wrap(d.s.panel.CodeRule(), w)),
-		"",
-		t.Label.Render("Code       ") + marker(0) + d.first.render(d.s.panel.CodeLength+1, d.focus == 0),
-		t.Label.Render("Once more  ") + marker(1) + d.again.render(d.s.panel.CodeLength+1, d.focus == 1),
-	}
+	body := append([]string{t.Label.Render(wrap(d.s.panel.CodeRule(), w)), ""}, d.column(w).lines...)
 	if len(d.roles) > 1 {
-		body = append(body, "", t.Label.Render("Role       ")+"← "+string(d.roles[d.role])+" →")
+		body = append(body, "", d.label("Role")+"← "+string(d.roles[d.role])+" →")
 	} else if len(d.roles) == 1 {
-		body = append(body, "", t.Label.Render("Role       ")+string(d.roles[0]))
+		body = append(body, "", d.label("Role")+string(d.roles[0]))
 	}
 	if d.err != "" {
 		body = append(body, "", t.StatusError.Render(wrap(d.err, w)))
