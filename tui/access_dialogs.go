@@ -415,16 +415,14 @@ var directions = []access.Direction{access.Both, access.Entry, access.Exit}
 // direction, at a time (now by default): WhoCanOpen assumes their
 // credentials and the site online.
 type whoDialog struct {
-	c      *common
+	*form  // the direction and the time
 	door   store.Door
 	dir    int            // index into directions
 	at     field          // on the site's clock
 	loc    *time.Location // the site's time zone
-	focus  int            // 0 direction, 1 time
 	people []store.Person
 	asked  string // what the list answers: "for both at 2026-05-13 16:24"
 	loaded bool
-	err    string
 	offset int
 }
 
@@ -436,7 +434,9 @@ type whoLoadedMsg struct {
 }
 
 func newWhoCanOpen(s *accessScreen, door store.Door) tea.Cmd {
-	d := &whoDialog{c: s.c, door: door, loc: s.c.siteZone()}
+	d := &whoDialog{door: door, loc: s.c.siteZone()}
+	d.form = newFootForm(s.c, fmt.Sprintf("Who can open door %d %s", door.ID, door.Name), 64, "", d.stops)
+	d.labelW = 11
 	d.at.set(dateTimeIn(s.c.now(), d.loc))
 	return tea.Batch(s.c.open(d), d.ask())
 }
@@ -462,9 +462,48 @@ func (d *whoDialog) ask() tea.Cmd {
 	}
 }
 
+// stops are the question: the direction (←/→ or space asks again) and
+// the time (enter asks again). ↑/↓ scroll the answer, not the focus.
+func (d *whoDialog) stops() []fstop {
+	t := d.c.theme
+	return []fstop{
+		{kind: skChoice, keys: d.dirKeys, pick: d.ask, line: func(m string, _ bool, _ int) string {
+			return d.label("Direction") + m + "‹ " + directions[d.dir].String() + " ›"
+		}},
+		{kind: skText, f: &d.at, keys: d.listKeys, pick: d.ask, line: func(m string, on bool, _ int) string {
+			return d.label("At") + m + d.at.render(18, on) + " " + t.Dim.Render(siteClockText(d.loc)+"; enter asks again")
+		}},
+	}
+}
+
+// dirKeys turn the direction and ask again.
+func (d *whoDialog) dirKeys(msg tea.KeyPressMsg) (tea.Cmd, bool) {
+	switch msg.String() {
+	case "left":
+		d.dir = (d.dir + len(directions) - 1) % len(directions)
+	case "right", "space":
+		d.dir = (d.dir + 1) % len(directions)
+	default:
+		return d.listKeys(msg)
+	}
+	return d.ask(), true
+}
+
+// listKeys scroll the people found.
+func (d *whoDialog) listKeys(msg tea.KeyPressMsg) (tea.Cmd, bool) {
+	switch msg.String() {
+	case "down", "pgdown":
+		d.offset = min(d.offset+1, max(len(d.people)-1, 0))
+	case "up", "pgup":
+		d.offset = max(d.offset-1, 0)
+	default:
+		return nil, false
+	}
+	return nil, true
+}
+
 func (d *whoDialog) update(msg tea.Msg) (tea.Cmd, bool) {
-	switch msg := msg.(type) {
-	case whoLoadedMsg:
+	if msg, ok := msg.(whoLoadedMsg); ok {
 		if msg.to == d {
 			d.loaded, d.offset = true, 0
 			d.people, d.asked, d.err = msg.people, msg.asked, ""
@@ -472,49 +511,19 @@ func (d *whoDialog) update(msg tea.Msg) (tea.Cmd, bool) {
 				d.err = errText(msg.err)
 			}
 		}
-	case tea.KeyPressMsg:
-		switch msg.String() {
-		case "esc", "q":
-			return nil, true
-		case "tab", "shift+tab":
-			d.focus = 1 - d.focus
-		case "left", "right", "space":
-			if d.focus == 0 {
-				by := 1
-				if msg.String() == "left" {
-					by = len(directions) - 1
-				}
-				d.dir = (d.dir + by) % len(directions)
-				return d.ask(), false
-			}
-			if msg.String() == "space" {
-				d.at.key(msg)
-			}
-		case "enter":
-			return d.ask(), false
-		case "down", "pgdown":
-			d.offset = min(d.offset+1, max(len(d.people)-1, 0))
-		case "up", "pgup":
-			d.offset = max(d.offset-1, 0)
-		default:
-			if d.focus == 1 && d.at.key(msg) {
-				d.err = ""
-			}
-		}
+		return nil, false
 	}
-	return nil, false
+	if k, ok := msg.(tea.KeyPressMsg); ok && k.String() == "q" {
+		return nil, true // a list: q closes it, as esc does
+	}
+	return d.form.update(msg)
 }
 
 func (d *whoDialog) view(width, height int) string {
 	c := d.c
 	t := c.theme
 	w := dialogWidth(width, 64)
-	mark := func(i int) string { return focusMark(t, d.focus == i) }
-	body := []string{
-		t.Label.Render("Direction  ") + mark(0) + "‹ " + directions[d.dir].String() + " ›",
-		t.Label.Render("At         ") + mark(1) + d.at.render(18, d.focus == 1) + " " + t.Dim.Render(siteClockText(d.loc)+"; enter asks again"),
-		"",
-	}
+	body := append(d.column(w).lines, "")
 	switch {
 	case d.err != "":
 		body = append(body, t.StatusError.Render(wrap(d.err, w)))
@@ -537,7 +546,7 @@ func (d *whoDialog) view(width, height int) string {
 	}
 	body = append(body, "", t.Dim.Render(truncate("←/→ direction · tab the time · ↑↓ scroll · esc close", w)),
 		t.Dim.Render(wrap("Rights alone: credentials and multifactor are assumed, the site online.", w)))
-	return c.frame(fmt.Sprintf("Who can open door %d %s", d.door.ID, d.door.Name), w, body...)
+	return c.frame(d.title, w, body...)
 }
 
 // confirmMsg carries the store's include-all warnings back to the level
