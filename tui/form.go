@@ -21,9 +21,6 @@ import (
 
 type stopKind int
 
-// widthFill is a text field as wide as its row.
-const widthFill = 1 << 10
-
 const (
 	skHead   stopKind = iota // a section heading, not focusable
 	skLine                   // a line of text, not focusable; "" is a blank line
@@ -32,6 +29,9 @@ const (
 	skChoice                 // one of a few options; enter may open a picker
 	skButton
 )
+
+// widthFill is a text field as wide as its row.
+const widthFill = 1 << 10
 
 // fstop is one line of a form. The pointers are into the form's own
 // state, so the stops can be rebuilt on every key (a door rule added, a

@@ -192,6 +192,32 @@ func TestFormEngine(t *testing.T) {
 			}
 		}
 	})
+	t.Run("a stop's own keys come first, and after runs once per change", func(t *testing.T) {
+		d := newTestForm()
+		changes, scrolled := 0, 0
+		d.after = func() tea.Cmd { changes++; return nil }
+		st := d.stops
+		d.build = func() []fstop {
+			out := st()
+			out[1].keys = func(msg tea.KeyPressMsg) (tea.Cmd, bool) {
+				if msg.String() == "down" {
+					scrolled++
+					return nil, true
+				}
+				return nil, false
+			}
+			return out
+		}
+		d.press(t, "down")
+		if scrolled != 1 || d.focused() != "Name" {
+			t.Fatalf("down on a stop that takes it: taken %d times, focus %q; want once, on Name", scrolled, d.focused())
+		}
+		d.typ("ab")
+		d.press(t, "tab", "tab", "space")
+		if changes != 3 {
+			t.Fatalf("after ran %d times for two letters and a flip, want 3", changes)
+		}
+	})
 	t.Run("the foot form draws its button beside the hint", func(t *testing.T) {
 		d := newTestForm()
 		d.footButton, d.hint = true, "tab/↑↓ move · esc cancel"
