@@ -19,261 +19,6 @@ import (
 // They collect what the store needs and show its refusals; a refused save
 // keeps every field as typed.
 
-// ---- a form of stops ----
-
-type stopKind int
-
-const (
-	skHead   stopKind = iota // a section heading, not focusable
-	skText                   // a one-line text field
-	skToggle                 // a checkbox
-	skChoice                 // one of a few options; enter may open a picker
-	skButton
-)
-
-// fstop is one line of an access form. The pointers are into the form's
-// own state, so the stops can be rebuilt on every key (a door rule added)
-// without losing anything typed.
-type fstop struct {
-	kind  stopKind
-	label string
-	f     *field
-	// check validates a text field as the operator leaves it and on save;
-	// its error is shown under the field and the text stays.
-	check func(string) error
-	on    *bool
-	opts  []string
-	idx   *int
-	pick  func() tea.Cmd // enter on a choice: a filtered picker
-	press func() tea.Cmd // a button
-	note  string
-}
-
-// aform runs a form of stops: tab and the arrows move, space toggles or
-// cycles, enter presses a button (the last stop saves), esc cancels.
-type aform struct {
-	c     *common
-	title string
-	want  int // the width it asks for
-	build func() []fstop
-	focus int
-	err   string
-	ferr  map[*field]string
-	dirty bool
-	// warn, when set, is a warning that stays under the form while it
-	// holds (the include-all options the store will ask about).
-	warn func() string
-}
-
-func newAform(c *common, title string, build func() []fstop) *aform {
-	return &aform{c: c, title: title, want: 72, build: build, ferr: map[*field]string{}}
-}
-
-func (d *aform) editing() bool { return d.dirty }
-
-// focusable are the indexes of the stops that take the focus.
-func focusable(st []fstop) []int {
-	var out []int
-	for i, s := range st {
-		if s.kind != skHead {
-			out = append(out, i)
-		}
-	}
-	return out
-}
-
-func (d *aform) cur(st []fstop) *fstop {
-	fs := focusable(st)
-	if len(fs) == 0 {
-		return nil
-	}
-	d.focus = min(max(d.focus, 0), len(fs)-1)
-	return &st[fs[d.focus]]
-}
-
-// leave validates the text field the focus leaves.
-func (d *aform) leave(s *fstop) {
-	if s == nil || s.kind != skText || s.check == nil {
-		return
-	}
-	if err := s.check(s.f.String()); err != nil {
-		// A parse error says what is wrong with the text: no "failed:".
-		d.ferr[s.f] = err.Error()
-	} else {
-		delete(d.ferr, s.f)
-	}
-}
-
-// valid checks every text field before a save, and says which is wrong.
-func (d *aform) valid() bool {
-	st := d.build()
-	for i := range st {
-		d.leave(&st[i])
-	}
-	for i, s := range st {
-		if s.kind == skText && d.ferr[s.f] != "" {
-			d.err = strings.TrimSpace(s.label) + ": " + d.ferr[s.f]
-			if fs := focusable(st); slices.Contains(fs, i) {
-				d.focus = slices.Index(fs, i)
-			}
-			return false
-		}
-	}
-	return true
-}
-
-func (d *aform) move(st []fstop, by int) {
-	n := len(focusable(st))
-	if n == 0 {
-		return
-	}
-	d.leave(d.cur(st))
-	d.focus = (d.focus + by + n) % n
-}
-
-func cycle(s *fstop, by int) {
-	if n := len(s.opts); n > 0 {
-		*s.idx = (*s.idx + by + n) % n
-	}
-}
-
-func (d *aform) update(msg tea.Msg) (tea.Cmd, bool) {
-	st := d.build()
-	cur := d.cur(st)
-	switch msg := msg.(type) {
-	case promptErrMsg:
-		d.err = errText(msg.err)
-	case closeDialogMsg:
-		return nil, true
-	case tea.PasteMsg:
-		if cur != nil && cur.kind == skText {
-			cur.f.paste(msg.Content)
-			d.dirty = true
-		}
-	case tea.KeyPressMsg:
-		if cur == nil {
-			return nil, msg.String() == "esc"
-		}
-		switch msg.String() {
-		case "esc":
-			return nil, true
-		case "tab", "down":
-			d.move(st, 1)
-		case "shift+tab", "up":
-			d.move(st, -1)
-		case "enter":
-			switch cur.kind {
-			case skButton:
-				d.err = ""
-				return cur.press(), false
-			case skChoice:
-				if cur.pick != nil {
-					return cur.pick(), false
-				}
-				d.move(st, 1)
-			case skToggle:
-				*cur.on, d.dirty = !*cur.on, true
-			default:
-				d.move(st, 1)
-			}
-		case "space":
-			switch cur.kind {
-			case skToggle:
-				*cur.on, d.dirty = !*cur.on, true
-			case skChoice:
-				cycle(cur, 1)
-				d.dirty = true
-			case skText:
-				cur.f.key(msg)
-				d.dirty = true
-			}
-		case "left":
-			if cur.kind == skChoice {
-				cycle(cur, -1)
-				d.dirty = true
-			}
-		case "right":
-			if cur.kind == skChoice {
-				cycle(cur, 1)
-				d.dirty = true
-			}
-		default:
-			if cur.kind == skText && cur.f.key(msg) {
-				d.dirty, d.err = true, ""
-				delete(d.ferr, cur.f)
-			}
-		}
-	}
-	return nil, false
-}
-
-func (d *aform) view(width, height int) string {
-	c := d.c
-	t := c.theme
-	w := dialogWidth(width, d.want)
-	st := d.build()
-	cur := d.cur(st)
-	const lw = 16
-	var f formLines
-	for i := range st {
-		s := &st[i]
-		on := s == cur
-		m := "  "
-		if on {
-			m = t.HintKey.Render("> ")
-		}
-		label := t.Label.Render(fmt.Sprintf("%-*s", lw, s.label))
-		var line string
-		switch s.kind {
-		case skHead:
-			if len(f.lines) > 0 {
-				f.add("", false)
-			}
-			line = t.ModalTitle.Render(s.label)
-		case skText:
-			fw := min(w-lw-2, 44)
-			if s.note != "" {
-				fw = min(fw, 24)
-			}
-			line = label + m + s.f.render(fw, on)
-		case skToggle:
-			line = strings.Repeat(" ", lw) + m + checkbox(*s.on) + " " + s.label
-			if s.note != "" {
-				line += " ·"
-			}
-		case skChoice:
-			v := "-"
-			if *s.idx >= 0 && *s.idx < len(s.opts) {
-				v = s.opts[*s.idx]
-			}
-			line = label + m + "‹ " + v + " ›"
-		case skButton:
-			b := focusButton(t, s.label, on)
-			line = strings.Repeat(" ", lw) + m + b
-		}
-		if s.note != "" {
-			line += " " + t.Dim.Render(s.note)
-		}
-		f.add(truncate(line, w), on)
-		if s.kind == skText && d.ferr[s.f] != "" {
-			for _, l := range strings.Split(wrap(d.ferr[s.f], w-lw-2), "\n") {
-				f.add(strings.Repeat(" ", lw+2)+t.StatusError.Render(l), false)
-			}
-		}
-	}
-	foot := []string{"", t.Dim.Render(truncate("tab/↑↓ move · space toggles or cycles · enter on Save saves · esc cancel", w))}
-	if d.warn != nil {
-		if s := d.warn(); s != "" {
-			foot = append(foot, "", t.Warn.Render(wrap(s, w)))
-		}
-	}
-	if d.err != "" {
-		foot = append(foot, "", t.StatusError.Render(wrap(d.err, w)))
-	}
-	body := append(f.window(t, height-6-lipglossHeight(foot), false), foot...)
-	return c.frame(d.title, w, body...)
-}
-
 // ---- shared pieces ----
 
 // unitChoice is a form's organization unit: the units the operator sees,
@@ -370,7 +115,7 @@ func parseNumber(what, s string, bits int) (uint64, error) {
 // ---- time profile ----
 
 type profileForm struct {
-	*aform
+	*form
 	s         *accessScreen
 	edit      *store.TimeProfile
 	name      field
@@ -392,7 +137,7 @@ func newProfileForm(s *accessScreen, edit *store.TimeProfile) *profileForm {
 		d.holidays.set(holidaysText(edit.Holidays))
 	}
 	d.unit = newUnitChoice(s, unit)
-	d.aform = newAform(c, title, d.stops)
+	d.form = newForm(c, title, d.stops)
 	return d
 }
 
@@ -435,7 +180,7 @@ func (d *profileForm) save() tea.Cmd {
 // ---- door group ----
 
 type doorGroupForm struct {
-	*aform
+	*form
 	s    *accessScreen
 	edit *store.DoorGroup
 	name field
@@ -451,7 +196,7 @@ func newDoorGroupForm(s *accessScreen, edit *store.DoorGroup) *doorGroupForm {
 		d.name.set(edit.Name)
 	}
 	d.unit = newUnitChoice(s, unit)
-	d.aform = newAform(s.c, title, func() []fstop {
+	d.form = newForm(s.c, title, func() []fstop {
 		return []fstop{{kind: skText, label: "Name", f: &d.name}, d.unit.stop(),
 			{kind: skButton, label: "Save", press: d.save, note: "doors join it from their own form"}}
 	})
@@ -480,7 +225,7 @@ func (d *doorGroupForm) save() tea.Cmd {
 // ---- door ----
 
 type doorForm struct {
-	*aform
+	*form
 	s      *accessScreen
 	edit   *store.Door
 	name   field
@@ -507,7 +252,7 @@ func newDoorForm(s *accessScreen, edit *store.Door) *doorForm {
 		}
 	}
 	d.unit = newUnitChoice(s, unit)
-	d.aform = newAform(s.c, title, d.stops)
+	d.form = newForm(s.c, title, d.stops)
 	return d
 }
 
@@ -556,7 +301,7 @@ func (d *doorForm) save() tea.Cmd {
 // ---- access group ----
 
 type aGroupForm struct {
-	*aform
+	*form
 	s       *accessScreen
 	edit    *store.AccessGroup
 	name    field
@@ -593,7 +338,7 @@ func newAGroupForm(s *accessScreen, edit *store.AccessGroup) *aGroupForm {
 		}
 	}
 	d.unit = newUnitChoice(s, unit)
-	d.aform = newAform(s.c, title, d.stops)
+	d.form = newForm(s.c, title, d.stops)
 	return d
 }
 
@@ -670,16 +415,14 @@ var directions = []access.Direction{access.Both, access.Entry, access.Exit}
 // direction, at a time (now by default): WhoCanOpen assumes their
 // credentials and the site online.
 type whoDialog struct {
-	c      *common
+	*form  // the direction and the time
 	door   store.Door
 	dir    int            // index into directions
 	at     field          // on the site's clock
 	loc    *time.Location // the site's time zone
-	focus  int            // 0 direction, 1 time
 	people []store.Person
 	asked  string // what the list answers: "for both at 2026-05-13 16:24"
 	loaded bool
-	err    string
 	offset int
 }
 
@@ -691,7 +434,9 @@ type whoLoadedMsg struct {
 }
 
 func newWhoCanOpen(s *accessScreen, door store.Door) tea.Cmd {
-	d := &whoDialog{c: s.c, door: door, loc: s.c.siteZone()}
+	d := &whoDialog{door: door, loc: s.c.siteZone()}
+	d.form = newFootForm(s.c, fmt.Sprintf("Who can open door %d %s", door.ID, door.Name), 64, "", d.stops)
+	d.labelW = 11
 	d.at.set(dateTimeIn(s.c.now(), d.loc))
 	return tea.Batch(s.c.open(d), d.ask())
 }
@@ -717,9 +462,48 @@ func (d *whoDialog) ask() tea.Cmd {
 	}
 }
 
+// stops are the question: the direction (←/→ or space asks again) and
+// the time (enter asks again). ↑/↓ scroll the answer, not the focus.
+func (d *whoDialog) stops() []fstop {
+	t := d.c.theme
+	return []fstop{
+		{kind: skChoice, keys: d.dirKeys, pick: d.ask, line: func(m string, _ bool, _ int) string {
+			return d.label("Direction") + m + "‹ " + directions[d.dir].String() + " ›"
+		}},
+		{kind: skText, f: &d.at, keys: d.listKeys, pick: d.ask, line: func(m string, on bool, _ int) string {
+			return d.label("At") + m + d.at.render(18, on) + " " + t.Dim.Render(siteClockText(d.loc)+"; enter asks again")
+		}},
+	}
+}
+
+// dirKeys turn the direction and ask again.
+func (d *whoDialog) dirKeys(msg tea.KeyPressMsg) (tea.Cmd, bool) {
+	switch msg.String() {
+	case "left":
+		d.dir = (d.dir + len(directions) - 1) % len(directions)
+	case "right", "space":
+		d.dir = (d.dir + 1) % len(directions)
+	default:
+		return d.listKeys(msg)
+	}
+	return d.ask(), true
+}
+
+// listKeys scroll the people found.
+func (d *whoDialog) listKeys(msg tea.KeyPressMsg) (tea.Cmd, bool) {
+	switch msg.String() {
+	case "down", "pgdown":
+		d.offset = min(d.offset+1, max(len(d.people)-1, 0))
+	case "up", "pgup":
+		d.offset = max(d.offset-1, 0)
+	default:
+		return nil, false
+	}
+	return nil, true
+}
+
 func (d *whoDialog) update(msg tea.Msg) (tea.Cmd, bool) {
-	switch msg := msg.(type) {
-	case whoLoadedMsg:
+	if msg, ok := msg.(whoLoadedMsg); ok {
 		if msg.to == d {
 			d.loaded, d.offset = true, 0
 			d.people, d.asked, d.err = msg.people, msg.asked, ""
@@ -727,49 +511,19 @@ func (d *whoDialog) update(msg tea.Msg) (tea.Cmd, bool) {
 				d.err = errText(msg.err)
 			}
 		}
-	case tea.KeyPressMsg:
-		switch msg.String() {
-		case "esc", "q":
-			return nil, true
-		case "tab", "shift+tab":
-			d.focus = 1 - d.focus
-		case "left", "right", "space":
-			if d.focus == 0 {
-				by := 1
-				if msg.String() == "left" {
-					by = len(directions) - 1
-				}
-				d.dir = (d.dir + by) % len(directions)
-				return d.ask(), false
-			}
-			if msg.String() == "space" {
-				d.at.key(msg)
-			}
-		case "enter":
-			return d.ask(), false
-		case "down", "pgdown":
-			d.offset = min(d.offset+1, max(len(d.people)-1, 0))
-		case "up", "pgup":
-			d.offset = max(d.offset-1, 0)
-		default:
-			if d.focus == 1 && d.at.key(msg) {
-				d.err = ""
-			}
-		}
+		return nil, false
 	}
-	return nil, false
+	if k, ok := msg.(tea.KeyPressMsg); ok && k.String() == "q" {
+		return nil, true // a list: q closes it, as esc does
+	}
+	return d.form.update(msg)
 }
 
 func (d *whoDialog) view(width, height int) string {
 	c := d.c
 	t := c.theme
 	w := dialogWidth(width, 64)
-	mark := func(i int) string { return focusMark(t, d.focus == i) }
-	body := []string{
-		t.Label.Render("Direction  ") + mark(0) + "‹ " + directions[d.dir].String() + " ›",
-		t.Label.Render("At         ") + mark(1) + d.at.render(18, d.focus == 1) + " " + t.Dim.Render(siteClockText(d.loc)+"; enter asks again"),
-		"",
-	}
+	body := append(d.column(w).lines, "")
 	switch {
 	case d.err != "":
 		body = append(body, t.StatusError.Render(wrap(d.err, w)))
@@ -792,7 +546,7 @@ func (d *whoDialog) view(width, height int) string {
 	}
 	body = append(body, "", t.Dim.Render(truncate("←/→ direction · tab the time · ↑↓ scroll · esc close", w)),
 		t.Dim.Render(wrap("Rights alone: credentials and multifactor are assumed, the site online.", w)))
-	return c.frame(fmt.Sprintf("Who can open door %d %s", d.door.ID, d.door.Name), w, body...)
+	return c.frame(d.title, w, body...)
 }
 
 // confirmMsg carries the store's include-all warnings back to the level

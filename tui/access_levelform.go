@@ -184,7 +184,7 @@ type doorTarget struct {
 type doorRuleState struct{ target, profile, dir int }
 
 type levelForm struct {
-	*aform
+	*form
 	s    *accessScreen
 	edit *store.AccessLevel
 
@@ -258,14 +258,17 @@ func newLevelForm(s *accessScreen, edit *store.AccessLevel) *levelForm {
 		d.reader, d.keypad, d.untilExpiry, d.toggle = l.ReaderActivatesOutput, l.KeypadActivatesOutput, l.OutputUntilExpiry, l.ToggleOutput
 	}
 	d.unit = newUnitChoice(s, unit)
-	d.aform = newAform(c, title, d.stops)
+	d.form = newForm(c, title, d.stops)
 	d.want = 76
-	d.warn = func() string {
+	d.extra = func(w int) []string {
 		l := d.level()
 		if l.Name == "" {
 			l.Name = "(unnamed)" // not "level 0": it has no number yet
 		}
-		return strings.Join(l.IncludeAllWarnings(), " ")
+		if s := strings.Join(l.IncludeAllWarnings(), " "); s != "" {
+			return []string{"", d.c.theme.Warn.Render(wrap(s, w))}
+		}
+		return nil
 	}
 	return d
 }
@@ -510,5 +513,5 @@ func (d *levelForm) update(msg tea.Msg) (tea.Cmd, bool) {
 		return d.c.open(newConfirm(d.c, "Save access level "+name+" with include-all options?", errText(m.err), "Save",
 			func() tea.Cmd { return d.save(true) })), false
 	}
-	return d.aform.update(msg)
+	return d.form.update(msg)
 }

@@ -12,7 +12,7 @@ import (
 // adds one with this form, in the person's unit.
 
 type apartmentForm struct {
-	*aform
+	*form
 	unit               uint64
 	unitName           []string
 	unitIdx            int
@@ -39,7 +39,7 @@ func newAptViewForm(s *accessScreen, edit *store.Apartment) *apartmentForm {
 	}
 	u := newUnitChoice(s, unit)
 	d.units = &u
-	d.aform = newAform(c, title, d.stops)
+	d.form = newForm(c, title, d.stops)
 	d.want = 64
 	return d
 }
@@ -53,7 +53,7 @@ type apartmentSavedMsg struct {
 func newApartmentForm(c *common, unit uint64, name string, saved func(store.Apartment)) *apartmentForm {
 	d := &apartmentForm{unit: unit, unitName: []string{c.st.UnitPath(unit)}, saved: saved}
 	d.name.set(name)
-	d.aform = newAform(c, "Add an apartment", d.stops)
+	d.form = newForm(c, "Add an apartment", d.stops)
 	d.want = 64
 	return d
 }
@@ -106,5 +106,5 @@ func (d *apartmentForm) update(msg tea.Msg) (tea.Cmd, bool) {
 		ok := "apartment " + m.a.Name + " added"
 		return func() tea.Msg { return opDoneMsg{ok: ok} }, true
 	}
-	return d.aform.update(msg)
+	return d.form.update(msg)
 }

@@ -580,16 +580,14 @@ func listText(items []string) string {
 // The panels offered are those whose family drives door locks, from the
 // family table; every rule is the store's when the form is saved.
 type lockForm struct {
-	c      *common
+	*form
 	edit   *lockRow // nil: a new lock
 	name   field
 	models []store.LockSpec
 	model  int
 	panels []store.Panel
 	panel  int
-	focus  int // 0 name, 1 model, 2 panel (new locks), last: save
 	loaded bool
-	err    string
 }
 
 type lockFormPanelsMsg struct {
@@ -601,7 +599,13 @@ type lockFormPanelsMsg struct {
 // newLockForm returns the form and, for a new lock, the Cmd that reads
 // the panels it can be linked to.
 func newLockForm(c *common, edit *lockRow) (*lockForm, tea.Cmd) {
-	d := &lockForm{c: c, edit: edit, models: store.LockSpecs(), loaded: edit != nil}
+	d := &lockForm{edit: edit, models: store.LockSpecs(), loaded: edit != nil}
+	title := "Add a door lock"
+	if edit != nil {
+		title = "Edit " + edit.l.Label()
+	}
+	d.form = newFootForm(c, title, 64, "←/→ choose · tab next field · esc cancel", d.stops)
+	d.labelW = 7
 	if edit != nil {
 		d.name.set(edit.l.Name)
 		d.model = max(slices.IndexFunc(d.models, func(s store.LockSpec) bool { return string(s.Model) == edit.l.Model }), 0)
@@ -622,69 +626,54 @@ func newLockForm(c *common, edit *lockRow) (*lockForm, tea.Cmd) {
 	}
 }
 
-func (d *lockForm) fields() int {
-	if d.edit != nil {
-		return 3 // name, model, save
+func (d *lockForm) stops() []fstop {
+	t := d.c.theme
+	st := []fstop{{kind: skText, label: "Name", f: &d.name, width: widthFill},
+		{kind: skChoice, step: func(by int) { d.model = (d.model + by + len(d.models)) % len(d.models) },
+			line: func(m string, _ bool, _ int) string {
+				return d.label("Model") + m + "← " + string(d.models[d.model].Model) + " →"
+			}},
+		noFocus(t.Label.Render("         ") + t.Dim.Render(specText(d.models[d.model])))}
+	if d.edit == nil {
+		st = append(st, fstop{kind: skChoice, step: d.nextPanel, line: func(m string, _ bool, _ int) string {
+			panel := t.Dim.Render("Loading…")
+			switch {
+			case d.loaded && len(d.panels) == 0:
+				panel = t.Dim.Render("none of your panels drives door locks")
+			case d.loaded:
+				p := d.panels[d.panel]
+				panel = "← " + p.Name + " →  " + t.Dim.Render(p.Spec().Model)
+			}
+			return d.label("Panel") + m + panel
+		}})
 	}
-	return 4
+	return append(st, fstop{kind: skButton, label: "Save", press: d.save})
+}
+
+func (d *lockForm) nextPanel(by int) {
+	if n := len(d.panels); n > 0 {
+		d.panel = (d.panel + by + n) % n
+	}
 }
 
 func (d *lockForm) editing() bool {
 	if d.edit != nil {
 		return d.name.String() != d.edit.l.Name
 	}
-	return len(d.name.value) > 0
+	return d.name.String() != ""
 }
 
 func (d *lockForm) update(msg tea.Msg) (tea.Cmd, bool) {
-	switch msg := msg.(type) {
-	case lockFormPanelsMsg:
+	if msg, ok := msg.(lockFormPanelsMsg); ok {
 		if msg.to == d {
 			d.panels, d.loaded = msg.panels, true
 			if msg.err != nil {
 				d.err = errText(msg.err)
 			}
 		}
-	case promptErrMsg:
-		d.err = errText(msg.err)
-	case closeDialogMsg:
-		return nil, true
-	case tea.PasteMsg:
-		if d.focus == 0 {
-			d.name.paste(msg.Content)
-		}
-	case tea.KeyPressMsg:
-		n, save := d.fields(), d.fields()-1
-		switch k := msg.String(); k {
-		case "esc":
-			return nil, true
-		case "tab", "down":
-			d.focus = (d.focus + 1) % n
-		case "shift+tab", "up":
-			d.focus = (d.focus + n - 1) % n
-		case "left", "right":
-			step := 1
-			if k == "left" {
-				step = -1
-			}
-			switch {
-			case d.focus == 1:
-				d.model = (d.model + step + len(d.models)) % len(d.models)
-			case d.focus == 2 && d.edit == nil && len(d.panels) > 0:
-				d.panel = (d.panel + step + len(d.panels)) % len(d.panels)
-			}
-		case "enter":
-			if d.focus == save {
-				return d.save(), false
-			}
-			d.focus++
-		default:
-			if d.focus == 0 && d.name.key(msg) {
-				d.err = ""
-			}
-		}
+		return nil, false
 	}
-	return nil, false
+	return d.form.update(msg)
 }
 
 func (d *lockForm) save() tea.Cmd {
@@ -728,47 +717,3 @@ func (d *lockForm) save() tea.Cmd {
 
 // lockAddedMsg selects a lock just added once the grid has it.
 type lockAddedMsg struct{ id uint64 }
-
-func (d *lockForm) view(width, _ int) string {
-	c := d.c
-	t := c.theme
-	w := dialogWidth(width, 64)
-	mark := func(i int) string {
-		if d.focus == i {
-			return t.HintKey.Render("> ")
-		}
-		return "  "
-	}
-	spec := d.models[d.model]
-	body := []string{
-		t.Label.Render("Name   ") + mark(0) + d.name.render(w-9, d.focus == 0),
-		t.Label.Render("Model  ") + mark(1) + "← " + string(spec.Model) + " →",
-		t.Label.Render("         ") + t.Dim.Render(specText(spec)),
-	}
-	save := 2
-	if d.edit == nil {
-		save = 3
-		panel := t.Dim.Render("Loading…")
-		switch {
-		case d.loaded && len(d.panels) == 0:
-			panel = t.Dim.Render("none of your panels drives door locks")
-		case d.loaded:
-			p := d.panels[d.panel]
-			panel = "← " + p.Name + " →  " + t.Dim.Render(p.Spec().Model)
-		}
-		body = append(body, t.Label.Render("Panel  ")+mark(2)+panel)
-	}
-	button := t.Button.Render("Save")
-	if d.focus == save {
-		button = t.ButtonFocus.Render("Save")
-	}
-	body = append(body, "", mark(save)+button+"   "+t.Dim.Render("←/→ choose · tab next field · esc cancel"))
-	if d.err != "" {
-		body = append(body, "", t.StatusError.Render(wrap(d.err, w)))
-	}
-	title := "Add a door lock"
-	if d.edit != nil {
-		title = "Edit " + d.edit.l.Label()
-	}
-	return c.frame(title, w, body...)
-}

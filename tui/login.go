@@ -48,9 +48,9 @@ type login struct {
 
 	stage          loginStage
 	name, password field
-	focus          int   // credentials: 0 name, 1 password
+	creds          *form // the name and the password
 	code           field // the second factor
-	pw             passwordForm
+	pw             *passwordForm
 	enrol          enrolment
 	actor          store.Actor // the login in progress, with a step left
 	busy           bool        // a store call is running
@@ -65,6 +65,9 @@ func newLogin(c *common, o Options) *login {
 		return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_'
 	}}
 	l.password = field{mask: true, limit: 128}
+	l.creds = newFootForm(c, "", 0, "", l.credStops)
+	l.creds.labelW, l.creds.after = 10, func() tea.Cmd { l.err = ""; return nil }
+	l.pw = newPasswordForm(c, "", false)
 	// Second-factor codes are typed in plain: an app's code is good for
 	// 30 seconds and a recovery code for one login, and each is refused
 	// once used, so someone reading it over a shoulder gains nothing; it
@@ -103,7 +106,19 @@ func (l *login) reset() {
 func (l *login) clearCredentials() {
 	l.name.clear()
 	l.password.clear()
-	l.focus = 0
+	l.creds.focus = 0
+}
+
+// credStops are the name and the password: enter on the name moves on,
+// on the password logs in.
+func (l *login) credStops() []fstop {
+	line := func(label string, f *field) func(string, bool, int) string {
+		return func(m string, on bool, w int) string {
+			return l.creds.label(label) + m + f.render(max(w-12, 8), on && !l.busy)
+		}
+	}
+	return []fstop{{kind: skText, f: &l.name, pick: l.enterName, line: line("Operator", &l.name)},
+		{kind: skText, f: &l.password, pick: l.logIn, line: line("Password", &l.password)}}
 }
 
 // keyOnly: an SSH session logs in with its key, never with a password, so
@@ -126,7 +141,7 @@ func (l *login) advance(a store.Actor) tea.Cmd {
 		l.code.clear()
 	case store.StepNewPassword:
 		l.stage = stageNewPassword
-		l.pw = newPasswordForm(a.Name(), false)
+		l.pw = newPasswordForm(l.c, a.Name(), false)
 	case store.StepEnrol2FA:
 		l.stage, l.busy = stageEnrol, true
 		l.enrol = enrolment{}
@@ -164,7 +179,7 @@ func (l *login) update(msg tea.Msg) tea.Cmd {
 	case tea.PasteMsg:
 		switch l.stage {
 		case stageCredentials:
-			l.focusedCredential().paste(msg.Content)
+			l.creds.update(msg)
 		case stageSecondFactor:
 			l.code.paste(msg.Content)
 		case stageNewPassword:
@@ -189,13 +204,6 @@ func (l *login) refused(err error) {
 	default:
 		l.err = errText(err)
 	}
-}
-
-func (l *login) focusedCredential() *field {
-	if l.focus == 0 {
-		return &l.name
-	}
-	return &l.password
 }
 
 func (l *login) key(msg tea.KeyPressMsg) tea.Cmd {
@@ -273,34 +281,39 @@ func (l *login) credentialsKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch msg.String() {
 	case "esc":
 		return tea.Quit
-	case "tab", "shift+tab", "up", "down":
-		l.focus = 1 - l.focus
-		return nil
 	case "enter":
 		if l.busy {
 			return nil
 		}
-		name, pw := l.name.String(), l.password.String()
-		switch {
-		case name == "":
-			l.focus, l.err = 0, "type your operator name"
-			return nil
-		case l.focus == 0:
-			l.focus = 1
-			return nil
-		case pw == "":
-			l.err = "type your password"
-			return nil
-		}
-		l.password.clear()
-		l.busy, l.note = true, ""
-		st, via, addr := l.c.st, l.via, l.addr
-		return loginCall(func() (store.Actor, error) { return st.Login(name, pw, via, addr) })
 	}
-	if l.focusedCredential().key(msg) {
-		l.err = ""
+	cmd, _ := l.creds.update(msg)
+	return cmd
+}
+
+func (l *login) enterName() tea.Cmd {
+	if l.name.String() == "" {
+		l.err = "type your operator name"
+		return nil
 	}
+	l.creds.focusOn(&l.password)
 	return nil
+}
+
+func (l *login) logIn() tea.Cmd {
+	name, pw := l.name.String(), l.password.String()
+	switch {
+	case name == "":
+		l.creds.focusOn(&l.name)
+		l.err = "type your operator name"
+		return nil
+	case pw == "":
+		l.err = "type your password"
+		return nil
+	}
+	l.password.clear()
+	l.busy, l.note = true, ""
+	st, via, addr := l.c.st, l.via, l.addr
+	return loginCall(func() (store.Actor, error) { return st.Login(name, pw, via, addr) })
 }
 
 // loginCall runs a login step in the store off the UI goroutine.
@@ -361,16 +374,7 @@ func (l *login) view(width, height int) string {
 			body = append(body, l.demoLines(w)...)
 			body = append(body, "")
 		}
-		marker := func(i int) string {
-			if l.focus == i {
-				return "> "
-			}
-			return "  "
-		}
-		fw := max(w-12, 8)
-		body = append(body,
-			t.Label.Render("Operator  ")+marker(0)+l.name.render(fw, l.focus == 0 && !l.busy),
-			t.Label.Render("Password  ")+marker(1)+l.password.render(fw, l.focus == 1 && !l.busy))
+		body = append(body, l.creds.column(w).lines...)
 		busy()
 		errLines(l.err)
 		body = append(body, "", hint("enter", "log in", "tab", "next field", "esc", "quit"))

@@ -137,102 +137,15 @@ func dateTimeOrEmpty(t time.Time) string {
 	return dateTime(t)
 }
 
-// ---- checklist forms ----
-
-// formLines is a form's body: lines, and which one holds the focus.
-type formLines struct {
-	lines []string
-	focus int
-}
-
-func (f *formLines) add(line string, focused bool) {
-	if focused {
-		f.focus = len(f.lines)
-	}
-	f.lines = append(f.lines, line)
-}
-
-// window cuts the lines to room around the focus, saying what is above
-// and below, so a long checklist fits an 80x24 terminal. atEnd: the
-// focus is below the lines (on the Save button).
-func (f formLines) window(t themeStyles, room int, atEnd bool) []string {
-	room = max(room, 3)
-	if atEnd {
-		f.focus = len(f.lines) - 1
-	}
-	if len(f.lines) <= room {
-		return f.lines
-	}
-	top := min(max(f.focus-room/2, 0), len(f.lines)-room)
-	out := slices.Clone(f.lines[top : top+room])
-	if top > 0 {
-		out[0] = t.Dim.Render("  ↑ more above")
-	}
-	if top+room < len(f.lines) {
-		out[room-1] = t.Dim.Render("  ↓ more below")
-	}
-	return out
-}
-
-func checkbox(on bool) string {
-	if on {
-		return "[x]"
-	}
-	return "[ ]"
-}
-
 // ---- operator form ----
-
-// Focus stops of the operator form.
-const (
-	ofUser = iota
-	ofName
-	ofEmail
-	ofRole
-	ofUnit
-	ofExpires
-	ofSave
-)
-
-type formStop struct{ kind, i int }
-
-// focusedStop returns the stop under the focus, first pulling the focus
-// back onto the last stop when the form has shrunk (a list emptied, a
-// section turned off).
-func focusedStop(st []formStop, focus *int) formStop {
-	*focus = min(*focus, len(st)-1)
-	return st[*focus]
-}
-
-// stopKey does what every form of stops does with a key: esc closes it,
-// tab and the arrows move the focus over its n stops, and other keys go to
-// the focused text field. Enter and space are the form's own (save, open,
-// toggle): for them it reports handled false.
-func stopKey(msg tea.KeyPressMsg, focus *int, n int, text *field, err *string) (closed, handled bool) {
-	switch msg.String() {
-	case "esc":
-		return true, true
-	case "tab", "down":
-		*focus = (*focus + 1) % n
-	case "shift+tab", "up":
-		*focus = (*focus + n - 1) % n
-	case "enter", "space":
-		return false, false
-	default:
-		if text != nil && text.key(msg) {
-			*err = ""
-		}
-	}
-	return false, true
-}
 
 // opForm adds an operator or edits one: name, email, roles (each with an
 // optional end), units and the access end. The roles and units offered
 // are all the viewer may see; granting one they may not is the store's
 // to refuse, in its words, and the form keeps what was typed.
 type opForm struct {
+	*form
 	s      *operatorsScreen
-	c      *common
 	edit   *store.Operator // nil: a new operator
 	user   field
 	name   field
@@ -243,13 +156,17 @@ type opForm struct {
 	ends   []time.Time
 	units  []store.Unit
 	unitOn []bool
-	focus  int
-	err    string
 }
 
 func newOpForm(s *operatorsScreen, edit *store.Operator) *opForm {
 	c := s.c
-	d := &opForm{s: s, c: c, edit: edit, units: c.st.ListUnits(c.actor)}
+	d := &opForm{s: s, edit: edit, units: c.st.ListUnits(c.actor)}
+	title := "Add an operator"
+	if edit != nil {
+		title = "Edit operator " + edit.Username
+	}
+	d.form = newFootForm(c, title, 72, "tab/↑↓ move · esc cancel", d.stops)
+	d.extra = d.warnSelf
 	d.user.limit = 32
 	for _, r := range s.roles.items {
 		d.roles = append(d.roles, r.r)
@@ -282,84 +199,59 @@ func newOpForm(s *operatorsScreen, edit *store.Operator) *opForm {
 	return d
 }
 
-func (d *opForm) stops() []formStop {
-	var st []formStop
+func (d *opForm) stops() []fstop {
+	t := d.c.theme
+	var st []fstop
 	if d.edit == nil {
-		st = append(st, formStop{kind: ofUser})
+		st = append(st, fstop{kind: skText, label: "Username", f: &d.user, width: 40})
+	} else {
+		st = append(st, noFocus(d.label("Username")+"  "+d.edit.Username))
 	}
-	st = append(st, formStop{kind: ofName}, formStop{kind: ofEmail})
-	for i := range d.roles {
-		st = append(st, formStop{ofRole, i})
+	st = append(st, fstop{kind: skText, label: "Name", f: &d.name, width: 40},
+		fstop{kind: skText, label: "Email", f: &d.email, width: 40},
+		noFocus(""), noFocus(d.label("Roles")+t.Dim.Render("space grants · enter sets an end")))
+	now := d.c.now()
+	for i, r := range d.roles {
+		st = append(st, fstop{kind: skToggle, on: &d.chosen[i], pick: func() tea.Cmd { return d.endPrompt(i) },
+			line: func(m string, _ bool, _ int) string {
+				note := ""
+				if d.chosen[i] {
+					note = endText(d.ends[i], now)
+				}
+				if r.Require2FA {
+					note = strings.TrimPrefix(note+" · requires 2FA", " · ")
+				}
+				return m + checkbox(d.chosen[i]) + " " + pad(r.Name, 16) + " " + t.Dim.Render(note)
+			}})
 	}
-	for i := range d.units {
-		st = append(st, formStop{ofUnit, i})
+	st = append(st, noFocus(""), noFocus(d.label("Units")+t.Dim.Render("space grants: the unit and all below it")))
+	for i, u := range d.units {
+		st = append(st, fstop{kind: skToggle, on: &d.unitOn[i],
+			line: func(m string, _ bool, _ int) string { return m + checkbox(d.unitOn[i]) + " " + siteOf(d.c.st, u.ID) }})
 	}
-	return append(st, formStop{kind: ofExpires}, formStop{kind: ofSave})
+	return append(st, noFocus(""),
+		fstop{kind: skText, label: "Access ends", f: &d.until, width: 18, note: "2026-12-31 18:00; empty: never"},
+		fstop{kind: skButton, label: "Save", press: d.save})
 }
 
-func (d *opForm) cur() formStop { return focusedStop(d.stops(), &d.focus) }
-
-// text is the focused text field, or nil.
-func (d *opForm) text() *field {
-	switch d.cur().kind {
-	case ofUser:
-		return &d.user
-	case ofName:
-		return &d.name
-	case ofEmail:
-		return &d.email
-	case ofExpires:
-		return &d.until
+// warnSelf says, under the form, that saving one's own operator ends the
+// session: the store ends the edited operator's sessions, this one too.
+func (d *opForm) warnSelf(w int) []string {
+	if d.edit != nil && d.edit.Username == d.c.actor.Name() {
+		return []string{d.c.theme.Warn.Render(wrap("This is you: saving ends this session, and you log in again.", w))}
 	}
 	return nil
 }
 
 func (d *opForm) editing() bool {
-	return d.edit != nil || len(d.user.value)+len(d.name.value)+len(d.email.value) > 0 || slices.Contains(d.chosen, true)
+	return d.edit != nil || d.user.String()+d.name.String()+d.email.String() != "" || slices.Contains(d.chosen, true)
 }
 
 func (d *opForm) update(msg tea.Msg) (tea.Cmd, bool) {
-	switch msg := msg.(type) {
-	case promptErrMsg:
-		d.err = errText(msg.err)
-	case closeDialogMsg:
-		return nil, true
-	case oneTimeMsg:
-		if msg.form == d {
-			return nil, true
-		}
-	case tea.PasteMsg:
-		if f := d.text(); f != nil {
-			f.paste(msg.Content)
-		}
-	case tea.KeyPressMsg:
-		n, cur := len(d.stops()), d.cur()
-		if closed, handled := stopKey(msg, &d.focus, n, d.text(), &d.err); handled {
-			return nil, closed
-		}
-		switch msg.String() {
-		case "enter":
-			switch cur.kind {
-			case ofSave:
-				return d.save(), false
-			case ofRole:
-				return d.endPrompt(cur.i), false
-			}
-			d.focus = (d.focus + 1) % n
-		case "space":
-			switch cur.kind {
-			case ofRole:
-				d.chosen[cur.i], d.err = !d.chosen[cur.i], ""
-			case ofUnit:
-				d.unitOn[cur.i], d.err = !d.unitOn[cur.i], ""
-			default:
-				if f := d.text(); f != nil {
-					f.key(msg)
-				}
-			}
-		}
+	if m, ok := msg.(oneTimeMsg); ok {
+		return nil, m.form == d
 	}
-	return nil, false
+	return d.form.update(msg)
 }
 
 // endPrompt asks when role i ends for this operator; setting an end
@@ -415,114 +307,28 @@ func (d *opForm) save() tea.Cmd {
 	}
 }
 
-func (d *opForm) view(width, height int) string {
-	c := d.c
-	t := c.theme
-	w := dialogWidth(width, 72)
-	cur := d.cur()
-	const lw = 13
-	label := func(s string) string { return t.Label.Render(fmt.Sprintf("%-*s", lw, s)) }
-	mark := func(kind, i int) (string, bool) {
-		on := cur == (formStop{kind, i})
-		return focusMark(t, on), on
-	}
-	var f formLines
-	textLine := func(name string, kind int, fl *field, note string) {
-		m, on := mark(kind, 0)
-		line := label(name) + m + fl.render(min(w-lw-2, 40), on)
-		if note != "" {
-			line = label(name) + m + fl.render(min(w-lw-2, 18), on) + " " + t.Dim.Render(note)
-		}
-		f.add(truncate(line, w), on)
-	}
-	if d.edit == nil {
-		textLine("Username", ofUser, &d.user, "")
-	} else {
-		f.add(label("Username")+"  "+d.edit.Username, false)
-	}
-	textLine("Name", ofName, &d.name, "")
-	textLine("Email", ofEmail, &d.email, "")
-	now := c.now()
-	f.add("", false)
-	f.add(label("Roles")+t.Dim.Render("space grants · enter sets an end"), false)
-	for i, r := range d.roles {
-		m, on := mark(ofRole, i)
-		note := ""
-		if d.chosen[i] {
-			note = endText(d.ends[i], now)
-		}
-		if r.Require2FA {
-			note = strings.TrimPrefix(note+" · requires 2FA", " · ")
-		}
-		f.add(truncate(m+checkbox(d.chosen[i])+" "+pad(r.Name, 16)+" "+t.Dim.Render(note), w), on)
-	}
-	f.add("", false)
-	f.add(label("Units")+t.Dim.Render("space grants: the unit and all below it"), false)
-	for i, u := range d.units {
-		m, on := mark(ofUnit, i)
-		f.add(truncate(m+checkbox(d.unitOn[i])+" "+siteOf(c.st, u.ID), w), on)
-	}
-	f.add("", false)
-	textLine("Access ends", ofExpires, &d.until, "2026-12-31 18:00; empty: never")
-
-	m, on := mark(ofSave, 0)
-	button := focusButton(t, "Save", on)
-	foot := []string{"", m + button + "   " + t.Dim.Render("tab/↑↓ move · esc cancel")}
-	if d.edit != nil && d.edit.Username == c.actor.Name() {
-		// The store ends the edited operator's sessions: this one too.
-		foot = append(foot, t.Warn.Render(wrap("This is you: saving ends this session, and you log in again.", w)))
-	}
-	if d.err != "" {
-		foot = append(foot, "", t.StatusError.Render(wrap(d.err, w)))
-	}
-	// The header and the status line stay in sight: frame and title
-	// take four lines.
-	body := append(f.window(t, height-6-lipglossHeight(foot), on), foot...)
-	title := "Add an operator"
-	if d.edit != nil {
-		title = "Edit operator " + d.edit.Username
-	}
-	return c.frame(title, w, body...)
-}
-
-// lipglossHeight counts the lines of rendered parts (a wrapped error is
-// more than one).
-func lipglossHeight(parts []string) int {
-	n := 0
-	for _, p := range parts {
-		n += strings.Count(p, "\n") + 1
-	}
-	return n
-}
-
 // ---- role form ----
-
-// Focus stops of the role form.
-const (
-	rfName = iota
-	rfDesc
-	rfPerm
-	rfRequire
-	rfSave
-)
 
 // roleForm makes a custom role or edits a role: the permissions of a
 // custom role only (a predefined role's are fixed), and for any role its
 // description and whether it requires a second factor.
 type roleForm struct {
+	*form
 	s       *operatorsScreen
-	c       *common
 	edit    *store.Role // nil: a new role
 	name    field
 	desc    field
 	perms   store.Perm
 	require bool
-	focus   int
-	err     string
 }
 
 func newRoleForm(s *operatorsScreen, edit *store.Role) *roleForm {
-	d := &roleForm{s: s, c: s.c, edit: edit}
+	d := &roleForm{s: s, edit: edit}
+	title := "Add a custom role"
+	if edit != nil {
+		title = "Edit role " + edit.Name
+	}
+	d.form = newFootForm(s.c, title, 64, "tab/↑↓ move · esc cancel", d.stops)
 	d.name.limit = 32
 	if edit != nil {
 		d.name.set(edit.Name)
@@ -535,75 +341,45 @@ func newRoleForm(s *operatorsScreen, edit *store.Role) *roleForm {
 // fixed: a predefined role's permissions cannot change.
 func (d *roleForm) fixed() bool { return d.edit != nil && d.edit.Builtin }
 
-func (d *roleForm) stops() []formStop {
-	var st []formStop
+func (d *roleForm) stops() []fstop {
+	t := d.c.theme
+	var st []fstop
 	if d.edit == nil {
-		st = append(st, formStop{kind: rfName})
+		st = append(st, fstop{kind: skText, label: "Role", f: &d.name, width: 34})
+	} else {
+		kind := "custom"
+		if d.edit.Builtin {
+			kind = "predefined"
+		}
+		st = append(st, noFocus(d.label("Role")+"  "+d.edit.Name+"  "+t.Dim.Render(kind)))
 	}
-	st = append(st, formStop{kind: rfDesc})
-	if !d.fixed() {
-		for i := range store.Perms() {
-			st = append(st, formStop{rfPerm, i})
+	st = append(st, fstop{kind: skText, label: "Description", f: &d.desc, width: widthFill}, noFocus(""))
+	if d.fixed() {
+		st = append(st, noFocus(d.label("Permissions")+t.Dim.Render("fixed: make a custom role for others")))
+		for _, p := range store.Perms() {
+			if d.perms&p != 0 {
+				st = append(st, noFocus(t.Dim.Render("    "+p.String())))
+			}
+		}
+	} else {
+		st = append(st, noFocus(d.label("Permissions")+t.Dim.Render("space chooses")))
+		for _, p := range store.Perms() {
+			st = append(st, fstop{kind: skToggle, flip: func() { d.perms ^= p },
+				line: func(m string, _ bool, _ int) string { return m + checkbox(d.perms&p != 0) + " " + p.String() }})
 		}
 	}
-	return append(st, formStop{kind: rfRequire}, formStop{kind: rfSave})
-}
-
-func (d *roleForm) cur() formStop { return focusedStop(d.stops(), &d.focus) }
-
-func (d *roleForm) text() *field {
-	switch d.cur().kind {
-	case rfName:
-		return &d.name
-	case rfDesc:
-		return &d.desc
-	}
-	return nil
+	return append(st, noFocus(""),
+		fstop{kind: skToggle, on: &d.require, line: func(m string, _ bool, _ int) string {
+			return d.label("2nd factor") + m + checkbox(d.require) + " required of its holders " + t.Dim.Render("(space)")
+		}},
+		fstop{kind: skButton, label: "Save", press: d.save})
 }
 
 func (d *roleForm) editing() bool {
 	if d.edit != nil {
 		return d.desc.String() != d.edit.Description || d.perms != d.edit.Perms || d.require != d.edit.Require2FA
 	}
-	return len(d.name.value) > 0 || d.perms != 0
-}
-
-func (d *roleForm) update(msg tea.Msg) (tea.Cmd, bool) {
-	switch msg := msg.(type) {
-	case promptErrMsg:
-		d.err = errText(msg.err)
-	case closeDialogMsg:
-		return nil, true
-	case tea.PasteMsg:
-		if f := d.text(); f != nil {
-			f.paste(msg.Content)
-		}
-	case tea.KeyPressMsg:
-		n, cur := len(d.stops()), d.cur()
-		if closed, handled := stopKey(msg, &d.focus, n, d.text(), &d.err); handled {
-			return nil, closed
-		}
-		switch msg.String() {
-		case "enter":
-			if cur.kind == rfSave {
-				return d.save(), false
-			}
-			d.focus = (d.focus + 1) % n
-		case "space":
-			switch cur.kind {
-			case rfPerm:
-				d.perms ^= store.Perms()[cur.i]
-				d.err = ""
-			case rfRequire:
-				d.require, d.err = !d.require, ""
-			default:
-				if f := d.text(); f != nil {
-					f.key(msg)
-				}
-			}
-		}
-	}
-	return nil, false
+	return d.name.String() != "" || d.perms != 0
 }
 
 func (d *roleForm) save() tea.Cmd {
@@ -629,65 +405,6 @@ func (d *roleForm) save() tea.Cmd {
 			},
 		}
 	}
-}
-
-func (d *roleForm) view(width, height int) string {
-	c := d.c
-	t := c.theme
-	w := dialogWidth(width, 64)
-	cur := d.cur()
-	const lw = 13
-	label := func(s string) string { return t.Label.Render(fmt.Sprintf("%-*s", lw, s)) }
-	mark := func(kind, i int) (string, bool) {
-		on := cur == (formStop{kind, i})
-		return focusMark(t, on), on
-	}
-	var f formLines
-	if d.edit == nil {
-		m, on := mark(rfName, 0)
-		f.add(label("Role")+m+d.name.render(min(w-lw-2, 34), on), on)
-	} else {
-		kind := "custom"
-		if d.edit.Builtin {
-			kind = "predefined"
-		}
-		f.add(label("Role")+"  "+d.edit.Name+"  "+t.Dim.Render(kind), false)
-	}
-	m, on := mark(rfDesc, 0)
-	f.add(label("Description")+m+d.desc.render(w-lw-2, on), on)
-	f.add("", false)
-	if d.fixed() {
-		f.add(label("Permissions")+t.Dim.Render("fixed: make a custom role for others"), false)
-		for _, p := range store.Perms() {
-			if d.perms&p != 0 {
-				f.add(t.Dim.Render("    "+p.String()), false)
-			}
-		}
-	} else {
-		f.add(label("Permissions")+t.Dim.Render("space chooses"), false)
-		for i, p := range store.Perms() {
-			m, on := mark(rfPerm, i)
-			f.add(m+checkbox(d.perms&p != 0)+" "+p.String(), on)
-		}
-	}
-	f.add("", false)
-	m, on = mark(rfRequire, 0)
-	f.add(label("2nd factor")+m+checkbox(d.require)+" required of its holders "+t.Dim.Render("(space)"), on)
-
-	m, on = mark(rfSave, 0)
-	button := focusButton(t, "Save", on)
-	foot := []string{"", m + button + "   " + t.Dim.Render("tab/↑↓ move · esc cancel")}
-	if d.err != "" {
-		foot = append(foot, "", t.StatusError.Render(wrap(d.err, w)))
-	}
-	// The header and the status line stay in sight: frame and title
-	// take four lines.
-	body := append(f.window(t, height-6-lipglossHeight(foot), on), foot...)
-	title := "Add a custom role"
-	if d.edit != nil {
-		title = "Edit role " + d.edit.Name
-	}
-	return c.frame(title, w, body...)
 }
 
 // ---- details ----

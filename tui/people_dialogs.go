@@ -72,36 +72,13 @@ func locksText(locks []int) string {
 
 // ---- person form ----
 
-// Focus stops of the person form.
-const (
-	pfName = iota
-	pfInfo
-	pfApt
-	pfUnit
-	pfActive
-	pfOffline
-	pfFrom
-	pfUntil
-	pfLocks
-	pfKind
-	pfValue
-	pfGroupAll
-	pfGroup
-	pfLevel
-	pfMF
-	pfMFKind
-	pfMFOrdered
-	pfMFWindow
-	pfSave
-)
-
 // personForm adds a person or edits one. The groups and levels offered
 // are those the viewer sees; one held that the viewer does not see is
 // kept as it is. Giving one the person's unit may not use is the store's
 // to refuse.
 type personForm struct {
+	*form
 	s      *peopleScreen
-	c      *common
 	loc    *time.Location // the site's clock, validity is typed on
 	edit   *store.Person  // nil: a new person
 	name   field
@@ -141,8 +118,6 @@ type personForm struct {
 	mfKinds  []access.Kind // in the order they must be presented
 	mfOrder  bool
 	mfWindow field // seconds; empty is access.DefaultWindow
-	focus    int
-	err      string
 }
 
 // serving is the set of groups that serve a person of the chosen unit
@@ -200,8 +175,14 @@ func (d *personForm) allServingOn() bool {
 
 func newPersonForm(s *peopleScreen, edit *store.Person) *personForm {
 	c := s.c
-	d := &personForm{s: s, c: c, loc: c.siteZone(), edit: edit, units: c.st.ListUnits(c.actor), kind: access.KindCard, active: true,
+	d := &personForm{s: s, loc: c.siteZone(), edit: edit, units: c.st.ListUnits(c.actor), kind: access.KindCard, active: true,
 		groups: s.groups, levels: s.levels}
+	title := "Add a person"
+	if edit != nil {
+		title = "Edit " + edit.Label()
+	}
+	d.form = newFootForm(c, title, 72, "tab/↑↓ move · space toggles · esc cancel", d.stops)
+	d.closing = d.value.clear
 	d.groupOn, d.levelOn = make([]bool, len(d.groups)), make([]bool, len(d.levels))
 	d.mfWindow.accept = digitsOnly
 	d.name.limit, d.info.limit, d.apt.limit = 64, 128, 32
@@ -253,142 +234,151 @@ func newPersonForm(s *peopleScreen, edit *store.Person) *personForm {
 	return d
 }
 
-func (d *personForm) stops() []formStop {
-	st := []formStop{{kind: pfName}, {kind: pfInfo}, {kind: pfApt}, {kind: pfUnit}, {kind: pfActive}, {kind: pfOffline},
-		{kind: pfFrom}, {kind: pfUntil}, {kind: pfLocks}}
+func (d *personForm) stops() []fstop {
+	t := d.c.theme
+	lw := d.labelW
+	toggle := func(name string, on *bool, note string) fstop {
+		return fstop{kind: skToggle, on: on, line: func(m string, _ bool, _ int) string {
+			return d.label(name) + m + checkbox(*on) + " " + t.Dim.Render(note)
+		}}
+	}
+	st := []fstop{
+		{kind: skText, label: "Name", f: &d.name, width: 40},
+		{kind: skText, label: "Info", f: &d.info, width: 40},
+		{kind: skText, f: &d.apt, pick: d.pickApartment, line: func(m string, on bool, w int) string {
+			return d.label("Apartment") + m + d.apt.render(min(w-lw-2, 12), on) + " " + t.Dim.Render(d.aptNote(on))
+		}},
+		{kind: skChoice, step: d.nextUnit, pick: d.pickUnit, line: func(m string, _ bool, _ int) string {
+			unit := "-"
+			if len(d.units) > 0 {
+				unit = siteOf(d.c.st, d.units[d.unit].ID)
+			}
+			return d.label("Unit") + m + unit + "  " + t.Dim.Render("space next · enter all")
+		}},
+		toggle("Access", &d.active, "access control active (off: opens nothing)"),
+		toggle("Offline", &d.offline, "keeps access while the site is offline"),
+		{kind: skText, label: "Valid from", f: &d.from, width: 18, note: "2026-12-31 18:00; empty: no start"},
+		{kind: skText, label: "Valid until", f: &d.until, width: 18, note: "empty: no end"},
+		{kind: skText, label: "Lock numbers", f: &d.locks, width: 18, note: "1, 3, 12; empty: any lock"},
+	}
 	if d.edit == nil {
-		st = append(st, formStop{kind: pfKind}, formStop{kind: pfValue})
+		st = append(st, noFocus(""),
+			fstop{kind: skChoice, step: func(int) { d.kind = nextKindFor(d.kind, &d.value) }, line: func(m string, _ bool, _ int) string {
+				return d.label("Identifier") + m + pad(d.kind.String(), 12) + t.Dim.Render("space: next kind · optional")
+			}},
+			fstop{kind: skText, label: "  value", f: &d.value, width: 24, note: identValueNote(d.kind)})
 	}
-	if len(d.groups) > 0 {
-		st = append(st, formStop{kind: pfGroupAll})
+	st = append(st, noFocus(""))
+	if len(d.groups) == 0 {
+		st = append(st, noFocus(d.label("Groups")+t.Dim.Render("no access groups in your units")))
+	} else {
+		st = append(st, fstop{kind: skToggle, flip: d.selectAll, line: func(m string, _ bool, _ int) string {
+			return d.label("Groups") + m + checkbox(d.allServingOn()) + " select all " + t.Dim.Render("(space; the groups serving the unit)")
+		}})
 	}
-	for i := range d.groups {
-		st = append(st, formStop{pfGroup, i})
-	}
-	for i := range d.levels {
-		st = append(st, formStop{pfLevel, i})
-	}
-	st = append(st, formStop{kind: pfMF})
-	if d.mf {
-		for i := range identKinds {
-			st = append(st, formStop{pfMFKind, i})
+	for i, g := range d.groups {
+		note := ""
+		if g.MultiFactor != nil {
+			note = "needs " + g.MultiFactor.String()
 		}
-		st = append(st, formStop{kind: pfMFOrdered}, formStop{kind: pfMFWindow})
+		st = append(st, fstop{kind: skToggle, on: &d.groupOn[i], line: func(m string, _ bool, _ int) string {
+			return strings.Repeat(" ", lw) + m + checkbox(d.groupOn[i]) + " " + pad(g.Name, 20) + " " + t.Dim.Render(note)
+		}})
 	}
-	return append(st, formStop{kind: pfSave})
+	if n := len(d.hidden.groups); n > 0 {
+		st = append(st, noFocus(t.Dim.Render(strings.Repeat(" ", lw)+"  + "+plural(n, "group", "groups")+" outside your units, kept")))
+	}
+	st = append(st, noFocus(""))
+	if len(d.levels) == 0 {
+		st = append(st, noFocus(d.label("Levels")+t.Dim.Render("no access levels in your units")))
+	}
+	for i, l := range d.levels {
+		name := ""
+		if i == 0 {
+			name = "Levels"
+		}
+		st = append(st, fstop{kind: skToggle, on: &d.levelOn[i], line: func(m string, _ bool, _ int) string {
+			return d.label(name) + m + checkbox(d.levelOn[i]) + " " + l.Name
+		}})
+	}
+	if n := len(d.hidden.levels); n > 0 {
+		st = append(st, noFocus(t.Dim.Render(strings.Repeat(" ", lw)+"  + "+plural(n, "level", "levels")+" outside your units, kept")))
+	}
+	st = append(st, noFocus(""), toggle("Multifactor", &d.mf, "own rule; replaces the groups' rules"))
+	if d.mf {
+		for _, k := range identKinds {
+			st = append(st, fstop{kind: skToggle, flip: func() { d.mfKinds = toggleKind(d.mfKinds, k) }, line: func(m string, _ bool, _ int) string {
+				box := "[ ]"
+				if at := slices.Index(d.mfKinds, k); at >= 0 {
+					box = "[" + strconv.Itoa(at+1) + "]"
+				}
+				return strings.Repeat(" ", lw) + m + box + " " + k.String()
+			}})
+		}
+		st = append(st, toggle("  in order", &d.mfOrder, "the kinds in the numbered order"),
+			fstop{kind: skText, label: "  window", f: &d.mfWindow, width: 6, note: "seconds; empty: " + access.DefaultWindow.String()})
+	}
+	return append(st, fstop{kind: skButton, label: "Save", press: d.save})
 }
 
-func (d *personForm) cur() formStop { return focusedStop(d.stops(), &d.focus) }
-
-func (d *personForm) text() *field {
-	switch d.cur().kind {
-	case pfName:
-		return &d.name
-	case pfInfo:
-		return &d.info
-	case pfApt:
-		return &d.apt
-	case pfFrom:
-		return &d.from
-	case pfUntil:
-		return &d.until
-	case pfLocks:
-		return &d.locks
-	case pfValue:
-		return &d.value
-	case pfMFWindow:
-		return &d.mfWindow
+// toggleKind takes kind k out of the ordered kinds, or puts it last.
+func toggleKind(kinds []access.Kind, k access.Kind) []access.Kind {
+	if i := slices.Index(kinds, k); i >= 0 {
+		return slices.Delete(kinds, i, i+1)
 	}
-	return nil
+	return append(kinds, k)
 }
 
 func (d *personForm) editing() bool {
-	return d.edit != nil || len(d.name.value)+len(d.info.value)+len(d.apt.value)+len(d.value.value) > 0
+	return d.edit != nil || d.name.String()+d.info.String()+d.apt.String()+d.value.String() != ""
 }
 
-func (d *personForm) update(msg tea.Msg) (tea.Cmd, bool) {
-	switch msg := msg.(type) {
-	case promptErrMsg:
-		d.err = errText(msg.err)
-	case closeDialogMsg:
-		d.value.clear()
-		return nil, true
-	case tea.PasteMsg:
-		if f := d.text(); f != nil {
-			f.paste(msg.Content)
-		}
-	case tea.KeyPressMsg:
-		n, cur := len(d.stops()), d.cur()
-		d.value.mask = d.kind == access.KindAccessCode
-		if closed, handled := stopKey(msg, &d.focus, n, d.text(), &d.err); handled {
-			if closed {
-				d.value.clear()
-			}
-			return nil, closed
-		}
-		switch msg.String() {
-		case "enter":
-			switch cur.kind {
-			case pfSave:
-				return d.save(), false
-			case pfApt:
-				return d.pickApartment(), false
-			case pfUnit:
-				return d.pickUnit(), false
-			}
-			d.focus = (d.focus + 1) % n
-		case "space":
-			d.toggle(cur, msg)
-		}
+// nextUnit moves the unit chosen by one.
+func (d *personForm) nextUnit(by int) {
+	if n := len(d.units); n > 0 {
+		d.unit = (d.unit + by + n) % n
 	}
-	return nil, false
 }
 
-// toggle is space on a stop: a checkbox flips, a choice moves on, a text
-// field gets the space.
-func (d *personForm) toggle(cur formStop, msg tea.KeyPressMsg) {
-	d.err = ""
-	switch cur.kind {
-	case pfUnit:
-		if len(d.units) > 0 {
-			d.unit = (d.unit + 1) % len(d.units)
-		}
-	case pfActive:
-		d.active = !d.active
-	case pfOffline:
-		d.offline = !d.offline
-	case pfKind:
-		d.kind = nextKindFor(d.kind, &d.value)
-	case pfGroupAll:
-		all := d.allServingOn()
-		serving := d.serving()
-		for i, g := range d.groups {
-			if all {
-				d.groupOn[i] = false
-			} else if serving[g.ID] {
-				d.groupOn[i] = true
-			}
-		}
-	case pfGroup:
-		d.groupOn[cur.i] = !d.groupOn[cur.i]
-	case pfLevel:
-		d.levelOn[cur.i] = !d.levelOn[cur.i]
-	case pfMF:
-		d.mf = !d.mf
-	case pfMFKind:
-		k := identKinds[cur.i]
-		if i := slices.Index(d.mfKinds, k); i >= 0 {
-			d.mfKinds = slices.Delete(d.mfKinds, i, i+1)
-		} else {
-			d.mfKinds = append(d.mfKinds, k)
-		}
-	case pfMFOrdered:
-		d.mfOrder = !d.mfOrder
-	default:
-		if f := d.text(); f != nil {
-			f.key(msg)
+// selectAll checks every group serving the unit, or, when they all are,
+// clears every group.
+func (d *personForm) selectAll() {
+	all := d.allServingOn()
+	serving := d.serving()
+	for i, g := range d.groups {
+		if all {
+			d.groupOn[i] = false
+		} else if serving[g.ID] {
+			d.groupOn[i] = true
 		}
 	}
+}
+
+// aptNote says what enter does on the apartment, and, while it is typed
+// in (focused), the apartments its text begins.
+func (d *personForm) aptNote(focused bool) string {
+	apts := d.apartments()
+	if len(apts) == 0 {
+		return "enter: pick one or add one"
+	}
+	note := fmt.Sprintf("enter: pick one of %d, or add one", len(apts))
+	q := strings.ToLower(strings.TrimSpace(d.apt.String()))
+	if q == "" || !focused {
+		return note
+	}
+	var hits []string
+	for _, a := range apts {
+		if strings.HasPrefix(strings.ToLower(a.Name), q) && !strings.EqualFold(a.Name, q) {
+			hits = append(hits, a.Name)
+		}
+	}
+	if len(hits) > 0 {
+		return "existing: " + strings.Join(hits[:min(len(hits), 4)], " ")
+	}
+	if !slices.ContainsFunc(apts, func(a store.Apartment) bool { return strings.EqualFold(a.Name, q) }) {
+		return "no such apartment: enter adds one"
+	}
+	return note
 }
 
 // pickApartment offers the apartments of the person's unit (and the
@@ -529,192 +519,55 @@ func (d *personForm) save() tea.Cmd {
 	}
 }
 
-func (d *personForm) view(width, height int) string {
-	c := d.c
-	t := c.theme
-	w := dialogWidth(width, 72)
-	cur := d.cur()
-	const lw = 13
-	label := func(s string) string { return t.Label.Render(fmt.Sprintf("%-*s", lw, s)) }
-	mark := func(kind, i int) (string, bool) {
-		on := cur == (formStop{kind, i})
-		return focusMark(t, on), on
-	}
-	var f formLines
-	textLine := func(name string, kind int, fl *field, fw int, note string) {
-		m, on := mark(kind, 0)
-		line := label(name) + m + fl.render(min(w-lw-2, fw), on)
-		if note != "" {
-			line += " " + t.Dim.Render(note)
-		}
-		f.add(truncate(line, w), on)
-	}
-	toggleLine := func(name string, kind int, v bool, note string) {
-		m, on := mark(kind, 0)
-		f.add(truncate(label(name)+m+checkbox(v)+" "+t.Dim.Render(note), w), on)
-	}
-	textLine("Name", pfName, &d.name, 40, "")
-	textLine("Info", pfInfo, &d.info, 40, "")
-	aptNote := "enter: pick one or add one"
-	if apts := d.apartments(); len(apts) > 0 {
-		aptNote = fmt.Sprintf("enter: pick one of %d, or add one", len(apts))
-		if q := strings.ToLower(strings.TrimSpace(d.apt.String())); q != "" && cur.kind == pfApt {
-			var hits []string
-			for _, a := range apts {
-				if strings.HasPrefix(strings.ToLower(a.Name), q) && !strings.EqualFold(a.Name, q) {
-					hits = append(hits, a.Name)
-				}
-			}
-			if len(hits) > 0 {
-				aptNote = "existing: " + strings.Join(hits[:min(len(hits), 4)], " ")
-			} else if !slices.ContainsFunc(apts, func(a store.Apartment) bool { return strings.EqualFold(a.Name, q) }) {
-				aptNote = "no such apartment: enter adds one"
-			}
-		}
-	}
-	textLine("Apartment", pfApt, &d.apt, 12, aptNote)
-	unit := "-"
-	if len(d.units) > 0 {
-		unit = siteOf(c.st, d.units[d.unit].ID)
-	}
-	m, on := mark(pfUnit, 0)
-	f.add(truncate(label("Unit")+m+unit+"  "+t.Dim.Render("space next · enter all"), w), on)
-	toggleLine("Access", pfActive, d.active, "access control active (off: opens nothing)")
-	toggleLine("Offline", pfOffline, d.offline, "keeps access while the site is offline")
-	textLine("Valid from", pfFrom, &d.from, 18, "2026-12-31 18:00; empty: no start")
-	textLine("Valid until", pfUntil, &d.until, 18, "empty: no end")
-	textLine("Lock numbers", pfLocks, &d.locks, 18, "1, 3, 12; empty: any lock")
-	if d.edit == nil {
-		f.add("", false)
-		m, on := mark(pfKind, 0)
-		f.add(truncate(label("Identifier")+m+pad(d.kind.String(), 12)+t.Dim.Render("space: next kind · optional"), w), on)
-		textLine("  value", pfValue, &d.value, 24, identValueNote(d.kind))
-	}
-	f.add("", false)
-	if len(d.groups) == 0 {
-		f.add(label("Groups")+t.Dim.Render("no access groups in your units"), false)
-	} else {
-		m, on := mark(pfGroupAll, 0)
-		f.add(label("Groups")+m+checkbox(d.allServingOn())+" select all "+t.Dim.Render("(space; the groups serving the unit)"), on)
-		for i, g := range d.groups {
-			m, on := mark(pfGroup, i)
-			note := ""
-			if g.MultiFactor != nil {
-				note = "needs " + g.MultiFactor.String()
-			}
-			f.add(truncate(strings.Repeat(" ", lw)+m+checkbox(d.groupOn[i])+" "+pad(g.Name, 20)+" "+t.Dim.Render(note), w), on)
-		}
-	}
-	if n := len(d.hidden.groups); n > 0 {
-		f.add(t.Dim.Render(strings.Repeat(" ", lw)+"  + "+plural(n, "group", "groups")+" outside your units, kept"), false)
-	}
-	f.add("", false)
-	if len(d.levels) == 0 {
-		f.add(label("Levels")+t.Dim.Render("no access levels in your units"), false)
-	}
-	for i, l := range d.levels {
-		m, on := mark(pfLevel, i)
-		name := ""
-		if i == 0 {
-			name = "Levels"
-		}
-		f.add(truncate(label(name)+m+checkbox(d.levelOn[i])+" "+l.Name, w), on)
-	}
-	if n := len(d.hidden.levels); n > 0 {
-		f.add(t.Dim.Render(strings.Repeat(" ", lw)+"  + "+plural(n, "level", "levels")+" outside your units, kept"), false)
-	}
-	f.add("", false)
-	toggleLine("Multifactor", pfMF, d.mf, "own rule; replaces the groups' rules")
-	if d.mf {
-		for i, k := range identKinds {
-			m, on := mark(pfMFKind, i)
-			box := "[ ]"
-			if at := slices.Index(d.mfKinds, k); at >= 0 {
-				box = "[" + strconv.Itoa(at+1) + "]"
-			}
-			f.add(strings.Repeat(" ", lw)+m+box+" "+k.String(), on)
-		}
-		toggleLine("  in order", pfMFOrdered, d.mfOrder, "the kinds in the numbered order")
-		textLine("  window", pfMFWindow, &d.mfWindow, 6, "seconds; empty: "+access.DefaultWindow.String())
-	}
-
-	m, on = mark(pfSave, 0)
-	button := focusButton(t, "Save", on)
-	foot := []string{"", m + button + "   " + t.Dim.Render("tab/↑↓ move · space toggles · esc cancel")}
-	if d.err != "" {
-		foot = append(foot, "", t.StatusError.Render(wrap(d.err, w)))
-	}
-	body := append(f.window(t, height-6-lipglossHeight(foot), on), foot...)
-	title := "Add a person"
-	if d.edit != nil {
-		title = "Edit " + d.edit.Label()
-	}
-	return c.frame(title, w, body...)
-}
-
 // ---- identifier ----
 
 // identForm gives a person one identifier: its kind and value. An access
 // code is typed masked and cleared once sent; the store keeps only its
 // keyed hash, so nothing shows it again.
 type identForm struct {
-	c     *common
+	*form
 	p     store.Person
 	kind  access.Kind
 	value field
-	focus int // 0 kind, 1 value, 2 add
-	err   string
 }
 
 func newIdentForm(c *common, p store.Person) *identForm {
-	return &identForm{c: c, p: p, kind: access.KindCard, focus: 1}
+	d := &identForm{p: p, kind: access.KindCard}
+	d.form = newFootForm(c, "Add an identifier to "+p.Name, 64, "tab/↑↓ move · esc cancel", d.stops)
+	d.labelW, d.focus, d.closing = 8, 1, d.value.clear
+	d.extra = func(w int) []string {
+		if d.kind == access.KindAccessCode {
+			return []string{d.c.theme.Dim.Render(wrap("The code is kept only as a keyed hash: it is never shown again, here or anywhere.", w))}
+		}
+		return nil
+	}
+	return d
 }
 
-func (d *identForm) editing() bool { return len(d.value.value) > 0 }
-
-func (d *identForm) text() *field {
-	if d.focus == 1 {
-		return &d.value
+func (d *identForm) stops() []fstop {
+	t := d.c.theme
+	return []fstop{
+		{kind: skChoice, step: func(int) { d.kind = nextKindFor(d.kind, &d.value) }, pick: d.enter, line: func(m string, _ bool, _ int) string {
+			return d.label("Kind") + m + pad(d.kind.String(), 12) + t.Dim.Render("space: next kind")
+		}},
+		{kind: skText, label: "Value", f: &d.value, width: 30, pick: d.enter},
+		{kind: skLine, line: func(_ string, _ bool, w int) string {
+			return t.Dim.Render(wrap(identValueNote(d.kind)+". Unique across the site: a card someone else holds is refused.", w))
+		}},
+		{kind: skButton, label: "Add", press: d.save},
 	}
-	return nil
 }
 
-func (d *identForm) update(msg tea.Msg) (tea.Cmd, bool) {
-	switch msg := msg.(type) {
-	case promptErrMsg:
-		d.err = errText(msg.err)
-	case closeDialogMsg:
-		d.value.clear()
-		return nil, true
-	case tea.PasteMsg:
-		if f := d.text(); f != nil {
-			f.paste(msg.Content)
-		}
-	case tea.KeyPressMsg:
-		d.value.mask = d.kind == access.KindAccessCode
-		if closed, handled := stopKey(msg, &d.focus, 3, d.text(), &d.err); handled {
-			if closed {
-				d.value.clear()
-			}
-			return nil, closed
-		}
-		switch msg.String() {
-		case "space":
-			switch d.focus {
-			case 0:
-				d.kind, d.err = nextKindFor(d.kind, &d.value), ""
-			case 1:
-				d.value.key(msg)
-			}
-		case "enter":
-			if d.focus < 2 && strings.TrimSpace(d.value.String()) == "" {
-				d.focus = 1
-				return nil, false
-			}
-			return d.save(), false
-		}
+func (d *identForm) editing() bool { return d.value.String() != "" }
+
+// enter on the kind or the value adds the identifier once a value is
+// typed; before, it puts the focus on the value.
+func (d *identForm) enter() tea.Cmd {
+	if strings.TrimSpace(d.value.String()) == "" {
+		d.focusOn(&d.value)
+		return nil
 	}
-	return nil, false
+	return d.save()
 }
 
 func (d *identForm) save() tea.Cmd {
@@ -725,27 +578,6 @@ func (d *identForm) save() tea.Cmd {
 		_, err := c.st.AddIdentifier(c.actor, p.ID, id)
 		return err
 	})
-}
-
-func (d *identForm) view(width, _ int) string {
-	t := d.c.theme
-	w := dialogWidth(width, 64)
-	const lw = 8
-	mark := func(i int) string { return focusMark(t, d.focus == i) }
-	button := focusButton(t, "Add", d.focus == 2)
-	body := []string{
-		t.Label.Render(fmt.Sprintf("%-*s", lw, "Kind")) + mark(0) + pad(d.kind.String(), 12) + t.Dim.Render("space: next kind"),
-		t.Label.Render(fmt.Sprintf("%-*s", lw, "Value")) + mark(1) + d.value.render(min(w-lw-2, 30), d.focus == 1),
-		t.Dim.Render(wrap(identValueNote(d.kind)+". Unique across the site: a card someone else holds is refused.", w)),
-		"", mark(2) + button + "   " + t.Dim.Render("tab/↑↓ move · esc cancel"),
-	}
-	if d.kind == access.KindAccessCode {
-		body = append(body, t.Dim.Render(wrap("The code is kept only as a keyed hash: it is never shown again, here or anywhere.", w)))
-	}
-	if d.err != "" {
-		body = append(body, "", t.StatusError.Render(wrap(d.err, w)))
-	}
-	return d.c.frame("Add an identifier to "+d.p.Name, w, fitLines(body, w)...)
 }
 
 // ---- details ----

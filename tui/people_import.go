@@ -70,7 +70,7 @@ const (
 	imDone           // the result
 )
 
-// Focus stops of the preview stage, before the headings.
+// Stops of the preview stage, before the headings.
 const (
 	ipEnable = iota
 	ipApts
@@ -80,8 +80,10 @@ const (
 )
 
 type peopleImportDialog struct {
+	// form runs the preview stage's stops (the view draws them its own
+	// way: headings two or three to a line).
+	*form
 	s     *peopleScreen
-	c     *common
 	stage int
 	path  field
 	data  []byte
@@ -91,7 +93,6 @@ type peopleImportDialog struct {
 	unit  int
 	all   bool // enable access for all
 	apts  bool // add the apartments the file names that do not exist
-	focus int
 	// The store's answer to the last dry run, and to the import.
 	preview  store.PeopleImport
 	checking bool
@@ -100,12 +101,13 @@ type peopleImportDialog struct {
 	done     int
 	total    int
 	written  int
-	err      string
 }
 
 func newPeopleImport(s *peopleScreen) *peopleImportDialog {
 	c := s.c
-	d := &peopleImportDialog{s: s, c: c, units: c.st.ListUnits(c.actor)}
+	d := &peopleImportDialog{s: s, units: c.st.ListUnits(c.actor)}
+	d.form = newFootForm(c, "Import people", 96, "", d.stops)
+	d.after = d.check
 	d.unit = max(slices.IndexFunc(d.units, func(u store.Unit) bool { return u.ID != store.RootUnit }), 0)
 	if r, ok := s.selected(); ok {
 		if i := slices.IndexFunc(d.units, func(u store.Unit) bool { return u.ID == r.p.Unit }); i >= 0 {
@@ -201,7 +203,39 @@ func (d *peopleImportDialog) write() tea.Cmd {
 	}, waitProgress(reports))
 }
 
-func (d *peopleImportDialog) stops() int { return ipHeadings + len(d.heads) }
+// stops are the preview's, in the order of ipEnable…ipHeadings: a change
+// asks for the preview again (form.after). Enter imports, on the button
+// only: elsewhere it does nothing, so a stray one moves nothing.
+func (d *peopleImportDialog) stops() []fstop {
+	stay := func() tea.Cmd { return nil }
+	st := []fstop{{kind: skToggle, on: &d.all, pick: stay}, {kind: skToggle, on: &d.apts, pick: stay},
+		{kind: skChoice, pick: stay, step: func(by int) {
+			if n := len(d.units); n > 0 {
+				d.unit = (d.unit + by + n) % n
+			}
+		}},
+		{kind: skButton, press: d.importRows}}
+	for i := range d.heads {
+		st = append(st, fstop{kind: skChoice, pick: stay, step: func(by int) {
+			n := len(mapChoices)
+			d.maps[i] = (d.maps[i] + by + n) % n
+		}})
+	}
+	return st
+}
+
+// importRows is the Import button: it writes once the preview is good.
+func (d *peopleImportDialog) importRows() tea.Cmd {
+	switch {
+	case d.checking:
+		d.err = "the preview is still being checked"
+	case d.preview.Bad > 0 || len(d.preview.Rows) == 0:
+		d.err = "nothing is imported while a row is bad: fix the rows listed (or the mapping) and check again"
+	default:
+		return d.write()
+	}
+	return nil
+}
 
 func (d *peopleImportDialog) update(msg tea.Msg) (tea.Cmd, bool) {
 	switch msg := msg.(type) {
@@ -225,7 +259,7 @@ func (d *peopleImportDialog) update(msg tea.Msg) (tea.Cmd, bool) {
 			d.focus = ipImport
 		}
 		d.stage, d.err = imPreview, ""
-		d.focus = min(d.focus, d.stops()-1)
+		d.focus = min(d.focus, len(d.stops())-1)
 		return d.check(), false
 	case importCheckedMsg:
 		if msg.to != d {
@@ -287,33 +321,7 @@ func (d *peopleImportDialog) key(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 			d.scroll = max(d.scroll-1, 0)
 			return nil, false
 		}
-		if closed, handled := stopKey(msg, &d.focus, d.stops(), nil, &d.err); handled {
-			return nil, closed
-		}
-		switch {
-		case k == "space" && d.focus == ipEnable:
-			d.all = !d.all
-			return d.check(), false
-		case k == "space" && d.focus == ipApts:
-			d.apts = !d.apts
-			return d.check(), false
-		case k == "space" && d.focus == ipUnit && len(d.units) > 0:
-			d.unit = (d.unit + 1) % len(d.units)
-			return d.check(), false
-		case k == "space" && d.focus >= ipHeadings:
-			i := d.focus - ipHeadings
-			d.maps[i] = (d.maps[i] + 1) % len(mapChoices)
-			return d.check(), false
-		case k == "enter" && d.focus == ipImport:
-			switch {
-			case d.checking:
-				d.err = "the preview is still being checked"
-			case d.preview.Bad > 0 || len(d.preview.Rows) == 0:
-				d.err = "nothing is imported while a row is bad: fix the rows listed (or the mapping) and check again"
-			default:
-				return d.write(), false
-			}
-		}
+		return d.form.update(msg)
 	case imWriting:
 		// The import runs to its end: the store writes it all or none,
 		// and finishes an accepted import even after a crash.

@@ -6,7 +6,6 @@ package tui
 // login steps and the shell's dialogs, so both ask the same way.
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -26,138 +25,114 @@ import (
 // the store's rule (store.CheckPassword) before the second is asked, so
 // the operator learns the rule at once rather than after typing it twice.
 type passwordForm struct {
+	*form
 	user              string
 	askOld            bool
 	old, first, again field
-	focus             int // 0 current, 1 new, 2 once more
-	err               string
+	// typed is the current and the new password once the new one was
+	// typed the same twice; key hands it over and forgets it.
+	typed *[2]string
 }
 
-func newPasswordForm(user string, askOld bool) passwordForm {
-	f := passwordForm{user: user, askOld: askOld}
+func newPasswordForm(c *common, user string, askOld bool) *passwordForm {
+	f := &passwordForm{user: user, askOld: askOld}
 	for _, fl := range []*field{&f.old, &f.first, &f.again} {
 		*fl = field{mask: true, limit: 128}
 	}
-	if !askOld {
-		f.focus = 1
-	}
+	f.form = newFootForm(c, "", 64, "", f.stops)
+	f.labelW = 17
 	return f
 }
 
-func (f *passwordForm) editing() bool {
-	return len(f.old.value)+len(f.first.value)+len(f.again.value) > 0
+// stops are the fields in the order they are typed: enter on each checks
+// it before the next is asked.
+func (f *passwordForm) stops() []fstop {
+	var st []fstop
+	if f.askOld {
+		st = append(st, fstop{kind: skText, label: "Current password", f: &f.old, width: widthFill, pick: f.enterOld})
+	}
+	return append(st, fstop{kind: skText, label: "New password", f: &f.first, width: widthFill, pick: f.enterFirst},
+		fstop{kind: skText, label: "Once more", f: &f.again, width: widthFill, pick: f.enterAgain})
 }
 
+func (f *passwordForm) editing() bool {
+	return f.old.String()+f.first.String()+f.again.String() != ""
+}
+
+// wipe clears every field and puts the focus on the first.
 func (f *passwordForm) wipe() {
 	f.old.clear()
 	f.first.clear()
 	f.again.clear()
-	f.focus = 1
-	if f.askOld {
-		f.focus = 0
-	}
-}
-
-func (f *passwordForm) focused() *field {
-	return []*field{&f.old, &f.first, &f.again}[f.focus]
-}
-
-func (f *passwordForm) move(step int) {
-	lo := 1
-	if f.askOld {
-		lo = 0
-	}
-	f.focus += step
-	if f.focus > 2 {
-		f.focus = lo
-	}
-	if f.focus < lo {
-		f.focus = 2
-	}
+	f.focus = 0
 }
 
 // key handles a key. When the new password was typed the same twice it
-// returns the current and the new one, and wipes the fields.
+// returns the current and the new one, and wipes the fields. Esc is the
+// host's (back, or cancel).
 func (f *passwordForm) key(msg tea.KeyPressMsg) (old, pw string, done bool) {
-	switch msg.String() {
-	case "tab", "down":
-		f.move(1)
+	if msg.String() == "esc" {
 		return "", "", false
-	case "shift+tab", "up":
-		f.move(-1)
+	}
+	f.update(msg)
+	if f.typed == nil {
 		return "", "", false
-	case "enter":
-		return f.enter()
 	}
-	if f.focused().key(msg) {
-		f.err = ""
-	}
-	return "", "", false
+	old, pw, f.typed = f.typed[0], f.typed[1], nil
+	return old, pw, true
 }
 
-func (f *passwordForm) enter() (old, pw string, done bool) {
-	switch f.focus {
-	case 0:
-		if f.old.String() == "" {
-			f.err = "type your current password first"
-			return "", "", false
-		}
-		f.focus = 1
-	case 1:
-		if err := store.CheckPassword(f.user, f.first.String()); err != nil {
-			f.err = errText(err)
-			f.first.clear()
-			return "", "", false
-		}
-		f.focus = 2
-	case 2:
-		if err := store.CheckPassword(f.user, f.first.String()); err != nil {
-			f.focus = 1
-			return f.enter()
-		}
-		if f.again.String() != f.first.String() {
-			f.first.clear()
-			f.again.clear()
-			f.focus = 1
-			f.err = "the two new passwords differ: type the new password twice again"
-			return "", "", false
-		}
-		old, pw = f.old.String(), f.first.String()
-		f.wipe()
-		return old, pw, true
+func (f *passwordForm) enterOld() tea.Cmd {
+	if f.old.String() == "" {
+		f.err = "type your current password first"
+		return nil
 	}
-	return "", "", false
+	f.focusOn(&f.first)
+	return nil
 }
 
-func (f *passwordForm) paste(s string) { f.focused().paste(s) }
+// enterFirst checks the new password against the store's rule before it
+// is asked again.
+func (f *passwordForm) enterFirst() tea.Cmd {
+	if err := store.CheckPassword(f.user, f.first.String()); err != nil {
+		f.err = errText(err)
+		f.first.clear()
+		f.focusOn(&f.first)
+		return nil
+	}
+	f.focusOn(&f.again)
+	return nil
+}
 
-// refused shows the store's refusal; a wrong current password sends the
-// operator back to it.
+func (f *passwordForm) enterAgain() tea.Cmd {
+	if store.CheckPassword(f.user, f.first.String()) != nil {
+		return f.enterFirst()
+	}
+	if f.again.String() != f.first.String() {
+		f.first.clear()
+		f.again.clear()
+		f.focusOn(&f.first)
+		f.err = "the two new passwords differ: type the new password twice again"
+		return nil
+	}
+	f.typed = &[2]string{f.old.String(), f.first.String()}
+	f.wipe()
+	return nil
+}
+
+func (f *passwordForm) paste(s string) { f.update(tea.PasteMsg{Content: s}) }
+
+// refused shows the store's refusal, the fields wiped and the focus on
+// the first: a wrong current password is typed again, as is a new one.
 func (f *passwordForm) refused(err error) {
 	f.wipe()
 	f.err = errText(err)
-	if f.askOld && errors.Is(err, store.ErrLogin) {
-		f.focus = 0
-	}
 }
 
 // lines draws the form in width cells.
 func (f *passwordForm) lines(t themeStyles, width int) []string {
-	marker := func(i int) string {
-		if f.focus == i {
-			return "> "
-		}
-		return "  "
-	}
-	fw := max(width-19, 8)
-	var out []string
-	out = append(out, t.Dim.Render(wrap(fmt.Sprintf("At least %d characters, not built on your operator name or a common password: a few words make a good one.", store.MinPasswordLength), width)), "")
-	if f.askOld {
-		out = append(out, t.Label.Render("Current password ")+marker(0)+f.old.render(fw, f.focus == 0))
-	}
-	out = append(out,
-		t.Label.Render("New password     ")+marker(1)+f.first.render(fw, f.focus == 1),
-		t.Label.Render("Once more        ")+marker(2)+f.again.render(fw, f.focus == 2))
+	out := []string{t.Dim.Render(wrap(fmt.Sprintf("At least %d characters, not built on your operator name or a common password: a few words make a good one.", store.MinPasswordLength), width)), ""}
+	out = append(out, f.column(width).lines...)
 	if f.err != "" {
 		out = append(out, "", t.StatusError.Render(wrap(f.err, width)))
 	}
@@ -468,12 +443,12 @@ func (d *enrolDialog) view(width, height int) string {
 // password, then the new one twice.
 type passwordDialog struct {
 	c    *common
-	f    passwordForm
+	f    *passwordForm
 	busy bool
 }
 
 func newPasswordDialog(c *common) *passwordDialog {
-	return &passwordDialog{c: c, f: newPasswordForm(c.actor.Name(), true)}
+	return &passwordDialog{c: c, f: newPasswordForm(c, c.actor.Name(), true)}
 }
 
 func (d *passwordDialog) editing() bool { return d.f.editing() }

@@ -424,7 +424,7 @@ type lockChoice struct {
 // owner is picked among the panel's users who have a code. Every rule is
 // EnrolTag's, whose refusal stays in the form.
 type tagForm struct {
-	c      *common
+	*form
 	o      tagFormOptions
 	id     field
 	kinds  []store.TagKind
@@ -435,9 +435,7 @@ type tagForm struct {
 	lock   int
 	slot   int // the owner chosen; 0 none
 	owner  string
-	focus  int
 	loaded bool
-	err    string
 }
 
 type tagFormDataMsg struct {
@@ -447,17 +445,14 @@ type tagFormDataMsg struct {
 	err    error
 }
 
-// Form fields.
-const (
-	tfID = iota
-	tfKind
-	tfWhere
-	tfUser
-	tfSave
-)
-
 func newTagForm(c *common, o tagFormOptions) (*tagForm, tea.Cmd) {
-	d := &tagForm{c: c, o: o}
+	d := &tagForm{o: o}
+	title := "Enrol a proximity tag"
+	if o.user != nil && o.panel != nil {
+		title = fmt.Sprintf("Enrol a tag for panel user %d of %s", o.user.Slot, o.panel.Name)
+	}
+	d.form = newFootForm(c, title, 66, "←/→ choose · tab next · esc cancel", d.stops)
+	d.labelW = 9
 	d.id.set(o.id)
 	if o.user != nil {
 		d.slot, d.owner = o.user.Slot, userWho(o.user.Slot, *o.user, true)
@@ -494,7 +489,7 @@ func newTagForm(c *common, o tagFormOptions) (*tagForm, tea.Cmd) {
 	}
 }
 
-func (d *tagForm) editing() bool { return len(d.id.value) > 0 && d.id.String() != d.o.id }
+func (d *tagForm) editing() bool { return d.id.String() != "" && d.id.String() != d.o.id }
 
 func (d *tagForm) setData(m tagFormDataMsg) {
 	d.panels, d.locks, d.loaded = m.panels, m.locks, true
@@ -515,20 +510,61 @@ func (d *tagForm) setData(m tagFormDataMsg) {
 	}
 }
 
-// fields are the focusable fields now: the kind when there is a choice,
-// the panel or lock unless fixed, the owner unless given.
-func (d *tagForm) fields() []int {
-	f := []int{tfID}
-	if len(d.kinds) > 1 {
-		f = append(f, tfKind)
+// stops are the tag's: the kind when there is a choice, the panel or
+// lock unless fixed, the owner unless given (enter or space picks one).
+func (d *tagForm) stops() []fstop {
+	t := d.c.theme
+	st := []fstop{{kind: skText, label: "Tag ID", f: &d.id, width: widthFill},
+		{kind: skLine, line: func(_ string, _ bool, w int) string {
+			return d.label("") + "  " + t.Dim.Render(truncate("any spelling: 04:A1:B2:C3, 90:324, W26:0xB40288", w-d.labelW-2))
+		}}}
+	switch {
+	case !d.loaded:
+		return append(st, noFocus(""), noFocus(t.Dim.Render("Loading…")))
+	case len(d.kinds) == 0:
+		return st
 	}
-	if d.kindNow() == store.TagLock && len(d.locks) > 1 || d.kindNow() == store.TagKeypad && len(d.panels) > 1 {
-		f = append(f, tfWhere)
+	st = append(st, d.choiceStop("Kind", len(d.kinds) > 1, func(by int) { d.choose(&d.kind, len(d.kinds), by) },
+		func(arrows func(string) string, _ int) string { return arrows(string(d.kindNow())) }))
+	if d.kindNow() == store.TagLock {
+		st = append(st, d.choiceStop("Lock", len(d.locks) > 1, func(by int) { d.choose(&d.lock, len(d.locks), by) }, func(arrows func(string) string, w int) string {
+			lc := d.locks[d.lock]
+			return truncate(arrows(lc.l.Label())+"  "+t.Dim.Render(lc.panel.Name), w-d.labelW-2)
+		}))
+	} else {
+		st = append(st, d.choiceStop("Panel", len(d.panels) > 1, func(by int) { d.choose(&d.panel, len(d.panels), by) }, func(arrows func(string) string, _ int) string {
+			return arrows(d.panels[d.panel].Name) + "  " + t.Dim.Render("keypads")
+		}))
 	}
-	if d.o.user == nil {
-		f = append(f, tfUser)
+	owner := func(m string, _ bool, w int) string {
+		owner := d.owner
+		switch {
+		case owner == "" && d.o.user == nil:
+			owner = t.Dim.Render("none yet: press enter to pick")
+		case d.o.user == nil:
+			owner += "  " + t.Dim.Render("enter: another")
+		}
+		return d.label("Owner") + m + truncate(owner, w-d.labelW-2)
 	}
-	return append(f, tfSave)
+	if d.o.user != nil {
+		st = append(st, fstop{kind: skLine, line: func(_ string, _ bool, w int) string { return owner("  ", false, w) }})
+	} else {
+		st = append(st, fstop{kind: skChoice, pick: d.pickOwner, line: owner})
+	}
+	return append(st, fstop{kind: skButton, label: "Enrol", press: d.save})
+}
+
+// choiceStop is a choice that cycles with ←/→ between arrows, or a line
+// when there is nothing to choose.
+func (d *tagForm) choiceStop(label string, many bool, step func(int), text func(arrows func(string) string, w int) string) fstop {
+	if !many {
+		return fstop{kind: skLine, line: func(_ string, _ bool, w int) string {
+			return d.label(label) + "  " + text(func(v string) string { return v }, w)
+		}}
+	}
+	return fstop{kind: skChoice, step: step, line: func(m string, _ bool, w int) string {
+		return d.label(label) + m + text(func(v string) string { return "← " + v + " →" }, w)
+	}}
 }
 
 func (d *tagForm) kindNow() store.TagKind {
@@ -554,79 +590,24 @@ func (d *tagForm) panelNow() (store.Panel, bool) {
 	return store.Panel{}, false
 }
 
-// choose moves a choice field and forgets an owner of another panel.
-func (d *tagForm) choose(field, step int) {
+// choose moves choice i of n by one, and forgets an owner of another
+// panel.
+func (d *tagForm) choose(i *int, n, by int) {
 	before, _ := d.panelNow()
-	cycle := func(i, n int) int { return (i + step + n) % max(n, 1) }
-	switch field {
-	case tfKind:
-		d.kind = cycle(d.kind, len(d.kinds))
-	case tfWhere:
-		if d.kindNow() == store.TagLock {
-			d.lock = cycle(d.lock, len(d.locks))
-		} else {
-			d.panel = cycle(d.panel, len(d.panels))
-		}
-	}
+	*i = (*i + by + n) % max(n, 1)
 	if after, _ := d.panelNow(); after.ID != before.ID && d.o.user == nil {
 		d.slot, d.owner = 0, ""
 	}
 }
 
 func (d *tagForm) update(msg tea.Msg) (tea.Cmd, bool) {
-	switch msg := msg.(type) {
-	case tagFormDataMsg:
+	if msg, ok := msg.(tagFormDataMsg); ok {
 		if msg.to == d {
 			d.setData(msg)
 		}
-	case promptErrMsg:
-		d.err = errText(msg.err)
-	case closeDialogMsg:
-		return nil, true
-	case tea.PasteMsg:
-		if d.focusField() == tfID {
-			d.id.paste(msg.Content)
-		}
-	case tea.KeyPressMsg:
-		fields := d.fields()
-		d.focus = min(d.focus, len(fields)-1)
-		f := fields[d.focus]
-		switch k := msg.String(); k {
-		case "esc":
-			return nil, true
-		case "tab", "down":
-			d.focus = (d.focus + 1) % len(fields)
-		case "shift+tab", "up":
-			d.focus = (d.focus + len(fields) - 1) % len(fields)
-		case "left", "right":
-			step := 1
-			if k == "left" {
-				step = -1
-			}
-			d.choose(f, step)
-		case "enter", "space":
-			switch {
-			case f == tfSave:
-				return d.save(), false
-			case f == tfUser:
-				return d.pickOwner(), false
-			case f == tfID && k == "space":
-				d.id.key(msg)
-			default:
-				d.focus = (d.focus + 1) % len(fields)
-			}
-		default:
-			if f == tfID && d.id.key(msg) {
-				d.err = ""
-			}
-		}
+		return nil, false
 	}
-	return nil, false
-}
-
-func (d *tagForm) focusField() int {
-	fields := d.fields()
-	return fields[min(d.focus, len(fields)-1)]
+	return d.form.update(msg)
 }
 
 // pickOwner opens the list of the panel's users with a code.
@@ -639,7 +620,7 @@ func (d *tagForm) pickOwner() tea.Cmd {
 	}
 	l := newPickList(c, "Owner of the tag", "Panel users of "+p.Name+" with a code:", nil, func(it pickItem) (tea.Cmd, bool) {
 		d.slot, d.owner, d.err = it.slot, it.who, ""
-		d.focus = len(d.fields()) - 1 // on to Enrol
+		d.focus = len(focusable(d.stops())) - 1 // on to Enrol
 		return nil, true
 	})
 	l.empty = "No user of " + p.Name + " has a code: set one on the Users screen first."
@@ -691,62 +672,4 @@ func (d *tagForm) save() tea.Cmd {
 			func() tea.Msg { return opDoneMsg{ok: ok} },
 		}
 	}
-}
-
-func (d *tagForm) view(width, _ int) string {
-	c := d.c
-	t := c.theme
-	w := dialogWidth(width, 66)
-	f := d.focusField()
-	mark := func(i int) string {
-		if f == i {
-			return t.HintKey.Render("> ")
-		}
-		return "  "
-	}
-	const lw = 9
-	label := func(s string) string { return t.Label.Render(fmt.Sprintf("%-*s", lw, s)) }
-	body := []string{
-		label("Tag ID") + mark(tfID) + d.id.render(w-lw-2, f == tfID),
-		label("") + "  " + t.Dim.Render(truncate("any spelling: 04:A1:B2:C3, 90:324, W26:0xB40288", w-lw-2)),
-	}
-	switch {
-	case !d.loaded:
-		body = append(body, "", t.Dim.Render("Loading…"))
-	case len(d.kinds) > 0:
-		choice := func(field int, v string) string {
-			if slices.Contains(d.fields(), field) {
-				return "← " + v + " →"
-			}
-			return v
-		}
-		body = append(body, label("Kind")+mark(tfKind)+choice(tfKind, string(d.kindNow())))
-		if d.kindNow() == store.TagLock {
-			lc := d.locks[d.lock]
-			body = append(body, label("Lock")+mark(tfWhere)+truncate(choice(tfWhere, lc.l.Label())+"  "+t.Dim.Render(lc.panel.Name), w-lw-2))
-		} else {
-			body = append(body, label("Panel")+mark(tfWhere)+choice(tfWhere, d.panels[d.panel].Name)+"  "+t.Dim.Render("keypads"))
-		}
-		owner := d.owner
-		switch {
-		case owner == "" && d.o.user == nil:
-			owner = t.Dim.Render("none yet: press enter to pick")
-		case d.o.user == nil:
-			owner += "  " + t.Dim.Render("enter: another")
-		}
-		body = append(body, label("Owner")+mark(tfUser)+truncate(owner, w-lw-2))
-		button := t.Button.Render("Enrol")
-		if f == tfSave {
-			button = t.ButtonFocus.Render("Enrol")
-		}
-		body = append(body, "", mark(tfSave)+button+"   "+t.Dim.Render("←/→ choose · tab next · esc cancel"))
-	}
-	if d.err != "" {
-		body = append(body, "", t.StatusError.Render(wrap(d.err, w)))
-	}
-	title := "Enrol a proximity tag"
-	if d.o.user != nil && d.o.panel != nil {
-		title = fmt.Sprintf("Enrol a tag for panel user %d of %s", d.o.user.Slot, d.o.panel.Name)
-	}
-	return c.frame(title, w, body...)
 }

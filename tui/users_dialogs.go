@@ -232,15 +232,16 @@ type codeEntry struct {
 	u     store.PanelUser
 	first field
 	again field
-	focus int // 0 first, 1 again
+	*form // the code, then once more
 	roles []family.Role
 	role  int
-	err   string
 }
 
 func newCodeEntry(s *usersScreen, u store.PanelUser) *codeEntry {
 	n := s.panel.CodeLength
 	d := &codeEntry{s: s, u: u}
+	d.form = newFootForm(s.c, "", 56, "", d.stops)
+	d.labelW, d.closing = 11, d.wipe
 	d.first = field{mask: true, accept: digitsOnly, limit: n}
 	d.again = field{mask: true, accept: digitsOnly, limit: n}
 	if !u.CodeSet {
@@ -259,56 +260,55 @@ func (d *codeEntry) wipe() {
 	d.focus = 0
 }
 
-func (d *codeEntry) update(msg tea.Msg) (tea.Cmd, bool) {
-	switch msg := msg.(type) {
-	case promptErrMsg:
-		d.err = errText(msg.err)
-		return nil, false
-	case closeDialogMsg:
-		return nil, true
-	case tea.KeyPressMsg:
-		switch msg.String() {
-		case "esc":
-			d.wipe()
-			return nil, true
-		case "tab", "down", "up", "shift+tab":
-			d.focus = 1 - d.focus
-			return nil, false
-		case "left", "right":
-			if len(d.roles) > 1 {
-				step := 1
-				if msg.String() == "left" {
-					step = len(d.roles) - 1
-				}
-				d.role = (d.role + step) % len(d.roles)
-			}
-			return nil, false
-		case "enter":
-			if d.focus == 0 {
-				// The format and length are the store's to check, and
-				// known now: a code it would refuse is not typed twice.
-				if err := store.CheckCodeFormat(d.s.panel, d.first.String()); err != nil {
-					d.first.clear()
-					d.err = errText(err)
-					return nil, false
-				}
-				d.focus, d.err = 1, ""
-				return nil, false
-			}
-			return d.submit(), false
+// stops are the code and the code once more; ←/→ on either choose the
+// role, and enter on the first checks the code before it is typed again.
+func (d *codeEntry) stops() []fstop {
+	line := func(label string, f *field) func(string, bool, int) string {
+		return func(m string, on bool, _ int) string {
+			return d.label(label) + m + f.render(d.s.panel.CodeLength+1, on)
 		}
-		f := &d.first
-		if d.focus == 1 {
-			f = &d.again
-		}
-		if msg.Text != "" && strings.IndexFunc(msg.Text, func(r rune) bool { return !digitsOnly(r) }) >= 0 {
-			d.err = "digits only: a code has no letters, spaces or signs"
-			return nil, false
-		}
-		f.key(msg)
-		d.err = ""
 	}
-	return nil, false
+	return []fstop{{kind: skText, f: &d.first, keys: d.codeKeys, pick: d.enterFirst, line: line("Code", &d.first)},
+		{kind: skText, f: &d.again, keys: d.codeKeys, pick: d.submit, line: line("Once more", &d.again)}}
+}
+
+// codeKeys choose the role with ←/→ and refuse what is not a digit.
+func (d *codeEntry) codeKeys(msg tea.KeyPressMsg) (tea.Cmd, bool) {
+	switch k := msg.String(); {
+	case k == "left" || k == "right":
+		if n := len(d.roles); n > 1 {
+			by := 1
+			if k == "left" {
+				by = n - 1
+			}
+			d.role = (d.role + by) % n
+		}
+	case msg.Text != "" && strings.IndexFunc(msg.Text, func(r rune) bool { return !digitsOnly(r) }) >= 0:
+		d.err = "digits only: a code has no letters, spaces or signs"
+	default:
+		return nil, false
+	}
+	return nil, true
+}
+
+// enterFirst checks the code's format and length, the store's to say and
+// known now: a code it would refuse is not typed twice.
+func (d *codeEntry) enterFirst() tea.Cmd {
+	if err := store.CheckCodeFormat(d.s.panel, d.first.String()); err != nil {
+		d.first.clear()
+		d.err = errText(err)
+		return nil
+	}
+	d.focusOn(&d.again)
+	d.err = ""
+	return nil
+}
+
+func (d *codeEntry) update(msg tea.Msg) (tea.Cmd, bool) {
+	if _, ok := msg.(tea.PasteMsg); ok {
+		return nil, false // a code is typed
+	}
+	return d.form.update(msg)
 }
 
 func (d *codeEntry) submit() tea.Cmd {
@@ -333,27 +333,16 @@ func (d *codeEntry) submit() tea.Cmd {
 func (d *codeEntry) view(width, _ int) string {
 	c := d.s.c
 	t := c.theme
-	w := dialogWidth(width, 56)
+	w := dialogWidth(width, d.want)
 	verb := "Set code"
 	if d.u.CodeSet {
 		verb = "Edit code"
 	}
-	marker := func(i int) string {
-		if d.focus == i {
-			return "> "
-		}
-		return "  "
-	}
-	body := []string{
-		t.Label.Render(wrap(d.s.panel.CodeRule(), w)),
-		"",
-		t.Label.Render("Code       ") + marker(0) + d.first.render(d.s.panel.CodeLength+1, d.focus == 0),
-		t.Label.Render("Once more  ") + marker(1) + d.again.render(d.s.panel.CodeLength+1, d.focus == 1),
-	}
+	body := append([]string{t.Label.Render(wrap(d.s.panel.CodeRule(), w)), ""}, d.column(w).lines...)
 	if len(d.roles) > 1 {
-		body = append(body, "", t.Label.Render("Role       ")+"← "+string(d.roles[d.role])+" →")
+		body = append(body, "", d.label("Role")+"← "+string(d.roles[d.role])+" →")
 	} else if len(d.roles) == 1 {
-		body = append(body, "", t.Label.Render("Role       ")+string(d.roles[0]))
+		body = append(body, "", d.label("Role")+string(d.roles[0]))
 	}
 	if d.err != "" {
 		body = append(body, "", t.StatusError.Render(wrap(d.err, w)))
@@ -438,18 +427,25 @@ func (d *partitionPicker) view(width, _ int) string {
 // name: the email must be picked from suggestions of existing accounts,
 // and a panel user chosen.
 type assignDialog struct {
+	*form
 	s       *usersScreen
 	email   field
 	picked  string // the suggestion picked; typing alone is not enough
 	sugg    int
-	focus   int // 0 email, 1 user, 2 save
 	users   []store.PanelUser
 	userIdx int
-	err     string
 }
 
 func newAssignDialog(s *usersScreen, sel store.PanelUser) *assignDialog {
 	d := &assignDialog{s: s, userIdx: -1}
+	d.form = newFootForm(s.c, "Assign account to panel "+s.panel.Name, 64, "esc cancel · tab next field", d.stops)
+	// Typing or pasting in the email forgets the suggestion picked.
+	d.after = func() tea.Cmd {
+		if d.cur(d.build()).f == &d.email {
+			d.picked, d.sugg = "", 0
+		}
+		return nil
+	}
 	for _, u := range s.users {
 		if u.CodeSet && u.Account == 0 {
 			d.users = append(d.users, u)
@@ -461,7 +457,70 @@ func newAssignDialog(s *usersScreen, sel store.PanelUser) *assignDialog {
 	return d
 }
 
-func (d *assignDialog) editing() bool { return len(d.email.value) > 0 }
+func (d *assignDialog) editing() bool { return d.email.String() != "" }
+
+// stops are the email with its suggestions (↑/↓ and enter pick one), the
+// panel user (←/→, ↑/↓ or space choose) and Save.
+func (d *assignDialog) stops() []fstop {
+	t := d.s.c.theme
+	st := []fstop{noFocus(t.Label.Render("Email") + "  (pick from the suggestions)"),
+		{kind: skText, f: &d.email, keys: d.suggestionKeys, line: func(m string, on bool, w int) string { return m + d.email.render(w-2, on) }}}
+	if len(d.suggestions()) > 0 {
+		st = append(st, fstop{kind: skLine, line: func(_ string, _ bool, w int) string { return d.suggestionLines(w) }})
+	}
+	return append(st, noFocus(""), noFocus(t.Label.Render("User")),
+		fstop{kind: skChoice, keys: d.userKeys, line: func(m string, _ bool, _ int) string { return m + d.userText() }},
+		fstop{kind: skButton, label: "Save", press: d.save})
+}
+
+// suggestionKeys move through the suggestions and pick one.
+func (d *assignDialog) suggestionKeys(msg tea.KeyPressMsg) (tea.Cmd, bool) {
+	sugg := d.suggestions()
+	switch msg.String() {
+	case "down":
+		d.sugg = min(d.sugg+1, max(len(sugg)-1, 0))
+	case "up":
+		d.sugg = max(d.sugg-1, 0)
+	case "enter":
+		if d.sugg < len(sugg) {
+			d.picked = sugg[d.sugg].Email
+			d.email.set(d.picked)
+			d.focus = 1 // on to the user
+		}
+	default:
+		return nil, false
+	}
+	return nil, true
+}
+
+// userKeys choose the panel user; enter moves on to Save.
+func (d *assignDialog) userKeys(msg tea.KeyPressMsg) (tea.Cmd, bool) {
+	n := len(d.users)
+	switch msg.String() {
+	case "left", "up":
+		if n > 0 {
+			d.userIdx = (max(d.userIdx, 0) + n - 1) % n
+		}
+	case "right", "down", "space":
+		if n > 0 {
+			d.userIdx = (d.userIdx + 1) % n
+		}
+	default:
+		return nil, false
+	}
+	return nil, true
+}
+
+func (d *assignDialog) userText() string {
+	switch {
+	case d.userIdx >= 0 && d.userIdx < len(d.users):
+		u := d.users[d.userIdx]
+		return fmt.Sprintf("← %d %s · %s →", u.Slot, u.DisplayLabel(), u.Role)
+	case len(d.users) > 0:
+		return "← choose →"
+	}
+	return "(none with a code and no account)"
+}
 
 func (d *assignDialog) suggestions() []store.Account {
 	q := strings.ToLower(d.email.String())
@@ -488,70 +547,6 @@ func (d *assignDialog) suggestionWindow(n int) int {
 	return min(max(d.sugg-suggestionRows+1, 0), max(n-suggestionRows, 0))
 }
 
-func (d *assignDialog) update(msg tea.Msg) (tea.Cmd, bool) {
-	switch msg := msg.(type) {
-	case promptErrMsg:
-		d.err = errText(msg.err)
-	case closeDialogMsg:
-		return nil, true
-	case tea.PasteMsg:
-		if d.focus == 0 {
-			d.email.paste(msg.Content)
-			d.picked = ""
-		}
-	case tea.KeyPressMsg:
-		k := msg.String()
-		switch k {
-		case "esc":
-			return nil, true
-		case "tab":
-			d.focus = (d.focus + 1) % 3
-			return nil, false
-		case "shift+tab":
-			d.focus = (d.focus + 2) % 3
-			return nil, false
-		}
-		switch d.focus {
-		case 0:
-			sugg := d.suggestions()
-			switch k {
-			case "down":
-				d.sugg = min(d.sugg+1, max(len(sugg)-1, 0))
-			case "up":
-				d.sugg = max(d.sugg-1, 0)
-			case "enter":
-				if d.sugg < len(sugg) {
-					d.picked = sugg[d.sugg].Email
-					d.email.set(d.picked)
-					d.focus = 1
-				}
-			default:
-				if d.email.key(msg) {
-					d.picked, d.sugg, d.err = "", 0, ""
-				}
-			}
-		case 1:
-			switch k {
-			case "left", "up":
-				if len(d.users) > 0 {
-					d.userIdx = (max(d.userIdx, 0) + len(d.users) - 1) % len(d.users)
-				}
-			case "right", "down", "space":
-				if len(d.users) > 0 {
-					d.userIdx = (d.userIdx + 1) % len(d.users)
-				}
-			case "enter":
-				d.focus = 2
-			}
-		case 2:
-			if k == "enter" {
-				return d.save(), false
-			}
-		}
-	}
-	return nil, false
-}
-
 // save checks what only the dialog knows (a suggestion was picked, a user
 // chosen) and leaves every other rule to the store.
 func (d *assignDialog) save() tea.Cmd {
@@ -573,17 +568,12 @@ func (d *assignDialog) save() tea.Cmd {
 	})
 }
 
-func (d *assignDialog) view(width, _ int) string {
+// suggestionLines are the accounts whose email holds what is typed, a
+// window of them around the highlighted one, each with its status.
+func (d *assignDialog) suggestionLines(w int) string {
 	c := d.s.c
 	t := c.theme
-	w := dialogWidth(width, 64)
-	mark := func(i int) string {
-		if d.focus == i {
-			return t.HintKey.Render("> ")
-		}
-		return "  "
-	}
-	body := []string{t.Label.Render("Email") + "  (pick from the suggestions)", mark(0) + d.email.render(w-2, d.focus == 0)}
+	var body []string
 	sugg := d.suggestions()
 	first := d.suggestionWindow(len(sugg))
 	shown := sugg[first:min(first+suggestionRows, len(sugg))]
@@ -607,6 +597,7 @@ func (d *assignDialog) view(width, _ int) string {
 		ew = min(ew, w-6-nw) // "  " + marker + email + "  " + status
 	}
 	ew = min(ew, w-4)
+	onEmail := d.cur(d.build()).f == &d.email
 	var why string // the highlighted account's refusal, in full
 	for i, a := range shown {
 		note := t.Dim.Render(notes[i])
@@ -614,7 +605,7 @@ func (d *assignDialog) view(width, _ int) string {
 			note = t.Bad.Render(notes[i])
 		}
 		var line string
-		if first+i == d.sugg && d.focus == 0 {
+		if first+i == d.sugg && onEmail {
 			line = t.Selected.Render(pad(t.Marker+" "+truncate(a.Email, ew), ew+2))
 			if errs[i] != nil {
 				why = errText(errs[i])
@@ -634,21 +625,5 @@ func (d *assignDialog) view(width, _ int) string {
 	if why != "" {
 		body = append(body, t.Bad.Render(wrap(why, w)))
 	}
-	user := "(none with a code and no account)"
-	if d.userIdx >= 0 && d.userIdx < len(d.users) {
-		u := d.users[d.userIdx]
-		user = fmt.Sprintf("← %d %s · %s →", u.Slot, u.DisplayLabel(), u.Role)
-	} else if len(d.users) > 0 {
-		user = "← choose →"
-	}
-	body = append(body, "", t.Label.Render("User"), mark(1)+user, "")
-	save := t.Button.Render("Save")
-	if d.focus == 2 {
-		save = t.ButtonFocus.Render("Save")
-	}
-	body = append(body, mark(2)+save+"   "+t.Dim.Render("esc cancel · tab next field"))
-	if d.err != "" {
-		body = append(body, "", t.StatusError.Render(wrap(d.err, w)))
-	}
-	return c.frame("Assign account to panel "+d.s.panel.Name, w, body...)
+	return strings.Join(body, "\n")
 }

@@ -20,18 +20,8 @@ import (
 // The person is assumed to present what they hold: the question is about
 // their rights, not about a card at a reader.
 
-// Focus stops of the why view.
-const (
-	wyDoor = iota
-	wyDir
-	wyAt
-	wyOffline
-	wyCheck
-	wyStops
-)
-
 type whyDialog struct {
-	c       *common
+	*form
 	p       store.Person
 	doors   []store.Door
 	door    int
@@ -39,8 +29,6 @@ type whyDialog struct {
 	at      field // on the site's clock (loc); prefilled with now
 	loc     *time.Location
 	offline bool
-	focus   int
-	err     string
 	// The last answer and the question it answers (the fields may have
 	// changed since).
 	dec     *access.Decision
@@ -49,9 +37,47 @@ type whyDialog struct {
 }
 
 func newWhyDialog(s *peopleScreen, p store.Person) *whyDialog {
-	d := &whyDialog{c: s.c, p: p, doors: s.doors, dir: access.Entry, loc: s.c.siteZone()}
+	d := &whyDialog{p: p, doors: s.doors, dir: access.Entry, loc: s.c.siteZone()}
+	d.form = newFootForm(s.c, "Why? "+p.Name+" at a door", 76, "enter checks · tab/↑↓ move · esc closes", d.stops)
+	d.labelW = 10
 	d.at.set(dateTimeIn(s.c.now(), d.loc))
 	return d
+}
+
+// stops are the question: enter anywhere asks it (on the door, when
+// there are several, it first picks one).
+func (d *whyDialog) stops() []fstop {
+	t := d.c.theme
+	door, doorNote := "-", "space next"
+	if len(d.doors) > 0 {
+		door = d.doors[d.door].Name
+	}
+	if len(d.doors) > 1 {
+		doorNote = fmt.Sprintf("space next · enter pick of %d", len(d.doors))
+	}
+	return []fstop{
+		{kind: skChoice, step: func(by int) { d.door = (d.door + by + len(d.doors)) % max(len(d.doors), 1) }, pick: d.enterDoor,
+			line: func(m string, _ bool, _ int) string {
+				return d.label("Door") + m + pad(door, 24) + " " + t.Dim.Render(doorNote)
+			}},
+		{kind: skChoice, step: func(int) { d.dir = access.Entry + access.Exit - d.dir }, pick: d.check,
+			line: func(m string, _ bool, _ int) string {
+				return d.label("Way") + m + pad(d.dir.String(), 24) + " " + t.Dim.Render("space: entry/exit")
+			}},
+		{kind: skText, label: "At", f: &d.at, width: 24, note: siteClockText(d.loc), pick: d.check},
+		{kind: skToggle, on: &d.offline, pick: d.check, line: func(m string, _ bool, _ int) string {
+			return d.label("Site") + m + checkbox(d.offline) + " offline " + t.Dim.Render("(the server is down)")
+		}},
+		{kind: skButton, label: "Check", press: d.check},
+	}
+}
+
+// enterDoor picks the door among several, else asks.
+func (d *whyDialog) enterDoor() tea.Cmd {
+	if len(d.doors) > 1 {
+		return d.pickDoor()
+	}
+	return d.check()
 }
 
 // whyResultMsg is a decision for the dialog that asked.
@@ -65,8 +91,7 @@ type whyResultMsg struct {
 func (d *whyDialog) editing() bool { return false }
 
 func (d *whyDialog) update(msg tea.Msg) (tea.Cmd, bool) {
-	switch msg := msg.(type) {
-	case whyResultMsg:
+	if msg, ok := msg.(whyResultMsg); ok {
 		if msg.to != d {
 			return nil, false
 		}
@@ -76,39 +101,9 @@ func (d *whyDialog) update(msg tea.Msg) (tea.Cmd, bool) {
 			return nil, false
 		}
 		d.dec, d.asked, d.err = &msg.dec, msg.asked, ""
-	case tea.PasteMsg:
-		if d.focus == wyAt {
-			d.at.paste(msg.Content)
-		}
-	case tea.KeyPressMsg:
-		var text *field
-		if d.focus == wyAt {
-			text = &d.at
-		}
-		if closed, handled := stopKey(msg, &d.focus, wyStops, text, &d.err); handled {
-			return nil, closed
-		}
-		switch msg.String() {
-		case "space":
-			d.err = ""
-			switch d.focus {
-			case wyDoor:
-				d.door = (d.door + 1) % max(len(d.doors), 1)
-			case wyDir:
-				d.dir = access.Entry + access.Exit - d.dir
-			case wyOffline:
-				d.offline = !d.offline
-			case wyAt:
-				d.at.key(msg)
-			}
-		case "enter":
-			if d.focus == wyDoor && len(d.doors) > 1 {
-				return d.pickDoor(), false
-			}
-			return d.check(), false
-		}
+		return nil, false
 	}
-	return nil, false
+	return d.form.update(msg)
 }
 
 // pickDoor chooses the door from a list filtered by typing; the check
@@ -192,29 +187,10 @@ func stepLines(t themeStyles, dec access.Decision, w int) []string {
 func (d *whyDialog) view(width, height int) string {
 	c := d.c
 	t := c.theme
-	w := dialogWidth(width, 76)
-	const lw = 10
-	label := func(s string) string { return t.Label.Render(fmt.Sprintf("%-*s", lw, s)) }
-	mark := func(i int) string { return focusMark(t, d.focus == i) }
-	door := "-"
-	if len(d.doors) > 0 {
-		door = d.doors[d.door].Name
-	}
-	doorNote := "space next"
-	if len(d.doors) > 1 {
-		doorNote = fmt.Sprintf("space next · enter pick of %d", len(d.doors))
-	}
-	button := focusButton(t, "Check", d.focus == wyCheck)
-	body := []string{
-		label("Door") + mark(wyDoor) + pad(door, 24) + " " + t.Dim.Render(doorNote),
-		label("Way") + mark(wyDir) + pad(d.dir.String(), 24) + " " + t.Dim.Render("space: entry/exit"),
-		label("At") + mark(wyAt) + d.at.render(24, d.focus == wyAt) + " " + t.Dim.Render(siteClockText(d.loc)),
-		label("Site") + mark(wyOffline) + checkbox(d.offline) + " offline " + t.Dim.Render("(the server is down)"),
-		"", mark(wyCheck) + button + "   " + t.Dim.Render("enter checks · tab/↑↓ move · esc closes"),
-	}
+	w := dialogWidth(width, d.want)
+	body := d.body(w, height)
 	switch {
-	case d.err != "":
-		body = append(body, "", t.StatusError.Render(wrap(d.err, w)))
+	case d.err != "": // the form's foot shows it
 	case d.pending && d.dec == nil:
 		body = append(body, "", t.Dim.Render("Asking…"))
 	case d.dec != nil:
@@ -234,5 +210,5 @@ func (d *whyDialog) view(width, height int) string {
 	default:
 		body = append(body, "", t.Dim.Render(wrap("Enter checks every rule the door applies, in order, as if "+d.p.Name+" presented what they hold.", w)))
 	}
-	return c.frame("Why? "+d.p.Name+" at a door", w, fitLines(body, w)...)
+	return c.frame(d.title, w, fitLines(body, w)...)
 }
