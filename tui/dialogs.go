@@ -56,7 +56,7 @@ func (d *confirm) requireTyped(text string) *confirm { d.typed = text; return d 
 // the wrong way round ("cancel job?  n/esc/enter keep it").
 func (d *confirm) keepLabel(text string) *confirm { d.keep = text; return d }
 
-func (d *confirm) editing() bool { return d.typed != "" && len(d.input.value) > 0 }
+func (d *confirm) editing() bool { return d.typed != "" && d.input.len() > 0 }
 
 func (d *confirm) update(msg tea.Msg) (tea.Cmd, bool) {
 	k, ok := msg.(tea.KeyPressMsg)

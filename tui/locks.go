@@ -633,7 +633,7 @@ func (d *lockForm) editing() bool {
 	if d.edit != nil {
 		return d.name.String() != d.edit.l.Name
 	}
-	return len(d.name.value) > 0
+	return d.name.len() > 0
 }
 
 func (d *lockForm) update(msg tea.Msg) (tea.Cmd, bool) {

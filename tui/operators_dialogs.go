@@ -315,7 +315,7 @@ func (d *opForm) text() *field {
 }
 
 func (d *opForm) editing() bool {
-	return d.edit != nil || len(d.user.value)+len(d.name.value)+len(d.email.value) > 0 || slices.Contains(d.chosen, true)
+	return d.edit != nil || d.user.len()+d.name.len()+d.email.len() > 0 || slices.Contains(d.chosen, true)
 }
 
 func (d *opForm) update(msg tea.Msg) (tea.Cmd, bool) {
@@ -565,7 +565,7 @@ func (d *roleForm) editing() bool {
 	if d.edit != nil {
 		return d.desc.String() != d.edit.Description || d.perms != d.edit.Perms || d.require != d.edit.Require2FA
 	}
-	return len(d.name.value) > 0 || d.perms != 0
+	return d.name.len() > 0 || d.perms != 0
 }
 
 func (d *roleForm) update(msg tea.Msg) (tea.Cmd, bool) {

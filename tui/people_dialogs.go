@@ -303,7 +303,7 @@ func (d *personForm) text() *field {
 }
 
 func (d *personForm) editing() bool {
-	return d.edit != nil || len(d.name.value)+len(d.info.value)+len(d.apt.value)+len(d.value.value) > 0
+	return d.edit != nil || d.name.len()+d.info.len()+d.apt.len()+d.value.len() > 0
 }
 
 func (d *personForm) update(msg tea.Msg) (tea.Cmd, bool) {
@@ -670,7 +670,7 @@ func newIdentForm(c *common, p store.Person) *identForm {
 	return &identForm{c: c, p: p, kind: access.KindCard, focus: 1}
 }
 
-func (d *identForm) editing() bool { return len(d.value.value) > 0 }
+func (d *identForm) editing() bool { return d.value.len() > 0 }
 
 func (d *identForm) text() *field {
 	if d.focus == 1 {

@@ -45,7 +45,7 @@ func newPasswordForm(user string, askOld bool) passwordForm {
 }
 
 func (f *passwordForm) editing() bool {
-	return len(f.old.value)+len(f.first.value)+len(f.again.value) > 0
+	return f.old.len()+f.first.len()+f.again.len() > 0
 }
 
 func (f *passwordForm) wipe() {

@@ -494,7 +494,7 @@ func newTagForm(c *common, o tagFormOptions) (*tagForm, tea.Cmd) {
 	}
 }
 
-func (d *tagForm) editing() bool { return len(d.id.value) > 0 && d.id.String() != d.o.id }
+func (d *tagForm) editing() bool { return d.id.len() > 0 && d.id.String() != d.o.id }
 
 func (d *tagForm) setData(m tagFormDataMsg) {
 	d.panels, d.locks, d.loaded = m.panels, m.locks, true

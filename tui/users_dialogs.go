@@ -259,7 +259,7 @@ func newCodeEntry(s *usersScreen, u store.PanelUser) *codeEntry {
 	return d
 }
 
-func (d *codeEntry) editing() bool { return len(d.first.value)+len(d.again.value) > 0 }
+func (d *codeEntry) editing() bool { return d.first.len()+d.again.len() > 0 }
 
 func (d *codeEntry) wipe() {
 	d.first.clear()
@@ -469,7 +469,7 @@ func newAssignDialog(s *usersScreen, sel store.PanelUser) *assignDialog {
 	return d
 }
 
-func (d *assignDialog) editing() bool { return len(d.email.value) > 0 }
+func (d *assignDialog) editing() bool { return d.email.len() > 0 }
 
 func (d *assignDialog) suggestions() []store.Account {
 	q := strings.ToLower(d.email.String())
