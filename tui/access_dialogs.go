@@ -187,15 +187,17 @@ func (d *aform) update(msg tea.Msg) (tea.Cmd, bool) {
 				cur.f.key(msg)
 				d.dirty = true
 			}
-		case "left":
-			if cur.kind == skChoice {
-				cycle(cur, -1)
-				d.dirty = true
+		case "left", "right":
+			by := 1
+			if msg.String() == "left" {
+				by = -1
 			}
-		case "right":
-			if cur.kind == skChoice {
-				cycle(cur, 1)
+			switch cur.kind {
+			case skChoice:
+				cycle(cur, by)
 				d.dirty = true
+			case skText:
+				cur.f.key(msg)
 			}
 		default:
 			if cur.kind == skText && cur.f.key(msg) {
@@ -742,9 +744,7 @@ func (d *whoDialog) update(msg tea.Msg) (tea.Cmd, bool) {
 				d.dir = (d.dir + by) % len(directions)
 				return d.ask(), false
 			}
-			if msg.String() == "space" {
-				d.at.key(msg)
-			}
+			d.at.key(msg)
 		case "enter":
 			return d.ask(), false
 		case "down", "pgdown":

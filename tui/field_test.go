@@ -140,3 +140,27 @@ func TestFieldRenderScrolls(t *testing.T) {
 		})
 	}
 }
+
+// A typo at the start of an email is fixed where it is, in a real dialog:
+// home, delete, and the account is found and assigned.
+func TestAssignAccountFixTypoAtStart(t *testing.T) {
+	t.Parallel()
+	c, f := wide(t)
+	goSlot(c, 7) // code, no account
+	c.press("a")
+	c.waitScreen("Assign account to panel "+mainName, "← 7 Courier · User →")
+	c.typ("x" + emailFree)
+	c.waitScreen("> x" + emailFree + "▌")
+	c.press("home", "delete")
+	c.waitScreen("> ▌"+emailFree, "▶ "+emailFree)
+	c.press("end", "left", "left", "left", "backspace", "+")
+	c.waitScreen("> dora.free@example+▌com")
+	c.press("backspace", ".")
+	c.waitScreen("> dora.free@example.▌com", "▶ "+emailFree)
+	c.press("enter", "enter", "enter")
+	c.waitStatus(emailFree + " assigned to panel user 7")
+	acc, _ := f.account(t, emailFree)
+	if u := f.user(t, 7); u.Account != acc.ID || acc.ID == 0 {
+		t.Fatalf("slot 7 account %d, want %d", u.Account, acc.ID)
+	}
+}

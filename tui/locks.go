@@ -668,6 +668,8 @@ func (d *lockForm) update(msg tea.Msg) (tea.Cmd, bool) {
 				step = -1
 			}
 			switch {
+			case d.focus == 0:
+				d.name.key(msg)
 			case d.focus == 1:
 				d.model = (d.model + step + len(d.models)) % len(d.models)
 			case d.focus == 2 && d.edit == nil && len(d.panels) > 0:

@@ -599,6 +599,9 @@ func (d *tagForm) update(msg tea.Msg) (tea.Cmd, bool) {
 		case "shift+tab", "up":
 			d.focus = (d.focus + len(fields) - 1) % len(fields)
 		case "left", "right":
+			if f == tfID && d.id.key(msg) {
+				break // the cursor moves in the tag ID
+			}
 			step := 1
 			if k == "left" {
 				step = -1
