@@ -164,3 +164,55 @@ func TestAssignAccountFixTypoAtStart(t *testing.T) {
 		t.Fatalf("slot 7 account %d, want %d", u.Account, acc.ID)
 	}
 }
+
+// ←/→ move the cursor in a focused text field, and still choose on a
+// choice, in the forms that used them for choices only.
+func TestArrowsMoveInTextAndStillChoose(t *testing.T) {
+	t.Parallel()
+	t.Run("lock form", func(t *testing.T) {
+		t.Parallel()
+		c, _ := startAt(t)
+		goLocks(c)
+		c.press("n")
+		c.waitScreen("Add a door lock", "← Yale Doorman L2 →")
+		c.typ("Frnt")
+		c.press("left", "left")
+		c.typ("o")
+		c.waitScreen("> Fro▌nt")
+		c.press("tab", "right", "right")
+		c.waitScreen("← Generic Z-Wave lock →", "Front")
+	})
+	t.Run("tag form", func(t *testing.T) {
+		t.Parallel()
+		c, _ := startAt(t)
+		goTags(c)
+		c.press("n")
+		c.waitScreen("Tag ID")
+		c.typ("77:234")
+		c.press("left", "left", "left")
+		c.typ("1")
+		c.waitScreen("> 77:1▌234")
+	})
+	t.Run("declarative form", func(t *testing.T) {
+		t.Parallel()
+		c, _ := startAccess(t)
+		c.press("p")
+		c.waitScreen("Access › Time profiles")
+		c.press("n")
+		c.waitScreen("Add a time profile", "Intervals")
+		c.typ("Lte shift")
+		c.press("home", "right")
+		c.typ("a")
+		c.press("end", "left", "left", "left", "left", "left", "right")
+		c.waitScreen("> Late s▌hift")
+	})
+	t.Run("filter line", func(t *testing.T) {
+		t.Parallel()
+		c, _ := wide(t)
+		c.press("/")
+		c.typ("Usr 1")
+		c.press("left", "left", "left")
+		c.typ("e")
+		c.waitScreen("/Use▌r 1  enter keep")
+	})
+}
