@@ -15,6 +15,7 @@ import (
 type scroller struct {
 	vp    viewport.Model
 	ready bool
+	toEnd bool // the next window shows the last lines
 }
 
 var scrollKeys = viewport.KeyMap{
@@ -51,6 +52,10 @@ func (s *scroller) window(lines []string, width, rows int) []string {
 	m.SetHeight(max(min(rows, len(lines)), 1))
 	m.SetContentLines(lines)
 	m.SetYOffset(m.YOffset()) // back in range when the lines got fewer
+	if s.toEnd {
+		m.GotoBottom()
+		s.toEnd = false
+	}
 	return strings.Split(m.View(), "\n")
 }
 

@@ -46,6 +46,7 @@ type whyDialog struct {
 	dec     *access.Decision
 	asked   string
 	pending bool
+	steps   scroller // a denial's reason is its last step: shown first
 }
 
 func newWhyDialog(s *peopleScreen, p store.Person) *whyDialog {
@@ -76,11 +77,15 @@ func (d *whyDialog) update(msg tea.Msg) (tea.Cmd, bool) {
 			return nil, false
 		}
 		d.dec, d.asked, d.err = &msg.dec, msg.asked, ""
+		d.steps.toEnd = true
 	case tea.PasteMsg:
 		if d.focus == wyAt {
 			d.at.paste(msg.Content)
 		}
 	case tea.KeyPressMsg:
+		if k := msg.String(); (k == "pgup" || k == "pgdown") && d.steps.key(msg) {
+			return nil, false // ↑/↓ move the focus here
+		}
 		var text *field
 		if d.focus == wyAt {
 			text = &d.at
@@ -225,10 +230,11 @@ func (d *whyDialog) view(width, height int) string {
 		body = append(body, "", verdict+"  "+t.Dim.Render(d.asked))
 		steps := stepLines(t, *d.dec, w)
 		// Frame, title, the fields and the verdict take the rest; a
-		// denial's reason is its last step, so the first ones give way.
+		// denial's reason is its last step, so the steps open at the end.
 		room := max(height-6-len(body), 2)
 		if len(steps) > room {
-			steps = append([]string{t.Dim.Render(fmt.Sprintf("… %d earlier steps (a taller terminal shows them)", len(steps)-room+1))}, steps[len(steps)-room+1:]...)
+			shown := d.steps.window(steps, w, room-1)
+			steps = append([]string{t.Dim.Render(d.steps.where() + " · pgup/pgdn scroll")}, shown...)
 		}
 		body = append(body, steps...)
 	default:
