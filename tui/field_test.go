@@ -206,6 +206,21 @@ func TestArrowsMoveInTextAndStillChoose(t *testing.T) {
 		c.press("end", "left", "left", "left", "left", "left", "right")
 		c.waitScreen("> Late s▌hift")
 	})
+	t.Run("who can open", func(t *testing.T) {
+		t.Parallel()
+		c, _ := startAccess(t)
+		c.press("d")
+		c.waitScreen("Access › Doors", "1-3 of 3")
+		c.pick("name:front")
+		c.press("w")
+		c.waitScreen("1 person can open it for both at 2026-05-13 16:24")
+		c.press("right") // the direction
+		c.waitScreen("1 person can open it for entry at 2026-05-13 16:24")
+		c.press("tab", "left", "left", "left", "backspace")
+		c.typ("8")
+		c.press("enter")
+		c.waitScreen("> 2026-05-13 18▌:24", "0 people can open it for entry at 2026-05-13 18:24")
+	})
 	t.Run("filter line", func(t *testing.T) {
 		t.Parallel()
 		c, _ := wide(t)
