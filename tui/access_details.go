@@ -16,12 +16,16 @@ type accessDetails struct {
 	s   *accessScreen
 	v   accessView
 	key string
+	sc  scroller
 }
 
 func (d *accessDetails) editing() bool { return false }
 func (d *accessDetails) dock() bool    { return true }
 
 func (d *accessDetails) update(msg tea.Msg) (tea.Cmd, bool) {
+	if d.sc.key(msg) {
+		return nil, false
+	}
 	return detailsKeyTry(d.s.c, msg, func() (string, bool) { return d.key, d.s.hasKey(d.v, d.key) },
 		func(string) []ActionID { return rowActions(d.v) },
 		func(id ActionID, key string) error { return d.s.availableFor(d.v, id, key) },
@@ -107,7 +111,7 @@ func (d *accessDetails) view(width, height int) string {
 	}
 	hints = append(hints, t.HintKey.Render("esc")+" close")
 	foot := []string{"", truncate(strings.Join(hints, "  "), w)}
-	return c.frame(title, w, append(dl.fit(height-8), foot...)...)
+	return c.frame(title, w, append(d.sc.fit(&dl, height-8), foot...)...)
 }
 
 // levelDetails writes every field of a level (002) into dl and returns

@@ -75,7 +75,7 @@ type App struct {
 	note      string
 
 	filtering bool
-	filterBuf string
+	filterBuf field
 
 	clock time.Time
 	// site is the site's clock (guardroom access timezone), which the
@@ -630,7 +630,8 @@ func (a *App) runAction(act Action) tea.Cmd {
 		return a.c.open(newPalette(a.c, a.screens, a.paletteRun))
 	case ActFilter:
 		if g != nil {
-			a.filtering, a.filterBuf = true, g.Query()
+			a.filtering = true
+			a.filterBuf.set(g.Query())
 		}
 		return nil
 	case ActNextTab:
@@ -747,23 +748,14 @@ func (a *App) filterKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case "esc":
 		a.filtering = false
-		a.filterBuf = ""
-	case "backspace":
-		if r := []rune(a.filterBuf); len(r) > 0 {
-			a.filterBuf = string(r[:len(r)-1])
-		}
-	case "ctrl+u":
-		a.filterBuf = ""
-	case "space":
-		a.filterBuf += " "
+		a.filterBuf.clear()
 	default:
-		if msg.Text == "" {
+		if !a.filterBuf.key(msg) {
 			return nil
 		}
-		a.filterBuf += msg.Text
 	}
 	if g != nil {
-		g.SetFilter(a.filterBuf)
+		g.SetFilter(a.filterBuf.String())
 	}
 	return nil
 }
@@ -1164,7 +1156,7 @@ func (a *App) body() string {
 
 func (a *App) footerLine() string {
 	if a.filtering {
-		line := "/" + a.filterBuf + "▌  enter keep · esc clear"
+		line := "/" + a.filterBuf.render(ansi.StringWidth(a.filterBuf.String())+1, true) + "  enter keep · esc clear"
 		if g := a.cur().table(); g != nil && g.FilterError() != "" {
 			line += "  · " + g.FilterError()
 		}

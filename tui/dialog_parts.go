@@ -202,7 +202,7 @@ func newReasonConfirm(c *common, title, message, verb string, run func(string) t
 	return &reasonConfirm{c: c, title: title, message: message, verb: verb, run: run}
 }
 
-func (d *reasonConfirm) editing() bool { return len(d.input.value) > 0 }
+func (d *reasonConfirm) editing() bool { return d.input.len() > 0 }
 
 func (d *reasonConfirm) update(msg tea.Msg) (tea.Cmd, bool) {
 	switch msg := msg.(type) {

@@ -56,7 +56,7 @@ func (d *confirm) requireTyped(text string) *confirm { d.typed = text; return d 
 // the wrong way round ("cancel job?  n/esc/enter keep it").
 func (d *confirm) keepLabel(text string) *confirm { d.keep = text; return d }
 
-func (d *confirm) editing() bool { return d.typed != "" && len(d.input.value) > 0 }
+func (d *confirm) editing() bool { return d.typed != "" && d.input.len() > 0 }
 
 func (d *confirm) update(msg tea.Msg) (tea.Cmd, bool) {
 	k, ok := msg.(tea.KeyPressMsg)
@@ -201,10 +201,9 @@ func (c *common) submitOp(ok string, fn func() error) tea.Cmd {
 // help lists every action of the screen with its keys, and for the ones
 // that cannot run now, the store's reason.
 type help struct {
-	c      *common
-	scr    screen
-	offset int
-	room   int // lines shown, from the last view
+	c   *common
+	scr screen
+	sc  scroller
 }
 
 func newHelp(c *common, s screen) *help { return &help{c: c, scr: s} }
@@ -212,21 +211,15 @@ func newHelp(c *common, s screen) *help { return &help{c: c, scr: s} }
 func (h *help) editing() bool { return false }
 
 func (h *help) update(msg tea.Msg) (tea.Cmd, bool) {
-	if k, ok := msg.(tea.KeyPressMsg); ok {
-		switch k.String() {
-		case "down", "j":
-			h.offset++
-		case "up", "k":
-			h.offset = max(h.offset-1, 0)
-		case "pgdown", "space":
-			h.offset += h.room
-		case "pgup":
-			h.offset = max(h.offset-h.room, 0)
-		default:
-			return nil, true
-		}
+	k, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		return nil, false
 	}
-	return nil, false
+	// The help has no other keys: j, k and space scroll too.
+	if alias, ok := map[string]rune{"j": tea.KeyDown, "k": tea.KeyUp, "space": tea.KeyPgDown}[k.String()]; ok {
+		k = tea.KeyPressMsg{Code: alias}
+	}
+	return nil, !h.sc.key(k)
 }
 
 // lines are the help's lines at width: each action's keys, then what it
@@ -290,20 +283,18 @@ func (h *help) lines(width int) []string {
 func (h *help) view(width, height int) string {
 	w := dialogWidth(width, 100)
 	lines := h.lines(w)
-	// The box and its blank margin leave the header's first line, the
-	// hints and the status line uncovered.
-	h.room = max(height-9, 3)
-	h.offset = min(h.offset, max(len(lines)-h.room, 0))
-	title := "Keys — any other key closes"
-	if len(lines) > h.room {
-		last := min(len(lines), h.offset+h.room)
-		title = fmt.Sprintf("Keys — lines %d-%d of %d, ↑/↓ pgup/pgdn scroll, any other key closes", h.offset+1, last, len(lines))
-	}
-	lines = lines[h.offset:min(len(lines), h.offset+h.room)]
 	for i, l := range lines {
 		lines[i] = ansi.Truncate(l, w, "…") // a word longer than the line
 	}
-	return h.c.frame(title, w, strings.Join(lines, "\n"))
+	// The box and its blank margin leave the header's first line, the
+	// hints and the status line uncovered.
+	room := max(height-9, 3)
+	shown := h.sc.window(lines, w, room)
+	title := "Keys — any other key closes"
+	if len(lines) > room {
+		title = "Keys — " + h.sc.where() + ", ↑/↓ pgup/pgdn scroll, any other key closes"
+	}
+	return h.c.frame(title, w, strings.Join(shown, "\n"))
 }
 
 // paletteCommand is what the command line resolved to.

@@ -574,9 +574,13 @@ func key(name string) tea.KeyPressMsg {
 	special := map[string]rune{
 		"enter": tea.KeyEnter, "esc": tea.KeyEscape, "tab": tea.KeyTab, "up": tea.KeyUp, "down": tea.KeyDown,
 		"left": tea.KeyLeft, "right": tea.KeyRight, "pgdown": tea.KeyPgDown, "pgup": tea.KeyPgUp,
-		"home": tea.KeyHome, "end": tea.KeyEnd, "backspace": tea.KeyBackspace,
+		"home": tea.KeyHome, "end": tea.KeyEnd, "backspace": tea.KeyBackspace, "delete": tea.KeyDelete,
 	}
 	switch {
+	case strings.HasPrefix(name, "alt+"):
+		k := key(name[4:])
+		k.Mod, k.Text = k.Mod|tea.ModAlt, ""
+		return k
 	case name == "space":
 		return tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
 	case name == "shift+tab":

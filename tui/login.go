@@ -127,7 +127,7 @@ func (l *login) keyOnly() bool { return l.via == "ssh" }
 
 // editing: what the operator typed would be lost.
 func (l *login) editing() bool {
-	return len(l.password.value)+len(l.code.value) > 0 || l.pw.editing()
+	return l.password.len()+l.code.len() > 0 || l.pw.editing()
 }
 
 // advance moves to the actor's next step, or ends the login.

@@ -429,17 +429,6 @@ func (d *detailLines) add(k, v string, tone grid.Tone) {
 	}
 }
 
-// fit cuts the lines above the actions so the dock stays above the
-// footer: it opens at line 2, and frame, title, actions and the closing
-// hint take the rest.
-func (d *detailLines) fit(room int) []string {
-	if len(d.lines) <= room {
-		return d.lines
-	}
-	room = max(room, 1)
-	return append(slices.Clone(d.lines[:room-1]), d.t.Dim.Render("… a taller terminal shows the rest"))
-}
-
 // opDetailActions are an operator's actions offered in the details.
 var opDetailActions = []ActionID{ActOpReactivate, ActOpUnlock, ActOpEdit, ActOpSuspend, ActOpExpire,
 	ActOpResetPassword, ActOpReset2FA, ActOpAddKey, ActOpRemoveKey, ActOpRemove}
@@ -449,6 +438,7 @@ var opDetailActions = []ActionID{ActOpReactivate, ActOpUnlock, ActOpEdit, ActOpS
 type opDetails struct {
 	s        *operatorsScreen
 	username string
+	sc       scroller
 }
 
 func (d *opDetails) editing() bool { return false }
@@ -457,6 +447,9 @@ func (d *opDetails) editing() bool { return false }
 func (d *opDetails) dock() bool { return true }
 
 func (d *opDetails) update(msg tea.Msg) (tea.Cmd, bool) {
+	if d.sc.key(msg) {
+		return nil, false
+	}
 	return detailsKeyTry(d.s.c, msg, func() (opRow, bool) { return d.s.row(d.username) },
 		func(opRow) []ActionID { return opDetailActions }, d.s.availableFor, d.s.tryOperator, d.s.runFor)
 }
@@ -572,7 +565,7 @@ func (d *opDetails) view(width, height int) string {
 	// The dock opens at line 2; frame, title, the blank line, the flow
 	// and the closing hint must stay above the footer's three lines.
 	room := height - 2 - 4 - 3 - 2 - len(flow)
-	info := dl.fit(room)
+	info := d.sc.fit(&dl, room)
 	reasons := room - len(info)
 	lines := append(append(slices.Clone(info), ""), actionFlow(c, opDetailActions, avail, w, reasons)...)
 	lines = append(lines, t.Dim.Render("esc closes · ? on the grid explains every key"))
@@ -590,12 +583,16 @@ var roleDetailActions = []ActionID{ActRoleEdit, ActRole2FA, ActRoleRemove}
 type roleDetails struct {
 	s    *operatorsScreen
 	name string
+	sc   scroller
 }
 
 func (d *roleDetails) editing() bool { return false }
 func (d *roleDetails) dock() bool    { return true }
 
 func (d *roleDetails) update(msg tea.Msg) (tea.Cmd, bool) {
+	if d.sc.key(msg) {
+		return nil, false
+	}
 	return detailsKeyTry(d.s.c, msg, func() (roleRow, bool) { return d.s.role(d.name) },
 		func(roleRow) []ActionID { return roleDetailActions }, d.s.roleAvailable, d.s.tryRole, d.s.runRole)
 }
@@ -635,7 +632,7 @@ func (d *roleDetails) view(width, height int) string {
 	avail := func(id ActionID) error { return s.roleAvailable(id, r) }
 	flow := actionFlow(c, roleDetailActions, avail, w, 0)
 	room := height - 2 - 4 - 3 - 2 - len(flow)
-	info := dl.fit(room)
+	info := d.sc.fit(&dl, room)
 	lines := append(append(slices.Clone(info), ""), actionFlow(c, roleDetailActions, avail, w, room-len(info))...)
 	lines = append(lines, t.Dim.Render("esc closes"))
 	for i, l := range lines {

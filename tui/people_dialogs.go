@@ -590,12 +590,16 @@ var personDetailActions = []ActionID{ActPersonEdit, ActPersonIdent, ActPersonPoo
 type personDetails struct {
 	s  *peopleScreen
 	id uint64
+	sc scroller
 }
 
 func (d *personDetails) editing() bool { return false }
 func (d *personDetails) dock() bool    { return true }
 
 func (d *personDetails) update(msg tea.Msg) (tea.Cmd, bool) {
+	if d.sc.key(msg) {
+		return nil, false
+	}
 	return detailsKeyTry(d.s.c, msg, func() (personRow, bool) { return d.s.row(d.id) },
 		func(personRow) []ActionID { return personDetailActions }, d.s.availableFor, d.s.tryPerson, d.s.runFor)
 }
@@ -692,7 +696,7 @@ func (d *personDetails) view(width, height int) string {
 	avail := func(id ActionID) error { return s.availableFor(id, r) }
 	flow := actionFlow(c, personDetailActions, avail, w, 0)
 	room := height - 2 - 4 - 3 - 2 - len(flow)
-	info := dl.fit(room)
+	info := d.sc.fit(&dl, room)
 	lines := append(append(slices.Clone(info), ""), actionFlow(c, personDetailActions, avail, w, room-len(info))...)
 	lines = append(lines, t.Dim.Render("esc closes · ? on the grid explains every key"))
 	for i, l := range lines {

@@ -85,7 +85,7 @@ func (a *App) openShell(actor store.Actor) {
 	a.login = nil
 	a.screens = newScreens(a.c)
 	a.stale = make([]bool, len(a.screens))
-	a.active, a.modals, a.filtering, a.filterBuf = 0, nil, false, ""
+	a.active, a.modals, a.filtering, a.filterBuf = 0, nil, false, field{}
 	a.resize()
 	a.sync, a.locks, a.notices = store.SyncCounts{}, store.LockAlerts{}, nil
 	a.status, a.statusErr, a.note = "", false, ""

@@ -252,7 +252,7 @@ func newCodeEntry(s *usersScreen, u store.PanelUser) *codeEntry {
 	return d
 }
 
-func (d *codeEntry) editing() bool { return len(d.first.value)+len(d.again.value) > 0 }
+func (d *codeEntry) editing() bool { return d.first.len()+d.again.len() > 0 }
 
 func (d *codeEntry) wipe() {
 	d.first.clear()

@@ -34,6 +34,7 @@ type whyDialog struct {
 	dec     *access.Decision
 	asked   string
 	pending bool
+	steps   scroller // a denial's reason is its last step: shown first
 }
 
 func newWhyDialog(s *peopleScreen, p store.Person) *whyDialog {
@@ -101,7 +102,11 @@ func (d *whyDialog) update(msg tea.Msg) (tea.Cmd, bool) {
 			return nil, false
 		}
 		d.dec, d.asked, d.err = &msg.dec, msg.asked, ""
+		d.steps.toEnd = true
 		return nil, false
+	}
+	if k, ok := msg.(tea.KeyPressMsg); ok && (k.String() == "pgup" || k.String() == "pgdown") && d.steps.key(k) {
+		return nil, false // ↑/↓ move the focus here
 	}
 	return d.form.update(msg)
 }
@@ -201,10 +206,11 @@ func (d *whyDialog) view(width, height int) string {
 		body = append(body, "", verdict+"  "+t.Dim.Render(d.asked))
 		steps := stepLines(t, *d.dec, w)
 		// Frame, title, the fields and the verdict take the rest; a
-		// denial's reason is its last step, so the first ones give way.
+		// denial's reason is its last step, so the steps open at the end.
 		room := max(height-6-len(body), 2)
 		if len(steps) > room {
-			steps = append([]string{t.Dim.Render(fmt.Sprintf("… %d earlier steps (a taller terminal shows them)", len(steps)-room+1))}, steps[len(steps)-room+1:]...)
+			shown := d.steps.window(steps, w, room-1)
+			steps = append([]string{t.Dim.Render(d.steps.where() + " · pgup/pgdn scroll")}, shown...)
 		}
 		body = append(body, steps...)
 	default:
