@@ -1,0 +1,153 @@
+package tui
+
+import (
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+)
+
+// clipboard presses key on the synchronous App and returns the text of
+// the tea.SetClipboard its Cmd carries ("" when none), running the
+// Cmd's other messages as the program would.
+func (s *syncApp) clipboard(k string) string {
+	s.tb.Helper()
+	_, cmd := s.a.Update(key(k))
+	var got []string
+	var walk func(tea.Cmd)
+	walk = func(cmd tea.Cmd) {
+		if cmd == nil {
+			return
+		}
+		msg := cmd()
+		inner := msg
+		if em, ok := msg.(epochMsg); ok {
+			inner = em.msg
+		}
+		if batch, ok := inner.(tea.BatchMsg); ok {
+			for _, c := range batch {
+				walk(c)
+			}
+			return
+		}
+		if text, ok := clipboardText(inner); ok {
+			got = append(got, text)
+			return
+		}
+		s.run(func() tea.Msg { return msg })
+	}
+	walk(cmd)
+	if len(got) > 1 {
+		s.tb.Fatalf("%q set the clipboard %d times: %q", k, len(got), got)
+	}
+	return strings.Join(got, "")
+}
+
+// clipboardText reads a tea.SetClipboard message: its type is Bubble
+// Tea's own, a string, so it is told by being equal to one made with the
+// same text.
+func clipboardText(msg tea.Msg) (string, bool) {
+	v := reflect.ValueOf(msg)
+	if v.Kind() != reflect.String || tea.SetClipboard(v.String())() != msg {
+		return "", false
+	}
+	return v.String(), true
+}
+
+// Pressing y copies the selected row's identifier with OSC 52 and says
+// what it copied; with nothing to copy, it copies nothing and says why.
+func TestCopy(t *testing.T) {
+	t.Parallel()
+	f := builtFixture(t)
+	ps := addPeople(t, f)
+	job := strconv.FormatUint(f.user(t, 7).Sync.Job, 10)
+	for _, tc := range []struct {
+		name string
+		// steps from the Panels screen, first row selected: keys, and
+		// text to type (more than one character, not a key's name)
+		steps  []string
+		want   string // on the clipboard; "" for nothing
+		status string // the status line
+	}{
+		{"panel IMEI", nil, mainIMEI, "copied IMEI " + mainIMEI},
+		{"tag", []string{"5"}, tagKeypad, "copied tag " + tagKeypad},
+		{"lock", []string{"4"}, strconv.FormatUint(f.lock.ID, 10), "copied lock " + strconv.FormatUint(f.lock.ID, 10)},
+		{"account email", []string{"6"}, emailActive, "copied email " + emailActive},
+		{"log entry", []string{"7", "G"}, "1", "copied log entry 1"},
+		{"operator", []string{"8"}, "admin", "copied operator admin"},
+		{"role", []string{"8", "r"}, "Guard", "copied role Guard"},
+		{"person's card", []string{"9"}, almaCard, "copied card " + almaCard},
+		{"person without identifiers", []string{"9", "/", "Cara", "enter"}, strconv.FormatUint(ps.cara.ID, 10), "copied person " + strconv.FormatUint(ps.cara.ID, 10)},
+		{"panel user's job", []string{"2", "#", "7", "enter"}, job, "copied job " + job},
+		{"panel user without a job", []string{"2", "#", "5", "enter"}, "", "copy: panel user 5 has no job in the outbox: nothing to copy"},
+		{"no row", []string{"6", "/", "nobody-here", "enter"}, "", "copy: no account selected: nothing to copy"},
+		{"no identifier on the screen", []string{"0"}, "", "copy: the Access screen has no identifier to copy"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSyncApp(t, f, f.admin, "dark", 120, 40)
+			for _, k := range tc.steps {
+				if len(k) > 1 && k != "enter" {
+					s.typ(k)
+				} else {
+					s.press(k)
+				}
+			}
+			if got := s.clipboard("y"); got != tc.want {
+				t.Errorf("clipboard %q, want %q", got, tc.want)
+			}
+			if got := s.a.statusText(); got != tc.status {
+				t.Errorf("status %q, want %q", got, tc.status)
+			}
+		})
+	}
+}
+
+// In a second-factor enrolment, y copies the otpauth URI (the secret
+// travels to the authenticator that way); the status line and the dialog
+// say so without showing it. Digits still go to the code field.
+func TestCopyEnrolmentURI(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	activate(t, f, "sue", goodPassword)
+	s := newSyncApp(t, f, must(f.s.Login("sue", goodPassword, "test", "")), "dark", 100, 40) // no room for the QR code
+	s.press("ctrl+t")
+	s.waitScreen("Enrol a second factor", "copies it")
+	d, ok := s.a.modals[len(s.a.modals)-1].(*enrolDialog)
+	if !ok {
+		t.Fatalf("the top dialog is %T", s.a.modals[len(s.a.modals)-1])
+	}
+	uri := d.e.key.URI
+	if !strings.HasPrefix(uri, "otpauth://totp/") {
+		t.Fatalf("URI %q", uri)
+	}
+	if got := s.clipboard("y"); got != uri {
+		t.Errorf("clipboard %q, want the URI %q", got, uri)
+	}
+	s.waitScreen("Copied to the clipboard: paste it into your authenticator app")
+	if got := s.a.statusText(); got != "copied the key URI" || strings.Contains(got, d.e.key.Secret) {
+		t.Errorf("status %q", got)
+	}
+	s.typ("12")
+	if got := d.e.code.String(); got != "12" {
+		t.Errorf("code field %q after typing 12", got)
+	}
+}
+
+// A confirmation's y still confirms: the dialog has every key first.
+func TestCopyKeyConfirms(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	s := newSyncApp(t, f, f.admin, "dark", 120, 40)
+	goUsers(s)
+	goSlot(s, 7)
+	s.press("x")
+	s.waitScreen("Disable panel user 7 (Courier)?", "y disable")
+	if got := s.clipboard("y"); got != "" {
+		t.Errorf("the confirmation's y copied %q", got)
+	}
+	if f.user(t, 7).CodeSet {
+		t.Error("y did not disable panel user 7")
+	}
+}
