@@ -56,5 +56,11 @@ fuzz:
 	  done; \
 	done
 
+# Draws the README's pictures (docs/pictures/*.svg) from the styled golden
+# screens; run it after `go test ./tui -run TestScreens -update`.
+.PHONY: pictures
+pictures:
+	$(GO) run ./cmd/internal/pictures
+
 clean:
 	rm -rf bin $(DEMO)

@@ -109,11 +109,12 @@ func TestScreens(t *testing.T) {
 				for _, theme := range []string{"dark", "light"} {
 					t.Run(fmt.Sprintf("%dx%d-%s", sz.w, sz.h, theme), func(t *testing.T) {
 						t.Parallel()
-						c := start(t, f, consoleOpts{w: sz.w, h: sz.h, theme: theme})
+						c := start(t, f, consoleOpts{w: sz.w, h: sz.h, theme: theme, profile: screenProfile(t)})
 						sc.open(c)
 						lines := c.settled()
 						checkFrame(t, lines, sz.w, sz.h)
 						goldenScreen(t, strings.Join(lines, "\n"))
+						c.goldenStyled(t)
 					})
 				}
 			}
@@ -125,7 +126,15 @@ func TestScreens(t *testing.T) {
 // golden never catches a frame half drawn.
 func (c *console) settled() []string {
 	c.t.Helper()
-	prev := c.screen()
+	scr := c.settle(c.screen)
+	c.checkSecrets(scr)
+	return strings.Split(scr, "\n")
+}
+
+// settle returns frame() once it has stopped changing.
+func (c *console) settle(frame func() string) string {
+	c.t.Helper()
+	prev := frame()
 	same := 0
 	deadline := time.Now().Add(5 * time.Second)
 	for same < 8 {
@@ -133,15 +142,14 @@ func (c *console) settled() []string {
 			c.t.Fatalf("the screen never settled:\n%s", frameDump(prev))
 		}
 		time.Sleep(10 * time.Millisecond)
-		cur := c.screen()
+		cur := frame()
 		if cur == prev {
 			same++
 		} else {
 			prev, same = cur, 0
 		}
 	}
-	c.checkSecrets(prev)
-	return strings.Split(prev, "\n")
+	return prev
 }
 
 // checkFrame checks that the emulator shows the frame the app drew and
