@@ -7,6 +7,9 @@ import (
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/guardroom/guardroom/store"
 )
 
 // clipboard presses key on the synchronous App and returns the text of
@@ -104,34 +107,47 @@ func TestCopy(t *testing.T) {
 	}
 }
 
-// In a second-factor enrolment, y copies the otpauth URI (the secret
-// travels to the authenticator that way); the status line and the dialog
-// say so without showing it. Digits still go to the code field.
+// In a second-factor enrolment, from the shell (ctrl+t) or at the login
+// a role requires it, y copies the otpauth URI (the secret travels to the
+// authenticator that way); the enrolment says so without showing it, and
+// digits still go to the code field.
 func TestCopyEnrolmentURI(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
+	check(t, f.s.UpdateRole(f.admin, store.Role{Name: store.RoleInstaller, Require2FA: true}))
 	activate(t, f, "sue", goodPassword)
-	s := newSyncApp(t, f, must(f.s.Login("sue", goodPassword, "test", "")), "dark", 100, 40) // no room for the QR code
-	s.press("ctrl+t")
-	s.waitScreen("Enrol a second factor", "copies it")
-	d, ok := s.a.modals[len(s.a.modals)-1].(*enrolDialog)
-	if !ok {
-		t.Fatalf("the top dialog is %T", s.a.modals[len(s.a.modals)-1])
-	}
-	uri := d.e.key.URI
-	if !strings.HasPrefix(uri, "otpauth://totp/") {
-		t.Fatalf("URI %q", uri)
-	}
-	if got := s.clipboard("y"); got != uri {
-		t.Errorf("clipboard %q, want the URI %q", got, uri)
-	}
-	s.waitScreen("Copied to the clipboard: paste it into your authenticator app")
-	if got := s.a.statusText(); got != "copied the key URI" || strings.Contains(got, d.e.key.Secret) {
-		t.Errorf("status %q", got)
-	}
-	s.typ("12")
-	if got := d.e.code.String(); got != "12" {
-		t.Errorf("code field %q after typing 12", got)
+	activate(t, f, "ivan", goodPassword)
+	for _, tc := range []struct {
+		name, user string
+		open       func(s *syncApp)
+		enrolment  func(s *syncApp) *enrolment
+		status     string // the status line after the copy ("": the login's has none)
+	}{
+		{"shell", "sue", func(s *syncApp) { s.press("ctrl+t") },
+			func(s *syncApp) *enrolment { return &s.a.modals[len(s.a.modals)-1].(*enrolDialog).e }, "copied the key URI"},
+		{"login", "ivan", func(s *syncApp) { s.run(s.a.initCmd) },
+			func(s *syncApp) *enrolment { return &s.a.login.enrol }, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSyncApp(t, f, must(f.s.Login(tc.user, goodPassword, "test", "")), "dark", 100, 40) // no room for the QR code
+			tc.open(s)
+			s.waitScreen("second factor", "copies it")
+			e := tc.enrolment(s)
+			if !strings.HasPrefix(e.key.URI, "otpauth://totp/") {
+				t.Fatalf("URI %q", e.key.URI)
+			}
+			if got := s.clipboard("y"); got != e.key.URI {
+				t.Errorf("clipboard %q, want the URI %q", got, e.key.URI)
+			}
+			s.waitScreen("Copied to the clipboard: paste it into your authenticator app")
+			if got := s.a.statusText(); tc.status != "" && got != tc.status || strings.Contains(got, e.key.Secret) {
+				t.Errorf("status %q, want %q", got, tc.status)
+			}
+			s.typ("12")
+			if got := e.code.String(); got != "12" {
+				t.Errorf("code field %q after typing 12", got)
+			}
+		})
 	}
 }
 
@@ -149,5 +165,25 @@ func TestCopyKeyConfirms(t *testing.T) {
 	}
 	if f.user(t, 7).CodeSet {
 		t.Error("y did not disable panel user 7")
+	}
+}
+
+// The help lists y everywhere, with why when there is nothing to copy;
+// a screen's action remapped to y clashes with it.
+func TestCopyInHelpAndKeys(t *testing.T) {
+	t.Parallel()
+	f := builtFixture(t)
+	s := newSyncApp(t, f, f.admin, "dark", 120, 40)
+	help := func() string { return flat(ansi.Strip(strings.Join(newHelp(s.a.c, s.a.cur()).lines(120), "\n"))) }
+	s.press("5")
+	if h := help(); !strings.Contains(h, "y copy Copy the selected row's identifier to the clipboard") {
+		t.Errorf("the Tags help does not offer y:\n%s", h)
+	}
+	s.press("0")
+	if h := help(); !strings.Contains(h, "y copy — unavailable: the Access screen has no identifier to copy") {
+		t.Errorf("the Access help does not say why y copies nothing:\n%s", h)
+	}
+	if err := CheckKeys(map[string][]string{"tag.free": {"y"}}); err == nil || !strings.Contains(err.Error(), `"y" is bound to both copy and tag.free`) {
+		t.Errorf("tag.free remapped to y: %v", err)
 	}
 }
