@@ -220,7 +220,7 @@ var registry = []Action{
 	{ID: "screen.people", Keys: []string{"9"}, Short: "people", Long: "People who open doors: their identifiers, access groups and levels, and why a door opens for them or not."},
 	{ID: "screen.access", Keys: []string{"0"}, Short: "access", Long: "Access rules: access levels, time profiles, doors and door groups, access groups."},
 
-	{ID: ActCopy, Keys: []string{"y"}, Short: "copy", Long: "Copy the selected row's identifier to the clipboard (OSC 52, over SSH too): the tag ID, job number, card, IMEI or address, lock ID, email, operator, log entry number; in a second-factor enrolment, the key URI."},
+	{ID: ActCopy, Keys: []string{"y"}, Short: "copy", Long: "Copy the selected row's identifier to the clipboard (OSC 52, over SSH too): the tag ID, job number (Users, Partitions, a job's keypad steps), card, IMEI or address, lock ID, email, operator, log entry number; in a second-factor enrolment, the key URI."},
 
 	{ID: ActOpen, Keys: []string{"enter"}, Short: "open", Long: "Open the selected row: a panel's users, a user's or an entry's details."},
 

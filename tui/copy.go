@@ -43,8 +43,12 @@ func (a *App) copyRow() tea.Cmd {
 		a.setStatus(a.c.keys.action(ActCopy).Short+": "+errText(err), true)
 		return nil
 	}
-	a.setStatus(c.status(), false)
-	return tea.SetClipboard(c.text)
+	return c.copy()
+}
+
+// copy sets the clipboard and says what was copied.
+func (c clip) copy() tea.Cmd {
+	return tea.Batch(tea.SetClipboard(c.text), func() tea.Msg { return opDoneMsg{ok: c.status()} })
 }
 
 // selectedClip is the clip of a list screen's selected row.

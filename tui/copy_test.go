@@ -187,3 +187,22 @@ func TestCopyInHelpAndKeys(t *testing.T) {
 		t.Errorf("tag.free remapped to y: %v", err)
 	}
 }
+
+// The keypad steps of a job offer y too: the job's number.
+func TestCopyInKeypadSteps(t *testing.T) {
+	t.Parallel()
+	f := syncFixture(t)
+	s := newSyncApp(t, f, f.admin, "dark", 120, 40)
+	goUsers(s)
+	goSlot(s, 11)
+	s.press("K")
+	s.waitScreen("Keypad steps — job", "y copy")
+	job := strconv.FormatUint(f.user(t, 11).Sync.Job, 10)
+	if got := s.clipboard("y"); got != job {
+		t.Errorf("clipboard %q, want job %s", got, job)
+	}
+	if got := s.a.statusText(); got != "copied job "+job {
+		t.Errorf("status %q", got)
+	}
+	s.waitScreen("Keypad steps — job " + job)
+}
