@@ -150,8 +150,8 @@ func (s *peopleScreen) clip() (clip, error) {
 
 // copyURI answers the copy key in a second-factor enrolment: the otpauth
 // URI goes to the clipboard, for the authenticator app or password
-// manager. The URI holds the secret, so only the enrolment's own note
-// says it was copied; no status line, no log.
+// manager. The URI holds the secret: the enrolment's note and the status
+// line say only that it was copied, and nothing logs it.
 func (e *enrolment) copyURI(keys keymap, msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	if e.codes != nil || e.key.URI == "" || !slices.Contains(keys.action(ActCopy).Keys, msg.String()) {
 		return nil, false
