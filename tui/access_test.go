@@ -445,7 +445,7 @@ func goldenScreenCases(t *testing.T, f *fixture, cases []screenCase, ready func(
 				for _, theme := range []string{"dark", "light"} {
 					t.Run(fmt.Sprintf("%dx%d-%s", sz.w, sz.h, theme), func(t *testing.T) {
 						t.Parallel()
-						c := start(t, f, consoleOpts{w: sz.w, h: sz.h, theme: theme, profile: screenProfile(t)})
+						c := start(t, f, consoleOpts{w: sz.w, h: sz.h, theme: theme})
 						if ready != nil {
 							ready(c)
 						}
@@ -453,7 +453,7 @@ func goldenScreenCases(t *testing.T, f *fixture, cases []screenCase, ready func(
 						lines := c.settled()
 						checkFrame(t, lines, sz.w, sz.h)
 						goldenScreen(t, strings.Join(lines, "\n"))
-						c.goldenStyled(t)
+						goldenStyled(t, f, sc, theme, sz.w, lines)
 					})
 				}
 			}

@@ -109,12 +109,12 @@ func TestScreens(t *testing.T) {
 				for _, theme := range []string{"dark", "light"} {
 					t.Run(fmt.Sprintf("%dx%d-%s", sz.w, sz.h, theme), func(t *testing.T) {
 						t.Parallel()
-						c := start(t, f, consoleOpts{w: sz.w, h: sz.h, theme: theme, profile: screenProfile(t)})
+						c := start(t, f, consoleOpts{w: sz.w, h: sz.h, theme: theme})
 						sc.open(c)
 						lines := c.settled()
 						checkFrame(t, lines, sz.w, sz.h)
 						goldenScreen(t, strings.Join(lines, "\n"))
-						c.goldenStyled(t)
+						goldenStyled(t, f, sc, theme, sz.w, lines)
 					})
 				}
 			}
@@ -126,15 +126,7 @@ func TestScreens(t *testing.T) {
 // golden never catches a frame half drawn.
 func (c *console) settled() []string {
 	c.t.Helper()
-	scr := c.settle(c.screen)
-	c.checkSecrets(scr)
-	return strings.Split(scr, "\n")
-}
-
-// settle returns frame() once it has stopped changing.
-func (c *console) settle(frame func() string) string {
-	c.t.Helper()
-	prev := frame()
+	prev := c.screen()
 	same := 0
 	deadline := time.Now().Add(5 * time.Second)
 	for same < 8 {
@@ -142,14 +134,15 @@ func (c *console) settle(frame func() string) string {
 			c.t.Fatalf("the screen never settled:\n%s", frameDump(prev))
 		}
 		time.Sleep(10 * time.Millisecond)
-		cur := frame()
+		cur := c.screen()
 		if cur == prev {
 			same++
 		} else {
 			prev, same = cur, 0
 		}
 	}
-	return prev
+	c.checkSecrets(prev)
+	return strings.Split(prev, "\n")
 }
 
 // checkFrame checks that the emulator shows the frame the app drew and
