@@ -82,5 +82,11 @@ install: build
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/guardroom $(DESTDIR)$(MANDIR)/man1/guardroom.1 $(DESTDIR)$(BASHCOMPDIR)/guardroom $(DESTDIR)$(ZSHCOMPDIR)/_guardroom $(DESTDIR)$(FISHCOMPDIR)/guardroom.fish
 
+# Draws the README's pictures (docs/pictures/*.svg) from the styled golden
+# screens; run it after `go test ./tui -run TestScreens -update`.
+.PHONY: pictures
+pictures:
+	$(GO) run ./cmd/internal/pictures
+
 clean:
 	rm -rf bin $(DEMO)

@@ -453,6 +453,7 @@ func goldenScreenCases(t *testing.T, f *fixture, cases []screenCase, ready func(
 						lines := c.settled()
 						checkFrame(t, lines, sz.w, sz.h)
 						goldenScreen(t, strings.Join(lines, "\n"))
+						goldenStyled(t, f, sc, theme, sz.w, lines)
 					})
 				}
 			}

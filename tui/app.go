@@ -647,6 +647,8 @@ func (a *App) runAction(act Action) tea.Cmd {
 		return beginEnrol(a.c.st, a.c.actor)
 	case ActLogout:
 		return a.c.open(newLogoutConfirm(a.c))
+	case ActCopy:
+		return a.copyRow()
 	case ActNotices:
 		if len(a.notices) == 0 {
 			a.setStatus("no security notices", false)
@@ -1211,6 +1213,10 @@ func (a *App) hints() string {
 		if !add(id, err != nil) {
 			break
 		}
+	}
+	if _, ok := scr.(copier); ok {
+		_, err := clipOf(scr)
+		add(ActCopy, err != nil)
 	}
 	add(ActFilter, false)
 	parts = append(parts, t.HintKey.Render("?")+" "+t.Footer.Render("help"))

@@ -244,10 +244,15 @@ func (h *help) lines(width int) []string {
 			}
 			keys = fmt.Sprintf("%-*s ", keyCol, keys)
 			text, style, keyStyle := a.Long, t.Cell, t.Cell
-			if a.Scope != "" && !isDialogScope(a.Scope) {
-				if err := h.scr.available(id); err != nil {
-					text, style, keyStyle = a.Short+" — unavailable: "+errText(err), t.Dim, t.HintDisabled
-				}
+			var err error
+			switch {
+			case id == ActCopy:
+				_, err = clipOf(h.scr)
+			case a.Scope != "" && !isDialogScope(a.Scope):
+				err = h.scr.available(id)
+			}
+			if err != nil {
+				text, style, keyStyle = a.Short+" — unavailable: "+errText(err), t.Dim, t.HintDisabled
 			}
 			for i, l := range strings.Split(wrap(text, textW), "\n") {
 				if i == 0 {

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
@@ -130,11 +131,13 @@ func (d *keypadSteps) update(msg tea.Msg) (tea.Cmd, bool) {
 		case "up", "k":
 			d.offset = max(d.offset-1, 0)
 		}
-		act, ok := c.keys.lookupAmong([]ActionID{ActKeypadConfirm, ActKeypadCancel}, msg.String())
+		act, ok := c.keys.lookupAmong([]ActionID{ActKeypadConfirm, ActKeypadCancel, ActCopy}, msg.String())
 		if !ok {
 			return nil, false
 		}
 		switch act.ID {
+		case ActCopy:
+			return clip{"job", strconv.FormatUint(d.seq, 10)}.copy(), false
 		case ActKeypadConfirm:
 			if !d.job.Waiting() {
 				d.err = fmt.Sprintf("job %d does not wait for keypad steps: nothing to confirm", d.seq)
@@ -184,7 +187,7 @@ func (d *keypadSteps) view(width, height int) string {
 	if d.err != "" {
 		foot = append(foot, t.StatusError.Render(wrap(d.err, w)))
 	}
-	keys := dialogHints(d.c, ActKeypadConfirm, ActKeypadCancel) + t.HintKey.Render("esc") + " close"
+	keys := dialogHints(d.c, ActKeypadConfirm, ActKeypadCancel, ActCopy) + t.HintKey.Render("esc") + " close"
 	// Long step lists scroll; the note and the keys always show.
 	room := max(height-6-len(head)-len(foot)-2, 3)
 	if len(steps) > room {

@@ -168,7 +168,7 @@ func (l *login) update(msg tea.Msg) tea.Cmd {
 			l.err = errText(msg.err)
 			return nil
 		}
-		l.enrol = newEnrolment(l.actor.Name(), roleNeeds2FA, msg)
+		l.enrol = newEnrolment(l.actor.Name(), roleNeeds2FA, l.c.keys, msg)
 	case enrolDoneMsg:
 		l.busy = false
 		if msg.err != nil {
@@ -269,6 +269,9 @@ func (l *login) key(msg tea.KeyPressMsg) tea.Cmd {
 			}
 			l.busy = true
 			return confirmEnrol(l.c.st, l.actor, code)
+		}
+		if cmd, ok := l.enrol.copyURI(l.c.keys, msg); ok {
+			return cmd
 		}
 		if l.enrol.code.key(msg) {
 			l.enrol.err = ""

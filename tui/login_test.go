@@ -484,11 +484,9 @@ func TestSelfServiceInTheShell(t *testing.T) {
 
 	// The actions are in the help and the palette.
 	c.press("?")
-	c.waitScreen("Keys —")
-	for range 40 {
-		c.press("down")
+	for _, text := range []string{"Everywhere", "ctrl+p me.password", "ctrl+t me.second-factor", "! me.notices", "ctrl+d me.logout"} {
+		c.helpShows(text)
 	}
-	c.waitScreen("Everywhere", "ctrl+p", "me.password", "ctrl+t", "me.second-factor", "ctrl+d", "me.logout", "me.notices")
 	c.press("esc")
 	c.waitGone("Keys —")
 	c.press(":")

@@ -140,7 +140,7 @@ func TestKeypadStepsConfirmed(t *testing.T) {
 		"3. Enter the slot number 0020 (on an LCD keypad you can also scroll to it with [<] [>] and press [*])",
 		"5. Press [#] to leave",
 		"guardroom does not show codes: key in the code you typed.",
-		"c confirm done   x cancel job   esc close")
+		"c confirm done   x cancel job   y copy   esc close")
 	c.press("c")
 	c.waitScreen(fmt.Sprintf("Keyed in job %d at the panel?", seq), "y confirm done   n/esc/enter not yet")
 	c.press("n")
@@ -415,7 +415,7 @@ func TestKeypadStepsKeysRemapped(t *testing.T) {
 	goSlot(c, 20)
 	c.waitRow(20, "keypad steps")
 	c.press("K")
-	c.waitScreen(fmt.Sprintf("Keypad steps — job %d", seq), "D confirm done   x cancel job   esc close")
+	c.waitScreen(fmt.Sprintf("Keypad steps — job %d", seq), "D confirm done   x cancel job   y copy   esc close")
 	// c no longer confirms: esc after it closes the steps, not a confirmation.
 	c.press("c", "esc")
 	c.waitGone("Keypad steps —")

@@ -114,6 +114,7 @@ func TestScreens(t *testing.T) {
 						lines := c.settled()
 						checkFrame(t, lines, sz.w, sz.h)
 						goldenScreen(t, strings.Join(lines, "\n"))
+						goldenStyled(t, f, sc, theme, sz.w, lines)
 					})
 				}
 			}

@@ -193,10 +193,14 @@ type enrolment struct {
 	code  field
 	codes []string // set once confirmed
 	err   string
+	// copyKey is the key that copies the URI (copyURI); copied: it did.
+	copyKey string
+	copied  bool
 }
 
-func newEnrolment(user, intro string, m enrolKeyMsg) enrolment {
-	return enrolment{user: user, intro: intro, key: m.key, qr: m.qr, qrW: m.qrW, code: field{accept: digitsOnly, limit: 6}}
+func newEnrolment(user, intro string, keys keymap, m enrolKeyMsg) enrolment {
+	return enrolment{user: user, intro: intro, key: m.key, qr: m.qr, qrW: m.qrW, code: field{accept: digitsOnly, limit: 6},
+		copyKey: keys.keyLabel(ActCopy)}
 }
 
 // Layout of the enrolment beside its QR code: the text column's width,
@@ -255,9 +259,12 @@ func (e *enrolment) textLines(t themeStyles, width int, now time.Time, withQR bo
 	if noQR != "" {
 		out = append(out, t.Warn.Render(wrap(noQR, width)), "")
 	}
-	out = append(out, t.Label.Render("Key URI (for a password manager):"))
+	out = append(out, t.Label.Render(wrap("Key URI (for a password manager; "+e.copyKey+" copies it):", width)))
 	for _, l := range chunk(e.key.URI, width) {
 		out = append(out, t.Dim.Render(l))
+	}
+	if e.copied {
+		out = append(out, t.Good.Render(wrap("Copied to the clipboard: paste it into your authenticator app or password manager only.", width)))
 	}
 	out = append(out, "", wrap("Then type the code the app shows to confirm it:", width),
 		t.Label.Render("Code  ")+"> "+e.code.render(8, true)+t.Dim.Render("  time here: "+timeText(now, timeClockSec)))
@@ -365,7 +372,7 @@ type enrolDialog struct {
 }
 
 func newEnrolDialog(c *common, m enrolKeyMsg) *enrolDialog {
-	return &enrolDialog{c: c, e: newEnrolment(c.actor.Name(), "An authenticator app on your phone becomes your second factor: each login then asks for its code.", m)}
+	return &enrolDialog{c: c, e: newEnrolment(c.actor.Name(), "An authenticator app on your phone becomes your second factor: each login then asks for its code.", c.keys, m)}
 }
 
 // editing: closing by accident would lose an enrolment half done, or the
@@ -417,6 +424,9 @@ func (d *enrolDialog) update(msg tea.Msg) (tea.Cmd, bool) {
 			}
 			d.busy = true
 			return confirmEnrol(d.c.st, d.c.actor, code), false
+		}
+		if cmd, ok := d.e.copyURI(d.c.keys, msg); ok {
+			return tea.Batch(cmd, func() tea.Msg { return opDoneMsg{ok: "copied the key URI"} }), false
 		}
 		if d.e.code.key(msg) {
 			d.e.err = ""
