@@ -45,7 +45,7 @@ vet:
 test: fmt-check vet
 	@[ -n "$(RACE)" ] || echo "note: no C compiler found, running tests without the race detector"
 	@./.ci/peers note
-	$(GO) test $(RACE) -count=1 ./...
+	$(GO) test $(RACE) -count=1 -timeout 30m ./...
 
 # Installs the Modbus peers the interop tests run against (socat, mbpoll,
 # pymodbus: Debian packages; through sudo unless root; see docs/modbus.md),
