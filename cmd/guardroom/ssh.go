@@ -21,7 +21,7 @@ const hostKeyFile = "ssh_host_ed25519_key"
 
 func sshCommands() []*command {
 	return []*command{{
-		name: "ssh", maxArgs: 0,
+		name: "ssh", local: true, maxArgs: 0,
 		summary: "serve the console over SSH to operators' keys, until ctrl+c",
 		details: "Operators connect with ssh -p PORT HOST and log in with their key only (no passwords):\n" +
 			"each key belongs to one operator (guardroom operator add-key, or the console's Operators\n" +

@@ -1,0 +1,487 @@
+// Package attach runs a program's commands inside a long-running service,
+// for clients on the same machine: SSH over a Unix socket, one "exec" per
+// command, with a real pseudo-terminal when the client has a terminal.
+// See DESIGN.md for why.
+package attach
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/creack/pty"
+	gossh "golang.org/x/crypto/ssh"
+	"golang.org/x/sys/unix"
+)
+
+// Defaults of Config.
+const (
+	DefaultHandshakeTimeout = 10 * time.Second
+	DefaultMaxPending       = 16
+	DefaultMaxSessions      = 64
+	DefaultGrace            = 10 * time.Second
+)
+
+// Limits on what a client may send before its command runs.
+const (
+	maxEnv       = 64
+	maxEnvBytes  = 4096
+	maxExecBytes = 64 << 10
+)
+
+// Config tunes a Server.
+type Config struct {
+	// Run runs one command and returns its exit code. Its context ends
+	// when the client goes, sends an interrupt, or the server stops.
+	Run func(ctx context.Context, s *Session) int
+	Log *slog.Logger
+	// HandshakeTimeout closes a connection that has not finished the SSH
+	// handshake by then; MaxPending is how many may be at it at once.
+	HandshakeTimeout time.Duration
+	MaxPending       int
+	// MaxSessions is how many commands may run at once.
+	MaxSessions int
+	// Grace is how long running commands get to end when the server
+	// stops, before their connections are closed.
+	Grace time.Duration
+}
+
+// Session is one command a client runs.
+type Session struct {
+	ID   uint64
+	Args []string
+	// Cwd is the client's working directory, for relative paths.
+	Cwd string
+	// Env is the client's environment (what it chose to send), KEY=VALUE.
+	Env []string
+	// Stdin, Stdout and Stderr are the client's streams: the *os.File of
+	// the pseudo-terminal for those that are a terminal on the client.
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	// Resize carries the client terminal's new size (columns, rows).
+	Resize <-chan [2]int
+}
+
+// Getenv returns the client's value of key.
+func (s *Session) Getenv(key string) string {
+	for _, kv := range slices.Backward(s.Env) {
+		if k, v, ok := cutEnv(kv); ok && k == key {
+			return v
+		}
+	}
+	return ""
+}
+
+func cutEnv(kv string) (string, string, bool) {
+	for i := 0; i < len(kv); i++ {
+		if kv[i] == '=' {
+			return kv[:i], kv[i+1:], true
+		}
+	}
+	return "", "", false
+}
+
+// request is the exec payload.
+type request struct {
+	Args []string `json:"args"`
+	Cwd  string   `json:"cwd"`
+	// TTY lists which of the client's 0, 1, 2 are its terminal.
+	TTY []int `json:"tty"`
+}
+
+// Server serves commands on a Unix socket.
+type Server struct {
+	cfg     Config
+	signer  gossh.Signer
+	pending atomic.Int64
+	running atomic.Int64
+	nextID  atomic.Uint64
+
+	mu       sync.Mutex
+	conns    map[net.Conn]bool
+	stopping bool
+	sessions sync.WaitGroup
+}
+
+// NewServer makes a server with a host key of its own for this run: the
+// socket's file permission, not the host key, tells a client it reached
+// the right service (DESIGN.md).
+func NewServer(cfg Config) (*Server, error) {
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	signer, err := gossh.NewSignerFromKey(priv)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.HandshakeTimeout <= 0 {
+		cfg.HandshakeTimeout = DefaultHandshakeTimeout
+	}
+	if cfg.MaxPending <= 0 {
+		cfg.MaxPending = DefaultMaxPending
+	}
+	if cfg.MaxSessions <= 0 {
+		cfg.MaxSessions = DefaultMaxSessions
+	}
+	if cfg.Grace <= 0 {
+		cfg.Grace = DefaultGrace
+	}
+	return &Server{cfg: cfg, signer: signer, conns: map[net.Conn]bool{}}, nil
+}
+
+// Running is the number of commands running now.
+func (srv *Server) Running() int { return int(srv.running.Load()) }
+
+// Serve accepts connections on ln until ctx ends; then it tells the
+// running commands (their context ends), gives them Grace to finish,
+// closes the connections left, and returns once every command returned.
+func (srv *Server) Serve(ctx context.Context, ln net.Listener) error {
+	go func() {
+		<-ctx.Done()
+		srv.mu.Lock()
+		srv.stopping = true
+		srv.mu.Unlock()
+		ln.Close()
+	}()
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			return err
+		}
+		if !srv.track(c) {
+			c.Close()
+			continue
+		}
+		go srv.handle(ctx, c)
+	}
+	done := make(chan struct{})
+	go func() { srv.sessions.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(srv.cfg.Grace):
+		srv.mu.Lock()
+		n := len(srv.conns)
+		for c := range srv.conns {
+			c.Close()
+		}
+		srv.mu.Unlock()
+		srv.cfg.Log.Warn("attach: closed connections whose commands did not end in time", "connections", n, "grace", srv.cfg.Grace.String())
+		<-done
+	}
+	return nil
+}
+
+func (srv *Server) track(c net.Conn) bool {
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	if srv.stopping {
+		return false
+	}
+	srv.conns[c] = true
+	srv.sessions.Add(1)
+	return true
+}
+
+func (srv *Server) untrack(c net.Conn) {
+	srv.mu.Lock()
+	delete(srv.conns, c)
+	srv.mu.Unlock()
+	srv.sessions.Done()
+}
+
+// peerUID is the user id of the process at the other end of c.
+func peerUID(c net.Conn) (int, error) {
+	uc, ok := c.(*net.UnixConn)
+	if !ok {
+		return -1, fmt.Errorf("not a Unix socket")
+	}
+	raw, err := uc.SyscallConn()
+	if err != nil {
+		return -1, err
+	}
+	var cred *unix.Ucred
+	var cerr error
+	if err := raw.Control(func(fd uintptr) {
+		cred, cerr = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED)
+	}); err != nil {
+		return -1, err
+	}
+	if cerr != nil {
+		return -1, cerr
+	}
+	return int(cred.Uid), nil
+}
+
+func (srv *Server) handle(ctx context.Context, c net.Conn) {
+	defer srv.untrack(c)
+	defer c.Close()
+	log := srv.cfg.Log
+	// Before the handshake: counted, and on a deadline.
+	if srv.pending.Add(1) > int64(srv.cfg.MaxPending) {
+		srv.pending.Add(-1)
+		log.Warn("attach: refused a connection: too many not through the handshake yet", "max", srv.cfg.MaxPending)
+		return
+	}
+	uid, err := peerUID(c)
+	if err != nil || uid != os.Getuid() {
+		srv.pending.Add(-1)
+		log.Warn("attach: refused a connection from another user", "uid", uid, "error", errString(err))
+		return
+	}
+	c.SetDeadline(time.Now().Add(srv.cfg.HandshakeTimeout))
+	conf := &gossh.ServerConfig{NoClientAuth: true}
+	conf.AddHostKey(srv.signer)
+	sc, chans, reqs, err := gossh.NewServerConn(c, conf)
+	srv.pending.Add(-1)
+	if err != nil {
+		log.Warn("attach: handshake failed", "error", err.Error())
+		return
+	}
+	c.SetDeadline(time.Time{})
+	defer sc.Close()
+	go gossh.DiscardRequests(reqs)
+	first := true
+	for nc := range chans {
+		if nc.ChannelType() != "session" || !first {
+			nc.Reject(gossh.Prohibited, "one session a connection")
+			continue
+		}
+		first = false
+		ch, creqs, err := nc.Accept()
+		if err != nil {
+			return
+		}
+		// The session ends the connection when it is done.
+		go func() {
+			srv.session(ctx, ch, creqs)
+			sc.Close()
+		}()
+	}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// session reads the session's requests up to exec, then runs the command.
+func (srv *Server) session(ctx context.Context, ch gossh.Channel, reqs <-chan *gossh.Request) {
+	defer ch.Close()
+	var env []string
+	var size [2]int
+	wantPTY := false
+	var req request
+	for r := range reqs {
+		ok := false
+		switch r.Type {
+		case "env":
+			var kv struct{ Name, Value string }
+			if gossh.Unmarshal(r.Payload, &kv) == nil && len(env) < maxEnv && len(kv.Name)+len(kv.Value) < maxEnvBytes {
+				env, ok = append(env, kv.Name+"="+kv.Value), true
+			}
+		case "pty-req":
+			var p struct {
+				Term          string
+				Cols, Rows    uint32
+				Width, Height uint32
+				Modes         string
+			}
+			if gossh.Unmarshal(r.Payload, &p) == nil {
+				wantPTY, ok = true, true
+				size = [2]int{int(p.Cols), int(p.Rows)}
+			}
+		case "exec":
+			var e struct{ Command string }
+			if gossh.Unmarshal(r.Payload, &e) == nil && len(e.Command) < maxExecBytes && json.Unmarshal([]byte(e.Command), &req) == nil {
+				ok = true
+			}
+		}
+		if r.WantReply {
+			r.Reply(ok, nil)
+		}
+		if r.Type == "exec" && ok {
+			srv.exec(ctx, ch, reqs, env, wantPTY, size, req)
+			return
+		}
+	}
+}
+
+func has(list []int, fd int) bool { return slices.Contains(list, fd) }
+
+// exec runs one command on the channel and sends its exit status.
+func (srv *Server) exec(ctx context.Context, ch gossh.Channel, reqs <-chan *gossh.Request, env []string, wantPTY bool, size [2]int, req request) {
+	id := srv.nextID.Add(1)
+	log := srv.cfg.Log.With("session", id)
+	if srv.running.Add(1) > int64(srv.cfg.MaxSessions) {
+		srv.running.Add(-1)
+		fmt.Fprintf(ch.Stderr(), "guardroom: the service runs %d commands already: try again when one has ended\n", srv.cfg.MaxSessions)
+		exitStatus(ch, 1)
+		log.Warn("attach: refused a command: too many running", "max", srv.cfg.MaxSessions)
+		return
+	}
+	defer srv.running.Add(-1)
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	resize := make(chan [2]int, 1)
+	s := &Session{ID: id, Args: req.Args, Cwd: req.Cwd, Env: env, Stdin: ch, Stdout: ch, Stderr: ch.Stderr(), Resize: resize}
+
+	// A terminal on the client gets a terminal here: the command sees
+	// the pseudo-terminal's side as its stdin, stdout or stderr.
+	var tty, ptmx *os.File
+	outDone := make(chan struct{})
+	close(outDone)
+	if wantPTY && (has(req.TTY, 1) || has(req.TTY, 2)) {
+		var err error
+		ptmx, tty, err = pty.Open()
+		if err != nil {
+			fmt.Fprintf(ch.Stderr(), "guardroom: the service could not make a terminal: %v\n", err)
+			exitStatus(ch, 1)
+			return
+		}
+		defer ptmx.Close()
+		setSize(ptmx, size)
+		var out io.Writer = ch
+		if !has(req.TTY, 1) {
+			out = ch.Stderr()
+		}
+		outDone = make(chan struct{})
+		go func() {
+			defer close(outDone)
+			io.Copy(out, ptmx) // ends with EIO once tty is closed
+		}()
+		if has(req.TTY, 0) {
+			s.Stdin = tty
+			go srv.typed(ch, ptmx, int(tty.Fd()), cancel)
+		}
+		if has(req.TTY, 1) {
+			s.Stdout = tty
+		}
+		if has(req.TTY, 2) {
+			s.Stderr = tty
+		}
+	}
+	// The rest of the client's requests: a new size, an interrupt.
+	go func() {
+		for r := range reqs {
+			ok := false
+			switch r.Type {
+			case "window-change":
+				var w struct{ Cols, Rows, Width, Height uint32 }
+				if gossh.Unmarshal(r.Payload, &w) == nil {
+					ok = true
+					if ptmx != nil {
+						setSize(ptmx, [2]int{int(w.Cols), int(w.Rows)})
+					}
+					select {
+					case resize <- [2]int{int(w.Cols), int(w.Rows)}:
+					default:
+					}
+				}
+			case "signal":
+				ok = true
+				cancel()
+			}
+			if r.WantReply {
+				r.Reply(ok, nil)
+			}
+		}
+		// The channel is gone: the client ended or was killed.
+		cancel()
+		if ptmx != nil {
+			ptmx.Close() // unblocks a command reading the terminal
+		}
+	}()
+
+	log.Info("attach: command started", "terminal", tty != nil)
+	start := time.Now()
+	code := srv.cfg.Run(ctx, s)
+	if tty != nil {
+		release(ptmx, tty)
+		<-outDone
+	}
+	srv.mu.Lock()
+	stopping := srv.stopping
+	srv.mu.Unlock()
+	if stopping {
+		nl := "\n"
+		if tty != nil {
+			nl = "\r\n" // the client's terminal is still raw
+		}
+		fmt.Fprint(ch.Stderr(), nl+"guardroom: the service is stopping: this session has ended"+nl)
+	}
+	exitStatus(ch, code)
+	log.Info("attach: command ended", "exit", code, "duration", time.Since(start).Round(time.Millisecond).String())
+}
+
+// typed carries what the client types to the terminal. Its interrupt
+// character (ctrl+c), while the terminal turns such keys into signals
+// (not in the console's raw mode), ends the command as SIGINT would.
+func (srv *Server) typed(ch gossh.Channel, ptmx *os.File, tty int, cancel func()) {
+	buf := make([]byte, 4096)
+	for {
+		n, err := ch.Read(buf)
+		if n > 0 {
+			if t, terr := unix.IoctlGetTermios(tty, unix.TCGETS); terr == nil && t.Lflag&unix.ISIG != 0 {
+				if slices.Contains(buf[:n], t.Cc[unix.VINTR]) {
+					cancel()
+				}
+			}
+			if _, werr := ptmx.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// release closes the command's side of the terminal. A read the command
+// gave up on (ctrl+c at a prompt) would hold it open, and the client
+// would never get the end of the output: a newline, not echoed, ends that
+// read first.
+func release(ptmx, tty *os.File) {
+	fd := int(tty.Fd())
+	if t, err := unix.IoctlGetTermios(fd, unix.TCGETS); err == nil {
+		t.Lflag &^= unix.ECHO | unix.ECHONL
+		if unix.IoctlSetTermios(fd, unix.TCSETS, t) == nil {
+			ptmx.Write([]byte{'\n'})
+		}
+	}
+	tty.Close()
+}
+
+func setSize(ptmx *os.File, size [2]int) {
+	if size[0] > 0 && size[1] > 0 && size[0] < 1<<15 && size[1] < 1<<15 {
+		pty.Setsize(ptmx, &pty.Winsize{Cols: uint16(size[0]), Rows: uint16(size[1])})
+	}
+}
+
+func exitStatus(ch gossh.Channel, code int) {
+	ch.SendRequest("exit-status", false, gossh.Marshal(struct{ Status uint32 }{uint32(code)}))
+}
