@@ -223,9 +223,7 @@ func TestServeKilledLosesNothing(t *testing.T) {
 	imp := s.onTerminal(100, 10, "person", "import", path, "--unit", "HQ")
 	imp.waitScreen("importing people")
 	sv.kill()
-	<-imp.done
-	imp.cmd.Wait()
-	if code := imp.cmd.ProcessState.ExitCode(); code != 1 || !strings.Contains(imp.emu.String(), "the service ended") {
+	if code := imp.end(); code != 1 || !strings.Contains(imp.emu.String(), "the service ended") {
 		t.Fatalf("the client of a killed service: exit %d\n%s", code, imp.emu.String())
 	}
 	sv = s.serve()
@@ -258,6 +256,7 @@ type ptyClient struct {
 	t       *testing.T
 	cmd     *exec.Cmd
 	pty     *os.File
+	tty     *os.File
 	emu     *vt.SafeEmulator
 	changed chan struct{}
 	done    chan struct{}
@@ -267,11 +266,21 @@ func (s *site) onTerminal(w, h int, args ...string) *ptyClient {
 	s.t.Helper()
 	cmd := s.command(args...)
 	cmd.Env = append(cmd.Env, "TERM=xterm-256color")
-	f, err := pty.StartWithSize(cmd, &pty.Winsize{Cols: uint16(w), Rows: uint16(h)})
+	// The test keeps the terminal's other side open too: when the last
+	// one closes, Linux may drop output not read yet.
+	f, tty, err := pty.Open()
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	term := &ptyClient{t: s.t, cmd: cmd, pty: f, emu: vt.NewSafeEmulator(w, h), changed: make(chan struct{}, 1), done: make(chan struct{})}
+	if err := pty.Setsize(f, &pty.Winsize{Cols: uint16(w), Rows: uint16(h)}); err != nil {
+		s.t.Fatal(err)
+	}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
+	if err := cmd.Start(); err != nil {
+		s.t.Fatal(err)
+	}
+	term := &ptyClient{t: s.t, cmd: cmd, pty: f, tty: tty, emu: vt.NewSafeEmulator(w, h), changed: make(chan struct{}, 1), done: make(chan struct{})}
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { // output → screen
@@ -310,6 +319,7 @@ func (s *site) onTerminal(w, h int, args ...string) *ptyClient {
 			cmd.Process.Kill()
 			cmd.Wait()
 		}
+		tty.Close()
 		f.Close()
 		term.emu.Close()
 		wg.Wait()
@@ -318,6 +328,17 @@ func (s *site) onTerminal(w, h int, args ...string) *ptyClient {
 }
 
 func (term *ptyClient) press(keys string) { io.WriteString(term.pty, keys) }
+
+// end waits for the program to end and for all it wrote to be on the
+// screen (a line written after it on the same terminal has arrived), and
+// returns its exit code.
+func (term *ptyClient) end() int {
+	term.t.Helper()
+	term.cmd.Wait()
+	io.WriteString(term.tty, "\r\n[program ended]")
+	term.waitScreen("[program ended]")
+	return term.cmd.ProcessState.ExitCode()
+}
 
 // waitScreen waits until the screen shows want. The deadline only turns
 // a hang into a failure.
@@ -360,8 +381,8 @@ func TestServeConsolesSeeCLIChanges(t *testing.T) {
 		t.Fatalf("serve ended with %d", code)
 	}
 	for _, c := range consoles {
+		c.end()
 		c.waitScreen("the service is stopping")
-		c.cmd.Wait()
 	}
 }
 
@@ -401,12 +422,26 @@ func TestServeAnswersOnTerminal(t *testing.T) {
 	c.waitScreen("Password for operator admin:")
 	c.press(testPassword + "\r")
 	c.waitScreen("Main office")
-	<-c.done
-	c.cmd.Wait()
-	if code := c.cmd.ProcessState.ExitCode(); code != 0 {
+	if code := c.end(); code != 0 {
 		t.Fatalf("exit %d:\n%s", code, c.emu.String())
 	}
 	if strings.Contains(c.emu.String(), testPassword) {
 		t.Fatalf("the password was echoed:\n%s", c.emu.String())
+	}
+}
+
+// TestServeCtrlCAtPrompt: ctrl+c typed at a password prompt of a command
+// in the service ends it as it would end a process of its own.
+func TestServeCtrlCAtPrompt(t *testing.T) {
+	s := newSite(t).withPanel()
+	s.serve()
+	other := newSite(t).at(s.data, s.key)
+	c := other.onTerminal(120, 30, "--operator", "admin", "panel", "list")
+	c.waitScreen("Password for operator admin:")
+	c.press("\x03")
+	code := c.end()
+	c.waitScreen("interrupted: nothing was changed")
+	if code != 1 {
+		t.Fatalf("exit %d:\n%s", code, c.emu.String())
 	}
 }

@@ -5,6 +5,7 @@
 package attach
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -353,6 +354,7 @@ func (srv *Server) exec(ctx context.Context, ch gossh.Channel, reqs <-chan *goss
 	// A terminal on the client gets a terminal here: the command sees
 	// the pseudo-terminal's side as its stdin, stdout or stderr.
 	var tty, ptmx *os.File
+	var end []byte
 	outDone := make(chan struct{})
 	close(outDone)
 	if wantPTY && (has(req.TTY, 1) || has(req.TTY, 2)) {
@@ -369,10 +371,11 @@ func (srv *Server) exec(ctx context.Context, ch gossh.Channel, reqs <-chan *goss
 		if !has(req.TTY, 1) {
 			out = ch.Stderr()
 		}
+		end = endMark()
 		outDone = make(chan struct{})
 		go func() {
 			defer close(outDone)
-			io.Copy(out, ptmx) // ends with EIO once tty is closed
+			copyUntil(out, ptmx, end)
 		}()
 		if has(req.TTY, 0) {
 			s.Stdin = tty
@@ -421,8 +424,9 @@ func (srv *Server) exec(ctx context.Context, ch gossh.Channel, reqs <-chan *goss
 	start := time.Now()
 	code := srv.cfg.Run(ctx, s)
 	if tty != nil {
-		release(ptmx, tty)
+		release(ptmx, tty, end)
 		<-outDone
+		tty.Close()
 	}
 	srv.mu.Lock()
 	stopping := srv.stopping
@@ -443,15 +447,33 @@ func (srv *Server) exec(ctx context.Context, ch gossh.Channel, reqs <-chan *goss
 // (not in the console's raw mode), ends the command as SIGINT would.
 func (srv *Server) typed(ch gossh.Channel, ptmx *os.File, tty int, cancel func()) {
 	buf := make([]byte, 4096)
+	interrupted := false
 	for {
 		n, err := ch.Read(buf)
-		if n > 0 {
-			if t, terr := unix.IoctlGetTermios(tty, unix.TCGETS); terr == nil && t.Lflag&unix.ISIG != 0 {
-				if slices.Contains(buf[:n], t.Cc[unix.VINTR]) {
+		in := buf[:n]
+		if t, terr := unix.IoctlGetTermios(tty, unix.TCGETS); n > 0 && terr == nil && t.Lflag&unix.ISIG != 0 {
+			// The signal characters are not passed on: the line
+			// discipline would flush the output queue, losing what the
+			// command prints as it ends. Interrupt and quit end the
+			// command; a second one ends the session at once, as a
+			// second ctrl+c ends a process of its own.
+			if i := slices.IndexFunc(in, func(b byte) bool {
+				return b != 0 && (b == t.Cc[unix.VINTR] || b == t.Cc[unix.VQUIT] || b == t.Cc[unix.VSUSP])
+			}); i >= 0 {
+				sig := in[i]
+				in = in[:i]
+				if sig != t.Cc[unix.VSUSP] {
+					if interrupted {
+						ptmx.Close()
+						return
+					}
+					interrupted = true
 					cancel()
 				}
 			}
-			if _, werr := ptmx.Write(buf[:n]); werr != nil {
+		}
+		if len(in) > 0 {
+			if _, werr := ptmx.Write(in); werr != nil {
 				return
 			}
 		}
@@ -461,11 +483,13 @@ func (srv *Server) typed(ch gossh.Channel, ptmx *os.File, tty int, cancel func()
 	}
 }
 
-// release closes the command's side of the terminal. A read the command
-// gave up on (ctrl+c at a prompt) would hold it open, and the client
-// would never get the end of the output: a newline, not echoed, ends that
-// read first.
-func release(ptmx, tty *os.File) {
+// release ends the command's use of the terminal. A read the command
+// gave up on (ctrl+c at a prompt) still waits on it: a newline, not
+// echoed, ends that read. Then end is written after the command's output:
+// when the copier reaches it, the client has all of that output. (Waiting
+// for the terminal's hang-up instead would lose output: Linux may report
+// it before the last writes are read.)
+func release(ptmx, tty *os.File, end []byte) {
 	fd := int(tty.Fd())
 	if t, err := unix.IoctlGetTermios(fd, unix.TCGETS); err == nil {
 		t.Lflag &^= unix.ECHO | unix.ECHONL
@@ -473,7 +497,52 @@ func release(ptmx, tty *os.File) {
 			ptmx.Write([]byte{'\n'})
 		}
 	}
-	tty.Close()
+	tty.Write(end)
+}
+
+// endMark is a string no command prints: 32 random letters.
+func endMark() []byte {
+	b := make([]byte, 32)
+	rand.Read(b)
+	for i := range b {
+		b[i] = 'a' + b[i]%26
+	}
+	return b
+}
+
+// copyUntil copies r to w up to end, which it leaves out. Once w fails
+// (the client went) it goes on reading, so the command's writes do not
+// block; r failing (closed) ends it too.
+func copyUntil(w io.Writer, r io.Reader, end []byte) {
+	buf := make([]byte, 32<<10)
+	var held []byte
+	failed := false
+	write := func(p []byte) {
+		if !failed && len(p) > 0 {
+			if _, err := w.Write(p); err != nil {
+				failed = true
+			}
+		}
+	}
+	for {
+		n, err := r.Read(buf)
+		held = append(held, buf[:n]...)
+		if i := bytes.Index(held, end); i >= 0 {
+			write(held[:i])
+			return
+		}
+		// A tail that is the start of end waits for the next read.
+		keep := min(len(held), len(end)-1)
+		for keep > 0 && !bytes.HasSuffix(held, end[:keep]) {
+			keep--
+		}
+		write(held[:len(held)-keep])
+		held = append(held[:0], held[len(held)-keep:]...)
+		if err != nil {
+			write(held)
+			return
+		}
+	}
 }
 
 func setSize(ptmx *os.File, size [2]int) {
