@@ -43,6 +43,14 @@ func serveCommands() []*command {
 			sshAddr := fs.String("ssh", "", "serve the console over SSH on `ADDR` too (host:port; config [ssh] sets its limits)")
 			return func(e *env, _ []string) error { return e.serve(*sshAddr) }
 		},
+	}, {
+		name: "status", maxArgs: 0,
+		summary: "show whether guardroom serve runs (since when, its sessions), the panels online, the job queue and the last backup",
+		example: "guardroom status\nguardroom status --json",
+		setup: func(fs *flag.FlagSet) runFunc {
+			asJSON := jsonFlag(fs)
+			return func(e *env, _ []string) error { return e.status(*asJSON) }
+		},
 	}}
 }
 
@@ -53,6 +61,9 @@ type service struct {
 	dataDir string
 	d       *dispatch.Dispatcher
 	log     *slog.Logger
+	started time.Time
+	attach  *attach.Server
+	ssh     *sshserve.Server // nil without --ssh
 }
 
 // serve runs the service until the command's context ends.
@@ -86,12 +97,13 @@ func (e *env) serve(sshAddr string) error {
 		ln.Close()
 		return err
 	}
-	svc := &service{s: e.s, key: e.key, dataDir: dir, d: e.newDispatcher(0), log: e.log()}
+	svc := &service{s: e.s, key: e.key, dataDir: dir, d: e.newDispatcher(0), log: e.log(), started: time.Now()}
 	srv, err := attach.NewServer(attach.Config{Log: e.log(), Run: svc.run})
 	if err != nil {
 		ln.Close()
 		return err
 	}
+	svc.attach = srv
 
 	// The dispatcher outlives the sessions: it stops between jobs once
 	// the last of them has ended.
@@ -103,7 +115,7 @@ func (e *env) serve(sshAddr string) error {
 	sshDone := make(chan error, 1)
 	sshDone <- nil
 	if sshAddr != "" {
-		if err := e.serveSSHIn(sshAddr, sshDone); err != nil {
+		if svc.ssh, err = e.serveSSHIn(sshAddr, sshDone); err != nil {
 			stopDispatch()
 			<-dispatched
 			ln.Close()
@@ -125,7 +137,7 @@ func (e *env) serve(sshAddr string) error {
 }
 
 // serveSSHIn starts the SSH console in the service; done gets its end.
-func (e *env) serveSSHIn(addr string, done chan error) error {
+func (e *env) serveSSHIn(addr string, done chan error) (*sshserve.Server, error) {
 	<-done
 	lim := e.cfg.SSH
 	srv, err := sshconsole.New(e.s, sshconsole.Config{
@@ -136,12 +148,12 @@ func (e *env) serveSSHIn(addr string, done chan error) error {
 		MaxUnauthenticatedPerAddr: lim.MaxUnauthenticatedPerAddress,
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	e.log().Info("ssh console started", "addr", srv.Addr().String())
 	fmt.Fprintf(e.stdout, "serving the console over SSH on %s\n", srv.Addr())
 	go func() { done <- srv.Serve(e.ctx) }()
-	return nil
+	return srv, nil
 }
 
 // run runs a client's command in the service.
@@ -232,4 +244,88 @@ func (svc *service) waitPanel(ctx context.Context, panel uint64) error {
 			sub.Changes()
 		}
 	}
+}
+
+// statusReport is what guardroom status says; --json prints it as is.
+type statusReport struct {
+	DataDir string         `json:"data_dir"`
+	Service *serviceStatus `json:"service"` // null: no service runs
+	Panels  struct {
+		Online  int `json:"online"`
+		Offline int `json:"offline"`
+	} `json:"panels"`
+	Jobs struct {
+		Pending int `json:"pending"`
+		Keypad  int `json:"keypad"`
+		Failed  int `json:"failed"`
+		Drift   int `json:"drift"`
+	} `json:"jobs"`
+	LastBackup *time.Time `json:"last_backup"` // null: none in the action log
+}
+
+type serviceStatus struct {
+	Since   time.Time `json:"since"`
+	PID     int       `json:"pid"`
+	Version string    `json:"version"`
+	// Commands counts the commands and consoles attached through the
+	// socket, this one included; SSH the SSH console's sessions.
+	Commands int `json:"commands"`
+	SSH      int `json:"ssh"`
+}
+
+// status reports on the site as the operator may see it: asked through
+// the service when one runs, else from the database directly.
+func (e *env) status(asJSON bool) error {
+	if err := e.openStore(openOptions{}); err != nil {
+		return err
+	}
+	r := statusReport{DataDir: e.cfg.DataDir}
+	if svc := e.service; svc != nil {
+		r.Service = &serviceStatus{Since: svc.started, PID: os.Getpid(), Version: version, Commands: svc.attach.Running()}
+		if svc.ssh != nil {
+			r.Service.SSH = svc.ssh.Sessions()
+		}
+	}
+	panels, err := e.s.ListPanels(e.actor)
+	if err != nil {
+		return err
+	}
+	for _, p := range panels {
+		if p.Conn.Online {
+			r.Panels.Online++
+		} else {
+			r.Panels.Offline++
+		}
+	}
+	c, err := e.s.SyncCounts(e.actor, 0)
+	if err != nil {
+		return err
+	}
+	r.Jobs.Pending, r.Jobs.Keypad, r.Jobs.Failed, r.Jobs.Drift = c.Pending, c.Keypad, c.Failed, c.Drift
+	entries, err := e.s.ListLog(e.actor, store.LogFilter{Action: "backup", Limit: 1})
+	if err != nil {
+		return err
+	}
+	if len(entries) > 0 {
+		r.LastBackup = &entries[0].Time
+	}
+	if asJSON {
+		return writeJSON(e.stdout, r)
+	}
+	if s := r.Service; s != nil {
+		fmt.Fprintf(e.stdout, "Service:     guardroom serve %s, pid %d, up since %s (%s)\n", s.Version, s.PID,
+			s.Since.Local().Format("2006-01-02 15:04:05"), time.Since(s.Since).Round(time.Second))
+		fmt.Fprintf(e.stdout, "Sessions:    %d through its socket (this one included), %d over SSH\n", s.Commands, s.SSH)
+	} else {
+		fmt.Fprintln(e.stdout, "Service:     not running: each command opens the database itself (start one with guardroom serve)")
+	}
+	fmt.Fprintf(e.stdout, "Data:        %s\n", r.DataDir)
+	fmt.Fprintf(e.stdout, "Panels:      %d online, %d offline\n", r.Panels.Online, r.Panels.Offline)
+	fmt.Fprintf(e.stdout, "Jobs:        %s\n", countsText(c))
+	if r.LastBackup != nil {
+		fmt.Fprintf(e.stdout, "Last backup: %s\n", r.LastBackup.Local().Format("2006-01-02 15:04:05"))
+	} else {
+		fmt.Fprintln(e.stdout, "Last backup: none in the action log: make one with guardroom backup FILE")
+	}
+	return nil
 }

@@ -41,6 +41,8 @@ func (s *site) command(args ...string) *exec.Cmd {
 	cmd := exec.Command(os.Args[0], append(s.flags(), args...)...)
 	cmd.Env = append(os.Environ(), mainEnv+"=1")
 	cmd.Dir = s.root
+	// A test binary that dies (a timeout) takes its services along.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	return cmd
 }
 
@@ -276,7 +278,7 @@ func (s *site) onTerminal(w, h int, args ...string) *ptyClient {
 		s.t.Fatal(err)
 	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
+	cmd.SysProcAttr.Setsid, cmd.SysProcAttr.Setctty = true, true
 	if err := cmd.Start(); err != nil {
 		s.t.Fatal(err)
 	}
@@ -443,5 +445,26 @@ func TestServeCtrlCAtPrompt(t *testing.T) {
 	c.waitScreen("interrupted: nothing was changed")
 	if code != 1 {
 		t.Fatalf("exit %d:\n%s", code, c.emu.String())
+	}
+}
+
+// TestServeStatus: status says whether a service runs, which one (its
+// pid), the sessions through it, the panels, the jobs and the last backup.
+func TestServeStatus(t *testing.T) {
+	s := newSite(t).withPanel()
+	if r := s.ok("", "status"); !strings.Contains(r.stdout, "Service:     not running") {
+		t.Fatalf("no service:\n%s", r)
+	}
+	sv := s.serve()
+	var st statusReport
+	if err := json.Unmarshal([]byte(s.exec("", "status", "--json").stdout), &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.Service == nil || st.Service.PID != sv.cmd.Process.Pid || st.Service.Commands != 1 || st.Panels.Online+st.Panels.Offline != 1 || st.LastBackup != nil {
+		t.Fatalf("status: %+v %+v", st, st.Service)
+	}
+	s.ok("", "backup", filepath.Join(s.root, "b.bak"))
+	if r := s.exec("", "status"); r.code != 0 || strings.Contains(r.stdout, "Last backup: none") || !strings.Contains(r.stdout, fmt.Sprintf("pid %d,", sv.cmd.Process.Pid)) {
+		t.Fatalf("after a backup:\n%s", r)
 	}
 }
