@@ -468,3 +468,16 @@ func TestServeStatus(t *testing.T) {
 		t.Fatalf("after a backup:\n%s", r)
 	}
 }
+
+// TestServeRefusesWideDataDir: a data directory other users may write to
+// could have its socket replaced: serve refuses it and says what to do.
+func TestServeRefusesWideDataDir(t *testing.T) {
+	s := newSite(t).withPanel()
+	if err := os.Chmod(s.data, 0o770); err != nil {
+		t.Fatal(err)
+	}
+	r := s.exec("", "serve")
+	if want := "can be written by other users (mode 0770), who could replace the service's socket: run chmod 700"; r.code != 1 || !strings.Contains(r.stderr, want) {
+		t.Fatalf("want exit 1 and %q, got %s", want, r)
+	}
+}
