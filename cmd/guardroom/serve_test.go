@@ -225,8 +225,8 @@ func TestServeKilledLosesNothing(t *testing.T) {
 	imp := s.onTerminal(100, 10, "person", "import", path, "--unit", "HQ")
 	imp.waitScreen("importing people")
 	sv.kill()
-	if code := imp.end(); code != 1 || !strings.Contains(imp.emu.String(), "the service ended") {
-		t.Fatalf("the client of a killed service: exit %d\n%s", code, imp.emu.String())
+	if code := imp.end(); code != 1 || !strings.Contains(imp.screen(), "the service ended") {
+		t.Fatalf("the client of a killed service: exit %d\n%s", code, imp.screen())
 	}
 	sv = s.serve()
 	n := people()
@@ -259,7 +259,8 @@ type ptyClient struct {
 	cmd     *exec.Cmd
 	pty     *os.File
 	tty     *os.File
-	emu     *vt.SafeEmulator
+	mu      sync.Mutex // the screen: written by the reader, read by the test
+	emu     *vt.Emulator
 	changed chan struct{}
 	done    chan struct{}
 }
@@ -282,7 +283,7 @@ func (s *site) onTerminal(w, h int, args ...string) *ptyClient {
 	if err := cmd.Start(); err != nil {
 		s.t.Fatal(err)
 	}
-	term := &ptyClient{t: s.t, cmd: cmd, pty: f, tty: tty, emu: vt.NewSafeEmulator(w, h), changed: make(chan struct{}, 1), done: make(chan struct{})}
+	term := &ptyClient{t: s.t, cmd: cmd, pty: f, tty: tty, emu: vt.NewEmulator(w, h), changed: make(chan struct{}, 1), done: make(chan struct{})}
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { // output → screen
@@ -292,7 +293,9 @@ func (s *site) onTerminal(w, h int, args ...string) *ptyClient {
 		for {
 			n, err := f.Read(buf)
 			if n > 0 {
+				term.mu.Lock()
 				term.emu.Write(buf[:n])
+				term.mu.Unlock()
 				select {
 				case term.changed <- struct{}{}:
 				default:
@@ -323,13 +326,19 @@ func (s *site) onTerminal(w, h int, args ...string) *ptyClient {
 		}
 		tty.Close()
 		f.Close()
-		term.emu.Close()
+		term.emu.InputPipe().(io.Closer).Close() // ends the answers' reader
 		wg.Wait()
 	})
 	return term
 }
 
 func (term *ptyClient) press(keys string) { io.WriteString(term.pty, keys) }
+
+func (term *ptyClient) screen() string {
+	term.mu.Lock()
+	defer term.mu.Unlock()
+	return term.emu.String()
+}
 
 // end waits for the program to end and for all it wrote to be on the
 // screen (a line written after it on the same terminal has arrived), and
@@ -347,15 +356,15 @@ func (term *ptyClient) end() int {
 func (term *ptyClient) waitScreen(want string) {
 	term.t.Helper()
 	deadline := time.After(time.Minute)
-	for !strings.Contains(term.emu.String(), want) {
+	for !strings.Contains(term.screen(), want) {
 		select {
 		case <-term.changed:
 		case <-term.done:
-			if !strings.Contains(term.emu.String(), want) {
-				term.t.Fatalf("the program ended without showing %q; screen:\n%s", want, term.emu.String())
+			if !strings.Contains(term.screen(), want) {
+				term.t.Fatalf("the program ended without showing %q; screen:\n%s", want, term.screen())
 			}
 		case <-deadline:
-			term.t.Fatalf("no %q on the screen:\n%s", want, term.emu.String())
+			term.t.Fatalf("no %q on the screen:\n%s", want, term.screen())
 		}
 	}
 }
@@ -425,10 +434,10 @@ func TestServeAnswersOnTerminal(t *testing.T) {
 	c.press(testPassword + "\r")
 	c.waitScreen("Main office")
 	if code := c.end(); code != 0 {
-		t.Fatalf("exit %d:\n%s", code, c.emu.String())
+		t.Fatalf("exit %d:\n%s", code, c.screen())
 	}
-	if strings.Contains(c.emu.String(), testPassword) {
-		t.Fatalf("the password was echoed:\n%s", c.emu.String())
+	if strings.Contains(c.screen(), testPassword) {
+		t.Fatalf("the password was echoed:\n%s", c.screen())
 	}
 }
 
@@ -444,7 +453,7 @@ func TestServeCtrlCAtPrompt(t *testing.T) {
 	code := c.end()
 	c.waitScreen("interrupted: nothing was changed")
 	if code != 1 {
-		t.Fatalf("exit %d:\n%s", code, c.emu.String())
+		t.Fatalf("exit %d:\n%s", code, c.screen())
 	}
 }
 
