@@ -13,6 +13,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"golang.org/x/term"
 
+	"github.com/guardroom/guardroom/cmd/internal/attach"
 	"github.com/guardroom/guardroom/cmd/internal/demo"
 	"github.com/guardroom/guardroom/store"
 	"github.com/guardroom/guardroom/themes"
@@ -156,7 +157,17 @@ func (e *env) runTUI(o tui.Options) error {
 			environ = append(environ, k+"="+v)
 		}
 	}
-	p := tea.NewProgram(app, tea.WithContext(e.ctx), tea.WithInput(e.stdinFile), tea.WithOutput(e.rawStdout),
+	// The keys come as from any reader, as over SSH: given the terminal
+	// itself, Bubble Tea's reader closes it under its own goroutine (a
+	// race in cancelreader), and the reader here ends anyway when the
+	// session's terminal closes. So the raw mode is set here, keeping the
+	// output's newline translation Bubble Tea then counts on.
+	restore, err := attach.RawInput(e.stdinFD, true)
+	if err != nil {
+		return fmt.Errorf("terminal: %w", err)
+	}
+	defer restore()
+	p := tea.NewProgram(app, tea.WithContext(e.ctx), tea.WithInput(struct{ io.Reader }{e.stdinFile}), tea.WithOutput(e.rawStdout),
 		tea.WithEnvironment(environ), tea.WithoutSignalHandler())
 	done := make(chan struct{})
 	defer close(done)

@@ -1,3 +1,5 @@
+//go:build linux
+
 package main
 
 import (
@@ -67,9 +69,10 @@ var (
 
 // server is a running guardroom serve.
 type server struct {
-	t   *testing.T
-	cmd *exec.Cmd
-	log string
+	t      *testing.T
+	cmd    *exec.Cmd
+	log    string
+	stderr *bytes.Buffer // after it ended: a race report lands here
 }
 
 // serve starts guardroom serve and returns once it listens; the test's
@@ -93,7 +96,7 @@ func (s *site) serve() *server {
 		s.t.Fatalf("serve did not start: %q %v\n%s", line, err, errb.String())
 	}
 	go io.Copy(io.Discard, out)
-	sv := &server{t: s.t, cmd: cmd, log: filepath.Join(s.data, "guardroom.log")}
+	sv := &server{t: s.t, cmd: cmd, log: filepath.Join(s.data, "guardroom.log"), stderr: &errb}
 	s.t.Cleanup(func() {
 		if sv.cmd.ProcessState == nil {
 			sv.cmd.Process.Kill()
@@ -110,6 +113,9 @@ func (sv *server) stop() int {
 		sv.t.Fatal(err)
 	}
 	sv.cmd.Wait()
+	if code := sv.cmd.ProcessState.ExitCode(); code != 0 {
+		sv.t.Logf("serve's stderr:\n%s", sv.stderr.String())
+	}
 	return sv.cmd.ProcessState.ExitCode()
 }
 

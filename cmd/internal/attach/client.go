@@ -1,3 +1,5 @@
+//go:build linux
+
 package attach
 
 import (
@@ -17,21 +19,6 @@ import (
 	"golang.org/x/sys/unix"
 	"golang.org/x/term"
 )
-
-// ErrNoService means no service answers on the socket: the caller works
-// on its own.
-var ErrNoService = errors.New("no service is running")
-
-// Client is one command to run in a service.
-type Client struct {
-	Args []string
-	Cwd  string
-	// Env is what the command may read of the client's environment.
-	Env []string
-	// Stdin, Stdout and Stderr are the client's own streams.
-	Stdin          io.Reader
-	Stdout, Stderr io.Writer
-}
 
 // CheckSocket refuses a socket this user does not own or that others may
 // use: the socket's permission is what makes the service trustworthy.
@@ -132,7 +119,7 @@ func (c *Client) Run(ctx context.Context, path string) (int, error) {
 	if raw {
 		// The service's terminal echoes and edits lines; this one passes
 		// every key on.
-		restore, err := rawInput(fds[0], fds[1] < 0)
+		restore, err := RawInput(fds[0], fds[1] < 0)
 		if err != nil {
 			return 0, err
 		}
@@ -187,11 +174,12 @@ func (c *Client) Run(ctx context.Context, path string) (int, error) {
 	return 1, fmt.Errorf("the service ended before the command finished (stopped or killed): check with guardroom log list whether its change was made")
 }
 
-// rawInput puts the terminal in raw mode, as ssh -t does. With keepOutput
-// (the command's output goes to a pipe, whose reader may print on this
-// terminal meanwhile) the output processing stays on, so lines still
-// begin at the left margin.
-func rawInput(fd int, keepOutput bool) (func(), error) {
+// RawInput puts the terminal in raw mode, as ssh -t does. With keepOutput
+// the output processing stays on (newline is carriage return and line
+// feed): for a command whose output goes to a pipe, whose reader may print
+// on this terminal meanwhile, and for Bubble Tea on a terminal it did not
+// make raw itself, which expects it.
+func RawInput(fd int, keepOutput bool) (func(), error) {
 	old, err := unix.IoctlGetTermios(fd, unix.TCGETS)
 	if err != nil {
 		return nil, err
