@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -155,9 +156,9 @@ func TestOpenOnDisk(t *testing.T) {
 	fxWant(t, s.AssignAccount(f.admin, "persist@example.com", p.ID, 2), nil)
 	entries := len(f.log())
 
-	t.Run("a second open of the same directory is refused", func(t *testing.T) {
+	t.Run("a second open of the same directory is refused, naming the holder's pid", func(t *testing.T) {
 		_, err := Open(Config{Dir: dir, Key: key})
-		if err == nil || !strings.Contains(err.Error(), "in use by another guardroom process") {
+		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("in use by guardroom process %d:", os.Getpid())) {
 			t.Fatalf("%v", err)
 		}
 	})

@@ -16,6 +16,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -183,9 +185,21 @@ func explainOpen(dir string, err error) error {
 	case errors.Is(err, badger.ErrEncryptionKeyMismatch):
 		return fmt.Errorf("the key file does not match the database in %s: use the key file this database was created with (GUARDROOM_KEY_FILE or --key-file)", dir)
 	case strings.Contains(err.Error(), "Cannot acquire directory lock"):
-		return fmt.Errorf("the database in %s is in use by another guardroom process: close it first", dir)
+		return lockedError(dir)
 	}
 	return fmt.Errorf("open database in %s: %w", dir, err)
+}
+
+// lockedError names the process that holds the database, from the pid
+// Badger writes in its LOCK file.
+func lockedError(dir string) error {
+	holder := "another guardroom process"
+	if b, err := os.ReadFile(filepath.Join(dir, "LOCK")); err == nil {
+		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 0 {
+			holder = fmt.Sprintf("guardroom process %d", pid)
+		}
+	}
+	return fmt.Errorf("the database in %s is in use by %s: close it first (a console or a command still running; stop guardroom serve before a restore); consoles and commands share the database only through guardroom serve", dir, holder)
 }
 
 // Close closes the database.

@@ -24,7 +24,7 @@ func backupCommands() []*command {
 			},
 		},
 		{
-			name: "restore", args: "FILE", minArgs: 1, maxArgs: 1,
+			name: "restore", local: true, args: "FILE", minArgs: 1, maxArgs: 1,
 			summary: "replace the database with a backup, then verify the restored action log",
 			details: "Restore into an empty (or new) --data directory with the key file the backup was\n" +
 				"made with. A database that holds a site is replaced only with --force. It needs the\n" +
@@ -48,7 +48,7 @@ func (e *env) backup(path string, force bool) error {
 	if err := e.openStore(openOptions{keyHolder: "key holder"}); err != nil {
 		return err
 	}
-	out, err := createOutput(path, force)
+	out, err := createOutput(e.abs(path), force)
 	if err != nil {
 		return err
 	}
@@ -67,7 +67,7 @@ func (e *env) backup(path string, force bool) error {
 }
 
 func (e *env) restore(path string, force bool) error {
-	f, err := os.Open(path)
+	f, err := os.Open(e.abs(path))
 	if err != nil {
 		return fmt.Errorf("open backup: %w", err)
 	}

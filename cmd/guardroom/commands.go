@@ -25,6 +25,10 @@ type command struct {
 	// noSettings skips the config file and flags' resolution (help and
 	// version work even with a broken config file).
 	noSettings bool
+	// local runs the command in its own process even while guardroom
+	// serve runs (the service itself, the dispatcher, restore, the demo):
+	// every other command runs in the service when one answers.
+	local bool
 	// setup registers the command's own flags on fs and returns the
 	// function that runs it.
 	setup func(fs *flag.FlagSet) runFunc
@@ -63,6 +67,7 @@ func init() {
 	for _, group := range [][]*command{
 		consoleCommands(),
 		sshCommands(),
+		serveCommands(),
 		panelCommands(),
 		partitionCommands(),
 		deviceCommands(),

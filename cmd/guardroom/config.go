@@ -220,9 +220,10 @@ func (e *env) loadSettings() error {
 	var fc fileConfig
 	cfgPath, explicit := e.flags.config.value, e.flags.config.set
 	if !explicit {
-		cfgPath = defaultConfigFile()
+		cfgPath = defaultConfigFile(e.getenv)
 	}
 	if cfgPath != "" {
+		cfgPath = e.abs(cfgPath)
 		loaded, err := readConfig(cfgPath, explicit, &fc)
 		if err != nil {
 			return &usageError{msg: err.Error(), noUsage: true}
@@ -238,15 +239,15 @@ func (e *env) loadSettings() error {
 	pick := func(flagVal globalFlag, fileVal, def string) string {
 		switch {
 		case flagVal.set:
-			return expandHome(flagVal.value)
+			return e.abs(expandHome(flagVal.value))
 		case fileVal != "":
 			return inDir(base, expandHome(fileVal))
 		}
 		return def
 	}
-	e.cfg.DataDir = pick(e.flags.data, fc.DataDir, defaultDataDir())
-	keyDefault := defaultKeyFile()
-	if env := os.Getenv("GUARDROOM_KEY_FILE"); env != "" {
+	e.cfg.DataDir = pick(e.flags.data, fc.DataDir, defaultDataDir(e.getenv))
+	keyDefault := defaultKeyFile(e.getenv)
+	if env := e.getenv("GUARDROOM_KEY_FILE"); env != "" {
 		// The environment beats the config file: the refusal for a missing
 		// key tells the operator to point GUARDROOM_KEY_FILE at the key.
 		keyDefault, fc.KeyFile = expandHome(env), ""
@@ -254,13 +255,13 @@ func (e *env) loadSettings() error {
 	e.cfg.KeyFile = pick(e.flags.keyFile, fc.KeyFile, keyDefault)
 	// No operator is assumed: a terminal asks, a script must name one.
 	e.cfg.Operator = strings.TrimSpace(fc.Operator)
-	if env := strings.TrimSpace(os.Getenv("GUARDROOM_OPERATOR")); env != "" {
+	if env := strings.TrimSpace(e.getenv("GUARDROOM_OPERATOR")); env != "" {
 		e.cfg.Operator = env
 	}
 	if e.flags.operator.set {
 		e.cfg.Operator = strings.TrimSpace(e.flags.operator.value)
 	}
-	e.cfg.PasswordFile = expandHome(os.Getenv("GUARDROOM_PASSWORD_FILE"))
+	e.cfg.PasswordFile = expandHome(e.getenv("GUARDROOM_PASSWORD_FILE"))
 	if e.flags.passwordFile.set {
 		e.cfg.PasswordFile = expandHome(e.flags.passwordFile.value)
 	}
@@ -394,33 +395,33 @@ func checkSMTP(s smtpConfig, file string) (smtpConfig, error) {
 }
 
 // xdgDir returns $env when it is an absolute path, else ~/fallback.
-func xdgDir(env, fallback string) string {
-	if d := os.Getenv(env); filepath.IsAbs(d) {
+func xdgDir(getenv func(string) string, env, fallback string) string {
+	if d := getenv(env); filepath.IsAbs(d) {
 		return d
 	}
-	home, err := os.UserHomeDir()
-	if err != nil || home == "" {
+	home := getenv("HOME")
+	if home == "" {
 		return ""
 	}
 	return filepath.Join(home, fallback)
 }
 
-func defaultDataDir() string {
-	if d := xdgDir("XDG_DATA_HOME", ".local/share"); d != "" {
+func defaultDataDir(getenv func(string) string) string {
+	if d := xdgDir(getenv, "XDG_DATA_HOME", ".local/share"); d != "" {
 		return filepath.Join(d, "guardroom")
 	}
 	return ""
 }
 
-func defaultConfigFile() string {
-	if d := xdgDir("XDG_CONFIG_HOME", ".config"); d != "" {
+func defaultConfigFile(getenv func(string) string) string {
+	if d := xdgDir(getenv, "XDG_CONFIG_HOME", ".config"); d != "" {
 		return filepath.Join(d, "guardroom", "config.toml")
 	}
 	return ""
 }
 
-func defaultKeyFile() string {
-	if d := xdgDir("XDG_CONFIG_HOME", ".config"); d != "" {
+func defaultKeyFile(getenv func(string) string) string {
+	if d := xdgDir(getenv, "XDG_CONFIG_HOME", ".config"); d != "" {
 		return filepath.Join(d, "guardroom", "data.key")
 	}
 	return ""

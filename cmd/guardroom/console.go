@@ -13,6 +13,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"golang.org/x/term"
 
+	"github.com/guardroom/guardroom/cmd/internal/attach"
 	"github.com/guardroom/guardroom/cmd/internal/demo"
 	"github.com/guardroom/guardroom/store"
 	"github.com/guardroom/guardroom/themes"
@@ -54,7 +55,7 @@ func consoleCommands() []*command {
 			},
 		},
 		{
-			name: "demo", maxArgs: 0,
+			name: "demo", local: true, maxArgs: 0,
 			summary: "build the demo site (panels, users, accounts, history) in an empty data directory, and print its logins",
 			details: "The demo's operators, one for each role, get fixed passwords, printed here and listed\n" +
 				"on the console's login screen. Building it needs the key file only: nobody logs in.",
@@ -117,12 +118,16 @@ func (e *env) runConsole(firstPassword string) error {
 	e.log().Info("console started")
 	// The console carries changes to the panels while it is open: it owns
 	// the database, so no other process can.
+	// In guardroom serve the service's dispatcher does it.
 	ctx, stop := context.WithCancel(e.ctx)
 	dispatched := make(chan error, 1)
-	go func() { dispatched <- e.newDispatcher(0).Run(ctx) }()
-	err := tui.Run(tui.Options{Store: e.s, Via: "tui", DemoLogins: e.s.DemoLogins(), FirstPassword: firstPassword,
-		Theme: e.cfg.Theme, Keys: e.cfg.Keys, NoMouse: e.cfg.NoMouse},
-		tea.WithContext(e.ctx))
+	if e.service == nil {
+		go func() { dispatched <- e.newDispatcher(0).Run(ctx) }()
+	} else {
+		dispatched <- nil
+	}
+	err := e.runTUI(tui.Options{Store: e.s, Via: "tui", DemoLogins: e.s.DemoLogins(), FirstPassword: firstPassword,
+		Theme: e.cfg.Theme, Keys: e.cfg.Keys, NoMouse: e.cfg.NoMouse})
 	stop()
 	if derr := <-dispatched; derr != nil {
 		e.log().Error("dispatcher", "error", derr.Error())
@@ -131,6 +136,52 @@ func (e *env) runConsole(firstPassword string) error {
 		err = nil
 	}
 	e.log().Info("console ended")
+	return err
+}
+
+// runTUI runs the console program: on the process's terminal, or in the
+// service on the client's (its pseudo-terminal, whose size changes come
+// from the client, not from a signal).
+func (e *env) runTUI(o tui.Options) error {
+	if e.session == nil {
+		return tui.Run(o, tea.WithContext(e.ctx))
+	}
+	app, err := tui.New(o)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	var environ []string
+	for _, k := range []string{"TERM", "COLORTERM", "NO_COLOR", "LANG", "LC_ALL"} {
+		if v := e.getenv(k); v != "" {
+			environ = append(environ, k+"="+v)
+		}
+	}
+	// The keys come as from any reader, as over SSH: given the terminal
+	// itself, Bubble Tea's reader closes it under its own goroutine (a
+	// race in cancelreader), and the reader here ends anyway when the
+	// session's terminal closes. So the raw mode is set here, keeping the
+	// output's newline translation Bubble Tea then counts on.
+	restore, err := attach.RawInput(e.stdinFD, true)
+	if err != nil {
+		return fmt.Errorf("terminal: %w", err)
+	}
+	defer restore()
+	p := tea.NewProgram(app, tea.WithContext(e.ctx), tea.WithInput(struct{ io.Reader }{e.stdinFile}), tea.WithOutput(e.rawStdout),
+		tea.WithEnvironment(environ), tea.WithoutSignalHandler())
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		for {
+			select {
+			case size := <-e.session.Resize:
+				p.Send(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+			case <-done:
+				return
+			}
+		}
+	}()
+	_, err = p.Run()
 	return err
 }
 
@@ -177,6 +228,10 @@ func (e *env) demo() error {
 // as yet.
 func (e *env) demoAside(mustBuild bool) (bool, error) {
 	dir := e.cfg.DataDir
+	if e.service != nil {
+		// The service's site is there already: the console opens on it.
+		return false, nil
+	}
 	if store.Exists(dir) {
 		if err := e.openStore(openOptions{keyHolder: "demo", quietFirst: true}); err != nil {
 			return false, err

@@ -173,7 +173,7 @@ func deviceCommands() []*command {
 			},
 		},
 		{
-			name: "dispatch", maxArgs: 0,
+			name: "dispatch", local: true, maxArgs: 0,
 			summary: "carry queued changes to the panels and mail, and watch the panels, until ctrl+c",
 			details: "The console does this by itself while it is open; run this on a site with no console\n" +
 				"open (a service). --once applies what is due, reads every panel once and stops.",
@@ -254,9 +254,15 @@ func (e *env) newDispatcher(poll time.Duration) *dispatch.Dispatcher {
 func (e *env) applyNow(panel uint64) {
 	ctx, cancel := context.WithTimeout(e.ctx, 20*time.Second)
 	defer cancel()
-	d := e.newDispatcher(0)
-	defer d.Close()
-	if err := d.DrainPanel(ctx, panel); err != nil {
+	var err error
+	if e.service != nil {
+		err = e.service.waitPanel(ctx, panel)
+	} else {
+		d := e.newDispatcher(0)
+		defer d.Close()
+		err = d.DrainPanel(ctx, panel)
+	}
+	if err != nil {
 		e.log().Warn("apply now", "panel", panel, "error", err.Error())
 	}
 	if p, err := e.s.GetPanel(e.actor, panel); err == nil && p.Conn.Misconfigured {

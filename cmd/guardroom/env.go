@@ -9,10 +9,12 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sync"
 
 	"golang.org/x/term"
 
+	"github.com/guardroom/guardroom/cmd/internal/attach"
 	"github.com/guardroom/guardroom/store"
 )
 
@@ -27,8 +29,18 @@ type env struct {
 	stdout, stderr       io.Writer
 	rawStdout, rawStderr io.Writer
 	// stdinFD is the terminal behind stdin, or -1 when stdin is not a
-	// terminal (a pipe, a file, a test's strings.Reader).
-	stdinFD int
+	// terminal (a pipe, a file, a test's strings.Reader); stdinFile is
+	// stdin when it is a file (the console reads its keys from it).
+	stdinFD   int
+	stdinFile *os.File
+
+	// service is set when this run is a command a client runs in
+	// guardroom serve (serve.go): the store is the service's, and
+	// getenv and cwd are the client's.
+	service *service
+	session *attach.Session
+	getenv  func(string) string
+	cwd     string
 
 	flags  globalFlags
 	cfg    settings
@@ -59,11 +71,23 @@ type env struct {
 
 func newEnv(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) *env {
 	e := &env{ctx: ctx, stdin: bufio.NewReader(stdin), stdout: &plainWriter{w: stdout}, stderr: &plainWriter{w: stderr},
-		rawStdout: stdout, rawStderr: stderr, stdinFD: -1}
-	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		e.stdinFD = int(f.Fd())
+		rawStdout: stdout, rawStderr: stderr, stdinFD: -1, getenv: os.Getenv}
+	if f, ok := stdin.(*os.File); ok {
+		e.stdinFile = f
+		if term.IsTerminal(int(f.Fd())) {
+			e.stdinFD = int(f.Fd())
+		}
 	}
 	return e
+}
+
+// abs resolves a path the operator gave against their working directory:
+// the service's own differs from the client's.
+func (e *env) abs(path string) string {
+	if e.cwd == "" || path == "" || filepath.IsAbs(path) {
+		return path
+	}
+	return filepath.Join(e.cwd, path)
 }
 
 // terminal reports whether stdin is a terminal the operator types on.
@@ -103,8 +127,12 @@ func (e *env) close() {
 	}
 }
 
-// closeStore closes the store, if open.
+// closeStore closes the store, if open; the service's stays open.
 func (e *env) closeStore() {
+	if e.service != nil {
+		e.s = nil
+		return
+	}
 	if e.s != nil {
 		if err := e.s.Close(); err != nil {
 			e.log().Error("close database", "error", err.Error())

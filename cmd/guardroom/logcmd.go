@@ -180,7 +180,7 @@ func (e *env) logShow(arg string, asJSON bool) error {
 func (e *env) logVerify(file string) error {
 	var res store.VerifyResult
 	if file != "" {
-		f, err := os.Open(file)
+		f, err := os.Open(e.abs(file))
 		if err != nil {
 			return fmt.Errorf("open export: %w", err)
 		}
@@ -213,7 +213,7 @@ func (e *env) logExport(path, format string, force bool) error {
 	if err := e.openStore(openOptions{}); err != nil {
 		return err
 	}
-	out, err := createOutput(path, force)
+	out, err := createOutput(e.abs(path), force)
 	if err != nil {
 		return err
 	}

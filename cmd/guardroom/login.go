@@ -102,7 +102,7 @@ func (e *env) passwordLogin(name string) (store.Actor, error) {
 	switch {
 	case e.cfg.PasswordFile != "":
 		var err error
-		if pw, err = readPasswordFile(e.cfg.PasswordFile); err != nil {
+		if pw, err = readPasswordFile(e.abs(e.cfg.PasswordFile)); err != nil {
 			return store.Actor{}, err
 		}
 	case e.terminal():

@@ -50,7 +50,12 @@ const (
 // run executes one command line and returns the exit code. It never panics:
 // a panic anywhere below becomes an "internal error" message and exit 1.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
-	e := newEnv(ctx, stdin, stdout, stderr)
+	return newEnv(ctx, stdin, stdout, stderr).run(args)
+}
+
+// run is run in e: the program's own streams, or a client's in the
+// service (serve.go).
+func (e *env) run(args []string) (code int) {
 	defer e.close()
 	defer func() {
 		if r := recover(); r != nil {
@@ -117,6 +122,18 @@ func (e *env) dispatch(args []string) int {
 				err = usagef(cmd, "too many arguments: %s takes %s", cmd.name, argsOrNone(cmd.args))
 			}
 		}
+	}
+	if err == nil && !cmd.local && !cmd.noSettings && e.service == nil {
+		// A service owns the database: the command runs there.
+		if code, attached, aerr := e.attach(args); attached || aerr != nil {
+			if aerr != nil {
+				return e.report(aerr)
+			}
+			return code
+		}
+	}
+	if err == nil && cmd.local && e.service != nil {
+		err = usagef(cmd, "%s runs on its own, not through guardroom serve", cmd.name)
 	}
 	if err == nil {
 		err = e.runner(e, pos)

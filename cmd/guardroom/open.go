@@ -56,6 +56,12 @@ func (e *env) openStore(o openOptions) error {
 	if e.s != nil {
 		return nil
 	}
+	if e.service != nil {
+		if err := e.useService(); err != nil {
+			return err
+		}
+		return e.actAs(o)
+	}
 	dir, keyPath := e.cfg.DataDir, e.cfg.KeyFile
 	if err := keyApart(keyPath, dir); err != nil {
 		return err
@@ -100,6 +106,12 @@ func (e *env) openStore(o openOptions) error {
 	if fresh && !o.quietFirst {
 		e.announceFirstPassword()
 	}
+	return e.actAs(o)
+}
+
+// actAs makes the key holder's actor or logs the operator in, as o says.
+func (e *env) actAs(o openOptions) error {
+	s := e.s
 	switch {
 	case o.keyHolder != "":
 		e.actor = s.Internal(o.keyHolder)

@@ -281,7 +281,7 @@ func operatorCommands() []*command {
 						return usagef(e.cmd, "give the key as arguments or with --key-file-path, not both")
 					case *path != "":
 						var err error
-						if line, err = readPublicKey(*path); err != nil {
+						if line, err = readPublicKey(e.abs(*path)); err != nil {
 							return err
 						}
 					case line == "":
@@ -541,7 +541,7 @@ func (e *env) operatorPasswd(newFile string) error {
 	var pw string
 	if newFile != "" {
 		var err error
-		if pw, err = readPasswordFile(newFile); err != nil {
+		if pw, err = readPasswordFile(e.abs(newFile)); err != nil {
 			return fmt.Errorf("--new-password-file: %w", err)
 		}
 	}

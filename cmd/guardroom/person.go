@@ -146,7 +146,7 @@ func (e *env) accessCode(ask bool, file string) (string, error) {
 	case ask && file != "":
 		return "", usagef(e.cmd, "give the access code with --code or --code-file, not both")
 	case file != "":
-		return readCodeFile(file)
+		return readCodeFile(e.abs(file))
 	case ask:
 		return e.readCode("Access code (4 to 12 digits): ")
 	}

@@ -68,7 +68,7 @@ func (e *env) openImportFile(path string) (io.Reader, string, func(), error) {
 	if path == "-" {
 		return e.stdin, "standard input", func() {}, nil
 	}
-	f, err := os.Open(path)
+	f, err := os.Open(e.abs(path))
 	if err != nil {
 		return nil, "", nil, fmt.Errorf("open the import file: %w", err)
 	}
@@ -195,7 +195,7 @@ func (e *env) exportFile(path string, force bool, write func(w io.Writer) (int, 
 	if err := e.openStore(openOptions{}); err != nil {
 		return 0, err
 	}
-	out, err := createOutput(path, force)
+	out, err := createOutput(e.abs(path), force)
 	if err != nil {
 		return 0, err
 	}

@@ -21,7 +21,7 @@ const hostKeyFile = "ssh_host_ed25519_key"
 
 func sshCommands() []*command {
 	return []*command{{
-		name: "ssh", maxArgs: 0,
+		name: "ssh", local: true, maxArgs: 0,
 		summary: "serve the console over SSH to operators' keys, until ctrl+c",
 		details: "Operators connect with ssh -p PORT HOST and log in with their key only (no passwords):\n" +
 			"each key belongs to one operator (guardroom operator add-key, or the console's Operators\n" +
@@ -31,7 +31,8 @@ func sshCommands() []*command {
 			"This process holds the database while it runs, and carries changes to the panels as\n" +
 			"the console does: no other guardroom command can open the database meanwhile (stop it\n" +
 			"for a backup), and the guard-room PC's own operators connect to it too\n" +
-			"(ssh -p 2222 localhost).\n\n" +
+			"(ssh -p 2222 localhost). guardroom serve --ssh ADDR serves the same, and lets the\n" +
+			"console and every command on this PC run alongside it.\n\n" +
 			"The host key is made once, in DATA/" + hostKeyFile + " (mode 0600), and its fingerprint\n" +
 			"printed at each start: compare it with what ssh shows at the first connection. It is not\n" +
 			"in backups: keep it with the data directory, or clients will warn of a changed host key.\n\n" +

@@ -1,0 +1,331 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/guardroom/guardroom/cmd/internal/attach"
+	"github.com/guardroom/guardroom/cmd/internal/sshconsole"
+	"github.com/guardroom/guardroom/cmd/internal/sshserve"
+	"github.com/guardroom/guardroom/drivers/dispatch"
+	"github.com/guardroom/guardroom/store"
+)
+
+// socketFile is the service's control socket, in the data directory.
+const socketFile = "guardroom.sock"
+
+func serveCommands() []*command {
+	return []*command{{
+		name: "serve", maxArgs: 0, local: true,
+		summary: "own the site: carry changes to the panels, serve the console and commands to this machine (and SSH), until ctrl+c",
+		details: "The service holds the database. While it runs, guardroom console and every other command\n" +
+			"on this machine run inside it through its socket DATA/" + socketFile + " (mode 0600: only\n" +
+			"the user it runs as can use it), with the same login, output and exit codes: several\n" +
+			"consoles at once, each seeing the others' changes, and backups while they are open.\n" +
+			"With --ssh it serves the console over SSH too, as guardroom ssh does.\n\n" +
+			"ctrl+c or SIGTERM stops it: running commands and consoles are told and ended, the\n" +
+			"dispatcher finishes the jobs in hand, and the database is closed. Its diagnostics go\n" +
+			"to the log file, and to standard error when that is a terminal.",
+		example: "guardroom serve\nguardroom serve --ssh :2222",
+		setup: func(fs *flag.FlagSet) runFunc {
+			sshAddr := fs.String("ssh", "", "serve the console over SSH on `ADDR` too (host:port; config [ssh] sets its limits)")
+			return func(e *env, _ []string) error { return e.serve(*sshAddr) }
+		},
+	}, {
+		name: "status", maxArgs: 0,
+		summary: "show whether guardroom serve runs (since when, its sessions), the panels online, the job queue and the last backup",
+		example: "guardroom status\nguardroom status --json",
+		setup: func(fs *flag.FlagSet) runFunc {
+			asJSON := jsonFlag(fs)
+			return func(e *env, _ []string) error { return e.status(*asJSON) }
+		},
+	}}
+}
+
+// service is what guardroom serve shares with the commands it runs.
+type service struct {
+	s       *store.Store
+	key     []byte
+	dataDir string
+	d       *dispatch.Dispatcher
+	log     *slog.Logger
+	started time.Time
+	attach  *attach.Server
+	ssh     *sshserve.Server // nil without --ssh
+}
+
+// serve runs the service until the command's context ends.
+func (e *env) serve(sshAddr string) error {
+	if err := e.openStore(openOptions{noLogin: true, mustExist: true}); err != nil {
+		return err
+	}
+	if term.IsTerminal(int(os.Stderr.Fd())) && e.rawStderr == os.Stderr {
+		e.logger = slog.New(slog.NewMultiHandler(e.logger.Handler(), slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})))
+	}
+	dir := e.cfg.DataDir
+	st, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	if st.Mode().Perm()&0o022 != 0 {
+		return fmt.Errorf("the data directory %s can be written by other users (mode %04o), who could replace the service's socket: run chmod 700 %s", dir, st.Mode().Perm(), dir)
+	}
+	sock := filepath.Join(dir, socketFile)
+	// This process holds the database, so a socket there is one a killed
+	// service left behind.
+	if err := os.Remove(sock); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("remove the old socket: %w", err)
+	}
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", sock, err)
+	}
+	defer os.Remove(sock)
+	if err := os.Chmod(sock, 0o600); err != nil {
+		ln.Close()
+		return err
+	}
+	svc := &service{s: e.s, key: e.key, dataDir: dir, d: e.newDispatcher(0), log: e.log(), started: time.Now()}
+	srv, err := attach.NewServer(attach.Config{Log: e.log(), Run: svc.run})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	svc.attach = srv
+
+	// The dispatcher outlives the sessions: it stops between jobs once
+	// the last of them has ended.
+	dctx, stopDispatch := context.WithCancel(context.WithoutCancel(e.ctx))
+	defer stopDispatch()
+	dispatched := make(chan error, 1)
+	go func() { dispatched <- svc.d.Run(dctx) }()
+
+	sshDone := make(chan error, 1)
+	sshDone <- nil
+	if sshAddr != "" {
+		if svc.ssh, err = e.serveSSHIn(sshAddr, sshDone); err != nil {
+			stopDispatch()
+			<-dispatched
+			ln.Close()
+			return err
+		}
+	}
+	e.log().Info("service started", "data", dir, "socket", sock, "pid", os.Getpid(), "version", version)
+	fmt.Fprintf(e.stdout, "guardroom serves %s on %s (pid %d); stop with ctrl+c.\n", dir, sock, os.Getpid())
+	err = srv.Serve(e.ctx, ln)
+	if serr := <-sshDone; serr != nil && err == nil {
+		err = serr
+	}
+	stopDispatch()
+	if derr := <-dispatched; derr != nil {
+		e.log().Error("dispatcher", "error", derr.Error())
+	}
+	e.log().Info("service stopped")
+	return err
+}
+
+// serveSSHIn starts the SSH console in the service; done gets its end.
+func (e *env) serveSSHIn(addr string, done chan error) (*sshserve.Server, error) {
+	<-done
+	lim := e.cfg.SSH
+	srv, err := sshconsole.New(e.s, sshconsole.Config{
+		Listen: addr, HostKeyPath: filepath.Join(e.cfg.DataDir, hostKeyFile),
+		IdleTimeout: sshserve.DefaultIdleTimeout, MaxTimeout: sshserve.DefaultMaxTimeout,
+		Theme: e.cfg.Theme, Keys: e.cfg.Keys, NoMouse: e.cfg.NoMouse, Logger: e.log(),
+		HandshakeTimeout: lim.HandshakeTimeout, MaxUnauthenticated: lim.MaxUnauthenticated,
+		MaxUnauthenticatedPerAddr: lim.MaxUnauthenticatedPerAddress,
+	})
+	if err != nil {
+		return nil, err
+	}
+	e.log().Info("ssh console started", "addr", srv.Addr().String())
+	fmt.Fprintf(e.stdout, "serving the console over SSH on %s\n", srv.Addr())
+	go func() { done <- srv.Serve(e.ctx) }()
+	return srv, nil
+}
+
+// run runs a client's command in the service.
+func (svc *service) run(ctx context.Context, s *attach.Session) int {
+	e := newEnv(ctx, s.Stdin, s.Stdout, s.Stderr)
+	e.service, e.session, e.getenv, e.cwd = svc, s, s.Getenv, s.Cwd
+	return e.run(s.Args)
+}
+
+// useService gives the run the service's store, once its settings name
+// the same data directory.
+func (e *env) useService() error {
+	svc := e.service
+	a, err1 := os.Stat(e.cfg.DataDir)
+	b, err2 := os.Stat(svc.dataDir)
+	if err1 != nil || err2 != nil || !os.SameFile(a, b) {
+		return &usageError{msg: fmt.Sprintf("this service serves %s, not %s: check --data (or data_dir in the config file)", svc.dataDir, e.cfg.DataDir), noUsage: true}
+	}
+	e.s, e.key = svc.s, svc.key
+	return nil
+}
+
+// attachEnv is what a command in the service reads of the client's
+// environment: guardroom's own variables, where files are, the terminal.
+func attachEnv() []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		switch {
+		case strings.HasPrefix(k, "GUARDROOM_"), strings.HasPrefix(k, "XDG_"), strings.HasPrefix(k, "LC_"),
+			k == "HOME", k == "TERM", k == "COLORTERM", k == "NO_COLOR", k == "LANG", k == "TZ":
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// attach runs the command line in the service when one answers on the
+// data directory's socket. attached is false when none does: the command
+// then opens the database itself.
+func (e *env) attach(args []string) (code int, attached bool, err error) {
+	cwd, err := os.Getwd()
+	if err != nil {
+		return 0, false, err
+	}
+	c := &attach.Client{Args: args, Cwd: cwd, Env: attachEnv(), Stdin: e.stdinOrFile(), Stdout: e.rawStdout, Stderr: e.rawStderr}
+	start := time.Now()
+	code, err = c.Run(e.ctx, filepath.Join(e.cfg.DataDir, socketFile))
+	if errors.Is(err, attach.ErrNoService) {
+		return 0, false, nil
+	}
+	if err == nil {
+		e.log().Info("command ran in the service", "command", e.cmdName(), "exit", code, "duration", time.Since(start).Round(time.Millisecond).String())
+	}
+	return code, true, err
+}
+
+// stdinOrFile is stdin as given: the file itself when it is one, so the
+// client can tell a terminal.
+func (e *env) stdinOrFile() io.Reader {
+	if e.stdinFile != nil {
+		return e.stdinFile
+	}
+	return e.stdin
+}
+
+// waitPanel waits until the service's dispatcher has carried the panel's
+// due jobs (0: the mail), or ctx ends: a command then reports what the
+// panel did, as it does when it drains the panel itself.
+func (svc *service) waitPanel(ctx context.Context, panel uint64) error {
+	sub := svc.s.Subscribe()
+	defer sub.Close()
+	sys := svc.s.Internal("dispatcher")
+	for {
+		jobs, err := svc.s.DueJobs(sys, 0)
+		if err != nil {
+			return err
+		}
+		if !slices.ContainsFunc(jobs, func(j store.Job) bool {
+			return j.Panel == panel && j.Kind != store.JobMail || panel == 0 && j.Kind == store.JobMail
+		}) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-sub.C:
+			sub.Changes()
+		}
+	}
+}
+
+// statusReport is what guardroom status says; --json prints it as is.
+type statusReport struct {
+	DataDir string         `json:"data_dir"`
+	Service *serviceStatus `json:"service"` // null: no service runs
+	Panels  struct {
+		Online  int `json:"online"`
+		Offline int `json:"offline"`
+	} `json:"panels"`
+	Jobs struct {
+		Pending int `json:"pending"`
+		Keypad  int `json:"keypad"`
+		Failed  int `json:"failed"`
+		Drift   int `json:"drift"`
+	} `json:"jobs"`
+	LastBackup *time.Time `json:"last_backup"` // null: none in the action log
+}
+
+type serviceStatus struct {
+	Since   time.Time `json:"since"`
+	PID     int       `json:"pid"`
+	Version string    `json:"version"`
+	// Commands counts the commands and consoles attached through the
+	// socket, this one included; SSH the SSH console's sessions.
+	Commands int `json:"commands"`
+	SSH      int `json:"ssh"`
+}
+
+// status reports on the site as the operator may see it: asked through
+// the service when one runs, else from the database directly.
+func (e *env) status(asJSON bool) error {
+	if err := e.openStore(openOptions{}); err != nil {
+		return err
+	}
+	r := statusReport{DataDir: e.cfg.DataDir}
+	if svc := e.service; svc != nil {
+		r.Service = &serviceStatus{Since: svc.started, PID: os.Getpid(), Version: version, Commands: svc.attach.Running()}
+		if svc.ssh != nil {
+			r.Service.SSH = svc.ssh.Sessions()
+		}
+	}
+	panels, err := e.s.ListPanels(e.actor)
+	if err != nil {
+		return err
+	}
+	for _, p := range panels {
+		if p.Conn.Online {
+			r.Panels.Online++
+		} else {
+			r.Panels.Offline++
+		}
+	}
+	c, err := e.s.SyncCounts(e.actor, 0)
+	if err != nil {
+		return err
+	}
+	r.Jobs.Pending, r.Jobs.Keypad, r.Jobs.Failed, r.Jobs.Drift = c.Pending, c.Keypad, c.Failed, c.Drift
+	entries, err := e.s.ListLog(e.actor, store.LogFilter{Action: "backup", Limit: 1})
+	if err != nil {
+		return err
+	}
+	if len(entries) > 0 {
+		r.LastBackup = &entries[0].Time
+	}
+	if asJSON {
+		return writeJSON(e.stdout, r)
+	}
+	if s := r.Service; s != nil {
+		fmt.Fprintf(e.stdout, "Service:     guardroom serve %s, pid %d, up since %s (%s)\n", s.Version, s.PID,
+			s.Since.Local().Format("2006-01-02 15:04:05"), time.Since(s.Since).Round(time.Second))
+		fmt.Fprintf(e.stdout, "Sessions:    %d through its socket (this one included), %d over SSH\n", s.Commands, s.SSH)
+	} else {
+		fmt.Fprintln(e.stdout, "Service:     not running: each command opens the database itself (start one with guardroom serve)")
+	}
+	fmt.Fprintf(e.stdout, "Data:        %s\n", r.DataDir)
+	fmt.Fprintf(e.stdout, "Panels:      %d online, %d offline\n", r.Panels.Online, r.Panels.Offline)
+	fmt.Fprintf(e.stdout, "Jobs:        %s\n", countsText(c))
+	if r.LastBackup != nil {
+		fmt.Fprintf(e.stdout, "Last backup: %s\n", r.LastBackup.Local().Format("2006-01-02 15:04:05"))
+	} else {
+		fmt.Fprintln(e.stdout, "Last backup: none in the action log: make one with guardroom backup FILE")
+	}
+	return nil
+}

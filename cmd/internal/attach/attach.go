@@ -1,0 +1,104 @@
+// Package attach runs a program's commands inside a long-running service,
+// for clients on the same machine: SSH over a Unix socket, one "exec" per
+// command, with a real pseudo-terminal when the client has a terminal.
+// See DESIGN.md for why.
+package attach
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"slices"
+	"time"
+)
+
+// Defaults of Config.
+const (
+	DefaultHandshakeTimeout = 10 * time.Second
+	DefaultMaxPending       = 16
+	DefaultMaxSessions      = 64
+	DefaultGrace            = 10 * time.Second
+)
+
+// Limits on what a client may send before its command runs.
+const (
+	maxEnv       = 64
+	maxEnvBytes  = 4096
+	maxExecBytes = 64 << 10
+)
+
+// Config tunes a Server.
+type Config struct {
+	// Run runs one command and returns its exit code. Its context ends
+	// when the client goes, sends an interrupt, or the server stops.
+	Run func(ctx context.Context, s *Session) int
+	Log *slog.Logger
+	// HandshakeTimeout closes a connection that has not finished the SSH
+	// handshake by then; MaxPending is how many may be at it at once.
+	HandshakeTimeout time.Duration
+	MaxPending       int
+	// MaxSessions is how many commands may run at once.
+	MaxSessions int
+	// Grace is how long running commands get to end when the server
+	// stops, before their connections are closed.
+	Grace time.Duration
+}
+
+// Session is one command a client runs.
+type Session struct {
+	ID   uint64
+	Args []string
+	// Cwd is the client's working directory, for relative paths.
+	Cwd string
+	// Env is the client's environment (what it chose to send), KEY=VALUE.
+	Env []string
+	// Stdin, Stdout and Stderr are the client's streams: the *os.File of
+	// the pseudo-terminal for those that are a terminal on the client.
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	// Resize carries the client terminal's new size (columns, rows).
+	Resize <-chan [2]int
+}
+
+// Getenv returns the client's value of key.
+func (s *Session) Getenv(key string) string {
+	for _, kv := range slices.Backward(s.Env) {
+		if k, v, ok := cutEnv(kv); ok && k == key {
+			return v
+		}
+	}
+	return ""
+}
+
+func cutEnv(kv string) (string, string, bool) {
+	for i := 0; i < len(kv); i++ {
+		if kv[i] == '=' {
+			return kv[:i], kv[i+1:], true
+		}
+	}
+	return "", "", false
+}
+
+// request is the exec payload.
+type request struct {
+	Args []string `json:"args"`
+	Cwd  string   `json:"cwd"`
+	// TTY lists which of the client's 0, 1, 2 are its terminal.
+	TTY []int `json:"tty"`
+}
+
+// ErrNoService means no service answers on the socket: the caller works
+// on its own.
+var ErrNoService = errors.New("no service is running")
+
+// Client is one command to run in a service.
+type Client struct {
+	Args []string
+	Cwd  string
+	// Env is what the command may read of the client's environment.
+	Env []string
+	// Stdin, Stdout and Stderr are the client's own streams.
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+}
