@@ -20,6 +20,7 @@ import (
 	"context"
 	"fmt"
 	"hash/crc32"
+	"math/bits"
 	"unicode/utf8"
 
 	"github.com/guardroom/guardroom/store/family"
@@ -220,6 +221,18 @@ func CheckTag(tag string) error {
 // MaxLabelBytes is the longest slot or partition label a panel keeps, in
 // bytes of UTF-8.
 const MaxLabelBytes = 32
+
+// CheckPartitions refuses a partition set a panel of n partitions cannot
+// take: empty, or naming a partition past its last.
+func CheckPartitions(parts uint64, n int) error {
+	if parts == 0 {
+		return &Refusal{Kind: RefusedPartition, Reason: "no partition given: give the user at least one partition"}
+	}
+	if hi := 64 - bits.LeadingZeros64(parts); hi > n {
+		return &Refusal{Kind: RefusedPartition, Reason: fmt.Sprintf("partition %d does not exist: this panel has partitions 1-%d", hi, n)}
+	}
+	return nil
+}
 
 // CheckLabel refuses a label a panel cannot keep: longer than
 // MaxLabelBytes, not valid UTF-8, or holding a control character (a line

@@ -188,3 +188,31 @@ func TestCheckLabel(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckPartitions(t *testing.T) {
+	cases := []struct {
+		parts uint64
+		n     int
+		want  string // "" for accepted
+	}{
+		{0b1, 1, ""},
+		{0b1011, 4, ""},
+		{1 << 63, 64, ""},
+		{0, 8, "no partition given"},
+		{0b10000, 4, "partition 5 does not exist: this panel has partitions 1-4"},
+		{0b11, 1, "partition 2 does not exist"},
+	}
+	for _, c := range cases {
+		err := drivers.CheckPartitions(c.parts, c.n)
+		if c.want == "" {
+			if err != nil {
+				t.Errorf("CheckPartitions(%b, %d) = %v, want accepted", c.parts, c.n, err)
+			}
+			continue
+		}
+		var r *drivers.Refusal
+		if !errors.As(err, &r) || r.Kind != drivers.RefusedPartition || !strings.Contains(r.Reason, c.want) {
+			t.Errorf("CheckPartitions(%b, %d) = %v, want a partition refusal saying %q", c.parts, c.n, err, c.want)
+		}
+	}
+}

@@ -36,7 +36,6 @@ package guided
 import (
 	"context"
 	"fmt"
-	"math/bits"
 
 	"github.com/guardroom/guardroom/drivers"
 	"github.com/guardroom/guardroom/store/family"
@@ -160,13 +159,7 @@ func (p *Panel) allParts() uint64 {
 }
 
 func (p *Panel) checkParts(parts uint64) error {
-	if parts == 0 {
-		return refuse(drivers.RefusedPartition, "no partition given: give the user at least one partition")
-	}
-	if hi := 64 - bits.LeadingZeros64(parts); hi > p.fam.Partitions {
-		return refuse(drivers.RefusedPartition, "partition %d does not exist: this panel has partitions 1-%d", hi, p.fam.Partitions)
-	}
-	return nil
+	return drivers.CheckPartitions(parts, p.fam.Partitions)
 }
 
 func (p *Panel) checkRole(slot int, role string) error {

@@ -45,7 +45,6 @@ import (
 	"fmt"
 	"hash/crc32"
 	"maps"
-	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -670,13 +669,7 @@ func (p *Panel) checkSlot(slot int) error {
 func (p *Panel) checkLabel(label string) error { return drivers.CheckLabel(label) }
 
 func (p *Panel) checkParts(parts uint64) error {
-	if parts == 0 {
-		return refuse(drivers.RefusedPartition, "no partition given: give the user at least one partition")
-	}
-	if hi := 64 - bits.LeadingZeros64(parts); hi > p.fam.Partitions {
-		return refuse(drivers.RefusedPartition, "partition %d does not exist: this panel has partitions 1-%d", hi, p.fam.Partitions)
-	}
-	return nil
+	return drivers.CheckPartitions(parts, p.fam.Partitions)
 }
 
 // checkCode applies the code rules for putting code in slot with role.
