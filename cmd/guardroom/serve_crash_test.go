@@ -74,10 +74,19 @@ func TestServeKilledDuringDispatch(t *testing.T) {
 	tap.waitCommands(start + 3)
 	sv.kill()
 	wg.Wait()
+	confirmed := map[int]bool{}
+	for slot := 1; slot <= first; slot++ {
+		confirmed[slot] = true
+	}
 	for slot := first + 1; slot <= slots; slot++ {
 		// The service waits for the panel before it answers: these
-		// commands were all waiting.
-		if r := exits[slot]; r.code != 1 || !strings.Contains(r.stderr, "the service ended before the command finished") {
+		// commands were waiting, but one that started late on a busy
+		// machine may have found no service and run on its own.
+		switch r := exits[slot]; {
+		case r.code == 1 && strings.Contains(r.stderr, "the service ended before the command finished"):
+		case r.code == 0 && strings.Contains(r.stdout, "now has a code"):
+			confirmed[slot] = true
+		default:
 			t.Fatalf("set-code of slot %d, the service killed while it waited: %s", slot, r)
 		}
 	}
@@ -105,7 +114,7 @@ func TestServeKilledDuringDispatch(t *testing.T) {
 	}
 	for slot := 1; slot <= slots; slot++ {
 		u, ok := held[slot]
-		if ok && u.Label != "Crash "+strconv.Itoa(slot) || !ok && slot <= first {
+		if ok && u.Label != "Crash "+strconv.Itoa(slot) || !ok && confirmed[slot] {
 			t.Errorf("slot %d after the restart: %+v", slot, u)
 		}
 	}
