@@ -24,7 +24,7 @@ import (
 // database whose admin replaced the one-time password of its first run
 // (setUp), and every command gives --operator and --password-file.
 type site struct {
-	t    *testing.T
+	t    testing.TB
 	root string
 	data string
 	key  string
@@ -32,7 +32,7 @@ type site struct {
 	operator, pwFile string
 }
 
-func newSite(t *testing.T) *site {
+func newSite(t testing.TB) *site {
 	t.Helper()
 	root := t.TempDir()
 	t.Setenv("HOME", root)

@@ -69,7 +69,7 @@ var (
 
 // server is a running guardroom serve.
 type server struct {
-	t      *testing.T
+	t      testing.TB
 	cmd    *exec.Cmd
 	log    string
 	stderr *bytes.Buffer // after it ended: a race report lands here
@@ -261,7 +261,7 @@ func TestServeKilledLosesNothing(t *testing.T) {
 // terminal is a client process on a pseudo-terminal of its own, its
 // screen kept by a virtual terminal.
 type ptyClient struct {
-	t       *testing.T
+	t       testing.TB
 	cmd     *exec.Cmd
 	pty     *os.File
 	tty     *os.File
