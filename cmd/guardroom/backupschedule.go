@@ -121,14 +121,18 @@ func (b *backupSchedule) prepareDir() error {
 	if err := os.MkdirAll(b.dir, 0o700); err != nil {
 		return fmt.Errorf("[backup] dir %s: %w", b.dir, err)
 	}
+	return b.checkDir()
+}
+
+// checkDir refuses a backup directory other users may write to. One that
+// is missing or no directory passes: the service starts, and its runs
+// fail, shown in status and the console, until the drive is back.
+func (b *backupSchedule) checkDir() error {
 	st, err := os.Stat(b.dir)
-	if err != nil {
-		return fmt.Errorf("[backup] dir %s: %w", b.dir, err)
-	}
-	if !st.IsDir() {
-		return fmt.Errorf("[backup] dir %s is not a directory: give a directory in the config file", b.dir)
-	}
-	if st.Mode().Perm()&0o022 != 0 {
+	switch {
+	case err != nil, !st.IsDir():
+		return nil
+	case st.Mode().Perm()&0o022 != 0:
 		return fmt.Errorf("the backup directory %s can be written by other users (mode %04o), who could replace or remove the backups: run chmod 700 %s", b.dir, st.Mode().Perm(), b.dir)
 	}
 	return nil
@@ -293,7 +297,7 @@ func (e *env) startBackups() (stop func(), err error) {
 	if sch == nil {
 		return func() {}, nil
 	}
-	if err := sch.prepareDir(); err != nil {
+	if err := sch.checkDir(); err != nil {
 		return nil, err
 	}
 	b := &backupScheduler{sch: sch, s: e.s, key: e.key, log: e.log(), now: time.Now, wait: time.After}
