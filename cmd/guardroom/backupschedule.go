@@ -265,7 +265,7 @@ func (b *backupScheduler) once(sys store.Actor, due time.Time) {
 // when complete.
 func (b *backupScheduler) write(sys store.Actor) (string, int64, error) {
 	if err := b.sch.prepareDir(); err != nil {
-		return b.sch.dir, 0, err
+		return "", 0, err // the error names the directory
 	}
 	now := b.now()
 	var out *outputFile
