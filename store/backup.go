@@ -93,9 +93,8 @@ func newAEAD(dataKey []byte) (cipher.AEAD, error) {
 }
 
 // Backup writes an encrypted full backup of the database to w. dataKey is
-// the database's key (the backup is readable only with it).
-// It logs the backup and clears a failure of the scheduled ones
-// (BackupState).
+// the database's key (the backup is readable only with it). It logs the
+// backup and clears a failure of the scheduled ones (BackupState).
 func (s *Store) Backup(a Actor, dataKey []byte, w io.Writer) error {
 	if err := s.writeBackup(a, dataKey, w); err != nil {
 		return err
