@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
+
+	"github.com/guardroom/guardroom/store/plain"
 )
 
 // kBackup holds the backups' state (BackupState).
@@ -92,7 +94,7 @@ func (s *Store) recordBackup(a Actor, file string, due time.Time, runErr error) 
 					st.FailedSince = now
 				}
 			}
-			st.Problem = runErr.Error()
+			st.Problem = plain.Visible(runErr.Error())
 			w.appendLog(nil, after, "failed: "+runErr.Error())
 		} else {
 			st = BackupState{LastOK: now, LastFile: file}
