@@ -15,6 +15,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/dgraph-io/badger/v4"
 )
@@ -92,8 +93,16 @@ func newAEAD(dataKey []byte) (cipher.AEAD, error) {
 }
 
 // Backup writes an encrypted full backup of the database to w. dataKey is
-// the database's key (the backup is readable only with it).
+// the database's key (the backup is readable only with it). It logs the
+// backup and clears a failure of the scheduled ones (BackupState).
 func (s *Store) Backup(a Actor, dataKey []byte, w io.Writer) error {
+	if err := s.writeBackup(a, dataKey, w); err != nil {
+		return err
+	}
+	return s.recordBackup(a, "", time.Time{}, nil)
+}
+
+func (s *Store) writeBackup(a Actor, dataKey []byte, w io.Writer) error {
 	if err := a.need(PermBackupRestore); err != nil {
 		return err
 	}
@@ -115,10 +124,7 @@ func (s *Store) Backup(a Actor, dataKey []byte, w io.Writer) error {
 	if _, err := s.db.Backup(cw, 0); err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
-	if err := cw.flush(true); err != nil {
-		return err
-	}
-	return s.record(a, "backup", "database", map[string]string{"backup": "written, encrypted with the data key"})
+	return cw.flush(true)
 }
 
 type chunkReader struct {

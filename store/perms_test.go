@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -196,6 +197,17 @@ func permCases() []permCase {
 		}},
 		{"Backup", PermBackupRestore, false, func(f *fx, a Actor, i int) error {
 			return f.s.Backup(a, bytes.Repeat([]byte{7}, KeySize), io.Discard)
+		}},
+		{"WriteBackup", PermBackupRestore, false, func(f *fx, a Actor, i int) error {
+			return f.s.WriteBackup(a, bytes.Repeat([]byte{7}, KeySize), io.Discard)
+		}},
+		{"RecordBackupRun", PermBackupRestore, false, func(f *fx, a Actor, i int) error {
+			return f.s.RecordBackupRun(a, fmt.Sprintf("/b/guardroom-%d.backup", i), f.clk.Now(), errors.New("disk full"))
+		}},
+		// The header shows a failing backup to every operator.
+		{"BackupState", 0, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.BackupState(a)
+			return err
 		}},
 		{"Restore", PermBackupRestore, false, func(f *fx, a Actor, i int) error {
 			// Only the permission is exercised here (an empty file is not

@@ -83,7 +83,9 @@ type App struct {
 	site  *time.Location
 	sync  store.SyncCounts
 	locks store.LockAlerts
-	sub   *store.Subscription
+	// backup is the backups' state: the header shows a failing one.
+	backup store.BackupState
+	sub    *store.Subscription
 
 	// stale marks screens whose data changed (or was never loaded) while
 	// they were not on screen; they load when shown.
@@ -108,7 +110,7 @@ type App struct {
 	// endReason is why the store ended the last session (EndReason).
 	endReason string
 	// The header's counts load like the screens, in order (loadOrder).
-	syncOrder, alertsOrder loadOrder
+	syncOrder, alertsOrder, backupOrder loadOrder
 }
 
 // New builds the console.
@@ -230,6 +232,23 @@ func touchesLocks(changes []store.Change) bool {
 type lockAlertsMsg struct {
 	n      uint64 // the load's number (loadOrder)
 	alerts store.LockAlerts
+}
+
+type backupStateMsg struct {
+	n     uint64 // the load's number (loadOrder)
+	state store.BackupState
+}
+
+// loadBackup reads the backups' state for the header.
+func (a *App) loadBackup() tea.Cmd {
+	c, n := a.c, a.backupOrder.next()
+	return func() tea.Msg {
+		m := backupStateMsg{n: n}
+		if err := safe(func() (err error) { m.state, err = c.st.BackupState(c.actor); return err }); err != nil {
+			return nil
+		}
+		return m
+	}
 }
 
 type siteZoneMsg struct{ loc *time.Location }
@@ -426,6 +445,9 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 		if slices.ContainsFunc(msg.changes, func(c store.Change) bool { return c.What == store.ChangeAccess || c.What == store.ChangeAll }) {
 			cmds = append(cmds, a.loadZone())
 		}
+		if slices.ContainsFunc(msg.changes, func(c store.Change) bool { return c.What == store.ChangeBackup || c.What == store.ChangeAll }) {
+			cmds = append(cmds, a.loadBackup())
+		}
 		for i, s := range a.screens {
 			switch {
 			case !s.relevant(msg.changes):
@@ -444,6 +466,11 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 	case lockAlertsMsg:
 		if a.alertsOrder.fresh(msg.n) {
 			a.locks = msg.alerts
+		}
+		return nil
+	case backupStateMsg:
+		if a.backupOrder.fresh(msg.n) {
+			a.backup = msg.state
 		}
 		return nil
 	case siteZoneMsg:
@@ -946,6 +973,18 @@ func lockSummary(l store.LockAlerts, short bool) string {
 	return strings.Join(parts, ", ")
 }
 
+// backupSummary is the header's word on a failing backup, "" when they
+// succeed: "backup failed since 7 Dec 02:30", "backup failed" when short.
+func backupSummary(b store.BackupState, short bool) string {
+	switch {
+	case !b.Failing():
+		return ""
+	case short:
+		return "backup failed"
+	}
+	return "backup failed since " + timeText(b.FailedSince.Local(), timeDayMonth)
+}
+
 // clockText is the header's clock: this PC's, with its zone, since the
 // access views read the site's clock (guardroom access timezone) and the
 // two can differ; when they do, the site's follows ("· site 17:24 EET").
@@ -985,6 +1024,9 @@ func (a *App) headerRows() []string {
 			parts = append(parts, s)
 		}
 		if s := lockSummary(a.locks, short); s != "" {
+			parts = append(parts, s)
+		}
+		if s := backupSummary(a.backup, short); s != "" {
 			parts = append(parts, s)
 		}
 		if len(parts) == 0 {

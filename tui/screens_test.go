@@ -400,6 +400,7 @@ func (s *syncApp) loadAll() {
 	}
 	s.run(s.a.loadSync())
 	s.run(s.a.loadAlerts())
+	s.run(s.a.loadBackup())
 	s.run(s.a.loadZone())
 }
 

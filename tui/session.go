@@ -88,6 +88,7 @@ func (a *App) openShell(actor store.Actor) {
 	a.active, a.modals, a.filtering, a.filterBuf = 0, nil, false, field{}
 	a.resize()
 	a.sync, a.locks, a.notices = store.SyncCounts{}, store.LockAlerts{}, nil
+	a.backup = store.BackupState{}
 	a.status, a.statusErr, a.note = "", false, ""
 	if actor.Name() == "" {
 		return
@@ -113,7 +114,7 @@ func (a *App) sessionCmds(logged bool) tea.Cmd {
 	for i := range a.screens {
 		a.stale[i] = i != a.active
 	}
-	cmds := []tea.Cmd{a.loadSync(), a.loadAlerts(), a.loadZone(), a.cur().load(), a.c.loadNotices(true)}
+	cmds := []tea.Cmd{a.loadSync(), a.loadAlerts(), a.loadBackup(), a.loadZone(), a.cur().load(), a.c.loadNotices(true)}
 	if logged {
 		a.sessionLogged = true
 		cmds = append(cmds, a.recordSession(a.c.actor, "console.start", ""))

@@ -123,6 +123,7 @@ type fileConfig struct {
 	SMTP     smtpConfig          `toml:"smtp"`
 	SSH      sshConfig           `toml:"ssh"`
 	Console  consoleConfig       `toml:"console"`
+	Backup   backupConfig        `toml:"backup"`
 	Keys     map[string][]string `toml:"keys"`
 }
 
@@ -184,6 +185,8 @@ type settings struct {
 	LogKeep     int
 	// SSH is the [ssh] table with the defaults filled in.
 	SSH sshConfig
+	// Backup is guardroom serve's backup schedule; nil without [backup].
+	Backup *backupSchedule
 }
 
 // configExample is shown in help.
@@ -210,6 +213,11 @@ mouse = true
 handshake_timeout = "20s"               # close a connection not logged in by then
 max_unauthenticated = 64                # connections not logged in yet, in total
 max_unauthenticated_per_address = 8     # ... and from one IP address
+
+[backup]                                # guardroom serve makes one every day
+at = "02:30"                            # local time of day
+dir = "/var/backups/guardroom"          # made 0700 if missing
+keep = 14                               # the newest 14 of its backups stay
 
 [keys]                                  # remap actions by ID (see ? in the console)
 "user.disable" = ["x", "delete"]`
@@ -308,6 +316,9 @@ func (e *env) loadSettings() error {
 	if err := e.limits(fc); err != nil {
 		return &usageError{msg: err.Error(), noUsage: true}
 	}
+	if e.cfg.Backup, err = parseBackupConfig(fc.Backup, e.cfg.ConfigFile); err != nil {
+		return &usageError{msg: err.Error(), noUsage: true}
+	}
 	e.logFile = &lazyFile{path: e.cfg.LogFile, maxBytes: e.cfg.LogMaxBytes, keep: e.cfg.LogKeep, warn: e.stderr}
 	e.logger = slog.New(slog.NewTextHandler(e.logFile, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	return nil
@@ -331,7 +342,7 @@ func readConfig(path string, explicit bool, fc *fileConfig) (bool, error) {
 		for i, k := range bad {
 			names[i] = fmt.Sprintf("%q", k.String())
 		}
-		return false, fmt.Errorf("config file %s: unknown key %s: known keys are data_dir, key_file, operator, log_file, log_max_mb, log_keep, [smtp] host, port, security, username, password_file, from, [console] theme, mouse, [ssh] handshake_timeout, max_unauthenticated, max_unauthenticated_per_address and [keys]", path, strings.Join(names, ", "))
+		return false, fmt.Errorf("config file %s: unknown key %s: known keys are data_dir, key_file, operator, log_file, log_max_mb, log_keep, [smtp] host, port, security, username, password_file, from, [console] theme, mouse, [ssh] handshake_timeout, max_unauthenticated, max_unauthenticated_per_address, [backup] at, dir, keep and [keys]", path, strings.Join(names, ", "))
 	}
 	return true, nil
 }

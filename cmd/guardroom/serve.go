@@ -82,6 +82,11 @@ func (e *env) serve(sshAddr string) error {
 	if st.Mode().Perm()&0o022 != 0 {
 		return fmt.Errorf("the data directory %s can be written by other users (mode %04o), who could replace the service's socket: run chmod 700 %s", dir, st.Mode().Perm(), dir)
 	}
+	stopBackups, err := e.startBackups()
+	if err != nil {
+		return err
+	}
+	defer stopBackups()
 	sock := filepath.Join(dir, socketFile)
 	// This process holds the database, so a socket there is one a killed
 	// service left behind.
@@ -261,6 +266,11 @@ type statusReport struct {
 		Drift   int `json:"drift"`
 	} `json:"jobs"`
 	LastBackup *time.Time `json:"last_backup"` // null: none in the action log
+	// BackupFailedSince is when the first backup that failed or was
+	// missed was due (null: none since the last one made), and
+	// BackupProblem what went wrong.
+	BackupFailedSince *time.Time `json:"backup_failed_since"`
+	BackupProblem     string     `json:"backup_problem,omitempty"`
 }
 
 type serviceStatus struct {
@@ -306,8 +316,11 @@ func (e *env) status(asJSON bool) error {
 	if err != nil {
 		return err
 	}
-	if len(entries) > 0 {
+	if len(entries) > 0 && entries[0].Result == "ok" {
 		r.LastBackup = &entries[0].Time
+	}
+	if err := e.backupStatus(&r); err != nil {
+		return err
 	}
 	if asJSON {
 		return writeJSON(e.stdout, r)
@@ -326,6 +339,9 @@ func (e *env) status(asJSON bool) error {
 		fmt.Fprintf(e.stdout, "Last backup: %s\n", r.LastBackup.Local().Format("2006-01-02 15:04:05"))
 	} else {
 		fmt.Fprintln(e.stdout, "Last backup: none in the action log: make one with guardroom backup FILE")
+	}
+	if r.BackupFailedSince != nil {
+		fmt.Fprintf(e.stdout, "Backups:     FAILING since %s: %s\n", r.BackupFailedSince.Local().Format("2006-01-02 15:04"), r.BackupProblem)
 	}
 	return nil
 }
