@@ -122,6 +122,7 @@ type fileConfig struct {
 	LogKeep  int                 `toml:"log_keep"`
 	SMTP     smtpConfig          `toml:"smtp"`
 	SSH      sshConfig           `toml:"ssh"`
+	Serve    serveConfig         `toml:"serve"`
 	Console  consoleConfig       `toml:"console"`
 	Keys     map[string][]string `toml:"keys"`
 }
@@ -139,6 +140,14 @@ type sshConfig struct {
 	HandshakeTimeout             time.Duration `toml:"handshake_timeout"`
 	MaxUnauthenticated           int           `toml:"max_unauthenticated"`
 	MaxUnauthenticatedPerAddress int           `toml:"max_unauthenticated_per_address"`
+}
+
+// serveConfig is the [serve] table: guardroom serve's socket and its
+// attached sessions ('guardroom serve' flags of the same names win).
+type serveConfig struct {
+	// Group lets its members (local OS users) attach: the socket is then
+	// 0660 and the group's. "": the service's user only, 0600.
+	Group string `toml:"group"`
 }
 
 // Diagnostics log rotation defaults: the log is rotated past
@@ -184,6 +193,8 @@ type settings struct {
 	LogKeep     int
 	// SSH is the [ssh] table with the defaults filled in.
 	SSH sshConfig
+	// Serve is the [serve] table.
+	Serve serveConfig
 }
 
 // configExample is shown in help.
@@ -210,6 +221,9 @@ mouse = true
 handshake_timeout = "20s"               # close a connection not logged in by then
 max_unauthenticated = 64                # connections not logged in yet, in total
 max_unauthenticated_per_address = 8     # ... and from one IP address
+
+[serve]                                 # guardroom serve
+group = "guards"                        # local OS users of this group may attach too
 
 [keys]                                  # remap actions by ID (see ? in the console)
 "user.disable" = ["x", "delete"]`
@@ -331,7 +345,7 @@ func readConfig(path string, explicit bool, fc *fileConfig) (bool, error) {
 		for i, k := range bad {
 			names[i] = fmt.Sprintf("%q", k.String())
 		}
-		return false, fmt.Errorf("config file %s: unknown key %s: known keys are data_dir, key_file, operator, log_file, log_max_mb, log_keep, [smtp] host, port, security, username, password_file, from, [console] theme, mouse, [ssh] handshake_timeout, max_unauthenticated, max_unauthenticated_per_address and [keys]", path, strings.Join(names, ", "))
+		return false, fmt.Errorf("config file %s: unknown key %s: known keys are data_dir, key_file, operator, log_file, log_max_mb, log_keep, [smtp] host, port, security, username, password_file, from, [console] theme, mouse, [ssh] handshake_timeout, max_unauthenticated, max_unauthenticated_per_address, [serve] group and [keys]", path, strings.Join(names, ", "))
 	}
 	return true, nil
 }
@@ -363,6 +377,7 @@ func (e *env) limits(fc fileConfig) error {
 	}
 	e.cfg.LogMaxBytes, e.cfg.LogKeep = int64(mb)<<20, keep
 	e.cfg.SSH = fc.SSH
+	e.cfg.Serve = fc.Serve
 	if e.cfg.SSH.HandshakeTimeout == 0 {
 		e.cfg.SSH.HandshakeTimeout = sshserve.DefaultHandshakeTimeout
 	}

@@ -7,11 +7,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"golang.org/x/term"
@@ -32,7 +33,8 @@ func serveCommands() []*command {
 		summary: "own the site: carry changes to the panels, serve the console and commands to this machine (and SSH), until ctrl+c",
 		details: "The service holds the database. While it runs, guardroom console and every other command\n" +
 			"on this machine run inside it through its socket DATA/" + socketFile + " (mode 0600: only\n" +
-			"the user it runs as can use it), with the same login, output and exit codes: several\n" +
+			"the user it runs as can use it; with --group or [serve] group, mode 0660 for the members\n" +
+			"of that group too), with the same login, output and exit codes: several\n" +
 			"consoles at once, each seeing the others' changes, and backups while they are open.\n" +
 			"With --ssh it serves the console over SSH too, as guardroom ssh does.\n\n" +
 			"ctrl+c or SIGTERM stops it: running commands and consoles are told and ended, the\n" +
@@ -41,7 +43,13 @@ func serveCommands() []*command {
 		example: "guardroom serve\nguardroom serve --ssh :2222",
 		setup: func(fs *flag.FlagSet) runFunc {
 			sshAddr := fs.String("ssh", "", "serve the console over SSH on `ADDR` too (host:port; config [ssh] sets its limits)")
-			return func(e *env, _ []string) error { return e.serve(*sshAddr) }
+			group := fs.String("group", "", "let the local OS users of `GROUP` attach too: the socket is then mode 0660 and the group's (default config [serve] group)")
+			return func(e *env, _ []string) error {
+				if *group == "" {
+					*group = e.cfg.Serve.Group
+				}
+				return e.serve(*sshAddr, *group)
+			}
 		},
 	}, {
 		name: "status", maxArgs: 0,
@@ -67,7 +75,7 @@ type service struct {
 }
 
 // serve runs the service until the command's context ends.
-func (e *env) serve(sshAddr string) error {
+func (e *env) serve(sshAddr, group string) error {
 	if err := e.openStore(openOptions{noLogin: true, mustExist: true}); err != nil {
 		return err
 	}
@@ -82,23 +90,19 @@ func (e *env) serve(sshAddr string) error {
 	if st.Mode().Perm()&0o022 != 0 {
 		return fmt.Errorf("the data directory %s can be written by other users (mode %04o), who could replace the service's socket: run chmod 700 %s", dir, st.Mode().Perm(), dir)
 	}
-	sock := filepath.Join(dir, socketFile)
-	// This process holds the database, so a socket there is one a killed
-	// service left behind.
-	if err := os.Remove(sock); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("remove the old socket: %w", err)
-	}
-	ln, err := net.Listen("unix", sock)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", sock, err)
-	}
-	defer os.Remove(sock)
-	if err := os.Chmod(sock, 0o600); err != nil {
-		ln.Close()
+	if err := groupCanReach(dir, st, group); err != nil {
 		return err
 	}
+	sock := filepath.Join(dir, socketFile)
+	// This process holds the database, so a socket there is one a killed
+	// service left behind: Listen replaces it.
+	ln, gid, err := attach.Listen(sock, group)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(sock)
 	svc := &service{s: e.s, key: e.key, dataDir: dir, d: e.newDispatcher(0), log: e.log(), started: time.Now()}
-	srv, err := attach.NewServer(attach.Config{Log: e.log(), Run: svc.run})
+	srv, err := attach.NewServer(attach.Config{Log: e.log(), Run: svc.run, Group: gid})
 	if err != nil {
 		ln.Close()
 		return err
@@ -134,6 +138,24 @@ func (e *env) serve(sshAddr string) error {
 	}
 	e.log().Info("service stopped")
 	return err
+}
+
+// groupCanReach checks, with a socket group, that its members can reach
+// the socket in the data directory dir (its info st): the directory must
+// be that group's and searchable by it (as 0750 is).
+func groupCanReach(dir string, st os.FileInfo, group string) error {
+	if group == "" {
+		return nil
+	}
+	gid, err := attach.LookupGroup(group)
+	if err != nil {
+		return err
+	}
+	sys, ok := st.Sys().(*syscall.Stat_t)
+	if ok && strconv.Itoa(int(sys.Gid)) == gid && st.Mode().Perm()&0o010 != 0 {
+		return nil
+	}
+	return fmt.Errorf("the members of group %s cannot reach the socket in the data directory %s: run chgrp %s %s && chmod 750 %s", group, dir, group, dir, dir)
 }
 
 // serveSSHIn starts the SSH console in the service; done gets its end.

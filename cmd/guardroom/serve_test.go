@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -77,9 +78,9 @@ type server struct {
 
 // serve starts guardroom serve and returns once it listens; the test's
 // end stops it.
-func (s *site) serve() *server {
+func (s *site) serve(args ...string) *server {
 	s.t.Helper()
-	cmd := s.command("serve")
+	cmd := s.command(append([]string{"serve"}, args...)...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		s.t.Fatal(err)
@@ -481,6 +482,35 @@ func TestServeStatus(t *testing.T) {
 	s.ok("", "backup", filepath.Join(s.root, "b.bak"))
 	if r := s.exec("", "status"); r.code != 0 || strings.Contains(r.stdout, "Last backup: none") || !strings.Contains(r.stdout, fmt.Sprintf("pid %d,", sv.cmd.Process.Pid)) {
 		t.Fatalf("after a backup:\n%s", r)
+	}
+}
+
+// TestServeSocketGroup: with [serve] group the socket is 0660 and the
+// group's, commands still attach; a data directory the group cannot
+// search is refused with what to do.
+func TestServeSocketGroup(t *testing.T) {
+	s := newSite(t).withPanel()
+	gid := strconv.Itoa(os.Getgid())
+	cfg := filepath.Join(s.root, "config", "guardroom", "config.toml")
+	if err := os.MkdirAll(filepath.Dir(cfg), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg, []byte("[serve]\ngroup = \""+gid+"\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := s.exec("", "serve"); r.code != 1 || !strings.Contains(r.stderr, "cannot reach the socket in the data directory") || !strings.Contains(r.stderr, "chmod 750") {
+		t.Fatalf("a 0700 data directory with a group: %s", r)
+	}
+	if err := os.Chmod(s.data, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	s.serve()
+	st, err := os.Lstat(filepath.Join(s.data, socketFile))
+	if err != nil || st.Mode().Perm() != 0o660 || strconv.Itoa(int(st.Sys().(*syscall.Stat_t).Gid)) != gid {
+		t.Fatalf("socket: %v %v, want mode 0660 of group %s", st.Mode(), err, gid)
+	}
+	if r := s.exec("", "status"); r.code != 0 || !strings.Contains(r.stdout, "Service:     guardroom serve") {
+		t.Fatalf("status through the group's socket:\n%s", r)
 	}
 }
 

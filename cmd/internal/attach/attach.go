@@ -40,6 +40,10 @@ type Config struct {
 	MaxPending       int
 	// MaxSessions is how many commands may run at once.
 	MaxSessions int
+	// Group is the id of the group whose members may use the socket
+	// besides the service's own user (Listen made it theirs); "" admits
+	// that user only.
+	Group string
 	// Grace is how long running commands get to end when the server
 	// stops, before their connections are closed.
 	Grace time.Duration

@@ -31,6 +31,8 @@ type Server struct {
 	pending atomic.Int64
 	running atomic.Int64
 	nextID  atomic.Uint64
+	// groups lists a user's groups, for the peer check.
+	groups func(uid string) ([]string, error)
 
 	mu       sync.Mutex
 	conns    map[net.Conn]bool
@@ -65,7 +67,7 @@ func NewServer(cfg Config) (*Server, error) {
 	if cfg.Grace <= 0 {
 		cfg.Grace = DefaultGrace
 	}
-	return &Server{cfg: cfg, signer: signer, conns: map[net.Conn]bool{}}, nil
+	return &Server{cfg: cfg, signer: signer, conns: map[net.Conn]bool{}, groups: groupsOf}, nil
 }
 
 // Running is the number of commands running now.
@@ -174,9 +176,13 @@ func (srv *Server) handle(ctx context.Context, c net.Conn) {
 		return
 	}
 	uid, err := peerUID(c)
-	if err != nil || uid != os.Getuid() {
+	ok := false
+	if err == nil {
+		ok, err = admit(uid, os.Getuid(), srv.cfg.Group, srv.groups)
+	}
+	if !ok {
 		srv.pending.Add(-1)
-		log.Warn("attach: refused a connection from another user", "uid", uid, "error", errString(err))
+		log.Warn("attach: refused a connection from another user", "uid", uid, "group", srv.cfg.Group, "error", errString(err))
 		return
 	}
 	c.SetDeadline(time.Now().Add(srv.cfg.HandshakeTimeout))
