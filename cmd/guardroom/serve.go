@@ -69,6 +69,7 @@ type service struct {
 	dataDir string
 	d       *dispatch.Dispatcher
 	log     *slog.Logger
+	logPath string
 	started time.Time
 	attach  *attach.Server
 	ssh     *sshserve.Server // nil without --ssh
@@ -101,8 +102,9 @@ func (e *env) serve(sshAddr, group string) error {
 		return err
 	}
 	defer os.Remove(sock)
-	svc := &service{s: e.s, key: e.key, dataDir: dir, d: e.newDispatcher(0), log: e.log(), started: time.Now()}
-	srv, err := attach.NewServer(attach.Config{Log: e.log(), Run: svc.run, Group: gid})
+	svc := &service{s: e.s, key: e.key, dataDir: dir, d: e.newDispatcher(0), log: e.log(), logPath: e.cfg.LogFile, started: time.Now()}
+	srv, err := attach.NewServer(attach.Config{Log: e.log(), Run: svc.run, Group: gid,
+		IdleTimeout: e.cfg.Serve.IdleTimeout, MaxLifetime: e.cfg.Serve.MaxSession})
 	if err != nil {
 		ln.Close()
 		return err
@@ -164,7 +166,7 @@ func (e *env) serveSSHIn(addr string, done chan error) (*sshserve.Server, error)
 	lim := e.cfg.SSH
 	srv, err := sshconsole.New(e.s, sshconsole.Config{
 		Listen: addr, HostKeyPath: filepath.Join(e.cfg.DataDir, hostKeyFile),
-		IdleTimeout: sshserve.DefaultIdleTimeout, MaxTimeout: sshserve.DefaultMaxTimeout,
+		IdleTimeout: e.cfg.Serve.IdleTimeout, MaxTimeout: e.cfg.Serve.MaxSession,
 		Theme: e.cfg.Theme, Keys: e.cfg.Keys, NoMouse: e.cfg.NoMouse, Logger: e.log(),
 		HandshakeTimeout: lim.HandshakeTimeout, MaxUnauthenticated: lim.MaxUnauthenticated,
 		MaxUnauthenticatedPerAddr: lim.MaxUnauthenticatedPerAddress,
@@ -183,6 +185,16 @@ func (svc *service) run(ctx context.Context, s *attach.Session) int {
 	e := newEnv(ctx, s.Stdin, s.Stdout, s.Stderr)
 	e.service, e.session, e.getenv, e.cwd = svc, s, s.Getenv, s.Cwd
 	return e.run(s.Args)
+}
+
+// serviceLog makes a command in the service log to the service's log,
+// each line naming its session, so two consoles' lines tell apart.
+func (e *env) serviceLog() {
+	if e.service == nil || e.session == nil {
+		return
+	}
+	e.logFile = &lazyFile{path: e.service.logPath, warn: e.stderr}
+	e.logger = e.service.log.With("session", e.session.ID)
 }
 
 // useService gives the run the service's store, once its settings name

@@ -514,6 +514,28 @@ func TestServeSocketGroup(t *testing.T) {
 	}
 }
 
+// TestServeLogNamesSessions: what a command run in the service logs goes
+// to the service's log with its session's id, so the lines of two
+// commands (or consoles) tell apart.
+func TestServeLogNamesSessions(t *testing.T) {
+	s := newSite(t).withPanel()
+	sv := s.serve()
+	s.ok("", "unit", "list")
+	s.ok("", "panel", "list")
+	sv.stop()
+	re := regexp.MustCompile(`(?m)^.*msg="command finished" .*command="(unit|panel) list".*$`)
+	lines := re.FindAllString(sv.logText(), -1)
+	ids := map[string]bool{}
+	for _, l := range lines {
+		if m := regexp.MustCompile(`\bsession=(\d+)\b`).FindStringSubmatch(l); m != nil {
+			ids[m[1]] = true
+		}
+	}
+	if len(lines) != 2 || len(ids) != 2 {
+		t.Fatalf("want two \"command finished\" lines with two session ids, got %d lines, ids %v:\n%s", len(lines), ids, sv.logText())
+	}
+}
+
 // TestServeRefusesWideDataDir: a data directory other users may write to
 // could have its socket replaced: serve refuses it and says what to do.
 func TestServeRefusesWideDataDir(t *testing.T) {

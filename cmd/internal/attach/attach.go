@@ -19,6 +19,9 @@ const (
 	DefaultMaxPending       = 16
 	DefaultMaxSessions      = 64
 	DefaultGrace            = 10 * time.Second
+	// As sshserve's for the SSH console.
+	DefaultIdleTimeout = 15 * time.Minute
+	DefaultMaxLifetime = 12 * time.Hour
 )
 
 // Limits on what a client may send before its command runs.
@@ -34,8 +37,9 @@ type Config struct {
 	// when the client goes, sends an interrupt, or the server stops.
 	Run func(ctx context.Context, s *Session) int
 	Log *slog.Logger
-	// HandshakeTimeout closes a connection that has not finished the SSH
-	// handshake by then; MaxPending is how many may be at it at once.
+	// HandshakeTimeout closes a connection that has not started its
+	// command by then (the SSH handshake, the session, its exec);
+	// MaxPending is how many may be at it at once.
 	HandshakeTimeout time.Duration
 	MaxPending       int
 	// MaxSessions is how many commands may run at once.
@@ -44,6 +48,11 @@ type Config struct {
 	// besides the service's own user (Listen made it theirs); "" admits
 	// that user only.
 	Group string
+	// IdleTimeout ends a command whose stdin is the client's terminal
+	// when nothing was typed (nor the window resized) for that long: a
+	// console or a prompt left open. MaxLifetime ends any command that
+	// has run that long. Zero: the defaults.
+	IdleTimeout, MaxLifetime time.Duration
 	// Grace is how long running commands get to end when the server
 	// stops, before their connections are closed.
 	Grace time.Duration
@@ -63,6 +72,9 @@ type Session struct {
 	Stdout, Stderr io.Writer
 	// Resize carries the client terminal's new size (columns, rows).
 	Resize <-chan [2]int
+	// UID is the client's OS user; Started when its command started.
+	UID     int
+	Started time.Time
 }
 
 // Getenv returns the client's value of key.
