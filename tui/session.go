@@ -89,6 +89,9 @@ func (a *App) openShell(actor store.Actor) {
 	a.resize()
 	a.sync, a.locks, a.notices = store.SyncCounts{}, store.LockAlerts{}, nil
 	a.status, a.statusErr, a.note = "", false, ""
+	if a.opts.OnSession != nil {
+		a.opts.OnSession(actor)
+	}
 	if actor.Name() == "" {
 		return
 	}

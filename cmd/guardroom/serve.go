@@ -8,11 +8,13 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/user"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"syscall"
+	"text/tabwriter"
 	"time"
 
 	"golang.org/x/term"
@@ -193,6 +195,7 @@ func (e *env) serviceLog() {
 	if e.service == nil || e.session == nil {
 		return
 	}
+	e.session.SetCommand(e.cmdName())
 	e.logFile = &lazyFile{path: e.service.logPath, warn: e.stderr}
 	e.logger = e.service.log.With("session", e.session.ID)
 }
@@ -305,6 +308,72 @@ type serviceStatus struct {
 	// socket, this one included; SSH the SSH console's sessions.
 	Commands int `json:"commands"`
 	SSH      int `json:"ssh"`
+	// Sessions lists them, oldest first in each kind.
+	Sessions []sessionStatus `json:"sessions"`
+}
+
+// sessionStatus is one session in the service.
+type sessionStatus struct {
+	ID  uint64 `json:"id"`
+	Via string `json:"via"` // socket or ssh
+	// From is the local OS user of a socket session, the address of an
+	// SSH one.
+	From    string    `json:"from"`
+	Command string    `json:"command"` // its name; console over SSH
+	Since   time.Time `json:"since"`
+	// Operator is who it logged in as: "" not yet (or logged out).
+	Operator string `json:"operator"`
+	This     bool   `json:"this,omitempty"` // the guardroom status asking
+}
+
+// sessions lists the service's sessions: attached, then SSH.
+func (svc *service) sessions(self *attach.Session) []sessionStatus {
+	list := []sessionStatus{}
+	for _, s := range svc.attach.Sessions() {
+		from := fmt.Sprintf("uid %d", s.UID)
+		if u, err := user.LookupId(strconv.Itoa(s.UID)); err == nil {
+			from = u.Username
+		}
+		list = append(list, sessionStatus{ID: s.ID, Via: "socket", From: from, Command: s.Command(),
+			Since: s.Started, Operator: s.Operator(), This: s == self})
+	}
+	if svc.ssh != nil {
+		for _, s := range svc.ssh.List() {
+			list = append(list, sessionStatus{ID: s.ID, Via: "ssh", From: s.RemoteAddr, Command: "console",
+				Since: s.Started, Operator: s.Identity.Operator})
+		}
+	}
+	return list
+}
+
+// sessionActor records on the attached session who its command or
+// console logged in as, once no login step is left ("" at a log out).
+func (e *env) sessionActor(a store.Actor) {
+	if e.session == nil {
+		return
+	}
+	name := ""
+	if a.Step() == store.StepNone {
+		name = a.Name()
+	}
+	e.session.SetOperator(name)
+}
+
+// writeSessions lists the sessions under the status's Sessions line.
+func writeSessions(w io.Writer, list []sessionStatus) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, s := range list {
+		who := s.Operator
+		if who == "" {
+			who = "not logged in yet"
+		}
+		via := s.Via + " " + s.From
+		if s.This {
+			via += " (this one)"
+		}
+		fmt.Fprintf(tw, "  #%d\t%s\tsince %s\t%s\t%s\n", s.ID, who, s.Since.Local().Format("2006-01-02 15:04:05"), via, s.Command)
+	}
+	tw.Flush()
 }
 
 // status reports on the site as the operator may see it: asked through
@@ -315,7 +384,8 @@ func (e *env) status(asJSON bool) error {
 	}
 	r := statusReport{DataDir: e.cfg.DataDir}
 	if svc := e.service; svc != nil {
-		r.Service = &serviceStatus{Since: svc.started, PID: os.Getpid(), Version: version, Commands: svc.attach.Running()}
+		r.Service = &serviceStatus{Since: svc.started, PID: os.Getpid(), Version: version, Commands: svc.attach.Running(),
+			Sessions: svc.sessions(e.session)}
 		if svc.ssh != nil {
 			r.Service.SSH = svc.ssh.Sessions()
 		}
@@ -350,6 +420,7 @@ func (e *env) status(asJSON bool) error {
 		fmt.Fprintf(e.stdout, "Service:     guardroom serve %s, pid %d, up since %s (%s)\n", s.Version, s.PID,
 			s.Since.Local().Format("2006-01-02 15:04:05"), time.Since(s.Since).Round(time.Second))
 		fmt.Fprintf(e.stdout, "Sessions:    %d through its socket (this one included), %d over SSH\n", s.Commands, s.SSH)
+		writeSessions(e.stdout, s.Sessions)
 	} else {
 		fmt.Fprintln(e.stdout, "Service:     not running: each command opens the database itself (start one with guardroom serve)")
 	}

@@ -485,6 +485,49 @@ func TestServeStatus(t *testing.T) {
 	}
 }
 
+// TestServeStatusNamesSessions: status lists each session in the
+// service: its operator once logged in (a console's, a command's) or "not
+// logged in yet", since when, and via what.
+func TestServeStatusNamesSessions(t *testing.T) {
+	s := newSite(t).withPanel()
+	s.serve()
+	console := s.onTerminal(100, 30, "console")
+	console.waitScreen("Operator")
+	prompt := newSite(t).at(s.data, s.key).onTerminal(80, 24, "--operator", "admin", "panel", "list")
+	prompt.waitScreen("Password for operator admin:")
+
+	status := func() []sessionStatus {
+		t.Helper()
+		var st statusReport
+		if err := json.Unmarshal([]byte(s.ok("", "status", "--json").stdout), &st); err != nil || st.Service == nil {
+			t.Fatalf("status: %v %+v", err, st)
+		}
+		return st.Service.Sessions
+	}
+	operators := func(list []sessionStatus) string {
+		var out []string
+		for _, x := range list {
+			if x.Via != "socket" || x.Since.IsZero() || x.From == "" {
+				t.Fatalf("session %+v: want via socket, from a user, since when", x)
+			}
+			out = append(out, fmt.Sprintf("%s:%s:%v", x.Command, x.Operator, x.This))
+		}
+		return strings.Join(out, " ")
+	}
+	if got, want := operators(status()), "console::false panel list::false status:admin:true"; got != want {
+		t.Fatalf("before the logins: %s, want %s", got, want)
+	}
+	console.press(s.operator + "\t" + testPassword + "\r")
+	console.waitScreen("Main office")
+	if got, want := operators(status()), "console:admin:false panel list::false status:admin:true"; got != want {
+		t.Fatalf("console logged in: %s, want %s", got, want)
+	}
+	if r := s.ok("", "status"); !regexp.MustCompile(`(?m)^  #2 +not logged in yet +since \S+ \S+ +socket \S+ +panel list$`).MatchString(r.stdout) ||
+		!regexp.MustCompile(`(?m)^  #1 +admin +since .* socket \S+ +console$`).MatchString(r.stdout) {
+		t.Fatalf("status's text:\n%s", r.stdout)
+	}
+}
+
 // TestServeSocketGroup: with [serve] group the socket is 0660 and the
 // group's, commands still attach; a data directory the group cannot
 // search is refused with what to do.

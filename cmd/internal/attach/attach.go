@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -75,6 +76,39 @@ type Session struct {
 	// UID is the client's OS user; Started when its command started.
 	UID     int
 	Started time.Time
+
+	mu                sync.Mutex
+	command, operator string
+}
+
+// SetCommand records which command runs (its name, not its arguments),
+// for Server.Sessions.
+func (s *Session) SetCommand(name string) {
+	s.mu.Lock()
+	s.command = name
+	s.mu.Unlock()
+}
+
+// Command is the command's name as SetCommand gave it.
+func (s *Session) Command() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.command
+}
+
+// SetOperator records who the command logged in as ("" none yet), for
+// Server.Sessions.
+func (s *Session) SetOperator(name string) {
+	s.mu.Lock()
+	s.operator = name
+	s.mu.Unlock()
+}
+
+// Operator is who the command logged in as, "" when nobody yet.
+func (s *Session) Operator() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.operator
 }
 
 // Getenv returns the client's value of key.

@@ -4,6 +4,7 @@ package attach
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -36,6 +37,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	conns    map[net.Conn]bool
+	live     map[uint64]*Session
 	stopping bool
 	sessions sync.WaitGroup
 }
@@ -73,11 +75,23 @@ func NewServer(cfg Config) (*Server, error) {
 	if cfg.Grace <= 0 {
 		cfg.Grace = DefaultGrace
 	}
-	return &Server{cfg: cfg, signer: signer, conns: map[net.Conn]bool{}, groups: groupsOf}, nil
+	return &Server{cfg: cfg, signer: signer, conns: map[net.Conn]bool{}, live: map[uint64]*Session{}, groups: groupsOf}, nil
 }
 
 // Running is the number of commands running now.
 func (srv *Server) Running() int { return int(srv.running.Load()) }
+
+// Sessions lists the commands running now, oldest first.
+func (srv *Server) Sessions() []*Session {
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	list := make([]*Session, 0, len(srv.live))
+	for _, s := range srv.live {
+		list = append(list, s)
+	}
+	slices.SortFunc(list, func(a, b *Session) int { return cmp.Compare(a.ID, b.ID) })
+	return list
+}
 
 // Serve accepts connections on ln until ctx ends; then it tells the
 // running commands (their context ends), gives them Grace to finish,
@@ -394,6 +408,14 @@ func (srv *Server) exec(ctx context.Context, ch gossh.Channel, reqs <-chan *goss
 		}
 	}()
 
+	srv.mu.Lock()
+	srv.live[id] = s
+	srv.mu.Unlock()
+	defer func() {
+		srv.mu.Lock()
+		delete(srv.live, id)
+		srv.mu.Unlock()
+	}()
 	log.Info("attach: command started", "uid", p.uid, "terminal", tty != nil)
 	start := s.Started
 	watched := make(chan struct{})
