@@ -36,8 +36,8 @@ func serveCommands() []*command {
 		details: "The service holds the database. While it runs, guardroom console and every other command\n" +
 			"on this machine run inside it through its socket DATA/" + socketFile + " (mode 0600: only\n" +
 			"the user it runs as can use it; with --group or [serve] group, mode 0660 for the members\n" +
-			"of that group too), with the same login, output and exit codes: several\n" +
-			"consoles at once, each seeing the others' changes, and backups while they are open.\n" +
+			"of that group too), with the same login, output and exit codes: several consoles at\n" +
+			"once, each seeing the others' changes, and backups while they are open.\n" +
 			"With --ssh it serves the console over SSH too, as guardroom ssh does.\n\n" +
 			"ctrl+c or SIGTERM stops it: running commands and consoles are told and ended, the\n" +
 			"dispatcher finishes the jobs in hand, and the database is closed. Its diagnostics go\n" +
@@ -243,6 +243,12 @@ func (e *env) attach(args []string) (code int, attached bool, err error) {
 		return 0, false, nil
 	}
 	if err == nil {
+		// The service logs the command (with its session); this line is
+		// the client's own, and a log this user may not write (the
+		// site's, for a member of the socket group) is no cause to warn.
+		if e.logFile != nil {
+			e.logFile.warn = io.Discard
+		}
 		e.log().Info("command ran in the service", "command", e.cmdName(), "exit", code, "duration", time.Since(start).Round(time.Millisecond).String())
 	}
 	return code, true, err

@@ -579,6 +579,22 @@ func TestServeLogNamesSessions(t *testing.T) {
 	}
 }
 
+// TestServeClientLogNotWritable: a client whose own log file cannot be
+// written (a member of the socket group, whose default log is the site's)
+// runs its command in the service without a warning about it.
+func TestServeClientLogNotWritable(t *testing.T) {
+	s := newSite(t).withPanel()
+	s.serve()
+	blocked := filepath.Join(s.root, "a-file")
+	if err := os.WriteFile(blocked, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := s.ok("", "--log-file", filepath.Join(blocked, "guardroom.log"), "unit", "list")
+	if r.stderr != "" {
+		t.Fatalf("stderr: %q", r.stderr)
+	}
+}
+
 // TestServeRefusesWideDataDir: a data directory other users may write to
 // could have its socket replaced: serve refuses it and says what to do.
 func TestServeRefusesWideDataDir(t *testing.T) {
