@@ -5,6 +5,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/charmbracelet/x/vt"
 	"github.com/creack/pty"
+	gossh "golang.org/x/crypto/ssh"
 )
 
 // These tests run guardroom as processes of its own: this test binary,
@@ -74,6 +76,8 @@ type server struct {
 	cmd    *exec.Cmd
 	log    string
 	stderr *bytes.Buffer // after it ended: a race report lands here
+	// sshAddr is where it serves SSH, with --ssh.
+	sshAddr string
 }
 
 // serve starts guardroom serve and returns once it listens; the test's
@@ -90,14 +94,22 @@ func (s *site) serve(args ...string) *server {
 	if err := cmd.Start(); err != nil {
 		s.t.Fatal(err)
 	}
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if !strings.HasPrefix(line, "guardroom serves ") {
-		cmd.Process.Kill()
-		cmd.Wait()
-		s.t.Fatalf("serve did not start: %q %v\n%s", line, err, errb.String())
-	}
-	go io.Copy(io.Discard, out)
 	sv := &server{t: s.t, cmd: cmd, log: filepath.Join(s.data, "guardroom.log"), stderr: &errb}
+	lines := bufio.NewReader(out)
+	for {
+		line, err := lines.ReadString('\n')
+		if addr, ok := strings.CutPrefix(line, "serving the console over SSH on "); ok {
+			sv.sshAddr = strings.TrimSpace(addr) // with --ssh, said first
+			continue
+		}
+		if !strings.HasPrefix(line, "guardroom serves ") {
+			cmd.Process.Kill()
+			cmd.Wait()
+			s.t.Fatalf("serve did not start: %q %v\n%s", line, err, errb.String())
+		}
+		break
+	}
+	go io.Copy(io.Discard, lines)
 	s.t.Cleanup(func() {
 		if sv.cmd.ProcessState == nil {
 			sv.cmd.Process.Kill()
@@ -524,6 +536,45 @@ func TestServeStatusNamesSessions(t *testing.T) {
 	}
 	if r := s.ok("", "status"); !regexp.MustCompile(`(?m)^  #2 +not logged in yet +since \S+ \S+ +socket \S+ +panel list$`).MatchString(r.stdout) ||
 		!regexp.MustCompile(`(?m)^  #1 +admin +since .* socket \S+ +console$`).MatchString(r.stdout) {
+		t.Fatalf("status's text:\n%s", r.stdout)
+	}
+}
+
+// TestServeStatusNamesSSHSessions: an SSH console in the service shows in
+// status with its operator and address.
+func TestServeStatusNamesSSHSessions(t *testing.T) {
+	s := newSite(t).withPanel()
+	_, priv, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := gossh.NewSignerFromKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.ok("", "operator", "add-key", "admin", strings.TrimSpace(string(gossh.MarshalAuthorizedKey(key.PublicKey()))))
+	sv := s.serve("--ssh", "127.0.0.1:0")
+	c, err := gossh.Dial("tcp", sv.sshAddr, &gossh.ClientConfig{User: "admin", Auth: []gossh.AuthMethod{gossh.PublicKeys(key)},
+		HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: sshWait})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	sshScreen(t, c).wait(t, "Main office")
+	var st statusReport
+	if err := json.Unmarshal([]byte(s.ok("", "status", "--json").stdout), &st); err != nil || st.Service == nil {
+		t.Fatalf("status: %v %+v", err, st)
+	}
+	var ssh []sessionStatus
+	for _, x := range st.Service.Sessions {
+		if x.Via == "ssh" {
+			ssh = append(ssh, x)
+		}
+	}
+	if len(ssh) != 1 || ssh[0].Operator != "admin" || ssh[0].From != c.LocalAddr().String() || ssh[0].Command != "console" || ssh[0].Since.IsZero() {
+		t.Fatalf("ssh sessions %+v, want admin's console from %s", ssh, c.LocalAddr())
+	}
+	if r := s.ok("", "status"); !regexp.MustCompile(`(?m)^  #1 +admin +since .* ssh ` + regexp.QuoteMeta(c.LocalAddr().String()) + ` +console$`).MatchString(r.stdout) {
 		t.Fatalf("status's text:\n%s", r.stdout)
 	}
 }
