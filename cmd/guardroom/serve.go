@@ -79,7 +79,7 @@ type service struct {
 
 // serve runs the service until the command's context ends.
 func (e *env) serve(sshAddr, group string) error {
-	if err := e.openStore(openOptions{noLogin: true, mustExist: true}); err != nil {
+	if err := e.openStore(openOptions{noLogin: true, mustExist: true, groupShared: group != ""}); err != nil {
 		return err
 	}
 	if term.IsTerminal(int(os.Stderr.Fd())) && e.rawStderr == os.Stderr {
@@ -242,13 +242,13 @@ func (e *env) attach(args []string) (code int, attached bool, err error) {
 	if errors.Is(err, attach.ErrNoService) {
 		return 0, false, nil
 	}
+	// The service logs the command (with its session); what this client
+	// logs is its own, and a log this user may not write (the site's, for
+	// a member of the socket group) is no cause to warn.
+	if e.logFile != nil {
+		e.logFile.warn = io.Discard
+	}
 	if err == nil {
-		// The service logs the command (with its session); this line is
-		// the client's own, and a log this user may not write (the
-		// site's, for a member of the socket group) is no cause to warn.
-		if e.logFile != nil {
-			e.logFile.warn = io.Discard
-		}
 		e.log().Info("command ran in the service", "command", e.cmdName(), "exit", code, "duration", time.Since(start).Round(time.Millisecond).String())
 	}
 	return code, true, err

@@ -598,13 +598,16 @@ func TestServeSocketGroup(t *testing.T) {
 	if err := os.Chmod(s.data, 0o750); err != nil {
 		t.Fatal(err)
 	}
-	s.serve()
+	sv := s.serve()
 	st, err := os.Lstat(filepath.Join(s.data, socketFile))
 	if err != nil || st.Mode().Perm() != 0o660 || strconv.Itoa(int(st.Sys().(*syscall.Stat_t).Gid)) != gid {
 		t.Fatalf("socket: %v %v, want mode 0660 of group %s", st.Mode(), err, gid)
 	}
 	if r := s.exec("", "status"); r.code != 0 || !strings.Contains(r.stdout, "Service:     guardroom serve") {
 		t.Fatalf("status through the group's socket:\n%s", r)
+	}
+	if sv.stop(); strings.Contains(sv.stderr.String(), "can be entered by other users") {
+		t.Fatalf("serve warned about the group's access it needs:\n%s", sv.stderr)
 	}
 }
 

@@ -152,6 +152,12 @@ func TestHandshakeLimit(t *testing.T) {
 	if n, err := over.Read(make([]byte, 64)); n != 0 || err != io.EOF {
 		t.Fatalf("connection over the limit: read %d bytes, %v; want it closed", n, err)
 	}
+	// A client closed at once (over the limit, or not an admitted user)
+	// is told what may be wrong.
+	c := &Client{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard}
+	if _, err := c.Run(context.Background(), path); err == nil || !strings.Contains(err.Error(), "closed the connection at once: only its own OS user and the members of its socket group") {
+		t.Fatalf("client over the limit: %v", err)
+	}
 }
 
 // TestSessionLimit: a command over MaxSessions is refused with a message

@@ -66,6 +66,9 @@ func (c *Client) Run(ctx context.Context, path string) (int, error) {
 		// key is new at each start, so there is nothing to pin.
 		HostKeyCallback: gossh.InsecureIgnoreHostKey(),
 	})
+	if errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
+		return 0, fmt.Errorf("the service on %s closed the connection at once: only its own OS user and the members of its socket group ([serve] group) may use it, so ask to join that group; or it has too many connections starting: try again", path)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("reach the service on %s: %w", path, err)
 	}
