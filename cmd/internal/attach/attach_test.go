@@ -192,7 +192,7 @@ func TestSessionLimit(t *testing.T) {
 // that shakes hands and then starts no command stays counted against
 // MaxPending, and is closed once HandshakeTimeout has passed.
 func TestConnectionWithNoCommand(t *testing.T) {
-	idle := func(path string) gossh.Conn {
+	idle := func(t *testing.T, path string) gossh.Conn {
 		t.Helper()
 		c, err := net.Dial("unix", path)
 		if err != nil {
@@ -208,7 +208,7 @@ func TestConnectionWithNoCommand(t *testing.T) {
 	never := func(context.Context, *Session) int { t.Error("a command ran"); return 0 }
 	t.Run("counted", func(t *testing.T) {
 		path, _ := listen(t, Config{MaxPending: 1, HandshakeTimeout: time.Hour, Run: never})
-		idle(path)
+		idle(t, path)
 		over, err := net.Dial("unix", path)
 		if err != nil {
 			t.Fatal(err)
@@ -219,13 +219,14 @@ func TestConnectionWithNoCommand(t *testing.T) {
 		}
 	})
 	t.Run("closed", func(t *testing.T) {
-		path, _ := listen(t, Config{HandshakeTimeout: 20 * time.Millisecond, Run: never})
-		sc := idle(path)
+		// Long enough for the handshake itself under the race detector.
+		path, _ := listen(t, Config{HandshakeTimeout: 500 * time.Millisecond, Run: never})
+		sc := idle(t, path)
 		closed := make(chan error, 1)
 		go func() { closed <- sc.Wait() }()
 		select {
 		case <-closed:
-		case <-time.After(10 * time.Second): // a bound, not a wait: the close comes after 20ms
+		case <-time.After(10 * time.Second): // a bound, not a wait: the close comes after 500ms
 			t.Fatal("a connection with no command is still open")
 		}
 	})
