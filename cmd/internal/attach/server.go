@@ -223,9 +223,12 @@ func (srv *Server) handle(ctx context.Context, c net.Conn) {
 			c.SetDeadline(time.Time{})
 		})
 	}
+	shook := false
 	defer once.Do(func() {
 		srv.pending.Add(-1)
-		log.Warn("attach: closed a connection that started no command", "uid", uid, "timeout", srv.cfg.HandshakeTimeout.String())
+		if shook {
+			log.Warn("attach: closed a connection that started no command", "uid", uid, "timeout", srv.cfg.HandshakeTimeout.String())
+		}
 	})
 	conf := &gossh.ServerConfig{NoClientAuth: true}
 	conf.AddHostKey(srv.signer)
@@ -234,8 +237,14 @@ func (srv *Server) handle(ctx context.Context, c net.Conn) {
 		log.Warn("attach: handshake failed", "error", err.Error())
 		return
 	}
+	shook = true
 	defer sc.Close()
 	go gossh.DiscardRequests(reqs)
+	// The connection is not done (nor Serve's wait for it) until its
+	// command has returned, even when the client went first.
+	ended := make(chan struct{})
+	close(ended)
+	defer func() { <-ended }()
 	first := true
 	for nc := range chans {
 		if nc.ChannelType() != "session" || !first {
@@ -248,7 +257,9 @@ func (srv *Server) handle(ctx context.Context, c net.Conn) {
 			return
 		}
 		// The session ends the connection when it is done.
+		ended = make(chan struct{})
 		go func() {
+			defer close(ended)
 			srv.session(ctx, ch, creqs, peer{uid: uid, conn: c, start: start})
 			sc.Close()
 		}()
