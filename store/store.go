@@ -48,6 +48,10 @@ type Config struct {
 	// does not stop the database from opening (a data directory that other
 	// users can enter).
 	Warn func(msg string)
+	// GroupShared: the data directory is its group's on purpose (guardroom
+	// serve's socket group reaches the socket there): Warn is told only
+	// when users outside the group may enter it.
+	GroupShared bool
 }
 
 // Store is an open guardroom database. It is safe for concurrent use.
@@ -158,7 +162,7 @@ func Open(cfg Config) (*Store, error) {
 		s.now = time.Now
 	}
 	if !cfg.InMemory && cfg.Warn != nil {
-		if msg := wideDir(cfg.Dir); msg != "" {
+		if msg := wideDir(cfg.Dir, cfg.GroupShared); msg != "" {
 			cfg.Warn(msg)
 		}
 	}
@@ -172,9 +176,13 @@ func Open(cfg Config) (*Store, error) {
 // wideDir says what to do when other users may enter the data directory:
 // its files are encrypted, yet their names, sizes and times tell how the
 // site changes, and a copy is one key file away from being read.
-func wideDir(dir string) string {
+func wideDir(dir string, groupShared bool) string {
+	closed := os.FileMode(0o077)
+	if groupShared {
+		closed = 0o007
+	}
 	st, err := os.Stat(dir)
-	if err != nil || st.Mode().Perm()&0o077 == 0 {
+	if err != nil || st.Mode().Perm()&closed == 0 {
 		return ""
 	}
 	return fmt.Sprintf("the data directory %s can be entered by other users (mode %04o): run chmod 700 %s", dir, st.Mode().Perm(), dir)

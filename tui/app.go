@@ -53,6 +53,10 @@ type Options struct {
 	Now func() time.Time
 	// Environ is the client's environment (SSH sessions); os.Environ() when nil.
 	Environ []string
+	// OnSession, when set, is told each time the console's operator
+	// changes: the actor logged in (its Step may be pending), or the zero
+	// Actor at a log out. guardroom serve shows it in guardroom status.
+	OnSession func(store.Actor)
 }
 
 // App is the root model: the only one that returns a tea.View.

@@ -90,6 +90,9 @@ func (a *App) openShell(actor store.Actor) {
 	a.sync, a.locks, a.notices = store.SyncCounts{}, store.LockAlerts{}, nil
 	a.backup = store.BackupState{}
 	a.status, a.statusErr, a.note = "", false, ""
+	if a.opts.OnSession != nil {
+		a.opts.OnSession(actor)
+	}
 	if actor.Name() == "" {
 		return
 	}

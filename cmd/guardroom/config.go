@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/guardroom/guardroom/cmd/internal/attach"
 	"github.com/guardroom/guardroom/cmd/internal/sshserve"
 )
 
@@ -122,6 +124,7 @@ type fileConfig struct {
 	LogKeep  int                 `toml:"log_keep"`
 	SMTP     smtpConfig          `toml:"smtp"`
 	SSH      sshConfig           `toml:"ssh"`
+	Serve    serveConfig         `toml:"serve"`
 	Console  consoleConfig       `toml:"console"`
 	Backup   backupConfig        `toml:"backup"`
 	Keys     map[string][]string `toml:"keys"`
@@ -140,6 +143,19 @@ type sshConfig struct {
 	HandshakeTimeout             time.Duration `toml:"handshake_timeout"`
 	MaxUnauthenticated           int           `toml:"max_unauthenticated"`
 	MaxUnauthenticatedPerAddress int           `toml:"max_unauthenticated_per_address"`
+}
+
+// serveConfig is the [serve] table: guardroom serve's socket and its
+// attached sessions ('guardroom serve' flags of the same names win).
+type serveConfig struct {
+	// Group lets its members (local OS users) attach: the socket is then
+	// 0660 and the group's. "": the service's user only, 0600.
+	Group string `toml:"group"`
+	// IdleTimeout ends a session at a terminal where nothing was typed
+	// for that long, MaxSession any session that long (attached consoles
+	// and commands, and the SSH console). Zero: the defaults.
+	IdleTimeout time.Duration `toml:"idle_timeout"`
+	MaxSession  time.Duration `toml:"max_session"`
 }
 
 // Diagnostics log rotation defaults: the log is rotated past
@@ -185,6 +201,8 @@ type settings struct {
 	LogKeep     int
 	// SSH is the [ssh] table with the defaults filled in.
 	SSH sshConfig
+	// Serve is the [serve] table.
+	Serve serveConfig
 	// Backup is guardroom serve's backup schedule; nil without [backup].
 	Backup *backupSchedule
 }
@@ -213,6 +231,11 @@ mouse = true
 handshake_timeout = "20s"               # close a connection not logged in by then
 max_unauthenticated = 64                # connections not logged in yet, in total
 max_unauthenticated_per_address = 8     # ... and from one IP address
+
+[serve]                                 # guardroom serve
+group = "guards"                        # local OS users of this group may attach too
+idle_timeout = "15m"                    # end a console or prompt where nothing was typed
+max_session = "12h"                     # end any session that has lasted this long
 
 [backup]                                # guardroom serve makes one every day
 at = "02:30"                            # local time of day
@@ -321,6 +344,7 @@ func (e *env) loadSettings() error {
 	}
 	e.logFile = &lazyFile{path: e.cfg.LogFile, maxBytes: e.cfg.LogMaxBytes, keep: e.cfg.LogKeep, warn: e.stderr}
 	e.logger = slog.New(slog.NewTextHandler(e.logFile, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	e.serviceLog()
 	return nil
 }
 
@@ -342,7 +366,7 @@ func readConfig(path string, explicit bool, fc *fileConfig) (bool, error) {
 		for i, k := range bad {
 			names[i] = fmt.Sprintf("%q", k.String())
 		}
-		return false, fmt.Errorf("config file %s: unknown key %s: known keys are data_dir, key_file, operator, log_file, log_max_mb, log_keep, [smtp] host, port, security, username, password_file, from, [console] theme, mouse, [ssh] handshake_timeout, max_unauthenticated, max_unauthenticated_per_address, [backup] at, dir, keep and [keys]", path, strings.Join(names, ", "))
+		return false, fmt.Errorf("config file %s: unknown key %s: known keys are data_dir, key_file, operator, log_file, log_max_mb, log_keep, [smtp] host, port, security, username, password_file, from, [console] theme, mouse, [ssh] handshake_timeout, max_unauthenticated, max_unauthenticated_per_address, [serve] group, idle_timeout, max_session, [backup] at, dir, keep and [keys]", path, strings.Join(names, ", "))
 	}
 	return true, nil
 }
@@ -360,6 +384,8 @@ func (e *env) limits(fc fileConfig) error {
 		{"[ssh] handshake_timeout", int64(fc.SSH.HandshakeTimeout)},
 		{"[ssh] max_unauthenticated", int64(fc.SSH.MaxUnauthenticated)},
 		{"[ssh] max_unauthenticated_per_address", int64(fc.SSH.MaxUnauthenticatedPerAddress)},
+		{"[serve] idle_timeout", int64(fc.Serve.IdleTimeout)},
+		{"[serve] max_session", int64(fc.Serve.MaxSession)},
 	} {
 		if v.n < 0 {
 			return fmt.Errorf("config file %s: %s is below zero: give a value above zero, or leave it out for the default", file, v.name)
@@ -374,6 +400,9 @@ func (e *env) limits(fc fileConfig) error {
 	}
 	e.cfg.LogMaxBytes, e.cfg.LogKeep = int64(mb)<<20, keep
 	e.cfg.SSH = fc.SSH
+	e.cfg.Serve = fc.Serve
+	e.cfg.Serve.IdleTimeout = cmp.Or(e.cfg.Serve.IdleTimeout, attach.DefaultIdleTimeout)
+	e.cfg.Serve.MaxSession = cmp.Or(e.cfg.Serve.MaxSession, attach.DefaultMaxLifetime)
 	if e.cfg.SSH.HandshakeTimeout == 0 {
 		e.cfg.SSH.HandshakeTimeout = sshserve.DefaultHandshakeTimeout
 	}

@@ -127,7 +127,7 @@ func (e *env) runConsole(firstPassword string) error {
 		dispatched <- nil
 	}
 	err := e.runTUI(tui.Options{Store: e.s, Via: "tui", DemoLogins: e.s.DemoLogins(), FirstPassword: firstPassword,
-		Theme: e.cfg.Theme, Keys: e.cfg.Keys, NoMouse: e.cfg.NoMouse})
+		Theme: e.cfg.Theme, Keys: e.cfg.Keys, NoMouse: e.cfg.NoMouse, OnSession: e.sessionActor})
 	stop()
 	if derr := <-dispatched; derr != nil {
 		e.log().Error("dispatcher", "error", derr.Error())

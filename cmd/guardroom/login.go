@@ -69,6 +69,7 @@ func (e *env) login(o openOptions) error {
 		}
 		e.actor = a
 	}
+	e.sessionActor(a)
 	if a.Step() == store.StepNone && !o.ownNotices {
 		e.showNotices()
 	}

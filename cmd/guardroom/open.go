@@ -42,6 +42,9 @@ type openOptions struct {
 	// ownNotices leaves the security notices to the command (operator
 	// notices) instead of printing them after the login.
 	ownNotices bool
+	// groupShared: guardroom serve shares the data directory with its
+	// socket group, so the group's access is not warned about.
+	groupShared bool
 }
 
 // openStore opens the database in the data directory with the key file,
@@ -97,7 +100,7 @@ func (e *env) openStore(o openOptions) error {
 		}
 	}
 	e.progress = e.openProgress()
-	s, err := store.Open(store.Config{Dir: dir, Key: key, NoSync: o.fastFresh && fresh, Progress: e.progress.step, Warn: e.warn})
+	s, err := store.Open(store.Config{Dir: dir, Key: key, NoSync: o.fastFresh && fresh, Progress: e.progress.step, Warn: e.warn, GroupShared: o.groupShared})
 	e.progress.end()
 	if err != nil {
 		return err

@@ -347,6 +347,7 @@ func operatorCommands() []*command {
 						return err
 					}
 					e.actor = next
+					e.sessionActor(next)
 					if step == store.StepEnrol2FA {
 						fmt.Fprintf(e.stdout, "Operator %s is logged in.\n", e.actor.Name())
 					}
@@ -570,6 +571,7 @@ func (e *env) operatorPasswd(newFile string) error {
 		return err
 	}
 	e.actor = next
+	e.sessionActor(next)
 	fmt.Fprintf(e.stdout, "Changed the password of operator %s.\n", a.Name())
 	if next.Step() == store.StepEnrol2FA {
 		fmt.Fprintf(e.stdout, "A role of operator %s requires a second factor: enrol one with guardroom operator 2fa on a terminal.\n", a.Name())

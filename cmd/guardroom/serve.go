@@ -7,11 +7,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
+	"os/user"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"syscall"
+	"text/tabwriter"
 	"time"
 
 	"golang.org/x/term"
@@ -32,8 +35,9 @@ func serveCommands() []*command {
 		summary: "own the site: carry changes to the panels, serve the console and commands to this machine (and SSH), until ctrl+c",
 		details: "The service holds the database. While it runs, guardroom console and every other command\n" +
 			"on this machine run inside it through its socket DATA/" + socketFile + " (mode 0600: only\n" +
-			"the user it runs as can use it), with the same login, output and exit codes: several\n" +
-			"consoles at once, each seeing the others' changes, and backups while they are open.\n" +
+			"the user it runs as can use it; with --group or [serve] group, mode 0660 for the members\n" +
+			"of that group too), with the same login, output and exit codes: several consoles at\n" +
+			"once, each seeing the others' changes, and backups while they are open.\n" +
 			"With --ssh it serves the console over SSH too, as guardroom ssh does.\n\n" +
 			"ctrl+c or SIGTERM stops it: running commands and consoles are told and ended, the\n" +
 			"dispatcher finishes the jobs in hand, and the database is closed. Its diagnostics go\n" +
@@ -41,7 +45,13 @@ func serveCommands() []*command {
 		example: "guardroom serve\nguardroom serve --ssh :2222",
 		setup: func(fs *flag.FlagSet) runFunc {
 			sshAddr := fs.String("ssh", "", "serve the console over SSH on `ADDR` too (host:port; config [ssh] sets its limits)")
-			return func(e *env, _ []string) error { return e.serve(*sshAddr) }
+			group := fs.String("group", "", "let the local OS users of `GROUP` attach too: the socket is then mode 0660 and the group's (default config [serve] group)")
+			return func(e *env, _ []string) error {
+				if *group == "" {
+					*group = e.cfg.Serve.Group
+				}
+				return e.serve(*sshAddr, *group)
+			}
 		},
 	}, {
 		name: "status", maxArgs: 0,
@@ -61,14 +71,15 @@ type service struct {
 	dataDir string
 	d       *dispatch.Dispatcher
 	log     *slog.Logger
+	logPath string
 	started time.Time
 	attach  *attach.Server
 	ssh     *sshserve.Server // nil without --ssh
 }
 
 // serve runs the service until the command's context ends.
-func (e *env) serve(sshAddr string) error {
-	if err := e.openStore(openOptions{noLogin: true, mustExist: true}); err != nil {
+func (e *env) serve(sshAddr, group string) error {
+	if err := e.openStore(openOptions{noLogin: true, mustExist: true, groupShared: group != ""}); err != nil {
 		return err
 	}
 	if term.IsTerminal(int(os.Stderr.Fd())) && e.rawStderr == os.Stderr {
@@ -82,6 +93,9 @@ func (e *env) serve(sshAddr string) error {
 	if st.Mode().Perm()&0o022 != 0 {
 		return fmt.Errorf("the data directory %s can be written by other users (mode %04o), who could replace the service's socket: run chmod 700 %s", dir, st.Mode().Perm(), dir)
 	}
+	if err := groupCanReach(dir, st, group); err != nil {
+		return err
+	}
 	stopBackups, err := e.startBackups()
 	if err != nil {
 		return err
@@ -89,21 +103,15 @@ func (e *env) serve(sshAddr string) error {
 	defer stopBackups()
 	sock := filepath.Join(dir, socketFile)
 	// This process holds the database, so a socket there is one a killed
-	// service left behind.
-	if err := os.Remove(sock); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("remove the old socket: %w", err)
-	}
-	ln, err := net.Listen("unix", sock)
+	// service left behind: Listen replaces it.
+	ln, gid, err := attach.Listen(sock, group)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", sock, err)
-	}
-	defer os.Remove(sock)
-	if err := os.Chmod(sock, 0o600); err != nil {
-		ln.Close()
 		return err
 	}
-	svc := &service{s: e.s, key: e.key, dataDir: dir, d: e.newDispatcher(0), log: e.log(), started: time.Now()}
-	srv, err := attach.NewServer(attach.Config{Log: e.log(), Run: svc.run})
+	defer os.Remove(sock)
+	svc := &service{s: e.s, key: e.key, dataDir: dir, d: e.newDispatcher(0), log: e.log(), logPath: e.cfg.LogFile, started: time.Now()}
+	srv, err := attach.NewServer(attach.Config{Log: e.log(), Run: svc.run, Group: gid,
+		IdleTimeout: e.cfg.Serve.IdleTimeout, MaxLifetime: e.cfg.Serve.MaxSession})
 	if err != nil {
 		ln.Close()
 		return err
@@ -141,13 +149,31 @@ func (e *env) serve(sshAddr string) error {
 	return err
 }
 
+// groupCanReach checks, with a socket group, that its members can reach
+// the socket in the data directory dir (its info st): the directory must
+// be that group's and searchable by it (as 0750 is).
+func groupCanReach(dir string, st os.FileInfo, group string) error {
+	if group == "" {
+		return nil
+	}
+	gid, err := attach.LookupGroup(group)
+	if err != nil {
+		return err
+	}
+	sys, ok := st.Sys().(*syscall.Stat_t)
+	if ok && strconv.Itoa(int(sys.Gid)) == gid && st.Mode().Perm()&0o010 != 0 {
+		return nil
+	}
+	return fmt.Errorf("the members of group %s cannot reach the socket in the data directory %s: run chgrp %s %s && chmod 750 %s", group, dir, group, dir, dir)
+}
+
 // serveSSHIn starts the SSH console in the service; done gets its end.
 func (e *env) serveSSHIn(addr string, done chan error) (*sshserve.Server, error) {
 	<-done
 	lim := e.cfg.SSH
 	srv, err := sshconsole.New(e.s, sshconsole.Config{
 		Listen: addr, HostKeyPath: filepath.Join(e.cfg.DataDir, hostKeyFile),
-		IdleTimeout: sshserve.DefaultIdleTimeout, MaxTimeout: sshserve.DefaultMaxTimeout,
+		IdleTimeout: e.cfg.Serve.IdleTimeout, MaxTimeout: e.cfg.Serve.MaxSession,
 		Theme: e.cfg.Theme, Keys: e.cfg.Keys, NoMouse: e.cfg.NoMouse, Logger: e.log(),
 		HandshakeTimeout: lim.HandshakeTimeout, MaxUnauthenticated: lim.MaxUnauthenticated,
 		MaxUnauthenticatedPerAddr: lim.MaxUnauthenticatedPerAddress,
@@ -166,6 +192,17 @@ func (svc *service) run(ctx context.Context, s *attach.Session) int {
 	e := newEnv(ctx, s.Stdin, s.Stdout, s.Stderr)
 	e.service, e.session, e.getenv, e.cwd = svc, s, s.Getenv, s.Cwd
 	return e.run(s.Args)
+}
+
+// serviceLog makes a command in the service log to the service's log,
+// each line naming its session, so two consoles' lines tell apart.
+func (e *env) serviceLog() {
+	if e.service == nil || e.session == nil {
+		return
+	}
+	e.session.SetCommand(e.cmdName())
+	e.logFile = &lazyFile{path: e.service.logPath, warn: e.stderr}
+	e.logger = e.service.log.With("session", e.session.ID)
 }
 
 // useService gives the run the service's store, once its settings name
@@ -209,6 +246,12 @@ func (e *env) attach(args []string) (code int, attached bool, err error) {
 	code, err = c.Run(e.ctx, filepath.Join(e.cfg.DataDir, socketFile))
 	if errors.Is(err, attach.ErrNoService) {
 		return 0, false, nil
+	}
+	// The service logs the command (with its session); what this client
+	// logs is its own, and a log this user may not write (the site's, for
+	// a member of the socket group) is no cause to warn.
+	if e.logFile != nil {
+		e.logFile.warn = io.Discard
 	}
 	if err == nil {
 		e.log().Info("command ran in the service", "command", e.cmdName(), "exit", code, "duration", time.Since(start).Round(time.Millisecond).String())
@@ -281,6 +324,72 @@ type serviceStatus struct {
 	// socket, this one included; SSH the SSH console's sessions.
 	Commands int `json:"commands"`
 	SSH      int `json:"ssh"`
+	// Sessions lists them, oldest first in each kind.
+	Sessions []sessionStatus `json:"sessions"`
+}
+
+// sessionStatus is one session in the service.
+type sessionStatus struct {
+	ID  uint64 `json:"id"`
+	Via string `json:"via"` // socket or ssh
+	// From is the local OS user of a socket session, the address of an
+	// SSH one.
+	From    string    `json:"from"`
+	Command string    `json:"command"` // its name; console over SSH
+	Since   time.Time `json:"since"`
+	// Operator is who it logged in as: "" not yet (or logged out).
+	Operator string `json:"operator"`
+	This     bool   `json:"this,omitempty"` // the guardroom status asking
+}
+
+// sessions lists the service's sessions: attached, then SSH.
+func (svc *service) sessions(self *attach.Session) []sessionStatus {
+	list := []sessionStatus{}
+	for _, s := range svc.attach.Sessions() {
+		from := fmt.Sprintf("uid %d", s.UID)
+		if u, err := user.LookupId(strconv.Itoa(s.UID)); err == nil {
+			from = u.Username
+		}
+		list = append(list, sessionStatus{ID: s.ID, Via: "socket", From: from, Command: s.Command(),
+			Since: s.Started, Operator: s.Operator(), This: s == self})
+	}
+	if svc.ssh != nil {
+		for _, s := range svc.ssh.List() {
+			list = append(list, sessionStatus{ID: s.ID, Via: "ssh", From: s.RemoteAddr, Command: "console",
+				Since: s.Started, Operator: s.Identity.Operator})
+		}
+	}
+	return list
+}
+
+// sessionActor records on the attached session who its command or
+// console logged in as, once no login step is left ("" at a log out).
+func (e *env) sessionActor(a store.Actor) {
+	if e.session == nil {
+		return
+	}
+	name := ""
+	if a.Step() == store.StepNone {
+		name = a.Name()
+	}
+	e.session.SetOperator(name)
+}
+
+// writeSessions lists the sessions under the status's Sessions line.
+func writeSessions(w io.Writer, list []sessionStatus) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, s := range list {
+		who := s.Operator
+		if who == "" {
+			who = "not logged in yet"
+		}
+		via := s.Via + " " + s.From
+		if s.This {
+			via += " (this one)"
+		}
+		fmt.Fprintf(tw, "  #%d\t%s\tsince %s\t%s\t%s\n", s.ID, who, s.Since.Local().Format("2006-01-02 15:04:05"), via, s.Command)
+	}
+	tw.Flush()
 }
 
 // status reports on the site as the operator may see it: asked through
@@ -291,7 +400,8 @@ func (e *env) status(asJSON bool) error {
 	}
 	r := statusReport{DataDir: e.cfg.DataDir}
 	if svc := e.service; svc != nil {
-		r.Service = &serviceStatus{Since: svc.started, PID: os.Getpid(), Version: version, Commands: svc.attach.Running()}
+		r.Service = &serviceStatus{Since: svc.started, PID: os.Getpid(), Version: version, Commands: svc.attach.Running(),
+			Sessions: svc.sessions(e.session)}
 		if svc.ssh != nil {
 			r.Service.SSH = svc.ssh.Sessions()
 		}
@@ -329,6 +439,7 @@ func (e *env) status(asJSON bool) error {
 		fmt.Fprintf(e.stdout, "Service:     guardroom serve %s, pid %d, up since %s (%s)\n", s.Version, s.PID,
 			s.Since.Local().Format("2006-01-02 15:04:05"), time.Since(s.Since).Round(time.Second))
 		fmt.Fprintf(e.stdout, "Sessions:    %d through its socket (this one included), %d over SSH\n", s.Commands, s.SSH)
+		writeSessions(e.stdout, s.Sessions)
 	} else {
 		fmt.Fprintln(e.stdout, "Service:     not running: each command opens the database itself (start one with guardroom serve)")
 	}

@@ -5,6 +5,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -21,6 +23,7 @@ import (
 
 	"github.com/charmbracelet/x/vt"
 	"github.com/creack/pty"
+	gossh "golang.org/x/crypto/ssh"
 )
 
 // These tests run guardroom as processes of its own: this test binary,
@@ -73,13 +76,15 @@ type server struct {
 	cmd    *exec.Cmd
 	log    string
 	stderr *bytes.Buffer // after it ended: a race report lands here
+	// sshAddr is where it serves SSH, with --ssh.
+	sshAddr string
 }
 
 // serve starts guardroom serve and returns once it listens; the test's
 // end stops it.
-func (s *site) serve() *server {
+func (s *site) serve(args ...string) *server {
 	s.t.Helper()
-	cmd := s.command("serve")
+	cmd := s.command(append([]string{"serve"}, args...)...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		s.t.Fatal(err)
@@ -89,14 +94,22 @@ func (s *site) serve() *server {
 	if err := cmd.Start(); err != nil {
 		s.t.Fatal(err)
 	}
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if !strings.HasPrefix(line, "guardroom serves ") {
-		cmd.Process.Kill()
-		cmd.Wait()
-		s.t.Fatalf("serve did not start: %q %v\n%s", line, err, errb.String())
-	}
-	go io.Copy(io.Discard, out)
 	sv := &server{t: s.t, cmd: cmd, log: filepath.Join(s.data, "guardroom.log"), stderr: &errb}
+	lines := bufio.NewReader(out)
+	for {
+		line, err := lines.ReadString('\n')
+		if addr, ok := strings.CutPrefix(line, "serving the console over SSH on "); ok {
+			sv.sshAddr = strings.TrimSpace(addr) // with --ssh, said first
+			continue
+		}
+		if !strings.HasPrefix(line, "guardroom serves ") {
+			cmd.Process.Kill()
+			cmd.Wait()
+			s.t.Fatalf("serve did not start: %q %v\n%s", line, err, errb.String())
+		}
+		break
+	}
+	go io.Copy(io.Discard, lines)
 	s.t.Cleanup(func() {
 		if sv.cmd.ProcessState == nil {
 			sv.cmd.Process.Kill()
@@ -481,6 +494,158 @@ func TestServeStatus(t *testing.T) {
 	s.ok("", "backup", filepath.Join(s.root, "b.bak"))
 	if r := s.exec("", "status"); r.code != 0 || strings.Contains(r.stdout, "Last backup: none") || !strings.Contains(r.stdout, fmt.Sprintf("pid %d,", sv.cmd.Process.Pid)) {
 		t.Fatalf("after a backup:\n%s", r)
+	}
+}
+
+// TestServeStatusNamesSessions: status lists each session in the
+// service: its operator once logged in (a console's, a command's) or "not
+// logged in yet", since when, and via what.
+func TestServeStatusNamesSessions(t *testing.T) {
+	s := newSite(t).withPanel()
+	s.serve()
+	console := s.onTerminal(100, 30, "console")
+	console.waitScreen("Operator")
+	prompt := newSite(t).at(s.data, s.key).onTerminal(80, 24, "--operator", "admin", "panel", "list")
+	prompt.waitScreen("Password for operator admin:")
+
+	status := func() []sessionStatus {
+		t.Helper()
+		var st statusReport
+		if err := json.Unmarshal([]byte(s.ok("", "status", "--json").stdout), &st); err != nil || st.Service == nil {
+			t.Fatalf("status: %v %+v", err, st)
+		}
+		return st.Service.Sessions
+	}
+	operators := func(list []sessionStatus) string {
+		var out []string
+		for _, x := range list {
+			if x.Via != "socket" || x.Since.IsZero() || x.From == "" {
+				t.Fatalf("session %+v: want via socket, from a user, since when", x)
+			}
+			out = append(out, fmt.Sprintf("%s:%s:%v", x.Command, x.Operator, x.This))
+		}
+		return strings.Join(out, " ")
+	}
+	if got, want := operators(status()), "console::false panel list::false status:admin:true"; got != want {
+		t.Fatalf("before the logins: %s, want %s", got, want)
+	}
+	console.press(s.operator + "\t" + testPassword + "\r")
+	console.waitScreen("Main office")
+	if got, want := operators(status()), "console:admin:false panel list::false status:admin:true"; got != want {
+		t.Fatalf("console logged in: %s, want %s", got, want)
+	}
+	if r := s.ok("", "status"); !regexp.MustCompile(`(?m)^  #2 +not logged in yet +since \S+ \S+ +socket \S+ +panel list$`).MatchString(r.stdout) ||
+		!regexp.MustCompile(`(?m)^  #1 +admin +since .* socket \S+ +console$`).MatchString(r.stdout) {
+		t.Fatalf("status's text:\n%s", r.stdout)
+	}
+}
+
+// TestServeStatusNamesSSHSessions: an SSH console in the service shows in
+// status with its operator and address.
+func TestServeStatusNamesSSHSessions(t *testing.T) {
+	s := newSite(t).withPanel()
+	_, priv, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := gossh.NewSignerFromKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.ok("", "operator", "add-key", "admin", strings.TrimSpace(string(gossh.MarshalAuthorizedKey(key.PublicKey()))))
+	sv := s.serve("--ssh", "127.0.0.1:0")
+	c, err := gossh.Dial("tcp", sv.sshAddr, &gossh.ClientConfig{User: "admin", Auth: []gossh.AuthMethod{gossh.PublicKeys(key)},
+		HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: sshWait})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	sshScreen(t, c).wait(t, "Main office")
+	var st statusReport
+	if err := json.Unmarshal([]byte(s.ok("", "status", "--json").stdout), &st); err != nil || st.Service == nil {
+		t.Fatalf("status: %v %+v", err, st)
+	}
+	var ssh []sessionStatus
+	for _, x := range st.Service.Sessions {
+		if x.Via == "ssh" {
+			ssh = append(ssh, x)
+		}
+	}
+	if len(ssh) != 1 || ssh[0].Operator != "admin" || ssh[0].From != c.LocalAddr().String() || ssh[0].Command != "console" || ssh[0].Since.IsZero() {
+		t.Fatalf("ssh sessions %+v, want admin's console from %s", ssh, c.LocalAddr())
+	}
+	if r := s.ok("", "status"); !regexp.MustCompile(`(?m)^  #1 +admin +since .* ssh ` + regexp.QuoteMeta(c.LocalAddr().String()) + ` +console$`).MatchString(r.stdout) {
+		t.Fatalf("status's text:\n%s", r.stdout)
+	}
+}
+
+// TestServeSocketGroup: with [serve] group the socket is 0660 and the
+// group's, commands still attach; a data directory the group cannot
+// search is refused with what to do.
+func TestServeSocketGroup(t *testing.T) {
+	s := newSite(t).withPanel()
+	gid := strconv.Itoa(os.Getgid())
+	cfg := filepath.Join(s.root, "config", "guardroom", "config.toml")
+	if err := os.MkdirAll(filepath.Dir(cfg), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg, []byte("[serve]\ngroup = \""+gid+"\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := s.exec("", "serve"); r.code != 1 || !strings.Contains(r.stderr, "cannot reach the socket in the data directory") || !strings.Contains(r.stderr, "chmod 750") {
+		t.Fatalf("a 0700 data directory with a group: %s", r)
+	}
+	if err := os.Chmod(s.data, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	sv := s.serve()
+	st, err := os.Lstat(filepath.Join(s.data, socketFile))
+	if err != nil || st.Mode().Perm() != 0o660 || strconv.Itoa(int(st.Sys().(*syscall.Stat_t).Gid)) != gid {
+		t.Fatalf("socket: %v %v, want mode 0660 of group %s", st.Mode(), err, gid)
+	}
+	if r := s.exec("", "status"); r.code != 0 || !strings.Contains(r.stdout, "Service:     guardroom serve") {
+		t.Fatalf("status through the group's socket:\n%s", r)
+	}
+	if sv.stop(); strings.Contains(sv.stderr.String(), "can be entered by other users") {
+		t.Fatalf("serve warned about the group's access it needs:\n%s", sv.stderr)
+	}
+}
+
+// TestServeLogNamesSessions: what a command run in the service logs goes
+// to the service's log with its session's id, so the lines of two
+// commands (or consoles) tell apart.
+func TestServeLogNamesSessions(t *testing.T) {
+	s := newSite(t).withPanel()
+	sv := s.serve()
+	s.ok("", "unit", "list")
+	s.ok("", "panel", "list")
+	sv.stop()
+	re := regexp.MustCompile(`(?m)^.*msg="command finished" .*command="(unit|panel) list".*$`)
+	lines := re.FindAllString(sv.logText(), -1)
+	ids := map[string]bool{}
+	for _, l := range lines {
+		if m := regexp.MustCompile(`\bsession=(\d+)\b`).FindStringSubmatch(l); m != nil {
+			ids[m[1]] = true
+		}
+	}
+	if len(lines) != 2 || len(ids) != 2 {
+		t.Fatalf("want two \"command finished\" lines with two session ids, got %d lines, ids %v:\n%s", len(lines), ids, sv.logText())
+	}
+}
+
+// TestServeClientLogNotWritable: a client whose own log file cannot be
+// written (a member of the socket group, whose default log is the site's)
+// runs its command in the service without a warning about it.
+func TestServeClientLogNotWritable(t *testing.T) {
+	s := newSite(t).withPanel()
+	s.serve()
+	blocked := filepath.Join(s.root, "a-file")
+	if err := os.WriteFile(blocked, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := s.ok("", "--log-file", filepath.Join(blocked, "guardroom.log"), "unit", "list")
+	if r.stderr != "" {
+		t.Fatalf("stderr: %q", r.stderr)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -19,6 +20,9 @@ const (
 	DefaultMaxPending       = 16
 	DefaultMaxSessions      = 64
 	DefaultGrace            = 10 * time.Second
+	// As sshserve's for the SSH console.
+	DefaultIdleTimeout = 15 * time.Minute
+	DefaultMaxLifetime = 12 * time.Hour
 )
 
 // Limits on what a client may send before its command runs.
@@ -34,12 +38,22 @@ type Config struct {
 	// when the client goes, sends an interrupt, or the server stops.
 	Run func(ctx context.Context, s *Session) int
 	Log *slog.Logger
-	// HandshakeTimeout closes a connection that has not finished the SSH
-	// handshake by then; MaxPending is how many may be at it at once.
+	// HandshakeTimeout closes a connection that has not started its
+	// command by then (the SSH handshake, the session, its exec);
+	// MaxPending is how many may be at it at once.
 	HandshakeTimeout time.Duration
 	MaxPending       int
 	// MaxSessions is how many commands may run at once.
 	MaxSessions int
+	// Group is the id of the group whose members may use the socket
+	// besides the service's own user (Listen made it theirs); "" admits
+	// that user only.
+	Group string
+	// IdleTimeout ends a command whose stdin is the client's terminal
+	// when nothing was typed (nor the window resized) for that long: a
+	// console or a prompt left open. MaxLifetime ends any command that
+	// has run that long. Zero: the defaults.
+	IdleTimeout, MaxLifetime time.Duration
 	// Grace is how long running commands get to end when the server
 	// stops, before their connections are closed.
 	Grace time.Duration
@@ -59,6 +73,42 @@ type Session struct {
 	Stdout, Stderr io.Writer
 	// Resize carries the client terminal's new size (columns, rows).
 	Resize <-chan [2]int
+	// UID is the client's OS user; Started when its command started.
+	UID     int
+	Started time.Time
+
+	mu                sync.Mutex
+	command, operator string
+}
+
+// SetCommand records which command runs (its name, not its arguments),
+// for Server.Sessions.
+func (s *Session) SetCommand(name string) {
+	s.mu.Lock()
+	s.command = name
+	s.mu.Unlock()
+}
+
+// Command is the command's name as SetCommand gave it.
+func (s *Session) Command() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.command
+}
+
+// SetOperator records who the command logged in as ("" none yet), for
+// Server.Sessions.
+func (s *Session) SetOperator(name string) {
+	s.mu.Lock()
+	s.operator = name
+	s.mu.Unlock()
+}
+
+// Operator is who the command logged in as, "" when nobody yet.
+func (s *Session) Operator() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.operator
 }
 
 // Getenv returns the client's value of key.

@@ -14,6 +14,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/creack/pty"
+	gossh "golang.org/x/crypto/ssh"
 )
 
 // listen serves run on a socket in a temp dir until the test ends.
@@ -148,6 +152,12 @@ func TestHandshakeLimit(t *testing.T) {
 	if n, err := over.Read(make([]byte, 64)); n != 0 || err != io.EOF {
 		t.Fatalf("connection over the limit: read %d bytes, %v; want it closed", n, err)
 	}
+	// A client closed at once (over the limit, or not an admitted user)
+	// is told what may be wrong.
+	c := &Client{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard}
+	if _, err := c.Run(context.Background(), path); err == nil || !strings.Contains(err.Error(), "closed the connection at once: only its own OS user and the members of its socket group") {
+		t.Fatalf("client over the limit: %v", err)
+	}
 }
 
 // TestSessionLimit: a command over MaxSessions is refused with a message
@@ -175,5 +185,90 @@ func TestSessionLimit(t *testing.T) {
 	close(release)
 	if code := <-first; code != 0 {
 		t.Fatalf("first command: exit %d", code)
+	}
+}
+
+// TestConnectionWithNoCommand: a connection of the service's own user
+// that shakes hands and then starts no command stays counted against
+// MaxPending, and is closed once HandshakeTimeout has passed.
+func TestConnectionWithNoCommand(t *testing.T) {
+	idle := func(t *testing.T, path string) gossh.Conn {
+		t.Helper()
+		c, err := net.Dial("unix", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		sc, _, _, err := gossh.NewClientConn(c, "guardroom", &gossh.ClientConfig{User: "guardroom", HostKeyCallback: gossh.InsecureIgnoreHostKey()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sc
+	}
+	never := func(context.Context, *Session) int { t.Error("a command ran"); return 0 }
+	t.Run("counted", func(t *testing.T) {
+		path, _ := listen(t, Config{MaxPending: 1, HandshakeTimeout: time.Hour, Run: never})
+		idle(t, path)
+		over, err := net.Dial("unix", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer over.Close()
+		if n, err := over.Read(make([]byte, 64)); n != 0 || err != io.EOF {
+			t.Fatalf("a connection past the one with no command: read %d bytes, %v; want it closed", n, err)
+		}
+	})
+	t.Run("closed", func(t *testing.T) {
+		// Long enough for the handshake itself under the race detector.
+		path, _ := listen(t, Config{HandshakeTimeout: 500 * time.Millisecond, Run: never})
+		sc := idle(t, path)
+		closed := make(chan error, 1)
+		go func() { closed <- sc.Wait() }()
+		select {
+		case <-closed:
+		case <-time.After(10 * time.Second): // a bound, not a wait: the close comes after 500ms
+			t.Fatal("a connection with no command is still open")
+		}
+	})
+}
+
+// TestSessionTimeouts: a command at a terminal where nothing is typed
+// ends after IdleTimeout, and any command after MaxLifetime; the client
+// is told why. Its context ends as when a client goes.
+func TestSessionTimeouts(t *testing.T) {
+	waits := func(ctx context.Context, s *Session) int { <-ctx.Done(); return 1 }
+	for _, tc := range []struct {
+		name     string
+		cfg      Config
+		terminal bool
+		want     string
+	}{
+		{"idle", Config{IdleTimeout: 20 * time.Millisecond, Run: waits}, true, "nothing was typed for 20ms"},
+		{"lifetime", Config{MaxLifetime: 20 * time.Millisecond, Run: waits}, false, "it has run for 20ms, the longest a session may"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path, _ := listen(t, tc.cfg)
+			var errb bytes.Buffer
+			c := &Client{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: &errb}
+			if tc.terminal {
+				ptmx, tty, err := pty.Open()
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer ptmx.Close()
+				defer tty.Close()
+				c.Stdin, c.Stdout = tty, tty
+			}
+			ran := make(chan struct{})
+			go func() { defer close(ran); c.Run(context.Background(), path) }()
+			select {
+			case <-ran:
+			case <-time.After(10 * time.Second): // a bound: the timeout is 20ms
+				t.Fatal("the session was not ended")
+			}
+			if !strings.Contains(errb.String(), "the service ended this session: "+tc.want) {
+				t.Fatalf("stderr %q, want it to say %q", errb.String(), tc.want)
+			}
+		})
 	}
 }

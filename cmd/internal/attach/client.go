@@ -20,8 +20,9 @@ import (
 	"golang.org/x/term"
 )
 
-// CheckSocket refuses a socket this user does not own or that others may
-// use: the socket's permission is what makes the service trustworthy.
+// CheckSocket refuses a socket that neither this user nor the owner of
+// its directory made, or that users outside its group may use: the
+// socket's permission is what makes the service trustworthy.
 func CheckSocket(path string) error {
 	st, err := os.Lstat(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -33,10 +34,11 @@ func CheckSocket(path string) error {
 	if st.Mode().Type() != fs.ModeSocket {
 		return fmt.Errorf("%s is not a socket: remove it, it is not guardroom's", path)
 	}
-	if sys, ok := st.Sys().(*syscall.Stat_t); ok && int(sys.Uid) != os.Getuid() {
-		return fmt.Errorf("the service's socket %s belongs to another user (uid %d): run guardroom as the user the service runs as", path, sys.Uid)
+	if err := socketOwner(path, st); err != nil {
+		return err
 	}
-	if perm := st.Mode().Perm(); perm&0o077 != 0 {
+	// The group may use it ([serve] group), others never.
+	if perm := st.Mode().Perm(); perm&0o007 != 0 {
 		return fmt.Errorf("the service's socket %s is open to other users (mode %04o): stop the service and check its data directory", path, perm)
 	}
 	return nil
@@ -64,6 +66,9 @@ func (c *Client) Run(ctx context.Context, path string) (int, error) {
 		// key is new at each start, so there is nothing to pin.
 		HostKeyCallback: gossh.InsecureIgnoreHostKey(),
 	})
+	if errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
+		return 0, fmt.Errorf("the service on %s closed the connection at once: only its own OS user and the members of its socket group ([serve] group) may use it, so ask to join that group; or it has too many connections starting: try again", path)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("reach the service on %s: %w", path, err)
 	}

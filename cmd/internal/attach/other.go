@@ -22,6 +22,9 @@ func NewServer(Config) (*Server, error) { return nil, errLinuxOnly }
 // Running is 0.
 func (*Server) Running() int { return 0 }
 
+// Sessions is none.
+func (*Server) Sessions() []*Session { return nil }
+
 // Serve says the service runs on Linux only.
 func (*Server) Serve(context.Context, net.Listener) error { return errLinuxOnly }
 

@@ -4,6 +4,7 @@ package attach
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -31,9 +32,12 @@ type Server struct {
 	pending atomic.Int64
 	running atomic.Int64
 	nextID  atomic.Uint64
+	// groups lists a user's groups, for the peer check.
+	groups func(uid string) ([]string, error)
 
 	mu       sync.Mutex
 	conns    map[net.Conn]bool
+	live     map[uint64]*Session
 	stopping bool
 	sessions sync.WaitGroup
 }
@@ -62,14 +66,32 @@ func NewServer(cfg Config) (*Server, error) {
 	if cfg.MaxSessions <= 0 {
 		cfg.MaxSessions = DefaultMaxSessions
 	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
+	if cfg.MaxLifetime <= 0 {
+		cfg.MaxLifetime = DefaultMaxLifetime
+	}
 	if cfg.Grace <= 0 {
 		cfg.Grace = DefaultGrace
 	}
-	return &Server{cfg: cfg, signer: signer, conns: map[net.Conn]bool{}}, nil
+	return &Server{cfg: cfg, signer: signer, conns: map[net.Conn]bool{}, live: map[uint64]*Session{}, groups: groupsOf}, nil
 }
 
 // Running is the number of commands running now.
 func (srv *Server) Running() int { return int(srv.running.Load()) }
+
+// Sessions lists the commands running now, oldest first.
+func (srv *Server) Sessions() []*Session {
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	list := make([]*Session, 0, len(srv.live))
+	for _, s := range srv.live {
+		list = append(list, s)
+	}
+	slices.SortFunc(list, func(a, b *Session) int { return cmp.Compare(a.ID, b.ID) })
+	return list
+}
 
 // Serve accepts connections on ln until ctx ends; then it tells the
 // running commands (their context ends), gives them Grace to finish,
@@ -174,23 +196,55 @@ func (srv *Server) handle(ctx context.Context, c net.Conn) {
 		return
 	}
 	uid, err := peerUID(c)
-	if err != nil || uid != os.Getuid() {
+	ok := false
+	if err == nil {
+		ok, err = admit(uid, os.Getuid(), srv.cfg.Group, srv.groups)
+	}
+	if !ok {
 		srv.pending.Add(-1)
-		log.Warn("attach: refused a connection from another user", "uid", uid, "error", errString(err))
+		log.Warn("attach: refused a connection from another user", "uid", uid, "group", srv.cfg.Group, "error", errString(err))
 		return
 	}
+	// Until its command starts the connection stays counted and on the
+	// deadline: one that shakes hands and then does nothing is closed too.
 	c.SetDeadline(time.Now().Add(srv.cfg.HandshakeTimeout))
+	var once sync.Once
+	var started atomic.Bool
+	// At a stop, a connection with no command yet has nothing to finish.
+	defer context.AfterFunc(ctx, func() {
+		if !started.Load() {
+			c.Close()
+		}
+	})()
+	start := func() {
+		once.Do(func() {
+			started.Store(true)
+			srv.pending.Add(-1)
+			c.SetDeadline(time.Time{})
+		})
+	}
+	shook := false
+	defer once.Do(func() {
+		srv.pending.Add(-1)
+		if shook {
+			log.Warn("attach: closed a connection that started no command", "uid", uid, "timeout", srv.cfg.HandshakeTimeout.String())
+		}
+	})
 	conf := &gossh.ServerConfig{NoClientAuth: true}
 	conf.AddHostKey(srv.signer)
 	sc, chans, reqs, err := gossh.NewServerConn(c, conf)
-	srv.pending.Add(-1)
 	if err != nil {
 		log.Warn("attach: handshake failed", "error", err.Error())
 		return
 	}
-	c.SetDeadline(time.Time{})
+	shook = true
 	defer sc.Close()
 	go gossh.DiscardRequests(reqs)
+	// The connection is not done (nor Serve's wait for it) until its
+	// command has returned, even when the client went first.
+	ended := make(chan struct{})
+	close(ended)
+	defer func() { <-ended }()
 	first := true
 	for nc := range chans {
 		if nc.ChannelType() != "session" || !first {
@@ -203,11 +257,22 @@ func (srv *Server) handle(ctx context.Context, c net.Conn) {
 			return
 		}
 		// The session ends the connection when it is done.
+		ended = make(chan struct{})
 		go func() {
-			srv.session(ctx, ch, creqs)
+			defer close(ended)
+			srv.session(ctx, ch, creqs, peer{uid: uid, conn: c, start: start})
 			sc.Close()
 		}()
 	}
+}
+
+// peer is what a session knows of its connection: the client's user,
+// the connection (closed to end the session), and start, called when the
+// command starts.
+type peer struct {
+	uid   int
+	conn  net.Conn
+	start func()
 }
 
 func errString(err error) string {
@@ -218,7 +283,7 @@ func errString(err error) string {
 }
 
 // session reads the session's requests up to exec, then runs the command.
-func (srv *Server) session(ctx context.Context, ch gossh.Channel, reqs <-chan *gossh.Request) {
+func (srv *Server) session(ctx context.Context, ch gossh.Channel, reqs <-chan *gossh.Request, p peer) {
 	defer ch.Close()
 	var env []string
 	var size [2]int
@@ -253,7 +318,8 @@ func (srv *Server) session(ctx context.Context, ch gossh.Channel, reqs <-chan *g
 			r.Reply(ok, nil)
 		}
 		if r.Type == "exec" && ok {
-			srv.exec(ctx, ch, reqs, env, wantPTY, size, req)
+			p.start()
+			srv.exec(ctx, ch, reqs, env, wantPTY, size, req, p)
 			return
 		}
 	}
@@ -262,7 +328,7 @@ func (srv *Server) session(ctx context.Context, ch gossh.Channel, reqs <-chan *g
 func has(list []int, fd int) bool { return slices.Contains(list, fd) }
 
 // exec runs one command on the channel and sends its exit status.
-func (srv *Server) exec(ctx context.Context, ch gossh.Channel, reqs <-chan *gossh.Request, env []string, wantPTY bool, size [2]int, req request) {
+func (srv *Server) exec(ctx context.Context, ch gossh.Channel, reqs <-chan *gossh.Request, env []string, wantPTY bool, size [2]int, req request, p peer) {
 	id := srv.nextID.Add(1)
 	log := srv.cfg.Log.With("session", id)
 	if srv.running.Add(1) > int64(srv.cfg.MaxSessions) {
@@ -277,7 +343,11 @@ func (srv *Server) exec(ctx context.Context, ch gossh.Channel, reqs <-chan *goss
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	resize := make(chan [2]int, 1)
-	s := &Session{ID: id, Args: req.Args, Cwd: req.Cwd, Env: env, Stdin: ch, Stdout: ch, Stderr: ch.Stderr(), Resize: resize}
+	s := &Session{ID: id, Args: req.Args, Cwd: req.Cwd, Env: env, Stdin: ch, Stdout: ch, Stderr: ch.Stderr(), Resize: resize,
+		UID: p.uid, Started: time.Now()}
+	// input is when the client last typed or resized its window.
+	var input atomic.Int64
+	input.Store(s.Started.UnixNano())
 
 	// A terminal on the client gets a terminal here: the command sees
 	// the pseudo-terminal's side as its stdin, stdout or stderr.
@@ -307,7 +377,7 @@ func (srv *Server) exec(ctx context.Context, ch gossh.Channel, reqs <-chan *goss
 		}()
 		if has(req.TTY, 0) {
 			s.Stdin = tty
-			go srv.typed(ch, ptmx, int(tty.Fd()), cancel)
+			go srv.typed(ch, ptmx, int(tty.Fd()), cancel, &input)
 		}
 		if has(req.TTY, 1) {
 			s.Stdout = tty
@@ -325,6 +395,7 @@ func (srv *Server) exec(ctx context.Context, ch gossh.Channel, reqs <-chan *goss
 				var w struct{ Cols, Rows, Width, Height uint32 }
 				if gossh.Unmarshal(r.Payload, &w) == nil {
 					ok = true
+					input.Store(time.Now().UnixNano())
 					if ptmx != nil {
 						setSize(ptmx, [2]int{int(w.Cols), int(w.Rows)})
 					}
@@ -348,8 +419,19 @@ func (srv *Server) exec(ctx context.Context, ch gossh.Channel, reqs <-chan *goss
 		}
 	}()
 
-	log.Info("attach: command started", "terminal", tty != nil)
-	start := time.Now()
+	srv.mu.Lock()
+	srv.live[id] = s
+	srv.mu.Unlock()
+	defer func() {
+		srv.mu.Lock()
+		delete(srv.live, id)
+		srv.mu.Unlock()
+	}()
+	log.Info("attach: command started", "uid", p.uid, "terminal", tty != nil)
+	start := s.Started
+	watched := make(chan struct{})
+	defer close(watched)
+	go srv.watch(s, p.conn, tty != nil && has(req.TTY, 0), &input, ch, tty != nil, watched, log)
 	code := srv.cfg.Run(ctx, s)
 	if tty != nil {
 		release(ptmx, tty, end)
@@ -373,11 +455,14 @@ func (srv *Server) exec(ctx context.Context, ch gossh.Channel, reqs <-chan *goss
 // typed carries what the client types to the terminal. Its interrupt
 // character (ctrl+c), while the terminal turns such keys into signals
 // (not in the console's raw mode), ends the command as SIGINT would.
-func (srv *Server) typed(ch gossh.Channel, ptmx *os.File, tty int, cancel func()) {
+func (srv *Server) typed(ch gossh.Channel, ptmx *os.File, tty int, cancel func(), input *atomic.Int64) {
 	buf := make([]byte, 4096)
 	interrupted := false
 	for {
 		n, err := ch.Read(buf)
+		if n > 0 {
+			input.Store(time.Now().UnixNano())
+		}
 		in := buf[:n]
 		if t, terr := unix.IoctlGetTermios(tty, unix.TCGETS); n > 0 && terr == nil && t.Lflag&unix.ISIG != 0 {
 			// The signal characters are not passed on: the line
@@ -406,6 +491,42 @@ func (srv *Server) typed(ch gossh.Channel, ptmx *os.File, tty int, cancel func()
 			}
 		}
 		if err != nil {
+			return
+		}
+	}
+}
+
+// watch ends the session when it has run MaxLifetime, or, when idle
+// counts (its stdin is the client's terminal), when nothing was typed for
+// IdleTimeout: the client is told why, and the connection closed (the
+// command's context ends as when a client goes). It returns once done
+// is closed.
+func (srv *Server) watch(s *Session, conn net.Conn, idle bool, input *atomic.Int64, ch gossh.Channel, raw bool, done <-chan struct{}, log *slog.Logger) {
+	tick := min(srv.cfg.IdleTimeout, srv.cfg.MaxLifetime) / 4
+	t := time.NewTicker(max(tick, time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case now := <-t.C:
+			why := ""
+			switch {
+			case now.Sub(s.Started) >= srv.cfg.MaxLifetime:
+				why = fmt.Sprintf("it has run for %s, the longest a session may", srv.cfg.MaxLifetime)
+			case idle && now.Sub(time.Unix(0, input.Load())) >= srv.cfg.IdleTimeout:
+				why = fmt.Sprintf("nothing was typed for %s", srv.cfg.IdleTimeout)
+			}
+			if why == "" {
+				continue
+			}
+			nl := "\n"
+			if raw {
+				nl = "\r\n"
+			}
+			fmt.Fprint(ch.Stderr(), nl+"guardroom: the service ended this session: "+why+": run the command again"+nl)
+			log.Info("attach: session ended", "reason", why)
+			conn.Close()
 			return
 		}
 	}

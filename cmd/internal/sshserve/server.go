@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"net"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -331,6 +332,18 @@ func (srv *Server) Sessions() int {
 	srv.mu.Lock()
 	defer srv.mu.Unlock()
 	return len(srv.sessions)
+}
+
+// List is the sessions running a console now, oldest first.
+func (srv *Server) List() []*Session {
+	srv.mu.Lock()
+	list := make([]*Session, 0, len(srv.sessions))
+	for s := range srv.sessions {
+		list = append(list, s)
+	}
+	srv.mu.Unlock()
+	slices.SortFunc(list, func(a, b *Session) int { return cmp.Compare(a.ID, b.ID) })
+	return list
 }
 
 // Broadcast queues msg for every running session (see Session.Send). It
