@@ -241,7 +241,8 @@ func (e *env) attach(args []string) (code int, attached bool, err error) {
 	if err != nil {
 		return 0, false, err
 	}
-	c := &attach.Client{Args: args, Cwd: cwd, Env: attachEnv(), Stdin: e.stdinOrFile(), Stdout: e.rawStdout, Stderr: e.rawStderr}
+	c := &attach.Client{Args: args, Cwd: cwd, Env: attachEnv(), Stdin: e.stdinOrFile(), Stdout: e.rawStdout, Stderr: e.rawStderr,
+		FullScreen: e.cmdName() == "console"}
 	start := time.Now()
 	code, err = c.Run(e.ctx, filepath.Join(e.cfg.DataDir, socketFile))
 	if errors.Is(err, attach.ErrNoService) {
@@ -301,6 +302,9 @@ type statusReport struct {
 	Panels  struct {
 		Online  int `json:"online"`
 		Offline int `json:"offline"`
+		// KeypadOnly are programmed by hand: nothing connects to them,
+		// so they are neither online nor offline.
+		KeypadOnly int `json:"keypad_only"`
 	} `json:"panels"`
 	Jobs struct {
 		Pending int `json:"pending"`
@@ -411,9 +415,12 @@ func (e *env) status(asJSON bool) error {
 		return err
 	}
 	for _, p := range panels {
-		if p.Conn.Online {
+		switch {
+		case p.KeypadOnly():
+			r.Panels.KeypadOnly++
+		case p.Conn.Online:
 			r.Panels.Online++
-		} else {
+		default:
 			r.Panels.Offline++
 		}
 	}
@@ -444,7 +451,11 @@ func (e *env) status(asJSON bool) error {
 		fmt.Fprintln(e.stdout, "Service:     not running: each command opens the database itself (start one with guardroom serve)")
 	}
 	fmt.Fprintf(e.stdout, "Data:        %s\n", r.DataDir)
-	fmt.Fprintf(e.stdout, "Panels:      %d online, %d offline\n", r.Panels.Online, r.Panels.Offline)
+	panelsLine := fmt.Sprintf("%d online, %d offline", r.Panels.Online, r.Panels.Offline)
+	if r.Panels.KeypadOnly > 0 {
+		panelsLine += fmt.Sprintf(", %d keypad only", r.Panels.KeypadOnly)
+	}
+	fmt.Fprintf(e.stdout, "Panels:      %s\n", panelsLine)
 	fmt.Fprintf(e.stdout, "Jobs:        %s\n", countsText(c))
 	if r.LastBackup != nil {
 		fmt.Fprintf(e.stdout, "Last backup: %s\n", r.LastBackup.Local().Format("2006-01-02 15:04:05"))

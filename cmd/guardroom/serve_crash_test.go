@@ -90,12 +90,15 @@ func TestServeKilledDuringDispatch(t *testing.T) {
 			t.Fatalf("set-code of slot %d, the service killed while it waited: %s", slot, r)
 		}
 	}
-	// The client prints its message where the console's cursor was, on
-	// the console's last screen: the lines it wraps over are joined.
+	// The client puts the terminal back before it says why: the main
+	// screen (not the console's last frame), the cursor shown. The message
+	// may wrap: its lines are joined.
 	flat := func(s string) string { return strings.Join(strings.Fields(s), "") }
 	for i, c := range consoles {
-		if code := c.end(); code != 1 || !strings.Contains(flat(c.screen()), flat("the service ended before the command finished (stopped or killed)")) {
-			t.Fatalf("console %d after the kill: exit %d\n%s", i+1, code, c.screen())
+		code := c.end()
+		alt, hidden := c.modes()
+		if code != 1 || alt || hidden || !strings.Contains(flat(c.screen()), flat("the service ended under the console (stopped or killed): start guardroom console again")) {
+			t.Fatalf("console %d after the kill: exit %d, alternate screen %v, cursor hidden %v\n%s", i+1, code, alt, hidden, c.screen())
 		}
 	}
 	before := tap.commandCount()

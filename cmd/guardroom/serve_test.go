@@ -362,6 +362,14 @@ func (term *ptyClient) screen() string {
 // end waits for the program to end and for all it wrote to be on the
 // screen (a line written after it on the same terminal has arrived), and
 // returns its exit code.
+// modes says whether the terminal is left in the alternate screen and
+// with the cursor hidden.
+func (term *ptyClient) modes() (alt, hidden bool) {
+	term.mu.Lock()
+	defer term.mu.Unlock()
+	return term.emu.IsAltScreen(), term.emu.CursorHidden()
+}
+
 func (term *ptyClient) end() int {
 	term.t.Helper()
 	term.cmd.Wait()
@@ -480,15 +488,20 @@ func TestServeCtrlCAtPrompt(t *testing.T) {
 // pid), the sessions through it, the panels, the jobs and the last backup.
 func TestServeStatus(t *testing.T) {
 	s := newSite(t).withPanel()
-	if r := s.ok("", "status"); !strings.Contains(r.stdout, "Service:     not running") {
+	if r := s.ok("", "status"); !strings.Contains(r.stdout, "Service:     not running") || !strings.Contains(r.stdout, "Panels:      0 online, 1 offline\n") {
 		t.Fatalf("no service:\n%s", r)
+	}
+	// A panel programmed at its keypad is neither online nor offline.
+	s.ok("", "panel", "device", "1", "--driver", "guided")
+	if r := s.ok("", "status"); !strings.Contains(r.stdout, "Panels:      0 online, 0 offline, 1 keypad only") {
+		t.Fatalf("a keypad-only panel:\n%s", r)
 	}
 	sv := s.serve()
 	var st statusReport
 	if err := json.Unmarshal([]byte(s.exec("", "status", "--json").stdout), &st); err != nil {
 		t.Fatal(err)
 	}
-	if st.Service == nil || st.Service.PID != sv.cmd.Process.Pid || st.Service.Commands != 1 || st.Panels.Online+st.Panels.Offline != 1 || st.LastBackup != nil {
+	if st.Service == nil || st.Service.PID != sv.cmd.Process.Pid || st.Service.Commands != 1 || st.Panels.KeypadOnly != 1 || st.Panels.Online+st.Panels.Offline != 0 || st.LastBackup != nil {
 		t.Fatalf("status: %+v %+v", st, st.Service)
 	}
 	s.ok("", "backup", filepath.Join(s.root, "b.bak"))

@@ -151,4 +151,10 @@ type Client struct {
 	// Stdin, Stdout and Stderr are the client's own streams.
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
+	// FullScreen is set for a command that takes the whole terminal (the
+	// console): when the service is lost under it, the client puts the
+	// terminal back (main screen, cursor shown, no mouse or bracketed
+	// paste) before it says so, or the message lands inside the last frame
+	// and the shell is left in the alternate screen.
+	FullScreen bool
 }

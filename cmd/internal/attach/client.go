@@ -176,8 +176,19 @@ func (c *Client) Run(ctx context.Context, path string) (int, error) {
 	case errors.As(err, &exit):
 		return exit.ExitStatus(), nil
 	}
+	if c.FullScreen {
+		if fds[1] >= 0 {
+			io.WriteString(c.Stdout, leaveFullScreen)
+		}
+		return 1, fmt.Errorf("the service ended under the console (stopped or killed): start guardroom console again once the service runs (guardroom status says whether it does)")
+	}
 	return 1, fmt.Errorf("the service ended before the command finished (stopped or killed): check with guardroom log list whether its change was made")
 }
+
+// leaveFullScreen undoes what the console set on the terminal: the
+// alternate screen, the hidden cursor, mouse reporting, bracketed paste and
+// the colours, and starts a fresh line.
+const leaveFullScreen = "\x1b[?1049l\x1b[?25h\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?2004l\x1b[0m\r\n"
 
 // RawInput puts the terminal in raw mode, as ssh -t does. With keepOutput
 // the output processing stays on (newline is carriage return and line
