@@ -16,12 +16,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/guardroom/guardroom/cmd/internal/benchkit"
 )
 
 // directNsPerOp is the last direct run's time per command, by command:
@@ -82,16 +83,16 @@ const benchConsoles = 20
 // consoleRound is one round of key presses in the Users grid of panel 1,
 // each with what the screen shows once it has acted: the sort through
 // every column. It starts and ends sorted by №.
-var consoleRound = []struct{ key, shows string }{
-	{"o", "sort label ↑"},
-	{"O", "sort label ↓"},
-	{"o", "sort code ↑"},
-	{"o", "sort partitions ↑"},
-	{"o", "sort account ↑"},
-	{"o", "sort created ↑"},
-	{"o", "sort status ↑"},
-	{"o", "sort sync ↑"},
-	{"o", "sort no ↑"},
+var consoleRound = []benchkit.Step{
+	{Key: "o", Shows: "sort label ↑"},
+	{Key: "O", Shows: "sort label ↓"},
+	{Key: "o", Shows: "sort code ↑"},
+	{Key: "o", Shows: "sort partitions ↑"},
+	{Key: "o", Shows: "sort account ↑"},
+	{Key: "o", Shows: "sort created ↑"},
+	{Key: "o", Shows: "sort status ↑"},
+	{Key: "o", Shows: "sort sync ↑"},
+	{Key: "o", Shows: "sort no ↑"},
 }
 
 // BenchmarkServiceConsoles20: 20 consoles attached to one guardroom serve,
@@ -165,62 +166,18 @@ func BenchmarkServiceConsoles20(b *testing.B) {
 	})
 }
 
-// consoleRounds has every console of active do b.N rounds at once, each
-// pressing its next key as soon as the last one showed, and reports the
-// latency of a key press and, with cpu, the service's CPU per key press.
+// consoleRounds has every console of active do b.N rounds at once (see
+// benchkit.Rounds); with cpu, the service's CPU per key press too.
 func consoleRounds(b *testing.B, pid int, active []*ptyClient, idleRate float64, cpu bool) {
-	var mu sync.Mutex
-	var lat []time.Duration
-	var errs []error
-	fail := func(err error) {
-		mu.Lock()
-		errs = append(errs, err)
-		mu.Unlock()
+	terms := make([]benchkit.Terminal, len(active))
+	for i, c := range active {
+		terms[i] = benchkit.Terminal{Screen: c.screen, Press: c.press, WaitFor: c.waitFor}
 	}
-	before := procStats(b, pid)
-	t0 := time.Now()
-	b.ResetTimer()
-	for range b.N {
-		var wg sync.WaitGroup
-		for _, c := range active {
-			wg.Go(func() {
-				mine := make([]time.Duration, 0, len(consoleRound))
-				for _, step := range consoleRound {
-					if strings.Contains(c.screen(), step.shows) {
-						fail(fmt.Errorf("%q shown before %q was pressed: the round is broken:\n%s", step.shows, step.key, c.screen()))
-						return
-					}
-					t0 := time.Now()
-					c.press(step.key)
-					if err := c.waitFor(step.shows); err != nil {
-						fail(err)
-						return
-					}
-					mine = append(mine, time.Since(t0))
-				}
-				mu.Lock()
-				lat = append(lat, mine...)
-				mu.Unlock()
-			})
-		}
-		wg.Wait()
-		if len(errs) > 0 {
-			b.Fatal(errors.Join(errs...))
-		}
-	}
-	b.StopTimer()
-	elapsed := time.Since(t0)
-	after := procStats(b, pid)
-
-	presses := float64(len(active) * b.N * len(consoleRound))
-	busy := float64(after.cpu-before.cpu) - idleRate*benchConsoles*float64(elapsed)
-	slices.Sort(lat)
-	ms := func(d float64) float64 { return d / float64(time.Millisecond) }
+	var cpuNow func() time.Duration
 	if cpu {
-		b.ReportMetric(ms(busy)/presses, "cpu-ms/keypress")
+		cpuNow = func() time.Duration { return procStats(b, pid).cpu }
 	}
-	b.ReportMetric(ms(float64(lat[len(lat)/2])), "p50-ms/keypress")
-	b.ReportMetric(ms(float64(lat[len(lat)*95/100])), "p95-ms/keypress")
+	benchkit.Rounds(b, terms, consoleRound, cpuNow, idleRate*benchConsoles)
 }
 
 // waitFor waits until the screen shows want, as waitScreen does, but

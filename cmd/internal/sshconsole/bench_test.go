@@ -31,7 +31,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -39,16 +38,15 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	gossh "golang.org/x/crypto/ssh"
 
+	"github.com/guardroom/guardroom/cmd/internal/benchkit"
 	"github.com/guardroom/guardroom/cmd/internal/sshconsole"
 	"github.com/guardroom/guardroom/store"
 )
@@ -66,23 +64,23 @@ const (
 // browse is one round of browsing the Users grid: each key and what the
 // screen shows once it has acted. It starts and ends sorted by №, on page
 // 1 of 17, with no filter.
-var browse = []struct{ key, shows string }{
-	{keyPgDown, "page 2/17"},
-	{keyPgDown, "page 3/17"},
-	{"o", "sort label ↑"},
-	{"O", "sort label ↓"},
-	{"/", "/▌"},
-	{"2", "/2▌"},
-	{"5", "/25▌"},
-	{"\x1b", "of 250 "},
-	{"o", "sort code ↑"},
-	{"o", "sort partitions ↑"},
-	{"o", "sort account ↑"},
-	{"o", "sort created ↑"},
-	{"o", "sort status ↑"},
-	{"o", "sort sync ↑"},
-	{"o", "sort no ↑"},
-	{"g", "page 1/17"},
+var browse = []benchkit.Step{
+	{Key: keyPgDown, Shows: "page 2/17"},
+	{Key: keyPgDown, Shows: "page 3/17"},
+	{Key: "o", Shows: "sort label ↑"},
+	{Key: "O", Shows: "sort label ↓"},
+	{Key: "/", Shows: "/▌"},
+	{Key: "2", Shows: "/2▌"},
+	{Key: "5", Shows: "/25▌"},
+	{Key: "\x1b", Shows: "of 250 "},
+	{Key: "o", Shows: "sort code ↑"},
+	{Key: "o", Shows: "sort partitions ↑"},
+	{Key: "o", Shows: "sort account ↑"},
+	{Key: "o", Shows: "sort created ↑"},
+	{Key: "o", Shows: "sort status ↑"},
+	{Key: "o", Shows: "sort sync ↑"},
+	{Key: "o", Shows: "sort no ↑"},
+	{Key: "g", Shows: "page 1/17"},
 }
 
 func BenchmarkSSHUsersGrid20(b *testing.B) {
@@ -138,62 +136,18 @@ func BenchmarkSSHUsersGrid20(b *testing.B) {
 }
 
 // browseRounds has every terminal of active do b.N rounds of browse at
-// once, and reports the latency of a key press and, with cpu, the
-// server's CPU per key press (less what the open consoles cost idle over
-// the same time).
+// once (see benchkit.Rounds); with cpu, the server's CPU per key press
+// too, less what the open consoles cost idle over the same time.
 func browseRounds(b *testing.B, srv *benchServerProc, active []*terminal, idleRate float64, cpu bool) {
-	var mu sync.Mutex
-	var lat []time.Duration
-	var errs []error
-	fail := func(err error) {
-		mu.Lock()
-		errs = append(errs, err)
-		mu.Unlock()
+	terms := make([]benchkit.Terminal, len(active))
+	for i, term := range active {
+		terms[i] = benchkit.Terminal{Screen: term.screen, Press: term.press, WaitFor: func(shows string) error { return term.waitFor(shows) }}
 	}
-	before := srv.stats(b)
-	t0 := time.Now()
-	b.ResetTimer()
-	for range b.N {
-		var wg sync.WaitGroup
-		for _, term := range active {
-			wg.Go(func() {
-				mine := make([]time.Duration, 0, len(browse))
-				for _, step := range browse {
-					if strings.Contains(term.screen(), step.shows) {
-						fail(fmt.Errorf("%q shown before %q was pressed: the round is broken:\n%s", step.shows, step.key, term.screen()))
-						return
-					}
-					t0 := time.Now()
-					term.press(step.key)
-					if err := term.waitFor(step.shows); err != nil {
-						fail(err)
-						return
-					}
-					mine = append(mine, time.Since(t0))
-				}
-				mu.Lock()
-				lat = append(lat, mine...)
-				mu.Unlock()
-			})
-		}
-		wg.Wait()
-		if len(errs) > 0 {
-			b.Fatal(errors.Join(errs...))
-		}
-	}
-	b.StopTimer()
-	elapsed := time.Since(t0)
-	after := srv.stats(b)
-
-	presses := float64(len(active) * b.N * len(browse))
-	busy := float64(after.cpu-before.cpu) - idleRate*benchSessions*float64(elapsed)
-	slices.Sort(lat)
-	ms := func(d float64) float64 { return d / float64(time.Millisecond) }
+	var cpuNow func() time.Duration
 	if cpu {
-		b.ReportMetric(ms(busy)/presses, "cpu-ms/keypress")
+		cpuNow = func() time.Duration { return srv.stats(b).cpu }
 	}
-	b.ReportMetric(ms(float64(lat[len(lat)/2])), "p50-ms/keypress")
-	b.ReportMetric(ms(float64(lat[len(lat)*95/100])), "p95-ms/keypress")
+	benchkit.Rounds(b, terms, browse, cpuNow, idleRate*benchSessions)
 }
 
 // ---- the server process ----
