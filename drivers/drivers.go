@@ -26,13 +26,14 @@ import (
 	"github.com/guardroom/guardroom/store/family"
 )
 
-// ArmMode is how a partition is armed.
-type ArmMode string
+// ArmMode is how a partition is armed: store/family's words, shared with
+// the store.
+type ArmMode = family.ArmMode
 
 // Arm modes.
 const (
-	Stay ArmMode = "stay" // perimeter armed, people inside
-	Away ArmMode = "away" // everything armed, nobody inside
+	Stay = family.ArmStay
+	Away = family.ArmAway
 )
 
 // User is one user slot as the device reports it. It never carries the

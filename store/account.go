@@ -63,10 +63,13 @@ type accountRecord struct {
 
 func normEmail(e string) string { return strings.ToLower(strings.TrimSpace(e)) }
 
+// emptyEmail refuses an empty email, wherever one is asked for.
+func emptyEmail() error { return refuse(ErrInvalid, "email is empty: type the account's email") }
+
 func checkEmail(e string) (string, error) {
 	e = strings.TrimSpace(e)
 	if e == "" {
-		return "", refuse(ErrInvalid, "email is empty: type the account's email")
+		return "", emptyEmail()
 	}
 	if err := checkPlain("email", e); err != nil {
 		return "", err
@@ -141,7 +144,7 @@ func (s *Store) accountOp(a Actor, action, email string, body func(w *wtx, rec *
 			return err
 		}
 		if strings.TrimSpace(email) == "" {
-			return refuse(ErrInvalid, "email is empty: type the account's email")
+			return emptyEmail()
 		}
 		if !ok || !s.unitInScope(a, rec.Unit) {
 			return noAccount(email)

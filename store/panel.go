@@ -277,13 +277,14 @@ const (
 	NotReady  = family.NotReady
 )
 
-// ArmMode is how a partition is armed.
-type ArmMode string
+// ArmMode is how a partition is armed (store/family's words, which the
+// drivers speak too).
+type ArmMode = family.ArmMode
 
 // Arm modes.
 const (
-	ArmStay ArmMode = "stay" // perimeter armed, people inside
-	ArmAway ArmMode = "away" // everything armed, nobody inside
+	ArmStay = family.ArmStay
+	ArmAway = family.ArmAway
 )
 
 // Partition is one partition of a panel.

@@ -605,6 +605,9 @@ func TestStatesListed(t *testing.T) {
 	if !distinct(locks) || len(locks) != 4 || !slices.Contains(locks, LockUnknown) {
 		t.Errorf("LockStates() = %q", locks)
 	}
+	if modes := ArmModes(); !distinct(modes) || len(modes) != 2 || !slices.Contains(modes, ArmAway) {
+		t.Errorf("ArmModes() = %q", modes)
+	}
 }
 
 func distinct[T comparable](s []T) bool {

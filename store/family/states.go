@@ -1,8 +1,9 @@
 package family
 
-// The states a panel reports of its partitions and of its door locks:
-// the drivers report them in these words and the store keeps them, so
-// the two sides share one list and nothing converts between them.
+// The states a panel reports of its partitions and of its door locks,
+// and the ways a partition is armed: the drivers speak these words and the
+// store keeps them, so the two sides share one list and nothing converts
+// between them.
 
 // PartitionState is what a partition is doing.
 type PartitionState string
@@ -37,3 +38,15 @@ const (
 func LockStates() []LockState {
 	return []LockState{LockLocked, LockUnlocked, LockJammed, LockUnknown}
 }
+
+// ArmMode is how a partition is armed.
+type ArmMode string
+
+// Arm modes.
+const (
+	ArmStay ArmMode = "stay" // perimeter armed, people inside
+	ArmAway ArmMode = "away" // everything armed, nobody inside
+)
+
+// ArmModes returns every arm mode.
+func ArmModes() []ArmMode { return []ArmMode{ArmStay, ArmAway} }
