@@ -205,20 +205,37 @@ func (s *Store) readAccessConfig(txn *badger.Txn) (access.Config, map[uint32]uin
 
 // buildEngine builds the engine from the committed data: the people from
 // their engine records, those found missing or stale from JSON (and their
-// records written again afterwards).
+// records written again afterwards). People are added as they are read,
+// with no list of them all in between.
 func (s *Store) buildEngine() (*access.Engine, *accessUnits, error) {
 	units := &accessUnits{people: map[access.PersonID]uint64{}}
 	paths := s.unitPaths()
-	var cfg access.Config
+	var eng *access.Engine
 	var redo map[uint64][]byte
 	var orphans [][]byte
+	var bad error
 	err := s.db.View(func(txn *badger.Txn) error {
-		var err error
-		if cfg, units.doors, err = s.readAccessConfig(txn); err != nil {
+		cfg, doorUnits, err := s.readAccessConfig(txn)
+		if err != nil {
 			return err
 		}
+		units.doors = doorUnits
+		// The highest person ID bounds the number of people: the index
+		// is sized once, not grown 17 times on the way to 100,000.
+		var sq seqs
+		if err := getJSON(txn, kSeqs, &sq); err != nil {
+			return err
+		}
+		cfg.PeopleHint = int(min(sq.Person, 1<<22))
+		units.people = make(map[access.PersonID]uint64, cfg.PeopleHint)
+		if eng, err = access.NewEngine(cfg); err != nil {
+			bad = err
+			return nil
+		}
 		redo, orphans, err = scanEnginePeople(txn, func(r *enginePersonRecord) {
-			cfg.People = append(cfg.People, r.access(paths))
+			if err := eng.SetPerson(r.access(paths)); err != nil && bad == nil {
+				bad = err
+			}
 			units.people[access.PersonID(r.ID)] = r.Unit
 		})
 		return err
@@ -226,10 +243,9 @@ func (s *Store) buildEngine() (*access.Engine, *accessUnits, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("read the access data: %w", err)
 	}
-	eng, err := access.NewEngine(cfg)
-	if err != nil {
+	if bad != nil {
 		// The store checks every write, so this is damage, not input.
-		return nil, nil, fmt.Errorf("build the access decisions: %w", err)
+		return nil, nil, fmt.Errorf("build the access decisions: %w", bad)
 	}
 	// The records are derived data: one not written now is rebuilt from
 	// JSON again next time, so a failure here fails no question.

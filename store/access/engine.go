@@ -23,6 +23,9 @@ type Config struct {
 	// as a store keeps them), and a presented code is normalised and keyed
 	// before it is looked up. Without it codes are held as typed.
 	CodeKey func(code string) string
+	// PeopleHint, when more than len(People), sizes the index for that
+	// many people, for a caller that adds them with SetPerson afterwards.
+	PeopleHint int
 }
 
 // Engine answers access questions from an index built by NewEngine.
@@ -87,12 +90,13 @@ func NewEngine(cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	n := max(len(cfg.People), cfg.PeopleHint)
 	e := &Engine{
 		codeKey:   cfg.CodeKey,
-		personIdx: make(map[PersonID]int32, len(cfg.People)),
-		identIdx:  make(map[Identifier]int32, len(cfg.People)),
+		personIdx: make(map[PersonID]int32, n),
+		identIdx:  make(map[Identifier]int32, n),
 		compiled:  c,
-		people:    make([]personEntry, 0, len(cfg.People)),
+		people:    make([]personEntry, 0, n),
 	}
 	for i := range cfg.People {
 		src := &cfg.People[i]
