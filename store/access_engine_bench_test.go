@@ -22,7 +22,9 @@ const benchPeople = 100_000
 // each: 200 doors) and benchPeople people, each with a card and in one
 // unit's group. The people are written with a write batch to build the
 // fixture quickly; what the benchmarks read is what AddPerson writes.
-func benchAccessStore(b *testing.B) (*fx, []accessSite) { return benchAccessStoreIn(b, Config{InMemory: true, NoSync: true}) }
+func benchAccessStore(b *testing.B) (*fx, []accessSite) {
+	return benchAccessStoreIn(b, Config{InMemory: true, NoSync: true})
+}
 
 func benchAccessStoreIn(b *testing.B, cfg Config) (*fx, []accessSite) {
 	b.Helper()
