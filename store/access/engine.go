@@ -40,6 +40,7 @@ type Engine struct {
 	personIdx map[PersonID]int32
 	identIdx  map[Identifier]int32 // canonical identifier → index into people
 	holders   [][]int32            // per level, the indexes of the people who have it
+	members   map[GroupID][]int32  // per access group, the indexes of its members
 	*compiled
 }
 
@@ -114,14 +115,13 @@ func NewEngine(cfg Config) (*Engine, error) {
 		for _, id := range pe.p.Identifiers {
 			e.identIdx[id] = idx
 		}
-		e.personIdx[src.ID] = idx
+		e.personIdx[src.ID] = idx // holders and members follow, all at once
 		e.people = append(e.people, pe)
 	}
 	e.holders = make([][]int32, len(e.levels))
+	e.members = map[GroupID][]int32{}
 	for i := range e.people {
-		for _, li := range e.people[i].levels {
-			e.holders[li] = append(e.holders[li], int32(i))
-		}
+		e.index(int32(i), false)
 	}
 	return e, nil
 }

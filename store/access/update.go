@@ -27,12 +27,7 @@ func (e *Engine) SetPerson(p Person) error {
 		e.personIdx[p.ID] = idx
 	}
 	e.people[idx] = pe
-	for _, id := range pe.p.Identifiers {
-		e.identIdx[id] = idx
-	}
-	for _, li := range pe.levels {
-		e.holders[li] = append(e.holders[li], idx)
-	}
+	e.index(idx, true)
 	return nil
 }
 
@@ -49,8 +44,25 @@ func (e *Engine) RemovePerson(id PersonID) {
 	delete(e.personIdx, id)
 }
 
-// unindex takes the person at idx out of the identifier index and the
-// holders of their levels.
+// index puts the person at idx among the holders of their levels and the
+// members of their groups, and with idents in the identifier index.
+func (e *Engine) index(idx int32, idents bool) {
+	pe := &e.people[idx]
+	if idents {
+		for _, id := range pe.p.Identifiers {
+			e.identIdx[id] = idx
+		}
+	}
+	for _, li := range pe.levels {
+		e.holders[li] = append(e.holders[li], idx)
+	}
+	for _, g := range pe.p.Groups {
+		e.members[g] = append(e.members[g], idx)
+	}
+}
+
+// unindex takes the person at idx out of the identifier index, the
+// holders of their levels and the members of their groups.
 func (e *Engine) unindex(idx int32) {
 	pe := &e.people[idx]
 	for _, id := range pe.p.Identifiers {
@@ -59,12 +71,20 @@ func (e *Engine) unindex(idx int32) {
 		}
 	}
 	for _, li := range pe.levels {
-		h := e.holders[li]
-		if i := slices.Index(h, idx); i >= 0 {
-			h[i] = h[len(h)-1]
-			e.holders[li] = h[:len(h)-1]
-		}
+		e.holders[li] = without(e.holders[li], idx)
 	}
+	for _, g := range pe.p.Groups {
+		e.members[g] = without(e.members[g], idx)
+	}
+}
+
+// without removes one idx from list, not keeping the order.
+func without(list []int32, idx int32) []int32 {
+	if i := slices.Index(list, idx); i >= 0 {
+		list[i] = list[len(list)-1]
+		return list[:len(list)-1]
+	}
+	return list
 }
 
 // Reconfigure replaces everything but the people (cfg.People is not
@@ -79,49 +99,54 @@ func (e *Engine) Reconfigure(cfg Config) error {
 	if err != nil {
 		return err
 	}
-	changed := map[GroupID]bool{}
+	// Only the members of a group that changed and the holders of a level
+	// now gone can be affected.
+	var affected []int32
 	for id, g := range e.groups {
 		if n := c.groups[id]; n == nil || !sameGroup(g, n) {
-			changed[id] = true
+			affected = append(affected, e.members[id]...)
 		}
 	}
-	goneNow := func(li int32) bool { return c.levels[li].gone && !e.levels[li].gone }
-	type redo struct {
-		idx int32
-		pe  personEntry
-	}
-	var redos []redo
-	if len(changed) > 0 || slices.ContainsFunc(c.levels[:len(e.levels)], func(l levelEntry) bool { return l.gone }) {
-		for i := range e.people {
-			pe := &e.people[i]
-			if pe.p.ID == 0 {
-				continue
-			}
-			if !slices.ContainsFunc(pe.p.Groups, func(g GroupID) bool { return changed[g] }) &&
-				!slices.ContainsFunc(pe.levels, goneNow) {
-				continue
-			}
-			n := *pe
-			if err := n.resolve(c); err != nil {
-				return err
-			}
-			redos = append(redos, redo{int32(i), n})
+	for li := range e.levels {
+		if c.levels[li].gone && !e.levels[li].gone {
+			affected = append(affected, e.holders[li]...)
 		}
 	}
-	// Nothing can fail from here on.
-	for _, r := range redos {
-		e.unindex(r.idx)
-		e.people[r.idx] = r.pe
-		for _, id := range r.pe.p.Identifiers {
-			e.identIdx[id] = r.idx
+	slices.Sort(affected)
+	affected = slices.Compact(affected)
+	redos := make([]personEntry, len(affected))
+	for i, idx := range affected {
+		redos[i] = e.people[idx]
+		if err := redos[i].resolve(c); err != nil {
+			return err
 		}
 	}
+	// Nothing can fail from here on. Their identifiers and groups stay;
+	// the holders of each level they had or have now are filtered once,
+	// so a group of 100,000 changes in one pass, not one per member.
 	for len(e.holders) < len(c.levels) {
 		e.holders = append(e.holders, nil)
 	}
-	for _, r := range redos {
-		for _, li := range r.pe.levels {
-			e.holders[li] = append(e.holders[li], r.idx)
+	if len(affected) > 0 {
+		isAffected := make([]bool, len(e.people))
+		touched := map[int32]bool{}
+		for i, idx := range affected {
+			isAffected[idx] = true
+			for _, li := range e.people[idx].levels {
+				touched[li] = true
+			}
+			for _, li := range redos[i].levels {
+				touched[li] = true
+			}
+		}
+		for li := range touched {
+			e.holders[li] = slices.DeleteFunc(e.holders[li], func(i int32) bool { return isAffected[i] })
+		}
+		for i, idx := range affected {
+			e.people[idx] = redos[i]
+			for _, li := range redos[i].levels {
+				e.holders[li] = append(e.holders[li], idx)
+			}
 		}
 	}
 	e.compiled = c
