@@ -275,9 +275,10 @@ func levelIDs(ids []uint32) []access.LevelID {
 	return out
 }
 
-// enginePersonRecord is the part of a stored person the engine reads.
-// Decoding only these fields (no times of creation, no info) halves the
-// rebuild at 100,000 people.
+// enginePersonRecord is the part of a stored person the engine reads: the
+// content of their binary engine record (access_snapshot.go), and what a
+// person without one is decoded to from JSON (only these fields, no times
+// of creation, no info).
 type enginePersonRecord struct {
 	ID            uint64              `json:"id"`
 	Name          string              `json:"name"`
