@@ -334,11 +334,12 @@ func scanEnginePeople(txn *badger.Txn, fn func(r *enginePersonRecord)) (redo map
 				return nil
 			}
 		}
-		var pr personRecord
-		if err := jsonUnmarshal(val, &pr); err != nil {
+		// Only the fields the engine reads are decoded (enginePersonRecord
+		// names them as the JSON record does).
+		var rec enginePersonRecord
+		if err := jsonUnmarshal(val, &rec); err != nil {
 			return err
 		}
-		rec := engineRecord(&pr)
 		redo[id] = encodeEngineRecord(&rec, h)
 		fn(&rec)
 		return nil
