@@ -16,41 +16,128 @@ import (
 )
 
 // accessCache keeps the decision engine built from the committed data.
-// A committed change of people or of the access configuration bumps gen;
-// the next question rebuilds the engine once (about 0.2 s at 100,000
-// people), so a bulk load costs one rebuild, not one per row. The engine
-// is immutable, so any number of questions share it.
+// It is built once per process, from the people's engine records
+// (access_snapshot.go), and then kept current: the commit of an operation
+// that changed people or the access configuration applies what it changed
+// to the live engine (applyAccess). What cannot be applied so (a bulk
+// load, a restore, a unit renamed) bumps gen, and the next question
+// builds the engine again.
 type accessCache struct {
 	gen   atomic.Uint64
-	mu    sync.Mutex // one rebuild at a time
+	mu    sync.Mutex // one build or change at a time
 	built uint64
 	eng   *access.Engine
 	// units maps each person and door to their unit, to keep answers in
 	// scope without reading the database on every tap.
-	units accessUnits
+	units *accessUnits
 }
 
 type accessUnits struct {
+	mu     sync.RWMutex
 	people map[access.PersonID]uint64
 	doors  map[uint32]uint64
+}
+
+func (u *accessUnits) person(id access.PersonID) (uint64, bool) {
+	u.mu.RLock()
+	defer u.mu.RUnlock()
+	unit, ok := u.people[id]
+	return unit, ok
+}
+
+func (u *accessUnits) door(id uint32) (uint64, bool) {
+	u.mu.RLock()
+	defer u.mu.RUnlock()
+	unit, ok := u.doors[id]
+	return unit, ok
 }
 
 // accessChanged marks the engine stale.
 func (s *Store) accessChanged() { s.access.gen.Add(1) }
 
 // noteAccessChanges marks the engine stale after a commit that changed
-// people or the access configuration.
+// people, units or the access configuration without saying how (a bulk
+// load's chunks, an upgrade).
 func (s *Store) noteAccessChanges(cs []Change) {
 	for _, c := range cs {
-		if c.What == ChangePerson || c.What == ChangeAccess {
+		if c.What == ChangePerson || c.What == ChangeAccess || c.What == ChangeUnit {
 			s.accessChanged()
 			return
 		}
 	}
 }
 
-// engine returns the current engine, rebuilding it if the data changed.
-func (s *Store) engine() (*access.Engine, accessUnits, error) {
+// applyAccess applies a committed operation's changes to the live engine:
+// the people it wrote or deleted, and the configuration read again when
+// it changed. It runs under the write lock, so commits apply in order; an
+// edit that fails to apply leaves the engine to be built again.
+func (s *Store) applyAccess(w *wtx) {
+	conf, stale := false, false
+	for _, c := range w.changes {
+		switch c.What {
+		case ChangeAccess:
+			conf = true
+		case ChangeUnit:
+			stale = true // people's unit paths are in the engine
+		}
+	}
+	if !conf && !stale && len(w.people) == 0 {
+		return
+	}
+	c := &s.access
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if stale || c.eng == nil || c.built != c.gen.Load() {
+		c.gen.Add(1)
+		return
+	}
+	if err := s.applyAccessEdits(conf, w.people); err != nil {
+		c.gen.Add(1) // the next question builds it again and says what is wrong
+	}
+}
+
+func (s *Store) applyAccessEdits(conf bool, people []personEdit) error {
+	c := &s.access
+	if conf {
+		var cfg access.Config
+		var doorUnits map[uint32]uint64
+		err := s.db.View(func(txn *badger.Txn) error {
+			var err error
+			cfg, doorUnits, err = s.readAccessConfig(txn)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if err := c.eng.Reconfigure(cfg); err != nil {
+			return err
+		}
+		c.units.mu.Lock()
+		c.units.doors = doorUnits
+		c.units.mu.Unlock()
+	}
+	paths := s.unitPaths()
+	for _, e := range people {
+		id := access.PersonID(e.id)
+		if e.rec == nil {
+			c.eng.RemovePerson(id)
+		} else if err := c.eng.SetPerson(e.rec.access(paths)); err != nil {
+			return err
+		}
+		c.units.mu.Lock()
+		if e.rec == nil {
+			delete(c.units.people, id)
+		} else {
+			c.units.people[id] = e.rec.Unit
+		}
+		c.units.mu.Unlock()
+	}
+	return nil
+}
+
+// engine returns the current engine, building it if the data changed in a
+// way not applied to it.
+func (s *Store) engine() (*access.Engine, *accessUnits, error) {
 	c := &s.access
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -60,7 +147,7 @@ func (s *Store) engine() (*access.Engine, accessUnits, error) {
 	}
 	eng, units, err := s.buildEngine()
 	if err != nil {
-		return nil, accessUnits{}, err
+		return nil, nil, err
 	}
 	c.eng, c.units, c.built = eng, units, gen
 	return eng, units, nil
@@ -69,11 +156,10 @@ func (s *Store) engine() (*access.Engine, accessUnits, error) {
 // codeKey is the engine's form of an access code: the store's keyed hash.
 func (s *Store) engineCodeKey(code string) string { return hex.EncodeToString(s.personCodeHash(code)) }
 
-func (s *Store) buildEngine() (*access.Engine, accessUnits, error) {
-	cfg := access.Config{CodeKey: s.engineCodeKey}
-	units := accessUnits{people: map[access.PersonID]uint64{}, doors: map[uint32]uint64{}}
+// unitPaths returns UnitPath with a cache by unit, for one build or edit.
+func (s *Store) unitPaths() func(uint64) string {
 	pathOf := map[uint64]string{}
-	paths := func(unit uint64) string {
+	return func(unit uint64) string {
 		p, ok := pathOf[unit]
 		if !ok {
 			p = s.UnitPath(unit)
@@ -81,48 +167,89 @@ func (s *Store) buildEngine() (*access.Engine, accessUnits, error) {
 		}
 		return p
 	}
+}
+
+// readAccessConfig reads everything the engine decides from but the
+// people, and each door's unit.
+func (s *Store) readAccessConfig(txn *badger.Txn) (access.Config, map[uint32]uint64, error) {
+	cfg := access.Config{CodeKey: s.engineCodeKey}
+	doorUnits := map[uint32]uint64{}
+	set, err := readAccessSettings(txn)
+	if err != nil {
+		return cfg, nil, err
+	}
+	if cfg.Site.Location, err = time.LoadLocation(set.zone()); err != nil {
+		return cfg, nil, fmt.Errorf("site time zone %q: %w", set.TimeZone, err)
+	}
+	err = errors.Join(
+		confScan[TimeProfile](txn, &profiles, func(p TimeProfile) error {
+			cfg.Profiles = append(cfg.Profiles, p.Access())
+			return nil
+		}),
+		confScan[Door](txn, &doors, func(d Door) error {
+			cfg.Doors = append(cfg.Doors, d.Access())
+			doorUnits[d.ID] = d.Unit
+			return nil
+		}),
+		confScan[AccessLevel](txn, &levels, func(l AccessLevel) error {
+			cfg.Levels = append(cfg.Levels, l.AccessLevel)
+			return nil
+		}),
+		confScan[AccessGroup](txn, &accessGroups, func(g AccessGroup) error {
+			cfg.Groups = append(cfg.Groups, g.Access())
+			return nil
+		}),
+	)
+	return cfg, doorUnits, err
+}
+
+// buildEngine builds the engine from the committed data: the people from
+// their engine records, those found missing or stale from JSON (and their
+// records written again afterwards). People are added as they are read,
+// with no list of them all in between.
+func (s *Store) buildEngine() (*access.Engine, *accessUnits, error) {
+	units := &accessUnits{people: map[access.PersonID]uint64{}}
+	paths := s.unitPaths()
+	var eng *access.Engine
+	var redo map[uint64][]byte
+	var orphans [][]byte
+	var bad error
 	err := s.db.View(func(txn *badger.Txn) error {
-		set, err := readAccessSettings(txn)
+		cfg, doorUnits, err := s.readAccessConfig(txn)
 		if err != nil {
 			return err
 		}
-		if cfg.Site.Location, err = time.LoadLocation(set.zone()); err != nil {
-			return fmt.Errorf("site time zone %q: %w", set.TimeZone, err)
+		units.doors = doorUnits
+		// The highest person ID bounds the number of people: the index
+		// is sized once, not grown 17 times on the way to 100,000.
+		var sq seqs
+		if err := getJSON(txn, kSeqs, &sq); err != nil {
+			return err
 		}
-		steps := []error{
-			confScan[TimeProfile](txn, &profiles, func(p TimeProfile) error {
-				cfg.Profiles = append(cfg.Profiles, p.Access())
-				return nil
-			}),
-			confScan[Door](txn, &doors, func(d Door) error {
-				cfg.Doors = append(cfg.Doors, d.Access())
-				units.doors[d.ID] = d.Unit
-				return nil
-			}),
-			confScan[AccessLevel](txn, &levels, func(l AccessLevel) error {
-				cfg.Levels = append(cfg.Levels, l.AccessLevel)
-				return nil
-			}),
-			confScan[AccessGroup](txn, &accessGroups, func(g AccessGroup) error {
-				cfg.Groups = append(cfg.Groups, g.Access())
-				return nil
-			}),
-			scanJSON(txn, pPerson, func(r enginePersonRecord) error {
-				cfg.People = append(cfg.People, r.access(paths))
-				units.people[access.PersonID(r.ID)] = r.Unit
-				return nil
-			}),
+		cfg.PeopleHint = int(min(sq.Person, 1<<22))
+		units.people = make(map[access.PersonID]uint64, cfg.PeopleHint)
+		if eng, err = access.NewEngine(cfg); err != nil {
+			bad = err
+			return nil
 		}
-		return errors.Join(steps...)
+		redo, orphans, err = scanEnginePeople(txn, func(r *enginePersonRecord) {
+			if err := eng.SetPerson(r.access(paths)); err != nil && bad == nil {
+				bad = err
+			}
+			units.people[access.PersonID(r.ID)] = r.Unit
+		})
+		return err
 	})
 	if err != nil {
-		return nil, accessUnits{}, fmt.Errorf("read the access data: %w", err)
+		return nil, nil, fmt.Errorf("read the access data: %w", err)
 	}
-	eng, err := access.NewEngine(cfg)
-	if err != nil {
+	if bad != nil {
 		// The store checks every write, so this is damage, not input.
-		return nil, accessUnits{}, fmt.Errorf("build the access decisions: %w", err)
+		return nil, nil, fmt.Errorf("build the access decisions: %w", bad)
 	}
+	// The records are derived data: one not written now is rebuilt from
+	// JSON again next time, so a failure here fails no question.
+	_ = s.rewriteEngineRecords(redo, orphans)
 	return eng, units, nil
 }
 
@@ -148,9 +275,10 @@ func levelIDs(ids []uint32) []access.LevelID {
 	return out
 }
 
-// enginePersonRecord is the part of a stored person the engine reads.
-// Decoding only these fields (no times of creation, no info) halves the
-// rebuild at 100,000 people.
+// enginePersonRecord is the part of a stored person the engine reads: the
+// content of their binary engine record (access_snapshot.go), and what a
+// person without one is decoded to from JSON (only these fields, no times
+// of creation, no info).
 type enginePersonRecord struct {
 	ID            uint64              `json:"id"`
 	Name          string              `json:"name"`
@@ -163,11 +291,13 @@ type enginePersonRecord struct {
 	Groups        []uint32            `json:"groups"`
 	MultiFactor   *access.MultiFactor `json:"multifactor"`
 	Locks         []int               `json:"locks"`
-	Idents        []struct {
-		Kind  access.Kind `json:"kind"`
-		Value string      `json:"value"`
-		Hash  []byte      `json:"hash"`
-	} `json:"idents"`
+	Idents        []engineIdent       `json:"idents"`
+}
+
+type engineIdent struct {
+	Kind  access.Kind `json:"kind"`
+	Value string      `json:"value"`
+	Hash  []byte      `json:"hash"`
 }
 
 // access returns the person for the engine: access codes in their keyed
@@ -290,10 +420,10 @@ func (s *Store) Decide(a Actor, c AccessCheck) (access.Decision, error) {
 	}
 	// The engine's units answer the scope checks: no read of the database
 	// on a tap. The refusals are readPerson's and confRead's.
-	if unit, ok := units.people[access.PersonID(c.Person)]; c.Person != 0 && (!ok || !s.unitInScope(a, unit)) {
+	if unit, ok := units.person(access.PersonID(c.Person)); c.Person != 0 && (!ok || !s.unitInScope(a, unit)) {
 		return access.Decision{}, refuse(ErrNotFound, "no person %d in your organization units: see guardroom person list", c.Person)
 	}
-	if unit, ok := units.doors[c.Door]; !ok || !s.unitVisible(a, unit) {
+	if unit, ok := units.door(c.Door); !ok || !s.unitVisible(a, unit) {
 		return access.Decision{}, refuse(ErrNotFound, "no %s %d in your organization units: see guardroom %s list", doors.noun, c.Door, doors.cmd)
 	}
 	// A credential nobody holds and one held outside the actor's units get
@@ -303,7 +433,7 @@ func (s *Store) Decide(a Actor, c AccessCheck) (access.Decision, error) {
 		if _, err := s.identifier(id); err != nil {
 			return access.Decision{}, err
 		}
-		if holder, ok := eng.Holder(id); !ok || !s.unitInScope(a, units.people[holder]) {
+		if holder, ok := eng.Holder(id); !ok || !s.unitInScope(a, unitOf(units, holder)) {
 			if v, err := access.NormalizeValue(id.Kind, id.Value); err == nil && id.Kind != access.KindAccessCode {
 				id.Value = v
 			}
@@ -342,8 +472,11 @@ func (s *Store) WhoCanOpen(a Actor, door uint32, dir access.Direction, at time.T
 		if err != nil {
 			return err
 		}
-		for _, id := range eng.WhoCanOpen(access.DoorID(door), dir, at) {
-			if !s.unitInScope(a, units.people[id]) {
+		// By ID, as a fresh build lists them, whatever the edits since.
+		ids := eng.WhoCanOpen(access.DoorID(door), dir, at)
+		slices.Sort(ids)
+		for _, id := range ids {
+			if !s.unitInScope(a, unitOf(units, id)) {
 				continue
 			}
 			r, err := getPerson(txn, uint64(id))
@@ -355,6 +488,11 @@ func (s *Store) WhoCanOpen(a Actor, door uint32, dir access.Direction, at time.T
 		return nil
 	})
 	return out, err
+}
+
+func unitOf(u *accessUnits, id access.PersonID) uint64 {
+	unit, _ := u.person(id)
+	return unit
 }
 
 // checkPersonAccess checks a person's levels, groups, multifactor rule and

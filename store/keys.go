@@ -25,6 +25,10 @@ var (
 	pNotice = []byte("notice/")
 	// pPerson holds the people who open doors (issue 7): person/<id>.
 	pPerson = []byte("person/")
+	// pEnginePerson holds each person as the access engine reads them, in
+	// binary, written with the person (access_snapshot.go):
+	// engine/person/<id>.
+	pEnginePerson = []byte("engine/person/")
 	// The access configuration (access_config.go), by uint32 ID.
 	pProfile     = []byte("sched/")
 	pDoorGroup   = []byte("doorgrp/")
@@ -119,6 +123,9 @@ func codeIdxKey(p uint64, h []byte) []byte {
 }
 func acctUserPrefix(a uint64) []byte { return k(pIdxAcctUser, u64(a)) }
 func personKey(id uint64) []byte     { return k(pPerson, u64(id)) }
+func enginePersonKey(id uint64) []byte {
+	return k(pEnginePerson, u64(id))
+}
 func freeIdentKey(kind byte, v string) []byte {
 	return k(pFreeIdent, []byte{kind, '/'}, []byte(v))
 }

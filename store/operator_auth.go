@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -51,7 +53,7 @@ func hashPassword(pw string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	key := deriveKey(pw, salt, argonTime, argonMemory, argonThreads, argonKeyLen)
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
@@ -77,13 +79,27 @@ func checkHash(hash, pw string) bool {
 	if err1 != nil || err2 != nil || len(want) == 0 {
 		return false
 	}
-	got := argon2.IDKey([]byte(pw), salt, t, m, p, uint32(len(want)))
+	got := deriveKey(pw, salt, t, m, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 
+// argonKeys counts the argon2id keys derived by this process, for the
+// tests that check a login does the work and start-up does not.
+var argonKeys atomic.Uint64
+
+func deriveKey(pw string, salt []byte, t, m uint32, p uint8, n uint32) []byte {
+	argonKeys.Add(1)
+	return argon2.IDKey([]byte(pw), salt, t, m, p, n)
+}
+
 // dummyHash is checked against when the operator does not exist, so a
-// wrong name takes as long as a wrong password.
-var dummyHash, _ = hashPassword("no such operator, no such password")
+// wrong name takes as long as a wrong password. It is made on the first
+// such login, not when the process starts: a command that logs in with a
+// right name (or not at all) never pays for it.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := hashPassword("no such operator, no such password")
+	return h
+})
 
 var commonPasswords = []string{"password", "passw0rd", "1234567890", "0123456789", "qwertyuiop", "asdfghjkl", "guardroom", "administrator", "letmein", "welcome", "changeme", "iloveyou", "123456789", "abcdefghij"}
 
@@ -168,7 +184,7 @@ func (s *Store) Login(username, password, via, addr string) (Actor, error) {
 			return err
 		}
 		if !ok {
-			checkHash(dummyHash, password)
+			checkHash(dummyHash(), password)
 			outcome = refuse(ErrLogin, "wrong operator name or password")
 			w.appendLog(nil, map[string]string{"from": addr}, "refused: unknown operator")
 			return nil

@@ -4,6 +4,8 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -220,10 +222,36 @@ func TestLockout(t *testing.T) {
 
 func TestUnknownOperatorLooksLikeAWrongPassword(t *testing.T) {
 	f := newFx(t)
-	_, err := f.s.Login("nobody", goodPassword, "test", "")
-	fxWant(t, err, ErrLogin, "wrong operator name or password")
-	if e := f.lastLog(); e.Action != "operator.login" || e.Result != "refused: unknown operator" {
-		t.Fatalf("log %+v", e)
+	for i := range 2 {
+		before := argonKeys.Load()
+		_, err := f.s.Login("nobody", goodPassword, "test", "")
+		fxWant(t, err, ErrLogin, "wrong operator name or password")
+		if e := f.lastLog(); e.Action != "operator.login" || e.Result != "refused: unknown operator" {
+			t.Fatalf("log %+v", e)
+		}
+		// The timing equaliser: one argon2id check, as for a wrong
+		// password (the first such login also makes the dummy hash).
+		if n := argonKeys.Load() - before; n < 1 || (i == 1 && n != 1) {
+			t.Fatalf("login %d for an unknown operator derived %d argon2id keys, want one check", i+1, n)
+		}
+	}
+}
+
+// TestNoArgonAtStartUp runs this test binary again, alone, and checks that
+// loading the package derived no argon2id key: a process pays for one only
+// when a login needs it.
+func TestNoArgonAtStartUp(t *testing.T) {
+	if os.Getenv("GUARDROOM_ARGON_CHILD") == "1" {
+		if n := argonKeys.Load(); n != 0 {
+			fmt.Printf("start-up derived %d argon2id keys\n", n)
+			os.Exit(3)
+		}
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestNoArgonAtStartUp$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "GUARDROOM_ARGON_CHILD=1")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
 	}
 }
 

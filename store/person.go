@@ -212,11 +212,6 @@ func (s *Store) readPerson(txn *badger.Txn, a Actor, id uint64) (personRecord, e
 	return r, nil
 }
 
-func (w *wtx) writePerson(r personRecord) {
-	w.set(personKey(r.ID), r)
-	w.changed(Change{What: ChangePerson})
-}
-
 // Person field limits.
 const (
 	maxPersonName      = 64
@@ -472,8 +467,7 @@ func (s *Store) RemovePerson(a Actor, id uint64) error {
 			w.del(identKey(byte(x.Kind), x.indexValue()))
 		}
 		w.free(r, r.Idents...)
-		w.del(personKey(r.ID))
-		w.changed(Change{What: ChangePerson})
+		w.deletePerson(r.ID)
 		w.log(r.state(s, w.txn), nil)
 		return nil
 	})

@@ -32,6 +32,9 @@ type wtx struct {
 	head    [32]byte
 	changes []Change
 	err     error
+	// people are the people written or deleted, for the live access
+	// engine (access_snapshot.go).
+	people []personEdit
 
 	// size approximates the bytes written, for filling bulk transactions.
 	size int
@@ -74,7 +77,7 @@ func (s *Store) finish(w *wtx, body func() error) (err error) {
 		}
 		return err
 	}
-	s.noteAccessChanges(w.changes)
+	s.applyAccess(w)
 	s.subs.publish(w.changes)
 	return nil
 }

@@ -103,6 +103,8 @@ func (d Decision) Reason() string {
 // group or include-all, the door rule's profile, direction) until one
 // grants. It stops at the first rule before the levels that fails.
 func (e *Engine) Decide(req Request) Decision {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
 	dec := Decision{Reasons: make([]Step, 0, 8)}
 	step := func(r Rule, ok bool, text string) bool {
 		dec.Reasons = append(dec.Reasons, Step{Rule: r, Passed: ok, Text: text})

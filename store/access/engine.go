@@ -2,8 +2,10 @@ package access
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -21,19 +23,36 @@ type Config struct {
 	// as a store keeps them), and a presented code is normalised and keyed
 	// before it is looked up. Without it codes are held as typed.
 	CodeKey func(code string) string
+	// PeopleHint, when more than len(People), sizes the index for that
+	// many people, for a caller that adds them with SetPerson afterwards.
+	PeopleHint int
 }
 
-// Engine answers access questions from an index built once by NewEngine.
-// It is immutable: Decide and WhoCanOpen may be called from many
-// goroutines at once. To change the data, build a new Engine and swap it in.
+// Engine answers access questions from an index built by NewEngine.
+// Decide, WhoCanOpen and Holder may be called from many goroutines at
+// once. SetPerson, RemovePerson and Reconfigure change it in place, in
+// time proportional to what changed; a question waits for a change under
+// way and sees all of it or none of it.
 type Engine struct {
-	loc        *time.Location
-	codeKey    func(string) string
-	people     []personEntry
-	personIdx  map[PersonID]int32
-	identIdx   map[Identifier]int32 // canonical identifier → index into people
+	mu        sync.RWMutex
+	codeKey   func(string) string
+	people    []personEntry // a removed person leaves an empty entry
+	personIdx map[PersonID]int32
+	identIdx  map[Identifier]int32 // canonical identifier → index into people
+	holders   [][]int32            // per level, the indexes of the people who have it
+	members   map[GroupID][]int32  // per access group, the indexes of its members
+	*compiled
+}
+
+// compiled is the part of an engine built from everything but the people.
+type compiled struct {
+	loc *time.Location
+	// levels holds every level ever given, at a fixed index so people's
+	// level indexes survive a Reconfigure; a level no longer configured
+	// stays as an entry marked gone, which nobody holds.
 	levels     []levelEntry
-	holders    [][]int32 // per level, the indexes of the people who have it
+	slots      map[LevelID]int32 // every level's index, gone ones too
+	groups     map[GroupID]*Group
 	doors      map[DoorID]*Door
 	doorLabels map[DoorID]string
 }
@@ -48,6 +67,7 @@ type personEntry struct {
 type levelEntry struct {
 	id    LevelID
 	label string
+	gone  bool
 	sched *profile
 	all   bool
 	rules map[DoorID][]doorRule
@@ -67,16 +87,58 @@ type doorRule struct {
 // and the other fields the decision does not read are left to
 // AccessLevel.Validate, which the store calls before saving.
 func NewEngine(cfg Config) (*Engine, error) {
+	c, err := compile(cfg, nil)
+	if err != nil {
+		return nil, err
+	}
+	n := max(len(cfg.People), cfg.PeopleHint)
 	e := &Engine{
+		codeKey:   cfg.CodeKey,
+		personIdx: make(map[PersonID]int32, n),
+		identIdx:  make(map[Identifier]int32, n),
+		compiled:  c,
+		people:    make([]personEntry, 0, n),
+	}
+	for i := range cfg.People {
+		src := &cfg.People[i]
+		if _, dup := e.personIdx[src.ID]; dup {
+			return nil, fmt.Errorf("%w: person ID %d is used twice; give each person their own ID", ErrInvalid, src.ID)
+		}
+		pe, err := e.entry(src, e.compiled)
+		if err != nil {
+			return nil, err
+		}
+		if err := e.checkHeld(&pe, -1); err != nil {
+			return nil, err
+		}
+		idx := int32(len(e.people))
+		for _, id := range pe.p.Identifiers {
+			e.identIdx[id] = idx
+		}
+		e.personIdx[src.ID] = idx // holders and members follow, all at once
+		e.people = append(e.people, pe)
+	}
+	e.holders = make([][]int32, len(e.levels))
+	e.members = map[GroupID][]int32{}
+	for i := range e.people {
+		e.index(int32(i), false)
+	}
+	return e, nil
+}
+
+// compile checks and indexes cfg's site, profiles, doors, levels and
+// groups (not its people). A level in prev keeps its index there; a level
+// of prev missing from cfg stays, marked gone.
+func compile(cfg Config, prev map[LevelID]int32) (*compiled, error) {
+	c := &compiled{
 		loc:        cfg.Site.Location,
-		codeKey:    cfg.CodeKey,
-		personIdx:  make(map[PersonID]int32, len(cfg.People)),
-		identIdx:   make(map[Identifier]int32, len(cfg.People)),
+		slots:      make(map[LevelID]int32, max(len(prev), len(cfg.Levels))),
+		groups:     make(map[GroupID]*Group, len(cfg.Groups)),
 		doors:      make(map[DoorID]*Door, len(cfg.Doors)),
 		doorLabels: make(map[DoorID]string, len(cfg.Doors)),
 	}
-	if e.loc == nil {
-		e.loc = time.UTC
+	if c.loc == nil {
+		c.loc = time.UTC
 	}
 
 	profiles := map[ProfileID]*profile{Always: alwaysProfile}
@@ -102,23 +164,30 @@ func NewEngine(cfg Config) (*Engine, error) {
 		if d.ID == 0 {
 			return nil, fmt.Errorf("%w: door %q has ID 0; give it an ID", ErrInvalid, d.Name)
 		}
-		if e.doors[d.ID] != nil {
+		if c.doors[d.ID] != nil {
 			return nil, fmt.Errorf("%w: door ID %d is used twice; give each door its own ID", ErrInvalid, d.ID)
 		}
 		d.Groups = slices.Clone(d.Groups)
-		e.doors[d.ID] = &d
-		e.doorLabels[d.ID] = d.Label()
+		c.doors[d.ID] = &d
+		c.doorLabels[d.ID] = d.Label()
 		for _, g := range d.Groups {
 			groupDoors[g] = append(groupDoors[g], d.ID)
 		}
 	}
 
-	levelIdx := make(map[LevelID]int32, len(cfg.Levels))
+	// Levels of prev keep their slots, new ones follow in cfg's order.
+	maps.Copy(c.slots, prev)
+	c.levels = make([]levelEntry, len(prev), len(prev)+len(cfg.Levels))
+	for id, li := range prev {
+		c.levels[li] = levelEntry{id: id, label: fmt.Sprintf("%d", id), gone: true}
+	}
+	seen := make(map[LevelID]bool, len(cfg.Levels))
 	for i := range cfg.Levels {
 		l := &cfg.Levels[i]
-		if _, dup := levelIdx[l.ID]; dup {
+		if seen[l.ID] {
 			return nil, fmt.Errorf("%w: access level ID %d is used twice; give each level its own ID", ErrInvalid, l.ID)
 		}
+		seen[l.ID] = true
 		le := levelEntry{id: l.ID, label: l.Label(), all: l.IncludeAllDoors, rules: map[DoorID][]doorRule{}}
 		var err error
 		if le.sched, err = prof(l.Schedule, "access level "+le.label+" (operating schedule)"); err != nil {
@@ -137,7 +206,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 				return nil, err
 			}
 			if r.Door != 0 {
-				if e.doors[r.Door] == nil {
+				if c.doors[r.Door] == nil {
 					return nil, fmt.Errorf("%w: %s names door %d, which does not exist; remove the rule or add the door", ErrInvalid, where, r.Door)
 				}
 				le.rules[r.Door] = append(le.rules[r.Door], doorRule{prof: p, dir: r.dir()})
@@ -148,115 +217,138 @@ func NewEngine(cfg Config) (*Engine, error) {
 				le.rules[d] = append(le.rules[d], doorRule{prof: p, dir: r.dir(), via: via})
 			}
 		}
-		levelIdx[l.ID] = int32(len(e.levels))
-		e.levels = append(e.levels, le)
+		if li, ok := c.slots[l.ID]; ok {
+			c.levels[li] = le
+			continue
+		}
+		c.slots[l.ID] = int32(len(c.levels))
+		c.levels = append(c.levels, le)
 	}
 
-	groups := make(map[GroupID]*Group, len(cfg.Groups))
 	for i := range cfg.Groups {
-		g := &cfg.Groups[i]
-		if groups[g.ID] != nil {
+		g := cfg.Groups[i]
+		if c.groups[g.ID] != nil {
 			return nil, fmt.Errorf("%w: access group ID %d is used twice; give each group its own ID", ErrInvalid, g.ID)
 		}
 		if g.MultiFactor != nil {
 			if err := g.MultiFactor.Validate(); err != nil {
 				return nil, fmt.Errorf("access group %s: %w", g.Name, err)
 			}
-		}
-		groups[g.ID] = g
-	}
-
-	e.people = make([]personEntry, 0, len(cfg.People))
-	for i := range cfg.People {
-		src := &cfg.People[i]
-		if src.ID == 0 {
-			return nil, fmt.Errorf("%w: person %q has ID 0; give them an ID", ErrInvalid, src.Name)
-		}
-		if _, dup := e.personIdx[src.ID]; dup {
-			return nil, fmt.Errorf("%w: person ID %d is used twice; give each person their own ID", ErrInvalid, src.ID)
-		}
-		pe := personEntry{p: *src}
-		pe.p.Identifiers = nil
-		pe.p.Levels = slices.Clone(src.Levels)
-		pe.p.Groups = slices.Clone(src.Groups)
-		pe.p.Locks = slices.Clone(src.Locks)
-		pe.label = src.Label()
-		idx := int32(len(e.people))
-		addLevel := func(id LevelID, via string) error {
-			li, ok := levelIdx[id]
-			if !ok {
-				return fmt.Errorf("%w: %s%s has access level %d, which does not exist; remove it", ErrInvalid, pe.label, via, id)
-			}
-			if !slices.Contains(pe.levels, li) {
-				pe.levels = append(pe.levels, li)
-			}
-			return nil
-		}
-		for _, id := range src.Levels {
-			if err := addLevel(id, ""); err != nil {
-				return nil, err
-			}
-		}
-		for _, gid := range src.Groups {
-			g := groups[gid]
-			if g == nil {
-				return nil, fmt.Errorf("%w: %s is in access group %d, which does not exist; remove it", ErrInvalid, pe.label, gid)
-			}
-			for _, id := range g.Levels {
-				if err := addLevel(id, " (through group "+g.Name+")"); err != nil {
-					return nil, err
-				}
-			}
-			if g.MultiFactor != nil && src.MultiFactor == nil {
-				pe.mf = append(pe.mf, g.MultiFactor)
-			}
-		}
-		if src.MultiFactor != nil {
-			if err := src.MultiFactor.Validate(); err != nil {
-				return nil, fmt.Errorf("%s: %w", pe.label, err)
-			}
-			mf := *src.MultiFactor
+			mf := *g.MultiFactor
 			mf.Kinds = slices.Clone(mf.Kinds)
-			pe.mf = []*MultiFactor{&mf}
+			g.MultiFactor = &mf
 		}
-		for _, id := range src.Identifiers {
-			v, err := NormalizeValue(id.Kind, id.Value)
-			if id.Kind == KindAccessCode && e.codeKey != nil {
-				v, err = id.Value, nil // already keyed
-				if v == "" {
-					err = fmt.Errorf("%w: an access code is empty", ErrInvalid)
-				}
+		g.Levels = slices.Clone(g.Levels)
+		c.groups[g.ID] = &g
+	}
+	return c, nil
+}
+
+// entry checks a person against the configuration c and returns their
+// entry: a copy of src with its identifiers canonical, and the levels and
+// multifactor rules that apply. It does not look at other people.
+func (e *Engine) entry(src *Person, c *compiled) (personEntry, error) {
+	if src.ID == 0 {
+		return personEntry{}, fmt.Errorf("%w: person %q has ID 0; give them an ID", ErrInvalid, src.Name)
+	}
+	pe := personEntry{p: *src}
+	pe.p.Identifiers = nil
+	pe.p.Levels = slices.Clone(src.Levels)
+	pe.p.Groups = slices.Clone(src.Groups)
+	pe.p.Locks = slices.Clone(src.Locks)
+	pe.label = src.Label()
+	if src.MultiFactor != nil {
+		if err := src.MultiFactor.Validate(); err != nil {
+			return personEntry{}, fmt.Errorf("%s: %w", pe.label, err)
+		}
+		mf := *src.MultiFactor
+		mf.Kinds = slices.Clone(mf.Kinds)
+		pe.p.MultiFactor = &mf
+	}
+	if err := pe.resolve(c); err != nil {
+		return personEntry{}, err
+	}
+	for _, id := range src.Identifiers {
+		v, err := NormalizeValue(id.Kind, id.Value)
+		if id.Kind == KindAccessCode && e.codeKey != nil {
+			v, err = id.Value, nil // already keyed
+			if v == "" {
+				err = fmt.Errorf("%w: an access code is empty", ErrInvalid)
 			}
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", pe.label, err)
-			}
-			key := Identifier{Kind: id.Kind, Value: v}
-			if other, taken := e.identIdx[key]; taken {
-				if other == idx {
-					continue
-				}
-				return nil, fmt.Errorf("%w: %s is held by both %s and %s; remove it from one of them", ErrInvalid, key, e.people[other].label, pe.label)
-			}
-			e.identIdx[key] = idx
+		}
+		if err != nil {
+			return personEntry{}, fmt.Errorf("%s: %w", pe.label, err)
+		}
+		key := Identifier{Kind: id.Kind, Value: v}
+		if !slices.Contains(pe.p.Identifiers, key) {
 			pe.p.Identifiers = append(pe.p.Identifiers, key)
 		}
-		e.personIdx[src.ID] = idx
-		e.people = append(e.people, pe)
 	}
-	e.holders = make([][]int32, len(e.levels))
-	for i := range e.people {
-		for _, li := range e.people[i].levels {
-			e.holders[li] = append(e.holders[li], int32(i))
+	return pe, nil
+}
+
+// resolve sets the levels and multifactor rules that apply to pe under c:
+// their own levels, then their groups' levels, and their own multifactor
+// rule or else their groups'.
+func (pe *personEntry) resolve(c *compiled) error {
+	pe.levels, pe.mf = nil, nil
+	addLevel := func(id LevelID, via string) error {
+		li, ok := c.slots[id]
+		if !ok || c.levels[li].gone {
+			return fmt.Errorf("%w: %s%s has access level %d, which does not exist; remove it", ErrInvalid, pe.label, via, id)
+		}
+		if !slices.Contains(pe.levels, li) {
+			pe.levels = append(pe.levels, li)
+		}
+		return nil
+	}
+	for _, id := range pe.p.Levels {
+		if err := addLevel(id, ""); err != nil {
+			return err
 		}
 	}
-	return e, nil
+	for _, gid := range pe.p.Groups {
+		g := c.groups[gid]
+		if g == nil {
+			return fmt.Errorf("%w: %s is in access group %d, which does not exist; remove it", ErrInvalid, pe.label, gid)
+		}
+		for _, id := range g.Levels {
+			if err := addLevel(id, " (through group "+g.Name+")"); err != nil {
+				return err
+			}
+		}
+		if g.MultiFactor != nil && pe.p.MultiFactor == nil {
+			pe.mf = append(pe.mf, g.MultiFactor)
+		}
+	}
+	if pe.p.MultiFactor != nil {
+		pe.mf = []*MultiFactor{pe.p.MultiFactor}
+	}
+	return nil
+}
+
+// checkHeld refuses an identifier of pe that a person other than the one
+// at index self holds.
+func (e *Engine) checkHeld(pe *personEntry, self int32) error {
+	for _, id := range pe.p.Identifiers {
+		if other, taken := e.identIdx[id]; taken && other != self {
+			return fmt.Errorf("%w: %s is held by both %s and %s; remove it from one of them", ErrInvalid, id, e.people[other].label, pe.label)
+		}
+	}
+	return nil
 }
 
 // Location returns the time zone schedules are read in.
-func (e *Engine) Location() *time.Location { return e.loc }
+func (e *Engine) Location() *time.Location {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.loc
+}
 
 // Holder returns the person who holds an identifier, if anyone does.
 func (e *Engine) Holder(id Identifier) (PersonID, bool) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
 	v, ok := e.canonical(id.Kind, id.Value)
 	if !ok {
 		return 0, false
@@ -291,13 +383,15 @@ func canonical(k Kind, v string) (string, bool) {
 	return v, k.Valid()
 }
 
-// WhoCanOpen lists, in the order the people were given to NewEngine, who
-// may pass door in direction dir at t by their rights alone: access control
+// WhoCanOpen lists, in the order the people were given to NewEngine (a
+// person added by SetPerson after them), who may pass door in direction dir at t by their rights alone: access control
 // active, valid at t, the door's lock among theirs, and an access level
 // allowing the door and direction at t. Credentials and multifactor are
 // assumed presented, and the site online. With dir Both a person must be
 // allowed both ways.
 func (e *Engine) WhoCanOpen(door DoorID, dir Direction, t time.Time) []PersonID {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
 	d := e.doors[door]
 	if d == nil || dir == 0 || dir > Both {
 		return nil
@@ -307,8 +401,11 @@ func (e *Engine) WhoCanOpen(door DoorID, dir Direction, t time.Time) []PersonID 
 	// mark the directions each may pass, then filter in people order.
 	var marks []Direction
 	for li := range e.levels {
+		if len(e.holders[li]) == 0 {
+			continue
+		}
 		a := e.levels[li].allows(door, &w)
-		if a == 0 || len(e.holders[li]) == 0 {
+		if a == 0 {
 			continue
 		}
 		if marks == nil {

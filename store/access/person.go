@@ -45,9 +45,9 @@ type Person struct {
 // Label returns the person for messages: "person 42 Anna Berg".
 func (p *Person) Label() string {
 	if p.Name == "" {
-		return fmt.Sprintf("person %d", p.ID)
+		return "person " + itoa(uint64(p.ID))
 	}
-	return fmt.Sprintf("person %d %s", p.ID, p.Name)
+	return "person " + itoa(uint64(p.ID)) + " " + p.Name
 }
 
 // Group is an access group: the levels it gives its members and, optionally,
