@@ -126,6 +126,14 @@ func (j Job) forUser() bool {
 	return j.Kind == JobDevice && !j.command() && !j.ForTag() && !j.ForLockUser()
 }
 
+// target is the job's device, its panel, or 0 for the mail server.
+func (j Job) target() uint64 {
+	if j.Kind == JobMail {
+		return 0
+	}
+	return j.Panel
+}
+
 // ArmTimeout is how long an arm, disarm, lock or unlock command may wait
 // for its panel. After it the command is dropped rather than applied late:
 // a partition arming, or a door opening, an hour after the guard asked is

@@ -69,6 +69,8 @@ type Dispatcher struct {
 	mailMu  sync.Mutex // one mail at a time, in order
 	workers sync.WaitGroup
 	busy    map[uint64]bool // devices (0: mail) with a worker running
+	rounds  rounds          // when Run looks for due jobs again (under mu)
+	kick    chan struct{}   // a worker ended: Run decides whether to look again
 }
 
 // device is one panel's driver, opened from its configuration and kept
@@ -102,7 +104,8 @@ func New(s *store.Store, o Options) *Dispatcher {
 	if o.MailOff == "" {
 		o.MailOff = DefaultMailOff
 	}
-	return &Dispatcher{st: s, sys: s.Internal("dispatcher"), o: o, devices: map[uint64]*device{}, busy: map[uint64]bool{}}
+	return &Dispatcher{st: s, sys: s.Internal("dispatcher"), o: o, devices: map[uint64]*device{}, busy: map[uint64]bool{},
+		rounds: rounds{dirty: true, missed: map[uint64]bool{}}, kick: make(chan struct{}, 1)}
 }
 
 // Run drains due jobs as they come and polls devices until ctx ends, then
@@ -118,20 +121,85 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	d.reportMail()
 	d.startPolls(ctx)
 	for {
-		if err := d.startDue(ctx); err != nil {
-			d.o.Logf("dispatch: %v", err)
+		if d.lookAgain(time.Now()) {
+			if err := d.startDue(ctx); err != nil {
+				d.o.Logf("dispatch: %v", err)
+			}
 		}
 		select {
 		case <-ctx.Done():
 			d.workers.Wait()
 			return nil
 		case <-sub.C:
-			sub.Changes()
+			changes := sub.Changes()
+			d.mu.Lock()
+			d.rounds.noted(changes, d.busy)
+			d.mu.Unlock()
+		case <-d.kick:
 		case <-tick.C:
 		case <-poll.C:
 			d.startPolls(ctx)
 		}
 	}
+}
+
+func (d *Dispatcher) lookAgain(now time.Time) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.rounds.due(now)
+}
+
+// rounds decides when Run looks for due jobs again. Reading the pending
+// jobs costs work in proportion to them (100,000 after a bulk load), so
+// Run looks only when a job changed outside the workers' own runs, when a
+// worker ended, or when a retry comes due; a round never rereads what a
+// busy worker already holds.
+type rounds struct {
+	dirty bool      // a job changed that no worker holds: look again
+	next  time.Time // the earliest retry the last look saw
+	// retry is when to look again after a worker could not record its
+	// jobs (they stay pending and due).
+	retry time.Time
+	// missed are the workers' targets whose jobs changed while they
+	// worked (their own finishes, or jobs queued meanwhile).
+	missed map[uint64]bool
+}
+
+// noted takes a batch of change notices.
+func (r *rounds) noted(changes []store.Change, busy map[uint64]bool) {
+	for _, c := range changes {
+		switch {
+		case c.What == store.ChangeAll:
+			r.dirty = true
+		case c.What != store.ChangeJob:
+		case busy[c.Panel]: // a mail job's Panel is 0, the mail's target
+			r.missed[c.Panel] = true
+		default:
+			r.dirty = true
+		}
+	}
+}
+
+// ended notes a worker's end: a look is due if its jobs changed while it
+// worked; after it failed to record them, a look is due a tick later.
+func (r *rounds) ended(target uint64, failed bool, retryAt time.Time) {
+	if r.missed[target] {
+		delete(r.missed, target)
+		r.dirty = true
+	}
+	if failed && (r.retry.IsZero() || retryAt.Before(r.retry)) {
+		r.retry = retryAt
+	}
+}
+
+// due reports whether to look now.
+func (r *rounds) due(now time.Time) bool {
+	return r.dirty || !r.next.IsZero() && !now.Before(r.next) || !r.retry.IsZero() && !now.Before(r.retry)
+}
+
+// looked records a look and the earliest retry it saw.
+func (r *rounds) looked(next time.Time) {
+	r.dirty, r.next, r.retry = false, next, time.Time{}
 }
 
 // Drain applies every job due now, device by device in order, and returns
@@ -210,22 +278,41 @@ func groupByTarget(jobs []store.Job) map[uint64][]store.Job {
 // startDue hands due jobs to workers, one worker a device at most; a
 // device still busy picks its new jobs up on a later round.
 func (d *Dispatcher) startDue(ctx context.Context) error {
-	jobs, err := d.st.DueJobs(d.sys, 0)
+	due, err := d.st.ScanDue(d.sys, d.isBusy)
 	if err != nil {
+		d.mu.Lock()
+		d.rounds.looked(time.Now().Add(d.o.Tick)) // look again a tick later
+		d.mu.Unlock()
 		return err
 	}
-	groups := groupByTarget(jobs)
+	d.mu.Lock()
+	d.rounds.looked(due.Next)
+	d.mu.Unlock()
+	groups := groupByTarget(due.Jobs)
 	for _, target := range slices.Sorted(maps.Keys(groups)) {
 		if !d.claim(target) {
 			continue
 		}
 		list := groups[target]
 		d.workers.Go(func() {
-			defer d.release(target)
-			d.work(ctx, target, list)
+			failed := !d.work(ctx, target, list)
+			d.mu.Lock()
+			d.rounds.ended(target, failed, time.Now().Add(d.o.Tick))
+			d.mu.Unlock()
+			d.release(target)
+			select {
+			case d.kick <- struct{}{}:
+			default:
+			}
 		})
 	}
 	return nil
+}
+
+func (d *Dispatcher) isBusy(target uint64) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.busy[target]
 }
 
 func (d *Dispatcher) claim(target uint64) bool {
@@ -266,31 +353,81 @@ func pollKey(panel uint64) uint64 { return panel | 1<<63 }
 
 // work applies one device's (or the mail server's) jobs in order. It stops
 // at the first transient failure: the store holds the later jobs back
-// until the retry.
-func (d *Dispatcher) work(ctx context.Context, target uint64, jobs []store.Job) {
+// until the retry. It reports false when it could not record what the
+// device did (the jobs stay pending, to be sent again).
+func (d *Dispatcher) work(ctx context.Context, target uint64, jobs []store.Job) bool {
 	if target == 0 {
 		d.mailMu.Lock()
 		defer d.mailMu.Unlock()
 		for _, j := range jobs {
 			if ctx.Err() != nil || !d.sendMail(ctx, j) {
-				return
+				break
 			}
 		}
-		return
+		return true
 	}
 	p, err := d.st.GetPanel(d.sys, target)
 	if err != nil {
 		d.o.Logf("dispatch: panel %d: %v", target, err)
-		return
+		return false
 	}
 	dev := d.device(p)
 	dev.mu.Lock()
 	defer dev.mu.Unlock()
+	f := &finisher{d: d}
 	for _, j := range jobs {
-		if ctx.Err() != nil || !d.applyJob(ctx, p, dev, j) {
-			return
+		if ctx.Err() != nil || !d.applyJob(ctx, p, dev, j, f) {
+			break
 		}
 	}
+	// Even when shutting down: what the device took is recorded.
+	return f.flush()
+}
+
+// A device's finished jobs are recorded in runs (store.FinishJobs, one
+// commit a run): up to finishRun jobs, or what finished within
+// finishDelay of the run's first, so that a slow device's jobs show done
+// as they go.
+const (
+	finishRun   = 256
+	finishDelay = 100 * time.Millisecond
+)
+
+// finisher holds a device's finished jobs until they are recorded. A job
+// joins it only after its device took it (or refused it), so a crash
+// before the commit leaves the job pending, to be sent again: never done
+// without having been written.
+type finisher struct {
+	d     *Dispatcher
+	run   []store.Finished
+	since time.Time
+}
+
+// add holds one outcome, and records the run when it is full or old; it
+// reports false when recording failed.
+func (f *finisher) add(seq uint64, r store.JobResult) bool {
+	if len(f.run) == 0 {
+		f.since = time.Now()
+	}
+	f.run = append(f.run, store.Finished{Seq: seq, Result: r})
+	if len(f.run) >= finishRun || time.Since(f.since) >= finishDelay {
+		return f.flush()
+	}
+	return true
+}
+
+// flush records the outcomes held, in one operation.
+func (f *finisher) flush() bool {
+	if len(f.run) == 0 {
+		return true
+	}
+	run := f.run
+	f.run = f.run[:0]
+	if err := f.d.st.FinishJobs(f.d.sys, run); err != nil {
+		f.d.o.Logf("dispatch: finish jobs %d to %d: %v", run[0].Seq, run[len(run)-1].Seq, err)
+		return false
+	}
+	return true
 }
 
 // device returns the panel's driver, opening (or reopening after a
@@ -317,10 +454,39 @@ func (d *Dispatcher) device(p store.Panel) *device {
 		return dev
 	}
 	if n, ok := dev.drv.(drivers.CommandNumbers); ok {
-		id := p.ID
-		n.UseCommandNumbers(func(context.Context) (uint64, error) { return d.st.NextCommandNumber(d.sys, id) })
+		nums := &numbers{st: d.st, sys: d.sys, panel: p.ID}
+		n.UseCommandNumbers(nums.take)
 	}
 	return dev
+}
+
+// numberBlock is how many command numbers are reserved at once.
+const numberBlock = 64
+
+// numbers hands out a panel's command numbers from blocks reserved in the
+// store, one synced commit a block rather than one a command. Numbers of a
+// block the process did not use before it stopped are never handed out:
+// the next process reserves the block after it.
+type numbers struct {
+	mu        sync.Mutex
+	st        *store.Store
+	sys       store.Actor
+	panel     uint64
+	next, end uint64
+}
+
+func (n *numbers) take(context.Context) (uint64, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.next == n.end {
+		first, err := n.st.ReserveCommandNumbers(n.sys, n.panel, numberBlock)
+		if err != nil {
+			return 0, err
+		}
+		n.next, n.end = first, first+numberBlock
+	}
+	n.next++
+	return n.next - 1, nil
 }
 
 func sameConfig(a, b store.Panel) bool {
@@ -365,7 +531,7 @@ func (d *Dispatcher) report(p store.Panel, dev *device, err error) {
 
 // applyJob carries one job to the device and records the outcome. It
 // reports whether the device's next job may follow now.
-func (d *Dispatcher) applyJob(ctx context.Context, p store.Panel, dev *device, j store.Job) bool {
+func (d *Dispatcher) applyJob(ctx context.Context, p store.Panel, dev *device, j store.Job, f *finisher) bool {
 	res := store.JobResult{Driver: p.Driver, Transport: dev.trans}
 	var err error
 	switch {
@@ -384,6 +550,9 @@ func (d *Dispatcher) applyJob(ctx context.Context, p store.Panel, dev *device, j
 	var guide *drivers.Guidance
 	if errors.As(err, &guide) {
 		// No device answered: a guided panel has no connection to report.
+		if !f.flush() {
+			return false
+		}
 		if perr := d.st.ParkJob(d.sys, j.Seq, guide.Steps, p.Driver); perr != nil {
 			d.o.Logf("dispatch: park job %d: %v", j.Seq, perr)
 		}
@@ -399,11 +568,7 @@ func (d *Dispatcher) applyJob(ctx context.Context, p store.Panel, dev *device, j
 	if res.Err != store.StaleReason {
 		d.report(p, dev, err)
 	}
-	if ferr := d.st.FinishJob(d.sys, j.Seq, res); ferr != nil {
-		d.o.Logf("dispatch: finish job %d: %v", j.Seq, ferr)
-		return false
-	}
-	return res.Err == "" || res.Permanent
+	return f.add(j.Seq, res) && (res.Err == "" || res.Permanent)
 }
 
 // apply runs one job's operation and, where the driver can, reads the
