@@ -22,6 +22,7 @@ import (
 	"maps"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/guardroom/guardroom/drivers"
@@ -71,6 +72,10 @@ type Dispatcher struct {
 	busy    map[uint64]bool // devices (0: mail) with a worker running
 	rounds  rounds          // when Run looks for due jobs again (under mu)
 	kick    chan struct{}   // a worker ended: Run decides whether to look again
+	// looked counts Run's looks for due jobs; onRound, when set (tests),
+	// is called after each turn of Run's loop.
+	looked  atomic.Int64
+	onRound func()
 }
 
 // device is one panel's driver, opened from its configuration and kept
@@ -121,7 +126,10 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	d.reportMail()
 	d.startPolls(ctx)
 	for {
-		if d.lookAgain(time.Now()) {
+		if d.onRound != nil {
+			d.onRound()
+		}
+		if d.lookAgain(d.st.Now()) {
 			if err := d.startDue(ctx); err != nil {
 				d.o.Logf("dispatch: %v", err)
 			}
@@ -278,10 +286,11 @@ func groupByTarget(jobs []store.Job) map[uint64][]store.Job {
 // startDue hands due jobs to workers, one worker a device at most; a
 // device still busy picks its new jobs up on a later round.
 func (d *Dispatcher) startDue(ctx context.Context) error {
+	d.looked.Add(1)
 	due, err := d.st.ScanDue(d.sys, d.isBusy)
 	if err != nil {
 		d.mu.Lock()
-		d.rounds.looked(time.Now().Add(d.o.Tick)) // look again a tick later
+		d.rounds.looked(d.st.Now().Add(d.o.Tick)) // look again a tick later
 		d.mu.Unlock()
 		return err
 	}
@@ -297,7 +306,7 @@ func (d *Dispatcher) startDue(ctx context.Context) error {
 		d.workers.Go(func() {
 			failed := !d.work(ctx, target, list)
 			d.mu.Lock()
-			d.rounds.ended(target, failed, time.Now().Add(d.o.Tick))
+			d.rounds.ended(target, failed, d.st.Now().Add(d.o.Tick))
 			d.mu.Unlock()
 			d.release(target)
 			select {
@@ -388,10 +397,9 @@ func (d *Dispatcher) work(ctx context.Context, target uint64, jobs []store.Job) 
 // commit a run): up to finishRun jobs, or what finished within
 // finishDelay of the run's first, so that a slow device's jobs show done
 // as they go.
-const (
-	finishRun   = 256
-	finishDelay = 100 * time.Millisecond
-)
+const finishRun = 256
+
+var finishDelay = 100 * time.Millisecond // a var: the kill test holds a whole run
 
 // finisher holds a device's finished jobs until they are recorded. A job
 // joins it only after its device took it (or refused it), so a crash
