@@ -112,7 +112,7 @@ func (s *Store) dueJobs(limit int, skip func(target uint64) bool) (Due, error) {
 				}
 			}
 			var j Job
-			if err := getJSON(txn, jobKey(binary.BigEndian.Uint64(k[len(prefix):])), &j); err != nil {
+			if err := getJob(txn, binary.BigEndian.Uint64(k[len(prefix):]), &j); err != nil {
 				return err
 			}
 			if j.Kind == JobDevice && blocked[j.Panel] || skip != nil && skip(j.target()) {
@@ -224,6 +224,7 @@ type refusedJob struct {
 // the refusal FinishJob would give each.
 func (s *Store) finishJobs(a Actor, done []Finished) (n int, skipped []refusedJob, err error) {
 	w := s.begin(a, "device.apply", fmt.Sprintf("job %d", done[0].Seq))
+	w.panels = map[uint64]Panel{} // finishing jobs writes no panel
 	err = s.finish(w, func() error {
 		for ; n < len(done) && w.size < finishTxnBytes; n++ {
 			f := done[n]
@@ -250,7 +251,7 @@ func (s *Store) finishJobs(a Actor, done []Finished) (n int, skipped []refusedJo
 
 func (w *wtx) readJob(seq uint64) (Job, error) {
 	var j Job
-	err := getJSON(w.txn, jobKey(seq), &j)
+	err := getJob(w.txn, seq, &j)
 	if errors.Is(err, badger.ErrKeyNotFound) {
 		return j, noJob(seq)
 	}
@@ -350,9 +351,14 @@ func (w *wtx) finishJob(j Job, r JobResult) error {
 
 // jobPanel reads a device job's panel and files the log entry under it.
 func (w *wtx) jobPanel(j Job) (Panel, error) {
-	var p Panel
-	if err := getJSON(w.txn, panelKey(j.Panel), &p); err != nil {
-		return p, fmt.Errorf("job %d panel %d: %w", j.Seq, j.Panel, err)
+	p, ok := w.panels[j.Panel]
+	if !ok {
+		if err := getJSON(w.txn, panelKey(j.Panel), &p); err != nil {
+			return p, fmt.Errorf("job %d panel %d: %w", j.Seq, j.Panel, err)
+		}
+		if w.panels != nil {
+			w.panels[j.Panel] = p
+		}
 	}
 	w.unit, w.panel, w.slot = p.Unit, p.ID, j.Slot
 	switch {

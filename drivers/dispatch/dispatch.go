@@ -87,7 +87,15 @@ type device struct {
 	drv   drivers.Panel
 	err   error // why the driver could not be opened
 	trans string
+	// reported is the last connection report and when it was made: the
+	// same report again within reportEvery is not made (a run of jobs
+	// would read the panel once a job to learn nothing).
+	reported   store.ConnectionReport
+	reportedAt time.Time
 }
+
+// reportEvery bounds how long the same connection report is not repeated.
+const reportEvery = time.Second
 
 // New makes a dispatcher for s.
 func New(s *store.Store, o Options) *Dispatcher {
@@ -454,7 +462,7 @@ func (d *Dispatcher) device(p store.Panel) *device {
 		dev = &device{}
 		d.devices[p.ID] = dev
 	}
-	dev.cfg = p
+	dev.cfg, dev.reportedAt = p, time.Time{}
 	dev.drv, dev.err = d.o.Open(p.Driver, drivers.Config{Address: p.Address, Options: p.Options, Family: p.Family, Slots: p.Slots, CodeLength: p.CodeLength})
 	dev.trans = transport(p, dev.drv)
 	if dev.err != nil {
@@ -532,9 +540,21 @@ func (d *Dispatcher) report(p store.Panel, dev *device, err error) {
 			r.Identity = &store.DeviceIdentity{Slots: id.Slots, CodeLength: id.CodeLength, Partitions: id.Partitions}
 		}
 	}
+	if sameReport(r, dev.reported) && time.Since(dev.reportedAt) < reportEvery {
+		return
+	}
 	if rerr := d.st.ReportConnection(d.sys, p.ID, r); rerr != nil {
 		d.o.Logf("dispatch: %s connection: %v", p.Label(), rerr)
+		dev.reportedAt = time.Time{}
+		return
 	}
+	dev.reported, dev.reportedAt = r, time.Now()
+}
+
+func sameReport(a, b store.ConnectionReport) bool {
+	ida, idb := a.Identity, b.Identity
+	a.Identity, b.Identity = nil, nil
+	return a == b && (ida == nil) == (idb == nil) && (ida == nil || *ida == *idb)
 }
 
 // applyJob carries one job to the device and records the outcome. It
