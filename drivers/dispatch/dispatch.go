@@ -528,6 +528,10 @@ func transport(p store.Panel, drv drivers.Panel) string {
 // the panel's settings say, and what it said it is. Refusals and read-back
 // mismatches come from a device that answered.
 func (d *Dispatcher) report(p store.Panel, dev *device, err error) {
+	d.sendReport(p, dev, connReport(p, dev, err))
+}
+
+func connReport(p store.Panel, dev *device, err error) store.ConnectionReport {
 	r := store.ConnectionReport{Online: true, Driver: p.Driver, Transport: dev.trans}
 	var refusal *drivers.Refusal
 	if err != nil && !errors.As(err, &refusal) {
@@ -540,6 +544,10 @@ func (d *Dispatcher) report(p store.Panel, dev *device, err error) {
 			r.Identity = &store.DeviceIdentity{Slots: id.Slots, CodeLength: id.CodeLength, Partitions: id.Partitions}
 		}
 	}
+	return r
+}
+
+func (d *Dispatcher) sendReport(p store.Panel, dev *device, r store.ConnectionReport) {
 	if sameReport(r, dev.reported) && time.Since(dev.reportedAt) < reportEvery {
 		return
 	}
@@ -594,7 +602,14 @@ func (d *Dispatcher) applyJob(ctx context.Context, p store.Panel, dev *device, j
 		res.Permanent = errors.As(err, &refusal) || drivers.IsMisconfigured(err)
 	}
 	if res.Err != store.StaleReason {
-		d.report(p, dev, err)
+		// A report that may change the connection (and log going offline
+		// or online) comes after the jobs finished before it, as it did
+		// when each job was recorded at once.
+		r := connReport(p, dev, err)
+		if !sameReport(r, dev.reported) && !f.flush() {
+			return false
+		}
+		d.sendReport(p, dev, r)
 	}
 	return f.add(j.Seq, res) && (res.Err == "" || res.Permanent)
 }

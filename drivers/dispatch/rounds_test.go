@@ -2,8 +2,11 @@ package dispatch
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"testing"
 
+	"github.com/guardroom/guardroom/drivers"
 	"github.com/guardroom/guardroom/store"
 )
 
@@ -78,5 +81,48 @@ func TestRunLooksOnlyWhenSomethingIsDue(t *testing.T) {
 	r.looked(f.clk.Now().Add(5))
 	if !r.due(f.clk.Now().Add(5)) {
 		t.Error("not due when the retry comes")
+	}
+}
+
+// offlineAt is a driver whose panel drops off line when slot's code is
+// set.
+type offlineAt struct {
+	drivers.Panel
+	slot int
+}
+
+func (o offlineAt) SetCode(ctx context.Context, u drivers.User, code string) error {
+	if u.Slot == o.slot {
+		return fmt.Errorf("slot %d: %w", u.Slot, drivers.ErrOffline)
+	}
+	return o.Panel.SetCode(ctx, u, code)
+}
+
+// TestRunKeepsTheLogInOrder: the jobs a device took before it went off
+// line are logged before its going off line, though they are recorded
+// in one run after it.
+func TestRunKeepsTheLogInOrder(t *testing.T) {
+	f := newFx(t)
+	p, _ := f.panel("neo-hs2064")
+	for slot := 2; slot <= 4; slot++ {
+		f.ok(f.s.SetCode(f.admin, p.ID, slot, fmt.Sprint(4829+slot*1111), store.CodeOptions{}))
+	}
+	d := New(f.s, Options{Open: func(name string, cfg drivers.Config) (drivers.Panel, error) {
+		drv, err := drivers.Open(name, cfg)
+		return offlineAt{drv, 4}, err
+	}})
+	defer d.Close()
+	drain(t, d)
+	entries, err := f.s.ListLog(f.admin, store.LogFilter{Action: "device."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for i := len(entries) - 1; i >= 0; i-- { // oldest first
+		got = append(got, entries[i].Action+" "+entries[i].Place)
+	}
+	want := []string{"device.online " + p.Label(), "device.apply " + p.Label() + " user 2", "device.apply " + p.Label() + " user 3", "device.offline " + p.Label()}
+	if !slices.Equal(got, want) {
+		t.Errorf("log:\n got %q\nwant %q", got, want)
 	}
 }
