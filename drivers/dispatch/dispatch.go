@@ -391,7 +391,7 @@ func (d *Dispatcher) work(ctx context.Context, target uint64, jobs []store.Job) 
 	dev := d.device(p)
 	dev.mu.Lock()
 	defer dev.mu.Unlock()
-	f := &finisher{d: d}
+	f := newFinisher(d)
 	for _, j := range jobs {
 		if ctx.Err() != nil || !d.applyJob(ctx, p, dev, j, f) {
 			break
@@ -401,49 +401,94 @@ func (d *Dispatcher) work(ctx context.Context, target uint64, jobs []store.Job) 
 	return f.flush()
 }
 
-// A device's finished jobs are recorded in runs (store.FinishJobs, one
-// commit a run): up to finishRun jobs, or what finished within
-// finishDelay of the run's first, so that a slow device's jobs show done
-// as they go.
+// A device's finished jobs are recorded by group commit: the worker hands
+// each outcome to its finisher as soon as the device took it, and the
+// finisher's committer records whatever has gathered (up to finishRun
+// jobs, store.FinishJobs, one commit) as soon as its previous commit is
+// done. A finished job is thus recorded within one commit's time of the
+// device taking it, whatever the device's next job does (a hang to the
+// timeout included), and a fast device's jobs still share commits.
 const finishRun = 256
 
-var finishDelay = 100 * time.Millisecond // a var: the kill test holds a whole run
+// finishAhead bounds how many outcomes a worker holds unrecorded while a
+// commit is slow: past it the worker waits for the committer.
+const finishAhead = 4 * finishRun
+
+// beforeCommit, when set (the kill test), runs before each commit.
+var beforeCommit func()
 
 // finisher holds a device's finished jobs until they are recorded. A job
 // joins it only after its device took it (or refused it), so a crash
 // before the commit leaves the job pending, to be sent again: never done
-// without having been written.
+// without having been written. Runs are committed in order, one at a
+// time; after a run fails nothing later is recorded (a later job of the
+// same slot must not be done while an earlier one is sent again).
 type finisher struct {
-	d     *Dispatcher
-	run   []store.Finished
-	since time.Time
+	d          *Dispatcher
+	mu         sync.Mutex
+	cond       sync.Cond // a commit ended
+	held       []store.Finished
+	committing bool // the committer runs
+	failed     bool
 }
 
-// add holds one outcome, and records the run when it is full or old; it
-// reports false when recording failed.
+func newFinisher(d *Dispatcher) *finisher {
+	f := &finisher{d: d}
+	f.cond.L = &f.mu
+	return f
+}
+
+// add hands one outcome to the committer; it reports false when recording
+// an earlier run failed (the worker then stops: its jobs stay pending).
 func (f *finisher) add(seq uint64, r store.JobResult) bool {
-	if len(f.run) == 0 {
-		f.since = time.Now()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for !f.failed && len(f.held) >= finishAhead {
+		f.cond.Wait()
 	}
-	f.run = append(f.run, store.Finished{Seq: seq, Result: r})
-	if len(f.run) >= finishRun || time.Since(f.since) >= finishDelay {
-		return f.flush()
-	}
-	return true
-}
-
-// flush records the outcomes held, in one operation.
-func (f *finisher) flush() bool {
-	if len(f.run) == 0 {
-		return true
-	}
-	run := f.run
-	f.run = f.run[:0]
-	if err := f.d.st.FinishJobs(f.d.sys, run); err != nil {
-		f.d.o.Logf("dispatch: finish jobs %d to %d: %v", run[0].Seq, run[len(run)-1].Seq, err)
+	if f.failed {
 		return false
 	}
+	f.held = append(f.held, store.Finished{Seq: seq, Result: r})
+	if !f.committing {
+		f.committing = true
+		go f.commit()
+	}
 	return true
+}
+
+// commit records the held outcomes, a run at a time, until none is left.
+func (f *finisher) commit() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for len(f.held) > 0 && !f.failed {
+		run := slices.Clone(f.held[:min(len(f.held), finishRun)])
+		f.held = f.held[len(run):]
+		f.mu.Unlock()
+		if beforeCommit != nil {
+			beforeCommit()
+		}
+		err := f.d.st.FinishJobs(f.d.sys, run)
+		f.mu.Lock()
+		if err != nil {
+			f.d.o.Logf("dispatch: finish jobs %d to %d: %v", run[0].Seq, run[len(run)-1].Seq, err)
+			f.failed, f.held = true, nil
+		}
+		f.cond.Broadcast()
+	}
+	f.committing = false
+	f.cond.Broadcast()
+}
+
+// flush waits until every outcome handed so far is recorded, and reports
+// whether they all were.
+func (f *finisher) flush() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for f.committing {
+		f.cond.Wait()
+	}
+	return !f.failed
 }
 
 // device returns the panel's driver, opening (or reopening after a

@@ -29,14 +29,15 @@ func init() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(3)
 	}
-	// Runs of a few jobs (2 ms each), so that the kills land in the
-	// middle of runs as well as between them.
+	// Jobs of 2 ms each, recorded as they gather while the previous
+	// commit runs, so that the kills land in the middle of runs as well
+	// as between them.
 	open := slowSim
-	finishDelay = 10 * time.Millisecond
 	if after, err := strconv.Atoi(os.Getenv("GUARDROOM_KILL_AFTER")); err == nil {
-		// TestKillMidRun: the whole run is held (no flush by time) and
-		// the process dies right after the after-th code was written.
-		finishDelay = time.Hour
+		// TestKillMidRun: no run is ever recorded (the first commit
+		// never ends) and the process dies right after the after-th code
+		// was written.
+		beforeCommit = func() { select {} }
 		open = func(name string, cfg drivers.Config) (drivers.Panel, error) {
 			p, err := drivers.Open(name, cfg)
 			return &killAfter{Panel: p, left: after}, err

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/guardroom/guardroom/drivers"
 	"github.com/guardroom/guardroom/store"
@@ -124,5 +126,69 @@ func TestRunKeepsTheLogInOrder(t *testing.T) {
 	want := []string{"device.online " + p.Label(), "device.apply " + p.Label() + " user 2", "device.apply " + p.Label() + " user 3", "device.offline " + p.Label()}
 	if !slices.Equal(got, want) {
 		t.Errorf("log:\n got %q\nwant %q", got, want)
+	}
+}
+
+// hangAt is a driver whose panel hangs when slot's code is set, until the
+// test releases it or the operation's time runs out.
+type hangAt struct {
+	drivers.Panel
+	slot     int
+	entered  chan struct{} // closed when the hang begins
+	release  chan struct{}
+	returned atomic.Bool // the hanging call has returned
+}
+
+func (h *hangAt) SetCode(ctx context.Context, u drivers.User, code string) error {
+	if u.Slot != h.slot {
+		return h.Panel.SetCode(ctx, u, code)
+	}
+	defer h.returned.Store(true)
+	close(h.entered)
+	select {
+	case <-h.release:
+		return h.Panel.SetCode(ctx, u, code)
+	case <-ctx.Done():
+		return fmt.Errorf("slot %d: %w", u.Slot, drivers.ErrOffline)
+	}
+}
+
+// TestFinishedJobNotHeldByAHang: a job the device took is recorded while
+// the device's next job still hangs, not once the hang ends (up to the
+// 20 s timeout before the finished jobs were recorded by group commit).
+func TestFinishedJobNotHeldByAHang(t *testing.T) {
+	f := newFx(t)
+	p, _ := f.panel("neo-hs2064")
+	f.ok(f.s.SetCode(f.admin, p.ID, 2, "4829", store.CodeOptions{}))
+	f.ok(f.s.SetCode(f.admin, p.ID, 3, "5930", store.CodeOptions{}))
+	sub := f.s.Subscribe()
+	defer sub.Close()
+	h := &hangAt{slot: 3, entered: make(chan struct{}), release: make(chan struct{})}
+	// The timeout only ends the hang should the first job wait for it
+	// (the failure this test catches); it synchronises nothing.
+	d := New(f.s, Options{Timeout: 10 * time.Second, Open: func(name string, cfg drivers.Config) (drivers.Panel, error) {
+		drv, err := drivers.Open(name, cfg)
+		h.Panel = drv
+		return h, err
+	}})
+	defer d.Close()
+	done := make(chan error)
+	go func() { done <- d.Drain(context.Background()) }()
+	<-h.entered
+	for f.user(p, 2).Sync.State != store.SyncInSync {
+		<-sub.C
+		sub.Changes()
+	}
+	if h.returned.Load() {
+		t.Error("the first job was recorded only after the second's hang ended")
+	}
+	close(h.release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	for slot := 2; slot <= 3; slot++ {
+		if u := f.user(p, slot); u.Sync.State != store.SyncInSync {
+			t.Errorf("slot %d: %v, want in sync", slot, u.Sync)
+		}
 	}
 }
