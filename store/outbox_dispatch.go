@@ -95,6 +95,17 @@ func (s *Store) ScanDue(a Actor, skip func(target uint64) bool) (Due, error) {
 	return s.dueJobs(0, skip)
 }
 
+// TargetDue reports whether a job of target (a panel, 0 for the mail) is
+// due now: what a command waiting for the service's dispatcher asks. It
+// reads none of the other targets' jobs and stops at the first due one.
+func (s *Store) TargetDue(a Actor, target uint64) (bool, error) {
+	if err := a.needInternal(dispatchDue); err != nil {
+		return false, err
+	}
+	d, err := s.dueJobs(1, func(t uint64) bool { return t != target })
+	return len(d.Jobs) > 0, err
+}
+
 func (s *Store) dueJobs(limit int, skip func(target uint64) bool) (Due, error) {
 	now := s.now()
 	var out Due

@@ -1237,6 +1237,10 @@ func dispatcherCases() []permCase {
 			_, err := f.s.ScanDue(a, nil)
 			return err
 		}},
+		{"TargetDue", 0, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.TargetDue(a, 0)
+			return err
+		}},
 	}
 }
 
