@@ -776,3 +776,80 @@ func BenchmarkResidentMemory100k(b *testing.B) {
 		perfReportRSS(b, r)
 	})
 }
+
+// BenchmarkBulkCreate100kRawFiveRecords is a diagnostic for goal 5: what
+// the raw baseline costs when it writes the five records a user of
+// BulkSetCodes is (user, code index, log entry, binary job, pending-job
+// index; values of the same sizes) instead of two, first as one
+// WriteBatch (Badger commits its transactions several at a time, sharing
+// fsyncs), then as BulkSetCodes commits them: 1,200 users a transaction,
+// one commit at a time. Each is timed in the same iterations as the
+// two-record baseline: x-two and x-two-serial are over it. It bounds what
+// fewer or cheaper records, or more commits in flight, could bring.
+func BenchmarkBulkCreate100kRawFiveRecords(b *testing.B) {
+	perfSkipShort(b)
+	key := perfKey(b)
+	users, logs := perfRawRecords()
+	job := make([]byte, 70) // a binary job's size
+	var two, five, serial time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		t, _ := perfRawOnce(b, users, logs, key)
+		two += t
+		five += perfRawFiveOnce(b, users, logs, job, key, false)
+		serial += perfRawFiveOnce(b, users, logs, job, key, true)
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(two.Nanoseconds())/float64(b.N), "two-ns/op")
+	b.ReportMetric(float64(five.Nanoseconds())/float64(b.N), "five-ns/op")
+	b.ReportMetric(float64(serial.Nanoseconds())/float64(b.N), "five-serial-ns/op")
+	b.ReportMetric(float64(five)/float64(two), "x-two")
+	b.ReportMetric(float64(serial)/float64(two), "x-two-serial")
+}
+
+// perfRawFiveOnce writes the five records a user on a fresh database and
+// returns the time taken: one WriteBatch, or (serial) transactions of
+// 1,200 users committed one after the other.
+func perfRawFiveOnce(b *testing.B, users, logs [][]byte, job, key []byte, serial bool) time.Duration {
+	dir := filepath.Join(b.TempDir(), "db")
+	db := perfRawOpen(b, dir, key)
+	defer db.Close()
+	set := func(i int, put func(k, v []byte) error) {
+		seq := uint64(i + 1)
+		h := sha256.Sum256(users[i])
+		for _, kv := range [][2][]byte{
+			{perfRawUserKey(1, i+1), users[i]},
+			{append(binary.BigEndian.AppendUint64([]byte("pcode/"), 1), h[:]...), binary.BigEndian.AppendUint32(nil, uint32(i+1))},
+			{perfRawLogKey(seq), logs[i]},
+			{binary.BigEndian.AppendUint64([]byte("job/"), seq), job},
+			{binary.BigEndian.AppendUint64([]byte("jobst/pending/"), seq), binary.BigEndian.AppendUint64(nil, 1)},
+		} {
+			if err := put(kv[0], kv[1]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.StartTimer()
+	defer b.StopTimer()
+	t0 := time.Now()
+	if !serial {
+		wb := db.NewWriteBatch()
+		for i := range users {
+			set(i, wb.Set)
+		}
+		if err := wb.Flush(); err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(t0)
+	}
+	for start := 0; start < len(users); start += 1200 {
+		txn := db.NewTransaction(true)
+		for i := start; i < min(start+1200, len(users)); i++ {
+			set(i, txn.Set)
+		}
+		if err := txn.Commit(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return time.Since(t0)
+}
