@@ -76,6 +76,9 @@ type Dispatcher struct {
 	// is called after each turn of Run's loop.
 	looked  atomic.Int64
 	onRound func()
+	// beforeCommit, when set (tests), runs before each run of finished
+	// jobs is recorded.
+	beforeCommit func()
 }
 
 // device is one panel's driver, opened from its configuration and kept
@@ -414,9 +417,6 @@ const finishRun = 256
 // commit is slow: past it the worker waits for the committer.
 const finishAhead = 4 * finishRun
 
-// beforeCommit, when set (the kill test), runs before each commit.
-var beforeCommit func()
-
 // finisher holds a device's finished jobs until they are recorded. A job
 // joins it only after its device took it (or refused it), so a crash
 // before the commit leaves the job pending, to be sent again: never done
@@ -465,8 +465,8 @@ func (f *finisher) commit() {
 		run := slices.Clone(f.held[:min(len(f.held), finishRun)])
 		f.held = f.held[len(run):]
 		f.mu.Unlock()
-		if beforeCommit != nil {
-			beforeCommit()
+		if f.d.beforeCommit != nil {
+			f.d.beforeCommit()
 		}
 		err := f.d.st.FinishJobs(f.d.sys, run)
 		f.mu.Lock()

@@ -32,18 +32,21 @@ func init() {
 	// Jobs of 2 ms each, recorded as they gather while the previous
 	// commit runs, so that the kills land in the middle of runs as well
 	// as between them.
-	open := slowSim
+	open, hold := slowSim, false
 	if after, err := strconv.Atoi(os.Getenv("GUARDROOM_KILL_AFTER")); err == nil {
 		// TestKillMidRun: no run is ever recorded (the first commit
 		// never ends) and the process dies right after the after-th code
 		// was written.
-		beforeCommit = func() { select {} }
+		hold = true
 		open = func(name string, cfg drivers.Config) (drivers.Panel, error) {
 			p, err := drivers.Open(name, cfg)
 			return &killAfter{Panel: p, left: after}, err
 		}
 	}
 	d := New(s, Options{Open: open})
+	if hold {
+		d.beforeCommit = func() { select {} }
+	}
 	fmt.Println("draining")
 	d.Drain(context.Background())
 	fmt.Println("drained")

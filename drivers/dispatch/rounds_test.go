@@ -192,3 +192,47 @@ func TestFinishedJobNotHeldByAHang(t *testing.T) {
 		}
 	}
 }
+
+// TestNothingRecordedAfterAFailedRun: when recording a run of finished
+// jobs fails, the outcomes handed over after it are not recorded (a later
+// job of a slot must not be done while an earlier one is sent again), and
+// the worker is told to stop.
+func TestNothingRecordedAfterAFailedRun(t *testing.T) {
+	f := newFx(t)
+	p, _ := f.panel("neo-hs2064")
+	for slot := 2; slot <= 4; slot++ {
+		f.ok(f.s.SetCode(f.admin, p.ID, slot, fmt.Sprint(4829+slot*1111), store.CodeOptions{}))
+	}
+	d := New(f.s, Options{})
+	defer d.Close()
+	jobs, err := f.s.DueJobs(d.sys, 0)
+	f.ok(err)
+	// The first run fails: its job was cancelled meanwhile. It is held
+	// until the two later outcomes have been handed over.
+	f.ok(f.s.CancelJob(f.admin, jobs[0].Seq))
+	entered, gate := make(chan struct{}, 1), make(chan struct{})
+	d.beforeCommit = func() {
+		entered <- struct{}{}
+		<-gate
+	}
+	fin := newFinisher(d)
+	res := store.JobResult{Driver: "sim", Transport: "in-process", Verified: true}
+	if !fin.add(jobs[0].Seq, res) {
+		t.Fatal("the first outcome refused before anything failed")
+	}
+	<-entered // the first run holds the first job alone
+	fin.add(jobs[1].Seq, res)
+	fin.add(jobs[2].Seq, res)
+	close(gate)
+	if fin.flush() {
+		t.Error("flush reports the runs recorded, though the first failed")
+	}
+	if fin.add(jobs[2].Seq, res) {
+		t.Error("an outcome taken after a run failed")
+	}
+	for slot := 3; slot <= 4; slot++ {
+		if u := f.user(p, slot); u.Sync.State != store.SyncPending {
+			t.Errorf("slot %d after the failed run: %v, want pending", slot, u.Sync)
+		}
+	}
+}
