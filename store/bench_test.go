@@ -202,24 +202,56 @@ func BenchmarkBulkCreate100k(b *testing.B) {
 	var mb float64
 	for b.Loop() {
 		b.StopTimer()
-		dir := filepath.Join(b.TempDir(), "db")
-		s, a, p := perfOpen(b, dir, key, false, perfUsers)
-		b.StartTimer()
-		if err := s.BulkSetCodes(a, p.ID, items, nil); err != nil {
-			b.Fatal(err)
-		}
-		b.StopTimer()
-		if p, err := s.GetPanel(a, p.ID); err != nil || p.CodesSet != perfUsers {
-			b.Fatalf("after the load: %d codes set, %v", p.CodesSet, err)
-		}
-		if err := s.Close(); err != nil {
-			b.Fatal(err)
-		}
-		mb = perfDirMB(b, dir)
+		_, mb = perfBulkOnce(b, items, key)
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(perfUsers*b.N)/b.Elapsed().Seconds(), "users/s")
 	b.ReportMetric(mb, "MB-on-disk")
+}
+
+// perfBulkOnce opens a fresh store and times BulkSetCodes of items, the
+// benchmark's timer running only around it; it returns the time and the
+// store's size on disk after closing it.
+func perfBulkOnce(b *testing.B, items []store.BulkCode, key []byte) (time.Duration, float64) {
+	dir := filepath.Join(b.TempDir(), "db")
+	s, a, p := perfOpen(b, dir, key, false, perfUsers)
+	b.StartTimer()
+	t0 := time.Now()
+	if err := s.BulkSetCodes(a, p.ID, items, nil); err != nil {
+		b.Fatal(err)
+	}
+	took := time.Since(t0)
+	b.StopTimer()
+	if p, err := s.GetPanel(a, p.ID); err != nil || p.CodesSet != perfUsers {
+		b.Fatalf("after the load: %d codes set, %v", p.CodesSet, err)
+	}
+	if err := s.Close(); err != nil {
+		b.Fatal(err)
+	}
+	return took, perfDirMB(b, dir)
+}
+
+// BenchmarkBulkCreate100kVsRaw runs BenchmarkBulkCreate100k's load and
+// BenchmarkBulkCreate100kRawWriteBatch's baseline in turn in every
+// iteration, so that both meet the same load on a shared machine; it
+// reports each one's time and x-raw, ours over the baseline.
+func BenchmarkBulkCreate100kVsRaw(b *testing.B) {
+	perfSkipShort(b)
+	items := perfItems(perfUsers)
+	key := perfKey(b)
+	users, logs := perfRawRecords()
+	var ours, raw time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		t, _ := perfBulkOnce(b, items, key)
+		ours += t
+		t, _ = perfRawOnce(b, users, logs, key)
+		raw += t
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(ours.Nanoseconds())/float64(b.N), "ours-ns/op")
+	b.ReportMetric(float64(raw.Nanoseconds())/float64(b.N), "raw-ns/op")
+	b.ReportMetric(float64(ours)/float64(raw), "x-raw")
 }
 
 // BenchmarkBulkCreate100kRawWriteBatch is the baseline for
@@ -228,41 +260,57 @@ func BenchmarkBulkCreate100k(b *testing.B) {
 func BenchmarkBulkCreate100kRawWriteBatch(b *testing.B) {
 	perfSkipShort(b)
 	key := perfKey(b)
-	users := make([][]byte, perfUsers)
-	logs := make([][]byte, perfUsers)
+	users, logs := perfRawRecords()
+	var mb float64
+	for b.Loop() {
+		b.StopTimer()
+		_, mb = perfRawOnce(b, users, logs, key)
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(perfUsers*b.N)/b.Elapsed().Seconds(), "users/s")
+	b.ReportMetric(mb, "MB-on-disk")
+}
+
+// perfRawRecords are the baseline's user and log-entry values.
+func perfRawRecords() (users, logs [][]byte) {
+	users = make([][]byte, perfUsers)
+	logs = make([][]byte, perfUsers)
 	var prev [32]byte
 	for i := range users {
 		users[i] = perfRawUserValue(i + 1)
 		logs[i] = perfRawLogValue(uint64(i+1), i+1, prev)
 		prev = sha256.Sum256(logs[i])
 	}
-	var mb float64
-	for b.Loop() {
-		b.StopTimer()
-		dir := filepath.Join(b.TempDir(), "db")
-		db := perfRawOpen(b, dir, key)
-		b.StartTimer()
-		wb := db.NewWriteBatch()
-		for i := range users {
-			if err := wb.Set(perfRawUserKey(1, i+1), users[i]); err != nil {
-				b.Fatal(err)
-			}
-			if err := wb.Set(perfRawLogKey(uint64(i+1)), logs[i]); err != nil {
-				b.Fatal(err)
-			}
-		}
-		if err := wb.Flush(); err != nil {
+	return users, logs
+}
+
+// perfRawOnce opens a fresh Badger database with the store's options and
+// times one WriteBatch of the users and log entries, then Flush, the
+// benchmark's timer running only around it; it returns the time and the
+// size on disk after closing it.
+func perfRawOnce(b *testing.B, users, logs [][]byte, key []byte) (time.Duration, float64) {
+	dir := filepath.Join(b.TempDir(), "db")
+	db := perfRawOpen(b, dir, key)
+	b.StartTimer()
+	t0 := time.Now()
+	wb := db.NewWriteBatch()
+	for i := range users {
+		if err := wb.Set(perfRawUserKey(1, i+1), users[i]); err != nil {
 			b.Fatal(err)
 		}
-		b.StopTimer()
-		if err := db.Close(); err != nil {
+		if err := wb.Set(perfRawLogKey(uint64(i+1)), logs[i]); err != nil {
 			b.Fatal(err)
 		}
-		mb = perfDirMB(b, dir)
-		b.StartTimer()
 	}
-	b.ReportMetric(float64(perfUsers*b.N)/b.Elapsed().Seconds(), "users/s")
-	b.ReportMetric(mb, "MB-on-disk")
+	if err := wb.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	took := time.Since(t0)
+	b.StopTimer()
+	if err := db.Close(); err != nil {
+		b.Fatal(err)
+	}
+	return took, perfDirMB(b, dir)
 }
 
 // BenchmarkBulkCreate100kNoSync is a diagnostic: BenchmarkBulkCreate100k
@@ -727,4 +775,81 @@ func BenchmarkResidentMemory100k(b *testing.B) {
 		}
 		perfReportRSS(b, r)
 	})
+}
+
+// BenchmarkBulkCreate100kRawFiveRecords is a diagnostic for goal 5: what
+// the raw baseline costs when it writes the five records a user of
+// BulkSetCodes is (user, code index, log entry, binary job, pending-job
+// index; values of the same sizes) instead of two, first as one
+// WriteBatch (Badger commits its transactions several at a time, sharing
+// fsyncs), then as BulkSetCodes commits them: 1,200 users a transaction,
+// one commit at a time. Each is timed in the same iterations as the
+// two-record baseline: x-two and x-two-serial are over it. It bounds what
+// fewer or cheaper records, or more commits in flight, could bring.
+func BenchmarkBulkCreate100kRawFiveRecords(b *testing.B) {
+	perfSkipShort(b)
+	key := perfKey(b)
+	users, logs := perfRawRecords()
+	job := make([]byte, 70) // a binary job's size
+	var two, five, serial time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		t, _ := perfRawOnce(b, users, logs, key)
+		two += t
+		five += perfRawFiveOnce(b, users, logs, job, key, false)
+		serial += perfRawFiveOnce(b, users, logs, job, key, true)
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(two.Nanoseconds())/float64(b.N), "two-ns/op")
+	b.ReportMetric(float64(five.Nanoseconds())/float64(b.N), "five-ns/op")
+	b.ReportMetric(float64(serial.Nanoseconds())/float64(b.N), "five-serial-ns/op")
+	b.ReportMetric(float64(five)/float64(two), "x-two")
+	b.ReportMetric(float64(serial)/float64(two), "x-two-serial")
+}
+
+// perfRawFiveOnce writes the five records a user on a fresh database and
+// returns the time taken: one WriteBatch, or (serial) transactions of
+// 1,200 users committed one after the other.
+func perfRawFiveOnce(b *testing.B, users, logs [][]byte, job, key []byte, serial bool) time.Duration {
+	dir := filepath.Join(b.TempDir(), "db")
+	db := perfRawOpen(b, dir, key)
+	defer db.Close()
+	set := func(i int, put func(k, v []byte) error) {
+		seq := uint64(i + 1)
+		h := sha256.Sum256(users[i])
+		for _, kv := range [][2][]byte{
+			{perfRawUserKey(1, i+1), users[i]},
+			{append(binary.BigEndian.AppendUint64([]byte("pcode/"), 1), h[:]...), binary.BigEndian.AppendUint32(nil, uint32(i+1))},
+			{perfRawLogKey(seq), logs[i]},
+			{binary.BigEndian.AppendUint64([]byte("job/"), seq), job},
+			{binary.BigEndian.AppendUint64([]byte("jobst/pending/"), seq), binary.BigEndian.AppendUint64(nil, 1)},
+		} {
+			if err := put(kv[0], kv[1]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.StartTimer()
+	defer b.StopTimer()
+	t0 := time.Now()
+	if !serial {
+		wb := db.NewWriteBatch()
+		for i := range users {
+			set(i, wb.Set)
+		}
+		if err := wb.Flush(); err != nil {
+			b.Fatal(err)
+		}
+		return time.Since(t0)
+	}
+	for start := 0; start < len(users); start += 1200 {
+		txn := db.NewTransaction(true)
+		for i := start; i < min(start+1200, len(users)); i++ {
+			set(i, txn.Set)
+		}
+		if err := txn.Commit(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return time.Since(t0)
 }

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/json"
 	"slices"
 	"strconv"
 	"time"
@@ -167,47 +166,4 @@ func marshalEntry(e *Entry) []byte {
 	o.str("result", e.Result, false)
 	o.str("prev", e.Prev, false)
 	return append(o.b, '}')
-}
-
-// marshalJob encodes a job exactly as json.Marshal would; jobs carrying a
-// mail or keypad steps fall back to encoding/json (they are few).
-func marshalJob(j *Job) ([]byte, error) {
-	if j.Mail != nil || len(j.Steps) > 0 {
-		return json.Marshal(j)
-	}
-	o := jsonObj{b: make([]byte, 0, 256), first: true}
-	o.b = append(o.b, '{')
-	o.uint("seq", j.Seq, false)
-	o.str("kind", string(j.Kind), false)
-	o.str("op", string(j.Op), false)
-	o.uint("panel", j.Panel, true)
-	o.int("slot", j.Slot, true)
-	o.str("code", j.Code, true)
-	o.str("role", string(j.Role), true)
-	o.str("label", j.Label, true)
-	if j.Partitions != 0 {
-		o.key("partitions")
-		o.b = append(o.b, '[')
-		for i, n := range j.Partitions.List() {
-			if i > 0 {
-				o.b = append(o.b, ',')
-			}
-			o.b = strconv.AppendInt(o.b, int64(n), 10)
-		}
-		o.b = append(o.b, ']')
-	}
-	o.int("partition", j.Partition, true)
-	o.str("mode", string(j.Mode), true)
-	o.uint("lock", j.Lock, true)
-	o.int("lock_no", j.LockNo, true)
-	o.str("tag", j.Tag, true)
-	o.time("created", j.Created)
-	o.str("state", string(j.State), false)
-	o.int("attempts", j.Attempts, true)
-	o.time("next_try", j.NextTry)
-	o.str("last_error", j.LastError, true)
-	o.uint("log", j.Log, true)
-	o.str("by", j.By, true)
-	o.uint("unit", j.Unit, true)
-	return append(o.b, '}'), nil
 }

@@ -57,31 +57,6 @@ func TestMarshalEntryMatchesEncodingJSON(t *testing.T) {
 	}
 }
 
-func TestMarshalJobMatchesEncodingJSON(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 4))
-	for i := range 3000 {
-		j := Job{
-			Seq: rng.Uint64N(1 << 40), Kind: JobKind(randomString(rng)), Op: JobOp(randomString(rng)), Panel: rng.Uint64N(3),
-			Slot: rng.IntN(3), Code: randomString(rng), Label: randomString(rng), Partitions: PartitionSet(rng.Uint64() >> rng.IntN(65)),
-			Created: time.Unix(rng.Int64N(4e9), rng.Int64N(1e9)), State: JobState(randomString(rng)), Attempts: rng.IntN(3),
-			LastError: randomString(rng), Log: rng.Uint64N(3),
-			Partition: rng.IntN(3), Mode: ArmMode(randomString(rng)), By: randomString(rng),
-			Lock: rng.Uint64N(3), LockNo: rng.IntN(3), Tag: randomString(rng), Unit: rng.Uint64N(3),
-		}
-		if rng.IntN(2) == 0 {
-			j.NextTry = time.Unix(rng.Int64N(4e9), 0)
-		}
-		want, err := json.Marshal(j)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := marshalJob(&j)
-		if err != nil || !bytes.Equal(got, want) {
-			t.Fatalf("job %d:\n got %s\nwant %s", i, got, want)
-		}
-	}
-}
-
 func FuzzJSONString(f *testing.F) {
 	for _, s := range jsonSamples {
 		f.Add(s)

@@ -456,7 +456,7 @@ func commandOnItsWay(txn *badger.Txn, l Lock) bool {
 		return false
 	}
 	var j Job
-	if err := getJSON(txn, jobKey(l.Sync.Job), &j); err != nil {
+	if err := getJob(txn, l.Sync.Job, &j); err != nil {
 		return true // unreadable: assume the worst
 	}
 	return !j.ForLockUser()

@@ -72,7 +72,7 @@ func (s *Store) GetJob(a Actor, seq uint64) (Job, error) {
 		return j, err
 	}
 	err := s.db.View(func(txn *badger.Txn) error {
-		err := getJSON(txn, jobKey(seq), &j)
+		err := getJob(txn, seq, &j)
 		if errors.Is(err, badger.ErrKeyNotFound) || (err == nil && !s.jobScope(txn, a)(j)) {
 			return noJob(seq)
 		}
@@ -276,7 +276,7 @@ func (s *Store) SyncCounts(a Actor, panel uint64) (SyncCounts, error) {
 		// unit is in scope.
 		mail := func(seq uint64) bool {
 			var j Job
-			return panel == 0 && getJSON(txn, jobKey(seq), &j) == nil && s.unitInScope(a, s.mailUnit(txn, j))
+			return panel == 0 && getJob(txn, seq, &j) == nil && s.unitInScope(a, s.mailUnit(txn, j))
 		}
 		if panel != 0 {
 			if _, err := s.readPanel(txn, a, panel); err != nil {

@@ -70,33 +70,76 @@ func (s *Store) DueJobs(a Actor, limit int) ([]Job, error) {
 	if err := a.needInternal(dispatchDue); err != nil {
 		return nil, err
 	}
+	d, err := s.dueJobs(limit, nil)
+	return d.Jobs, err
+}
+
+// Due is what ScanDue found: the jobs due now, and when the next job
+// waiting for its retry comes due.
+type Due struct {
+	Jobs []Job
+	// Next is the earliest retry time among the pending jobs not due yet
+	// (of the targets not skipped); zero when none waits.
+	Next time.Time
+}
+
+// ScanDue is DueJobs for the dispatcher's rounds: the jobs of the targets
+// skip names (a device by panel, 0 for the mail; nil skips none), a
+// worker's already, are passed by without being read, and the answer says
+// when the next retry comes due, so that the dispatcher need not look
+// again before then unless a job changes.
+func (s *Store) ScanDue(a Actor, skip func(target uint64) bool) (Due, error) {
+	if err := a.needInternal(dispatchDue); err != nil {
+		return Due{}, err
+	}
+	return s.dueJobs(0, skip)
+}
+
+// TargetDue reports whether a job of target (a panel, 0 for the mail) is
+// due now: what a command waiting for the service's dispatcher asks. It
+// reads none of the other targets' jobs and stops at the first due one.
+func (s *Store) TargetDue(a Actor, target uint64) (bool, error) {
+	if err := a.needInternal(dispatchDue); err != nil {
+		return false, err
+	}
+	d, err := s.dueJobs(1, func(t uint64) bool { return t != target })
+	return len(d.Jobs) > 0, err
+}
+
+func (s *Store) dueJobs(limit int, skip func(target uint64) bool) (Due, error) {
 	now := s.now()
-	var out []Job
+	var out Due
 	blocked := map[uint64]bool{}
 	err := s.db.View(func(txn *badger.Txn) error {
 		prefix := jobStatePrefix(JobPending)
 		return scan(txn, prefix, true, func(k, v []byte) error {
-			// The index holds the job's panel: a blocked device's later
-			// jobs are passed by without reading them (an offline panel
-			// may have a whole bulk load waiting).
-			if len(v) == 8 && blocked[binary.BigEndian.Uint64(v)] && binary.BigEndian.Uint64(v) != 0 {
-				return nil
+			// The index holds the job's panel (0 for a mail): a blocked or
+			// skipped device's later jobs are passed by without reading
+			// them (an offline panel may have a whole bulk load waiting).
+			if len(v) == 8 {
+				target := binary.BigEndian.Uint64(v)
+				if target != 0 && blocked[target] || skip != nil && skip(target) {
+					return nil
+				}
 			}
 			var j Job
-			if err := getJSON(txn, jobKey(binary.BigEndian.Uint64(k[len(prefix):])), &j); err != nil {
+			if err := getJob(txn, binary.BigEndian.Uint64(k[len(prefix):]), &j); err != nil {
 				return err
 			}
-			if j.Kind == JobDevice && blocked[j.Panel] {
+			if j.Kind == JobDevice && blocked[j.Panel] || skip != nil && skip(j.target()) {
 				return nil
 			}
 			if j.NextTry.After(now) {
 				if j.Kind == JobDevice {
 					blocked[j.Panel] = true
 				}
+				if out.Next.IsZero() || j.NextTry.Before(out.Next) {
+					out.Next = j.NextTry
+				}
 				return nil
 			}
-			out = append(out, j)
-			if limit > 0 && len(out) >= limit {
+			out.Jobs = append(out.Jobs, j)
+			if limit > 0 && len(out.Jobs) >= limit {
 				return errStopScan
 			}
 			return nil
@@ -134,9 +177,92 @@ func (s *Store) FinishJob(a Actor, seq uint64, r JobResult) error {
 	})
 }
 
+// Finished is one job's outcome for FinishJobs.
+type Finished struct {
+	Seq    uint64
+	Result JobResult
+}
+
+// finishTxnBytes ends a FinishJobs transaction early, well under Badger's
+// batch limit for the store's memtable (about 1.2 MB): a finished job
+// writes its job, its user or partition and its log entry, about 1 KB.
+const finishTxnBytes = 512 << 10
+
+// FinishJobs records the outcomes of a run of jobs the dispatcher carried
+// to their device, as FinishJob does for each, in one transaction: one
+// operation ("the device took these jobs"), one commit and one fsync for
+// the run instead of one a job. Each job keeps its own log entry, in the
+// order given. A run too big for one transaction is split, each part
+// committed whole and in order, so a crash leaves a prefix of the run
+// finished and the rest pending (sent again, which every job allows). A
+// job no longer pending (cancelled meanwhile) is refused and logged as
+// FinishJob refuses it, and the others are finished; the refusals come
+// back joined.
+func (s *Store) FinishJobs(a Actor, done []Finished) error {
+	if len(done) == 0 {
+		return nil
+	}
+	if err := a.needInternal(dispatchFinish); err != nil {
+		// Refused and logged as one FinishJob would be.
+		return s.FinishJob(a, done[0].Seq, done[0].Result)
+	}
+	var refused []error
+	for len(done) > 0 {
+		n, skipped, err := s.finishJobs(a, done)
+		if err != nil {
+			return err
+		}
+		s.writeMu.Lock()
+		for _, r := range skipped {
+			refused = append(refused, r.why)
+			if lerr := s.logRefusal(&wtx{actor: a, action: "device.apply", place: fmt.Sprintf("job %d", r.seq)}, r.why); lerr != nil {
+				refused = append(refused, fmt.Errorf("record refused attempt: %w", lerr))
+			}
+		}
+		s.writeMu.Unlock()
+		done = done[n:]
+	}
+	return errors.Join(refused...)
+}
+
+type refusedJob struct {
+	seq uint64
+	why error
+}
+
+// finishJobs commits one transaction's worth of done and reports how many
+// it took, and the jobs among them it passed by, no longer pending, with
+// the refusal FinishJob would give each.
+func (s *Store) finishJobs(a Actor, done []Finished) (n int, skipped []refusedJob, err error) {
+	w := s.begin(a, "device.apply", fmt.Sprintf("job %d", done[0].Seq))
+	w.panels = map[uint64]Panel{} // finishing jobs writes no panel
+	err = s.finish(w, func() error {
+		for ; n < len(done) && w.size < finishTxnBytes; n++ {
+			f := done[n]
+			w.action, w.place, w.panel, w.slot, w.account, w.unit = "device.apply", fmt.Sprintf("job %d", f.Seq), 0, 0, "", 0
+			j, err := w.readJob(f.Seq)
+			if err == nil && (j.State != JobPending || j.Waiting()) {
+				err = refuse(ErrState, "job %d is %s, not pending", f.Seq, jobStateName(j))
+			}
+			if IsRefusal(err) {
+				skipped = append(skipped, refusedJob{f.Seq, err})
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if err := w.finishJob(j, f.Result); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return n, skipped, err
+}
+
 func (w *wtx) readJob(seq uint64) (Job, error) {
 	var j Job
-	err := getJSON(w.txn, jobKey(seq), &j)
+	err := getJob(w.txn, seq, &j)
 	if errors.Is(err, badger.ErrKeyNotFound) {
 		return j, noJob(seq)
 	}
@@ -236,9 +362,14 @@ func (w *wtx) finishJob(j Job, r JobResult) error {
 
 // jobPanel reads a device job's panel and files the log entry under it.
 func (w *wtx) jobPanel(j Job) (Panel, error) {
-	var p Panel
-	if err := getJSON(w.txn, panelKey(j.Panel), &p); err != nil {
-		return p, fmt.Errorf("job %d panel %d: %w", j.Seq, j.Panel, err)
+	p, ok := w.panels[j.Panel]
+	if !ok {
+		if err := getJSON(w.txn, panelKey(j.Panel), &p); err != nil {
+			return p, fmt.Errorf("job %d panel %d: %w", j.Seq, j.Panel, err)
+		}
+		if w.panels != nil {
+			w.panels[j.Panel] = p
+		}
 	}
 	w.unit, w.panel, w.slot = p.Unit, p.ID, j.Slot
 	switch {

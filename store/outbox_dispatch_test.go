@@ -1,7 +1,9 @@
 package store
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -139,5 +141,104 @@ func TestListUsersProgress(t *testing.T) {
 	}
 	if len(reports) != 2 || reports[0] != [2]int{10_000, 25_000} || reports[1] != [2]int{20_000, 25_000} {
 		t.Fatalf("progress reports %v", reports)
+	}
+}
+
+// TestFinishJobsAsFinishJobDoes: a run finished in one FinishJobs call
+// leaves the users and the action log exactly as finishing its jobs one
+// FinishJob at a time does, outcome by outcome; a job cancelled meanwhile
+// is refused and logged as FinishJob refuses it, and the rest is finished.
+func TestFinishJobsAsFinishJobDoes(t *testing.T) {
+	results := []JobResult{
+		{Driver: "modbus", Transport: "tcp 10.0.0.5:502", Verified: true, CodeSerial: 7},
+		{Driver: "modbus", Transport: "tcp 10.0.0.5:502"},
+		{Driver: "modbus", Transport: "tcp 10.0.0.5:502", Err: "the panel refused the code", Permanent: true},
+		{Driver: "modbus", Transport: "tcp 10.0.0.5:502", Verified: true},
+		{Driver: "modbus", Transport: "tcp 10.0.0.5:502", Err: "offline"},
+	}
+	type outcome struct {
+		users []Sync
+		log   []string
+		err   error
+	}
+	run := func(t *testing.T, batch bool) outcome {
+		f := newFx(t)
+		sys := f.s.Internal("dispatch")
+		p := f.panel("neo-hs2016")
+		for i := range results {
+			f.setCode(p, i+2, fmt.Sprint(4829+i*1111))
+		}
+		jobs, _ := f.s.DueJobs(sys, 0)
+		if err := f.s.CancelJob(f.admin, jobs[3].Seq); err != nil {
+			t.Fatal(err)
+		}
+		from := len(f.log())
+		var o outcome
+		if batch {
+			var run []Finished
+			for i, j := range jobs {
+				run = append(run, Finished{Seq: j.Seq, Result: results[i]})
+			}
+			o.err = f.s.FinishJobs(sys, run)
+		} else {
+			var errs []error
+			for i, j := range jobs {
+				if err := f.s.FinishJob(sys, j.Seq, results[i]); err != nil {
+					errs = append(errs, err)
+				}
+			}
+			o.err = errors.Join(errs...)
+		}
+		for i := range results {
+			o.users = append(o.users, f.user(p, i+2).Sync)
+		}
+		log := f.log()
+		for _, e := range log[:len(log)-from] {
+			o.log = append(o.log, fmt.Sprintf("%s %s unit %d panel %d slot %d %v %s", e.Action, e.Place, e.Unit, e.Panel, e.Slot, e.After, e.Result))
+		}
+		slices.Sort(o.log) // the refusal comes after the run's commit
+		if res, err := f.s.VerifyLog(f.admin); err != nil || !res.OK() {
+			t.Fatalf("log: %v %v", res, err)
+		}
+		return o
+	}
+	one, batch := run(t, false), run(t, true)
+	if !slices.Equal(one.users, batch.users) {
+		t.Errorf("users:\n one by one %v\n in a run   %v", one.users, batch.users)
+	}
+	if !slices.Equal(one.log, batch.log) || len(batch.log) != 4 {
+		t.Errorf("log:\n one by one %q\n in a run   %q", one.log, batch.log)
+	}
+	fxWant(t, batch.err, ErrState, "is cancelled, not pending")
+}
+
+// TestFinishJobsSplitsABigRun: a run bigger than one Badger transaction
+// holds is committed in parts, every job finished with its entry.
+func TestFinishJobsSplitsABigRun(t *testing.T) {
+	f := newFx(t)
+	sys := f.s.Internal("dispatch")
+	const n = 2500
+	p := f.panel("generic", func(np *NewPanel) { np.Slots, np.CodeLength = n, 8 })
+	items := make([]BulkCode, n)
+	for i := range items {
+		items[i] = BulkCode{Slot: i + 1, Code: fmt.Sprintf("%08d", 20000000+37*(i+1)), CodeOptions: CodeOptions{Label: strings.Repeat("x", 30)}}
+	}
+	if err := f.s.BulkSetCodes(f.admin, p.ID, items, nil); err != nil {
+		t.Fatal(err)
+	}
+	jobs, _ := f.s.DueJobs(sys, 0)
+	run := make([]Finished, len(jobs))
+	for i, j := range jobs {
+		run[i] = Finished{Seq: j.Seq, Result: JobResult{Driver: "sim", Transport: "in-process", Verified: true}}
+	}
+	if err := f.s.FinishJobs(sys, run); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := f.s.SyncCounts(f.admin, 0); err != nil || c != (SyncCounts{}) {
+		t.Fatalf("after the run: %+v %v", c, err)
+	}
+	applied, err := f.s.ListLog(f.admin, LogFilter{Action: "device.apply"})
+	if err != nil || len(applied) != n {
+		t.Fatalf("%d jobs logged as applied, want %d (%v)", len(applied), n, err)
 	}
 }

@@ -126,6 +126,14 @@ func (j Job) forUser() bool {
 	return j.Kind == JobDevice && !j.command() && !j.ForTag() && !j.ForLockUser()
 }
 
+// target is the job's device, its panel, or 0 for the mail server.
+func (j Job) target() uint64 {
+	if j.Kind == JobMail {
+		return 0
+	}
+	return j.Panel
+}
+
 // ArmTimeout is how long an arm, disarm, lock or unlock command may wait
 // for its panel. After it the command is dropped rather than applied late:
 // a partition arming, or a door opening, an hour after the guard asked is
@@ -214,12 +222,7 @@ func (w *wtx) putJob(j Job, was *Job) {
 	if idx != "" && (was == nil || jobIndex(*was) != idx) {
 		w.setRaw(jobStateKey(idx, j.Seq), u64(j.Panel))
 	}
-	b, err := marshalJob(&j)
-	if err != nil {
-		w.err = err
-		return
-	}
-	w.setRaw(jobKey(j.Seq), b)
+	w.setRaw(jobKey(j.Seq), encodeJob(&j))
 	w.changed(Change{What: ChangeJob, Panel: j.Panel, Slot: j.Slot})
 }
 
@@ -247,7 +250,7 @@ func (w *wtx) supersede(panel uint64, slot int, seq uint64) {
 			return nil
 		}
 		var j Job
-		if err := getJSON(w.txn, jobKey(binary.BigEndian.Uint64(k[len(k)-8:])), &j); err != nil {
+		if err := getJob(w.txn, binary.BigEndian.Uint64(k[len(k)-8:]), &j); err != nil {
 			return err
 		}
 		if j.Slot == slot && j.Seq < seq && j.forUser() {
@@ -329,7 +332,7 @@ func (s *Store) ListJobs(a Actor, f JobFilter) ([]Job, error) {
 		inScope := s.jobScope(txn, a)
 		return scan(txn, pOutbox, true, func(_, v []byte) error {
 			var j Job
-			if err := jsonUnmarshal(v, &j); err != nil {
+			if err := decodeJob(v, &j); err != nil {
 				return err
 			}
 			if (f.State != "" && j.State != f.State) || (f.Kind != "" && j.Kind != f.Kind) || (f.Panel != 0 && j.Panel != f.Panel) || !inScope(j) {
@@ -340,4 +343,106 @@ func (s *Store) ListJobs(a Actor, f JobFilter) ([]Job, error) {
 		})
 	})
 	return out, err
+}
+
+// A job is stored in a compact binary form: jobRecordV1, then its fields in
+// a fixed order (codec.go). A bulk load writes one a user and the
+// dispatcher reads and rewrites each, so its size and its decoding count.
+// A job written by an earlier guardroom is JSON (its first byte '{'), and
+// is read as such until it is next written.
+const jobRecordV1 = 1
+
+func encodeJob(j *Job) []byte {
+	e := enc{b: make([]byte, 0, 64+len(j.Label)+len(j.Code)+len(j.LastError))}
+	e.b = append(e.b, jobRecordV1)
+	e.uint(j.Seq)
+	e.str(string(j.Kind))
+	e.str(string(j.Op))
+	e.uint(j.Panel)
+	e.int(int64(j.Slot))
+	e.str(j.Code)
+	e.str(string(j.Role))
+	e.str(j.Label)
+	e.uint(uint64(j.Partitions))
+	e.int(int64(j.Partition))
+	e.str(string(j.Mode))
+	e.uint(j.Lock)
+	e.int(int64(j.LockNo))
+	e.str(j.Tag)
+	e.bool(j.Mail != nil)
+	if j.Mail != nil {
+		e.str(j.Mail.To)
+		e.str(j.Mail.Subject)
+		e.str(j.Mail.Body)
+	}
+	e.time(j.Created)
+	e.str(string(j.State))
+	e.int(int64(j.Attempts))
+	e.time(j.NextTry)
+	e.str(j.LastError)
+	e.uint(j.Log)
+	e.uint(uint64(len(j.Steps)))
+	for _, st := range j.Steps {
+		e.str(st)
+	}
+	e.str(j.By)
+	e.uint(j.Unit)
+	return e.b
+}
+
+func decodeJob(b []byte, j *Job) error {
+	if len(b) > 0 && b[0] == '{' {
+		return jsonUnmarshal(b, j)
+	}
+	if len(b) < 1 || b[0] != jobRecordV1 {
+		return fmt.Errorf("outbox job: %w", errCorrupt)
+	}
+	d := dec{b: b[1:]}
+	*j = Job{}
+	j.Seq = d.uint()
+	j.Kind = JobKind(d.str())
+	j.Op = JobOp(d.str())
+	j.Panel = d.uint()
+	j.Slot = int(d.int())
+	j.Code = d.str()
+	j.Role = family.Role(d.str())
+	j.Label = d.str()
+	j.Partitions = PartitionSet(d.uint())
+	j.Partition = int(d.int())
+	j.Mode = ArmMode(d.str())
+	j.Lock = d.uint()
+	j.LockNo = int(d.int())
+	j.Tag = d.str()
+	if d.bool() {
+		j.Mail = &Mail{To: d.str(), Subject: d.str(), Body: d.str()}
+	}
+	j.Created = d.time()
+	j.State = JobState(d.str())
+	j.Attempts = int(d.int())
+	j.NextTry = d.time()
+	j.LastError = d.str()
+	j.Log = d.uint()
+	if n := d.uint(); n > 0 && n <= uint64(len(d.b)) {
+		j.Steps = make([]string, n)
+		for i := range j.Steps {
+			j.Steps[i] = d.str()
+		}
+	} else if n > 0 {
+		d.err = errCorrupt
+	}
+	j.By = d.str()
+	j.Unit = d.uint()
+	if d.err != nil {
+		return fmt.Errorf("outbox job %d: %w", j.Seq, d.err)
+	}
+	return nil
+}
+
+// getJob reads job seq.
+func getJob(txn *badger.Txn, seq uint64, j *Job) error {
+	item, err := txn.Get(jobKey(seq))
+	if err != nil {
+		return err
+	}
+	return item.Value(func(b []byte) error { return decodeJob(b, j) })
 }

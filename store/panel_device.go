@@ -210,12 +210,24 @@ func (s *Store) ReportConnection(a Actor, panel uint64, r ConnectionReport) erro
 // started after a crash or a kill goes on from the numbers already handed
 // out instead of starting again. Numbers are not logged.
 func (s *Store) NextCommandNumber(a Actor, panel uint64) (uint64, error) {
+	return s.ReserveCommandNumbers(a, panel, 1)
+}
+
+// ReserveCommandNumbers reserves the next n numbers of a panel's command
+// counter in one synced commit and returns the first (the others follow
+// it): the dispatcher hands them out one a command, so a run of commands
+// costs one sync rather than one each. Numbers reserved and never used
+// (the process stopped) are skipped, never handed out again.
+func (s *Store) ReserveCommandNumbers(a Actor, panel uint64, n uint64) (uint64, error) {
 	if err := a.needInternal(dispatchNumbers); err != nil {
 		return 0, err
 	}
+	if n == 0 {
+		n = 1
+	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	var n uint64
+	var last uint64
 	err := s.db.Update(func(txn *badger.Txn) error {
 		key := k(pCmdNo, u64(panel))
 		item, err := txn.Get(key)
@@ -231,15 +243,14 @@ func (s *Store) NextCommandNumber(a Actor, panel uint64) (uint64, error) {
 			if len(v) != 8 {
 				return fmt.Errorf("command counter of panel %d: %d bytes, want 8", panel, len(v))
 			}
-			n = binary.BigEndian.Uint64(v)
+			last = binary.BigEndian.Uint64(v)
 		}
-		n++
-		return txn.Set(key, u64(n))
+		return txn.Set(key, u64(last+n))
 	})
 	if err != nil {
 		return 0, fmt.Errorf("reserve a command number for panel %d: %w", panel, err)
 	}
-	return n, nil
+	return last + 1, nil
 }
 
 // carryCommandNumbers raises every panel's command counter in n (a

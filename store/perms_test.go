@@ -1225,6 +1225,22 @@ func dispatcherCases() []permCase {
 			_, err := f.s.NextCommandNumber(a, f.panel("neo-hs2064").ID)
 			return err
 		}},
+		{"ReserveCommandNumbers", 0, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.ReserveCommandNumbers(a, f.panel("neo-hs2064").ID, 16)
+			return err
+		}},
+		{"FinishJobs", 0, false, func(f *fx, a Actor, i int) error {
+			f.setCode(f.panel("neo-hs2064"), 2, "2580")
+			return f.s.FinishJobs(a, []Finished{{Seq: f.newestJob().Seq, Result: JobResult{Driver: "sim", Verified: true}}})
+		}},
+		{"ScanDue", 0, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.ScanDue(a, nil)
+			return err
+		}},
+		{"TargetDue", 0, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.TargetDue(a, 0)
+			return err
+		}},
 	}
 }
 

@@ -4,7 +4,6 @@ package store
 // they do not collide with other test files of the package.
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -211,7 +210,7 @@ func (f *fx) rawJobs() []Job {
 	err := f.s.db.View(func(txn *badger.Txn) error {
 		return scan(txn, pOutbox, true, func(_, v []byte) error {
 			var j Job
-			if err := json.Unmarshal(v, &j); err != nil {
+			if err := decodeJob(v, &j); err != nil {
 				return err
 			}
 			out = append(out, j)

@@ -42,6 +42,9 @@ type wtx struct {
 	// dirtyPanel is written once at commit: its CodesSet counter changes
 	// with every code set or cleared, many times in a bulk chunk.
 	dirtyPanel *Panel
+	// panels, when not nil, keeps the panels read for an operation that
+	// writes none (a run of finished jobs reads each job's).
+	panels map[uint64]Panel
 }
 
 // begin starts a write operation; finish must follow at once.

@@ -276,21 +276,26 @@ func (svc *service) waitPanel(ctx context.Context, panel uint64) error {
 	sub := svc.s.Subscribe()
 	defer sub.Close()
 	sys := svc.s.Internal("dispatcher")
+	return waitTarget(ctx, sub, panel, func() (bool, error) { return svc.s.TargetDue(sys, panel) })
+}
+
+// waitTarget waits until due reports none of target's jobs due. It asks
+// again only after a change to target's jobs: the other panels' jobs (a
+// bulk load's, finished in runs) cost it nothing.
+func waitTarget(ctx context.Context, sub *store.Subscription, target uint64, due func() (bool, error)) error {
 	for {
-		jobs, err := svc.s.DueJobs(sys, 0)
-		if err != nil {
+		if more, err := due(); err != nil || !more {
 			return err
 		}
-		if !slices.ContainsFunc(jobs, func(j store.Job) bool {
-			return j.Panel == panel && j.Kind != store.JobMail || panel == 0 && j.Kind == store.JobMail
-		}) {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-sub.C:
-			sub.Changes()
+		for touched := false; !touched; {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-sub.C:
+				touched = slices.ContainsFunc(sub.Changes(), func(c store.Change) bool {
+					return c.What == store.ChangeAll || c.What == store.ChangeJob && c.Panel == target
+				})
+			}
 		}
 	}
 }

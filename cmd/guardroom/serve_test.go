@@ -5,6 +5,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"encoding/json"
 	"errors"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/charmbracelet/x/vt"
 	"github.com/creack/pty"
+	"github.com/guardroom/guardroom/store"
 	gossh "golang.org/x/crypto/ssh"
 )
 
@@ -672,5 +674,75 @@ func TestServeRefusesWideDataDir(t *testing.T) {
 	r := s.exec("", "serve")
 	if want := "can be written by other users (mode 0770), who could replace the service's socket: run chmod 700"; r.code != 1 || !strings.Contains(r.stderr, want) {
 		t.Fatalf("want exit 1 and %q, got %s", want, r)
+	}
+}
+
+// TestWaitPanelAsksOnlyAfterItsJobsChange: a command waiting for the
+// service's dispatcher to carry its panel's jobs asks the store again only
+// after a change to that panel's jobs. Before, every change notice (each
+// run of another panel's bulk load, finished by the dispatcher) reread
+// every due job.
+func TestWaitPanelAsksOnlyAfterItsJobsChange(t *testing.T) {
+	key := make([]byte, 32)
+	st, err := store.Open(store.Config{Dir: t.TempDir(), Key: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	admin, err := st.Actor("admin", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var panels [2]store.Panel
+	for i := range panels {
+		panels[i], err = st.AddPanel(admin, store.NewPanel{Name: fmt.Sprintf("W%d", i), Unit: store.RootUnit, Family: "neo-hs2064",
+			IMEI: imei(fmt.Sprintf("4901542032376%d", i)), Driver: "sim", Address: fmt.Sprintf("%s/%d", t.Name(), i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	mine, other := panels[0].ID, panels[1].ID
+	if err := st.SetCode(admin, mine, 2, "4829", store.CodeOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	sub := st.Subscribe()
+	defer sub.Close()
+	sys := st.Internal("dispatcher")
+	asks := 0
+	asked := make(chan struct{})
+	done := make(chan error)
+	go func() {
+		done <- waitTarget(context.Background(), sub, mine, func() (bool, error) {
+			if asks++; asks == 1 {
+				close(asked)
+			}
+			return st.TargetDue(sys, mine)
+		})
+	}()
+	<-asked
+	for slot := 2; slot <= 21; slot++ { // the other panel's jobs change
+		if err := st.SetCode(admin, other, slot, fmt.Sprint(4830+slot*7), store.CodeOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	jobs, err := st.DueJobs(sys, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range jobs {
+		if j.Panel == mine {
+			if err := st.FinishJob(sys, j.Seq, store.JobResult{Driver: "sim", Transport: "in-process", Verified: true}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if asks != 2 {
+		t.Errorf("asked %d times whether the panel's jobs are due, want 2 (at the start, after its job finished)", asks)
+	}
+	if due, err := st.TargetDue(sys, other); err != nil || !due {
+		t.Errorf("the other panel's jobs: due %v (%v), want due", due, err)
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"maps"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/guardroom/guardroom/drivers"
@@ -69,6 +70,15 @@ type Dispatcher struct {
 	mailMu  sync.Mutex // one mail at a time, in order
 	workers sync.WaitGroup
 	busy    map[uint64]bool // devices (0: mail) with a worker running
+	rounds  rounds          // when Run looks for due jobs again (under mu)
+	kick    chan struct{}   // a worker ended: Run decides whether to look again
+	// looked counts Run's looks for due jobs; onRound, when set (tests),
+	// is called after each turn of Run's loop.
+	looked  atomic.Int64
+	onRound func()
+	// beforeCommit, when set (tests), runs before each run of finished
+	// jobs is recorded.
+	beforeCommit func()
 }
 
 // device is one panel's driver, opened from its configuration and kept
@@ -80,7 +90,15 @@ type device struct {
 	drv   drivers.Panel
 	err   error // why the driver could not be opened
 	trans string
+	// reported is the last connection report and when it was made: the
+	// same report again within reportEvery is not made (a run of jobs
+	// would read the panel once a job to learn nothing).
+	reported   store.ConnectionReport
+	reportedAt time.Time
 }
+
+// reportEvery bounds how long the same connection report is not repeated.
+const reportEvery = time.Second
 
 // New makes a dispatcher for s.
 func New(s *store.Store, o Options) *Dispatcher {
@@ -102,7 +120,8 @@ func New(s *store.Store, o Options) *Dispatcher {
 	if o.MailOff == "" {
 		o.MailOff = DefaultMailOff
 	}
-	return &Dispatcher{st: s, sys: s.Internal("dispatcher"), o: o, devices: map[uint64]*device{}, busy: map[uint64]bool{}}
+	return &Dispatcher{st: s, sys: s.Internal("dispatcher"), o: o, devices: map[uint64]*device{}, busy: map[uint64]bool{},
+		rounds: rounds{dirty: true, missed: map[uint64]bool{}}, kick: make(chan struct{}, 1)}
 }
 
 // Run drains due jobs as they come and polls devices until ctx ends, then
@@ -118,20 +137,88 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	d.reportMail()
 	d.startPolls(ctx)
 	for {
-		if err := d.startDue(ctx); err != nil {
-			d.o.Logf("dispatch: %v", err)
+		if d.onRound != nil {
+			d.onRound()
+		}
+		if d.lookAgain(d.st.Now()) {
+			if err := d.startDue(ctx); err != nil {
+				d.o.Logf("dispatch: %v", err)
+			}
 		}
 		select {
 		case <-ctx.Done():
 			d.workers.Wait()
 			return nil
 		case <-sub.C:
-			sub.Changes()
+			changes := sub.Changes()
+			d.mu.Lock()
+			d.rounds.noted(changes, d.busy)
+			d.mu.Unlock()
+		case <-d.kick:
 		case <-tick.C:
 		case <-poll.C:
 			d.startPolls(ctx)
 		}
 	}
+}
+
+func (d *Dispatcher) lookAgain(now time.Time) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.rounds.due(now)
+}
+
+// rounds decides when Run looks for due jobs again. Reading the pending
+// jobs costs work in proportion to them (100,000 after a bulk load), so
+// Run looks only when a job changed outside the workers' own runs, when a
+// worker ended, or when a retry comes due; a round never rereads what a
+// busy worker already holds.
+type rounds struct {
+	dirty bool      // a job changed that no worker holds: look again
+	next  time.Time // the earliest retry the last look saw
+	// retry is when to look again after a worker could not record its
+	// jobs (they stay pending and due).
+	retry time.Time
+	// missed are the workers' targets whose jobs changed while they
+	// worked (their own finishes, or jobs queued meanwhile).
+	missed map[uint64]bool
+}
+
+// noted takes a batch of change notices.
+func (r *rounds) noted(changes []store.Change, busy map[uint64]bool) {
+	for _, c := range changes {
+		switch {
+		case c.What == store.ChangeAll:
+			r.dirty = true
+		case c.What != store.ChangeJob:
+		case busy[c.Panel]: // a mail job's Panel is 0, the mail's target
+			r.missed[c.Panel] = true
+		default:
+			r.dirty = true
+		}
+	}
+}
+
+// ended notes a worker's end: a look is due if its jobs changed while it
+// worked; after it failed to record them, a look is due a tick later.
+func (r *rounds) ended(target uint64, failed bool, retryAt time.Time) {
+	if r.missed[target] {
+		delete(r.missed, target)
+		r.dirty = true
+	}
+	if failed && (r.retry.IsZero() || retryAt.Before(r.retry)) {
+		r.retry = retryAt
+	}
+}
+
+// due reports whether to look now.
+func (r *rounds) due(now time.Time) bool {
+	return r.dirty || !r.next.IsZero() && !now.Before(r.next) || !r.retry.IsZero() && !now.Before(r.retry)
+}
+
+// looked records a look and the earliest retry it saw.
+func (r *rounds) looked(next time.Time) {
+	r.dirty, r.next, r.retry = false, next, time.Time{}
 }
 
 // Drain applies every job due now, device by device in order, and returns
@@ -210,22 +297,42 @@ func groupByTarget(jobs []store.Job) map[uint64][]store.Job {
 // startDue hands due jobs to workers, one worker a device at most; a
 // device still busy picks its new jobs up on a later round.
 func (d *Dispatcher) startDue(ctx context.Context) error {
-	jobs, err := d.st.DueJobs(d.sys, 0)
+	d.looked.Add(1)
+	due, err := d.st.ScanDue(d.sys, d.isBusy)
 	if err != nil {
+		d.mu.Lock()
+		d.rounds.looked(d.st.Now().Add(d.o.Tick)) // look again a tick later
+		d.mu.Unlock()
 		return err
 	}
-	groups := groupByTarget(jobs)
+	d.mu.Lock()
+	d.rounds.looked(due.Next)
+	d.mu.Unlock()
+	groups := groupByTarget(due.Jobs)
 	for _, target := range slices.Sorted(maps.Keys(groups)) {
 		if !d.claim(target) {
 			continue
 		}
 		list := groups[target]
 		d.workers.Go(func() {
-			defer d.release(target)
-			d.work(ctx, target, list)
+			failed := !d.work(ctx, target, list)
+			d.mu.Lock()
+			d.rounds.ended(target, failed, d.st.Now().Add(d.o.Tick))
+			d.mu.Unlock()
+			d.release(target)
+			select {
+			case d.kick <- struct{}{}:
+			default:
+			}
 		})
 	}
 	return nil
+}
+
+func (d *Dispatcher) isBusy(target uint64) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.busy[target]
 }
 
 func (d *Dispatcher) claim(target uint64) bool {
@@ -266,31 +373,122 @@ func pollKey(panel uint64) uint64 { return panel | 1<<63 }
 
 // work applies one device's (or the mail server's) jobs in order. It stops
 // at the first transient failure: the store holds the later jobs back
-// until the retry.
-func (d *Dispatcher) work(ctx context.Context, target uint64, jobs []store.Job) {
+// until the retry. It reports false when it could not record what the
+// device did (the jobs stay pending, to be sent again).
+func (d *Dispatcher) work(ctx context.Context, target uint64, jobs []store.Job) bool {
 	if target == 0 {
 		d.mailMu.Lock()
 		defer d.mailMu.Unlock()
 		for _, j := range jobs {
 			if ctx.Err() != nil || !d.sendMail(ctx, j) {
-				return
+				break
 			}
 		}
-		return
+		return true
 	}
 	p, err := d.st.GetPanel(d.sys, target)
 	if err != nil {
 		d.o.Logf("dispatch: panel %d: %v", target, err)
-		return
+		return false
 	}
 	dev := d.device(p)
 	dev.mu.Lock()
 	defer dev.mu.Unlock()
+	f := newFinisher(d)
 	for _, j := range jobs {
-		if ctx.Err() != nil || !d.applyJob(ctx, p, dev, j) {
-			return
+		if ctx.Err() != nil || !d.applyJob(ctx, p, dev, j, f) {
+			break
 		}
 	}
+	// Even when shutting down: what the device took is recorded.
+	return f.flush()
+}
+
+// A device's finished jobs are recorded by group commit: the worker hands
+// each outcome to its finisher as soon as the device took it, and the
+// finisher's committer records whatever has gathered (up to finishRun
+// jobs, store.FinishJobs, one commit) as soon as its previous commit is
+// done. A finished job is thus recorded within one commit's time of the
+// device taking it, whatever the device's next job does (a hang to the
+// timeout included), and a fast device's jobs still share commits.
+const finishRun = 256
+
+// finishAhead bounds how many outcomes a worker holds unrecorded while a
+// commit is slow: past it the worker waits for the committer.
+const finishAhead = 4 * finishRun
+
+// finisher holds a device's finished jobs until they are recorded. A job
+// joins it only after its device took it (or refused it), so a crash
+// before the commit leaves the job pending, to be sent again: never done
+// without having been written. Runs are committed in order, one at a
+// time; after a run fails nothing later is recorded (a later job of the
+// same slot must not be done while an earlier one is sent again).
+type finisher struct {
+	d          *Dispatcher
+	mu         sync.Mutex
+	cond       sync.Cond // a commit ended
+	held       []store.Finished
+	committing bool // the committer runs
+	failed     bool
+}
+
+func newFinisher(d *Dispatcher) *finisher {
+	f := &finisher{d: d}
+	f.cond.L = &f.mu
+	return f
+}
+
+// add hands one outcome to the committer; it reports false when recording
+// an earlier run failed (the worker then stops: its jobs stay pending).
+func (f *finisher) add(seq uint64, r store.JobResult) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for !f.failed && len(f.held) >= finishAhead {
+		f.cond.Wait()
+	}
+	if f.failed {
+		return false
+	}
+	f.held = append(f.held, store.Finished{Seq: seq, Result: r})
+	if !f.committing {
+		f.committing = true
+		go f.commit()
+	}
+	return true
+}
+
+// commit records the held outcomes, a run at a time, until none is left.
+func (f *finisher) commit() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for len(f.held) > 0 && !f.failed {
+		run := slices.Clone(f.held[:min(len(f.held), finishRun)])
+		f.held = f.held[len(run):]
+		f.mu.Unlock()
+		if f.d.beforeCommit != nil {
+			f.d.beforeCommit()
+		}
+		err := f.d.st.FinishJobs(f.d.sys, run)
+		f.mu.Lock()
+		if err != nil {
+			f.d.o.Logf("dispatch: finish jobs %d to %d: %v", run[0].Seq, run[len(run)-1].Seq, err)
+			f.failed, f.held = true, nil
+		}
+		f.cond.Broadcast()
+	}
+	f.committing = false
+	f.cond.Broadcast()
+}
+
+// flush waits until every outcome handed so far is recorded, and reports
+// whether they all were.
+func (f *finisher) flush() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for f.committing {
+		f.cond.Wait()
+	}
+	return !f.failed
 }
 
 // device returns the panel's driver, opening (or reopening after a
@@ -309,7 +507,7 @@ func (d *Dispatcher) device(p store.Panel) *device {
 		dev = &device{}
 		d.devices[p.ID] = dev
 	}
-	dev.cfg = p
+	dev.cfg, dev.reportedAt = p, time.Time{}
 	dev.drv, dev.err = d.o.Open(p.Driver, drivers.Config{Address: p.Address, Options: p.Options, Family: p.Family, Slots: p.Slots, CodeLength: p.CodeLength})
 	dev.trans = transport(p, dev.drv)
 	if dev.err != nil {
@@ -317,10 +515,39 @@ func (d *Dispatcher) device(p store.Panel) *device {
 		return dev
 	}
 	if n, ok := dev.drv.(drivers.CommandNumbers); ok {
-		id := p.ID
-		n.UseCommandNumbers(func(context.Context) (uint64, error) { return d.st.NextCommandNumber(d.sys, id) })
+		nums := &numbers{st: d.st, sys: d.sys, panel: p.ID}
+		n.UseCommandNumbers(nums.take)
 	}
 	return dev
+}
+
+// numberBlock is how many command numbers are reserved at once.
+const numberBlock = 64
+
+// numbers hands out a panel's command numbers from blocks reserved in the
+// store, one synced commit a block rather than one a command. Numbers of a
+// block the process did not use before it stopped are never handed out:
+// the next process reserves the block after it.
+type numbers struct {
+	mu        sync.Mutex
+	st        *store.Store
+	sys       store.Actor
+	panel     uint64
+	next, end uint64
+}
+
+func (n *numbers) take(context.Context) (uint64, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.next == n.end {
+		first, err := n.st.ReserveCommandNumbers(n.sys, n.panel, numberBlock)
+		if err != nil {
+			return 0, err
+		}
+		n.next, n.end = first, first+numberBlock
+	}
+	n.next++
+	return n.next - 1, nil
 }
 
 func sameConfig(a, b store.Panel) bool {
@@ -346,6 +573,10 @@ func transport(p store.Panel, drv drivers.Panel) string {
 // the panel's settings say, and what it said it is. Refusals and read-back
 // mismatches come from a device that answered.
 func (d *Dispatcher) report(p store.Panel, dev *device, err error) {
+	d.sendReport(p, dev, connReport(p, dev, err))
+}
+
+func connReport(p store.Panel, dev *device, err error) store.ConnectionReport {
 	r := store.ConnectionReport{Online: true, Driver: p.Driver, Transport: dev.trans}
 	var refusal *drivers.Refusal
 	if err != nil && !errors.As(err, &refusal) {
@@ -358,14 +589,30 @@ func (d *Dispatcher) report(p store.Panel, dev *device, err error) {
 			r.Identity = &store.DeviceIdentity{Slots: id.Slots, CodeLength: id.CodeLength, Partitions: id.Partitions}
 		}
 	}
+	return r
+}
+
+func (d *Dispatcher) sendReport(p store.Panel, dev *device, r store.ConnectionReport) {
+	if sameReport(r, dev.reported) && time.Since(dev.reportedAt) < reportEvery {
+		return
+	}
 	if rerr := d.st.ReportConnection(d.sys, p.ID, r); rerr != nil {
 		d.o.Logf("dispatch: %s connection: %v", p.Label(), rerr)
+		dev.reportedAt = time.Time{}
+		return
 	}
+	dev.reported, dev.reportedAt = r, time.Now()
+}
+
+func sameReport(a, b store.ConnectionReport) bool {
+	ida, idb := a.Identity, b.Identity
+	a.Identity, b.Identity = nil, nil
+	return a == b && (ida == nil) == (idb == nil) && (ida == nil || *ida == *idb)
 }
 
 // applyJob carries one job to the device and records the outcome. It
 // reports whether the device's next job may follow now.
-func (d *Dispatcher) applyJob(ctx context.Context, p store.Panel, dev *device, j store.Job) bool {
+func (d *Dispatcher) applyJob(ctx context.Context, p store.Panel, dev *device, j store.Job, f *finisher) bool {
 	res := store.JobResult{Driver: p.Driver, Transport: dev.trans}
 	var err error
 	switch {
@@ -384,6 +631,9 @@ func (d *Dispatcher) applyJob(ctx context.Context, p store.Panel, dev *device, j
 	var guide *drivers.Guidance
 	if errors.As(err, &guide) {
 		// No device answered: a guided panel has no connection to report.
+		if !f.flush() {
+			return false
+		}
 		if perr := d.st.ParkJob(d.sys, j.Seq, guide.Steps, p.Driver); perr != nil {
 			d.o.Logf("dispatch: park job %d: %v", j.Seq, perr)
 		}
@@ -397,13 +647,16 @@ func (d *Dispatcher) applyJob(ctx context.Context, p store.Panel, dev *device, j
 		res.Permanent = errors.As(err, &refusal) || drivers.IsMisconfigured(err)
 	}
 	if res.Err != store.StaleReason {
-		d.report(p, dev, err)
+		// A report that may change the connection (and log going offline
+		// or online) comes after the jobs finished before it, as it did
+		// when each job was recorded at once.
+		r := connReport(p, dev, err)
+		if !sameReport(r, dev.reported) && !f.flush() {
+			return false
+		}
+		d.sendReport(p, dev, r)
 	}
-	if ferr := d.st.FinishJob(d.sys, j.Seq, res); ferr != nil {
-		d.o.Logf("dispatch: finish job %d: %v", j.Seq, ferr)
-		return false
-	}
-	return res.Err == "" || res.Permanent
+	return f.add(j.Seq, res) && (res.Err == "" || res.Permanent)
 }
 
 // apply runs one job's operation and, where the driver can, reads the

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -28,7 +29,24 @@ func init() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(3)
 	}
-	d := New(s, Options{Open: slowSim})
+	// Jobs of 2 ms each, recorded as they gather while the previous
+	// commit runs, so that the kills land in the middle of runs as well
+	// as between them.
+	open, hold := slowSim, false
+	if after, err := strconv.Atoi(os.Getenv("GUARDROOM_KILL_AFTER")); err == nil {
+		// TestKillMidRun: no run is ever recorded (the first commit
+		// never ends) and the process dies right after the after-th code
+		// was written.
+		hold = true
+		open = func(name string, cfg drivers.Config) (drivers.Panel, error) {
+			p, err := drivers.Open(name, cfg)
+			return &killAfter{Panel: p, left: after}, err
+		}
+	}
+	d := New(s, Options{Open: open})
+	if hold {
+		d.beforeCommit = func() { select {} }
+	}
 	fmt.Println("draining")
 	d.Drain(context.Background())
 	fmt.Println("drained")
@@ -183,4 +201,118 @@ func countApplied(t *testing.T, dir string) int {
 		t.Fatal(err)
 	}
 	return len(entries)
+}
+
+// killAfter is a driver that kills its process with SIGKILL right after
+// its left-th code was written: the device took it, the store has not
+// recorded it.
+type killAfter struct {
+	drivers.Panel
+	left int
+}
+
+func (k *killAfter) SetCode(ctx context.Context, u drivers.User, code string) error {
+	err := k.Panel.SetCode(ctx, u, code)
+	if k.left--; err == nil && k.left == 0 {
+		syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		select {}
+	}
+	return err
+}
+
+// TestKillMidRun kills the dispatcher after it wrote codes to the panel
+// and read them back, but before it recorded the run they belong to
+// (store.FinishJobs): every job of the run must still be pending, none
+// done without having been written; the restart sends them again (the
+// same codes, so the panel ends the same) and finishes each once.
+func TestKillMidRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a child process")
+	}
+	dir := t.TempDir()
+	state := filepath.Join(dir, "panel.json")
+	s, err := store.Open(store.Config{Dir: filepath.Join(dir, "data"), Key: killKey()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, _ := s.Actor("admin", "test")
+	p, err := s.AddPanel(admin, store.NewPanel{Name: "Kill", Unit: store.RootUnit, Family: "neo-hs2064", IMEI: imeiFor(78),
+		Driver: "sim", Address: state + "#mid", Options: map[string]string{"state": state}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var items []store.BulkCode
+	for slot := 2; slot <= 41; slot++ {
+		if code := fmt.Sprintf("%04d", 1000+slot*37%8000); !family.Trivial(code) {
+			items = append(items, store.BulkCode{Slot: slot, Code: code})
+		}
+	}
+	if err := s.BulkSetCodes(admin, p.ID, items, nil); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	const after = 25
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "GUARDROOM_KILL_DIR="+dir, fmt.Sprintf("GUARDROOM_KILL_AFTER=%d", after))
+	out, err := cmd.CombinedOutput()
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
+		t.Fatalf("the child was not killed mid-run: %v\n%s", err, out)
+	}
+	// The panel as the child left it: its state file.
+	drv, err := drivers.Open("sim", drivers.Config{Address: state + "#mid", Family: "neo-hs2064", Options: map[string]string{"state": state}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer drv.Close()
+	dev := drv.(*sim.Panel)
+	written := 0
+	for _, it := range items {
+		if u, err := dev.ReadUser(context.Background(), it.Slot); err == nil && u.CodeSet {
+			written++
+		}
+	}
+	if written != after {
+		t.Fatalf("the panel holds %d codes, want %d", written, after)
+	}
+
+	s, err = store.Open(store.Config{Dir: filepath.Join(dir, "data"), Key: killKey()})
+	if err != nil {
+		t.Fatalf("reopen after the kill: %v", err)
+	}
+	defer s.Close()
+	admin, _ = s.Actor("admin", "test")
+	if done, err := s.ListLog(admin, store.LogFilter{Action: "device.apply"}); err != nil || len(done) != 0 {
+		t.Errorf("%d jobs finished before the run was recorded (%v), want 0", len(done), err)
+	}
+	for _, it := range items {
+		if u, err := s.GetUser(admin, p.ID, it.Slot); err != nil || u.Sync.State != store.SyncPending {
+			t.Errorf("slot %d after the kill: %v %v, want pending", it.Slot, u.Sync, err)
+		}
+	}
+	if res, err := s.VerifyLog(admin); err != nil || !res.OK() {
+		t.Fatalf("log after the kill: %v %v", res, err)
+	}
+	d := New(s, Options{})
+	defer d.Close()
+	if err := d.Drain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := s.SyncCounts(admin, 0); c != (store.SyncCounts{}) {
+		t.Fatalf("after the restart: %+v", c)
+	}
+	applied := map[string]int{}
+	entries, _ := s.ListLog(admin, store.LogFilter{Action: "device.apply"})
+	for _, e := range entries {
+		applied[e.After["job"]]++
+	}
+	if len(applied) != len(items) || len(entries) != len(items) {
+		t.Errorf("%d entries for %d jobs logged as applied, want %d each once", len(entries), len(applied), len(items))
+	}
+	for _, it := range items {
+		u, err := dev.ReadUser(context.Background(), it.Slot)
+		if err != nil || !u.CodeSet || u.CodeCheck != drivers.CodeCheck(it.Slot, it.Code) {
+			t.Errorf("slot %d does not hold its code (%v)", it.Slot, err)
+		}
+	}
 }
