@@ -453,8 +453,11 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 			cmds = append(cmds, a.loadBackup())
 		}
 		for i, s := range a.screens {
+			p, patches := s.(patcher)
 			switch {
 			case !s.relevant(msg.changes):
+			case i == a.active && patches:
+				cmds = append(cmds, p.patch(msg.changes))
 			case i == a.active:
 				cmds = append(cmds, s.load())
 			default:
