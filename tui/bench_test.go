@@ -332,3 +332,50 @@ func procRSS(b *testing.B) (rss, anon, file float64) {
 	}
 	return rss, anon, file
 }
+
+// BenchmarkChangeNotice100k is the console's cost of one job finished on a
+// panel of 100,000 users with the Users grid open: the store's change
+// notices handed to the App, the reads they start (the user patched, the
+// header's counts and notices) and the next frame. The store's own commit
+// is not timed. patch is the console as it is; reload (the baseline, in
+// the same run) reads the panel again for each notice, as the console did
+// before notices were patched in.
+func BenchmarkChangeNotice100k(b *testing.B) {
+	bs := site(b, 100_000)
+	sys := bs.s.Internal("bench")
+	for _, mode := range []string{"reload", "patch"} {
+		b.Run(mode, func(b *testing.B) {
+			sa := usersApp(b, bs.s, bs.admin)
+			sa.a.sub = bs.s.Subscribe()
+			sa.a.sub.Close() // its wait ends at once; the notices come from sub
+			sub := bs.s.Subscribe()
+			defer sub.Close()
+			us := sa.a.cur().(*usersScreen)
+			var jobs []store.Job
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				b.StopTimer()
+				if len(jobs) == 0 {
+					var err error
+					if jobs, err = bs.s.DueJobs(sys, 1000); err != nil || len(jobs) == 0 {
+						b.Fatalf("no due jobs: %v", err)
+					}
+				}
+				check(b, bs.s.FinishJob(sys, jobs[0].Seq, store.JobResult{Driver: "sim", Transport: "in-process", Verified: true}))
+				jobs = jobs[1:]
+				changes := sub.Changes()
+				b.StartTimer()
+				if mode == "reload" {
+					sa.run(us.load())
+				}
+				sa.send(storeChangedMsg{changes})
+				_ = sa.a.View()
+			}
+			b.StopTimer()
+			if !strings.Contains(sa.screen(), "of 100000") {
+				b.Fatalf("users not shown:\n%s", sa.screen())
+			}
+		})
+	}
+}

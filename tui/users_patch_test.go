@@ -136,3 +136,37 @@ func randomUserChange(f *fixture, rng *rand.Rand) {
 		_ = f.s.SetPartitionLabel(f.admin, p, rng.IntN(3)+1, fmt.Sprintf("Zone %d", rng.IntN(100)))
 	}
 }
+
+// TestPartitionHoldersFollowChanges: the Partitions screen counts the users
+// holding each partition once, then reads again only the users a change
+// names; after random changes its counts equal a fresh load's.
+func TestPartitionHoldersFollowChanges(t *testing.T) {
+	f := newFixture(t)
+	sub := f.s.Subscribe()
+	defer sub.Close()
+	sa := newSyncApp(t, f, f.admin, "dark", 120, 40)
+	sa.a.sub = f.s.Subscribe()
+	sa.a.sub.Close()
+	sa.send(showPanelMsg{screen: scrPartitions, panel: f.main.ID})
+	ps := sa.a.cur().(*partitionsScreen)
+	if len(ps.items) == 0 {
+		t.Fatalf("no partitions shown:\n%s", sa.screen())
+	}
+	first := &ps.holders.slots[0]
+	rng := rand.New(rand.NewPCG(16, 3))
+	for round := range 30 {
+		for range rng.IntN(4) + 1 {
+			randomUserChange(f, rng)
+		}
+		sa.send(storeChangedMsg{sub.Changes()})
+		if &ps.holders.slots[0] != first {
+			t.Fatalf("round %d: the changes read every user again", round)
+		}
+		fresh := newPartitionsScreen(sa.a.c)
+		fresh.setPanel(f.main.ID)
+		fresh.update(fresh.load()())
+		if !reflect.DeepEqual(ps.items, fresh.items) {
+			t.Fatalf("round %d: patched %+v\nfresh %+v", round, ps.items, fresh.items)
+		}
+	}
+}
