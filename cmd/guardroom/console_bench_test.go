@@ -378,3 +378,50 @@ func BenchmarkConsoleIdle100k(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkConsoleQuit100k times the console's quit as runConsole does it,
+// in the middle of a burst (the dispatcher busy, the Users grid of 100,000
+// open): the program ends and the App closes (its session logged), the
+// dispatcher stops (the job in hand finished), the store closes. The store
+// is opened again after each run.
+func BenchmarkConsoleQuit100k(b *testing.B) {
+	s, admin := openBurstSite(b)
+	var ui, disp, closing time.Duration
+	for b.Loop() {
+		c := startConsole(b, s, admin)
+		ctx, stop := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		sub := s.Subscribe()
+		go func() { done <- dispatch.New(s, dispatch.Options{PollEvery: time.Hour}).Run(ctx) }()
+		for n := 0; n < 300; n++ { // some jobs finish before the quit
+			<-sub.C
+			sub.Changes()
+		}
+		sub.Close()
+		t0 := time.Now()
+		c.stop(b)
+		t1 := time.Now()
+		stop()
+		if err := <-done; err != nil {
+			b.Fatal(err)
+		}
+		t2 := time.Now()
+		if err := s.Close(); err != nil {
+			b.Fatal(err)
+		}
+		t3 := time.Now()
+		ui, disp, closing = ui+t1.Sub(t0), disp+t2.Sub(t1), closing+t3.Sub(t2)
+		b.StopTimer()
+		var err error
+		s, err = store.Open(store.Config{Dir: burstSite.dir, Key: bytes.Repeat([]byte{7}, store.KeySize)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		burstSite.s = s
+		b.StartTimer()
+	}
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) / float64(b.N) }
+	b.ReportMetric(ms(ui), "console-ms")
+	b.ReportMetric(ms(disp), "dispatcher-ms")
+	b.ReportMetric(ms(closing), "store-close-ms")
+}
