@@ -61,6 +61,9 @@ func closeBurstSite() {
 // jobs pending on a sim panel.
 func openBurstSite(b *testing.B) (*store.Store, store.Actor) {
 	b.Helper()
+	if testing.Short() {
+		b.Skip("builds a site of 100,000 users and runs for minutes")
+	}
 	burstSite.once.Do(func() {
 		dir, err := os.MkdirTemp("", "guardroom-burst-")
 		if err != nil {
