@@ -480,10 +480,8 @@ func (s *Store) UnassignAccount(a Actor, panel uint64, slot int) error {
 // ListAccounts returns the accounts in the actor's scope with their links
 // to panel users in the actor's scope, by email.
 func (s *Store) ListAccounts(a Actor) ([]Account, error) {
-	if err := a.need(PermManageAccounts); err != nil {
-		if err2 := a.need(PermViewPanelUsers); err2 != nil {
-			return nil, err
-		}
+	if err := needAccounts(a); err != nil {
+		return nil, err
 	}
 	var out []Account
 	err := s.db.View(func(txn *badger.Txn) error {
@@ -493,25 +491,76 @@ func (s *Store) ListAccounts(a Actor) ([]Account, error) {
 			if err := jsonUnmarshal(v, &rec); err != nil {
 				return err
 			}
-			if !s.unitInScope(a, rec.Unit) {
-				return nil
+			acc, ok, err := s.visibleAccount(txn, a, inScope, rec)
+			if ok {
+				out = append(out, acc)
 			}
-			ls, err := links(txn, rec.ID)
-			if err != nil {
-				return err
-			}
-			// Only the links to panel users the actor may see.
-			for _, l := range ls {
-				if inScope(l.Panel) {
-					rec.Links = append(rec.Links, l)
-				}
-			}
-			out = append(out, rec.Account)
-			return nil
+			return err
 		})
 	})
 	sort.Slice(out, func(i, j int) bool { return normEmail(out[i].Email) < normEmail(out[j].Email) })
 	return out, err
+}
+
+// AccountsByID returns the accounts of ids that exist in the actor's scope,
+// as ListAccounts shows them: what a console that holds the accounts reads
+// again after a change (an id missing from the answer was removed, or is
+// out of scope).
+func (s *Store) AccountsByID(a Actor, ids []uint64) (map[uint64]Account, error) {
+	if err := needAccounts(a); err != nil {
+		return nil, err
+	}
+	out := make(map[uint64]Account, len(ids))
+	err := s.db.View(func(txn *badger.Txn) error {
+		inScope := s.panelScope(txn, a)
+		for _, id := range ids {
+			rec, err := s.readAccountByID(txn, id)
+			if errors.Is(err, badger.ErrKeyNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			acc, ok, err := s.visibleAccount(txn, a, inScope, rec)
+			if err != nil {
+				return err
+			}
+			if ok {
+				out[id] = acc
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// needAccounts is the permission to read accounts: managing them, or
+// seeing the panel users they are linked to.
+func needAccounts(a Actor) error {
+	if err := a.need(PermManageAccounts); err != nil {
+		if err2 := a.need(PermViewPanelUsers); err2 != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// visibleAccount is rec as the actor may see it (ok false: out of scope),
+// with its links to the panel users in scope.
+func (s *Store) visibleAccount(txn *badger.Txn, a Actor, inScope func(uint64) bool, rec accountRecord) (Account, bool, error) {
+	if !s.unitInScope(a, rec.Unit) {
+		return Account{}, false, nil
+	}
+	ls, err := links(txn, rec.ID)
+	if err != nil {
+		return Account{}, false, err
+	}
+	for _, l := range ls {
+		if inScope(l.Panel) {
+			rec.Links = append(rec.Links, l)
+		}
+	}
+	return rec.Account, true, nil
 }
 
 // GetAccount returns the account with exactly this email (any case).

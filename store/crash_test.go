@@ -386,6 +386,17 @@ func checkCrashedStore(t *testing.T, round int, dir string, key []byte, plan []s
 	if err != nil {
 		fail("ListJobs: %v", err)
 	}
+	// The outbox's counts, kept in memory, are counted afresh at Open:
+	// after the kill they are the jobs the database holds.
+	pending := 0
+	for _, j := range jobs {
+		if j.State == store.JobPending {
+			pending++
+		}
+	}
+	if c, err := s.SyncCounts(a, 0); err != nil || c.Pending != pending || c.Failed != 0 {
+		fail("SyncCounts after the kill: %+v (%v), but %d jobs pending", c, err, pending)
+	}
 	entries, err := s.ListLog(a, store.LogFilter{})
 	if err != nil {
 		fail("ListLog: %v", err)

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -247,70 +246,4 @@ func (s *Store) ParkJob(a Actor, seq uint64, steps []string, driver string) erro
 		}
 		return nil
 	})
-}
-
-// SyncCounts is the outbox and drift at a glance.
-type SyncCounts struct {
-	Pending int // jobs waiting for their device or the mail server
-	Keypad  int // jobs waiting for an operator at a keypad
-	Failed  int // jobs that failed for good
-	Drift   int // users whose panel differs from the store
-}
-
-// SyncCounts counts the jobs and drift of one panel, or with panel 0 of
-// every panel in the actor's scope plus all mail.
-func (s *Store) SyncCounts(a Actor, panel uint64) (SyncCounts, error) {
-	var c SyncCounts
-	if err := a.need(PermViewEquipment); err != nil {
-		return c, err
-	}
-	err := s.db.View(func(txn *badger.Txn) error {
-		panels := s.panelScope(txn, a)
-		visible := func(id uint64) bool {
-			if panel != 0 {
-				return id == panel
-			}
-			return panels(id)
-		}
-		// A mail (panel 0 in the index) counts with panel 0 when its
-		// unit is in scope.
-		mail := func(seq uint64) bool {
-			var j Job
-			return panel == 0 && getJob(txn, seq, &j) == nil && s.unitInScope(a, s.mailUnit(txn, j))
-		}
-		if panel != 0 {
-			if _, err := s.readPanel(txn, a, panel); err != nil {
-				return err
-			}
-		}
-		for _, c := range []struct {
-			st JobState
-			n  *int
-		}{{JobPending, &c.Pending}, {jobKeypad, &c.Keypad}, {JobFailed, &c.Failed}} {
-			prefix := jobStatePrefix(c.st)
-			err := scan(txn, prefix, true, func(k, v []byte) error {
-				if len(v) != 8 {
-					return nil
-				}
-				if id := binary.BigEndian.Uint64(v); id != 0 && visible(id) || id == 0 && mail(binary.BigEndian.Uint64(k[len(prefix):])) {
-					*c.n++
-				}
-				return nil
-			})
-			if err != nil {
-				return err
-			}
-		}
-		prefix := pDrift
-		if panel != 0 {
-			prefix = k(pDrift, u64(panel))
-		}
-		return scan(txn, prefix, false, func(k, _ []byte) error {
-			if len(k) == len(pDrift)+12 && visible(binary.BigEndian.Uint64(k[len(pDrift):])) {
-				c.Drift++
-			}
-			return nil
-		})
-	})
-	return c, err
 }

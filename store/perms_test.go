@@ -444,6 +444,14 @@ func permCases() []permCase {
 			_, err := f.s.ListAccounts(a)
 			return err
 		}},
+		{"AccountsByID", PermManageAccounts | PermViewPanelUsers, true, func(f *fx, a Actor, i int) error {
+			_, err := f.s.AccountsByID(a, []uint64{1})
+			return err
+		}},
+		{"GetUsers", PermViewEquipment | PermViewPanelUsers, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.GetUsers(a, f.panel("neo-hs2064").ID, []int{1, 2})
+			return err
+		}},
 		{"ListLog", PermViewActionLog, false, func(f *fx, a Actor, i int) error {
 			_, err := f.s.ListLog(a, LogFilter{})
 			return err

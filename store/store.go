@@ -74,6 +74,9 @@ type Store struct {
 
 	subs subscribers
 
+	// counts are the outbox's counts (outbox_counts.go).
+	counts outboxCounts
+
 	// opGens ends open sessions whose access changed (see Actor.gen);
 	// firstPassword is admin's one-time password when this Open created
 	// the database.
@@ -261,7 +264,10 @@ func (s *Store) load(progress func(step string, done, total int)) error {
 		return err
 	}
 	// A database made before apartment records has them made now.
-	return s.upgradeApartments()
+	if err := s.upgradeApartments(); err != nil {
+		return err
+	}
+	return s.recount()
 }
 
 // RootUnit is the organization unit every database starts with.

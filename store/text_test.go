@@ -424,7 +424,7 @@ var textFree = map[string]string{
 	"RemoveOperator": "the name finds an operator", "UnlockOperator": "the name finds an operator",
 	"ResetOperatorPassword": "the name finds an operator", "ResetSecondFactor": "the name finds an operator",
 	"RemoveSSHKey": "the fingerprint finds a key", "RemoveRole": "the name finds a role",
-	"RemovePerson": "numbers", "RemoveIdentifier": "the identifier finds one", "RemoveUnassignedIdentifier": "the identifier finds one",
+	"AccountsByID": "reads", "RemovePerson": "numbers", "RemoveIdentifier": "the identifier finds one", "RemoveUnassignedIdentifier": "the identifier finds one",
 	"RemoveTimeProfile": "numbers", "RemoveDoorGroup": "numbers", "RemoveDoor": "numbers", "RemoveAccessGroup": "numbers", "RemoveAccessLevel": "numbers",
 	// The dispatcher's calls: a device's words (its errors, the labels it
 	// reports, a driver's keypad steps) are kept as said and escaped

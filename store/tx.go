@@ -45,6 +45,10 @@ type wtx struct {
 	// panels, when not nil, keeps the panels read for an operation that
 	// writes none (a run of finished jobs reads each job's).
 	panels map[uint64]Panel
+
+	// counted are the job index entries and drift records written, for
+	// the outbox's counts kept in memory (outbox_counts.go).
+	counted map[string]*countedKey
 }
 
 // begin starts a write operation; finish must follow at once.
@@ -89,18 +93,21 @@ func (w *wtx) commit() error {
 	if err := w.prepare(); err != nil {
 		return err
 	}
+	d := w.delta()
 	if err := w.txn.Commit(); err != nil {
 		return fmt.Errorf("commit %s: %w", w.action, err)
 	}
 	w.s.seqs = w.seqs
 	w.s.logHead = w.head
+	w.s.counts.apply(d)
 	return nil
 }
 
 // commitAsync starts the commit and returns at once; the result arrives on
 // the returned channel. The in-memory sequences and log head move on now,
-// so the next transaction can be built while this one is written; on a
-// failure the caller must reload them from disk (Store.load).
+// so the next transaction can be built while this one is written, and so do
+// the outbox's counts; on a failure the caller must reload them from disk
+// (Store.load).
 func (w *wtx) commitAsync() <-chan error {
 	done := make(chan error, 1)
 	if err := w.prepare(); err != nil {
@@ -108,6 +115,7 @@ func (w *wtx) commitAsync() <-chan error {
 		done <- err
 		return done
 	}
+	d := w.delta()
 	w.txn.CommitWith(func(err error) {
 		if err != nil {
 			err = fmt.Errorf("commit %s: %w", w.action, err)
@@ -116,6 +124,7 @@ func (w *wtx) commitAsync() <-chan error {
 	})
 	w.s.seqs = w.seqs
 	w.s.logHead = w.head
+	w.s.counts.apply(d)
 	return done
 }
 
@@ -200,14 +209,20 @@ func (w *wtx) setRaw(key, val []byte) {
 		return
 	}
 	w.size += len(key) + len(val) + 24 // Badger's per-entry overhead, roughly
-	w.err = w.txn.Set(key, val)
+	w.track(key, val, true)
+	if w.err == nil {
+		w.err = w.txn.Set(key, val)
+	}
 }
 
 func (w *wtx) del(key []byte) {
 	if w.err != nil {
 		return
 	}
-	w.err = w.txn.Delete(key)
+	w.track(key, nil, false)
+	if w.err == nil {
+		w.err = w.txn.Delete(key)
+	}
 }
 
 func (w *wtx) changed(c Change) { w.changes = append(w.changes, c) }

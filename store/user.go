@@ -585,6 +585,34 @@ func (s *Store) GetUser(a Actor, panel uint64, slot int) (PanelUser, error) {
 	return u, err
 }
 
+// GetUsers returns some users of one panel, in the order of slots, in one
+// read: what a console showing the panel reads again after changes to a
+// few of its users.
+func (s *Store) GetUsers(a Actor, panel uint64, slots []int) ([]PanelUser, error) {
+	if err := a.need(PermViewEquipment | PermViewPanelUsers); err != nil {
+		return nil, err
+	}
+	out := make([]PanelUser, 0, len(slots))
+	err := s.db.View(func(txn *badger.Txn) error {
+		p, err := s.readPanel(txn, a, panel)
+		if err != nil {
+			return err
+		}
+		for _, slot := range slots {
+			if slot < 1 || slot > p.Slots {
+				return slotRange(p)
+			}
+			u, err := readUser(txn, p, slot)
+			if err != nil {
+				return err
+			}
+			out = append(out, u)
+		}
+		return nil
+	})
+	return out, err
+}
+
 // slotRange refuses a slot number outside the panel. It does not repeat
 // the number: a code typed into the slot field must not reach the log.
 func slotRange(p Panel) error {

@@ -198,10 +198,22 @@ func tick() tea.Cmd {
 // CLI through the same process, another SSH session.
 type storeChangedMsg struct{ changes []store.Change }
 
-func waitChange(sub *store.Subscription) tea.Cmd {
+// changeEvery is how often at most the console takes committed changes
+// in. Changes committed in between wait and come together, so a burst (a
+// dispatcher finishing thousands of jobs a second) costs the console a
+// bounded amount of work a second, each part of it in proportion to what
+// changed, instead of a frame and a round of reads per commit.
+const changeEvery = 50 * time.Millisecond
+
+// waitChange waits for the next commit, and until notBefore, and returns
+// every change since the last call.
+func waitChange(sub *store.Subscription, notBefore time.Time) tea.Cmd {
 	return func() tea.Msg {
 		if _, ok := <-sub.C; !ok {
 			return nil
+		}
+		if d := time.Until(notBefore); d > 0 {
+			time.Sleep(d) // what is throttled: changes coalesce meanwhile
 		}
 		return storeChangedMsg{sub.Changes()}
 	}
@@ -298,7 +310,7 @@ func (a *App) loadSync() tea.Cmd {
 // login screen.
 func (a *App) Init() tea.Cmd {
 	a.sub = a.c.st.Subscribe()
-	cmds := []tea.Cmd{tick(), waitChange(a.sub)}
+	cmds := []tea.Cmd{tick(), waitChange(a.sub, time.Time{})}
 	if a.themeAuto {
 		cmds = append(cmds, tea.RequestBackgroundColor)
 	}
@@ -404,7 +416,7 @@ func (a *App) loginUpdate(msg tea.Msg) tea.Cmd {
 	case tea.WindowSizeMsg, tea.BackgroundColorMsg, tickMsg:
 		return a.update(msg)
 	case storeChangedMsg:
-		return waitChange(a.sub)
+		return waitChange(a.sub, time.Now().Add(changeEvery))
 	case loggedInMsg:
 		return a.startSession(msg.actor)
 	}
@@ -436,7 +448,7 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 		}
 		return tea.Batch(cmds...)
 	case storeChangedMsg:
-		cmds := []tea.Cmd{waitChange(a.sub)}
+		cmds := []tea.Cmd{waitChange(a.sub, time.Now().Add(changeEvery))}
 		if slices.ContainsFunc(msg.changes, func(c store.Change) bool { return c.What == store.ChangeLog || c.What == store.ChangeAll }) {
 			cmds = append(cmds, a.c.loadNotices(false)) // security events are logged
 		}
@@ -453,8 +465,11 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 			cmds = append(cmds, a.loadBackup())
 		}
 		for i, s := range a.screens {
+			p, patches := s.(patcher)
 			switch {
 			case !s.relevant(msg.changes):
+			case i == a.active && patches:
+				cmds = append(cmds, p.patch(msg.changes))
 			case i == a.active:
 				cmds = append(cmds, s.load())
 			default:

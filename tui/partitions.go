@@ -2,8 +2,11 @@ package tui
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -15,7 +18,86 @@ import (
 // sync, and arms or disarms them through the store's outbox.
 type partitionsScreen struct {
 	listScreen[partitionRow]
-	panel store.Panel
+	panel   store.Panel
+	holders *holderCount
+}
+
+// holderCount counts the users who hold each partition of one panel. It
+// keeps each user's partitions (none without a code), read once; after
+// that only the users a change names are read again, so a change to one
+// user of 100,000 does not read them all. Loads run on their own
+// goroutines: mu keeps them one at a time.
+type holderCount struct {
+	mu    sync.Mutex
+	panel uint64
+	slots []store.PartitionSet // by slot - 1
+	count map[int]int          // partition → users holding it
+	dirty map[int]bool         // slots to read again
+	stale bool                 // read every user again
+}
+
+func (h *holderCount) mark(ch []store.Change) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, c := range ch {
+		switch {
+		case c.What == store.ChangeAll:
+			h.stale = true
+		case c.What == store.ChangeUser && c.Panel == h.panel:
+			if h.dirty == nil {
+				h.dirty = map[int]bool{}
+			}
+			h.dirty[c.Slot] = true
+		}
+	}
+}
+
+// counts brings the counts up to date for panel p and returns them.
+func (h *holderCount) counts(c *common, p store.Panel) (map[int]int, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.panel != p.ID || h.stale || len(h.dirty) > max(len(h.slots)/patchShare, 64) {
+		users, err := c.st.ListUsers(c.actor, p.ID)
+		if err != nil {
+			return nil, err
+		}
+		h.panel, h.stale, h.dirty = p.ID, false, nil
+		h.slots, h.count = make([]store.PartitionSet, len(users)), map[int]int{}
+		for i, u := range users {
+			h.set(i, u)
+		}
+		return maps.Clone(h.count), nil
+	}
+	if len(h.dirty) > 0 {
+		users, err := c.st.GetUsers(c.actor, p.ID, slices.Sorted(maps.Keys(h.dirty)))
+		if err != nil {
+			return nil, err
+		}
+		h.dirty = nil
+		for _, u := range users {
+			if i := u.Slot - 1; i >= 0 && i < len(h.slots) {
+				h.set(i, u)
+			}
+		}
+	}
+	return maps.Clone(h.count), nil
+}
+
+// set puts user u in slot index i, moving the counts.
+func (h *holderCount) set(i int, u store.PanelUser) {
+	var now store.PartitionSet
+	if u.CodeSet {
+		now = u.Partitions
+	}
+	for n := 1; n <= 64; n++ {
+		switch was, is := h.slots[i].Has(n), now.Has(n); {
+		case is && !was:
+			h.count[n]++
+		case was && !is:
+			h.count[n]--
+		}
+	}
+	h.slots[i] = now
 }
 
 type partitionRow struct {
@@ -74,7 +156,7 @@ func partitionTones(r partitionRow) []grid.Tone {
 }
 
 func newPartitionsScreen(c *common) *partitionsScreen {
-	s := &partitionsScreen{listScreen: newList[partitionRow](c, scrPartitions, "Partitions", partitionCols)}
+	s := &partitionsScreen{listScreen: newList[partitionRow](c, scrPartitions, "Partitions", partitionCols), holders: &holderCount{}}
 	s.cells = partitionCells
 	s.tones = partitionTones
 	s.empty = "No panel chosen: pick one on the Panels screen (1) and press enter."
@@ -108,18 +190,13 @@ func (s *partitionsScreen) load() tea.Cmd {
 		if err != nil {
 			return nil, err
 		}
-		users, err := c.st.ListUsers(c.actor, id)
+		holders, err := s.holders.counts(c, p)
 		if err != nil {
 			return nil, err
 		}
 		rows := make([]partitionRow, len(parts))
 		for i, pt := range parts {
-			rows[i] = partitionRow{panel: p, p: pt}
-			for _, u := range users {
-				if u.CodeSet && u.Partitions.Has(pt.Number) {
-					rows[i].holders++
-				}
-			}
+			rows[i] = partitionRow{panel: p, p: pt, holders: holders[pt.Number]}
 			if st := pt.Sync.State; pt.Sync.Job != 0 && (st == store.SyncPending || st == store.SyncKeypad) {
 				if j, err := c.st.GetJob(c.actor, pt.Sync.Job); err == nil {
 					rows[i].job = &j
@@ -153,6 +230,13 @@ func (s *partitionsScreen) relevant(ch []store.Change) bool {
 		}
 	}
 	return false
+}
+
+// patch reads the partitions again, and of the users only those the
+// changes name.
+func (s *partitionsScreen) patch(ch []store.Change) tea.Cmd {
+	s.holders.mark(ch)
+	return s.load()
 }
 
 func (s *partitionsScreen) panelID() uint64 { return s.panel.ID }

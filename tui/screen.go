@@ -95,6 +95,14 @@ type panelScoped interface {
 	panelID() uint64
 }
 
+// patcher screens take committed changes in by reading again only what
+// the changes name (the rows they touched), instead of load: a change
+// costs work in proportion to it, not to the screen's rows. patch is
+// called for the screen on show, with changes it found relevant.
+type patcher interface {
+	patch(changes []store.Change) tea.Cmd
+}
+
 // clocked screens change with the clock alone (a lockout or an access
 // ends); the App tells them the time each second and they reload when
 // they must.

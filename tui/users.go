@@ -3,6 +3,7 @@ package tui
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,6 +32,13 @@ type usersScreen struct {
 	done, total int
 	loading     bool
 	order       loadOrder
+
+	// dirty is what committed changes touched since the rows shown were
+	// read; one patch read at a time takes it (patching), so bursts of
+	// changes coalesce and patches land in the order they were read.
+	dirty    usersDirty
+	patching bool
+	gen      uint64 // the load the rows come from: a patch of an older one is dropped
 }
 
 var userCols = []grid.Column{
@@ -96,6 +104,9 @@ func (s *usersScreen) setPanel(id uint64) {
 // panel chosen yet it picks the first one.
 func (s *usersScreen) load() tea.Cmd {
 	c, id, n := s.c, s.panel.ID, s.order.next()
+	// The load reads everything: what changed before it is in it; what
+	// changes while it runs is patched after it.
+	s.dirty, s.patching, s.gen = usersDirty{}, false, n
 	report, finish, reports := progressReporter()
 	s.done, s.total, s.progressCh, s.loading = 0, 0, reports, true
 	// The load comes first: runners that execute a batch in order (tests)
@@ -124,22 +135,28 @@ func (s *usersScreen) load() tea.Cmd {
 				m.accts[a.ID] = a
 			}
 		}
-		if locks, err := c.st.ListLocks(c.actor); err == nil {
-			for _, l := range locks {
-				if l.Panel == id {
-					m.locks = append(m.locks, l)
-				}
-			}
-		}
-		if tags, err := c.st.ListTags(c.actor); err == nil {
-			for _, t := range tags {
-				if t.Panel == id {
-					m.tags = append(m.tags, t)
-				}
-			}
-		}
+		m.locks, m.tags = panelEquipment(c, id)
 		return m
 	}, waitProgress(reports))
+}
+
+// panelEquipment reads one panel's locks and tags.
+func panelEquipment(c *common, panel uint64) (locks []store.Lock, tags []store.Tag) {
+	if all, err := c.st.ListLocks(c.actor); err == nil {
+		for _, l := range all {
+			if l.Panel == panel {
+				locks = append(locks, l)
+			}
+		}
+	}
+	if all, err := c.st.ListTags(c.actor); err == nil {
+		for _, t := range all {
+			if t.Panel == panel {
+				tags = append(tags, t)
+			}
+		}
+	}
+	return locks, tags
 }
 
 func (s *usersScreen) update(msg tea.Msg) tea.Cmd {
@@ -149,6 +166,9 @@ func (s *usersScreen) update(msg tea.Msg) tea.Cmd {
 		}
 		s.done, s.total = p.done, p.total
 		return waitProgress(p.ch)
+	}
+	if m, ok := msg.(usersPatchMsg); ok {
+		return s.applyPatch(m)
 	}
 	m, ok := msg.(usersLoadedMsg)
 	if !ok || (s.panel.ID != 0 && m.panel != s.panel.ID) || !s.order.fresh(m.n) {
@@ -161,7 +181,7 @@ func (s *usersScreen) update(msg tea.Msg) tea.Cmd {
 	s.loaded = m.p.ID != 0
 	s.panel, s.parts, s.users, s.accts, s.locks, s.tags = m.p, m.parts, m.users, m.accts, m.locks, m.tags
 	s.g.SetSource(newUsersSource(s.users, s.accts))
-	return nil
+	return s.startPatch()
 }
 
 // userCells is the pure row renderer of the Users grid (003's columns).
@@ -212,17 +232,22 @@ func (s *usersSource) index() {
 	s.hay, s.label = make([]string, len(s.users)), make([]string, len(s.users))
 	var b strings.Builder
 	for i := range s.users {
-		cells := s.Cells(i)
-		b.Reset()
-		for j, c := range cells {
-			if j > 0 {
-				b.WriteByte(' ')
-			}
-			b.WriteString(c)
-		}
-		s.hay[i] = strings.ToLower(b.String())
-		s.label[i] = strings.ToLower(cells[1])
+		s.indexRow(i, &b)
 	}
+}
+
+// indexRow builds row i's haystack and label.
+func (s *usersSource) indexRow(i int, b *strings.Builder) {
+	cells := s.Cells(i)
+	b.Reset()
+	for j, c := range cells {
+		if j > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(c)
+	}
+	s.hay[i] = strings.ToLower(b.String())
+	s.label[i] = strings.ToLower(cells[1])
 }
 
 func (s *usersSource) account(i int) *store.Account {
@@ -232,6 +257,18 @@ func (s *usersSource) account(i int) *store.Account {
 		}
 	}
 	return nil
+}
+
+// patch takes in that rows changed: their haystacks are built again if
+// they were built.
+func (s *usersSource) patch(rows []int) {
+	if s.hay == nil {
+		return
+	}
+	var b strings.Builder
+	for _, i := range rows {
+		s.indexRow(i, &b)
+	}
 }
 
 func (s *usersSource) Len() int                { return len(s.users) }
@@ -513,8 +550,12 @@ func (s *usersScreen) runFor(id ActionID, u store.PanelUser) tea.Cmd {
 func (s *usersScreen) relevant(ch []store.Change) bool {
 	for _, c := range ch {
 		switch c.What {
-		case store.ChangeAll, store.ChangeAccount, store.ChangeLock, store.ChangeTag:
+		case store.ChangeAll, store.ChangeAccount:
 			return true
+		case store.ChangeLock, store.ChangeTag:
+			if c.Panel == 0 || c.Panel == s.panel.ID {
+				return true
+			}
 		case store.ChangeUser, store.ChangePanel, store.ChangePartition:
 			if c.Panel == s.panel.ID {
 				return true
@@ -522,6 +563,173 @@ func (s *usersScreen) relevant(ch []store.Change) bool {
 		}
 	}
 	return false
+}
+
+// usersDirty is what changed on the panel shown since its rows were read.
+type usersDirty struct {
+	slots     map[int]bool
+	accts     map[uint64]bool
+	panel     bool // the panel's record (its name, connection, codes counter)
+	parts     bool
+	equipment bool // its locks and tags
+}
+
+func (d usersDirty) empty() bool {
+	return len(d.slots) == 0 && len(d.accts) == 0 && !d.panel && !d.parts && !d.equipment
+}
+
+// patchShare is the share of a panel's users above which a change reads
+// the whole panel again rather than the users it touched.
+const patchShare = 4
+
+// patch takes in committed changes (relevant ones: the App asks first):
+// the users, accounts and records they name are read again and the grid
+// patched; a change too large to list (ChangeAll, a large share of the
+// users) reads everything again.
+func (s *usersScreen) patch(ch []store.Change) tea.Cmd {
+	if !s.loaded && !s.loading {
+		return s.load()
+	}
+	d := &s.dirty
+	for _, c := range ch {
+		switch c.What {
+		case store.ChangeAll:
+			return s.load()
+		case store.ChangeUser:
+			if c.Panel != s.panel.ID {
+				continue
+			}
+			if d.slots == nil {
+				d.slots = map[int]bool{}
+			}
+			d.slots[c.Slot] = true
+			if c.Account != 0 {
+				d.account(c.Account)
+			}
+		case store.ChangeAccount:
+			d.account(c.Account)
+		case store.ChangePanel:
+			d.panel = d.panel || c.Panel == s.panel.ID
+		case store.ChangePartition:
+			d.parts = d.parts || c.Panel == s.panel.ID
+		case store.ChangeLock, store.ChangeTag:
+			d.equipment = d.equipment || c.Panel == 0 || c.Panel == s.panel.ID
+		}
+	}
+	if len(d.slots) > max(len(s.users)/patchShare, 64) {
+		return s.load()
+	}
+	if s.loading {
+		return nil // patched once the load is in
+	}
+	return s.startPatch()
+}
+
+func (d *usersDirty) account(id uint64) {
+	if d.accts == nil {
+		d.accts = map[uint64]bool{}
+	}
+	d.accts[id] = true
+}
+
+// usersPatchMsg is what a patch read: the users, accounts and records that
+// changed.
+type usersPatchMsg struct {
+	gen   uint64
+	panel uint64
+	d     usersDirty
+	p     store.Panel
+	users []store.PanelUser
+	accts map[uint64]store.Account // of d.accts, those still there
+	parts []store.Partition
+	locks []store.Lock
+	tags  []store.Tag
+	err   error
+}
+
+// startPatch reads what is dirty, unless a read is in flight (its result
+// starts the next one).
+func (s *usersScreen) startPatch() tea.Cmd {
+	if s.patching || s.dirty.empty() || !s.loaded {
+		return nil
+	}
+	d, c, gen, id := s.dirty, s.c, s.gen, s.panel.ID
+	s.dirty, s.patching = usersDirty{}, true
+	return func() tea.Msg {
+		m := usersPatchMsg{gen: gen, panel: id, d: d}
+		if d.panel {
+			if m.p, m.err = c.st.GetPanel(c.actor, id); m.err != nil {
+				return m
+			}
+		}
+		if len(d.slots) > 0 {
+			slots := slices.Sorted(maps.Keys(d.slots))
+			if m.users, m.err = c.st.GetUsers(c.actor, id, slots); m.err != nil {
+				return m
+			}
+		}
+		if len(d.accts) > 0 {
+			if m.accts, m.err = c.st.AccountsByID(c.actor, slices.Collect(maps.Keys(d.accts))); m.err != nil {
+				return m
+			}
+		}
+		if d.parts {
+			m.parts, _ = c.st.ListPartitions(c.actor, id)
+		}
+		if d.equipment {
+			m.locks, m.tags = panelEquipment(c, id)
+		}
+		return m
+	}
+}
+
+// applyPatch puts what a patch read in place, then reads what changed
+// meanwhile.
+func (s *usersScreen) applyPatch(m usersPatchMsg) tea.Cmd {
+	if m.gen != s.gen || m.panel != s.panel.ID {
+		return nil // a load started since: it read all of this
+	}
+	s.patching = false
+	if m.err != nil {
+		return s.load() // the panel went, or the operator's scope changed
+	}
+	if m.d.panel {
+		s.panel = m.p
+	}
+	if m.d.parts {
+		s.parts = m.parts
+	}
+	if m.d.equipment {
+		s.locks, s.tags = m.locks, m.tags
+	}
+	rows := map[int]bool{}
+	for _, u := range m.users {
+		if i := u.Slot - 1; i >= 0 && i < len(s.users) {
+			s.users[i] = u
+			rows[i] = true
+		}
+	}
+	for id := range m.d.accts {
+		// Rows linked to the account before and after the change show it.
+		for _, links := range [][]store.UserRef{s.accts[id].Links, m.accts[id].Links} {
+			for _, l := range links {
+				if l.Panel == s.panel.ID && l.Slot >= 1 && l.Slot <= len(s.users) {
+					rows[l.Slot-1] = true
+				}
+			}
+		}
+		if a, ok := m.accts[id]; ok {
+			s.accts[id] = a
+		} else {
+			delete(s.accts, id)
+		}
+	}
+	changed := slices.Collect(maps.Keys(rows))
+	if src, ok := s.g.Source().(*usersSource); ok {
+		src.patch(changed)
+	}
+	s.g.Patch(changed)
+	return s.startPatch()
 }
 
 func (s *usersScreen) crumbs() []string {

@@ -186,6 +186,7 @@ func TestMain(m *testing.M) {
 	if template.root != "" {
 		os.RemoveAll(template.root)
 	}
+	closeBurstSite()
 	os.Exit(code)
 }
 

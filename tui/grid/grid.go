@@ -190,6 +190,78 @@ func (m *Model) SetSource(src Source) {
 	m.clamp()
 }
 
+// Patch takes in that the source's rows listed changed (the number of rows
+// stays), keeping the filter, the sort and the cursor's row, as SetSource
+// would. Only the changed rows are compared and matched again; the others
+// keep their place, so a change costs a pass over the row numbers, not a
+// sort or a filter of every row.
+func (m *Model) Patch(rows []int) {
+	n := len(m.base)
+	if m.src.Len() != n {
+		m.SetSource(m.src) // rows came or went: not a patch
+		return
+	}
+	rows = slices.DeleteFunc(slices.Clone(rows), func(r int) bool { return r < 0 || r >= n })
+	if len(rows) == 0 {
+		return
+	}
+	sorted, filtered := m.sortKey != "", len(m.filter.terms) > 0
+	if !sorted && !filtered {
+		return // base and view are every row in order: nothing moves
+	}
+	sel, had := m.Selected()
+	changed := make([]bool, n)
+	for _, r := range rows {
+		changed[r] = true
+	}
+	var inView []bool
+	if filtered {
+		inView = make([]bool, n)
+		for _, r := range m.view {
+			inView[r] = true
+		}
+	}
+	if sorted {
+		m.resort(rows, changed)
+	}
+	if filtered {
+		view := make([]int, 0, len(m.view)+len(rows))
+		for _, r := range m.base {
+			if changed[r] && m.filter.match(m.src, r) || !changed[r] && inView[r] {
+				view = append(view, r)
+			}
+		}
+		m.view = view
+	} else {
+		m.view = m.base
+	}
+	if had {
+		m.SelectRow(sel)
+	}
+	m.clamp()
+}
+
+// resort puts the changed rows of base back in sort order: taken out, then
+// each found its place among the others by binary search.
+func (m *Model) resort(rows []int, changed []bool) {
+	order := m.order()
+	keep := slices.DeleteFunc(m.base, func(r int) bool { return changed[r] }) // in place; view is rebuilt after
+	slices.SortFunc(rows, order)
+	rows = slices.Compact(rows)
+	pos := make([]int, len(rows))
+	for j, r := range rows {
+		pos[j], _ = slices.BinarySearchFunc(keep, r, order)
+	}
+	base := m.base[:len(keep)+len(rows)]
+	hi := len(keep)
+	for j := len(rows) - 1; j >= 0; j-- {
+		copy(base[pos[j]+j+1:hi+j+1], keep[pos[j]:hi])
+		base[pos[j]+j] = rows[j]
+		hi = pos[j]
+	}
+	m.base = base
+}
+
 // Source returns the grid's source.
 func (m Model) Source() Source { return m.src }
 
@@ -376,21 +448,27 @@ func (m *Model) sortBase() {
 	if m.sortKey == "" {
 		return
 	}
-	key, src := m.sortKey, m.src
+	slices.SortStableFunc(m.base, m.order())
+}
+
+// order compares two rows as the sort puts them: by the sort key, then by
+// row number, so no two rows are equal.
+func (m *Model) order() func(a, b int) int {
+	key, src, desc := m.sortKey, m.src, m.sortDesc
 	cmpFn := m.compare
 	if cmpFn == nil {
 		cmpFn = func(i, j int, key string) int { return compareValues(src.Field(i, key), src.Field(j, key)) }
 	}
-	slices.SortStableFunc(m.base, func(a, b int) int {
+	return func(a, b int) int {
 		c := cmpFn(a, b, key)
-		if m.sortDesc {
+		if desc {
 			c = -c
 		}
 		if c == 0 {
 			c = cmp.Compare(a, b)
 		}
 		return c
-	})
+	}
 }
 
 // compareValues compares in natural order: numbers as numbers, also

@@ -540,3 +540,66 @@ func (s *static) Len() int                       { return len(s.cells) }
 func (s *static) Cells(i int) []string           { return s.cells[i] }
 func (s *static) Haystack(i int) string          { return strings.ToLower(strings.Join(s.cells[i], " ")) }
 func (s *static) Field(i int, key string) string { return "" }
+
+// TestPatchEqualsSetSource changes random rows of a sorted, filtered grid
+// and patches it; after each round it must show the same rows in the same
+// order, with the same row selected, as a grid given the changed source
+// anew.
+func TestPatchEqualsSetSource(t *testing.T) {
+	statuses := []string{"Active", "Suspended", "Not confirmed", "Unknown"}
+	for _, tc := range []struct {
+		name, sort, filter string
+		desc               bool
+	}{
+		{"unsorted unfiltered", "", "", false},
+		{"sorted by label", "label", "", false},
+		{"sorted by status, descending", "status", "", true},
+		{"filtered", "", "susp", false},
+		{"sorted and filtered", "label", "status:a", true},
+		{"field filter, sorted by number", "no", "status:unknown", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(1, uint64(len(tc.name))))
+			src := makeRows(300)
+			setup := func(g *Model) {
+				if tc.sort != "" {
+					g.SortBy(tc.sort)
+					if tc.desc {
+						g.SortBy(tc.sort)
+					}
+				}
+				g.SetFilter(tc.filter)
+			}
+			g := New(cols, src, Styles{Marker: ">"})
+			g.SetSize(80, 20)
+			setup(&g)
+			g.Move(7)
+			for round := range 40 {
+				var changed []int
+				for range rng.IntN(12) + 1 {
+					i := rng.IntN(src.Len())
+					src.label[i] = fmt.Sprintf("User %d", rng.IntN(1000))
+					src.status[i] = statuses[rng.IntN(len(statuses))]
+					src.hay[i] = strings.ToLower(fmt.Sprintf("%d %s %s", i+1, src.label[i], src.status[i]))
+					changed = append(changed, i)
+				}
+				sel, had := g.Selected()
+				g.Patch(changed)
+				want := New(cols, src, Styles{Marker: ">"})
+				want.SetSize(80, 20)
+				setup(&want)
+				if !slices.Equal(g.view, want.view) || !slices.Equal(g.base, want.base) {
+					t.Fatalf("round %d: patched rows %v\nwant %v", round, g.view, want.view)
+				}
+				if now, ok := g.Selected(); had && ok && slices.Contains(want.view, sel) && now != sel {
+					t.Fatalf("round %d: the selection moved from row %d to %d", round, sel, now)
+				}
+				want.SetCursor(g.Cursor())
+				if g.View() != want.View() {
+					t.Fatalf("round %d: frames differ:\n%s\nwant\n%s", round, g.View(), want.View())
+				}
+				g.Move(rng.IntN(9) - 4)
+			}
+		})
+	}
+}
