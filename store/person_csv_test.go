@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -592,4 +593,75 @@ func TestImportRefusalsAreBounded(t *testing.T) {
 			}
 		}
 	})
+}
+
+// byteCounter counts the bytes read through it.
+type byteCounter struct {
+	r io.Reader
+	n int
+}
+
+func (c *byteCounter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
+}
+
+// TestImportPeopleStreams: the import checks and stages rows as it reads
+// the file, and hands them to the Rows option instead of keeping them:
+// the first row comes before most of the file is read, the staged rows
+// are in the database before the last row is checked, and a file refused
+// at its last line leaves nothing staged and nobody written.
+func TestImportPeopleStreams(t *testing.T) {
+	const rows = 60_000 // ~30 bytes a staged row: more than one staging transaction
+	file := func(last string) string {
+		var b strings.Builder
+		b.WriteString("name,card\n")
+		for i := 1; i <= rows; i++ {
+			fmt.Fprintf(&b, "Person %d,%d\n", i, 100000+i)
+		}
+		return b.String() + last
+	}
+	for _, c := range []struct {
+		name, last string
+		dry        bool
+	}{{"good", "", false}, {"dry run", "", true}, {"bad last row", "Zed,100001\n", false}} {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFx(t)
+			data := file(c.last)
+			in := &byteCounter{r: strings.NewReader(data)}
+			readAtFirst, seen, stagedAtLast := -1, 0, false
+			res, err := f.s.ImportPeople(f.admin, in, PeopleImportOptions{Unit: RootUnit, DryRun: c.dry, Rows: func(r PeopleImportRow) error {
+				if seen++; seen == 1 {
+					readAtFirst = in.n
+				}
+				if r.Line == rows+1 {
+					stagedAtLast = f.peopleStaged()
+				}
+				return nil
+			}})
+			if c.last != "" {
+				fxWant(t, err, ErrInvalid, "1 row of 60001 cannot be imported (first, line 60002: card 100001 repeats line 2")
+			} else {
+				fxWant(t, err, nil)
+			}
+			want := rows + strings.Count(c.last, "\n")
+			if seen != want || len(res.Rows) != 0 {
+				t.Errorf("%d rows handed out of %d, %d kept in the answer", seen, want, len(res.Rows))
+			}
+			if readAtFirst < 0 || readAtFirst > len(data)/2 {
+				t.Errorf("%d of %d bytes read before the first row was checked", readAtFirst, len(data))
+			}
+			if stagedAtLast == c.dry {
+				t.Errorf("rows staged when the last row was checked: %v", stagedAtLast)
+			}
+			written := 0
+			if c.last == "" && !c.dry {
+				written = rows
+			}
+			if n := len(f.peopleNames(f.admin)); n != written || res.Written != written || f.peopleStaged() {
+				t.Errorf("%d people, %d written, staged left %v; want %d", n, res.Written, f.peopleStaged(), written)
+			}
+		})
+	}
 }
