@@ -19,8 +19,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"runtime/pprof"
-	"runtime/metrics"
 	"strconv"
 	"strings"
 	"testing"
@@ -92,27 +90,6 @@ func TestPerfImportChild(t *testing.T) {
 	defer in.Close()
 	dry := f[4] == "dry"
 	rows := 0
-	stopProf := make(chan bool)
-	go func() {
-		best := uint64(0)
-		for {
-			select {
-			case <-stopProf:
-				return
-			case <-time.After(300 * time.Millisecond):
-			}
-			sm := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-			metrics.Read(sm)
-			if v := sm[0].Value.Uint64(); v > best {
-				best = v
-				fmt.Fprintf(os.Stderr, "live %d MB at %s\n", v>>20, time.Now().Format("05.0"))
-				var buf bytes.Buffer
-				pprof.WriteHeapProfile(&buf)
-				os.WriteFile("/tmp/bulk_heap.prof", buf.Bytes(), 0o600)
-			}
-		}
-	}()
-	defer close(stopProf)
 	t0 := time.Now()
 	res, err := s.ImportPeople(a, in, store.PeopleImportOptions{Name: "bench.csv", Unit: store.RootUnit, DryRun: dry, CreateApartments: true,
 		Rows: func(store.PeopleImportRow) error { rows++; return nil }})
@@ -172,9 +149,6 @@ func benchImportPeople(b *testing.B, n int, dryRun bool) {
 		}
 		var r perfImport
 		for _, l := range strings.Split(string(out), "\n") {
-			if strings.HasPrefix(l, "live") {
-				b.Log(l)
-			}
 			if js, ok := strings.CutPrefix(l, "perf-import "); ok {
 				if err := json.Unmarshal([]byte(js), &r); err != nil {
 					b.Fatal(err)

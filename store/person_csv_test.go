@@ -665,3 +665,14 @@ func TestImportPeopleStreams(t *testing.T) {
 		})
 	}
 }
+
+// TestImportPeopleLogsApartment: each person.add entry of an import names
+// the person's apartment as it is stored, whatever case the file used.
+func TestImportPeopleLogsApartment(t *testing.T) {
+	f := newFx(t)
+	_, err := f.s.ImportPeople(f.admin, strings.NewReader("name,apartment\nAnn,A 1\nBob,a 1\n"), PeopleImportOptions{Unit: RootUnit, CreateApartments: true})
+	fxWant(t, err, nil)
+	if e := f.lastLog(); e.Action != "person.add" || e.After["name"] != "Bob" || e.After["apartment"] != "A 1" {
+		t.Fatalf("entry %+v", e)
+	}
+}
