@@ -19,6 +19,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"testing"
@@ -52,8 +53,13 @@ const perfEnvImport = "GUARDROOM_IMPORT_CHILD" // dir,key-file,file,rows,dry
 type perfImport struct {
 	Seconds float64 // the ImportPeople call
 	PeakMB  float64 // VmHWM of the child
-	GCs     uint32
-	Rows    int
+	// The most anonymous memory (the Go heap, Badger's buffers) and
+	// file-backed memory (the database's mmapped tables, which the
+	// kernel takes back when it needs the room) seen, sampled every
+	// 100 ms, and the most live heap after a collection.
+	AnonMB, FileMB, LiveMB float64
+	GCs                    uint32
+	Rows                   int
 }
 
 // TestPerfImportChild is the child side of the import benchmarks; it
@@ -90,16 +96,40 @@ func TestPerfImportChild(t *testing.T) {
 	defer in.Close()
 	dry := f[4] == "dry"
 	rows := 0
+	var peak perfImport
+	sample := func() {
+		st := perfProcStatus()
+		live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+		metrics.Read(live)
+		peak.AnonMB, peak.FileMB = max(peak.AnonMB, st["RssAnon"]), max(peak.FileMB, st["RssFile"]+st["RssShmem"])
+		peak.LiveMB = max(peak.LiveMB, float64(live[0].Value.Uint64())/(1<<20))
+	}
+	stop, sampled := make(chan bool), make(chan bool)
+	go func() {
+		defer close(sampled)
+		for {
+			select {
+			case <-stop:
+				sample()
+				return
+			case <-time.After(100 * time.Millisecond):
+				sample()
+			}
+		}
+	}()
 	t0 := time.Now()
 	res, err := s.ImportPeople(a, in, store.PeopleImportOptions{Name: "bench.csv", Unit: store.RootUnit, DryRun: dry, CreateApartments: true,
 		Rows: func(store.PeopleImportRow) error { rows++; return nil }})
 	took := time.Since(t0)
+	close(stop)
+	<-sampled
 	if err != nil || res.Bad != 0 || rows != want || (!dry && res.Written != want) {
 		t.Fatalf("import: %d rows, %d bad, %d written: %v", rows, res.Bad, res.Written, err)
 	}
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	out, _ := json.Marshal(perfImport{Seconds: took.Seconds(), PeakMB: perfProcStatus()["VmHWM"], GCs: ms.NumGC, Rows: rows})
+	peak.Seconds, peak.PeakMB, peak.GCs, peak.Rows = took.Seconds(), perfProcStatus()["VmHWM"], ms.NumGC, rows
+	out, _ := json.Marshal(peak)
 	fmt.Printf("perf-import %s\n", out)
 }
 
@@ -135,8 +165,7 @@ func benchImportPeople(b *testing.B, n int, dryRun bool) {
 		how = "dry"
 	}
 	var took time.Duration
-	var peak float64
-	var gcs uint32
+	var peak perfImport
 	for b.Loop() {
 		b.StopTimer()
 		dir := filepath.Join(b.TempDir(), "db")
@@ -159,7 +188,8 @@ func benchImportPeople(b *testing.B, n int, dryRun bool) {
 			b.Fatalf("child reported no import of %d rows:\n%s", n, out)
 		}
 		took += time.Duration(r.Seconds * float64(time.Second))
-		peak, gcs = max(peak, r.PeakMB), max(gcs, r.GCs)
+		peak.PeakMB, peak.AnonMB, peak.FileMB = max(peak.PeakMB, r.PeakMB), max(peak.AnonMB, r.AnonMB), max(peak.FileMB, r.FileMB)
+		peak.LiveMB, peak.GCs = max(peak.LiveMB, r.LiveMB), max(peak.GCs, r.GCs)
 		if err := os.RemoveAll(dir); err != nil {
 			b.Fatal(err)
 		}
@@ -168,8 +198,11 @@ func benchImportPeople(b *testing.B, n int, dryRun bool) {
 	rows := float64(n * b.N)
 	b.ReportMetric(took.Seconds()/float64(b.N), "import-s")
 	b.ReportMetric(rows/took.Seconds(), "rows/s")
-	b.ReportMetric(peak, "peak-MB")
-	b.ReportMetric(float64(gcs), "GCs")
+	b.ReportMetric(peak.PeakMB, "peak-MB")
+	b.ReportMetric(peak.AnonMB, "anon-MB")
+	b.ReportMetric(peak.FileMB, "file-MB")
+	b.ReportMetric(peak.LiveMB, "live-MB")
+	b.ReportMetric(float64(peak.GCs), "GCs")
 }
 
 // BenchmarkImportPeople100k: parse, check and write 100,000 people with

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -666,13 +667,22 @@ func TestImportPeopleStreams(t *testing.T) {
 	}
 }
 
-// TestImportPeopleLogsApartment: each person.add entry of an import names
-// the person's apartment as it is stored, whatever case the file used.
-func TestImportPeopleLogsApartment(t *testing.T) {
+// TestImportPeopleLogs: the import's entry carries the SHA-256 of the
+// file as given (its byte order mark too), read as it streams; each
+// person.add entry names the person's apartment as it is stored, whatever
+// case the file used.
+func TestImportPeopleLogs(t *testing.T) {
 	f := newFx(t)
-	_, err := f.s.ImportPeople(f.admin, strings.NewReader("name,apartment\nAnn,A 1\nBob,a 1\n"), PeopleImportOptions{Unit: RootUnit, CreateApartments: true})
+	seq := f.logSeq()
+	file := "\ufeffname,apartment\nAnn,A 1\nBob,a 1\n"
+	_, err := f.s.ImportPeople(f.admin, strings.NewReader(file), PeopleImportOptions{Unit: RootUnit, CreateApartments: true})
 	fxWant(t, err, nil)
-	if e := f.lastLog(); e.Action != "person.add" || e.After["name"] != "Bob" || e.After["apartment"] != "A 1" {
+	es := f.log()[:f.logSeq()-seq]
+	slices.Reverse(es)
+	if len(es) != 3 || es[0].Action != "person.import" || es[0].After["sha256"] != fmt.Sprintf("%x", sha256.Sum256([]byte(file))) {
+		t.Fatalf("log %+v", es)
+	}
+	if e := es[2]; e.Action != "person.add" || e.After["name"] != "Bob" || e.After["apartment"] != "A 1" {
 		t.Fatalf("entry %+v", e)
 	}
 }
