@@ -74,8 +74,11 @@ func readCSV(ir *importReader, row func(rec []string, line int) error, bad func(
 		if err == io.EOF {
 			return nil
 		}
+		if IsRefusal(err) { // a file too large
+			return err
+		}
 		var perr *csv.ParseError
-		if errors.As(err, &perr) && !IsRefusal(err) {
+		if errors.As(err, &perr) {
 			if err := bad(perr.StartLine, "the line cannot be read as CSV: "+perr.Err.Error()); err != nil {
 				return err
 			}
@@ -83,9 +86,6 @@ func readCSV(ir *importReader, row func(rec []string, line int) error, bad func(
 				return nil
 			}
 			continue
-		}
-		if IsRefusal(err) {
-			return err
 		}
 		if err != nil {
 			return fmt.Errorf("read the import file: %w", err)
@@ -257,7 +257,6 @@ type stager[S any] struct {
 	e      enc
 	txn    *badger.Txn
 	size   int // of txn's parts
-	rows   int
 	parts  int
 }
 
@@ -271,7 +270,6 @@ func (st *stager[S]) add(r S) error {
 		return nil
 	}
 	st.encode(&st.e, r)
-	st.rows++
 	if len(st.e.b) >= stagePartBytes {
 		return st.flush()
 	}
