@@ -1,11 +1,13 @@
 package store
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"time"
 
@@ -16,29 +18,54 @@ import (
 // two-step write that makes a load too big for one transaction all or
 // nothing (see the comment at the top of tag_csv.go).
 
-// readImportFile reads an import file whole (it is checked whole before
-// anything is written) and returns it without a UTF-8 byte order mark,
-// with the SHA-256 of the file as given, for the log.
-func readImportFile(r io.Reader) ([]byte, [32]byte, error) {
-	var sum [32]byte
-	data, err := io.ReadAll(io.LimitReader(r, maxImportBytes+1))
-	if err != nil {
-		return nil, sum, fmt.Errorf("read the import file: %w", err)
-	}
-	if len(data) > maxImportBytes {
-		return nil, sum, refuse(ErrInvalid, "the file is larger than %d MiB: split it into smaller files", maxImportBytes>>20)
-	}
-	sum = sha256.Sum256(data)
-	return bytes.TrimPrefix(data, []byte("\ufeff")), sum, nil
+// importReader is an import file read as it streams, never whole: it
+// hashes every byte as given (SHA-256, for the log) and refuses a file
+// larger than maxImportBytes when the reading reaches that size.
+type importReader struct {
+	r io.Reader
+	h hash.Hash
+	n int64
 }
 
-// readCSV calls row with every record of data and its line. A line that
-// cannot be read as CSV goes to bad with the reason; a broken quote ends
-// the reading, since what follows it cannot be told apart. Blank lines are
+func newImportReader(r io.Reader) *importReader { return &importReader{r: r, h: sha256.New()} }
+
+func (ir *importReader) Read(p []byte) (int, error) {
+	n, err := ir.r.Read(p)
+	ir.h.Write(p[:n])
+	if ir.n += int64(n); ir.n > maxImportBytes {
+		return n, refuse(ErrInvalid, "the file is larger than %d MiB: split it into smaller files", maxImportBytes>>20)
+	}
+	return n, err
+}
+
+// digest is the SHA-256 of what was read: the whole file once readCSV
+// reached its end.
+func (ir *importReader) digest() [32]byte {
+	var sum [32]byte
+	ir.h.Sum(sum[:0])
+	return sum
+}
+
+// readCSV calls row with every record of the file and its line, reading
+// it as it goes (without a UTF-8 byte order mark). A line that cannot be
+// read as CSV goes to bad with the reason; a broken quote ends the
+// reading, since what follows it cannot be told apart. Blank lines are
 // skipped and line numbers stay the file's. An error from row stops it.
-func readCSV(data []byte, row func(rec []string, line int) error, bad func(line int, problem string)) error {
-	cr := csv.NewReader(bytes.NewReader(data))
-	cr.Comma = sniffSeparator(data)
+func readCSV(ir *importReader, row func(rec []string, line int) error, bad func(line int, problem string) error) error {
+	br := bufio.NewReaderSize(ir, 64<<10)
+	head, err := br.Peek(br.Size())
+	if err != nil && err != io.EOF {
+		if IsRefusal(err) {
+			return err
+		}
+		return fmt.Errorf("read the import file: %w", err)
+	}
+	if bom := []byte("\ufeff"); bytes.HasPrefix(head, bom) {
+		_, _ = br.Discard(len(bom))
+		head = head[len(bom):]
+	}
+	cr := csv.NewReader(br)
+	cr.Comma = sniffSeparator(head)
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
 	cr.ReuseRecord = true
@@ -47,9 +74,14 @@ func readCSV(data []byte, row func(rec []string, line int) error, bad func(line 
 		if err == io.EOF {
 			return nil
 		}
+		if IsRefusal(err) { // a file too large
+			return err
+		}
 		var perr *csv.ParseError
 		if errors.As(err, &perr) {
-			bad(perr.StartLine, "the line cannot be read as CSV: "+perr.Err.Error())
+			if err := bad(perr.StartLine, "the line cannot be read as CSV: "+perr.Err.Error()); err != nil {
+				return err
+			}
 			if errors.Is(perr.Err, csv.ErrQuote) || errors.Is(perr.Err, csv.ErrBareQuote) {
 				return nil
 			}
@@ -65,8 +97,9 @@ func readCSV(data []byte, row func(rec []string, line int) error, bad func(line 
 	}
 }
 
-// sniffSeparator picks ';' when the first line has more semicolons than
-// commas outside quotes, as spreadsheets in comma-decimal locales write.
+// sniffSeparator picks ';' when the first line (of data, the file's
+// first bytes) has more semicolons than commas outside quotes, as
+// spreadsheets in comma-decimal locales write.
 func sniffSeparator(data []byte) rune {
 	commas, semis, quoted := 0, 0, false
 	for _, c := range data {
@@ -91,37 +124,51 @@ func sniffSeparator(data []byte) rune {
 	return ','
 }
 
-// importTally collects the checked rows of an import file: the preview
-// (R), the staged form of the good ones (S), and the first bad one.
+// importTally counts the checked rows of an import file and hands each
+// to the preview: kept in rows, or given to each when the caller shows
+// them as they come (rows then stays empty, and a file of any size is
+// checked in little memory). Good rows go to stage while every row so far
+// is good (stage is nil for a dry run).
 type importTally[R, S any] struct {
 	rows         []R
-	staged       []S
-	bad          int
+	each         func(R) error
+	stage        *stager[S]
+	n, bad       int
 	firstLine    int
 	firstProblem string
 }
 
 // add records a checked row; problem is empty for a good one.
-func (t *importTally[R, S]) add(row R, line int, problem string, st S) {
-	t.rows = append(t.rows, row)
-	if problem == "" {
-		t.staged = append(t.staged, st)
-		return
+func (t *importTally[R, S]) add(row R, line int, problem string, st S) error {
+	t.n++
+	if t.each != nil {
+		if err := t.each(row); err != nil {
+			return err
+		}
+	} else {
+		t.rows = append(t.rows, row)
+	}
+	switch {
+	case problem == "" && t.bad == 0:
+		return t.stage.add(st)
+	case problem == "":
+		return nil
 	}
 	if t.bad == 0 {
 		t.firstLine, t.firstProblem = line, problem
 	}
 	t.bad++
+	return nil
 }
 
 // verdict refuses a file with no rows (saying empty) or with a bad row.
 func (t *importTally[R, S]) verdict(empty string) error {
 	switch {
-	case len(t.rows) == 0:
+	case t.n == 0:
 		return refuse(ErrInvalid, "%s", empty)
 	case t.bad > 0:
 		return refuse(ErrInvalid, "%s of %d cannot be imported (first, line %d: %s): nothing was imported; fix every row listed and import the file again",
-			plural(t.bad, "row", "rows"), len(t.rows), t.firstLine, t.firstProblem)
+			plural(t.bad, "row", "rows"), t.n, t.firstLine, t.firstProblem)
 	}
 	return nil
 }
@@ -129,16 +176,17 @@ func (t *importTally[R, S]) verdict(empty string) error {
 // errSkipRow from a row check leaves the record out: it holds nothing.
 var errSkipRow = errors.New("nothing on the line")
 
-// checkRows reads data's records into a tally. The first record goes to
-// header, which says whether it was a header (if not, it is checked as a
-// row); the others to check, which returns the row, its problem ("" for a
-// good one) and its staged form. A line that is not CSV is a bad row made
-// by bad. An error from header or check (not errSkipRow) is returned.
-func checkRows[R, S any](data []byte, header func(rec []string, line int) (bool, error),
-	check func(rec []string, line int) (R, string, S, error), bad func(line int, problem string) R) (importTally[R, S], error) {
-	var t importTally[R, S]
+// checkRows reads the file's records into t as it reads the file. The
+// first record goes to header, which says whether it was a header (if
+// not, it is checked as a row); the others to check, which returns the
+// row, its problem ("" for a good one) and its staged form. A line that is
+// not CSV is a bad row made by bad. An error from header or check (not
+// errSkipRow), or from t, is returned; then, or when the file is refused
+// (verdict), the rows staged so far are dropped.
+func checkRows[R, S any](ir *importReader, t *importTally[R, S], header func(rec []string, line int) (bool, error),
+	check func(rec []string, line int) (R, string, S, error), bad func(line int, problem string) R) error {
 	first := true
-	err := readCSV(data, func(rec []string, line int) error {
+	err := readCSV(ir, func(rec []string, line int) error {
 		if first {
 			first = false
 			if isHeader, err := header(rec, line); isHeader || err != nil {
@@ -150,14 +198,14 @@ func checkRows[R, S any](data []byte, header func(rec []string, line int) (bool,
 		case errors.Is(err, errSkipRow):
 			return nil
 		case err == nil:
-			t.add(row, line, problem, st)
+			return t.add(row, line, problem, st)
 		}
 		return err
-	}, func(line int, problem string) {
+	}, func(line int, problem string) error {
 		var none S
-		t.add(bad(line, problem), line, problem, none)
+		return t.add(bad(line, problem), line, problem, none)
 	})
-	return t, err
+	return err
 }
 
 // looksLikeHeader reports whether a first row names columns: its first
@@ -197,25 +245,92 @@ type importMarker struct {
 	Entry    uint64    `json:"entry"` // the import's log entry
 }
 
-// stage writes the encoded parts, as many to a transaction as fit in
-// bulkTxnBytes. Nothing staged is part of the database until accept
-// commits.
-func (s *Store) stage(k *stagedImport, parts [][]byte) error {
-	for first := 0; first < len(parts); {
-		txn := s.db.NewTransaction(true)
-		size := 0
-		for ; first < len(parts) && (size == 0 || size+len(parts[first]) < bulkTxnBytes); first++ {
-			size += len(parts[first])
-			if err := txn.Set(k.partKey(first), parts[first]); err != nil {
-				txn.Discard()
-				return s.abandonImport(k, fmt.Errorf("stage the %s: %w", k.what, err))
-			}
-		}
-		if err := txn.Commit(); err != nil {
-			return s.abandonImport(k, fmt.Errorf("stage the %s: %w", k.what, err))
-		}
+// stager stages checked rows as the check reads them: encoded in parts
+// of stagePartBytes or a little more (the row that crosses it ends the
+// part, so a few parts fill a staging transaction whatever the size of a
+// row), as many parts to a transaction as fit in bulkTxnBytes. Nothing
+// staged is part of the database until accept commits; abandon drops it.
+type stager[S any] struct {
+	s      *Store
+	k      *stagedImport
+	encode func(e *enc, r S)
+	e      enc
+	txn    *badger.Txn
+	size   int // of txn's parts
+	parts  int
+}
+
+func newStager[S any](s *Store, k *stagedImport, encode func(e *enc, r S)) *stager[S] {
+	return &stager[S]{s: s, k: k, encode: encode}
+}
+
+// add stages r; a nil stager (a dry run) stages nothing.
+func (st *stager[S]) add(r S) error {
+	if st == nil {
+		return nil
+	}
+	st.encode(&st.e, r)
+	if len(st.e.b) >= stagePartBytes {
+		return st.flush()
 	}
 	return nil
+}
+
+// flush puts the part being encoded into the staging transaction,
+// committing the transaction first when the part would overfill it.
+func (st *stager[S]) flush() error {
+	part := st.e.b
+	st.e = enc{}
+	if len(part) == 0 {
+		return nil
+	}
+	if st.txn != nil && st.size+len(part) >= bulkTxnBytes {
+		if err := st.commit(); err != nil {
+			return err
+		}
+	}
+	if st.txn == nil {
+		st.txn, st.size = st.s.db.NewTransaction(true), 0
+	}
+	if err := st.txn.Set(st.k.partKey(st.parts), part); err != nil {
+		return fmt.Errorf("stage the %s: %w", st.k.what, err)
+	}
+	st.parts++
+	st.size += len(part)
+	return nil
+}
+
+func (st *stager[S]) commit() error {
+	txn := st.txn
+	st.txn = nil
+	if err := txn.Commit(); err != nil {
+		return fmt.Errorf("stage the %s: %w", st.k.what, err)
+	}
+	return nil
+}
+
+// done stages the last part: every row added is then staged.
+func (st *stager[S]) done() error {
+	if err := st.flush(); err != nil {
+		return err
+	}
+	if st.txn != nil {
+		return st.commit()
+	}
+	return nil
+}
+
+// abandon drops what was staged and returns cause; a nil stager has
+// nothing to drop.
+func (st *stager[S]) abandon(cause error) error {
+	if st == nil {
+		return cause
+	}
+	if st.txn != nil {
+		st.txn.Discard()
+		st.txn = nil
+	}
+	return st.s.abandonImport(st.k, cause)
 }
 
 // accept commits w, which holds the import's log entry, with the marker:
@@ -300,43 +415,100 @@ func (s *Store) resumeImports(progress func(step string, done, total int)) error
 	return nil
 }
 
-// loadStaged reads the marker and hands each staged part to decode.
-func (s *Store) loadStaged(k *stagedImport, decode func(d *dec)) (importMarker, error) {
-	var m importMarker
-	err := s.db.View(func(txn *badger.Txn) error {
-		if err := getJSON(txn, k.marker, &m); err != nil {
-			return err
+// stagedRows reads the staged rows of an accepted import one part at a
+// time, in order: what it holds is one part's rows, whatever the size of
+// the import.
+type stagedRows[S any] struct {
+	s      *Store
+	k      *stagedImport
+	decode func(d *dec) S
+	parts  int
+	next   int // the part to read next
+	buf    []S
+	i      int
+}
+
+// each calls fn with every row of part p.
+func (r *stagedRows[S]) each(txn *badger.Txn, p int, fn func(v S)) error {
+	item, err := txn.Get(r.k.partKey(p))
+	if err != nil {
+		return fmt.Errorf("%s: staged part %d: %w", r.k.what, p, err)
+	}
+	if err := item.Value(func(v []byte) error {
+		d := dec{b: v}
+		for len(d.b) > 0 && d.err == nil {
+			fn(r.decode(&d))
 		}
-		for p := 0; p < m.Parts; p++ {
-			item, err := txn.Get(k.partKey(p))
-			if err != nil {
-				return fmt.Errorf("staged part %d: %w", p, err)
-			}
-			if err := item.Value(func(v []byte) error {
-				d := dec{b: v}
-				for len(d.b) > 0 && d.err == nil {
-					decode(&d)
-				}
-				return d.err
-			}); err != nil {
-				return fmt.Errorf("staged part %d: %w", p, err)
+		return d.err
+	}); err != nil {
+		return fmt.Errorf("%s: staged part %d: %w", r.k.what, p, err)
+	}
+	return nil
+}
+
+// count reads every part once: the number of rows staged.
+func (r *stagedRows[S]) count() (int, error) {
+	n := 0
+	err := r.s.db.View(func(txn *badger.Txn) error {
+		for p := 0; p < r.parts; p++ {
+			if err := r.each(txn, p, func(S) { n++ }); err != nil {
+				return err
 			}
 		}
 		return nil
 	})
-	if err != nil {
-		return m, fmt.Errorf("%s: %w", k.what, err)
-	}
-	return m, nil
+	return n, err
 }
 
-// writeStaged writes rows m.Done to n of the accepted import in chunks
-// like BulkSetCodes: one chunk is committed while the next is built, each
-// moves the marker on, and the last deletes it with the staged parts. row
-// adds row i to w; a chunk ends at chunk rows or bulkTxnBytes.
-func (s *Store) writeStaged(k *stagedImport, m importMarker, n, chunk int, action string, progress func(done, total int), row func(w *wtx, i int)) error {
+// row returns the next row.
+func (r *stagedRows[S]) row() (S, error) {
+	for r.i >= len(r.buf) {
+		if r.next >= r.parts {
+			var none S
+			return none, fmt.Errorf("%s: fewer staged rows than counted: %w", r.k.what, errCorrupt)
+		}
+		r.buf, r.i = r.buf[:0], 0
+		if err := r.s.db.View(func(txn *badger.Txn) error {
+			return r.each(txn, r.next, func(v S) { r.buf = append(r.buf, v) })
+		}); err != nil {
+			var none S
+			return none, err
+		}
+		r.next++
+	}
+	r.i++
+	return r.buf[r.i-1], nil
+}
+
+// writeStaged writes the rows of the accepted import k from where it
+// stands (the marker's Done) in chunks like BulkSetCodes: one chunk is
+// committed while the next is built, each moves the marker on, and the
+// last deletes it with the staged parts. The staged rows are read part by
+// part as the chunks need them (decode reads one); the function writer
+// makes from the marker adds one to w; a chunk ends at chunk rows or
+// bulkTxnBytes.
+func writeStaged[S any](s *Store, k *stagedImport, decode func(d *dec) S, chunk int, action string, progress func(done, total int),
+	writer func(m importMarker) (func(w *wtx, r S), error)) error {
+	var m importMarker
+	if err := s.db.View(func(txn *badger.Txn) error { return getJSON(txn, k.marker, &m) }); err != nil {
+		return fmt.Errorf("%s: %w", k.what, err)
+	}
+	row, err := writer(m)
+	if err != nil {
+		return err
+	}
+	rows := &stagedRows[S]{s: s, k: k, decode: decode, parts: m.Parts}
+	n, err := rows.count()
+	if err != nil {
+		return err
+	}
 	if n != m.Rows {
 		return fmt.Errorf("%s: %d staged rows, the marker says %d: %w", k.what, n, m.Rows, errCorrupt)
+	}
+	for range m.Done {
+		if _, err := rows.row(); err != nil {
+			return err
+		}
 	}
 	actor := Actor{name: m.Operator, via: m.Via}
 	var inflight <-chan error
@@ -365,7 +537,12 @@ func (s *Store) writeStaged(k *stagedImport, m importMarker, n, chunk int, actio
 	for start, end := m.Done, m.Done; start < n; start = end {
 		w := s.newWtx(actor, action, "")
 		for end = start; end < n && end-start < chunk && w.size < bulkTxnBytes; end++ {
-			row(w, end)
+			r, err := rows.row()
+			if err != nil {
+				w.txn.Discard()
+				return errors.Join(err, settle())
+			}
+			row(w, r)
 		}
 		m.Done = end
 		if end == n {
@@ -383,23 +560,4 @@ func (s *Store) writeStaged(k *stagedImport, m importMarker, n, chunk int, actio
 		inflight, flying, flyingEnd = w.commitAsync(), w.changes, end
 	}
 	return settle()
-}
-
-// encodeParts encodes rows in parts of stagePartBytes or a little more
-// (the row that crosses it ends the part): a few parts fill a staging
-// transaction, whatever the size of a row.
-func encodeParts[T any](rows []T, encode func(e *enc, r T)) [][]byte {
-	var parts [][]byte
-	e := enc{}
-	for _, r := range rows {
-		encode(&e, r)
-		if len(e.b) >= stagePartBytes {
-			parts = append(parts, e.b)
-			e = enc{}
-		}
-	}
-	if len(e.b) > 0 {
-		parts = append(parts, e.b)
-	}
-	return parts
 }

@@ -637,6 +637,9 @@ func permCases() []permCase {
 			_, err := f.s.ListPeople(a)
 			return err
 		}},
+		{"EachPerson", PermViewPanelUsers, false, func(f *fx, a Actor, i int) error {
+			return f.s.EachPerson(a, func(Person) error { return nil })
+		}},
 		{"ImportPeople", PermManagePeople | PermBulkImport, false, func(f *fx, a Actor, i int) error {
 			csv := fmt.Sprintf("name,card\nImported %d,6:%d\n", i, i)
 			_, err := f.s.ImportPeople(a, strings.NewReader(csv), PeopleImportOptions{Name: "people.csv", Unit: RootUnit})

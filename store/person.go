@@ -547,20 +547,30 @@ func (s *Store) GetPerson(a Actor, id uint64) (Person, error) {
 
 // ListPeople returns the people in the actor's scope, by ID.
 func (s *Store) ListPeople(a Actor) ([]Person, error) {
-	if err := a.need(PermViewPanelUsers); err != nil {
-		return nil, err
-	}
 	var out []Person
-	err := s.db.View(func(txn *badger.Txn) error {
-		n := newAptNames(txn)
-		return scanJSON(txn, pPerson, func(r personRecord) error {
-			if s.unitInScope(a, r.Unit) {
-				out = append(out, n.person(r))
-			}
-			return nil
-		})
+	err := s.EachPerson(a, func(p Person) error {
+		out = append(out, p)
+		return nil
 	})
 	return out, err
+}
+
+// EachPerson calls fn with each person in the actor's scope, by ID, as
+// ListPeople lists them but holding one at a time (an export, a list
+// written as it is read). An error from fn ends it and is returned.
+func (s *Store) EachPerson(a Actor, fn func(p Person) error) error {
+	if err := a.need(PermViewPanelUsers); err != nil {
+		return err
+	}
+	return s.db.View(func(txn *badger.Txn) error {
+		n := newAptNames(txn)
+		return scanJSON(txn, pPerson, func(r personRecord) error {
+			if !s.unitInScope(a, r.Unit) {
+				return nil
+			}
+			return fn(n.person(r))
+		})
+	})
 }
 
 // FindPersonByIdentifier answers "who has card 10:456": the person in the

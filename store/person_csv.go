@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"maps"
 	"slices"
@@ -76,6 +77,12 @@ type PeopleImportOptions struct {
 	// Progress, when not nil, is called after each chunk of people is
 	// durable.
 	Progress func(done, total int)
+	// Rows, when not nil, is handed every row as it is checked, in the
+	// file's order, instead of PeopleImport.Rows (which then stays
+	// empty): a caller that shows the rows as they come holds none of
+	// them, whatever the size of the file. An error from it ends the
+	// import, which then writes nothing.
+	Rows func(PeopleImportRow) error
 }
 
 // PeopleImportRow is one row of an import file as the import read it.
@@ -126,7 +133,7 @@ func (s *Store) ImportPeople(a Actor, r io.Reader, o PeopleImportOptions) (Peopl
 	if err := s.resumeImports(nil); err != nil {
 		return PeopleImport{}, err
 	}
-	res, rows, sum, err := s.checkPeople(a, r, o)
+	res, chk, err := s.checkPeople(a, r, o)
 	if err != nil || o.DryRun {
 		if IsRefusal(err) && !o.DryRun {
 			at := &wtx{actor: a, action: "person.import", place: "people import " + o.Name}
@@ -139,40 +146,55 @@ func (s *Store) ImportPeople(a Actor, r io.Reader, o PeopleImportOptions) (Peopl
 		}
 		return res, err
 	}
-	parts := encodeParts(rows, func(e *enc, p stagedPerson) { p.encode(e) })
-	if err := s.stage(&peopleImports, parts); err != nil {
-		return res, err
-	}
 	w := s.newWtx(a, "person.import", "people import "+o.Name)
-	w.unit = peopleImportUnit(a, rows)
-	after := map[string]string{"people": strconv.Itoa(len(rows)), "file": o.Name, "sha256": hex.EncodeToString(sum[:])}
+	w.unit = chk.unit
+	after := map[string]string{"people": strconv.Itoa(chk.rows), "file": o.Name, "sha256": hex.EncodeToString(chk.sum[:])}
 	if o.EnableAll {
 		after["enable all"] = "true"
 	}
 	w.log(nil, after)
-	if err := s.accept(&peopleImports, w, len(rows), len(parts)); err != nil {
+	if err := s.accept(&peopleImports, w, chk.rows, chk.parts); err != nil {
 		return res, err
 	}
 	if err := s.writeStagedPeople(o.Progress); err != nil {
 		return res, err
 	}
-	res.Written = len(rows)
+	res.Written = chk.rows
 	return res, nil
 }
 
-// peopleImportUnit files the import's entry under its people's unit, or
-// the actor's first unit when the file spans units.
-func peopleImportUnit(a Actor, rows []stagedPerson) uint64 {
-	unit := rows[0].Unit
-	for _, r := range rows {
-		if r.Unit != unit {
-			if len(a.units) > 0 {
-				return a.units[0]
-			}
-			return 0
-		}
+// checkedImport is what checking a good file leaves besides its preview:
+// the rows staged (none for a dry run) in parts, the SHA-256 of the file
+// as given, and the unit the import's log entry is filed under.
+type checkedImport struct {
+	rows, parts int
+	sum         [32]byte
+	unit        uint64
+}
+
+// entryUnit files an import's entry under its rows' unit, or the actor's
+// first unit when the file spans units.
+type entryUnit struct {
+	unit  uint64
+	mixed bool
+}
+
+func (u *entryUnit) add(unit uint64) {
+	if u.unit == 0 && !u.mixed {
+		u.unit = unit
+	} else if unit != u.unit {
+		u.mixed = true
 	}
-	return unit
+}
+
+func (u *entryUnit) of(a Actor) uint64 {
+	switch {
+	case !u.mixed:
+		return u.unit
+	case len(a.units) > 0:
+		return a.units[0]
+	}
+	return 0
 }
 
 // stagedIdent is a checked identifier; pooled when it was in the
@@ -382,12 +404,16 @@ type peopleCheck struct {
 	// width is the header's number of fields.
 	width int
 	// units and groups cache resolved references; held the identifiers
-	// given so far (kind/value → line); pool the unassigned identifiers.
+	// given so far (identSeen → line): a hash, not the value, so that a
+	// file of a million cards is checked for repeats in 36 MB, not 68;
+	// pool the unassigned identifiers.
 	units  map[string]unitRef
 	groups map[groupKey]groupRef
 	apts   map[groupKey]error
-	held   map[string]int
+	held   map[uint64]int
+	seed   maphash.Seed
 	pool   map[string]bool
+	entry  entryUnit
 }
 
 type unitRef struct {
@@ -406,21 +432,24 @@ type groupRef struct {
 	err  error
 }
 
-// checkPeople parses the file and checks every row against the store.
-func (s *Store) checkPeople(a Actor, r io.Reader, o PeopleImportOptions) (PeopleImport, []stagedPerson, [32]byte, error) {
+// checkPeople reads the file and checks every row against the store as
+// it reads, staging the good rows unless o.DryRun; a file refused leaves
+// nothing staged.
+func (s *Store) checkPeople(a Actor, r io.Reader, o PeopleImportOptions) (PeopleImport, checkedImport, error) {
 	var res PeopleImport
-	var sum [32]byte
+	var chk checkedImport
 	if err := a.need(PermManagePeople | PermBulkImport); err != nil {
-		return res, nil, sum, err
+		return res, chk, err
 	}
-	data, sum, err := readImportFile(r)
-	if err != nil {
-		return res, nil, sum, err
+	ir := newImportReader(r)
+	tally := importTally[PeopleImportRow, stagedPerson]{each: o.Rows}
+	if !o.DryRun {
+		tally.stage = newStager(s, &peopleImports, func(e *enc, p stagedPerson) { p.encode(e) })
 	}
-	var tally importTally[PeopleImportRow, stagedPerson]
-	err = s.db.View(func(txn *badger.Txn) error {
-		c := &peopleCheck{s: s, w: &wtx{s: s, txn: txn, actor: a}, o: o, units: map[string]unitRef{},
-			groups: map[groupKey]groupRef{}, apts: map[groupKey]error{}, held: map[string]int{}, pool: map[string]bool{}}
+	var c *peopleCheck
+	err := s.db.View(func(txn *badger.Txn) error {
+		c = &peopleCheck{s: s, w: &wtx{s: s, txn: txn, actor: a}, o: o, units: map[string]unitRef{},
+			groups: map[groupKey]groupRef{}, apts: map[groupKey]error{}, held: map[uint64]int{}, seed: maphash.MakeSeed(), pool: map[string]bool{}}
 		if o.Unit != 0 {
 			if err := c.w.personUnit(o.Unit); err != nil {
 				return err
@@ -439,7 +468,7 @@ func (s *Store) checkPeople(a Actor, r io.Reader, o PeopleImportOptions) (People
 		}); err != nil {
 			return err
 		}
-		tally, err = checkRows(data, func(rec []string, line int) (bool, error) {
+		return checkRows(ir, &tally, func(rec []string, line int) (bool, error) {
 			var err error
 			c.cols, err = peopleHeader(rec, line, o.Map)
 			c.width = len(rec)
@@ -449,18 +478,25 @@ func (s *Store) checkPeople(a Actor, r io.Reader, o PeopleImportOptions) (People
 				return PeopleImportRow{}, "", stagedPerson{}, errSkipRow // a spreadsheet's empty row: ";;;;"
 			}
 			row, st, err := c.row(rec, line)
+			if err == nil && row.Problem == "" {
+				c.entry.add(st.Unit)
+			}
 			return row, row.Problem, st, err
 		}, func(line int, problem string) PeopleImportRow { return PeopleImportRow{Line: line, Problem: problem} })
-		return err
 	})
 	res.Rows, res.Bad = tally.rows, tally.bad
 	if err == nil {
 		err = tally.verdict(fmt.Sprintf("the file holds no people: give each person a line after the header (columns %s)", strings.Join(peopleColumns, ", ")))
 	}
-	if err != nil {
-		return res, nil, sum, err
+	if err == nil && tally.stage != nil {
+		err = tally.stage.done()
+		chk.parts = tally.stage.parts
 	}
-	return res, tally.staged, sum, nil
+	if err != nil {
+		return res, chk, tally.stage.abandon(err)
+	}
+	chk.rows, chk.sum, chk.unit = tally.n, ir.digest(), c.entry.of(a)
+	return res, chk, nil
 }
 
 func blank(rec []string) bool {
@@ -693,7 +729,16 @@ func (c *peopleCheck) group(unit uint64, name string) groupRef {
 	return g
 }
 
-func identSeen(k access.Kind, v string) string { return string(rune('0'+k)) + "/" + v }
+// identSeen is the key of an identifier in held: a 64-bit hash of its
+// kind and value under the check's random seed. Two identifiers of one
+// file share one with a chance near 10⁻⁸ in a file of a million.
+func (c *peopleCheck) identSeen(k access.Kind, v string) uint64 {
+	var h maphash.Hash
+	h.SetSeed(c.seed)
+	h.WriteByte(byte(k))
+	h.WriteString(v)
+	return h.Sum64()
+}
 
 // ident checks one identifier: well formed, not given before in the file,
 // held by nobody. Whoever holds it is named only when the operator sees
@@ -704,7 +749,8 @@ func (c *peopleCheck) ident(k access.Kind, v string, line int) (stagedIdent, err
 		return stagedIdent{}, err
 	}
 	shown := id.shown().String()
-	switch at, ok := c.held[identSeen(k, id.Value)]; {
+	seen := c.identSeen(k, id.Value)
+	switch at, ok := c.held[seen]; {
 	case ok && at == line:
 		return stagedIdent{}, refuse(ErrDuplicate, "%s is given twice on this line", shown)
 	case ok:
@@ -725,7 +771,7 @@ func (c *peopleCheck) ident(k access.Kind, v string, line int) (stagedIdent, err
 		return stagedIdent{}, refuse(ErrDuplicate, "%s is held by %s already: identifiers are unique across the site; leave it out or remove it from them first", shown, other.Label())
 	}
 	// Mark it seen now, so that a repeat on the same line is caught too.
-	c.held[identSeen(k, id.Value)] = line
+	c.held[seen] = line
 	return stagedIdent{Kind: k, Value: id.Value, Pooled: c.pool[string(freeIdentKey(byte(k), id.Value)[len(pFreeIdent):])]}, nil
 }
 
@@ -733,35 +779,36 @@ func (c *peopleCheck) ident(k access.Kind, v string, line int) (stagedIdent, err
 // where it stands. Each person gets a person.add entry naming the
 // import's entry.
 func (s *Store) writeStagedPeople(progress func(done, total int)) error {
-	var rows []stagedPerson
-	m, err := s.loadStaged(&peopleImports, func(d *dec) { rows = append(rows, decodeStagedPerson(d)) })
-	if err != nil {
-		return err
-	}
-	after := "log " + strconv.FormatUint(m.Entry, 10)
-	apts, err := s.loadApartmentNames()
-	if err != nil {
-		return err
-	}
-	return s.writeStaged(&peopleImports, m, len(rows), peopleChunk, "person.add", progress, func(w *wtx, i int) {
-		st := rows[i]
-		w.seqs.Person++
-		r := personRecord{Person: Person{ID: w.seqs.Person, Name: st.Name, Info: st.Info, ApartmentID: apts.id(w, st.Unit, st.Apartment), Unit: st.Unit,
-			Active: st.Active, OfflineAccess: st.Offline, ValidFrom: st.ValidFrom, ValidUntil: st.ValidUntil,
-			Groups: st.Groups, Locks: st.Locks, Created: m.Time, Updated: m.Time}}
-		for _, id := range st.Idents {
-			ir := identRecord{Kind: id.Kind, Value: id.Value, Added: m.Time}
-			r.Idents = append(r.Idents, ir)
-			w.setRaw(identKey(byte(id.Kind), ir.indexValue()), u64(r.ID))
-			if id.Pooled {
-				w.del(freeIdentKey(byte(id.Kind), id.Value))
+	return writeStaged(s, &peopleImports, decodeStagedPerson, peopleChunk, "person.add", progress, func(m importMarker) (func(*wtx, stagedPerson), error) {
+		apts, err := s.loadApartmentNames()
+		after := "log " + strconv.FormatUint(m.Entry, 10)
+		return func(w *wtx, st stagedPerson) {
+			w.seqs.Person++
+			apt, aptName := apts.id(w, st.Unit, st.Apartment)
+			r := personRecord{Person: Person{ID: w.seqs.Person, Name: st.Name, Info: st.Info, ApartmentID: apt, Unit: st.Unit,
+				Active: st.Active, OfflineAccess: st.Offline, ValidFrom: st.ValidFrom, ValidUntil: st.ValidUntil,
+				Groups: st.Groups, Locks: st.Locks, Created: m.Time, Updated: m.Time}}
+			for _, id := range st.Idents {
+				ir := identRecord{Kind: id.Kind, Value: id.Value, Added: m.Time}
+				r.Idents = append(r.Idents, ir)
+				w.setRaw(identKey(byte(id.Kind), ir.indexValue()), u64(r.ID))
+				if id.Pooled {
+					w.del(freeIdentKey(byte(id.Kind), id.Value))
+				}
 			}
-		}
-		w.unit, w.place = r.Unit, r.Label()
-		w.writePerson(r)
-		state := r.state(s, w.txn)
-		state["import"] = after
-		w.log(nil, state)
+			w.unit, w.place = r.Unit, r.Label()
+			w.writePerson(r)
+			// The log's state names the apartment from the index: reading
+			// it back per person was half of writing one at 300,000.
+			named := r
+			named.ApartmentID = 0
+			state := named.state(s, w.txn)
+			if apt != 0 {
+				state["apartment"] = aptName
+			}
+			state["import"] = after
+			w.log(nil, state)
+		}, err
 	})
 }
 
@@ -770,8 +817,7 @@ func (s *Store) writeStagedPeople(progress func(done, total int)) error {
 // written: the store cannot read them back, and a file of them would be a
 // secret in clear text. It returns the number of people written.
 func (s *Store) ExportPeople(a Actor, w io.Writer) (int, error) {
-	people, err := s.ListPeople(a)
-	if err != nil {
+	if err := a.need(PermViewPanelUsers); err != nil {
 		return 0, err
 	}
 	groupNames := map[uint32]string{}
@@ -794,7 +840,8 @@ func (s *Store) ExportPeople(a Actor, w io.Writer) (int, error) {
 		}
 		return t.UTC().Format(time.RFC3339)
 	}
-	for _, p := range people {
+	n := 0
+	err := s.EachPerson(a, func(p Person) error {
 		rec := []string{p.Name, p.Info, p.Apartment, s.UnitPath(p.Unit), yesNo[p.Active], yesNo[p.OfflineAccess],
 			when(p.ValidFrom), when(p.ValidUntil)}
 		for _, ic := range identColumns {
@@ -804,7 +851,7 @@ func (s *Store) ExportPeople(a Actor, w io.Writer) (int, error) {
 					continue
 				}
 				if strings.Contains(id.Value, listSep) {
-					return 0, refuse(ErrInvalid, "%s holds %s, whose %s would read back as two: the export cannot carry it; change that identifier first",
+					return refuse(ErrInvalid, "%s holds %s, whose %s would read back as two: the export cannot carry it; change that identifier first",
 						p.Label(), id, listSep)
 				}
 				vals = append(vals, id.Value)
@@ -819,12 +866,14 @@ func (s *Store) ExportPeople(a Actor, w io.Writer) (int, error) {
 			locks = append(locks, strconv.Itoa(l))
 		}
 		rec = append(rec, strings.Join(groups, listSep), strings.Join(locks, listSep))
-		if err := cw.Write(csvRecord(rec)); err != nil {
-			return 0, err
-		}
+		n++
+		return cw.Write(csvRecord(rec))
+	})
+	if err != nil {
+		return 0, err
 	}
 	cw.Flush()
-	return len(people), cw.Error()
+	return n, cw.Error()
 }
 
 // apartmentIndex finds apartments by name for an import's write phase:
@@ -848,17 +897,17 @@ func (s *Store) loadApartmentNames() (*apartmentIndex, error) {
 	return x, err
 }
 
-func (x *apartmentIndex) id(w *wtx, unit uint64, name string) uint32 {
+func (x *apartmentIndex) id(w *wtx, unit uint64, name string) (uint32, string) {
 	if name == "" {
-		return 0
+		return 0, ""
 	}
 	k := strings.ToLower(name)
 	for _, v := range x.byName[k] {
 		if x.s.related(unit, v.Unit) {
-			return v.ID
+			return v.ID, v.Name
 		}
 	}
 	id := w.newApartment(unit, name)
 	x.byName[k] = append(x.byName[k], Apartment{ConfMeta: ConfMeta{ID: id, Unit: unit, Name: name}})
-	return id
+	return id, name
 }

@@ -2,9 +2,11 @@ package store
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -482,14 +484,11 @@ func TestImportPeopleRollsForward(t *testing.T) {
 	// Accepted, then "killed" before a person was written: the first
 	// steps of ImportPeople.
 	f.s.writeMu.Lock()
-	_, rows, sum, err := f.s.checkPeople(f.admin, strings.NewReader(file.String()), PeopleImportOptions{Unit: RootUnit})
+	_, chk, err := f.s.checkPeople(f.admin, strings.NewReader(file.String()), PeopleImportOptions{Unit: RootUnit})
 	if err == nil {
-		parts := encodeParts(rows, func(e *enc, p stagedPerson) { p.encode(e) })
-		if err = f.s.stage(&peopleImports, parts); err == nil {
-			w := f.s.newWtx(f.admin, "person.import", "people import people.csv")
-			w.log(nil, map[string]string{"people": "2500", "sha256": fmt.Sprintf("%x", sum)})
-			err = f.s.accept(&peopleImports, w, len(rows), len(parts))
-		}
+		w := f.s.newWtx(f.admin, "person.import", "people import people.csv")
+		w.log(nil, map[string]string{"people": "2500", "sha256": fmt.Sprintf("%x", chk.sum)})
+		err = f.s.accept(&peopleImports, w, chk.rows, chk.parts)
 	}
 	f.s.writeMu.Unlock()
 	fxWant(t, err, nil)
@@ -595,4 +594,95 @@ func TestImportRefusalsAreBounded(t *testing.T) {
 			}
 		}
 	})
+}
+
+// byteCounter counts the bytes read through it.
+type byteCounter struct {
+	r io.Reader
+	n int
+}
+
+func (c *byteCounter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
+}
+
+// TestImportPeopleStreams: the import checks and stages rows as it reads
+// the file, and hands them to the Rows option instead of keeping them:
+// the first row comes before most of the file is read, the staged rows
+// are in the database before the last row is checked, and a file refused
+// at its last line leaves nothing staged and nobody written.
+func TestImportPeopleStreams(t *testing.T) {
+	const rows = 60_000 // ~30 bytes a staged row: more than one staging transaction
+	file := func(last string) string {
+		var b strings.Builder
+		b.WriteString("name,card\n")
+		for i := 1; i <= rows; i++ {
+			fmt.Fprintf(&b, "Person %d,%d\n", i, 100000+i)
+		}
+		return b.String() + last
+	}
+	for _, c := range []struct {
+		name, last string
+		dry        bool
+	}{{"good", "", false}, {"dry run", "", true}, {"bad last row", "Zed,100001\n", false}} {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFx(t)
+			data := file(c.last)
+			in := &byteCounter{r: strings.NewReader(data)}
+			readAtFirst, seen, stagedAtLast := -1, 0, false
+			res, err := f.s.ImportPeople(f.admin, in, PeopleImportOptions{Unit: RootUnit, DryRun: c.dry, Rows: func(r PeopleImportRow) error {
+				if seen++; seen == 1 {
+					readAtFirst = in.n
+				}
+				if r.Line == rows+1 {
+					stagedAtLast = f.peopleStaged()
+				}
+				return nil
+			}})
+			if c.last != "" {
+				fxWant(t, err, ErrInvalid, "1 row of 60001 cannot be imported (first, line 60002: card 100001 repeats line 2")
+			} else {
+				fxWant(t, err, nil)
+			}
+			want := rows + strings.Count(c.last, "\n")
+			if seen != want || len(res.Rows) != 0 {
+				t.Errorf("%d rows handed out of %d, %d kept in the answer", seen, want, len(res.Rows))
+			}
+			if readAtFirst < 0 || readAtFirst > len(data)/2 {
+				t.Errorf("%d of %d bytes read before the first row was checked", readAtFirst, len(data))
+			}
+			if stagedAtLast == c.dry {
+				t.Errorf("rows staged when the last row was checked: %v", stagedAtLast)
+			}
+			written := 0
+			if c.last == "" && !c.dry {
+				written = rows
+			}
+			if n := len(f.peopleNames(f.admin)); n != written || res.Written != written || f.peopleStaged() {
+				t.Errorf("%d people, %d written, staged left %v; want %d", n, res.Written, f.peopleStaged(), written)
+			}
+		})
+	}
+}
+
+// TestImportPeopleLogs: the import's entry carries the SHA-256 of the
+// file as given (its byte order mark too), read as it streams; each
+// person.add entry names the person's apartment as it is stored, whatever
+// case the file used.
+func TestImportPeopleLogs(t *testing.T) {
+	f := newFx(t)
+	seq := f.logSeq()
+	file := "\ufeffname,apartment\nAnn,A 1\nBob,a 1\n"
+	_, err := f.s.ImportPeople(f.admin, strings.NewReader(file), PeopleImportOptions{Unit: RootUnit, CreateApartments: true})
+	fxWant(t, err, nil)
+	es := f.log()[:f.logSeq()-seq]
+	slices.Reverse(es)
+	if len(es) != 3 || es[0].Action != "person.import" || es[0].After["sha256"] != fmt.Sprintf("%x", sha256.Sum256([]byte(file))) {
+		t.Fatalf("log %+v", es)
+	}
+	if e := es[2]; e.Action != "person.add" || e.After["name"] != "Bob" || e.After["apartment"] != "A 1" {
+		t.Fatalf("entry %+v", e)
+	}
 }

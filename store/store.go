@@ -101,6 +101,13 @@ type seqs struct {
 // Options returns Badger options sized for a small guard-room PC (see
 // STACK.md §4): small memtables and caches, fsync on every commit, and the
 // index cache that encryption needs to not crash at the first flush.
+//
+// Tables are 2 MiB at every level (Badger doubles them per level by
+// default): a compaction builds up to 13 tables at once and holds each
+// about three times (raw, compressed, encrypted) until it is on disk, and
+// that is what a big import holds live. At a million people the live
+// heap halves (925 to 434 MB, docs/PERFORMANCE.md §4), for more and
+// smaller files.
 func Options(dir string, key []byte) badger.Options {
 	o := badger.DefaultOptions(dir).
 		WithLogger(nil).
@@ -116,6 +123,7 @@ func Options(dir string, key []byte) badger.Options {
 		WithIndexCacheSize(4 << 20).
 		WithCompression(options.Snappy).
 		WithNumGoroutines(2)
+	o.TableSizeMultiplier = 1
 	if len(key) > 0 {
 		o = o.WithEncryptionKey(key).
 			WithEncryptionKeyRotationDuration(30 * 24 * time.Hour)

@@ -715,24 +715,33 @@ func (s *Store) GetTag(a Actor, id string) (Tag, error) {
 
 // ListTags returns the tags on panels in the actor's scope, by tag ID.
 func (s *Store) ListTags(a Actor) ([]Tag, error) {
-	if err := a.need(PermViewEquipment); err != nil {
-		return nil, err
-	}
 	var out []Tag
-	err := s.db.View(func(txn *badger.Txn) error {
+	err := s.eachTag(a, func(t Tag) error {
+		out = append(out, t)
+		return nil
+	})
+	return out, err
+}
+
+// eachTag calls fn with each tag ListTags lists, one at a time; an error
+// from fn ends it and is returned.
+func (s *Store) eachTag(a Actor, fn func(t Tag) error) error {
+	if err := a.need(PermViewEquipment); err != nil {
+		return err
+	}
+	return s.db.View(func(txn *badger.Txn) error {
 		inScope := s.panelScope(txn, a)
 		return scan(txn, pTag, true, func(_, v []byte) error {
 			var t Tag
 			if err := jsonUnmarshal(v, &t); err != nil {
 				return err
 			}
-			if inScope(t.Panel) {
-				out = append(out, t)
+			if !inScope(t.Panel) {
+				return nil
 			}
-			return nil
+			return fn(t)
 		})
 	})
-	return out, err
 }
 
 // panelScope answers whether a panel is in the actor's scope, reading each

@@ -70,6 +70,10 @@ type TagImportOptions struct {
 	// Progress, when not nil, is called after each chunk of tags is
 	// durable.
 	Progress func(done, total int)
+	// Rows, when not nil, is handed every row as it is checked, in the
+	// file's order, instead of TagImport.Rows (which then stays empty).
+	// An error from it ends the import, which then writes nothing.
+	Rows func(TagImportRow) error
 }
 
 const (
@@ -99,7 +103,7 @@ func (s *Store) ImportTags(a Actor, r io.Reader, o TagImportOptions) (TagImport,
 	if err := s.resumeImports(nil); err != nil {
 		return TagImport{}, err
 	}
-	res, rows, sum, err := s.checkImport(a, r)
+	res, chk, err := s.checkImport(a, r, o)
 	if err != nil || o.DryRun {
 		if IsRefusal(err) && !o.DryRun {
 			at := &wtx{actor: a, action: "tag.import", place: "tag import " + o.Name}
@@ -109,13 +113,13 @@ func (s *Store) ImportTags(a Actor, r io.Reader, o TagImportOptions) (TagImport,
 		}
 		return res, err
 	}
-	if err := s.acceptImport(a, rows, sum, o.Name); err != nil {
+	if err := s.acceptImport(a, chk, o.Name); err != nil {
 		return res, err
 	}
 	if err := s.writeStagedTags(o.Progress); err != nil {
 		return res, err
 	}
-	res.Written = len(rows)
+	res.Written = chk.rows
 	return res, nil
 }
 
@@ -142,28 +146,30 @@ func decodeStaged(d *dec) stagedTag {
 	return stagedTag{Tag: d.str(), Kind: TagKind(d.str()), Panel: d.uint(), Slot: int(d.uint()), Lock: d.uint(), LockNo: int(d.uint())}
 }
 
-// checkImport parses the file and checks every row against the store.
-func (s *Store) checkImport(a Actor, r io.Reader) (TagImport, []stagedTag, [32]byte, error) {
+// checkImport reads the file and checks every row against the store as
+// it reads, staging the good rows unless o.DryRun; a file refused leaves
+// nothing staged.
+func (s *Store) checkImport(a Actor, r io.Reader, o TagImportOptions) (TagImport, checkedImport, error) {
 	var res TagImport
-	var sum [32]byte
+	var chk checkedImport
 	if err := a.need(PermManageLocksTags | PermBulkImport); err != nil {
-		return res, nil, sum, err
+		return res, chk, err
 	}
-	data, sum, err := readImportFile(r)
-	if err != nil {
-		return res, nil, sum, err
-	}
+	ir := newImportReader(r)
 	cols := map[string]int{}
 	for i, c := range tagColumns {
 		cols[c] = i
 	}
-	var tally importTally[TagImportRow, stagedTag]
-	err = s.db.View(func(txn *badger.Txn) error {
+	tally := importTally[TagImportRow, stagedTag]{each: o.Rows}
+	if !o.DryRun {
+		tally.stage = newStager(s, &tagImports, func(e *enc, r stagedTag) { r.encode(e) })
+	}
+	panels := map[uint64]bool{} // of the good rows, for the import's entry
+	err := s.db.View(func(txn *badger.Txn) error {
 		rules := s.newTagRules(txn, a, false)
 		rules.bulk, rules.bulkUser = true, map[uint64]bool{}
 		refs := newImportRefs(s, txn, a)
-		var err error
-		tally, err = checkRows(data, func(rec []string, _ int) (bool, error) {
+		return checkRows(ir, &tally, func(rec []string, _ int) (bool, error) {
 			if !isHeader(rec) {
 				return false, nil
 			}
@@ -172,18 +178,25 @@ func (s *Store) checkImport(a Actor, r io.Reader) (TagImport, []stagedTag, [32]b
 			return true, err
 		}, func(rec []string, line int) (TagImportRow, string, stagedTag, error) {
 			row, st, err := checkImportRow(rules, refs, cols, rec, line)
+			if err == nil && row.Problem == "" {
+				panels[st.Panel] = true
+			}
 			return row, row.Problem, st, err
 		}, func(line int, problem string) TagImportRow { return TagImportRow{Line: line, Problem: problem} })
-		return err
 	})
 	res.Rows, res.Bad = tally.rows, tally.bad
 	if err == nil {
 		err = tally.verdict(fmt.Sprintf("the file holds no tags: give one row a tag (columns %s)", strings.Join(tagColumns, ", ")))
 	}
-	if err != nil {
-		return res, nil, sum, err
+	if err == nil && tally.stage != nil {
+		err = tally.stage.done()
+		chk.parts = tally.stage.parts
 	}
-	return res, tally.staged, sum, nil
+	if err != nil {
+		return res, chk, tally.stage.abandon(err)
+	}
+	chk.rows, chk.sum, chk.unit = tally.n, ir.digest(), importUnit(s, a, panels)
+	return res, chk, nil
 }
 
 // isHeader reports whether a first row names columns: its first cell, or
@@ -374,32 +387,23 @@ func checkImportRow(rules *tagRules, refs *importRefs, cols map[string]int, rec 
 // tagImports stages tag imports (see the comment at the top).
 var tagImports = stagedImport{what: "tag import", rows: "tags", marker: kTagImport, stage: pStageTags}
 
-// acceptImport stages the checked rows, then commits the import in one
-// small transaction: the marker and the import's log entry.
-func (s *Store) acceptImport(a Actor, rows []stagedTag, sum [32]byte, name string) error {
-	parts := encodeParts(rows, func(e *enc, r stagedTag) { r.encode(e) })
-	if err := s.stage(&tagImports, parts); err != nil {
-		return err
-	}
+// acceptImport commits the checked and staged import in one small
+// transaction: the marker and the import's log entry.
+func (s *Store) acceptImport(a Actor, chk checkedImport, name string) error {
 	w := s.newWtx(a, "tag.import", "tag import "+name)
-	w.unit = importUnit(s, a, rows)
-	w.log(nil, map[string]string{"tags": strconv.Itoa(len(rows)), "file": name, "sha256": hex.EncodeToString(sum[:])})
-	return s.accept(&tagImports, w, len(rows), len(parts))
+	w.unit = chk.unit
+	w.log(nil, map[string]string{"tags": strconv.Itoa(chk.rows), "file": name, "sha256": hex.EncodeToString(chk.sum[:])})
+	return s.accept(&tagImports, w, chk.rows, chk.parts)
 }
 
 // importUnit files the import's entry under its panels' unit, or the
 // actor's first unit when the file spans units.
-func importUnit(s *Store, a Actor, rows []stagedTag) uint64 {
+func importUnit(s *Store, a Actor, panels map[uint64]bool) uint64 {
 	var unit uint64
 	_ = s.db.View(func(txn *badger.Txn) error {
-		seen := map[uint64]bool{}
-		for _, r := range rows {
-			if seen[r.Panel] {
-				continue
-			}
-			seen[r.Panel] = true
+		for id := range panels {
 			var p Panel
-			if getJSON(txn, panelKey(r.Panel), &p) != nil || (unit != 0 && p.Unit != unit) {
+			if getJSON(txn, panelKey(id), &p) != nil || (unit != 0 && p.Unit != unit) {
 				unit = 0
 				break
 			}
@@ -416,24 +420,20 @@ func importUnit(s *Store, a Actor, rows []stagedTag) uint64 {
 // writeStagedTags writes the staged rows of the accepted import from
 // where it stands.
 func (s *Store) writeStagedTags(progress func(done, total int)) error {
-	var rows []stagedTag
-	m, err := s.loadStaged(&tagImports, func(d *dec) { rows = append(rows, decodeStaged(d)) })
-	if err != nil {
-		return err
-	}
-	places := newImportPlaces(s)
-	after := "log " + strconv.FormatUint(m.Entry, 10)
-	return s.writeStaged(&tagImports, m, len(rows), tagChunk, "tag.enrol", progress, func(w *wtx, i int) {
-		r := rows[i]
-		t := Tag{ID: r.Tag, Kind: r.Kind, Panel: r.Panel, Slot: r.Slot, Lock: r.Lock, Status: TagActive, Enrolled: m.Time}
-		w.unit, w.place = places.of(r)
-		w.panel, w.slot = r.Panel, r.Slot
-		w.indexTag(t)
-		w.queueTag(&t, OpAddTag, r.LockNo)
-		w.writeTag(t)
-		st := t.state()
-		st["import"] = after
-		w.log(nil, st)
+	return writeStaged(s, &tagImports, decodeStaged, tagChunk, "tag.enrol", progress, func(m importMarker) (func(*wtx, stagedTag), error) {
+		places := newImportPlaces(s)
+		after := "log " + strconv.FormatUint(m.Entry, 10)
+		return func(w *wtx, r stagedTag) {
+			t := Tag{ID: r.Tag, Kind: r.Kind, Panel: r.Panel, Slot: r.Slot, Lock: r.Lock, Status: TagActive, Enrolled: m.Time}
+			w.unit, w.place = places.of(r)
+			w.panel, w.slot = r.Panel, r.Slot
+			w.indexTag(t)
+			w.queueTag(&t, OpAddTag, r.LockNo)
+			w.writeTag(t)
+			st := t.state()
+			st["import"] = after
+			w.log(nil, st)
+		}, nil
 	})
 }
 
@@ -492,15 +492,15 @@ func (ip *importPlaces) of(r stagedTag) (uint64, string) {
 // columns; an unassigned tag has no slot or lock. It returns the number
 // of tags written.
 func (s *Store) ExportTags(a Actor, w io.Writer) (int, error) {
-	tags, err := s.ListTags(a)
-	if err != nil {
+	if err := a.need(PermViewEquipment); err != nil {
 		return 0, err
 	}
 	cw := csv.NewWriter(w)
 	if err := cw.Write(tagColumns); err != nil {
 		return 0, err
 	}
-	for _, t := range tags {
+	n := 0
+	err := s.eachTag(a, func(t Tag) error {
 		rec := []string{t.ID, string(t.Kind), strconv.FormatUint(t.Panel, 10), "", ""}
 		if t.Slot != 0 {
 			rec[3] = strconv.Itoa(t.Slot)
@@ -508,10 +508,12 @@ func (s *Store) ExportTags(a Actor, w io.Writer) (int, error) {
 		if t.Lock != 0 {
 			rec[4] = strconv.FormatUint(t.Lock, 10)
 		}
-		if err := cw.Write(csvRecord(rec)); err != nil {
-			return 0, err
-		}
+		n++
+		return cw.Write(csvRecord(rec))
+	})
+	if err != nil {
+		return 0, err
 	}
 	cw.Flush()
-	return len(tags), cw.Error()
+	return n, cw.Error()
 }

@@ -313,9 +313,9 @@ func TestImportTagsRollsForward(t *testing.T) {
 
 	// Accepted, then "killed" before a tag was written.
 	f.s.writeMu.Lock()
-	_, rows, sum, err := f.s.checkImport(f.admin, strings.NewReader(file.String()))
+	_, chk, err := f.s.checkImport(f.admin, strings.NewReader(file.String()), TagImportOptions{})
 	if err == nil {
-		err = f.s.acceptImport(f.admin, rows, sum, "tags.csv")
+		err = f.s.acceptImport(f.admin, chk, "tags.csv")
 	}
 	f.s.writeMu.Unlock()
 	fxWant(t, err, nil)

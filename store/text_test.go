@@ -419,7 +419,7 @@ var textFree = map[string]string{
 	"EnrolTag": "the tag ID is parsed to its canonical form (digits, hex, ':')", "ImportTags": "tag IDs are parsed; panels and locks are found by name",
 	"DisableTag": "the tag ID finds a tag", "MarkTagLost": "the tag ID finds a tag", "FreeTag": "the tag ID finds a tag",
 	"RetryJob": "numbers", "CancelJob": "numbers", "ConfirmJob": "numbers", "NextCommandNumber": "numbers",
-	"RemoveApartment": "numbers", "ApartmentsFor": "reads", "GroupMembers": "reads", "ChangeGroupMembers": "people are found by number",
+	"RemoveApartment": "numbers", "ApartmentsFor": "reads", "EachPerson": "reads", "GroupMembers": "reads", "ChangeGroupMembers": "people are found by number",
 	"SuspendOperator": "the name finds an operator", "ReactivateOperator": "the name finds an operator",
 	"RemoveOperator": "the name finds an operator", "UnlockOperator": "the name finds an operator",
 	"ResetOperatorPassword": "the name finds an operator", "ResetSecondFactor": "the name finds an operator",

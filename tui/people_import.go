@@ -93,8 +93,11 @@ type peopleImportDialog struct {
 	unit  int
 	all   bool // enable access for all
 	apts  bool // add the apartments the file names that do not exist
-	// The store's answer to the last dry run, and to the import.
+	// The store's answer to the last dry run, and to the import; the
+	// preview keeps every bad row but only the first previewGood good
+	// ones, and rows counts them all.
 	preview  store.PeopleImport
+	rows     int
 	checking bool
 	scroll   int
 	reports  <-chan [2]int // the import's progress relay
@@ -126,9 +129,10 @@ type (
 		err   error
 	}
 	importCheckedMsg struct {
-		to  *peopleImportDialog
-		res store.PeopleImport
-		err error
+		to   *peopleImportDialog
+		res  store.PeopleImport
+		rows int
+		err  error
 	}
 	importWrittenMsg struct {
 		to  *peopleImportDialog
@@ -178,14 +182,31 @@ func (d *peopleImportDialog) read() tea.Cmd {
 	}
 }
 
+// previewGood good rows are kept for the preview: the operator fixes
+// bad rows, and a file of a million good ones is not held to be shown.
+const previewGood = 1000
+
 // check runs the store's dry run with the current mapping.
 func (d *peopleImportDialog) check() tea.Cmd {
 	c, data, o := d.c, d.data, d.options(true)
 	d.checking = true
 	return func() tea.Msg {
+		var kept []store.PeopleImportRow
+		rows, good := 0, 0
+		o.Rows = func(r store.PeopleImportRow) error {
+			rows++
+			if r.Problem != "" || good < previewGood {
+				kept = append(kept, r)
+			}
+			if r.Problem == "" {
+				good++
+			}
+			return nil
+		}
 		var res store.PeopleImport
 		err := safe(func() (err error) { res, err = c.st.ImportPeople(c.actor, bytes.NewReader(data), o); return err })
-		return importCheckedMsg{to: d, res: res, err: err}
+		res.Rows = kept
+		return importCheckedMsg{to: d, res: res, rows: rows, err: err}
 	}
 }
 
@@ -194,7 +215,7 @@ func (d *peopleImportDialog) write() tea.Cmd {
 	c, data, o := d.c, d.data, d.options(false)
 	report, finish, reports := progressReporter()
 	o.Progress = report
-	d.stage, d.done, d.total, d.err, d.reports = imWriting, 0, len(d.preview.Rows), "", reports
+	d.stage, d.done, d.total, d.err, d.reports = imWriting, 0, d.rows, "", reports
 	return tea.Batch(func() tea.Msg {
 		defer finish()
 		var res store.PeopleImport
@@ -229,7 +250,7 @@ func (d *peopleImportDialog) importRows() tea.Cmd {
 	switch {
 	case d.checking:
 		d.err = "the preview is still being checked"
-	case d.preview.Bad > 0 || len(d.preview.Rows) == 0:
+	case d.preview.Bad > 0 || d.rows == 0:
 		d.err = "nothing is imported while a row is bad: fix the rows listed (or the mapping) and check again"
 	default:
 		return d.write()
@@ -244,7 +265,7 @@ func (d *peopleImportDialog) update(msg tea.Msg) (tea.Cmd, bool) {
 			return nil, false
 		}
 		if msg.err != nil {
-			d.err, d.preview = errText(msg.err), store.PeopleImport{}
+			d.err, d.preview, d.rows = errText(msg.err), store.PeopleImport{}, 0
 			return nil, false
 		}
 		// A file read again keeps the mapping of the headings it still has.
@@ -265,7 +286,7 @@ func (d *peopleImportDialog) update(msg tea.Msg) (tea.Cmd, bool) {
 		if msg.to != d {
 			return nil, false
 		}
-		d.checking, d.preview, d.scroll = false, msg.res, 0
+		d.checking, d.preview, d.rows, d.scroll = false, msg.res, msg.rows, 0
 		d.err = ""
 		if msg.err != nil {
 			d.err = errText(msg.err)
@@ -346,7 +367,7 @@ func (d *peopleImportDialog) view(width, height int) string {
 	case imPreview:
 		body = d.previewLines(w, height)
 	case imWriting:
-		body = append(body, "Importing "+plural(len(d.preview.Rows), "person", "people")+" from "+filepath.Base(d.path.String())+"…", "",
+		body = append(body, "Importing "+plural(d.rows, "person", "people")+" from "+filepath.Base(d.path.String())+"…", "",
 			progressBar(min(w, 70), d.done, max(d.total, 1)), "", t.Dim.Render("All or nothing: if guardroom stops, it finishes the import when it starts again."))
 	case imDone:
 		body = append(body, fmt.Sprintf("%s imported from %s.", plural(d.written, "person", "people"), filepath.Base(d.path.String())), "",
@@ -397,11 +418,14 @@ func (d *peopleImportDialog) previewLines(w, height int) []string {
 		lines = append(lines, t.Dim.Render("Checking every row…"))
 	case d.preview.Bad > 0:
 		lines = append(lines, t.StatusError.Render(wrap(fmt.Sprintf("%s of %d cannot be imported, listed below: fix them in the file (or the mapping) and read it again with ctrl+r; nothing is imported while one is bad.",
-			plural(d.preview.Bad, "row", "rows"), len(d.preview.Rows)), w)))
+			plural(d.preview.Bad, "row", "rows"), d.rows), w)))
 	case d.err != "":
 		lines = append(lines, t.StatusError.Render(wrap(d.err, w)))
 	default:
-		lines = append(lines, t.Good.Render(fmt.Sprintf("%s, all good: Import writes them all.", plural(len(d.preview.Rows), "row", "rows"))))
+		lines = append(lines, t.Good.Render(fmt.Sprintf("%s, all good: Import writes them all.", plural(d.rows, "row", "rows"))))
+	}
+	if more := d.rows - len(d.preview.Rows); more > 0 && !d.checking {
+		lines = append(lines, t.Dim.Render(wrap(fmt.Sprintf("Every bad row is listed, and the first %d good ones: %s not.", previewGood, plural(more, "good row is", "good rows are")), w)))
 	}
 	rows := d.rowLines(w)
 	room := max(height-6-lipglossHeight(lines), 3)

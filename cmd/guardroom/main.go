@@ -25,11 +25,12 @@ import (
 )
 
 func main() {
-	if os.Getenv("GOMEMLIMIT") == "" {
-		// A guard-room PC is small; Badger's caches are sized for it (see
-		// store.Options) and the heap is kept under this limit.
-		debug.SetMemoryLimit(256 << 20)
-	}
+	// No Go memory limit is set (GOMEMLIMIT still sets one): Badger's
+	// caches and buffers are sized for a small PC in store.Options, and
+	// what a big import holds live is Badger's table builders, 120 MB at
+	// 100,000 people and 430 MB at a million, more than a fixed limit a
+	// small PC could afford, so the collector would run back to back and
+	// free nothing (docs/PERFORMANCE.md §4).
 	privateFiles()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	go func() {

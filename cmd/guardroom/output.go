@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -69,25 +71,115 @@ func (f *fields) flush() error { return f.tw.Flush() }
 // C1 control characters as they are, which some terminals obey: they are
 // written as \u escapes, which JSON reads back the same.
 func writeJSON(w io.Writer, v any) error {
+	out, err := indentJSON(v)
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(w, out)
+	return err
+}
+
+// indentJSON is v as writeJSON writes it.
+func indentJSON(v any) (string, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(v); err != nil {
+		return "", err
+	}
+	return escapeC1(b.String()), nil
+}
+
+// escapeC1 writes DEL and the C1 control characters of JSON text as \u
+// escapes.
+func escapeC1(out string) string {
+	if !strings.ContainsFunc(out, func(r rune) bool { return r >= 0x7f && r <= 0x9f }) {
+		return out
+	}
+	var e strings.Builder
+	for _, r := range out {
+		if r >= 0x7f && r <= 0x9f {
+			fmt.Fprintf(&e, `\u%04x`, r)
+			continue
+		}
+		e.WriteRune(r)
+	}
+	return e.String()
+}
+
+// jsonArray writes a JSON array one element at a time, byte for byte as
+// writeJSON writes the whole slice nested depth levels deep (0: the
+// top level; 1: a field of the top-level object), so a list of any
+// length is printed without being held. Writes are buffered: end flushes
+// them.
+type jsonArray struct {
+	w     *bufio.Writer
+	depth int
+	n     int
+}
+
+func newJSONArray(w io.Writer, depth int) *jsonArray {
+	return &jsonArray{w: bufio.NewWriterSize(w, 64<<10), depth: depth}
+}
+
+func (a *jsonArray) add(v any) error {
+	inner := strings.Repeat("  ", a.depth+1)
+	b, err := json.MarshalIndent(v, inner, "  ")
+	if err != nil {
 		return err
 	}
-	out := b.String()
-	if strings.ContainsFunc(out, func(r rune) bool { return r >= 0x7f && r <= 0x9f }) {
-		var e strings.Builder
-		for _, r := range out {
-			if r >= 0x7f && r <= 0x9f {
-				fmt.Fprintf(&e, `\u%04x`, r)
-				continue
-			}
-			e.WriteRune(r)
-		}
-		out = e.String()
+	sep := ",\n"
+	if a.n == 0 {
+		sep = "[\n"
 	}
-	_, err := io.WriteString(w, out)
+	a.n++
+	_, err = a.w.WriteString(sep + inner + escapeC1(string(b)))
+	return err
+}
+
+// end closes the array: an empty one is [], or null as encoding/json
+// writes a nil slice.
+func (a *jsonArray) end(null bool) error {
+	switch {
+	case a.n > 0:
+		a.w.WriteString("\n" + strings.Repeat("  ", a.depth) + "]")
+	case null:
+		a.w.WriteString("null")
+	default:
+		a.w.WriteString("[]")
+	}
+	return a.w.Flush()
+}
+
+// jsonListObject writes, as writeJSON writes it, an object whose first
+// field is a list, before the rest of the object is known: start writes
+// up to the list and returns it to fill; finish closes the list and
+// writes what follows it in v (whose list is nil).
+type jsonListObject struct {
+	w     io.Writer
+	field string
+	list  *jsonArray
+}
+
+func startJSONList(w io.Writer, field string) *jsonListObject {
+	o := &jsonListObject{w: w, field: field, list: newJSONArray(w, 1)}
+	o.list.w.WriteString("{\n  " + strconv.Quote(field) + ": ")
+	return o
+}
+
+func (o *jsonListObject) finish(v any) error {
+	if err := o.list.end(true); err != nil {
+		return err
+	}
+	out, err := indentJSON(v)
+	if err != nil {
+		return err
+	}
+	_, rest, ok := strings.Cut(out, strconv.Quote(o.field)+": null")
+	if !ok {
+		return fmt.Errorf("the JSON of %T does not start with an empty %s", v, o.field)
+	}
+	_, err = io.WriteString(o.w, rest)
 	return err
 }
 

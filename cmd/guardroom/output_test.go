@@ -111,3 +111,57 @@ func TestQRThroughPlainWriter(t *testing.T) {
 		t.Fatalf("no QR code on a 120x60 terminal: %q", why)
 	}
 }
+
+// TestJSONStreamsAsWriteJSON: a list written element by element
+// (jsonArray, jsonListObject) is byte for byte what writeJSON writes for
+// the whole value, control characters escaped the same.
+func TestJSONStreamsAsWriteJSON(t *testing.T) {
+	rows := []store.PeopleImportRow{
+		{Line: 2, Name: "Åsa <Öberg> & co", Active: true, Groups: []string{"Staff"}, Locks: []int{1, 2}},
+		{Line: 3, Name: "del\u007f c1\u009b", Problem: "card \"12a\" is neither"},
+		{Line: 4},
+	}
+	for _, c := range []struct {
+		name string
+		rows []store.PeopleImportRow
+	}{{"none", nil}, {"one", rows[:1]}, {"several", rows}} {
+		t.Run(c.name, func(t *testing.T) {
+			var want, got bytes.Buffer
+			if err := writeJSON(&want, store.PeopleImport{Rows: c.rows, Bad: 1, Written: len(c.rows)}); err != nil {
+				t.Fatal(err)
+			}
+			o := startJSONList(&got, "rows")
+			for _, r := range c.rows {
+				if err := o.list.add(r); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := o.finish(store.PeopleImport{Bad: 1, Written: len(c.rows)}); err != nil {
+				t.Fatal(err)
+			}
+			if got.String() != want.String() {
+				t.Errorf("object streamed:\n%s\nwant:\n%s", got.String(), want.String())
+			}
+
+			want.Reset()
+			got.Reset()
+			list := append([]store.PeopleImportRow{}, c.rows...) // [] when empty, as person list writes it
+			if err := writeJSON(&want, list); err != nil {
+				t.Fatal(err)
+			}
+			a := newJSONArray(&got, 0)
+			for _, r := range c.rows {
+				if err := a.add(r); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := a.end(false); err != nil {
+				t.Fatal(err)
+			}
+			got.WriteString("\n")
+			if got.String() != want.String() {
+				t.Errorf("array streamed:\n%s\nwant:\n%s", got.String(), want.String())
+			}
+		})
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -533,42 +534,66 @@ func siteTime(t time.Time, loc *time.Location) string {
 // and the units below it (all when empty) whose name, info, apartment or
 // identifier contains filter (any case).
 func (e *env) selectPeople(unitRef, filter string) ([]store.Person, error) {
+	var out []store.Person
+	err := e.eachSelectedPerson(unitRef, filter, func(p store.Person) error {
+		out = append(out, p)
+		return nil
+	})
+	return out, err
+}
+
+// eachSelectedPerson calls fn with each person selectPeople returns, one
+// at a time.
+func (e *env) eachSelectedPerson(unitRef, filter string, fn func(p store.Person) error) error {
 	under := ""
 	if strings.TrimSpace(unitRef) != "" {
 		u, err := e.s.FindUnit(e.actor, unitRef)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		under = e.s.UnitPath(u.ID)
 	}
-	people, err := e.s.ListPeople(e.actor)
-	if err != nil {
-		return nil, err
-	}
 	filter = strings.ToLower(strings.TrimSpace(filter))
-	var out []store.Person
-	for _, p := range people {
+	return e.s.EachPerson(e.actor, func(p store.Person) error {
 		path := e.s.UnitPath(p.Unit)
 		if under != "" && path != under && !strings.HasPrefix(path, under+" / ") {
-			continue
+			return nil
 		}
 		if filter != "" && !strings.Contains(strings.ToLower(strings.Join([]string{p.Name, p.Info, p.Apartment, identifiersText(p.Identifiers)}, "\x00")), filter) {
-			continue
+			return nil
 		}
-		out = append(out, p)
-	}
-	return out, nil
+		return fn(p)
+	})
 }
 
 func (e *env) personList(unitRef, filter string, asJSON bool) error {
 	if err := e.openStore(openOptions{}); err != nil {
 		return err
 	}
+	if asJSON {
+		// Written as read: a list of any length is not held.
+		loc, err := e.siteLocation()
+		if err != nil {
+			return err
+		}
+		now := e.s.Now()
+		list := newJSONArray(e.stdout, 0)
+		if err := e.eachSelectedPerson(unitRef, filter, func(p store.Person) error {
+			return list.add(personJSON{Person: p, UnitPath: e.s.UnitPath(p.Unit), Status: personStatus(p, now, loc)})
+		}); err != nil {
+			return err
+		}
+		if err := list.end(false); err != nil {
+			return err
+		}
+		_, err = io.WriteString(e.stdout, "\n")
+		return err
+	}
 	people, err := e.selectPeople(unitRef, filter)
 	if err != nil {
 		return err
 	}
-	return e.personTable(people, asJSON, "No people.")
+	return e.personTable(people, false, "No people.")
 }
 
 // personTable prints people as person list does.

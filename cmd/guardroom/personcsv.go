@@ -120,23 +120,32 @@ func (e *env) personImport(path string, f personImportFlags, asJSON bool) error 
 		o.Progress, clearBar = e.progressBar("importing people")
 		defer clearBar()
 	}
+	show := newImportRows(e, asJSON, f.dryRun, []string{"Line", "Name", "Unit", "Active", "Identifiers", "Groups", "Locks", "Check"},
+		func(r store.PeopleImportRow) []string {
+			var ids, locks []string
+			for _, id := range r.Identifiers {
+				ids = append(ids, id.String())
+			}
+			for _, l := range r.Locks {
+				locks = append(locks, strconv.Itoa(l))
+			}
+			unit, active := "-", "no"
+			if r.Unit != 0 {
+				unit = e.s.UnitPath(r.Unit)
+			}
+			if r.Active {
+				active = "yes"
+			}
+			return []string{strconv.Itoa(r.Line), dash(clean(r.Name)), unit, active, dash(clean(strings.Join(ids, ", "))),
+				dash(clean(strings.Join(r.Groups, ", "))), dash(strings.Join(locks, " ")), clean(checkWord(r.Problem))}
+		}, func(r store.PeopleImportRow) bool { return r.Problem != "" })
+	o.Rows = show.row
 	res, err := e.s.ImportPeople(e.actor, in, o)
-	if asJSON {
-		if jerr := writeJSON(e.stdout, res); jerr != nil {
-			return jerr
-		}
-		return e.write(err)
-	}
-	if len(res.Rows) > 0 && (f.dryRun || res.Bad > 0) {
-		if terr := e.personImportTable(res, f.dryRun); terr != nil {
-			return terr
-		}
-	}
-	if err != nil {
+	if err := show.finish(res, err); err != nil || asJSON {
 		return err
 	}
 	if f.dryRun {
-		fmt.Fprintf(e.stdout, "Dry run: all %s can be imported; nothing was written.\n", plural(len(res.Rows), "row", "rows"))
+		fmt.Fprintf(e.stdout, "Dry run: all %s can be imported; nothing was written.\n", plural(show.n, "row", "rows"))
 		return nil
 	}
 	e.wrote = true
@@ -148,35 +157,75 @@ func (e *env) personImport(path string, f personImportFlags, asJSON bool) error 
 	return nil
 }
 
-// personImportTable prints the preview, or a refused import's bad rows:
-// what to fix.
-func (e *env) personImportTable(res store.PeopleImport, dryRun bool) error {
-	tb := newTable(e.stdout, "Line", "Name", "Unit", "Active", "Identifiers", "Groups", "Locks", "Check")
-	for _, r := range res.Rows {
-		if !dryRun && r.Problem == "" {
-			continue
-		}
-		var ids, locks []string
-		for _, id := range r.Identifiers {
-			ids = append(ids, id.String())
-		}
-		for _, l := range r.Locks {
-			locks = append(locks, strconv.Itoa(l))
-		}
-		unit, active, check := "-", "no", "ok"
-		if r.Unit != 0 {
-			unit = e.s.UnitPath(r.Unit)
-		}
-		if r.Active {
-			active = "yes"
-		}
-		if r.Problem != "" {
-			check = r.Problem
-		}
-		tb.row(strconv.Itoa(r.Line), dash(clean(r.Name)), unit, active, dash(clean(strings.Join(ids, ", "))),
-			dash(clean(strings.Join(r.Groups, ", "))), dash(strings.Join(locks, " ")), clean(check))
+// checkWord is a preview row's Check cell: ok, or its problem.
+func checkWord(problem string) string {
+	if problem == "" {
+		return "ok"
 	}
-	return tb.flush()
+	return problem
+}
+
+// importRows shows an import's rows as the store checks them (its Rows
+// option), holding none of them: with --json each goes into the JSON
+// preview, written as writeJSON writes the store's answer; otherwise a
+// dry run's table lists every row, and a refused import's its bad ones
+// (what to fix). The table starts at the first row it shows and is
+// written every tableBlock rows, so its columns line up within a block.
+type importRows[R any] struct {
+	e              *env
+	asJSON, dryRun bool
+	head           []string
+	cells          func(R) []string
+	bad            func(R) bool
+	json           *jsonListObject
+	tb             *table
+	n, shown       int
+}
+
+// tableBlock rows of a preview table are aligned together.
+const tableBlock = 1000
+
+func newImportRows[R any](e *env, asJSON, dryRun bool, head []string, cells func(R) []string, bad func(R) bool) *importRows[R] {
+	ir := &importRows[R]{e: e, asJSON: asJSON, dryRun: dryRun, head: head, cells: cells, bad: bad}
+	if asJSON {
+		ir.json = startJSONList(e.stdout, "rows")
+	}
+	return ir
+}
+
+func (ir *importRows[R]) row(r R) error {
+	ir.n++
+	switch {
+	case ir.asJSON:
+		return ir.json.list.add(r)
+	case !ir.dryRun && !ir.bad(r):
+		return nil
+	}
+	if ir.tb == nil {
+		ir.tb = newTable(ir.e.stdout, ir.head...)
+	}
+	ir.tb.row(ir.cells(r)...)
+	if ir.shown++; ir.shown%tableBlock == 0 {
+		return ir.tb.flush()
+	}
+	return nil
+}
+
+// finish ends the JSON (res is the store's answer, its rows left out:
+// they are written) or the table, and returns the import's error.
+func (ir *importRows[R]) finish(res any, err error) error {
+	switch {
+	case ir.asJSON:
+		if jerr := ir.json.finish(res); jerr != nil {
+			return jerr
+		}
+		return ir.e.write(err)
+	case ir.tb != nil:
+		if terr := ir.tb.flush(); terr != nil {
+			return terr
+		}
+	}
+	return err
 }
 
 func (e *env) personExport(path string, force bool) error {

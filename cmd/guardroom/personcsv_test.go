@@ -180,3 +180,44 @@ func TestDrawProgress(t *testing.T) {
 		})
 	}
 }
+
+// TestPeopleJSONStreamed: person list --json and person import --json,
+// written as they are read, are the bytes writeJSON writes for the whole
+// answer (decoded and encoded again here), on the demo site.
+func TestPeopleJSONStreamed(t *testing.T) {
+	s := newSite(t)
+	s.ok("", "demo")
+	same := func(name, out string, v any) {
+		t.Helper()
+		if err := json.Unmarshal([]byte(out), v); err != nil {
+			t.Fatalf("%s: %v\n%s", name, err, out)
+		}
+		var want bytes.Buffer
+		if err := writeJSON(&want, v); err != nil {
+			t.Fatal(err)
+		}
+		if out != want.String() {
+			t.Errorf("%s:\n%s\nwant:\n%s", name, out, want.String())
+		}
+	}
+	r := s.ok("", "person", "list", "--json")
+	var people []personJSON
+	same("person list", r.stdout, &people)
+	if len(people) < 2 {
+		t.Fatalf("the demo lists %d people", len(people))
+	}
+	r = s.ok("", "person", "list", "--json", "--filter", "no such person")
+	if r.stdout != "[]\n" {
+		t.Errorf("an empty list: %q", r.stdout)
+	}
+	file := filepath.Join(t.TempDir(), "p.csv")
+	if err := os.WriteFile(file, []byte("name,card,locks\nAnn <&>,990001,1|2\nBob,990001,\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r = s.run("", "person", "import", file, "--unit", "Organization", "--dry-run", "--json")
+	var res store.PeopleImport
+	same("person import", r.stdout, &res)
+	if len(res.Rows) != 2 || res.Bad != 1 {
+		t.Errorf("preview %+v", res)
+	}
+}

@@ -369,34 +369,16 @@ func (e *env) tagImport(path string, dryRun, asJSON bool) error {
 	if err := e.openStore(openOptions{}); err != nil {
 		return err
 	}
-	res, err := e.s.ImportTags(e.actor, in, store.TagImportOptions{DryRun: dryRun, Name: name})
-	if asJSON {
-		if jerr := writeJSON(e.stdout, res); jerr != nil {
-			return jerr
-		}
-		return e.write(err)
-	}
-	if len(res.Rows) > 0 && (dryRun || res.Bad > 0) {
-		tb := newTable(e.stdout, "Line", "Tag", "Kind", "Panel", "Slot", "Lock", "Check")
-		for _, r := range res.Rows {
-			if !dryRun && r.Problem == "" {
-				continue // a refused import lists what to fix
-			}
-			check := "ok"
-			if r.Problem != "" {
-				check = r.Problem
-			}
-			tb.row(strconv.Itoa(r.Line), r.Tag, dash(string(r.Kind)), numberOrDash(r.Panel), numberOrDash(uint64(r.Slot)), numberOrDash(r.Lock), check)
-		}
-		if terr := tb.flush(); terr != nil {
-			return terr
-		}
-	}
-	if err != nil {
+	show := newImportRows(e, asJSON, dryRun, []string{"Line", "Tag", "Kind", "Panel", "Slot", "Lock", "Check"},
+		func(r store.TagImportRow) []string {
+			return []string{strconv.Itoa(r.Line), r.Tag, dash(string(r.Kind)), numberOrDash(r.Panel), numberOrDash(uint64(r.Slot)), numberOrDash(r.Lock), checkWord(r.Problem)}
+		}, func(r store.TagImportRow) bool { return r.Problem != "" })
+	res, err := e.s.ImportTags(e.actor, in, store.TagImportOptions{DryRun: dryRun, Name: name, Rows: show.row})
+	if err := show.finish(res, err); err != nil || asJSON {
 		return err
 	}
 	if dryRun {
-		fmt.Fprintf(e.stdout, "Dry run: all %s can be imported; nothing was written.\n", plural(len(res.Rows), "row", "rows"))
+		fmt.Fprintf(e.stdout, "Dry run: all %s can be imported; nothing was written.\n", plural(show.n, "row", "rows"))
 		return nil
 	}
 	e.wrote = true
