@@ -54,6 +54,7 @@ func TestRestoreCrashChild(t *testing.T) {
 }
 
 func TestRestoreCrash(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("crash test re-executes the test binary; skipped with -short")
 	}

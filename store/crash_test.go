@@ -213,6 +213,7 @@ func (c *crashChild) output() string {
 // TestCrash kills a bulk load with SIGKILL at a random point, crashRounds
 // times on the same database, and checks the database after each kill.
 func TestCrash(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("crash test re-executes the test binary; skipped with -short")
 	}

@@ -25,13 +25,11 @@ import (
 var ErrLogin = errors.New("login refused")
 
 // Password hashing: argon2id with OWASP's second recommended setting
-// (19 MiB, 2 passes, 1 lane). It costs ~30 ms a login on a guard-room PC
-// and keeps twenty logins at once within a small machine's memory. The
-// parameters travel in the hash, so raising them later keeps old hashes
-// readable.
+// (19 MiB, 2 passes, 1 lane; the cost in operator_auth_cost.go). It costs
+// ~30 ms a login on a guard-room PC and keeps twenty logins at once within
+// a small machine's memory. The parameters travel in the hash, so raising
+// them later keeps old hashes readable.
 const (
-	argonMemory  = 19 * 1024
-	argonTime    = 2
 	argonThreads = 1
 	argonKeyLen  = 32
 )

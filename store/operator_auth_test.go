@@ -150,6 +150,7 @@ func TestFirstAdminHasAOneTimePassword(t *testing.T) {
 }
 
 func TestPasswordHash(t *testing.T) {
+	productionPasswordCost(t)
 	h, err := hashPassword(goodPassword)
 	if err != nil {
 		t.Fatal(err)

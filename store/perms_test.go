@@ -876,6 +876,7 @@ func permCases() []permCase {
 // actor with no permission at all, and expects exactly what store.Roles
 // grants: success, or ErrPermission naming the missing permission.
 func TestPermissions(t *testing.T) {
+	t.Parallel()
 	f := newFx(t)
 	type who struct {
 		name  string

@@ -143,6 +143,7 @@ func (c *childRun) kill() []string {
 }
 
 func TestPeopleImportCrash(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("crash test re-executes the test binary; skipped with -short")
 	}

@@ -44,6 +44,7 @@ func TestTagImportCrashChild(t *testing.T) {
 }
 
 func TestTagImportCrash(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("crash test re-executes the test binary; skipped with -short")
 	}

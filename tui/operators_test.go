@@ -249,6 +249,11 @@ func TestExpireOperator(t *testing.T) {
 	if !f.operator(t, "sue").Expires.IsZero() {
 		t.Fatal("the end was not cleared")
 	}
+	// The row, which x's dialog starts from, shows it too.
+	c.waitFor("sue's row without an end", func(string) bool {
+		l := c.lineWithText("sue ")
+		return l != "" && !strings.Contains(l, "2026-12-31")
+	})
 	// An end in the past: expired at once.
 	c.press("x")
 	c.typ("2026-05-01")

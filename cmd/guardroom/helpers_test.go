@@ -180,8 +180,11 @@ func makeTemplate() {
 	_, template.err = newDatabase(filepath.Join(root, "secrets"), template.data, template.key)
 }
 
-// TestMain removes the template after the tests.
+// TestMain removes the template after the tests. The hashes of the
+// passwords set in this process are cheap (every command logs in);
+// guardroom run as a process hashes at the real cost.
 func TestMain(m *testing.M) {
+	store.CheapPasswordHashes()
 	code := m.Run()
 	if template.root != "" {
 		os.RemoveAll(template.root)
