@@ -108,6 +108,12 @@ type seqs struct {
 // that is what a big import holds live. At a million people the live
 // heap halves (925 to 434 MB, docs/PERFORMANCE.md §4), for more and
 // smaller files.
+//
+// Value-log files are 2 MiB: every value lives in the LSM tree (Badger's
+// threshold is far above our records) and Badger makes a new value-log
+// file at every Open, mapped at twice this size; 16 MiB ones cost a
+// command ~5 ms to make and map (docs/PERFORMANCE.md §10). 2 MiB still
+// holds the largest value a transaction can carry (15% of the memtable).
 func Options(dir string, key []byte) badger.Options {
 	o := badger.DefaultOptions(dir).
 		WithLogger(nil).
@@ -117,7 +123,7 @@ func Options(dir string, key []byte) badger.Options {
 		WithNumLevelZeroTables(2).
 		WithNumLevelZeroTablesStall(4).
 		WithBaseTableSize(2 << 20).
-		WithValueLogFileSize(16 << 20).
+		WithValueLogFileSize(2 << 20).
 		WithNumCompactors(2).
 		WithBlockCacheSize(8 << 20).
 		WithIndexCacheSize(4 << 20).
@@ -158,6 +164,9 @@ func Open(cfg Config) (*Store, error) {
 			cfg.Progress("finished swapping in "+what+", which guardroom was stopped in the middle of", 0, 0)
 		}
 	}
+	if !cfg.InMemory && level0Tables(opts) >= compactL0At {
+		opts.CompactL0OnClose = true
+	}
 	db, err := badger.Open(opts)
 	if err != nil {
 		return nil, explainOpen(cfg.Dir, err)
@@ -182,6 +191,41 @@ func Open(cfg Config) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// compactL0At is how many level-0 tables an Open finds before its Close
+// merges level 0 into the tree below. Each process that writes (every
+// command logs its login) leaves one level-0 table at Close, and Badger's
+// compactors start at a random moment up to a second after Open, so a
+// command rarely lives to run one: level 0 grew by a table a command
+// (60 commands, 63 tables), and every later Open maps them all, every
+// read of the log, meta and operator keys checks them all, and every
+// Close syncs each file. Compacting on Close once there are this many
+// keeps level 0 at most this long; the command that does it pays for
+// the merge with the tables below that its keys overlap (~0.1 s more at
+// 100,000 people, docs/PERFORMANCE.md §10).
+const compactL0At = 8
+
+// level0Tables counts the level-0 tables that Badger's MANIFEST in
+// opts.Dir lists (0 when there is none yet, or it cannot be read: Open
+// then says what is wrong).
+func level0Tables(opts badger.Options) int {
+	f, err := os.Open(filepath.Join(opts.Dir, badger.ManifestFilename))
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	m, _, err := badger.ReplayManifestFile(f, opts.ExternalMagicVersion, opts)
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, t := range m.Tables {
+		if t.Level == 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // wideDir says what to do when other users may enter the data directory:
