@@ -13,6 +13,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"expvar"
 	"fmt"
 	"io"
 	"os"
@@ -20,6 +21,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/metrics"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"testing"
@@ -49,6 +51,47 @@ func perfWritePeople(w io.Writer, n int) {
 
 const perfEnvImport = "GUARDROOM_IMPORT_CHILD" // dir,key-file,file,rows,dry
 
+// perfEnvImportProfile, when set, names the file an import child writes
+// its CPU profile to (go tool pprof -top store.test FILE).
+const perfEnvImportProfile = "GUARDROOM_IMPORT_CPUPROFILE"
+
+// perfEnvImportHeap, when set, names the file an import child writes its
+// heap profile to each time the live heap reaches a new high: the file
+// left is the heap at its highest (go tool pprof -sample_index=inuse_space).
+const perfEnvImportHeap = "GUARDROOM_IMPORT_HEAPPROFILE"
+
+func perfWriteHeap(t *testing.T, name string) {
+	f, err := os.Create(name)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	defer f.Close()
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		t.Error(err)
+	}
+}
+
+// perfBadgerWritten reads Badger's counters in this process, in MB: the
+// bytes put into its memtables (uncompressed, on their way to level 0)
+// and the tables its compactions wrote (compressed and encrypted), in
+// all and by the level written to.
+func perfBadgerWritten() (put, compacted float64, byLevel map[string]float64) {
+	if v, ok := expvar.Get("badger_write_bytes_l0").(*expvar.Int); ok {
+		put = float64(v.Value()) / (1 << 20)
+	}
+	byLevel = map[string]float64{}
+	if m, ok := expvar.Get("badger_write_bytes_compaction").(*expvar.Map); ok {
+		m.Do(func(kv expvar.KeyValue) {
+			if v, ok := kv.Value.(*expvar.Int); ok {
+				byLevel[kv.Key] = float64(v.Value()) / (1 << 20)
+				compacted += byLevel[kv.Key]
+			}
+		})
+	}
+	return put, compacted, byLevel
+}
+
 // perfImport is what an import child reports.
 type perfImport struct {
 	Seconds float64 // the ImportPeople call
@@ -60,6 +103,12 @@ type perfImport struct {
 	AnonMB, FileMB, LiveMB float64
 	GCs                    uint32
 	Rows                   int
+	// What the import put into Badger's memtables (uncompressed) and
+	// what Badger's compactions had written by the end of the import
+	// (compressed and encrypted tables), in all and by level, from
+	// Badger's expvar counters.
+	PutMB, CompactMB float64
+	CompactLevelMB   map[string]float64
 }
 
 // TestPerfImportChild is the child side of the import benchmarks; it
@@ -102,7 +151,12 @@ func TestPerfImportChild(t *testing.T) {
 		live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 		metrics.Read(live)
 		peak.AnonMB, peak.FileMB = max(peak.AnonMB, st["RssAnon"]), max(peak.FileMB, st["RssFile"]+st["RssShmem"])
-		peak.LiveMB = max(peak.LiveMB, float64(live[0].Value.Uint64())/(1<<20))
+		if mb := float64(live[0].Value.Uint64()) / (1 << 20); mb > peak.LiveMB {
+			peak.LiveMB = mb
+			if prof := os.Getenv(perfEnvImportHeap); prof != "" {
+				perfWriteHeap(t, prof)
+			}
+		}
 	}
 	stop, sampled := make(chan bool), make(chan bool)
 	go func() {
@@ -117,6 +171,17 @@ func TestPerfImportChild(t *testing.T) {
 			}
 		}
 	}()
+	if prof := os.Getenv(perfEnvImportProfile); prof != "" {
+		pf, err := os.Create(prof)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			t.Fatal(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	t0 := time.Now()
 	res, err := s.ImportPeople(a, in, store.PeopleImportOptions{Name: "bench.csv", Unit: store.RootUnit, DryRun: dry, CreateApartments: true,
 		Rows: func(store.PeopleImportRow) error { rows++; return nil }})
@@ -129,6 +194,7 @@ func TestPerfImportChild(t *testing.T) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	peak.Seconds, peak.PeakMB, peak.GCs, peak.Rows = took.Seconds(), perfProcStatus()["VmHWM"], ms.NumGC, rows
+	peak.PutMB, peak.CompactMB, peak.CompactLevelMB = perfBadgerWritten()
 	out, _ := json.Marshal(peak)
 	fmt.Printf("perf-import %s\n", out)
 }
@@ -190,6 +256,10 @@ func benchImportPeople(b *testing.B, n int, dryRun bool) {
 		took += time.Duration(r.Seconds * float64(time.Second))
 		peak.PeakMB, peak.AnonMB, peak.FileMB = max(peak.PeakMB, r.PeakMB), max(peak.AnonMB, r.AnonMB), max(peak.FileMB, r.FileMB)
 		peak.LiveMB, peak.GCs = max(peak.LiveMB, r.LiveMB), max(peak.GCs, r.GCs)
+		peak.PutMB, peak.CompactMB = max(peak.PutMB, r.PutMB), max(peak.CompactMB, r.CompactMB)
+		if testing.Verbose() {
+			b.Logf("compactions wrote, by level (MB): %v", r.CompactLevelMB)
+		}
 		if err := os.RemoveAll(dir); err != nil {
 			b.Fatal(err)
 		}
@@ -203,6 +273,8 @@ func benchImportPeople(b *testing.B, n int, dryRun bool) {
 	b.ReportMetric(peak.FileMB, "file-MB")
 	b.ReportMetric(peak.LiveMB, "live-MB")
 	b.ReportMetric(float64(peak.GCs), "GCs")
+	b.ReportMetric(peak.PutMB, "put-MB")
+	b.ReportMetric(peak.CompactMB, "compacted-MB")
 }
 
 // BenchmarkImportPeople100k: parse, check and write 100,000 people with
