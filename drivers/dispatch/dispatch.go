@@ -703,9 +703,10 @@ func (d *Dispatcher) abandon(panel uint64, dev *device, got <-chan answer) {
 	}
 	d.mu.Unlock()
 	d.o.Logf("dispatch: %s did not answer before the stop: its job stays pending", dev.cfg.Label())
+	drv := dev.drv
 	go func() {
 		<-got
-		dev.drv.Close()
+		drv.Close()
 	}()
 }
 
