@@ -125,7 +125,9 @@ func New(s *store.Store, o Options) *Dispatcher {
 }
 
 // Run drains due jobs as they come and polls devices until ctx ends, then
-// waits for the jobs in hand and closes the drivers.
+// waits for the jobs in hand (what their devices took is recorded; a device
+// that has not answered is not waited for, its job stays pending) and
+// closes the drivers.
 func (d *Dispatcher) Run(ctx context.Context) error {
 	sub := d.st.Subscribe()
 	defer sub.Close()
