@@ -125,7 +125,9 @@ func New(s *store.Store, o Options) *Dispatcher {
 }
 
 // Run drains due jobs as they come and polls devices until ctx ends, then
-// waits for the jobs in hand and closes the drivers.
+// waits for the jobs in hand (what their devices took is recorded; a device
+// that has not answered is not waited for, its job stays pending) and
+// closes the drivers.
 func (d *Dispatcher) Run(ctx context.Context) error {
 	sub := d.st.Subscribe()
 	defer sub.Close()
@@ -622,7 +624,7 @@ func (d *Dispatcher) applyJob(ctx context.Context, p store.Panel, dev *device, j
 		err = dev.err
 	default:
 		octx, cancel := context.WithTimeout(ctx, d.o.Timeout)
-		res.Verified, res.CodeSerial, err = d.apply(octx, p, dev.drv, j)
+		res.Verified, res.CodeSerial, err = d.call(ctx, octx, p, dev, j)
 		cancel()
 	}
 	if ctx.Err() != nil {
@@ -657,6 +659,57 @@ func (d *Dispatcher) applyJob(ctx context.Context, p store.Panel, dev *device, j
 		d.sendReport(p, dev, r)
 	}
 	return f.add(j.Seq, res) && (res.Err == "" || res.Permanent)
+}
+
+// answer is what a device said to one job.
+type answer struct {
+	verified bool
+	serial   uint32
+	err      error
+}
+
+// call applies one job on the device (octx bounds the operation). When
+// ctx ends first (the dispatcher stops) it waits no longer: a device that
+// hangs without heeding its context does not hold the stop. The job then
+// stays pending, to be applied again at the next start (never done
+// without the device's answer), and the device is abandoned to its call,
+// which closes the driver when it returns; the next job for the panel
+// opens it again.
+func (d *Dispatcher) call(ctx, octx context.Context, p store.Panel, dev *device, j store.Job) (verified bool, serial uint32, err error) {
+	got := make(chan answer, 1)
+	drv := dev.drv
+	go func() {
+		v, s, err := d.apply(octx, p, drv, j)
+		got <- answer{v, s, err}
+	}()
+	var a answer
+	select {
+	case a = <-got:
+	case <-ctx.Done():
+		select {
+		case a = <-got: // it answered meanwhile
+		default:
+			d.abandon(p.ID, dev, got)
+			return false, 0, ctx.Err()
+		}
+	}
+	return a.verified, a.serial, a.err
+}
+
+// abandon forgets a device whose call outlived the dispatcher's stop:
+// Close leaves its driver alone, and the call's end closes it.
+func (d *Dispatcher) abandon(panel uint64, dev *device, got <-chan answer) {
+	d.mu.Lock()
+	if d.devices[panel] == dev {
+		delete(d.devices, panel)
+	}
+	d.mu.Unlock()
+	d.o.Logf("dispatch: %s did not answer before the stop: its job stays pending", dev.cfg.Label())
+	drv := dev.drv
+	go func() {
+		<-got
+		drv.Close()
+	}()
 }
 
 // apply runs one job's operation and, where the driver can, reads the
@@ -977,6 +1030,9 @@ func (d *Dispatcher) poll(ctx context.Context, p store.Panel) {
 	dev := d.device(p)
 	dev.mu.Lock()
 	defer dev.mu.Unlock()
+	if ctx.Err() != nil {
+		return // stopping: a poll that waited for the device's jobs reads nothing
+	}
 	if dev.err != nil {
 		d.report(p, dev, dev.err)
 		return
@@ -987,7 +1043,7 @@ func (d *Dispatcher) poll(ctx context.Context, p store.Panel) {
 	}
 	octx, cancel := context.WithTimeout(ctx, d.o.Timeout)
 	defer cancel()
-	err := d.readDevice(octx, p, dev.drv, caps)
+	err := d.readDevice(ctx, octx, p, dev.drv, caps)
 	if ctx.Err() != nil {
 		return
 	}
@@ -997,10 +1053,14 @@ func (d *Dispatcher) poll(ctx context.Context, p store.Panel) {
 	}
 }
 
-func (d *Dispatcher) readDevice(ctx context.Context, p store.Panel, drv drivers.Panel, caps drivers.Capabilities) error {
+// readDevice reads and reports the device's partitions, users and locks
+// (ctx bounds the reads). It stops between them once stop ends: at 100,000
+// users one read and its report take seconds, and the dispatcher's stop
+// waits for its polls.
+func (d *Dispatcher) readDevice(stop, ctx context.Context, p store.Panel, drv drivers.Panel, caps drivers.Capabilities) error {
 	if caps.Partitions {
 		parts, err := drv.ReadPartitions(ctx)
-		if err != nil {
+		if err != nil || stop.Err() != nil {
 			return err
 		}
 		rep := make([]store.PartitionReport, len(parts))
@@ -1011,9 +1071,9 @@ func (d *Dispatcher) readDevice(ctx context.Context, p store.Panel, drv drivers.
 			return fmt.Errorf("record partition states: %w", err)
 		}
 	}
-	if caps.ReadBack && caps.Users {
+	if caps.ReadBack && caps.Users && stop.Err() == nil {
 		users, err := drv.ReadUsers(ctx)
-		if err != nil {
+		if err != nil || stop.Err() != nil {
 			return err
 		}
 		rep := make([]store.DeviceUser, len(users))
@@ -1025,9 +1085,9 @@ func (d *Dispatcher) readDevice(ctx context.Context, p store.Panel, drv drivers.
 			return fmt.Errorf("record users: %w", err)
 		}
 	}
-	if l, ok := drv.(drivers.Locks); ok && caps.Locks {
+	if l, ok := drv.(drivers.Locks); ok && caps.Locks && stop.Err() == nil {
 		locks, err := l.ReadLocks(ctx)
-		if err != nil {
+		if err != nil || stop.Err() != nil {
 			return err
 		}
 		rep := make([]store.LockReport, len(locks))
