@@ -596,7 +596,7 @@ func perfProcStatus() map[string]float64 {
 //   - "store": open the store and list the panel's users, keeping the list
 //     as the console does;
 //   - "store-limit": the same under debug.SetMemoryLimit(256 MiB), as the
-//     real binary runs;
+//     binary ran until issue 16 (kept to compare with the figures before);
 //   - "raw": open the directory with raw Badger and copy every user value;
 //   - "bulk-limit": with the 256 MiB limit, create the store in an empty
 //     directory, BulkSetCodes the 100,000 users (fsync on), then list them:

@@ -37,7 +37,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -155,7 +154,6 @@ func browseRounds(b *testing.B, srv *benchServerProc, active []*terminal, idleRa
 // benchServer is the child process's side: it builds the site, serves it
 // and answers "stats" lines on stdin until stdin closes.
 func benchServer(dir string) error {
-	debug.SetMemoryLimit(256 << 20) // as cmd/guardroom does
 	key := bytes.Repeat([]byte{7}, store.KeySize)
 	data := filepath.Join(dir, "data")
 	if err := buildBenchSite(data, key); err != nil {
