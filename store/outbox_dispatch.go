@@ -105,9 +105,10 @@ func (s *Store) ScanDue(a Actor, skip func(target uint64) bool) (Due, error) {
 
 // MoreDue returns the due jobs of one target (a panel, 0 for the mail)
 // queued after the job numbered after, oldest first and at most DueBatch:
-// what a dispatcher's worker asks for once it has carried a batch. It
-// stops at the target's first job waiting for its retry, and reads the
-// pending index from after on, not from its start.
+// what a dispatcher's worker asks for once it has carried a batch. As in
+// DueJobs, a device's job waiting for its retry holds its later jobs back
+// (a mail's does not). It reads the pending index from after on, not from
+// its start.
 func (s *Store) MoreDue(a Actor, target, after uint64) ([]Job, error) {
 	if err := a.needInternal(dispatchDue); err != nil {
 		return nil, err
@@ -185,10 +186,10 @@ func (s *Store) dueJobs(q dueScan) (Due, error) {
 				continue
 			}
 			if j.NextTry.After(now) {
-				if q.only {
-					return nil // the target's later jobs wait for this one
-				}
 				if j.Kind == JobDevice {
+					if q.only {
+						return nil // the device's later jobs wait for this one
+					}
 					blocked[j.Panel] = true
 				}
 				if out.Next.IsZero() || j.NextTry.Before(out.Next) {

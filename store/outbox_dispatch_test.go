@@ -297,4 +297,17 @@ func TestScanDueTakesABoundedBatch(t *testing.T) {
 	if _, err := f.s.MoreDue(f.admin, big.ID, 0); err == nil {
 		t.Error("an operator read the outbox with its secrets")
 	}
+
+	// A mail waiting for its retry holds no later mail back.
+	f.account("a@example.com")
+	f.account("b@example.com")
+	mails, err := f.s.MoreDue(sys, 0, 0)
+	fxWant(t, err, nil)
+	if len(mails) != 2 {
+		t.Fatalf("MoreDue gave %d mails, want 2", len(mails))
+	}
+	fxWant(t, f.s.FinishJob(sys, mails[0].Seq, JobResult{Driver: "smtp", Err: "no answer"}), nil)
+	if later, err := f.s.MoreDue(sys, 0, 0); err != nil || len(later) != 1 || later[0].Seq != mails[1].Seq {
+		t.Errorf("MoreDue with the first mail waiting gave %d mails, %v; want the second", len(later), err)
+	}
 }
