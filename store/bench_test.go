@@ -853,3 +853,37 @@ func perfRawFiveOnce(b *testing.B, users, logs [][]byte, job, key []byte, serial
 	}
 	return time.Since(t0)
 }
+
+// BenchmarkScanDue100k times the dispatcher's first look at the outbox
+// after a bulk load of 100,000 users: ScanDue, which reads at most
+// store.DueBatch jobs of the panel and passes the rest of the pending
+// index by, against its baseline in the same run, DueJobs reading every
+// pending job (what the first look read before the bound).
+func BenchmarkScanDue100k(b *testing.B) {
+	perfSkipShort(b)
+	dir, key, _ := perfBuild100k(b)
+	perfFlatten(b, dir, key)
+	s, err := store.Open(store.Config{Dir: dir, Key: key})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	sys := s.Internal("bench")
+	for _, c := range []struct {
+		name string
+		want int
+		look func() (int, error)
+	}{
+		{"ScanDue", store.DueBatch, func() (int, error) { d, err := s.ScanDue(sys, nil); return len(d.Jobs), err }},
+		{"all-DueJobs", perfUsers, func() (int, error) { j, err := s.DueJobs(sys, 0); return len(j), err }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if n, err := c.look(); err != nil || n != c.want {
+					b.Fatalf("%d jobs, %v; want %d", n, err, c.want)
+				}
+			}
+		})
+	}
+}

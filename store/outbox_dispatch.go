@@ -70,7 +70,7 @@ func (s *Store) DueJobs(a Actor, limit int) ([]Job, error) {
 	if err := a.needInternal(dispatchDue); err != nil {
 		return nil, err
 	}
-	d, err := s.dueJobs(limit, nil)
+	d, err := s.dueJobs(dueScan{limit: limit})
 	return d.Jobs, err
 }
 
@@ -83,16 +83,38 @@ type Due struct {
 	Next time.Time
 }
 
+// DueBatch bounds how many jobs of one target (a device, or the mail)
+// ScanDue and MoreDue hand out at once: after a bulk load of 100,000 users
+// the dispatcher held every pending job, codes included, from its first
+// look. A target's later jobs are passed by without being read, and its
+// worker asks for them (MoreDue) when its batch is done.
+const DueBatch = 1024
+
 // ScanDue is DueJobs for the dispatcher's rounds: the jobs of the targets
 // skip names (a device by panel, 0 for the mail; nil skips none), a
-// worker's already, are passed by without being read, and the answer says
-// when the next retry comes due, so that the dispatcher need not look
-// again before then unless a job changes.
+// worker's already, are passed by without being read, at most DueBatch
+// jobs of a target are returned, and the answer says when the next retry
+// comes due, so that the dispatcher need not look again before then unless
+// a job changes.
 func (s *Store) ScanDue(a Actor, skip func(target uint64) bool) (Due, error) {
 	if err := a.needInternal(dispatchDue); err != nil {
 		return Due{}, err
 	}
-	return s.dueJobs(0, skip)
+	return s.dueJobs(dueScan{perTarget: DueBatch, skip: skip})
+}
+
+// MoreDue returns the due jobs of one target (a panel, 0 for the mail)
+// queued after the job numbered after, oldest first and at most DueBatch:
+// what a dispatcher's worker asks for once it has carried a batch. As in
+// DueJobs, a device's job waiting for its retry holds its later jobs back
+// (a mail's does not). It reads the pending index from after on, not from
+// its start.
+func (s *Store) MoreDue(a Actor, target, after uint64) ([]Job, error) {
+	if err := a.needInternal(dispatchDue); err != nil {
+		return nil, err
+	}
+	d, err := s.dueJobs(dueScan{limit: DueBatch, after: after, only: true, target: target})
+	return d.Jobs, err
 }
 
 // TargetDue reports whether a job of target (a panel, 0 for the mail) is
@@ -102,56 +124,89 @@ func (s *Store) TargetDue(a Actor, target uint64) (bool, error) {
 	if err := a.needInternal(dispatchDue); err != nil {
 		return false, err
 	}
-	d, err := s.dueJobs(1, func(t uint64) bool { return t != target })
+	d, err := s.dueJobs(dueScan{limit: 1, skip: func(t uint64) bool { return t != target }})
 	return len(d.Jobs) > 0, err
 }
 
-func (s *Store) dueJobs(limit int, skip func(target uint64) bool) (Due, error) {
+// dueScan is what dueJobs looks for.
+type dueScan struct {
+	limit     int // at most this many jobs in all (0: no bound)
+	perTarget int // at most this many jobs of a target (0: no bound)
+	skip      func(target uint64) bool
+	// after starts the scan after this job number; only (with target)
+	// reads one target's jobs and ends at its first not due.
+	after  uint64
+	only   bool
+	target uint64
+}
+
+func (s *Store) dueJobs(q dueScan) (Due, error) {
 	now := s.now()
 	var out Due
 	blocked := map[uint64]bool{}
+	taken := map[uint64]int{}
+	passBy := func(target uint64, device bool) bool {
+		return device && blocked[target] || q.skip != nil && q.skip(target) ||
+			q.only && target != q.target || q.perTarget > 0 && taken[target] >= q.perTarget
+	}
+	prefix := jobStatePrefix(JobPending)
+	start := prefix
+	if q.after > 0 {
+		start = jobStateKey(JobPending, q.after+1)
+	}
 	err := s.db.View(func(txn *badger.Txn) error {
-		prefix := jobStatePrefix(JobPending)
-		return scan(txn, prefix, true, func(k, v []byte) error {
-			// The index holds the job's panel (0 for a mail): a blocked or
-			// skipped device's later jobs are passed by without reading
-			// them (an offline panel may have a whole bulk load waiting).
-			if len(v) == 8 {
-				target := binary.BigEndian.Uint64(v)
-				if target != 0 && blocked[target] || skip != nil && skip(target) {
-					return nil
+		o := badger.DefaultIteratorOptions
+		o.Prefix, o.PrefetchValues = prefix, false
+		it := txn.NewIterator(o)
+		defer it.Close()
+		for it.Seek(start); it.ValidForPrefix(prefix); it.Next() {
+			k := it.Item().Key()
+			// The index holds the job's panel (0 for a mail): a blocked,
+			// skipped or full target's later jobs are passed by without
+			// reading them (an offline panel may have a whole bulk load
+			// waiting).
+			var target uint64
+			indexed := false
+			if err := it.Item().Value(func(v []byte) error {
+				if indexed = len(v) == 8; indexed {
+					target = binary.BigEndian.Uint64(v)
 				}
+				return nil
+			}); err != nil {
+				return err
+			}
+			if indexed && passBy(target, target != 0) {
+				continue
 			}
 			var j Job
 			if err := getJob(txn, binary.BigEndian.Uint64(k[len(prefix):]), &j); err != nil {
 				return err
 			}
-			if j.Kind == JobDevice && blocked[j.Panel] || skip != nil && skip(j.target()) {
-				return nil
+			if passBy(j.target(), j.Kind == JobDevice) {
+				continue
 			}
 			if j.NextTry.After(now) {
 				if j.Kind == JobDevice {
+					if q.only {
+						return nil // the device's later jobs wait for this one
+					}
 					blocked[j.Panel] = true
 				}
 				if out.Next.IsZero() || j.NextTry.Before(out.Next) {
 					out.Next = j.NextTry
 				}
-				return nil
+				continue
 			}
 			out.Jobs = append(out.Jobs, j)
-			if limit > 0 && len(out.Jobs) >= limit {
-				return errStopScan
+			taken[j.target()]++
+			if q.limit > 0 && len(out.Jobs) >= q.limit {
+				return nil
 			}
-			return nil
-		})
+		}
+		return nil
 	})
-	if err == errStopScan {
-		err = nil
-	}
 	return out, err
 }
-
-var errStopScan = fmt.Errorf("stop scan")
 
 // FinishJob records the outcome of one attempt at a job: done (its secrets
 // dropped), failed for good (its secrets kept, so an operator can retry it,

@@ -242,3 +242,72 @@ func TestFinishJobsSplitsABigRun(t *testing.T) {
 		t.Fatalf("%d jobs logged as applied, want %d (%v)", len(applied), n, err)
 	}
 }
+
+// TestScanDueTakesABoundedBatch: ScanDue hands out at most DueBatch jobs
+// of a device (another device's jobs still come), and MoreDue gives the
+// device's next jobs after the last one taken, in order, without the
+// other devices' jobs, and stops at the device's first job waiting for its
+// retry.
+func TestScanDueTakesABoundedBatch(t *testing.T) {
+	f := newFx(t)
+	sys := f.s.Internal("dispatch")
+	const n = DueBatch + 100
+	big := f.panel("generic", func(np *NewPanel) { np.Slots, np.CodeLength = n+1, 8 })
+	other := f.panel("neo-hs2016")
+	items := make([]BulkCode, n)
+	for i := range items {
+		items[i] = BulkCode{Slot: i + 2, Code: fmt.Sprintf("%08d", 30000000+(i+2)*7919)}
+	}
+	fxWant(t, f.s.BulkSetCodes(f.admin, big.ID, items[:n/2], nil), nil)
+	f.setCode(other, 2, "4829") // queued between the big panel's jobs
+	fxWant(t, f.s.BulkSetCodes(f.admin, big.ID, items[n/2:], nil), nil)
+
+	due, err := f.s.ScanDue(sys, nil)
+	fxWant(t, err, nil)
+	slots := map[uint64][]int{}
+	for _, j := range due.Jobs {
+		slots[j.Panel] = append(slots[j.Panel], j.Slot)
+	}
+	if got := slots[big.ID]; len(got) != DueBatch || got[0] != 2 || got[DueBatch-1] != DueBatch+1 {
+		t.Fatalf("ScanDue gave the big panel %d jobs (slots %v...), want its first %d", len(got), got[:min(len(got), 3)], DueBatch)
+	}
+	if got := slots[other.ID]; !slices.Equal(got, []int{2}) {
+		t.Errorf("ScanDue gave the other panel slots %v, want [2]", got)
+	}
+	var last Job
+	for _, j := range due.Jobs {
+		if j.Panel == big.ID {
+			last = j
+		}
+	}
+
+	// The big panel's job after the batch waits for its retry from here
+	// on: the one before it comes, nothing after it.
+	more, err := f.s.MoreDue(sys, big.ID, last.Seq)
+	fxWant(t, err, nil)
+	if len(more) != n-DueBatch || more[0].Slot != DueBatch+2 || more[len(more)-1].Slot != n+1 || more[0].Code == "" {
+		t.Fatalf("MoreDue gave %d jobs, want the %d after slot %d with their codes", len(more), n-DueBatch, last.Slot)
+	}
+	fxWant(t, f.s.FinishJob(sys, more[1].Seq, JobResult{Driver: "sim", Err: "offline"}), nil)
+	more, err = f.s.MoreDue(sys, big.ID, last.Seq)
+	fxWant(t, err, nil)
+	if len(more) != 1 || more[0].Slot != DueBatch+2 {
+		t.Errorf("MoreDue with the second job waiting gave %d jobs, want only the one before it", len(more))
+	}
+	if _, err := f.s.MoreDue(f.admin, big.ID, 0); err == nil {
+		t.Error("an operator read the outbox with its secrets")
+	}
+
+	// A mail waiting for its retry holds no later mail back.
+	f.account("a@example.com")
+	f.account("b@example.com")
+	mails, err := f.s.MoreDue(sys, 0, 0)
+	fxWant(t, err, nil)
+	if len(mails) != 2 {
+		t.Fatalf("MoreDue gave %d mails, want 2", len(mails))
+	}
+	fxWant(t, f.s.FinishJob(sys, mails[0].Seq, JobResult{Driver: "smtp", Err: "no answer"}), nil)
+	if later, err := f.s.MoreDue(sys, 0, 0); err != nil || len(later) != 1 || later[0].Seq != mails[1].Seq {
+		t.Errorf("MoreDue with the first mail waiting gave %d mails, %v; want the second", len(later), err)
+	}
+}

@@ -1253,6 +1253,10 @@ func dispatcherCases() []permCase {
 			_, err := f.s.TargetDue(a, 0)
 			return err
 		}},
+		{"MoreDue", 0, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.MoreDue(a, 0, 0)
+			return err
+		}},
 	}
 }
 

@@ -431,7 +431,7 @@ var textFree = map[string]string{
 	// wherever they are shown (plain.Visible), and in the log.
 	"ReportConnection": "a device's words", "ReportPartitions": "a device's words", "ReportUsers": "a device's words",
 	"ReportLocks": "a device's words", "FinishJob": "a device's words", "ParkJob": "a driver's words", "DueJobs": "a read",
-	"FinishJobs": "a device's words, as FinishJob", "ReserveCommandNumbers": "numbers", "ScanDue": "a read", "TargetDue": "a read",
+	"FinishJobs": "a device's words, as FinishJob", "ReserveCommandNumbers": "numbers", "ScanDue": "a read", "TargetDue": "a read", "MoreDue": "a read",
 }
 
 // readOp are operations that only read, and the attempts (Try…), which

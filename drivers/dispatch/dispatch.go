@@ -79,6 +79,9 @@ type Dispatcher struct {
 	// beforeCommit, when set (tests), runs before each run of finished
 	// jobs is recorded.
 	beforeCommit func()
+	// onBatch, when set (tests), is called with the size of each batch of
+	// jobs a worker takes.
+	onBatch func(target uint64, n int)
 }
 
 // device is one panel's driver, opened from its configuration and kept
@@ -227,12 +230,12 @@ func (r *rounds) looked(next time.Time) {
 // when they are all done or waiting: for commands and tests.
 func (d *Dispatcher) Drain(ctx context.Context) error {
 	d.reportMail()
-	jobs, err := d.st.DueJobs(d.sys, 0)
+	due, err := d.st.ScanDue(d.sys, nil)
 	if err != nil {
 		return err
 	}
 	var wg sync.WaitGroup
-	for target, list := range groupByTarget(jobs) {
+	for target, list := range groupByTarget(due.Jobs) {
 		wg.Go(func() { d.work(ctx, target, list) })
 	}
 	wg.Wait()
@@ -245,11 +248,11 @@ func (d *Dispatcher) DrainPanel(ctx context.Context, panel uint64) error {
 	if panel == 0 {
 		d.reportMail()
 	}
-	jobs, err := d.st.DueJobs(d.sys, 0)
+	list, err := d.st.MoreDue(d.sys, panel, 0)
 	if err != nil {
 		return err
 	}
-	if list := groupByTarget(jobs)[panel]; len(list) > 0 {
+	if len(list) > 0 {
 		d.work(ctx, panel, list)
 	}
 	return ctx.Err()
@@ -373,20 +376,19 @@ func (d *Dispatcher) startPolls(ctx context.Context) {
 // pollKey keeps a device's poll apart from its job worker in busy.
 func pollKey(panel uint64) uint64 { return panel | 1<<63 }
 
-// work applies one device's (or the mail server's) jobs in order. It stops
-// at the first transient failure: the store holds the later jobs back
-// until the retry. It reports false when it could not record what the
-// device did (the jobs stay pending, to be sent again).
+// work applies one device's (or the mail server's) jobs in order, a batch
+// at a time: jobs is the first (at most store.DueBatch of them), and a
+// full batch done, the next is asked for after its last job. It stops at
+// the first transient failure: the store holds the later jobs back until
+// the retry. It reports false when it could not record what the device
+// did (the jobs stay pending, to be sent again) or read its next batch.
 func (d *Dispatcher) work(ctx context.Context, target uint64, jobs []store.Job) bool {
 	if target == 0 {
 		d.mailMu.Lock()
 		defer d.mailMu.Unlock()
-		for _, j := range jobs {
-			if ctx.Err() != nil || !d.sendMail(ctx, j) {
-				break
-			}
-		}
-		return true
+		return d.batches(target, jobs, func(j store.Job) bool {
+			return ctx.Err() == nil && d.sendMail(ctx, j)
+		})
 	}
 	p, err := d.st.GetPanel(d.sys, target)
 	if err != nil {
@@ -397,13 +399,39 @@ func (d *Dispatcher) work(ctx context.Context, target uint64, jobs []store.Job) 
 	dev.mu.Lock()
 	defer dev.mu.Unlock()
 	f := newFinisher(d)
-	for _, j := range jobs {
-		if ctx.Err() != nil || !d.applyJob(ctx, p, dev, j, f) {
-			break
+	read := d.batches(target, jobs, func(j store.Job) bool {
+		return ctx.Err() == nil && d.applyJob(ctx, p, dev, j, f)
+	})
+	// Even when shutting down: what the device took is recorded.
+	return f.flush() && read
+}
+
+// batches hands each job of target's batches to apply, in order, until
+// apply reports false or no job is left; it reports false when the next
+// batch could not be read. Only a full batch is followed by another: a
+// shorter one held every job of the target due when it was read, and jobs
+// queued since make Run look again when the worker ends.
+func (d *Dispatcher) batches(target uint64, batch []store.Job, apply func(store.Job) bool) bool {
+	for len(batch) > 0 {
+		if d.onBatch != nil {
+			d.onBatch(target, len(batch))
+		}
+		for _, j := range batch {
+			if !apply(j) {
+				return true
+			}
+		}
+		if len(batch) < store.DueBatch {
+			return true
+		}
+		last := batch[len(batch)-1].Seq
+		var err error
+		if batch, err = d.st.MoreDue(d.sys, target, last); err != nil {
+			d.o.Logf("dispatch: jobs after %d: %v", last, err)
+			return false
 		}
 	}
-	// Even when shutting down: what the device took is recorded.
-	return f.flush()
+	return true
 }
 
 // A device's finished jobs are recorded by group commit: the worker hands

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -234,5 +235,99 @@ func TestNothingRecordedAfterAFailedRun(t *testing.T) {
 		if u := f.user(p, slot); u.Sync.State != store.SyncPending {
 			t.Errorf("slot %d after the failed run: %v, want pending", slot, u.Sync)
 		}
+	}
+}
+
+// slotLog is a driver that records the slots it is given codes for, in
+// the order given.
+type slotLog struct {
+	drivers.Panel
+	mu    sync.Mutex
+	slots []int
+}
+
+func (l *slotLog) SetCode(ctx context.Context, u drivers.User, code string) error {
+	l.mu.Lock()
+	l.slots = append(l.slots, u.Slot)
+	l.mu.Unlock()
+	return l.Panel.SetCode(ctx, u, code)
+}
+
+// TestWorkerHoldsABoundedBatch: with 5,000 jobs pending for one panel, a
+// worker (of Run, and of Drain) holds at most store.DueBatch of them at a
+// time, and still applies every job once, in queue order. Before, the
+// first look handed the worker every pending job, codes included (90,000
+// after a bulk load of 100,000 users).
+func TestWorkerHoldsABoundedBatch(t *testing.T) {
+	const n = 5000
+	for _, tc := range []struct {
+		name string
+		run  func(t *testing.T, f *fx, d *Dispatcher)
+	}{
+		{"Drain", func(t *testing.T, f *fx, d *Dispatcher) { drain(t, d) }},
+		{"Run", func(t *testing.T, f *fx, d *Dispatcher) {
+			sub := f.s.Subscribe()
+			defer sub.Close()
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error)
+			go func() { done <- d.Run(ctx) }()
+			for {
+				c, err := f.s.SyncCounts(f.admin, 0)
+				f.ok(err)
+				if c == (store.SyncCounts{}) {
+					break
+				}
+				<-sub.C
+				sub.Changes()
+			}
+			cancel()
+			f.ok(<-done)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFx(t)
+			p, err := f.s.AddPanel(f.admin, store.NewPanel{Name: "Big", Unit: store.RootUnit, Family: "generic", Slots: n + 1,
+				CodeLength: 8, IMEI: imeiFor(1), Driver: "sim", Address: fmt.Sprintf("%s/%d", t.Name(), simSeq.Add(1))})
+			f.ok(err)
+			items := make([]store.BulkCode, n)
+			for i := range items {
+				items[i] = store.BulkCode{Slot: i + 2, Code: fmt.Sprintf("%08d", 20000000+37*(i+1))}
+			}
+			f.ok(f.s.BulkSetCodes(f.admin, p.ID, items, nil))
+			rec := &slotLog{}
+			d := New(f.s, Options{Open: func(name string, cfg drivers.Config) (drivers.Panel, error) {
+				drv, err := drivers.Open(name, cfg)
+				rec.Panel = drv
+				return rec, err
+			}})
+			defer d.Close()
+			var most, batches atomic.Int64
+			d.onBatch = func(_ uint64, n int) {
+				batches.Add(1)
+				if int64(n) > most.Load() {
+					most.Store(int64(n))
+				}
+			}
+			tc.run(t, f, d)
+			if most.Load() > store.DueBatch {
+				t.Errorf("a worker held %d jobs at once, want at most %d", most.Load(), store.DueBatch)
+			}
+			if batches.Load() < n/store.DueBatch {
+				t.Errorf("%d batches for %d jobs, want at least %d", batches.Load(), n, n/store.DueBatch)
+			}
+			rec.mu.Lock()
+			defer rec.mu.Unlock()
+			if len(rec.slots) != n {
+				t.Fatalf("%d codes set, want %d", len(rec.slots), n)
+			}
+			for i, slot := range rec.slots {
+				if slot != i+2 {
+					t.Fatalf("code %d went to slot %d, want %d (queue order)", i, slot, i+2)
+				}
+			}
+			if c, err := f.s.SyncCounts(f.admin, 0); err != nil || c != (store.SyncCounts{}) {
+				t.Errorf("after the run: %+v, %v; want every job done", c, err)
+			}
+		})
 	}
 }
