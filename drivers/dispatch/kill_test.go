@@ -78,18 +78,7 @@ func TestKillDuringDrain(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts child processes")
 	}
-	dir := t.TempDir()
-	state := filepath.Join(dir, "panel.json")
-	s, err := store.Open(store.Config{Dir: filepath.Join(dir, "data"), Key: killKey()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin, _ := s.Actor("admin", "test")
-	p, err := s.AddPanel(admin, store.NewPanel{Name: "Kill", Unit: store.RootUnit, Family: "neo-hs2064", IMEI: imeiFor(77),
-		Driver: "sim", Address: state, Options: map[string]string{"state": state}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, state, s, admin, p := killSite(t, 77, "")
 	want := map[int]string{}
 	for slot := 2; slot <= 81; slot++ {
 		code := fmt.Sprintf("%04d", 1000+slot*37%8000)
@@ -140,7 +129,7 @@ func TestKillDuringDrain(t *testing.T) {
 		t.Fatal("no kill landed in the middle of the drain: the test proved nothing (slow the sim down or kill sooner)")
 	}
 
-	s, err = store.Open(store.Config{Dir: filepath.Join(dir, "data"), Key: killKey()})
+	s, err := store.Open(store.Config{Dir: filepath.Join(dir, "data"), Key: killKey()})
 	if err != nil {
 		t.Fatalf("reopen after the kills: %v", err)
 	}
@@ -229,18 +218,7 @@ func TestKillMidRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a child process")
 	}
-	dir := t.TempDir()
-	state := filepath.Join(dir, "panel.json")
-	s, err := store.Open(store.Config{Dir: filepath.Join(dir, "data"), Key: killKey()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin, _ := s.Actor("admin", "test")
-	p, err := s.AddPanel(admin, store.NewPanel{Name: "Kill", Unit: store.RootUnit, Family: "neo-hs2064", IMEI: imeiFor(78),
-		Driver: "sim", Address: state + "#mid", Options: map[string]string{"state": state}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, state, s, admin, p := killSite(t, 78, "#mid")
 	var items []store.BulkCode
 	for slot := 2; slot <= 41; slot++ {
 		if code := fmt.Sprintf("%04d", 1000+slot*37%8000); !family.Trivial(code) {
@@ -315,4 +293,24 @@ func TestKillMidRun(t *testing.T) {
 			t.Errorf("slot %d does not hold its code (%v)", it.Slot, err)
 		}
 	}
+}
+
+// killSite makes a store in a fresh directory with one sim panel whose
+// state file is dir/panel.json, its address marked with mark (the child
+// reads what to do from it).
+func killSite(t *testing.T, imei int, mark string) (dir, state string, s *store.Store, admin store.Actor, p store.Panel) {
+	t.Helper()
+	dir = t.TempDir()
+	state = filepath.Join(dir, "panel.json")
+	s, err := store.Open(store.Config{Dir: filepath.Join(dir, "data"), Key: killKey()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, _ = s.Actor("admin", "test")
+	p, err = s.AddPanel(admin, store.NewPanel{Name: "Kill", Unit: store.RootUnit, Family: "neo-hs2064", IMEI: imeiFor(imei),
+		Driver: "sim", Address: state + mark, Options: map[string]string{"state": state}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, state, s, admin, p
 }

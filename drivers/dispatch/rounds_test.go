@@ -131,13 +131,18 @@ func TestRunKeepsTheLogInOrder(t *testing.T) {
 }
 
 // hangAt is a driver whose panel hangs when slot's code is set, until the
-// test releases it or the operation's time runs out.
+// test releases it or the operation's time runs out. A deaf one heeds no
+// context: it waits for the release (or, should a stop wait for it, the
+// failure TestStopAbandonsAHungDevice catches, a minute passes: it
+// synchronises nothing).
 type hangAt struct {
 	drivers.Panel
 	slot     int
+	deaf     bool
 	entered  chan struct{} // closed when the hang begins
 	release  chan struct{}
-	returned atomic.Bool // the hanging call has returned
+	returned atomic.Bool   // the hanging call has returned
+	closed   chan struct{} // closed by Close, when not nil
 }
 
 func (h *hangAt) SetCode(ctx context.Context, u drivers.User, code string) error {
@@ -146,12 +151,26 @@ func (h *hangAt) SetCode(ctx context.Context, u drivers.User, code string) error
 	}
 	defer h.returned.Store(true)
 	close(h.entered)
+	if h.deaf {
+		select {
+		case <-h.release:
+		case <-time.After(time.Minute):
+		}
+		return h.Panel.SetCode(ctx, u, code)
+	}
 	select {
 	case <-h.release:
 		return h.Panel.SetCode(ctx, u, code)
 	case <-ctx.Done():
 		return fmt.Errorf("slot %d: %w", u.Slot, drivers.ErrOffline)
 	}
+}
+
+func (h *hangAt) Close() error {
+	if h.closed != nil {
+		close(h.closed)
+	}
+	return h.Panel.Close()
 }
 
 // TestFinishedJobNotHeldByAHang: a job the device took is recorded while

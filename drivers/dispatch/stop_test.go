@@ -10,36 +10,6 @@ import (
 	"github.com/guardroom/guardroom/store"
 )
 
-// deaf is a driver whose panel hangs when slot's code is set, heeding no
-// context, until the test releases it (or, should the stop wait for it,
-// the failure this test catches, a minute passes: it synchronises nothing).
-type deaf struct {
-	drivers.Panel
-	slot     int
-	entered  chan struct{} // closed when the hang begins
-	release  chan struct{}
-	returned atomic.Bool   // the hanging call has returned
-	closed   chan struct{} // closed by Close
-}
-
-func (h *deaf) SetCode(ctx context.Context, u drivers.User, code string) error {
-	if u.Slot != h.slot {
-		return h.Panel.SetCode(ctx, u, code)
-	}
-	defer h.returned.Store(true)
-	close(h.entered)
-	select {
-	case <-h.release:
-	case <-time.After(time.Minute):
-	}
-	return h.Panel.SetCode(ctx, u, code)
-}
-
-func (h *deaf) Close() error {
-	close(h.closed)
-	return h.Panel.Close()
-}
-
 // TestStopAbandonsAHungDevice: a device that hangs without heeding its
 // context does not hold the dispatcher's stop (the console's quit waits
 // for it). Its job stays pending, to be applied again at the next start,
@@ -49,7 +19,7 @@ func TestStopAbandonsAHungDevice(t *testing.T) {
 	f := newFx(t)
 	p, _ := f.panel("neo-hs2064")
 	f.ok(f.s.SetCode(f.admin, p.ID, 2, "4829", store.CodeOptions{}))
-	h := &deaf{slot: 2, entered: make(chan struct{}), release: make(chan struct{}), closed: make(chan struct{})}
+	h := &hangAt{slot: 2, deaf: true, entered: make(chan struct{}), release: make(chan struct{}), closed: make(chan struct{})}
 	d := New(f.s, Options{PollEvery: time.Hour, Open: func(name string, cfg drivers.Config) (drivers.Panel, error) {
 		drv, err := drivers.Open(name, cfg)
 		h.Panel = drv
