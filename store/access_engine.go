@@ -232,12 +232,35 @@ func (s *Store) buildEngine() (*access.Engine, *accessUnits, error) {
 			bad = err
 			return nil
 		}
-		redo, orphans, err = scanEnginePeople(txn, func(r *enginePersonRecord) {
-			if err := eng.SetPerson(r.access(paths)); err != nil && bad == nil {
-				bad = err
+		// Reading and decoding the records overlaps with indexing them:
+		// a second goroutine takes them in batches (the engine is not
+		// shared until the build returns).
+		batches := make(chan []enginePersonRecord, 4)
+		indexed := make(chan struct{})
+		go func() {
+			defer close(indexed)
+			for batch := range batches {
+				for i := range batch {
+					r := &batch[i]
+					if err := eng.SetPerson(r.access(paths)); err != nil && bad == nil {
+						bad = err
+					}
+					units.people[access.PersonID(r.ID)] = r.Unit
+				}
 			}
-			units.people[access.PersonID(r.ID)] = r.Unit
+		}()
+		const batchSize = 512
+		batch := make([]enginePersonRecord, 0, batchSize)
+		redo, orphans, err = scanEnginePeople(txn, func(r *enginePersonRecord) {
+			batch = append(batch, *r)
+			if len(batch) == batchSize {
+				batches <- batch
+				batch = make([]enginePersonRecord, 0, batchSize)
+			}
 		})
+		batches <- batch
+		close(batches)
+		<-indexed
 		return err
 	})
 	if err != nil {
