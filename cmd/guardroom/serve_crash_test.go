@@ -42,14 +42,7 @@ func TestServeKilledDuringDispatch(t *testing.T) {
 	s.ok("", "panel", "device", "1", "--driver", "modbus", "--address", "tcp://"+tap.addr)
 
 	sv := s.serve()
-	var consoles []*ptyClient
-	for range 2 {
-		c := s.onTerminal(100, 30, "console")
-		c.waitScreen("Operator")
-		c.press(s.operator + "\t" + testPassword + "\r")
-		c.waitScreen("Main office")
-		consoles = append(consoles, c)
-	}
+	consoles := s.loggedInConsoles(2)
 
 	// Codes for slots 1-4 one after the other, each confirmed once the
 	// panel has it; then for slots 5-16 at once, each from a CLI command

@@ -404,14 +404,7 @@ func (term *ptyClient) waitScreen(want string) {
 func TestServeConsolesSeeCLIChanges(t *testing.T) {
 	s := newSite(t).withPanel()
 	sv := s.serve()
-	var consoles []*ptyClient
-	for range 2 {
-		c := s.onTerminal(100, 30, "console")
-		c.waitScreen("Operator")
-		c.press(s.operator + "\t" + testPassword + "\r")
-		c.waitScreen("Main office")
-		consoles = append(consoles, c)
-	}
+	consoles := s.loggedInConsoles(2)
 	s.ok("", "panel", "add", "--name", "Annex yard", "--family", "dsc-pc1864", "--imei", imei("35824005012345"), "--unit", "HQ",
 		"--driver", "sim", "--address", s.root+"/annex", "--option", "state="+filepath.Join(s.root, "annex.json"))
 	for _, c := range consoles {
@@ -745,4 +738,18 @@ func TestWaitPanelAsksOnlyAfterItsJobsChange(t *testing.T) {
 	if due, err := st.TargetDue(sys, other); err != nil || !due {
 		t.Errorf("the other panel's jobs: due %v (%v), want due", due, err)
 	}
+}
+
+// loggedInConsoles attaches n consoles to the running service, each on its
+// own 100x30 terminal, and logs each in as the site's operator.
+func (s *site) loggedInConsoles(n int) []*ptyClient {
+	var consoles []*ptyClient
+	for range n {
+		c := s.onTerminal(100, 30, "console")
+		c.waitScreen("Operator")
+		c.press(s.operator + "\t" + testPassword + "\r")
+		c.waitScreen("Main office")
+		consoles = append(consoles, c)
+	}
+	return consoles
 }
