@@ -307,6 +307,30 @@ type Config struct {
 	// Slots and CodeLength override the family's defaults where the panel
 	// is configured differently; 0 keeps the default.
 	Slots, CodeLength int
+
+	// The secrets a driver may need, each "" when the store keeps none.
+	// The store keeps them encrypted and never shows them; a driver never
+	// logs one, puts one in an error, or sends one before the device has
+	// proved it speaks the configured protocol.
+	//
+	// Password is the interface's own login password (the Envisalink
+	// TPI's).
+	Password string
+	// MasterCode is the panel's master (or installer) code, which a driver
+	// types to program user codes by keystrokes.
+	MasterCode string
+	// ArmCode is a user code the driver enters when the panel asks for one
+	// to arm or disarm, for the commands that carry no typed code.
+	ArmCode string
+}
+
+// CodedArming is a Panel whose arming and disarming can take a user code
+// typed for that one command (an operator types it, masked; it is never
+// stored). Panel.Arm and Panel.Disarm then use Config.ArmCode when the
+// panel asks for a code, and are refused (RefusedUnsupported) without one.
+type CodedArming interface {
+	ArmWithCode(ctx context.Context, partition int, mode ArmMode, code string) error
+	DisarmWithCode(ctx context.Context, partition int, code string) error
 }
 
 // CodeCheck is the checksum a device reports for the code in a slot:
