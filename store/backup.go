@@ -467,7 +467,7 @@ func (s *Store) swapRestored(n *Store, what string) error {
 		if s.cfg.NoSync {
 			opts = opts.WithSyncWrites(false)
 		}
-		db, err := badger.Open(opts)
+		db, err := openBadger(opts)
 		if err != nil {
 			return fmt.Errorf("restore: the backup was restored, then opening it failed: %w", explainOpen(s.cfg.Dir, err))
 		}

@@ -39,7 +39,7 @@ const (
 
 // Sizes: each round the child validates its whole remaining load before the
 // first chunk, and the parent's checks decode every log entry and job, so
-// 16,000 planned users and kills within the first 2-5 chunks (of 800) keep the three
+// 16,000 planned users and kills within the first 2-4 chunks (of 1,200 users) keep the three
 // rounds at about 15-20 s under -race on a 2-vCPU machine (5 s without).
 
 // perfIMEI returns a valid (Luhn) IMEI for n.
@@ -254,8 +254,11 @@ func TestCrash(t *testing.T) {
 		tStart := time.Since(t0)
 		// Kill after a random number of committed chunks, then after a
 		// random part of the time a chunk takes, so the kill lands anywhere
-		// in the next chunk's work, its commit and fsync included.
-		killAfter := 2 + rng.IntN(4) // at least two reports time a chunk
+		// in the next chunk's work, its commit and fsync included. At least
+		// two chunks are still to come, so the kill never lands after the
+		// last one: a round commits at most four chunks and part of a
+		// fifth, which leaves the third round at least four.
+		killAfter := 2 + rng.IntN(3) // at least two reports time a chunk
 		chunk, reports, reported := 0, 0, 0
 		var tFirst, tLast time.Duration
 	wait:
@@ -268,6 +271,13 @@ func TestCrash(t *testing.T) {
 				}
 				if chunk == 0 {
 					chunk, tFirst = n, time.Since(t0)
+					left := (todo + chunk - 1) / chunk
+					if left < 4 {
+						c.cmd.Process.Kill()
+						c.cmd.Wait()
+						t.Fatalf("round %d: only %d chunks left to load: too few to kill in the middle of one; raise crashItems", round, left)
+					}
+					killAfter = min(killAfter, left-2)
 				}
 				reports, reported = reports+1, n
 				tLast = time.Since(t0)

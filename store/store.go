@@ -167,7 +167,7 @@ func Open(cfg Config) (*Store, error) {
 	if !cfg.InMemory && level0Tables(opts) >= compactL0At {
 		opts.CompactL0OnClose = true
 	}
-	db, err := badger.Open(opts)
+	db, err := openBadger(opts)
 	if err != nil {
 		return nil, explainOpen(cfg.Dir, err)
 	}

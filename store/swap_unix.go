@@ -26,3 +26,17 @@ func syncDir(dir string) error {
 	}
 	return nil
 }
+
+// lockDir takes the exclusive lock Badger takes on a data directory, or
+// fails at once if a process holds it. unlock lets it go.
+func lockDir(dir string) (unlock func(), err error) {
+	d, err := os.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(d.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		d.Close()
+		return nil, err
+	}
+	return func() { d.Close() }, nil
+}
