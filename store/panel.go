@@ -53,6 +53,10 @@ type Panel struct {
 	// CodesSet counts the panel users with a code, kept in step by every
 	// operation that sets or clears one.
 	CodesSet int `json:"codes_set"`
+	// Secrets names the secrets the panel keeps (panel_secrets.go), never
+	// their values; SecretRev counts their changes.
+	Secrets   []SecretKind `json:"secrets,omitempty"`
+	SecretRev uint32       `json:"secret_rev,omitempty"`
 }
 
 // Spec returns the panel's family: roles, master slot, partitions,

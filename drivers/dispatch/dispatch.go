@@ -538,7 +538,16 @@ func (d *Dispatcher) device(p store.Panel) *device {
 		d.devices[p.ID] = dev
 	}
 	dev.cfg, dev.reportedAt = p, time.Time{}
-	dev.drv, dev.err = d.o.Open(p.Driver, drivers.Config{Address: p.Address, Options: p.Options, Family: p.Family, Slots: p.Slots, CodeLength: p.CodeLength})
+	cfg := drivers.Config{Address: p.Address, Options: p.Options, Family: p.Family, Slots: p.Slots, CodeLength: p.CodeLength}
+	if len(p.Secrets) > 0 {
+		ps, err := d.st.PanelSecrets(d.sys, p.ID)
+		if err != nil {
+			dev.drv, dev.err, dev.trans = nil, fmt.Errorf("cannot read the secrets of %s: %w", p.Label(), err), transport(p, nil)
+			return dev
+		}
+		cfg.Password, cfg.MasterCode, cfg.ArmCode = ps.Password, ps.MasterCode, ps.ArmCode
+	}
+	dev.drv, dev.err = d.o.Open(p.Driver, cfg)
 	dev.trans = transport(p, dev.drv)
 	if dev.err != nil {
 		dev.err = fmt.Errorf("cannot open the %s driver for %s: %w", p.Driver, p.Label(), dev.err)
@@ -582,7 +591,7 @@ func (n *numbers) take(context.Context) (uint64, error) {
 
 func sameConfig(a, b store.Panel) bool {
 	return a.Driver == b.Driver && a.Address == b.Address && maps.Equal(a.Options, b.Options) &&
-		a.Family == b.Family && a.Slots == b.Slots && a.CodeLength == b.CodeLength
+		a.Family == b.Family && a.Slots == b.Slots && a.CodeLength == b.CodeLength && a.SecretRev == b.SecretRev
 }
 
 // transport names how a device is reached, for the action log.

@@ -458,3 +458,43 @@ func TestRunAppliesJobsAsTheyCome(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// keyed is a driver that takes every code, and remembers the secrets it
+// was opened with.
+type keyed struct {
+	drivers.Panel
+	cfg drivers.Config
+}
+
+func (*keyed) Capabilities() drivers.Capabilities                  { return drivers.Capabilities{Users: true} }
+func (*keyed) SetCode(context.Context, drivers.User, string) error { return nil }
+func (*keyed) Close() error                                        { return nil }
+
+func TestDriverGetsThePanelsSecrets(t *testing.T) {
+	f := newFx(t)
+	p, _ := f.panel("dsc-pc1864")
+	f.ok(f.s.SetPanelDevice(f.admin, p.ID, store.DeviceConfig{Driver: "keyed", Address: "10.0.0.9:4025"}))
+	f.ok(f.s.SetPanelSecret(f.admin, p.ID, store.SecretPassword, "tpi-pass"))
+	f.ok(f.s.SetPanelSecret(f.admin, p.ID, store.SecretMasterCode, "7351"))
+	var opened []drivers.Config
+	d := New(f.s, Options{Open: func(name string, cfg drivers.Config) (drivers.Panel, error) {
+		opened = append(opened, cfg)
+		return &keyed{cfg: cfg}, nil
+	}})
+	defer d.Close()
+	f.ok(f.s.SetCode(f.admin, p.ID, 2, "4829", store.CodeOptions{}))
+	drain(t, d)
+	if len(opened) != 1 || opened[0].Password != "tpi-pass" || opened[0].MasterCode != "7351" || opened[0].ArmCode != "" {
+		t.Fatalf("the driver was opened %d times, first with password %q, master %q, arm %q", len(opened), opened[0].Password, opened[0].MasterCode, opened[0].ArmCode)
+	}
+	// A changed secret opens the device again with the new one.
+	f.ok(f.s.SetPanelSecret(f.admin, p.ID, store.SecretMasterCode, "8462"))
+	f.ok(f.s.SetCode(f.admin, p.ID, 3, "5937", store.CodeOptions{}))
+	drain(t, d)
+	if len(opened) != 2 || opened[1].MasterCode != "8462" || opened[1].Password != "tpi-pass" {
+		t.Fatalf("after the master code changed the driver was opened %d times (last with master %q)", len(opened), opened[len(opened)-1].MasterCode)
+	}
+	if u := f.user(p, 3); u.Sync.State != store.SyncUnverified {
+		t.Errorf("user 3: %v", u.Sync)
+	}
+}
