@@ -72,6 +72,21 @@ func deviceCommands() []*command {
 			},
 		},
 		{
+			name: "panel secret", args: "PANEL password|master-code|arm-code", minArgs: 2, maxArgs: 2,
+			summary: "keep a secret the panel's driver needs: the device password, the master code, an arming code",
+			details: "The value is typed at a hidden prompt (codes twice), or read as one line of standard input;\n" +
+				"never on the command line. guardroom keeps it encrypted and never shows it; the log says\n" +
+				"only that it was set or cleared. password: the Envisalink's own login password (4-10\n" +
+				"characters, as on its local web page). master-code: the panel's master code, which the\n" +
+				"driver types to program user codes by keystrokes. arm-code: a user code the driver\n" +
+				"enters when the panel asks for one to arm or disarm. --clear forgets it.",
+			example: "guardroom panel secret 1 password\nguardroom panel secret \"Main office\" master-code\nguardroom panel secret 1 arm-code --clear",
+			setup: func(fs *flag.FlagSet) runFunc {
+				clear := fs.Bool("clear", false, "forget the secret")
+				return func(e *env, args []string) error { return e.panelSecret(args[0], args[1], *clear) }
+			},
+		},
+		{
 			name: "partition arm", args: "PANEL N", minArgs: 2, maxArgs: 2,
 			summary: "arm partition N of a panel (away by default)",
 			example: "guardroom partition arm 1 2\nguardroom partition arm \"Main office\" 1 --mode stay",
@@ -573,4 +588,37 @@ func upperFirst(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// panelSecret sets or clears one of a panel's secrets.
+func (e *env) panelSecret(ref, kind string, clear bool) error {
+	k := store.SecretKind(strings.ToLower(strings.TrimSpace(kind)))
+	if !slices.Contains(store.SecretKinds(), k) {
+		return usagef(e.cmd, "%q is not a panel secret: choose password, master-code or arm-code", kind)
+	}
+	p, err := e.openPanel(ref)
+	if err != nil {
+		return err
+	}
+	value := ""
+	if !clear {
+		prompt := fmt.Sprintf("The %s of %s: ", k, p.Label())
+		if k == store.SecretPassword {
+			value, err = e.readSecret(prompt, "password")
+		} else {
+			value, err = e.readCode(prompt)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if err := e.write(e.s.SetPanelSecret(e.actor, p.ID, k, value)); err != nil {
+		return err
+	}
+	if clear {
+		fmt.Fprintf(e.stdout, "The %s of %s is forgotten.\n", k, p.Label())
+	} else {
+		fmt.Fprintf(e.stdout, "The %s of %s is kept; guardroom never shows it.\n", k, p.Label())
+	}
+	return nil
 }

@@ -168,3 +168,32 @@ func TestMisconfiguredDevice(t *testing.T) {
 		t.Errorf("set-code after the fix: %s", r)
 	}
 }
+
+func TestPanelSecretCommand(t *testing.T) {
+	s := newSite(t).withPanel()
+	s.fail(2, `"pin" is not a panel secret`, "", "panel", "secret", "1", "pin")
+	s.fail(1, "factory password", "user\n", "panel", "secret", "1", "password")
+	s.fail(1, "no password given", "", "panel", "secret", "1", "password")
+	if r := s.ok("Tpi-9x4q\n", "panel", "secret", "1", "password"); !strings.Contains(r.stdout, "The password of") || !strings.Contains(r.stdout, "never shows it") {
+		t.Errorf("password: %s", r)
+	}
+	s.ok("7351\n", "panel", "secret", "1", "master-code")
+	r := s.ok("", "panel", "show", "1")
+	if !strings.Contains(r.stdout, "password, master-code kept (never shown") {
+		t.Errorf("panel show:\n%s", r.stdout)
+	}
+	var p panelJSON
+	s.jsonOut(&p, "panel", "show", "1")
+	if len(p.Secrets) != 2 || p.Secrets[0] != "password" || p.Secrets[1] != "master-code" {
+		t.Errorf("panel show --json secrets: %v", p.Secrets)
+	}
+	for _, args := range [][]string{{"panel", "show", "1", "--json"}, {"log", "list"}, {"log", "list", "--json"}, {"panel", "list", "--json"}} {
+		if r := s.ok("", args...); strings.Contains(r.stdout, "Tpi-9x4q") || strings.Contains(r.stdout, "7351") {
+			t.Errorf("%s shows a secret:\n%s", strings.Join(args, " "), r.stdout)
+		}
+	}
+	s.ok("", "panel", "secret", "1", "master-code", "--clear")
+	if r := s.ok("", "panel", "show", "1"); !strings.Contains(r.stdout, "password kept") {
+		t.Errorf("after --clear:\n%s", r.stdout)
+	}
+}

@@ -160,24 +160,27 @@ func parseNumber(c *command, s, what string) (int, error) {
 }
 
 type panelJSON struct {
-	ID            uint64           `json:"id"`
-	Name          string           `json:"name"`
-	Unit          uint64           `json:"unit"`
-	UnitPath      string           `json:"unit_path"`
-	Family        string           `json:"family"`
-	Model         string           `json:"model"`
-	Type          string           `json:"type"`
-	IMEI          string           `json:"imei"`
-	Driver        string           `json:"driver"`
-	Address       string           `json:"address,omitempty"`
-	Slots         int              `json:"slots"`
-	MasterSlot    int              `json:"master_slot"`
-	CodeLength    int              `json:"code_length"`
-	Partitions    int              `json:"partitions"`
-	DuressPlusOne bool             `json:"duress_plus_one"`
-	CodesSet      int              `json:"codes_set"`
-	Connection    store.Connection `json:"connection"`
-	Created       time.Time        `json:"created"`
+	ID            uint64 `json:"id"`
+	Name          string `json:"name"`
+	Unit          uint64 `json:"unit"`
+	UnitPath      string `json:"unit_path"`
+	Family        string `json:"family"`
+	Model         string `json:"model"`
+	Type          string `json:"type"`
+	IMEI          string `json:"imei"`
+	Driver        string `json:"driver"`
+	Address       string `json:"address,omitempty"`
+	Slots         int    `json:"slots"`
+	MasterSlot    int    `json:"master_slot"`
+	CodeLength    int    `json:"code_length"`
+	Partitions    int    `json:"partitions"`
+	DuressPlusOne bool   `json:"duress_plus_one"`
+	CodesSet      int    `json:"codes_set"`
+	// Secrets names the secrets guardroom keeps for the panel's driver,
+	// never their values.
+	Secrets    []store.SecretKind `json:"secrets"`
+	Connection store.Connection   `json:"connection"`
+	Created    time.Time          `json:"created"`
 }
 
 func (e *env) panelJSON(p store.Panel) panelJSON {
@@ -185,7 +188,7 @@ func (e *env) panelJSON(p store.Panel) panelJSON {
 	return panelJSON{ID: p.ID, Name: p.Name, Unit: p.Unit, UnitPath: e.s.UnitPath(p.Unit), Family: p.Family,
 		Model: f.Model, Type: string(f.Type), IMEI: p.IMEI, Driver: p.Driver, Address: p.Address,
 		Slots: p.Slots, MasterSlot: f.MasterSlot, CodeLength: p.CodeLength, Partitions: f.Partitions,
-		DuressPlusOne: p.DuressPlusOne, CodesSet: p.CodesSet, Connection: p.Conn, Created: p.Created}
+		DuressPlusOne: p.DuressPlusOne, CodesSet: p.CodesSet, Secrets: append([]store.SecretKind{}, p.Secrets...), Connection: p.Conn, Created: p.Created}
 }
 
 func connection(p store.Panel) string {
@@ -263,6 +266,7 @@ func (e *env) panelShow(ref string, asJSON bool) error {
 	w.add("Partitions", "%d (user partitions editable: %s)", f.Partitions, yes[f.PartitionEditing])
 	w.add("Keypad prox tags", "%s", yes[f.KeypadProx])
 	w.add("Door locks", "%s", yes[f.DoorLocks])
+	w.add("Device secrets", "%s", secretsText(p))
 	w.add("Connection", "%s", connection(p))
 	if p.Conn.Transport != "" {
 		w.add("Transport", "%s", p.Conn.Transport)
@@ -421,4 +425,16 @@ func (e *env) partitionList(ref string, asJSON bool) error {
 		t.row(strconv.Itoa(pt.Number), pt.Label, string(pt.State), strconv.Itoa(holders[pt.Number]), commandText(pt.Sync))
 	}
 	return t.flush()
+}
+
+// secretsText says which secrets guardroom keeps for a panel's driver.
+func secretsText(p store.Panel) string {
+	if len(p.Secrets) == 0 {
+		return "none kept"
+	}
+	names := make([]string, len(p.Secrets))
+	for i, k := range p.Secrets {
+		names[i] = string(k)
+	}
+	return strings.Join(names, ", ") + " kept (never shown; change with guardroom panel secret)"
 }
