@@ -348,6 +348,11 @@ func (w *wtx) finishJob(j Job, r JobResult) error {
 		}
 	case r.Permanent:
 		j.State, outcome = JobFailed, "failed"
+		if j.Op == OpArm || j.Op == OpDisarm {
+			// A code typed for one arming is not kept for a retry: whoever
+			// retries types it again.
+			j.dropSecrets()
+		}
 	default:
 		j.NextTry = now.Add(backoff(j.Attempts))
 		outcome = "retrying"

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dgraph-io/badger/v4"
 )
 
 // due returns the dispatcher's due jobs, failing the test on error.
@@ -473,5 +475,50 @@ func TestKeypadOnly(t *testing.T) {
 				t.Errorf("KeypadOnly() = %v, want %v", got, st.want)
 			}
 		})
+	}
+}
+
+// storedJob reads a job's record as the store keeps it, secrets included.
+func (f *fx) storedJob(seq uint64) Job {
+	f.t.Helper()
+	var j Job
+	if err := f.s.db.View(func(txn *badger.Txn) error { return getJob(txn, seq, &j) }); err != nil {
+		f.t.Fatal(err)
+	}
+	return j
+}
+
+func TestArmWithATypedCode(t *testing.T) {
+	f := newFx(t)
+	p := f.panel("dsc-pc1864", func(np *NewPanel) { np.CodeLength = 6 })
+	guard := f.operator(RoleGuard, RootUnit)
+
+	err := f.s.ArmWithCode(guard, p.ID, 1, ArmAway, "73a196")
+	fxWant(t, err, ErrInvalid, "digits only")
+	fxWant(t, f.s.ArmWithCode(guard, p.ID, 1, ArmAway, "7351"), ErrInvalid, "6 digits, got 4")
+	// A code the panel knows is taken however easy it is to guess.
+	fxWant(t, f.s.ArmWithCode(guard, p.ID, 1, ArmAway, "123456"), nil)
+	e := f.lastLog()
+	if e.Action != "partition.arm" || e.After["code"] != "typed" || strings.Contains(fmt.Sprint(e), "123456") {
+		t.Errorf("log of an arming with a typed code: %+v", e)
+	}
+	jobs := f.due()
+	if len(jobs) != 1 || jobs[0].Code != "123456" || jobs[0].Op != OpArm {
+		t.Fatalf("the dispatcher's job: %v (code given: %v)", jobs, len(jobs) == 1 && jobs[0].Code != "")
+	}
+	f.finish(jobs[0].Seq, JobResult{Driver: "envisalink-dsc", Verified: true})
+	if j := f.storedJob(jobs[0].Seq); j.State != JobDone || j.Code != "" {
+		t.Errorf("the done job keeps its code (state %s, code kept: %v)", j.State, j.Code != "")
+	}
+
+	// A failed disarming drops the typed code too: a retry asks again.
+	fxWant(t, f.s.DisarmWithCode(guard, p.ID, 1, "846203"), nil)
+	jobs = f.due()
+	if len(jobs) != 1 || jobs[0].Code != "846203" {
+		t.Fatalf("disarm job: %v", jobs)
+	}
+	f.finish(jobs[0].Seq, JobResult{Driver: "envisalink-dsc", Err: "invalid access code (670)", Permanent: true})
+	if j := f.storedJob(jobs[0].Seq); j.State != JobFailed || j.Code != "" {
+		t.Errorf("the failed job keeps its code (state %s, code kept: %v)", j.State, j.Code != "")
 	}
 }

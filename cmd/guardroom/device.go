@@ -89,30 +89,32 @@ func deviceCommands() []*command {
 		{
 			name: "partition arm", args: "PANEL N", minArgs: 2, maxArgs: 2,
 			summary: "arm partition N of a panel (away by default)",
-			example: "guardroom partition arm 1 2\nguardroom partition arm \"Main office\" 1 --mode stay",
+			example: "guardroom partition arm 1 2\nguardroom partition arm \"Main office\" 1 --mode stay\nguardroom partition arm 1 1 --code",
 			setup: func(fs *flag.FlagSet) runFunc {
 				mode := choice(fs, "mode", "away", "`MODE`: away (nobody inside) or stay (perimeter only, people inside)", string(store.ArmAway), string(store.ArmStay))
+				code := codeFlag(fs)
 				return func(e *env, args []string) error {
 					m := store.ArmMode(strings.ToLower(strings.TrimSpace(*mode)))
 					if m != store.ArmAway && m != store.ArmStay {
 						return usagef(e.cmd, "--mode %q: choose stay (people inside) or away (nobody inside)", *mode)
 					}
-					return e.armDisarm(args, func(p store.Panel, n int) error { return e.s.Arm(e.actor, p.ID, n, m) }, "")
+					return e.armDisarm(args, *code, func(p store.Panel, n int, code string) error { return e.s.ArmWithCode(e.actor, p.ID, n, m, code) }, "")
 				}
 			},
 		},
 		{
 			name: "partition disarm", args: "PANEL N", minArgs: 2, maxArgs: 2,
 			summary: "disarm partition N of a panel (asks first)",
-			example: "guardroom partition disarm 1 2\nguardroom partition disarm 1 2 --yes",
+			example: "guardroom partition disarm 1 2\nguardroom partition disarm 1 2 --yes\nguardroom partition disarm 1 1 --code --yes",
 			setup: func(fs *flag.FlagSet) runFunc {
 				yes := fs.Bool("yes", false, "do not ask (required when there is no terminal)")
+				code := codeFlag(fs)
 				return func(e *env, args []string) error {
 					ask := "disarm"
 					if *yes {
 						ask = ""
 					}
-					return e.armDisarm(args, func(p store.Panel, n int) error { return e.s.Disarm(e.actor, p.ID, n) }, ask)
+					return e.armDisarm(args, *code, func(p store.Panel, n int, code string) error { return e.s.DisarmWithCode(e.actor, p.ID, n, code) }, ask)
 				}
 			},
 		},
@@ -320,7 +322,12 @@ func countsText(c store.SyncCounts) string {
 	return fmt.Sprintf("%d pending, %d waiting for keypad steps, %d failed, %d users drift", c.Pending, c.Keypad, c.Failed, c.Drift)
 }
 
-func (e *env) armDisarm(args []string, op func(store.Panel, int) error, ask string) error {
+// codeFlag is arm's and disarm's --code: ask for a user code to key in.
+func codeFlag(fs *flag.FlagSet) *bool {
+	return fs.Bool("code", false, "ask for a user code to key in at the panel, for panels that need one (typed hidden, used for this command only, never kept)")
+}
+
+func (e *env) armDisarm(args []string, withCode bool, op func(p store.Panel, n int, code string) error, ask string) error {
 	n, err := parseNumber(e.cmd, args[1], "N (the partition number)")
 	if err != nil {
 		return err
@@ -337,7 +344,13 @@ func (e *env) armDisarm(args []string, op func(store.Panel, int) error, ask stri
 			return err
 		}
 	}
-	if err := e.write(op(p, n)); err != nil {
+	code := ""
+	if withCode {
+		if code, err = e.readSecret(fmt.Sprintf("A user code of %s for partition %d: ", p.Label(), n), "code"); err != nil {
+			return err
+		}
+	}
+	if err := e.write(op(p, n, code)); err != nil {
 		return err
 	}
 	e.applyNow(p.ID)

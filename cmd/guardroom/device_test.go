@@ -197,3 +197,24 @@ func TestPanelSecretCommand(t *testing.T) {
 		t.Errorf("after --clear:\n%s", r.stdout)
 	}
 }
+
+func TestArmWithCodeCommand(t *testing.T) {
+	s := newSite(t).withPanel()
+	s.fail(1, "digits only", "25x0\n", "partition", "arm", "1", "2", "--code")
+	s.fail(1, "no code given", "", "partition", "arm", "1", "2", "--code")
+	if r := s.ok("2580\n", "partition", "arm", "1", "2", "--code"); !strings.Contains(r.stdout, "armed away; command done") {
+		t.Errorf("arm --code: %s", r)
+	}
+	if r := s.ok("9137\n", "partition", "disarm", "1", "2", "--code", "--yes"); !strings.Contains(r.stdout, ": disarmed; command done") {
+		t.Errorf("disarm --code: %s", r)
+	}
+	for _, args := range [][]string{{"log", "list", "--json"}, {"job", "list", "--json"}} {
+		r := s.ok("", args...)
+		if strings.Contains(r.stdout, "2580") || strings.Contains(r.stdout, "9137") {
+			t.Errorf("%s shows a typed code:\n%s", strings.Join(args, " "), r.stdout)
+		}
+		if args[0] == "log" && !strings.Contains(r.stdout, `"code": "typed"`) {
+			t.Errorf("the log does not say a code was typed:\n%s", r.stdout)
+		}
+	}
+}

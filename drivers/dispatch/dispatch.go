@@ -830,8 +830,16 @@ func (d *Dispatcher) apply(ctx context.Context, p store.Panel, drv drivers.Panel
 			if j.Mode == store.ArmStay {
 				want = family.ArmedStay
 			}
-			err = drv.Arm(ctx, j.Partition, drivers.ArmMode(j.Mode))
+			if ca, ok := drv.(drivers.CodedArming); ok && j.Code != "" {
+				err = ca.ArmWithCode(ctx, j.Partition, drivers.ArmMode(j.Mode), j.Code)
+			} else {
+				err = drv.Arm(ctx, j.Partition, drivers.ArmMode(j.Mode))
+			}
+		} else if ca, ok := drv.(drivers.CodedArming); ok && j.Code != "" {
+			err = ca.DisarmWithCode(ctx, j.Partition, j.Code)
 		} else {
+			// A panel that asks for no code is armed and disarmed without
+			// the one typed: the code goes nowhere.
 			err = drv.Disarm(ctx, j.Partition)
 		}
 		if err != nil {

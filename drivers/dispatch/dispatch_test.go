@@ -498,3 +498,70 @@ func TestDriverGetsThePanelsSecrets(t *testing.T) {
 		t.Errorf("user 3: %v", u.Sync)
 	}
 }
+
+// coded is a driver that needs a code to arm and disarm, and records the
+// codes it was given.
+type coded struct {
+	keyed
+	mu    sync.Mutex
+	codes []string
+	state family.PartitionState
+}
+
+func (c *coded) Capabilities() drivers.Capabilities {
+	return drivers.Capabilities{Partitions: true, ArmDisarm: true}
+}
+func (c *coded) Arm(context.Context, int, drivers.ArmMode) error {
+	return &drivers.Refusal{Kind: drivers.RefusedUnsupported, Reason: "the panel asks for a code"}
+}
+func (c *coded) Disarm(context.Context, int) error {
+	return &drivers.Refusal{Kind: drivers.RefusedUnsupported, Reason: "the panel asks for a code"}
+}
+func (c *coded) ArmWithCode(_ context.Context, _ int, mode drivers.ArmMode, code string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.codes = append(c.codes, code)
+	c.state = family.ArmedAway
+	if mode == drivers.Stay {
+		c.state = family.ArmedStay
+	}
+	return nil
+}
+func (c *coded) DisarmWithCode(_ context.Context, _ int, code string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.codes = append(c.codes, code)
+	c.state = family.Disarmed
+	return nil
+}
+func (c *coded) ReadPartitions(context.Context) ([]drivers.Partition, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return []drivers.Partition{{Number: 1, State: c.state}, {Number: 2, State: family.Disarmed}}, nil
+}
+
+func TestTypedCodeReachesTheDriver(t *testing.T) {
+	f := newFx(t)
+	p, _ := f.panel("dsc-pc1616")
+	f.ok(f.s.SetPanelDevice(f.admin, p.ID, store.DeviceConfig{Driver: "coded", Address: "10.0.0.9:4025"}))
+	drv := &coded{state: family.Disarmed}
+	d := New(f.s, Options{Open: func(string, drivers.Config) (drivers.Panel, error) { return drv, nil }})
+	defer d.Close()
+	f.ok(f.s.ArmWithCode(f.admin, p.ID, 1, store.ArmStay, "5820"))
+	drain(t, d)
+	f.ok(f.s.DisarmWithCode(f.admin, p.ID, 1, "6931"))
+	drain(t, d)
+	if !slices.Equal(drv.codes, []string{"5820", "6931"}) {
+		t.Errorf("the driver got %d codes, the right ones: %v", len(drv.codes), slices.Equal(drv.codes, []string{"5820", "6931"}))
+	}
+	// Without a typed code the driver's own Arm runs, and its refusal fails the job.
+	f.ok(f.s.Arm(f.admin, p.ID, 1, store.ArmAway))
+	drain(t, d)
+	parts, err := f.s.ListPartitions(f.admin, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if parts[0].State != store.Disarmed || parts[0].Sync.State != store.SyncFailed || !strings.Contains(parts[0].Sync.Reason, "asks for a code") {
+		t.Errorf("arm without a code: %+v", parts[0])
+	}
+}
