@@ -26,6 +26,9 @@ type JobResult struct {
 	CodeSerial uint32
 	// By names the operator who applied the change by hand (guided).
 	By string
+	// State is, for an arming the panel took, the state it reported short
+	// of armed (ExitDelay); "" when the partition reached the target.
+	State PartitionState
 }
 
 // Retry back-off: base doubling per attempt up to maxBackoff, ±20% jitter.
@@ -486,6 +489,9 @@ func (w *wtx) finishPartition(p Panel, j Job, sync Sync, r JobResult) error {
 	part.Sync = sync
 	if r.Err == "" {
 		to := armTarget(j)
+		if r.State != "" {
+			to = r.State
+		}
 		if part.State != to {
 			part.State, part.Changed = to, w.s.now()
 		}

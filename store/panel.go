@@ -279,6 +279,11 @@ const (
 	Alarm     = family.Alarm
 	Trouble   = family.Trouble
 	NotReady  = family.NotReady
+
+	ExitDelay   = family.ExitDelay
+	EntryDelay  = family.EntryDelay
+	AlarmMemory = family.AlarmMemory
+	Busy        = family.Busy
 )
 
 // ArmMode is how a partition is armed (store/family's words, which the

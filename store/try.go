@@ -133,6 +133,8 @@ func ruleArm(p Panel, part Partition, to PartitionState) error {
 		return onItsWay("an arm/disarm command for "+label, part.Sync.Job)
 	case part.State == to:
 		return refuse(ErrState, "%s is %s already", label, to)
+	case part.State == ExitDelay && to != Disarmed:
+		return refuse(ErrState, "%s is arming already (its exit delay is running): wait for it, or disarm it", label)
 	}
 	return nil
 }

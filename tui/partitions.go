@@ -143,9 +143,10 @@ func partitionSync(r partitionRow) string {
 func partitionTones(r partitionRow) []grid.Tone {
 	state := grid.ToneNone
 	switch r.p.State {
-	case store.Alarm, store.Trouble:
+	case store.Alarm, store.Trouble, store.EntryDelay:
+		// An entry delay ends in an alarm unless someone disarms.
 		state = grid.ToneBad
-	case store.NotReady:
+	case store.NotReady, store.ExitDelay, store.AlarmMemory, store.Busy:
 		state = grid.ToneWarn
 	}
 	sync := syncTone(r.p.Sync)

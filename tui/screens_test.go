@@ -56,7 +56,10 @@ var screenCases = []screenCase{
 		c.typ("04:a1:b2:c3")
 		c.waitScreen("04:a1:b2:c3▌")
 	}},
-	{"Accounts", func(c driver) { c.press("6"); c.waitScreen("ana.active@", "fay.fresh@", "1-6 of 6", "Mail server not checked yet") }},
+	{"Accounts", func(c driver) {
+		c.press("6")
+		c.waitScreen("ana.active@", "fay.fresh@", "1-6 of 6", "Mail server not checked yet")
+	}},
 	{"ActionLog", func(c driver) { c.press("7"); c.waitScreen("operator.add", "tag.enrol", "1-15 of") }},
 	{"UserDetails", func(c driver) {
 		goUsers(c)

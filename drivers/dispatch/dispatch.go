@@ -661,7 +661,8 @@ func (d *Dispatcher) applyJob(ctx context.Context, p store.Panel, dev *device, j
 		err = dev.err
 	default:
 		octx, cancel := context.WithTimeout(ctx, d.o.Timeout)
-		res.Verified, res.CodeSerial, err = d.call(ctx, octx, p, dev, j)
+		a := d.call(ctx, octx, p, dev, j)
+		res.Verified, res.CodeSerial, res.State, err = a.verified, a.serial, a.state, a.err
 		cancel()
 	}
 	if ctx.Err() != nil {
@@ -702,6 +703,7 @@ func (d *Dispatcher) applyJob(ctx context.Context, p store.Panel, dev *device, j
 type answer struct {
 	verified bool
 	serial   uint32
+	state    family.PartitionState // an arming's state short of armed (exit delay); "" otherwise
 	err      error
 }
 
@@ -712,12 +714,17 @@ type answer struct {
 // without the device's answer), and the device is abandoned to its call,
 // which closes the driver when it returns; the next job for the panel
 // opens it again.
-func (d *Dispatcher) call(ctx, octx context.Context, p store.Panel, dev *device, j store.Job) (verified bool, serial uint32, err error) {
+func (d *Dispatcher) call(ctx, octx context.Context, p store.Panel, dev *device, j store.Job) answer {
 	got := make(chan answer, 1)
 	drv := dev.drv
 	go func() {
-		v, s, err := d.apply(octx, p, drv, j)
-		got <- answer{v, s, err}
+		var a answer
+		if j.ForPartition() {
+			a.verified, a.state, a.err = applyArm(octx, drv, j)
+		} else {
+			a.verified, a.serial, a.err = d.apply(octx, p, drv, j)
+		}
+		got <- a
 	}()
 	var a answer
 	select {
@@ -727,10 +734,10 @@ func (d *Dispatcher) call(ctx, octx context.Context, p store.Panel, dev *device,
 		case a = <-got: // it answered meanwhile
 		default:
 			d.abandon(p.ID, dev, got)
-			return false, 0, ctx.Err()
+			return answer{err: ctx.Err()}
 		}
 	}
-	return a.verified, a.serial, a.err
+	return a
 }
 
 // abandon forgets a device whose call outlived the dispatcher's stop:
@@ -823,44 +830,6 @@ func (d *Dispatcher) apply(ctx context.Context, p store.Panel, drv drivers.Panel
 			return false, 0, mismatch(j, "the partitions differ")
 		}
 		return true, 0, nil
-	case store.OpArm, store.OpDisarm:
-		want := family.Disarmed
-		if j.Op == store.OpArm {
-			want = family.ArmedAway
-			if j.Mode == store.ArmStay {
-				want = family.ArmedStay
-			}
-			if ca, ok := drv.(drivers.CodedArming); ok && j.Code != "" {
-				err = ca.ArmWithCode(ctx, j.Partition, drivers.ArmMode(j.Mode), j.Code)
-			} else {
-				err = drv.Arm(ctx, j.Partition, drivers.ArmMode(j.Mode))
-			}
-		} else if ca, ok := drv.(drivers.CodedArming); ok && j.Code != "" {
-			err = ca.DisarmWithCode(ctx, j.Partition, j.Code)
-		} else {
-			// A panel that asks for no code is armed and disarmed without
-			// the one typed: the code goes nowhere.
-			err = drv.Disarm(ctx, j.Partition)
-		}
-		if err != nil {
-			return false, 0, err
-		}
-		if !drv.Capabilities().Partitions {
-			return false, 0, nil
-		}
-		parts, err := drv.ReadPartitions(ctx)
-		if err != nil {
-			return false, 0, fmt.Errorf("read back partition %d: %w", j.Partition, err)
-		}
-		for _, pt := range parts {
-			if pt.Number == j.Partition {
-				if pt.State != want {
-					return false, 0, mismatch(j, "the partition is "+string(pt.State))
-				}
-				return true, 0, nil
-			}
-		}
-		return false, 0, mismatch(j, "the panel did not report the partition")
 	case store.OpLock, store.OpUnlock:
 		return applyLock(ctx, p, drv, j)
 	case store.OpLockAssign, store.OpLockUnassign:
@@ -872,6 +841,54 @@ func (d *Dispatcher) apply(ctx context.Context, p store.Panel, drv drivers.Panel
 		return applyLockTag(ctx, p, drv, j)
 	}
 	return false, 0, &drivers.Refusal{Reason: fmt.Sprintf("job %d: this guardroom does not know the operation %q", j.Seq, j.Op)}
+}
+
+// applyArm arms or disarms a partition and, where the driver reads
+// partitions, reads the state back. An arming the panel took but whose exit
+// delay still runs is verified, and state says so: the partition shows
+// "exit delay" until the panel reports it armed.
+func applyArm(ctx context.Context, drv drivers.Panel, j store.Job) (verified bool, state family.PartitionState, err error) {
+	want := family.Disarmed
+	if j.Op == store.OpArm {
+		want = family.ArmedAway
+		if j.Mode == store.ArmStay {
+			want = family.ArmedStay
+		}
+		if ca, ok := drv.(drivers.CodedArming); ok && j.Code != "" {
+			err = ca.ArmWithCode(ctx, j.Partition, drivers.ArmMode(j.Mode), j.Code)
+		} else {
+			err = drv.Arm(ctx, j.Partition, drivers.ArmMode(j.Mode))
+		}
+	} else if ca, ok := drv.(drivers.CodedArming); ok && j.Code != "" {
+		err = ca.DisarmWithCode(ctx, j.Partition, j.Code)
+	} else {
+		// A panel that asks for no code is armed and disarmed without
+		// the one typed: the code goes nowhere.
+		err = drv.Disarm(ctx, j.Partition)
+	}
+	if err != nil {
+		return false, "", err
+	}
+	if !drv.Capabilities().Partitions {
+		return false, "", nil
+	}
+	parts, err := drv.ReadPartitions(ctx)
+	if err != nil {
+		return false, "", fmt.Errorf("read back partition %d: %w", j.Partition, err)
+	}
+	for _, pt := range parts {
+		if pt.Number != j.Partition {
+			continue
+		}
+		switch {
+		case pt.State == want:
+			return true, "", nil
+		case j.Op == store.OpArm && pt.State == family.ExitDelay:
+			return true, family.ExitDelay, nil
+		}
+		return false, "", mismatch(j, "the partition is "+string(pt.State))
+	}
+	return false, "", mismatch(j, "the panel did not report the partition")
 }
 
 // locksOf returns the panel's driver as a lock driver, or the refusal that

@@ -506,6 +506,7 @@ type coded struct {
 	mu    sync.Mutex
 	codes []string
 	state family.PartitionState
+	delay bool // arming starts an exit delay
 }
 
 func (c *coded) Capabilities() drivers.Capabilities {
@@ -524,6 +525,9 @@ func (c *coded) ArmWithCode(_ context.Context, _ int, mode drivers.ArmMode, code
 	c.state = family.ArmedAway
 	if mode == drivers.Stay {
 		c.state = family.ArmedStay
+	}
+	if c.delay {
+		c.state = family.ExitDelay
 	}
 	return nil
 }
@@ -563,5 +567,32 @@ func TestTypedCodeReachesTheDriver(t *testing.T) {
 	}
 	if parts[0].State != store.Disarmed || parts[0].Sync.State != store.SyncFailed || !strings.Contains(parts[0].Sync.Reason, "asks for a code") {
 		t.Errorf("arm without a code: %+v", parts[0])
+	}
+}
+
+func TestArmingWithAnExitDelay(t *testing.T) {
+	f := newFx(t)
+	p, _ := f.panel("dsc-pc1616")
+	f.ok(f.s.SetPanelDevice(f.admin, p.ID, store.DeviceConfig{Driver: "coded", Address: "10.0.0.9:4025"}))
+	drv := &coded{state: family.Disarmed, delay: true}
+	d := New(f.s, Options{Open: func(string, drivers.Config) (drivers.Panel, error) { return drv, nil }})
+	defer d.Close()
+	f.ok(f.s.ArmWithCode(f.admin, p.ID, 1, store.ArmAway, "5820"))
+	drain(t, d)
+	parts, err := f.s.ListPartitions(f.admin, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if parts[0].State != store.ExitDelay || parts[0].Sync.State != store.SyncInSync {
+		t.Fatalf("the panel took the arming and runs its exit delay: %s, %+v", parts[0].State, parts[0].Sync)
+	}
+	if err := f.s.ArmWithCode(f.admin, p.ID, 1, store.ArmAway, "5820"); err == nil || !strings.Contains(err.Error(), "arming already") {
+		t.Errorf("a second arming during the exit delay: %v", err)
+	}
+	// Disarming during the exit delay cancels the arming.
+	f.ok(f.s.DisarmWithCode(f.admin, p.ID, 1, "5820"))
+	drain(t, d)
+	if parts, _ := f.s.ListPartitions(f.admin, p.ID); parts[0].State != store.Disarmed {
+		t.Errorf("after disarming: %s", parts[0].State)
 	}
 }

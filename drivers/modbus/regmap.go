@@ -140,7 +140,8 @@ func roleName(c uint16) (string, bool) {
 	return "", false
 }
 
-var partitionStates = [...]family.PartitionState{family.Disarmed, family.ArmedStay, family.ArmedAway, family.Alarm, family.Trouble, family.NotReady}
+var partitionStates = [...]family.PartitionState{family.Disarmed, family.ArmedStay, family.ArmedAway, family.Alarm, family.Trouble, family.NotReady,
+	family.ExitDelay, family.EntryDelay, family.AlarmMemory, family.Busy}
 
 var lockStates = [...]family.LockState{family.LockUnknown, family.LockLocked, family.LockUnlocked, family.LockJammed}
 

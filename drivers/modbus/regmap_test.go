@@ -398,13 +398,13 @@ func TestPartitionBlock(t *testing.T) {
 	if w[19] != crc16(w[:19]) {
 		t.Fatalf("check word %#x", w[19])
 	}
-	w[1] = 6
+	w[1] = 10
 	if _, err := DecodePartition(64, w); !errors.Is(err, ErrGarbled) || !strings.Contains(err.Error(), "check word") {
 		t.Fatalf("a changed word: %v", err)
 	}
 	w[19] = crc16(w[:19])
-	if _, err := DecodePartition(64, w); !errors.Is(err, ErrGarbled) || !strings.Contains(err.Error(), "state code 6") {
-		t.Fatalf("state 6: %v", err)
+	if _, err := DecodePartition(64, w); !errors.Is(err, ErrGarbled) || !strings.Contains(err.Error(), "state code 10") {
+		t.Fatalf("state 10: %v", err)
 	}
 	w[1], w[2] = 0, 0xFF00
 	w[19] = crc16(w[:19])

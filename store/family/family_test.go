@@ -598,7 +598,7 @@ func TestErrorsNeverContainInput(t *testing.T) {
 // the ones the register map and the simulator's files name included.
 func TestStatesListed(t *testing.T) {
 	parts := PartitionStates()
-	if !distinct(parts) || len(parts) != 6 || !slices.Contains(parts, NotReady) {
+	if !distinct(parts) || len(parts) != 10 || !slices.Contains(parts, NotReady) || !slices.Contains(parts, ExitDelay) {
 		t.Errorf("PartitionStates() = %q", parts)
 	}
 	locks := LockStates()

@@ -16,11 +16,20 @@ const (
 	Alarm     PartitionState = "alarm"
 	Trouble   PartitionState = "trouble"
 	NotReady  PartitionState = "not ready"
+	// The states an alarm panel's own interface reports on the way
+	// between those (DSC 656/657, Vista's partition status): arming with
+	// the exit delay running, an entry delay running (someone came in and
+	// must disarm before it ends), disarmed with an alarm in memory, and
+	// busy (a keypad in a programming menu).
+	ExitDelay   PartitionState = "exit delay"
+	EntryDelay  PartitionState = "entry delay"
+	AlarmMemory PartitionState = "alarm memory"
+	Busy        PartitionState = "busy"
 )
 
 // PartitionStates returns every partition state.
 func PartitionStates() []PartitionState {
-	return []PartitionState{Disarmed, ArmedStay, ArmedAway, Alarm, Trouble, NotReady}
+	return []PartitionState{Disarmed, ArmedStay, ArmedAway, Alarm, Trouble, NotReady, ExitDelay, EntryDelay, AlarmMemory, Busy}
 }
 
 // LockState is what a door lock reports.
