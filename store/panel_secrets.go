@@ -178,3 +178,15 @@ func (s *Store) PanelSecrets(a Actor, panel uint64) (PanelSecrets, error) {
 
 // HasSecret reports whether the panel keeps a secret of kind k.
 func (p Panel) HasSecret(k SecretKind) bool { return slices.Contains(p.Secrets, k) }
+
+// codeArmingDrivers are the drivers that key a user code in at the panel
+// to arm or disarm (the Envisalink and IT-100 ones): the store knows them
+// by name only, as configuration, like the guided driver.
+var codeArmingDrivers = map[string]bool{"envisalink-dsc": true, "envisalink-vista": true, "it100": true}
+
+// AsksForArmingCode reports whether an operator who arms or disarms the
+// panel should be asked for a user code to key in: its driver keys one in
+// and the panel keeps no arming code.
+func (p Panel) AsksForArmingCode() bool {
+	return codeArmingDrivers[p.Driver] && !p.HasSecret(SecretArmCode)
+}

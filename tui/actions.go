@@ -251,9 +251,9 @@ var registry = []Action{
 	{ID: ActReactivate, Keys: []string{"v"}, Short: "reactivate", Long: "Lift a suspension.", Writes: true, Scope: scrAccounts},
 	{ID: ActConfirmAccount, Keys: []string{"C"}, Short: "confirm", Long: "Confirm the account with the one-time code its owner received.", Writes: true, Scope: scrAccounts},
 
-	{ID: ActArmStay, Keys: []string{"s"}, Short: "arm stay", Long: "Arm the partition in stay mode: the perimeter only, people inside.", Writes: true, Scope: scrPartitions},
-	{ID: ActArmAway, Keys: []string{"a"}, Short: "arm away", Long: "Arm the whole partition: nobody inside.", Writes: true, Scope: scrPartitions},
-	{ID: ActDisarm, Keys: []string{"d"}, Short: "disarm", Long: "Disarm the partition. Asks first (y); enter never disarms.", Writes: true, Destroys: true, Scope: scrPartitions},
+	{ID: ActArmStay, Keys: []string{"s"}, Short: "arm stay", Long: "Arm the partition in stay mode: the perimeter only, people inside. A panel reached through an Envisalink or IT-100 asks for a user code, typed masked and not kept.", Writes: true, Scope: scrPartitions},
+	{ID: ActArmAway, Keys: []string{"a"}, Short: "arm away", Long: "Arm the whole partition: nobody inside. A panel reached through an Envisalink or IT-100 asks for a user code, typed masked and not kept.", Writes: true, Scope: scrPartitions},
+	{ID: ActDisarm, Keys: []string{"d"}, Short: "disarm", Long: "Disarm the partition. Asks first (y); enter never disarms. A panel reached through an Envisalink or IT-100 then asks for a user code.", Writes: true, Destroys: true, Scope: scrPartitions},
 	{ID: ActPartitionLabel, Keys: []string{"l"}, Short: "label", Long: "Rename the partition.", Writes: true, Scope: scrPartitions},
 
 	{ID: ActLockAdd, Keys: []string{"n"}, Short: "add", Long: "Link a door lock to a panel whose family drives door locks: name, model and panel.", Writes: true, Scope: scrLocks},

@@ -122,6 +122,7 @@ type prompt struct {
 	instant func(value string) error
 	err     string
 	note    string
+	verb    string // what enter does, in the hint; "save" when empty
 }
 
 func newPrompt(c *common, title, label, initial string, submit func(string) tea.Cmd) *prompt {
@@ -180,7 +181,11 @@ func (p *prompt) view(width, _ int) string {
 	if p.err != "" {
 		body = append(body, "", t.StatusError.Render(wrap(p.err, w)))
 	}
-	body = append(body, "", t.HintKey.Render("enter")+" save   "+t.HintKey.Render("esc")+" cancel")
+	verb := p.verb
+	if verb == "" {
+		verb = "save"
+	}
+	body = append(body, "", t.HintKey.Render("enter")+" "+verb+"   "+t.HintKey.Render("esc")+" cancel")
 	return p.c.frame(p.title, w, body...)
 }
 

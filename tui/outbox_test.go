@@ -424,3 +424,65 @@ func TestKeypadStepsKeysRemapped(t *testing.T) {
 	c.press("D")
 	c.waitScreen(fmt.Sprintf("Keyed in job %d at the panel?", seq))
 }
+
+// On a panel whose driver keys a user code in (an Envisalink), arming
+// and disarming ask for one, masked; it goes with that command only.
+func TestArmingAsksForTheCodeTheDriverKeysIn(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	check(t, f.s.SetPanelDevice(f.admin, f.main.ID, store.DeviceConfig{Driver: "envisalink-dsc", Address: "10.0.0.9:4025"}))
+	code := "58203961"[:f.main.CodeLength]
+	c := start(t, f, consoleOpts{w: 120, h: 40, actor: f.ops[store.RoleGuard]})
+	c.neverShow(code)
+	goPartitions(c)
+	goSlot(c, 2)
+	c.press("a")
+	c.waitScreen("Arm partition 2 (Server room) of Main building away", fmt.Sprintf("User code (%d digits)", f.main.CodeLength), "enter send")
+	c.typ("12x")
+	c.waitScreen("> ••▌") // only digits are taken
+	c.press("ctrl+u")
+	c.typ(code)
+	c.waitScreen("> " + strings.Repeat("•", len(code)) + "▌")
+	c.press("enter")
+	c.waitStatus("partition 2 (Server room): arm away sent to the panel")
+	j := f.dueJob(t, f.partitionJob(t, 2))
+	if j.Op != store.OpArm || j.Code != code {
+		t.Fatalf("the job the driver gets: %v (with the typed code: %v)", j, j.Code == code)
+	}
+	f.finish(t, j.Seq, store.JobResult{Driver: "envisalink-dsc", Verified: true})
+	c.waitRow(2, "Server room", "armed away", "in sync")
+
+	// Disarming asks first, then for the code.
+	c.press("d")
+	c.waitScreen("Disarm partition 2 (Server room) of Main building?")
+	c.press("y")
+	c.waitScreen("User code (")
+	c.typ(code)
+	c.press("enter")
+	c.waitStatus("partition 2 (Server room): disarm sent to the panel")
+	j = f.dueJob(t, f.partitionJob(t, 2))
+	if j.Op != store.OpDisarm || j.Code != code {
+		t.Fatalf("the disarm job: %v (with the typed code: %v)", j, j.Code == code)
+	}
+
+	// With an arming code kept for the panel, nobody is asked.
+	check(t, f.s.SetPanelSecret(f.admin, f.main.ID, store.SecretArmCode, "97315286"[:f.main.CodeLength]))
+	f.finish(t, j.Seq, store.JobResult{Driver: "envisalink-dsc", Verified: true})
+	c.waitRow(2, "Server room", "disarmed", "in sync")
+	c.press("s")
+	c.waitStatus("partition 2 (Server room): arm stay sent to the panel")
+}
+
+// dueJob is pending job seq as the dispatcher gets it, secrets included.
+func (f *fixture) dueJob(tb testing.TB, seq uint64) store.Job {
+	tb.Helper()
+	jobs, err := f.s.DueJobs(f.s.Internal("dispatch"), 0)
+	check(tb, err)
+	for _, j := range jobs {
+		if j.Seq == seq {
+			return j
+		}
+	}
+	tb.Fatalf("job %d is not due", seq)
+	return store.Job{}
+}

@@ -336,12 +336,24 @@ func (s *partitionsScreen) runFor(id ActionID, r partitionRow) tea.Cmd {
 		if id == ActArmStay {
 			mode = store.ArmStay
 		}
-		return c.do(fmt.Sprintf("%s: arm %s sent to the panel", short, mode), func() error { return c.st.Arm(c.actor, panel, n, mode) })
+		ok := fmt.Sprintf("%s: arm %s sent to the panel", short, mode)
+		if r.panel.AsksForArmingCode() {
+			return c.open(armingCodePrompt(c, r.panel, fmt.Sprintf("Arm %s %s", name, mode), func(code string) tea.Cmd {
+				return c.submitOp(ok, func() error { return c.st.ArmWithCode(c.actor, panel, n, mode, code) })
+			}))
+		}
+		return c.do(ok, func() error { return c.st.Arm(c.actor, panel, n, mode) })
 	case ActDisarm:
+		ok := short + ": disarm sent to the panel"
 		return c.open(newConfirm(c, "Disarm "+name+"?",
 			"The partition stops protecting its area as soon as the panel takes the command.",
 			"Disarm", func() tea.Cmd {
-				return c.do(short+": disarm sent to the panel", func() error { return c.st.Disarm(c.actor, panel, n) })
+				if r.panel.AsksForArmingCode() {
+					return c.open(armingCodePrompt(c, r.panel, "Disarm "+name, func(code string) tea.Cmd {
+						return c.submitOp(ok, func() error { return c.st.DisarmWithCode(c.actor, panel, n, code) })
+					}))
+				}
+				return c.do(ok, func() error { return c.st.Disarm(c.actor, panel, n) })
 			}))
 	case ActPartitionLabel:
 		return c.open(newPrompt(c, fmt.Sprintf("Rename partition %d", n), "Label:", r.p.Label, func(v string) tea.Cmd {
@@ -417,4 +429,17 @@ func (d *partitionDetails) view(width, _ int) string {
 	}
 	lines = append(lines, "", wrap(strings.Join(keys, " · "), w), t.Dim.Render("esc closes"))
 	return c.frame(fmt.Sprintf("Partition %d — %s · %s", r.p.Number, r.p.Label, r.panel.Name), w, lines...)
+}
+
+// armingCodePrompt asks for the user code a panel's driver keys in to arm
+// or disarm: typed masked, digits only, sent with this one command and
+// never kept. Left empty, the command goes without one (a panel that
+// needs none arms; one that does refuses, and says so).
+func armingCodePrompt(c *common, p store.Panel, title string, submit func(code string) tea.Cmd) *prompt {
+	d := newPrompt(c, title, fmt.Sprintf("User code (%d digits) to key in at the panel:", p.CodeLength), "", submit)
+	d.input.mask, d.input.limit, d.verb = true, p.CodeLength, "send"
+	d.input.accept = func(r rune) bool { return r >= '0' && r <= '9' }
+	d.note = "Used for this command only, never kept. Leave it empty if the panel arms without a code; " +
+		"guardroom panel secret PANEL arm-code keeps one so nobody is asked."
+	return d
 }
