@@ -151,6 +151,9 @@ func (s *Store) AddPanel(a Actor, np NewPanel) (Panel, error) {
 			// hand at its keypad.
 			np.Driver = driverKeypad
 		}
+		if err := driverReaches(np.Driver, fam); err != nil {
+			return err
+		}
 		if ok, err := exists(w.txn, imeiKey(np.IMEI)); err != nil {
 			return err
 		} else if ok {

@@ -45,6 +45,9 @@ func (s *Store) SetPanelDevice(a Actor, panel uint64, d DeviceConfig) error {
 		if !driverName.MatchString(d.Driver) {
 			return refuse(ErrInvalid, "driver %q is not a driver name: see guardroom panel drivers", d.Driver)
 		}
+		if err := driverReaches(d.Driver, p.Spec()); err != nil {
+			return err
+		}
 		d.Address = strings.TrimSpace(d.Address)
 		if d.Driver != driverKeypad && d.Address == "" {
 			return refuse(ErrInvalid, "the %s driver needs an address (e.g. tcp://10.0.0.5:502): give --address", d.Driver)

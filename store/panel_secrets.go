@@ -184,6 +184,30 @@ func (p Panel) HasSecret(k SecretKind) bool { return slices.Contains(p.Secrets, 
 // by name only, as configuration, like the guided driver.
 var codeArmingDrivers = map[string]bool{"envisalink-dsc": true, "envisalink-vista": true, "it100": true}
 
+// driverReaches refuses a driver that speaks a panel line's interface the
+// panel does not have: the Envisalink and IT-100 drivers reach the panels
+// of their own flavour only.
+func driverReaches(driver string, fam family.Family) error {
+	var want family.Type
+	switch driver {
+	case "envisalink-dsc", "it100":
+		want = family.TypeDSC
+	case "envisalink-vista":
+		want = family.TypeVista
+	default:
+		return nil
+	}
+	switch {
+	case fam.Type == want:
+		return nil
+	case fam.Type == family.TypeNeoR:
+		return refuse(ErrInvalid, "the %s driver cannot reach a %s: a PowerSeries Neo speaks only the encrypted ITv2 protocol, which an Envisalink 4 and an IT-100 do not; keep it on the guided driver (keypad steps) or the modbus driver", driver, fam.Model)
+	case want == family.TypeDSC:
+		return refuse(ErrInvalid, "the %s driver reaches DSC PowerSeries panels (PC1616, PC1832, PC1864) only, not a %s: use envisalink-vista for a Vista, or guided", driver, fam.Model)
+	}
+	return refuse(ErrInvalid, "the %s driver reaches Honeywell/Ademco Vista panels only, not a %s: use envisalink-dsc or it100 for a DSC PowerSeries, or guided", driver, fam.Model)
+}
+
 // AsksForArmingCode reports whether an operator who arms or disarms the
 // panel should be asked for a user code to key in: its driver keys one in
 // and the panel keeps no arming code.

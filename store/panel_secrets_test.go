@@ -108,3 +108,47 @@ func TestPanelSecrets(t *testing.T) {
 }
 
 func firstErr[T any](_ T, err error) error { return err }
+
+func TestDriversReachTheirOwnPanels(t *testing.T) {
+	f := newFx(t)
+	dsc, neo, vista := f.panel("dsc-pc1864"), f.panel("neo-hs2064"), f.panel("vista-20p")
+	for _, c := range []struct {
+		p      Panel
+		driver string
+		says   string
+	}{
+		{neo, "envisalink-dsc", "encrypted ITv2"},
+		{neo, "it100", "encrypted ITv2"},
+		{dsc, "envisalink-vista", "Vista panels only"},
+		{vista, "envisalink-dsc", "DSC PowerSeries panels (PC1616, PC1832, PC1864) only"},
+		{vista, "it100", "DSC PowerSeries"},
+	} {
+		fxWant(t, f.s.SetPanelDevice(f.admin, c.p.ID, DeviceConfig{Driver: c.driver, Address: "10.0.0.9:4025"}), ErrInvalid, c.says)
+	}
+	for _, c := range []struct {
+		p      Panel
+		driver string
+	}{{dsc, "envisalink-dsc"}, {dsc, "it100"}, {vista, "envisalink-vista"}, {neo, "guided"}, {neo, "modbus"}} {
+		fxWant(t, f.s.SetPanelDevice(f.admin, c.p.ID, DeviceConfig{Driver: c.driver, Address: "10.0.0.9:4025"}), nil)
+	}
+	_, err := f.s.AddPanel(f.admin, NewPanel{Name: "Lobby Neo", Unit: RootUnit, Family: "neo-hs2016", IMEI: fxIMEI(900), Driver: "envisalink-dsc", Address: "10.0.0.9:4025"})
+	fxWant(t, err, ErrInvalid, "encrypted ITv2")
+}
+
+func TestVistaInstallerSlot(t *testing.T) {
+	f := newFx(t)
+	p := f.panel("vista-20p")
+	if p.Slots != 49 || p.CodeLength != 4 || p.Spec().MasterSlot != 2 {
+		t.Fatalf("vista-20p: %+v", p)
+	}
+	fxWant(t, f.s.SetCode(f.admin, p.ID, 1, "4829", CodeOptions{}), ErrInvalid, "installer code", "at the keypad")
+	if e := f.lastLog(); e.Action != "user.set-code" || !strings.Contains(e.Result, "installer code") {
+		t.Errorf("the refused attempt is not logged: %+v", e)
+	}
+	u, err := f.s.GetUser(f.admin, p.ID, 1)
+	if err != nil {
+		t.Fatalf("slot 1 cannot be read: %v", err)
+	}
+	fxWant(t, f.s.CheckUser(f.admin, p, u, ActSetCode), ErrInvalid, "installer code")
+	fxWant(t, f.s.SetCode(f.admin, p.ID, 3, "4829", CodeOptions{}), nil)
+}

@@ -224,6 +224,17 @@ func permCases() []permCase {
 		{"Arm", PermArmDisarm, false, func(f *fx, a Actor, i int) error {
 			return f.s.Arm(a, f.panel("neo-hs2064").ID, 1, ArmAway)
 		}},
+		{"ArmWithCode", PermArmDisarm, false, func(f *fx, a Actor, i int) error {
+			return f.s.ArmWithCode(a, f.panel("neo-hs2064").ID, 1, ArmAway, "5820")
+		}},
+		{"DisarmWithCode", PermArmDisarm, false, func(f *fx, a Actor, i int) error {
+			p := f.panel("neo-hs2064")
+			fxWant(f.t, f.s.ReportPartitions(sys(f), p.ID, []PartitionReport{{Number: 1, State: ArmedAway}}), nil)
+			return f.s.DisarmWithCode(a, p.ID, 1, "5820")
+		}},
+		{"SetPanelSecret", PermManageDevices, false, func(f *fx, a Actor, i int) error {
+			return f.s.SetPanelSecret(a, f.panel("dsc-pc1864").ID, SecretMasterCode, "7351")
+		}},
 		{"Disarm", PermArmDisarm, false, func(f *fx, a Actor, i int) error {
 			p := f.panel("neo-hs2064")
 			fxWant(f.t, f.s.ReportPartitions(sys(f), p.ID, []PartitionReport{{Number: 1, State: ArmedAway}}), nil)
@@ -1223,6 +1234,10 @@ func dispatcherCases() []permCase {
 		}},
 		{"DueJobs", 0, false, func(f *fx, a Actor, i int) error {
 			_, err := f.s.DueJobs(a, 1)
+			return err
+		}},
+		{"PanelSecrets", 0, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.PanelSecrets(a, f.panel("dsc-pc1864").ID)
 			return err
 		}},
 		{"FinishJob", 0, false, func(f *fx, a Actor, i int) error {

@@ -313,7 +313,20 @@ func (s *Store) userFrame(w *wtx, perm Perm, panel uint64, slot int, underAccoun
 	if err := w.actor.need(perm); err != nil {
 		return Panel{}, PanelUser{}, err
 	}
-	return s.readPanelUser(w.txn, w.actor, panel, slot)
+	p, u, err := s.readPanelUser(w.txn, w.actor, panel, slot)
+	if err == nil {
+		err = installerSlot(p, slot)
+	}
+	return p, u, err
+}
+
+// installerSlot refuses a change to the slot that holds the panel's
+// installer code, which guardroom never programs.
+func installerSlot(p Panel, slot int) error {
+	if f := p.Spec(); f.InstallerSlot != 0 && slot == f.InstallerSlot {
+		return refuse(ErrInvalid, "panel user %d of %s holds the installer code, which guardroom does not program: the installer changes it at the keypad", slot, p.Label())
+	}
+	return nil
 }
 
 // readPanelUser reads a panel in the actor's scope and one of its slots.

@@ -34,6 +34,9 @@ func (s *Store) CheckUser(a Actor, p Panel, u PanelUser, act UserAction) error {
 	if err := s.checkPanel(a, perm, p); err != nil {
 		return err
 	}
+	if err := installerSlot(p, u.Slot); err != nil {
+		return err
+	}
 	return rule(p, u)
 }
 

@@ -430,47 +430,57 @@ func TestKeypadStepsKeysRemapped(t *testing.T) {
 func TestArmingAsksForTheCodeTheDriverKeysIn(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	check(t, f.s.SetPanelDevice(f.admin, f.main.ID, store.DeviceConfig{Driver: "envisalink-dsc", Address: "10.0.0.9:4025"}))
-	code := "58203961"[:f.main.CodeLength]
+	check(t, f.s.SetPanelDevice(f.admin, f.dsc.ID, store.DeviceConfig{Driver: "envisalink-dsc", Address: "10.0.0.9:4025"}))
+	check(t, f.s.SetPartitionLabel(f.admin, f.dsc.ID, 2, "Guard room"))
+	code := "5820"
+	job := func() store.Job {
+		parts, err := f.s.ListPartitions(f.admin, f.dsc.ID)
+		check(t, err)
+		return f.dueJob(t, parts[1].Sync.Job)
+	}
 	c := start(t, f, consoleOpts{w: 120, h: 40, actor: f.ops[store.RoleGuard]})
 	c.neverShow(code)
-	goPartitions(c)
+	c.press(":")
+	c.waitScreen("Command")
+	c.typ("partitions 2")
+	c.press("enter")
+	c.waitScreen("Guard room", "1-8 of 8")
 	goSlot(c, 2)
 	c.press("a")
-	c.waitScreen("Arm partition 2 (Server room) of Main building away", fmt.Sprintf("User code (%d digits)", f.main.CodeLength), "enter send")
+	c.waitScreen("Arm partition 2 (Guard room) of Gatehouse away", "User code (4 digits)", "enter send")
 	c.typ("12x")
 	c.waitScreen("> ••▌") // only digits are taken
 	c.press("ctrl+u")
 	c.typ(code)
-	c.waitScreen("> " + strings.Repeat("•", len(code)) + "▌")
+	c.waitScreen("> ••••▌")
 	c.press("enter")
-	c.waitStatus("partition 2 (Server room): arm away sent to the panel")
-	j := f.dueJob(t, f.partitionJob(t, 2))
+	c.waitStatus("partition 2 (Guard room): arm away sent to the panel")
+	j := job()
 	if j.Op != store.OpArm || j.Code != code {
 		t.Fatalf("the job the driver gets: %v (with the typed code: %v)", j, j.Code == code)
 	}
 	f.finish(t, j.Seq, store.JobResult{Driver: "envisalink-dsc", Verified: true})
-	c.waitRow(2, "Server room", "armed away", "in sync")
+	c.waitRow(2, "Guard room", "armed away", "in sync")
 
 	// Disarming asks first, then for the code.
 	c.press("d")
-	c.waitScreen("Disarm partition 2 (Server room) of Main building?")
+	c.waitScreen("Disarm partition 2 (Guard room) of Gatehouse?")
 	c.press("y")
 	c.waitScreen("User code (")
 	c.typ(code)
 	c.press("enter")
-	c.waitStatus("partition 2 (Server room): disarm sent to the panel")
-	j = f.dueJob(t, f.partitionJob(t, 2))
+	c.waitStatus("partition 2 (Guard room): disarm sent to the panel")
+	j = job()
 	if j.Op != store.OpDisarm || j.Code != code {
 		t.Fatalf("the disarm job: %v (with the typed code: %v)", j, j.Code == code)
 	}
 
 	// With an arming code kept for the panel, nobody is asked.
-	check(t, f.s.SetPanelSecret(f.admin, f.main.ID, store.SecretArmCode, "97315286"[:f.main.CodeLength]))
+	check(t, f.s.SetPanelSecret(f.admin, f.dsc.ID, store.SecretArmCode, "9731"))
 	f.finish(t, j.Seq, store.JobResult{Driver: "envisalink-dsc", Verified: true})
-	c.waitRow(2, "Server room", "disarmed", "in sync")
+	c.waitRow(2, "Guard room", "disarmed", "in sync")
 	c.press("s")
-	c.waitStatus("partition 2 (Server room): arm stay sent to the panel")
+	c.waitStatus("partition 2 (Guard room): arm stay sent to the panel")
 }
 
 // dueJob is pending job seq as the dispatcher gets it, secrets included.

@@ -168,7 +168,14 @@ type op struct {
 }
 
 // userSlot is an ordinary user's slot, or the only slot a Dual Path has.
-func userSlot(f family.Family) int { return min(2, f.Slots) }
+// userSlot is a plain user's slot: 2, or on a Vista (1 the installer, 2
+// the master) the one after the master's.
+func userSlot(f family.Family) int {
+	if f.InstallerSlot != 0 {
+		return f.MasterSlot + 1
+	}
+	return min(2, f.Slots)
+}
 
 var ops = []op{
 	{"set code", func(p drivers.Panel, f family.Family) error {
@@ -230,6 +237,7 @@ var refused = map[string]map[string]drivers.RefusalKind{
 	},
 	"visonic-powermaster10": {"set label": drivers.RefusedUnsupported},
 	"visonic-powermaster30": {"set label": drivers.RefusedUnsupported},
+	"vista-20p":             noKeypadReader,
 }
 
 func with(m map[string]drivers.RefusalKind, op string, kind drivers.RefusalKind) map[string]drivers.RefusalKind {

@@ -45,20 +45,25 @@ const (
 	TypeQolsys   Type = "Qolsys (IQ)"
 	TypeDualPath Type = "Dual Path"
 	TypeVisonic  Type = "Visonic"
+	TypeVista    Type = "Vista"
 	TypeGeneric  Type = "Generic"
 )
 
 // Family is one panel model (or group of models sharing the same figures):
 // its slot map, code lengths, partitions and capabilities.
 type Family struct {
-	ID               string // stable key stored in the database, e.g. "dsc-pc1864"
-	Type             Type
-	Model            string // e.g. "DSC PowerSeries PC1864"
-	Roles            []Role // roles this panel type allows (reference 003)
-	Slots            int    // user slots are numbered 1..Slots
-	MaxSlots         int    // >Slots only where the panel's slot count is configurable; else == Slots
-	MasterSlot       int    // the slot that holds the Master code
-	CodeLengths      []int  // allowed code lengths, first is the default
+	ID         string // stable key stored in the database, e.g. "dsc-pc1864"
+	Type       Type
+	Model      string // e.g. "DSC PowerSeries PC1864"
+	Roles      []Role // roles this panel type allows (reference 003)
+	Slots      int    // user slots are numbered 1..Slots
+	MaxSlots   int    // >Slots only where the panel's slot count is configurable; else == Slots
+	MasterSlot int    // the slot that holds the Master code
+	// InstallerSlot is the user slot that holds the installer code, which
+	// guardroom never programs (Vista's user 1); 0 when the installer code
+	// is not a user slot.
+	InstallerSlot    int
+	CodeLengths      []int // allowed code lengths, first is the default
 	Partitions       int
 	KeypadProx       bool   // keypads with a proximity reader (legacy keypad tags)
 	DoorLocks        bool   // door locks can be linked to this panel
@@ -74,6 +79,7 @@ var (
 	rolesQolsys   = []Role{RoleMaster, RoleDwellerMaster, RoleUser, RoleGuest, RoleInstaller, RoleDuress, RoleDealer}
 	rolesDualPath = []Role{RoleMaster}
 	rolesVisonic  = []Role{RoleMaster, RoleUser}
+	rolesVista    = []Role{RoleMaster, RoleSupervisor, RoleUser, RoleGuest, RoleDuress}
 	rolesGeneric  = []Role{RoleMaster, RoleUser}
 )
 
@@ -86,6 +92,9 @@ const (
 	srcDualPath = "DOMAIN.md §1.10 Dual Path: a communicator, not a panel protocol; one Master code (reference 003)"
 	srcVisonic  = "DOMAIN.md §4 Visonic: PowerMax 8 codes/1 partition, PowerMaster-10 8/3, " +
 		"PowerMaster-30 48/3, user 1 = master, 4 digits"
+	srcVista = "Honeywell/Ademco VISTA-20P programming guide as commonly cited (not in DOMAIN.md §4) [unverified]: " +
+		"users 01-49, 01 the installer code, 02 the master; 4-digit codes; partitions 1-2 and 3, the common lobby; " +
+		"codes keyed as master + 8 + user number + code (DOMAIN.md §1.2)"
 	srcGeneric = "PRODUCT.md §11 drivers: generic Modbus controller, slot count configurable (up to 200000)"
 )
 
@@ -123,6 +132,15 @@ var table = []Family{
 	visonic("visonic-powermax", "Visonic PowerMax", 8, 1),
 	visonic("visonic-powermaster10", "Visonic PowerMaster-10", 8, 3),
 	visonic("visonic-powermaster30", "Visonic PowerMaster-30", 48, 3),
+
+	// Honeywell/Ademco Vista: user 1 is the installer code, 2 the master.
+	{
+		ID: "vista-20p", Type: TypeVista, Model: "Honeywell/Ademco VISTA-20P",
+		Roles: rolesVista, Slots: 49, MaxSlots: 49, MasterSlot: 2, InstallerSlot: 1,
+		CodeLengths: []int{4}, Partitions: 3,
+		PartitionEditing: true,
+		Source:           srcVista,
+	},
 
 	{
 		ID: "generic", Type: TypeGeneric, Model: "Generic controller (Modbus)",
@@ -184,7 +202,7 @@ func (f Family) clone() Family {
 }
 
 // All returns every family guardroom knows, grouped by type (DSC, NeoR,
-// Qolsys (IQ), Dual Path, Visonic, Generic) and, within a type, from the
+// Qolsys (IQ), Dual Path, Visonic, Vista, Generic) and, within a type, from the
 // smallest model to the largest. The result is a copy: changing it does not
 // change the table.
 func All() []Family {
@@ -255,6 +273,8 @@ func (t Type) Vendor() string {
 		return "DSC"
 	case TypeQolsys:
 		return "Qolsys"
+	case TypeVista:
+		return "Honeywell"
 	}
 	return string(t)
 }

@@ -17,7 +17,10 @@ var wantRoles = map[Type][]Role{
 	"Qolsys (IQ)": {"Master", "DwellerMaster", "User", "Guest", "Installer", "Duress", "Dealer"},
 	"Dual Path":   {"Master"},
 	"Visonic":     {"Master", "User"},
-	"Generic":     {"Master", "User"},
+	// Not in reference 003: Vista's authority levels (master, manager,
+	// standard, guest, duress) in guardroom's names.
+	"Vista":   {"Master", "Supervisor", "User", "Guest", "Duress"},
+	"Generic": {"Master", "User"},
 }
 
 func TestFamiliesSelfConsistent(t *testing.T) {
@@ -125,6 +128,7 @@ func TestFigures(t *testing.T) {
 		"visonic-powermax":      {TypeVisonic, 8, 8, 1, 1, []int{4}, true, false, false},
 		"visonic-powermaster10": {TypeVisonic, 8, 8, 1, 3, []int{4}, true, false, false},
 		"visonic-powermaster30": {TypeVisonic, 48, 48, 1, 3, []int{4}, true, false, false},
+		"vista-20p":             {TypeVista, 49, 49, 2, 3, []int{4}, false, false, false},
 		"generic":               {TypeGeneric, 1000, 200000, 1, 8, []int{4, 6, 8}, true, true, false},
 	}
 	all := All()
@@ -147,7 +151,7 @@ func TestFigures(t *testing.T) {
 }
 
 func TestAllOrder(t *testing.T) {
-	typeOrder := []Type{TypeDSC, TypeNeoR, TypeQolsys, TypeDualPath, TypeVisonic, TypeGeneric}
+	typeOrder := []Type{TypeDSC, TypeNeoR, TypeQolsys, TypeDualPath, TypeVisonic, TypeVista, TypeGeneric}
 	all := All()
 	for i := 1; i < len(all); i++ {
 		a, b := all[i-1], all[i]
@@ -268,6 +272,7 @@ func TestVendor(t *testing.T) {
 		TypeQolsys:   "Qolsys",
 		TypeDualPath: "Dual Path",
 		TypeVisonic:  "Visonic",
+		TypeVista:    "Honeywell",
 		TypeGeneric:  "Generic",
 	}
 	for typ, want := range cases {
