@@ -28,22 +28,28 @@ func nextLogName(t *testing.T, dir, ext string, width int) string {
 	return fmt.Sprintf("%0*d%s", width, high+1, ext)
 }
 
+// openNewOnDisk opens a new encrypted database in a temporary directory.
+func openNewOnDisk(t *testing.T) (s *store.Store, dir string, key []byte) {
+	t.Helper()
+	root := t.TempDir()
+	dir = filepath.Join(root, "db")
+	key, err := store.CreateKey(filepath.Join(root, "key", "data.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, err = store.Open(store.Config{Dir: dir, Key: key}); err != nil {
+		t.Fatal(err)
+	}
+	return s, dir, key
+}
+
 // TestOpenAfterAKillMidLogCreation: a process killed after Badger created
 // a new memtable or value log file and before it gave the file its size
 // leaves a file of zero bytes, which made every later Open fail ("while
 // opening fid: 1 err: Create a new file"; seen in TestRestoreCrash). Open
 // drops such files and the database opens whole.
 func TestOpenAfterAKillMidLogCreation(t *testing.T) {
-	root := t.TempDir()
-	dir := filepath.Join(root, "db")
-	key, err := store.CreateKey(filepath.Join(root, "key", "data.key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := store.Open(store.Config{Dir: dir, Key: key})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, dir, key := openNewOnDisk(t)
 	password, _ := s.FirstPassword()
 	a, _ := s.Actor("admin", "test")
 	if _, err := s.AddUnit(a, store.RootUnit, "North wing", store.UnitBuilding); err != nil {
@@ -88,16 +94,7 @@ func TestOpenAfterAKillMidLogCreation(t *testing.T) {
 // database open, an Open that fails because it is in use deletes nothing,
 // not even an empty log file (the owner may be about to size it).
 func TestOpenLeavesAnOpenDatabasesFilesAlone(t *testing.T) {
-	root := t.TempDir()
-	dir := filepath.Join(root, "db")
-	key, err := store.CreateKey(filepath.Join(root, "key", "data.key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := store.Open(store.Config{Dir: dir, Key: key})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, dir, key := openNewOnDisk(t)
 	defer s.Close()
 	empty := filepath.Join(dir, "99999.mem")
 	if err := os.WriteFile(empty, nil, 0o600); err != nil {

@@ -30,17 +30,7 @@ var driverName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
 // check the name against drivers.Names first. The connection state starts
 // afresh.
 func (s *Store) SetPanelDevice(a Actor, panel uint64, d DeviceConfig) error {
-	w := s.begin(a, "panel.device", fmt.Sprintf("panel %d", panel))
-	w.panel = panel
-	return s.finish(w, func() error {
-		w.atPanel(panel, "")
-		if err := a.need(PermManageDevices); err != nil {
-			return err
-		}
-		p, err := s.readPanel(w.txn, a, panel)
-		if err != nil {
-			return err
-		}
+	return s.panelOp(a, PermManageDevices, "panel.device", panel, func(w *wtx, p Panel) error {
 		d.Driver = strings.TrimSpace(d.Driver)
 		if !driverName.MatchString(d.Driver) {
 			return refuse(ErrInvalid, "driver %q is not a driver name: see guardroom panel drivers", d.Driver)
@@ -73,6 +63,24 @@ func (s *Store) SetPanelDevice(a Actor, panel uint64, d DeviceConfig) error {
 		w.changed(Change{What: ChangePanel, Panel: p.ID})
 		w.log(before, map[string]string{"driver": p.Driver, "address": p.Address, "options": optionsString(p.Options)})
 		return nil
+	})
+}
+
+// panelOp runs one operation on a panel with the common checks: the panel
+// named for the log, the permission, the panel in the actor's scope.
+func (s *Store) panelOp(a Actor, perm Perm, action string, panel uint64, body func(w *wtx, p Panel) error) error {
+	w := s.begin(a, action, fmt.Sprintf("panel %d", panel))
+	w.panel = panel
+	return s.finish(w, func() error {
+		w.atPanel(panel, "")
+		if err := a.need(perm); err != nil {
+			return err
+		}
+		p, err := s.readPanel(w.txn, a, panel)
+		if err != nil {
+			return err
+		}
+		return body(w, p)
 	})
 }
 

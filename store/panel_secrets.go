@@ -3,7 +3,6 @@ package store
 import (
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"slices"
 
 	"github.com/dgraph-io/badger/v4"
@@ -110,17 +109,7 @@ func (k SecretKind) describe() string {
 // value forgets it. It needs the permission to manage devices; the log
 // says which secret was set or cleared, never its value.
 func (s *Store) SetPanelSecret(a Actor, panel uint64, k SecretKind, value string) error {
-	w := s.begin(a, "panel.secret", fmt.Sprintf("panel %d", panel))
-	w.panel = panel
-	return s.finish(w, func() error {
-		w.atPanel(panel, "")
-		if err := a.need(PermManageDevices); err != nil {
-			return err
-		}
-		p, err := s.readPanel(w.txn, a, panel)
-		if err != nil {
-			return err
-		}
+	return s.panelOp(a, PermManageDevices, "panel.secret", panel, func(w *wtx, p Panel) error {
 		var ps PanelSecrets
 		if err := getJSON(w.txn, secretKey(panel), &ps); err != nil && !errors.Is(err, badger.ErrKeyNotFound) {
 			return err
