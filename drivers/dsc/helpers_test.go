@@ -2,8 +2,8 @@ package dsc
 
 import (
 	"bufio"
-	"fmt"
 	"context"
+	"fmt"
 	"net"
 	"strings"
 	"sync"

@@ -71,8 +71,7 @@ func (d *Driver) checkSlot(slot int) error {
 }
 
 // stepError is a failed step: what the keypad showed goes in the reason.
-func stepError(x *exch, what, step string, err error, codeSent bool) error {
-	shown := describeLEDs(x.status().LED, x.status().Flash)
+func stepError(what, step, shown string, err error, codeSent bool) error {
 	var mis *drivers.Misconfigured
 	if errors.As(err, &mis) {
 		return err
@@ -131,21 +130,20 @@ func (d *Driver) program(ctx context.Context, slot int, entry, what string) erro
 	if entry == "*" {
 		steps[3].name = "erasing the code (071 *)"
 	}
-	codeSent := false
 	for i, s := range steps {
 		err := x.step(ctx, s.f, s.until, what)
-		if err != nil {
-			if i == 1 && isInvalidCode(err) {
-				err = &drivers.Misconfigured{Err: fmt.Errorf("%s: the panel rejected the master code kept in the panel's device settings (670): correct it; repeated wrong codes lock the keypads out", what)}
-			}
-			if !errors.Is(err, errDropped) {
-				x.leaveProgramming(ctx)
-			}
-			return stepError(x, what, s.name, err, codeSent)
+		if err == nil {
+			continue
 		}
-		if i == 3 {
-			codeSent = true
+		if i == 1 && isInvalidCode(err) {
+			err = &drivers.Misconfigured{Err: fmt.Errorf("%s: the panel rejected the master code kept in the panel's device settings (670): correct it; repeated wrong codes lock the keypads out", what)}
 		}
+		st := x.status()
+		shown := describeLEDs(st.LED, st.Flash)
+		if !errors.Is(err, errDropped) {
+			x.leaveProgramming(ctx)
+		}
+		return stepError(what, s.name, shown, err, i >= 3)
 	}
 	x.s.setLeave(false)
 	return nil
