@@ -313,8 +313,22 @@ func ParseLine(l []byte) (Frame, error) {
 	if Checksum(string(body)) != byte(hi<<4|lo) {
 		return Frame{}, errChecksum
 	}
-	return Frame{Cmd: Code(body[:3]), Data: string(body[3:])}, nil
+	c, ok := knownCodes[string(body[:3])]
+	if !ok {
+		c = Code(body[:3])
+	}
+	return Frame{Cmd: c, Data: string(body[3:])}, nil
 }
+
+// knownCodes interns the codes the document lists, so that decoding a
+// frame does not allocate its code.
+var knownCodes = func() map[string]Code {
+	m := make(map[string]Code, len(codeNames))
+	for c := range codeNames {
+		m[string(c)] = c
+	}
+	return m
+}()
 
 // timestamp reports whether p is a time stamp: the document says "an 8
 // digit timestamp"; units print it as "HH:MM:SS", so both are taken.

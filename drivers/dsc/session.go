@@ -52,9 +52,10 @@ type conn struct {
 
 // sub receives every frame read on one connection after it subscribed.
 type sub struct {
-	ch   chan Frame
-	c    *conn
-	lost bool // the buffer overflowed: frames were dropped
+	ch     chan Frame
+	c      *conn
+	active bool // receives frames (guarded by session.mu)
+	lost   bool // the buffer overflowed: frames were dropped
 }
 
 // session holds exactly one connection to the interface at a time: it
@@ -78,6 +79,7 @@ type session struct {
 	dialing   bool
 	changed   chan struct{} // closed and replaced when cur, err or dialing change
 	subs      map[*sub]struct{}
+	cmdSub    *sub // the exchanges' subscription, reused while the connection lasts
 	st        Status
 	refreshed uint64 // the connection whose status was asked for (001)
 	// leave: a programming sequence was cut short; send [#] to partition
@@ -237,7 +239,7 @@ func (s *session) read(c *conn) {
 		s.mu.Lock()
 		s.st.apply(f)
 		for u := range s.subs {
-			if u.c != c {
+			if u.c != c || !u.active {
 				continue
 			}
 			select {
@@ -264,8 +266,29 @@ func (s *session) read(c *conn) {
 }
 
 func (s *session) subscribe(c *conn) *sub {
-	u := &sub{ch: make(chan Frame, 256), c: c}
+	u := &sub{ch: make(chan Frame, 256), c: c, active: true}
 	s.subs[u] = struct{}{}
+	return u
+}
+
+// exchangeSub activates the exchanges' subscription to c, emptied of
+// what an earlier exchange left (s.mu held). It is made once per
+// connection rather than once per exchange: its buffer is the largest
+// allocation of a command.
+func (s *session) exchangeSub(c *conn) *sub {
+	u := s.cmdSub
+	if u == nil || u.c != c {
+		if u != nil {
+			delete(s.subs, u)
+		}
+		u = &sub{ch: make(chan Frame, 256), c: c}
+		s.cmdSub = u
+		s.subs[u] = struct{}{}
+	}
+	for len(u.ch) > 0 {
+		<-u.ch
+	}
+	u.active, u.lost = true, false
 	return u
 }
 
@@ -477,7 +500,7 @@ func (s *session) begin(ctx context.Context) (*exch, error) {
 		default:
 		}
 		if s.cur != nil {
-			x := &exch{s: s, c: s.cur, u: s.subscribe(s.cur)}
+			x := &exch{s: s, c: s.cur, u: s.exchangeSub(s.cur)}
 			s.mu.Unlock()
 			return x, nil
 		}
@@ -514,11 +537,13 @@ func (s *session) beginOn(c *conn) (*exch, error) {
 		<-s.cmd
 		return nil, errDropped
 	}
-	return &exch{s: s, c: c, u: s.subscribe(c)}, nil
+	return &exch{s: s, c: c, u: s.exchangeSub(c)}, nil
 }
 
 func (x *exch) end() {
-	x.s.unsubscribe(x.u)
+	x.s.mu.Lock()
+	x.u.active = false
+	x.s.mu.Unlock()
 	<-x.s.cmd
 }
 
@@ -526,7 +551,10 @@ func (x *exch) send(f Frame) error { return x.s.write(x.c, f) }
 
 func (x *exch) await(ctx context.Context, wait time.Duration, match func(Frame) (bool, error)) error {
 	err := x.s.await(ctx, x.u, wait, match)
-	if err == nil && x.u.lost {
+	x.s.mu.Lock()
+	lost := x.u.lost
+	x.s.mu.Unlock()
+	if err == nil && lost {
 		return fmt.Errorf("%s: frames were lost (the reader fell behind): %w", x.s.l.name, drivers.ErrBusy)
 	}
 	return err
