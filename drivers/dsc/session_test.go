@@ -259,3 +259,63 @@ func TestReconnect(t *testing.T) {
 		t.Errorf("after reconnecting: %v, %v", parts, err)
 	}
 }
+
+// TestKeepAlive: an idle session polls (000); a connection whose polls go
+// unanswered is closed and dialled again.
+func TestKeepAlive(t *testing.T) {
+	t.Run("polls", func(t *testing.T) {
+		sim, addr := startSim(t, SimOptions{})
+		polls := make(chan struct{}, 100)
+		sim.mu.Lock()
+		sim.dropOn = func(f Frame) bool {
+			if f.Cmd == CmdPoll {
+				select {
+				case polls <- struct{}{}:
+				default:
+				}
+			}
+			return false
+		}
+		sim.mu.Unlock()
+		d, _ := openTPI(t, addr, func(c *drivers.Config) { c.Options["keepalive"] = "5ms" })
+		if _, err := d.Identify(testCtx(t)); err != nil {
+			t.Fatal(err)
+		}
+		ctx := testCtx(t)
+		for range 3 {
+			select {
+			case <-polls:
+			case <-ctx.Done():
+				t.Fatal("no polls on an idle session")
+			}
+		}
+	})
+	t.Run("unanswered", func(t *testing.T) {
+		accepted := make(chan struct{}, 10)
+		addr := fakeTPI(t, func(c net.Conn, r *bufio.Reader) {
+			accepted <- struct{}{}
+			send(c, Frame{Cmd: RespLogin, Data: "3"})
+			readFrame(t, r)
+			send(c, Frame{Cmd: RespAck, Data: "005"}, Frame{Cmd: RespLogin, Data: "1"})
+			for { // never acknowledges a poll
+				if _, err := readFrame(t, r); err != nil {
+					return
+				}
+			}
+		})
+		d, err := newEnvisalink(drivers.Config{Address: addr, Password: testPassword, Options: map[string]string{"backoff": "5ms", "keepalive": "5ms"}},
+			func(tm *timing) { tm.reply = 20 * time.Millisecond })
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.Close()
+		ctx := testCtx(t)
+		for range 2 {
+			select {
+			case <-accepted:
+			case <-ctx.Done():
+				t.Fatal("the driver kept a connection whose polls go unanswered")
+			}
+		}
+	})
+}
