@@ -458,3 +458,22 @@ func TestRunAppliesJobsAsTheyCome(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestDisarmNotReady: a partition disarmed with a zone open reads "not
+// ready" (a DSC reports it so at once): the disarm is done, not a
+// mismatch.
+func TestDisarmNotReady(t *testing.T) {
+	f := newFx(t)
+	p, dev := f.panel("neo-hs2032")
+	f.ok(f.s.Arm(f.admin, p.ID, 2, store.ArmAway))
+	d := New(f.s, Options{})
+	defer d.Close()
+	drain(t, d)
+	f.ok(dev.SetPartitionState(2, family.NotReady)) // a door opened as the panel disarmed
+	f.ok(f.s.Disarm(f.admin, p.ID, 2))
+	drain(t, d)
+	parts, _ := f.s.ListPartitions(f.admin, p.ID)
+	if parts[1].Sync.State != store.SyncInSync {
+		t.Errorf("disarm of a partition left not ready: %+v", parts[1].Sync)
+	}
+}
