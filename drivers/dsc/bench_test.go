@@ -99,6 +99,9 @@ func BenchmarkArmRoundTrip(b *testing.B) {
 func BenchmarkHundredCodes(b *testing.B) {
 	for _, delay := range []time.Duration{0, 5 * time.Millisecond} {
 		b.Run(fmt.Sprintf("keydelay=%s", delay), func(b *testing.B) {
+			if delay > 0 && testing.Short() {
+				b.Skip("about 4 s an iteration: skipped under -short")
+			}
 			_, addr := startSim(b, SimOptions{KeyDelay: delay})
 			d, _ := openTPI(b, addr, nil)
 			d.SetLogger(nil)
