@@ -26,6 +26,9 @@ import (
 // progPartition is the partition codes are programmed on.
 const progPartition = 1
 
+// maxKeys is the most keys one 071 frame carries (TPI document §3.2).
+const maxKeys = 6
+
 // keypad states a step waits for.
 func inMenu(st Status) bool {
 	return st.LED&LEDProgram != 0 && st.Flash&LEDProgram != 0
@@ -160,6 +163,9 @@ func isInvalidCode(err error) bool {
 // for 072, for the master code request). A 501, a 502 or a partition
 // event that ends programming fails it.
 func (x *exch) step(ctx context.Context, f Frame, until func(Status) bool, what string) error {
+	if f.Cmd == CmdKeys && len(f.Data) > 1+maxKeys {
+		return &drivers.Refusal{Kind: drivers.RefusedBadCommand, Reason: fmt.Sprintf("%s: a keystroke frame holds at most %d keys (a guardroom bug: report it)", what, maxKeys)}
+	}
 	if err := x.send(f); err != nil {
 		return err
 	}
