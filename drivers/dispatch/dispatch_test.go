@@ -302,13 +302,20 @@ func TestTransientErrorsRetryWithBackoff(t *testing.T) {
 	codeOn(t, dev, 2, "4829", "User 2")
 }
 
-func TestArmDisarmThroughDriver(t *testing.T) {
-	f := newFx(t)
-	p, dev := f.panel("neo-hs2032")
+// armed2 makes a panel of family fam whose partition 2 the dispatcher
+// has armed away.
+func (f *fx) armed2(t *testing.T, fam string) (store.Panel, *sim.Panel, *Dispatcher) {
+	p, dev := f.panel(fam)
 	f.ok(f.s.Arm(f.admin, p.ID, 2, store.ArmAway))
 	d := New(f.s, Options{})
-	defer d.Close()
+	t.Cleanup(func() { d.Close() })
 	drain(t, d)
+	return p, dev, d
+}
+
+func TestArmDisarmThroughDriver(t *testing.T) {
+	f := newFx(t)
+	p, dev, d := f.armed2(t, "neo-hs2032")
 	parts, _ := f.s.ListPartitions(f.admin, p.ID)
 	if parts[1].State != store.ArmedAway || parts[1].Sync.State != store.SyncInSync {
 		t.Errorf("partition 2 after arming: %+v", parts[1])
@@ -464,11 +471,7 @@ func TestRunAppliesJobsAsTheyCome(t *testing.T) {
 // mismatch.
 func TestDisarmNotReady(t *testing.T) {
 	f := newFx(t)
-	p, dev := f.panel("neo-hs2032")
-	f.ok(f.s.Arm(f.admin, p.ID, 2, store.ArmAway))
-	d := New(f.s, Options{})
-	defer d.Close()
-	drain(t, d)
+	p, dev, d := f.armed2(t, "neo-hs2032")
 	f.ok(dev.SetPartitionState(2, family.NotReady)) // a door opened as the panel disarmed
 	f.ok(f.s.Disarm(f.admin, p.ID, 2))
 	drain(t, d)

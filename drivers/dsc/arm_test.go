@@ -37,8 +37,7 @@ func TestArmDisarm(t *testing.T) {
 		{drivers.Stay, family.ArmedStay, ModeStay},
 	} {
 		t.Run(string(tt.mode), func(t *testing.T) {
-			sim, addr := startSim(t, SimOptions{ArmNeedsCode: true})
-			d, _ := openTPI(t, addr, nil)
+			sim, d, _ := simDriver(t, SimOptions{ArmNeedsCode: true}, nil)
 			if got := partitionState(t, d, 1); got != family.Disarmed {
 				t.Fatalf("before: %s", got)
 			}
@@ -77,8 +76,7 @@ func TestArmDisarm(t *testing.T) {
 // TestExitDelay: during exit delay the partition reads as armed in the
 // mode asked for, and becomes armed (652) when the delay ends.
 func TestExitDelay(t *testing.T) {
-	sim, addr := startSim(t, SimOptions{ExitDelay: time.Hour})
-	d, _ := openTPI(t, addr, nil)
+	sim, d, _ := simDriver(t, SimOptions{ExitDelay: time.Hour}, nil)
 	if err := d.Arm(testCtx(t), 1, drivers.Stay); err != nil {
 		t.Fatal(err)
 	}
@@ -102,8 +100,7 @@ func TestExitDelay(t *testing.T) {
 // TestArmRefusals: what the panel says no with, and the code rules.
 func TestArmRefusals(t *testing.T) {
 	t.Run("not ready", func(t *testing.T) {
-		sim, addr := startSim(t, SimOptions{})
-		d, _ := openTPI(t, addr, nil)
+		sim, d, _ := simDriver(t, SimOptions{}, nil)
 		sim.SetZone(3, true)
 		if got := partitionState(t, d, 1); got != family.NotReady {
 			t.Errorf("with zone 3 open: %s", got)
@@ -118,8 +115,7 @@ func TestArmRefusals(t *testing.T) {
 		}
 	})
 	t.Run("no code to give", func(t *testing.T) {
-		_, addr := startSim(t, SimOptions{ArmNeedsCode: true})
-		d, _ := openTPI(t, addr, func(c *drivers.Config) { c.ArmCode = "" })
+		_, d, _ := simDriver(t, SimOptions{ArmNeedsCode: true}, func(c *drivers.Config) { c.ArmCode = "" })
 		err := d.Arm(testCtx(t), 1, drivers.Away)
 		var r *drivers.Refusal
 		if !errors.As(err, &r) || r.Kind != drivers.RefusedUnsupported || !strings.Contains(err.Error(), "arming code") {
@@ -133,24 +129,21 @@ func TestArmRefusals(t *testing.T) {
 		}
 	})
 	t.Run("typed code wrong", func(t *testing.T) {
-		_, addr := startSim(t, SimOptions{ArmNeedsCode: true})
-		d, _ := openTPI(t, addr, nil)
+		_, d, _ := simDriver(t, SimOptions{ArmNeedsCode: true}, nil)
 		err := d.ArmWithCode(testCtx(t), 1, drivers.Away, "1111")
 		if drivers.Transient(err) || drivers.IsMisconfigured(err) || !strings.Contains(err.Error(), "670") {
 			t.Errorf("ArmWithCode(wrong) = %v: want a refusal naming 670", err)
 		}
 	})
 	t.Run("stored code wrong", func(t *testing.T) {
-		_, addr := startSim(t, SimOptions{ArmNeedsCode: true})
-		d, _ := openTPI(t, addr, func(c *drivers.Config) { c.ArmCode = "1111" })
+		_, d, _ := simDriver(t, SimOptions{ArmNeedsCode: true}, func(c *drivers.Config) { c.ArmCode = "1111" })
 		err := d.Arm(testCtx(t), 1, drivers.Away)
 		if !drivers.IsMisconfigured(err) || !strings.Contains(err.Error(), "device settings") {
 			t.Errorf("Arm with a wrong stored code = %v: want a misconfiguration", err)
 		}
 	})
 	t.Run("lockout", func(t *testing.T) {
-		_, addr := startSim(t, SimOptions{LockoutAfter: 2})
-		d, _ := openTPI(t, addr, nil)
+		_, d, _ := simDriver(t, SimOptions{LockoutAfter: 2}, nil)
 		for range 2 {
 			if err := d.DisarmWithCode(testCtx(t), 1, "1111"); err == nil || !strings.Contains(err.Error(), "670") {
 				t.Fatalf("DisarmWithCode(wrong) = %v", err)
@@ -165,8 +158,7 @@ func TestArmRefusals(t *testing.T) {
 		}
 	})
 	t.Run("no such partition", func(t *testing.T) {
-		_, addr := startSim(t, SimOptions{})
-		d, _ := openTPI(t, addr, nil)
+		_, d, _ := simDriver(t, SimOptions{}, nil)
 		var r *drivers.Refusal
 		if err := d.Arm(testCtx(t), 9, drivers.Away); !errors.As(err, &r) || r.Kind != drivers.RefusedPartition {
 			t.Errorf("Arm(9) = %v", err)
@@ -175,8 +167,7 @@ func TestArmRefusals(t *testing.T) {
 }
 
 func TestUnsupported(t *testing.T) {
-	_, addr := startSim(t, SimOptions{})
-	d, _ := openTPI(t, addr, nil)
+	_, d, _ := simDriver(t, SimOptions{}, nil)
 	ctx := testCtx(t)
 	_, e1 := d.ReadUsers(ctx)
 	_, e2 := d.ReadUser(ctx, 1)

@@ -102,8 +102,7 @@ func BenchmarkHundredCodes(b *testing.B) {
 			if delay > 0 && testing.Short() {
 				b.Skip("about 4 s an iteration: skipped under -short")
 			}
-			_, addr := startSim(b, SimOptions{KeyDelay: delay})
-			d, _ := openTPI(b, addr, nil)
+			_, d, _ := simDriver(b, SimOptions{KeyDelay: delay}, nil)
 			d.SetLogger(nil)
 			ctx := context.Background()
 			if _, err := d.ReadPartitions(ctx); err != nil {

@@ -91,6 +91,26 @@ func openTPI(t testing.TB, addr string, change func(*drivers.Config)) (*Driver, 
 	return d, logs
 }
 
+// simDriver serves a simulator and opens the envisalink-dsc driver on it.
+func simDriver(t testing.TB, opt SimOptions, change func(*drivers.Config)) (*Simulator, *Driver, *logSink) {
+	t.Helper()
+	sim, addr := startSim(t, opt)
+	d, logs := openTPI(t, addr, change)
+	return sim, d, logs
+}
+
+// openFake opens the envisalink-dsc driver on a fake TPI, dialling again
+// only after an hour, with timing adjusted by tune.
+func openFake(t *testing.T, addr string, tune func(*timing)) *Driver {
+	t.Helper()
+	d, err := newEnvisalink(drivers.Config{Address: addr, Password: testPassword, Options: map[string]string{"backoff": "1h"}}, tune)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
 // fakeTPI accepts one connection on a loopback port and runs script on
 // it: a peer that misbehaves on purpose.
 func fakeTPI(t *testing.T, script func(c net.Conn, r *bufio.Reader)) string {

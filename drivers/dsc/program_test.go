@@ -27,8 +27,7 @@ func TestSetClearCode(t *testing.T) {
 			if n == 6 {
 				master, code = testMaster+"00", testUserCode+"99"
 			}
-			sim, addr := startSim(t, SimOptions{CodeLength: n, MasterCode: master})
-			d, _ := openTPI(t, addr, func(c *drivers.Config) { c.CodeLength, c.MasterCode = n, master })
+			sim, d, _ := simDriver(t, SimOptions{CodeLength: n, MasterCode: master}, func(c *drivers.Config) { c.CodeLength, c.MasterCode = n, master })
 			if err := d.SetCode(testCtx(t), drivers.User{Slot: 7}, code); err != nil {
 				t.Fatal(err)
 			}
@@ -54,8 +53,7 @@ func TestSetClearCode(t *testing.T) {
 // TestHundredCodes programs 100 codes by keystrokes, one after the other,
 // over slots 01-95 (the master's 40 left alone), and checks each.
 func TestHundredCodes(t *testing.T) {
-	sim, addr := startSim(t, SimOptions{})
-	d, _ := openTPI(t, addr, nil)
+	sim, d, _ := simDriver(t, SimOptions{}, nil)
 	want := map[int]string{}
 	slot := 0
 	for i := range 100 {
@@ -88,8 +86,7 @@ func TestProgramRefusals(t *testing.T) {
 		}
 	}
 	t.Run("armed", func(t *testing.T) {
-		sim, addr := startSim(t, SimOptions{})
-		d, _ := openTPI(t, addr, nil)
+		sim, d, _ := simDriver(t, SimOptions{}, nil)
 		if err := d.Arm(testCtx(t), 1, drivers.Away); err != nil {
 			t.Fatal(err)
 		}
@@ -99,15 +96,13 @@ func TestProgramRefusals(t *testing.T) {
 		}
 	})
 	t.Run("not ready", func(t *testing.T) {
-		sim, addr := startSim(t, SimOptions{})
-		d, _ := openTPI(t, addr, nil)
+		sim, d, _ := simDriver(t, SimOptions{}, nil)
 		sim.SetZone(1, true)
 		d.ReadPartitions(testCtx(t))
 		refusal(t, d.SetCode(testCtx(t), drivers.User{Slot: 5}, testUserCode), drivers.RefusedNotReady, "not ready")
 	})
 	t.Run("someone at a keypad", func(t *testing.T) {
-		sim, addr := startSim(t, SimOptions{})
-		d, _ := openTPI(t, addr, nil)
+		sim, d, _ := simDriver(t, SimOptions{}, nil)
 		d.ReadPartitions(testCtx(t))
 		sim.mu.Lock()
 		for _, k := range "*5" + testMaster {
@@ -121,21 +116,18 @@ func TestProgramRefusals(t *testing.T) {
 		}
 	})
 	t.Run("slots and codes", func(t *testing.T) {
-		_, addr := startSim(t, SimOptions{})
-		d, _ := openTPI(t, addr, nil)
+		_, d, _ := simDriver(t, SimOptions{}, nil)
 		refusal(t, d.SetCode(testCtx(t), drivers.User{Slot: 40}, testUserCode), drivers.RefusedMaster, "master code")
 		refusal(t, d.SetCode(testCtx(t), drivers.User{Slot: 96}, testUserCode), drivers.RefusedBadSlot, "01-95")
 		refusal(t, d.SetCode(testCtx(t), drivers.User{Slot: 5}, "12345"), drivers.RefusedCodeLength, "4 digits")
 		refusal(t, d.ClearCode(testCtx(t), 0), drivers.RefusedBadSlot, "01-95")
 	})
 	t.Run("no master code", func(t *testing.T) {
-		_, addr := startSim(t, SimOptions{})
-		d, _ := openTPI(t, addr, func(c *drivers.Config) { c.MasterCode = "" })
+		_, d, _ := simDriver(t, SimOptions{}, func(c *drivers.Config) { c.MasterCode = "" })
 		refusal(t, d.SetCode(testCtx(t), drivers.User{Slot: 5}, testUserCode), drivers.RefusedUnsupported, "master code")
 	})
 	t.Run("wrong master code", func(t *testing.T) {
-		sim, addr := startSim(t, SimOptions{})
-		d, _ := openTPI(t, addr, func(c *drivers.Config) { c.MasterCode = "1112" })
+		sim, d, _ := simDriver(t, SimOptions{}, func(c *drivers.Config) { c.MasterCode = "1112" })
 		err := d.SetCode(testCtx(t), drivers.User{Slot: 5}, testUserCode)
 		if !drivers.IsMisconfigured(err) || !strings.Contains(err.Error(), "master code") {
 			t.Errorf("SetCode with a wrong master code = %v: want a misconfiguration", err)

@@ -323,14 +323,23 @@ var errNoAnswer = errors.New("no answer in time")
 func (s *session) await(ctx context.Context, u *sub, wait time.Duration, match func(Frame) (bool, error)) error {
 	t := time.NewTimer(wait)
 	defer t.Stop()
-	for {
-		select {
-		case f := <-u.ch:
-			if ok, err := match(f); ok || err != nil {
-				return err
+	// queued matches the frames already read: they come before anything
+	// else, the connection's end included.
+	queued := func() (bool, error) {
+		for {
+			select {
+			case f := <-u.ch:
+				if ok, err := match(f); ok || err != nil {
+					return true, err
+				}
+			default:
+				return false, nil
 			}
-			continue
-		default:
+		}
+	}
+	for {
+		if done, err := queued(); done {
+			return err
 		}
 		select {
 		case f := <-u.ch:
@@ -338,17 +347,10 @@ func (s *session) await(ctx context.Context, u *sub, wait time.Duration, match f
 				return err
 			}
 		case <-u.c.gone:
-			for { // the frames read before the connection died come first
-				select {
-				case f := <-u.ch:
-					if ok, err := match(f); ok || err != nil {
-						return err
-					}
-					continue
-				default:
-				}
-				return errDropped
+			if done, err := queued(); done {
+				return err
 			}
+			return errDropped
 		case <-t.C:
 			return errNoAnswer
 		case <-ctx.Done():
@@ -362,19 +364,7 @@ func (s *session) await(ctx context.Context, u *sub, wait time.Duration, match f
 // login answers the TPI's password request (5053) with 005 and waits for
 // 505's verdict.
 func (s *session) login(c *conn, u *sub) error {
-	ctx := context.Background()
-	err := s.await(ctx, u, s.tm.login, func(f Frame) (bool, error) {
-		if f.Cmd != RespLogin {
-			return false, nil
-		}
-		switch f.Data {
-		case "3":
-			return true, nil
-		case "2":
-			return false, fmt.Errorf("%s: the Envisalink gave up waiting for the password (5052): %w", s.l.name, drivers.ErrTimeout)
-		}
-		return false, nil
-	})
+	err := s.await505(u, "3", "the Envisalink gave up waiting for the password (5052)")
 	switch {
 	case err == errDropped:
 		return fmt.Errorf("%s: the Envisalink closed the connection before asking for the password: it takes one client only, so check that no other program (a home-automation hub, another guardroom) is connected: %w", s.l.name, drivers.ErrOffline)
@@ -392,20 +382,7 @@ func (s *session) login(c *conn, u *sub) error {
 	if err := s.write(c, Frame{Cmd: CmdLogin, Data: s.pass}); err != nil {
 		return fmt.Errorf("%s: log in: %w", s.l.name, err)
 	}
-	err = s.await(ctx, u, s.tm.login, func(f Frame) (bool, error) {
-		if f.Cmd != RespLogin {
-			return false, nil
-		}
-		switch f.Data {
-		case "1":
-			return true, nil
-		case "0":
-			return false, &drivers.Misconfigured{Err: fmt.Errorf("%s rejected the TPI password (5050): set the Envisalink's password (the one of its local web page) in the panel's device settings; guardroom tries again only every %s, so as not to hammer the Envisalink", s.l.name, s.tm.loginRetry)}
-		case "2":
-			return false, fmt.Errorf("%s: the Envisalink timed out the login (5052): %w", s.l.name, drivers.ErrTimeout)
-		}
-		return false, nil
-	})
+	err = s.await505(u, "1", "the Envisalink timed out the login (5052)")
 	switch {
 	case err == errDropped:
 		return fmt.Errorf("%s: the Envisalink closed the connection during login: %w", s.l.name, drivers.ErrOffline)
@@ -413,6 +390,26 @@ func (s *session) login(c *conn, u *sub) error {
 		return fmt.Errorf("%s: no login verdict (505) within %s: %w", s.l.name, s.tm.login, drivers.ErrTimeout)
 	}
 	return err
+}
+
+// await505 waits for the login frame 505 with data want; 5052 (timed
+// out) fails with timedOut, 5050 (password rejected) as a
+// misconfiguration.
+func (s *session) await505(u *sub, want, timedOut string) error {
+	return s.await(context.Background(), u, s.tm.login, func(f Frame) (bool, error) {
+		if f.Cmd != RespLogin {
+			return false, nil
+		}
+		switch f.Data {
+		case want:
+			return true, nil
+		case "0":
+			return false, &drivers.Misconfigured{Err: fmt.Errorf("%s rejected the TPI password (5050): set the Envisalink's password (the one of its local web page) in the panel's device settings; guardroom tries again only every %s, so as not to hammer the Envisalink", s.l.name, s.tm.loginRetry)}
+		case "2":
+			return false, fmt.Errorf("%s: %s: %w", s.l.name, timedOut, drivers.ErrTimeout)
+		}
+		return false, nil
+	})
 }
 
 // probe checks that an IT-100 answers a poll before anything else is

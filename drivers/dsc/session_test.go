@@ -70,8 +70,7 @@ func TestOpenRefuses(t *testing.T) {
 // TestLoginRejected: a wrong password is a configuration error, and the
 // driver does not dial again for it (no retry storm).
 func TestLoginRejected(t *testing.T) {
-	sim, addr := startSim(t, SimOptions{})
-	d, _ := openTPI(t, addr, func(c *drivers.Config) { c.Password = "wrong1" })
+	sim, d, _ := simDriver(t, SimOptions{}, func(c *drivers.Config) { c.Password = "wrong1" })
 	for range 5 {
 		_, err := d.Identify(testCtx(t))
 		if !drivers.IsMisconfigured(err) || !strings.Contains(err.Error(), "rejected the TPI password") {
@@ -117,13 +116,8 @@ func TestLoginTimeout(t *testing.T) {
 			readFrame(t, r) // the 005, never answered
 			r.ReadByte()    // until the driver hangs up
 		})
-		d, err := newEnvisalink(drivers.Config{Address: addr, Password: testPassword, Options: map[string]string{"backoff": "1h"}},
-			func(tm *timing) { tm.login = 50 * time.Millisecond })
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer d.Close()
-		_, err = d.Identify(testCtx(t))
+		d := openFake(t, addr, func(tm *timing) { tm.login = 50 * time.Millisecond })
+		_, err := d.Identify(testCtx(t))
 		if !errors.Is(err, drivers.ErrTimeout) || !drivers.Transient(err) || !strings.Contains(err.Error(), "505") {
 			t.Errorf("Identify = %v: want a transient timeout naming the 505 that never came", err)
 		}
@@ -133,13 +127,8 @@ func TestLoginTimeout(t *testing.T) {
 			c.Write([]byte("Login:\r\n"))
 			r.ReadByte()
 		})
-		d, err := newEnvisalink(drivers.Config{Address: addr, Password: testPassword, Options: map[string]string{"backoff": "1h"}},
-			func(tm *timing) { tm.login = 50 * time.Millisecond })
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer d.Close()
-		_, err = d.Identify(testCtx(t))
+		d := openFake(t, addr, func(tm *timing) { tm.login = 50 * time.Millisecond })
+		_, err := d.Identify(testCtx(t))
 		if !drivers.IsMisconfigured(err) || !strings.Contains(err.Error(), "envisalink-vista") {
 			t.Errorf("Identify = %v: want a misconfiguration pointing at the Vista driver", err)
 		}
@@ -231,8 +220,7 @@ func TestChecksums(t *testing.T) {
 // TestReconnect: a dropped connection is dialled again with back-off,
 // one connection at a time, and the status is asked for again.
 func TestReconnect(t *testing.T) {
-	sim, addr := startSim(t, SimOptions{})
-	d, _ := openTPI(t, addr, nil)
+	sim, d, _ := simDriver(t, SimOptions{}, nil)
 	if _, err := d.ReadPartitions(testCtx(t)); err != nil {
 		t.Fatal(err)
 	}

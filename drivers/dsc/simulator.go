@@ -327,6 +327,20 @@ func (s *Simulator) partition(data string) (int, bool) {
 	return p, ok && p <= s.opt.Partitions
 }
 
+// target reads a code-bearing command's partition, and answers 502 when
+// it is out of bounds (021) or the keypads are locked out (016).
+func (s *Simulator) target(cl *simClient, data string) (int, bool) {
+	p, ok := s.partition(data)
+	switch {
+	case !ok:
+		s.write(cl, Frame{Cmd: RespSystemError, Data: "021"})
+	case s.lockedOut():
+		s.write(cl, Frame{Cmd: RespSystemError, Data: "016"})
+		ok = false
+	}
+	return p, ok
+}
+
 func (s *Simulator) ready(p int) bool {
 	if p != 1 {
 		return true
@@ -379,12 +393,9 @@ func (s *Simulator) handle(cl *simClient, f Frame) string {
 		}
 	case CmdDisarm:
 		ack()
-		p, ok := s.partition(f.Data)
+		p, ok := s.target(cl, f.Data)
 		switch {
 		case !ok:
-			sysErr(21)
-		case s.lockedOut():
-			sysErr(16)
 		case s.user(f.Data[1:]) == 0:
 			s.badCode(p)
 		case !s.parts[p].armed && !s.parts[p].exit && !s.parts[p].alarm:
@@ -408,12 +419,9 @@ func (s *Simulator) handle(cl *simClient, f Frame) string {
 		}
 	case CmdUserProgramming:
 		ack()
-		p, ok := s.partition(f.Data)
+		p, ok := s.target(cl, f.Data)
 		switch {
 		case !ok:
-			sysErr(21)
-		case s.lockedOut():
-			sysErr(16)
 		case p != 1 || s.mode != kpNormal || s.want != nil:
 			s.emit(Frame{Cmd: RespBusy, Data: pdigit(p)})
 		case s.parts[1].armed || s.parts[1].exit:

@@ -138,27 +138,22 @@ func (s *Status) apply(f Frame) {
 			s.Flash = byte(v)
 		}
 		return
-	case RespZoneOpen, RespZoneRestored, RespZoneFault, RespZoneFaultRestore:
-		z, err := strconv.Atoi(f.Data)
-		if err != nil || len(f.Data) != 3 {
+	case RespZoneAlarm, RespZoneAlarmRestore, RespZoneTamper, RespZoneTamperRest,
+		RespZoneFault, RespZoneFaultRestore, RespZoneOpen, RespZoneRestored:
+		n := 3 // zone
+		if f.Cmd <= RespZoneTamperRest {
+			n = 4 // 601-604: partition and zone
+		}
+		z, err := strconv.Atoi(f.Data[max(len(f.Data)-3, 0):])
+		if err != nil || len(f.Data) != n {
 			return
 		}
 		zs := s.Zones[z]
 		switch f.Cmd {
 		case RespZoneOpen, RespZoneRestored:
 			zs.Open = f.Cmd == RespZoneOpen
-		default:
+		case RespZoneFault, RespZoneFaultRestore:
 			zs.Fault = f.Cmd == RespZoneFault
-		}
-		s.Zones[z] = zs
-		return
-	case RespZoneAlarm, RespZoneAlarmRestore, RespZoneTamper, RespZoneTamperRest:
-		z, err := strconv.Atoi(f.Data[min(1, len(f.Data)):])
-		if err != nil || len(f.Data) != 4 {
-			return
-		}
-		zs := s.Zones[z]
-		switch f.Cmd {
 		case RespZoneAlarm, RespZoneAlarmRestore:
 			zs.Alarm = f.Cmd == RespZoneAlarm
 		default:
