@@ -49,12 +49,14 @@ func (raw *rawTPI) until(cmd Code, data string) {
 }
 
 // armDisarm arms partition 1 away (030 until 500030 and the exit delay,
-// 656) and disarms it (040 until 655), as the driver's Arm and Disarm do.
+// 656) and disarms it (040 until 655 and the readiness that follows, 650),
+// as the driver's Arm and Disarm do.
 func (raw *rawTPI) armDisarm() {
 	raw.c.Write(Frame{Cmd: CmdArmAway, Data: "1"}.Encode())
 	raw.until(RespExitDelay, "1")
 	raw.c.Write(Frame{Cmd: CmdDisarm, Data: "1" + testArmCode}.Encode())
 	raw.until(RespDisarmed, "1")
+	raw.until(RespReady, "1")
 }
 
 // BenchmarkArmRoundTrip arms and disarms partition 1 through the driver

@@ -30,6 +30,7 @@ package dsc
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -322,14 +323,20 @@ func (d *Driver) SetPartitions(context.Context, int, uint64) error {
 }
 
 // ReadPartitions returns the partitions the panel has reported, by
-// ascending number; on a new connection it asks for the status first.
+// ascending number, with every event sent before the call applied: on a
+// new connection it asks for the status first (001), else it polls (000),
+// whose acknowledgement comes after them.
 func (d *Driver) ReadPartitions(ctx context.Context) ([]drivers.Partition, error) {
 	x, err := d.s.begin(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer x.end()
-	if err := x.refresh(ctx); err != nil {
+	fresh, err := x.refresh(ctx)
+	if err == nil && !fresh {
+		err = x.command(ctx, Frame{Cmd: CmdPoll}, "poll")
+	}
+	if err != nil {
 		return nil, err
 	}
 	st := x.status()
@@ -419,6 +426,9 @@ func (d *Driver) arm(ctx context.Context, part int, mode drivers.ArmMode, code s
 		return err
 	}
 	defer x.end()
+	if _, err := x.refresh(ctx); err != nil {
+		return err
+	}
 	x.s.mu.Lock()
 	p := x.s.st.part(part)
 	p.pendingMode, p.pendingSet = want, true
@@ -465,11 +475,24 @@ func (d *Driver) disarm(ctx context.Context, part int, code string, typed bool) 
 		return err
 	}
 	defer x.end()
+	if _, err := x.refresh(ctx); err != nil {
+		return err
+	}
 	digit := string(rune('0' + part))
 	if err := x.send(Frame{Cmd: CmdDisarm, Data: digit + code}); err != nil {
 		return x.sorted(what, err)
 	}
+	// Disarmed (655) is followed by the partition's readiness (650, 651
+	// or 653), which says what it is now; the disarm holds without it.
+	disarmed := false
 	err = x.await(ctx, x.s.tm.reply, func(f Frame) (bool, error) {
+		if disarmed {
+			switch f.Cmd {
+			case RespReady, RespNotReady, RespReadyForce:
+				return f.Data == digit, nil
+			}
+			return false, nil
+		}
 		if f.Cmd == RespSystemError && f.Data == "023" {
 			// Not armed: what was asked for holds already (a retried
 			// job whose first answer was lost), unless in alarm.
@@ -485,7 +508,7 @@ func (d *Driver) disarm(ctx context.Context, part int, code string, typed bool) 
 		case RespCodeRequired, RespMasterRequired:
 			return false, x.answerCode(code, what)
 		case RespDisarmed:
-			return f.Data == digit, nil
+			disarmed = f.Data == digit
 		case RespInvalidCode:
 			if f.Data == digit {
 				return false, codeError(what, typed, part)
@@ -497,5 +520,8 @@ func (d *Driver) disarm(ctx context.Context, part int, code string, typed bool) 
 		}
 		return false, nil
 	})
+	if disarmed && errors.Is(err, errNoAnswer) {
+		err = nil
+	}
 	return x.sorted(what, err)
 }

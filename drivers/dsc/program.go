@@ -103,7 +103,7 @@ func (d *Driver) program(ctx context.Context, slot int, entry, what string) erro
 		return err
 	}
 	defer x.end()
-	if err := x.refresh(ctx); err != nil {
+	if _, err := x.refresh(ctx); err != nil {
 		return err
 	}
 	st := x.status()

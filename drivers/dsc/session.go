@@ -605,23 +605,24 @@ func ackOrError(g Frame, cmd Code, what string) (bool, error) {
 // refresh asks for the status (001) once per connection: the TPI only
 // reports changes, so a fresh connection knows nothing until it asks. The
 // poll after it is a barrier: its acknowledgement comes after the status.
-func (x *exch) refresh(ctx context.Context) error {
+// It reports whether it asked.
+func (x *exch) refresh(ctx context.Context) (bool, error) {
 	x.s.mu.Lock()
 	done := x.s.refreshed == x.c.gen
 	x.s.mu.Unlock()
 	if done {
-		return nil
+		return false, nil
 	}
 	if err := x.command(ctx, Frame{Cmd: CmdStatus}, "status report"); err != nil {
-		return err
+		return true, err
 	}
 	if err := x.command(ctx, Frame{Cmd: CmdPoll}, "poll"); err != nil {
-		return err
+		return true, err
 	}
 	x.s.mu.Lock()
 	x.s.refreshed = x.c.gen
 	x.s.mu.Unlock()
-	return nil
+	return true, nil
 }
 
 // setLeave records whether a programming sequence is open on the panel.
