@@ -1,6 +1,8 @@
 package dsc
 
 import (
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/creack/pty"
@@ -68,5 +70,31 @@ func TestIT100(t *testing.T) {
 	}
 	if err := d.DisarmWithCode(testCtx(t), 1, testUserCode); err != nil {
 		t.Errorf("disarming a disarmed partition with the new code: %v", err)
+	}
+}
+
+// TestIT100Silent: a serial line where nothing answers the poll is a
+// transient timeout that names the cable, the power and the baud rate,
+// and nothing else is sent on it.
+func TestIT100Silent(t *testing.T) {
+	ptm, tty, err := pty.Open()
+	if err != nil {
+		t.Skipf("no pseudo-terminal: %v", err)
+	}
+	defer ptm.Close()
+	defer tty.Close()
+	d, err := NewIT100(drivers.Config{Address: tty.Name(), MasterCode: testMaster, Options: map[string]string{"timeout": "50ms", "backoff": "1h"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	_, err = d.Identify(testCtx(t))
+	if !errors.Is(err, drivers.ErrTimeout) || !strings.Contains(err.Error(), "baud") {
+		t.Errorf("Identify = %v: want a timeout naming the baud rate", err)
+	}
+	buf := make([]byte, 64)
+	n, _ := ptm.Read(buf)
+	if got := string(buf[:n]); got != "00090\r\n" {
+		t.Errorf("the line carried %q, want only the poll", got)
 	}
 }
