@@ -461,10 +461,13 @@ func (s *session) housekeep(c *conn) {
 		}
 		err = x.command(context.Background(), Frame{Cmd: CmdPoll}, "poll")
 		x.end()
-		if err != nil {
+		if errors.Is(err, drivers.ErrTimeout) {
 			s.logf("%s: poll: %v; closing the connection", s.l.name, err)
 			c.rw.Close()
 			return
+		}
+		if err != nil {
+			s.logf("%s: poll: %v", s.l.name, err) // busy: the link is alive
 		}
 	}
 }
