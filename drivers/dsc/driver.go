@@ -421,14 +421,11 @@ func (d *Driver) arm(ctx context.Context, part int, mode drivers.ArmMode, code s
 		return &drivers.Refusal{Kind: drivers.RefusedBadCommand, Reason: fmt.Sprintf("arm mode %q: use stay or away", mode)}
 	}
 	what := fmt.Sprintf("arm partition %d %s", part, mode)
-	x, err := d.s.begin(ctx)
+	x, err := d.s.beginKnown(ctx)
 	if err != nil {
 		return err
 	}
 	defer x.end()
-	if _, err := x.refresh(ctx); err != nil {
-		return err
-	}
 	x.s.mu.Lock()
 	p := x.s.st.part(part)
 	p.pendingMode, p.pendingSet = want, true
@@ -470,14 +467,11 @@ func (d *Driver) disarm(ctx context.Context, part int, code string, typed bool) 
 		return err
 	}
 	what := fmt.Sprintf("disarm partition %d", part)
-	x, err := d.s.begin(ctx)
+	x, err := d.s.beginKnown(ctx)
 	if err != nil {
 		return err
 	}
 	defer x.end()
-	if _, err := x.refresh(ctx); err != nil {
-		return err
-	}
 	digit := string(rune('0' + part))
 	if err := x.send(Frame{Cmd: CmdDisarm, Data: digit + code}); err != nil {
 		return x.sorted(what, err)

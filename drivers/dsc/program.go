@@ -98,14 +98,11 @@ func (d *Driver) program(ctx context.Context, slot int, entry, what string) erro
 	if d.master == "" {
 		return &drivers.Refusal{Kind: drivers.RefusedUnsupported, Reason: what + ": no master code is set: set the panel's master code in its device settings, so that guardroom can program codes by keystrokes ([*][5])"}
 	}
-	x, err := d.s.begin(ctx)
+	x, err := d.s.beginKnown(ctx)
 	if err != nil {
 		return err
 	}
 	defer x.end()
-	if _, err := x.refresh(ctx); err != nil {
-		return err
-	}
 	st := x.status()
 	p := st.Partitions[progPartition]
 	switch {

@@ -628,6 +628,20 @@ func (x *exch) refresh(ctx context.Context) (bool, error) {
 	return true, nil
 }
 
+// beginKnown is begin, then the status asked for if this connection has
+// not yet: a command that depends on the panel's state starts from it.
+func (s *session) beginKnown(ctx context.Context) (*exch, error) {
+	x, err := s.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := x.refresh(ctx); err != nil {
+		x.end()
+		return nil, err
+	}
+	return x, nil
+}
+
 // setLeave records whether a programming sequence is open on the panel.
 func (s *session) setLeave(v bool) {
 	s.mu.Lock()
