@@ -97,6 +97,33 @@ func TestExitDelay(t *testing.T) {
 	}
 }
 
+// TestAlarm: an alarm on an armed partition reads "alarm"; the disarm
+// silences it, and the partition keeps the alarm in memory.
+func TestAlarm(t *testing.T) {
+	sim, d, _ := simDriver(t, SimOptions{}, nil)
+	if err := d.Arm(testCtx(t), 1, drivers.Away); err != nil {
+		t.Fatal(err)
+	}
+	if !sim.Alarm(4) {
+		t.Fatal("no alarm on an armed partition")
+	}
+	if got := partitionState(t, d, 1); got != family.Alarm {
+		t.Errorf("in alarm: %s", got)
+	}
+	if z := d.Status().Zones[4]; !z.Alarm {
+		t.Errorf("zone 4: %+v", z)
+	}
+	if err := d.Disarm(testCtx(t), 1); err != nil {
+		t.Fatal(err)
+	}
+	if got := partitionState(t, d, 1); got != family.Disarmed {
+		t.Errorf("after the disarm: %s", got)
+	}
+	if p := d.Status().Partitions[1]; !p.AlarmMemory || p.Alarm {
+		t.Errorf("status after the disarm: %+v: want the alarm in memory only", p)
+	}
+}
+
 // TestArmRefusals: what the panel says no with, and the code rules.
 func TestArmRefusals(t *testing.T) {
 	t.Run("not ready", func(t *testing.T) {

@@ -700,6 +700,23 @@ func (s *Simulator) SetZone(zone int, open bool) {
 	s.bump()
 }
 
+// Alarm puts partition 1 in alarm from zone (601, 654) if it is armed,
+// as an intrusion does; a disarm (040) silences it. It reports whether
+// the alarm went off.
+func (s *Simulator) Alarm(zone int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := &s.parts[1]
+	if zone < 1 || zone >= len(s.zones) || !p.armed || p.alarm {
+		return false
+	}
+	p.alarm = true
+	s.emit(Frame{Cmd: RespZoneAlarm, Data: fmt.Sprintf("1%03d", zone)})
+	s.emit(Frame{Cmd: RespInAlarm, Data: "1"})
+	s.bump()
+	return true
+}
+
 // SimPartition is one partition of a SimView.
 type SimPartition struct {
 	Armed, ExitDelay, Alarm bool
