@@ -885,6 +885,10 @@ func applyArm(ctx context.Context, drv drivers.Panel, j store.Job) (verified boo
 			return true, "", nil
 		case j.Op == store.OpArm && pt.State == family.ExitDelay:
 			return true, family.ExitDelay, nil
+		case j.Op == store.OpDisarm && (pt.State == family.NotReady || pt.State == family.Trouble || pt.State == family.AlarmMemory):
+			// Disarmed with a zone open, a trouble or an alarm in memory
+			// is still disarmed: a DSC reports "not ready" at once.
+			return true, pt.State, nil
 		}
 		return false, "", mismatch(j, "the partition is "+string(pt.State))
 	}

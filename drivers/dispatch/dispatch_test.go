@@ -302,13 +302,20 @@ func TestTransientErrorsRetryWithBackoff(t *testing.T) {
 	codeOn(t, dev, 2, "4829", "User 2")
 }
 
-func TestArmDisarmThroughDriver(t *testing.T) {
-	f := newFx(t)
-	p, dev := f.panel("neo-hs2032")
+// armed2 makes a panel of family fam whose partition 2 the dispatcher
+// has armed away.
+func (f *fx) armed2(t *testing.T, fam string) (store.Panel, *sim.Panel, *Dispatcher) {
+	p, dev := f.panel(fam)
 	f.ok(f.s.Arm(f.admin, p.ID, 2, store.ArmAway))
 	d := New(f.s, Options{})
-	defer d.Close()
+	t.Cleanup(func() { d.Close() })
 	drain(t, d)
+	return p, dev, d
+}
+
+func TestArmDisarmThroughDriver(t *testing.T) {
+	f := newFx(t)
+	p, dev, d := f.armed2(t, "neo-hs2032")
 	parts, _ := f.s.ListPartitions(f.admin, p.ID)
 	if parts[1].State != store.ArmedAway || parts[1].Sync.State != store.SyncInSync {
 		t.Errorf("partition 2 after arming: %+v", parts[1])
@@ -594,5 +601,20 @@ func TestArmingWithAnExitDelay(t *testing.T) {
 	drain(t, d)
 	if parts, _ := f.s.ListPartitions(f.admin, p.ID); parts[0].State != store.Disarmed {
 		t.Errorf("after disarming: %s", parts[0].State)
+	}
+}
+
+// TestDisarmNotReady: a partition disarmed with a zone open reads "not
+// ready" (a DSC reports it so at once): the disarm is done, not a
+// mismatch.
+func TestDisarmNotReady(t *testing.T) {
+	f := newFx(t)
+	p, dev, d := f.armed2(t, "neo-hs2032")
+	f.ok(dev.SetPartitionState(2, family.NotReady)) // a door opened as the panel disarmed
+	f.ok(f.s.Disarm(f.admin, p.ID, 2))
+	drain(t, d)
+	parts, _ := f.s.ListPartitions(f.admin, p.ID)
+	if parts[1].Sync.State != store.SyncInSync {
+		t.Errorf("disarm of a partition left not ready: %+v", parts[1].Sync)
 	}
 }
