@@ -98,3 +98,23 @@ type pipeAddr string
 
 func (a pipeAddr) Network() string { return "inproc" }
 func (a pipeAddr) String() string  { return string(a) }
+
+// TCPAddress is the address Dial takes for a device configured as
+// address: "tcp://" dropped, defaultPort added to a bare host, an
+// in-process address kept as it is.
+func TCPAddress(address, defaultPort string) (string, error) {
+	addr := strings.TrimPrefix(strings.TrimSpace(address), "tcp://")
+	if strings.HasPrefix(addr, InProcessScheme) {
+		return addr, nil
+	}
+	if addr == "" {
+		return "", fmt.Errorf("no address: give the device's host or host:port (port %s by default)", defaultPort)
+	}
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		addr = net.JoinHostPort(addr, defaultPort)
+	}
+	if host, port, err := net.SplitHostPort(addr); err != nil || host == "" || port == "" {
+		return "", fmt.Errorf("address %q: give host or host:port, e.g. 10.0.0.5:%s", address, defaultPort)
+	}
+	return addr, nil
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"strings"
 	"testing"
 	"time"
 )
@@ -75,5 +76,23 @@ func TestDialInProcess(t *testing.T) {
 		t.Fatalf("tcp: %v", err)
 	} else {
 		c.Close()
+	}
+}
+
+func TestTCPAddress(t *testing.T) {
+	for _, c := range []struct{ in, want, err string }{
+		{"10.0.0.5", "10.0.0.5:4025", ""},
+		{"tcp://10.0.0.5:4026", "10.0.0.5:4026", ""},
+		{" evl.local ", "evl.local:4025", ""},
+		{"[fe80::1]:4025", "[fe80::1]:4025", ""},
+		{"inproc:demo-dsc", "inproc:demo-dsc", ""},
+		{"", "", "no address"},
+		{"tcp://", "", "no address"},
+		{":4025", "", "give host or host:port"},
+	} {
+		got, err := TCPAddress(c.in, "4025")
+		if got != c.want || (err == nil) != (c.err == "") || err != nil && !strings.Contains(err.Error(), c.err) {
+			t.Errorf("TCPAddress(%q) = %q, %v; want %q, %q", c.in, got, err, c.want, c.err)
+		}
 	}
 }

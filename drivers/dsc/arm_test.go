@@ -73,15 +73,15 @@ func TestArmDisarm(t *testing.T) {
 	}
 }
 
-// TestExitDelay: during exit delay the partition reads as armed in the
-// mode asked for, and becomes armed (652) when the delay ends.
+// TestExitDelay: during exit delay the partition reads "exit delay", and
+// becomes armed (652) when the delay ends.
 func TestExitDelay(t *testing.T) {
 	sim, d, _ := simDriver(t, SimOptions{ExitDelay: time.Hour}, nil)
 	if err := d.Arm(testCtx(t), 1, drivers.Stay); err != nil {
 		t.Fatal(err)
 	}
-	if got := partitionState(t, d, 1); got != family.ArmedStay {
-		t.Errorf("during exit delay: %s, want armed stay", got)
+	if got := partitionState(t, d, 1); got != family.ExitDelay {
+		t.Errorf("during exit delay: %s, want exit delay", got)
 	}
 	if p := d.Status().Partitions[1]; !p.ExitDelay || p.Armed {
 		t.Errorf("status during exit delay: %+v", p)
@@ -98,7 +98,7 @@ func TestExitDelay(t *testing.T) {
 }
 
 // TestAlarm: an alarm on an armed partition reads "alarm"; the disarm
-// silences it, and the partition keeps the alarm in memory.
+// silences it, and the partition reads "alarm memory".
 func TestAlarm(t *testing.T) {
 	sim, d, _ := simDriver(t, SimOptions{}, nil)
 	if err := d.Arm(testCtx(t), 1, drivers.Away); err != nil {
@@ -116,7 +116,7 @@ func TestAlarm(t *testing.T) {
 	if err := d.Disarm(testCtx(t), 1); err != nil {
 		t.Fatal(err)
 	}
-	if got := partitionState(t, d, 1); got != family.Disarmed {
+	if got := partitionState(t, d, 1); got != family.AlarmMemory {
 		t.Errorf("after the disarm: %s", got)
 	}
 	if p := d.Status().Partitions[1]; !p.AlarmMemory || p.Alarm {

@@ -33,7 +33,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"strings"
 	"time"
 
@@ -175,18 +174,12 @@ func newEnvisalink(cfg drivers.Config, tune func(*timing)) (*Driver, error) {
 	if err != nil {
 		return nil, err
 	}
-	addr := strings.TrimPrefix(cfg.Address, "tcp://")
-	if addr == "" {
-		return nil, fmt.Errorf("no address: give the Envisalink's host or host:port (port %s by default)", DefaultPort)
-	}
-	if _, _, err := net.SplitHostPort(addr); err != nil {
-		addr = net.JoinHostPort(addr, DefaultPort)
-	}
-	if _, port, err := net.SplitHostPort(addr); err != nil || port == "" {
-		return nil, fmt.Errorf("address %q: give host or host:port, e.g. 10.0.0.5:4025", cfg.Address)
+	addr, err := drivers.TCPAddress(cfg.Address, DefaultPort)
+	if err != nil {
+		return nil, err
 	}
 	if len(cfg.Password) < 1 || len(cfg.Password) > 10 || !printable(cfg.Password) {
-		return nil, fmt.Errorf("the Envisalink needs its TPI password (1-6 characters, 10 on an Envisalink 4; the web page password): set it in the panel's device settings")
+		return nil, &drivers.Misconfigured{Err: fmt.Errorf("the Envisalink needs its TPI password (the one of its local web page): keep it with guardroom panel secret PANEL password")}
 	}
 	opt, err := parseOptions(cfg.Options, false)
 	if err != nil {
@@ -196,9 +189,8 @@ func newEnvisalink(cfg drivers.Config, tune func(*timing)) (*Driver, error) {
 		tune(&opt.tm)
 	}
 	d.kind, d.transport = "Envisalink TPI", "envisalink "+addr
-	dialer := net.Dialer{}
 	l := link{name: "envisalink " + addr, tpi: true, dial: func(ctx context.Context) (io.ReadWriteCloser, error) {
-		return dialer.DialContext(ctx, "tcp", addr)
+		return drivers.Dial(ctx, addr)
 	}}
 	d.s = newSession(l, cfg.Password, opt.tm, nil)
 	return d, nil
@@ -412,11 +404,11 @@ func (d *Driver) arm(ctx context.Context, part int, mode drivers.ArmMode, code s
 	if err := d.checkPartition(part); err != nil {
 		return err
 	}
-	cmd, want := CmdArmAway, ModeAway
+	cmd := CmdArmAway
 	switch mode {
 	case drivers.Away:
 	case drivers.Stay:
-		cmd, want = CmdArmStay, ModeStay
+		cmd = CmdArmStay
 	default:
 		return &drivers.Refusal{Kind: drivers.RefusedBadCommand, Reason: fmt.Sprintf("arm mode %q: use stay or away", mode)}
 	}
@@ -426,10 +418,6 @@ func (d *Driver) arm(ctx context.Context, part int, mode drivers.ArmMode, code s
 		return err
 	}
 	defer x.end()
-	x.s.mu.Lock()
-	p := x.s.st.part(part)
-	p.pendingMode, p.pendingSet = want, true
-	x.s.mu.Unlock()
 	if err := x.send(Frame{Cmd: cmd, Data: string(rune('0' + part))}); err != nil {
 		return x.sorted(what, err)
 	}
@@ -454,11 +442,6 @@ func (d *Driver) arm(ctx context.Context, part int, mode drivers.ArmMode, code s
 		}
 		return false, nil
 	})
-	if err != nil {
-		x.s.mu.Lock()
-		p.pendingSet = false
-		x.s.mu.Unlock()
-	}
 	return x.sorted(what, err)
 }
 

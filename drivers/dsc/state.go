@@ -50,30 +50,32 @@ type PartitionStatus struct {
 	// (opening), 0 if none seen; LastUserArmed says which.
 	LastUser      int
 	LastUserArmed bool
-	pendingMode   ArmedMode // the mode guardroom asked for, shown during exit delay
-	pendingSet    bool
 }
 
 // State maps the partition to store/family's words: alarm first, then
-// armed (exit and entry delay count as armed, in the mode asked for),
-// then not ready or busy, then trouble, else disarmed.
+// an entry delay (someone came in), an exit delay (arming), armed in its
+// mode, busy, not ready, trouble, an alarm in memory, else disarmed.
 func (p PartitionStatus) State() family.PartitionState {
 	switch {
 	case p.Alarm:
 		return family.Alarm
-	case p.Armed || p.ExitDelay || p.EntryDelay:
-		m := p.Mode
-		if !p.Armed && p.pendingSet {
-			m = p.pendingMode
-		}
-		if m == ModeStay || m == ModeZeroEntryStay {
+	case p.EntryDelay:
+		return family.EntryDelay
+	case p.ExitDelay && !p.Armed:
+		return family.ExitDelay
+	case p.Armed:
+		if p.Mode == ModeStay || p.Mode == ModeZeroEntryStay {
 			return family.ArmedStay
 		}
 		return family.ArmedAway
-	case !p.Ready || p.Busy || p.Lockout:
+	case p.Busy:
+		return family.Busy
+	case !p.Ready || p.Lockout:
 		return family.NotReady
 	case p.Trouble:
 		return family.Trouble
+	case p.AlarmMemory:
+		return family.AlarmMemory
 	}
 	return family.Disarmed
 }
@@ -193,12 +195,12 @@ func (s *Status) apply(f Frame) {
 	switch f.Cmd {
 	case RespReady, RespReadyForce:
 		p.Ready, p.ForceArm = true, f.Cmd == RespReadyForce
-		p.Armed, p.ExitDelay, p.EntryDelay, p.Busy, p.Lockout, p.pendingSet = false, false, false, false, false, false
+		p.Armed, p.ExitDelay, p.EntryDelay, p.Busy, p.Lockout = false, false, false, false, false
 	case RespNotReady:
 		p.Ready, p.ForceArm, p.Busy, p.Lockout = false, false, false, false
 		p.ExitDelay = false
 	case RespArmed:
-		p.Armed, p.ExitDelay, p.EntryDelay, p.Busy, p.pendingSet = true, false, false, false, false
+		p.Armed, p.ExitDelay, p.EntryDelay, p.Busy = true, false, false, false
 		p.AlarmMemory = false
 		if len(f.Data) == 2 && f.Data[1] >= '0' && f.Data[1] <= '3' {
 			p.Mode = ArmedMode(f.Data[1] - '0')
@@ -206,7 +208,7 @@ func (s *Status) apply(f Frame) {
 	case RespInAlarm:
 		p.Alarm, p.AlarmMemory = true, true
 	case RespDisarmed:
-		p.Armed, p.ExitDelay, p.EntryDelay, p.Alarm, p.pendingSet = false, false, false, false, false
+		p.Armed, p.ExitDelay, p.EntryDelay, p.Alarm = false, false, false, false
 	case RespExitDelay:
 		p.ExitDelay = true
 	case RespEntryDelay:
@@ -214,7 +216,7 @@ func (s *Status) apply(f Frame) {
 	case RespLockout:
 		p.Lockout = true
 	case RespFailedToArm, RespArmFailure:
-		p.ExitDelay, p.pendingSet = false, false
+		p.ExitDelay = false
 	case RespBusy:
 		p.Busy = true
 	case RespTroubleOn, RespTroubleOff:
