@@ -15,7 +15,8 @@ import (
 
 	"github.com/guardroom/guardroom/drivers"
 	"github.com/guardroom/guardroom/drivers/dispatch"
-	_ "github.com/guardroom/guardroom/drivers/guided" // the drivers this program speaks
+	_ "github.com/guardroom/guardroom/drivers/dsc" // the drivers this program speaks
+	_ "github.com/guardroom/guardroom/drivers/guided"
 	"github.com/guardroom/guardroom/drivers/mail"
 	_ "github.com/guardroom/guardroom/drivers/modbus"
 	_ "github.com/guardroom/guardroom/drivers/sim"
@@ -24,9 +25,11 @@ import (
 
 // driverHelp says what each driver is for, in 'panel drivers'.
 var driverHelp = map[string]string{
-	"guided": "no programming interface: guardroom shows the keypad steps, an operator keys them in and confirms (never verified by the panel)",
-	"modbus": "guardroom's Modbus register map over TCP (tcp://HOST:PORT) or RTU (rtu:///dev/ttyUSB0); options unit, base, timeout, baud, parity, stop, databits (docs/modbus.md)",
-	"sim":    "a simulated panel inside guardroom, for trying things out; option state=FILE keeps its memory between runs",
+	"envisalink-dsc": "a DSC PowerSeries panel behind an EyezOn Envisalink (TPI, HOST[:4025]); needs the device password (panel secret); arms, disarms, watches, and sets codes by keystrokes with the master code (sent, not verified by the panel); docs/envisalink.md",
+	"it100":          "a DSC PowerSeries panel behind a DSC IT-100 serial module (/dev/ttyUSB0, 9600 8N1; option baud); as envisalink-dsc, without a login; docs/envisalink.md",
+	"guided":         "no programming interface: guardroom shows the keypad steps, an operator keys them in and confirms (never verified by the panel)",
+	"modbus":         "guardroom's Modbus register map over TCP (tcp://HOST:PORT) or RTU (rtu:///dev/ttyUSB0); options unit, base, timeout, baud, parity, stop, databits (docs/modbus.md)",
+	"sim":            "a simulated panel inside guardroom, for trying things out; option state=FILE keeps its memory between runs",
 }
 
 func deviceCommands() []*command {

@@ -3,8 +3,12 @@ package main
 import (
 	"flag"
 	"fmt"
+	"math/rand/v2"
+	"net"
 	"strings"
+	"time"
 
+	"github.com/guardroom/guardroom/drivers/dsc"
 	"github.com/guardroom/guardroom/drivers/modbus"
 	"github.com/guardroom/guardroom/store/family"
 )
@@ -22,24 +26,38 @@ var simFamilyAliases = map[string]string{
 func simCommands() []*command {
 	return []*command{{
 		name: "sim", maxArgs: 0, noSettings: true,
-		summary: "serve a simulated alarm panel over Modbus TCP (guardroom's register map, docs/modbus.md)",
-		details: "For trying the modbus driver with no hardware. It needs no database and binds only\n" +
-			"the address given; stop it with ctrl+c.",
+		summary: "serve a simulated alarm panel: over Modbus TCP (guardroom's register map) or behind a simulated Envisalink",
+		details: "For trying a driver with no hardware. It needs no database and binds only the address\n" +
+			"given; stop it with ctrl+c. --protocol modbus (docs/modbus.md) or envisalink-dsc (a DSC\n" +
+			"PowerSeries behind an Envisalink, docs/envisalink.md): the simulated Envisalink makes up its\n" +
+			"password and master code and prints them, for guardroom panel secret.",
 		example: "guardroom sim --listen 127.0.0.1:5020 --family neo-hs2128e\n" +
-			"guardroom sim --listen 127.0.0.1:1502 --family dsc-pc1864 --unit 17 --base 1000",
+			"guardroom sim --listen 127.0.0.1:1502 --family dsc-pc1864 --unit 17 --base 1000\n" +
+			"guardroom sim --protocol envisalink-dsc --listen 127.0.0.1:4025 --family dsc-pc1832",
 		setup: func(fs *flag.FlagSet) runFunc {
-			listen := fs.String("listen", "127.0.0.1:5020", "serve Modbus TCP on `HOST:PORT` (port 0 picks a free one)")
-			fam := choice(fs, "family", "neo-hs2128e", "simulate a panel of `FAMILY` (guardroom panel families), or a line: dsc-neo, dsc, qolsys, visonic", familyIDs()...)
-			unit := fs.Uint("unit", 0, "answer only unit id `N` (0 answers every unit id)")
-			base := fs.Uint("base", 0, "start the register map at `REGISTER`")
+			listen := fs.String("listen", "127.0.0.1:5020", "serve on `HOST:PORT` (port 0 picks a free one)")
+			protocol := choice(fs, "protocol", "modbus", "`PROTOCOL`: modbus, or envisalink-dsc", simProtocols...)
+			fam := choice(fs, "family", "", "simulate a panel of `FAMILY` (guardroom panel families), or a line: dsc-neo, dsc, qolsys, visonic (modbus: neo-hs2128e; envisalink-dsc: dsc-pc1864)", familyIDs()...)
+			unit := fs.Uint("unit", 0, "modbus: answer only unit id `N` (0 answers every unit id)")
+			base := fs.Uint("base", 0, "modbus: start the register map at `REGISTER`")
 			slots := fs.Int("slots", 0, "user `SLOTS` (0: the family's count; generic panels take more)")
 			codeLength := fs.Int("code-length", 0, "code length in `DIGITS` (0: the family's default)")
 			return func(e *env, _ []string) error {
+				if *fam == "" {
+					*fam = map[string]string{"modbus": "neo-hs2128e", "envisalink-dsc": "dsc-pc1864"}[*protocol]
+				}
 				if id, ok := simFamilyAliases[strings.ToLower(*fam)]; ok {
 					*fam = id
 				}
-				if _, ok := family.Lookup(*fam); !ok {
+				f, ok := family.Lookup(*fam)
+				if !ok {
 					return usagef(e.cmd, "--family %q: not a panel family (guardroom panel families lists them)", *fam)
+				}
+				if *protocol == "envisalink-dsc" {
+					if f.Type != family.TypeDSC {
+						return usagef(e.cmd, "--family %q: an Envisalink's DSC flavour simulates a DSC PowerSeries (dsc-pc1616, dsc-pc1832, dsc-pc1864)", *fam)
+					}
+					return e.simEnvisalinkDSC(*listen, f, *slots, *codeLength)
 				}
 				if *unit > 255 || *base > 65535 {
 					return usagef(e.cmd, "--unit takes 0-255 and --base 0-65535")
@@ -60,4 +78,59 @@ func simCommands() []*command {
 			}
 		},
 	}}
+}
+
+// simProtocols are what guardroom sim speaks.
+var simProtocols = []string{"modbus", "envisalink-dsc"}
+
+// simEnvisalinkDSC serves a DSC PowerSeries behind a simulated Envisalink
+// until ctrl+c. Its password and master code are made up here and printed:
+// they are a simulator's, for guardroom panel secret, not a site's.
+func (e *env) simEnvisalinkDSC(listen string, f family.Family, slots, codeLength int) error {
+	if codeLength == 0 {
+		codeLength = f.CodeLengths[0]
+	}
+	if !f.AllowsCodeLength(codeLength) {
+		return usagef(e.cmd, "--code-length %d: a %s takes codes of %v digits", codeLength, f.Model, f.CodeLengths)
+	}
+	if slots == 0 {
+		slots = f.Slots
+	}
+	password, master := simSecret(8, false), simSecret(codeLength, true)
+	sim := dsc.NewSimulator(dsc.SimOptions{Password: password, MasterCode: master, CodeLength: codeLength, Slots: slots, Partitions: f.Partitions,
+		ExitDelay: 10 * time.Second, KeyDelay: 50 * time.Millisecond})
+	defer sim.Close()
+	l, err := net.Listen("tcp", listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", listen, err)
+	}
+	go func() {
+		<-e.ctx.Done()
+		l.Close()
+	}()
+	fmt.Fprintf(e.stdout, "Simulated %s behind an Envisalink (TPI) on %s; password %s, master code %s (the simulator's); stop with ctrl+c.\n",
+		f.Model, l.Addr(), password, master)
+	if err := sim.Serve(l); err != nil && e.ctx.Err() == nil {
+		return err
+	}
+	return nil
+}
+
+// simSecret makes up a simulator's password (letters and digits) or code
+// (digits, not guessable).
+func simSecret(n int, digits bool) string {
+	const letters = "abcdefghjkmnpqrstuvwxyz23456789"
+	for {
+		b := make([]byte, n)
+		for i := range b {
+			if digits {
+				b[i] = byte('0' + rand.IntN(10))
+			} else {
+				b[i] = letters[rand.IntN(len(letters))]
+			}
+		}
+		if !digits || !family.Trivial(string(b)) {
+			return string(b)
+		}
+	}
 }
