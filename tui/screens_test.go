@@ -81,7 +81,7 @@ var screenCases = []screenCase{
 		c.press("a")
 		c.waitScreen("Assign account to panel " + mainName)
 		c.typ("ed")
-		c.waitScreen("ed.blocked@example.com")
+		c.waitScreen("> ed▌", "ed.blocked@example.com")
 	}},
 	{"Confirmation", func(c driver) {
 		goUsers(c)
@@ -113,6 +113,10 @@ func TestScreens(t *testing.T) {
 					t.Run(fmt.Sprintf("%dx%d-%s", sz.w, sz.h, theme), func(t *testing.T) {
 						t.Parallel()
 						c := start(t, f, consoleOpts{w: sz.w, h: sz.h, theme: theme})
+						// The header's counts load beside the first
+						// screen: under load they can come after a later
+						// screen settled.
+						c.waitScreen("1 low batt", "293 pending")
 						sc.open(c)
 						lines := c.settled()
 						checkFrame(t, lines, sz.w, sz.h)
