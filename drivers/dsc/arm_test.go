@@ -165,7 +165,7 @@ func TestArmRefusals(t *testing.T) {
 	t.Run("stored code wrong", func(t *testing.T) {
 		_, d, _ := simDriver(t, SimOptions{ArmNeedsCode: true}, func(c *drivers.Config) { c.ArmCode = "1111" })
 		err := d.Arm(testCtx(t), 1, drivers.Away)
-		if !drivers.IsMisconfigured(err) || !strings.Contains(err.Error(), "device settings") {
+		if !drivers.IsMisconfigured(err) || !strings.Contains(err.Error(), "panel secret PANEL arm-code") {
 			t.Errorf("Arm with a wrong stored code = %v: want a misconfiguration", err)
 		}
 	})

@@ -144,7 +144,7 @@ func newDriver(cfg drivers.Config) (*Driver, error) {
 	}
 	for _, c := range []struct{ name, v string }{{"master code", cfg.MasterCode}, {"arming code", cfg.ArmCode}} {
 		if c.v != "" && !digits(c.v, 4, 6) {
-			return nil, fmt.Errorf("the %s in the panel's device settings is not 4-6 digits: correct it", c.name)
+			return nil, fmt.Errorf("the %s kept for the panel is not 4-6 digits: keep the right one with guardroom panel secret", c.name)
 		}
 	}
 	d.master, d.armCode = cfg.MasterCode, cfg.ArmCode
@@ -369,7 +369,7 @@ func (d *Driver) ArmWithCode(ctx context.Context, partition int, mode drivers.Ar
 // Disarm disarms a partition with the panel's arming code.
 func (d *Driver) Disarm(ctx context.Context, partition int) error {
 	if d.armCode == "" {
-		return &drivers.Refusal{Kind: drivers.RefusedUnsupported, Reason: "a DSC panel disarms only with a user code: set the panel's arming code in its device settings, or disarm with a typed code"}
+		return &drivers.Refusal{Kind: drivers.RefusedUnsupported, Reason: "a DSC panel disarms only with a user code: keep an arming code with guardroom panel secret PANEL arm-code, or disarm with a typed code (--code)"}
 	}
 	return d.disarm(ctx, partition, d.armCode, false)
 }
@@ -388,14 +388,14 @@ func codeError(what string, typed bool, part int) error {
 	if typed {
 		return eventError(what, RespInvalidCode, part)
 	}
-	return &drivers.Misconfigured{Err: fmt.Errorf("%s: partition %d rejected the arming code kept in the panel's device settings (670): correct it; repeated wrong codes lock the keypads out", what, part)}
+	return &drivers.Misconfigured{Err: fmt.Errorf("%s: partition %d rejected the arming code kept for the panel (670): keep the right one with guardroom panel secret PANEL arm-code; repeated wrong codes lock the keypads out", what, part)}
 }
 
 // answerCode answers 900/921 with 200 + code, or fails when there is no
 // code to give.
 func (x *exch) answerCode(code, what string) error {
 	if code == "" {
-		return &drivers.Refusal{Kind: drivers.RefusedUnsupported, Reason: what + ": the panel asks for a user code: set the panel's arming code in its device settings, or arm with a typed code"}
+		return &drivers.Refusal{Kind: drivers.RefusedUnsupported, Reason: what + ": the panel asks for a user code: keep an arming code with guardroom panel secret PANEL arm-code, or arm with a typed code (--code)"}
 	}
 	return x.send(Frame{Cmd: CmdCodeSend, Data: code})
 }

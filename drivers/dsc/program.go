@@ -68,7 +68,7 @@ func (d *Driver) checkSlot(slot int) error {
 		return &drivers.Refusal{Kind: drivers.RefusedBadSlot, Reason: fmt.Sprintf("slot %d does not exist: this panel's [*][5] slots are 01-%02d", slot, d.slots)}
 	}
 	if slot == d.fam.MasterSlot {
-		return &drivers.Refusal{Kind: drivers.RefusedMaster, Reason: fmt.Sprintf("slot %d holds the master code, which guardroom types to program the others: change it at a keypad, then update the master code in the panel's device settings", slot)}
+		return &drivers.Refusal{Kind: drivers.RefusedMaster, Reason: fmt.Sprintf("slot %d holds the master code, which guardroom types to program the others: change it at a keypad, then keep the new one with guardroom panel secret PANEL master-code", slot)}
 	}
 	return nil
 }
@@ -96,7 +96,7 @@ func stepError(what, step, shown string, err error, codeSent bool) error {
 // program runs the [*][5] sequence for one slot; entry is the code or "*".
 func (d *Driver) program(ctx context.Context, slot int, entry, what string) error {
 	if d.master == "" {
-		return &drivers.Refusal{Kind: drivers.RefusedUnsupported, Reason: what + ": no master code is set: set the panel's master code in its device settings, so that guardroom can program codes by keystrokes ([*][5])"}
+		return &drivers.Refusal{Kind: drivers.RefusedUnsupported, Reason: what + ": no master code is set: keep the panel's master code with guardroom panel secret PANEL master-code, so that guardroom can program codes by keystrokes ([*][5])"}
 	}
 	x, err := d.s.beginKnown(ctx)
 	if err != nil {
@@ -136,7 +136,7 @@ func (d *Driver) program(ctx context.Context, slot int, entry, what string) erro
 			continue
 		}
 		if i == 1 && isInvalidCode(err) {
-			err = &drivers.Misconfigured{Err: fmt.Errorf("%s: the panel rejected the master code kept in the panel's device settings (670): correct it; repeated wrong codes lock the keypads out", what)}
+			err = &drivers.Misconfigured{Err: fmt.Errorf("%s: the panel rejected the master code kept for the panel (670): keep the right one with guardroom panel secret PANEL master-code; repeated wrong codes lock the keypads out", what)}
 		}
 		st := x.status()
 		shown := describeLEDs(st.LED, st.Flash)

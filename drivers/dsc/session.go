@@ -404,7 +404,7 @@ func (s *session) await505(u *sub, want, timedOut string) error {
 		case want:
 			return true, nil
 		case "0":
-			return false, &drivers.Misconfigured{Err: fmt.Errorf("%s rejected the TPI password (5050): set the Envisalink's password (the one of its local web page) in the panel's device settings; guardroom tries again only every %s, so as not to hammer the Envisalink", s.l.name, s.tm.loginRetry)}
+			return false, &drivers.Misconfigured{Err: fmt.Errorf("%s rejected the TPI password (5050): keep the Envisalink's password (the one of its local web page) with guardroom panel secret PANEL password; guardroom tries again only every %s, so as not to hammer the Envisalink", s.l.name, s.tm.loginRetry)}
 		case "2":
 			return false, fmt.Errorf("%s: %s: %w", s.l.name, timedOut, drivers.ErrTimeout)
 		}

@@ -18,6 +18,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/guardroom/guardroom/cmd/internal/simhost"
 	"github.com/guardroom/guardroom/drivers"
 	"github.com/guardroom/guardroom/drivers/dispatch"
 	_ "github.com/guardroom/guardroom/drivers/guided" // the Gatehouse and the uplink are programmed by hand
@@ -43,7 +44,7 @@ type panelPlan struct {
 	name, family, unit string
 	codes              int // users with a code, slot order, master included
 	labels             []string
-	driver             string // sim or guided
+	driver             string // sim, guided or envisalink-dsc
 	offline            bool   // the simulated panel cannot be reached
 }
 
@@ -53,6 +54,10 @@ var panels = []panelPlan{
 	{"Reception", "qolsys-iq4", "North Tower", 31, []string{"Reception", "Meeting rooms", "Mail room", "Print room"}, "sim", false},
 	{"Warehouse", "visonic-powermaster30", "Warehouse", 14, []string{"Floor", "Cold store", "Yard"}, "sim", true},
 	{"Depot uplink", "dualpath", "Warehouse", 1, nil, "guided", false},
+	// A DSC PowerSeries behind an Envisalink, simulated in the process
+	// (cmd/internal/simhost): the envisalink-dsc driver logs in, arms and
+	// programs its codes by keystrokes.
+	{"Boat house", "dsc-pc1832", "Gatehouse", 12, []string{"Boats", "Workshop", "Slipway", "Office"}, "envisalink-dsc", false},
 }
 
 // Options tune Build.
@@ -186,7 +191,11 @@ type builder struct {
 
 // device says how the demo reaches panel i.
 func (b *builder) device(i int, pp panelPlan) store.DeviceConfig {
-	if pp.driver != "sim" {
+	switch pp.driver {
+	case "envisalink-dsc":
+		return store.DeviceConfig{Driver: pp.driver, Address: fmt.Sprintf("%sdemo-%d-panel-%d", drivers.InProcessScheme, b.build, i+1)}
+	case "sim":
+	default:
 		return store.DeviceConfig{Driver: pp.driver}
 	}
 	d := store.DeviceConfig{Driver: "sim", Address: fmt.Sprintf("demo-%d/panel-%d", b.build, i+1), Options: map[string]string{}}
@@ -286,7 +295,23 @@ func (b *builder) panel(i int, pp panelPlan) (uint64, error) {
 		}
 		slots = append(slots, slot)
 	}
+	if pp.driver == "envisalink-dsc" {
+		// The Envisalink's password, and the master code the driver types
+		// to program codes (the one set in the master slot below), also
+		// entered when the panel asks for a code to arm or disarm.
+		for _, sec := range []struct {
+			k store.SecretKind
+			v string
+		}{{store.SecretPassword, b.password()}, {store.SecretMasterCode, codes[0]}, {store.SecretArmCode, codes[0]}} {
+			if err := b.s.SetPanelSecret(b.sys, p.ID, sec.k, sec.v); err != nil {
+				return 0, err
+			}
+		}
+	}
 	for k, slot := range slots {
+		if slot == fam.MasterSlot && pp.driver == "envisalink-dsc" {
+			continue // the driver types the master code; it does not set it
+		}
 		item := store.BulkCode{Slot: slot, Code: codes[k]}
 		b.plain[p.ID][slot] = codes[k]
 		if slot != fam.MasterSlot {
@@ -535,6 +560,12 @@ func (b *builder) sync(ctx context.Context, panels []uint64) error {
 	if err := b.s.Arm(guard, panels[2], 2, store.ArmAway); err != nil {
 		return err
 	}
+	if err := b.s.Arm(guard, panels[5], 1, store.ArmAway); err != nil {
+		return err
+	}
+	if err := simhost.Start(b.s); err != nil {
+		return err
+	}
 	d := dispatch.New(b.s, dispatch.Options{Timeout: 5 * time.Second})
 	defer d.Close()
 	if err := d.Drain(ctx); err != nil {
@@ -569,4 +600,14 @@ func (b *builder) sync(ctx context.Context, panels []uint64) error {
 func demoPassword() string {
 	words := []string{"harbour", "lantern", "granite", "orchard", "compass", "meadow", "copper", "willow", "falcon", "beacon", "river", "summit", "timber", "harvest", "anchor", "signal"}
 	return fmt.Sprintf("%s-%s-%02d", words[rand.IntN(len(words))], words[rand.IntN(len(words))], rand.IntN(100))
+}
+
+// password makes up the simulated Envisalink's password.
+func (b *builder) password() string {
+	const letters = "abcdefghjkmnpqrstuvwxyz23456789"
+	pw := make([]byte, 10)
+	for i := range pw {
+		pw[i] = letters[b.rng.IntN(len(letters))]
+	}
+	return string(pw)
 }
