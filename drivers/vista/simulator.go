@@ -24,7 +24,7 @@ type SimOptions struct {
 	// Slots is the last user number, 0 is 49 (a Vista 20P); above 99 the
 	// user number is typed with 3 digits, as on a Vista 128BPT.
 	Slots int
-	EVL           int // 3 (64 zones) or 4 (128 zones); 0 is 4
+	EVL   int // 3 (64 zones) or 4 (128 zones); 0 is 4
 
 	// KeyDelay is how long the panel takes to take one key: the ^03
 	// acknowledgement waits for it (a keypad bus carries a few keys a
@@ -75,7 +75,7 @@ type Simulator struct {
 	denied int
 	client net.Conn
 	gone   chan struct{} // closed when the client's session ends
-	wmu    sync.Mutex // orders writes to the client
+	wmu    sync.Mutex    // orders writes to the client
 	lns    []net.Listener
 	closed bool
 	wg     sync.WaitGroup
