@@ -248,6 +248,9 @@ func backoff(n int) time.Duration {
 // login dials the Envisalink and logs in: it waits for "Login:", sends the
 // password and a CR, and waits for "OK", all within the Envisalink's 10 s.
 func (d *Driver) login(ctx context.Context) (*conn, error) {
+	if d.password == "" {
+		return nil, &drivers.Misconfigured{Err: d.errorf("no TPI password is stored: set the Envisalink's password (the one of its web page) in the panel's device settings")}
+	}
 	dctx, cancel := context.WithTimeout(ctx, d.timeout)
 	c, err := d.dial(dctx, d.addr)
 	cancel()
@@ -262,6 +265,9 @@ func (d *Driver) login(ctx context.Context) (*conn, error) {
 		deadline = dl
 	}
 	c.SetDeadline(deadline)
+	// A context that ends without a deadline ends the login too.
+	stop := context.AfterFunc(ctx, func() { c.SetDeadline(time.Now()) })
+	defer stop()
 	dec := NewDecoder(c)
 	prompted := false
 	for {
@@ -276,13 +282,20 @@ func (d *Driver) login(ctx context.Context) (*conn, error) {
 		switch f.Kind {
 		case KindLogin:
 			prompted = true
-			if _, err := c.Write(append([]byte(d.password), '\r')); err != nil {
+			pw := append([]byte(d.password), '\r')
+			_, err := c.Write(pw)
+			clear(pw)
+			if err != nil {
 				c.Close()
 				return nil, d.fail("login", err)
 			}
 		case KindOK:
 			if !prompted {
 				continue
+			}
+			if !stop() { // the context ended meanwhile: the deadline is past
+				c.Close()
+				return nil, d.fail("login", ctx.Err())
 			}
 			c.SetDeadline(time.Time{})
 			cn := &conn{c: c, done: make(chan struct{}), acks: make(chan Frame, 4), cmd: make(chan struct{}, 1)}

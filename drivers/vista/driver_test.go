@@ -513,3 +513,13 @@ func shows(d *Driver) string {
 	st := d.Status()
 	return st.Display(1)
 }
+
+// Without a stored password the driver does not dial at all.
+func TestNoPassword(t *testing.T) {
+	_, addr, _ := startSim(t, SimOptions{})
+	d := openDriver(t, addr, func(c *drivers.Config) { c.Password = "" })
+	_, err := d.ReadPartitions(bg)
+	if !drivers.IsMisconfigured(err) || d.Dials() != 0 {
+		t.Fatalf("%v after %d dials", err, d.Dials())
+	}
+}

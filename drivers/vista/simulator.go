@@ -153,7 +153,8 @@ func (s *Simulator) Serve(l net.Listener) error {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
-		return errors.New("vista simulator closed")
+		l.Close()
+		return nil
 	}
 	s.lns = append(s.lns, l)
 	s.mu.Unlock()
@@ -178,7 +179,7 @@ func (s *Simulator) Serve(l net.Listener) error {
 		s.mu.Unlock()
 		if busy {
 			// One client only: another connection is denied.
-			s.logf("denied a second client from %s", c.RemoteAddr())
+			s.logf("denied a second client: one client at a time")
 			c.Close()
 			continue
 		}
@@ -343,7 +344,7 @@ func (s *Simulator) session(c net.Conn) {
 		return
 	}
 	c.SetReadDeadline(time.Time{})
-	s.logf("client logged in from %s", c.RemoteAddr())
+	s.logf("client logged in")
 	s.mu.Lock()
 	out := []byte("OK\r\n")
 	out = AppendEvent(out, EvPartitions, s.partitions())
