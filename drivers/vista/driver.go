@@ -104,6 +104,8 @@ type conn struct {
 	acks chan Frame
 	cmd  chan struct{} // one command outstanding at a time
 	buf  []byte        // guarded by cmd
+	smu  sync.Mutex
+	seq  *keySeq // the keystroke sequence in flight, guarded by smu
 }
 
 // New makes a driver from cfg; it connects on first use.
@@ -320,6 +322,7 @@ func (d *Driver) read(cn *conn, dec *Decoder) {
 		d.mu.Lock()
 		d.st.Garbled += dec.Garbled() - garbled
 		garbled = dec.Garbled()
+		changed := err != nil || f.Kind == KindEvent
 		if err == nil && f.Kind == KindEvent {
 			d.st.apply(f)
 		}
@@ -329,19 +332,24 @@ func (d *Driver) read(cn *conn, dec *Decoder) {
 				d.conn = nil
 			}
 		}
-		close(d.changed)
-		d.changed = make(chan struct{})
+		if changed {
+			close(d.changed)
+			d.changed = make(chan struct{})
+		}
 		d.mu.Unlock()
 		if err != nil {
 			cn.c.Close()
 			close(cn.done)
 			return
 		}
-		if f.Kind == KindAck {
+		if f.Kind == KindAck && !d.acked(cn, f) {
 			select {
 			case cn.acks <- f:
 			default: // an acknowledgement nobody waits for
 			}
+		}
+		if f.Kind == KindEvent || f.Kind == KindAck {
+			d.settle(cn) // the last key's acknowledgement, or what the panel made of it
 		}
 	}
 }
@@ -486,8 +494,7 @@ func (d *Driver) fail(what string, err error) error {
 // wait waits until cond, which runs under the status lock, says done (and
 // returns its error), for at most limit.
 func (d *Driver) wait(ctx context.Context, cn *conn, limit time.Duration, cond func(*Status) (bool, error)) error {
-	t := time.NewTimer(limit)
-	defer t.Stop()
+	var t *time.Timer
 	for {
 		d.mu.Lock()
 		ok, err := cond(&d.st)
@@ -495,6 +502,10 @@ func (d *Driver) wait(ctx context.Context, cn *conn, limit time.Duration, cond f
 		d.mu.Unlock()
 		if ok {
 			return err
+		}
+		if t == nil {
+			t = time.NewTimer(limit)
+			defer t.Stop()
 		}
 		select {
 		case <-ch:
@@ -692,6 +703,155 @@ func (d *Driver) armDisarm(ctx context.Context, part int, code string, fn byte, 
 	})
 }
 
+// keySeq is a keystroke sequence in flight. The reader goroutine writes
+// each next key as soon as the last one is acknowledged, so that a key
+// costs one round trip and no hand-over between goroutines.
+type keySeq struct {
+	part  int
+	keys  []byte
+	acked int   // keys acknowledged with 00
+	err   error // why the sequence stopped, or the confirmation's answer
+	done  chan struct{}
+	buf   []byte
+	// confirm says, once every key is acknowledged, whether the panel
+	// shows the change (and its error if it shows something else); the
+	// reader asks it at the last acknowledgement and after each event, so
+	// that the caller wakes once, when it is settled.
+	confirm   func(*Status) (bool, error)
+	confirmed bool
+	ended     bool        // done is closed
+	window    *time.Timer // ends the sequence d.confirm after the last acknowledgement
+}
+
+// end closes the sequence with err; the caller holds cn.smu.
+func (q *keySeq) end(err error) {
+	if !q.ended {
+		q.err, q.ended = err, true
+		close(q.done)
+	}
+}
+
+// settle asks the sequence in flight, once all its keys are acknowledged,
+// whether the panel shows the change.
+func (d *Driver) settle(cn *conn) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	cn.smu.Lock()
+	defer cn.smu.Unlock()
+	q := cn.seq
+	if q == nil || q.ended || q.acked < len(q.keys) {
+		return
+	}
+	if ok, err := q.confirm(&d.st); ok {
+		q.confirmed = true
+		q.end(err)
+	}
+}
+
+// writeKey writes key q.acked; the caller holds cn.smu.
+func (d *Driver) writeKey(cn *conn, q *keySeq) error {
+	q.buf = AppendKeypress(q.buf[:0], q.part, q.keys[q.acked])
+	cn.c.SetWriteDeadline(time.Now().Add(d.timeout))
+	_, err := cn.c.Write(q.buf)
+	clear(q.buf)
+	if err != nil {
+		cn.c.Close()
+		return d.fail("^03", err)
+	}
+	return nil
+}
+
+// acked takes a ^03 acknowledgement into the sequence in flight, writing
+// the next key; false when no sequence waits for it.
+func (d *Driver) acked(cn *conn, f Frame) bool {
+	cn.smu.Lock()
+	defer cn.smu.Unlock()
+	q := cn.seq
+	if q == nil || f.Code != CmdKeypress || q.ended || q.acked == len(q.keys) {
+		return false
+	}
+	if err := d.ackErr(CmdKeypress, f.Result); err != nil {
+		q.end(err)
+		return true
+	}
+	q.acked++
+	if q.acked < len(q.keys) {
+		if err := d.writeKey(cn, q); err != nil {
+			q.end(err)
+		}
+		return true
+	}
+	// The last key: the panel has d.confirm to show the change.
+	q.window = time.AfterFunc(d.confirm, func() {
+		cn.smu.Lock()
+		defer cn.smu.Unlock()
+		q.end(errWaited)
+	})
+	return true
+}
+
+// typeKeys types keys on partition part, each a ^03 command acknowledged
+// before the next goes, then waits for confirm to settle. It returns how
+// many keys were acknowledged, whether confirm settled (and its error), or
+// why it stopped. It holds the command slot throughout, so that no poll
+// comes between two keys. The keys stay in the sequence only until it
+// ends.
+func (d *Driver) typeKeys(ctx context.Context, cn *conn, part int, keys []byte, confirm func(*Status) (bool, error)) (acked int, confirmed bool, err error) {
+	if err := take(ctx, cn.cmd); err != nil {
+		return 0, false, d.errorf("^03: %w (%w)", drivers.ErrTimeout, err)
+	}
+	defer func() { <-cn.cmd }()
+	q := &keySeq{part: part, keys: keys, done: make(chan struct{}), confirm: confirm}
+	cn.smu.Lock()
+	cn.seq = q
+	if err := d.writeKey(cn, q); err != nil {
+		q.end(err)
+	}
+	cn.smu.Unlock()
+	defer func() {
+		cn.smu.Lock()
+		cn.seq = nil
+		if q.window != nil {
+			q.window.Stop()
+		}
+		cn.smu.Unlock()
+	}()
+	state := func() (int, bool) {
+		cn.smu.Lock()
+		defer cn.smu.Unlock()
+		return q.acked, q.confirmed
+	}
+	// Each key has d.timeout for its acknowledgement (the timer restarts
+	// while keys are acknowledged); then the panel has d.confirm (window).
+	t := time.NewTimer(d.timeout)
+	defer t.Stop()
+	seen := 0
+	for {
+		select {
+		case <-q.done:
+			cn.smu.Lock()
+			defer cn.smu.Unlock()
+			return q.acked, q.confirmed, q.err
+		case <-cn.done:
+			n, _ := state()
+			return n, false, d.fail("^03", cn.err)
+		case <-ctx.Done():
+			n, _ := state()
+			return n, false, d.errorf("^03: %w (%w)", drivers.ErrTimeout, ctx.Err())
+		case <-t.C:
+			n, _ := state()
+			switch {
+			case n == len(keys): // the window ends the wait
+			case n == seen:
+				return n, false, d.errorf("^03: no acknowledgement within %s: %w", d.timeout, drivers.ErrTimeout)
+			default:
+				seen = n
+				t.Reset(d.timeout)
+			}
+		}
+	}
+}
+
 // typeAndConfirm types keys on partition's keypad, one acknowledged ^03 a
 // key, then waits for confirmed to say the panel shows the change (mark:
 // the status's frame count before the first key). Before the first key it
@@ -702,23 +862,17 @@ func (d *Driver) typeAndConfirm(ctx context.Context, cn *conn, part int, keys []
 	d.mu.Lock()
 	mark := d.st.Seq
 	d.mu.Unlock()
-	var data [4]byte
-	for i, k := range keys {
-		b := strconv.AppendInt(data[:0], int64(part), 10)
-		b = append(b, ',', k)
-		err := d.command(ctx, cn, CmdKeypress, string(b))
-		clear(data[:])
-		if err != nil {
-			if i == 0 {
-				return err
-			}
-			return d.stopped(part, what, fmt.Sprintf("after %d of its %d keys: %s", i, len(keys), cause(err)))
-		}
-	}
-	err := d.wait(ctx, cn, d.confirm, func(s *Status) (bool, error) { return confirmed(s, mark) })
+	acked, settled, err := d.typeKeys(ctx, cn, part, keys, func(s *Status) (bool, error) { return confirmed(s, mark) })
 	switch {
-	case err == nil:
-		return nil
+	case settled:
+		return err // nil, or the refusal confirmed gave for what the panel showed
+	case acked < len(keys):
+		var a *AckError
+		var r *drivers.Refusal
+		if acked == 0 && (errors.As(err, &a) || errors.As(err, &r)) {
+			return err // the Envisalink said it did not take the first key: nothing was typed
+		}
+		return d.stopped(part, what, fmt.Sprintf("after %d of its %d keys: %s", acked, len(keys), cause(err)))
 	case errors.Is(err, errWaited):
 		return d.stopped(part, what, fmt.Sprintf("the panel did not show it within %s", d.confirm))
 	default:

@@ -413,9 +413,10 @@ func (s *Simulator) commands(c net.Conn, r *bufio.Reader) {
 				s.mu.Lock()
 				p := s.defP
 				s.mu.Unlock()
-				if !s.key(c, p, b) {
+				if !s.count(c) {
 					return
 				}
+				s.press(p, b)
 			}
 			continue
 		}
@@ -495,9 +496,14 @@ func (s *Simulator) command(c net.Conn, cmd string) bool {
 		if s.o.KeyDelay > 0 {
 			time.Sleep(s.o.KeyDelay) // the keypad bus's pace, not a test's synchronisation
 		}
-		if !s.key(c, int(data[0]-'0'), data[2]) {
+		if !s.count(c) {
 			return false
 		}
+		// The Envisalink acknowledges the key; what the panel makes of it
+		// follows.
+		s.send(AppendAck(nil, code, ResultOK))
+		s.press(int(data[0]-'0'), data[2])
+		return true
 	default:
 		s.send(AppendAck(nil, code, ResultUnknown))
 		return true
@@ -506,9 +512,9 @@ func (s *Simulator) command(c net.Conn, cmd string) bool {
 	return true
 }
 
-// key types one key on partition n's keypad; false when the connection
-// was dropped (DropAfterKeys).
-func (s *Simulator) key(c net.Conn, n int, k byte) bool {
+// count counts a keystroke received; false when it drops the connection
+// instead (DropAfterKeys).
+func (s *Simulator) count(c net.Conn) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.keys++
@@ -517,13 +523,20 @@ func (s *Simulator) key(c net.Conn, n int, k byte) bool {
 		c.Close()
 		return false
 	}
+	return true
+}
+
+// press types one key on partition n's keypad.
+func (s *Simulator) press(n int, k byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if n > len(s.parts) {
-		return true
+		return
 	}
 	p := s.parts[n-1]
 	now := time.Now()
 	if now.Before(p.locked) {
-		return true
+		return
 	}
 	if now.Sub(p.lastKey) > s.o.EntryTimeout {
 		clear(p.buf)
@@ -532,7 +545,6 @@ func (s *Simulator) key(c net.Conn, n int, k byte) bool {
 	p.lastKey = now
 	p.buf = append(p.buf, k)
 	s.entry(p)
-	return true
 }
 
 // codeLen is the length of every code (a Vista's are 4 digits).
