@@ -40,6 +40,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -105,8 +106,15 @@ type conn struct {
 	cmd  chan struct{} // one command outstanding at a time
 	buf  []byte        // guarded by cmd
 	smu  sync.Mutex
-	seq  *keySeq // the keystroke sequence in flight, guarded by smu
+	seq  *keySeq      // the keystroke sequence in flight, guarded by smu
+	rx   atomic.Int64 // when the last frame came, in Unix nanoseconds
 }
+
+// quietAfter is how long a connection may stay silent before a keystroke
+// sequence: longer, and the driver polls first, so that a connection the
+// Envisalink dropped unseen (a reboot) fails before the first key, when
+// nothing has been typed, and is retried, rather than after it.
+var quietAfter = 10 * time.Second
 
 // New makes a driver from cfg; it connects on first use.
 func New(cfg drivers.Config) (*Driver, error) {
@@ -301,6 +309,7 @@ func (d *Driver) login(ctx context.Context) (*conn, error) {
 			}
 			c.SetDeadline(time.Time{})
 			cn := &conn{c: c, done: make(chan struct{}), acks: make(chan Frame, 4), cmd: make(chan struct{}, 1)}
+			cn.rx.Store(time.Now().UnixNano())
 			go d.read(cn, dec)
 			go d.keepAlive(cn)
 			return cn, nil
@@ -319,6 +328,7 @@ func (d *Driver) read(cn *conn, dec *Decoder) {
 	garbled := 0
 	for {
 		f, err := dec.Next()
+		cn.rx.Store(time.Now().UnixNano())
 		d.mu.Lock()
 		d.st.Garbled += dec.Garbled() - garbled
 		garbled = dec.Garbled()
@@ -859,6 +869,11 @@ func (d *Driver) typeKeys(ctx context.Context, cn *conn, part int, keys []byte, 
 // says what the keypad showed: the keys hold a code, and they are never
 // sent again without a person looking.
 func (d *Driver) typeAndConfirm(ctx context.Context, cn *conn, part int, keys []byte, what string, confirmed func(s *Status, mark uint64) (bool, error)) error {
+	if time.Since(time.Unix(0, cn.rx.Load())) > quietAfter {
+		if err := d.command(ctx, cn, CmdPoll, ""); err != nil {
+			return err
+		}
+	}
 	d.mu.Lock()
 	mark := d.st.Seq
 	d.mu.Unlock()

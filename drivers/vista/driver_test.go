@@ -523,3 +523,28 @@ func TestNoPassword(t *testing.T) {
 		t.Fatalf("%v after %d dials", err, d.Dials())
 	}
 }
+
+// A connection silent for a while is polled before a code is typed on
+// it: one the Envisalink dropped unseen fails before the first key
+// (transient: nothing was typed), not after it.
+func TestQuietConnectionPolledFirst(t *testing.T) {
+	old := quietAfter
+	quietAfter = 0
+	t.Cleanup(func() { quietAfter = old })
+	got := make(chan string, 4)
+	f := startFake(t, func(c net.Conn, r *bufio.Reader) {
+		if !fakeLogin(c, r) {
+			return
+		}
+		cmd, _ := readCommand(r)
+		got <- cmd // the poll: hang up, as a rebooted Envisalink would
+	})
+	d := openDriver(t, f.addr, nil)
+	err := d.Arm(bg, 1, drivers.Away)
+	if !drivers.Transient(err) {
+		t.Fatalf("%v, want a transient error", err)
+	}
+	if cmd := <-got; cmd != "^00,$" || len(got) != 0 {
+		t.Fatalf("sent %q first, then %d more", cmd, len(got))
+	}
+}
