@@ -139,6 +139,12 @@ var pyenvisalinkVectors = []struct {
 	{"split inside the middle frame", []string{"%01,02000004000000000000000000000000$\r\n%00,01,0008,05,00,FAULT", " 05                        $\r\n%02,03000000$\r\n"},
 		[]string{"02000004000000000000000000000000", "01,0008,05,00,FAULT 05                        ", "03000000"}},
 	{"login prompt split from its CR LF", []string{"Login:", "\r\n"}, []string{""}},
+	// pyenvisalink/mock_server_honeywell.py (its simulated Envisalink):
+	// the zone field and the LCD's zone number in lower-case hex, and a
+	// partition string as short as the partitions it has.
+	{"mock: fault of zone 30", []string{"%00,01,0008,1e,00,FAULT 1e Zone 30                $\r\n"}, []string{"01,0008,1e,00,FAULT 1e Zone 30                "}},
+	{"mock: one partition, ready", []string{"%02,01$\r\n"}, []string{"01"}},
+	{"mock: poll acknowledged", []string{"^00,00$\r\n"}, []string{"00"}},
 }
 
 type chunks struct{ parts []string }

@@ -375,6 +375,12 @@ func (d *Driver) keepAlive(cn *conn) {
 		case <-cn.done:
 			return
 		case <-t.C:
+			select {
+			case cn.cmd <- struct{}{}:
+				<-cn.cmd
+			default:
+				continue // keys in flight: their acknowledgements show the link is alive
+			}
 			ctx, cancel := context.WithTimeout(context.Background(), d.timeout)
 			err := d.command(ctx, cn, CmdPoll, "")
 			cancel()
@@ -390,7 +396,7 @@ func (d *Driver) keepAlive(cn *conn) {
 // never hold the command's data (a keystroke of a code).
 func (d *Driver) command(ctx context.Context, cn *conn, code byte, data string) error {
 	if err := take(ctx, cn.cmd); err != nil {
-		return d.errorf("^%02X: %w (%w)", code, drivers.ErrTimeout, err)
+		return d.errorf("^%02X: another command is in flight: %w (%w)", code, drivers.ErrBusy, err)
 	}
 	defer func() { <-cn.cmd }()
 	for {

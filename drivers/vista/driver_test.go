@@ -548,3 +548,23 @@ func TestQuietConnectionPolledFirst(t *testing.T) {
 		t.Fatalf("sent %q first, then %d more", cmd, len(got))
 	}
 }
+
+// The keep-alive poll waits for no operation: while keys or their
+// confirmation hold the command slot, it skips its turn instead of
+// hanging up the connection under them.
+func TestKeepAliveSkipsBusySlot(t *testing.T) {
+	_, addr, _ := startSim(t, SimOptions{})
+	d := openDriver(t, addr, func(c *drivers.Config) {
+		c.Options["keepalive"] = "5ms"
+		c.Options["timeout"] = "20ms"
+		c.Options["confirm"] = "400ms"
+	})
+	err := d.ArmWithCode(bg, 1, drivers.Away, "9753") // a bad code: the panel never confirms
+	r := refusal(t, err, drivers.RefusedOther)
+	if !strings.Contains(r.Reason, "did not show it within 400ms") {
+		t.Fatalf("%q: want the confirmation's wait, not a dropped connection", r.Reason)
+	}
+	if _, err := d.ReadPartitions(bg); err != nil || d.Dials() != 1 {
+		t.Fatalf("%v after %d dials: want the first connection still up", err, d.Dials())
+	}
+}
