@@ -223,7 +223,7 @@ func (d *Driver) session(ctx context.Context) (*conn, error) {
 		}
 	}
 	if wait > 0 {
-		return nil, d.errorf("the last connection failed; the next try is in %s: %w", wait.Round(time.Second), drivers.ErrOffline)
+		return nil, d.errorf("the last connection failed; the next try is in %s: %w", max(wait.Round(time.Second), time.Second), drivers.ErrOffline)
 	}
 	cn, err := d.login(ctx)
 	d.mu.Lock()
@@ -270,7 +270,9 @@ func (d *Driver) login(ctx context.Context) (*conn, error) {
 	if err != nil {
 		return nil, d.fail("connect", err)
 	}
-	deadline := time.Now().Add(LoginTimeout)
+	// The prompt, the password and the answer, within the timeout option
+	// and never past the Envisalink's own 10 s.
+	deadline := time.Now().Add(min(d.timeout, LoginTimeout))
 	if dl, ok := ctx.Deadline(); ok && dl.Before(deadline) {
 		deadline = dl
 	}
@@ -832,10 +834,10 @@ func (d *Driver) typeKeys(ctx context.Context, cn *conn, part int, keys []byte, 
 		}
 		cn.smu.Unlock()
 	}()
-	state := func() (int, bool) {
+	acks := func() int {
 		cn.smu.Lock()
 		defer cn.smu.Unlock()
-		return q.acked, q.confirmed
+		return q.acked
 	}
 	// Each key has d.timeout for its acknowledgement (the timer restarts
 	// while keys are acknowledged); then the panel has d.confirm (window).
@@ -846,16 +848,15 @@ func (d *Driver) typeKeys(ctx context.Context, cn *conn, part int, keys []byte, 
 		select {
 		case <-q.done:
 			cn.smu.Lock()
-			defer cn.smu.Unlock()
-			return q.acked, q.confirmed, q.err
+			n, ok, err := q.acked, q.confirmed, q.err
+			cn.smu.Unlock()
+			return n, ok, err
 		case <-cn.done:
-			n, _ := state()
-			return n, false, d.fail("^03", cn.err)
+			return acks(), false, d.fail("^03", cn.err)
 		case <-ctx.Done():
-			n, _ := state()
-			return n, false, d.errorf("^03: %w (%w)", drivers.ErrTimeout, ctx.Err())
+			return acks(), false, d.errorf("^03: %w (%w)", drivers.ErrTimeout, ctx.Err())
 		case <-t.C:
-			n, _ := state()
+			n := acks()
 			switch {
 			case n == len(keys): // the window ends the wait
 			case n == seen:
