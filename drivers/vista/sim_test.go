@@ -115,3 +115,18 @@ func TestProgram100Codes(t *testing.T) {
 		}
 	}
 }
+
+// A command left unfinished is answered 05 after the receive state
+// machine's time, and the next one is taken.
+func TestSimCommandTimeout(t *testing.T) {
+	_, addr, _ := startSim(t, SimOptions{CommandTimeout: 20 * time.Millisecond})
+	c, dec := rawClient(t, addr)
+	c.Write([]byte("^03,1,"))
+	if f := next(t, dec, KindAck, CmdKeypress); f.Result != ResultStateTime {
+		t.Fatalf("an unfinished ^03 answered %s", f.Result)
+	}
+	c.Write([]byte("^00,$"))
+	if f := next(t, dec, KindAck, CmdPoll); f.Result != ResultOK {
+		t.Fatalf("the next poll answered %s", f.Result)
+	}
+}

@@ -39,6 +39,9 @@ type SimOptions struct {
 	// LoginTimeout is how long the Envisalink waits for the password; 0
 	// is 10 s, as specified.
 	LoginTimeout time.Duration
+	// CommandTimeout is how long a command may take from its ^ to its $
+	// before it is answered 05; 0 is 3 s, as specified.
+	CommandTimeout time.Duration
 	// KeypadEvery sends every partition's keypad update this often, as an
 	// Envisalink does every 5-10 s; 0 sends them on change only.
 	KeypadEvery time.Duration
@@ -118,6 +121,9 @@ func NewSimulator(opts SimOptions) *Simulator {
 	}
 	if o.EntryTimeout <= 0 {
 		o.EntryTimeout = 5 * time.Second
+	}
+	if o.CommandTimeout <= 0 {
+		o.CommandTimeout = 3 * time.Second
 	}
 	if o.LoginTimeout <= 0 {
 		o.LoginTimeout = LoginTimeout
@@ -421,9 +427,17 @@ func (s *Simulator) commands(c net.Conn, r *bufio.Reader) {
 			continue
 		}
 		var cmd []byte
-		overflow := false
+		overflow, timedOut := false, false
+		// The command must be complete within the receive state
+		// machine's time (3 s), or it is answered 05.
+		c.SetReadDeadline(time.Now().Add(s.o.CommandTimeout))
 		for {
 			b, err := r.ReadByte()
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				timedOut = true
+				break
+			}
 			if err != nil {
 				return
 			}
@@ -437,9 +451,15 @@ func (s *Simulator) commands(c net.Conn, r *bufio.Reader) {
 				cmd = append(cmd, b)
 			}
 		}
-		if overflow {
-			code, _ := hexByte(string(cmd[:2]))
-			s.send(AppendAck(nil, code, ResultOverflow))
+		c.SetReadDeadline(time.Time{})
+		if timedOut || overflow {
+			code, _ := hexByte(string(cmd[:min(2, len(cmd))]))
+			r := ResultOverflow
+			if timedOut {
+				r = ResultStateTime
+				s.logf("a command was not completed within %s", s.o.CommandTimeout)
+			}
+			s.send(AppendAck(nil, code, r))
 			continue
 		}
 		if !s.command(c, string(cmd)) {
