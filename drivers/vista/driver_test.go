@@ -390,6 +390,7 @@ func TestDropMidProgramming(t *testing.T) {
 	if _, ok := s.Code(12); ok {
 		t.Fatal("user 12 got a code")
 	}
+	<-s.Idle() // the Envisalink has let the dropped client go
 	if _, err := d.ReadPartitions(bg); err != nil {
 		t.Fatal(err)
 	}
@@ -556,12 +557,12 @@ func TestKeepAliveSkipsBusySlot(t *testing.T) {
 	_, addr, _ := startSim(t, SimOptions{})
 	d := openDriver(t, addr, func(c *drivers.Config) {
 		c.Options["keepalive"] = "5ms"
-		c.Options["timeout"] = "20ms"
-		c.Options["confirm"] = "400ms"
+		c.Options["timeout"] = "200ms"
+		c.Options["confirm"] = "600ms"
 	})
 	err := d.ArmWithCode(bg, 1, drivers.Away, "9753") // a bad code: the panel never confirms
 	r := refusal(t, err, drivers.RefusedOther)
-	if !strings.Contains(r.Reason, "did not show it within 400ms") {
+	if !strings.Contains(r.Reason, "did not show it within 600ms") {
 		t.Fatalf("%q: want the confirmation's wait, not a dropped connection", r.Reason)
 	}
 	if _, err := d.ReadPartitions(bg); err != nil || d.Dials() != 1 {
