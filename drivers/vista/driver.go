@@ -37,6 +37,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -361,7 +362,13 @@ func (d *Driver) read(cn *conn, dec *Decoder) {
 			}
 		}
 		if f.Kind == KindEvent || f.Kind == KindAck {
-			d.settle(cn) // the last key's acknowledgement, or what the panel made of it
+			if d.settle(cn) {
+				// Let the caller, just woken on this thread's queue,
+				// run here now rather than wait for another thread to
+				// wake and take it (BenchmarkArmRoundTrip: 1.37x raw
+				// without, 1.27x with, medians of three A/B runs).
+				runtime.Gosched()
+			}
 		}
 	}
 }
@@ -750,20 +757,22 @@ func (q *keySeq) end(err error) {
 }
 
 // settle asks the sequence in flight, once all its keys are acknowledged,
-// whether the panel shows the change.
-func (d *Driver) settle(cn *conn) {
+// whether the panel shows the change; true when it has settled now.
+func (d *Driver) settle(cn *conn) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	cn.smu.Lock()
 	defer cn.smu.Unlock()
 	q := cn.seq
 	if q == nil || q.ended || q.acked < len(q.keys) {
-		return
+		return false
 	}
 	if ok, err := q.confirm(&d.st); ok {
 		q.confirmed = true
 		q.end(err)
+		return true
 	}
+	return false
 }
 
 // writeKey writes key q.acked; the caller holds cn.smu.
