@@ -569,3 +569,34 @@ func TestKeepAliveSkipsBusySlot(t *testing.T) {
 		t.Fatalf("%v after %d dials: want the first connection still up", err, d.Dials())
 	}
 }
+
+// An alarm: the partition shows it, a disarm leaves it in alarm memory
+// (disarmed to the store), and a second disarm clears the memory.
+func TestAlarmAndMemory(t *testing.T) {
+	s, addr, _ := startSim(t, SimOptions{})
+	d := openDriver(t, addr, nil)
+	if err := d.Arm(bg, 1, drivers.Away); err != nil {
+		t.Fatal(err)
+	}
+	s.Fault(9)
+	cn := mustSession(t, d)
+	if err := d.wait(bg, cn, time.Minute, func(st *Status) (bool, error) {
+		return st.Code(1) == PartAlarm && st.State(1) == family.Alarm && strings.Contains(st.Display(1), "ALARM 09"), nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if ev := d.Status().Events; len(ev) == 0 || ev[len(ev)-1].CID.Code != 130 || ev[len(ev)-1].CID.ZoneUser != 9 {
+		t.Errorf("events %+v, want a burglary of zone 9", ev)
+	}
+	refusal(t, d.Arm(bg, 1, drivers.Stay), drivers.RefusedNotReady)
+	s.Restore(9)
+	if err := d.Disarm(bg, 1); err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := s.Partition(1); code != PartAlarmMemory {
+		t.Fatalf("panel %s, want alarm in memory", code)
+	}
+	if st := d.Status(); st.State(1) != family.Disarmed || st.Keypads[0].LEDs&LEDAlarmMemory == 0 {
+		t.Errorf("state %s, LEDs %04X", st.State(1), st.Keypads[0].LEDs)
+	}
+}

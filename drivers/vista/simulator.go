@@ -567,7 +567,7 @@ func (s *Simulator) press(n int, k byte) {
 	s.entry(p)
 }
 
-// codeLen is the length of every code (a Vista's are 4 digits).
+// simCodeLen is the length of every code (a Vista's are 4 digits).
 const simCodeLen = 4
 
 func (s *Simulator) who(code []byte) int {
@@ -632,7 +632,7 @@ func (s *Simulator) disarm(p *simPart, user int) {
 	}
 	out := []byte(nil)
 	switch p.code {
-	case PartReady, PartNotReady, PartReadyBypass:
+	case PartReady, PartNotReady, PartReadyBypass, PartAlarmMemory:
 		p.memory = false // a second disarm clears the alarm memory
 	default:
 		out = AppendEvent(out, EvCID, CID{Qualifier: QualEvent, Code: 401, Partition: p.n, ZoneUser: user}.String())
