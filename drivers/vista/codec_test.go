@@ -33,6 +33,8 @@ var specVectors = []struct {
 		Partitions: parts("0100000000000000")}},
 	{"partitions: 1 and 3 ready (3.3)", "%02,0100010000000000$\r\n", Frame{Kind: KindEvent, Code: EvPartitions, Data: "0100010000000000",
 		Partitions: parts("0100010000000000")}},
+	{"zone timers: 0xFFFE sent as FEFF (3.3)", "%FF,FEFF" + strings.Repeat("0000", 63) + "$\r\n", Frame{Kind: KindEvent, Code: EvZoneTimers,
+		Data: "FEFF" + strings.Repeat("0000", 63), Timers: append([]uint16{0xFFFE}, make([]uint16, 63)...)}},
 	{"CID: armed stay by user 2 (3.3)", "%03,3441010020$\r\n", Frame{Kind: KindEvent, Code: EvCID, Data: "3441010020",
 		CID: CID{Qualifier: QualRestore, Code: 441, Partition: 1, ZoneUser: 2}}},
 }
@@ -89,7 +91,7 @@ func TestSpecMeanings(t *testing.T) {
 	if p.State[0] != PartReady || p.State[1] != PartUnused || p.State[2] != PartReady {
 		t.Errorf("0100010000000000 is %v, want partitions 1 and 3 ready", p.State)
 	}
-	u, armed, stay, ok := specVectors[12].want.CID.ArmedBy()
+	u, armed, stay, ok := specVectors[13].want.CID.ArmedBy()
 	if !ok || u != 2 || !armed || !stay {
 		t.Errorf("3441010020 is user %d armed %v stay %v (%v), want user 2 armed stay", u, armed, stay, ok)
 	}

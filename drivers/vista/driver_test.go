@@ -600,3 +600,61 @@ func TestAlarmAndMemory(t *testing.T) {
 		t.Errorf("state %s, LEDs %04X", st.State(1), st.Keypads[0].LEDs)
 	}
 }
+
+// The exact frames the driver sends: one ^03,P,K$ a key, on the lowest of
+// the user's partitions, the user number in two digits, #0 to delete.
+func TestKeystrokeFrames(t *testing.T) {
+	cases := []struct {
+		name string
+		do   func(d *Driver) error
+		want string
+	}{
+		{"set user 5", func(d *Driver) error { return d.SetCode(bg, drivers.User{Slot: 5}, "2468") }, testMaster + "8052468"},
+		{"delete user 12", func(d *Driver) error { return d.ClearCode(bg, 12) }, testMaster + "812#0"},
+		{"set user 7 on partition 2", func(d *Driver) error { return d.SetCode(bg, drivers.User{Slot: 7, Partitions: 2}, "1357") }, testMaster + "8071357"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var mu sync.Mutex
+			var got []string
+			f := startFake(t, func(conn net.Conn, r *bufio.Reader) {
+				if !fakeLogin(conn, r) {
+					return
+				}
+				conn.Write([]byte("%02,0101000000000000$\r\n%00,02,1C08,08,00,****DISARMED****  Ready to Arm  $\r\n"))
+				for {
+					cmd, err := readCommand(r)
+					if err != nil {
+						return
+					}
+					mu.Lock()
+					got = append(got, cmd)
+					n := len(got)
+					mu.Unlock()
+					conn.Write([]byte("^03,00$\r\n"))
+					if n == len(c.want) {
+						p := cmd[4:5]
+						conn.Write([]byte("%00,0" + p + ",1C08,08,01,****DISARMED****  Ready to Arm  $\r\n"))
+					}
+				}
+			})
+			d := openDriver(t, f.addr, nil)
+			if err := c.do(d); err != nil {
+				t.Fatal(err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			part := "1"
+			if strings.Contains(c.name, "partition 2") {
+				part = "2"
+			}
+			var want []string
+			for i := 0; i < len(c.want); i++ {
+				want = append(want, "^03,"+part+","+c.want[i:i+1]+"$")
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("sent %v\nwant %v", got, want)
+			}
+		})
+	}
+}
