@@ -41,7 +41,7 @@ func (s *rawSession) keys(b *testing.B, keys, state string) {
 	var buf []byte
 	want, seen := "%02,"+state+"$", false
 	for i := 0; i < len(keys); i++ {
-		buf = AppendKeypress(buf[:0], 1, keys[i])
+		buf = append(AppendKeypress(buf[:0], 1, keys[i]), eol...)
 		if _, err := s.c.Write(buf); err != nil {
 			b.Fatal(err)
 		}

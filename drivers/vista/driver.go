@@ -416,7 +416,7 @@ func (d *Driver) command(ctx context.Context, cn *conn, code byte, data string) 
 		}
 		break
 	}
-	cn.buf = AppendCommand(cn.buf[:0], code, data)
+	cn.buf = append(AppendCommand(cn.buf[:0], code, data), eol...)
 	cn.c.SetWriteDeadline(time.Now().Add(d.timeout))
 	_, err := cn.c.Write(cn.buf)
 	clear(cn.buf)
@@ -728,6 +728,12 @@ func (d *Driver) armDisarm(ctx context.Context, part int, code string, fn byte, 
 	})
 }
 
+// eol follows every command the driver sends. TPI 1.03 ignores what is
+// outside the ^$ sentinels and not a key, so CR LF changes nothing for
+// the Envisalink; pyenvisalink (Home Assistant's client) sends it after
+// every command, and peers that read commands by the line need it.
+const eol = "\r\n"
+
 // keySeq is a keystroke sequence in flight. The reader goroutine writes
 // each next key as soon as the last one is acknowledged, so that a key
 // costs one round trip and no hand-over between goroutines.
@@ -777,7 +783,7 @@ func (d *Driver) settle(cn *conn) bool {
 
 // writeKey writes key q.acked; the caller holds cn.smu.
 func (d *Driver) writeKey(cn *conn, q *keySeq) error {
-	q.buf = AppendKeypress(q.buf[:0], q.part, q.keys[q.acked])
+	q.buf = append(AppendKeypress(q.buf[:0], q.part, q.keys[q.acked]), eol...)
 	cn.c.SetWriteDeadline(time.Now().Add(d.timeout))
 	_, err := cn.c.Write(q.buf)
 	clear(q.buf)

@@ -70,6 +70,12 @@ func TestSimCommands(t *testing.T) {
 			t.Errorf("%s: answered %s, want %s", c2.send, f.Data, c2.want)
 		}
 	}
+	// CR LF and other bytes that are no key are ignored outside the
+	// sentinels.
+	c.Write([]byte("\r\nX\r\n^00,$\r\n"))
+	if f := next(t, dec, KindAck, CmdPoll); f.Result != ResultOK || s.Keys() != 0 {
+		t.Errorf("poll after CR LF: %s, %d keys", f.Result, s.Keys())
+	}
 	c.Write([]byte("^02,$"))
 	if f := next(t, dec, KindEvent, EvZoneTimers); len(f.Timers) != 64 {
 		t.Errorf("%d zone timers", len(f.Timers))
