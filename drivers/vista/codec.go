@@ -97,7 +97,12 @@ type Keypad struct {
 	LEDs      uint16 // the LED/ICON bitfield; see the LED constants
 	Numeric   string // the zone/user field, as sent (a zone or user number for non-alpha keypads)
 	Beep      int    // 0 off, 1-3 beeps, 4 continuous fast, 5 continuous slow
-	Alpha     string // the two LCD lines, 16 characters each, concatenated
+	// Night says the partition is armed night-stay: bit 4 of the beep
+	// field, which TPI 1.03 does not describe but newer firmware sets and
+	// pyenvisalink reads (its Beep_Bitfield: the beep field is a hex byte,
+	// the beeps in its low four bits).
+	Night bool
+	Alpha string // the two LCD lines, 16 characters each, concatenated
 }
 
 // LED/ICON bits of a keypad update.
@@ -462,12 +467,13 @@ func parseKeypad(data string) (Keypad, error) {
 		return k, errors.New("zone/user field is not 1-3 hex digits")
 	}
 	k.Numeric = f[2]
-	if len(f[3]) < 1 || len(f[3]) > 2 || !isDigits(f[3]) {
-		return k, errors.New("beep field is not a number")
+	if len(f[3]) < 1 || len(f[3]) > 2 || !isHex(f[3]) {
+		return k, errors.New("beep field is not 1-2 hex digits")
 	}
-	k.Beep, _ = strconv.Atoi(f[3])
-	if k.Beep > 5 {
-		return k, errors.New("beep field is not 0-5")
+	b, _ := strconv.ParseUint(f[3], 16, 8)
+	k.Beep, k.Night = int(b&0x0F), b&0x10 != 0
+	if k.Beep > 5 || b&^0x1F != 0 {
+		return k, errors.New("beep field is not 0-5, with the night bit or not")
 	}
 	if len(f[4]) > AlphaLen {
 		return k, fmt.Errorf("LCD text longer than %d characters", AlphaLen)
@@ -581,7 +587,11 @@ func AppendEvent(b []byte, code byte, data string) []byte {
 
 // String is the keypad update's data field, as the Envisalink sends it.
 func (k Keypad) String() string {
-	return fmt.Sprintf("%02d,%04X,%s,%02d,%s", k.Partition, k.LEDs, k.Numeric, k.Beep, k.Alpha)
+	b := k.Beep
+	if k.Night {
+		b |= 0x10
+	}
+	return fmt.Sprintf("%02d,%04X,%s,%02X,%s", k.Partition, k.LEDs, k.Numeric, b, k.Alpha)
 }
 
 // String is the zone bits as the Envisalink sends them.

@@ -141,6 +141,9 @@ var pyenvisalinkVectors = []struct {
 	{"split inside the middle frame", []string{"%01,02000004000000000000000000000000$\r\n%00,01,0008,05,00,FAULT", " 05                        $\r\n%02,03000000$\r\n"},
 		[]string{"02000004000000000000000000000000", "01,0008,05,00,FAULT 05                        ", "03000000"}},
 	{"login prompt split from its CR LF", []string{"Login:", "\r\n"}, []string{""}},
+	// pyenvisalink/mock_server_honeywell.py, newest version: an armed
+	// night-stay keypad, the beep field a hex byte with bit 4 set.
+	{"mock: armed night-stay", []string{"%00,01,8000,08,10,ARMED ***NIGHT-STAY***          $\r\n"}, []string{"01,8000,08,10,ARMED ***NIGHT-STAY***          "}},
 	// pyenvisalink/mock_server_honeywell.py (its simulated Envisalink):
 	// the zone field and the LCD's zone number in lower-case hex, and a
 	// partition string as short as the partitions it has.
@@ -190,6 +193,10 @@ func TestPyenvisalinkVectors(t *testing.T) {
 	if f.Keypad.Numeric != "30" || f.Keypad.LEDs != LEDACPresent || f.Keypad.Display() != "FAULT 30" {
 		t.Errorf("keypad %+v", f.Keypad)
 	}
+	f, _ = Parse([]byte("%00,01,8000,08,10,ARMED ***NIGHT-STAY***          $"))
+	if !f.Keypad.Night || f.Keypad.Beep != 0 || f.Keypad.LEDs != LEDArmedStay {
+		t.Errorf("night-stay keypad %+v", f.Keypad)
+	}
 	f, _ = Parse([]byte("%02,03000000$"))
 	if f.Partitions.Count != 4 || f.Partitions.State[0] != PartNotReady {
 		t.Errorf("partitions %+v", f.Partitions)
@@ -213,6 +220,8 @@ func TestGarbled(t *testing.T) {
 		{"keypad update of 4 fields", "%00,01,5C08,08,READY$\r\n"},
 		{"keypad partition 9", "%00,09,5C08,08,00,READY$\r\n"},
 		{"keypad beep 7", "%00,01,5C08,08,07,READY$\r\n"},
+		{"keypad beep field of 3 digits", "%00,01,5C08,08,001,READY$\r\n"},
+		{"keypad beep field with bit 5", "%00,01,5C08,08,20,READY$\r\n"},
 		{"keypad LCD of 33 characters", "%00,01,5C08,08,00," + strings.Repeat("x", 33) + "$\r\n"},
 		{"zones of 15 digits", "%01,000000000000000$\r\n"},
 		{"partitions of 17 digits", "%02,01000000000000000$\r\n"},
