@@ -28,7 +28,7 @@ func rawLogin(b *testing.B, addr string) *rawSession {
 	if line, _ := s.r.ReadString('\n'); line != "Login:\r\n" {
 		b.Fatalf("prompt %q", line)
 	}
-	c.Write([]byte(testPassword + "\r"))
+	c.Write([]byte(testPassword + eol))
 	if line, _ := s.r.ReadString('\n'); line != "OK\r\n" {
 		b.Fatalf("login %q", line)
 	}

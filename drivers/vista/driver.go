@@ -257,7 +257,9 @@ func backoff(n int) time.Duration {
 }
 
 // login dials the Envisalink and logs in: it waits for "Login:", sends the
-// password and a CR, and waits for "OK", all within the Envisalink's 10 s.
+// password and CR LF (the specification asks for a CR; pyenvisalink sends
+// CR LF, and its mock Envisalink reads the password by the line), and
+// waits for "OK", all within the Envisalink's 10 s.
 func (d *Driver) login(ctx context.Context) (*conn, error) {
 	if d.password == "" {
 		return nil, &drivers.Misconfigured{Err: d.errorf("no TPI password is stored: set the Envisalink's password (the one of its web page) in the panel's device settings")}
@@ -295,7 +297,7 @@ func (d *Driver) login(ctx context.Context) (*conn, error) {
 		switch f.Kind {
 		case KindLogin:
 			prompted = true
-			pw := append([]byte(d.password), '\r')
+			pw := append([]byte(d.password), eol...)
 			_, err := c.Write(pw)
 			clear(pw)
 			if err != nil {
@@ -728,10 +730,12 @@ func (d *Driver) armDisarm(ctx context.Context, part int, code string, fn byte, 
 	})
 }
 
-// eol follows every command the driver sends. TPI 1.03 ignores what is
-// outside the ^$ sentinels and not a key, so CR LF changes nothing for
-// the Envisalink; pyenvisalink (Home Assistant's client) sends it after
-// every command, and peers that read commands by the line need it.
+// eol follows the password and every command the driver sends. TPI 1.03
+// ignores what is outside the ^$ sentinels and not a key, so CR LF changes
+// nothing for the Envisalink; pyenvisalink (Home Assistant's client) sends
+// it after everything, and peers that read by the line need it
+// (pyenvisalink's mock Envisalink did not take a password ended by a CR
+// alone).
 const eol = "\r\n"
 
 // keySeq is a keystroke sequence in flight. The reader goroutine writes
