@@ -87,15 +87,16 @@ type Driver struct {
 	op      chan struct{} // one operation at a time
 	connect chan struct{} // one connection attempt at a time
 
-	mu       sync.Mutex
-	conn     *conn
-	refused  error // the password was refused: returned until the driver is opened anew
-	failures int
-	retryAt  time.Time
-	closed   bool
-	st       Status
-	changed  chan struct{} // closed and replaced on every change of st
-	dials    int
+	mu          sync.Mutex
+	cancelLogin context.CancelFunc // ends the login in progress, for Close
+	conn        *conn
+	refused     error // the password was refused: returned until the driver is opened anew
+	failures    int
+	retryAt     time.Time
+	closed      bool
+	st          Status
+	changed     chan struct{} // closed and replaced on every change of st
+	dials       int
 }
 
 // conn is one logged-in connection.
@@ -226,9 +227,15 @@ func (d *Driver) session(ctx context.Context) (*conn, error) {
 	if wait > 0 {
 		return nil, d.errorf("the last connection failed; the next try is in %s: %w", max(wait.Round(time.Second), time.Second), drivers.ErrOffline)
 	}
-	cn, err := d.login(ctx)
+	lctx, cancel := context.WithCancel(ctx)
+	d.mu.Lock()
+	d.cancelLogin = cancel
+	d.mu.Unlock()
+	cn, err := d.login(lctx)
+	cancel()
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.cancelLogin = nil
 	if err != nil {
 		if drivers.IsMisconfigured(err) {
 			d.refused = err
@@ -240,6 +247,9 @@ func (d *Driver) session(ctx context.Context) (*conn, error) {
 	}
 	if d.closed {
 		cn.c.Close()
+		d.mu.Unlock()
+		<-cn.done // Close waits for this session: no connection outlives it
+		d.mu.Lock()
 		return nil, d.errorf("driver closed: open the device again")
 	}
 	d.failures, d.retryAt, d.conn = 0, time.Time{}, cn
@@ -1023,17 +1033,25 @@ func (d *Driver) stoppedShows(part int, what, why, shows string) error {
 	return &drivers.Refusal{Reason: fmt.Sprintf("envisalink %s: %s on partition %d stopped %s; the keypad shows %q; nothing was sent again: check the panel at its keypad, then retry or cancel the job", d.addr, what, part, why, shows)}
 }
 
-// Close ends the connection. The driver must not be used afterwards.
+// Close ends the connection, and a login in progress, and returns once
+// the socket is closed: a driver opened next for the same Envisalink
+// (after a settings change) does not find its one client slot taken. The
+// driver must not be used afterwards.
 func (d *Driver) Close() error {
 	d.mu.Lock()
 	d.closed = true
-	cn := d.conn
+	cn, cancel := d.conn, d.cancelLogin
 	d.conn = nil
 	d.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
 	if cn != nil {
 		cn.c.Close()
 		<-cn.done
 	}
+	d.connect <- struct{}{} // a login in progress has ended
+	<-d.connect
 	return nil
 }
 

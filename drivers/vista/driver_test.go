@@ -244,7 +244,9 @@ func TestArmRefused(t *testing.T) {
 		s, addr, _ := startSim(t, SimOptions{})
 		d := openDriver(t, addr, nil)
 		s.Fault(5)
-		if err := d.wait(bg, mustSession(t, d), time.Minute, func(st *Status) (bool, error) { return st.Code(1) == PartNotReady, nil }); err != nil {
+		if err := d.wait(bg, mustSession(t, d), time.Minute, func(st *Status) (bool, error) {
+			return st.Code(1) == PartNotReady && strings.HasPrefix(st.Display(1), "FAULT"), nil
+		}); err != nil {
 			t.Fatal(err)
 		}
 		r := refusal(t, d.Arm(bg, 1, drivers.Away), drivers.RefusedNotReady)
@@ -656,5 +658,34 @@ func TestKeystrokeFrames(t *testing.T) {
 				t.Errorf("sent %v\nwant %v", got, want)
 			}
 		})
+	}
+}
+
+// Close ends a login in progress and returns once its socket is closed,
+// so that a driver opened next (new settings) finds the Envisalink's one
+// client slot free.
+func TestCloseEndsLogin(t *testing.T) {
+	hungUp := make(chan struct{})
+	accepted := make(chan struct{})
+	f := startFake(t, func(c net.Conn, r *bufio.Reader) {
+		close(accepted)
+		r.ReadByte() // no prompt: until the driver hangs up
+		close(hungUp)
+	})
+	d := openDriver(t, f.addr, func(c *drivers.Config) { c.Options["timeout"] = "10m" })
+	errc := make(chan error, 1)
+	go func() {
+		_, err := d.ReadPartitions(bg)
+		errc <- err
+	}()
+	<-accepted
+	d.Close()
+	select {
+	case <-hungUp:
+	case <-time.After(5 * time.Second): // the login's own limit is 10 s
+		t.Fatal("the login still holds the connection after Close")
+	}
+	if err := <-errc; err == nil {
+		t.Fatal("the login succeeded")
 	}
 }
