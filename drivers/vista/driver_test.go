@@ -50,6 +50,11 @@ func TestLoginAndState(t *testing.T) {
 	if fmt.Sprint(parts) != fmt.Sprint(want) {
 		t.Errorf("partitions %v, want %v", parts, want)
 	}
+	// The generation comes from the zone bits, which follow the
+	// partition states.
+	if err := d.wait(bg, mustSession(t, d), time.Minute, func(st *Status) (bool, error) { return st.ZonesSeq != 0, nil }); err != nil {
+		t.Fatal(err)
+	}
 	id, err := d.Identify(bg)
 	if err != nil {
 		t.Fatal(err)
@@ -641,6 +646,11 @@ func TestKeystrokeFrames(t *testing.T) {
 				}
 			})
 			d := openDriver(t, f.addr, nil)
+			if err := d.wait(bg, mustSession(t, d), time.Minute, func(st *Status) (bool, error) {
+				return st.Code(2) == PartReady && st.KeypadSeq[1] != 0, nil
+			}); err != nil {
+				t.Fatal(err)
+			}
 			if err := c.do(d); err != nil {
 				t.Fatal(err)
 			}
