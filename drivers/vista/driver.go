@@ -24,7 +24,7 @@
 // retried error. Codes cannot be read back (Capabilities.ReadBack false).
 //
 // Address is "host" or "host:port". Options: timeout (the wait for an
-// acknowledgement, the login prompt and the first state, default 5s),
+// acknowledgement, the login and the first state, default 5s),
 // confirm (the wait for the panel to show a change, default 15s),
 // keepalive (the poll interval, default 30s). Config.Password is the
 // Envisalink's password, MasterCode the panel's master code, ArmCode the
@@ -420,13 +420,13 @@ func (d *Driver) command(ctx context.Context, cn *conn, code byte, data string) 
 		return d.errorf("^%02X: another command is in flight: %w (%w)", code, drivers.ErrBusy, err)
 	}
 	defer func() { <-cn.cmd }()
+drain: // late acknowledgements of earlier commands
 	for {
 		select {
-		case <-cn.acks: // a late acknowledgement of an earlier command
-			continue
+		case <-cn.acks:
 		default:
+			break drain
 		}
-		break
 	}
 	cn.buf = append(AppendCommand(cn.buf[:0], code, data), eol...)
 	cn.c.SetWriteDeadline(time.Now().Add(d.timeout))
