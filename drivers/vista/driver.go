@@ -39,7 +39,6 @@ import (
 	"net"
 	"runtime"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -120,15 +119,9 @@ var quietAfter = 10 * time.Second
 
 // New makes a driver from cfg; it connects on first use.
 func New(cfg drivers.Config) (*Driver, error) {
-	addr := strings.TrimPrefix(cfg.Address, "tcp://")
-	if addr == "" {
-		return nil, errors.New("address is empty: give the Envisalink's host or host:port (port 4025 by default)")
-	}
-	if _, _, err := net.SplitHostPort(addr); err != nil {
-		addr = net.JoinHostPort(addr, DefaultPort)
-		if _, _, err := net.SplitHostPort(addr); err != nil {
-			return nil, fmt.Errorf("address %q: give host or host:port", cfg.Address)
-		}
+	addr, err := drivers.TCPAddress(cfg.Address, DefaultPort)
+	if err != nil {
+		return nil, err
 	}
 	d := &Driver{
 		addr: addr, password: cfg.Password, master: cfg.MasterCode, armed: cfg.ArmCode,
@@ -158,8 +151,7 @@ func New(cfg drivers.Config) (*Driver, error) {
 			return nil, fmt.Errorf("unknown option %q: the %s driver takes timeout, confirm and keepalive", k, Name)
 		}
 	}
-	var dl net.Dialer
-	d.dial = func(ctx context.Context, a string) (net.Conn, error) { return dl.DialContext(ctx, "tcp", a) }
+	d.dial = drivers.Dial
 	return d, nil
 }
 
@@ -272,7 +264,7 @@ func backoff(n int) time.Duration {
 // waits for "OK", all within the Envisalink's 10 s.
 func (d *Driver) login(ctx context.Context) (*conn, error) {
 	if d.password == "" {
-		return nil, &drivers.Misconfigured{Err: d.errorf("no TPI password is stored: set the Envisalink's password (the one of its web page) in the panel's device settings")}
+		return nil, &drivers.Misconfigured{Err: d.errorf("no TPI password is stored: keep the Envisalink's password (the one of its web page) with guardroom panel secret PANEL password")}
 	}
 	dctx, cancel := context.WithTimeout(ctx, d.timeout)
 	c, err := d.dial(dctx, d.addr)
@@ -330,7 +322,7 @@ func (d *Driver) login(ctx context.Context) (*conn, error) {
 			return cn, nil
 		case KindFailed:
 			c.Close()
-			return nil, &drivers.Misconfigured{Err: d.errorf("the Envisalink refused the TPI password: set the password of its web page in the panel's device settings; no other login is tried until they change")}
+			return nil, &drivers.Misconfigured{Err: d.errorf("the Envisalink refused the TPI password: keep the password of its web page with guardroom panel secret PANEL password; no other login is tried until they change")}
 		case KindTimedOut:
 			c.Close()
 			return nil, d.errorf("the Envisalink timed the login out before taking the password: %w", drivers.ErrTimeout)
@@ -658,7 +650,7 @@ func (d *Driver) Disarm(ctx context.Context, partition int) error {
 }
 
 func noArmCode() error {
-	return &drivers.Refusal{Kind: drivers.RefusedUnsupported, Reason: "a Vista arms and disarms only with a user code: type one for this command, or store the panel's arming code in its device settings"}
+	return &drivers.Refusal{Kind: drivers.RefusedUnsupported, Reason: "a Vista arms and disarms only with a user code: type one for this command (--code), or keep the panel's arming code with guardroom panel secret PANEL arm-code"}
 }
 
 // ArmWithCode arms partition by typing code and 2 (away) or 3 (stay), and
@@ -673,14 +665,16 @@ func (d *Driver) ArmWithCode(ctx context.Context, partition int, mode drivers.Ar
 	default:
 		return &drivers.Refusal{Kind: drivers.RefusedBadCommand, Reason: fmt.Sprintf("arm mode %q: a Vista arms stay or away", mode)}
 	}
-	return d.armDisarm(ctx, partition, code, fn, "arm "+string(mode), func(s family.PartitionState) bool { return s == want })
+	// An exit delay running is an arming the panel took: it arms when the
+	// delay ends.
+	return d.armDisarm(ctx, partition, code, fn, "arm "+string(mode), func(s family.PartitionState) bool { return s == want || s == family.ExitDelay })
 }
 
 // DisarmWithCode disarms partition by typing code and 1, and returns once
 // the panel shows it disarmed.
 func (d *Driver) DisarmWithCode(ctx context.Context, partition int, code string) error {
 	return d.armDisarm(ctx, partition, code, '1', "disarm", func(s family.PartitionState) bool {
-		return s == family.Disarmed || s == family.NotReady
+		return s == family.Disarmed || s == family.NotReady || s == family.AlarmMemory
 	})
 }
 
@@ -730,7 +724,7 @@ func (d *Driver) armDisarm(ctx context.Context, part int, code string, fn byte, 
 		return nil // already so: a retried job sends nothing
 	case fn != '1' && state == family.NotReady:
 		return &drivers.Refusal{Kind: drivers.RefusedNotReady, Reason: fmt.Sprintf("partition %d is not ready to arm (the keypad shows %q): close or bypass the open zones, then retry", part, shows)}
-	case fn != '1' && state != family.Disarmed:
+	case fn != '1' && state != family.Disarmed && state != family.AlarmMemory:
 		return &drivers.Refusal{Kind: drivers.RefusedNotReady, Reason: fmt.Sprintf("partition %d is %s: disarm it first", part, state)}
 	}
 	keys := append([]byte(code), fn)
@@ -977,7 +971,7 @@ func (d *Driver) program(ctx context.Context, slot, part int, tail []byte, what 
 	case slot < 1 || slot > d.slots:
 		return &drivers.Refusal{Kind: drivers.RefusedBadSlot, Reason: fmt.Sprintf("user %d does not exist: this panel has users 3-%d", slot, d.slots)}
 	case d.master == "":
-		return &drivers.Refusal{Kind: drivers.RefusedUnsupported, Reason: "no master code is stored for this panel: a Vista programs user codes only after its master code; store it in the panel's device settings, then retry"}
+		return &drivers.Refusal{Kind: drivers.RefusedUnsupported, Reason: "no master code is stored for this panel: a Vista programs user codes only after its master code; keep it with guardroom panel secret PANEL master-code, then retry"}
 	}
 	if err := d.checkCode(d.master, "stored master code"); err != nil {
 		return err

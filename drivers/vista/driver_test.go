@@ -207,8 +207,8 @@ func TestArmDisarm(t *testing.T) {
 	}{
 		{drivers.Away, family.ArmedAway, 0, false},
 		{drivers.Stay, family.ArmedStay, 0, true},
-		{drivers.Away, family.ArmedAway, time.Hour, false}, // exit delay: armed, counting down
-		{drivers.Stay, family.ArmedStay, time.Hour, true},
+		{drivers.Away, family.ExitDelay, time.Hour, false}, // the panel took it and counts down
+		{drivers.Stay, family.ExitDelay, time.Hour, true},
 	} {
 		t.Run(fmt.Sprintf("%s exit delay %v", c.mode, c.exitDelay), func(t *testing.T) {
 			s, addr, _ := startSim(t, SimOptions{ExitDelay: c.exitDelay, Users: map[int]string{7: "3579"}})
@@ -603,7 +603,7 @@ func TestAlarmAndMemory(t *testing.T) {
 	if code, _ := s.Partition(1); code != PartAlarmMemory {
 		t.Fatalf("panel %s, want alarm in memory", code)
 	}
-	if st := d.Status(); st.State(1) != family.Disarmed || st.Keypads[0].LEDs&LEDAlarmMemory == 0 {
+	if st := d.Status(); st.State(1) != family.AlarmMemory || st.Keypads[0].LEDs&LEDAlarmMemory == 0 {
 		t.Errorf("state %s, LEDs %04X", st.State(1), st.Keypads[0].LEDs)
 	}
 }

@@ -111,24 +111,31 @@ func (s *Status) keypadNewer(n int) bool {
 	return s.KeypadSeq[n-1] != 0 && s.KeypadSeq[n-1] > s.PartitionsSeq
 }
 
-// State is partition n in store/family's words. The newer of the
-// partition's %02 code and its keypad's LEDs decides: exit delay shows as
-// armed in the mode the keypad's LEDs show (the panel is armed and
-// counting down); alarm in memory shows as disarmed (the partition is
-// disarmed; Status keeps the memory).
+// State is partition n in store/family's words. An exit delay and an
+// alarm in memory are told as such (the %02 code says them); otherwise the
+// newer of the partition's %02 code and its keypad's LEDs decides.
 func (s *Status) State(n int) family.PartitionState {
 	if n < 1 || n > 8 {
 		return family.Trouble
 	}
-	if s.keypadNewer(n) || s.Code(n) == PartExitDelay {
+	alarm := s.keypadNewer(n) && s.Keypads[n-1].LEDs&LEDAlarm != 0
+	switch {
+	case s.Code(n) == PartExitDelay && !alarm:
+		return family.ExitDelay
+	case s.keypadNewer(n):
 		if st, ok := ledState(s.Keypads[n-1].LEDs, s.KeypadSeq[n-1] != 0); ok {
+			if st == family.Disarmed && s.Code(n) == PartAlarmMemory {
+				return family.AlarmMemory
+			}
 			return st
 		}
 	}
 	switch s.Code(n) {
-	case PartReady, PartReadyBypass, PartAlarmMemory:
+	case PartReady, PartReadyBypass:
 		return family.Disarmed
-	case PartNotReady, PartExitDelay:
+	case PartAlarmMemory:
+		return family.AlarmMemory
+	case PartNotReady:
 		return family.NotReady
 	case PartArmedStay, PartArmedInst:
 		return family.ArmedStay
