@@ -151,4 +151,5 @@ func TestVistaInstallerSlot(t *testing.T) {
 	}
 	fxWant(t, f.s.CheckUser(f.admin, p, u, ActSetCode), ErrInvalid, "installer code")
 	fxWant(t, f.s.SetCode(f.admin, p.ID, 3, "4829", CodeOptions{}), nil)
+	fxWant(t, f.s.BulkSetCodes(f.admin, p.ID, []BulkCode{{Slot: 4, Code: "5937"}, {Slot: 1, Code: "6048"}}, nil), ErrInvalid, "item 2 (slot 1)", "installer code")
 }

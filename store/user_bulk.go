@@ -85,6 +85,9 @@ func (s *Store) bulkSetCodes(a Actor, panel uint64, items []BulkCode, progress f
 			if it.Slot < 1 || it.Slot > p.Slots {
 				return fail(slotRange(p))
 			}
+			if err := installerSlot(p, it.Slot); err != nil {
+				return fail(err)
+			}
 			if first, dup := seen[it.Slot]; dup {
 				return fail(refuse(ErrDuplicate, "slot appears twice (also item %d)", first+1))
 			}

@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/guardroom/guardroom/cmd/internal/simhost"
 	"github.com/guardroom/guardroom/drivers"
 	"github.com/guardroom/guardroom/drivers/dispatch"
 	_ "github.com/guardroom/guardroom/drivers/dsc" // the drivers this program speaks
@@ -20,16 +21,18 @@ import (
 	"github.com/guardroom/guardroom/drivers/mail"
 	_ "github.com/guardroom/guardroom/drivers/modbus"
 	_ "github.com/guardroom/guardroom/drivers/sim"
+	_ "github.com/guardroom/guardroom/drivers/vista"
 	"github.com/guardroom/guardroom/store"
 )
 
 // driverHelp says what each driver is for, in 'panel drivers'.
 var driverHelp = map[string]string{
-	"envisalink-dsc": "a DSC PowerSeries panel behind an EyezOn Envisalink (TPI, HOST[:4025]); needs the device password (panel secret); arms, disarms, watches, and sets codes by keystrokes with the master code (sent, not verified by the panel); docs/envisalink.md",
-	"it100":          "a DSC PowerSeries panel behind a DSC IT-100 serial module (/dev/ttyUSB0, 9600 8N1; option baud); as envisalink-dsc, without a login; docs/envisalink.md",
-	"guided":         "no programming interface: guardroom shows the keypad steps, an operator keys them in and confirms (never verified by the panel)",
-	"modbus":         "guardroom's Modbus register map over TCP (tcp://HOST:PORT) or RTU (rtu:///dev/ttyUSB0); options unit, base, timeout, baud, parity, stop, databits (docs/modbus.md)",
-	"sim":            "a simulated panel inside guardroom, for trying things out; option state=FILE keeps its memory between runs",
+	"envisalink-dsc":   "a DSC PowerSeries panel behind an EyezOn Envisalink (TPI, HOST[:4025]); needs the device password (panel secret); arms, disarms, watches, and sets codes by keystrokes with the master code (sent, not verified by the panel); docs/envisalink.md",
+	"envisalink-vista": "a Honeywell/Ademco Vista behind an EyezOn Envisalink (Ademco TPI, HOST[:4025]); needs the device password, the master code and an arming or typed code (panel secret); arms and disarms by keystrokes, confirmed by the state the panel shows; sets codes by keystrokes (sent, not verified); docs/envisalink.md",
+	"it100":            "a DSC PowerSeries panel behind a DSC IT-100 serial module (/dev/ttyUSB0, 9600 8N1; option baud); as envisalink-dsc, without a login; docs/envisalink.md",
+	"guided":           "no programming interface: guardroom shows the keypad steps, an operator keys them in and confirms (never verified by the panel)",
+	"modbus":           "guardroom's Modbus register map over TCP (tcp://HOST:PORT) or RTU (rtu:///dev/ttyUSB0); options unit, base, timeout, baud, parity, stop, databits (docs/modbus.md)",
+	"sim":              "a simulated panel inside guardroom, for trying things out; option state=FILE keeps its memory between runs",
 }
 
 func deviceCommands() []*command {
@@ -261,6 +264,11 @@ func (e *env) mailer() (dispatch.Mailer, string) {
 // newDispatcher makes the dispatcher of this process; diagnostics go to
 // guardroom's log file.
 func (e *env) newDispatcher(poll time.Duration) *dispatch.Dispatcher {
+	// The simulated devices of panels reached inside this process (the
+	// demo's Envisalinks) run where the dispatcher runs.
+	if err := simhost.Start(e.s); err != nil {
+		e.log().Warn(fmt.Sprintf("simulated devices: %v", err))
+	}
 	m, off := e.mailer()
 	return dispatch.New(e.s, dispatch.Options{Mailer: m, MailOff: off, PollEvery: poll,
 		Logf: func(format string, args ...any) { e.log().Warn(fmt.Sprintf(format, args...)) }})

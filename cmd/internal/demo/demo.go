@@ -44,7 +44,7 @@ type panelPlan struct {
 	name, family, unit string
 	codes              int // users with a code, slot order, master included
 	labels             []string
-	driver             string // sim, guided or envisalink-dsc
+	driver             string // sim, guided, envisalink-dsc or envisalink-vista
 	offline            bool   // the simulated panel cannot be reached
 }
 
@@ -58,6 +58,9 @@ var panels = []panelPlan{
 	// (cmd/internal/simhost): the envisalink-dsc driver logs in, arms and
 	// programs its codes by keystrokes.
 	{"Boat house", "dsc-pc1832", "Gatehouse", 12, []string{"Boats", "Workshop", "Slipway", "Office"}, "envisalink-dsc", false},
+	// A Honeywell VISTA-20P behind an Envisalink, simulated the same way:
+	// the envisalink-vista driver types its codes and arms it.
+	{"Marina office", "vista-20p", "Gatehouse", 9, []string{"Office", "Store", "Lobby"}, "envisalink-vista", false},
 }
 
 // Options tune Build.
@@ -192,7 +195,7 @@ type builder struct {
 // device says how the demo reaches panel i.
 func (b *builder) device(i int, pp panelPlan) store.DeviceConfig {
 	switch pp.driver {
-	case "envisalink-dsc":
+	case "envisalink-dsc", "envisalink-vista":
 		return store.DeviceConfig{Driver: pp.driver, Address: fmt.Sprintf("%sdemo-%d-panel-%d", drivers.InProcessScheme, b.build, i+1)}
 	case "sim":
 	default:
@@ -290,12 +293,13 @@ func (b *builder) panel(i int, pp panelPlan) (uint64, error) {
 	// show "No code" rows between them.
 	slots := []int{fam.MasterSlot}
 	for slot := 1; len(slots) < pp.codes && slot <= p.Slots; slot++ {
-		if slot == fam.MasterSlot || (slot%11 == 0 && pp.codes > 20) {
+		if slot == fam.MasterSlot || slot == fam.InstallerSlot || (slot%11 == 0 && pp.codes > 20) {
 			continue
 		}
 		slots = append(slots, slot)
 	}
-	if pp.driver == "envisalink-dsc" {
+	envisalink := pp.driver == "envisalink-dsc" || pp.driver == "envisalink-vista"
+	if envisalink {
 		// The Envisalink's password, and the master code the driver types
 		// to program codes (the one set in the master slot below), also
 		// entered when the panel asks for a code to arm or disarm.
@@ -309,7 +313,7 @@ func (b *builder) panel(i int, pp panelPlan) (uint64, error) {
 		}
 	}
 	for k, slot := range slots {
-		if slot == fam.MasterSlot && pp.driver == "envisalink-dsc" {
+		if slot == fam.MasterSlot && envisalink {
 			continue // the driver types the master code; it does not set it
 		}
 		item := store.BulkCode{Slot: slot, Code: codes[k]}
@@ -560,8 +564,10 @@ func (b *builder) sync(ctx context.Context, panels []uint64) error {
 	if err := b.s.Arm(guard, panels[2], 2, store.ArmAway); err != nil {
 		return err
 	}
-	if err := b.s.Arm(guard, panels[5], 1, store.ArmAway); err != nil {
-		return err
+	for _, p := range panels[5:7] {
+		if err := b.s.Arm(guard, p, 1, store.ArmAway); err != nil {
+			return err
+		}
 	}
 	if err := simhost.Start(b.s); err != nil {
 		return err

@@ -120,31 +120,38 @@ func TestBuild(t *testing.T) {
 	if p, _ := s.GetPanel(a, panels[3].ID); p.Conn.Online || p.Conn.LastError == "" {
 		t.Errorf("the Warehouse panel should show offline: %+v", p.Conn)
 	}
-	// The Boat house: a DSC behind a simulated Envisalink, its codes sent
-	// by keystrokes (the interface cannot read them back) and partition 1
-	// arming (its exit delay running) through the real driver.
-	boat := panels[5]
-	if p, _ := s.GetPanel(a, boat.ID); !p.Conn.Online || p.Driver != "envisalink-dsc" || !p.HasSecret(store.SecretPassword) || !p.HasSecret(store.SecretMasterCode) {
-		t.Errorf("the Boat house: %s, %+v, secrets %v", p.Driver, p.Conn, p.Secrets)
-	}
-	boatUsers, err := s.ListUsers(a, boat.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	set := 0
-	for _, u := range boatUsers {
-		if u.CodeSet {
-			set++
-			if u.Sync.State != store.SyncUnverified {
-				t.Errorf("Boat house user %d: %v, want sent and not verified", u.Slot, u.Sync)
+	// The Boat house (a DSC) and the Marina office (a Vista), each behind a
+	// simulated Envisalink: codes sent by keystrokes (the interface cannot
+	// read them back), partition 1 arming (its exit delay running), all
+	// through the real drivers.
+	for _, want := range []struct {
+		panel  int
+		driver string
+		codes  int // the master's is the panel's own
+	}{{5, "envisalink-dsc", 11}, {6, "envisalink-vista", 8}} {
+		p, _ := s.GetPanel(a, panels[want.panel].ID)
+		if !p.Conn.Online || p.Driver != want.driver || !p.HasSecret(store.SecretPassword) || !p.HasSecret(store.SecretMasterCode) {
+			t.Errorf("%s: %s, %+v, secrets %v", p.Name, p.Driver, p.Conn, p.Secrets)
+		}
+		users, err := s.ListUsers(a, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		set := 0
+		for _, u := range users {
+			if u.CodeSet {
+				set++
+				if u.Sync.State != store.SyncUnverified {
+					t.Errorf("%s user %d: %v, want sent and not verified", p.Name, u.Slot, u.Sync)
+				}
 			}
 		}
-	}
-	if set != 11 {
-		t.Errorf("%d Boat house users with a code, want 11 (the master's is the panel's own)", set)
-	}
-	if parts, _ := s.ListPartitions(a, boat.ID); parts[0].State != store.ExitDelay || parts[0].Sync.State != store.SyncInSync {
-		t.Errorf("Boat house partition 1: %s, %v; want its exit delay running, confirmed", parts[0].State, parts[0].Sync)
+		if set != want.codes {
+			t.Errorf("%d %s users with a code, want %d", set, p.Name, want.codes)
+		}
+		if parts, _ := s.ListPartitions(a, p.ID); parts[0].State != store.ExitDelay || parts[0].Sync.State != store.SyncInSync {
+			t.Errorf("%s partition 1: %s, %v; want its exit delay running, confirmed", p.Name, parts[0].State, parts[0].Sync)
+		}
 	}
 	// Access control: the stories the "why?" view tells.
 	people, err := s.ListPeople(a)

@@ -1,6 +1,6 @@
 // Package simhost serves, inside this process, the simulated devices that
 // panels reach at an in-process address (drivers.Dial's "inproc:NAME"):
-// the demo site's DSC PowerSeries behind an Envisalink. The process that
+// the demo site's DSC PowerSeries and Vista behind Envisalinks. The process that
 // runs the dispatcher starts them, so the real drivers program and arm
 // them through the protocol, as they would a panel on the network.
 package simhost
@@ -14,6 +14,7 @@ import (
 
 	"github.com/guardroom/guardroom/drivers"
 	"github.com/guardroom/guardroom/drivers/dsc"
+	"github.com/guardroom/guardroom/drivers/vista"
 	"github.com/guardroom/guardroom/store"
 )
 
@@ -62,16 +63,34 @@ func Start(s *store.Store) error {
 func simulator(s *store.Store, sys store.Actor, p store.Panel) (func(net.Listener), error) {
 	switch p.Driver {
 	case "envisalink-dsc":
-		ps, err := s.PanelSecrets(sys, p.ID)
+		ps, err := secrets(s, sys, p)
 		if err != nil {
 			return nil, err
-		}
-		if ps.Password == "" || ps.MasterCode == "" {
-			return nil, fmt.Errorf("the simulated Envisalink of %s needs the panel's password and master code: guardroom panel secret", p.Label())
 		}
 		sim := dsc.NewSimulator(dsc.SimOptions{Password: ps.Password, MasterCode: ps.MasterCode, CodeLength: p.CodeLength,
 			Slots: p.Slots, Partitions: p.Partitions(), ExitDelay: 10 * time.Second, KeyDelay: 5 * time.Millisecond})
 		return func(l net.Listener) { sim.Serve(l) }, nil
+	case "envisalink-vista":
+		ps, err := secrets(s, sys, p)
+		if err != nil {
+			return nil, err
+		}
+		sim := vista.NewSimulator(vista.SimOptions{Password: ps.Password, MasterCode: ps.MasterCode, Slots: p.Slots, Partitions: p.Partitions(),
+			ExitDelay: 10 * time.Second, KeyDelay: 5 * time.Millisecond, KeypadEvery: 10 * time.Second})
+		return func(l net.Listener) { sim.Serve(l) }, nil
 	}
 	return nil, nil
+}
+
+// secrets are the password and master code a simulated Envisalink takes
+// from the panel it stands for.
+func secrets(s *store.Store, sys store.Actor, p store.Panel) (store.PanelSecrets, error) {
+	ps, err := s.PanelSecrets(sys, p.ID)
+	if err != nil {
+		return ps, err
+	}
+	if ps.Password == "" || ps.MasterCode == "" {
+		return ps, fmt.Errorf("the simulated Envisalink of %s needs the panel's password and master code: guardroom panel secret", p.Label())
+	}
+	return ps, nil
 }
