@@ -350,3 +350,18 @@ func CodeCheck(slot int, code string) uint32 {
 	clear(buf)
 	return sum
 }
+
+// UserSeen is a user the panel reported arming or disarming a partition
+// (DSC 700/750, a Vista's Contact ID closing or opening by user N): the
+// panel took that user's code, which proves a code sent by keystrokes.
+type UserSeen struct {
+	Slot, Partition int
+	Armed           bool // armed (a closing); false: disarmed (an opening)
+}
+
+// UserActivity is a Panel that reports the users its panel saw arming and
+// disarming, for drivers whose writes cannot be read back.
+type UserActivity interface {
+	// UsersSeen returns the users seen since the last call, oldest first.
+	UsersSeen() []UserSeen
+}

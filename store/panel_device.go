@@ -404,6 +404,68 @@ func (s *Store) ReportPartitions(a Actor, panel uint64, got []PartitionReport) e
 	})
 }
 
+// UserSeen is a user the panel reported arming or disarming a partition.
+type UserSeen struct {
+	Slot, Partition int
+	Armed           bool
+}
+
+// ReportUsersSeen records that the panel took these users' codes (it saw
+// them arm or disarm): a code guardroom sent that the panel could not
+// confirm (sent by keystrokes) is then verified by the panel, and the log
+// says how. Only for the dispatcher; users that are not waiting for that
+// are left as they are.
+func (s *Store) ReportUsersSeen(a Actor, panel uint64, seen []UserSeen) error {
+	if err := a.needInternal(dispatchReports); err != nil {
+		return err
+	}
+	var p Panel
+	first := map[int]UserSeen{}
+	if err := s.db.View(func(txn *badger.Txn) error {
+		if err := getJSON(txn, panelKey(panel), &p); err != nil {
+			return fmt.Errorf("panel %d: %w", panel, err)
+		}
+		for _, u := range seen {
+			if _, dup := first[u.Slot]; dup || u.Slot < 1 || u.Slot > p.Slots {
+				continue
+			}
+			got, err := readUser(txn, p, u.Slot)
+			if err != nil {
+				return err
+			}
+			if got.CodeSet && got.Sync.State == SyncUnverified {
+				first[u.Slot] = u
+			}
+		}
+		return nil
+	}); err != nil || len(first) == 0 {
+		return err
+	}
+	w := s.begin(a, "user.verified", p.Label())
+	return s.finish(w, func() error {
+		for _, slot := range slices.Sorted(maps.Keys(first)) {
+			u, err := readUser(w.txn, p, slot)
+			if err != nil {
+				return err
+			}
+			if !u.CodeSet || u.Sync.State != SyncUnverified {
+				continue // changed meanwhile
+			}
+			seen := first[slot]
+			how := fmt.Sprintf("the panel saw user %d disarm partition %d with this code", slot, seen.Partition)
+			if seen.Armed {
+				how = fmt.Sprintf("the panel saw user %d arm partition %d with this code", slot, seen.Partition)
+			}
+			before := u.Sync
+			u.Sync = Sync{State: SyncInSync, Job: before.Job}
+			w.writeUser(&u)
+			w.unit, w.panel, w.slot, w.place = p.Unit, p.ID, slot, fmt.Sprintf("%s user %d", p.Label(), slot)
+			w.appendLog(map[string]string{"sync": string(before.State)}, map[string]string{"sync": string(SyncInSync), "verified by": how}, "reported by the panel")
+		}
+		return nil
+	})
+}
+
 // readPartition reads partition n of panel p, refusing a number the panel
 // does not have.
 func readPartition(txn *badger.Txn, p Panel, n int) (Partition, error) {

@@ -522,3 +522,38 @@ func TestArmWithATypedCode(t *testing.T) {
 		t.Errorf("the failed job keeps its code (state %s, code kept: %v)", j.State, j.Code != "")
 	}
 }
+
+// A code the panel could not confirm (sent by keystrokes) is verified once
+// the panel reports its user arming or disarming; nothing else moves.
+func TestUsersSeenVerifyCodes(t *testing.T) {
+	f := newFx(t)
+	p := f.panel("dsc-pc1864")
+	sys := f.s.Internal("dispatch")
+	f.setCode(p, 2, "4829")
+	f.setCode(p, 3, "5937")
+	for _, j := range f.due() {
+		f.finish(j.Seq, JobResult{Driver: "envisalink-dsc"}) // done, not verified
+	}
+	f.setCode(p, 4, "6048") // still pending
+	fxWant(t, f.s.ReportUsersSeen(f.admin, p.ID, []UserSeen{{Slot: 2, Partition: 1}}), ErrPermission)
+	before := f.lastLog().Seq
+	fxWant(t, f.s.ReportUsersSeen(sys, p.ID, []UserSeen{{Slot: 2, Partition: 1, Armed: true}, {Slot: 4, Partition: 1}, {Slot: 2, Partition: 2}, {Slot: 9, Partition: 1}, {Slot: 999, Partition: 1}}), nil)
+	if u := f.user(p, 2); u.Sync.State != SyncInSync {
+		t.Errorf("user 2, seen arming: %v", u.Sync)
+	}
+	if u := f.user(p, 3); u.Sync.State != SyncUnverified {
+		t.Errorf("user 3, not seen: %v", u.Sync)
+	}
+	if u := f.user(p, 4); u.Sync.State != SyncPending {
+		t.Errorf("user 4, pending: %v", u.Sync)
+	}
+	es, _ := f.s.ListLog(f.admin, LogFilter{Action: "user.verified"})
+	if len(es) != 1 || es[0].Seq <= before || es[0].Slot != 2 || es[0].After["verified by"] != "the panel saw user 2 arm partition 1 with this code" || es[0].Result != "reported by the panel" {
+		t.Fatalf("log: %+v", es)
+	}
+	// Seen again: nothing left to verify, nothing logged.
+	fxWant(t, f.s.ReportUsersSeen(sys, p.ID, []UserSeen{{Slot: 2, Partition: 1}}), nil)
+	if es, _ := f.s.ListLog(f.admin, LogFilter{Action: "user.verified"}); len(es) != 1 {
+		t.Errorf("%d verifications logged", len(es))
+	}
+}

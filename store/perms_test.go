@@ -1236,6 +1236,9 @@ func dispatcherCases() []permCase {
 			_, err := f.s.DueJobs(a, 1)
 			return err
 		}},
+		{"ReportUsersSeen", 0, false, func(f *fx, a Actor, i int) error {
+			return f.s.ReportUsersSeen(a, f.panel("neo-hs2064").ID, []UserSeen{{Slot: 2, Partition: 1, Armed: true}})
+		}},
 		{"PanelSecrets", 0, false, func(f *fx, a Actor, i int) error {
 			_, err := f.s.PanelSecrets(a, f.panel("dsc-pc1864").ID)
 			return err

@@ -431,7 +431,7 @@ var textFree = map[string]string{
 	// The dispatcher's calls: a device's words (its errors, the labels it
 	// reports, a driver's keypad steps) are kept as said and escaped
 	// wherever they are shown (plain.Visible), and in the log.
-	"ReportConnection": "a device's words", "ReportPartitions": "a device's words", "ReportUsers": "a device's words",
+	"ReportConnection": "a device's words", "ReportUsersSeen": "numbers", "ReportPartitions": "a device's words", "ReportUsers": "a device's words",
 	"ReportLocks": "a device's words", "FinishJob": "a device's words", "ParkJob": "a driver's words", "DueJobs": "a read",
 	"FinishJobs": "a device's words, as FinishJob", "ReserveCommandNumbers": "numbers", "ScanDue": "a read", "TargetDue": "a read", "MoreDue": "a read",
 }

@@ -134,6 +134,15 @@ func syncSentence(s store.Sync) string {
 		}
 	case store.SyncKeypad:
 		text = "keypad steps waiting: someone must key the change in at the panel, then confirm it"
+	case store.SyncUnverified:
+		text = s.String()
+		if appliedBy(s.Reason) == "" {
+			// No operator keyed it in: a driver sent it (by keystrokes).
+			text = "sent, not verified"
+			if s.Reason != "" {
+				text += ": " + s.Reason
+			}
+		}
 	default:
 		text = s.String()
 	}

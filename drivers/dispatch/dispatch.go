@@ -1137,6 +1137,18 @@ func (d *Dispatcher) readDevice(stop, ctx context.Context, p store.Panel, drv dr
 			return fmt.Errorf("record partition states: %w", err)
 		}
 	}
+	if ua, ok := drv.(drivers.UserActivity); ok {
+		// A code sent by keystrokes is verified when the panel takes it.
+		if seen := ua.UsersSeen(); len(seen) > 0 {
+			rep := make([]store.UserSeen, len(seen))
+			for i, u := range seen {
+				rep[i] = store.UserSeen{Slot: u.Slot, Partition: u.Partition, Armed: u.Armed}
+			}
+			if err := d.st.ReportUsersSeen(d.sys, p.ID, rep); err != nil {
+				return fmt.Errorf("record the users the panel saw: %w", err)
+			}
+		}
+	}
 	if caps.ReadBack && caps.Users && stop.Err() == nil {
 		users, err := drv.ReadUsers(ctx)
 		if err != nil || stop.Err() != nil {

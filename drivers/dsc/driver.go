@@ -264,6 +264,16 @@ func (d *Driver) Status() Status {
 	return d.s.st.clone()
 }
 
+// UsersSeen returns the users the panel reported arming or disarming
+// (700/750) since the last call (drivers.UserActivity).
+func (d *Driver) UsersSeen() []drivers.UserSeen {
+	d.s.mu.Lock()
+	defer d.s.mu.Unlock()
+	seen := d.s.st.seen
+	d.s.st.seen = nil
+	return seen
+}
+
 // Identify waits for the session and says what it learned: the panel
 // family comes from the settings (the TPI does not tell), the interface
 // from the driver.

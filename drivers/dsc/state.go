@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/guardroom/guardroom/drivers"
 	"github.com/guardroom/guardroom/store/family"
 )
 
@@ -95,7 +96,14 @@ type Status struct {
 	Troubles   map[Code]bool // 800-830 troubles on (by their "on" code)
 	Verbose    byte          // 849's bit field
 	Installer  bool          // 680 seen since the last partition event
+
+	// seen are the users of the 700/750 events not yet taken by
+	// Driver.UsersSeen, at most maxSeen.
+	seen []drivers.UserSeen
 }
+
+// maxSeen bounds the users kept between two polls.
+const maxSeen = 256
 
 // ZoneStatus is one zone's state.
 type ZoneStatus struct {
@@ -224,6 +232,9 @@ func (s *Status) apply(f Frame) {
 	case RespUserClosing, RespUserOpening:
 		if u, err := strconv.Atoi(f.Data[1:]); err == nil && len(f.Data) == 5 {
 			p.LastUser, p.LastUserArmed = u, f.Cmd == RespUserClosing
+			if len(s.seen) < maxSeen {
+				s.seen = append(s.seen, drivers.UserSeen{Slot: u, Partition: n, Armed: f.Cmd == RespUserClosing})
+			}
 		}
 	}
 }

@@ -169,6 +169,17 @@ func (d *Driver) Status() Status {
 	return d.st.clone()
 }
 
+// UsersSeen returns the users the panel reported arming or disarming (a
+// Contact ID closing or opening by user N) since the last call
+// (drivers.UserActivity).
+func (d *Driver) UsersSeen() []drivers.UserSeen {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	seen := d.st.seen
+	d.st.seen = nil
+	return seen
+}
+
 // Dials is how many connections the driver has opened.
 func (d *Driver) Dials() int {
 	d.mu.Lock()

@@ -1,6 +1,9 @@
 package vista
 
-import "github.com/guardroom/guardroom/store/family"
+import (
+	"github.com/guardroom/guardroom/drivers"
+	"github.com/guardroom/guardroom/store/family"
+)
 
 // maxKept is how many Contact ID events and keypad beeps a Status keeps.
 const maxKept = 32
@@ -32,7 +35,14 @@ type Status struct {
 	LastUser [8]UserAction
 
 	Garbled int // frames dropped by the decoder, this connection and before
+
+	// seen are the users of the CID openings and closings not yet taken
+	// by Driver.UsersSeen, at most maxSeen.
+	seen []drivers.UserSeen
 }
+
+// maxSeen bounds the users kept between two polls.
+const maxSeen = 256
 
 // Beep is a keypad update that beeped.
 type Beep struct {
@@ -74,6 +84,9 @@ func (s *Status) apply(f Frame) {
 		s.Events = keep(s.Events, Event{Seq: s.Seq, CID: f.CID})
 		if u, armed, stay, ok := f.CID.ArmedBy(); ok && f.CID.Partition >= 1 && f.CID.Partition <= 8 {
 			s.LastUser[f.CID.Partition-1] = UserAction{User: u, Armed: armed, Stay: stay, Seq: s.Seq}
+			if len(s.seen) < maxSeen {
+				s.seen = append(s.seen, drivers.UserSeen{Slot: u, Partition: f.CID.Partition, Armed: armed})
+			}
 		}
 	}
 }
@@ -185,6 +198,7 @@ func (s *Status) Display(n int) string {
 
 func (s *Status) clone() Status {
 	c := *s
+	c.seen = nil
 	c.Beeps = append([]Beep(nil), s.Beeps...)
 	c.Events = append([]Event(nil), s.Events...)
 	return c
