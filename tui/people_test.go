@@ -514,8 +514,11 @@ func TestExportPeople(t *testing.T) {
 	if !strings.Contains(string(data), "Alma Aalto") || !strings.Contains(string(data), brunoCard) || strings.Contains(string(data), brunoCode) {
 		t.Fatalf("the export:\n%s", data)
 	}
-	c.press("E", "ctrl+u")
+	c.press("E")
+	c.waitScreen("Export people")
+	c.press("ctrl+u")
 	c.typ(path)
+	c.waitScreen("out.csv▌")
 	c.press("enter")
 	c.waitScreen("exists already: give a new file name")
 }
