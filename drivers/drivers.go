@@ -32,8 +32,9 @@ type ArmMode = family.ArmMode
 
 // Arm modes.
 const (
-	Stay = family.ArmStay
-	Away = family.ArmAway
+	Stay    = family.ArmStay
+	Away    = family.ArmAway
+	NoEntry = family.ArmNoEntry
 )
 
 // User is one user slot as the device reports it. It never carries the

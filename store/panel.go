@@ -295,8 +295,9 @@ type ArmMode = family.ArmMode
 
 // Arm modes.
 const (
-	ArmStay = family.ArmStay
-	ArmAway = family.ArmAway
+	ArmStay    = family.ArmStay
+	ArmAway    = family.ArmAway
+	ArmNoEntry = family.ArmNoEntry
 )
 
 // Partition is one partition of a panel.

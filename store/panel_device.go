@@ -571,8 +571,8 @@ func (s *Store) partitionOp(a Actor, perm Perm, action string, panel uint64, n i
 
 func (s *Store) armOp(a Actor, action string, panel uint64, n int, to PartitionState, j Job) error {
 	return s.partitionOp(a, PermArmDisarm, action, panel, n, func(w *wtx, p Panel, part *Partition) error {
-		if j.Op == OpArm && j.Mode != ArmStay && j.Mode != ArmAway {
-			return refuse(ErrInvalid, "arm mode %q: choose stay (people inside) or away", j.Mode)
+		if j.Op == OpArm && j.Mode != ArmStay && j.Mode != ArmAway && j.Mode != ArmNoEntry {
+			return refuse(ErrInvalid, "arm mode %q: choose stay (people inside), away, or no entry (away, an entry door sounds at once)", j.Mode)
 		}
 		if err := ruleArm(p, *part, to); err != nil {
 			return err

@@ -101,6 +101,7 @@ type PartitionAction string
 const (
 	ActArmStay        PartitionAction = "arm stay"
 	ActArmAway        PartitionAction = "arm away"
+	ActArmNoEntry     PartitionAction = "arm away, no entry delay"
 	ActDisarm         PartitionAction = "disarm"
 	ActLabelPartition PartitionAction = "rename partition"
 )
@@ -114,7 +115,7 @@ func partitionRule(act PartitionAction) (Perm, string, func(Panel, Partition) er
 	switch act {
 	case ActArmStay:
 		return PermArmDisarm, "partition.arm", arm(ArmedStay), nil
-	case ActArmAway:
+	case ActArmAway, ActArmNoEntry:
 		return PermArmDisarm, "partition.arm", arm(ArmedAway), nil
 	case ActDisarm:
 		return PermArmDisarm, "partition.disarm", arm(Disarmed), nil

@@ -84,6 +84,7 @@ const (
 	ActDriftResolve   ActionID = "user.drift"
 	ActArmStay        ActionID = "partition.arm-stay"
 	ActArmAway        ActionID = "partition.arm-away"
+	ActArmNoEntry     ActionID = "partition.arm-no-entry"
 	ActDisarm         ActionID = "partition.disarm"
 	ActPanelDetails   ActionID = "panel.details"
 	ActUserLock       ActionID = "user.lock"
@@ -253,6 +254,7 @@ var registry = []Action{
 
 	{ID: ActArmStay, Keys: []string{"s"}, Short: "arm stay", Long: "Arm the partition in stay mode: the perimeter only, people inside. A panel reached through an Envisalink or IT-100 asks for a user code, typed masked and not kept.", Writes: true, Scope: scrPartitions},
 	{ID: ActArmAway, Keys: []string{"a"}, Short: "arm away", Long: "Arm the whole partition: nobody inside. A panel reached through an Envisalink or IT-100 asks for a user code, typed masked and not kept.", Writes: true, Scope: scrPartitions},
+	{ID: ActArmNoEntry, Keys: []string{"A"}, Short: "arm no entry", Long: "Arm the whole partition away with no entry delay: an entry door sounds the alarm at once (DSC, Vista; a Modbus panel refuses it).", Writes: true, Scope: scrPartitions},
 	{ID: ActDisarm, Keys: []string{"d"}, Short: "disarm", Long: "Disarm the partition. Asks first (y); enter never disarms. A panel reached through an Envisalink or IT-100 then asks for a user code.", Writes: true, Destroys: true, Scope: scrPartitions},
 	{ID: ActPartitionLabel, Keys: []string{"l"}, Short: "label", Long: "Rename the partition.", Writes: true, Scope: scrPartitions},
 

@@ -247,7 +247,7 @@ func (s *partitionsScreen) setPanel(id uint64) {
 }
 
 func (s *partitionsScreen) actions() []ActionID {
-	return []ActionID{ActArmStay, ActArmAway, ActDisarm, ActPartitionLabel, ActJobSteps, ActJobCancel}
+	return []ActionID{ActArmStay, ActArmAway, ActDisarm, ActPartitionLabel, ActArmNoEntry, ActJobSteps, ActJobCancel}
 }
 
 func (s *partitionsScreen) available(id ActionID) error {
@@ -266,7 +266,7 @@ func (s *partitionsScreen) availableFor(id ActionID, r partitionRow) error {
 	switch id {
 	case ActOpen:
 		return nil
-	case ActArmStay, ActArmAway, ActDisarm, ActPartitionLabel:
+	case ActArmStay, ActArmAway, ActArmNoEntry, ActDisarm, ActPartitionLabel:
 		return s.c.st.CheckPartition(s.c.actor, r.panel, r.p, partitionAction(id))
 	case ActJobSteps, ActJobCancel:
 		return syncActionErr(s.c, id, r.p.Sync, store.PermArmDisarm, partitionName(r))
@@ -281,6 +281,8 @@ func partitionAction(id ActionID) store.PartitionAction {
 		return store.ActArmStay
 	case ActArmAway:
 		return store.ActArmAway
+	case ActArmNoEntry:
+		return store.ActArmNoEntry
 	case ActDisarm:
 		return store.ActDisarm
 	case ActPartitionLabel:
@@ -331,11 +333,8 @@ func (s *partitionsScreen) runFor(id ActionID, r partitionRow) tea.Cmd {
 	c, panel, n, name := s.c, r.panel.ID, r.p.Number, partitionName(r)
 	short := fmt.Sprintf("partition %d (%s)", n, r.p.Label)
 	switch id {
-	case ActArmStay, ActArmAway:
-		mode := store.ArmAway
-		if id == ActArmStay {
-			mode = store.ArmStay
-		}
+	case ActArmStay, ActArmAway, ActArmNoEntry:
+		mode := map[ActionID]store.ArmMode{ActArmStay: store.ArmStay, ActArmAway: store.ArmAway, ActArmNoEntry: store.ArmNoEntry}[id]
 		ok := fmt.Sprintf("%s: arm %s sent to the panel", short, mode)
 		if r.panel.AsksForArmingCode() {
 			return c.open(armingCodePrompt(c, r.panel, fmt.Sprintf("Arm %s %s", name, mode), func(code string) tea.Cmd {

@@ -97,12 +97,12 @@ func deviceCommands() []*command {
 			summary: "arm partition N of a panel (away by default)",
 			example: "guardroom partition arm 1 2\nguardroom partition arm \"Main office\" 1 --mode stay\nguardroom partition arm 1 1 --code",
 			setup: func(fs *flag.FlagSet) runFunc {
-				mode := choice(fs, "mode", "away", "`MODE`: away (nobody inside) or stay (perimeter only, people inside)", string(store.ArmAway), string(store.ArmStay))
+				mode := choice(fs, "mode", "away", "`MODE`: away (nobody inside), stay (perimeter only, people inside) or no-entry (away with no entry delay)", string(store.ArmAway), string(store.ArmStay), "no-entry")
 				code := codeFlag(fs)
 				return func(e *env, args []string) error {
-					m := store.ArmMode(strings.ToLower(strings.TrimSpace(*mode)))
-					if m != store.ArmAway && m != store.ArmStay {
-						return usagef(e.cmd, "--mode %q: choose stay (people inside) or away (nobody inside)", *mode)
+					m := store.ArmMode(strings.ReplaceAll(strings.ToLower(strings.TrimSpace(*mode)), "-", " "))
+					if m != store.ArmAway && m != store.ArmStay && m != store.ArmNoEntry {
+						return usagef(e.cmd, "--mode %q: choose stay (people inside), away (nobody inside) or no-entry", *mode)
 					}
 					return e.armDisarm(args, *code, func(p store.Panel, n int, code string) error { return e.s.ArmWithCode(e.actor, p.ID, n, m, code) }, "")
 				}

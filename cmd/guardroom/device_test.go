@@ -47,6 +47,11 @@ func TestDeviceCommands(t *testing.T) {
 		t.Errorf("disarm: %s", r)
 	}
 	s.fail(2, "choose stay", "", "partition", "arm", "1", "2", "--mode", "sideways")
+	// No entry delay: the simulated panel arms away.
+	if r := s.ok("", "partition", "arm", "1", "2", "--mode", "no-entry"); !strings.Contains(r.stdout, "armed away; command done, confirmed by the panel") {
+		t.Errorf("arm --mode no-entry: %s", r)
+	}
+	s.ok("", "partition", "disarm", "1", "2", "--yes")
 	if r := s.ok("", "partition", "list", "1"); !strings.Contains(r.stdout, "Last command") {
 		t.Errorf("partition list:\n%s", r.stdout)
 	}

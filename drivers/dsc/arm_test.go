@@ -205,3 +205,18 @@ func TestUnsupported(t *testing.T) {
 		}
 	}
 }
+
+// TestArmNoEntry: arming with no entry delay sends 032; the panel arms
+// away with zero entry delay (652 mode 2), which reads armed away.
+func TestArmNoEntry(t *testing.T) {
+	sim, d, _ := simDriver(t, SimOptions{}, nil)
+	if err := d.Arm(testCtx(t), 1, drivers.NoEntry); err != nil {
+		t.Fatal(err)
+	}
+	if v := sim.View().Partitions[0]; !v.Armed || v.Mode != ModeZeroEntryAway {
+		t.Errorf("simulator: %+v, want armed away with zero entry delay", v)
+	}
+	if got := partitionState(t, d, 1); got != family.ArmedAway {
+		t.Errorf("state %s, want armed away", got)
+	}
+}

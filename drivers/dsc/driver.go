@@ -419,8 +419,10 @@ func (d *Driver) arm(ctx context.Context, part int, mode drivers.ArmMode, code s
 	case drivers.Away:
 	case drivers.Stay:
 		cmd = CmdArmStay
+	case drivers.NoEntry:
+		cmd = CmdArmZeroEntry
 	default:
-		return &drivers.Refusal{Kind: drivers.RefusedBadCommand, Reason: fmt.Sprintf("arm mode %q: use stay or away", mode)}
+		return &drivers.Refusal{Kind: drivers.RefusedBadCommand, Reason: fmt.Sprintf("arm mode %q: use stay, away or no entry", mode)}
 	}
 	what := fmt.Sprintf("arm partition %d %s", part, mode)
 	x, err := d.s.beginKnown(ctx)

@@ -823,6 +823,8 @@ func (d *Driver) Arm(ctx context.Context, n int, mode drivers.ArmMode) error {
 		arg = 1
 	case drivers.Away:
 		arg = 2
+	case drivers.NoEntry:
+		return &drivers.Refusal{Kind: drivers.RefusedUnsupported, Reason: "register map v3 arms stay or away only: arm this panel away"}
 	default:
 		return &drivers.Refusal{Kind: drivers.RefusedBadCommand, Reason: fmt.Sprintf("arm mode %q: use stay or away", mode)}
 	}

@@ -859,10 +859,10 @@ func (p *Panel) Arm(ctx context.Context, n int, mode drivers.ArmMode) error {
 	want := family.ArmedStay
 	switch mode {
 	case drivers.Stay:
-	case drivers.Away:
+	case drivers.Away, drivers.NoEntry:
 		want = family.ArmedAway
 	default:
-		return refuse(drivers.RefusedBadCommand, "arm mode %q: use stay or away", mode)
+		return refuse(drivers.RefusedBadCommand, "arm mode %q: use stay, away or no entry", mode)
 	}
 	if err := p.Fault(ctx); err != nil {
 		return err

@@ -673,8 +673,10 @@ func (d *Driver) ArmWithCode(ctx context.Context, partition int, mode drivers.Ar
 	case drivers.Away:
 	case drivers.Stay:
 		fn, want = '3', family.ArmedStay
+	case drivers.NoEntry:
+		fn = '4' // MAXIMUM: away with no entry delay
 	default:
-		return &drivers.Refusal{Kind: drivers.RefusedBadCommand, Reason: fmt.Sprintf("arm mode %q: a Vista arms stay or away", mode)}
+		return &drivers.Refusal{Kind: drivers.RefusedBadCommand, Reason: fmt.Sprintf("arm mode %q: a Vista arms stay, away or no entry", mode)}
 	}
 	// An exit delay running is an arming the panel took: it arms when the
 	// delay ends.

@@ -699,3 +699,18 @@ func TestCloseEndsLogin(t *testing.T) {
 		t.Fatal("the login succeeded")
 	}
 }
+
+// Arming with no entry delay types code+4 (MAXIMUM): the panel arms away.
+func TestArmNoEntry(t *testing.T) {
+	s, addr, _ := startSim(t, SimOptions{Users: map[int]string{7: "3579"}})
+	d := openDriver(t, addr, nil)
+	if err := d.ArmWithCode(bg, 1, drivers.NoEntry, "3579"); err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := s.Partition(1); code != PartArmedMax {
+		t.Errorf("panel in %s, want armed maximum", code)
+	}
+	if parts, err := d.ReadPartitions(bg); err != nil || parts[0].State != family.ArmedAway {
+		t.Errorf("after arming: %v, %v", parts, err)
+	}
+}

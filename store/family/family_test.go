@@ -610,7 +610,7 @@ func TestStatesListed(t *testing.T) {
 	if !distinct(locks) || len(locks) != 4 || !slices.Contains(locks, LockUnknown) {
 		t.Errorf("LockStates() = %q", locks)
 	}
-	if modes := ArmModes(); !distinct(modes) || len(modes) != 2 || !slices.Contains(modes, ArmAway) {
+	if modes := ArmModes(); !distinct(modes) || len(modes) != 3 || !slices.Contains(modes, ArmAway) || !slices.Contains(modes, ArmNoEntry) {
 		t.Errorf("ArmModes() = %q", modes)
 	}
 }

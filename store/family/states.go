@@ -55,7 +55,11 @@ type ArmMode string
 const (
 	ArmStay ArmMode = "stay" // perimeter armed, people inside
 	ArmAway ArmMode = "away" // everything armed, nobody inside
+	// ArmNoEntry is away with no entry delay: an entry door sounds the
+	// alarm at once (DSC 032, Vista MAXIMUM); the partition reads armed
+	// away.
+	ArmNoEntry ArmMode = "no entry"
 )
 
 // ArmModes returns every arm mode.
-func ArmModes() []ArmMode { return []ArmMode{ArmStay, ArmAway} }
+func ArmModes() []ArmMode { return []ArmMode{ArmStay, ArmAway, ArmNoEntry} }
