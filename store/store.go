@@ -107,7 +107,7 @@ type seqs struct {
 // each about three times (raw, compressed, encrypted) in a buffer that
 // starts at twice the table size and doubles, and that is what a big
 // import holds live. At a million people the live heap went from 925 MB
-// (default sizes) to 434–579 MB (2 MiB) to 356–368 MB (512 KiB), for
+// (default sizes) to 434–579 MB (2 MiB) to 312–368 MB (512 KiB), for
 // more and smaller files: at 100,000 people 63 tables instead of 18,
 // with Open, Close and a scan of every person as fast
 // (docs/PERFORMANCE.md §4).
