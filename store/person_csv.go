@@ -133,6 +133,11 @@ func (s *Store) ImportPeople(a Actor, r io.Reader, o PeopleImportOptions) (Peopl
 	if err := s.resumeImports(nil); err != nil {
 		return PeopleImport{}, err
 	}
+	if !o.DryRun {
+		// The check stages rows into Badger as it reads: its compactions
+		// start then.
+		defer lowerGC()()
+	}
 	res, chk, err := s.checkPeople(a, r, o)
 	if err != nil || o.DryRun {
 		if IsRefusal(err) && !o.DryRun {

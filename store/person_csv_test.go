@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -684,5 +685,54 @@ func TestImportPeopleLogs(t *testing.T) {
 	}
 	if e := es[2]; e.Action != "person.add" || e.After["name"] != "Bob" || e.After["apartment"] != "A 1" {
 		t.Fatalf("entry %+v", e)
+	}
+}
+
+// TestImportLowersGC: while an import writes, the collector's target is
+// importGCPercent (Badger's table builders are what it holds, and they
+// are freed sooner); a lower target or none is kept, a dry run leaves it
+// alone, and it is set back afterwards, whatever the outcome.
+func TestImportLowersGC(t *testing.T) {
+	gcPercent := func() int {
+		p := debug.SetGCPercent(100)
+		debug.SetGCPercent(p)
+		return p
+	}
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	for _, c := range []struct {
+		name          string
+		before, while int
+		dry           bool
+		file          string
+	}{
+		{"default", 100, importGCPercent, false, "name,card\nAnn,100001\n"},
+		{"higher", 400, importGCPercent, false, "name,card\nAnn,100001\n"},
+		{"lower kept", 20, 20, false, "name,card\nAnn,100001\n"},
+		{"off kept", -1, -1, false, "name,card\nAnn,100001\n"},
+		{"dry run", 100, 100, true, "name,card\nAnn,100001\n"},
+		{"refused file", 100, importGCPercent, false, "name,card\nAnn,100001\nBob,100001\n"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFx(t)
+			debug.SetGCPercent(c.before)
+			var while []int
+			_, err := f.importPeople(f.admin, c.file, PeopleImportOptions{Unit: RootUnit, DryRun: c.dry, Rows: func(PeopleImportRow) error {
+				while = append(while, gcPercent())
+				return nil
+			}})
+			after := gcPercent()
+			debug.SetGCPercent(100)
+			if c.name == "refused file" {
+				fxWant(t, err, ErrInvalid)
+			} else {
+				fxWant(t, err, nil)
+			}
+			if len(while) == 0 || slices.ContainsFunc(while, func(p int) bool { return p != c.while }) {
+				t.Errorf("GOGC during the import %v, want %d", while, c.while)
+			}
+			if after != c.before {
+				t.Errorf("GOGC after the import %d, want %d as before", after, c.before)
+			}
+		})
 	}
 }

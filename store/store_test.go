@@ -49,3 +49,21 @@ func TestLevel0StaysShort(t *testing.T) {
 		t.Fatalf("log after the compactions: %v, %v; want %d entries intact", res, err, runs)
 	}
 }
+
+// TestOptionsBoundTheBuilders: Badger's table builders are what a big
+// import holds live (docs/PERFORMANCE.md §4). Each starts with a buffer
+// of twice the table size and doubles it, so tables stay 512 KiB at
+// every level; and the memtable still takes the largest bulk transaction
+// the store commits.
+func TestOptionsBoundTheBuilders(t *testing.T) {
+	o := Options(t.TempDir(), make([]byte, KeySize))
+	if o.BaseTableSize > 512<<10 || o.TableSizeMultiplier != 1 {
+		t.Errorf("tables of %d bytes, ×%d a level: want at most 512 KiB at every level", o.BaseTableSize, o.TableSizeMultiplier)
+	}
+	if batch := 15 * o.MemTableSize / 100; batch <= bulkTxnBytes {
+		t.Errorf("a batch of at most %d bytes cannot carry a bulk transaction of %d", batch, bulkTxnBytes)
+	}
+	if o.IndexCacheSize == 0 {
+		t.Error("no index cache: an encrypted database crashes at its first flush")
+	}
+}
