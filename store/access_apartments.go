@@ -283,7 +283,7 @@ func (s *Store) upgradeApartments() error {
 				"what": "free-text apartments became apartment records"})
 		}
 		if last {
-			w.setRaw(kSchemaV, schemaVer)
+			w.setRaw(kSchemaV, []byte(strconv.Itoa(schemaApartments)))
 		}
 		err := w.commit()
 		if err != nil {

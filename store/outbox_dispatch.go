@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -160,27 +159,23 @@ func (s *Store) dueJobs(q dueScan) (Due, error) {
 		it := txn.NewIterator(o)
 		defer it.Close()
 		for it.Seek(start); it.ValidForPrefix(prefix); it.Next() {
-			k := it.Item().Key()
-			// The index holds the job's panel (0 for a mail): a blocked,
-			// skipped or full target's later jobs are passed by without
-			// reading them (an offline panel may have a whole bulk load
-			// waiting).
-			var target uint64
-			indexed := false
+			// The index holds the job: a blocked, skipped or full target's
+			// later jobs are passed by on their panel (0 for a mail) without
+			// decoding the rest (an offline panel may have a whole bulk
+			// load waiting).
+			var j Job
+			passed := false
 			if err := it.Item().Value(func(v []byte) error {
-				if indexed = len(v) == 8; indexed {
-					target = binary.BigEndian.Uint64(v)
+				if target, ok := jobPanel(v); ok && passBy(target, target != 0) {
+					passed = true
+					return nil
 				}
-				return nil
+				return decodeJob(v, &j)
 			}); err != nil {
 				return err
 			}
-			if indexed && passBy(target, target != 0) {
+			if passed {
 				continue
-			}
-			var j Job
-			if err := getJob(txn, binary.BigEndian.Uint64(k[len(prefix):]), &j); err != nil {
-				return err
 			}
 			if passBy(j.target(), j.Kind == JobDevice) {
 				continue
