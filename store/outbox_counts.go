@@ -234,6 +234,25 @@ func (s *Store) recount() error {
 	return nil
 }
 
+// pendingTargets are the targets with pending jobs by the counts: panels,
+// and 0 for the mail.
+func (c *outboxCounts) pendingTargets() map[uint64]bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[uint64]bool, len(c.panels)+1)
+	for id, t := range c.panels {
+		if t.pending > 0 {
+			out[id] = true
+		}
+	}
+	for _, t := range c.mail {
+		if t.pending > 0 {
+			out[0] = true
+		}
+	}
+	return out
+}
+
 // SyncCounts is the outbox and drift at a glance.
 type SyncCounts struct {
 	Pending int // jobs waiting for their device or the mail server

@@ -148,6 +148,21 @@ func (s *Store) dueJobs(q dueScan) (Due, error) {
 		return device && blocked[target] || q.skip != nil && q.skip(target) ||
 			q.only && target != q.target || q.perTarget > 0 && taken[target] >= q.perTarget
 	}
+	// open are the targets with pending jobs (the counts kept in memory)
+	// not yet passed by for good. Once none is left, the rest of the index
+	// holds only jobs this look passes by: it stops there instead of
+	// reading them (after a bulk load, 100,000 of one panel past its
+	// batch). A job the counts do not know yet is committed just now; its
+	// change notice makes the dispatcher look again.
+	open := s.counts.pendingTargets()
+	shut := func(target uint64) {
+		if open[target] && (blocked[target] || passBy(target, false)) {
+			delete(open, target)
+		}
+	}
+	for target := range open {
+		shut(target)
+	}
 	prefix := jobStatePrefix(JobPending)
 	start := prefix
 	if q.after > 0 {
@@ -158,24 +173,22 @@ func (s *Store) dueJobs(q dueScan) (Due, error) {
 		o.Prefix, o.PrefetchValues = prefix, false
 		it := txn.NewIterator(o)
 		defer it.Close()
-		for it.Seek(start); it.ValidForPrefix(prefix); it.Next() {
+		var rec []byte
+		for it.Seek(start); it.ValidForPrefix(prefix) && len(open) > 0; it.Next() {
 			// The index holds the job: a blocked, skipped or full target's
 			// later jobs are passed by on their panel (0 for a mail) without
 			// decoding the rest (an offline panel may have a whole bulk
-			// load waiting).
-			var j Job
-			passed := false
-			if err := it.Item().Value(func(v []byte) error {
-				if target, ok := jobPanel(v); ok && passBy(target, target != 0) {
-					passed = true
-					return nil
-				}
-				return decodeJob(v, &j)
-			}); err != nil {
+			// load waiting). One buffer serves every record read.
+			var err error
+			if rec, err = it.Item().ValueCopy(rec[:0]); err != nil {
 				return err
 			}
-			if passed {
+			if target, ok := jobPanel(rec); ok && passBy(target, target != 0) {
 				continue
+			}
+			var j Job
+			if err := decodeJob(rec, &j); err != nil {
+				return err
 			}
 			if passBy(j.target(), j.Kind == JobDevice) {
 				continue
@@ -186,6 +199,7 @@ func (s *Store) dueJobs(q dueScan) (Due, error) {
 						return nil // the device's later jobs wait for this one
 					}
 					blocked[j.Panel] = true
+					shut(j.Panel)
 				}
 				if out.Next.IsZero() || j.NextTry.Before(out.Next) {
 					out.Next = j.NextTry
@@ -194,6 +208,7 @@ func (s *Store) dueJobs(q dueScan) (Due, error) {
 			}
 			out.Jobs = append(out.Jobs, j)
 			taken[j.target()]++
+			shut(j.target())
 			if q.limit > 0 && len(out.Jobs) >= q.limit {
 				return nil
 			}
