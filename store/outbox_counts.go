@@ -234,20 +234,20 @@ func (s *Store) recount() error {
 	return nil
 }
 
-// pendingTargets are the targets with pending jobs by the counts: panels,
+// pendingTargets are the pending jobs by the counts, by target: panels,
 // and 0 for the mail.
-func (c *outboxCounts) pendingTargets() map[uint64]bool {
+func (c *outboxCounts) pendingTargets() map[uint64]int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make(map[uint64]bool, len(c.panels)+1)
+	out := make(map[uint64]int, len(c.panels)+1)
 	for id, t := range c.panels {
 		if t.pending > 0 {
-			out[id] = true
+			out[id] = t.pending
 		}
 	}
 	for _, t := range c.mail {
 		if t.pending > 0 {
-			out[0] = true
+			out[0] += t.pending
 		}
 	}
 	return out

@@ -148,20 +148,24 @@ func (s *Store) dueJobs(q dueScan) (Due, error) {
 		return device && blocked[target] || q.skip != nil && q.skip(target) ||
 			q.only && target != q.target || q.perTarget > 0 && taken[target] >= q.perTarget
 	}
-	// open are the targets with pending jobs (the counts kept in memory)
-	// not yet passed by for good. Once none is left, the rest of the index
-	// holds only jobs this look passes by: it stops there instead of
-	// reading them (after a bulk load, 100,000 of one panel past its
-	// batch). A job the counts do not know yet is committed just now; its
-	// change notice makes the dispatcher look again.
+	// open are the targets with pending jobs by the counts kept in memory,
+	// each with how many of its jobs the scan has yet to meet, until it
+	// has met them all or passes the target by for good. Once none is
+	// left, the rest of the index holds nothing this look returns: it
+	// stops there instead of reading on (after a bulk load, 100,000 jobs
+	// of one panel past its batch). A job the counts do not know yet was
+	// committed just now; its change notice makes the dispatcher look
+	// again.
 	open := s.counts.pendingTargets()
-	shut := func(target uint64) {
-		if open[target] && (blocked[target] || passBy(target, false)) {
+	met := func(target uint64, n int) {
+		if left, ok := open[target]; ok && (left <= n || blocked[target] || passBy(target, false)) {
 			delete(open, target)
+		} else if ok {
+			open[target] = left - n
 		}
 	}
 	for target := range open {
-		shut(target)
+		met(target, 0)
 	}
 	prefix := jobStatePrefix(JobPending)
 	start := prefix
@@ -184,6 +188,7 @@ func (s *Store) dueJobs(q dueScan) (Due, error) {
 				return err
 			}
 			if target, ok := jobPanel(rec); ok && passBy(target, target != 0) {
+				met(target, 1)
 				continue
 			}
 			var j Job
@@ -191,6 +196,7 @@ func (s *Store) dueJobs(q dueScan) (Due, error) {
 				return err
 			}
 			if passBy(j.target(), j.Kind == JobDevice) {
+				met(j.target(), 1)
 				continue
 			}
 			if j.NextTry.After(now) {
@@ -199,8 +205,8 @@ func (s *Store) dueJobs(q dueScan) (Due, error) {
 						return nil // the device's later jobs wait for this one
 					}
 					blocked[j.Panel] = true
-					shut(j.Panel)
 				}
+				met(j.target(), 1)
 				if out.Next.IsZero() || j.NextTry.Before(out.Next) {
 					out.Next = j.NextTry
 				}
@@ -208,7 +214,7 @@ func (s *Store) dueJobs(q dueScan) (Due, error) {
 			}
 			out.Jobs = append(out.Jobs, j)
 			taken[j.target()]++
-			shut(j.target())
+			met(j.target(), 1)
 			if q.limit > 0 && len(out.Jobs) >= q.limit {
 				return nil
 			}
