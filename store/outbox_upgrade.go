@@ -30,22 +30,11 @@ const jobMoveBytes = 512 << 10
 // no job changes, only where it is kept. An index entry whose job is gone
 // (it named nothing to do) is dropped.
 func (s *Store) upgradeJobs(progress func(step string, done, total int)) error {
-	var v []byte
-	err := s.db.View(func(txn *badger.Txn) error {
-		item, err := txn.Get(kSchemaV)
-		if err == nil {
-			v, err = item.ValueCopy(nil)
-		}
+	if v, err := s.schema(); err != nil || v >= schemaJobsInIndex {
 		return err
-	})
-	if err != nil && !errors.Is(err, badger.ErrKeyNotFound) {
-		return fmt.Errorf("read the schema version: %w", err)
-	}
-	if n, _ := strconv.Atoi(string(v)); n >= schemaJobsInIndex {
-		return nil
 	}
 	var todo [][]byte // the index entries that name their job's panel only
-	err = s.db.View(func(txn *badger.Txn) error {
+	err := s.db.View(func(txn *badger.Txn) error {
 		return scan(txn, pIdxJob, true, func(k, v []byte) error {
 			if len(v) == 8 {
 				todo = append(todo, append([]byte(nil), k...))
@@ -118,5 +107,23 @@ func (s *Store) moveJobs(entries [][]byte) (int, error) {
 	if err := txn.Commit(); err != nil {
 		return 0, err
 	}
+	return n, nil
+}
+
+// schema reads the database's schema version (meta/schema; 0 when there is
+// none, as in a database older than it).
+func (s *Store) schema() (int, error) {
+	var v []byte
+	err := s.db.View(func(txn *badger.Txn) error {
+		item, err := txn.Get(kSchemaV)
+		if err == nil {
+			v, err = item.ValueCopy(nil)
+		}
+		return err
+	})
+	if err != nil && !errors.Is(err, badger.ErrKeyNotFound) {
+		return 0, fmt.Errorf("read the schema version: %w", err)
+	}
+	n, _ := strconv.Atoi(string(v))
 	return n, nil
 }

@@ -54,6 +54,23 @@ func asEarlierBuild(t testing.TB, db *badger.DB, version string) {
 	}
 }
 
+// newDiskFx opens an encrypted store on disk, on a fixed clock; the test
+// closes it.
+func newDiskFx(t *testing.T) (f *fx, dir, keyFile string, key []byte) {
+	t.Helper()
+	keyFile = filepath.Join(t.TempDir(), "guardroom.key")
+	key, err := CreateKey(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, clk := t.TempDir(), newFxClock()
+	s, err := Open(Config{Dir: dir, Key: key, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fxWrap(t, s, clk), dir, keyFile, key
+}
+
 // fxEveryJobState leaves jobs in every state: pending, done, failed,
 // retrying, cancelled, waiting for keypad steps, and mail pending and sent.
 func fxEveryJobState(f *fx) {
@@ -237,17 +254,8 @@ func TestUpgradeJobsCrash(t *testing.T) {
 	if testing.Short() {
 		t.Skip("crash test")
 	}
-	keyFile := filepath.Join(t.TempDir(), "k")
-	key, err := CreateKey(keyFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir, clk := t.TempDir(), newFxClock()
-	s, err := Open(Config{Dir: dir, Key: key, Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := fxWrap(t, s, clk)
+	f, dir, keyFile, key := newDiskFx(t)
+	s, clk := f.s, f.clk
 	fxEveryJobState(f)
 	// Enough pending jobs for three upgrade transactions.
 	p := f.panel("generic", func(np *NewPanel) { np.Slots, np.CodeLength = 9000, 8 })
@@ -309,7 +317,7 @@ func TestUpgradeJobsCrash(t *testing.T) {
 		}
 	}
 
-	s, err = Open(Config{Dir: dir, Key: key, Now: clk.Now})
+	s, err := Open(Config{Dir: dir, Key: key, Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
