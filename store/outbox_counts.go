@@ -12,9 +12,11 @@ import (
 // The outbox's counts (SyncCounts) are kept in memory: counted once when
 // the database is opened or restored, then moved by every commit that
 // writes or deletes a job state index entry (idx/job/<state>/<seq>, where
-// a job still to be done is stored) or a drift record. They mirror those keys by construction, whichever code
-// writes them through a wtx, so the header of every console, the SSH
-// console and guardroom status read them without scanning the index.
+// a job still to be done is stored) or a drift record. They mirror those
+// keys by construction, whichever code writes them through a wtx, so the
+// header of every console, the SSH console and guardroom status read them
+// without scanning the index; the dispatcher's ScanDue stops once it has
+// met the pending jobs they count.
 
 // tally is the outbox of one panel, or the mail of one unit.
 type tally struct{ pending, keypad, failed, drift int }
