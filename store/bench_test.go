@@ -785,8 +785,9 @@ func BenchmarkResidentMemory100k(b *testing.B) {
 // folded too). The five are written first as one WriteBatch (Badger
 // commits its transactions several at a time, sharing fsyncs), then each
 // layout as BulkSetCodes commits: 1,200 users a transaction, one commit
-// at a time. Each is timed in the same iterations as the two-record
-// baseline: x-two, x-two-serial, x-two-four and x-two-three are over it.
+// at a time, and four and three once more as one WriteBatch. Each is timed
+// in the same iterations as the two-record baseline: x-two, x-two-serial,
+// x-two-four, x-two-three and their -batch are over it.
 // It bounds what fewer or cheaper records, or more commits in flight,
 // could bring.
 func BenchmarkBulkCreate100kRawFiveRecords(b *testing.B) {
@@ -794,7 +795,7 @@ func BenchmarkBulkCreate100kRawFiveRecords(b *testing.B) {
 	key := perfKey(b)
 	users, logs := perfRawRecords()
 	job := make([]byte, 70) // a binary job's size
-	var two, five, serial, four, three time.Duration
+	var two, five, serial, four, three, fourBatch, threeBatch time.Duration
 	for b.Loop() {
 		b.StopTimer()
 		t, _ := perfRawOnce(b, users, logs, key)
@@ -803,6 +804,8 @@ func BenchmarkBulkCreate100kRawFiveRecords(b *testing.B) {
 		serial += perfRawFiveOnce(b, users, logs, job, key, true, 5)
 		four += perfRawFiveOnce(b, users, logs, job, key, true, 4)
 		three += perfRawFiveOnce(b, users, logs, job, key, true, 3)
+		fourBatch += perfRawFiveOnce(b, users, logs, job, key, false, 4)
+		threeBatch += perfRawFiveOnce(b, users, logs, job, key, false, 3)
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(two.Nanoseconds())/float64(b.N), "two-ns/op")
@@ -812,6 +815,8 @@ func BenchmarkBulkCreate100kRawFiveRecords(b *testing.B) {
 	b.ReportMetric(float64(serial)/float64(two), "x-two-serial")
 	b.ReportMetric(float64(four)/float64(two), "x-two-four")
 	b.ReportMetric(float64(three)/float64(two), "x-two-three")
+	b.ReportMetric(float64(fourBatch)/float64(two), "x-two-four-batch")
+	b.ReportMetric(float64(threeBatch)/float64(two), "x-two-three-batch")
 }
 
 // perfRawFiveOnce writes records records a user (5: user, code index, log
