@@ -1,7 +1,6 @@
 package store
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -216,19 +215,8 @@ const schemaApartments = 2
 // it again finishes the rest and adds nothing twice. The last step marks
 // the schema, so it runs once.
 func (s *Store) upgradeApartments() error {
-	var v []byte
-	err := s.db.View(func(txn *badger.Txn) error {
-		item, err := txn.Get(kSchemaV)
-		if err == nil {
-			v, err = item.ValueCopy(nil)
-		}
+	if v, err := s.schema(); err != nil || v >= schemaApartments {
 		return err
-	})
-	if err != nil && !errors.Is(err, badger.ErrKeyNotFound) {
-		return fmt.Errorf("read the schema version: %w", err)
-	}
-	if n, _ := strconv.Atoi(string(v)); n >= schemaApartments {
-		return nil
 	}
 	type key struct {
 		unit uint64
@@ -236,7 +224,7 @@ func (s *Store) upgradeApartments() error {
 	}
 	known := map[key]uint32{}
 	var todo []uint64
-	err = s.db.View(func(txn *badger.Txn) error {
+	err := s.db.View(func(txn *badger.Txn) error {
 		if err := confScan[Apartment](txn, &apartments, func(a Apartment) error {
 			known[key{a.Unit, strings.ToLower(a.Name)}] = a.ID
 			return nil
@@ -283,7 +271,7 @@ func (s *Store) upgradeApartments() error {
 				"what": "free-text apartments became apartment records"})
 		}
 		if last {
-			w.setRaw(kSchemaV, schemaVer)
+			w.setRaw(kSchemaV, []byte(strconv.Itoa(schemaApartments)))
 		}
 		err := w.commit()
 		if err != nil {

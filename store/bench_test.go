@@ -778,26 +778,34 @@ func BenchmarkResidentMemory100k(b *testing.B) {
 }
 
 // BenchmarkBulkCreate100kRawFiveRecords is a diagnostic for goal 5: what
-// the raw baseline costs when it writes the five records a user of
-// BulkSetCodes is (user, code index, log entry, binary job, pending-job
-// index; values of the same sizes) instead of two, first as one
-// WriteBatch (Badger commits its transactions several at a time, sharing
-// fsyncs), then as BulkSetCodes commits them: 1,200 users a transaction,
-// one commit at a time. Each is timed in the same iterations as the
-// two-record baseline: x-two and x-two-serial are over it. It bounds what
-// fewer or cheaper records, or more commits in flight, could bring.
+// the raw baseline costs when it writes the records a user of BulkSetCodes
+// is instead of two (values of the same sizes): five as before schema 3
+// (user, code index, log entry, binary job, pending-job index), four as
+// now (the job under its pending index), and three (were the code index
+// folded too). The five are written first as one WriteBatch (Badger
+// commits its transactions several at a time, sharing fsyncs), then each
+// layout as BulkSetCodes commits: 1,200 users a transaction, one commit
+// at a time, and four and three once more as one WriteBatch. Each is timed
+// in the same iterations as the two-record baseline: x-two, x-two-serial,
+// x-two-four, x-two-three and their -batch are over it.
+// It bounds what fewer or cheaper records, or more commits in flight,
+// could bring.
 func BenchmarkBulkCreate100kRawFiveRecords(b *testing.B) {
 	perfSkipShort(b)
 	key := perfKey(b)
 	users, logs := perfRawRecords()
 	job := make([]byte, 70) // a binary job's size
-	var two, five, serial time.Duration
+	var two, five, serial, four, three, fourBatch, threeBatch time.Duration
 	for b.Loop() {
 		b.StopTimer()
 		t, _ := perfRawOnce(b, users, logs, key)
 		two += t
-		five += perfRawFiveOnce(b, users, logs, job, key, false)
-		serial += perfRawFiveOnce(b, users, logs, job, key, true)
+		five += perfRawFiveOnce(b, users, logs, job, key, false, 5)
+		serial += perfRawFiveOnce(b, users, logs, job, key, true, 5)
+		four += perfRawFiveOnce(b, users, logs, job, key, true, 4)
+		three += perfRawFiveOnce(b, users, logs, job, key, true, 3)
+		fourBatch += perfRawFiveOnce(b, users, logs, job, key, false, 4)
+		threeBatch += perfRawFiveOnce(b, users, logs, job, key, false, 3)
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(two.Nanoseconds())/float64(b.N), "two-ns/op")
@@ -805,25 +813,38 @@ func BenchmarkBulkCreate100kRawFiveRecords(b *testing.B) {
 	b.ReportMetric(float64(serial.Nanoseconds())/float64(b.N), "five-serial-ns/op")
 	b.ReportMetric(float64(five)/float64(two), "x-two")
 	b.ReportMetric(float64(serial)/float64(two), "x-two-serial")
+	b.ReportMetric(float64(four)/float64(two), "x-two-four")
+	b.ReportMetric(float64(three)/float64(two), "x-two-three")
+	b.ReportMetric(float64(fourBatch)/float64(two), "x-two-four-batch")
+	b.ReportMetric(float64(threeBatch)/float64(two), "x-two-three-batch")
 }
 
-// perfRawFiveOnce writes the five records a user on a fresh database and
-// returns the time taken: one WriteBatch, or (serial) transactions of
-// 1,200 users committed one after the other.
-func perfRawFiveOnce(b *testing.B, users, logs [][]byte, job, key []byte, serial bool) time.Duration {
+// perfRawFiveOnce writes records records a user (5: user, code index, log
+// entry, job, pending index; 4: the job under its pending index; 3: no
+// code index) on a fresh database and returns the time taken: one
+// WriteBatch, or (serial) transactions of 1,200 users committed one after
+// the other.
+func perfRawFiveOnce(b *testing.B, users, logs [][]byte, job, key []byte, serial bool, records int) time.Duration {
 	dir := filepath.Join(b.TempDir(), "db")
 	db := perfRawOpen(b, dir, key)
 	defer db.Close()
 	set := func(i int, put func(k, v []byte) error) {
 		seq := uint64(i + 1)
 		h := sha256.Sum256(users[i])
-		for _, kv := range [][2][]byte{
+		kvs := [][2][]byte{
 			{perfRawUserKey(1, i+1), users[i]},
-			{append(binary.BigEndian.AppendUint64([]byte("pcode/"), 1), h[:]...), binary.BigEndian.AppendUint32(nil, uint32(i+1))},
 			{perfRawLogKey(seq), logs[i]},
-			{binary.BigEndian.AppendUint64([]byte("job/"), seq), job},
-			{binary.BigEndian.AppendUint64([]byte("jobst/pending/"), seq), binary.BigEndian.AppendUint64(nil, 1)},
-		} {
+			{append(binary.BigEndian.AppendUint64([]byte("pcode/"), 1), h[:]...), binary.BigEndian.AppendUint32(nil, uint32(i+1))},
+			{binary.BigEndian.AppendUint64([]byte("idx/job/pending/"), seq), job},
+		}
+		switch records {
+		case 3:
+			kvs = append(kvs[:2], kvs[3])
+		case 5:
+			kvs[3][0] = binary.BigEndian.AppendUint64([]byte("job/"), seq)
+			kvs = append(kvs, [2][]byte{binary.BigEndian.AppendUint64([]byte("jobst/pending/"), seq), binary.BigEndian.AppendUint64(nil, 1)})
+		}
+		for _, kv := range kvs {
 			if err := put(kv[0], kv[1]); err != nil {
 				b.Fatal(err)
 			}

@@ -12,6 +12,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -39,7 +40,7 @@ const (
 
 // Sizes: each round the child validates its whole remaining load before the
 // first chunk, and the parent's checks decode every log entry and job, so
-// 16,000 planned users and kills within the first 2-4 chunks (of 1,200 users) keep the three
+// 16,000 planned users and kills within the first 2-5 chunks (of 1,200 users) keep the three
 // rounds at about 15-20 s under -race on a 2-vCPU machine (5 s without).
 
 // perfIMEI returns a valid (Luhn) IMEI for n.
@@ -146,6 +147,10 @@ func TestCrashChild(t *testing.T) {
 	fmt.Printf("crash-start %d\n", len(todo))
 	err = s.BulkSetCodes(a, p.ID, todo, func(done, total int) {
 		fmt.Printf("crash-progress %d %d\n", done, total)
+		// Wait for the parent's go-ahead: a loop that got ahead of the
+		// parent's reading would commit chunks the parent never counted
+		// on, and finish before the kill.
+		os.Stdin.Read(make([]byte, 1))
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -157,8 +162,9 @@ func TestCrashChild(t *testing.T) {
 type crashChild struct {
 	cmd      *exec.Cmd
 	stderr   bytes.Buffer
-	start    chan int // the number of users it is about to load
-	progress chan int // done counts, closed at EOF
+	start    chan int       // the number of users it is about to load
+	progress chan int       // done counts, closed at EOF
+	goAhead  io.WriteCloser // a byte lets it go on after a report
 	mu       sync.Mutex
 	lines    []string // everything it printed, for failure messages
 }
@@ -173,9 +179,13 @@ func startCrashChild(t *testing.T, dir, keyFile string) *crashChild {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if c.goAhead, err = c.cmd.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
 	if err := c.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { c.goAhead.Close() })
 	lines := make(chan string, 1024)
 	go func() {
 		sc := bufio.NewScanner(out)
@@ -254,11 +264,11 @@ func TestCrash(t *testing.T) {
 		tStart := time.Since(t0)
 		// Kill after a random number of committed chunks, then after a
 		// random part of the time a chunk takes, so the kill lands anywhere
-		// in the next chunk's work, its commit and fsync included. At least
-		// two chunks are still to come, so the kill never lands after the
-		// last one: a round commits at most four chunks and part of a
-		// fifth, which leaves the third round at least four.
-		killAfter := 2 + rng.IntN(3) // at least two reports time a chunk
+		// in the next chunk's work, its commit and fsync included. The
+		// child waits for a go-ahead after each report, so it is never
+		// more than that next chunk ahead; the kill comes no later than
+		// the report before its last chunk, so it never finishes first.
+		killAfter := 2 + rng.IntN(4) // at least two reports time a chunk
 		chunk, reports, reported := 0, 0, 0
 		var tFirst, tLast time.Duration
 	wait:
@@ -271,17 +281,11 @@ func TestCrash(t *testing.T) {
 				}
 				if chunk == 0 {
 					chunk, tFirst = n, time.Since(t0)
-					left := (todo + chunk - 1) / chunk
-					if left < 4 {
-						c.cmd.Process.Kill()
-						c.cmd.Wait()
-						t.Fatalf("round %d: only %d chunks left to load: too few to kill in the middle of one; raise crashItems", round, left)
-					}
-					killAfter = min(killAfter, left-2)
 				}
 				reports, reported = reports+1, n
 				tLast = time.Since(t0)
-				if reports >= killAfter {
+				c.goAhead.Write([]byte{1})
+				if reports >= killAfter || n+chunk >= todo {
 					break wait
 				}
 			case <-time.After(60 * time.Second):
@@ -290,7 +294,10 @@ func TestCrash(t *testing.T) {
 				t.Fatalf("round %d: no progress for 60 s:\n%s", round, c.output())
 			}
 		}
-		perChunk := (tLast - tFirst) / time.Duration(reports-1)
+		perChunk := tLast - tFirst
+		if reports > 1 {
+			perChunk /= time.Duration(reports - 1)
+		}
 		delay := time.Duration(rng.Int64N(int64(perChunk) + 1))
 		time.Sleep(delay)
 		if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {

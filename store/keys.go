@@ -81,8 +81,8 @@ var (
 	// kAccess holds the access settings (the site's time zone).
 	kAccess = []byte("meta/access")
 	// schemaVer is the version a new database starts at; an older one is
-	// upgraded when opened (access_apartments.go).
-	schemaVer = []byte("2")
+	// upgraded when opened (access_apartments.go, outbox_upgrade.go).
+	schemaVer = []byte("3")
 )
 
 func k(prefix []byte, parts ...[]byte) []byte {
@@ -142,7 +142,8 @@ func tagLockKey(lock uint64, tag string) []byte { return k(pIdxTagLock, u64(lock
 func stageTagsKey(part int) []byte              { return k(pStageTags, u32(uint32(part))) }
 
 // jobStatePrefix indexes the jobs still pending or failed, so the
-// dispatcher and the header's summary never scan finished work.
+// dispatcher and the header's summary never scan finished work; each
+// entry is its job's record (putJob).
 func jobStatePrefix(st JobState) []byte { return k(pIdxJob, []byte(st), []byte{'/'}) }
 func jobStateKey(st JobState, seq uint64) []byte {
 	return k(jobStatePrefix(st), u64(seq))

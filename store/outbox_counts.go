@@ -11,10 +11,12 @@ import (
 
 // The outbox's counts (SyncCounts) are kept in memory: counted once when
 // the database is opened or restored, then moved by every commit that
-// writes or deletes a job state index entry (idx/job/<state>/<seq>) or a
-// drift record. They mirror those keys by construction, whichever code
-// writes them through a wtx, so the header of every console, the SSH
-// console and guardroom status read them without scanning the index.
+// writes or deletes a job state index entry (idx/job/<state>/<seq>, where
+// a job still to be done is stored) or a drift record. They mirror those
+// keys by construction, whichever code writes them through a wtx, so the
+// header of every console, the SSH console and guardroom status read them
+// without scanning the index; the dispatcher's ScanDue stops once it has
+// met the pending jobs they count.
 
 // tally is the outbox of one panel, or the mail of one unit.
 type tally struct{ pending, keypad, failed, drift int }
@@ -51,7 +53,7 @@ func (c *outboxCounts) of(m map[uint64]*tally, id uint64) *tally {
 // and as the transaction leaves it.
 type countedKey struct {
 	had, has       bool
-	hadVal, hasVal uint64 // a job index entry's panel
+	hadVal, hasVal uint64 // the panel of a job index entry's job
 }
 
 // isCounted reports whether key is a job state index entry or a drift
@@ -96,11 +98,17 @@ func (w *wtx) newJobEntry(key []byte) bool {
 		binary.BigEndian.Uint64(key[len(key)-8:]) > w.s.seqs.Job
 }
 
+// entryPanel is the panel of the job a state index entry holds, 0 for a
+// mail (whose unit is read from the job).
 func entryPanel(b []byte) uint64 {
-	if len(b) != 8 {
+	if p, ok := jobPanel(b); ok {
+		return p
+	}
+	var j Job
+	if decodeJob(b, &j) != nil {
 		return 0
 	}
-	return binary.BigEndian.Uint64(b)
+	return j.target()
 }
 
 // countDelta is what one transaction moves: the tallies to add (negative
@@ -196,13 +204,13 @@ func (s *Store) recount() error {
 	err := s.db.View(func(txn *badger.Txn) error {
 		for _, st := range []JobState{JobPending, jobKeypad, JobFailed} {
 			prefix := jobStatePrefix(st)
-			err := scan(txn, prefix, true, func(k, v []byte) error {
+			err := scan(txn, prefix, true, func(_, v []byte) error {
 				if panel := entryPanel(v); panel != 0 {
 					fresh.of(fresh.panels, panel).add(st, 1)
 					return nil
 				}
 				var j Job
-				if err := getJob(txn, binary.BigEndian.Uint64(k[len(prefix):]), &j); err != nil {
+				if err := decodeJob(v, &j); err != nil {
 					j = Job{Kind: JobMail}
 				}
 				fresh.of(fresh.mail, s.mailUnit(txn, j)).add(st, 1)
@@ -226,6 +234,25 @@ func (s *Store) recount() error {
 	s.counts.panels, s.counts.mail = fresh.panels, fresh.mail
 	s.counts.mu.Unlock()
 	return nil
+}
+
+// pendingTargets are the pending jobs by the counts, by target: panels,
+// and 0 for the mail.
+func (c *outboxCounts) pendingTargets() map[uint64]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[uint64]int, len(c.panels)+1)
+	for id, t := range c.panels {
+		if t.pending > 0 {
+			out[id] = t.pending
+		}
+	}
+	for _, t := range c.mail {
+		if t.pending > 0 {
+			out[0] += t.pending
+		}
+	}
+	return out
 }
 
 // SyncCounts is the outbox and drift at a glance.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
-	"path/filepath"
 	"testing"
 
 	"github.com/dgraph-io/badger/v4"
@@ -59,17 +58,9 @@ func scannedSyncCounts(s *Store, a Actor, panel uint64) (SyncCounts, error) {
 // in memory with a full recount, for an administrator and for an operator
 // who sees one unit only.
 func TestSyncCountsFollowEveryOperation(t *testing.T) {
-	key, err := CreateKey(filepath.Join(t.TempDir(), "guardroom.key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir, clk := t.TempDir(), newFxClock()
-	s, err := Open(Config{Dir: dir, Key: key, Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f, dir, _, key := newDiskFx(t)
+	s, clk := f.s, f.clk
 	t.Cleanup(func() { s.Close() })
-	f := fxWrap(t, s, clk)
 	sys := s.Internal("t")
 	site := f.unit(RootUnit, "Site", UnitSite)
 	p1 := f.panel("neo-hs2064", codeLength(8))

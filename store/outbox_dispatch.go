@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -152,6 +151,25 @@ func (s *Store) dueJobs(q dueScan) (Due, error) {
 		return device && blocked[target] || q.skip != nil && q.skip(target) ||
 			q.only && target != q.target || q.perTarget > 0 && taken[target] >= q.perTarget
 	}
+	// open are the targets with pending jobs by the counts kept in memory,
+	// each with how many of its jobs the scan has yet to meet, until it
+	// has met them all or passes the target by for good. Once none is
+	// left, the rest of the index holds nothing this look returns: it
+	// stops there instead of reading on (after a bulk load, 100,000 jobs
+	// of one panel past its batch). A job the counts do not know yet was
+	// committed just now; its change notice makes the dispatcher look
+	// again.
+	open := s.counts.pendingTargets()
+	met := func(target uint64, n int) {
+		if left, ok := open[target]; ok && (left <= n || blocked[target] || passBy(target, false)) {
+			delete(open, target)
+		} else if ok {
+			open[target] = left - n
+		}
+	}
+	for target := range open {
+		met(target, 0)
+	}
 	prefix := jobStatePrefix(JobPending)
 	start := prefix
 	if q.after > 0 {
@@ -162,30 +180,26 @@ func (s *Store) dueJobs(q dueScan) (Due, error) {
 		o.Prefix, o.PrefetchValues = prefix, false
 		it := txn.NewIterator(o)
 		defer it.Close()
-		for it.Seek(start); it.ValidForPrefix(prefix); it.Next() {
-			k := it.Item().Key()
-			// The index holds the job's panel (0 for a mail): a blocked,
-			// skipped or full target's later jobs are passed by without
-			// reading them (an offline panel may have a whole bulk load
-			// waiting).
-			var target uint64
-			indexed := false
-			if err := it.Item().Value(func(v []byte) error {
-				if indexed = len(v) == 8; indexed {
-					target = binary.BigEndian.Uint64(v)
-				}
-				return nil
-			}); err != nil {
+		var rec []byte
+		for it.Seek(start); it.ValidForPrefix(prefix) && len(open) > 0; it.Next() {
+			// The index holds the job: a blocked, skipped or full target's
+			// later jobs are passed by on their panel (0 for a mail) without
+			// decoding the rest (an offline panel may have a whole bulk
+			// load waiting). One buffer serves every record read.
+			var err error
+			if rec, err = it.Item().ValueCopy(rec[:0]); err != nil {
 				return err
 			}
-			if indexed && passBy(target, target != 0) {
+			if target, ok := jobPanel(rec); ok && passBy(target, target != 0) {
+				met(target, 1)
 				continue
 			}
 			var j Job
-			if err := getJob(txn, binary.BigEndian.Uint64(k[len(prefix):]), &j); err != nil {
+			if err := decodeJob(rec, &j); err != nil {
 				return err
 			}
 			if passBy(j.target(), j.Kind == JobDevice) {
+				met(j.target(), 1)
 				continue
 			}
 			if j.NextTry.After(now) {
@@ -195,6 +209,7 @@ func (s *Store) dueJobs(q dueScan) (Due, error) {
 					}
 					blocked[j.Panel] = true
 				}
+				met(j.target(), 1)
 				if out.Next.IsZero() || j.NextTry.Before(out.Next) {
 					out.Next = j.NextTry
 				}
@@ -202,6 +217,7 @@ func (s *Store) dueJobs(q dueScan) (Due, error) {
 			}
 			out.Jobs = append(out.Jobs, j)
 			taken[j.target()]++
+			met(j.target(), 1)
 			if q.limit > 0 && len(out.Jobs) >= q.limit {
 				return nil
 			}

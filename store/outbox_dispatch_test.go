@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dgraph-io/badger/v4"
 )
 
 func TestDueJobsKeepDeviceOrder(t *testing.T) {
@@ -309,5 +311,46 @@ func TestScanDueTakesABoundedBatch(t *testing.T) {
 	fxWant(t, f.s.FinishJob(sys, mails[0].Seq, JobResult{Driver: "smtp", Err: "no answer"}), nil)
 	if later, err := f.s.MoreDue(sys, 0, 0); err != nil || len(later) != 1 || later[0].Seq != mails[1].Seq {
 		t.Errorf("MoreDue with the first mail waiting gave %d mails, %v; want the second", len(later), err)
+	}
+}
+
+// TestScanDueStopsWhenEveryTargetIsServed: once the scan has met every
+// pending job the outbox counts know of, or passed their targets by for
+// good (a batch taken, a device busy), ScanDue and TargetDue read no
+// further: a record past that point, which the counts do not know and
+// which cannot be decoded, is never reached. A scan to the end of the
+// pending index (what a look after a bulk load read before) fails on it.
+func TestScanDueStopsWhenEveryTargetIsServed(t *testing.T) {
+	f := newFx(t)
+	sys := f.s.Internal("dispatch")
+	const n = DueBatch + 10
+	big := f.panel("generic", func(np *NewPanel) { np.Slots, np.CodeLength = n, 8 })
+	other := f.panel("neo-hs2016")
+	items := make([]BulkCode, n)
+	for i := range items {
+		items[i] = BulkCode{Slot: i + 1, Code: fmt.Sprintf("%08d", 30000000+(i+1)*7919)}
+	}
+	fxWant(t, f.s.BulkSetCodes(f.admin, big.ID, items, nil), nil)
+	f.setCode(other, 2, "4829")
+	fxWant(t, f.s.db.Update(func(txn *badger.Txn) error {
+		return txn.Set(jobStateKey(JobPending, f.s.seqs.Job+100), []byte{0xff})
+	}), nil)
+
+	due, err := f.s.ScanDue(sys, nil)
+	if err != nil || len(due.Jobs) != DueBatch+1 {
+		t.Fatalf("ScanDue: %d jobs, %v; want %d, read no further", len(due.Jobs), err, DueBatch+1)
+	}
+	busy := func(target uint64) bool { return target == other.ID }
+	if due, err = f.s.ScanDue(sys, busy); err != nil || len(due.Jobs) != DueBatch {
+		t.Fatalf("ScanDue with the other panel busy: %d jobs, %v; want %d", len(due.Jobs), err, DueBatch)
+	}
+	mail := f.panel("neo-hs2016")
+	if ok, err := f.s.TargetDue(sys, mail.ID); ok || err != nil {
+		t.Fatalf("TargetDue of a panel without jobs: %v, %v", ok, err)
+	}
+	// A scan that has a target's jobs still to meet reaches the record:
+	// the big panel's after its last one.
+	if _, err := f.s.MoreDue(sys, big.ID, f.s.seqs.Job); err == nil {
+		t.Fatal("the undecodable record was not reached")
 	}
 }

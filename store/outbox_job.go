@@ -1,8 +1,10 @@
 package store
 
 import (
-	"encoding/binary"
+	"cmp"
+	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -210,19 +212,32 @@ func jobIndex(j Job) JobState {
 // jobKeypad names the index of jobs waiting for keypad steps.
 const jobKeypad JobState = "keypad"
 
-// putJob writes a job and moves its state index entry (the value is the
-// job's panel). was is the job as it was read, nil for a new job.
+// A job still to be done (pending, waiting for the keypad, or failed) is
+// stored under its state index, idx/job/<state>/<seq>, its record the
+// value: the dispatcher and the outbox counts read the jobs they need from
+// the index itself, and a queued job is one record. A job done or
+// cancelled moves to outbox/<seq>. (Before schema 3 every job was at
+// outbox/<seq> and the index held only its panel; outbox_upgrade.go moves
+// such a database's jobs when it is opened.)
+
+// jobAt is where a job in state index idx is stored.
+func jobAt(idx JobState, seq uint64) []byte {
+	if idx == "" {
+		return jobKey(seq)
+	}
+	return jobStateKey(idx, seq)
+}
+
+// putJob writes a job where its state puts it, moving it from where it was.
+// was is the job as it was read, nil for a new job.
 func (w *wtx) putJob(j Job, was *Job) {
 	idx := jobIndex(j)
 	if was != nil {
-		if old := jobIndex(*was); old != idx && old != "" {
-			w.del(jobStateKey(old, j.Seq))
+		if old := jobIndex(*was); old != idx {
+			w.del(jobAt(old, j.Seq))
 		}
 	}
-	if idx != "" && (was == nil || jobIndex(*was) != idx) {
-		w.setRaw(jobStateKey(idx, j.Seq), u64(j.Panel))
-	}
-	w.setRaw(jobKey(j.Seq), encodeJob(&j))
+	w.setRaw(jobAt(idx, j.Seq), encodeJob(&j))
 	w.changed(Change{What: ChangeJob, Panel: j.Panel, Slot: j.Slot})
 }
 
@@ -245,15 +260,15 @@ func (w *wtx) supersede(panel uint64, slot int, seq uint64) {
 		return
 	}
 	var old []Job
-	w.err = scan(w.txn, jobStatePrefix(JobFailed), true, func(k, v []byte) error {
-		if len(v) != 8 || binary.BigEndian.Uint64(v) != panel {
+	w.err = scan(w.txn, jobStatePrefix(JobFailed), true, func(_, v []byte) error {
+		if p, ok := jobPanel(v); ok && p != panel {
 			return nil
 		}
 		var j Job
-		if err := getJob(w.txn, binary.BigEndian.Uint64(k[len(k)-8:]), &j); err != nil {
+		if err := decodeJob(v, &j); err != nil {
 			return err
 		}
-		if j.Slot == slot && j.Seq < seq && j.forUser() {
+		if j.Panel == panel && j.Slot == slot && j.Seq < seq && j.forUser() {
 			old = append(old, j)
 		}
 		return nil
@@ -330,7 +345,7 @@ func (s *Store) ListJobs(a Actor, f JobFilter) ([]Job, error) {
 	var out []Job
 	err := s.db.View(func(txn *badger.Txn) error {
 		inScope := s.jobScope(txn, a)
-		return scan(txn, pOutbox, true, func(_, v []byte) error {
+		return scanJobRecords(txn, func(v []byte) error {
 			var j Job
 			if err := decodeJob(v, &j); err != nil {
 				return err
@@ -342,7 +357,20 @@ func (s *Store) ListJobs(a Actor, f JobFilter) ([]Job, error) {
 			return nil
 		})
 	})
+	slices.SortFunc(out, func(a, b Job) int { return cmp.Compare(a.Seq, b.Seq) })
 	return out, err
+}
+
+// scanJobRecords calls fn with every job's record: those still to be done
+// under their state index, then the rest in the outbox (putJob), so not in
+// the order of their numbers.
+func scanJobRecords(txn *badger.Txn, fn func(rec []byte) error) error {
+	for _, prefix := range [][]byte{pIdxJob, pOutbox} {
+		if err := scan(txn, prefix, true, func(_, v []byte) error { return fn(v) }); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // A job is stored in a compact binary form: jobRecordV1, then its fields in
@@ -438,11 +466,35 @@ func decodeJob(b []byte, j *Job) error {
 	return nil
 }
 
-// getJob reads job seq.
-func getJob(txn *badger.Txn, seq uint64, j *Job) error {
-	item, err := txn.Get(jobKey(seq))
-	if err != nil {
-		return err
+// jobPanel reads the panel of the job record b without decoding the rest
+// (0 for a mail); ok is false when b is not a binary job record.
+func jobPanel(b []byte) (panel uint64, ok bool) {
+	if len(b) < 1 || b[0] != jobRecordV1 {
+		return 0, false
 	}
-	return item.Value(func(b []byte) error { return decodeJob(b, j) })
+	d := dec{b: b[1:]}
+	d.uint() // seq
+	d.raw()  // kind
+	d.raw()  // op
+	panel = d.uint()
+	return panel, d.err == nil
+}
+
+// jobHomes are the places a job can be, most often looked for first: the
+// dispatcher finishes pending jobs.
+var jobHomes = []JobState{JobPending, jobKeypad, JobFailed, ""}
+
+// getJob reads job seq, wherever its state put it.
+func getJob(txn *badger.Txn, seq uint64, j *Job) error {
+	for _, idx := range jobHomes {
+		item, err := txn.Get(jobAt(idx, seq))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		return item.Value(func(b []byte) error { return decodeJob(b, j) })
+	}
+	return badger.ErrKeyNotFound
 }

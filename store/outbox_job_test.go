@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/json"
 	"math/rand/v2"
 	"reflect"
 	"testing"
@@ -54,29 +53,18 @@ func TestJobRecordRoundTrip(t *testing.T) {
 }
 
 // TestJobsWrittenByAnEarlierBuild: the outbox of a database written before
-// jobs were stored in binary holds JSON records; the dispatcher, the job
-// list and a later change (which supersedes a failed job) read them, and
-// a job written again is written in binary.
+// jobs were stored in binary under their state index holds JSON records
+// in the outbox; once opened, the dispatcher, the job list and a later
+// change (which supersedes a failed job) read them, and every job is in
+// binary.
 func TestJobsWrittenByAnEarlierBuild(t *testing.T) {
 	f := newFx(t)
 	sys := f.s.Internal("dispatch")
 	p := f.panel("neo-hs2016")
 	f.setCode(p, 2, "4829")
 	f.setCode(p, 3, "5937")
-	// What the earlier build wrote: encoding/json of each job.
-	err := f.s.db.Update(func(txn *badger.Txn) error {
-		for _, j := range f.rawJobs() {
-			b, err := json.Marshal(j)
-			if err != nil {
-				return err
-			}
-			if err := txn.Set(jobKey(j.Seq), b); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	asEarlierBuild(t, f.s.db, "2") // what the earlier build wrote
+	if err := f.s.load(nil); err != nil {
 		t.Fatal(err)
 	}
 	due, err := f.s.DueJobs(sys, 0)
@@ -106,9 +94,9 @@ func TestJobsWrittenByAnEarlierBuild(t *testing.T) {
 		}
 	}
 	err = f.s.db.View(func(txn *badger.Txn) error {
-		return scan(txn, pOutbox, true, func(k, v []byte) error {
+		return scanJobRecords(txn, func(v []byte) error {
 			if v[0] != jobRecordV1 {
-				t.Errorf("job %x not rewritten in binary: %q", k, v)
+				t.Errorf("job not rewritten in binary: %q", v)
 			}
 			return nil
 		})

@@ -145,7 +145,7 @@ func TestSecretsStayHidden(t *testing.T) {
 	t.Run("raw outbox holds the plaintext by design", func(t *testing.T) {
 		var all strings.Builder
 		err := f.s.db.View(func(txn *badger.Txn) error {
-			return scan(txn, pOutbox, true, func(_, v []byte) error {
+			return scanJobRecords(txn, func(v []byte) error {
 				all.Write(v)
 				return nil
 			})

@@ -322,6 +322,9 @@ func (s *Store) load(progress func(step string, done, total int)) error {
 	if err := s.upgradeApartments(); err != nil {
 		return err
 	}
+	if err := s.upgradeJobs(progress); err != nil {
+		return err
+	}
 	return s.recount()
 }
 

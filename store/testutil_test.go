@@ -4,9 +4,11 @@ package store
 // they do not collide with other test files of the package.
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -208,7 +210,7 @@ func (f *fx) rawJobs() []Job {
 	f.t.Helper()
 	var out []Job
 	err := f.s.db.View(func(txn *badger.Txn) error {
-		return scan(txn, pOutbox, true, func(_, v []byte) error {
+		return scanJobRecords(txn, func(v []byte) error {
 			var j Job
 			if err := decodeJob(v, &j); err != nil {
 				return err
@@ -220,6 +222,7 @@ func (f *fx) rawJobs() []Job {
 	if err != nil {
 		f.t.Fatalf("read outbox: %v", err)
 	}
+	slices.SortFunc(out, func(a, b Job) int { return cmp.Compare(a.Seq, b.Seq) })
 	return out
 }
 

@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/dgraph-io/badger/v4"
 )
@@ -142,15 +143,18 @@ func (s *Store) bulkSetCodes(a Actor, panel uint64, items []BulkCode, progress f
 		}
 		return nil
 	}
+	// What every user's entry shares, made once (the load's own work is
+	// about a third of its CPU).
+	place, before := p.Label()+" user ", map[string]string{"code": "not set"}
 	for start, end := 0, 0; start < len(items); start = end {
 		w := s.newWtx(a, "user.set-code", "")
 		w.unit = p.Unit
 		for end = start; end < len(items) && end-start < bulkChunk && w.size < bulkTxnBytes; end++ {
 			i := end
 			u := &users[i]
-			w.place, w.panel, w.slot = fmt.Sprintf("%s user %d", p.Label(), u.Slot), p.ID, u.Slot
+			w.place, w.panel, w.slot = place+strconv.Itoa(u.Slot), p.ID, u.Slot
 			s.writeNewCode(w, &p, u, hashes[i], items[i].Code)
-			w.log(map[string]string{"code": "not set"}, u.state())
+			w.log(before, u.state())
 		}
 		if err := settle(); err != nil {
 			w.txn.Discard()
