@@ -258,8 +258,10 @@ func (d *Dispatcher) DrainPanel(ctx context.Context, panel uint64) error {
 	return ctx.Err()
 }
 
-// Poll reads every device once for partition states and drift.
+// Poll reads every device once for partition states, drift, zones and
+// events, after escalating alarms and applying the events' retention.
 func (d *Dispatcher) Poll(ctx context.Context) error {
+	d.alarmRound()
 	panels, err := d.st.ListPanels(d.sys)
 	if err != nil {
 		return err
@@ -357,6 +359,7 @@ func (d *Dispatcher) release(target uint64) {
 }
 
 func (d *Dispatcher) startPolls(ctx context.Context) {
+	d.alarmRound()
 	panels, err := d.st.ListPanels(d.sys)
 	if err != nil {
 		d.o.Logf("dispatch: list panels: %v", err)
@@ -1159,6 +1162,9 @@ func (d *Dispatcher) readDevice(stop, ctx context.Context, p store.Panel, drv dr
 		if err := d.st.ReportLocks(d.sys, p.ID, rep); err != nil {
 			return fmt.Errorf("record lock states: %w", err)
 		}
+	}
+	if es, ok := drv.(drivers.EventSource); ok && stop.Err() == nil {
+		return d.readEvents(stop, ctx, p, es)
 	}
 	return nil
 }
