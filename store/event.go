@@ -74,8 +74,8 @@ type Event struct {
 	Kind      EventKind `json:"kind"`
 	// Text is the device's own words, made visible (plain.Visible).
 	Text string `json:"text,omitempty"`
-	// AlarmRecord is the alarm the event opened, joined or restored.
-	AlarmRecord uint64 `json:"alarm,omitempty"`
+	// Alarm is the alarm the event opened, joined or restored.
+	Alarm uint64 `json:"alarm,omitempty"`
 	// Prev is the SHA-256 (hex) of the previous event's stored bytes.
 	Prev string `json:"prev"`
 }
@@ -142,7 +142,7 @@ func (j *journal) add(p Panel, r EventReport) error {
 	if err != nil {
 		return err
 	}
-	e.AlarmRecord = id
+	e.Alarm = id
 	b, err := json.Marshal(&e)
 	if err != nil {
 		return err
@@ -413,15 +413,15 @@ func (s *Store) PruneEvents(a Actor) (int, error) {
 			if !old {
 				break
 			}
-			if e.AlarmRecord != 0 {
-				isOpen, seen := open[e.AlarmRecord]
+			if e.Alarm != 0 {
+				isOpen, seen := open[e.Alarm]
 				if !seen {
 					var al AlarmRecord
-					if err := getJSON(w.txn, alarmKey(e.AlarmRecord), &al); err != nil {
-						return fmt.Errorf("alarm %d of event %d: %w", e.AlarmRecord, seq, err)
+					if err := getJSON(w.txn, alarmKey(e.Alarm), &al); err != nil {
+						return fmt.Errorf("alarm %d of event %d: %w", e.Alarm, seq, err)
 					}
 					isOpen = al.Open()
-					open[e.AlarmRecord] = isOpen
+					open[e.Alarm] = isOpen
 				}
 				if isOpen {
 					break

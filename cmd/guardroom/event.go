@@ -13,7 +13,7 @@ import (
 )
 
 func eventCommands() []*command {
-	kinds := []string{""}
+	var kinds []string
 	for _, k := range store.EventKinds() {
 		kinds = append(kinds, string(k))
 	}
@@ -31,7 +31,7 @@ func eventCommands() []*command {
 				fs.StringVar(&o.panel, "panel", "", "only events of this `PANEL` (number, name or IMEI)")
 				fs.IntVar(&o.partition, "partition", 0, "only events of partition `N`")
 				fs.IntVar(&o.zone, "zone", 0, "only events of zone `N`")
-				choiceVar(fs, &o.kind, "kind", "", "only events of `KIND`", kinds...)
+				choiceVar(fs, &o.kind, "kind", "", "only events of `KIND`: "+strings.Join(kinds, ", "), kinds...)
 				fs.StringVar(&o.since, "since", "", "only events at or after `TIME`")
 				fs.StringVar(&o.until, "until", "", "only events before `TIME`")
 				fs.Uint64Var(&o.before, "before", 0, "only events older than number `SEQ` (the next page)")
