@@ -45,6 +45,9 @@ type Options struct {
 	// PollEvery is how often devices are read for state and drift
 	// (default 15 s).
 	PollEvery time.Duration
+	// EventsEvery is how often the devices that report events are read
+	// for them between polls (default 1 s; events.go).
+	EventsEvery time.Duration
 	// Tick is how often due jobs are looked for when nothing wakes the
 	// dispatcher (retries coming due); default 1 s.
 	Tick time.Duration
@@ -111,6 +114,9 @@ func New(s *store.Store, o Options) *Dispatcher {
 	if o.Tick <= 0 {
 		o.Tick = time.Second
 	}
+	if o.EventsEvery <= 0 {
+		o.EventsEvery = time.Second
+	}
 	if o.Timeout <= 0 {
 		o.Timeout = 20 * time.Second
 	}
@@ -139,6 +145,8 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	defer tick.Stop()
 	poll := time.NewTicker(d.o.PollEvery)
 	defer poll.Stop()
+	events := time.NewTicker(d.o.EventsEvery)
+	defer events.Stop()
 	d.reportMail()
 	d.startPolls(ctx)
 	for {
@@ -163,6 +171,8 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		case <-tick.C:
 		case <-poll.C:
 			d.startPolls(ctx)
+		case <-events.C:
+			d.startEventReads(ctx)
 		}
 	}
 }

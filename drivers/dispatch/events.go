@@ -28,6 +28,12 @@ func (d *Dispatcher) readEvents(stop, ctx context.Context, p store.Panel, es dri
 	if err := d.st.ReportZones(d.sys, p.ID, rep); err != nil {
 		return fmt.Errorf("record zones: %w", err)
 	}
+	return d.readEventList(stop, ctx, p, es)
+}
+
+// readEventList records the device's events a batch at a time, each
+// acknowledged to the device once committed, until it holds no more.
+func (d *Dispatcher) readEventList(stop, ctx context.Context, p store.Panel, es drivers.EventSource) error {
 	for stop.Err() == nil {
 		evs, err := es.ReadEvents(ctx)
 		if err != nil || len(evs) == 0 {
@@ -64,5 +70,42 @@ func (d *Dispatcher) alarmRound() {
 		if err != nil || n == 0 {
 			return
 		}
+	}
+}
+
+// startEventReads reads the events of every open device that reports
+// them, between polls (Options.EventsEvery): an alarm must not wait for
+// the next poll. A device being polled is skipped (its poll reads them),
+// and so is one whose driver is not open (its poll opens it).
+func (d *Dispatcher) startEventReads(ctx context.Context) {
+	panels, err := d.st.ListPanels(d.sys)
+	if err != nil {
+		d.o.Logf("dispatch: list panels: %v", err)
+		return
+	}
+	for _, p := range panels {
+		d.mu.Lock()
+		dev := d.devices[p.ID]
+		var es drivers.EventSource
+		if dev != nil && dev.err == nil && sameConfig(dev.cfg, p) {
+			es, _ = dev.drv.(drivers.EventSource)
+		}
+		d.mu.Unlock()
+		if es == nil || !d.claim(pollKey(p.ID)) {
+			continue
+		}
+		d.workers.Go(func() {
+			defer d.release(pollKey(p.ID))
+			dev.mu.Lock() // after the device's job in hand, if any
+			defer dev.mu.Unlock()
+			if ctx.Err() != nil {
+				return
+			}
+			octx, cancel := context.WithTimeout(ctx, d.o.Timeout)
+			defer cancel()
+			if err := d.readEventList(ctx, octx, p, es); err != nil && ctx.Err() == nil {
+				d.o.Logf("dispatch: events of %s: %v", p.Label(), err)
+			}
+		})
 	}
 }

@@ -127,3 +127,45 @@ func TestPollEscalatesAlarms(t *testing.T) {
 		t.Fatalf("%d escalation mails, want 1: %v", n, jobs)
 	}
 }
+
+// TestRunReadsEventsBetweenPolls: with polls an hour apart, Run still
+// records a device's events within its EventsEvery.
+func TestRunReadsEventsBetweenPolls(t *testing.T) {
+	f := newFx(t)
+	p, dev := f.panel("neo-hs2064")
+	sub := f.s.Subscribe()
+	defer sub.Close()
+	d := New(f.s, Options{PollEvery: time.Hour, EventsEvery: 5 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	// The first poll (at Run's start) opens the device and reports its
+	// zones; then a trip reaches the journal without another poll.
+	waitFor(t, sub, func() bool { zs, _ := f.s.ListZones(f.admin, p.ID); return len(zs) == sim.DefaultZones })
+	f.ok(dev.TripZone(2))
+	waitFor(t, sub, func() bool {
+		evs, _ := f.s.ListEvents(f.admin, store.EventFilter{Panel: p.ID, Kind: store.EventAlarm})
+		return len(evs) == 1
+	})
+}
+
+// waitFor waits for cond to hold after a change the store signals; it
+// fails after a generous bound (a hang, not a timing assertion).
+func waitFor(t *testing.T, sub *store.Subscription, cond func() bool) {
+	t.Helper()
+	bound := time.After(30 * time.Second)
+	for !cond() {
+		select {
+		case <-sub.C:
+			sub.Changes()
+		case <-bound:
+			t.Fatal("the store never got there")
+		}
+	}
+}
