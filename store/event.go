@@ -176,6 +176,24 @@ func knownEventKind(k EventKind) EventKind {
 	return EventOther
 }
 
+// journalConnection puts a device's going on or off line in the journal
+// (ReportConnection: the same transaction as its log entry).
+func (w *wtx) journalConnection(p Panel, r ConnectionReport) error {
+	j, err := w.journal()
+	if err != nil {
+		return err
+	}
+	e := EventReport{Kind: EventOffline, Text: r.Err}
+	if r.Online {
+		e = EventReport{Kind: EventOnline}
+	}
+	if err := j.add(p, e); err != nil {
+		return err
+	}
+	j.close()
+	return nil
+}
+
 // ReportEvents appends a batch of events a panel reported, in one
 // transaction: all of them are in the journal, with the alarms they open,
 // or none.

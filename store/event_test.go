@@ -241,3 +241,23 @@ func TestZones(t *testing.T) {
 		fxWant(t, f.s.SetZoneLabel(f.admin, p.ID, 2, ""), ErrInvalid, "label is empty")
 	})
 }
+
+// TestConnectionEvents: a device going on or off line is in the journal
+// too; an unchanged report adds nothing.
+func TestConnectionEvents(t *testing.T) {
+	f := newFx(t)
+	sys := f.s.Internal("dispatch")
+	p := f.panel("neo-hs2064")
+	for _, r := range []ConnectionReport{{Online: true, Driver: "sim"}, {Online: true, Driver: "sim"}, {Err: "no answer", Driver: "sim"}, {Online: true, Driver: "sim"}} {
+		f.must(f.s.ReportConnection(sys, p.ID, r))
+	}
+	es, err := f.s.ListEvents(f.admin, EventFilter{Panel: p.ID})
+	f.must(err)
+	var got []string
+	for _, e := range es {
+		got = append(got, string(e.Kind)+":"+e.Text)
+	}
+	if fmt.Sprint(got) != "[device online: device offline:no answer device online:]" {
+		t.Fatalf("events %v", got)
+	}
+}

@@ -37,7 +37,7 @@ func TestPollReportsZonesAndEvents(t *testing.T) {
 	for _, e := range evs {
 		kinds = append(kinds, string(e.Kind))
 	}
-	if got := strings.Join(kinds, ","); got != "fire,duress,trouble,alarm" {
+	if got := strings.Join(kinds, ","); got != "fire,duress,trouble,alarm,device online" {
 		t.Fatalf("events newest first: %s", got)
 	}
 	if evs[2].Text != "low battery" || evs[1].User != 5 || evs[3].DeviceSeq != 1 {
@@ -92,7 +92,7 @@ func TestEventsAreAcknowledgedOnlyOnceRecorded(t *testing.T) {
 		t.Fatalf("%d events left on the device after a failed acknowledgement, want 1", n)
 	}
 	f.ok(d.Poll(context.Background()))
-	evs, err := f.s.ListEvents(f.admin, store.EventFilter{Panel: p.ID})
+	evs, err := f.s.ListEvents(f.admin, store.EventFilter{Panel: p.ID, Kind: store.EventAlarm})
 	f.ok(err)
 	if len(evs) != 2 || evs[0].DeviceSeq != 1 || evs[1].DeviceSeq != 1 || len(dev.Pending()) != 0 {
 		t.Fatalf("events %+v, pending %v", evs, dev.Pending())
