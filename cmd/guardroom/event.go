@@ -62,15 +62,8 @@ type eventListOptions struct {
 func (e *env) eventList(o eventListOptions, asJSON bool) error {
 	f := store.EventFilter{Partition: o.partition, Zone: o.zone, Kind: store.EventKind(o.kind), Before: o.before, Limit: o.limit}
 	var err error
-	if o.since != "" {
-		if f.Since, err = parseWhen(o.since, false); err != nil {
-			return usagef(e.cmd, "--since: %v", err)
-		}
-	}
-	if o.until != "" {
-		if f.Until, err = parseWhen(o.until, true); err != nil {
-			return usagef(e.cmd, "--until: %v", err)
-		}
+	if f.Since, f.Until, err = parseSpan(e.cmd, o.since, o.until); err != nil {
+		return err
 	}
 	if o.limit < 0 || o.partition < 0 || o.zone < 0 {
 		return usagef(e.cmd, "--limit, --partition and --zone take 0 (all) or more")
