@@ -130,6 +130,10 @@ func (e *env) alarmList(open bool, panel string, limit int, asJSON bool) error {
 		}
 		return writeJSON(e.stdout, out)
 	}
+	if len(as) == 0 {
+		fmt.Fprintln(e.stdout, "No alarms.")
+		return nil
+	}
 	t := newTable(e.stdout, "ID", "State", "Kind", "Where", "Opened", "Events", "Acknowledged by")
 	for _, al := range as {
 		kind := string(al.Kind)

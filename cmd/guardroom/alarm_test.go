@@ -176,3 +176,15 @@ func TestEventFollow(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestAlarmListEmpty(t *testing.T) {
+	s := newSite(t).withPanel()
+	if r := s.ok("", "alarm", "list"); strings.TrimSpace(r.stdout) != "No alarms." {
+		t.Fatalf("alarm list with none:\n%s", r)
+	}
+	var as []any
+	s.jsonOut(&as, "alarm", "list")
+	if as == nil || len(as) != 0 {
+		t.Fatalf("alarm list --json with none: %v", as)
+	}
+}
