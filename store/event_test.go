@@ -240,6 +240,17 @@ func TestZones(t *testing.T) {
 		fxWant(t, f.s.SetZoneLabel(f.admin, p.ID, 40, "Nowhere"), ErrNotFound, "has reported no zone 40")
 		fxWant(t, f.s.SetZoneLabel(f.admin, p.ID, 2, ""), ErrInvalid, "label is empty")
 	})
+	t.Run("type: the installer's word outlasts the panel's", func(t *testing.T) {
+		fxWant(t, f.s.SetZoneType(f.admin, p.ID, 2, ZonePerimeter), nil)
+		if e := f.lastLog(); e.Action != "zone.type" || e.Before["type"] != "interior" || e.After["type"] != "perimeter" {
+			t.Fatalf("log %+v", e)
+		}
+		f.must(f.s.ReportZones(sys, p.ID, []ZoneReport{{Number: 2, Type: ZoneInterior, State: ZoneOpen}}))
+		if z, _ := f.s.GetZone(f.admin, p.ID, 2); z.Type != ZonePerimeter || z.State != ZoneOpen {
+			t.Fatalf("zone %+v", z)
+		}
+		fxWant(t, f.s.SetZoneType(f.admin, p.ID, 2, "laser"), ErrInvalid, `zone type "laser": choose one of entry/exit`)
+	})
 }
 
 // TestConnectionEvents: a device going on or off line is in the journal

@@ -474,6 +474,9 @@ func permCases() []permCase {
 		{"SetZoneLabel", PermManageEquipment, false, func(f *fx, a Actor, i int) error {
 			return f.s.SetZoneLabel(a, f.zonePanel().ID, 1, "Back door")
 		}},
+		{"SetZoneType", PermManageEquipment, false, func(f *fx, a Actor, i int) error {
+			return f.s.SetZoneType(a, f.zonePanel().ID, 2, ZonePerimeter)
+		}},
 		{"ListEvents", PermViewEquipment, false, func(f *fx, a Actor, i int) error {
 			_, err := f.s.ListEvents(a, EventFilter{})
 			return err

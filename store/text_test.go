@@ -444,7 +444,7 @@ var textFree = map[string]string{
 	"ReportConnection": "a device's words", "ReportPartitions": "a device's words", "ReportUsers": "a device's words",
 	"ReportLocks": "a device's words", "FinishJob": "a device's words", "ParkJob": "a driver's words", "DueJobs": "a read",
 	"ReportZones": "a device's words; a zone's label is taken only when it passes checkLabel", "ReportEvents": "a device's words, kept through plain.Visible",
-	"PruneEvents": "numbers", "EscalateAlarms": "the addresses SetAlarmSettings checked",
+	"SetZoneType": "a choice among ZoneTypes", "PruneEvents": "numbers", "EscalateAlarms": "the addresses SetAlarmSettings checked",
 	"FinishJobs": "a device's words, as FinishJob", "ReserveCommandNumbers": "numbers", "ScanDue": "a read", "TargetDue": "a read", "MoreDue": "a read",
 }
 

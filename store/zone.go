@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -150,7 +152,44 @@ func readZone(txn *badger.Txn, p Panel, n int) (Zone, error) {
 
 // SetZoneLabel names a zone (same rules as a partition's label).
 func (s *Store) SetZoneLabel(a Actor, panel uint64, n int, label string) error {
-	w := s.begin(a, "zone.label", fmt.Sprintf("panel %d zone %d", panel, n))
+	return s.zoneOp(a, "zone.label", panel, n, func(z *Zone) (string, string, string, error) {
+		label, err := checkLabel(label)
+		before := z.Label
+		z.Label = label
+		return "label", before, label, err
+	})
+}
+
+// SetZoneType says what a zone is for: the installer's word, for a panel
+// that does not say or says it wrong. A later report does not change it.
+func (s *Store) SetZoneType(a Actor, panel uint64, n int, t ZoneType) error {
+	return s.zoneOp(a, "zone.type", panel, n, func(z *Zone) (string, string, string, error) {
+		before := z.Type
+		if knownZoneType(t) != t {
+			return "", "", "", refuse(ErrInvalid, "zone type %q: choose one of %s", t, zoneTypeList())
+		}
+		z.Type = t
+		return "type", string(before), string(t), nil
+	})
+}
+
+// ZoneTypes lists the zone types, for choices and help.
+func ZoneTypes() []ZoneType { return slices.Clone(zoneTypes) }
+
+func zoneTypeList() string {
+	names := make([]string, len(zoneTypes))
+	for i, t := range zoneTypes {
+		names[i] = string(t)
+	}
+	return strings.Join(names, ", ")
+}
+
+// zoneOp runs one operator's change of zone n of a panel: the zone named
+// for the log, the permission, the panel in scope, the zone reported.
+// change edits the zone and returns the field it changed, its old value
+// and its new one.
+func (s *Store) zoneOp(a Actor, action string, panel uint64, n int, change func(z *Zone) (field, before, after string, err error)) error {
+	w := s.begin(a, action, fmt.Sprintf("panel %d zone %d", panel, n))
 	w.panel = panel
 	return s.finish(w, func() error {
 		w.atPanel(panel, fmt.Sprintf(" zone %d", n))
@@ -165,15 +204,13 @@ func (s *Store) SetZoneLabel(a Actor, panel uint64, n int, label string) error {
 		if err != nil {
 			return err
 		}
-		label, err := checkLabel(label)
+		field, before, after, err := change(&z)
 		if err != nil {
 			return err
 		}
-		before := z.Label
-		z.Label = label
 		w.set(zoneKey(panel, n), z)
 		w.changed(Change{What: ChangeZone, Panel: panel})
-		w.log(map[string]string{"label": before}, map[string]string{"label": label})
+		w.log(map[string]string{field: before}, map[string]string{field: after})
 		return nil
 	})
 }

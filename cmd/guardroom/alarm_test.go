@@ -51,6 +51,12 @@ func TestZoneCommands(t *testing.T) {
 	if z.Label != "Front door" || z.State != store.ZoneOpen || z.Changed.IsZero() {
 		t.Fatalf("zone show --json: %+v", z)
 	}
+	s.ok("", "zone", "type", "1", "2", "perimeter")
+	s.jsonOut(&z, "zone", "show", "1", "2")
+	if z.Type != store.ZonePerimeter {
+		t.Fatalf("zone type: %+v", z)
+	}
+	s.fail(1, "choose one of entry/exit", "", "zone", "type", "1", "2", "laser")
 	s.fail(1, "has reported no zone 9", "", "zone", "show", "1", "9")
 	s.fail(1, "label is empty", "", "zone", "label", "1", "2", " ")
 	s.fail(2, "N (the zone number) must be a number", "", "zone", "label", "1", "x", "Roof")

@@ -54,7 +54,39 @@ func zoneCommands() []*command {
 				}
 			},
 		},
+		{
+			name: "zone type", args: "PANEL N TYPE", minArgs: 3, maxArgs: 3,
+			summary: "say what zone N of a panel is for (needs \"manage equipment\"); the panel's reports do not change it after",
+			details: "TYPE is one of: " + zoneTypeNames() + ".",
+			example: "guardroom zone type 1 3 \"door contact\"",
+			setup: func(fs *flag.FlagSet) runFunc {
+				return func(e *env, args []string) error {
+					n, err := parseNumber(e.cmd, args[1], "N (the zone number)")
+					if err != nil {
+						return err
+					}
+					p, err := e.openPanel(args[0])
+					if err != nil {
+						return err
+					}
+					t := store.ZoneType(strings.TrimSpace(args[2]))
+					if err := e.write(e.s.SetZoneType(e.actor, p.ID, n, t)); err != nil {
+						return err
+					}
+					fmt.Fprintf(e.stdout, "Zone %d of %s is now a %s zone.\n", n, p.Label(), t)
+					return nil
+				}
+			},
+		},
 	}
+}
+
+func zoneTypeNames() string {
+	var names []string
+	for _, t := range store.ZoneTypes() {
+		names = append(names, string(t))
+	}
+	return strings.Join(names, ", ")
 }
 
 func (e *env) zoneList(ref string, asJSON bool) error {
