@@ -25,6 +25,8 @@
 //     per file: two addresses naming one file are refused.
 //   - offline: "true" starts the panel offline (a demo site's dead panel),
 //     "false" online; without it, as the state file says.
+//   - zones: zones, 0-128 (default 8); their states and the events the
+//     panel holds (zones.go) are not in the state file.
 //
 // A state file holds no code, but a 4-8 digit code can be found from its
 // salted hash or its CodeCheck by trying every code: it is for demos and
