@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
-	"time"
 )
 
 // BenchmarkEventJournal measures the write cost per event of ReportEvents
@@ -79,7 +78,6 @@ func benchEventStore(b *testing.B) (*Store, Panel) {
 // reports the cost per event and events per second.
 func benchEvents(b *testing.B, batch int, write func() error) {
 	b.Helper()
-	start := time.Now()
 	n := 0
 	for b.Loop() {
 		if err := write(); err != nil {
@@ -87,7 +85,7 @@ func benchEvents(b *testing.B, batch int, write func() error) {
 		}
 		n += batch
 	}
-	el := time.Since(start)
+	el := b.Elapsed()
 	b.ReportMetric(float64(el.Microseconds())/float64(n), "µs/event")
 	b.ReportMetric(float64(n)/el.Seconds(), "events/s")
 }
