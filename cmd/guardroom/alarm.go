@@ -134,13 +134,17 @@ func (e *env) alarmList(open bool, panel string, limit int, asJSON bool) error {
 		fmt.Fprintln(e.stdout, "No alarms.")
 		return nil
 	}
-	t := newTable(e.stdout, "ID", "State", "Kind", "Where", "Opened", "Events", "Acknowledged by")
+	names, err := e.panelNames()
+	if err != nil {
+		return err
+	}
+	t := newTable(e.stdout, "ID", "State", "Kind", "Panel", "Where", "Opened", "Events", "Acknowledged by")
 	for _, al := range as {
 		kind := string(al.Kind)
 		if al.Silent {
 			kind += " (silent)"
 		}
-		t.row(strconv.FormatUint(al.ID, 10), alarmStateText(al), kind, al.Place(), localTime(al.Opened, logTime), strconv.Itoa(al.Events), dash(al.AckedBy))
+		t.row(strconv.FormatUint(al.ID, 10), alarmStateText(al), kind, panelName(names, al.Panel), al.Place(), localTime(al.Opened, logTime), strconv.Itoa(al.Events), dash(al.AckedBy))
 	}
 	return t.flush()
 }

@@ -76,7 +76,7 @@ func TestEventAndAlarmCommands(t *testing.T) {
 		t.Fatalf("event list --kind alarm: %+v", evs)
 	}
 	r := s.ok("", "event", "list", "--panel", "Main office", "--limit", "2")
-	if !strings.Contains(r.stdout, "low battery") || !strings.Contains(r.stdout, "duress") || strings.Contains(r.stdout, "armed") {
+	if !strings.Contains(r.stdout, "low battery") || !strings.Contains(r.stdout, "duress") || strings.Contains(r.stdout, "armed") || !strings.Contains(r.stdout, "Main office") {
 		t.Fatalf("event list --limit 2:\n%s", r)
 	}
 	s.fail(2, "--kind", "", "event", "list", "--kind", "explosion")

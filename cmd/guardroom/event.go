@@ -95,13 +95,39 @@ func (e *env) eventList(o eventListOptions, asJSON bool) error {
 			}
 			return writeJSON(e.stdout, evs)
 		}
+		names, err := e.panelNames()
+		if err != nil {
+			return err
+		}
 		t := newTable(e.stdout, eventHeader...)
 		for _, ev := range evs {
-			t.row(eventCells(ev)...)
+			t.row(eventCells(ev, names)...)
 		}
 		return t.flush()
 	}
 	return e.followEvents(f, asJSON)
+}
+
+// panelNames maps the panels the operator may see to their names, for
+// listings that hold panel numbers.
+func (e *env) panelNames() (map[uint64]string, error) {
+	ps, err := e.s.ListPanels(e.actor)
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[uint64]string, len(ps))
+	for _, p := range ps {
+		names[p.ID] = p.Name
+	}
+	return names, nil
+}
+
+// panelName is a panel's name, or its number when the name is not known.
+func panelName(names map[uint64]string, id uint64) string {
+	if n, ok := names[id]; ok {
+		return n
+	}
+	return strconv.FormatUint(id, 10)
 }
 
 func kindList() string {
@@ -114,7 +140,7 @@ func kindList() string {
 
 var eventHeader = []string{"Seq", "Time", "Panel", "Part.", "Zone", "User", "Kind", "Alarm", "Text"}
 
-func eventCells(ev store.Event) []string {
+func eventCells(ev store.Event, names map[uint64]string) []string {
 	num := func(n int) string {
 		if n == 0 {
 			return "-"
@@ -125,7 +151,7 @@ func eventCells(ev store.Event) []string {
 	if ev.Alarm != 0 {
 		alarm = strconv.FormatUint(ev.Alarm, 10)
 	}
-	return []string{strconv.FormatUint(ev.Seq, 10), localTime(ev.Time, logTime), strconv.FormatUint(ev.Panel, 10),
+	return []string{strconv.FormatUint(ev.Seq, 10), localTime(ev.Time, logTime), panelName(names, ev.Panel),
 		num(ev.Partition), num(ev.Zone), num(ev.User), string(ev.Kind), alarm, dash(ev.Text)}
 }
 
@@ -139,6 +165,10 @@ func (e *env) followEvents(f store.EventFilter, asJSON bool) error {
 		return err
 	}
 	slices.Reverse(evs)
+	names, err := e.panelNames()
+	if err != nil {
+		return err
+	}
 	var last uint64
 	if len(evs) > 0 {
 		last = evs[len(evs)-1].Seq
@@ -148,7 +178,7 @@ func (e *env) followEvents(f store.EventFilter, asJSON bool) error {
 	f.Limit, f.Before = 0, 0
 	for {
 		for _, ev := range evs {
-			if err := printEvent(e.stdout, ev, asJSON); err != nil {
+			if err := printEvent(e.stdout, ev, names, asJSON); err != nil {
 				return err
 			}
 			last = ev.Seq
@@ -166,7 +196,7 @@ func (e *env) followEvents(f store.EventFilter, asJSON bool) error {
 	}
 }
 
-func printEvent(w io.Writer, ev store.Event, asJSON bool) error {
+func printEvent(w io.Writer, ev store.Event, names map[uint64]string, asJSON bool) error {
 	if asJSON {
 		b, err := json.Marshal(ev)
 		if err != nil {
@@ -175,7 +205,7 @@ func printEvent(w io.Writer, ev store.Event, asJSON bool) error {
 		_, err = io.WriteString(w, escapeC1(string(b))+"\n")
 		return err
 	}
-	cells := eventCells(ev)
+	cells := eventCells(ev, names)
 	for i, c := range cells {
 		cells[i] = clean(c)
 	}

@@ -36,7 +36,10 @@ var simZoneTypes = []struct{ typ, label string }{
 
 func (p *Panel) addZones(n int) {
 	for i := 1; i <= n; i++ {
-		z := drivers.ZoneStatus{Number: i, Partition: (i-1)%len(p.parts) + 1, Type: "door contact", State: "closed", Label: fmt.Sprintf("Door %d", i)}
+		z := drivers.ZoneStatus{Number: i, Type: "door contact", State: "closed", Label: fmt.Sprintf("Door %d", i)}
+		if len(p.parts) > 0 {
+			z.Partition = (i-1)%len(p.parts) + 1
+		}
 		if i <= len(simZoneTypes) {
 			z.Type, z.Label = simZoneTypes[i-1].typ, simZoneTypes[i-1].label
 		}
