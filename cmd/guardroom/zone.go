@@ -38,19 +38,10 @@ func zoneCommands() []*command {
 			example: "guardroom zone label 1 3 \"Warehouse door\"",
 			setup: func(fs *flag.FlagSet) runFunc {
 				return func(e *env, args []string) error {
-					n, err := parseNumber(e.cmd, args[1], "N (the zone number)")
-					if err != nil {
-						return err
-					}
-					p, err := e.openPanel(args[0])
-					if err != nil {
-						return err
-					}
-					if err := e.write(e.s.SetZoneLabel(e.actor, p.ID, n, args[2])); err != nil {
-						return err
-					}
-					fmt.Fprintf(e.stdout, "Zone %d of %s is now labelled %q.\n", n, p.Label(), strings.TrimSpace(args[2]))
-					return nil
+					return e.zoneChange(args, func(p store.Panel, n int) (string, error) {
+						return fmt.Sprintf("Zone %d of %s is now labelled %q.", n, p.Label(), strings.TrimSpace(args[2])),
+							e.s.SetZoneLabel(e.actor, p.ID, n, args[2])
+					})
 				}
 			},
 		},
@@ -61,24 +52,33 @@ func zoneCommands() []*command {
 			example: "guardroom zone type 1 3 \"door contact\"",
 			setup: func(fs *flag.FlagSet) runFunc {
 				return func(e *env, args []string) error {
-					n, err := parseNumber(e.cmd, args[1], "N (the zone number)")
-					if err != nil {
-						return err
-					}
-					p, err := e.openPanel(args[0])
-					if err != nil {
-						return err
-					}
-					t := store.ZoneType(strings.TrimSpace(args[2]))
-					if err := e.write(e.s.SetZoneType(e.actor, p.ID, n, t)); err != nil {
-						return err
-					}
-					fmt.Fprintf(e.stdout, "Zone %d of %s is now a %s zone.\n", n, p.Label(), t)
-					return nil
+					return e.zoneChange(args, func(p store.Panel, n int) (string, error) {
+						t := store.ZoneType(strings.TrimSpace(args[2]))
+						return fmt.Sprintf("Zone %d of %s is now a %s zone.", n, p.Label(), t), e.s.SetZoneType(e.actor, p.ID, n, t)
+					})
 				}
 			},
 		},
 	}
+}
+
+// zoneChange runs a change of zone args[1] of panel args[0] and prints
+// what it says once the change is made.
+func (e *env) zoneChange(args []string, change func(p store.Panel, n int) (done string, err error)) error {
+	n, err := parseNumber(e.cmd, args[1], "N (the zone number)")
+	if err != nil {
+		return err
+	}
+	p, err := e.openPanel(args[0])
+	if err != nil {
+		return err
+	}
+	done, err := change(p, n)
+	if err := e.write(err); err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, done)
+	return nil
 }
 
 func zoneTypeNames() string {
