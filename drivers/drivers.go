@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"math/bits"
+	"time"
 	"unicode/utf8"
 
 	"github.com/guardroom/guardroom/store/family"
@@ -323,6 +324,42 @@ type Config struct {
 	// ArmCode is a user code the driver enters when the panel asks for one
 	// to arm or disarm, for the commands that carry no typed code.
 	ArmCode string
+}
+
+// ZoneStatus is one zone as the device reports it. Type and State use the
+// store's words (store.ZoneType, store.ZoneState: "door contact",
+// "closed", "open", "alarm", ...); "" when the device does not say.
+type ZoneStatus struct {
+	Number    int // 1-based
+	Partition int
+	Type      string
+	State     string
+	Label     string
+}
+
+// Event is one event a device saw. Kind uses the store's words
+// (store.EventKind: "alarm", "restore", "trouble", "duress", ...).
+type Event struct {
+	Kind            string
+	Partition, Zone int
+	User            int    // armed/disarmed by user N
+	Seq             uint64 // the device's own sequence number, 1, 2, 3 ...
+	Time            time.Time
+	Text            string
+}
+
+// EventSource is a Panel that reports its zones and the events it saw
+// (issue 18). The dispatcher reads the events, records them, and only
+// then acknowledges them, so an event is never lost between the device
+// and the journal: one read again after a crash is recorded twice rather
+// than not at all.
+type EventSource interface {
+	ReadZones(ctx context.Context) ([]ZoneStatus, error)
+	// ReadEvents returns the events the device holds that were not yet
+	// acknowledged, oldest first (at most a driver's batch).
+	ReadEvents(ctx context.Context) ([]Event, error)
+	// AckEvents tells the device the events up to seq are recorded.
+	AckEvents(ctx context.Context, seq uint64) error
 }
 
 // CodedArming is a Panel whose arming and disarming can take a user code

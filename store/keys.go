@@ -37,6 +37,13 @@ var (
 	pLevel       = []byte("level/")
 	// pApartment holds the apartments (access_apartments.go), by uint32 ID.
 	pApartment = []byte("apt/")
+	// Issue 18 (zone.go, event.go, alarm.go): zone/<panel><number u16>,
+	// the event journal event/<seq>, alarm/<id>, and the open alarms by
+	// where they are: idx/alarmopen/<panel><partition u16><zone u16><duress>.
+	pZone        = []byte("zone/")
+	pEvent       = []byte("event/")
+	pAlarm       = []byte("alarm/")
+	pIdxAlarmOpn = []byte("idx/alarmopen/")
 	// pFreeIdent is the pool of unassigned identifiers:
 	// free/<kind>/<canonical value> → FreeIdentifier.
 	pFreeIdent = []byte("free/")
@@ -80,6 +87,12 @@ var (
 	kDemoLogins = []byte("meta/demologins")
 	// kAccess holds the access settings (the site's time zone).
 	kAccess = []byte("meta/access")
+	// The event journal's head (last sequence and hash) and base (the
+	// first kept event and the hash it links to, moved on by retention),
+	// and the alarm settings (event.go, alarm.go).
+	kEventHead = []byte("meta/eventhead")
+	kEventBase = []byte("meta/eventbase")
+	kAlarmConf = []byte("meta/alarms")
 	// schemaVer is the version a new database starts at; an older one is
 	// upgraded when opened (access_apartments.go, outbox_upgrade.go).
 	schemaVer = []byte("3")

@@ -30,6 +30,8 @@ const (
 	// and their identifiers (issue 7). Viewing them needs
 	// PermViewPanelUsers, as a guard at the desk looks people up.
 	PermManagePeople
+	// PermHandleAlarms acknowledges alarms with a comment (issue 18).
+	PermHandleAlarms
 
 	permEnd
 )
@@ -49,6 +51,7 @@ var permNames = map[Perm]string{
 	PermBackupRestore:    "backup/restore",
 	PermOperateDoors:     "lock/unlock doors",
 	PermManagePeople:     "manage people and access",
+	PermHandleAlarms:     "handle alarms",
 }
 
 func (p Perm) String() string {
@@ -80,10 +83,10 @@ const permAll = permEnd - 1
 // permission reaches existing sites with the release that adds it; custom
 // roles (operator_roles.go) keep theirs in the database.
 var Roles = map[string]Perm{
-	RoleGuard:     PermViewEquipment | PermViewPanelUsers | PermViewActionLog | PermArmDisarm | PermOperateDoors,
+	RoleGuard:     PermViewEquipment | PermViewPanelUsers | PermViewActionLog | PermArmDisarm | PermOperateDoors | PermHandleAlarms,
 	RoleInstaller: PermViewEquipment | PermViewPanelUsers | PermManagePanelUsers | PermManageEquipment | PermManageLocksTags | PermOperateDoors | PermBulkImport | PermManageDevices | PermViewActionLog,
 	RoleSupervisor: PermViewEquipment | PermViewPanelUsers | PermManagePanelUsers | PermManageAccounts |
-		PermArmDisarm | PermManageLocksTags | PermOperateDoors | PermViewActionLog | PermManagePeople,
+		PermArmDisarm | PermManageLocksTags | PermOperateDoors | PermViewActionLog | PermManagePeople | PermHandleAlarms,
 	RoleAdministrator: permAll,
 	RoleAuditor:       PermViewEquipment | PermViewPanelUsers | PermViewActionLog,
 }

@@ -199,6 +199,9 @@ func (s *Store) ReportConnection(a Actor, panel uint64, r ConnectionReport) erro
 				w.action, result = "device.misconfigured", "misconfigured: "+r.Err
 			}
 			w.appendLog(nil, map[string]string{"driver": r.Driver, "transport": r.Transport}, result)
+			if err := w.journalConnection(p, r); err != nil {
+				return err
+			}
 		}
 		if p.Conn.Warning != was {
 			w.action = "device.identity"

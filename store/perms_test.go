@@ -463,6 +463,46 @@ func permCases() []permCase {
 			_, err := f.s.GetUsers(a, f.panel("neo-hs2064").ID, []int{1, 2})
 			return err
 		}},
+		{"ListZones", PermViewEquipment, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.ListZones(a, f.zonePanel().ID)
+			return err
+		}},
+		{"GetZone", PermViewEquipment, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.GetZone(a, f.zonePanel().ID, 1)
+			return err
+		}},
+		{"SetZoneLabel", PermManageEquipment, false, func(f *fx, a Actor, i int) error {
+			return f.s.SetZoneLabel(a, f.zonePanel().ID, 1, "Back door")
+		}},
+		{"SetZoneType", PermManageEquipment, false, func(f *fx, a Actor, i int) error {
+			return f.s.SetZoneType(a, f.zonePanel().ID, 2, ZonePerimeter)
+		}},
+		{"ListEvents", PermViewEquipment, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.ListEvents(a, EventFilter{})
+			return err
+		}},
+		{"VerifyEvents", PermViewEquipment, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.VerifyEvents(a)
+			return err
+		}},
+		{"ListAlarms", PermViewEquipment, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.ListAlarms(a, AlarmFilter{})
+			return err
+		}},
+		{"GetAlarm", PermViewEquipment, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.GetAlarm(a, f.openAlarm(i).ID)
+			return err
+		}},
+		{"AckAlarm", PermHandleAlarms, false, func(f *fx, a Actor, i int) error {
+			return f.s.AckAlarm(a, f.openAlarm(i).ID, "Called the keyholder")
+		}},
+		{"GetAlarmSettings", PermViewEquipment, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.GetAlarmSettings(a)
+			return err
+		}},
+		{"SetAlarmSettings", PermManageOperators, false, func(f *fx, a Actor, i int) error {
+			return f.s.SetAlarmSettings(a, AlarmSettings{EscalateAfter: 5 * time.Minute, EscalateTo: []string{email(i)}})
+		}},
 		{"ListLog", PermViewActionLog, false, func(f *fx, a Actor, i int) error {
 			_, err := f.s.ListLog(a, LogFilter{})
 			return err
@@ -1231,6 +1271,20 @@ func dispatcherCases() []permCase {
 				f.t.Fatal(err)
 			}
 			return f.s.ReportLocks(a, p.ID, []LockReport{{Number: 1, State: LockJammed, Battery: 50}})
+		}},
+		{"ReportZones", 0, false, func(f *fx, a Actor, i int) error {
+			return f.s.ReportZones(a, f.panel("neo-hs2064").ID, []ZoneReport{{Number: 1, Partition: 1, Type: ZoneDoor, State: ZoneOpen}})
+		}},
+		{"ReportEvents", 0, false, func(f *fx, a Actor, i int) error {
+			return f.s.ReportEvents(a, f.panel("neo-hs2064").ID, []EventReport{{Kind: EventAlarm, Partition: 1, Zone: 1}})
+		}},
+		{"PruneEvents", 0, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.PruneEvents(a)
+			return err
+		}},
+		{"EscalateAlarms", 0, false, func(f *fx, a Actor, i int) error {
+			_, err := f.s.EscalateAlarms(a)
+			return err
 		}},
 		{"DueJobs", 0, false, func(f *fx, a Actor, i int) error {
 			_, err := f.s.DueJobs(a, 1)

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -123,6 +124,15 @@ func textCases() []textCase {
 		}},
 		{op: "SetPartitionLabel", field: "label", write: func(f *fx, v string, i int) error {
 			return f.s.SetPartitionLabel(f.admin, panel(f).ID, 1, v)
+		}},
+		{op: "SetZoneLabel", field: "label", write: func(f *fx, v string, i int) error {
+			return f.s.SetZoneLabel(f.admin, f.zonePanel().ID, 1, v)
+		}},
+		{op: "AckAlarm", field: "comment", write: func(f *fx, v string, i int) error {
+			return f.s.AckAlarm(f.admin, f.openAlarm(i).ID, v)
+		}},
+		{op: "SetAlarmSettings", field: "email", val: email, write: func(f *fx, v string, i int) error {
+			return f.s.SetAlarmSettings(f.admin, AlarmSettings{EscalateAfter: time.Minute, EscalateTo: []string{v}})
 		}},
 		{op: "CreateAccount", field: "email", val: email, write: func(f *fx, v string, i int) error {
 			_, err := f.s.CreateAccount(f.admin, v, RootUnit)
@@ -433,6 +443,8 @@ var textFree = map[string]string{
 	// wherever they are shown (plain.Visible), and in the log.
 	"ReportConnection": "a device's words", "ReportUsersSeen": "numbers", "ReportPartitions": "a device's words", "ReportUsers": "a device's words",
 	"ReportLocks": "a device's words", "FinishJob": "a device's words", "ParkJob": "a driver's words", "DueJobs": "a read",
+	"ReportZones": "a device's words; a zone's label is taken only when it passes checkLabel", "ReportEvents": "a device's words, kept through plain.Visible",
+	"SetZoneType": "a choice among ZoneTypes", "PruneEvents": "numbers", "EscalateAlarms": "the addresses SetAlarmSettings checked",
 	"FinishJobs": "a device's words, as FinishJob", "ReserveCommandNumbers": "numbers", "ScanDue": "a read", "TargetDue": "a read", "MoreDue": "a read",
 }
 

@@ -549,7 +549,7 @@ func TestOperatorCells(t *testing.T) {
 			t.Errorf("parseWhen(%q): %v", bad, err)
 		}
 	}
-	if got := roleCells(roleRow{r: store.Role{Name: "Guard", Perms: store.Roles[store.RoleGuard], Builtin: true, Require2FA: true}, holders: []string{"gina"}}); strings.Join(got, "|") != "Guard|predefined|2FA required|1|arm/disarm, lock/unlock doors, view equipment, view panel users, view action log" {
+	if got := roleCells(roleRow{r: store.Role{Name: "Guard", Perms: store.Roles[store.RoleGuard], Builtin: true, Require2FA: true}, holders: []string{"gina"}}); strings.Join(got, "|") != "Guard|predefined|2FA required|1|arm/disarm, lock/unlock doors, handle alarms, view equipment, view panel users, view action log" {
 		t.Errorf("role cells %q", got)
 	}
 }

@@ -71,6 +71,21 @@ type logListOptions struct {
 	limit                                 int
 }
 
+// parseSpan reads --since and --until (either may be empty: no bound).
+func parseSpan(c *command, since, until string) (from, to time.Time, err error) {
+	if since != "" {
+		if from, err = parseWhen(since, false); err != nil {
+			return from, to, usagef(c, "--since: %v", err)
+		}
+	}
+	if until != "" {
+		if to, err = parseWhen(until, true); err != nil {
+			return from, to, usagef(c, "--until: %v", err)
+		}
+	}
+	return from, to, nil
+}
+
 // parseWhen reads a local date or date and time. A bare date given as an
 // end includes that whole day.
 func parseWhen(s string, end bool) (time.Time, error) {
@@ -95,15 +110,8 @@ func parseWhen(s string, end bool) (time.Time, error) {
 func (e *env) logList(o logListOptions, asJSON bool) error {
 	f := store.LogFilter{Operator: strings.TrimSpace(o.operator), Action: strings.TrimSpace(o.action), Limit: o.limit}
 	var err error
-	if o.since != "" {
-		if f.Since, err = parseWhen(o.since, false); err != nil {
-			return usagef(e.cmd, "--since: %v", err)
-		}
-	}
-	if o.until != "" {
-		if f.Until, err = parseWhen(o.until, true); err != nil {
-			return usagef(e.cmd, "--until: %v", err)
-		}
+	if f.Since, f.Until, err = parseSpan(e.cmd, o.since, o.until); err != nil {
+		return err
 	}
 	if o.limit < 0 {
 		return usagef(e.cmd, "--limit must be 0 (all) or more")

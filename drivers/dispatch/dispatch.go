@@ -45,6 +45,9 @@ type Options struct {
 	// PollEvery is how often devices are read for state and drift
 	// (default 15 s).
 	PollEvery time.Duration
+	// EventsEvery is how often the devices that report events are read
+	// for them between polls (default 1 s; events.go).
+	EventsEvery time.Duration
 	// Tick is how often due jobs are looked for when nothing wakes the
 	// dispatcher (retries coming due); default 1 s.
 	Tick time.Duration
@@ -111,6 +114,9 @@ func New(s *store.Store, o Options) *Dispatcher {
 	if o.Tick <= 0 {
 		o.Tick = time.Second
 	}
+	if o.EventsEvery <= 0 {
+		o.EventsEvery = time.Second
+	}
 	if o.Timeout <= 0 {
 		o.Timeout = 20 * time.Second
 	}
@@ -139,6 +145,8 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	defer tick.Stop()
 	poll := time.NewTicker(d.o.PollEvery)
 	defer poll.Stop()
+	events := time.NewTicker(d.o.EventsEvery)
+	defer events.Stop()
 	d.reportMail()
 	d.startPolls(ctx)
 	for {
@@ -163,6 +171,8 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		case <-tick.C:
 		case <-poll.C:
 			d.startPolls(ctx)
+		case <-events.C:
+			d.startEventReads(ctx)
 		}
 	}
 }
@@ -258,8 +268,10 @@ func (d *Dispatcher) DrainPanel(ctx context.Context, panel uint64) error {
 	return ctx.Err()
 }
 
-// Poll reads every device once for partition states and drift.
+// Poll reads every device once for partition states, drift, zones and
+// events, after escalating alarms and applying the events' retention.
 func (d *Dispatcher) Poll(ctx context.Context) error {
+	d.alarmRound()
 	panels, err := d.st.ListPanels(d.sys)
 	if err != nil {
 		return err
@@ -357,6 +369,7 @@ func (d *Dispatcher) release(target uint64) {
 }
 
 func (d *Dispatcher) startPolls(ctx context.Context) {
+	d.alarmRound()
 	panels, err := d.st.ListPanels(d.sys)
 	if err != nil {
 		d.o.Logf("dispatch: list panels: %v", err)
@@ -1175,6 +1188,9 @@ func (d *Dispatcher) readDevice(stop, ctx context.Context, p store.Panel, drv dr
 		if err := d.st.ReportLocks(d.sys, p.ID, rep); err != nil {
 			return fmt.Errorf("record lock states: %w", err)
 		}
+	}
+	if es, ok := drv.(drivers.EventSource); ok && stop.Err() == nil {
+		return d.readEvents(stop, ctx, p, es)
 	}
 	return nil
 }

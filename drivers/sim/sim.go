@@ -25,6 +25,8 @@
 //     per file: two addresses naming one file are refused.
 //   - offline: "true" starts the panel offline (a demo site's dead panel),
 //     "false" online; without it, as the state file says.
+//   - zones: zones, 0-128 (default 8); their states and the events the
+//     panel holds (zones.go) are not in the state file.
 //
 // A state file holds no code, but a 4-8 digit code can be found from its
 // salted hash or its CodeCheck by trying every code: it is for demos and
@@ -147,6 +149,10 @@ type Panel struct {
 	// whose keypads read tags. Nil on a family without keypad readers.
 	keypad    map[int]string
 	keypadMax int // most keypad tags the panel holds; 0: one a slot is the only limit
+	// zones and events (zones.go): not kept in the state file.
+	zones    []drivers.ZoneStatus
+	events   []drivers.Event
+	eventSeq uint64
 
 	offline  bool
 	slow     time.Duration
@@ -179,6 +185,7 @@ type lockRec struct {
 //     after every change (see the package doc).
 //   - offline: "true" starts the panel offline, as SetOffline(true);
 //     "false" online; without it, as the state file says (online if none).
+//   - zones: the number of zones (0-128, default 8; see zones.go).
 //
 // A fresh panel's master slot holds the factory code: the first CodeLength
 // digits of 12345678 (1111 on Visonic).
@@ -217,6 +224,7 @@ func NewPanel(cfg drivers.Config) (*Panel, error) {
 		nlocks = DefaultLocks
 	}
 	var offline *bool
+	nzones := DefaultZones
 	for k, v := range cfg.Options {
 		switch k {
 		case "locks":
@@ -233,6 +241,12 @@ func NewPanel(cfg drivers.Config) (*Panel, error) {
 				return nil, fmt.Errorf("sim %s: option state is empty: name the file that keeps the panel's state, or drop the option", cfg.Address)
 			}
 			p.statePath = v
+		case "zones":
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 || n > MaxZones {
+				return nil, fmt.Errorf("sim %s: option zones=%q: give a number from 0 to %d", cfg.Address, v, MaxZones)
+			}
+			nzones = n
 		case "offline":
 			b, err := strconv.ParseBool(v)
 			if err != nil {
@@ -240,7 +254,7 @@ func NewPanel(cfg drivers.Config) (*Panel, error) {
 			}
 			offline = &b
 		default:
-			return nil, fmt.Errorf("sim %s: unknown option %q: the sim driver takes locks, state and offline", cfg.Address, k)
+			return nil, fmt.Errorf("sim %s: unknown option %q: the sim driver takes locks, zones, state and offline", cfg.Address, k)
 		}
 	}
 	if _, err := rand.Read(p.salt[:]); err != nil {
@@ -255,6 +269,7 @@ func NewPanel(cfg drivers.Config) (*Panel, error) {
 	if fam.KeypadProx {
 		p.keypad = map[int]string{}
 	}
+	p.addZones(nzones)
 	master := "12345678"[:p.codeLen]
 	if fam.Type == family.TypeVisonic {
 		master = "1111"
@@ -1123,9 +1138,10 @@ func (p *Panel) RemoveKeypadTag(ctx context.Context, tag string) error {
 }
 
 var (
-	_ drivers.Panel      = (*Panel)(nil)
-	_ drivers.Locks      = (*Panel)(nil)
-	_ drivers.KeypadTags = (*Panel)(nil)
+	_ drivers.Panel       = (*Panel)(nil)
+	_ drivers.Locks       = (*Panel)(nil)
+	_ drivers.KeypadTags  = (*Panel)(nil)
+	_ drivers.EventSource = (*Panel)(nil)
 )
 
 // locked runs fn under the panel's lock, after the injected faults (offline,
