@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dgraph-io/badger/v4"
 	"github.com/guardroom/guardroom/store"
 )
 
@@ -105,5 +106,23 @@ func TestOpenLeavesAnOpenDatabasesFilesAlone(t *testing.T) {
 	}
 	if _, err := os.Stat(empty); err != nil {
 		t.Fatalf("the open database's file was touched: %v", err)
+	}
+}
+
+// TestOpenRefusesANewerSchema: a database a newer guardroom wrote is not
+// read with this one's layout.
+func TestOpenRefusesANewerSchema(t *testing.T) {
+	s, dir, key := openNewOnDisk(t)
+	s.Close()
+	db, err := badger.Open(store.Options(dir, key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(func(txn *badger.Txn) error { return txn.Set([]byte("meta/schema"), []byte("99")) }); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if _, err := store.Open(store.Config{Dir: dir, Key: key}); err == nil || !strings.Contains(err.Error(), "written by a newer guardroom (schema 99") {
+		t.Fatalf("open: %v", err)
 	}
 }

@@ -288,6 +288,14 @@ func (s *Store) load(progress func(step string, done, total int)) error {
 	} else if err != nil {
 		return fmt.Errorf("read database: %w", err)
 	}
+	// A database a newer guardroom wrote may keep things where this one
+	// does not look (schema 3 keeps pending jobs in their index): reading
+	// it would show a wrong picture and lose changes.
+	if v, err := s.schema(); err != nil {
+		return err
+	} else if known, _ := strconv.Atoi(string(schemaVer)); v > known {
+		return fmt.Errorf("this database was written by a newer guardroom (schema %d; this one knows up to %d): run that guardroom, or restore a backup made for this one", v, known)
+	}
 	err = s.db.View(func(txn *badger.Txn) error {
 		if err := getJSON(txn, kSeqs, &s.seqs); err != nil {
 			return fmt.Errorf("read sequences: %w", err)
