@@ -69,4 +69,9 @@ func TestDSCOverLoopback(t *testing.T) {
 	if err != nil || len(e) != 1 || e[0].Slot != 2 || e[0].After["verified by"] != "the panel saw user 2 disarm partition 1 with this code" {
 		t.Errorf("the log of the verification: %+v, %v", e, err)
 	}
+	// The panel's events are in the journal: user 2 disarmed partition 1.
+	evs, err := f.s.ListEvents(f.admin, store.EventFilter{Panel: p.ID, Kind: store.EventDisarmed})
+	if err != nil || len(evs) != 1 || evs[0].User != 2 || evs[0].Partition != 1 {
+		t.Errorf("disarm events in the journal: %+v, %v", evs, err)
+	}
 }

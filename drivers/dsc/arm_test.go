@@ -2,6 +2,8 @@ package dsc
 
 import (
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -218,5 +220,47 @@ func TestArmNoEntry(t *testing.T) {
 	}
 	if got := partitionState(t, d, 1); got != family.ArmedAway {
 		t.Errorf("state %s, want armed away", got)
+	}
+}
+
+// TestEventsAndZones: the driver hands the dispatcher the zone states and
+// the events the panel reported (drivers.EventSource), and forgets the
+// events the dispatcher acknowledged.
+func TestEventsAndZones(t *testing.T) {
+	sim, d, _ := simDriver(t, SimOptions{ArmNeedsCode: true}, nil)
+	if err := d.ArmWithCode(testCtx(t), 1, drivers.Away, testMaster); err != nil {
+		t.Fatal(err)
+	}
+	if !sim.Alarm(4) {
+		t.Fatal("no alarm on an armed partition")
+	}
+	if got := partitionState(t, d, 1); got != family.Alarm { // the poll has read every event before it
+		t.Fatalf("in alarm: %s", got)
+	}
+	evs, err := d.ReadEvents(testCtx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, e := range evs {
+		kinds = append(kinds, fmt.Sprintf("%s p%d z%d u%d", e.Kind, e.Partition, e.Zone, e.User))
+	}
+	if !slices.Contains(kinds, "armed p1 z0 u40") || !slices.Contains(kinds, "alarm p1 z4 u0") {
+		t.Errorf("events %q: want user 40 arming partition 1 and zone 4 in alarm", kinds)
+	}
+	for i := 1; i < len(evs); i++ {
+		if evs[i].Seq <= evs[i-1].Seq {
+			t.Errorf("events out of order: %+v", evs)
+		}
+	}
+	zones, _ := d.ReadZones(testCtx(t))
+	if i := slices.IndexFunc(zones, func(z drivers.ZoneStatus) bool { return z.Number == 4 }); i < 0 || zones[i].State != "alarm" {
+		t.Errorf("zones %+v: want zone 4 in alarm", zones)
+	}
+	if err := d.AckEvents(testCtx(t), evs[len(evs)-1].Seq); err != nil {
+		t.Fatal(err)
+	}
+	if evs, _ := d.ReadEvents(testCtx(t)); len(evs) != 0 {
+		t.Errorf("after the acknowledgement: %+v", evs)
 	}
 }

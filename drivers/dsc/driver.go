@@ -33,6 +33,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -262,6 +263,49 @@ func (d *Driver) Status() Status {
 	d.s.mu.Lock()
 	defer d.s.mu.Unlock()
 	return d.s.st.clone()
+}
+
+// ReadZones returns the zones the panel has reported since the driver
+// opened (the TPI reports changes only: a zone never reported is not
+// known), without their partition, which the TPI does not say
+// (drivers.EventSource).
+func (d *Driver) ReadZones(ctx context.Context) ([]drivers.ZoneStatus, error) {
+	d.s.mu.Lock()
+	defer d.s.mu.Unlock()
+	out := make([]drivers.ZoneStatus, 0, len(d.s.st.Zones))
+	for n, z := range d.s.st.Zones {
+		state := "closed"
+		switch {
+		case z.Alarm:
+			state = "alarm"
+		case z.Tamper:
+			state = "tamper"
+		case z.Fault:
+			state = "trouble"
+		case z.Open:
+			state = "open"
+		}
+		out = append(out, drivers.ZoneStatus{Number: n, State: state})
+	}
+	slices.SortFunc(out, func(a, b drivers.ZoneStatus) int { return a.Number - b.Number })
+	return out, nil
+}
+
+// ReadEvents returns the events not yet acknowledged, oldest first
+// (drivers.EventSource).
+func (d *Driver) ReadEvents(ctx context.Context) ([]drivers.Event, error) {
+	d.s.mu.Lock()
+	defer d.s.mu.Unlock()
+	return slices.Clone(d.s.st.events), nil
+}
+
+// AckEvents forgets the events up to seq: the dispatcher recorded them
+// (drivers.EventSource).
+func (d *Driver) AckEvents(ctx context.Context, seq uint64) error {
+	d.s.mu.Lock()
+	defer d.s.mu.Unlock()
+	d.s.st.events = slices.DeleteFunc(d.s.st.events, func(e drivers.Event) bool { return e.Seq <= seq })
+	return nil
 }
 
 // UsersSeen returns the users the panel reported arming or disarming

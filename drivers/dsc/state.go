@@ -3,6 +3,7 @@ package dsc
 import (
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/guardroom/guardroom/drivers"
 	"github.com/guardroom/guardroom/store/family"
@@ -100,7 +101,34 @@ type Status struct {
 	// seen are the users of the 700/750 events not yet taken by
 	// Driver.UsersSeen, at most maxSeen.
 	seen []drivers.UserSeen
+	// events are the events not yet acknowledged (Driver.AckEvents), at
+	// most maxEvents, numbered by evSeq from 1 for this driver.
+	events []drivers.Event
+	evSeq  uint64
 }
+
+// maxEvents bounds the events kept until the dispatcher records them; a
+// panel that says more between two reads loses the oldest.
+const maxEvents = 1024
+
+// event queues an event for the journal.
+func (s *Status) event(kind string, partition, zone, user int, text string) {
+	s.evSeq++
+	if len(s.events) >= maxEvents {
+		s.events = s.events[1:]
+	}
+	s.events = append(s.events, drivers.Event{Kind: kind, Partition: partition, Zone: zone, User: user, Seq: s.evSeq, Time: time.Now(), Text: text})
+}
+
+// zoneEvents are the zone frames that are events for the journal, and
+// the words for them (store.EventKind).
+var zoneEvents = map[Code]string{
+	RespZoneAlarm: "alarm", RespZoneAlarmRestore: "restore", RespZoneTamper: "tamper", RespZoneTamperRest: "restore",
+	RespZoneFault: "trouble", RespZoneFaultRestore: "trouble restore",
+}
+
+// keyEvents are the keypad alarms ([F], [A], [P] keys) and their restores.
+var keyEvents = map[Code]string{"621": "fire", "622": "restore", "623": "alarm", "624": "restore", "625": "panic", "626": "restore"}
 
 // maxSeen bounds the users kept between two polls.
 const maxSeen = 256
@@ -159,6 +187,13 @@ func (s *Status) apply(f Frame) {
 			return
 		}
 		zs := s.Zones[z]
+		if kind, ok := zoneEvents[f.Cmd]; ok {
+			part := 0
+			if n == 4 {
+				part = int(f.Data[0] - '0')
+			}
+			s.event(kind, part, z, 0, f.Cmd.Name())
+		}
 		switch f.Cmd {
 		case RespZoneOpen, RespZoneRestored:
 			zs.Open = f.Cmd == RespZoneOpen
@@ -181,6 +216,13 @@ func (s *Status) apply(f Frame) {
 		return
 	case "800", "802", "806", "814", "816", "829", "842":
 		s.Troubles[f.Cmd] = true
+		s.event("trouble", 0, 0, 0, f.Cmd.Name())
+		return
+	case RespDuress:
+		s.event("duress", 0, 0, 0, f.Cmd.Name())
+		return
+	case "621", "622", "623", "624", "625", "626":
+		s.event(keyEvents[f.Cmd], 0, 0, 0, f.Cmd.Name())
 		return
 	}
 	if on, ok := troubleRestore[f.Cmd]; ok {
@@ -193,7 +235,7 @@ func (s *Status) apply(f Frame) {
 	}
 	switch f.Cmd {
 	case RespReady, RespReadyForce, RespNotReady, RespArmed, RespInAlarm, RespDisarmed, RespExitDelay, RespEntryDelay,
-		RespLockout, RespFailedToArm, RespArmFailure, RespBusy, RespUserClosing, RespUserOpening,
+		RespLockout, RespFailedToArm, RespArmFailure, RespBusy, RespUserClosing, RespUserOpening, RespInvalidCode,
 		RespSpecialClosing, RespSpecialOpening, RespPartialClosing, RespTroubleOn, RespTroubleOff:
 	default:
 		return
@@ -223,6 +265,9 @@ func (s *Status) apply(f Frame) {
 		p.EntryDelay = true
 	case RespLockout:
 		p.Lockout = true
+		s.event("keypad lockout", n, 0, 0, f.Cmd.Name())
+	case RespInvalidCode:
+		s.event("invalid code", n, 0, 0, f.Cmd.Name())
 	case RespFailedToArm, RespArmFailure:
 		p.ExitDelay = false
 	case RespBusy:
@@ -232,6 +277,11 @@ func (s *Status) apply(f Frame) {
 	case RespUserClosing, RespUserOpening:
 		if u, err := strconv.Atoi(f.Data[1:]); err == nil && len(f.Data) == 5 {
 			p.LastUser, p.LastUserArmed = u, f.Cmd == RespUserClosing
+			kind := "disarmed"
+			if f.Cmd == RespUserClosing {
+				kind = "armed"
+			}
+			s.event(kind, n, 0, u, f.Cmd.Name())
 			if len(s.seen) < maxSeen {
 				s.seen = append(s.seen, drivers.UserSeen{Slot: u, Partition: n, Armed: f.Cmd == RespUserClosing})
 			}

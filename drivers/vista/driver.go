@@ -38,6 +38,7 @@ import (
 	"io"
 	"net"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -167,6 +168,41 @@ func (d *Driver) Status() Status {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.st.clone()
+}
+
+// ReadZones returns the zones the Envisalink has reported open at least
+// once since the driver opened, open or closed now (%01 names only the
+// open ones: a zone never reported is not known) (drivers.EventSource).
+func (d *Driver) ReadZones(ctx context.Context) ([]drivers.ZoneStatus, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := make([]drivers.ZoneStatus, 0, len(d.st.known))
+	for n := range d.st.known {
+		state := "closed"
+		if d.st.Zones.IsOpen(n) {
+			state = "open"
+		}
+		out = append(out, drivers.ZoneStatus{Number: n, State: state})
+	}
+	slices.SortFunc(out, func(a, b drivers.ZoneStatus) int { return a.Number - b.Number })
+	return out, nil
+}
+
+// ReadEvents returns the Contact ID events not yet acknowledged, oldest
+// first (drivers.EventSource).
+func (d *Driver) ReadEvents(ctx context.Context) ([]drivers.Event, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return slices.Clone(d.st.events), nil
+}
+
+// AckEvents forgets the events up to seq: the dispatcher recorded them
+// (drivers.EventSource).
+func (d *Driver) AckEvents(ctx context.Context, seq uint64) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.st.events = slices.DeleteFunc(d.st.events, func(e drivers.Event) bool { return e.Seq <= seq })
+	return nil
 }
 
 // UsersSeen returns the users the panel reported arming or disarming (a

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -712,5 +713,42 @@ func TestArmNoEntry(t *testing.T) {
 	}
 	if parts, err := d.ReadPartitions(bg); err != nil || parts[0].State != family.ArmedAway {
 		t.Errorf("after arming: %v, %v", parts, err)
+	}
+}
+
+// The driver hands the dispatcher the Contact ID events (who armed, the
+// burglary of a zone) and the zones seen open (drivers.EventSource), and
+// forgets the events the dispatcher acknowledged.
+func TestEventsAndZones(t *testing.T) {
+	s, addr, _ := startSim(t, SimOptions{Users: map[int]string{7: "3579"}})
+	d := openDriver(t, addr, nil)
+	if err := d.ArmWithCode(bg, 1, drivers.Away, "3579"); err != nil {
+		t.Fatal(err)
+	}
+	s.Fault(9)
+	cn := mustSession(t, d)
+	if err := d.wait(bg, cn, time.Minute, func(st *Status) (bool, error) { return st.Code(1) == PartAlarm, nil }); err != nil {
+		t.Fatal(err)
+	}
+	evs, err := d.ReadEvents(bg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, e := range evs {
+		kinds = append(kinds, fmt.Sprintf("%s p%d z%d u%d", e.Kind, e.Partition, e.Zone, e.User))
+	}
+	if !slices.Contains(kinds, "armed p1 z0 u7") || !slices.Contains(kinds, "alarm p1 z9 u0") {
+		t.Errorf("events %q: want user 7 arming partition 1 and a burglary of zone 9", kinds)
+	}
+	zones, _ := d.ReadZones(bg)
+	if i := slices.IndexFunc(zones, func(z drivers.ZoneStatus) bool { return z.Number == 9 }); i < 0 || zones[i].State != "open" {
+		t.Errorf("zones %+v: want zone 9 open", zones)
+	}
+	if err := d.AckEvents(bg, evs[len(evs)-1].Seq); err != nil {
+		t.Fatal(err)
+	}
+	if evs, _ := d.ReadEvents(bg); len(evs) != 0 {
+		t.Errorf("after the acknowledgement: %+v", evs)
 	}
 }

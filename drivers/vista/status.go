@@ -1,6 +1,8 @@
 package vista
 
 import (
+	"time"
+
 	"github.com/guardroom/guardroom/drivers"
 	"github.com/guardroom/guardroom/store/family"
 )
@@ -39,6 +41,54 @@ type Status struct {
 	// seen are the users of the CID openings and closings not yet taken
 	// by Driver.UsersSeen, at most maxSeen.
 	seen []drivers.UserSeen
+	// events are the Contact ID events not yet acknowledged
+	// (Driver.AckEvents), at most maxEvents, numbered by evSeq from 1;
+	// known are the zones reported open at least once (%01 reports only
+	// the open ones).
+	events []drivers.Event
+	evSeq  uint64
+	known  map[int]bool
+}
+
+// maxEvents bounds the events kept until the dispatcher records them.
+const maxEvents = 1024
+
+// cidEvent is a Contact ID event in the journal's words (store.EventKind)
+// with its zone or user; false for a condition reported again (6).
+func cidEvent(c CID) (kind string, zone, user int, ok bool) {
+	if c.Qualifier == QualStill {
+		return "", 0, 0, false
+	}
+	if u, armed, _, by := c.ArmedBy(); by {
+		if armed {
+			return "armed", 0, u, true
+		}
+		return "disarmed", 0, u, true
+	}
+	restore := c.Qualifier == QualRestore
+	pick := func(event, back string) (string, int, int, bool) {
+		if restore {
+			return back, c.ZoneUser, 0, true
+		}
+		return event, c.ZoneUser, 0, true
+	}
+	switch code := c.Code; {
+	case code == 121:
+		return "duress", 0, c.ZoneUser, true
+	case code >= 110 && code <= 118:
+		return pick("fire", "restore")
+	case code >= 120 && code <= 129:
+		return pick("panic", "restore")
+	case code == 144 || code == 145 || code == 383:
+		return pick("tamper", "restore")
+	case code >= 130 && code <= 199:
+		return pick("alarm", "restore")
+	case code == 461:
+		return "invalid code", 0, 0, true
+	case code >= 300 && code <= 399:
+		return pick("trouble", "trouble restore")
+	}
+	return pick("other", "other")
 }
 
 // maxSeen bounds the users kept between two polls.
@@ -78,6 +128,12 @@ func (s *Status) apply(f Frame) {
 		}
 	case EvZones:
 		s.Zones, s.ZonesSeq = f.Zones, s.Seq
+		if s.known == nil {
+			s.known = map[int]bool{}
+		}
+		for _, n := range f.Zones.OpenZones() {
+			s.known[n] = true
+		}
 	case EvPartitions:
 		s.Partitions, s.PartitionsSeq = f.Partitions, s.Seq
 	case EvCID:
@@ -87,6 +143,13 @@ func (s *Status) apply(f Frame) {
 			if len(s.seen) < maxSeen {
 				s.seen = append(s.seen, drivers.UserSeen{Slot: u, Partition: f.CID.Partition, Armed: armed})
 			}
+		}
+		if kind, zone, user, ok := cidEvent(f.CID); ok {
+			s.evSeq++
+			if len(s.events) >= maxEvents {
+				s.events = s.events[1:]
+			}
+			s.events = append(s.events, drivers.Event{Kind: kind, Partition: f.CID.Partition, Zone: zone, User: user, Seq: s.evSeq, Time: time.Now(), Text: "Contact ID " + f.CID.String()})
 		}
 	}
 }
@@ -198,7 +261,7 @@ func (s *Status) Display(n int) string {
 
 func (s *Status) clone() Status {
 	c := *s
-	c.seen = nil
+	c.seen, c.events, c.known = nil, nil, nil
 	c.Beeps = append([]Beep(nil), s.Beeps...)
 	c.Events = append([]Event(nil), s.Events...)
 	return c
