@@ -744,6 +744,22 @@ func checkPartition(p int) error {
 	return nil
 }
 
+// opened takes the driver for one operation (end gives it back) on a
+// logged-in connection that has reported the partitions' states.
+func (d *Driver) opened(ctx context.Context) (cn *conn, end func(), err error) {
+	if end, err = d.begin(ctx); err != nil {
+		return nil, nil, err
+	}
+	if cn, err = d.session(ctx); err == nil {
+		err = d.partitions(ctx, cn)
+	}
+	if err != nil {
+		end()
+		return nil, nil, err
+	}
+	return cn, end, nil
+}
+
 func (d *Driver) armDisarm(ctx context.Context, part int, code string, fn byte, what string, done func(family.PartitionState) bool) error {
 	if err := checkPartition(part); err != nil {
 		return err
@@ -751,18 +767,11 @@ func (d *Driver) armDisarm(ctx context.Context, part int, code string, fn byte, 
 	if err := d.checkCode(code, "user code"); err != nil {
 		return err
 	}
-	end, err := d.begin(ctx)
+	cn, end, err := d.opened(ctx)
 	if err != nil {
 		return err
 	}
 	defer end()
-	cn, err := d.session(ctx)
-	if err != nil {
-		return err
-	}
-	if err := d.partitions(ctx, cn); err != nil {
-		return err
-	}
 	d.mu.Lock()
 	pc, state, shows := d.st.Code(part), d.st.State(part), d.st.Display(part)
 	d.mu.Unlock()
@@ -1025,18 +1034,11 @@ func (d *Driver) program(ctx context.Context, slot, part int, tail []byte, what 
 	if err := d.checkCode(d.master, "stored master code"); err != nil {
 		return err
 	}
-	end, err := d.begin(ctx)
+	cn, end, err := d.opened(ctx)
 	if err != nil {
 		return err
 	}
 	defer end()
-	cn, err := d.session(ctx)
-	if err != nil {
-		return err
-	}
-	if err := d.partitions(ctx, cn); err != nil {
-		return err
-	}
 	d.mu.Lock()
 	ready, state, shows := d.st.Ready(part), d.st.State(part), d.st.Display(part)
 	d.mu.Unlock()
