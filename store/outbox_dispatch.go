@@ -398,7 +398,7 @@ func (w *wtx) finishJob(j Job, r JobResult) error {
 		case "unverified":
 			sync = Sync{State: SyncUnverified, Job: j.Seq, Reason: "applied by operator " + r.By + ", not verified by the panel"}
 			if r.By == "" {
-				sync.Reason = "sent by keystrokes: the panel cannot report it back; verified when it sees the user arm or disarm with it"
+				sync.Reason = "sent by keystrokes, not verified: the panel cannot report it back; it is verified when the panel sees the user arm or disarm with it"
 			}
 		case "failed":
 			sync = Sync{State: SyncFailed, Job: j.Seq, Reason: r.Err}

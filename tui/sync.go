@@ -137,9 +137,12 @@ func syncSentence(s store.Sync) string {
 	case store.SyncUnverified:
 		text = s.String()
 		if appliedBy(s.Reason) == "" {
-			// No operator keyed it in: a driver sent it (by keystrokes).
+			// No operator keyed it in: a driver sent it (by keystrokes),
+			// and the reason says how.
 			text = "sent, not verified"
-			if s.Reason != "" {
+			if strings.HasPrefix(s.Reason, "sent ") {
+				text = s.Reason
+			} else if s.Reason != "" {
 				text += ": " + s.Reason
 			}
 		}
