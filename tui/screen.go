@@ -23,6 +23,7 @@ const (
 	scrLog        screenID = "log"
 	scrOperators  screenID = "operators"
 	scrPeople     screenID = "people"
+	scrAlarms     screenID = "alarms"
 	// scrRoles is the Operators tab's roles view: a scope of actions,
 	// not a tab of its own.
 	scrRoles screenID = "roles"
