@@ -31,11 +31,11 @@ var alarmCols = []grid.Column{
 	{Title: "№", Key: "no", Width: 5, Align: grid.Right},
 	{Title: "State", Key: "state", Width: 12},
 	{Title: "Kind", Key: "kind", Width: 13},
-	{Title: "Panel", Key: "panel", MinWidth: 8, MaxWidth: 24},
+	{Title: "Panel", Key: "panel", MinWidth: 13, MaxWidth: 24},
 	{Title: "Part.", Key: "partition", Width: 5, Align: grid.Right},
 	{Title: "Zone", Key: "zone", Width: 4, Align: grid.Right},
 	{Title: "Since", Key: "since", Width: 11},
-	{Title: "Acknowledged", Key: "ack", MinWidth: 12},
+	{Title: "Acked by", Key: "ack", MinWidth: 8},
 }
 
 // Alarms grid column indexes that carry a tone.
