@@ -222,6 +222,7 @@ var registry = []Action{
 	{ID: "screen.operators", Keys: []string{"8"}, Short: "operators", Long: "Operators and their roles (only with the manage operators permission)."},
 	{ID: "screen.people", Keys: []string{"9"}, Short: "people", Long: "People who open doors: their identifiers, access groups and levels, and why a door opens for them or not."},
 	{ID: "screen.access", Keys: []string{"0"}, Short: "access", Long: "Access rules: access levels, time profiles, doors and door groups, access groups."},
+	{ID: "screen.events", Keys: []string{"&"}, Short: "events", Long: "Events: what the devices reported (alarms, restores, troubles, arming by user N), newest first, live."},
 	{ID: "screen.alarms", Keys: []string{"@"}, Short: "alarms", Long: "Alarms: the open ones first (the one the alarm banner names selected), then the history."},
 
 	{ID: ActCopy, Keys: []string{"y"}, Short: "copy", Long: "Copy the selected row's identifier to the clipboard (OSC 52, over SSH too): the tag ID, job number (Users, Partitions, a job's keypad steps), card, IMEI or address, lock ID, email, operator, log entry number; in a second-factor enrolment, the key URI."},

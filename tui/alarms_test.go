@@ -184,6 +184,10 @@ var alarmScreenCases = []screenCase{
 		c.press("down", "down", "enter")
 		c.waitScreen("guard on the way", "zone 3 alarm", "any other key closes")
 	}},
+	{"Events", func(c driver) {
+		c.press("&")
+		c.waitScreen("1-5 of 5", "restore", "zone 9 alarm")
+	}},
 	{"AckAlarm", func(c driver) {
 		c.press("@")
 		c.waitScreen("1-4 of 4")
@@ -220,4 +224,25 @@ func TestAlarmScreens(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The Events tab lists the journal newest first, live, and filters it.
+func TestEventsTab(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	c := start(t, f, consoleOpts{w: 120, h: 40})
+	c.press("&")
+	c.waitScreen("No events: the devices have reported none yet.")
+	f.report(t, f.main.ID, store.EventReport{Kind: store.EventArmed, Partition: 2, User: 7, Text: "armed away"},
+		store.EventReport{Kind: store.EventAlarm, Partition: 1, Zone: 5, Text: "zone 5 alarm"})
+	scr := c.waitScreen("1-2 of 2", "user 7 armed away", "zone 5 alarm")
+	if strings.Index(scr, "zone 5 alarm") > strings.Index(scr, "armed away") {
+		t.Errorf("the newest event is not first:\n%s", scr)
+	}
+	c.press("/")
+	c.typ("kind:armed")
+	c.press("enter")
+	c.waitScreen("1-1 of 1", "user 7 armed away")
+	c.press("enter")
+	c.waitScreen("Event ", "Partition   2", "any key closes")
 }

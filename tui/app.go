@@ -175,7 +175,7 @@ func newScreens(c *common) []screen {
 	}
 	screens = append(screens, newAccessScreen(c))
 	if c.actor.Can(store.PermViewEquipment) {
-		screens = append(screens, newAlarmsScreen(c))
+		screens = append(screens, newAlarmsScreen(c), newEventsScreen(c))
 	}
 	c.tabs = nil
 	for _, s := range screens {
