@@ -246,3 +246,23 @@ func TestEventsTab(t *testing.T) {
 	c.press("enter")
 	c.waitScreen("Event ", "Partition   2", "any key closes")
 }
+
+// @ opens the Alarms tab on the alarm the banner names (the newest), not
+// on the first row (the fire, first by priority).
+func TestAlarmKeySelectsBannerAlarm(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.openAlarm(t, store.EventFire, 4)
+	f.openAlarm(t, store.EventAlarm, 6)
+	c := start(t, f, consoleOpts{w: 120, h: 40})
+	c.waitScreen("│ ALARM Main building partition 1 zone 6 since")
+	c.press("@")
+	c.waitFor("the zone 6 alarm selected", func(scr string) bool {
+		for _, l := range strings.Split(scr, "\n") {
+			if strings.HasPrefix(l, "▶") {
+				return strings.Contains(l, "ALARM") && strings.HasSuffix(strings.TrimSpace(l), "-") && strings.Contains(l, "   6 ")
+			}
+		}
+		return false
+	})
+}

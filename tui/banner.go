@@ -108,7 +108,8 @@ func (b *alarmBanner) lead() (store.AlarmRecord, bool) {
 		return 2
 	}
 	for _, al := range b.open {
-		if !found || rank(al) < rank(best) || (rank(al) == rank(best) && al.Opened.After(best.Opened)) {
+		newer := al.Opened.After(best.Opened) || (al.Opened.Equal(best.Opened) && al.ID > best.ID)
+		if !found || rank(al) < rank(best) || (rank(al) == rank(best) && newer) {
 			best, found = al, true
 		}
 	}

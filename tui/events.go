@@ -25,9 +25,9 @@ type eventRow struct {
 }
 
 var eventCols = []grid.Column{
-	{Title: "№", Key: "no", Width: 7, Align: grid.Right},
+	{Title: "№", Key: "no", Width: 6, Align: grid.Right},
 	{Title: "Time", Key: "time", Width: 14},
-	{Title: "Kind", Key: "kind", Width: 12},
+	{Title: "Kind", Key: "kind", Width: 14},
 	{Title: "Panel", Key: "panel", MinWidth: 10, MaxWidth: 24},
 	{Title: "Part.", Key: "partition", Width: 5, Align: grid.Right},
 	{Title: "Zone", Key: "zone", Width: 4, Align: grid.Right},
