@@ -151,6 +151,8 @@ const (
 	ActAptAdd        ActionID = "apartment.add"
 	ActAptEdit       ActionID = "apartment.edit"
 	ActAptRemove     ActionID = "apartment.remove"
+
+	ActAlarmAck ActionID = "alarm.ack"
 )
 
 // Dialog actions: the keys of the dialogs that write (the keypad steps of
@@ -220,6 +222,8 @@ var registry = []Action{
 	{ID: "screen.operators", Keys: []string{"8"}, Short: "operators", Long: "Operators and their roles (only with the manage operators permission)."},
 	{ID: "screen.people", Keys: []string{"9"}, Short: "people", Long: "People who open doors: their identifiers, access groups and levels, and why a door opens for them or not."},
 	{ID: "screen.access", Keys: []string{"0"}, Short: "access", Long: "Access rules: access levels, time profiles, doors and door groups, access groups."},
+	{ID: "screen.events", Keys: []string{"&"}, Short: "events", Long: "Events: what the devices reported (alarms, restores, troubles, arming by user N), newest first, live."},
+	{ID: "screen.alarms", Keys: []string{"@"}, Short: "alarms", Long: "Alarms: the open ones first (the one the alarm banner names selected), then the history."},
 
 	{ID: ActCopy, Keys: []string{"y"}, Short: "copy", Long: "Copy the selected row's identifier to the clipboard (OSC 52, over SSH too): the tag ID, job number (Users, Partitions, a job's keypad steps), card, IMEI or address, lock ID, email, operator, log entry number; in a second-factor enrolment, the key URI."},
 
@@ -270,6 +274,8 @@ var registry = []Action{
 	{ID: ActTagDisable, Keys: []string{"x"}, Short: "disable", Long: "Take the tag off the hardware; it stays with its owner (asks first).", Writes: true, Destroys: true, Scope: scrTags},
 	{ID: ActTagLost, Keys: []string{"L"}, Short: "lost", Long: "Mark the tag lost: it is disabled on the hardware at once (asks first).", Writes: true, Destroys: true, Scope: scrTags},
 	{ID: ActTagFree, Keys: []string{"f"}, Short: "free", Long: "Take the tag away from its owner and off the hardware; it shows as unassigned and can be enrolled for someone else (asks first).", Writes: true, Destroys: true, Scope: scrTags},
+
+	{ID: ActAlarmAck, Keys: []string{"a"}, Short: "acknowledge", Long: "Acknowledge the alarm with a comment (what was seen, who was called); it closes once the panel also reports the restore. Needs the handle alarms permission.", Writes: true, Scope: scrAlarms},
 
 	{ID: ActPanelDetails, Keys: []string{"i"}, Short: "details", Long: "Panel details: driver, address, connection, the last error in full, the queue and drift.", Scope: scrPanels},
 

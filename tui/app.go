@@ -49,6 +49,9 @@ type Options struct {
 	Keys map[string][]string
 	// NoMouse turns mouse support off (text selection stays with the terminal).
 	NoMouse bool
+	// NoBell keeps the terminal's bell quiet when an alarm opens (the
+	// banner still shows it).
+	NoBell bool
 	// Now is the clock (tests fix it).
 	Now func() time.Time
 	// Environ is the client's environment (SSH sessions); os.Environ() when nil.
@@ -89,6 +92,8 @@ type App struct {
 	locks store.LockAlerts
 	// backup is the backups' state: the header shows a failing one.
 	backup store.BackupState
+	// alarms are the open alarms the banner shows.
+	alarms alarmBanner
 	sub    *store.Subscription
 
 	// stale marks screens whose data changed (or was never loaded) while
@@ -114,7 +119,7 @@ type App struct {
 	// endReason is why the store ended the last session (EndReason).
 	endReason string
 	// The header's counts load like the screens, in order (loadOrder).
-	syncOrder, alertsOrder, backupOrder loadOrder
+	syncOrder, alertsOrder, backupOrder, alarmOrder loadOrder
 }
 
 // New builds the console.
@@ -169,6 +174,9 @@ func newScreens(c *common) []screen {
 		screens = append(screens, newPeopleScreen(c))
 	}
 	screens = append(screens, newAccessScreen(c))
+	if c.actor.Can(store.PermViewEquipment) {
+		screens = append(screens, newAlarmsScreen(c), newEventsScreen(c))
+	}
 	c.tabs = nil
 	for _, s := range screens {
 		c.tabs = append(c.tabs, s.id())
@@ -458,6 +466,9 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 		if touchesLocks(msg.changes) {
 			cmds = append(cmds, a.loadAlerts())
 		}
+		if touchesAlarms(msg.changes) {
+			cmds = append(cmds, a.loadAlarmBanner())
+		}
 		if slices.ContainsFunc(msg.changes, func(c store.Change) bool { return c.What == store.ChangeAccess || c.What == store.ChangeAll }) {
 			cmds = append(cmds, a.loadZone())
 		}
@@ -487,6 +498,8 @@ func (a *App) update(msg tea.Msg) tea.Cmd {
 			a.locks = msg.alerts
 		}
 		return nil
+	case alarmBannerMsg:
+		return a.takeAlarms(msg)
 	case backupStateMsg:
 		if a.backupOrder.fresh(msg.n) {
 			a.backup = msg.state
@@ -565,12 +578,13 @@ const chromeLines = 5
 // breadcrumb, the operator and the clock keep theirs.
 const wideHeader = 120
 
-// headerLines is the number of lines the header takes at this width.
+// headerLines is the number of lines the header takes at this width,
+// with the alarm banner above it while an alarm is open.
 func (a *App) headerLines() int {
 	if a.width < wideHeader {
-		return 2
+		return 2 + a.bannerLines()
 	}
-	return 1
+	return 1 + a.bannerLines()
 }
 
 // topLines is the number of lines above the body: header and tabs.
@@ -686,7 +700,7 @@ func (a *App) runAction(act Action) tea.Cmd {
 		return a.switchTo((a.active + len(a.screens) - 1) % len(a.screens))
 	case ActRefresh:
 		a.setStatus("reloaded", false)
-		return tea.Batch(a.cur().load(), a.loadSync(), a.loadAlerts())
+		return tea.Batch(a.cur().load(), a.loadSync(), a.loadAlerts(), a.loadAlarmBanner())
 	case ActMyPassword:
 		return a.c.open(newPasswordDialog(a.c))
 	case ActEnrol:
@@ -701,6 +715,9 @@ func (a *App) runAction(act Action) tea.Cmd {
 			return nil
 		}
 		return a.c.open(newNoticesDialog(a.c, a.notices))
+	}
+	if act.ID == ActScreenBase+ActionID(scrAlarms) {
+		return a.goAlarm()
 	}
 	if strings.HasPrefix(string(act.ID), string(ActScreenBase)) {
 		return a.switchTo(a.screenIndex(screenID(strings.TrimPrefix(string(act.ID), string(ActScreenBase)))))
@@ -865,7 +882,7 @@ func (a *App) View() tea.View {
 	}
 	t := a.c.theme
 	w := a.width
-	lines := a.headerRows()
+	lines := append(a.bannerRows(), a.headerRows()...)
 	lines = append(lines, a.tabs()...)
 	lines = append(lines, a.body(), t.Footer.Render(pad(a.footerLine(), w)))
 	lines = append(lines, a.bottomLines()...)
@@ -1063,7 +1080,7 @@ func (a *App) headerRows() []string {
 		room = max(room, 0)
 		return t.Header.Render(pad(crumbLine(a.cur().crumbs(), room), room))
 	}
-	if a.headerLines() == 2 {
+	if a.width < wideHeader {
 		right := name + " " + clock + " "
 		first := crumbs(a.width-ansi.StringWidth(ro)-ansi.StringWidth(right)) + ro + t.Header.Render(right)
 		// The second line: the badges on the left, the outbox on the

@@ -160,7 +160,7 @@ func TestNarrowLayout(t *testing.T) {
 				t.Errorf("the header lacks the operator or the clock's zone: %q", lines[0])
 			}
 			tabs := strings.Join(lines[a.a.headerLines():a.a.topLines()], "\n")
-			for _, title := range []string{"1 Panels", "2 Users", "3 Partitions", "6 Accounts", "8 Operators", "9 People", "0 Access"} {
+			for _, title := range []string{"1 Panels", "2 Users", "3 Partitions", "6 Accounts", "8 Op", "9 People", "0 Access"} {
 				if !strings.Contains(tabs, title) {
 					t.Errorf("the tabs lack %q:\n%s", title, tabs)
 				}

@@ -23,6 +23,8 @@ const (
 	scrLog        screenID = "log"
 	scrOperators  screenID = "operators"
 	scrPeople     screenID = "people"
+	scrAlarms     screenID = "alarms"
+	scrEvents     screenID = "events"
 	// scrRoles is the Operators tab's roles view: a scope of actions,
 	// not a tab of its own.
 	scrRoles screenID = "roles"

@@ -88,7 +88,7 @@ func (a *App) openShell(actor store.Actor) {
 	a.active, a.modals, a.filtering, a.filterBuf = 0, nil, false, field{}
 	a.resize()
 	a.sync, a.locks, a.notices = store.SyncCounts{}, store.LockAlerts{}, nil
-	a.backup = store.BackupState{}
+	a.backup, a.alarms = store.BackupState{}, alarmBanner{}
 	a.status, a.statusErr, a.note = "", false, ""
 	if a.opts.OnSession != nil {
 		a.opts.OnSession(actor)
@@ -117,7 +117,7 @@ func (a *App) sessionCmds(logged bool) tea.Cmd {
 	for i := range a.screens {
 		a.stale[i] = i != a.active
 	}
-	cmds := []tea.Cmd{a.loadSync(), a.loadAlerts(), a.loadBackup(), a.loadZone(), a.cur().load(), a.c.loadNotices(true)}
+	cmds := []tea.Cmd{a.loadSync(), a.loadAlerts(), a.loadBackup(), a.loadZone(), a.loadAlarmBanner(), a.cur().load(), a.c.loadNotices(true)}
 	if logged {
 		a.sessionLogged = true
 		cmds = append(cmds, a.recordSession(a.c.actor, "console.start", ""))

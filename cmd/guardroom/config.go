@@ -134,6 +134,8 @@ type fileConfig struct {
 type consoleConfig struct {
 	Theme string `toml:"theme"` // auto, dark, light, high-contrast, plain
 	Mouse *bool  `toml:"mouse"`
+	// Bell rings the terminal's bell on a new alarm (default true).
+	Bell *bool `toml:"bell"`
 }
 
 // sshConfig is the [ssh] table: limits on connections that have not
@@ -193,6 +195,7 @@ type settings struct {
 	SMTP         smtpConfig
 	Theme        string
 	NoMouse      bool
+	NoBell       bool
 	Keys         map[string][]string
 
 	// LogMaxBytes is the diagnostics log's size past which it is rotated,
@@ -226,6 +229,7 @@ from = "guardroom@example.com"
 [console]
 theme = "auto"                          # auto, dark, light, high-contrast, plain
 mouse = true
+bell = true                             # ring on a new alarm
 
 [ssh]                                   # guardroom ssh, before a client has logged in
 handshake_timeout = "20s"               # close a connection not logged in by then
@@ -335,6 +339,7 @@ func (e *env) loadSettings() error {
 		e.cfg.Theme = "auto"
 	}
 	e.cfg.NoMouse = fc.Console.Mouse != nil && !*fc.Console.Mouse
+	e.cfg.NoBell = fc.Console.Bell != nil && !*fc.Console.Bell
 	e.cfg.Keys = fc.Keys
 	if err := e.limits(fc); err != nil {
 		return &usageError{msg: err.Error(), noUsage: true}
@@ -366,7 +371,7 @@ func readConfig(path string, explicit bool, fc *fileConfig) (bool, error) {
 		for i, k := range bad {
 			names[i] = fmt.Sprintf("%q", k.String())
 		}
-		return false, fmt.Errorf("config file %s: unknown key %s: known keys are data_dir, key_file, operator, log_file, log_max_mb, log_keep, [smtp] host, port, security, username, password_file, from, [console] theme, mouse, [ssh] handshake_timeout, max_unauthenticated, max_unauthenticated_per_address, [serve] group, idle_timeout, max_session, [backup] at, dir, keep and [keys]", path, strings.Join(names, ", "))
+		return false, fmt.Errorf("config file %s: unknown key %s: known keys are data_dir, key_file, operator, log_file, log_max_mb, log_keep, [smtp] host, port, security, username, password_file, from, [console] theme, mouse, bell, [ssh] handshake_timeout, max_unauthenticated, max_unauthenticated_per_address, [serve] group, idle_timeout, max_session, [backup] at, dir, keep and [keys]", path, strings.Join(names, ", "))
 	}
 	return true, nil
 }

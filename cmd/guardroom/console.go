@@ -35,6 +35,7 @@ func consoleCommands() []*command {
 				withDemo := fs.Bool("demo", false, "build the demo site first if the database is empty")
 				theme := choice(fs, "theme", "", "colour `THEME`: auto (from the terminal), dark, light, high-contrast or plain (config [console] theme)", append([]string{"auto"}, themes.Names()...)...)
 				noMouse := fs.Bool("no-mouse", false, "leave the mouse to the terminal, for text selection (config [console] mouse = false)")
+				noBell := fs.Bool("no-bell", false, "no terminal bell on a new alarm; the banner still shows it (config [console] bell = false)")
 				keys := keyFlag{}
 				fs.Var(keys, "key", "remap an action: `ID=KEY[,KEY]`, e.g. user.disable=x,delete (repeatable; config [keys]; IDs are in the console's ? help)")
 				return func(e *env, _ []string) error {
@@ -49,6 +50,9 @@ func consoleCommands() []*command {
 					}
 					if *noMouse {
 						e.cfg.NoMouse = true
+					}
+					if *noBell {
+						e.cfg.NoBell = true
 					}
 					return e.console(*withDemo)
 				}
@@ -127,7 +131,7 @@ func (e *env) runConsole(firstPassword string) error {
 		dispatched <- nil
 	}
 	err := e.runTUI(tui.Options{Store: e.s, Via: "tui", DemoLogins: e.s.DemoLogins(), FirstPassword: firstPassword,
-		Theme: e.cfg.Theme, Keys: e.cfg.Keys, NoMouse: e.cfg.NoMouse, OnSession: e.sessionActor})
+		Theme: e.cfg.Theme, Keys: e.cfg.Keys, NoMouse: e.cfg.NoMouse, NoBell: e.cfg.NoBell, OnSession: e.sessionActor})
 	stop()
 	if derr := <-dispatched; derr != nil {
 		e.log().Error("dispatcher", "error", derr.Error())

@@ -13,7 +13,7 @@ func TestConsoleWithoutTerminal(t *testing.T) {
 		t.Errorf("console on an empty site: %s", r)
 	}
 	s.withPanel()
-	for _, args := range [][]string{nil, {"console"}, {"console", "--theme", "light", "--no-mouse"}} {
+	for _, args := range [][]string{nil, {"console"}, {"console", "--theme", "light", "--no-mouse", "--no-bell"}} {
 		r := s.ok("", args...)
 		if !strings.Contains(r.stdout, "Main office") || !strings.Contains(r.stdout, "Not a terminal") {
 			t.Errorf("console %v: %s", args, r)

@@ -174,7 +174,7 @@ func (e *env) serveSSHIn(addr string, done chan error) (*sshserve.Server, error)
 	srv, err := sshconsole.New(e.s, sshconsole.Config{
 		Listen: addr, HostKeyPath: filepath.Join(e.cfg.DataDir, hostKeyFile),
 		IdleTimeout: e.cfg.Serve.IdleTimeout, MaxTimeout: e.cfg.Serve.MaxSession,
-		Theme: e.cfg.Theme, Keys: e.cfg.Keys, NoMouse: e.cfg.NoMouse, Logger: e.log(),
+		Theme: e.cfg.Theme, Keys: e.cfg.Keys, NoMouse: e.cfg.NoMouse, NoBell: e.cfg.NoBell, Logger: e.log(),
 		HandshakeTimeout: lim.HandshakeTimeout, MaxUnauthenticated: lim.MaxUnauthenticated,
 		MaxUnauthenticatedPerAddr: lim.MaxUnauthenticatedPerAddress,
 	})

@@ -105,6 +105,7 @@ func (e *env) serveSSH(listen string, idle, maxLen time.Duration, lim sshConfig)
 		Theme:       e.cfg.Theme,
 		Keys:        e.cfg.Keys,
 		NoMouse:     e.cfg.NoMouse,
+		NoBell:      e.cfg.NoBell,
 		Logger:      e.log(),
 
 		HandshakeTimeout:          lim.HandshakeTimeout,

@@ -44,11 +44,12 @@ type Config struct {
 	// defaults, 20 s, 64 and 8, when zero).
 	HandshakeTimeout                              time.Duration
 	MaxUnauthenticated, MaxUnauthenticatedPerAddr int
-	// Theme, Keys and NoMouse are the console's (tui.Options). A client
+	// Theme, Keys, NoMouse and NoBell are the console's (tui.Options). A client
 	// that sends NO_COLOR gets the plain theme whatever Theme says.
 	Theme   string
 	Keys    map[string][]string
 	NoMouse bool
+	NoBell  bool
 	// Logger receives the server's diagnostics: refused keys with their
 	// fingerprint and address, session starts and ends, errors. Nil
 	// discards them; nothing is ever written to stderr.
@@ -175,6 +176,7 @@ func (c *consoles) newModel(s *sshserve.Session) (tea.Model, error) {
 		Theme:   c.cfg.Theme,
 		Keys:    c.cfg.Keys,
 		NoMouse: c.cfg.NoMouse,
+		NoBell:  c.cfg.NoBell,
 		Environ: s.Environ,
 	})
 	if err != nil {
