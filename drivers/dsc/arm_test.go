@@ -264,3 +264,17 @@ func TestEventsAndZones(t *testing.T) {
 		t.Errorf("after the acknowledgement: %+v", evs)
 	}
 }
+
+// TestQuickArmIsAnEvent: arming with no user (030 on a panel that asks
+// for no code: 701, special closing) is an "armed" event with no user.
+func TestQuickArmIsAnEvent(t *testing.T) {
+	_, d, _ := simDriver(t, SimOptions{}, nil)
+	if err := d.Arm(testCtx(t), 1, drivers.Away); err != nil {
+		t.Fatal(err)
+	}
+	partitionState(t, d, 1) // the poll has read every event before it
+	evs, _ := d.ReadEvents(testCtx(t))
+	if i := slices.IndexFunc(evs, func(e drivers.Event) bool { return e.Kind == "armed" }); i < 0 || evs[i].User != 0 || evs[i].Partition != 1 {
+		t.Errorf("events %+v: want partition 1 armed by no user", evs)
+	}
+}

@@ -274,6 +274,11 @@ func (s *Status) apply(f Frame) {
 		p.Busy = true
 	case RespTroubleOn, RespTroubleOff:
 		p.Trouble = f.Cmd == RespTroubleOn
+	case RespSpecialClosing, RespPartialClosing:
+		// Armed by no user (quick arm, a keyswitch, the TPI's 030).
+		s.event("armed", n, 0, 0, f.Cmd.Name())
+	case RespSpecialOpening:
+		s.event("disarmed", n, 0, 0, f.Cmd.Name())
 	case RespUserClosing, RespUserOpening:
 		if u, err := strconv.Atoi(f.Data[1:]); err == nil && len(f.Data) == 5 {
 			p.LastUser, p.LastUserArmed = u, f.Cmd == RespUserClosing
