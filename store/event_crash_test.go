@@ -33,23 +33,7 @@ const (
 // TestEventCrashChild is the child side of TestEventCrash; it does nothing
 // unless started by it.
 func TestEventCrashChild(t *testing.T) {
-	dir := os.Getenv(eventCrashDir)
-	if dir == "" {
-		t.Skip("helper process for TestEventCrash; runs only when started by it")
-	}
-	key, err := store.ReadKey(os.Getenv(eventCrashKey))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := store.Open(store.Config{Dir: dir, Key: key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	a, err := s.Actor("admin", "crash-child")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, a, _ := openCrashChild(t, eventCrashDir, eventCrashKey, "")
 	p, err := s.FindPanel(a, crashPanelName)
 	if err != nil {
 		p, err = s.AddPanel(a, store.NewPanel{Name: crashPanelName, Unit: store.RootUnit, Family: "neo-hs2064", IMEI: perfIMEI(1)})

@@ -56,9 +56,11 @@ func openCrashChild(t *testing.T, envDir, envKey, envFile string, tweak ...func(
 	if err != nil {
 		t.Fatal(err)
 	}
-	file, err := os.ReadFile(os.Getenv(envFile))
-	if err != nil {
-		t.Fatal(err)
+	var file []byte
+	if envFile != "" { // a child with an input file
+		if file, err = os.ReadFile(os.Getenv(envFile)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	cfg := store.Config{Dir: dir, Key: key}
 	for _, f := range tweak {

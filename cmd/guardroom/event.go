@@ -74,15 +74,8 @@ func (e *env) eventList(o eventListOptions, asJSON bool) error {
 	if o.follow && o.before != 0 {
 		return usagef(e.cmd, "--follow shows the newest events: drop --before")
 	}
-	if err := e.openStore(openOptions{}); err != nil {
+	if f.Panel, err = e.openPanelFilter(o.panel); err != nil {
 		return err
-	}
-	if o.panel != "" {
-		p, err := e.s.FindPanel(e.actor, o.panel)
-		if err != nil {
-			return err
-		}
-		f.Panel = p.ID
 	}
 	if !o.follow {
 		evs, err := e.s.ListEvents(e.actor, f)

@@ -116,15 +116,8 @@ func (e *env) logList(o logListOptions, asJSON bool) error {
 	if o.limit < 0 {
 		return usagef(e.cmd, "--limit must be 0 (all) or more")
 	}
-	if err := e.openStore(openOptions{}); err != nil {
+	if f.Panel, err = e.openPanelFilter(o.panel); err != nil {
 		return err
-	}
-	if o.panel != "" {
-		p, err := e.s.FindPanel(e.actor, o.panel)
-		if err != nil {
-			return err
-		}
-		f.Panel = p.ID
 	}
 	entries, err := e.s.ListLog(e.actor, f)
 	if err != nil {

@@ -250,3 +250,13 @@ func (e *env) openPanel(ref string) (store.Panel, error) {
 	}
 	return e.s.FindPanel(e.actor, ref)
 }
+
+// openPanelFilter opens the store and finds the panel a --panel filter
+// names: 0 (every panel) when ref is "".
+func (e *env) openPanelFilter(ref string) (uint64, error) {
+	if ref == "" {
+		return 0, e.openStore(openOptions{})
+	}
+	p, err := e.openPanel(ref)
+	return p.ID, err
+}
